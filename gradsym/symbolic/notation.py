@@ -1,0 +1,141 @@
+"""The one place where names meet notation.
+
+Every vector and matrix of every cell is a ``MatrixSymbol`` whose name is a plain Python
+identifier (``W_h``, ``h_prev``, ``c_tilde``, ``z_f`` …) — the same names the parameters
+carry in dictionaries passed to ``.lambdify()`` functions. ``LATEX`` maps each identifier to
+the LaTeX of the notes: CS224n (seed 001) writes bold vectors and matrices with the time step
+as a superscript, ``\\mathbf{W}_h \\mathbf{h}^{(t-1)} + \\mathbf{W}_x \\mathbf{x}^{(t)}``;
+``STYLE_003`` overrides gate names with the Γ notation of seed 003 (Γ_u, Γ_f, Γ_o).
+
+Sizes are the integer symbols ``n`` (hidden size) and ``d`` (input size).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import MatrixSymbol
+
+n = sp.Symbol("n", integer=True, positive=True)
+d = sp.Symbol("d", integer=True, positive=True)
+
+
+def _bold(letter: str, sub: str = "", time: str = "t") -> str:
+    base = rf"\mathbf{{{letter}}}"
+    sub_tex = (f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}") if sub else ""
+    time_tex = f"^{{({time})}}" if time else ""
+    return base + sub_tex + time_tex
+
+
+def _weight(letter: str, sub: str) -> str:
+    # The notes write \mathbf{W}_h with a bare one-letter subscript.
+    return rf"\mathbf{{{letter}}}_{sub}" if len(sub) == 1 else rf"\mathbf{{{letter}}}_{{{sub}}}"
+
+
+LATEX: dict[str, str] = {
+    # Vanilla RNN (001): h^{(t)} = σ(W_h h^{(t-1)} + W_x x^{(t)} + b)
+    "h_prev": _bold("h", time="t-1"),
+    "h": _bold("h"),
+    "x": _bold("x"),
+    "z": _bold("z"),
+    "W_h": _weight("W", "h"),
+    "W_x": _weight("W", "x"),
+    "b": r"\mathbf{b}",
+    # LSTM (001) and peephole LSTM (003)
+    "c_prev": _bold("c", time="t-1"),
+    "c": _bold("c"),
+    "c_tilde": r"\tilde{\mathbf{c}}^{(t)}",
+    "f": _bold("f"),
+    "i": _bold("i"),
+    "o": _bold("o"),
+    "y": _bold("y"),
+    # GRU (001 textbook, 003 minimal, PyTorch)
+    "u": _bold("u"),
+    "r": _bold("r"),
+    "h_tilde": r"\tilde{\mathbf{h}}^{(t)}",
+    "n_tilde": _bold("n"),
+    "g_n": _bold("g", "n"),
+    "T": _bold("T", time=""),
+    "H": _bold("H", time=""),
+    # Bidirectional (001, 003)
+    "h_fw_prev": r"\overrightarrow{\mathbf{h}}^{(t-1)}",
+    "h_fw": r"\overrightarrow{\mathbf{h}}^{(t)}",
+    "h_bw_next": r"\overleftarrow{\mathbf{h}}^{(t+1)}",
+    "h_bw": r"\overleftarrow{\mathbf{h}}^{(t)}",
+    "W_o": _weight("W", "o"),
+    "b_o": r"\mathbf{b}_o",
+    "W_h_fw": r"\overrightarrow{\mathbf{W}}_h",
+    "W_x_fw": r"\overrightarrow{\mathbf{W}}_x",
+    "b_fw": r"\overrightarrow{\mathbf{b}}",
+    "W_h_bw": r"\overleftarrow{\mathbf{W}}_h",
+    "W_x_bw": r"\overleftarrow{\mathbf{W}}_x",
+    "b_bw": r"\overleftarrow{\mathbf{b}}",
+    "z_fw": r"\overrightarrow{\mathbf{z}}^{(t)}",
+    "z_bw": r"\overleftarrow{\mathbf{z}}^{(t)}",
+    # Highway: y = T∘H(x) + (1 − T)∘x
+    "W_T": _weight("W", "T"),
+    "b_T": r"\mathbf{b}_T",
+    "W_H": _weight("W", "H"),
+    "b_H": r"\mathbf{b}_H",
+    "z_T": _bold("z", "T"),
+    "z_H": _bold("z", "H"),
+    # Residual: y = x + F(x), F(x) = σ(W x + b)
+    "W": r"\mathbf{W}",
+}
+
+# Gate weights, biases, peepholes and pre-activations: W_f, U_f, b_f, V_f, z_f, ...
+for _g in ("f", "i", "o", "c", "u", "r", "h", "z", "n"):
+    LATEX.setdefault(f"W_{_g}", _weight("W", _g))
+    LATEX.setdefault(f"U_{_g}", _weight("U", _g))
+    LATEX.setdefault(f"b_{_g}", rf"\mathbf{{b}}_{_g}")
+    LATEX.setdefault(f"V_{_g}", _weight("V", _g))
+    LATEX.setdefault(f"z_{_g}", _bold("z", _g))
+    LATEX.setdefault(f"a_{_g}", _bold("a", _g))
+LATEX["b_hn"] = r"\mathbf{b}_{hn}"
+
+# Stacked layers l = 1, 2: h^{(t)}_l = σ(W_h^{[l]} h^{(t-1)}_l + W_x^{[l]} h^{(t)}_{l-1} + b^{[l]})
+for _l in (1, 2):
+    LATEX[f"h{_l}_prev"] = rf"\mathbf{{h}}^{{(t-1)}}_{{{_l}}}"
+    LATEX[f"h{_l}"] = rf"\mathbf{{h}}^{{(t)}}_{{{_l}}}"
+    LATEX[f"z{_l}"] = rf"\mathbf{{z}}^{{(t)}}_{{{_l}}}"
+    LATEX[f"W_h{_l}"] = rf"\mathbf{{W}}_h^{{[{_l}]}}"
+    LATEX[f"W_x{_l}"] = rf"\mathbf{{W}}_x^{{[{_l}]}}"
+    LATEX[f"b{_l}"] = rf"\mathbf{{b}}^{{[{_l}]}}"
+
+# Seed 003 writes the LSTM and minimal-GRU gates as Γ_u (update/input), Γ_f, Γ_o.
+STYLE_003: dict[str, str] = {
+    "i": r"\Gamma_u",
+    "f": r"\Gamma_f",
+    "o": r"\Gamma_o",
+    "u": r"\Gamma_u",
+    "r": r"\Gamma_r",
+}
+
+STYLES: dict[str, dict[str, str]] = {"001": {}, "003": STYLE_003}
+
+
+def latex_name(name: str, style: str = "001") -> str:
+    """LaTeX of an identifier in the given notes' style (unknown names print verbatim)."""
+    override = STYLES.get(style, {})
+    if name in override:
+        return override[name]
+    return LATEX.get(name, name.replace("_", r"\_"))
+
+
+def vector(name: str, size: sp.Expr = n) -> MatrixSymbol:
+    """A named column vector, shape (size, 1)."""
+    return MatrixSymbol(name, size, 1)
+
+
+def matrix(name: str, rows: sp.Expr = n, cols: sp.Expr = n) -> MatrixSymbol:
+    """A named matrix, shape (rows, cols)."""
+    return MatrixSymbol(name, rows, cols)
+
+
+def entry_symbol(name: str, i: int, j: int | None = None) -> sp.Symbol:
+    """The scalar symbol for entry i (vector) or (i, j) (matrix) in explicit forms.
+
+    Named ``W_h[0,1]``; the LaTeX printer turns that into ``(\\mathbf{W}_h)_{12}``-style
+    1-based subscripts.
+    """
+    label = f"{name}[{i}]" if j is None else f"{name}[{i},{j}]"
+    return sp.Symbol(label, real=True)

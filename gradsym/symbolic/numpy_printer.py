@@ -1,0 +1,311 @@
+"""Vectorised, batched NumPy code for a compact Jacobian.
+
+The compact form is printed, not its n² explicit entries: vectors are (B, k) arrays,
+parameters are the caller's arrays, and
+
+    W v            -> v @ W.T                      (B, rows)
+    a ∘ b          -> a * b
+    diag(v) M      -> v[:, :, None] * M            (B, rows, cols), M (rows, cols) or batched
+    W M (M batched)-> np.matmul(W, M)
+    Σ diag(v_k) M_k -> written into one preallocated (B, R, C) array, a pure diag(v) or I
+                      added on the diagonal only.
+
+σ'(z_f) reuses f = σ(z_f) as f(1 − f), tanh'(z_c) reuses c̃ as 1 − c̃²; every other
+elementwise subterm is computed once. The generated source is kept on the function
+(``__source__``) so it can be read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from sympy import (
+    BlockMatrix,
+    HadamardProduct,
+    Identity,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    OneMatrix,
+    ZeroMatrix,
+)
+from sympy.matrices.expressions import MatrixExpr
+
+from ..errors import InvalidValueError, ShapeError
+from .equations import Cell
+from .matexpr import Apply, Diag
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # 0.5 (1 + tanh(z/2)) never overflows, unlike 1 / (1 + exp(-z)).
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _as_batch(name: str, a, size: int | None = None) -> np.ndarray:
+    a = np.asarray(a, dtype=float) if not isinstance(a, np.ndarray) else a
+    if a.ndim != 2:
+        raise ShapeError(f"{name} must have shape (batch, size), got shape {a.shape}")
+    if size is not None and a.shape[1] != size:
+        raise ShapeError(f"{name} must have {size} columns, got shape {a.shape}")
+    return a
+
+
+def _unpack_state(state, names: tuple[str, ...]):
+    if len(names) == 1:
+        return (state,)
+    if not isinstance(state, (tuple, list)) or len(state) != len(names):
+        raise ShapeError(f"state must be a tuple ({', '.join(names)}), got {type(state).__name__}")
+    return tuple(state)
+
+
+def _param(params: dict, name: str) -> np.ndarray:
+    if name not in params:
+        raise InvalidValueError(f"params has no {name!r}; got keys {sorted(params)}")
+    return np.asarray(params[name])
+
+
+_SCALAR = {
+    "sigmoid": "_sigmoid({})",
+    "tanh": "np.tanh({})",
+    "relu": "np.maximum({}, 0.0)",
+    "identity": "{}",
+    "sigmoid'": "_dsigmoid({})",
+    "tanh'": "(1.0 - np.tanh({}) ** 2)",
+    "relu'": "np.greater({}, 0.0).astype(float)",
+    "identity'": "np.ones_like({})",
+}
+# f' in terms of y = f(z), when y is already computed.
+_FROM_OUTPUT = {"sigmoid'": "({0} * (1.0 - {0}))", "tanh'": "(1.0 - {0} ** 2)"}
+
+
+def _dsigmoid(z: np.ndarray) -> np.ndarray:
+    s = _sigmoid(z)
+    return s * (1.0 - s)
+
+
+class NumpyJacobianPrinter:
+    """Prints one compact Jacobian of one cell as a Python function of NumPy arrays."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+        self.lines: list[str] = []
+        self.memo: dict[MatrixExpr, str] = {}
+        self.outputs_of = {
+            (e.name, e.vector): s.name for s, e in cell.definitions if isinstance(e, Apply)
+        }
+        self.defined = {s for s, _ in cell.definitions}
+        self.leaf_names = {s.name for s in cell.leaves}
+        self.params = {p.name for p in cell.params}
+        self.tmp = 0
+
+    # -- sizes and names ----------------------------------------------------------------
+    def size(self, e: sp.Expr) -> str:
+        return str(sp.sympify(e))
+
+    def _new(self, code: str) -> str:
+        name = f"t{self.tmp}"
+        self.tmp += 1
+        self.lines.append(f"    {name} = {code}")
+        return name
+
+    # -- vectors, (B, k) ----------------------------------------------------------------
+    def vec(self, e: MatrixExpr) -> str:
+        if isinstance(e, MatrixSymbol):
+            return f"P_{e.name}" if e.name in self.params else f"v_{e.name}"
+        if e in self.memo:
+            return self.memo[e]
+        if isinstance(e, MatAdd):
+            return "(" + " + ".join(self.vec(t) for t in e.args) + ")"
+        if isinstance(e, HadamardProduct):
+            return "(" + " * ".join(self.vec(t) for t in e.args) + ")"
+        if isinstance(e, OneMatrix):
+            return "1.0"
+        if isinstance(e, MatMul):
+            coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
+            mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+            if len(mats) == 1:
+                return f"({float(coef)!r} * {self.vec(mats[0])})"
+            *consts, last = mats
+            weight = " @ ".join(self.mat(m)[0] for m in consts)
+            code = (
+                f"({self.vec(last)} @ ({weight}).T)"
+                if len(consts) > 1
+                else f"({self.vec(last)} @ {weight}.T)"
+            )
+            return code if coef == 1 else f"({float(coef)!r} * {code})"
+        if isinstance(e, BlockMatrix):
+            parts = ", ".join(self.vec(b[0]) for b in e.blocks.tolist())
+            return f"np.concatenate([{parts}], axis=1)"
+        if isinstance(e, Apply):
+            base = e.name.rstrip("'")
+            out = self.outputs_of.get((base, e.vector))
+            if e.name in _FROM_OUTPUT and out is not None:
+                code = _FROM_OUTPUT[e.name].format(f"v_{out}")
+            elif e.name in _FROM_OUTPUT and Apply(base, e.vector) in self.memo:
+                code = _FROM_OUTPUT[e.name].format(self.memo[Apply(base, e.vector)])
+            else:
+                code = _SCALAR[e.name].format(self.vec(e.vector))
+            self.memo[e] = self._new(code)
+            return self.memo[e]
+        raise TypeError(f"cannot print vector {type(e).__name__}: {e}")
+
+    # -- matrices: (code, batched) ----------------------------------------------------
+    def mat(self, e: MatrixExpr) -> tuple[str, bool]:
+        if isinstance(e, MatrixSymbol):
+            return f"P_{e.name}", False
+        if isinstance(e, Identity):
+            return f"np.eye({self.size(e.shape[0])})", False
+        if isinstance(e, ZeroMatrix):
+            return f"np.zeros(({self.size(e.shape[0])}, {self.size(e.shape[1])}))", False
+        if isinstance(e, Diag):
+            v = self.vec(e.vector)
+            return f"_diag({v})", True
+        if isinstance(e, MatAdd):
+            parts = [self.mat(t) for t in e.args]
+            return "(" + " + ".join(p for p, _ in parts) + ")", any(b for _, b in parts)
+        if isinstance(e, MatMul):
+            coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
+            code, batched = self._product([a for a in e.args if getattr(a, "is_Matrix", False)])
+            return (code, batched) if coef == 1 else (f"({float(coef)!r} * {code})", batched)
+        if isinstance(e, BlockMatrix):
+            rows = [[self.mat(b) for b in row] for row in e.blocks.tolist()]
+            code = "[" + ", ".join("[" + ", ".join(c for c, _ in row) + "]" for row in rows) + "]"
+            return f"_block({code}, B)", True
+        raise TypeError(f"cannot print matrix {type(e).__name__}: {e}")
+
+    def _product(self, factors: list[MatrixExpr]) -> tuple[str, bool]:
+        first, rest = factors[0], factors[1:]
+        if not rest:
+            return self.mat(first)
+        right, batched = self._product(rest)
+        if isinstance(first, Diag):
+            return f"({self.vec(first.vector)}[:, :, None] * {right})", True
+        left, lb = self.mat(first)
+        if batched:
+            return f"np.matmul({left}, {right})", True
+        return f"({left} @ {right})", lb
+
+    # -- the Jacobian, written into a preallocated array ------------------------------
+    def emit_block(self, target: str, e: MatrixExpr) -> None:
+        """Lines that write the (B, rows, cols) value of ``e`` into the view ``target``."""
+        terms = list(e.args) if isinstance(e, MatAdd) else [e]
+        diagonal = []  # vectors (or scalars) added on the diagonal
+        dense = []
+        for t in terms:
+            coef = (
+                sp.Mul(*[a for a in t.args if not getattr(a, "is_Matrix", False)])
+                if isinstance(t, MatMul)
+                else sp.S.One
+            )
+            mats = (
+                [a for a in t.args if getattr(a, "is_Matrix", False)]
+                if isinstance(t, MatMul)
+                else [t]
+            )
+            if len(mats) == 1 and isinstance(mats[0], Identity):
+                diagonal.append(repr(float(coef)))
+            elif len(mats) == 1 and isinstance(mats[0], Diag):
+                v = self.vec(mats[0].vector)
+                diagonal.append(v if coef == 1 else f"({float(coef)!r} * {v})")
+            elif not (len(mats) == 1 and isinstance(mats[0], ZeroMatrix)):
+                dense.append(t)
+        for k, t in enumerate(dense):
+            mats = (
+                [a for a in t.args if getattr(a, "is_Matrix", False)]
+                if isinstance(t, MatMul)
+                else [t]
+            )
+            coef = (
+                sp.Mul(*[a for a in t.args if not getattr(a, "is_Matrix", False)])
+                if isinstance(t, MatMul)
+                else sp.S.One
+            )
+            if isinstance(mats[0], Diag) and len(mats) > 1:
+                v = self.vec(mats[0].vector)
+                v = v if coef == 1 else f"({float(coef)!r} * {v})"
+                right, _ = self._product(mats[1:])
+                if k == 0:
+                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out={target})")
+                else:
+                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out=_tmp)")
+                    self.lines.append(f"    {target} += _tmp")
+            else:
+                code, _ = self.mat(t)
+                op = "[...] =" if k == 0 else " +="
+                self.lines.append(f"    {target}{op} {code}")
+        if not dense:
+            self.lines.append(f"    {target}[...] = 0.0")
+        for v in diagonal:
+            self.lines.append(f"    _k = np.arange({target}.shape[1])")
+            self.lines.append(f"    {target}[:, _k, _k] += {v}")
+
+    def function(self, blocks: list[list[MatrixExpr]], state_names: tuple[str, ...]):
+        """Source and function f(params, x, state) -> (B, R, C) for a grid of blocks."""
+        cell = self.cell
+        head = ["def jacobian(params, x, state=None):"]
+        head.append("    v_x = _as_batch('x', x)")
+        head.append("    B = v_x.shape[0]")
+        if state_names:
+            unpacked = ", ".join(f"v_{s}" for s in state_names)
+            head.append(f"    {unpacked}, = _unpack_state(state, {state_names!r})")
+            for s in state_names:
+                head.append(f"    v_{s} = _as_batch({s!r}, v_{s})")
+        sizes = {}
+        for s in cell.leaves:
+            sizes.setdefault(s.shape[0], f"v_{s.name}.shape[1]")
+        for sym, code in sizes.items():
+            if isinstance(sym, sp.Symbol):
+                head.append(f"    {sym} = {code}")
+        for p in cell.params:
+            head.append(f"    P_{p.name} = _param(params, {p.name!r})")
+            if p.shape[1] == 1:  # biases are (k,) arrays; keep them 1-D
+                head.append(f"    P_{p.name} = P_{p.name}.reshape(-1)")
+        for sym, e in cell.definitions:
+            self.lines.append(f"    v_{sym.name} = {self.vec(e)}")
+        row_sizes = [self.size(row[0].shape[0]) for row in blocks]
+        col_sizes = [self.size(b.shape[1]) for b in blocks[0]]
+        total_r, total_c = " + ".join(row_sizes), " + ".join(col_sizes)
+        self.lines.append(f"    J = np.empty((B, {total_r}, {total_c}))")
+        self.lines.append("    _tmp = None")
+        r0 = "0"
+        for row, rs in zip(blocks, row_sizes):
+            c0 = "0"
+            for b, cs in zip(row, col_sizes):
+                self.lines.append(f"    _T = J[:, {r0}:{r0} + {rs}, {c0}:{c0} + {cs}]")
+                self.lines.append("    _tmp = np.empty_like(_T)")
+                self.emit_block("_T", b)
+                c0 = f"{c0} + {cs}"
+            r0 = f"{r0} + {rs}"
+        self.lines.append("    return J")
+        source = "\n".join(head + self.lines) + "\n"
+        namespace = {
+            "np": np,
+            "_sigmoid": _sigmoid,
+            "_dsigmoid": _dsigmoid,
+            "_as_batch": _as_batch,
+            "_unpack_state": _unpack_state,
+            "_param": _param,
+            "_diag": _diag,
+            "_block": _block,
+        }
+        # The source is generated here from the compact form; nothing comes from the user.
+        exec(compile(source, f"<gradsym jacobian {cell.name}/{cell.variant}>", "exec"), namespace)  # noqa: S102
+        fn = namespace["jacobian"]
+        fn.__source__ = source
+        return fn
+
+
+def _diag(v: np.ndarray) -> np.ndarray:
+    out = np.zeros(v.shape + (v.shape[-1],))
+    k = np.arange(v.shape[-1])
+    out[:, k, k] = v
+    return out
+
+
+def _block(rows, B: int) -> np.ndarray:
+    def batched(a):
+        return a if a.ndim == 3 else np.broadcast_to(a, (B,) + a.shape)
+
+    return np.concatenate(
+        [np.concatenate([batched(a) for a in row], axis=2) for row in rows], axis=1
+    )

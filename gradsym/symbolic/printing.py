@@ -1,0 +1,127 @@
+"""LaTeX in the notes' notation: one LatexPrinter subclass, one method per construct.
+
+Names come from ``notation.LATEX`` (\\mathbf{W}_h, \\mathbf{h}^{(t-1)}, \\tilde{\\mathbf{c}}^{(t)}),
+diag(v) prints as \\operatorname{diag}, the Hadamard product as \\circ, σ and σ' as named
+functions, sums keep the order of the derivation (SymPy's printer would sort them), and
+the all-ones vector in (1 − u) prints as 1. Nested parts go through ``self._print``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy import MatAdd
+from sympy.printing.latex import LatexPrinter
+
+from .notation import latex_name
+
+# Elementwise maps by their name in ``Apply``: (LaTeX of the function, prime mark).
+FUNCTION_LATEX: dict[str, str] = {
+    "sigmoid": r"\sigma",
+    "sigmoid'": r"\sigma'",
+    "tanh": r"\tanh",
+    "tanh'": r"\tanh'",
+    "relu": r"\operatorname{ReLU}",
+    "relu'": r"\operatorname{ReLU}'",
+    "identity": r"\operatorname{id}",
+    "identity'": r"\operatorname{id}'",
+}
+
+_ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
+
+
+class NotesLatexPrinter(LatexPrinter):
+    """LaTeX of compact and explicit Jacobians as the lecture notes write them.
+
+    ``style`` picks the gate names: "001" (f, i, o, u, r of CS224n) or "003" (Γ_f, Γ_u, Γ_o).
+    """
+
+    printmethod = "_gradsym_latex"
+
+    def __init__(self, settings: dict | None = None, style: str = "001") -> None:
+        super().__init__(settings)
+        self.style = style
+
+    def _print_MatrixSymbol(self, expr, style=None):
+        return latex_name(expr.name, self.style)
+
+    def _print_Symbol(self, expr, style="plain"):
+        # Explicit entries are named "W_h[0,1]": print [\mathbf{W}_h]_{1,2}, 1-based.
+        m = _ENTRY.match(expr.name)
+        if m is None:
+            return super()._print_Symbol(expr, style)
+        idx = ",".join(str(int(k) + 1) for k in m["idx"].split(","))
+        return rf"\left[{latex_name(m['name'], self.style)}\right]_{{{idx}}}"
+
+    def _print_Diag(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.vector)}\right)"
+
+    def _print_Apply(self, expr):
+        return rf"{FUNCTION_LATEX[expr.name]}\left({self._print(expr.vector)}\right)"
+
+    def _print_sigmoid(self, expr, exp=None):
+        base = r"\sigma"
+        if exp is not None:
+            base = rf"\sigma^{{{exp}}}"
+        return rf"{base}\left({self._print(expr.args[0])}\right)"
+
+    def _print_relu(self, expr, exp=None):
+        return rf"\operatorname{{ReLU}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_relu_prime(self, expr, exp=None):
+        return rf"\operatorname{{ReLU}}'\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return r"\mathbf{I}"
+
+    def _print_ZeroMatrix(self, expr):
+        return r"\mathbf{0}"
+
+    def _factor(self, expr) -> str:
+        s = self._print(expr)
+        return rf"\left({s}\right)" if isinstance(expr, MatAdd) else s
+
+    def _print_HadamardProduct(self, expr):
+        return r" \circ ".join(self._factor(a) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
+        mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        body = " ".join(self._factor(m) for m in mats)
+        if coef == 1:
+            return body
+        if coef == -1:
+            return "-" + body
+        return f"{self._print(coef)} {body}"
+
+    def _print_MatAdd(self, expr):
+        # Keep the derivation's order; SymPy's default sorts the terms.
+        out = ""
+        for k, term in enumerate(expr.args):
+            s = self._print(term)
+            if s.startswith("-"):
+                out += (" - " if k else "-") + s[1:]
+            else:
+                out += (" + " if k else "") + s
+        return out
+
+    def _print_BlockMatrix(self, expr):
+        rows = [" & ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]
+        return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def notes_latex(expr, style: str = "001") -> str:
+    """LaTeX of a SymPy (matrix) expression in the notes' notation."""
+    return NotesLatexPrinter(style=style).doprint(expr)
+
+
+def derivative_latex(of: str, wrt: str, style: str = "001") -> str:
+    """\\frac{\\partial \\mathbf{h}^{(t)}}{\\partial \\mathbf{h}^{(t-1)}} for two named vectors."""
+    return rf"\frac{{\partial {latex_name(of, style)}}}{{\partial {latex_name(wrt, style)}}}"
+
+
+__all__ = ["FUNCTION_LATEX", "NotesLatexPrinter", "derivative_latex", "notes_latex"]

@@ -1,0 +1,54 @@
+"""LaTeX in the notes' notation, checked on exact strings."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from gradsym.symbolic import jacobian, notes_latex
+from gradsym.symbolic.functions import relu, sigmoid
+from gradsym.symbolic.notation import entry_symbol
+
+
+def test_rnn_jacobian_as_on_the_slide():
+    jac = jacobian("rnn", of="h", wrt="h_prev", variant="sigmoid")
+    assert jac.latex(inline=True) == (
+        r"\frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}} = "
+        r"\operatorname{diag}\left(\sigma'\left(\mathbf{W}_h \mathbf{h}^{(t-1)} + "
+        r"\mathbf{W}_x \mathbf{x}^{(t)} + \mathbf{b}\right)\right) \mathbf{W}_h"
+    )
+    assert jac.latex(equation=False) == (
+        r"\operatorname{diag}\left(\sigma'\left(\mathbf{z}^{(t)}\right)\right) \mathbf{W}_h"
+    )
+
+
+def test_lstm_cell_path_and_cec():
+    assert jacobian("lstm", of="c", wrt="c_prev").latex() == (
+        r"\frac{\partial \mathbf{c}^{(t)}}{\partial \mathbf{c}^{(t-1)}} = "
+        r"\operatorname{diag}\left(\mathbf{f}^{(t)}\right)"
+    )
+    assert (
+        jacobian("lstm", of="c", wrt="c_prev", variant="no_forget").latex(equation=False)
+        == r"\mathbf{I}"
+    )
+
+
+def test_gru_minimal_in_the_notation_of_003():
+    assert jacobian("gru", variant="minimal").latex(equation=False) == (
+        r"\operatorname{diag}\left(\left(\tilde{\mathbf{h}}^{(t)} - \mathbf{h}^{(t-1)}\right) \circ "
+        r"\sigma'\left(\mathbf{z}_u^{(t)}\right)\right) \mathbf{W}_u + "
+        r"\operatorname{diag}\left(1 - \Gamma_u\right) + "
+        r"\operatorname{diag}\left(\Gamma_u \circ \tanh'\left(\mathbf{z}_h^{(t)}\right)\right) \mathbf{W}_h"
+    )
+
+
+def test_scalar_functions_and_entries():
+    z = sp.Symbol("z")
+    assert notes_latex(sigmoid(z)) == r"\sigma\left(z\right)"
+    assert notes_latex(relu(z)) == r"\operatorname{ReLU}\left(z\right)"
+    assert notes_latex(entry_symbol("W_h", 0, 1)) == r"\left[\mathbf{W}_h\right]_{1,2}"
+    assert notes_latex(entry_symbol("h_prev", 2)) == r"\left[\mathbf{h}^{(t-1)}\right]_{3}"
+
+
+def test_explicit_form_prints_with_entries():
+    text = notes_latex(jacobian("rnn", variant="identity").explicit(1))
+    assert text == r"\left[\begin{matrix}\left[\mathbf{W}_h\right]_{1,1}\end{matrix}\right]"
