@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
+from gradsym.numeric.bidirectional import Bidirectional
 from gradsym.numeric.cell import Cell, Gradients, Trace
 from gradsym.numeric.validate import check_array, positive_int
 
@@ -65,6 +66,11 @@ class StackedTrace:
         return tuple(tuple(v[t - 1] for v in tr.states.values()) for tr in self.layers)
 
 
+def _output_size(layer) -> int:
+    """Size of what a layer passes up: h for a cell, [→h; ←h] (or o) for a pair."""
+    return layer.hidden_size if isinstance(layer, Cell) else layer.output_size
+
+
 class Stacked:
     """L cells stacked, layer l + 1 reading layer l's outputs; ``residual=True`` adds the
     skip y_l = h_l + y_{l−1} for l ≥ 1 (see the module docstring).
@@ -73,35 +79,37 @@ class Stacked:
     views into the cells' own arrays.
     """
 
-    causal = True
-
-    def __init__(self, cells: list[Cell], residual: bool = False):
+    def __init__(self, cells: list, residual: bool = False):
         cells = list(cells)
         if not cells:
             raise InvalidValueError("Stacked needs at least one cell, got an empty list")
         for l, cell in enumerate(cells):
-            if not isinstance(cell, Cell):
-                raise InvalidValueError(f"layer {l} must be a Cell, got {type(cell).__name__}")
+            if not isinstance(cell, (Cell, Bidirectional)):
+                raise InvalidValueError(
+                    f"layer {l} must be a Cell or a Bidirectional pair, got {type(cell).__name__}"
+                )
             if cell.dtype != cells[0].dtype:
                 raise DTypeError(f"layer {l} has dtype {cell.dtype}, layer 0 {cells[0].dtype}")
             if l == 0:
                 continue
-            below = cells[l - 1].hidden_size
+            below = _output_size(cells[l - 1])
             if cell.input_size != below:
                 raise ShapeError(
                     f"layer {l} reads layer {l - 1}'s hidden states of size {below}, but its "
                     f"input_size is {cell.input_size}"
                 )
-            if residual and cell.hidden_size != below:
+            if residual and _output_size(cell) != below:
                 raise ShapeError(
                     f"residual connection into layer {l} needs hidden_size {below} (that of "
-                    f"layer {l - 1}), got {cell.hidden_size}"
+                    f"layer {l - 1}), got {_output_size(cell)}"
                 )
-        self.cells = cells
+        # A layer is a cell or (as in a multi-layer bidirectional torch.nn.RNN) a pair.
+        self.cells = self.layers = cells
         self.residual = bool(residual)
+        self.causal = all(getattr(c, "causal", True) for c in cells)
         self.dtype = cells[0].dtype
         self.input_size = cells[0].input_size
-        self.output_size = cells[-1].hidden_size
+        self.output_size = _output_size(cells[-1])
         self.params: dict[str, np.ndarray] = {
             f"layer{l}.{k}": v for l, c in enumerate(cells) for k, v in c.params.items()
         }
@@ -112,7 +120,9 @@ class Stacked:
 
     @property
     def state_size(self) -> int:
-        """Size of s = [s_0; …; s_{L−1}]."""
+        """Size of s = [s_0; …; s_{L−1}] (cells only: a bidirectional layer has no
+        state that runs forward in time)."""
+        self._require_causal("state_size")
         return sum(c.state_size for c in self.cells)
 
     def zero_state(self, batch: int) -> tuple:
@@ -187,6 +197,7 @@ class Stacked:
     def state_jacobian(self, x, state=None) -> tuple[np.ndarray, np.ndarray]:
         """∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ (B, S, S) and ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾ (B, S, d), s = [s_0; …; s_{L−1}],
         numerator layout, from the cells' own ``state_jacobian`` (module docstring)."""
+        self._require_causal("state_jacobian")
         x = check_array("x", x, (None, self.input_size), self.dtype, axes="(b, j)")
         B = x.shape[0]
         state = self._check_state(state, B)
@@ -218,6 +229,13 @@ class Stacked:
                 dy_dx = J_sx[:, h_rows].copy()
             col += S_l
         return J_ss, J_sx
+
+    def _require_causal(self, what: str) -> None:
+        if not self.causal:
+            raise InvalidValueError(
+                f"{what} is defined for stacks of cells; this stack has a bidirectional "
+                "layer, whose backward direction reads the future"
+            )
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(c) for c in self.cells)

@@ -1,0 +1,80 @@
+"""gradsym — vanishing and exploding gradients in recurrent networks, exact and checked.
+
+The public surface, importable from here (loaded on first use, so that ``import gradsym``
+stays cheap and the NumPy side never pulls in SymPy):
+
+* cells: :class:`RNN`, :class:`LSTM`, :class:`GRU`; networks: :class:`Network`,
+  :class:`Stacked`, :class:`Bidirectional`, :class:`Linear`, :func:`jacobian_products`;
+* PyTorch exchange: :func:`from_torch`, :func:`to_torch`, :func:`torch_gradients`;
+* clipping, initialisers, optimisers, tasks: :func:`clip_by_norm`, :func:`clip_by_value`,
+  :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
+* gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
+* symbolic: :func:`jacobian`;
+* errors: :class:`GradsymError` and its subclasses.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from gradsym.errors import (
+    CandidateError,
+    CheckpointError,
+    DTypeError,
+    GradsymError,
+    InvalidValueError,
+    NonFiniteError,
+    NotDiagonalizableError,
+    ShapeError,
+    UnknownNameError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "RNN": "gradsym.numeric.rnn",
+    "LSTM": "gradsym.numeric.lstm",
+    "GRU": "gradsym.numeric.gru",
+    "Network": "gradsym.numeric.network",
+    "Stacked": "gradsym.numeric.stacked",
+    "Bidirectional": "gradsym.numeric.bidirectional",
+    "Linear": "gradsym.numeric.losses",
+    "jacobian_products": "gradsym.numeric.spans",
+    "from_torch": "gradsym.numeric.torch_exchange",
+    "to_torch": "gradsym.numeric.torch_exchange",
+    "torch_gradients": "gradsym.numeric.torch_exchange",
+    "clip_by_norm": "gradsym.numeric.clipping",
+    "clip_by_value": "gradsym.numeric.clipping",
+    "initialise": "gradsym.numeric.initialisers",
+    "SGD": "gradsym.numeric.optimisers",
+    "Adam": "gradsym.numeric.optimisers",
+    "make_task": "gradsym.numeric.tasks",
+    "check_cell_gradients": "gradsym.numeric.gradcheck",
+    "check_state_jacobian": "gradsym.numeric.gradcheck",
+    "jacobian": "gradsym.symbolic",
+}
+
+__all__ = [
+    "CandidateError",
+    "CheckpointError",
+    "DTypeError",
+    "GradsymError",
+    "InvalidValueError",
+    "NonFiniteError",
+    "NotDiagonalizableError",
+    "ShapeError",
+    "UnknownNameError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradsym' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,280 @@
+"""Weights in and out of PyTorch: ``from_torch`` and ``to_torch`` for ``torch.nn.RNN``,
+``LSTM`` and ``GRU`` (any number of layers, either direction), and the gradients of a
+gradsym model renamed as torch's parameters so that the two can be compared.
+
+How the parameters correspond (torch stacks gate blocks row-wise):
+
+=========  ==========================  ==========================================
+torch      rows of ``weight_ih``       gradsym
+=========  ==========================  ==========================================
+RNN        one block                   W_x = w_ih, W_h = w_hh, b = b_ih + b_hh
+LSTM       [i, f, g, o]                U_i, U_f, U_c, U_o (W_* likewise),
+                                       b_* = b_ih + b_hh per gate
+GRU        [r, z, n]                   GRU(variant="torch"): U_r, U_z, U_n, W_r, W_z, W_n,
+                                       b_r = b_ir + b_hr, b_z = b_iz + b_hz, b_n = b_in,
+                                       b_hn = b_hn (it sits inside r∘(W_hn h + b_hn))
+=========  ==========================  ==========================================
+
+Where torch has two biases that only ever appear summed, gradsym keeps their sum; both
+torch biases then have the gradient of that sum. ``to_torch`` puts the sum in ``b_ih``
+and zero in ``b_hh`` (for the GRU, ``b_hh`` keeps ``b_hn``).
+
+gradsym is time-major: a module built with ``batch_first=True`` maps to the same model,
+and its inputs are transposed with ``xs.transpose(1, 0, 2)``. gradsym has no dropout, so
+a module with ``dropout > 0`` is matched in ``eval()`` mode only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.numeric.bidirectional import Bidirectional
+from gradsym.numeric.cell import Cell
+from gradsym.numeric.gru import GRU
+from gradsym.numeric.lstm import LSTM
+from gradsym.numeric.rnn import RNN
+from gradsym.numeric.stacked import Stacked
+
+# Gate order of torch's stacked weights, as gradsym names' suffixes.
+_TORCH_GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("r", "z", "n")}
+_TORCH_DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32"}
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:  # torch is an optional extra
+        raise ImportError(
+            "the PyTorch exchange needs torch: pip install 'gradsym[torch]'"
+        ) from exc
+    return torch
+
+
+def _kind(module) -> str:
+    torch = _torch()
+    for kind in ("LSTM", "GRU", "RNN"):
+        if isinstance(module, getattr(torch.nn, kind)):
+            return kind
+    raise InvalidValueError(
+        f"from_torch takes torch.nn.RNN, LSTM or GRU, got {type(module).__name__}"
+    )
+
+
+def _numpy(t) -> np.ndarray:
+    return t.detach().cpu().numpy().copy()
+
+
+# -- one direction of one layer ---------------------------------------------------------------
+
+
+def _cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype, nonlinearity="tanh") -> Cell:
+    """A gradsym cell holding torch's weights for one layer and direction."""
+    if kind == "RNN":
+        cell = RNN(d, n, nonlinearity, dtype=dtype)
+        cell.load_params({"W_x": w_ih, "W_h": w_hh, "b": b_ih + b_hh})
+        return cell
+    gates = _TORCH_GATES[kind]
+    blocks = lambda a: dict(zip(gates, np.split(a, len(gates))))  # noqa: E731
+    wi, wh, bi, bh = blocks(w_ih), blocks(w_hh), blocks(b_ih), blocks(b_hh)
+    if kind == "LSTM":
+        cell = LSTM(d, n, dtype=dtype)
+        values = {}
+        for g in gates:
+            values.update({f"U_{g}": wi[g], f"W_{g}": wh[g], f"b_{g}": bi[g] + bh[g]})
+    else:
+        cell = GRU(d, n, variant="torch", dtype=dtype)
+        values = {f"U_{g}": wi[g] for g in gates} | {f"W_{g}": wh[g] for g in gates}
+        values |= {"b_r": bi["r"] + bh["r"], "b_z": bi["z"] + bh["z"], "b_n": bi["n"],
+                   "b_hn": bh["n"]}
+    cell.load_params(values)
+    return cell
+
+
+def _weights_from_cell(kind: str, cell: Cell) -> dict[str, np.ndarray]:
+    """torch's four arrays (w_ih, w_hh, b_ih, b_hh) for one gradsym cell."""
+    p = cell.params
+    if kind == "RNN":
+        return {"weight_ih": p["W_x"], "weight_hh": p["W_h"], "bias_ih": p["b"],
+                "bias_hh": np.zeros_like(p["b"])}
+    gates = _TORCH_GATES[kind]
+    w_ih = np.concatenate([p[f"U_{g}"] for g in gates])
+    w_hh = np.concatenate([p[f"W_{g}"] for g in gates])
+    if kind == "LSTM":
+        b_ih = np.concatenate([p[f"b_{g}"] for g in gates])
+        b_hh = np.zeros_like(b_ih)
+    else:
+        b_ih = np.concatenate([p["b_r"], p["b_z"], p["b_n"]])
+        b_hh = np.concatenate([np.zeros_like(p["b_r"]), np.zeros_like(p["b_z"]), p["b_hn"]])
+    return {"weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b_ih, "bias_hh": b_hh}
+
+
+def _grads_for_torch(kind: str, g: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A cell's parameter gradients renamed and stacked as torch's (w_ih, w_hh, b_ih, b_hh)."""
+    if kind == "RNN":
+        return {"weight_ih": g["W_x"], "weight_hh": g["W_h"], "bias_ih": g["b"],
+                "bias_hh": g["b"]}
+    gates = _TORCH_GATES[kind]
+    out = {"weight_ih": np.concatenate([g[f"U_{k}"] for k in gates]),
+           "weight_hh": np.concatenate([g[f"W_{k}"] for k in gates])}
+    if kind == "LSTM":
+        out["bias_ih"] = out["bias_hh"] = np.concatenate([g[f"b_{k}"] for k in gates])
+    else:
+        out["bias_ih"] = np.concatenate([g["b_r"], g["b_z"], g["b_n"]])
+        out["bias_hh"] = np.concatenate([g["b_r"], g["b_z"], g["b_hn"]])
+    return out
+
+
+# -- whole modules ----------------------------------------------------------------------------
+
+
+def _layers(model) -> list[list[tuple[str, Cell]]]:
+    """[[(prefix, cell) per direction] per layer] for a cell, Bidirectional or Stacked."""
+    def directions(m, prefix):
+        if isinstance(m, Cell):
+            return [(prefix, m)]
+        if isinstance(m, Bidirectional):
+            if m.output is not None:
+                raise InvalidValueError(
+                    "a Bidirectional with an output layer has no torch.nn.RNN counterpart"
+                )
+            return [(f"{prefix}fwd.", m.cells[0]), (f"{prefix}bwd.", m.cells[1])]
+        raise InvalidValueError(
+            f"expected a cell, Bidirectional or Stacked, got {type(m).__name__}"
+        )
+
+    if isinstance(model, Stacked):
+        if model.residual:
+            raise InvalidValueError("a residual stack has no torch.nn.RNN counterpart")
+        return [directions(m, f"layer{l}.") for l, m in enumerate(model.layers)]
+    return [directions(model, "")]
+
+
+def from_torch(module):
+    """The gradsym model computing what ``module`` (torch.nn.RNN, LSTM or GRU) computes.
+
+    One layer, one direction gives a cell (:class:`RNN`, :class:`LSTM`,
+    ``GRU(variant="torch")``); ``bidirectional=True`` a :class:`Bidirectional`;
+    ``num_layers > 1`` a :class:`Stacked` of those. float64 modules give float64 models,
+    float32 ones float32.
+    """
+    kind = _kind(module)
+    if getattr(module, "proj_size", 0):
+        raise InvalidValueError("LSTM with proj_size > 0 is not supported by gradsym")
+    params = {name: _numpy(p) for name, p in module.named_parameters()}
+    first = params["weight_ih_l0"]
+    dtype = np.dtype(first.dtype)
+    if dtype not in _TORCH_DTYPES:
+        raise InvalidValueError(f"torch module has dtype {dtype}; gradsym needs float64 or float32")
+    n, L = module.hidden_size, module.num_layers
+    dirs = ("", "_reverse") if module.bidirectional else ("",)
+    nonlinearity = getattr(module, "nonlinearity", "tanh")
+    layers = []
+    for l in range(L):
+        d = module.input_size if l == 0 else n * len(dirs)
+        cells = []
+        for sfx in dirs:
+            key = f"l{l}{sfx}"
+            w_ih, w_hh = params[f"weight_ih_{key}"], params[f"weight_hh_{key}"]
+            zeros = np.zeros(w_ih.shape[0], dtype)
+            b_ih = params.get(f"bias_ih_{key}", zeros)
+            b_hh = params.get(f"bias_hh_{key}", zeros)
+            cells.append(_cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype,
+                                            nonlinearity))
+        layers.append(cells[0] if len(cells) == 1 else Bidirectional(*cells))
+    return layers[0] if L == 1 else Stacked(layers)
+
+
+def _torch_kind(cell: Cell) -> tuple[str, str]:
+    """torch's class name for ``cell`` and its nonlinearity, or a clear refusal."""
+    if isinstance(cell, RNN):
+        if cell.activation.name not in ("tanh", "relu"):
+            raise InvalidValueError(
+                f"torch.nn.RNN has tanh or relu, not {cell.activation.name!r}"
+            )
+        return "RNN", cell.activation.name
+    if isinstance(cell, LSTM):
+        if cell.peephole or not cell.forget_gate:
+            raise InvalidValueError(
+                "torch.nn.LSTM has no peephole connections and always a forget gate"
+            )
+        return "LSTM", "tanh"
+    if isinstance(cell, GRU):
+        if cell.variant != "torch":
+            raise InvalidValueError(
+                f"torch.nn.GRU computes GRU(variant='torch'), not variant {cell.variant!r}: "
+                "the textbook and minimal forms have no torch counterpart"
+            )
+        return "GRU", "tanh"
+    raise InvalidValueError(f"no torch counterpart for {type(cell).__name__}")
+
+
+def to_torch(model):
+    """A torch.nn.RNN / LSTM / GRU holding ``model``'s weights (see the module docstring
+    for what each gradsym model maps to); float64 or float32 as the model."""
+    torch = _torch()
+    layers = _layers(model)
+    cells = [c for layer in layers for _, c in layer]
+    kinds = {_torch_kind(c) for c in cells}
+    if len(kinds) != 1:
+        raise InvalidValueError(f"torch needs one cell type in all layers, got {sorted(kinds)}")
+    (kind, nonlinearity), = kinds
+    n = cells[0].hidden_size
+    n_dirs = len(layers[0])
+    if any(len(layer) != n_dirs for layer in layers) or any(c.hidden_size != n for c in cells):
+        raise ShapeError("torch needs the same hidden size and directions in every layer")
+    kwargs = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
+    module = getattr(torch.nn, kind)(
+        cells[0].input_size, n, num_layers=len(layers), bidirectional=n_dirs == 2,
+        dtype=getattr(torch, _TORCH_DTYPES[cells[0].dtype]), **kwargs,
+    )
+    with torch.no_grad():
+        for l, layer in enumerate(layers):
+            for k, (_, cell) in enumerate(layer):
+                sfx = "_reverse" if k == 1 else ""
+                for name, value in _weights_from_cell(kind, cell).items():
+                    getattr(module, f"{name}_l{l}{sfx}").copy_(torch.from_numpy(value.copy()))
+    return module
+
+
+def torch_gradients(model, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``grads`` (the ``params`` of a gradsym backward pass of ``model``) under torch's
+    parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...)."""
+    out = {}
+    for l, layer in enumerate(_layers(model)):
+        for k, (prefix, cell) in enumerate(layer):
+            kind, _ = _torch_kind(cell)
+            own = {name: grads[prefix + name] for name in cell.params}
+            sfx = "_reverse" if k == 1 else ""
+            for name, value in _grads_for_torch(kind, own).items():
+                out[f"{name}_l{l}{sfx}"] = value
+    return out
+
+
+def state_from_torch(model, h0, c0=None):
+    """torch's initial state (h0, and c0 for the LSTM), each (layers·directions, B, n),
+    as the state tuple the gradsym ``model`` takes as ``state0``."""
+    h0 = _numpy(h0) if not isinstance(h0, np.ndarray) else h0
+    if c0 is not None and not isinstance(c0, np.ndarray):
+        c0 = _numpy(c0)
+    layers = _layers(model)
+    states, k = [], 0
+    for layer in layers:
+        dirs = []
+        for _, cell in layer:
+            dirs.append((h0[k],) if c0 is None else (h0[k], c0[k]))
+            k += 1
+        states.append(dirs[0] if len(dirs) == 1 else tuple(dirs))
+    if k != h0.shape[0]:
+        raise ShapeError(f"h0 must have {k} = layers × directions rows, got {h0.shape[0]}")
+    return states[0] if len(layers) == 1 else tuple(states)
+
+
+def state_to_torch(model, state):
+    """The inverse of :func:`state_from_torch`: (h0,) or (h0, c0) stacked as torch wants."""
+    layers = _layers(model)
+    per_layer = [state] if len(layers) == 1 else list(state)
+    leaves = []
+    for layer, s in zip(layers, per_layer):
+        leaves.extend([s] if len(layer) == 1 else list(s))
+    return tuple(np.stack([leaf[j] for leaf in leaves]) for j in range(len(leaves[0])))
