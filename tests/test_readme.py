@@ -1,0 +1,30 @@
+"""The README's Python examples run, in order, in one namespace (they build on each other)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_has_examples():
+    assert len(python_blocks()) >= 5
+
+
+def test_readme_examples_run(capsys):
+    namespace: dict = {}
+    for k, block in enumerate(python_blocks()):
+        if "import torch" in block:
+            try:
+                import torch  # noqa: F401
+            except ImportError:
+                pytest.skip("a README example needs torch")
+        try:
+            exec(compile(block, f"README.md python block {k}", "exec"), namespace)  # noqa: S102
+        except Exception as exc:  # name the block that failed
+            raise AssertionError(f"README python block {k} failed: {exc!r}\n{block}") from exc
