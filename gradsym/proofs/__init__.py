@@ -1,0 +1,39 @@
+"""gradsym.proofs — every claim of the notes as a checked derivation, and a checker for
+users' own Jacobians. The only layer that joins gradsym.symbolic and gradsym.numeric.
+
+    claims(ids=None)            the catalogue (ids of CLAIMS.md), as Claim objects
+    verify(ids=None, seed=0)    run every step's checks → Report (.passed, .table(), .to_json())
+    check_jacobian(cell, candidate, of="h", wrt="h_prev", variant=None)  → Verdict
+    Claim, Step                 a derivation and its steps (lhs, relation, rhs, justification)
+    Identity, JacobianIdentity, Generic, Numeric, Counterexample   the checkers
+"""
+
+from .candidate import Verdict, check_jacobian, parse_candidate, symbols
+from .catalogue import IDS, REGISTRY, claims, get
+from .checks import Counterexample, Generic, Identity, JacobianIdentity, Numeric
+from .claim import SECTIONS, CheckResult, Claim, Step
+from .verify import Report, Row, verify, verify_claim
+
+__all__ = [
+    "IDS",
+    "REGISTRY",
+    "SECTIONS",
+    "CheckResult",
+    "Claim",
+    "Counterexample",
+    "Generic",
+    "Identity",
+    "JacobianIdentity",
+    "Numeric",
+    "Report",
+    "Row",
+    "Step",
+    "Verdict",
+    "check_jacobian",
+    "claims",
+    "get",
+    "parse_candidate",
+    "symbols",
+    "verify",
+    "verify_claim",
+]

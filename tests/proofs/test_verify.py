@@ -1,0 +1,114 @@
+"""verify: every claim of CLAIMS.md passes, fast, deterministically; a broken claim fails
+and the report names the step."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from gradsym.errors import UnknownNameError
+from gradsym.proofs import IDS, REGISTRY, SECTIONS, Identity, Step, claims, get, verify
+from gradsym.proofs.verify import verify_claim
+
+CLAIMS_MD = Path(__file__).resolve().parents[3] / "shared" / "CLAIMS.md"
+
+
+@pytest.fixture
+def report(full_report):
+    return full_report
+
+
+def test_every_claim_verifies(report):
+    failing = {r.id: r.failure.to_json() for r in report.failures}
+    assert report.passed, failing
+    assert len(report.rows) == len(IDS)
+
+
+def test_every_claim_is_checked_both_ways(report):
+    for row in report.rows:
+        assert row.symbolic is True, f"{row.id} has no symbolic check"
+        assert row.numeric is True, f"{row.id} has no numeric check"
+
+
+def test_verify_is_fast(report):
+    assert report.wall < 30.0
+
+
+def test_every_id_of_claims_md_is_in_the_catalogue():
+    if not CLAIMS_MD.exists():
+        pytest.skip(f"{CLAIMS_MD} not found (shared/ is checked out beside the repository)")
+    ids = re.findall(r"^- \*\*([a-z0-9-]+)\*\*", CLAIMS_MD.read_text(), flags=re.MULTILINE)
+    assert len(ids) == 33
+    assert set(ids) <= set(REGISTRY)
+    assert list(IDS) == ids
+
+
+def test_catalogue_ids_sections_and_order():
+    assert set(IDS) == set(REGISTRY)
+    order = [SECTIONS.index(c.section) for c in claims()]
+    assert order == sorted(order)
+    for c in claims():
+        assert c.sources and all(re.fullmatch(r"00[0-4]", s) for s in c.sources)
+        assert c.steps and all(s.justification for s in c.steps)
+
+
+def test_unknown_id_lists_the_known_ones():
+    with pytest.raises(UnknownNameError, match="chain-rule"):
+        verify(["no-such-claim"])
+    with pytest.raises(UnknownNameError):
+        get("nope")
+
+
+def test_deterministic_for_a_seed():
+    a = verify(["clip-norm", "nonlinear-bound"], seed=3)
+    b = verify(["clip-norm", "nonlinear-bound"], seed=3)
+    assert [r.max_error for r in a.rows] == [r.max_error for r in b.rows]
+
+
+def test_report_json_and_table(report):
+    data = json.loads(report.to_json())
+    assert data["passed"] is True
+    assert {c["id"] for c in data["claims"]} == set(IDS)
+    table = report.table()
+    assert "33/33 claims verified" in table
+    assert "eigen-vanish" in table and "✓" in table
+
+
+def test_a_broken_step_fails_and_is_named():
+    claim = get("linear-case")
+    n = 2
+    W = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"W_h[{i},{j}]"))
+    wrong = Step(
+        claim.steps[3].lhs,
+        claim.steps[3].rhs,
+        "=",
+        "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
+        symbolic=Identity(lambda: (W**3, W**2), method="W³ = W² (deliberately wrong)"),
+    )
+    broken = claim.with_step(3, wrong)
+    report = verify(claims=[broken])
+    assert not report.passed
+    row = report.rows[0]
+    assert row.symbolic is False and row.numeric is True
+    assert row.failure.index == 3
+    assert "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾" in row.failure.step
+    assert row.failure.counterexample["entry"] == [0, 0]
+    table = report.table()
+    assert "linear-case: step 4 fails its symbolic check" in table
+    assert "SOME CLAIMS FAIL" in table
+
+
+def test_a_broken_jacobian_step_fails_numerically_too():
+    from gradsym.proofs.catalogue.common import jacobian_step
+    from gradsym.proofs.catalogue.rnn import rnn_form
+
+    claim = get("rnn-jacobian")
+    wrong = jacobian_step("rnn", "tanh", "h", "h_prev", rnn_form("sigmoid"), "chain rule")
+    row = verify_claim(claim.with_step(0, wrong))
+    assert not row.passed
+    assert row.symbolic is False and row.numeric is False
+    assert row.failure.index == 0 and row.failure.counterexample["entry"] is not None
