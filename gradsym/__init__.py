@@ -8,8 +8,10 @@ stays cheap and the NumPy side never pulls in SymPy):
 * PyTorch exchange: :func:`from_torch`, :func:`to_torch`, :func:`torch_gradients`;
 * clipping, initialisers, optimisers, tasks: :func:`clip_by_norm`, :func:`clip_by_value`,
   :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
+* training: :class:`TrainConfig`, :class:`Trainer`, :func:`train`;
 * gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
 * symbolic: :func:`jacobian`;
+* proofs: :func:`claims`, :func:`verify`, :func:`check_jacobian`;
 * errors: :class:`GradsymError` and its subclasses.
 """
 
@@ -49,9 +51,15 @@ _LAZY = {
     "SGD": "gradsym.numeric.optimisers",
     "Adam": "gradsym.numeric.optimisers",
     "make_task": "gradsym.numeric.tasks",
+    "TrainConfig": "gradsym.numeric.training",
+    "Trainer": "gradsym.numeric.training",
+    "train": "gradsym.numeric.training",
     "check_cell_gradients": "gradsym.numeric.gradcheck",
     "check_state_jacobian": "gradsym.numeric.gradcheck",
     "jacobian": "gradsym.symbolic",
+    "claims": "gradsym.proofs",
+    "verify": "gradsym.proofs",
+    "check_jacobian": "gradsym.proofs",
 }
 
 __all__ = [
