@@ -14,12 +14,35 @@ import numpy as np
 from gradsym.errors import unknown_name
 
 
+def _exp_bound(dtype: np.dtype) -> float:
+    """L with e^(±L) finite and normal in ``dtype``: 708 in float64, 87 in float32."""
+    fi = np.finfo(dtype)
+    return float(np.floor(min(-np.log(fi.tiny), np.log(fi.max))))
+
+
+_EXP_BOUND = {np.dtype(t): _exp_bound(np.dtype(t)) for t in (np.float64, np.float32)}
+
+
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)), computed as (1 + tanh(z/2)) / 2: no overflow for large |z|."""
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
+    """σ(z) = 1 / (1 + e^(−z)), with z first clipped to ±L (L = 708 in float64, 87 in
+    float32): no overflow or underflow, and beyond ±L the true σ is within the smallest
+    normal number of 0, or rounds to 1.
+
+    This form keeps full relative accuracy for z ≪ 0 (where (1 + tanh(z/2)) / 2 cancels)
+    and NumPy's exp is about twice as fast as its tanh — it is the gated cells' hot loop.
+    """
+    z = np.asarray(z)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    bound = _EXP_BOUND.get(z.dtype) or _exp_bound(z.dtype)
+    if out is None:
+        out = np.empty_like(z)
+    np.maximum(z, -bound, out=out)  # np.clip, but without its Python overhead
+    np.minimum(out, bound, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
     out += 1.0
-    out *= 0.5
+    np.divide(1.0, out, out=out)
     return out
 
 
