@@ -28,3 +28,11 @@ def test_readme_examples_run(capsys):
             exec(compile(block, f"README.md python block {k}", "exec"), namespace)  # noqa: S102
         except Exception as exc:  # name the block that failed
             raise AssertionError(f"README python block {k} failed: {exc!r}\n{block}") from exc
+
+
+def test_ci_runs_the_readme_test_command():
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    main_command, test_command = blocks[0].strip(), blocks[1].strip()
+    assert "gradsym build" in main_command
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == test_command
