@@ -18,6 +18,7 @@ from gradsym.symbolic import (
     jordan_power,
     jordan_vanishes,
     power_limit,
+    cell,
     rnn_index_form,
 )
 from gradsym.symbolic.spectral import ell
@@ -77,7 +78,7 @@ rnn_jacobian = Claim(
     ),
     sources=("001",),
     section=SECTION,
-    formula=(partial("h", "t", "h", "t-1"), "=", rnn_form("sigmoid")),
+    formula=(partial("h", "t", "h", "t-1"), "=", rnn_form("sigmoid")(cell("rnn", "sigmoid"))),
 )
 
 
