@@ -66,7 +66,7 @@ def _figures(out: Path, names, seed: int) -> list[Path]:
     figures = _writable_dir(out / "figures")
 
     def progress(name, index, total, seconds):
-        print(f"  [{index + 1}/{total}] {name:20} {seconds:6.1f} s", flush=True)
+        print(f"  [{index}/{total}] {name:20} {seconds:6.1f} s", flush=True)
 
     return make_figures(figures, names, seed=seed, progress=progress)
 

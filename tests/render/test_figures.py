@@ -296,3 +296,37 @@ def test_training_curves_hold_four_models_two_tasks_and_the_baselines(built):
             assert run["steps"] == [25, 50]
             assert all(v is not None and v >= 0 for v in run["eval_loss"])
             assert run["config"]["task"] == task["task"]
+
+
+# -- the committed figures/ are what the code makes ------------------------------------------
+
+COMMITTED = Path(__file__).resolve().parents[2] / "figures"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_figures_are_current(built, name):
+    """The repository's figures/ holds every figure, and its data is what the code computes
+    now (byte for byte; pictures are drawn from that data, byte-reproducibly, above).
+
+    The training curves are checked on their first steps: the committed run is 500 steps,
+    the test's run is the same seeded run cut short, so their common evaluations agree.
+    """
+    for ext in ("pdf", "png", "json"):
+        assert (COMMITTED / f"{name}.{ext}").exists(), f"figures/{name}.{ext} missing"
+    committed = json.loads((COMMITTED / f"{name}.json").read_text())
+    fresh = built[1][name]
+    if name != "training-curves":
+        assert (COMMITTED / f"{name}.json").read_text() == (built[0] / f"{name}.json").read_text()
+        return
+    assert committed["steps"] == training_module_steps()
+    for task_c, task_f in zip(committed["tasks"], fresh["tasks"], strict=True):
+        assert task_c["baseline"] == task_f["baseline"]
+        for run_c, run_f in zip(task_c["runs"], task_f["runs"], strict=True):
+            k = len(run_f["eval_loss"])
+            assert run_c["eval_loss"][:k] == run_f["eval_loss"], run_c["cell"]
+            assert {**run_c["config"], "steps": 0, "checkpoint_every": 0} == {
+                **run_f["config"], "steps": 0, "checkpoint_every": 0}
+
+
+def training_module_steps() -> int:
+    return figures.figure_module("training-curves").STEPS
