@@ -59,6 +59,27 @@ def _time_text(name: str, time: str) -> str:
     return f"{name}⁽{time.translate(_SUP)}⁾" if time else name
 
 
+_SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_ARROWS = {"→": r"\overrightarrow", "←": r"\overleftarrow"}
+
+
+def _base_latex(name: str) -> str:
+    """LaTeX of a letter as ``partial`` writes it: J, L in italics, vectors in bold; a
+    trailing arrow (h→, h← of a bidirectional RNN) goes over the letter, a trailing
+    subscript digit (h₁, h₂ of stacked layers) becomes a subscript."""
+    if name in ("J", "L"):
+        return name
+    arrow = _ARROWS.get(name[-1:])
+    if arrow is not None:
+        return rf"{arrow}{{{_base_latex(name[:-1])}}}"
+    letter = name.rstrip("₀₁₂₃₄₅₆₇₈₉")
+    layer = name[len(letter) :].translate(_SUB_DIGITS)
+    base = rf"\mathbf{{{letter}}}"
+    if layer:
+        base += f"_{layer}" if len(layer) == 1 else f"_{{{layer}}}"
+    return base
+
+
 def partial(of: str, of_time: str, wrt: str, wrt_time: str, rows=n_sym, cols=n_sym) -> NamedMatrix:
     """∂of⁽of_time⁾/∂wrt⁽wrt_time⁾, e.g. ``partial("h", "t", "h", "t-1")``.
 
@@ -66,7 +87,7 @@ def partial(of: str, of_time: str, wrt: str, wrt_time: str, rows=n_sym, cols=n_s
     """
 
     def tex(name: str, time: str) -> str:
-        base = name if name in ("J", "L") else rf"\mathbf{{{name}}}"
+        base = _base_latex(name)
         return f"{base}^{{({time})}}" if time else base
 
     text = f"∂{_time_text(of, of_time)}/∂{_time_text(wrt, wrt_time)}"

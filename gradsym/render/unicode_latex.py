@@ -73,7 +73,10 @@ SUBSCRIPTS = dict(
 )
 
 ACCENTS = {"\u0303": r"\tilde", "\u0302": r"\hat", "\u0304": r"\bar", "\u0307": r"\dot",
-           "\u0308": r"\ddot", "\u20d7": r"\vec"}  # fmt: skip
+           "\u0308": r"\ddot", "\u20d7": r"\overrightarrow", "\u20d6": r"\overleftarrow"}  # fmt: skip
+# The notes write the two directions of a bidirectional RNN as →h and ←h (an arrow right
+# before a letter); those are accents over the letter, not "tends to".
+_DIRECTION = re.compile(r"(?<![A-Za-z0-9])([→←])([A-Za-z])")
 
 # Prose punctuation that is not math.
 TEXT_CHARS = {"—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'", "\u00a0": "~"}
@@ -156,6 +159,7 @@ def _unknown(ch: str, where: str) -> UnicodeLatexError:
 def _decompose(s: str) -> str:
     """Accented letters as letter + combining accent (ĝ → g + U+0302); nothing else (NFD
     would also split ≠ into = and a combining solidus)."""
+    s = _DIRECTION.sub(lambda m: m[2] + ("\u20d7" if m[1] == "→" else "\u20d6"), s)
     out = []
     for ch in s:
         nfd = unicodedata.normalize("NFD", ch)

@@ -2,8 +2,9 @@
 
 Names come from ``notation.LATEX`` (\\mathbf{W}_h, \\mathbf{h}^{(t-1)}, \\tilde{\\mathbf{c}}^{(t)}),
 diag(v) prints as \\operatorname{diag}, the Hadamard product as \\circ, σ and σ' as named
-functions, sums keep the order of the derivation (SymPy's printer would sort them), and
-the all-ones vector in (1 − u) prints as 1. Nested parts go through ``self._print``.
+functions, sums keep the order of the derivation (SymPy's printer would sort them), the
+all-ones vector in (1 − u) prints as 1, the Heaviside step as \\operatorname{step} (SymPy's
+\\theta is the notes' parameters) and ∞ as \\infty. Nested parts go through ``self._print``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,28 @@ class NotesLatexPrinter(LatexPrinter):
 
     def _print_relu_prime(self, expr, exp=None):
         return rf"\operatorname{{ReLU}}'\left({self._print(expr.args[0])}\right)"
+
+    def _print_Heaviside(self, expr, exp=None):
+        # SymPy writes \theta(z), which the notes use for the parameters: print step(z).
+        base = r"\operatorname{step}"
+        if exp is not None:
+            base = rf"{base}^{{{exp}}}"
+        return rf"{base}\left({self._print(expr.args[0])}\right)"
+
+    def _print_NumberSymbol_latex(self, expr):
+        # printmethod "_gradsym_latex" hides SymPy's own ``_latex`` of these atoms, so the
+        # base printer would fall back to \text{Infinity}; use their ``_latex``.
+        return expr._latex(self)
+
+    _print_Infinity = _print_NumberSymbol_latex
+    _print_NegativeInfinity = _print_NumberSymbol_latex
+    _print_ComplexInfinity = _print_NumberSymbol_latex
+    _print_NaN = _print_NumberSymbol_latex
+    _print_Pi = _print_NumberSymbol_latex
+    _print_ImaginaryUnit = _print_NumberSymbol_latex
+    _print_EulerGamma = _print_NumberSymbol_latex
+    _print_GoldenRatio = _print_NumberSymbol_latex
+    _print_Catalan = _print_NumberSymbol_latex
 
     def _print_OneMatrix(self, expr):
         return "1"

@@ -52,3 +52,16 @@ def test_scalar_functions_and_entries():
 def test_explicit_form_prints_with_entries():
     text = notes_latex(jacobian("rnn", variant="identity").explicit(1))
     assert text == r"\left[\begin{matrix}\left[\mathbf{W}_h\right]_{1,1}\end{matrix}\right]"
+
+
+def test_heaviside_prints_as_step_not_theta():
+    # \theta is the notes' parameters; the unit step prints as step(z).
+    z = sp.Symbol("z")
+    assert notes_latex(sp.Heaviside(z)) == r"\operatorname{step}\left(z\right)"
+    assert notes_latex(sp.Heaviside(z) ** 2) == r"\operatorname{step}^{2}\left(z\right)"
+
+
+def test_infinity_and_constants_keep_their_latex():
+    assert notes_latex(sp.oo) == r"\infty"
+    assert notes_latex(-sp.oo) == r"-\infty"
+    assert notes_latex(sp.pi) == r"\pi"

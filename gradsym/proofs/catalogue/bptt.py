@@ -327,6 +327,10 @@ def _span_sample(rng):
 
 
 _span = partial("h", "t", "h", "k")
+_factors = product(
+    "∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾",
+    r"\prod_{k < \tau \leq t} \frac{\partial \mathbf{h}^{(\tau)}}{\partial \mathbf{h}^{(\tau-1)}}",
+)
 bptt_factors = Claim(
     id="bptt-factors",
     title="The further apart, the more Jacobian factors",
@@ -338,13 +342,9 @@ bptt_factors = Claim(
     steps=(
         Step(
             _span,
-            product(
-                "∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾ (t − k factors)",
-                r"\prod_{k < \tau \leq t} \frac{\partial \mathbf{h}^{(\tau)}}"
-                r"{\partial \mathbf{h}^{(\tau-1)}}",
-            ),
+            _factors,
             "=",
-            "chain rule, by induction on t − k",
+            "chain rule, by induction on t − k: t − k factors",
             symbolic=Generic(_degree_fact, method="n = 1: degree t − k in w"),
             numeric=Numeric(
                 _span_sample,
@@ -356,7 +356,7 @@ bptt_factors = Claim(
     ),
     sources=("004",),
     section=SECTION,
-    formula=(_span, "=", product("∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾ (t − k factors)", "")),
+    formula=(_span, "=", _factors),
 )
 
 CLAIMS = (chain_rule, weights_shared, bptt_factors)

@@ -191,7 +191,7 @@ relu_claim = Claim(
             scalar("ReLU'(z)", r"\operatorname{ReLU}'(z)"),
             sp.Heaviside(sp.Symbol("z")),
             "=",
-            "1 for z > 0, 0 for z < 0",
+            "step(z) is the unit step: 1 for z > 0 and 0 for z < 0",
             symbolic=Generic(_relu_prime_fact, method="derivative as a Heaviside step"),
             numeric=Numeric(_relu_prime_sample, tol=0.0, method="NumPy ReLU'"),
         ),

@@ -137,10 +137,10 @@ lstm_cell_path = Claim(
     steps=(
         jacobian_step("lstm", "standard", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃"),
         Step(
-            sp.Symbol("∂c_i/∂c_j^{(t-1)}"),
-            sp.Symbol("f_i δ_ij"),
+            scalar("∂c_i/∂c_j^{(t-1)}", r"\frac{\partial c_i^{(t)}}{\partial c_j^{(t-1)}}"),
+            scalar("f_i δ_ij", r"f_i\,\delta_{ij}"),
             "=",
-            "index notation, every n",
+            "index notation, every n; δ_ij is the Kronecker delta",
             symbolic=Generic(_index_fact, method="index notation"),
         ),
         Step(

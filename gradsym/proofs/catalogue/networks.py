@@ -129,7 +129,7 @@ birnn = Claim(
             "h_bw",
             "h_bw_next",
             _bw_form,
-            "the backward RNN reads ←h⁽ᵗ⁺¹⁾",
+            "the backward RNN reads its own state at t + 1",
             reference="fd",
         ),
         jacobian_step(
@@ -147,7 +147,7 @@ birnn = Claim(
             "o",
             "h_fw",
             _o_fw_form,
-            "o = g(W_o [→h; ←h] + b_o): the first n columns of W_o",
+            "the output reads the forward state through the first n columns of W_o",
             reference="fd",
         ),
         Step(

@@ -13,12 +13,12 @@ from sympy import MatAdd, MatMul, MatPow
 
 from gradsym.numeric.initialisers import orthogonal, set_spectral_norm
 from gradsym.symbolic import (
+    cell,
     eigen_power,
     gamma,
     jordan_power,
     jordan_vanishes,
     power_limit,
-    cell,
     rnn_index_form,
 )
 from gradsym.symbolic.spectral import ell
@@ -68,8 +68,8 @@ rnn_jacobian = Claim(
     )
     + (
         Step(
-            sp.Symbol("∂h_i/∂h_j^{(t-1)}"),
-            sp.Symbol("σ'(z_i) [W_h]_ij"),
+            scalar("∂h_i/∂h_j^{(t-1)}", r"\frac{\partial h_i^{(t)}}{\partial h_j^{(t-1)}}"),
+            scalar("σ'(z_i) [W_h]_ij", r"\sigma'(z_i)\,[\mathbf{W}_h]_{ij}"),
             "=",
             "chain rule, index notation, every n",
             symbolic=Generic(_index_forms, method="index notation for every n, each σ"),
