@@ -112,3 +112,8 @@ def test_a_broken_jacobian_step_fails_numerically_too():
     assert not row.passed
     assert row.symbolic is False and row.numeric is False
     assert row.failure.index == 0 and row.failure.counterexample["entry"] is not None
+
+
+def test_every_step_of_every_claim_is_checked():
+    unchecked = [(c.id, k + 1) for c in claims() for k, s in enumerate(c.steps) if not s.checks]
+    assert unchecked == []

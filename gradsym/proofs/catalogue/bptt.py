@@ -126,6 +126,18 @@ def _adjoint_sample(model: str, k_from_end: int | None = None):
     return sample
 
 
+def general_chain_rule_checks(model: str) -> dict:
+    """The checks of ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾, for any claim that
+    takes that step: the identity at n = 2 and ``model``'s backward pass against it."""
+    return {
+        "symbolic": Identity(_row_pair(4, 2)),
+        "numeric": Numeric(
+            _adjoint_sample(model, k_from_end=1),
+            method=f"{model.upper()} backward pass against the product of state Jacobians",
+        ),
+    }
+
+
 _J4 = lambda k: partial("J", "4", "h", str(k), cols=1)
 _D = lambda t: Transpose(partial("h", str(t), "h", str(t - 1)))
 
@@ -172,11 +184,7 @@ chain_rule = Claim(
             ),
             "=",
             "chain rule",
-            symbolic=Identity(_row_pair(4, 2)),
-            numeric=Numeric(
-                _adjoint_sample("gru", k_from_end=1),
-                method="GRU backward pass against the product of state Jacobians",
-            ),
+            **general_chain_rule_checks("gru"),
         ),
     ),
     sources=("001", "000", "004"),

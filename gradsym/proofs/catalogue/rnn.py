@@ -27,6 +27,7 @@ from ..checks import Counterexample, Generic, Identity, Numeric, combine_powers
 from ..claim import Claim, Step
 from ..notation import matrix, partial, scalar
 from ..notation import n as n_
+from .bptt import general_chain_rule_checks
 from .common import Apply, Diag, S, entries, jacobian_step, numeric_rnn, step_jacobians
 
 SECTION = "Vanilla RNN"
@@ -166,7 +167,7 @@ linear_case = Claim(
             ),
             numeric=Numeric(_identity_jac_sample, method="NumPy identity RNN's Jacobian = W_h"),
         ),
-        Step(_gj, MatMul(_gi, _prod), "=", "chain rule"),
+        Step(_gj, MatMul(_gi, _prod), "=", "chain rule", **general_chain_rule_checks("rnn")),
         Step(
             _gj,
             MatMul(_gi, MatPow(_Wh(), _lag)),
