@@ -160,7 +160,7 @@ def test_checked_lists_kinds_and_methods_but_no_timings():
     (claim,) = claims(["linear-case"])
     tex = dv.claim_tex(claim)
     assert r"\item symbolic: explicit Jacobian = $W_h$ at $n = 3$; numeric:" in tex
-    assert "no check" in tex  # the third step has none
+    assert "numeric: RNN backward pass against the product of state Jacobians" in tex
     assert not re.search(r"\d\.\d+e[-+]\d|seconds| s\b", tex)
 
 
