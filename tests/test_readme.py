@@ -36,3 +36,10 @@ def test_ci_runs_the_readme_test_command():
     assert "gradsym build" in main_command
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == test_command
+
+
+def test_the_derivation_shown_is_the_generated_one():
+    shown = re.search(r"\$\$\n\\begin\{aligned\}.*?\\end\{aligned\}\n\$\$",
+                      README.read_text(encoding="utf-8"), re.S).group(0)
+    generated = (README.parent / "derivations" / "linear-case.md").read_text(encoding="utf-8")
+    assert shown in generated
