@@ -17,7 +17,7 @@ import sympy as sp
 from sympy import BlockMatrix
 from sympy.matrices.expressions import MatrixExpr
 
-from ..errors import unknown_name
+from ..errors import InvalidValueError, unknown_name
 from .calculus import derive, inline
 from .equations import Cell
 from .equations import cell as get_cell
@@ -27,6 +27,7 @@ from .printing import derivative_latex, notes_latex
 from .proof import ProofResult, prove_at
 
 JacobianFunction = Callable[..., np.ndarray]
+JacobiansFunction = Callable[..., tuple[np.ndarray, ...]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +120,44 @@ def _lambdified(cell: Cell, of: str, wrt: str) -> JacobianFunction:
     jac = _jacobian(cell, of, wrt)
     printer = NumpyJacobianPrinter(cell)
     return printer.function([list(row) for row in jac.blocks], cell.state)
+
+
+@cache
+def _lambdified_many(cell: Cell, pairs: tuple[tuple[str, str], ...]) -> JacobiansFunction:
+    grids = [[list(row) for row in _jacobian(cell, of, wrt).blocks] for of, wrt in pairs]
+    return NumpyJacobianPrinter(cell).functions(grids, cell.state)
+
+
+def lambdify_jacobians(cell: str | Cell, pairs, variant: str | None = None) -> JacobiansFunction:
+    """One NumPy function ``f(params, x, state) -> (J_1, …, J_m)`` for several Jacobians.
+
+    ``pairs`` is a sequence of (of, wrt) names as for :func:`jacobian`; J_k is what
+    ``jacobian(cell, of, wrt).lambdify()`` returns, but the forward step and the
+    elementwise terms the Jacobians share (σ', tanh', the gate coefficients) are computed
+    once. Arguments as for :meth:`Jacobian.lambdify`. Cached.
+    """
+    pairs = tuple((of, wrt) for of, wrt in pairs)
+    if not pairs:
+        raise InvalidValueError("pairs must name at least one (of, wrt) Jacobian")
+    cell = jacobian(cell, *pairs[0], variant=variant).cell
+    for of, wrt in pairs:
+        jacobian(cell, of=of, wrt=wrt)  # validates the names
+    return _lambdified_many(cell, pairs)
+
+
+def lambdify_state_and_input(cell: str | Cell, variant: str | None = None) -> JacobiansFunction:
+    """``f(params, x, state) -> (∂s/∂s (B, S, S), ∂s/∂x (B, S, d))`` from one forward step,
+    s the cell's stacked state (numerator layout), like gradsym.numeric's
+    ``state_jacobian``. For a cell with a single state vector h, s = h."""
+    if isinstance(cell, str):
+        cell = get_cell(cell, variant)
+    elif variant is not None and variant != cell.variant:
+        raise unknown_name(f"{cell.name} variant", variant, [cell.variant])
+    if len(cell.state) == 1:
+        pairs = (cell.outputs[0], cell.state[0]), (cell.outputs[0], "x")
+    else:
+        pairs = ("state", "state"), ("state", "x")
+    return lambdify_jacobians(cell, pairs)
 
 
 def jacobian(

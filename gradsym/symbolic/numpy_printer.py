@@ -97,6 +97,7 @@ class NumpyJacobianPrinter:
         self.leaf_names = {s.name for s in cell.leaves}
         self.params = {p.name for p in cell.params}
         self.tmp = 0
+        self.stacks: dict[tuple[str, tuple[str, ...]], str] = {}
 
     # -- sizes and names ----------------------------------------------------------------
     def size(self, e: sp.Expr) -> str:
@@ -186,54 +187,96 @@ class NumpyJacobianPrinter:
         return f"({left} @ {right})", lb
 
     # -- the Jacobian, written into a preallocated array ------------------------------
+    @staticmethod
+    def _split(t: MatrixExpr) -> tuple[sp.Expr, list[MatrixExpr]]:
+        """(scalar coefficient, matrix factors) of one term of a sum."""
+        if isinstance(t, MatMul):
+            coef = sp.Mul(*[a for a in t.args if not getattr(a, "is_Matrix", False)])
+            return coef, [a for a in t.args if getattr(a, "is_Matrix", False)]
+        return sp.S.One, [t]
+
+    def _scaled(self, coef: sp.Expr, v: MatrixExpr) -> str:
+        code = self.vec(v)
+        return code if coef == 1 else f"({float(coef)!r} * {code})"
+
+    def _stacked(self, codes: tuple[str, ...], kind: str) -> str:
+        """One (B, rows, K) stack of K coefficient vectors, or one (rows, K, cols) stack of
+        K constant matrices, computed once per function (blocks of several Jacobians that
+        share a forward step reuse them)."""
+        key = (kind, codes)
+        if key not in self.stacks:
+            axis = -1 if kind == "vectors" else 1
+            self.stacks[key] = self._new(f"np.stack([{', '.join(codes)}], axis={axis})")
+        return self.stacks[key]
+
     def emit_block(self, target: str, e: MatrixExpr) -> None:
-        """Lines that write the (B, rows, cols) value of ``e`` into the view ``target``."""
+        """Lines that write the (B, rows, cols) value of ``e`` into the view ``target``.
+
+        Σ_k diag(v_k) M_k with K ≥ 2 constant (unbatched) M_k — every gate sum of the LSTM
+        and GRU — is one batched matmul, row by row: out[:, i, :] = V[:, i, :] @ M[i] with
+        V[b, i, k] = v_k[b, i] and M[i, k, :] = M_k[i, :], written straight into ``target``
+        (one pass over the block instead of K products, K − 1 temporaries and K − 1 sums).
+        Other dense terms are added afterwards; diag(v) and I go on the diagonal only.
+        """
         terms = list(e.args) if isinstance(e, MatAdd) else [e]
         diagonal = []  # vectors (or scalars) added on the diagonal
+        gates = []  # (coefficient vector code, constant matrix code): Σ diag(v) M
         dense = []
         for t in terms:
-            coef = (
-                sp.Mul(*[a for a in t.args if not getattr(a, "is_Matrix", False)])
-                if isinstance(t, MatMul)
-                else sp.S.One
-            )
-            mats = (
-                [a for a in t.args if getattr(a, "is_Matrix", False)]
-                if isinstance(t, MatMul)
-                else [t]
-            )
+            coef, mats = self._split(t)
             if len(mats) == 1 and isinstance(mats[0], Identity):
                 diagonal.append(repr(float(coef)))
             elif len(mats) == 1 and isinstance(mats[0], Diag):
-                v = self.vec(mats[0].vector)
-                diagonal.append(v if coef == 1 else f"({float(coef)!r} * {v})")
-            elif not (len(mats) == 1 and isinstance(mats[0], ZeroMatrix)):
+                diagonal.append(self._scaled(coef, mats[0].vector))
+            elif len(mats) == 1 and isinstance(mats[0], ZeroMatrix):
+                continue
+            elif len(mats) > 1 and isinstance(mats[0], Diag):
+                right, batched = self._product(mats[1:])
+                per_example = any(  # a (B, rows) coefficient, not a parameter-only one
+                    a.name not in self.params for a in mats[0].vector.atoms(MatrixSymbol)
+                )
+                if batched or not per_example:
+                    dense.append(t)
+                else:
+                    gates.append((self._scaled(coef, mats[0].vector), right))
+            else:
                 dense.append(t)
-        for k, t in enumerate(dense):
-            mats = (
-                [a for a in t.args if getattr(a, "is_Matrix", False)]
-                if isinstance(t, MatMul)
-                else [t]
+        if len(gates) == 1:  # a single diag(v) M: the general path is already one pass
+            dense.insert(0, None)
+        first = True
+        if len(gates) > 1:
+            V = self._stacked(tuple(v for v, _ in gates), "vectors")
+            M = self._stacked(tuple(m for _, m in gates), "matrices")
+            self.lines.append(
+                f"    np.matmul({V}.transpose(1, 0, 2), {M}, out={target}.transpose(1, 0, 2))"
             )
-            coef = (
-                sp.Mul(*[a for a in t.args if not getattr(a, "is_Matrix", False)])
-                if isinstance(t, MatMul)
-                else sp.S.One
-            )
-            if isinstance(mats[0], Diag) and len(mats) > 1:
-                v = self.vec(mats[0].vector)
-                v = v if coef == 1 else f"({float(coef)!r} * {v})"
-                right, _ = self._product(mats[1:])
-                if k == 0:
+            first = False
+        tmp_ready = False
+        for t in dense:
+            if t is None:  # the lone gate term
+                v, right = gates[0]
+            else:
+                coef, mats = self._split(t)
+                if isinstance(mats[0], Diag) and len(mats) > 1:
+                    v = self._scaled(coef, mats[0].vector)
+                    right, _ = self._product(mats[1:])
+                else:
+                    v = None
+            if v is not None:
+                if first:
                     self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out={target})")
                 else:
+                    if not tmp_ready:
+                        self.lines.append(f"    _tmp = np.empty_like({target})")
+                        tmp_ready = True
                     self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out=_tmp)")
                     self.lines.append(f"    {target} += _tmp")
             else:
                 code, _ = self.mat(t)
-                op = "[...] =" if k == 0 else " +="
+                op = "[...] =" if first else " +="
                 self.lines.append(f"    {target}{op} {code}")
-        if not dense:
+            first = False
+        if first:
             self.lines.append(f"    {target}[...] = 0.0")
         for v in diagonal:
             self.lines.append(f"    _k = np.arange({target}.shape[1])")
@@ -241,6 +284,16 @@ class NumpyJacobianPrinter:
 
     def function(self, blocks: list[list[MatrixExpr]], state_names: tuple[str, ...]):
         """Source and function f(params, x, state) -> (B, R, C) for a grid of blocks."""
+        return self.functions([blocks], state_names, single=True)
+
+    def functions(
+        self,
+        grids: list[list[list[MatrixExpr]]],
+        state_names: tuple[str, ...],
+        single: bool = False,
+    ):
+        """f(params, x, state) -> (J_1, …, J_m), one (B, R_k, C_k) array per grid of blocks,
+        all from one forward step (shared elementwise terms computed once)."""
         cell = self.cell
         head = ["def jacobian(params, x, state=None):"]
         head.append("    v_x = _as_batch('x', x)")
@@ -262,21 +315,23 @@ class NumpyJacobianPrinter:
                 head.append(f"    P_{p.name} = P_{p.name}.reshape(-1)")
         for sym, e in cell.definitions:
             self.lines.append(f"    v_{sym.name} = {self.vec(e)}")
-        row_sizes = [self.size(row[0].shape[0]) for row in blocks]
-        col_sizes = [self.size(b.shape[1]) for b in blocks[0]]
-        total_r, total_c = " + ".join(row_sizes), " + ".join(col_sizes)
-        self.lines.append(f"    J = np.empty((B, {total_r}, {total_c}))")
-        self.lines.append("    _tmp = None")
-        r0 = "0"
-        for row, rs in zip(blocks, row_sizes):
-            c0 = "0"
-            for b, cs in zip(row, col_sizes):
-                self.lines.append(f"    _T = J[:, {r0}:{r0} + {rs}, {c0}:{c0} + {cs}]")
-                self.lines.append("    _tmp = np.empty_like(_T)")
-                self.emit_block("_T", b)
-                c0 = f"{c0} + {cs}"
-            r0 = f"{r0} + {rs}"
-        self.lines.append("    return J")
+        results = []
+        for g, blocks in enumerate(grids):
+            J = "J" if single else f"J{g}"
+            results.append(J)
+            row_sizes = [self.size(row[0].shape[0]) for row in blocks]
+            col_sizes = [self.size(b.shape[1]) for b in blocks[0]]
+            total_r, total_c = " + ".join(row_sizes), " + ".join(col_sizes)
+            self.lines.append(f"    {J} = np.empty((B, {total_r}, {total_c}))")
+            r0 = "0"
+            for row, rs in zip(blocks, row_sizes):
+                c0 = "0"
+                for b, cs in zip(row, col_sizes):
+                    self.lines.append(f"    _T = {J}[:, {r0}:{r0} + {rs}, {c0}:{c0} + {cs}]")
+                    self.emit_block("_T", b)
+                    c0 = f"{c0} + {cs}"
+                r0 = f"{r0} + {rs}"
+        self.lines.append(f"    return {results[0] if single else ', '.join(results) + ','}")
         source = "\n".join(head + self.lines) + "\n"
         namespace = {
             "np": np,
