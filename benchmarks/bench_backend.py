@@ -77,13 +77,15 @@ def main(argv=None):
     shapes = SHAPES[:1] if args.quick else SHAPES
     rounds = 3 if args.quick else args.rounds
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, numpy {np.__version__}")
-    print(f"{'cell':5} {'dtype':8} {'(B, T, d, n)':20} {'gradsym ms':>11} {'torch ms':>9} {'ratio':>6}")
+    print(
+        f"{'cell':5} {'dtype':8} {'(B, T, d, n)':20} {'gradsym ms':>11} {'torch ms':>9} {'ratio':>6}"
+    )
     for dtype in (np.float64, np.float32):
         for kind in ("rnn", "lstm", "gru"):
             for shape in shapes:
                 ours, theirs = measure(kind, shape, dtype, rounds)
                 print(
-                    f"{kind:5} {np.dtype(dtype).name:8} {str(shape):20} "
+                    f"{kind:5} {np.dtype(dtype).name:8} {shape!s:20} "
                     f"{ours * 1e3:11.2f} {theirs * 1e3:9.2f} {ours / theirs:6.2f}",
                     flush=True,
                 )

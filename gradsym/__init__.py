@@ -72,8 +72,9 @@ __all__ = [
     "NotDiagonalizableError",
     "ShapeError",
     "UnknownNameError",
-    *_LAZY,
+    "__version__",
 ]
+__all__ += list(_LAZY)
 
 
 def __getattr__(name: str):

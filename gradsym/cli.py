@@ -100,10 +100,14 @@ def cmd_build(args) -> int:
     print("\n4/4 checking the numeric backend\n")
     backend_ok = _print_backend_report(check_backend(seed=args.seed))
     print("\nWritten:")
-    print(f"  {len(derivation_paths):3} files in {out / 'derivations'} "
-          f"(one .tex and .md per claim, notes.tex{', notes.pdf' if args.pdf else ''})")
-    print(f"  {len(figure_paths):3} files in {out / 'figures'} "
-          f"({len(figure_names())} figures as .pdf, .png and their data as .json)")
+    print(
+        f"  {len(derivation_paths):3} files in {out / 'derivations'} "
+        f"(one .tex and .md per claim, notes.tex{', notes.pdf' if args.pdf else ''})"
+    )
+    print(
+        f"  {len(figure_paths):3} files in {out / 'figures'} "
+        f"({len(figure_names())} figures as .pdf, .png and their data as .json)"
+    )
     ok = report.passed and backend_ok
     n_claims = len(report.rows)
     status = "every claim verified" if ok else "SOME CHECKS FAILED"
@@ -188,8 +192,10 @@ def main(argv=None) -> int:
         print(f"gradsym {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"gradsym {args.command}: interrupted; files already written are complete",
-              file=sys.stderr)
+        print(
+            f"gradsym {args.command}: interrupted; files already written are complete",
+            file=sys.stderr,
+        )
         return 130
 
 

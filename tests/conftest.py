@@ -7,8 +7,8 @@ import os
 # The test sizes are tiny: BLAS threads only add overhead (and contention on 2 cores).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 
 
 def test_readme_has_examples():
@@ -31,7 +31,7 @@ def test_readme_examples_run(capsys):
 
 
 def test_ci_runs_the_readme_test_command():
-    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
     main_command, test_command = blocks[0].strip(), blocks[1].strip()
     assert "gradsym build" in main_command
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
@@ -39,7 +39,10 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_derivation_shown_is_the_generated_one():
-    shown = re.search(r"\$\$\n\\begin\{aligned\}.*?\\end\{aligned\}\n\$\$",
-                      README.read_text(encoding="utf-8"), re.S).group(0)
+    shown = re.search(
+        r"\$\$\n\\begin\{aligned\}.*?\\end\{aligned\}\n\$\$",
+        README.read_text(encoding="utf-8"),
+        re.DOTALL,
+    ).group(0)
     generated = (README.parent / "derivations" / "linear-case.md").read_text(encoding="utf-8")
     assert shown in generated

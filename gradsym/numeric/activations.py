@@ -6,8 +6,8 @@ lets the backward pass reuse what the forward pass stored instead of recomputing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -110,9 +110,7 @@ class Cell:
 
     def _grad_views(self, fused_grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Named views into fused gradient arrays laid out like the parameters."""
-        return {
-            name: fused_grads[kind][lo:hi] for name, (kind, lo, hi) in self._layout.items()
-        }
+        return {name: fused_grads[kind][lo:hi] for name, (kind, lo, hi) in self._layout.items()}
 
     def _init_uniform(self, rng) -> None:
         """PyTorch's default: every parameter ~ U(−1/√n, 1/√n)."""
@@ -214,7 +212,9 @@ class Cell:
         trace = self.forward(x[None], state)
         return trace.final_state, trace
 
-    def step_backward(self, trace: Trace, d_state) -> tuple[tuple[np.ndarray, ...], np.ndarray, dict]:
+    def step_backward(
+        self, trace: Trace, d_state
+    ) -> tuple[tuple[np.ndarray, ...], np.ndarray, dict]:
         """Vector–Jacobian products of one step: ∂L/∂s⁽ᵗ⁾ → (∂L/∂s⁽ᵗ⁻¹⁾, ∂L/∂x⁽ᵗ⁾, ∂L/∂θ)."""
         g = self.backward(trace, d_final=d_state)
         return g.dstate0, g.dxs[0], g.params
@@ -241,4 +241,6 @@ class Cell:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
+        return (
+            f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
+        )

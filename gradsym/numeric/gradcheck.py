@@ -13,8 +13,8 @@ The error reported is relative: |analytic − numeric| / max(|analytic|, |numeri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -51,9 +51,7 @@ def _require_float64(x: np.ndarray, name: str) -> None:
         raise DTypeError(f"gradient checks need float64 arrays; {name} has dtype {x.dtype}")
 
 
-def numerical_gradient(
-    f: Callable[[], float], x: np.ndarray, eps: float = 1e-6
-) -> np.ndarray:
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """∂f/∂x by central differences, perturbing ``x`` in place entry by entry.
 
     ``f`` takes no argument and reads ``x`` (a parameter array, a view into fused storage,
@@ -174,7 +172,7 @@ def check_state_jacobian(cell, x: np.ndarray, state, eps: float = 1e-6) -> list[
     for j in range(s_flat.shape[1]):
         e = np.zeros_like(s_flat)
         e[:, j] = eps
-        split = lambda s: tuple(s[:, k * n : (k + 1) * n] for k in range(len(state)))  # noqa: E731
+        split = lambda s: tuple(s[:, k * n : (k + 1) * n] for k in range(len(state)))
         num_ss[:, :, j] = (step_s(x, split(s_flat + e)) - step_s(x, split(s_flat - e))) / (2 * eps)
     num_sx = np.empty_like(J_sx)
     for j in range(x.shape[1]):
@@ -186,5 +184,12 @@ def check_state_jacobian(cell, x: np.ndarray, state, eps: float = 1e-6) -> list[
         scale = max(np.abs(nm).max(), np.abs(a).max(), 1e-300)
         err = np.abs(a - nm)
         k = int(np.argmax(err))
-        out.append(GradCheck(name, float(err.reshape(-1)[k] / scale), float(a.reshape(-1)[k]), float(nm.reshape(-1)[k])))
+        out.append(
+            GradCheck(
+                name,
+                float(err.reshape(-1)[k] / scale),
+                float(a.reshape(-1)[k]),
+                float(nm.reshape(-1)[k]),
+            )
+        )
     return out

@@ -25,15 +25,19 @@ def cell_configurations():
     from gradsym.numeric.lstm import LSTM
     from gradsym.numeric.rnn import RNN
 
-    configs = [(f"RNN({a})", lambda d, n, rng, a=a: RNN(d, n, a, rng=rng))
-               for a in ("tanh", "sigmoid", "relu", "identity")]
+    configs = [
+        (f"RNN({a})", lambda d, n, rng, a=a: RNN(d, n, a, rng=rng))
+        for a in ("tanh", "sigmoid", "relu", "identity")
+    ]
     configs += [
         ("LSTM", lambda d, n, rng: LSTM(d, n, rng=rng)),
         ("LSTM(peephole)", lambda d, n, rng: LSTM(d, n, peephole=True, rng=rng)),
         ("LSTM(no forget gate)", lambda d, n, rng: LSTM(d, n, forget_gate=False, rng=rng)),
     ]
-    configs += [(f"GRU({v})", lambda d, n, rng, v=v: GRU(d, n, variant=v, rng=rng))
-                for v in ("textbook", "minimal", "torch")]
+    configs += [
+        (f"GRU({v})", lambda d, n, rng, v=v: GRU(d, n, variant=v, rng=rng))
+        for v in ("textbook", "minimal", "torch")
+    ]
     return configs
 
 

@@ -45,9 +45,7 @@ def _torch():
     try:
         import torch
     except ImportError as exc:  # torch is an optional extra
-        raise ImportError(
-            "the PyTorch exchange needs torch: pip install 'gradsym[torch]'"
-        ) from exc
+        raise ImportError("the PyTorch exchange needs torch: pip install 'gradsym[torch]'") from exc
     return torch
 
 
@@ -75,7 +73,7 @@ def _cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype, nonlinearity="
         cell.load_params({"W_x": w_ih, "W_h": w_hh, "b": b_ih + b_hh})
         return cell
     gates = _TORCH_GATES[kind]
-    blocks = lambda a: dict(zip(gates, np.split(a, len(gates))))  # noqa: E731
+    blocks = lambda a: dict(zip(gates, np.split(a, len(gates))))
     wi, wh, bi, bh = blocks(w_ih), blocks(w_hh), blocks(b_ih), blocks(b_hh)
     if kind == "LSTM":
         cell = LSTM(d, n, dtype=dtype)
@@ -85,8 +83,12 @@ def _cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype, nonlinearity="
     else:
         cell = GRU(d, n, variant="torch", dtype=dtype)
         values = {f"U_{g}": wi[g] for g in gates} | {f"W_{g}": wh[g] for g in gates}
-        values |= {"b_r": bi["r"] + bh["r"], "b_z": bi["z"] + bh["z"], "b_n": bi["n"],
-                   "b_hn": bh["n"]}
+        values |= {
+            "b_r": bi["r"] + bh["r"],
+            "b_z": bi["z"] + bh["z"],
+            "b_n": bi["n"],
+            "b_hn": bh["n"],
+        }
     cell.load_params(values)
     return cell
 
@@ -95,8 +97,12 @@ def _weights_from_cell(kind: str, cell: Cell) -> dict[str, np.ndarray]:
     """torch's four arrays (w_ih, w_hh, b_ih, b_hh) for one gradsym cell."""
     p = cell.params
     if kind == "RNN":
-        return {"weight_ih": p["W_x"], "weight_hh": p["W_h"], "bias_ih": p["b"],
-                "bias_hh": np.zeros_like(p["b"])}
+        return {
+            "weight_ih": p["W_x"],
+            "weight_hh": p["W_h"],
+            "bias_ih": p["b"],
+            "bias_hh": np.zeros_like(p["b"]),
+        }
     gates = _TORCH_GATES[kind]
     w_ih = np.concatenate([p[f"U_{g}"] for g in gates])
     w_hh = np.concatenate([p[f"W_{g}"] for g in gates])
@@ -112,11 +118,12 @@ def _weights_from_cell(kind: str, cell: Cell) -> dict[str, np.ndarray]:
 def _grads_for_torch(kind: str, g: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A cell's parameter gradients renamed and stacked as torch's (w_ih, w_hh, b_ih, b_hh)."""
     if kind == "RNN":
-        return {"weight_ih": g["W_x"], "weight_hh": g["W_h"], "bias_ih": g["b"],
-                "bias_hh": g["b"]}
+        return {"weight_ih": g["W_x"], "weight_hh": g["W_h"], "bias_ih": g["b"], "bias_hh": g["b"]}
     gates = _TORCH_GATES[kind]
-    out = {"weight_ih": np.concatenate([g[f"U_{k}"] for k in gates]),
-           "weight_hh": np.concatenate([g[f"W_{k}"] for k in gates])}
+    out = {
+        "weight_ih": np.concatenate([g[f"U_{k}"] for k in gates]),
+        "weight_hh": np.concatenate([g[f"W_{k}"] for k in gates]),
+    }
     if kind == "LSTM":
         out["bias_ih"] = out["bias_hh"] = np.concatenate([g[f"b_{k}"] for k in gates])
     else:
@@ -130,6 +137,7 @@ def _grads_for_torch(kind: str, g: dict[str, np.ndarray]) -> dict[str, np.ndarra
 
 def _layers(model) -> list[list[tuple[str, Cell]]]:
     """[[(prefix, cell) per direction] per layer] for a cell, Bidirectional or Stacked."""
+
     def directions(m, prefix):
         if isinstance(m, Cell):
             return [(prefix, m)]
@@ -179,8 +187,9 @@ def from_torch(module):
             zeros = np.zeros(w_ih.shape[0], dtype)
             b_ih = params.get(f"bias_ih_{key}", zeros)
             b_hh = params.get(f"bias_hh_{key}", zeros)
-            cells.append(_cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype,
-                                            nonlinearity))
+            cells.append(
+                _cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype, nonlinearity)
+            )
         layers.append(cells[0] if len(cells) == 1 else Bidirectional(*cells))
     return layers[0] if L == 1 else Stacked(layers)
 
@@ -189,9 +198,7 @@ def _torch_kind(cell: Cell) -> tuple[str, str]:
     """torch's class name for ``cell`` and its nonlinearity, or a clear refusal."""
     if isinstance(cell, RNN):
         if cell.activation.name not in ("tanh", "relu"):
-            raise InvalidValueError(
-                f"torch.nn.RNN has tanh or relu, not {cell.activation.name!r}"
-            )
+            raise InvalidValueError(f"torch.nn.RNN has tanh or relu, not {cell.activation.name!r}")
         return "RNN", cell.activation.name
     if isinstance(cell, LSTM):
         if cell.peephole or not cell.forget_gate:
@@ -218,15 +225,19 @@ def to_torch(model):
     kinds = {_torch_kind(c) for c in cells}
     if len(kinds) != 1:
         raise InvalidValueError(f"torch needs one cell type in all layers, got {sorted(kinds)}")
-    (kind, nonlinearity), = kinds
+    ((kind, nonlinearity),) = kinds
     n = cells[0].hidden_size
     n_dirs = len(layers[0])
     if any(len(layer) != n_dirs for layer in layers) or any(c.hidden_size != n for c in cells):
         raise ShapeError("torch needs the same hidden size and directions in every layer")
     kwargs = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
     module = getattr(torch.nn, kind)(
-        cells[0].input_size, n, num_layers=len(layers), bidirectional=n_dirs == 2,
-        dtype=getattr(torch, _TORCH_DTYPES[cells[0].dtype]), **kwargs,
+        cells[0].input_size,
+        n,
+        num_layers=len(layers),
+        bidirectional=n_dirs == 2,
+        dtype=getattr(torch, _TORCH_DTYPES[cells[0].dtype]),
+        **kwargs,
     )
     with torch.no_grad():
         for l, layer in enumerate(layers):

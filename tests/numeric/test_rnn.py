@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from tolerances import tol
+
 from gradsym.errors import DTypeError, NonFiniteError, ShapeError, UnknownNameError
 from gradsym.numeric.gradcheck import check_cell_gradients, check_state_jacobian
 from gradsym.numeric.rnn import RNN
@@ -29,8 +29,12 @@ def test_state_jacobian_is_diag_sigma_prime_times_W_h(activation, rng):
         assert check.ok(tol("jacobian")), str(check)
     J, _ = cell.state_jacobian(x, h)
     z = h @ cell.params["W_h"].T + x @ cell.params["W_x"].T + cell.params["b"]
-    sigma_prime = {"tanh": 1 - np.tanh(z) ** 2, "sigmoid": np.exp(-z) / (1 + np.exp(-z)) ** 2,
-                   "relu": (z > 0) * 1.0, "identity": np.ones_like(z)}[activation]
+    sigma_prime = {
+        "tanh": 1 - np.tanh(z) ** 2,
+        "sigmoid": np.exp(-z) / (1 + np.exp(-z)) ** 2,
+        "relu": (z > 0) * 1.0,
+        "identity": np.ones_like(z),
+    }[activation]
     np.testing.assert_allclose(J, sigma_prime[:, :, None] * cell.params["W_h"], rtol=1e-13)
 
 

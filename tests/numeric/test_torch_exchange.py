@@ -3,16 +3,17 @@ same gradients for the input, the initial state and every parameter (float64).""
 
 import numpy as np
 import pytest
-
 from tolerances import tol
 
-torch = pytest.importorskip("torch", reason="torch is the outside reference; pip install torch==2.13.0")
+torch = pytest.importorskip(
+    "torch", reason="torch is the outside reference; pip install torch==2.13.0"
+)
 
-from gradsym.errors import InvalidValueError  # noqa: E402
-from gradsym.numeric.gru import GRU  # noqa: E402
-from gradsym.numeric.lstm import LSTM  # noqa: E402
-from gradsym.numeric.rnn import RNN  # noqa: E402
-from gradsym.numeric.torch_exchange import (  # noqa: E402
+from gradsym.errors import InvalidValueError
+from gradsym.numeric.gru import GRU
+from gradsym.numeric.lstm import LSTM
+from gradsym.numeric.rnn import RNN
+from gradsym.numeric.torch_exchange import (
     from_torch,
     state_from_torch,
     state_to_torch,
@@ -35,8 +36,9 @@ def rel_err(a, b):
 
 def torch_module(kind, kwargs, layers, bidirectional, seed=0):
     torch.manual_seed(seed)
-    m = getattr(torch.nn, kind)(3, 4, num_layers=layers, bidirectional=bidirectional,
-                                dtype=torch.float64, **kwargs)
+    m = getattr(torch.nn, kind)(
+        3, 4, num_layers=layers, bidirectional=bidirectional, dtype=torch.float64, **kwargs
+    )
     with torch.no_grad():  # distinct, clearly non-zero b_ih and b_hh
         for name, p in m.named_parameters():
             if name.startswith("bias"):
@@ -75,8 +77,8 @@ def test_same_outputs_and_gradients_as_torch(kind, kwargs, layers, bidirectional
     ours = torch_gradients(model, g.params)
     theirs = {name: p.grad.numpy() for name, p in m.named_parameters()}
     assert ours.keys() == theirs.keys()
-    for name in theirs:
-        assert rel_err(ours[name], theirs[name]) < tol("exact"), name
+    for name, grad in theirs.items():
+        assert rel_err(ours[name], grad) < tol("exact"), name
 
 
 @pytest.mark.parametrize("kind, kwargs", MODULES, ids=lambda v: str(v))
@@ -85,8 +87,9 @@ def test_to_torch_round_trip(kind, kwargs, layers, bidirectional, rng):
     m = torch_module(kind, kwargs, layers, bidirectional, seed=1)
     back = to_torch(from_torch(m))
     x = torch.tensor(rng.standard_normal((4, 2, 3)))
-    np.testing.assert_allclose(back(x)[0].detach().numpy(), m(x)[0].detach().numpy(),
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        back(x)[0].detach().numpy(), m(x)[0].detach().numpy(), rtol=1e-13, atol=1e-15
+    )
 
 
 def test_float32_modules_give_float32_models():
@@ -98,7 +101,10 @@ def test_a_wrong_mapping_is_caught(rng):
     # The comparison must be able to fail: swap two LSTM gates and the outputs differ.
     m = torch_module("LSTM", {}, 1, False)
     model = from_torch(m)
-    model.params["W_f"][...], model.params["W_i"][...] = model.params["W_i"].copy(), model.params["W_f"].copy()
+    model.params["W_f"][...], model.params["W_i"][...] = (
+        model.params["W_i"].copy(),
+        model.params["W_f"].copy(),
+    )
     xs = rng.standard_normal((5, 2, 3))
     out, _ = m(torch.tensor(xs))
     assert rel_err(model.forward(xs).h, out.detach().numpy()) > 1e-3

@@ -325,7 +325,10 @@ def test_committed_figures_are_current(built, name):
             k = len(run_f["eval_loss"])
             assert run_c["eval_loss"][:k] == run_f["eval_loss"], run_c["cell"]
             assert {**run_c["config"], "steps": 0, "checkpoint_every": 0} == {
-                **run_f["config"], "steps": 0, "checkpoint_every": 0}
+                **run_f["config"],
+                "steps": 0,
+                "checkpoint_every": 0,
+            }
 
 
 def training_module_steps() -> int:
