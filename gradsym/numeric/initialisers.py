@@ -29,7 +29,13 @@ from typing import Protocol
 import numpy as np
 
 from gradsym.errors import InvalidValueError, ShapeError, unknown_name
-from gradsym.numeric.validate import as_dtype, check_finite, check_threshold, positive_int
+from gradsym.numeric.validate import (
+    as_dtype,
+    check_finite,
+    check_threshold,
+    positive_int,
+    real_number,
+)
 
 __all__ = [
     "INPUT_SCHEMES",
@@ -314,7 +320,7 @@ def initialise(
                 f"forget_bias was given but {type(cell).__name__} has no forget gate "
                 "(forget_gate_bias is None)"
             )
-        forget_bias = _finite("forget_bias", forget_bias)
+        forget_bias = real_number("forget_bias", forget_bias)
     carry_sign = None
     if update_bias is not None:
         name = cell.update_gate_bias
@@ -326,7 +332,7 @@ def initialise(
         if name not in CARRY_SIGN:
             raise unknown_name("update-gate bias convention", name, CARRY_SIGN)
         carry_sign = CARRY_SIGN[name]
-        update_bias = _finite("update_bias", update_bias)
+        update_bias = real_number("update_bias", update_bias)
 
     n, d = cell.hidden_size, cell.input_size
     for name in cell.recurrent_weights:
@@ -348,13 +354,3 @@ def initialise(
     if update_bias is not None:
         cell.params[cell.update_gate_bias][...] = carry_sign * update_bias
     return cell
-
-
-def _finite(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name} must be a finite number, got {value!r}") from exc
-    if not math.isfinite(v):
-        raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
-    return v

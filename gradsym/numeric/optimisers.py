@@ -28,39 +28,9 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import CheckpointError, InvalidValueError, ShapeError, unknown_name
-from gradsym.numeric.validate import check_finite
+from gradsym.numeric.validate import check_finite, check_threshold, real_number
 
 __all__ = ["SGD", "Adam", "Optimiser"]
-
-
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name} must be a positive number, got {value!r}") from exc
-    if not math.isfinite(v) or v <= 0:
-        raise InvalidValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
-def _in_unit(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name} must be a number in [0, 1), got {value!r}") from exc
-    if not (0.0 <= v < 1.0):
-        raise InvalidValueError(f"{name} must be in [0, 1), got {value!r}")
-    return v
-
-
-def _nonnegative(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name} must be a number >= 0, got {value!r}") from exc
-    if not math.isfinite(v) or v < 0:
-        raise InvalidValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
 
 
 class Optimiser:
@@ -74,7 +44,7 @@ class Optimiser:
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.lr = lr
-        self.weight_decay = _nonnegative("weight_decay", weight_decay)
+        self.weight_decay = real_number("weight_decay", weight_decay, low=0)
         self.steps = 0
         # name → {slot → array}; created lazily at a parameter's first update.
         self.state: dict[str, dict[str, np.ndarray]] = {}
@@ -86,7 +56,7 @@ class Optimiser:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _positive("lr", value)
+        self._lr = check_threshold("lr", value)
 
     def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """One update of every parameter that has a gradient, in place."""
@@ -174,7 +144,7 @@ class SGD(Optimiser):
         weight_decay: float = 0.0,
     ):
         super().__init__(lr, weight_decay)
-        self.momentum = _in_unit("momentum", momentum)
+        self.momentum = real_number("momentum", momentum, low=0, high=1)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0.0:
             raise InvalidValueError("nesterov=True needs momentum > 0, got momentum=0")
@@ -229,8 +199,11 @@ class Adam(Optimiser):
         super().__init__(lr, weight_decay)
         if len(betas) != 2:
             raise InvalidValueError(f"betas must be a pair (β₁, β₂), got {betas!r}")
-        self.betas = (_in_unit("betas[0]", betas[0]), _in_unit("betas[1]", betas[1]))
-        self.eps = _nonnegative("eps", eps)
+        self.betas = (
+            real_number("betas[0]", betas[0], low=0, high=1),
+            real_number("betas[1]", betas[1], low=0, high=1),
+        )
+        self.eps = real_number("eps", eps, low=0)
 
     def _hyper(self) -> dict[str, Any]:
         return {

@@ -97,8 +97,24 @@ def check_params(params: Mapping[str, np.ndarray], names: Iterable[str]) -> None
         check_finite(f"parameter {n}", params[n])
 
 
+def real_number(name: str, value, *, low=None, high=None, low_open=False) -> float:
+    """``value`` as a finite float in [low, high) (or (low, high) with ``low_open``), or an
+    InvalidValueError naming ``name``, the range and what came."""
+    lo = "" if low is None else f"{'(' if low_open else '['}{low:g}, "
+    hi = "" if high is None else f"{high:g})"
+    where = f" in {lo or '(-inf, '}{hi or 'inf)'}" if lo or hi else ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidValueError(f"{name} must be a number{where}, got {value!r}") from exc
+    below = low is not None and (v <= low if low_open else v < low)
+    if not np.isfinite(v) or below or (high is not None and v >= high):
+        raise InvalidValueError(f"{name} must be a finite number{where}, got {value!r}")
+    return v
+
+
 def check_threshold(name: str, value) -> float:
-    """A strictly positive finite threshold (clipping, windows given as floats)."""
+    """A strictly positive finite threshold (clipping, learning rates, gains, ...)."""
     try:
         v = float(value)
     except (TypeError, ValueError) as exc:
