@@ -270,33 +270,42 @@ class LSTM(Cell):
 
         def through_gates(M):  # Σ_g diag(∂c/∂z_g) M_g, M stacked (blocks·n, m)
             k = M.shape[0] // n
-            return np.einsum("gbi,gij->bij", dc_dz[:k], M.reshape(k, n, -1))
+            # Row i of the sum is Σ_g (∂c/∂z_g)_i M_g[i]: one (B, k) @ (k, m) product per row,
+            # all rows as one batched matmul (einsum would not use BLAS here).
+            d = dc_dz[:k].transpose(2, 1, 0)  # (n, B, k)
+            rows = M.reshape(k, n, -1).transpose(1, 0, 2)  # (n, k, m)
+            return np.matmul(d, rows).transpose(1, 0, 2)  # (B, n, m)
 
         W, U = self.fused["W"], self.fused["U"]
-        dc_dh = through_gates(W)
-        dc_dx = through_gates(U)
+        d = self.input_size
         f = A[0] if self.forget_gate else np.ones_like(c_prev)
-        dc_dc = np.zeros((B, n, n), self.dtype)
-        dc_dc[:, np.arange(n), np.arange(n)] = f
         o_rows = slice(k_o * n, (k_o + 1) * n)
+        top, bottom = slice(0, n), slice(n, 2 * n)
+        diagonal = np.arange(n)
+        # The blocks are written straight into the outputs: at n = 128 each is 4 MB, and
+        # building them apart and concatenating cost more than computing them.
+        J_ss = np.zeros((B, 2 * n, 2 * n), self.dtype)
+        J_sx = np.empty((B, 2 * n, d), self.dtype)
+
+        def h_rows(out, dc_, dzo):  # ∂h/∂· = diag(o∘tanh'(c)) ∂c/∂· + diag(tanh c∘σ'(z_o)) ∂z_o/∂·
+            np.multiply(dh_dc[:, :, None], dc_, out=out)
+            out += diag_times(dh_dzo, dzo)
+
+        dc_dh = through_gates(W)
+        J_ss[:, bottom, top] = dc_dh
+        h_rows(J_ss[:, top, top], dc_dh, W[o_rows])
+        dc_dx = through_gates(U)
+        J_sx[:, bottom] = dc_dx
+        h_rows(J_sx[:, top], dc_dx, U[o_rows])
         if self.peephole:
             V = self.fused["V"]
-            dc_dc += through_gates(V)
-            dzo_dc = V[o_rows]
-        else:
-            dzo_dc = np.zeros((n, n), self.dtype)
-
-        def h_rows(dc_, dzo):  # ∂h/∂· = diag(o∘tanh'(c)) ∂c/∂· + diag(tanh c∘σ'(z_o)) ∂z_o/∂·
-            return diag_times(dh_dc, dc_) + diag_times(dh_dzo, dzo)
-
-        J_ss = np.concatenate(
-            [
-                np.concatenate([h_rows(dc_dh, W[o_rows]), h_rows(dc_dc, dzo_dc)], axis=2),
-                np.concatenate([dc_dh, dc_dc], axis=2),
-            ],
-            axis=1,
-        )
-        J_sx = np.concatenate([h_rows(dc_dx, U[o_rows]), dc_dx], axis=1)
+            dc_dc = through_gates(V)
+            dc_dc[:, diagonal, diagonal] += f
+            J_ss[:, bottom, bottom] = dc_dc
+            h_rows(J_ss[:, top, bottom], dc_dc, V[o_rows])
+        else:  # ∂c/∂c⁽ᵗ⁻¹⁾ = diag(f) and z_o does not see c⁽ᵗ⁻¹⁾: both blocks are diagonal
+            J_ss[:, n + diagonal, n + diagonal] = f
+            J_ss[:, diagonal, n + diagonal] = dh_dc * f
         return J_ss, J_sx
 
     def __repr__(self) -> str:
