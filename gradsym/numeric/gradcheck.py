@@ -51,6 +51,15 @@ def _require_float64(x: np.ndarray, name: str) -> None:
         raise DTypeError(f"gradient checks need float64 arrays; {name} has dtype {x.dtype}")
 
 
+def check_every_array(f, xs, dxs, states, params, param_grads, eps) -> list[GradCheck]:
+    """One :func:`check_gradient` each for the input ``xs`` (``"x"``), every initial-state
+    array (``states``: (name, array, analytic gradient) triples) and every parameter."""
+    checks = [check_gradient("x", f, xs, dxs, eps)]
+    checks += [check_gradient(name, f, s, ds, eps) for name, s, ds in states]
+    checks += [check_gradient(name, f, p, param_grads[name], eps) for name, p in params.items()]
+    return checks
+
+
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """∂f/∂x by central differences, perturbing ``x`` in place entry by entry.
 
@@ -148,12 +157,8 @@ def check_cell_gradients(cell, xs: np.ndarray, state0, rng: np.random.Generator,
     def f():
         return loss(cell.forward(xs, state0))
 
-    checks = [check_gradient("x", f, xs, g.dxs, eps)]
-    for name, s, ds in zip(cell.state_names, state0, g.dstate0):
-        checks.append(check_gradient(f"{name}0", f, s, ds, eps))
-    for name, p in cell.params.items():
-        checks.append(check_gradient(name, f, p, g.params[name], eps))
-    return checks
+    states = [(f"{name}0", s, ds) for name, s, ds in zip(cell.state_names, state0, g.dstate0)]
+    return check_every_array(f, xs, g.dxs, states, cell.params, g.params, eps)
 
 
 def check_state_jacobian(cell, x: np.ndarray, state, eps: float = 1e-6) -> list[GradCheck]:

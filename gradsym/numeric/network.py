@@ -54,7 +54,7 @@ import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
 from gradsym.numeric.cell import Gradients
-from gradsym.numeric.gradcheck import GradCheck, check_gradient
+from gradsym.numeric.gradcheck import GradCheck, check_every_array
 from gradsym.numeric.losses import Linear, get_loss
 from gradsym.numeric.validate import positive_int
 
@@ -130,6 +130,12 @@ def _add_state(acc, g):
         a += b
 
 
+def _state_triples(state0, dstate0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """("s0[k]", k-th initial-state array, its gradient) for a nested state."""
+    pairs = zip(state_leaves(state0), state_leaves(dstate0))
+    return [(f"s0[{k}]", s, ds) for k, (s, ds) in enumerate(pairs)]
+
+
 def check_model_gradients(
     model, xs: np.ndarray, state0, rng: np.random.Generator, eps: float = 1e-6
 ) -> list[GradCheck]:
@@ -156,12 +162,9 @@ def check_model_gradients(
             np.vdot(flatten_state(G_final), flatten_state(tr.final_state))
         )
 
-    checks = [check_gradient("x", f, xs, g.dxs, eps)]
-    for k, (s, ds) in enumerate(zip(state_leaves(state0), state_leaves(g.dstate0))):
-        checks.append(check_gradient(f"s0[{k}]", f, s, ds, eps))
-    for name, p in model.params.items():
-        checks.append(check_gradient(name, f, p, g.params[name], eps))
-    return checks
+    return check_every_array(
+        f, xs, g.dxs, _state_triples(state0, g.dstate0), model.params, g.params, eps
+    )
 
 
 # -- truncation ------------------------------------------------------------------------------
@@ -404,12 +407,9 @@ class Network:
         def f() -> float:
             return self.loss(xs, targets, state0)
 
-        checks = [check_gradient("x", f, xs, r.dxs, eps)]
-        for k, (s, ds) in enumerate(zip(state_leaves(state0), state_leaves(r.dstate0))):
-            checks.append(check_gradient(f"s0[{k}]", f, s, ds, eps))
-        for name, p in self.params.items():
-            checks.append(check_gradient(name, f, p, r.grads[name], eps))
-        return checks
+        return check_every_array(
+            f, xs, r.dxs, _state_triples(state0, r.dstate0), self.params, r.grads, eps
+        )
 
     def __repr__(self) -> str:
         return (
