@@ -39,9 +39,17 @@ def _flat(grads: dict) -> np.ndarray:
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    """The angle between two vectors in degrees (arccos of the cosine, clipped to [−1, 1])."""
-    cos = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-    return float(np.degrees(np.arccos(min(1.0, max(-1.0, cos)))))
+    """The angle between two vectors in degrees.
+
+    Kahan's 2·atan2(‖â − b̂‖, ‖â + b̂‖) rather than arccos of the cosine: arccos turns a
+    round-off of 1e-16 in a cosine near 1 into 1e-6 degrees, so parallel vectors would come
+    out 0 on one machine and 1e-6 on another.
+    """
+    a_unit = a / np.linalg.norm(a)
+    b_unit = b / np.linalg.norm(b)
+    return float(
+        np.degrees(2 * np.arctan2(np.linalg.norm(a_unit - b_unit), np.linalg.norm(a_unit + b_unit)))
+    )
 
 
 def compute(seed: int = 0) -> dict:
