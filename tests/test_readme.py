@@ -1,11 +1,11 @@
 """The README's Python examples run, in order, in one namespace (they build on each other)."""
 
 import re
-from pathlib import Path
 
 import pytest
+from repo import REPO
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = REPO / "README.md"
 
 
 def python_blocks() -> list[str]:

@@ -21,9 +21,9 @@ GRADCHECK_RTOL = 1e-7
 
 def cell_configurations():
     """(label, factory) for every cell, variant and activation of the backend."""
-    from gradsym.numeric.gru import GRU
-    from gradsym.numeric.lstm import LSTM
-    from gradsym.numeric.rnn import RNN
+    from gradsym.numeric.cells.gru import GRU
+    from gradsym.numeric.cells.lstm import LSTM
+    from gradsym.numeric.cells.rnn import RNN
 
     configs = [
         (f"RNN({a})", lambda d, n, rng, a=a: RNN(d, n, a, rng=rng))

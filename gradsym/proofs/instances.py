@@ -26,10 +26,10 @@ from sympy import (
     ZeroMatrix,
 )
 
-from gradsym.numeric.activations import sigmoid
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
 from gradsym.symbolic.matexpr import Apply, Diag
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from gradsym import files
 from gradsym.errors import GradsymError, UnknownNameError
 from gradsym.proofs.catalogue import IDS, claims
 from gradsym.proofs.claim import SECTIONS, Claim, Step
 from gradsym.render import derivations as dv
-from gradsym.render import files
 from gradsym.render.unicode_latex import UnicodeLatexError, math_to_latex, text_to_latex
 
 REPO = Path(__file__).parents[2]
