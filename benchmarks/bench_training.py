@@ -27,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from gradsym.numeric.train.trainer import TrainConfig, Trainer
+from gradsym.numeric.train import TrainConfig, Trainer
 
 
 def gradsym_runner(steps: int):

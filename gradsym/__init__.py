@@ -51,7 +51,7 @@ _LAZY = {
     "SGD": "gradsym.numeric.optim.optimisers",
     "Adam": "gradsym.numeric.optim.optimisers",
     "make_task": "gradsym.numeric.train.tasks",
-    "TrainConfig": "gradsym.numeric.train.trainer",
+    "TrainConfig": "gradsym.numeric.train.config",
     "Trainer": "gradsym.numeric.train.trainer",
     "train": "gradsym.numeric.train.trainer",
     "check_cell_gradients": "gradsym.numeric.gradcheck",

@@ -18,7 +18,8 @@ def print_backend_report(rows) -> bool:
     from gradsym.numeric.selfcheck import GRADCHECK_RTOL
 
     print("Numeric backend: hand-written backward passes and state Jacobians")
-    print(f"against central differences (float64, relative error, pass < {GRADCHECK_RTOL:g})")
+    rtol = f"{GRADCHECK_RTOL:.0e}".replace("e-0", "e-")
+    print(f"against central differences (float64, relative error, pass < {rtol})")
     print(f"  {'cell':30} {'worst gradient':>16} {'error':>10} {'Jacobian error':>15}")
     ok = True
     for r in rows:

@@ -7,7 +7,14 @@ prints a summary (final training and evaluation loss, the task's trivial baselin
 recoveries, where the files went) and leaves config.json, metrics.jsonl, checkpoint.npz
 and summary.json in the run folder (``--run-dir``, default ``runs/<cell>-<task>-s<seed>``).
 ``--resume`` continues the run in ``--run-dir`` from its checkpoint (``--steps`` may extend
-it); the model and optimisation options cannot change on resume.
+it); the model and optimisation options cannot change on resume (repeating them with their
+saved values is fine).
+
+Every field of :class:`~gradsym.numeric.train.config.TrainConfig` is an option of the same
+name (``forget_bias`` is ``--forget-bias``; ``forget_gate`` is ``--no-forget-gate``), except
+``task_kwargs``, which ``--length``, ``--delay`` and ``--task-arg`` fill. Which options are
+given, and which may change on resume, is read from the dataclass's fields, never from a
+list kept here.
 
 ``add_train_parser(subparsers)`` registers the command; ``args.func(args)`` returns 0 on
 success (bad input raises, and :func:`gradsym.cli.main` makes it exit 2).
@@ -16,6 +23,7 @@ success (bad input raises, and :func:`gradsym.cli.main` makes it exit 2).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -24,21 +32,8 @@ from gradsym.errors import InvalidValueError
 
 __all__ = ["add_train_parser", "cmd_train", "config_from_args"]
 
-# Options that configure the model or the optimisation: not allowed with --resume.
-_MODEL_OPTIONS = (
-    "cell", "task", "length", "delay", "task_arg", "hidden", "layers", "residual",
-    "activation", "variant", "peephole", "no_forget_gate", "init", "gain", "forget_bias",
-    "update_bias", "spectral_radius", "spectral_norm", "optimiser", "lr", "momentum", "clip",
-    "clip_mode", "norm_mode", "truncation", "batch", "seed",
-)  # fmt: skip
-
-# Options that may change on --resume (they do not alter the steps' numbers).
-_RESUME_OPTIONS = {
-    "steps": "steps",
-    "eval_every": "eval_every",
-    "eval_batch": "eval_batch",
-    "checkpoint_every": "checkpoint_every",
-}
+# The command line's own options for the task's arguments (TrainConfig.task_kwargs).
+_TASK_OPTIONS = ("length", "delay", "task_arg")
 
 
 def _truncation(text: str):
@@ -96,8 +91,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
             "gated cells, residual stacks) switched on or off."
         ),
     )
-    # Defaults are None so that --resume can tell which options were given; the
-    # TrainConfig defaults apply otherwise.
+    # Each dest is the TrainConfig field's name. Defaults are None so that --resume can
+    # tell which options were given; the TrainConfig defaults apply otherwise.
     m = p.add_argument_group("model")
     m.add_argument("--cell", help="rnn, irnn (ReLU + identity init), lstm or gru (default lstm)")
     m.add_argument("--hidden", type=int, help="hidden units per layer (default 16)")
@@ -113,7 +108,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     m.add_argument("--peephole", action="store_true", default=None, help="LSTM peepholes")
     m.add_argument(
         "--no-forget-gate",
-        action="store_true",
+        dest="forget_gate",
+        action="store_false",
         default=None,
         help="the 1997 LSTM without a forget gate (constant error carousel)",
     )
@@ -161,6 +157,13 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--eval-every", type=int, help="evaluate every n steps (default 100)")
     r.add_argument("--eval-batch", type=int, help="fresh sequences per evaluation (default 256)")
     r.add_argument("--checkpoint-every", type=int, help="checkpoint every n steps (default 100)")
+    r.add_argument("--log-every", type=int, help="log a metrics line every n steps (default 1)")
+    r.add_argument(
+        "--recovery-factor",
+        type=float,
+        help="learning-rate factor after a non-finite step is rolled back (default 0.5)",
+    )
+    r.add_argument("--max-recoveries", type=int, help="roll-backs before giving up (default 5)")
     r.add_argument("--run-dir", type=Path, help="run folder (default runs/<cell>-<task>-s<seed>)")
     r.add_argument(
         "--resume", action="store_true", help="continue the run in --run-dir from its checkpoint"
@@ -175,31 +178,25 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args: argparse.Namespace):
-    """The :class:`~gradsym.numeric.train.trainer.TrainConfig` the options describe."""
-    from gradsym.numeric.train.tasks import TASKS
-    from gradsym.numeric.train.trainer import TrainConfig
+def _given_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainConfig fields given on the command line (not None), as config values."""
+    from gradsym.numeric.train.config import TrainConfig
 
-    direct = {
-        "cell": "cell", "hidden": "hidden", "layers": "layers", "residual": "residual",
-        "activation": "activation", "variant": "variant", "peephole": "peephole",
-        "init": "init", "gain": "gain", "forget_bias": "forget_bias",
-        "update_bias": "update_bias", "spectral_radius": "spectral_radius",
-        "spectral_norm": "spectral_norm", "optimiser": "optimiser", "lr": "lr",
-        "momentum": "momentum", "clip_mode": "clip_mode", "norm_mode": "norm_mode",
-        "truncation": "truncation", "batch": "batch", "steps": "steps", "seed": "seed",
-        "eval_every": "eval_every", "eval_batch": "eval_batch",
-        "checkpoint_every": "checkpoint_every", "task": "task",
-    }  # fmt: skip
-    kw: dict[str, Any] = {
-        field: getattr(args, opt) for opt, field in direct.items() if getattr(args, opt) is not None
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if getattr(args, f.name, None) is not None
     }
-    if args.no_forget_gate:
-        kw["forget_gate"] = False
-    if args.clip is not None:
-        kw["clip"] = None if args.clip == _NO_CLIP else args.clip
-    task = kw.get("task", "adding")
-    task_kwargs: dict[str, Any] = dict(args.task_arg or [])
+    if given.get("clip") == _NO_CLIP:
+        given["clip"] = None
+    return given
+
+
+def _task_kwargs(args: argparse.Namespace, task: str, start) -> dict[str, Any]:
+    """The task's arguments: ``start`` updated with --task-arg, --length and --delay."""
+    from gradsym.numeric.train.tasks import TASKS
+
+    task_kwargs: dict[str, Any] = {**start, **dict(args.task_arg or [])}
     if args.length is not None:
         if task == "copy":
             if args.delay is not None and args.delay != args.length:
@@ -213,8 +210,57 @@ def config_from_args(args: argparse.Namespace):
         if task in TASKS and "delay" not in _parameters(TASKS[task]):
             raise InvalidValueError(f"--delay applies to the echo and copy tasks, not to {task!r}")
         task_kwargs["delay"] = args.delay
-    kw["task_kwargs"] = task_kwargs
-    return TrainConfig(**kw)
+    return task_kwargs
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~gradsym.numeric.train.config.TrainConfig` the options describe (its
+    defaults for the options not given)."""
+    from gradsym.numeric.train.config import TrainConfig
+
+    given = _given_fields(args)
+    task = given.get("task", TrainConfig.__dataclass_fields__["task"].default)
+    return TrainConfig(**given, task_kwargs=_task_kwargs(args, task, {}))
+
+
+def _flag(field: str) -> str:
+    """The command-line option of a TrainConfig field."""
+    if field == "forget_gate":
+        return "--no-forget-gate"
+    if field == "task_kwargs":
+        return "/".join("--" + o.replace("_", "-") for o in _TASK_OPTIONS)
+    return "--" + field.replace("_", "-")
+
+
+def resumed_config(args: argparse.Namespace, saved):
+    """The configuration a ``--resume`` run continues with: ``saved`` (the checkpoint's)
+    with the resumable options that were given (--steps, --eval-every, ...).
+
+    An option that would change the model or the optimisation is refused, naming it; one
+    repeated with its saved value is not a change.
+    """
+    from gradsym.numeric.train.config import RESUMABLE_CHANGES
+
+    given = _given_fields(args)
+    changed = sorted(
+        name
+        for name, value in given.items()
+        if name not in RESUMABLE_CHANGES and value != getattr(saved, name)
+    )
+    if any(getattr(args, o) is not None for o in _TASK_OPTIONS):
+        task = given.get("task", saved.task)
+        start = saved.task_kwargs if task == saved.task else {}
+        if _task_kwargs(args, task, start) != saved.task_kwargs:
+            changed.append("task_kwargs")
+    if changed:
+        opts = ", ".join(_flag(name) for name in changed)
+        allowed = ", ".join(_flag(name) for name in RESUMABLE_CHANGES)
+        raise InvalidValueError(
+            f"--resume continues the run with its saved configuration; {opts} cannot "
+            f"be changed (only {allowed})"
+        )
+    changes = {k: v for k, v in given.items() if v != getattr(saved, k)}
+    return saved.replace(**changes) if changes else saved
 
 
 def _parameters(cls) -> tuple[str, ...]:
@@ -232,12 +278,7 @@ def _fmt(x) -> str:
 
 
 def _print_summary(result, config) -> None:
-    from gradsym.numeric.train.trainer import (
-        CHECKPOINT_FILE,
-        CONFIG_FILE,
-        METRICS_FILE,
-        SUMMARY_FILE,
-    )
+    from gradsym.numeric.train import CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, SUMMARY_FILE
 
     task_desc = ", ".join(f"{k}={v}" for k, v in config.task_kwargs.items())
     print(
@@ -262,31 +303,16 @@ def _print_summary(result, config) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Run ``gradsym train``: train (or resume) and print the summary; 0 on success."""
-    from gradsym.numeric.train.trainer import Trainer
+    from gradsym.numeric.train import Trainer
 
     progress = not args.no_progress
     if args.resume:
         if args.run_dir is None:
             raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")
-        given = [o for o in _MODEL_OPTIONS if getattr(args, o, None) not in (None, False)]
-        if args.clip is not None:
-            given.append("clip")
-        if given:
-            opts = ", ".join("--" + o.replace("_", "-") for o in sorted(set(given)))
-            raise InvalidValueError(
-                f"--resume continues the run with its saved configuration; {opts} cannot "
-                "be changed (only --steps, --eval-every, --eval-batch, --checkpoint-every)"
-            )
         trainer = Trainer.resume(args.run_dir, progress=progress)
-        changes = {
-            field: getattr(args, opt)
-            for opt, field in _RESUME_OPTIONS.items()
-            if getattr(args, opt) is not None
-        }
-        if changes:
-            trainer = Trainer.resume(
-                args.run_dir, config=trainer.config.replace(**changes), progress=progress
-            )
+        config = resumed_config(args, trainer.config)
+        if config is not trainer.config:
+            trainer = Trainer.resume(args.run_dir, config=config, progress=progress)
     else:
         config = config_from_args(args)
         run_dir = args.run_dir if args.run_dir is not None else _default_run_dir(config)

@@ -9,7 +9,7 @@ import pytest
 
 from gradsym.cli import main
 from gradsym.cli.train import add_train_parser, config_from_args
-from gradsym.numeric.train.trainer import CHECKPOINT_FILE, METRICS_FILE, SUMMARY_FILE, read_metrics
+from gradsym.numeric.train import CHECKPOINT_FILE, METRICS_FILE, SUMMARY_FILE, read_metrics
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -50,6 +50,7 @@ from gradsym.numeric.cells.gates import (
     state_history,
     tanh_prime,
 )
+from gradsym.validate import boolean
 
 # Gate blocks in storage order: the sigmoid gates first (one σ call per step covers them
 # all, and the peepholes V multiply exactly this leading block), the candidate c̃ last.
@@ -88,8 +89,8 @@ class LSTM(Cell):
         rng=0,
     ):
         super().__init__(input_size, hidden_size, dtype=dtype)
-        self.peephole = bool(peephole)
-        self.forget_gate = bool(forget_gate)
+        self.peephole = boolean("peephole", peephole)
+        self.forget_gate = boolean("forget_gate", forget_gate)
         self.gate_names = _GATES if self.forget_gate else _GATES[1:]
         self._n_sigmoid = len(self.gate_names) - 1
         sfx = [_SUFFIX[g] for g in self.gate_names]

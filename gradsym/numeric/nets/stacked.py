@@ -34,7 +34,7 @@ import numpy as np
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.nets.bidirectional import Bidirectional
-from gradsym.validate import check_array, positive_int
+from gradsym.validate import boolean, check_array, positive_int
 
 
 @dataclass
@@ -105,7 +105,7 @@ class Stacked:
                 )
         # A layer is a cell or (as in a multi-layer bidirectional torch.nn.RNN) a pair.
         self.cells = self.layers = cells
-        self.residual = bool(residual)
+        self.residual = boolean("residual", residual)
         self.causal = all(getattr(c, "causal", True) for c in cells)
         self.dtype = cells[0].dtype
         self.input_size = cells[0].input_size

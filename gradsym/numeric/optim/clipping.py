@@ -30,6 +30,13 @@ Composable pieces
 callables ``grads → ClipResult`` that a training loop holds (the idea of optax's
 ``clip_by_global_norm``).
 
+What came out
+-------------
+Every clipping function returns a :class:`ClipResult`: the gradients, the norm before
+clipping, whether clipping was active (``clipped``) and the factor applied (``scale``).
+Whoever needs to know whether a gradient was clipped reads ``clipped``; the rule (≥ for
+Algorithm 1, PyTorch's factor < 1, a component beyond the bound) lives here only.
+
 Reference: R. Pascanu, T. Mikolov, Y. Bengio, "On the difficulty of training recurrent
 neural networks", ICML 2013, Algorithm 1.
 """
@@ -38,12 +45,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal, NamedTuple, TypeVar
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, NonFiniteError, unknown_name
-from gradsym.validate import check_threshold
+from gradsym.validate import positive_number
 
 __all__ = [
     "ClipResult",
@@ -68,17 +76,30 @@ MODES = ("algorithm1", "torch")
 TORCH_EPS = 1e-6
 
 
-class ClipResult(NamedTuple):
-    """What a clipping function returns: ``grads, norm = clip_by_norm(...)``.
+@dataclass(frozen=True, eq=False)
+class ClipResult:
+    """What a clipping function returns; it unpacks as ``grads, norm = clip_by_norm(...)``.
 
     ``grads`` is the clipped gradients in the container type that came in; ``norm`` is
     the global norm ‖ĝ‖ *before* clipping (a Python float, possibly ``inf`` or ``nan``).
     For :func:`clip_by_value` ``norm`` is the global 2-norm before clipping too, so that a
     training log reads the same whichever clipper it uses.
+
+    ``clipped`` says whether clipping was active: for Algorithm 1 ‖ĝ‖ ≥ threshold
+    (equality included; a NaN norm is never clipped), for PyTorch's rule a factor below 1
+    (which happens just *below* the threshold too, because of the 1e-6), for value
+    clipping some component beyond ±threshold. ``scale`` is the factor every gradient was
+    multiplied by (1.0 when untouched, NaN after PyTorch's rule met a NaN norm), or None
+    for value clipping, which has no single factor.
     """
 
     grads: Grads
     norm: float
+    clipped: bool
+    scale: float | None
+
+    def __iter__(self):
+        return iter((self.grads, self.norm))
 
 
 # -- containers ---------------------------------------------------------------------------
@@ -229,6 +250,16 @@ def _norm_scale(
     return norm, None
 
 
+def _norm_result(grads, norm: float, scale: float | None, mode: str) -> ClipResult:
+    """The result of norm clipping with factor ``scale`` (None: left untouched)."""
+    if scale is None:
+        return ClipResult(grads, norm, clipped=False, scale=1.0)
+    # Algorithm 1 rescales only when active (norm ≥ threshold, a factor of exactly 1 at
+    # equality); PyTorch's rule always multiplies, and is active when the factor is < 1.
+    clipped = True if mode == "algorithm1" else bool(scale < 1.0)
+    return ClipResult(grads, norm, clipped=clipped, scale=scale)
+
+
 def _scaled(a: np.ndarray, scale: float) -> np.ndarray:
     # inf · 0 = NaN is the documented outcome of an inf norm, not a bug worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):
@@ -271,19 +302,19 @@ def clip_by_norm(
             (PyTorch raises RuntimeError there) instead of scaling.
 
     Returns:
-        ``ClipResult(grads, norm)``: new arrays in the same container, and ‖ĝ‖ before
-        clipping.
+        A :class:`ClipResult`: new arrays in the same container, ‖ĝ‖ before clipping,
+        whether clipping was active and the factor applied.
 
     Raises:
         InvalidValueError: threshold ≤ 0, NaN or inf; norm_type ≤ 0 or NaN.
         UnknownNameError: an unknown ``mode``.
         NonFiniteError: a non-finite norm with ``error_if_nonfinite=True``.
     """
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     arrays = _arrays(grads)
     norm, scale = _norm_scale(arrays, thr, mode, norm_type, error_if_nonfinite)
     out = [a.copy() if scale is None else _scaled(a, scale) for a in arrays]
-    return ClipResult(_rebuild(grads, out), norm)
+    return _norm_result(_rebuild(grads, out), norm, scale, mode)
 
 
 def clip_by_norm_(
@@ -296,14 +327,14 @@ def clip_by_norm_(
 ) -> ClipResult:
     """:func:`clip_by_norm` in place: the arrays of ``grads`` are overwritten and the same
     container (same array objects) is returned with the norm before clipping."""
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     arrays = _arrays(grads)
     norm, scale = _norm_scale(arrays, thr, mode, norm_type, error_if_nonfinite)
     if scale is not None:
         with np.errstate(invalid="ignore", over="ignore"):
             for a in arrays:
                 a *= a.dtype.type(scale)
-    return ClipResult(grads, norm)
+    return _norm_result(grads, norm, scale, mode)
 
 
 # -- value clipping -----------------------------------------------------------------------
@@ -318,24 +349,32 @@ def clip_by_value(grads: G, threshold: float) -> ClipResult:
     bound are shortened, the others are not). NaN components stay NaN (as
     ``torch.nn.utils.clip_grad_value_``), ±inf become ±threshold.
 
-    Returns ``ClipResult(grads, norm)`` with ``norm`` the global 2-norm before clipping.
+    Returns a :class:`ClipResult` with ``norm`` the global 2-norm before clipping,
+    ``clipped`` True if a component lay beyond ±threshold, and ``scale`` None.
     Raises InvalidValueError for threshold ≤ 0, NaN or inf.
     """
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     arrays = _arrays(grads)
     norm = global_norm(arrays)
+    clipped = _beyond(arrays, thr)
     out = [np.clip(a, -thr, thr) for a in arrays]
-    return ClipResult(_rebuild(grads, out), norm)
+    return ClipResult(_rebuild(grads, out), norm, clipped=clipped, scale=None)
 
 
 def clip_by_value_(grads: G, threshold: float) -> ClipResult:
     """:func:`clip_by_value` in place: the arrays of ``grads`` are overwritten."""
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     arrays = _arrays(grads)
     norm = global_norm(arrays)
+    clipped = _beyond(arrays, thr)
     for a in arrays:
         np.clip(a, -thr, thr, out=a)
-    return ClipResult(grads, norm)
+    return ClipResult(grads, norm, clipped=clipped, scale=None)
+
+
+def _beyond(arrays: list[np.ndarray], thr: float) -> bool:
+    """Some component outside [−thr, thr], i.e. changed by value clipping (NaN is not)."""
+    return any(bool(np.any(np.abs(a) > thr)) for a in arrays)
 
 
 # -- composable clippers ------------------------------------------------------------------
@@ -371,7 +410,7 @@ def by_norm(
 ) -> Clipper:
     """A :class:`Clipper` doing :func:`clip_by_norm` (Algorithm 1, Pascanu et al. 2013)
     with these settings; the arguments are checked now, not at the first call."""
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     if mode not in MODES:
         raise unknown_name("clipping mode", mode, MODES)
     p = _check_norm_type(norm_type)
@@ -385,14 +424,15 @@ def by_norm(
 
 def by_value(threshold: float, *, in_place: bool = False) -> Clipper:
     """A :class:`Clipper` doing :func:`clip_by_value` with this threshold."""
-    thr = check_threshold("threshold", threshold)
+    thr = positive_number("threshold", threshold)
     fn = clip_by_value_ if in_place else clip_by_value
     return Clipper(lambda grads: fn(grads, thr), f"by_value({thr})", in_place)
 
 
 def chain(*clippers: Clipper) -> Clipper:
     """Apply ``clippers`` one after another; the reported norm is the first one's (the
-    norm of the gradients as they came in)."""
+    norm of the gradients as they came in), ``clipped`` says whether any was active and
+    ``scale`` is the product of the factors (None if a value clipper is in the chain)."""
     if not clippers:
         raise InvalidValueError("chain needs at least one clipper, got none")
     for c in clippers:
@@ -400,11 +440,13 @@ def chain(*clippers: Clipper) -> Clipper:
             raise InvalidValueError(f"chain takes Clipper objects, got {type(c).__name__}")
 
     def clip(grads):
-        first = clippers[0](grads)
-        g = first.grads
+        results = [clippers[0](grads)]
         for c in clippers[1:]:
-            g = c(g).grads
-        return ClipResult(g, first.norm)
+            results.append(c(results[-1].grads))
+        scales = [r.scale for r in results]
+        scale = None if None in scales else math.prod(scales)
+        clipped = any(r.clipped for r in results)
+        return ClipResult(results[-1].grads, results[0].norm, clipped=clipped, scale=scale)
 
     desc = " → ".join(c.description for c in clippers)
     return Clipper(clip, desc, all(c.in_place for c in clippers))

@@ -32,9 +32,9 @@ from gradsym.errors import InvalidValueError, ShapeError, unknown_name
 from gradsym.validate import (
     as_dtype,
     check_finite,
-    check_threshold,
+    number,
     positive_int,
-    real_number,
+    positive_number,
 )
 
 __all__ = [
@@ -70,7 +70,7 @@ def _check_shape(shape) -> tuple[int, int]:
 
 
 def _check_gain(gain) -> float:
-    return check_threshold("gain", gain)
+    return positive_number("gain", gain)
 
 
 def _check_matrix(name: str, W, *, square: bool) -> np.ndarray:
@@ -143,7 +143,7 @@ def scaled_gaussian(
     """
     rows, cols = _check_shape(shape)
     rng = _check_rng(rng)
-    s = 1.0 / math.sqrt(cols) if std is None else check_threshold("std", std)
+    s = 1.0 / math.sqrt(cols) if std is None else positive_number("std", std)
     return (s * rng.standard_normal((rows, cols))).astype(as_dtype(dtype), copy=False)
 
 
@@ -177,7 +177,7 @@ def set_spectral_radius(W, rho: float) -> np.ndarray:
     when below n·ε·‖W‖₂, and that raises InvalidValueError.
     """
     W = _check_matrix("W", W, square=True)
-    target = check_threshold("rho", rho)
+    target = positive_number("rho", rho)
     Wf = W.astype(np.float64)
     radius = float(np.max(np.abs(np.linalg.eigvals(Wf))))
     scale = float(np.linalg.norm(Wf, 2))
@@ -197,7 +197,7 @@ def set_spectral_norm(W, sigma: float) -> np.ndarray:
     raises InvalidValueError.
     """
     W = _check_matrix("W", W, square=False)
-    target = check_threshold("sigma", sigma)
+    target = positive_number("sigma", sigma)
     Wf = W.astype(np.float64)
     s1 = float(np.linalg.norm(Wf, 2))
     if s1 == 0.0:
@@ -306,21 +306,21 @@ def initialise(
         raise unknown_name("bias initialiser", bias, BIAS_SCHEMES)
     rng = _check_rng(rng)
     g = _check_gain(gain)
-    g_in = check_threshold("input_gain", input_gain)
+    g_in = positive_number("input_gain", input_gain)
     if spectral_radius is not None and spectral_norm is not None:
         raise InvalidValueError(
             "give spectral_radius or spectral_norm, not both "
             f"(got {spectral_radius!r} and {spectral_norm!r})"
         )
-    rho = None if spectral_radius is None else check_threshold("spectral_radius", spectral_radius)
-    sig = None if spectral_norm is None else check_threshold("spectral_norm", spectral_norm)
+    rho = None if spectral_radius is None else positive_number("spectral_radius", spectral_radius)
+    sig = None if spectral_norm is None else positive_number("spectral_norm", spectral_norm)
     if forget_bias is not None:
         if cell.forget_gate_bias is None:
             raise InvalidValueError(
                 f"forget_bias was given but {type(cell).__name__} has no forget gate "
                 "(forget_gate_bias is None)"
             )
-        forget_bias = real_number("forget_bias", forget_bias)
+        forget_bias = number("forget_bias", forget_bias)
     carry_sign = None
     if update_bias is not None:
         name = cell.update_gate_bias
@@ -332,7 +332,7 @@ def initialise(
         if name not in CARRY_SIGN:
             raise unknown_name("update-gate bias convention", name, CARRY_SIGN)
         carry_sign = CARRY_SIGN[name]
-        update_bias = real_number("update_bias", update_bias)
+        update_bias = number("update_bias", update_bias)
 
     n, d = cell.hidden_size, cell.input_size
     for name in cell.recurrent_weights:

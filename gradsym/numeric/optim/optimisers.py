@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import CheckpointError, InvalidValueError, ShapeError, unknown_name
-from gradsym.validate import check_finite, check_threshold, real_number
+from gradsym.validate import boolean, check_finite, number, positive_number
 
 __all__ = ["SGD", "Adam", "Optimiser"]
 
@@ -44,7 +44,7 @@ class Optimiser:
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.lr = lr
-        self.weight_decay = real_number("weight_decay", weight_decay, low=0)
+        self.weight_decay = number("weight_decay", weight_decay, low=0)
         self.steps = 0
         # name → {slot → array}; created lazily at a parameter's first update.
         self.state: dict[str, dict[str, np.ndarray]] = {}
@@ -56,7 +56,7 @@ class Optimiser:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = check_threshold("lr", value)
+        self._lr = positive_number("lr", value)
 
     def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """One update of every parameter that has a gradient, in place."""
@@ -144,8 +144,8 @@ class SGD(Optimiser):
         weight_decay: float = 0.0,
     ):
         super().__init__(lr, weight_decay)
-        self.momentum = real_number("momentum", momentum, low=0, high=1)
-        self.nesterov = bool(nesterov)
+        self.momentum = number("momentum", momentum, low=0, high=1)
+        self.nesterov = boolean("nesterov", nesterov)
         if self.nesterov and self.momentum == 0.0:
             raise InvalidValueError("nesterov=True needs momentum > 0, got momentum=0")
         self._slots = ("momentum_buffer",) if self.momentum else ()
@@ -200,10 +200,10 @@ class Adam(Optimiser):
         if len(betas) != 2:
             raise InvalidValueError(f"betas must be a pair (β₁, β₂), got {betas!r}")
         self.betas = (
-            real_number("betas[0]", betas[0], low=0, high=1),
-            real_number("betas[1]", betas[1], low=0, high=1),
+            number("betas[0]", betas[0], low=0, high=1),
+            number("betas[1]", betas[1], low=0, high=1),
         )
-        self.eps = real_number("eps", eps, low=0)
+        self.eps = number("eps", eps, low=0)
 
     def _hyper(self) -> dict[str, Any]:
         return {

@@ -8,24 +8,22 @@ Layout of the file (``numpy.savez``; every entry a plain array, so it loads with
     opt/<name>/<slot>    every optimiser state array ("opt/cell.W_f/exp_avg")
 
 Metadata: ``format`` (= :data:`FORMAT`), ``version`` (= :data:`VERSION`), ``step``, ``lr``,
-``config`` (the run's :class:`~gradsym.numeric.train.trainer.TrainConfig` as a dict),
+``config`` (the run's :class:`~gradsym.numeric.train.config.TrainConfig` as a dict),
 ``optimiser`` (type, hyperparameters, step count and which slots each parameter has),
 ``rng_state`` (the training-data generator's ``bit_generator.state``), ``recoveries``
 (the recovery log), ``metrics_lines`` (how many lines metrics.jsonl had, so that a
 resumed run drops what was logged after the checkpoint) and ``params`` (the parameter
 names, in order).
 
-Atomic writing: the file is written to a temporary file in the same folder and moved over
-the target with :func:`os.replace`, which is atomic on POSIX and Windows when both lie on
-one file system. A crash (or an error) while writing leaves the previous checkpoint
-intact and no partial file behind.
+Written with the one atomic writer, :func:`gradsym.files.atomic_write` (temporary file in
+the same folder, fsync, rename, fsync of the folder): a crash (or an error) while writing
+leaves the previous checkpoint intact and no partial file behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import CheckpointError
+from gradsym.files import atomic_write
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "load_checkpoint", "save_checkpoint"]
 
@@ -60,18 +59,9 @@ class Checkpoint:
     path: Path | None = None
 
 
-def file_mode() -> int:
-    """The permissions a newly created file gets (0o666 less the umask): mkstemp makes
-    its files private (0o600), which a checkpoint or a log has no reason to be."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
-    """Write ``ckpt`` to ``path`` atomically (temporary file in the same folder, then
-    :func:`os.replace`); returns the path. ``ckpt.optimiser`` is an optimiser's
-    ``state_dict()``."""
+    """Write ``ckpt`` to ``path`` atomically (:func:`gradsym.files.atomic_write`); returns
+    the path. ``ckpt.optimiser`` is an optimiser's ``state_dict()``."""
     path = Path(path)
     opt = ckpt.optimiser
     arrays: dict[str, np.ndarray] = {}
@@ -101,18 +91,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
     }
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -1,12 +1,12 @@
 """Training recurrent networks on the long-range tasks, with the notes' fixes switchable.
 
-The fixes for exploding and vanishing gradients are options of :class:`TrainConfig`:
-norm or value clipping (Algorithm 1 of the notes; Pascanu, Mikolov & Bengio 2013),
-truncated BPTT (TBPTT(k1, k2)), orthogonal and identity initialisation (Saxe et al. 2014;
-the IRNN of Le, Jaitly & Hinton 2015: ReLU with W_h = I), a forget-gate bias (Gers,
-Schmidhuber & Cummins 2000; Jozefowicz et al. 2015) and an update-gate bias, gated cells
-(LSTM, Hochreiter & Schmidhuber 1997; GRU, Cho et al. 2014) and residual connections
-between stacked layers.
+The fixes for exploding and vanishing gradients are options of
+:class:`~gradsym.numeric.train.config.TrainConfig`: norm or value clipping (Algorithm 1 of
+the notes; Pascanu, Mikolov & Bengio 2013), truncated BPTT (TBPTT(k1, k2)), orthogonal and
+identity initialisation (Saxe et al. 2014; the IRNN of Le, Jaitly & Hinton 2015: ReLU with
+W_h = I), a forget-gate bias (Gers, Schmidhuber & Cummins 2000; Jozefowicz et al. 2015) and
+an update-gate bias, gated cells (LSTM, Hochreiter & Schmidhuber 1997; GRU, Cho et al.
+2014) and residual connections between stacked layers.
 
 One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.network.Network`:
 
@@ -15,14 +15,8 @@ One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.
     ‖ĝ‖ logged, then ĝ ← clip(ĝ)           by norm (Algorithm 1) or by value
     θ ← optimiser(θ, ĝ)                    SGD (with momentum) or Adam
 
-:class:`Trainer` runs the steps and keeps a run folder::
-
-    config.json      the TrainConfig
-    metrics.jsonl    one JSON object per step: step, loss, grad_norm (before clipping),
-                     clipped, lr, and eval_loss / eval_accuracy when evaluated; events
-                     (a recovery) as lines of their own with an "event" key
-    checkpoint.npz   the latest checkpoint (see :mod:`gradsym.numeric.train.checkpoint`)
-    summary.json     written when the run finishes
+:class:`Trainer` runs the steps and keeps a run folder (config.json, metrics.jsonl,
+checkpoint.npz, summary.json: see :mod:`gradsym.numeric.train.run_files`).
 
 Reproducibility. Three generators come from ``np.random.SeedSequence(seed).spawn(3)``:
 initialisation, training data and evaluation. Evaluation data at step s is drawn from
@@ -43,382 +37,36 @@ batches (the data generator is part of the checkpoint).
 from __future__ import annotations
 
 import copy
-import dataclasses
-import json
 import math
 import os
-import tempfile
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gradsym.errors import (
-    CheckpointError,
-    GradsymError,
-    InvalidValueError,
-    NonFiniteError,
-    unknown_name,
+from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
+from gradsym.numeric.nets.network import Truncation
+from gradsym.numeric.optim.clipping import global_norm
+from gradsym.numeric.train.build import build_clipper, build_network, build_optimiser
+from gradsym.numeric.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from gradsym.numeric.train.config import RESUMABLE_CHANGES, TrainConfig, build_task
+from gradsym.numeric.train.run_files import (
+    CHECKPOINT_FILE,
+    MetricsLog,
+    write_config,
+    write_summary,
 )
-from gradsym.numeric.cells.activations import ACTIVATIONS
-from gradsym.numeric.cells.gru import GRU, VARIANTS
-from gradsym.numeric.cells.lstm import LSTM
-from gradsym.numeric.cells.rnn import RNN
-from gradsym.numeric.nets.losses import Linear
-from gradsym.numeric.nets.network import Network, Truncation
-from gradsym.numeric.nets.stacked import Stacked
-from gradsym.numeric.optim.clipping import MODES as NORM_MODES
-from gradsym.numeric.optim.clipping import TORCH_EPS, Clipper, by_norm, by_value, global_norm
-from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES, initialise
-from gradsym.numeric.optim.optimisers import SGD, Adam, Optimiser
-from gradsym.numeric.train.checkpoint import Checkpoint, file_mode, load_checkpoint, save_checkpoint
-from gradsym.numeric.train.tasks import Task, make_task
-from gradsym.validate import check_threshold, positive_int
+from gradsym.validate import positive_int
 
-__all__ = [
-    "CELLS",
-    "CHECKPOINT_FILE",
-    "CONFIG_FILE",
-    "METRICS_FILE",
-    "OPTIMISERS",
-    "SUMMARY_FILE",
-    "TrainConfig",
-    "TrainResult",
-    "Trainer",
-    "build_network",
-    "build_task",
-    "inject_nonfinite",
-    "read_metrics",
-    "train",
-]
-
-CELLS = ("rnn", "irnn", "lstm", "gru")
-OPTIMISERS = ("sgd", "adam")
-CLIP_MODES = ("norm", "value")
-
-CONFIG_FILE = "config.json"
-METRICS_FILE = "metrics.jsonl"
-CHECKPOINT_FILE = "checkpoint.npz"
-SUMMARY_FILE = "summary.json"
-
-# Options that may differ between a checkpoint and the run resuming from it: they do
-# not change the numbers of the steps already taken (nor of the ones to come).
-RESUMABLE_CHANGES = ("steps", "eval_every", "eval_batch", "checkpoint_every", "log_every")
+__all__ = ["GradientHook", "TrainResult", "Trainer", "inject_nonfinite", "train"]
 
 # The evaluation stream's spawn key: (0,) is initialisation, (1,) training data.
 _EVAL_KEY = 2
 
 GradientHook = Callable[[int, dict[str, np.ndarray]], "dict[str, np.ndarray] | None"]
-
-
-# -- configuration ---------------------------------------------------------------------------
-
-
-def _number(
-    name: str,
-    value,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = True,
-) -> float:
-    """A finite float within the given bounds, or an InvalidValueError naming ``name``."""
-    if isinstance(value, bool):
-        raise InvalidValueError(f"{name} must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidValueError(f"{name} must be a number, got {value!r}") from None
-    ok = math.isfinite(v)
-    if ok and low is not None:
-        ok = v > low if low_open else v >= low
-    if ok and high is not None:
-        ok = v < high if high_open else v <= high
-    if not ok:
-        lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
-        hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
-        rng = " and ".join(s for s in (lo, hi) if s) or "finite"
-        raise InvalidValueError(f"{name} must be a finite number {rng}, got {value!r}")
-    return v
-
-
-def _choice(kind: str, value, known) -> str:
-    if not isinstance(value, str) or value not in known:
-        raise unknown_name(kind, value, known)
-    return value
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run (JSON round-trip: :meth:`to_dict`,
-    :meth:`from_dict`). Checked on construction and by :meth:`validate`; every error
-    names the option.
-
-    Model: ``cell`` "rnn" (``activation`` tanh, sigmoid, relu or identity; default tanh),
-    "irnn" (ReLU RNN with identity-initialised W_h, Le et al. 2015), "lstm" (``peephole``,
-    ``forget_gate``) or "gru" (``variant`` "textbook", "minimal" or "torch"); ``layers``
-    stacked cells of ``hidden`` units, ``residual`` skip connections between them; a
-    linear output layer and the task's loss on top.
-
-    Task: ``task`` a name of :func:`~gradsym.numeric.train.tasks.make_task` and ``task_kwargs``
-    its arguments (``{"length": 50}``, ``{"delay": 5}``, …).
-
-    Initialisation (:func:`~gradsym.numeric.optim.initialisers.initialise`): ``init`` the scheme
-    of the recurrent matrices ("uniform", "orthogonal", "identity", "gaussian"; default
-    "identity" for irnn, "orthogonal" otherwise), ``gain``, ``forget_bias`` (LSTM),
-    ``update_bias`` (GRU; opens the carry path in either convention),
-    ``spectral_radius`` / ``spectral_norm`` (rescale each recurrent block).
-
-    Optimisation: ``optimiser`` "sgd" (``momentum``) or "adam", learning rate ``lr``;
-    ``clip`` a threshold or None, ``clip_mode`` "norm" (Algorithm 1) or "value",
-    ``norm_mode`` "algorithm1" or "torch" (PyTorch's ``clip_grad_norm_``);
-    ``truncation`` None (full BPTT), k or (k1, k2); ``batch`` sequences per step,
-    ``steps`` steps.
-
-    Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
-    checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; ``seed``;
-    ``recovery_factor`` (lr multiplier on recovery) and ``max_recoveries``.
-    """
-
-    cell: str = "lstm"
-    task: str = "adding"
-    task_kwargs: dict[str, Any] = field(default_factory=dict)
-    hidden: int = 16
-    layers: int = 1
-    residual: bool = False
-    activation: str | None = None
-    variant: str = "textbook"
-    peephole: bool = False
-    forget_gate: bool = True
-    init: str | None = None
-    gain: float = 1.0
-    forget_bias: float | None = None
-    update_bias: float | None = None
-    spectral_radius: float | None = None
-    spectral_norm: float | None = None
-    optimiser: str = "adam"
-    lr: float = 1e-2
-    momentum: float = 0.0
-    clip: float | None = 1.0
-    clip_mode: str = "norm"
-    norm_mode: str = "algorithm1"
-    truncation: int | tuple[int, int] | None = None
-    batch: int = 32
-    steps: int = 1000
-    eval_every: int = 100
-    eval_batch: int = 256
-    checkpoint_every: int = 100
-    log_every: int = 1
-    seed: int = 0
-    recovery_factor: float = 0.5
-    max_recoveries: int = 5
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    # -- resolved values ---------------------------------------------------------------
-
-    @property
-    def resolved_activation(self) -> str:
-        """The RNN's activation: ``activation``, or relu for irnn and tanh for rnn."""
-        if self.activation is not None:
-            return self.activation
-        return "relu" if self.cell == "irnn" else "tanh"
-
-    @property
-    def resolved_init(self) -> str:
-        """The recurrent initialiser: ``init``, or identity for irnn, orthogonal otherwise."""
-        if self.init is not None:
-            return self.init
-        return "identity" if self.cell == "irnn" else "orthogonal"
-
-    # -- checks ------------------------------------------------------------------------
-
-    def validate(self) -> TrainConfig:
-        """Check every option (and that the task can be built); returns ``self``."""
-        _choice("cell", self.cell, CELLS)
-        if self.activation is not None:
-            _choice("activation", self.activation, ACTIVATIONS)
-            if self.cell not in ("rnn", "irnn"):
-                raise InvalidValueError(
-                    f"activation applies to the rnn and irnn cells, not to {self.cell!r}"
-                )
-            if self.cell == "irnn" and self.activation != "relu":
-                raise InvalidValueError(
-                    f"the irnn cell is the ReLU RNN of Le et al. 2015; activation must be "
-                    f"'relu', got {self.activation!r} (use cell 'rnn' for other activations)"
-                )
-        _choice("GRU variant", self.variant, VARIANTS)
-        if self.variant != "textbook" and self.cell != "gru":
-            raise InvalidValueError(f"variant applies to the gru cell, not to {self.cell!r}")
-        if (self.peephole or not self.forget_gate) and self.cell != "lstm":
-            raise InvalidValueError(
-                f"peephole and forget_gate apply to the lstm cell, not to {self.cell!r}"
-            )
-        positive_int("hidden", self.hidden)
-        positive_int("layers", self.layers)
-        if self.residual and self.layers < 2:
-            raise InvalidValueError(
-                f"residual connections join stacked layers; they need layers >= 2, got "
-                f"layers = {self.layers}"
-            )
-        if self.init is not None:
-            _choice("init (recurrent initialiser)", self.init, RECURRENT_SCHEMES)
-        check_threshold("gain", self.gain)
-        if self.forget_bias is not None:
-            _number("forget_bias", self.forget_bias)
-            if self.cell != "lstm" or not self.forget_gate:
-                raise InvalidValueError(
-                    "forget_bias needs an LSTM with a forget gate, got cell "
-                    f"{self.cell!r}" + ("" if self.forget_gate else " without forget gate")
-                )
-        if self.update_bias is not None:
-            _number("update_bias", self.update_bias)
-            if self.cell != "gru":
-                raise InvalidValueError(f"update_bias needs the gru cell, got {self.cell!r}")
-        if self.spectral_radius is not None and self.spectral_norm is not None:
-            raise InvalidValueError("give spectral_radius or spectral_norm, not both")
-        if self.spectral_radius is not None:
-            check_threshold("spectral_radius", self.spectral_radius)
-        if self.spectral_norm is not None:
-            check_threshold("spectral_norm", self.spectral_norm)
-        _choice("optimiser", self.optimiser, OPTIMISERS)
-        check_threshold("lr (learning rate)", self.lr)
-        _number("momentum", self.momentum, low=0.0, high=1.0)
-        if self.momentum and self.optimiser != "sgd":
-            raise InvalidValueError(
-                f"momentum applies to the sgd optimiser, not to {self.optimiser!r}"
-            )
-        if self.clip is not None:
-            check_threshold("clip (threshold)", self.clip)
-        _choice("clip_mode", self.clip_mode, CLIP_MODES)
-        _choice("norm_mode (norm clipping)", self.norm_mode, NORM_MODES)
-        if isinstance(self.truncation, list):
-            self.truncation = tuple(self.truncation)
-        Truncation.parse(self.truncation)
-        for name in ("batch", "steps", "eval_every", "eval_batch", "checkpoint_every", "log_every"):
-            positive_int(name, getattr(self, name))
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, (int, np.integer))
-            or (self.seed < 0)
-        ):
-            raise InvalidValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-        _number("recovery_factor", self.recovery_factor, low=0.0, high=1.0, low_open=True)
-        if (
-            isinstance(self.max_recoveries, bool)
-            or not isinstance(self.max_recoveries, (int, np.integer))
-            or self.max_recoveries < 0
-        ):
-            raise InvalidValueError(
-                f"max_recoveries must be an integer >= 0, got {self.max_recoveries!r}"
-            )
-        if not isinstance(self.task_kwargs, Mapping):
-            raise InvalidValueError(
-                f"task_kwargs must be a dict of the task's arguments, got "
-                f"{type(self.task_kwargs).__name__}"
-            )
-        build_task(self)
-        return self
-
-    # -- JSON --------------------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types (the truncation pair becomes a list)."""
-        d = dataclasses.asdict(self)
-        if isinstance(d["truncation"], tuple):
-            d["truncation"] = list(d["truncation"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
-        """The inverse of :meth:`to_dict`; unknown keys are an error naming them."""
-        if not isinstance(d, Mapping):
-            raise InvalidValueError(f"a config must be a JSON object, got {type(d).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        extra = sorted(set(d) - known)
-        if extra:
-            raise InvalidValueError(f"unknown config option(s): {', '.join(extra)}")
-        d = dict(d)
-        if isinstance(d.get("truncation"), list):
-            d["truncation"] = tuple(d["truncation"])
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> TrainConfig:
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidValueError(f"config is not valid JSON: {exc}") from exc
-        return cls.from_dict(d)
-
-    def replace(self, **changes) -> TrainConfig:
-        """A checked copy with ``changes`` applied."""
-        return dataclasses.replace(self, **changes)
-
-
-# -- building the model ----------------------------------------------------------------------
-
-
-def build_task(config: TrainConfig) -> Task:
-    """The task of ``config`` (UnknownNameError / InvalidValueError for bad names/sizes)."""
-    return make_task(config.task, **dict(config.task_kwargs))
-
-
-def _cell(config: TrainConfig, input_size: int):
-    n = config.hidden
-    if config.cell in ("rnn", "irnn"):
-        return RNN(input_size, n, config.resolved_activation)
-    if config.cell == "lstm":
-        return LSTM(input_size, n, peephole=config.peephole, forget_gate=config.forget_gate)
-    return GRU(input_size, n, variant=config.variant)
-
-
-def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> Network:
-    """The network of ``config`` for ``task``: ``layers`` cells initialised with
-    :func:`~gradsym.numeric.optim.initialisers.initialise` (drawing from ``rng`` in layer
-    order), stacked if more than one, a :class:`~gradsym.numeric.nets.losses.Linear` output
-    layer (also from ``rng``) and the task's loss, scored at the last step (target
-    "last") or at every step ("every")."""
-    cells = []
-    for layer in range(config.layers):
-        cell = _cell(config, task.input_size if layer == 0 else config.hidden)
-        initialise(
-            cell,
-            config.resolved_init,
-            rng=rng,
-            gain=config.gain,
-            forget_bias=config.forget_bias,
-            update_bias=config.update_bias,
-            spectral_radius=config.spectral_radius,
-            spectral_norm=config.spectral_norm,
-        )
-        cells.append(cell)
-    model = cells[0] if len(cells) == 1 else Stacked(cells, residual=config.residual)
-    output = Linear(config.hidden, task.output_size, rng=rng)
-    where = "last" if task.target == "last" else "all"
-    return Network(model, output, loss=task.loss, where=where)
-
-
-def _optimiser(config: TrainConfig) -> Optimiser:
-    if config.optimiser == "sgd":
-        return SGD(config.lr, momentum=config.momentum)
-    return Adam(config.lr)
-
-
-def _clipper(config: TrainConfig) -> Clipper | None:
-    if config.clip is None:
-        return None
-    if config.clip_mode == "value":
-        return by_value(config.clip, in_place=True)
-    return by_norm(config.clip, mode=config.norm_mode, in_place=True)
 
 
 # -- hooks -----------------------------------------------------------------------------------
@@ -443,7 +91,7 @@ def inject_nonfinite(
     return hook
 
 
-# -- results and files -----------------------------------------------------------------------
+# -- results --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -489,25 +137,6 @@ class TrainResult:
         }
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_metrics(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """The records of ``run_dir``/metrics.jsonl, in order."""
-    path = Path(run_dir) / METRICS_FILE
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def _float(x: float) -> float | None:
     """JSON has no NaN/inf: non-finite numbers are logged as null."""
     return float(x) if math.isfinite(x) else None
@@ -543,8 +172,8 @@ class Trainer:
         init_seq, data_seq, _ = np.random.SeedSequence(config.seed).spawn(3)
         self.network = build_network(config, self.task, np.random.default_rng(init_seq))
         self.data_rng = np.random.default_rng(data_seq)
-        self.optimiser = _optimiser(config)
-        self.clipper = _clipper(config)
+        self.optimiser = build_optimiser(config)
+        self.clipper = build_clipper(config)
         self.truncation = Truncation.parse(config.truncation)
         self.progress = bool(progress)
         self.gradient_hook = gradient_hook
@@ -552,6 +181,7 @@ class Trainer:
         self.recoveries: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
         self.last_eval: dict[str, Any] = {}
+        self._metrics: MetricsLog | None = None
         self._metrics_lines = 0
         self._elapsed = 0.0
         self.run_dir = None if run_dir is None else Path(run_dir)
@@ -692,32 +322,21 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------
 
-    _metrics = None
-
     def _log(self, record: dict[str, Any]) -> None:
         self.history.append(record)
         if self._metrics is not None:
-            self._metrics.write(json.dumps(record) + "\n")
+            self._metrics.write(record)
             self._metrics_lines += 1
 
     def _open_files(self) -> None:
         if self.run_dir is None:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        _write_text_atomic(self.run_dir / CONFIG_FILE, self.config.to_json() + "\n")
-        metrics = self.run_dir / METRICS_FILE
+        write_config(self.run_dir, self.config.to_json())
         if self._fresh:
-            (self.run_dir / SUMMARY_FILE).unlink(missing_ok=True)
             self._metrics_lines = 0
-            metrics.write_text("", encoding="utf-8")
-        else:
-            # Drop what was logged after the checkpoint: those steps are replayed now.
-            kept = []
-            if metrics.exists():
-                with open(metrics, encoding="utf-8") as f:
-                    kept = [line for line in f if line.strip()][: self._metrics_lines]
-            _write_text_atomic(metrics, "".join(kept))
-        self._metrics = open(metrics, "a", encoding="utf-8")  # noqa: SIM115
+        # A resumed run drops what was logged after its checkpoint: those steps are replayed.
+        self._metrics = MetricsLog(self.run_dir, keep=None if self._fresh else self._metrics_lines)
 
     def _one_step(self, step: int) -> dict[str, Any] | str:
         """One training step; the record to log, or the reason it was non-finite."""
@@ -734,18 +353,10 @@ class Trainer:
                 if out is not None:
                     grads = out
             if self.clipper is None:
-                norm = global_norm(grads)
-                clipped = False
-            elif cfg.clip_mode == "value":
-                clipped = bool(max(float(np.max(np.abs(g))) for g in grads.values()) > cfg.clip)
-                grads, norm = self.clipper(grads)
+                norm, clipped = global_norm(grads), False
             else:
-                grads, norm = self.clipper(grads)
-                clipped = bool(
-                    norm >= cfg.clip
-                    if cfg.norm_mode == "algorithm1"
-                    else cfg.clip / (norm + TORCH_EPS) < 1.0
-                )
+                result = self.clipper(grads)
+                grads, norm, clipped = result.grads, result.norm, result.clipped
         if not math.isfinite(r.loss):
             return f"non-finite loss {r.loss}"
         if not math.isfinite(norm):
@@ -850,9 +461,7 @@ class Trainer:
         self._elapsed += elapsed
         result = self._result(elapsed, self.step - start_step)
         if result.finished and self.run_dir is not None:
-            _write_text_atomic(
-                self.run_dir / SUMMARY_FILE, json.dumps(result.summary(), indent=2) + "\n"
-            )
+            write_summary(self.run_dir, result.summary())
         return result
 
     def _result(self, elapsed: float, steps_done: int) -> TrainResult:

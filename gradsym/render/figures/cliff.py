@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import InvalidValueError
-from gradsym.validate import check_threshold, positive_int
+from gradsym.validate import positive_int, positive_number
 
 __all__ = [
     "STEPS",
@@ -203,9 +203,9 @@ def descend(
     Without it a step at the wall can be enormous; a path that leaves |w|, |b| ≤ ``bound``
     (or meets a non-finite value) is stopped and marked as blown up.
     """
-    lr = check_threshold("lr", lr)
+    lr = positive_number("lr", lr)
     n = positive_int("steps", steps)
-    thr = None if clip is None else check_threshold("clip", clip)
+    thr = None if clip is None else positive_number("clip", clip)
     theta = np.array(starts, dtype=np.float64)
     if theta.ndim == 0 or theta.shape[-1] != 2:
         raise InvalidValueError(

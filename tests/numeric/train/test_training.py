@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 
 from gradsym.errors import CheckpointError, InvalidValueError, NonFiniteError, UnknownNameError
-from gradsym.numeric.train.checkpoint import load_checkpoint
-from gradsym.numeric.train.tasks import make_task
-from gradsym.numeric.train.trainer import (
+from gradsym.numeric.train import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
     METRICS_FILE,
@@ -26,6 +24,8 @@ from gradsym.numeric.train.trainer import (
     read_metrics,
     train,
 )
+from gradsym.numeric.train.checkpoint import load_checkpoint
+from gradsym.numeric.train.tasks import make_task
 
 # -- what it must show ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from gradsym.errors import InvalidValueError
 from gradsym.numeric.train.tasks.base import Batch, Task, one_hot
-from gradsym.validate import positive_int
+from gradsym.validate import boolean, positive_int
 
 
 def _at_least(name: str, value, low: int) -> int:
@@ -99,7 +99,7 @@ class AddingHS(Task):
 
     def __init__(self, length: int = 100, *, vary_length: bool = False):
         self.length = _at_least("length", length, 20)
-        self.vary_length = bool(vary_length)
+        self.vary_length = boolean("vary_length", vary_length)
         self.input_size = 2
         self.output_size = 1
         p0 = 0.1 + 0.9 / (self.length // 2 - 1)  # P(pair 0 is marked)
