@@ -32,7 +32,7 @@ SMALL = ["train", "--cell", "lstm", "--task", "adding", "--length", "20", "--hid
          "--no-progress"]  # fmt: skip
 
 
-def test_the_issue_example_parses_to_its_config():
+def test_the_readme_example_parses_to_its_config():
     args = _parser().parse_args(
         _argv(
             "train --cell lstm --task adding --length 50 --hidden 16 --clip 1.0 "

@@ -248,7 +248,7 @@ def _matrix(scheme: str, shape, rng, gain: float, hidden_size: int) -> np.ndarra
 def initialise(
     cell: CellLike,
     recurrent: str = "orthogonal",
-    input: str = "uniform",  # the brief's name; shadowing the builtin input() is harmless
+    input: str = "uniform",  # the counterpart of `recurrent`; shadowing input() is harmless
     *,
     rng: np.random.Generator,
     gain: float = 1.0,

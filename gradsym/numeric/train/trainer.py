@@ -183,7 +183,6 @@ class Trainer:
         self.last_eval: dict[str, Any] = {}
         self._metrics: MetricsLog | None = None
         self._metrics_lines = 0
-        self._elapsed = 0.0
         self.run_dir = None if run_dir is None else Path(run_dir)
         if self.run_dir is not None and not overwrite and (self.run_dir / CHECKPOINT_FILE).exists():
             raise InvalidValueError(
@@ -458,7 +457,6 @@ class Trainer:
                 self._metrics.close()
                 self._metrics = None
         elapsed = time.perf_counter() - t0
-        self._elapsed += elapsed
         result = self._result(elapsed, self.step - start_step)
         if result.finished and self.run_dir is not None:
             write_summary(self.run_dir, result.summary())

@@ -47,7 +47,7 @@ def _slope(y) -> float:
 # -- the registry ---------------------------------------------------------------------------
 
 
-def test_names_are_the_eight_of_the_issue_in_order():
+def test_names_are_the_eight_figures_of_the_notes_in_order():
     assert NAMES == (
         "gradient-norms",
         "linear-case",

@@ -173,10 +173,10 @@ class CopyMemory(Task):
     def _sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
         L, T, B = self.n_copy, self.delay, batch_size
         symbols = rng.integers(1, self.n_symbols + 1, size=(L, B))
-        codes = np.zeros((self.length, B), dtype=np.int64)
+        codes = np.full((self.length, B), self.blank, dtype=np.int64)
         codes[:L] = symbols
         codes[L + T - 1] = self.delimiter
-        y = np.zeros((self.length, B), dtype=np.int64)
+        y = np.full((self.length, B), self.blank, dtype=np.int64)
         y[T + L :] = symbols
         return Batch(one_hot(codes, self.input_size), y)
 
