@@ -86,10 +86,6 @@ rnn_jacobian = Claim(
 # -- the linear case ------------------------------------------------------------------------------
 
 
-def _identity_form(cell):
-    return S(cell, "W_h")
-
-
 def _linear_power_pair(lag: int = 3, n: int = 2):
     """σ = id: (∂J⁽ⁱ⁾/∂h⁽ʲ⁾)ᵀ of J = cᵀh⁽ⁱ⁾ equals cᵀ W_hˡ, ℓ = 3, n = 2."""
 
