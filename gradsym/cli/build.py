@@ -37,8 +37,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.render.figures import figure_names
 
     t0 = time.perf_counter()
-    out = writable_dir(Path(args.out))
     check_pdflatex(args.pdf)
+    out = writable_dir(Path(args.out))
     print(f"gradsym build → {out.resolve()}\n")
     print("1/4 figures")
     figure_paths = figures_into(out, None, args.seed)

@@ -84,6 +84,76 @@ def test_resume_refuses_model_options(tmp_path, capsys):
     assert "--hidden cannot be changed" in capsys.readouterr().err
 
 
+def test_resume_with_the_same_options_repeated_continues(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    again = [o if o != "12" else "20" for o in SMALL]  # the same run, --steps 20
+    assert _main([*again, "--run-dir", str(run), "--resume", "--clip", "1"]) == 0
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, 21))
+
+
+def test_resume_refuses_a_changed_forget_bias_even_zero(tmp_path, capsys):
+    """--forget-bias 0 is given (0 is not 'not given'): against a saved 1 it is a change."""
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--forget-bias", "1", "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    assert _main([*resume, "--forget-bias", "0"]) == 2
+    assert "--forget-bias cannot be changed" in capsys.readouterr().err
+    assert _main([*resume, "--forget-bias", "1", "--steps", "13"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--no-forget-gate"], "--no-forget-gate"),
+        (["--length", "30"], "--length/--delay/--task-arg"),
+        (["--task-arg", "length=30"], "--length/--delay/--task-arg"),
+        (["--clip", "none"], "--clip"),
+        (["--seed", "1", "--lr", "0.5"], "--lr, --seed"),
+        (["--recovery-factor", "0.25"], "--recovery-factor"),
+    ],
+)
+def test_resume_names_every_changed_option(tmp_path, capsys, options, named):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", *options]
+    assert _main(resume) == 2
+    err = capsys.readouterr().err
+    assert f"; {named} cannot be changed (only --steps, --eval-every" in err
+    assert err.count("\n") == 1
+
+
+def test_every_config_field_is_an_option_of_its_name():
+    """The option lists are read from TrainConfig's fields: each one has an option whose
+    destination is the field (task_kwargs is filled by the task options)."""
+    import dataclasses
+
+    from gradsym.cli.train import _flag
+    from gradsym.numeric.train.config import TrainConfig
+
+    args = vars(_parser().parse_args(["train"]))
+    help_text = _parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for f in dataclasses.fields(TrainConfig):
+        if f.name != "task_kwargs":
+            assert f.name in args and args[f.name] is None, f.name
+        for flag in _flag(f.name).split("/"):
+            assert flag in help_text, (f.name, flag)
+
+
+def test_zero_and_false_options_reach_the_config():
+    def config(*options):
+        return config_from_args(_parser().parse_args(["train", *options]))
+
+    assert config("--forget-bias", "0").forget_bias == 0.0
+    assert config().forget_bias is None
+    assert config("--no-forget-gate").forget_gate is False
+    assert config().forget_gate is True
+    cfg = config("--log-every", "5", "--max-recoveries", "0", "--recovery-factor", "0.25")
+    assert (cfg.log_every, cfg.max_recoveries, cfg.recovery_factor) == (5, 0, 0.25)
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -235,6 +235,70 @@ def test_clip_by_value_properties(grads, threshold):
         np.testing.assert_array_equal(c[~inside], threshold * np.sign(g[~inside]))
 
 
+# -- whether clipping was active: ClipResult.clipped and .scale ---------------------------
+
+
+def test_algorithm1_clips_at_equality_and_reports_it():
+    """‖ĝ‖ ≥ threshold includes equality: ‖(3, 4)‖ = 5 is clipped by 5 (factor exactly 1)
+    and not by the next float above 5; a ``>`` rule would call both unclipped."""
+    g = np.array([3.0, 4.0])
+    at = clip_by_norm(g, 5.0)
+    assert at.norm == 5.0 and at.clipped and at.scale == 1.0
+    above = clip_by_norm(g, math.nextafter(5.0, math.inf))
+    assert not above.clipped and above.scale == 1.0
+    below = clip_by_norm(g, 2.5)
+    assert below.clipped and below.scale == 0.5
+
+
+def test_torch_rule_is_active_just_below_the_threshold_too():
+    """PyTorch multiplies by min(threshold / (‖ĝ‖ + 1e-6), 1): at ‖ĝ‖ = threshold − 5e-7
+    the factor is below 1 (clipped), where Algorithm 1 leaves ĝ alone."""
+    g = np.array([1.0 - 5e-7])
+    torch_rule = clip_by_norm(g, 1.0, mode="torch")
+    assert torch_rule.clipped and torch_rule.scale < 1.0
+    assert not clip_by_norm(g, 1.0).clipped
+    far_below = clip_by_norm(np.array([0.5]), 1.0, mode="torch")
+    assert not far_below.clipped and far_below.scale == 1.0
+
+
+def test_value_clipping_reports_a_component_beyond_the_bound():
+    at_bound = clip_by_value([np.array([0.5, -0.5])], 0.5)
+    assert not at_bound.clipped and at_bound.scale is None
+    beyond = clip_by_value([np.array([0.5, -0.5000001])], 0.5)
+    assert beyond.clipped
+    assert clip_by_value_([np.array([np.inf, 0.0])], 0.5).clipped
+    assert not clip_by_value([np.array([np.nan, 0.1])], 0.5).clipped  # NaN stays, unchanged
+
+
+def test_a_nan_norm_is_not_clipped_by_either_rule():
+    g = np.array([np.nan, 1.0])
+    assert not clip_by_norm(g, 1.0).clipped
+    assert not clip_by_norm(g, 1.0, mode="torch").clipped
+
+
+def test_in_place_clipping_reports_like_the_copying_one(rng):
+    g = {"W": rng.normal(size=(3, 3)) * 10, "b": rng.normal(size=3)}
+    for mode in ("algorithm1", "torch"):
+        ref = clip_by_norm(g, 1.0, mode=mode)
+        got = clip_by_norm_({k: v.copy() for k, v in g.items()}, 1.0, mode=mode)
+        assert (got.clipped, got.scale, got.norm) == (ref.clipped, ref.scale, ref.norm)
+
+
+def test_a_chain_is_clipped_if_any_link_is():
+    g = [np.array([3.0, 4.0])]
+    both = chain(by_norm(10.0), by_norm(2.5))(g)
+    assert both.clipped and both.scale == 0.5 and both.norm == 5.0
+    neither = chain(by_norm(10.0), by_norm(20.0))(g)
+    assert not neither.clipped and neither.scale == 1.0
+    with_value = chain(by_value(10.0), by_norm(2.5))(g)
+    assert with_value.clipped and with_value.scale is None
+
+
+def test_a_result_still_unpacks_as_grads_and_norm():
+    grads, norm = clip_by_norm(np.array([3.0, 4.0]), 1.0)
+    assert norm == 5.0 and np.allclose(grads, [0.6, 0.8])
+
+
 # -- composable clippers ------------------------------------------------------------------
 
 

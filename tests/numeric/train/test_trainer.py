@@ -140,10 +140,36 @@ def test_logged_norm_is_before_clipping():
         assert r["grad_norm"] > 1e-3
 
 
-def test_config_round_trips_through_json():
-    cfg = TrainConfig(**dict(SMALL, truncation=(2, 5), clip=None, forget_bias=1.0))
-    back = TrainConfig.from_json(cfg.to_json())
-    assert back == cfg and back.truncation == (2, 5)
+def _one_entry(value):
+    """A gradient hook leaving a single non-zero entry, ``value``: ‖ĝ‖ = |value| exactly."""
+
+    def hook(step, grads):
+        for g in grads.values():
+            g[...] = 0.0
+        next(iter(grads.values())).reshape(-1)[0] = value
+
+    return hook
+
+
+@pytest.mark.parametrize(
+    ("options", "value", "clipped"),
+    [
+        ({"clip": 1.0}, 1.0, True),  # Algorithm 1: ‖ĝ‖ ≥ threshold, equality included
+        ({"clip": 1.0}, 1.0 - 5e-7, False),
+        ({"clip": 1.0, "norm_mode": "torch"}, 1.0 - 5e-7, True),  # factor 1/(‖ĝ‖ + 1e-6) < 1
+        ({"clip": 1.0, "norm_mode": "torch"}, 0.5, False),
+        ({"clip": 1.0, "clip_mode": "value"}, 1.0, False),  # at the bound: unchanged
+        ({"clip": 1.0, "clip_mode": "value"}, 1.0 + 1e-9, True),
+        ({"clip": None}, 1e6, False),
+    ],
+)
+def test_the_log_says_clipped_exactly_when_the_clipping_rule_was_active(options, value, clipped):
+    """The trainer logs what the clipper reports (ClipResult.clipped), at the boundaries
+    where ≥ and > or the two norm rules part."""
+    cfg = TrainConfig(**dict(SMALL, steps=2, optimiser="sgd", lr=1e-9, **options))
+    result = Trainer(cfg, gradient_hook=_one_entry(value)).run()
+    assert [r["clipped"] for r in result.history] == [clipped, clipped]
+    assert all(r["grad_norm"] == value for r in result.history)
 
 
 def _params(trainer):
@@ -321,8 +347,3 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, changes, error,
     with pytest.raises(error, match=message):
         Trainer(TrainConfig(**dict(SMALL, **changes)), tmp_path / "run")
     assert not (tmp_path / "run").exists()
-
-
-def test_from_dict_names_unknown_options():
-    with pytest.raises(InvalidValueError, match="hiden"):
-        TrainConfig.from_dict(dict(SMALL, hiden=3))
