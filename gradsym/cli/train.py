@@ -26,9 +26,12 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradsym.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from gradsym.numeric.train.config import TrainConfig
 
 __all__ = ["add_train_parser", "cmd_train", "config_from_args"]
 
@@ -213,7 +216,7 @@ def _task_kwargs(args: argparse.Namespace, task: str, start) -> dict[str, Any]:
     return task_kwargs
 
 
-def config_from_args(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The :class:`~gradsym.numeric.train.config.TrainConfig` the options describe (its
     defaults for the options not given)."""
     from gradsym.numeric.train.config import TrainConfig
@@ -232,7 +235,7 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def resumed_config(args: argparse.Namespace, saved):
+def resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig:
     """The configuration a ``--resume`` run continues with: ``saved`` (the checkpoint's)
     with the resumable options that were given (--steps, --eval-every, ...).
 
