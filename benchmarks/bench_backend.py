@@ -19,9 +19,9 @@ try:
 except ImportError as exc:  # the reference is the point of this script
     raise SystemExit("this benchmark needs torch: pip install torch==2.13.0") from exc
 
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
 
 SHAPES = [(32, 100, 64, 128), (1, 1000, 32, 32), (64, 50, 256, 256)]  # (batch, T, input, hidden)
 TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}

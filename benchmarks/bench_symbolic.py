@@ -4,7 +4,7 @@
 2. prove compact = explicit for every cell, variant and block at n = 1, 2, 3 (target < 60 s);
 3. the largest n at which the LSTM's full 2n×2n explicit proof finishes within 10 s;
 4. evaluation of the lambdified LSTM state Jacobian at n = 128, batch 32, and its ratio
-   to gradsym.numeric's LSTM.state_jacobian when that exists (target ≤ 1.5).
+   to gradsym.numeric's LSTM.state_jacobian (target ≤ 1.5).
 
 The LSTM timing compares like with like: the numeric state_jacobian returns both ∂s/∂s and
 ∂s/∂x from one forward step, as does gradsym.symbolic.api.lambdify_state_and_input; the
@@ -133,30 +133,19 @@ def lstm_evaluation(n: int = 128, batch: int = 32) -> None:
         f"∂s/∂x alone {t_sx * 1e3:.2f} ms, both as two functions {t_sep * 1e3:.2f} ms, "
         f"both from one forward step {t_both * 1e3:.2f} ms"
     )
-    try:  # the one place symbolic meets numeric
-        from gradsym.numeric import LSTM
-    except ImportError:
-        try:
-            from gradsym.numeric.lstm import LSTM
-        except ImportError:
-            print("gradsym.numeric.LSTM not available: no ratio")
-            return
-    try:
-        cell = LSTM(d, n)
-        for k, v in params.items():
-            cell.params[k][...] = v
-        ref_ss, ref_sx = cell.state_jacobian(x, (h, c))
-        sym_ss, sym_sx = J_both(params, x, (h, c))
-        err = max(
-            np.max(np.abs(ref_ss - sym_ss)),
-            np.max(np.abs(ref_sx - sym_sx)),
-            np.max(np.abs(ref_ss - J_ss(params, x, (h, c)))),
-            np.max(np.abs(ref_sx - J_sx(params, x, (h, c)))),
-        )
-        t_num = _timeit(lambda: cell.state_jacobian(x, (h, c)))
-    except Exception as exc:  # noqa: BLE001 - the numeric API may still move; report, not fail
-        print(f"gradsym.numeric.LSTM.state_jacobian could not be compared: {exc!r}")
-        return
+    from gradsym.numeric.cells.lstm import LSTM  # the one place symbolic meets numeric
+
+    cell = LSTM(d, n)
+    cell.load_params(params)
+    ref_ss, ref_sx = cell.state_jacobian(x, (h, c))
+    sym_ss, sym_sx = J_both(params, x, (h, c))
+    err = max(
+        np.max(np.abs(ref_ss - sym_ss)),
+        np.max(np.abs(ref_sx - sym_sx)),
+        np.max(np.abs(ref_ss - J_ss(params, x, (h, c)))),
+        np.max(np.abs(ref_sx - J_sx(params, x, (h, c)))),
+    )
+    t_num = _timeit(lambda: cell.state_jacobian(x, (h, c)))
     print(
         f"gradsym.numeric LSTM.state_jacobian (∂s/∂s and ∂s/∂x): {t_num * 1e3:.2f} ms; "
         f"ratio symbolic/numeric, both blocks vs both blocks: {t_both / t_num:.2f} "

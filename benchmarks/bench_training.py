@@ -1,7 +1,7 @@
 """Training speed: the adding-problem LSTM in gradsym against the same model in PyTorch.
 
 One training step = sample a batch (B = 32, T = 50), forward, backward (full BPTT),
-norm clipping at 1.0, one Adam step (lr 1e-2). gradsym: :class:`gradsym.numeric.training.Trainer`
+norm clipping at 1.0, one Adam step (lr 1e-2). gradsym: :class:`gradsym.numeric.train.trainer.Trainer`
 with ``cell="lstm", hidden=16, forget_bias=1`` (the CLI example), float64.
 PyTorch: ``nn.LSTM`` + ``nn.Linear``, ``clip_grad_norm_``, ``torch.optim.Adam`` on the CPU,
 float64 too (float32 is printed as well), fed the same kind of batches.
@@ -27,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from gradsym.numeric.training import TrainConfig, Trainer
+from gradsym.numeric.train import TrainConfig, Trainer
 
 
 def gradsym_runner(steps: int):

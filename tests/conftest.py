@@ -1,8 +1,12 @@
-"""Shared fixtures: a seeded generator. Tolerances live in ``tolerances.py``."""
+"""Shared fixtures: a seeded generator, and every figure built once per session.
+Tolerances live in ``tolerances.py``, the repository's paths in ``repo.py``."""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 # The test sizes are tiny: BLAS threads only add overhead (and contention on 2 cores).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -10,7 +14,38 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import pytest
 
+#: The training-curves figure trains 500 steps per model; the tests check the pipeline and
+#: the data's shape on the same seeded runs cut short.
+TRAINING_TEST_STEPS = 50
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261124)
+
+
+@dataclass(frozen=True)
+class BuiltFigures:
+    """Every figure written once (seed 0) into ``folder``; ``data[name]`` as read back,
+    ``progress`` the calls of ``make_figures``'s progress callback, ``training_steps`` the
+    steps of the training-curves runs."""
+
+    folder: Path
+    data: dict[str, dict]
+    progress: list[tuple]
+    training_steps: int
+
+
+@pytest.fixture(scope="session")
+def built_figures(tmp_path_factory) -> BuiltFigures:
+    """The one build of every figure in the test session (the slowest fixture: every
+    test that needs figures reads these files instead of making its own)."""
+    from gradsym.render import figures
+
+    folder = tmp_path_factory.mktemp("build") / "figures"
+    calls: list[tuple] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(figures.figure_module("training-curves"), "STEPS", TRAINING_TEST_STEPS)
+        figures.make_figures(folder, progress=lambda *a: calls.append(a))
+    data = {n: json.loads((folder / f"{n}.json").read_text()) for n in figures.figure_names()}
+    return BuiltFigures(folder, data, calls, TRAINING_TEST_STEPS)

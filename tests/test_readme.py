@@ -1,11 +1,12 @@
 """The README's Python examples run, in order, in one namespace (they build on each other)."""
 
 import re
-from pathlib import Path
+import sys
 
 import pytest
+from repo import REPO
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = REPO / "README.md"
 
 
 def python_blocks() -> list[str]:
@@ -16,18 +17,36 @@ def test_readme_has_examples():
     assert len(python_blocks()) >= 5
 
 
-def test_readme_examples_run(capsys):
+def needs_torch(block: str) -> bool:
+    return "import torch" in block
+
+
+def run_blocks(blocks: list[str]) -> None:
+    """Run ``blocks`` in order in one namespace, naming the block that fails."""
     namespace: dict = {}
-    for k, block in enumerate(python_blocks()):
-        if "import torch" in block:
-            try:
-                import torch  # noqa: F401
-            except ImportError:
-                pytest.skip("a README example needs torch")
+    for block in blocks:
+        k = python_blocks().index(block)
         try:
             exec(compile(block, f"README.md python block {k}", "exec"), namespace)  # noqa: S102
-        except Exception as exc:  # name the block that failed
+        except Exception as exc:
             raise AssertionError(f"README python block {k} failed: {exc!r}\n{block}") from exc
+
+
+def test_the_examples_that_need_no_torch_run_without_it(capsys, monkeypatch):
+    """Every example but the PyTorch exchange runs on an installation without torch (here
+    torch is made unimportable, installed or not)."""
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    blocks = [b for b in python_blocks() if not needs_torch(b)]
+    assert len(blocks) >= 5
+    run_blocks(blocks)
+    # and torch is really out of reach: the exchange example fails
+    with pytest.raises(AssertionError, match="import of torch halted"):
+        run_blocks([b for b in python_blocks() if needs_torch(b)])
+
+
+def test_every_example_runs_with_torch(capsys):
+    pytest.importorskip("torch")
+    run_blocks(python_blocks())
 
 
 def test_ci_runs_the_readme_test_command():

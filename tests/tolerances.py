@@ -9,8 +9,17 @@ TOLERANCES = {
     "gradcheck": {np.dtype(np.float64): 1e-7},
     # two exact computations of the same quantity (e.g. gradsym against torch)
     "exact": {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4},
+    # one formula evaluated twice by different code paths (a fused and a separate
+    # lambdified Jacobian): only the order of the operations differs
+    "same-formula": {np.dtype(np.float64): 1e-12},
     # a state Jacobian against central differences of the step
     "jacobian": {np.dtype(np.float64): 1e-7},
+    # a lambdified symbolic Jacobian against central differences of the equations
+    # (relative to the largest entry)
+    "lambdified": {np.dtype(np.float64): 1e-8},
+    # figure data computed now against the committed data, which another CPU or BLAS
+    # build made: equal to round-off, not bit for bit
+    "figure-data": {np.dtype(np.float64): 1e-6},
 }
 
 

@@ -1,6 +1,7 @@
 """The backend's own verification: every cell configuration against central differences.
 
-For each cell, variant and activation, at a small size with a seeded generator and
+For each cell and variant of :func:`~gradsym.numeric.cells.factory.make_cell` (the RNN's
+variants are its activations), at a small size with a seeded generator and
 non-zero biases: the hand-written backward pass (input, initial state, every parameter)
 and the closed-form state Jacobian are compared with central differences in float64.
 This is what ``gradsym build`` reports for the numeric backend.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradsym.numeric.cells.factory import cell_variants, make_cell
 from gradsym.numeric.gradcheck import check_cell_gradients, check_state_jacobian
 
 #: Relative error below which a central-difference check passes (float64).
@@ -20,25 +22,14 @@ GRADCHECK_RTOL = 1e-7
 
 
 def cell_configurations():
-    """(label, factory) for every cell, variant and activation of the backend."""
-    from gradsym.numeric.gru import GRU
-    from gradsym.numeric.lstm import LSTM
-    from gradsym.numeric.rnn import RNN
-
-    configs = [
-        (f"RNN({a})", lambda d, n, rng, a=a: RNN(d, n, a, rng=rng))
-        for a in ("tanh", "sigmoid", "relu", "identity")
+    """(label, factory) for every cell and variant :func:`make_cell` builds."""
+    return [
+        (
+            f"{name.upper()}({variant})",
+            lambda d, n, rng, name=name, variant=variant: make_cell(name, variant, d, n, rng=rng),
+        )
+        for name, variant in cell_variants()
     ]
-    configs += [
-        ("LSTM", lambda d, n, rng: LSTM(d, n, rng=rng)),
-        ("LSTM(peephole)", lambda d, n, rng: LSTM(d, n, peephole=True, rng=rng)),
-        ("LSTM(no forget gate)", lambda d, n, rng: LSTM(d, n, forget_gate=False, rng=rng)),
-    ]
-    configs += [
-        (f"GRU({v})", lambda d, n, rng, v=v: GRU(d, n, variant=v, rng=rng))
-        for v in ("textbook", "minimal", "torch")
-    ]
-    return configs
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,12 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import InvalidValueError, ShapeError
-from gradsym.numeric.bidirectional import Bidirectional
-from gradsym.numeric.cell import Cell
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
-from gradsym.numeric.stacked import Stacked
+from gradsym.numeric.cells.cell import Cell
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.bidirectional import Bidirectional
+from gradsym.numeric.nets.stacked import Stacked
 
 # Gate order of torch's stacked weights, as gradsym names' suffixes.
 _TORCH_GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("r", "z", "n")}

@@ -1,7 +1,7 @@
 """gradsym.proofs — every claim of the notes as a checked derivation, and a checker for
 users' own Jacobians. The only layer that joins gradsym.symbolic and gradsym.numeric.
 
-    claims(ids=None)            the catalogue (ids of CLAIMS.md), as Claim objects
+    claims(ids=None)            the catalogue (one id per claim of the notes), as Claim objects
     verify(ids=None, seed=0)    run every step's checks → Report (.passed, .table(), .to_json())
     check_jacobian(cell, candidate, of="h", wrt="h_prev", variant=None)  → Verdict
     Claim, Step                 a derivation and its steps (lhs, relation, rhs, justification)

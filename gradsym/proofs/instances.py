@@ -26,10 +26,8 @@ from sympy import (
     ZeroMatrix,
 )
 
-from gradsym.numeric.activations import sigmoid
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.factory import make_cell
 from gradsym.symbolic.matexpr import Apply, Diag
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
@@ -148,18 +146,8 @@ def lambdified(jac, inst: dict[str, Any]) -> np.ndarray:
 
 
 def numeric_cell(cell, inst: dict[str, Any]):
-    """The NumPy cell of the same kind and variant, loaded with the instance's weights."""
-    n, d = inst["n"], inst["d"]
-    if cell.name == "rnn":
-        c = RNN(d, n, activation=cell.variant)
-    elif cell.name == "lstm":
-        c = LSTM(
-            d, n, peephole="peephole" in cell.variant, forget_gate="no_forget" not in cell.variant
-        )
-    elif cell.name == "gru":
-        c = GRU(d, n, variant=cell.variant)
-    else:
-        raise KeyError(f"no NumPy cell for {cell.name!r}")
+    """The NumPy cell of the same name and variant, loaded with the instance's weights."""
+    c = make_cell(cell.name, cell.variant, inst["d"], inst["n"])
     c.load_params(inst["params"])
     return c
 

@@ -33,10 +33,10 @@ from itertools import pairwise
 from pathlib import Path
 
 from gradsym.errors import GradsymError
+from gradsym.files import atomic_write, atomic_write_text
 from gradsym.proofs.catalogue import claims as catalogue_claims
 from gradsym.proofs.claim import _LATEX_RELATION, SECTIONS, Claim, Step
 
-from .files import atomic_write, atomic_write_text
 from .unicode_latex import math_to_latex, text_to_latex
 
 __all__ = [

@@ -18,7 +18,8 @@ diag(h̃ ∘ σ'(z_u)) W_u − diag(h ∘ σ'(z_u)) W_u = diag((h̃ − h) ∘ �
 which is how the notes write Jacobians. Intermediates stay named (z_f, f, c̃, …).
 
 SymPy's own ``MatrixExpr.diff`` is not used: it returns the transpose for simple cases,
-the untransposed Jacobian for others, and fails on nested ones (SYMPY-NOTES).
+the untransposed Jacobian for others (``(V tanh.(W h)).diff(h)``), and raises on nested
+ones such as the LSTM's h with respect to c_prev.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Algebra shared by variants is written once: ``_affine`` builds W h + U x + b (+ 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 import sympy as sp
@@ -48,7 +48,6 @@ class Cell:
     blocks: tuple[tuple[str, str], ...]
     preactivations: tuple[str, ...] = ()
     style: str = "001"
-    equations: str = field(default="", compare=False)
 
     @property
     def vectors(self) -> dict[str, MatrixSymbol]:
@@ -60,10 +59,6 @@ class Cell:
     @property
     def definition(self) -> dict[MatrixSymbol, MatrixExpr]:
         return dict(self.definitions)
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.params)
 
     def symbol(self, name: str) -> MatrixSymbol:
         """The vector called ``name``, or UnknownNameError listing the known ones."""
@@ -121,7 +116,7 @@ def one_minus(v: MatrixSymbol) -> MatrixExpr:
     return MatAdd(OneMatrix(v.shape[0], 1), MatMul(-1, v))
 
 
-def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001", eqs=""):
+def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001"):
     return Cell(
         name=name,
         variant=variant,
@@ -133,7 +128,6 @@ def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001
         blocks=tuple(blocks),
         preactivations=tuple(b.pre),
         style=style,
-        equations=eqs,
     )
 
 
@@ -146,7 +140,7 @@ def rnn(activation: str = "tanh") -> Cell:
     h_prev, x = vector("h_prev"), vector("x", d)
     b.gate("h", activation, "z", ("W_h", h_prev), ("W_x", x), bias="b")
     blocks = [("h", "h_prev"), ("h", "x")]
-    return _cell("rnn", activation, [h_prev, x], b, ["h_prev"], ["h"], blocks, eqs=rnn.__doc__)
+    return _cell("rnn", activation, [h_prev, x], b, ["h_prev"], ["h"], blocks)
 
 
 def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
@@ -190,7 +184,6 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
         ["h", "c"],
         blocks,
         style="003" if peephole else "001",
-        eqs=lstm.__doc__,
     )
 
 
@@ -228,7 +221,7 @@ def gru(variant: str = "textbook") -> Cell:
         raise unknown_name("GRU variant", variant, GRU_VARIANTS)
     blocks = [("h", "h_prev"), ("h", "x")]
     style = "003" if variant == "minimal" else "001"
-    return _cell("gru", variant, [h_prev, x], b, ["h_prev"], ["h"], blocks, style, gru.__doc__)
+    return _cell("gru", variant, [h_prev, x], b, ["h_prev"], ["h"], blocks, style)
 
 
 def birnn(activation: str = "tanh") -> Cell:
@@ -262,7 +255,6 @@ def birnn(activation: str = "tanh") -> Cell:
         ["h_fw_prev", "h_bw_next"],
         ["h_fw", "h_bw"],
         blocks,
-        eqs=birnn.__doc__,
     )
 
 
@@ -289,14 +281,7 @@ def stacked(variant: str = "plain") -> Cell:
         ("h2", "x"),
     ]
     return _cell(
-        "stacked",
-        variant,
-        [h1_prev, h2_prev, x],
-        b,
-        ["h1_prev", "h2_prev"],
-        ["h1", "h2"],
-        blocks,
-        eqs=stacked.__doc__,
+        "stacked", variant, [h1_prev, h2_prev, x], b, ["h1_prev", "h2_prev"], ["h1", "h2"], blocks
     )
 
 
@@ -306,7 +291,7 @@ def residual(activation: str = "tanh") -> Cell:
     x = vector("x")
     z = b.let("z", b.affine(("W", x), bias="b"), pre=True)
     b.let("y", MatAdd(x, Apply(activation, z)))
-    return _cell("residual", activation, [x], b, [], ["y"], [("y", "x")], eqs=residual.__doc__)
+    return _cell("residual", activation, [x], b, [], ["y"], [("y", "x")])
 
 
 def highway(variant: str = "standard") -> Cell:
@@ -319,7 +304,7 @@ def highway(variant: str = "standard") -> Cell:
     t = b.gate("T", "sigmoid", "z_T", ("W_T", x), bias="b_T")
     h = b.gate("H", "tanh", "z_H", ("W_H", x), bias="b_H")
     b.let("y", MatAdd(hadamard(t, h), hadamard(one_minus(t), x)))
-    return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")], eqs=highway.__doc__)
+    return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")])
 
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)

@@ -2,7 +2,8 @@
 
 The sigmoid is a custom ``Function`` whose derivative is written as σ(1 − σ): SymPy then
 differentiates the explicit (entry-wise) equations fast and in exactly the form the compact
-Jacobian uses (see SYMPY-NOTES: 1/(1 + e^{-z}) is 5–10× slower and needs ``simplify``).
+Jacobian uses (differentiating the plain 1/(1 + e^{-z}) is 5–10× slower and needs
+``simplify`` to reach that form).
 ReLU's derivative is a named function ``relu_prime`` (the Heaviside step away from 0), so
 compact and explicit forms meet in the same symbol without committing to a value at 0.
 

@@ -94,7 +94,6 @@ class NumpyJacobianPrinter:
             (e.name, e.vector): s.name for s, e in cell.definitions if isinstance(e, Apply)
         }
         self.defined = {s for s, _ in cell.definitions}
-        self.leaf_names = {s.name for s in cell.leaves}
         self.params = {p.name for p in cell.params}
         self.tmp = 0
         self.stacks: dict[tuple[str, tuple[str, ...]], str] = {}

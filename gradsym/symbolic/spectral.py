@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import InvalidValueError, NotDiagonalizableError, ShapeError
+from ..validate import positive_int
 from .functions import activation, relu, sigmoid
 
 ell = sp.Symbol("ell", integer=True, positive=True)  # ℓ = i − j, the lag
@@ -62,8 +63,7 @@ def power_limit(lam: sp.Expr, l: sp.Symbol = ell) -> sp.Expr:
 
 def jordan_power(lam: sp.Expr, size: int = 2, l: sp.Symbol = ell) -> sp.Matrix:
     """J^ℓ for the Jordan block of ``lam`` of the given size: entries C(ℓ, k) λ^{ℓ-k}."""
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise InvalidValueError(f"size must be a positive integer, got {size!r}")
+    size = positive_int("size", size)
     J = sp.Matrix(size, size, lambda i, j: lam if i == j else (1 if j == i + 1 else 0))
     return J**l
 

@@ -10,9 +10,9 @@ torch = pytest.importorskip(
 )
 
 from gradsym.errors import InvalidValueError
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.torch_exchange import (
     from_torch,
     state_from_torch,

@@ -13,16 +13,15 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from gradsym import files
 from gradsym.errors import GradsymError, UnknownNameError
 from gradsym.proofs.catalogue import IDS, claims
 from gradsym.proofs.claim import SECTIONS, Claim, Step
 from gradsym.render import derivations as dv
-from gradsym.render import files
 from gradsym.render.unicode_latex import UnicodeLatexError, math_to_latex, text_to_latex
 
 REPO = Path(__file__).parents[2]
 HAS_PDFLATEX = shutil.which("pdflatex") is not None
-TRAINING_TEST_STEPS = 10
 
 
 def _toy_claim(**changes) -> Claim:
@@ -274,25 +273,18 @@ def test_missing_figures_are_named_before_pdflatex_runs(tmp_path, monkeypatch):
         dv.compile_pdf(tmp_path / "derivations")
 
 
-@pytest.fixture(scope="module")
-def figures_dir(tmp_path_factory) -> Path:
-    """Every figure made by its real code into a temporary folder (the training run short:
-    it takes minutes at full length and only its PDF is needed here)."""
-    from gradsym.render import figures
-
-    out = tmp_path_factory.mktemp("art") / "figures"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(figures.figure_module("training-curves"), "STEPS", TRAINING_TEST_STEPS)
-        figures.make_figures(out)
-    return out
+@pytest.fixture
+def figures_dir(built_figures) -> Path:
+    """Every figure made by its real code (the session's one build, conftest.py)."""
+    return built_figures.folder
 
 
 @pytest.mark.skipif(
     not HAS_PDFLATEX,
     reason="pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)",
 )
-def test_notes_compile_without_errors_undefined_references_or_overfull_lines(figures_dir):
-    out = figures_dir.parent / "derivations"
+def test_notes_compile_without_errors_undefined_references_or_overfull_lines(figures_dir, tmp_path):
+    out = tmp_path / "derivations"
     dv.write_derivations(out, figures_dir=figures_dir)
     pdf = dv.compile_pdf(out, keep_log=True)  # raises on errors and undefined references
     assert pdf == out / "notes.pdf" and pdf.read_bytes().startswith(b"%PDF")

@@ -1,7 +1,8 @@
 """The lambdified compact Jacobians agree with central differences of the equations.
 
 The reference is the NumPy transcription in ``symbolic_reference.py`` (written from the
-notes for the tests), never gradsym.numeric. Tolerance: 1e-8 relative to the largest entry.
+notes for the tests), never gradsym.numeric. Tolerance: ``tol("lambdified")``, relative to
+the largest entry.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from symbolic.symbolic_reference import fd_jacobian, forward, random_instance, relative_error
+from tolerances import tol
 
 from gradsym.errors import InvalidValueError, ShapeError
 from gradsym.symbolic import all_cells, cell_blocks, jacobian
 
-RTOL = 1e-8
+RTOL = tol("lambdified")
 CASES = [(c.name, c.variant, of, wrt) for c in all_cells() for of, wrt in cell_blocks(c)]
 
 

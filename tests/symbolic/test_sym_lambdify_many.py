@@ -1,9 +1,10 @@
 """Several Jacobians from one forward step, and the gate sums printed as one matmul.
 
 ``lambdify_state_and_input`` / ``lambdify_jacobians`` must return exactly what the separate
-``jacobian(...).lambdify()`` functions return (to 1e-12 relative), and agree with central
-differences of the reference transcription (1e-8). The batched-matmul form of
-Σ_k diag(v_k) M_k is checked against the sum written out term by term.
+``jacobian(...).lambdify()`` functions return (``tol("same-formula")``, relative), and agree
+with central differences of the reference transcription (``tol("lambdified")``). The
+batched-matmul form of Σ_k diag(v_k) M_k is checked against the sum written out term by
+term.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from symbolic.symbolic_reference import fd_jacobian, forward, random_instance, relative_error
+from tolerances import tol
 
 from gradsym.errors import InvalidValueError, UnknownNameError
 from gradsym.symbolic import all_cells, jacobian
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.api import lambdify_jacobians, lambdify_state_and_input
 
-SAME = 1e-12
+SAME = tol("same-formula")
 STATEFUL = [(c.name, c.variant) for c in all_cells() if c.state]
 
 
@@ -53,8 +55,8 @@ def test_lstm_state_and_input_match_finite_differences(variant, rng):
         J_ss, J_sx = lambdify_state_and_input("lstm", variant)(params, leaves["x"], state)
         ref_ss = fd_jacobian("lstm", variant, params, leaves, ["h", "c"], ["h_prev", "c_prev"])
         ref_sx = fd_jacobian("lstm", variant, params, leaves, ["h", "c"], ["x"])
-    assert relative_error(J_ss, ref_ss) < 1e-8
-    assert relative_error(J_sx, ref_sx) < 1e-8
+    assert relative_error(J_ss, ref_ss) < tol("lambdified")
+    assert relative_error(J_sx, ref_sx) < tol("lambdified")
 
 
 def test_any_list_of_blocks_shares_one_step(rng):

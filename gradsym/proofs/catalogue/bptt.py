@@ -14,9 +14,9 @@ import numpy as np
 import sympy as sp
 from sympy import MatMul, Transpose
 
+from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.gradcheck import numerical_gradient
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.spans import jacobian_products_from
+from gradsym.numeric.nets.spans import jacobian_products_from
 
 from ..checks import Generic, Identity, Numeric
 from ..claim import Claim, Step

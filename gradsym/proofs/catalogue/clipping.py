@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from gradsym.numeric.clipping import clip_by_norm, clip_by_value
-from gradsym.numeric.losses import Linear
-from gradsym.numeric.network import Network
-from gradsym.numeric.optimisers import SGD
+from gradsym.numeric.nets.losses import Linear
+from gradsym.numeric.nets.network import Network
+from gradsym.numeric.optim.clipping import clip_by_norm, clip_by_value
+from gradsym.numeric.optim.optimisers import SGD
 
 from ..checks import Counterexample, Generic, Identity, Numeric
 from ..claim import Claim, Step

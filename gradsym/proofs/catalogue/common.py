@@ -140,7 +140,7 @@ def substitute(M, v, value):
 
 def numeric_rnn(rng, n: int = 3, d: int = 2, activation: str = "tanh", scale: float = 1.0):
     """A NumPy RNN with N(0, scale²/n) weights and N(0, 0.25) biases."""
-    from gradsym.numeric.rnn import RNN
+    from gradsym.numeric.cells.rnn import RNN
 
     cell = RNN(d, n, activation=activation)
     cell.load_params(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from gradsym.numeric.losses import Linear
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.losses import Linear
 from gradsym.symbolic import cell as get_cell
 
 from ..checks import Generic, Identity, Numeric

@@ -8,8 +8,8 @@ import sympy as sp
 from sympy import BlockMatrix, MatAdd, MatMul
 from sympy import Identity as I_
 
-from gradsym.numeric.initialisers import orthogonal
-from gradsym.numeric.spans import jacobian_products_from
+from gradsym.numeric.nets.spans import jacobian_products_from
+from gradsym.numeric.optim.initialisers import orthogonal
 from gradsym.symbolic import jacobian, orthogonal_norm_preserved, rotation, rotation_power
 from gradsym.symbolic.functions import relu, relu_prime
 
@@ -141,7 +141,7 @@ def _relu_prime_fact():
 
 
 def _relu_prime_sample(rng):
-    from gradsym.numeric.activations import get_activation
+    from gradsym.numeric.cells.activations import get_activation
 
     act = get_activation("relu")
     z = rng.normal(size=50)

@@ -14,10 +14,10 @@ from sympy import HadamardProduct as Had
 from sympy import Identity as I_
 from sympy import MatAdd, MatMul
 
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic import jacobian
 from gradsym.symbolic.equations import one_minus

@@ -12,10 +12,10 @@ from sympy import HadamardProduct as Had
 from sympy import Identity as I_
 from sympy import MatAdd, MatMul
 
-from gradsym.numeric.activations import sigmoid
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic import lstm_cell_path_index_form
 from gradsym.symbolic.explicit import environment as sym_environment

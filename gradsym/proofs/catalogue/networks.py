@@ -7,10 +7,10 @@ import sympy as sp
 from sympy import BlockMatrix, MatAdd, MatMul, ZeroMatrix
 from sympy import Identity as I_
 
-from gradsym.numeric.bidirectional import Bidirectional
-from gradsym.numeric.losses import Linear
-from gradsym.numeric.rnn import RNN
-from gradsym.numeric.stacked import Stacked
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.bidirectional import Bidirectional
+from gradsym.numeric.nets.losses import Linear
+from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic import jacobian
 

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 from sympy import MatAdd, MatMul, MatPow
 
-from gradsym.numeric.initialisers import orthogonal, set_spectral_norm
+from gradsym.numeric.optim.initialisers import orthogonal, set_spectral_norm
 from gradsym.symbolic import (
     cell,
     eigen_power,
@@ -84,10 +84,6 @@ rnn_jacobian = Claim(
 
 
 # -- the linear case ------------------------------------------------------------------------------
-
-
-def _identity_form(cell):
-    return S(cell, "W_h")
 
 
 def _linear_power_pair(lag: int = 3, n: int = 2):
@@ -552,7 +548,7 @@ def _gamma_sigmoid():
 def _gamma_grid(name):
     def sample(rng):
         z = np.linspace(-12, 12, 24001)
-        from gradsym.numeric.activations import get_activation
+        from gradsym.numeric.cells.activations import get_activation
 
         act = get_activation(name)
         prime = act.grad_from_output(act.apply(z))

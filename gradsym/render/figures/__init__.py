@@ -13,7 +13,8 @@ name                      module                              what it shows
 ``jacobian-heatmaps``     :mod:`.jacobian_heatmaps`           LSTM and GRU Jacobian blocks
 ========================  ==================================  =============================
 
-Each module has ``NAME``, ``CLAIMS`` (ids of CLAIMS.md), ``compute(seed) -> dict`` (plain
+Each module has ``NAME``, ``CLAIMS`` (the ids of the claims it illustrates, as in
+:data:`gradsym.proofs.IDS`), ``compute(seed) -> dict`` (plain
 data: dicts, lists, numbers, strings) and ``draw(data) -> matplotlib.figure.Figure``.
 :func:`make_figures` writes ``<name>.pdf``, ``<name>.png`` and ``<name>.json`` for each,
 atomically and byte-reproducibly (see :mod:`.writer` and :mod:`.style`).
@@ -34,7 +35,7 @@ from gradsym.render.figures.writer import write_figure
 
 __all__ = ["FIGURES", "compute", "draw", "figure_module", "figure_names", "make_figures", "write"]
 
-# The order of the issue; names are stable (file names and the CLI use them).
+# The order of the notes; names are stable (file names and the CLI use them).
 FIGURES: dict[str, str] = {
     "gradient-norms": "gradient_norms",
     "linear-case": "linear_case",

@@ -7,8 +7,8 @@ Plotted, two panels:
     to the corner (1, 1) of the box [−1, 1]², a different direction (the angle is marked);
 (b) the gradient of every parameter of a tanh RNN on an exploding trajectory (all
     singular values of W_h equal to 1.5, 50 steps), clipped with
-    :func:`~gradsym.numeric.clipping.clip_by_norm` and
-    :func:`~gradsym.numeric.clipping.clip_by_value` at thresholds from 10⁻³ to 1 times the
+    :func:`~gradsym.numeric.optim.clipping.clip_by_norm` and
+    :func:`~gradsym.numeric.optim.clipping.clip_by_value` at thresholds from 10⁻³ to 1 times the
     largest value they act on: the angle between the clipped and the raw gradient
     (0 for norm clipping at every threshold; growing for value clipping).
 
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.clipping import clip_by_norm, clip_by_value, global_norm
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.rnn import RNN
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.optim.clipping import clip_by_norm, clip_by_value, global_norm
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
-from gradsym.numeric.spans import jacobian_products
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.spans import jacobian_products
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import gamma_value, seeded
 

@@ -9,7 +9,7 @@ numerator layout):
     terms (claim gru-jacobian).
 
 Both at step t = 6 of a seeded input sequence (so the previous state is not zero), from
-:meth:`~gradsym.numeric.cell.Cell.state_jacobian`; PyTorch's default initialisation, the
+:meth:`~gradsym.numeric.cells.cell.Cell.state_jacobian`; PyTorch's default initialisation, the
 LSTM with forget bias 1.
 
 Claims: lstm-jacobians, lstm-cell-path, gru-jacobian.
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.network import state_at
+from gradsym.numeric.cells.gru import GRU
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.nets.network import state_at
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.initialisers import set_spectral_radius
+from gradsym.numeric.optim.initialisers import set_spectral_radius
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.initialisers import initialise
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.spans import jacobian_products
+from gradsym.numeric.cells.lstm import LSTM
+from gradsym.numeric.nets.spans import jacobian_products
+from gradsym.numeric.optim.initialisers import initialise
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 

@@ -2,8 +2,8 @@
 
 Plotted (log scale, two panels sharing the y axis): every singular value of W_hˡ,
 ℓ = 1 … 50, for an n = 32 recurrent matrix drawn by
-:func:`~gradsym.numeric.initialisers.orthogonal` (all equal to 1 for every ℓ: ‖Qˡx‖ = ‖x‖)
-and by :func:`~gradsym.numeric.initialisers.scaled_gaussian` with std 1/√n (spectral
+:func:`~gradsym.numeric.optim.initialisers.orthogonal` (all equal to 1 for every ℓ: ‖Qˡx‖ = ‖x‖)
+and by :func:`~gradsym.numeric.optim.initialisers.scaled_gaussian` with std 1/√n (spectral
 radius ≈ 1, yet the singular values fan out: some directions explode, most vanish).
 The largest and the smallest are drawn thicker.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.initialisers import orthogonal, scaled_gaussian, spectral_radius
+from gradsym.numeric.optim.initialisers import orthogonal, scaled_gaussian, spectral_radius
 from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 

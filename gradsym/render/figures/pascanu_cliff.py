@@ -2,7 +2,7 @@
 
 The one-unit network of Pascanu, Mikolov & Bengio 2013 (section 2.3, Fig. 6),
 x⁽ᵗ⁾ = w σ(x⁽ᵗ⁻¹⁾) + b, x⁽⁰⁾ = 0.5, E = (σ(x⁽⁵⁰⁾) − 0.7)², from
-:mod:`gradsym.numeric.cliff`. Plotted, two panels:
+:mod:`gradsym.render.figures.cliff`. Plotted, two panels:
 
 (a) E over (w, b) (colour), the wall b = wall_bias(w) where x⁽⁵⁰⁾ jumps between the two
     stable branches (white dashes), and gradient-descent paths (learning rate α = 0.5,
@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib import patheffects as pe
 from matplotlib.colors import LogNorm
 
-from gradsym.numeric import cliff
+from gradsym.render.figures import cliff
 from gradsym.render.figures import style as st
 
 NAME = "pascanu-cliff"

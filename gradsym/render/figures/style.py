@@ -29,7 +29,6 @@ from matplotlib.figure import Figure
 
 # Figure widths in inches: a LaTeX article page with 1 in margins is 6.5 in wide.
 FULL_WIDTH = 6.5
-HALF_WIDTH = 3.2
 PNG_DPI = 150
 
 # Okabe & Ito (2008), "Color universal design": safe for the common colour-blindnesses.

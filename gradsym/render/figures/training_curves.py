@@ -3,7 +3,7 @@
 Plotted (two panels, loss against the training step): the evaluation loss (256 fresh
 sequences, every 25 steps) of a tanh RNN (orthogonal W_h), an IRNN (ReLU, W_h = I; Le,
 Jaitly & Hinton 2015), an LSTM (forget bias 1) and a GRU, each trained with Adam and norm
-clipping at 1 (:mod:`gradsym.numeric.training`), on
+clipping at 1 (:mod:`gradsym.numeric.train`), on
 
 (a) the adding problem in Le et al.'s form, T = 30 (MSE; trivial baseline: always predict
     1, MSE = 1/6);
@@ -72,7 +72,7 @@ def _config(cell: str, task: str, seed: int, steps: int) -> dict:
 
 def _run(options: dict) -> dict:
     """Train one model (in a worker process) and return its curve."""
-    from gradsym.numeric.training import TrainConfig, train
+    from gradsym.numeric.train import TrainConfig, train
 
     result = train(TrainConfig(**options))
     evals = [h for h in result.history if "eval_loss" in h]

@@ -1,0 +1,37 @@
+"""``gradsym bench {backend,symbolic,training} [ARGS ...]``: run a speed benchmark script
+from benchmarks/ (a source checkout only); it prints ratios against a reference measured
+in the same process."""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from pathlib import Path
+
+from gradsym.errors import InvalidValueError
+
+#: benchmarks/ of a source checkout (absent from an installed wheel).
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+WHICH = ("backend", "symbolic", "training")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    script = BENCHMARKS / f"bench_{args.which}.py"
+    if not script.exists():
+        raise InvalidValueError(f"benchmarks are run from a source checkout; {script} not found")
+    argv, sys.argv = sys.argv, [str(script), *args.rest]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    return 0
+
+
+def add_bench_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``bench``."""
+    be = subparsers.add_parser("bench", help="run a benchmark script from benchmarks/")
+    be.add_argument("which", choices=WHICH, help="which benchmark")
+    be.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the script")
+    be.set_defaults(func=cmd_bench)
+    return be

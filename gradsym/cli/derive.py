@@ -1,0 +1,50 @@
+"""``gradsym derive [ID ...] [--out DIR] [--pdf]``: the LaTeX and Markdown derivation of
+every claim (or of the named ones), and notes.tex that inputs them and the figures."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from gradsym.errors import InvalidValueError
+from gradsym.files import writable_dir
+
+
+def check_pdflatex(pdf: bool) -> None:
+    """With ``pdf``, fail before any work if pdflatex is missing (saying how to get it)."""
+    if pdf and shutil.which("pdflatex") is None:
+        raise InvalidValueError(
+            "--pdf needs pdflatex on the PATH (Debian: apt-get install texlive-latex-base "
+            "texlive-latex-recommended texlive-fonts-recommended)"
+        )
+
+
+def derive_into(out: Path, ids, pdf: bool) -> list[Path]:
+    """Write ``out``/derivations (claims ``ids``, None: all and notes.tex); with ``pdf``
+    also compile notes.pdf. Returns the written paths."""
+    from gradsym.render.derivations import compile_pdf, write_derivations
+
+    derivations = writable_dir(out / "derivations")
+    paths = write_derivations(derivations, ids, figures_dir=out / "figures")
+    if pdf:
+        paths.append(compile_pdf(derivations))
+    return paths
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    check_pdflatex(args.pdf)
+    paths = derive_into(out, args.ids or None, args.pdf)
+    print(f"wrote {len(paths)} files in {out / 'derivations'}")
+    return 0
+
+
+def add_derive_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``derive``."""
+    d = subparsers.add_parser("derive", help="write the LaTeX and Markdown derivations")
+    d.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all and notes.tex)")
+    d.add_argument("--out", default=".", help="folder that holds derivations/ (default .)")
+    d.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
+    d.set_defaults(func=cmd_derive)
+    return d

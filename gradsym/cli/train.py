@@ -1,0 +1,325 @@
+"""``gradsym train``: train a recurrent network on a long-range task from the command line.
+
+    gradsym train --cell lstm --task adding --length 50 --hidden 16 --clip 1.0 \\
+        --init orthogonal --forget-bias 1 --steps 3000 --seed 0
+
+prints a summary (final training and evaluation loss, the task's trivial baseline, time,
+recoveries, where the files went) and leaves config.json, metrics.jsonl, checkpoint.npz
+and summary.json in the run folder (``--run-dir``, default ``runs/<cell>-<task>-s<seed>``).
+``--resume`` continues the run in ``--run-dir`` from its checkpoint (``--steps`` may extend
+it); the model and optimisation options cannot change on resume (repeating them with their
+saved values is fine).
+
+Every field of :class:`~gradsym.numeric.train.config.TrainConfig` is an option of the same
+name (``forget_bias`` is ``--forget-bias``; ``forget_gate`` is ``--no-forget-gate``), except
+``task_kwargs``, which ``--length``, ``--delay`` and ``--task-arg`` fill. Which options are
+given, and which may change on resume, is read from the dataclass's fields, never from a
+list kept here.
+
+``add_train_parser(subparsers)`` registers the command; ``args.func(args)`` returns 0 on
+success (bad input raises, and :func:`gradsym.cli.main` makes it exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gradsym.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from gradsym.numeric.train.config import TrainConfig
+
+__all__ = ["add_train_parser", "cmd_train", "config_from_args"]
+
+# The command line's own options for the task's arguments (TrainConfig.task_kwargs).
+_TASK_OPTIONS = ("length", "delay", "task_arg")
+
+
+def _truncation(text: str):
+    """``k`` or ``k1,k2``."""
+    parts = text.replace(" ", "").split(",")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"truncation must be k or k1,k2 (integers), got {text!r}"
+        ) from None
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 2:
+        return tuple(values)
+    raise argparse.ArgumentTypeError(f"truncation must be k or k1,k2, got {text!r}")
+
+
+_NO_CLIP = "none"
+
+
+def _clip(text: str):
+    """A positive threshold, or "none" (no clipping; kept as a string so that it differs
+    from "not given")."""
+    if text.lower() in ("none", "off"):
+        return _NO_CLIP
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"clip must be a positive number or 'none', got {text!r}"
+        ) from None
+
+
+def _task_arg(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"task arguments are KEY=VALUE, got {text!r}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def add_train_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``train`` on ``subparsers`` (from ``ArgumentParser.add_subparsers``);
+    returns the new parser, whose ``func`` default is :func:`cmd_train`."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a recurrent network on a long-range task",
+        description=(
+            "Train a recurrent network on one of the long-range tasks with the notes' "
+            "fixes (clipping, truncated BPTT, orthogonal/identity init, gate biases, "
+            "gated cells, residual stacks) switched on or off."
+        ),
+    )
+    # Each dest is the TrainConfig field's name. Defaults are None so that --resume can
+    # tell which options were given; the TrainConfig defaults apply otherwise.
+    m = p.add_argument_group("model")
+    m.add_argument("--cell", help="rnn, irnn (ReLU + identity init), lstm or gru (default lstm)")
+    m.add_argument("--hidden", type=int, help="hidden units per layer (default 16)")
+    m.add_argument("--layers", type=int, help="stacked layers (default 1)")
+    m.add_argument(
+        "--residual",
+        action="store_true",
+        default=None,
+        help="skip connections y = h + x between stacked layers",
+    )
+    m.add_argument("--activation", help="rnn activation: tanh, sigmoid, relu, identity")
+    m.add_argument("--variant", help="gru variant: textbook, minimal, torch")
+    m.add_argument("--peephole", action="store_true", default=None, help="LSTM peepholes")
+    m.add_argument(
+        "--no-forget-gate",
+        dest="forget_gate",
+        action="store_false",
+        default=None,
+        help="the 1997 LSTM without a forget gate (constant error carousel)",
+    )
+    t = p.add_argument_group("task")
+    t.add_argument("--task", help="adding, adding_le, copy, temporal_order, echo, charlm")
+    t.add_argument(
+        "--length", type=int, help="sequence length T (for copy: its delay T, as --delay)"
+    )
+    t.add_argument("--delay", type=int, help="delay of the echo and copy tasks")
+    t.add_argument(
+        "--task-arg",
+        type=_task_arg,
+        action="append",
+        metavar="KEY=VALUE",
+        help="another argument of the task, e.g. n_copy=2 (repeatable)",
+    )
+    i = p.add_argument_group("initialisation")
+    i.add_argument("--init", help="recurrent init: uniform, orthogonal, identity, gaussian")
+    i.add_argument("--gain", type=float, help="gain of the recurrent init (default 1)")
+    i.add_argument("--forget-bias", type=float, help="LSTM forget-gate bias b_f")
+    i.add_argument(
+        "--update-bias",
+        type=float,
+        help="GRU: open the carry path with this bias (either convention)",
+    )
+    i.add_argument("--spectral-radius", type=float, help="rescale W_h to this spectral radius")
+    i.add_argument("--spectral-norm", type=float, help="rescale W_h to this largest singular value")
+    o = p.add_argument_group("optimisation")
+    o.add_argument("--optimiser", help="sgd or adam (default adam)")
+    o.add_argument("--lr", type=float, help="learning rate (default 0.01)")
+    o.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
+    o.add_argument("--clip", type=_clip, help="clipping threshold, or 'none' (default 1.0)")
+    o.add_argument("--clip-mode", help="norm (Algorithm 1, default) or value")
+    o.add_argument("--norm-mode", help="norm clipping as algorithm1 (default) or torch")
+    o.add_argument(
+        "--truncation",
+        type=_truncation,
+        metavar="K|K1,K2",
+        help="truncated BPTT: window k, or every k1 steps back k2 steps",
+    )
+    o.add_argument("--batch", type=int, help="sequences per step (default 32)")
+    o.add_argument("--steps", type=int, help="training steps (default 1000)")
+    o.add_argument("--seed", type=int, help="seed of init, data and evaluation (default 0)")
+    r = p.add_argument_group("run")
+    r.add_argument("--eval-every", type=int, help="evaluate every n steps (default 100)")
+    r.add_argument("--eval-batch", type=int, help="fresh sequences per evaluation (default 256)")
+    r.add_argument("--checkpoint-every", type=int, help="checkpoint every n steps (default 100)")
+    r.add_argument("--log-every", type=int, help="log a metrics line every n steps (default 1)")
+    r.add_argument(
+        "--recovery-factor",
+        type=float,
+        help="learning-rate factor after a non-finite step is rolled back (default 0.5)",
+    )
+    r.add_argument("--max-recoveries", type=int, help="roll-backs before giving up (default 5)")
+    r.add_argument("--run-dir", type=Path, help="run folder (default runs/<cell>-<task>-s<seed>)")
+    r.add_argument(
+        "--resume", action="store_true", help="continue the run in --run-dir from its checkpoint"
+    )
+    r.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if --run-dir already holds a run",
+    )
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+    return p
+
+
+def _given_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainConfig fields given on the command line (not None), as config values."""
+    from gradsym.numeric.train.config import TrainConfig
+
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if getattr(args, f.name, None) is not None
+    }
+    if given.get("clip") == _NO_CLIP:
+        given["clip"] = None
+    return given
+
+
+def _task_kwargs(args: argparse.Namespace, task: str, start) -> dict[str, Any]:
+    """The task's arguments: ``start`` updated with --task-arg, --length and --delay."""
+    from gradsym.numeric.train.tasks import TASKS
+
+    task_kwargs: dict[str, Any] = {**start, **dict(args.task_arg or [])}
+    if args.length is not None:
+        if task == "copy":
+            if args.delay is not None and args.delay != args.length:
+                raise InvalidValueError(
+                    "the copy task's length is its delay T; give --length or --delay, not both"
+                )
+            task_kwargs["delay"] = args.length
+        else:
+            task_kwargs["length"] = args.length
+    if args.delay is not None:
+        if task in TASKS and "delay" not in _parameters(TASKS[task]):
+            raise InvalidValueError(f"--delay applies to the echo and copy tasks, not to {task!r}")
+        task_kwargs["delay"] = args.delay
+    return task_kwargs
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`~gradsym.numeric.train.config.TrainConfig` the options describe (its
+    defaults for the options not given)."""
+    from gradsym.numeric.train.config import TrainConfig
+
+    given = _given_fields(args)
+    task = given.get("task", TrainConfig.__dataclass_fields__["task"].default)
+    return TrainConfig(**given, task_kwargs=_task_kwargs(args, task, {}))
+
+
+def _flag(field: str) -> str:
+    """The command-line option of a TrainConfig field."""
+    if field == "forget_gate":
+        return "--no-forget-gate"
+    if field == "task_kwargs":
+        return "/".join("--" + o.replace("_", "-") for o in _TASK_OPTIONS)
+    return "--" + field.replace("_", "-")
+
+
+def resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig:
+    """The configuration a ``--resume`` run continues with: ``saved`` (the checkpoint's)
+    with the resumable options that were given (--steps, --eval-every, ...).
+
+    An option that would change the model or the optimisation is refused, naming it; one
+    repeated with its saved value is not a change.
+    """
+    from gradsym.numeric.train.config import RESUMABLE_CHANGES
+
+    given = _given_fields(args)
+    changed = sorted(
+        name
+        for name, value in given.items()
+        if name not in RESUMABLE_CHANGES and value != getattr(saved, name)
+    )
+    if any(getattr(args, o) is not None for o in _TASK_OPTIONS):
+        task = given.get("task", saved.task)
+        start = saved.task_kwargs if task == saved.task else {}
+        if _task_kwargs(args, task, start) != saved.task_kwargs:
+            changed.append("task_kwargs")
+    if changed:
+        opts = ", ".join(_flag(name) for name in changed)
+        allowed = ", ".join(_flag(name) for name in RESUMABLE_CHANGES)
+        raise InvalidValueError(
+            f"--resume continues the run with its saved configuration; {opts} cannot "
+            f"be changed (only {allowed})"
+        )
+    changes = {k: v for k, v in given.items() if v != getattr(saved, k)}
+    return saved.replace(**changes) if changes else saved
+
+
+def _parameters(cls) -> tuple[str, ...]:
+    import inspect
+
+    return tuple(inspect.signature(cls).parameters)
+
+
+def _default_run_dir(config) -> Path:
+    return Path("runs") / f"{config.cell}-{config.task}-s{config.seed}"
+
+
+def _fmt(x) -> str:
+    return "n/a" if x is None else f"{x:.4g}"
+
+
+def _print_summary(result, config) -> None:
+    from gradsym.numeric.train import CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, SUMMARY_FILE
+
+    task_desc = ", ".join(f"{k}={v}" for k, v in config.task_kwargs.items())
+    print(
+        f"gradsym train: {config.cell} ({config.hidden} hidden × {config.layers} layer"
+        f"{'s' if config.layers > 1 else ''}) on {config.task}"
+        f"{f' ({task_desc})' if task_desc else ''}, step {result.step}/{config.steps}"
+    )
+    print(f"  final train loss   {_fmt(result.train_loss)}  (mean of the last 50 steps)")
+    line = f"  final eval loss    {_fmt(result.eval_loss)}"
+    if result.eval_accuracy is not None:
+        line += f"  accuracy {result.eval_accuracy:.3f}"
+    print(line)
+    print(f"  trivial baseline   {_fmt(result.baseline)}  ({result.baseline_description})")
+    if result.eval_loss is not None and result.baseline > 0:
+        print(f"  eval / baseline    {result.eval_loss / result.baseline:.3f}")
+    print(f"  time               {result.elapsed:.1f} s ({result.steps_per_second:.0f} steps/s)")
+    print(f"  recoveries         {len(result.recoveries)}")
+    if result.run_dir is not None:
+        names = f"{CONFIG_FILE}, {METRICS_FILE}, {CHECKPOINT_FILE}, {SUMMARY_FILE}"
+        print(f"  run folder         {result.run_dir}  ({names})")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Run ``gradsym train``: train (or resume) and print the summary; 0 on success."""
+    from gradsym.numeric.train import Trainer
+
+    progress = not args.no_progress
+    if args.resume:
+        if args.run_dir is None:
+            raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")
+        trainer = Trainer.resume(args.run_dir, progress=progress)
+        config = resumed_config(args, trainer.config)
+        if config is not trainer.config:
+            trainer = Trainer.resume(args.run_dir, config=config, progress=progress)
+    else:
+        config = config_from_args(args)
+        run_dir = args.run_dir if args.run_dir is not None else _default_run_dir(config)
+        trainer = Trainer(config, run_dir, progress=progress, overwrite=args.overwrite)
+    result = trainer.run()
+    _print_summary(result, trainer.config)
+    return 0

@@ -1,0 +1,246 @@
+"""What every recurrent cell has: named parameters, a forward pass over a sequence, its
+hand-written backward pass, one step, and the state Jacobian.
+
+Shapes (time-major, as PyTorch's default): inputs ``xs`` are (T, B, d), states are
+(B, n) each, the state ``s`` is ``h`` or, for the LSTM, ``[h; c]`` of size 2n.
+
+Parameters are named as in the notes (``W_f``, ``U_f``, ``b_f``, ...). Each name is a
+view into one fused array per kind (all recurrent blocks stacked, all input blocks
+stacked, ...), so that a step costs one matrix product per kind while a user reads and
+writes ``cell.params["W_f"]`` as in the notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gradsym.errors import ShapeError
+from gradsym.validate import as_dtype, check_array, check_params, positive_int
+
+
+@dataclass
+class Trace:
+    """Everything a forward pass computed, kept for the backward pass and for inspection.
+
+    ``states["h"][t]`` is h⁽ᵗ⁺¹⁾ (the state after reading ``xs[t]``), shape (T, B, n);
+    ``state0`` is the initial state; ``gates`` maps a gate name (``f``, ``i``, ``o``,
+    ``c_tilde``, ``u``, ``r``, ...) to its values (T, B, n).
+    """
+
+    xs: np.ndarray
+    state0: tuple[np.ndarray, ...]
+    states: dict[str, np.ndarray]
+    gates: dict[str, np.ndarray]
+    cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def h(self) -> np.ndarray:
+        """Every hidden state h⁽¹⁾ … h⁽ᵀ⁾, (T, B, n)."""
+        return self.states["h"]
+
+    @property
+    def c(self) -> np.ndarray:
+        """Every cell state c⁽¹⁾ … c⁽ᵀ⁾ (LSTM only), (T, B, n)."""
+        return self.states["c"]
+
+    @property
+    def final_state(self) -> tuple[np.ndarray, ...]:
+        """The state after the last step, as a tuple like ``state0``."""
+        return tuple(v[-1] for v in self.states.values())
+
+
+@dataclass
+class Gradients:
+    """What a backward pass returns.
+
+    ``dxs`` is ∂L/∂x⁽ᵗ⁾ (T, B, d); ``dstate0`` is ∂L/∂s⁽⁰⁾ as a tuple like the state;
+    ``params`` maps each parameter name to ∂L/∂(parameter); ``adjoints["h"][t]`` is the
+    total ∂L/∂h⁽ᵗ⁺¹⁾ (direct loss term plus what flows back from later steps), and
+    ``adjoints["c"]`` likewise for the LSTM's cell state.
+    """
+
+    dxs: np.ndarray
+    dstate0: tuple[np.ndarray, ...]
+    params: dict[str, np.ndarray]
+    adjoints: dict[str, np.ndarray]
+
+
+class Cell:
+    """Base class of RNN, LSTM and GRU; subclasses fill in the equations.
+
+    A subclass sets ``state_names``, calls :meth:`_allocate` with its parameter blocks,
+    and implements ``_forward``, ``_backward`` and ``_state_jacobian``.
+    """
+
+    state_names: tuple[str, ...] = ("h",)
+    recurrent_weights: tuple[str, ...] = ()
+    input_weights: tuple[str, ...] = ()
+    biases: tuple[str, ...] = ()
+    peephole_weights: tuple[str, ...] = ()
+    forget_gate_bias: str | None = None
+    update_gate_bias: str | None = None
+
+    def __init__(self, input_size: int, hidden_size: int, *, dtype=np.float64):
+        self.input_size = positive_int("input_size", input_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
+        self.dtype = as_dtype(dtype)
+
+    # -- parameters ------------------------------------------------------------------
+
+    def _allocate(self, blocks: dict[str, tuple[tuple[str, ...], tuple[int, ...]]]) -> None:
+        """Create one fused array per kind and the named views into it.
+
+        ``blocks`` maps a kind ("W", "U", "b", ...) to the names of its blocks, in storage
+        order, and the shape of one block.
+        """
+        self.fused: dict[str, np.ndarray] = {}
+        self.params: dict[str, np.ndarray] = {}
+        self._layout: dict[str, tuple[str, int, int]] = {}
+        for kind, (names, shape) in blocks.items():
+            if not names:
+                continue
+            rows = shape[0]
+            arr = np.zeros((rows * len(names),) + tuple(shape[1:]), dtype=self.dtype)
+            self.fused[kind] = arr
+            for k, name in enumerate(names):
+                self.params[name] = arr[k * rows : (k + 1) * rows]
+                self._layout[name] = (kind, k * rows, (k + 1) * rows)
+
+    def _grad_views(self, fused_grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Named views into fused gradient arrays laid out like the parameters."""
+        return {name: fused_grads[kind][lo:hi] for name, (kind, lo, hi) in self._layout.items()}
+
+    def _init_uniform(self, rng) -> None:
+        """PyTorch's default: every parameter ~ U(−1/√n, 1/√n)."""
+        rng = np.random.default_rng(rng)
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        for arr in self.fused.values():
+            arr[...] = rng.uniform(-bound, bound, size=arr.shape)
+
+    @property
+    def n_params(self) -> int:
+        """The number of scalar parameters."""
+        return int(sum(a.size for a in self.fused.values()))
+
+    def load_params(self, values: dict[str, np.ndarray]) -> None:
+        """Copy ``values`` (name → array, any subset) into the parameters, checking shapes."""
+        for name, value in values.items():
+            if name not in self.params:
+                from gradsym.errors import unknown_name
+
+                raise unknown_name(f"parameter of {type(self).__name__}", name, self.params)
+            target = self.params[name]
+            a = check_array(f"parameter {name}", value, target.shape, self.dtype)
+            target[...] = a
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every named parameter."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    # -- state and input checks --------------------------------------------------------
+
+    @property
+    def state_size(self) -> int:
+        """Size of s: n, or 2n for the LSTM's [h; c]."""
+        return self.hidden_size * len(self.state_names)
+
+    def zero_state(self, batch: int) -> tuple[np.ndarray, ...]:
+        """The all-zero initial state, one (B, n) array per state name."""
+        b = positive_int("batch", batch)
+        return tuple(np.zeros((b, self.hidden_size), self.dtype) for _ in self.state_names)
+
+    def _check_inputs(self, xs, state0) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        xs = check_array("xs", xs, (None, None, self.input_size), self.dtype, axes="(t, b, j)")
+        if xs.shape[0] == 0 or xs.shape[1] == 0:
+            raise ShapeError(f"xs must have at least one step and one sequence, got {xs.shape}")
+        check_params(self.params, self.params)
+        batch = xs.shape[1]
+        state0 = self._check_state(state0, batch)
+        return xs, state0
+
+    def _check_state(self, state, batch: int) -> tuple[np.ndarray, ...]:
+        if state is None:
+            return self.zero_state(batch)
+        if isinstance(state, np.ndarray) and len(self.state_names) == 1:
+            state = (state,)
+        if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+            names = ", ".join(self.state_names)
+            raise ShapeError(
+                f"state must be a tuple ({names}) of {len(self.state_names)} arrays, "
+                f"got {type(state).__name__}"
+            )
+        return tuple(
+            np.ascontiguousarray(
+                check_array(name, s, (batch, self.hidden_size), self.dtype, axes="(b, j)")
+            )
+            for name, s in zip(self.state_names, state)
+        )
+
+    # -- the public passes -------------------------------------------------------------
+
+    def forward(self, xs, state0=None) -> Trace:
+        """Run the cell over ``xs`` (T, B, d) from ``state0`` (default zeros)."""
+        xs, state0 = self._check_inputs(xs, state0)
+        return self._forward(xs, state0)
+
+    def backward(self, trace: Trace, dh=None, *, dc=None, d_final=None) -> Gradients:
+        """Backpropagation through time over the whole ``trace``.
+
+        ``dh`` (T, B, n) is the direct ∂L/∂h⁽ᵗ⁾ of the loss terms at each step (None: no
+        per-step loss), ``dc`` the same for the LSTM's cell state, ``d_final`` the
+        gradient with respect to the final state (a tuple like the state).
+        """
+        T, B = trace.xs.shape[:2]
+        n = self.hidden_size
+        direct = {}
+        for name, value in (("h", dh), ("c", dc)):
+            if value is None:
+                continue
+            if name not in self.state_names:
+                raise ShapeError(f"d{name} given, but {type(self).__name__} has no state {name}")
+            direct[name] = check_array(f"d{name}", value, (T, B, n), self.dtype, axes="(t, b, j)")
+        final = self._check_state(d_final, B) if d_final is not None else None
+        return self._backward(trace, direct, final)
+
+    def step(self, x, state=None) -> tuple[tuple[np.ndarray, ...], Trace]:
+        """One step: x (B, d), state → (new state, trace of the step for ``step_backward``)."""
+        x = np.asarray(x)
+        if x.ndim != 2:
+            raise ShapeError(f"x must have shape (B, {self.input_size}), got {x.shape}")
+        trace = self.forward(x[None], state)
+        return trace.final_state, trace
+
+    def step_backward(
+        self, trace: Trace, d_state
+    ) -> tuple[tuple[np.ndarray, ...], np.ndarray, dict]:
+        """Vector–Jacobian products of one step: ∂L/∂s⁽ᵗ⁾ → (∂L/∂s⁽ᵗ⁻¹⁾, ∂L/∂x⁽ᵗ⁾, ∂L/∂θ)."""
+        g = self.backward(trace, d_final=d_state)
+        return g.dstate0, g.dxs[0], g.params
+
+    def state_jacobian(self, x, state=None) -> tuple[np.ndarray, np.ndarray]:
+        """∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ (B, S, S) and ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾ (B, S, d), numerator layout.
+
+        Entry [b, i, j] is ∂s_i/∂(s⁽ᵗ⁻¹⁾)_j for sequence b; S is n, or 2n with s = [h; c].
+        """
+        x = check_array("x", x, (None, self.input_size), self.dtype, axes="(b, j)")
+        check_params(self.params, self.params)
+        state = self._check_state(state, x.shape[0])
+        return self._state_jacobian(x, state)
+
+    # -- for subclasses ------------------------------------------------------------------
+
+    def _forward(self, xs, state0) -> Trace:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _backward(self, trace, direct, final) -> Gradients:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _state_jacobian(self, x, state):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
+        )

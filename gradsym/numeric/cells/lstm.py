@@ -1,0 +1,316 @@
+"""The LSTM cell of the notes (CS224n), with peephole connections and the 1997 form
+without a forget gate as options.
+
+    f⁽ᵗ⁾ = σ(W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾ + b_f)          forget gate
+    i⁽ᵗ⁾ = σ(W_i h⁽ᵗ⁻¹⁾ + U_i x⁽ᵗ⁾ + b_i)          input gate
+    o⁽ᵗ⁾ = σ(W_o h⁽ᵗ⁻¹⁾ + U_o x⁽ᵗ⁾ + b_o)          output gate
+    c̃⁽ᵗ⁾ = tanh(W_c h⁽ᵗ⁻¹⁾ + U_c x⁽ᵗ⁾ + b_c)       new cell content
+    c⁽ᵗ⁾ = f⁽ᵗ⁾ ∘ c⁽ᵗ⁻¹⁾ + i⁽ᵗ⁾ ∘ c̃⁽ᵗ⁾
+    h⁽ᵗ⁾ = o⁽ᵗ⁾ ∘ tanh c⁽ᵗ⁾
+
+    W_g: (n, n)   U_g: (n, d)   b_g: (n,)   x⁽ᵗ⁾: (B, d)   h⁽ᵗ⁾, c⁽ᵗ⁾, gates: (B, n)
+
+``peephole=True`` (notes 003: the gates see c⁽ᵗ⁻¹⁾): f, i and o get + V_f c⁽ᵗ⁻¹⁾,
++ V_i c⁽ᵗ⁻¹⁾, + V_o c⁽ᵗ⁻¹⁾ inside the σ, with full V_g: (n, n); c̃ does not see c⁽ᵗ⁻¹⁾.
+``forget_gate=False`` (Hochreiter and Schmidhuber 1997): c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ + i⁽ᵗ⁾ ∘ c̃⁽ᵗ⁾,
+and there is no W_f, U_f, b_f (nor V_f).
+
+State Jacobian, s = [h; c], numerator layout, z_g the pre-activation of gate g:
+
+    ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f)                                        (I without forget gate)
+                   [+ diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) V_f + diag(c̃∘σ'(z_i)) V_i  with peepholes]
+    ∂c⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) W_f + diag(c̃∘σ'(z_i)) W_i + diag(i∘tanh'(z_c)) W_c
+    ∂c⁽ᵗ⁾/∂x⁽ᵗ⁾   = the same with U_g in place of W_g
+    ∂h⁽ᵗ⁾/∂·      = diag(o∘tanh'(c⁽ᵗ⁾)) ∂c⁽ᵗ⁾/∂· + diag(tanh(c⁽ᵗ⁾)∘σ'(z_o)) ∂z_o/∂·,
+                    ∂z_o/∂h⁽ᵗ⁻¹⁾ = W_o, ∂z_o/∂c⁽ᵗ⁻¹⁾ = V_o (0 without peepholes), ∂z_o/∂x = U_o.
+
+The "direct path" ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f) is the claim lstm-cell-path, and I without a
+forget gate is the constant error carousel (claim cec).
+
+A forward pass records ``trace.gates`` "f", "i", "o", "c_tilde" (each (T, B, n), views
+of one gate-major (G, T, B, n) array, see gates.py) and ``trace.states`` "h", "c"
+(T, B, n); the backward pass returns ``adjoints`` "h" and "c", the total ∂L/∂h⁽ᵗ⁾ and
+∂L/∂c⁽ᵗ⁾ (T, B, n). ``trace.cache`` keeps tanh c⁽ᵗ⁾ and the state histories for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.cell import Cell, Gradients, Trace
+from gradsym.numeric.cells.gates import (
+    as_blocks,
+    diag_times,
+    flat,
+    gate_values,
+    input_projections,
+    previous_states,
+    sigmoid_prime,
+    state_history,
+    tanh_prime,
+)
+from gradsym.validate import boolean
+
+# Gate blocks in storage order: the sigmoid gates first (one σ call per step covers them
+# all, and the peepholes V multiply exactly this leading block), the candidate c̃ last.
+# The output gate comes last among the sigmoid gates: δz_o is driven by δh, the others by
+# δc, so the δc-driven blocks before it are one slice.
+_GATES = ("f", "i", "o", "c_tilde")
+_SUFFIX = {"f": "f", "i": "i", "o": "o", "c_tilde": "c"}
+
+
+class LSTM(Cell):
+    """LSTM cell; state s = (h, c). See the module docstring for the equations.
+
+    Parameters ``W_f, W_i, W_o, W_c`` (n, n), ``U_f, …, U_c`` (n, d), ``b_f, …, b_c`` (n,)
+    and, with ``peephole=True``, ``V_f, V_i, V_o`` (n, n); without a forget gate every
+    ``_f`` parameter is absent. They are views into the fused arrays ``fused["W"]``
+    (G·n, n), ``fused["U"]`` (G·n, d), ``fused["b"]`` (G·n,) and ``fused["V"]`` (S·n, n),
+    G the number of gate blocks (4, or 3 without forget gate) and S = G − 1 the number of
+    sigmoid gates. Default initialisation: PyTorch's U(−1/√n, 1/√n).
+    """
+
+    state_names = ("h", "c")
+    recurrent_weights = ("W_f", "W_i", "W_o", "W_c")
+    input_weights = ("U_f", "U_i", "U_o", "U_c")
+    biases = ("b_f", "b_i", "b_o", "b_c")
+    peephole_weights: tuple[str, ...] = ()
+    forget_gate_bias: str | None = "b_f"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        peephole: bool = False,
+        forget_gate: bool = True,
+        dtype=np.float64,
+        rng=0,
+    ):
+        super().__init__(input_size, hidden_size, dtype=dtype)
+        self.peephole = boolean("peephole", peephole)
+        self.forget_gate = boolean("forget_gate", forget_gate)
+        self.gate_names = _GATES if self.forget_gate else _GATES[1:]
+        self._n_sigmoid = len(self.gate_names) - 1
+        sfx = [_SUFFIX[g] for g in self.gate_names]
+        self.recurrent_weights = tuple(f"W_{s}" for s in sfx)
+        self.input_weights = tuple(f"U_{s}" for s in sfx)
+        self.biases = tuple(f"b_{s}" for s in sfx)
+        self.peephole_weights = (
+            tuple(f"V_{s}" for s in sfx[: self._n_sigmoid]) if self.peephole else ()
+        )
+        self.forget_gate_bias = "b_f" if self.forget_gate else None
+        n, d = self.hidden_size, self.input_size
+        self._allocate(
+            {
+                "W": (self.recurrent_weights, (n, n)),
+                "U": (self.input_weights, (n, d)),
+                "b": (self.biases, (n,)),
+                "V": (self.peephole_weights, (n, n)),
+            }
+        )
+        self._init_uniform(rng)
+
+    # -- forward -------------------------------------------------------------------------
+
+    def _forward(self, xs: np.ndarray, state0) -> Trace:
+        T, B, _ = xs.shape
+        n, ns = self.hidden_size, self._n_sigmoid
+        k_i, k_o, k_c = ns - 2, ns - 1, ns  # blocks of i, o and c̃ (f is block 0)
+        # A holds U x + b for all steps (gate-major, see gates.py), then, step by step,
+        # the gate values themselves: the pre-activations are never needed again since
+        # σ' and tanh' are written from the outputs.
+        A = input_projections(xs, self.fused["U"], self.fused["b"], n)  # (G, T, B, n)
+        WT = np.ascontiguousarray(self.fused["W"].T)  # (n, G·n): all gates in one product
+        VT = np.ascontiguousarray(self.fused["V"].T) if self.peephole else None  # (n, S·n)
+        hs = state_history(state0[0], T)  # (T + 1, B, n)
+        cs = state_history(state0[1], T)
+        tanh_c = np.empty((T, B, n), self.dtype)
+        rec = np.empty((B, (ns + 1) * n), self.dtype)
+        peep = np.empty((B, ns * n), self.dtype) if self.peephole else None
+        ic = np.empty((B, n), self.dtype)
+        rec_blocks = as_blocks(rec, n)  # (G, B, n) view of rec
+        peep_blocks = as_blocks(peep, n) if self.peephole else None
+        for t in range(T):
+            a = A[:, t]  # (G, B, n)
+            np.matmul(hs[t], WT, out=rec)
+            a += rec_blocks
+            sig = a[:ns]
+            if VT is not None:
+                np.matmul(cs[t], VT, out=peep)
+                sig += peep_blocks
+            sigmoid(sig, out=sig)
+            np.tanh(a[k_c], out=a[k_c])
+            c = cs[t + 1]
+            # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
+            np.multiply(a[k_i], a[k_c], out=ic)
+            if self.forget_gate:
+                np.multiply(a[0], cs[t], out=c)
+                c += ic
+            else:
+                np.add(cs[t], ic, out=c)
+            np.tanh(c, out=tanh_c[t])
+            np.multiply(a[k_o], tanh_c[t], out=hs[t + 1])  # h = o∘tanh c
+        return Trace(
+            xs,
+            state0,
+            {"h": hs[1:], "c": cs[1:]},
+            dict(zip(self.gate_names, A)),
+            {"gates": A, "tanh_c": tanh_c, "h_history": hs, "c_history": cs},
+        )
+
+    # -- backward ------------------------------------------------------------------------
+
+    def _backward(self, trace: Trace, direct, final) -> Gradients:
+        xs = trace.xs
+        T, B, d = xs.shape
+        n, ns = self.hidden_size, self._n_sigmoid
+        nG = ns + 1
+        k_i, k_o, k_c = ns - 2, ns - 1, ns
+        A = gate_values(trace, self.gate_names)  # (G, T, B, n)
+        tanh_c = trace.cache.get("tanh_c")
+        if tanh_c is None:
+            tanh_c = np.tanh(trace.c)
+        h_prev = previous_states(trace, "h")
+        c_prev = previous_states(trace, "c")
+
+        W = self.fused["W"]  # (G·n, n)
+        V = self.fused["V"] if self.peephole else None  # (S·n, n)
+        # δZ time-major, (T, B, G·n): a step's row block is what multiplies W.
+        dZ = np.empty((T, B, nG * n), self.dtype)
+        dZ4 = dZ.reshape(T, B, nG, n)
+        adj_h = np.empty_like(trace.h)
+        adj_h[-1] = direct["h"][-1] if "h" in direct else 0.0
+        adj_c = np.empty_like(adj_h)
+        carry_c = np.zeros((B, n), self.dtype)
+        if final is not None:
+            adj_h[-1] += final[0]
+            carry_c += final[1]
+        dh_direct, dc_direct = direct.get("h"), direct.get("c")
+        rec = np.empty((B, n), self.dtype)
+        peep = np.empty((B, n), self.dtype) if self.peephole else None
+        # Step buffers. The factors below are computed step by step rather than for all
+        # steps at once: the step's gate values are then read from memory once and the
+        # factors stay in cache (for large T·B·n this halves the memory traffic).
+        sp = np.empty((ns, B, n), self.dtype)  # σ'(z) of the sigmoid gates, then factors
+        sp_dc = sp[:k_o].transpose(1, 0, 2)  # (B, blocks before o, n): f, i or i
+        w = np.empty((B, n), self.dtype)
+        for t in range(T - 1, -1, -1):
+            # With δh, δc the adjoints of h⁽ᵗ⁾, c⁽ᵗ⁾:
+            #   δc = δc_carried + δh ∘ o∘tanh'(c)
+            #   δz_f = δc ∘ c_prev∘σ'(z_f)   δz_i = δc ∘ c̃∘σ'(z_i)   δz_c = δc ∘ i∘tanh'(z_c)
+            #   δz_o = δh ∘ tanh(c)∘σ'(z_o)
+            a, tc, dh, dc, dz = A[:, t], tanh_c[t], adj_h[t], adj_c[t], dZ4[t]
+            tanh_prime(tc, out=w)
+            w *= a[k_o]
+            np.multiply(dh, w, out=dc)
+            dc += carry_c
+            if dc_direct is not None:
+                dc += dc_direct[t]
+            sigmoid_prime(a[:ns], out=sp)
+            if self.forget_gate:
+                sp[0] *= c_prev[t]
+            sp[k_i] *= a[k_c]
+            sp[k_o] *= tc
+            np.multiply(dc[:, None, :], sp_dc, out=dz[:, :k_o])
+            np.multiply(dh, sp[k_o], out=dz[:, k_o])
+            tanh_prime(a[k_c], out=w)
+            w *= a[k_i]
+            np.multiply(dc, w, out=dz[:, k_c])
+            # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
+            np.matmul(dZ[t], W, out=rec)
+            if t > 0:
+                if dh_direct is not None:
+                    np.add(dh_direct[t - 1], rec, out=adj_h[t - 1])
+                else:
+                    adj_h[t - 1] = rec
+            if self.forget_gate:
+                np.multiply(dc, a[0], out=carry_c)
+            else:
+                carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
+            if V is not None:
+                np.matmul(dZ[t, :, : ns * n], V, out=peep)
+                carry_c += peep
+
+        # The weights are shared by all steps: their gradients are sums over t, i.e.
+        # single products of the stacked (T·B, ·) rows.
+        dZ2 = flat(dZ)
+        grads = {
+            "W": dZ2.T @ flat(h_prev),
+            "U": dZ2.T @ flat(xs),
+            "b": dZ2.sum(axis=0),
+        }
+        if self.peephole:
+            grads["V"] = dZ2[:, : ns * n].T @ flat(c_prev)
+        dxs = (dZ2 @ self.fused["U"]).reshape(T, B, d)
+        return Gradients(dxs, (rec, carry_c), self._grad_views(grads), {"h": adj_h, "c": adj_c})
+
+    # -- state Jacobian ------------------------------------------------------------------
+
+    def _state_jacobian(self, x, state):
+        """J_ss (B, 2n, 2n) = [[∂h/∂h_prev, ∂h/∂c_prev], [∂c/∂h_prev, ∂c/∂c_prev]] and
+        J_sx (B, 2n, d) = [[∂h/∂x], [∂c/∂x]], in closed form from one forward step."""
+        tr = self._forward(x[None], state)
+        c_prev = state[1]
+        B = x.shape[0]
+        n, ns = self.hidden_size, self._n_sigmoid
+        k_i, k_o, k_c = ns - 2, ns - 1, ns
+        A = tr.cache["gates"][:, 0]  # (G, B, n)
+        tc = tr.cache["tanh_c"][0]
+        # ∂c/∂z_g for each gate block (zero for o), and the two ways h depends on things.
+        dc_dz = sigmoid_prime(A)
+        if self.forget_gate:
+            dc_dz[0] *= c_prev
+        dc_dz[k_i] *= A[k_c]
+        dc_dz[k_o] = 0.0
+        tanh_prime(A[k_c], out=dc_dz[k_c])
+        dc_dz[k_c] *= A[k_i]
+        dh_dc = A[k_o] * tanh_prime(tc)
+        dh_dzo = tc * sigmoid_prime(A[k_o])
+
+        def through_gates(M):  # Σ_g diag(∂c/∂z_g) M_g, M stacked (blocks·n, m)
+            k = M.shape[0] // n
+            # Row i of the sum is Σ_g (∂c/∂z_g)_i M_g[i]: one (B, k) @ (k, m) product per row,
+            # all rows as one batched matmul (einsum would not use BLAS here).
+            d = dc_dz[:k].transpose(2, 1, 0)  # (n, B, k)
+            rows = M.reshape(k, n, -1).transpose(1, 0, 2)  # (n, k, m)
+            return np.matmul(d, rows).transpose(1, 0, 2)  # (B, n, m)
+
+        W, U = self.fused["W"], self.fused["U"]
+        d = self.input_size
+        f = A[0] if self.forget_gate else np.ones_like(c_prev)
+        o_rows = slice(k_o * n, (k_o + 1) * n)
+        top, bottom = slice(0, n), slice(n, 2 * n)
+        diagonal = np.arange(n)
+        # The blocks are written straight into the outputs: at n = 128 each is 4 MB, and
+        # building them apart and concatenating cost more than computing them.
+        J_ss = np.zeros((B, 2 * n, 2 * n), self.dtype)
+        J_sx = np.empty((B, 2 * n, d), self.dtype)
+
+        def h_rows(out, dc_, dzo):  # ∂h/∂· = diag(o∘tanh'(c)) ∂c/∂· + diag(tanh c∘σ'(z_o)) ∂z_o/∂·
+            np.multiply(dh_dc[:, :, None], dc_, out=out)
+            out += diag_times(dh_dzo, dzo)
+
+        dc_dh = through_gates(W)
+        J_ss[:, bottom, top] = dc_dh
+        h_rows(J_ss[:, top, top], dc_dh, W[o_rows])
+        dc_dx = through_gates(U)
+        J_sx[:, bottom] = dc_dx
+        h_rows(J_sx[:, top], dc_dx, U[o_rows])
+        if self.peephole:
+            V = self.fused["V"]
+            dc_dc = through_gates(V)
+            dc_dc[:, diagonal, diagonal] += f
+            J_ss[:, bottom, bottom] = dc_dc
+            h_rows(J_ss[:, top, bottom], dc_dc, V[o_rows])
+        else:  # ∂c/∂c⁽ᵗ⁻¹⁾ = diag(f) and z_o does not see c⁽ᵗ⁻¹⁾: both blocks are diagonal
+            J_ss[:, n + diagonal, n + diagonal] = f
+            J_ss[:, diagonal, n + diagonal] = dh_dc * f
+        return J_ss, J_sx
+
+    def __repr__(self) -> str:
+        return (
+            f"LSTM(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+            f"peephole={self.peephole}, forget_gate={self.forget_gate})"
+        )

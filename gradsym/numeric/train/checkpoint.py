@@ -1,0 +1,186 @@
+"""Training checkpoints: one ``.npz`` file, written atomically, read back without pickle.
+
+Layout of the file (``numpy.savez``; every entry a plain array, so it loads with
+``allow_pickle=False``)::
+
+    meta                 0-d unicode array: the JSON metadata below
+    param/<name>         every network parameter, flat names ("param/cell.W_f")
+    opt/<name>/<slot>    every optimiser state array ("opt/cell.W_f/exp_avg")
+
+Metadata: ``format`` (= :data:`FORMAT`), ``version`` (= :data:`VERSION`), ``step``, ``lr``,
+``config`` (the run's :class:`~gradsym.numeric.train.config.TrainConfig` as a dict),
+``optimiser`` (type, hyperparameters, step count and which slots each parameter has),
+``rng_state`` (the training-data generator's ``bit_generator.state``), ``recoveries``
+(the recovery log), ``metrics_lines`` (how many lines metrics.jsonl had, so that a
+resumed run drops what was logged after the checkpoint) and ``params`` (the parameter
+names, in order).
+
+Written with the one atomic writer, :func:`gradsym.files.atomic_write` (temporary file in
+the same folder, fsync, rename, fsync of the folder): a crash (or an error) while writing
+leaves the previous checkpoint intact and no partial file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradsym.errors import CheckpointError
+from gradsym.files import atomic_write
+
+__all__ = ["FORMAT", "VERSION", "Checkpoint", "load_checkpoint", "save_checkpoint"]
+
+#: The format tag every gradsym checkpoint carries.
+FORMAT = "gradsym-training-checkpoint"
+#: Bumped whenever the layout changes; a file of another version is refused.
+VERSION = 1
+
+_META_KEYS = ("format", "version", "step", "lr", "config", "optimiser", "rng_state", "params")
+
+
+@dataclass
+class Checkpoint:
+    """What a checkpoint holds (see the module docstring)."""
+
+    step: int
+    lr: float
+    config: dict[str, Any]
+    params: dict[str, np.ndarray]
+    optimiser: dict[str, Any]
+    rng_state: dict[str, Any]
+    recoveries: list[dict[str, Any]] = field(default_factory=list)
+    metrics_lines: int = 0
+    path: Path | None = None
+
+
+def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
+    """Write ``ckpt`` to ``path`` atomically (:func:`gradsym.files.atomic_write`); returns
+    the path. ``ckpt.optimiser`` is an optimiser's ``state_dict()``."""
+    path = Path(path)
+    opt = ckpt.optimiser
+    arrays: dict[str, np.ndarray] = {}
+    for name, value in ckpt.params.items():
+        arrays[f"param/{name}"] = np.asarray(value)
+    slots: dict[str, list[str]] = {}
+    for name, state in opt["state"].items():
+        slots[name] = sorted(state)
+        for slot, value in state.items():
+            arrays[f"opt/{name}/{slot}"] = np.asarray(value)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "step": int(ckpt.step),
+        "lr": float(ckpt.lr),
+        "config": ckpt.config,
+        "optimiser": {
+            "type": opt["type"],
+            "hyper": opt["hyper"],
+            "steps": int(opt["steps"]),
+            "slots": slots,
+        },
+        "rng_state": ckpt.rng_state,
+        "recoveries": ckpt.recoveries,
+        "metrics_lines": int(ckpt.metrics_lines),
+        "params": list(ckpt.params),
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint`.
+
+    Raises:
+        CheckpointError: the file is missing or unreadable, not a zip/npz archive
+            (corrupt or truncated), lacks the metadata, carries another format tag or
+            version, or misses an array the metadata lists. The message names the file.
+    """
+    path = Path(path)
+
+    def bad(what: str) -> CheckpointError:
+        return CheckpointError(f"checkpoint {path}: {what}")
+
+    # The file is opened here, not by np.load, so that it is closed on every path (np.load
+    # leaks its handle when the zip directory is unreadable).
+    try:
+        fh = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise bad("no such file") from None
+    except OSError as exc:
+        raise bad(f"cannot be read ({exc})") from exc
+    with fh:
+        try:
+            archive = np.load(fh, allow_pickle=False)
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
+            raise bad(f"not a gradsym checkpoint (not a readable .npz archive: {exc})") from exc
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise bad("not a gradsym checkpoint (a single .npy array, not an .npz archive)")
+        with archive:
+            meta, params, opt_meta, state = _read(archive, bad)
+    optimiser = {
+        "type": opt_meta["type"],
+        "hyper": opt_meta["hyper"],
+        "steps": opt_meta["steps"],
+        "state": state,
+    }
+    return Checkpoint(
+        step=int(meta["step"]),
+        lr=float(meta["lr"]),
+        config=meta["config"],
+        params=params,
+        optimiser=optimiser,
+        rng_state=meta["rng_state"],
+        recoveries=list(meta.get("recoveries", [])),
+        metrics_lines=int(meta.get("metrics_lines", 0)),
+        path=path,
+    )
+
+
+def _read(archive, bad):
+    """(meta, params, optimiser metadata, optimiser state arrays) of an open archive."""
+    try:
+        names = set(archive.files)
+        if "meta" not in names:
+            raise bad("not a gradsym checkpoint (no 'meta' entry)")
+        meta = json.loads(str(archive["meta"][()]))
+        if not isinstance(meta, dict):
+            raise bad("not a gradsym checkpoint (metadata is not a JSON object)")
+        if meta.get("format") != FORMAT:
+            raise bad(
+                f"foreign format {meta.get('format')!r}; expected {FORMAT!r} "
+                "(written by another program)"
+            )
+        if meta.get("version") != VERSION:
+            raise bad(
+                f"format version {meta.get('version')!r}, this gradsym reads version {VERSION}"
+            )
+        missing = [k for k in _META_KEYS if k not in meta]
+        if missing:
+            raise bad(f"metadata lacks {', '.join(missing)}")
+        params = {}
+        for name in meta["params"]:
+            key = f"param/{name}"
+            if key not in names:
+                raise bad(f"parameter {name!r} is listed but missing (truncated file?)")
+            params[name] = archive[key]
+        opt_meta = meta["optimiser"]
+        state: dict[str, dict[str, np.ndarray]] = {}
+        for name, slot_names in opt_meta["slots"].items():
+            state[name] = {}
+            for slot in slot_names:
+                key = f"opt/{name}/{slot}"
+                if key not in names:
+                    raise bad(f"optimiser state {key!r} is listed but missing")
+                state[name][slot] = archive[key]
+    except CheckpointError:
+        raise
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as exc:
+        raise bad(f"corrupt or truncated ({type(exc).__name__}: {exc})") from exc
+    return meta, params, opt_meta, state

@@ -1,0 +1,274 @@
+"""The configuration of a training run: :class:`TrainConfig`, checked on construction,
+with a JSON round trip.
+
+Every option is a field of the dataclass; the command line (``gradsym train``) and the
+resume guard derive their option lists from :func:`dataclasses.fields`, never from a
+list kept by hand. A field marked ``resumable`` in its metadata may change when a run is
+resumed from a checkpoint: it does not change the numbers of the steps already taken nor
+of the ones to come (:data:`RESUMABLE_CHANGES`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradsym.errors import InvalidValueError
+from gradsym.numeric.cells.activations import ACTIVATIONS
+from gradsym.numeric.cells.factory import lstm_variant
+from gradsym.numeric.cells.gru import VARIANTS
+from gradsym.numeric.nets.network import Truncation
+from gradsym.numeric.optim.clipping import MODES as NORM_MODES
+from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES
+from gradsym.numeric.train.tasks import Task, make_task
+from gradsym.validate import (
+    boolean,
+    choice,
+    nonnegative_int,
+    number,
+    positive_int,
+    positive_number,
+)
+
+__all__ = [
+    "CELLS",
+    "CLIP_MODES",
+    "OPTIMISERS",
+    "RESUMABLE_CHANGES",
+    "TrainConfig",
+    "build_task",
+]
+
+CELLS = ("rnn", "irnn", "lstm", "gru")
+OPTIMISERS = ("sgd", "adam")
+CLIP_MODES = ("norm", "value")
+
+# Metadata of the fields that may change on resume.
+_RESUMABLE = {"resumable": True}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (JSON round-trip: :meth:`to_dict`,
+    :meth:`from_dict`). Checked on construction and by :meth:`validate`; every error
+    names the option.
+
+    Model: ``cell`` "rnn" (``activation`` tanh, sigmoid, relu or identity; default tanh),
+    "irnn" (ReLU RNN with identity-initialised W_h, Le et al. 2015), "lstm" (``peephole``,
+    ``forget_gate``) or "gru" (``variant`` "textbook", "minimal" or "torch"); ``layers``
+    stacked cells of ``hidden`` units, ``residual`` skip connections between them; a
+    linear output layer and the task's loss on top.
+
+    Task: ``task`` a name of :func:`~gradsym.numeric.train.tasks.make_task` and
+    ``task_kwargs`` its arguments (``{"length": 50}``, ``{"delay": 5}``, …).
+
+    Initialisation (:func:`~gradsym.numeric.optim.initialisers.initialise`): ``init`` the
+    scheme of the recurrent matrices ("uniform", "orthogonal", "identity", "gaussian";
+    default "identity" for irnn, "orthogonal" otherwise), ``gain``, ``forget_bias`` (LSTM),
+    ``update_bias`` (GRU; opens the carry path in either convention),
+    ``spectral_radius`` / ``spectral_norm`` (rescale each recurrent block).
+
+    Optimisation: ``optimiser`` "sgd" (``momentum``) or "adam", learning rate ``lr``;
+    ``clip`` a threshold or None, ``clip_mode`` "norm" (Algorithm 1) or "value",
+    ``norm_mode`` "algorithm1" or "torch" (PyTorch's ``clip_grad_norm_``);
+    ``truncation`` None (full BPTT), k or (k1, k2); ``batch`` sequences per step,
+    ``steps`` steps.
+
+    Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
+    checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; ``seed``;
+    ``recovery_factor`` (lr multiplier on recovery) and ``max_recoveries``.
+    """
+
+    cell: str = "lstm"
+    task: str = "adding"
+    task_kwargs: dict[str, Any] = field(default_factory=dict)
+    hidden: int = 16
+    layers: int = 1
+    residual: bool = False
+    activation: str | None = None
+    variant: str = "textbook"
+    peephole: bool = False
+    forget_gate: bool = True
+    init: str | None = None
+    gain: float = 1.0
+    forget_bias: float | None = None
+    update_bias: float | None = None
+    spectral_radius: float | None = None
+    spectral_norm: float | None = None
+    optimiser: str = "adam"
+    lr: float = 1e-2
+    momentum: float = 0.0
+    clip: float | None = 1.0
+    clip_mode: str = "norm"
+    norm_mode: str = "algorithm1"
+    truncation: int | tuple[int, int] | None = None
+    batch: int = 32
+    steps: int = field(default=1000, metadata=_RESUMABLE)
+    eval_every: int = field(default=100, metadata=_RESUMABLE)
+    eval_batch: int = field(default=256, metadata=_RESUMABLE)
+    checkpoint_every: int = field(default=100, metadata=_RESUMABLE)
+    log_every: int = field(default=1, metadata=_RESUMABLE)
+    seed: int = 0
+    recovery_factor: float = 0.5
+    max_recoveries: int = 5
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # -- resolved values ---------------------------------------------------------------
+
+    @property
+    def resolved_activation(self) -> str:
+        """The RNN's activation: ``activation``, or relu for irnn and tanh for rnn."""
+        if self.activation is not None:
+            return self.activation
+        return "relu" if self.cell == "irnn" else "tanh"
+
+    @property
+    def resolved_init(self) -> str:
+        """The recurrent initialiser: ``init``, or identity for irnn, orthogonal otherwise."""
+        if self.init is not None:
+            return self.init
+        return "identity" if self.cell == "irnn" else "orthogonal"
+
+    @property
+    def cell_variant(self) -> tuple[str, str]:
+        """The (name, variant) of :func:`~gradsym.numeric.cells.factory.make_cell` that
+        builds each layer: irnn is the relu RNN, the LSTM's switches name its variant."""
+        if self.cell in ("rnn", "irnn"):
+            return "rnn", self.resolved_activation
+        if self.cell == "lstm":
+            return "lstm", lstm_variant(self.peephole, self.forget_gate)
+        return "gru", self.variant
+
+    # -- checks ------------------------------------------------------------------------
+
+    def validate(self) -> TrainConfig:
+        """Check every option (and that the task can be built); returns ``self``."""
+        choice("cell", self.cell, CELLS)
+        if self.activation is not None:
+            choice("activation", self.activation, ACTIVATIONS)
+            if self.cell not in ("rnn", "irnn"):
+                raise InvalidValueError(
+                    f"activation applies to the rnn and irnn cells, not to {self.cell!r}"
+                )
+            if self.cell == "irnn" and self.activation != "relu":
+                raise InvalidValueError(
+                    f"the irnn cell is the ReLU RNN of Le et al. 2015; activation must be "
+                    f"'relu', got {self.activation!r} (use cell 'rnn' for other activations)"
+                )
+        choice("GRU variant", self.variant, VARIANTS)
+        if self.variant != "textbook" and self.cell != "gru":
+            raise InvalidValueError(f"variant applies to the gru cell, not to {self.cell!r}")
+        boolean("peephole", self.peephole)
+        boolean("forget_gate", self.forget_gate)
+        if (self.peephole or not self.forget_gate) and self.cell != "lstm":
+            raise InvalidValueError(
+                f"peephole and forget_gate apply to the lstm cell, not to {self.cell!r}"
+            )
+        positive_int("hidden", self.hidden)
+        positive_int("layers", self.layers)
+        boolean("residual", self.residual)
+        if self.residual and self.layers < 2:
+            raise InvalidValueError(
+                f"residual connections join stacked layers; they need layers >= 2, got "
+                f"layers = {self.layers}"
+            )
+        if self.init is not None:
+            choice("init (recurrent initialiser)", self.init, RECURRENT_SCHEMES)
+        positive_number("gain", self.gain)
+        if self.forget_bias is not None:
+            number("forget_bias", self.forget_bias)
+            if self.cell != "lstm" or not self.forget_gate:
+                raise InvalidValueError(
+                    "forget_bias needs an LSTM with a forget gate, got cell "
+                    f"{self.cell!r}" + ("" if self.forget_gate else " without forget gate")
+                )
+        if self.update_bias is not None:
+            number("update_bias", self.update_bias)
+            if self.cell != "gru":
+                raise InvalidValueError(f"update_bias needs the gru cell, got {self.cell!r}")
+        if self.spectral_radius is not None and self.spectral_norm is not None:
+            raise InvalidValueError("give spectral_radius or spectral_norm, not both")
+        if self.spectral_radius is not None:
+            positive_number("spectral_radius", self.spectral_radius)
+        if self.spectral_norm is not None:
+            positive_number("spectral_norm", self.spectral_norm)
+        choice("optimiser", self.optimiser, OPTIMISERS)
+        positive_number("lr (learning rate)", self.lr)
+        number("momentum", self.momentum, low=0.0, high=1.0)
+        if self.momentum and self.optimiser != "sgd":
+            raise InvalidValueError(
+                f"momentum applies to the sgd optimiser, not to {self.optimiser!r}"
+            )
+        if self.clip is not None:
+            positive_number("clip (threshold)", self.clip)
+        choice("clip_mode", self.clip_mode, CLIP_MODES)
+        choice("norm_mode (norm clipping)", self.norm_mode, NORM_MODES)
+        if isinstance(self.truncation, list):
+            self.truncation = tuple(self.truncation)
+        Truncation.parse(self.truncation)
+        for name in ("batch", "steps", "eval_every", "eval_batch", "checkpoint_every", "log_every"):
+            positive_int(name, getattr(self, name))
+        nonnegative_int("seed", self.seed)
+        number("recovery_factor", self.recovery_factor, low=0.0, high=1.0, low_open=True)
+        nonnegative_int("max_recoveries", self.max_recoveries)
+        if not isinstance(self.task_kwargs, Mapping):
+            raise InvalidValueError(
+                f"task_kwargs must be a dict of the task's arguments, got "
+                f"{type(self.task_kwargs).__name__}"
+            )
+        build_task(self)
+        return self
+
+    # -- JSON --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types (the truncation pair becomes a list)."""
+        d = dataclasses.asdict(self)
+        if isinstance(d["truncation"], tuple):
+            d["truncation"] = list(d["truncation"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
+        """The inverse of :meth:`to_dict`; unknown keys are an error naming them."""
+        if not isinstance(d, Mapping):
+            raise InvalidValueError(f"a config must be a JSON object, got {type(d).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        extra = sorted(set(d) - known)
+        if extra:
+            raise InvalidValueError(f"unknown config option(s): {', '.join(extra)}")
+        d = dict(d)
+        if isinstance(d.get("truncation"), list):
+            d["truncation"] = tuple(d["truncation"])
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidValueError(f"config is not valid JSON: {exc}") from exc
+        return cls.from_dict(d)
+
+    def replace(self, **changes) -> TrainConfig:
+        """A checked copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+#: The options that may differ between a checkpoint and the run resuming from it.
+RESUMABLE_CHANGES: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("resumable")
+)
+
+
+def build_task(config: TrainConfig) -> Task:
+    """The task of ``config`` (UnknownNameError / InvalidValueError for bad names/sizes)."""
+    return make_task(config.task, **dict(config.task_kwargs))

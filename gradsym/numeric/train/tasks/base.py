@@ -1,0 +1,92 @@
+"""What every task is: a seeded generator of batches plus the metadata a training loop needs.
+
+Layout (time-major, as the cells): inputs ``x`` are float64 (T, B, d). Targets:
+
+========  ===========  =====================================================
+loss      target       ``y``
+========  ===========  =====================================================
+"mse"     "last"       float64 (B, k): read after the last step
+"xent"    "last"       int64 (B,): class index read after the last step
+"xent"    "every"      int64 (T, B): class index at every step
+========  ===========  =====================================================
+
+``baseline`` is the loss of the trivial predictor each task names in
+``baseline_description`` (derived analytically; the tests check it empirically). A model
+that does not beat it has learnt nothing about the long-range dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from gradsym.errors import InvalidValueError
+from gradsym.validate import positive_int
+
+Loss = Literal["mse", "xent"]
+Target = Literal["last", "every"]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch: ``x`` (T, B, d) float64 and its targets ``y`` (see the module table)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def length(self) -> int:
+        """T, the number of steps."""
+        return self.x.shape[0]
+
+    @property
+    def batch_size(self) -> int:
+        """B, the number of sequences."""
+        return self.x.shape[1]
+
+
+class Task:
+    """Base class: subclasses set the metadata and implement :meth:`_sample`."""
+
+    name: ClassVar[str] = ""
+    loss: ClassVar[Loss]
+    target: ClassVar[Target]
+    input_size: int
+    output_size: int
+    length: int
+    baseline: float
+    baseline_description: str
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
+        """A batch of ``batch_size`` sequences drawn with ``rng`` (same rng state → same batch)."""
+        b = positive_int("batch_size", batch_size)
+        if not isinstance(rng, np.random.Generator):
+            raise InvalidValueError(
+                "rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+                f"got {type(rng).__name__}"
+            )
+        return self._sample(b, rng)
+
+    def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """An endless stream of batches from one generator."""
+        while True:
+            yield self.sample(batch_size, rng)
+
+    def _sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(length={self.length}, input_size={self.input_size}, "
+            f"output_size={self.output_size}, loss={self.loss!r}, target={self.target!r})"
+        )
+
+
+def one_hot(codes: np.ndarray, size: int) -> np.ndarray:
+    """float64 one-hot encoding: ``codes`` of any shape → shape + (size,)."""
+    out = np.zeros(codes.shape + (size,), dtype=np.float64)
+    np.put_along_axis(out, codes[..., None], 1.0, axis=-1)
+    return out

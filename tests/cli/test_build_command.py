@@ -1,0 +1,59 @@
+"""``gradsym build``: figures, derivations, the verification and the backend's self-check,
+with a report; exit 1 when any check fails. The figures come from the session's one build
+(conftest.py), the verification is cut to two claims: the rest is the real thing."""
+
+from __future__ import annotations
+
+import pytest
+
+import gradsym.proofs
+from gradsym.cli import main
+from gradsym.numeric import selfcheck
+
+
+@pytest.fixture
+def quick_build(built_figures, monkeypatch):
+    """The build with the session's figures and a two-claim verification."""
+    files = sorted(built_figures.folder.iterdir())
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: files)
+    verify = gradsym.proofs.verify
+    monkeypatch.setattr(
+        gradsym.proofs, "verify", lambda seed: verify(["cec", "clip-norm"], seed=seed)
+    )
+
+
+def test_build_reports_every_stage_and_exits_0(quick_build, tmp_path, capsys):
+    assert main(["build", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for stage in ("1/4 figures", "2/4 derivations", "3/4 verifying", "4/4 checking the numeric"):
+        assert stage in out
+    assert "2/2 claims verified" in out
+    assert "pass < 1e-7" in out
+    for label in ("RNN(tanh)", "LSTM(peephole_no_forget)", "GRU(torch)"):
+        assert label in out
+    assert "✗" not in out
+    assert "every claim verified: 2 claims" in out
+    assert (tmp_path / "derivations" / "notes.tex").exists()
+    assert "24 files in" in out  # eight figures, three files each
+
+
+def test_a_failing_backend_check_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):
+    real = selfcheck.check_backend
+
+    def one_bad_row(seed):
+        rows = real(seed=seed)
+        rows[0] = selfcheck.BackendCheck(rows[0].label, "W_h", 1e-3, 0.0, 0.0)
+        return rows
+
+    monkeypatch.setattr(selfcheck, "check_backend", one_bad_row)
+    assert main(["build", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "RNN(tanh)" in out and "1.00e-03" in out and "✗" in out
+    assert "SOME CHECKS FAILED" in out
+
+
+def test_a_failing_claim_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):
+    report = gradsym.proofs.verify(seed=0)
+    monkeypatch.setattr(type(report), "passed", property(lambda self: False))
+    assert main(["build", "--out", str(tmp_path)]) == 1
+    assert "SOME CHECKS FAILED" in capsys.readouterr().out

@@ -1,0 +1,187 @@
+"""``gradsym`` itself: the one place that turns errors into exit codes, --version,
+``python -m gradsym``, and the commands that write files (build, derive, figures, bench)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from repo import REPO
+
+import gradsym
+from gradsym.cli import BAD_INPUT, INTERRUPTED, build_parser, main
+from gradsym.errors import InvalidValueError
+
+# -- exit codes -----------------------------------------------------------------------------
+
+
+def test_version_is_printed_and_matches_the_package(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gradsym {gradsym.__version__}"
+    declared = re.search(
+        r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.MULTILINE
+    )
+    assert declared.group(1) == gradsym.__version__
+
+
+def test_python_dash_m_gradsym_is_the_same_command_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "gradsym", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert out.stdout.strip() == f"gradsym {gradsym.__version__}"
+    bad = subprocess.run(
+        [sys.executable, "-m", "gradsym", "figures", "no-such-figure", "--out", "unused"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert bad.returncode == BAD_INPUT
+    assert bad.stderr.startswith("gradsym figures: error: unknown figure 'no-such-figure'")
+
+
+def test_usage_errors_exit_2_through_argparse(capsys):
+    for argv in ([], ["frobnicate"], ["verify", "--seed", "x"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+
+
+def test_a_gradsym_error_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["figures", "gradient-norm", "--out", str(tmp_path)]) == BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("gradsym figures: error: unknown figure 'gradient-norm'")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "figures").exists()  # names are checked before any work
+
+
+def _raising(exc):
+    def command(args):
+        raise exc
+
+    return command
+
+
+def _commands():
+    """name → subparser of every registered command."""
+    return build_parser()._subparsers._group_actions[0].choices
+
+
+def _parser_with(name, func):
+    """build_parser with ``name``'s function replaced (the parser binds the function)."""
+    real = build_parser
+
+    def build():
+        parser = real()
+        parser._subparsers._group_actions[0].choices[name].set_defaults(func=func)
+        return parser
+
+    return build
+
+
+ARGV = {
+    "build": ["build"],
+    "derive": ["derive"],
+    "figures": ["figures"],
+    "verify": ["verify"],
+    "check": ["check", "--cell", "rnn", "W_h"],
+    "train": ["train"],
+    "bench": ["bench", "backend"],
+}
+
+
+def test_every_command_is_registered():
+    assert set(_commands()) == set(ARGV)
+
+
+@pytest.mark.parametrize("name", sorted(ARGV))
+def test_main_alone_maps_a_command_s_errors(name, capsys, monkeypatch):
+    """Whatever the command: a GradsymError is one line and exit 2, Ctrl-C exit 130, and
+    anything else (a bug) propagates with its traceback."""
+    for exc, expected in (
+        (InvalidValueError("bad"), BAD_INPUT),
+        (KeyboardInterrupt(), INTERRUPTED),
+    ):
+        monkeypatch.setattr("gradsym.cli.build_parser", _parser_with(name, _raising(exc)))
+        assert main(ARGV[name]) == expected
+    err = capsys.readouterr().err
+    assert err == (
+        f"gradsym {name}: error: bad\n"
+        f"gradsym {name}: interrupted; files already written are complete\n"
+    )
+    monkeypatch.setattr("gradsym.cli.build_parser", _parser_with(name, _raising(OSError("bug"))))
+    with pytest.raises(OSError, match="bug"):
+        main(ARGV[name])
+
+
+def test_commands_do_not_catch_gradsym_errors_themselves():
+    """The command functions let errors through (main maps them): a command module that
+    caught GradsymError would print its own message and exit code."""
+    for name, sub in _commands().items():
+        source = Path(sys.modules[sub.get_default("func").__module__].__file__).read_text()
+        assert "except GradsymError" not in source, name
+        assert "except (CandidateError, GradsymError)" not in source, name
+
+
+# -- the commands that write files ---------------------------------------------------------------
+
+
+def test_derive_writes_the_named_claims(tmp_path, capsys):
+    assert main(["derive", "cec", "clip-norm", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in (tmp_path / "derivations").iterdir()) == [
+        "cec.md",
+        "cec.tex",
+        "clip-norm.md",
+        "clip-norm.tex",
+    ]
+    assert f"wrote 4 files in {tmp_path / 'derivations'}" in capsys.readouterr().out
+
+
+def test_derive_and_build_refuse_pdf_without_pdflatex_before_any_work(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr("gradsym.cli.derive.shutil.which", lambda name: None)
+    for command in ("derive", "build"):
+        out = tmp_path / command
+        assert main([command, "--pdf", "--out", str(out)]) == BAD_INPUT
+        assert "--pdf needs pdflatex" in capsys.readouterr().err
+        assert not out.exists()
+
+
+def test_an_unwritable_output_folder_is_bad_input(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["derive", "cec", "--out", str(blocker)]) == BAD_INPUT
+    assert "is not writable" in capsys.readouterr().err
+
+
+def test_figures_writes_the_named_figure_and_its_data(tmp_path, capsys):
+    assert main(["figures", "clipping", "--out", str(tmp_path)]) == 0
+    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert names == ["clipping.json", "clipping.pdf", "clipping.png"]
+    out = capsys.readouterr().out
+    assert "[1/1] clipping" in out and "wrote 3 files" in out
+
+
+def test_bench_outside_a_source_checkout_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gradsym.cli.bench.BENCHMARKS", tmp_path)
+    assert main(["bench", "backend"]) == BAD_INPUT
+    assert "benchmarks are run from a source checkout" in capsys.readouterr().err
+
+
+def test_bench_runs_the_script_with_its_arguments_and_restores_argv(tmp_path, monkeypatch, capsys):
+    (tmp_path / "bench_symbolic.py").write_text("import sys\nprint('ran', sys.argv[1:])\n")
+    monkeypatch.setattr("gradsym.cli.bench.BENCHMARKS", tmp_path)
+    argv = list(sys.argv)
+    assert main(["bench", "symbolic", "--max-n", "3"]) == 0
+    assert "ran ['--max-n', '3']" in capsys.readouterr().out
+    assert sys.argv == argv

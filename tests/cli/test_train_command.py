@@ -1,0 +1,224 @@
+"""``gradsym train``, run in-process through :func:`gradsym.cli.main`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from gradsym.cli import main
+from gradsym.cli.train import add_train_parser, config_from_args
+from gradsym.numeric.train import CHECKPOINT_FILE, METRICS_FILE, SUMMARY_FILE, read_metrics
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gradsym")
+    sub = p.add_subparsers(dest="command", required=True)
+    add_train_parser(sub)
+    return p
+
+
+def _argv(line: str) -> list[str]:
+    return line.split()
+
+
+def _main(argv: list[str]) -> int:
+    return main(argv)
+
+
+SMALL = ["train", "--cell", "lstm", "--task", "adding", "--length", "20", "--hidden", "8",
+         "--batch", "8", "--steps", "12", "--eval-every", "6", "--checkpoint-every", "5",
+         "--no-progress"]  # fmt: skip
+
+
+def test_the_readme_example_parses_to_its_config():
+    args = _parser().parse_args(
+        _argv(
+            "train --cell lstm --task adding --length 50 --hidden 16 --clip 1.0 "
+            "--init orthogonal --forget-bias 1 --steps 3000 --seed 0"
+        )
+    )
+    cfg = config_from_args(args)
+    assert (cfg.cell, cfg.task, cfg.task_kwargs, cfg.hidden) == (
+        "lstm",
+        "adding",
+        {"length": 50},
+        16,
+    )
+    assert (cfg.clip, cfg.init, cfg.forget_bias, cfg.steps, cfg.seed) == (
+        1.0,
+        "orthogonal",
+        1.0,
+        3000,
+        0,
+    )
+
+
+def test_train_prints_a_summary_and_fills_the_run_folder(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    out = capsys.readouterr().out
+    for word in ("final train loss", "final eval loss", "trivial baseline", "time", str(run)):
+        assert word in out
+    assert (run / CHECKPOINT_FILE).exists() and (run / SUMMARY_FILE).exists()
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, 13))
+
+
+def test_resume_extends_the_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert (
+        _main(["train", "--resume", "--run-dir", str(run), "--steps", "20", "--no-progress"]) == 0
+    )
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, 21))
+    assert json.loads((run / SUMMARY_FILE).read_text())["step"] == 20
+
+
+def test_resume_refuses_model_options(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    code = _main(["train", "--resume", "--run-dir", str(run), "--hidden", "9", "--no-progress"])
+    assert code == 2
+    assert "--hidden cannot be changed" in capsys.readouterr().err
+
+
+def test_resume_with_the_same_options_repeated_continues(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    again = [o if o != "12" else "20" for o in SMALL]  # the same run, --steps 20
+    assert _main([*again, "--run-dir", str(run), "--resume", "--clip", "1"]) == 0
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, 21))
+
+
+def test_resume_refuses_a_changed_forget_bias_even_zero(tmp_path, capsys):
+    """--forget-bias 0 is given (0 is not 'not given'): against a saved 1 it is a change."""
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--forget-bias", "1", "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    assert _main([*resume, "--forget-bias", "0"]) == 2
+    assert "--forget-bias cannot be changed" in capsys.readouterr().err
+    assert _main([*resume, "--forget-bias", "1", "--steps", "13"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--no-forget-gate"], "--no-forget-gate"),
+        (["--length", "30"], "--length/--delay/--task-arg"),
+        (["--task-arg", "length=30"], "--length/--delay/--task-arg"),
+        (["--clip", "none"], "--clip"),
+        (["--seed", "1", "--lr", "0.5"], "--lr, --seed"),
+        (["--recovery-factor", "0.25"], "--recovery-factor"),
+    ],
+)
+def test_resume_names_every_changed_option(tmp_path, capsys, options, named):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", *options]
+    assert _main(resume) == 2
+    err = capsys.readouterr().err
+    assert f"; {named} cannot be changed (only --steps, --eval-every" in err
+    assert err.count("\n") == 1
+
+
+def test_every_config_field_is_an_option_of_its_name():
+    """The option lists are read from TrainConfig's fields: each one has an option whose
+    destination is the field (task_kwargs is filled by the task options)."""
+    import dataclasses
+
+    from gradsym.cli.train import _flag
+    from gradsym.numeric.train.config import TrainConfig
+
+    args = vars(_parser().parse_args(["train"]))
+    help_text = _parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for f in dataclasses.fields(TrainConfig):
+        if f.name != "task_kwargs":
+            assert f.name in args and args[f.name] is None, f.name
+        for flag in _flag(f.name).split("/"):
+            assert flag in help_text, (f.name, flag)
+
+
+def test_zero_and_false_options_reach_the_config():
+    def config(*options):
+        return config_from_args(_parser().parse_args(["train", *options]))
+
+    assert config("--forget-bias", "0").forget_bias == 0.0
+    assert config().forget_bias is None
+    assert config("--no-forget-gate").forget_gate is False
+    assert config().forget_gate is True
+    cfg = config("--log-every", "5", "--max-recoveries", "0", "--recovery-factor", "0.25")
+    assert (cfg.log_every, cfg.max_recoveries, cfg.recovery_factor) == (5, 0, 0.25)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--cell", "transformer"], "unknown cell 'transformer'"),
+        (["--task", "sorting"], "unknown task 'sorting'"),
+        (["--init", "xavier"], "unknown init"),
+        (["--length", "0"], "length"),
+        (["--hidden", "-3"], "hidden"),
+        (["--lr", "0"], "lr"),
+        (["--lr", "-0.1"], "lr"),
+        (["--steps", "0"], "steps"),
+        (["--batch", "0"], "batch"),
+        (["--delay", "3"], "--delay applies to the echo and copy tasks"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_checkpoint(tmp_path, capsys, options, message):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run), *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gradsym train: error: ") and err.count("\n") == 1
+    assert message in err
+    assert not (run / CHECKPOINT_FILE).exists()
+
+
+def test_unreadable_checkpoint_on_resume(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / CHECKPOINT_FILE).write_bytes(b"\x00" * 100)
+    assert _main(["train", "--resume", "--run-dir", str(run), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "checkpoint" in err and str(run / CHECKPOINT_FILE) in err
+
+
+def test_existing_run_needs_resume_or_overwrite(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    assert _main([*SMALL, "--run-dir", str(run)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert _main([*SMALL, "--run-dir", str(run), "--overwrite"]) == 0
+    assert len((run / METRICS_FILE).read_text().splitlines()) == 12
+
+
+def test_options_reach_the_config():
+    args = _parser().parse_args(
+        _argv(
+            "train --cell gru --variant torch --update-bias 2 --task echo --length 12 "
+            "--delay 3 --clip none --truncation 2,4 --optimiser sgd --momentum 0.5 "
+            "--layers 2 --residual --task-arg n_symbols=3"
+        )
+    )
+    cfg = config_from_args(args)
+    assert cfg.task_kwargs == {"length": 12, "delay": 3, "n_symbols": 3}
+    assert cfg.clip is None and cfg.truncation == (2, 4)
+    assert (cfg.cell, cfg.variant, cfg.update_bias) == ("gru", "torch", 2.0)
+    assert (cfg.optimiser, cfg.momentum, cfg.layers, cfg.residual) == ("sgd", 0.5, 2, True)
+
+
+def test_copy_length_is_its_delay():
+    cfg = config_from_args(_parser().parse_args(["train", "--task", "copy", "--length", "7"]))
+    assert cfg.task_kwargs == {"delay": 7}
+
+
+def test_malformed_truncation_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["train", "--truncation", "a,b"])
+    assert exc.value.code == 2
+    assert "truncation must be k or k1,k2" in capsys.readouterr().err
