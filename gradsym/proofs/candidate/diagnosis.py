@@ -157,10 +157,16 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
         mats = [a for a in h.args if a.shape[1] != 1]
         if mats and all(a.shape[1] == b.shape[0] for a, b in zip(h.args, h.args[1:])):
             product = MatMul(*h.args)
+            diagonal = [a for a in h.args if isinstance(a, Diag)]
+            others = [a for a in h.args if not isinstance(a, Diag)]
+            keeps = (
+                f"it keeps only the diagonal of {notes_text(others[0])}"
+                if diagonal and others
+                else "it multiplies entry by entry"
+            )
             yield Mistake(
-                f"{notes_text(h)} is an entrywise (Hadamard) product, which keeps only the "
-                f"entries of {notes_text(mats[0])} it multiplies; the chain rule needs the "
-                f"matrix product {notes_text(product)}",
+                f"{notes_text(h)} is the Hadamard (entrywise) product: {keeps}; the chain "
+                f"rule needs the matrix product {notes_text(product)}",
                 _replace_at(C, path, product),
             )
     for path in _occurrences(C, lambda e: isinstance(e, Apply) and e.name in _SWAPS):
