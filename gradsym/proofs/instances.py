@@ -16,6 +16,7 @@ tolerance picked by hand.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ def sizes(n: int, d: int) -> dict:
     return {n_sym: n, d_sym: d}
 
 
+@lru_cache(maxsize=1024)
 def _dim(e, n: int, d: int) -> int:
     return int(sp.sympify(e).subs(sizes(n, d)))
 
@@ -91,7 +93,8 @@ def hold(cell, inst: dict[str, Any], name: str) -> dict[str, Any]:
     if name in inst["leaves"] or name in ("state", "x"):
         return inst
     value = environment(cell, inst)[name].reshape(-1)
-    return {**inst, "leaves": {**inst["leaves"], name: value}}
+    base = {k: v for k, v in inst.items() if k != "_bounded"}
+    return {**base, "leaves": {**inst["leaves"], name: value}}
 
 
 def environment(cell, inst: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -214,8 +217,15 @@ def evaluate(e, env: dict[str, np.ndarray], n: int, d: int) -> np.ndarray:
 
 
 def evaluate_bounded(cell, expr, inst: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(value, M) of expr on one instance: |value − exact| ≤ u·M, u = 2⁻⁵³ (first order)."""
-    env, bounds = environment_bounded(cell, inst)
+    """(value, M) of expr on one instance: |value − exact| ≤ u·M, u = 2⁻⁵³ (first order).
+
+    The cell's intermediates are computed once per instance (kept in ``inst`` under
+    ``"_bounded"``), so that many expressions on one instance cost one forward step."""
+    cached = inst.get("_bounded")
+    if cached is None or cached[0] is not cell:
+        cached = (cell, *environment_bounded(cell, inst))
+        inst["_bounded"] = cached
+    _, env, bounds = cached
     return _Evaluator(env, bounds, inst["n"], inst["d"]).visit(expr)
 
 

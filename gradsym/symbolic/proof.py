@@ -190,7 +190,8 @@ def exact_value(e: sp.Expr, point: dict[sp.Symbol, sp.Rational], digits: int = 4
     """e at ``point`` with ``digits`` guaranteed significant digits, or None when SymPy
     cannot separate it from 0 (then it is 0 or closer to it than the working precision)."""
     try:
-        value = evaluable(e).evalf(digits, subs=point, strict=True)
+        # xreplace first: evalf(subs=…) is two orders of magnitude slower on these trees
+        value = evaluable(e).xreplace(point).evalf(digits, strict=True)
     except PrecisionExhausted:
         return None
     if not value.is_Number:
@@ -249,7 +250,7 @@ def decide_entry(
     for k, point in enumerate(points):
         value = exact_value(diff, point)
         if value is not None and value != 0:
-            values = [evaluable(x).evalf(50, subs=point) for x in (candidate, expected)]
+            values = [evaluable(x).xreplace(point).evalf(50) for x in (candidate, expected)]
             return EntryDecision("nonzero", k, value, *values)
     if _zero_through_exp(diff):
         return EntryDecision("zero")

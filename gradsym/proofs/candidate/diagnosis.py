@@ -176,23 +176,6 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
             yield Mistake(
                 f"{notes_text(a)} where {notes_text(b)} belongs", _replace_at(C, path, b)
             )
-    names = sorted(C.atoms(MatrixSymbol), key=lambda s: s.name)
-    wanted = sorted(truth.atoms(MatrixSymbol) - set(names), key=lambda s: s.name)
-    for a, b in itertools.combinations(names, 2):
-        if a.shape == b.shape:
-            yield Mistake(f"{a.name} and {b.name} are swapped", C.xreplace({a: b, b: a}))
-    for a in names:
-        for b in wanted:
-            if a.shape == b.shape:
-                yield Mistake(f"{a.name} where {b.name} belongs", C.xreplace({a: b}))
-    for g in _gates(cell):
-        if g in names:
-            one_minus = MatAdd(OneMatrix(g.shape[0], 1), MatMul(-1, g))
-            yield Mistake(
-                f"{g.name} and 1 − {g.name} are exchanged (the notes write "
-                "h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃; PyTorch's z plays the part of 1 − u)",
-                C.xreplace({g: one_minus}),
-            )
     for path in _occurrences(C, lambda e: isinstance(e, Transpose)):
         t = _node(C, path)
         yield Mistake(
@@ -206,11 +189,6 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
             yield Mistake(
                 f"{w.name} where {w.name}ᵀ belongs", _replace_at(C, path, Transpose(w))
             )
-    for t in terms(truth):
-        yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
-    for t in terms(C):
-        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)))
-        yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
     for q in sorted(C.atoms(sp.Rational), key=sp.default_sort_key):
         if q.is_Integer:
             continue
@@ -220,3 +198,25 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
             yield Mistake(
                 f"the constant {shown} should be {simple}", C.xreplace({q: simple})
             )
+    for t in terms(truth):
+        yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
+    for t in terms(C):
+        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)))
+        yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
+    names = sorted(C.atoms(MatrixSymbol), key=lambda s: s.name)
+    wanted = sorted(truth.atoms(MatrixSymbol) - set(names), key=lambda s: s.name)
+    for g in _gates(cell):
+        if g in names:
+            one_minus = MatAdd(OneMatrix(g.shape[0], 1), MatMul(-1, g))
+            yield Mistake(
+                f"{g.name} and 1 − {g.name} are exchanged (the notes write "
+                "h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃; PyTorch's z plays the part of 1 − u)",
+                C.xreplace({g: one_minus}),
+            )
+    for a, b in itertools.combinations(names, 2):
+        if a.shape == b.shape:
+            yield Mistake(f"{a.name} and {b.name} are swapped", C.xreplace({a: b, b: a}))
+    for a in names:
+        for b in wanted:
+            if a.shape == b.shape:
+                yield Mistake(f"{a.name} where {b.name} belongs", C.xreplace({a: b}))

@@ -22,8 +22,10 @@ import multiprocessing
 import time
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
 from sympy.matrices.expressions import MatrixExpr
@@ -89,17 +91,18 @@ class ProofOutcome:
     seconds: float = 0.0
 
 
+@lru_cache(maxsize=256)
+def _entry_symbols(cell: Cell, name: str, n: int, d: int) -> tuple[sp.Symbol, ...]:
+    table = {**cell.vectors, **{p.name: p for p in cell.params}}
+    return tuple(symbols_of(table[name], sizes_for(n, d)))
+
+
 def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational]:
     """The instance as exact values of the entry symbols (a float is the rational it is)."""
-    sizes = sizes_for(inst["n"], inst["d"])
-    arrays = {**inst["params"], **inst["leaves"]}
-    vectors = cell.vectors
     out = {}
-    for name, value in arrays.items():
-        sym = vectors.get(name) or next(p for p in cell.params if p.name == name)
-        symbols = symbols_of(sym, sizes)
-        flat = list(symbols)
-        for s, v in zip(flat, value.reshape(-1)):
+    for name, value in {**inst["params"], **inst["leaves"]}.items():
+        symbols = _entry_symbols(cell, name, inst["n"], inst["d"])
+        for s, v in zip(symbols, np.asarray(value).reshape(-1)):
             out[s] = sp.Rational(float(v))
     return out
 
