@@ -21,24 +21,12 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import (
-    BlockMatrix,
-    HadamardProduct,
-    Identity,
-    MatAdd,
-    MatMul,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
 
 from gradsym.numeric.activations import sigmoid
 from gradsym.numeric.gru import GRU
 from gradsym.numeric.lstm import LSTM
 from gradsym.numeric.rnn import RNN
 from gradsym.numeric.stacked import Stacked
-from gradsym.symbolic.matexpr import Apply, Diag
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
 

@@ -186,7 +186,9 @@ def evaluable(e: sp.Expr) -> sp.Expr:
     return e.replace(relu_prime, lambda a: sp.Heaviside(a))
 
 
-def exact_value(e: sp.Expr, point: dict[sp.Symbol, sp.Rational], digits: int = 40) -> sp.Float | None:
+def exact_value(
+    e: sp.Expr, point: dict[sp.Symbol, sp.Rational], digits: int = 40
+) -> sp.Float | None:
     """e at ``point`` with ``digits`` guaranteed significant digits, or None when SymPy
     cannot separate it from 0 (then it is 0 or closer to it than the working precision)."""
     try:

@@ -21,7 +21,12 @@ def sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-ACT = {"tanh": np.tanh, "sigmoid": sig, "relu": lambda z: np.maximum(z, 0.0), "identity": lambda z: z}
+ACT = {
+    "tanh": np.tanh,
+    "sigmoid": sig,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "identity": lambda z: z,
+}
 PRIME = {"tanh": "tanh_prime", "sigmoid": "sigma_prime", "relu": "relu_prime", "identity": None}
 
 
@@ -105,7 +110,7 @@ def highway_step(p, v, variant):
 
 
 # name -> (step, leaves with their size "n"/"d", parameter shapes)
-LSTM_PARAMS = lambda gates, peep: {  # noqa: E731
+LSTM_PARAMS = lambda gates, peep: {
     **{f"W_{g}": ("n", "n") for g in gates + ("c",)},
     **{f"U_{g}": ("n", "d") for g in gates + ("c",)},
     **{f"b_{g}": ("n", 1) for g in gates + ("c",)},
@@ -353,7 +358,10 @@ def _lstm(variant):
         terms = []
         if forget:
             terms.append(f"diag(c_prev*sigma_prime(z_f)) @ {mats}_f")
-        terms += [f"diag(c_tilde*sigma_prime(z_i)) @ {mats}_i", f"diag(i*tanh_prime(z_c)) @ {mats}_c"]
+        terms += [
+            f"diag(c_tilde*sigma_prime(z_i)) @ {mats}_i",
+            f"diag(i*tanh_prime(z_c)) @ {mats}_c",
+        ]
         dc[w] = terms
     dcc = ["diag(f)" if forget else "I"]
     if peep:
@@ -416,7 +424,11 @@ def _gru(variant):
 
 
 def _stacked(variant):
-    lift = "(I + diag(tanh_prime(z2)) @ W_x2)" if variant == "residual" else "diag(tanh_prime(z2)) @ W_x2"
+    lift = (
+        "(I + diag(tanh_prime(z2)) @ W_x2)"
+        if variant == "residual"
+        else "diag(tanh_prime(z2)) @ W_x2"
+    )
     return {
         ("h1", "h1_prev"): ["diag(tanh_prime(z1)) @ W_h1"],
         ("h1", "h2_prev"): ["0*W_h1"],
@@ -474,7 +486,7 @@ def right_answers():
 def _mutations(terms, block, cell, variant):
     text = " + ".join(terms)
     out = {}
-    of, wrt = block
+    _, wrt = block
     square = not (wrt == "x" and cell not in ("residual", "highway"))
     if square:
         out["transpose"] = f"({text}).T"
@@ -538,52 +550,136 @@ UNUSUAL_RIGHT = [
     ("rnn", "tanh", "h", "h_prev", "diag(tanh'(W_h @ h_prev + W_x @ x + b)) @ W_h"),
     ("rnn", "relu", "h", "h_prev", "diag(relu'(W_h*h_prev + W_x*x + b)) * W_h"),
     ("rnn", "identity", "h", "h_prev", "I @ W_h @ I"),
-    ("lstm", "standard", "c", "h_prev",
-     "diag(c_prev*f*(1 - f)) @ W_f + diag(c_tilde*i*(1 - i)) @ W_i + diag(i*(1 - c_tilde**2)) @ W_c"),
+    (
+        "lstm",
+        "standard",
+        "c",
+        "h_prev",
+        "diag(c_prev*f*(1 - f)) @ W_f + diag(c_tilde*i*(1 - i)) @ W_i + diag(i*(1 - c_tilde**2)) @ W_c",
+    ),
     ("lstm", "standard", "h", "c_prev", "diag(o) @ diag(1 - tanh(c)**2) @ diag(f)"),
     ("lstm", "standard", "h", "c_prev", "diag(-o*tanh_prime(c)*f*(-1))"),
     ("lstm", "standard", "c", "c_prev", "diag(sigma(W_f @ h_prev + U_f @ x + b_f))"),
     ("lstm", "standard", "c", "c_prev", "I - diag(sigma(-z_f))"),
-    ("lstm", "peephole", "h", "c_prev",
-     "diag(tanh(c)*σ′(z_o)) @ V_o + diag(o*tanh′(c)) @ (diag(f) + diag(c_prev*σ′(z_f)) @ V_f"
-     " + diag(c_tilde*σ′(z_i)) @ V_i)"),
+    (
+        "lstm",
+        "peephole",
+        "h",
+        "c_prev",
+        (
+            "diag(tanh(c)*σ′(z_o)) @ V_o + diag(o*tanh′(c)) @ (diag(f) + diag(c_prev*σ′(z_f)) @ V_f"
+            " + diag(c_tilde*σ′(z_i)) @ V_i)"
+        ),
+    ),
     ("lstm", "no_forget", "c", "x", "diag(c_tilde ∘ σ'(z_i)) @ U_i + diag(i ∘ tanh'(z_c)) @ U_c"),
-    ("gru", "textbook", "h", "h_prev",
-     "diag(sigma(-z_u)) + diag((h_tilde - h_prev)*sigma_prime(z_u)) @ W_u"
-     " + diag(u*tanh_prime(z_h)) @ W_h @ (diag(r) + diag(h_prev*sigma_prime(z_r)) @ W_r)"),
-    ("gru", "textbook", "h", "h_prev",
-     "I - diag(u) + diag(u*tanh_prime(z_h)) @ W_h @ diag(r) + diag(h_tilde*sigma_prime(z_u)) @ W_u"
-     " - diag(h_prev*sigma_prime(z_u)) @ W_u"
-     " + diag(u*tanh_prime(z_h)) @ W_h @ diag(h_prev*sigma_prime(z_r)) @ W_r"),
-    ("gru", "textbook", "h", "x",
-     "diag((h_tilde - h_prev)*sigma_prime(z_u)) @ U_u + diag(u*tanh_prime(W_h @ (r*((1 - u)*h_prev"
-     " + u*h_prev)) + U_h @ x + b_h)) @ (U_h + W_h @ diag(h_prev*sigma_prime(z_r)) @ U_r)"),
-    ("gru", "torch", "h", "x",
-     "diag((h_prev - n_tilde)*sigma_prime(a_z)) @ U_z"
-     " + diag((1 - z)*tanh_prime(U_n @ x + b_n + r*(W_n @ h_prev) + r*b_hn))"
-     " @ (U_n + diag((W_n @ h_prev + b_hn)*sigma_prime(a_r)) @ U_r)"),
-    ("gru", "torch", "h", "h_prev",
-     "diag(z) + diag((h_prev - n_tilde)*z*(1 - z)) @ W_z + diag((1 - z)*(1 - n_tilde**2))"
-     " @ diag(r) @ W_n + diag((1 - z)*(1 - n_tilde**2)*g_n*r*sigma(-a_r)) @ W_r"),
-    ("gru", "minimal", "h", "h_prev",
-     "diag(1 − u) + diag(u ∘ (1 − u) ∘ (h_tilde − h_prev)) · W_u + diag(u ∘ (1 − h_tilde**2)) · W_h"),
+    (
+        "gru",
+        "textbook",
+        "h",
+        "h_prev",
+        (
+            "diag(sigma(-z_u)) + diag((h_tilde - h_prev)*sigma_prime(z_u)) @ W_u"
+            " + diag(u*tanh_prime(z_h)) @ W_h @ (diag(r) + diag(h_prev*sigma_prime(z_r)) @ W_r)"
+        ),
+    ),
+    (
+        "gru",
+        "textbook",
+        "h",
+        "h_prev",
+        (
+            "I - diag(u) + diag(u*tanh_prime(z_h)) @ W_h @ diag(r) + diag(h_tilde*sigma_prime(z_u)) @ W_u"
+            " - diag(h_prev*sigma_prime(z_u)) @ W_u"
+            " + diag(u*tanh_prime(z_h)) @ W_h @ diag(h_prev*sigma_prime(z_r)) @ W_r"
+        ),
+    ),
+    (
+        "gru",
+        "textbook",
+        "h",
+        "x",
+        (
+            "diag((h_tilde - h_prev)*sigma_prime(z_u)) @ U_u + diag(u*tanh_prime(W_h @ (r*((1 - u)*h_prev"
+            " + u*h_prev)) + U_h @ x + b_h)) @ (U_h + W_h @ diag(h_prev*sigma_prime(z_r)) @ U_r)"
+        ),
+    ),
+    (
+        "gru",
+        "torch",
+        "h",
+        "x",
+        (
+            "diag((h_prev - n_tilde)*sigma_prime(a_z)) @ U_z"
+            " + diag((1 - z)*tanh_prime(U_n @ x + b_n + r*(W_n @ h_prev) + r*b_hn))"
+            " @ (U_n + diag((W_n @ h_prev + b_hn)*sigma_prime(a_r)) @ U_r)"
+        ),
+    ),
+    (
+        "gru",
+        "torch",
+        "h",
+        "h_prev",
+        (
+            "diag(z) + diag((h_prev - n_tilde)*z*(1 - z)) @ W_z + diag((1 - z)*(1 - n_tilde**2))"
+            " @ diag(r) @ W_n + diag((1 - z)*(1 - n_tilde**2)*g_n*r*sigma(-a_r)) @ W_r"
+        ),
+    ),
+    (
+        "gru",
+        "minimal",
+        "h",
+        "h_prev",
+        "diag(1 − u) + diag(u ∘ (1 − u) ∘ (h_tilde − h_prev)) · W_u + diag(u ∘ (1 − h_tilde**2)) · W_h",
+    ),
     ("stacked", "residual", "h2", "h1", "I + diag(1 - tanh(z2)**2) @ W_x2"),
-    ("stacked", "plain", "h2", "h1_prev",
-     "diag(tanh_prime(z2)) @ (W_x2 @ diag(tanh_prime(z1))) @ W_h1"),
-    ("highway", "standard", "y", "x",
-     "diag(H*sigma_prime(z_T)) @ W_T + diag(T*tanh_prime(z_H)) @ W_H + I - diag(T)"
-     " - diag(x*sigma_prime(z_T)) @ W_T"),
+    (
+        "stacked",
+        "plain",
+        "h2",
+        "h1_prev",
+        "diag(tanh_prime(z2)) @ (W_x2 @ diag(tanh_prime(z1))) @ W_h1",
+    ),
+    (
+        "highway",
+        "standard",
+        "y",
+        "x",
+        (
+            "diag(H*sigma_prime(z_T)) @ W_T + diag(T*tanh_prime(z_H)) @ W_H + I - diag(T)"
+            " - diag(x*sigma_prime(z_T)) @ W_T"
+        ),
+    ),
     ("residual", "tanh", "y", "x", "I + diag(1 - tanh(z)**2) * W"),
     ("birnn", "tanh", "h_bw", "h_bw_next", "diag(1 - h_bw**2) @ W_h_bw"),
 ]
 
 LOW_DEGREE_IDENTITIES = [
     # S4 vanishes on 2×2 matrices only: wrong, visible at n ≥ 3
-    ("lstm", "standard", "c", "h_prev", "S4 added", "+ " + "(" + S4(["W_f", "W_i", "W_o", "W_c"]) + ")"),
-    ("gru", "textbook", "h", "h_prev", "S4 added", "+ " + "(" + S4(["W_u", "W_r", "W_h", "W_u @ W_r"]) + ")"),
+    (
+        "lstm",
+        "standard",
+        "c",
+        "h_prev",
+        "S4 added",
+        "+ " + "(" + S4(["W_f", "W_i", "W_o", "W_c"]) + ")",
+    ),
+    (
+        "gru",
+        "textbook",
+        "h",
+        "h_prev",
+        "S4 added",
+        "+ " + "(" + S4(["W_u", "W_r", "W_h", "W_u @ W_r"]) + ")",
+    ),
     # an S4 added and taken away again: right
-    ("lstm", "peephole", "c", "c_prev", "S4 − S4",
-     "+ (" + S4(["V_f", "V_i", "W_o", "W_c"]) + ") - (" + S4(["V_f", "V_i", "W_o", "W_c"]) + ")"),
+    (
+        "lstm",
+        "peephole",
+        "c",
+        "c_prev",
+        "S4 − S4",
+        "+ (" + S4(["V_f", "V_i", "W_o", "W_c"]) + ") - (" + S4(["V_f", "V_i", "W_o", "W_c"]) + ")",
+    ),
     # the commutator of two diagonal matrices vanishes for every n: right
     ("rnn", "tanh", "h", "h_prev", "[diag, diag] = 0", "+ diag(h) @ diag(z) - diag(z) @ diag(h)"),
 ]
@@ -608,7 +704,9 @@ def corpus() -> list[Entry]:
                 entries.append(Entry(cell, variant, of, wrt, f"{text} + {extra}", "extra term"))
             for a, b in SWAPS.get(cell, []):
                 if re.search(rf"\b{a}\b", text) and re.search(rf"\b{b}\b", text):
-                    entries.append(Entry(cell, variant, of, wrt, _swap(text, a, b), f"{a}↔{b} swapped"))
+                    entries.append(
+                        Entry(cell, variant, of, wrt, _swap(text, a, b), f"{a}↔{b} swapped")
+                    )
                     break
     for cell, variant, of, wrt, text in UNUSUAL_RIGHT:
         entries.append(Entry(cell, variant, of, wrt, text, "right in an unusual form"))
@@ -679,7 +777,7 @@ LABEL_N, LABEL_D, LABEL_POINTS = 4, 3, 3
 
 
 def label(entry: Entry, rng) -> str:
-    """"right" or "wrong", by central differences of the cell's own step at n = 4, d = 3
+    """ "right" or "wrong", by central differences of the cell's own step at n = 4, d = 3
     (large enough for every matrix identity of the corpus to show)."""
     worst, largest = 0.0, 0.0
     for _ in range(LABEL_POINTS):

@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
-
 from proofs.corpus import corpus, label
+
 from gradsym.proofs import check_jacobian
 from gradsym.symbolic import all_cells
 
@@ -43,7 +43,9 @@ def judged():
 
 
 def _false(truth: str, outcome: str) -> bool:
-    return (truth == "right" and outcome == "refuted") or (truth == "wrong" and outcome != "refuted")
+    return (truth == "right" and outcome == "refuted") or (
+        truth == "wrong" and outcome != "refuted"
+    )
 
 
 def test_the_corpus_is_large_and_covers_every_cell_variant_and_block():

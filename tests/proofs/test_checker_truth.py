@@ -78,7 +78,9 @@ def test_hadamard_of_a_diagonal_keeps_only_the_diagonal():
 
 def test_vector_hadamard_products_still_hold():
     assert_holds(check_jacobian("lstm", "diag(o ∘ tanh'(c) ∘ f)", of="h", wrt="c_prev"))
-    assert_holds(check_jacobian("lstm", "diag(hadamard(o, tanh_prime(c)) ⊙ f)", of="h", wrt="c_prev"))
+    assert_holds(
+        check_jacobian("lstm", "diag(hadamard(o, tanh_prime(c)) ⊙ f)", of="h", wrt="c_prev")
+    )
 
 
 # -- 2. a decimal literal is the exact rational it spells --------------------------------------
@@ -173,9 +175,11 @@ def test_a_degree_6_identity_needs_n_4():
             "torch",
             "h",
             "x",
-            "diag((h_prev - n_tilde)*sigma_prime(a_z)) @ U_z"
-            " + diag((1 - z)*tanh_prime(U_n @ x + b_n + r*(W_n @ h_prev) + r*b_hn))"
-            " @ (U_n + diag((W_n @ h_prev + b_hn)*sigma_prime(a_r)) @ U_r)",
+            (
+                "diag((h_prev - n_tilde)*sigma_prime(a_z)) @ U_z"
+                " + diag((1 - z)*tanh_prime(U_n @ x + b_n + r*(W_n @ h_prev) + r*b_hn))"
+                " @ (U_n + diag((W_n @ h_prev + b_hn)*sigma_prime(a_r)) @ U_r)"
+            ),
         ),
         # h_prev written as (1 − u)∘h_prev + u∘h_prev inside an argument
         (
@@ -183,8 +187,10 @@ def test_a_degree_6_identity_needs_n_4():
             "minimal",
             "h",
             "x",
-            "diag((h_tilde - h_prev)*sigma_prime(z_u)) @ U_u"
-            " + diag(u*tanh_prime(W_h @ ((1 - u)*h_prev + u*h_prev) + U_h @ x + b_h)) @ U_h",
+            (
+                "diag((h_tilde - h_prev)*sigma_prime(z_u)) @ U_u"
+                " + diag(u*tanh_prime(W_h @ ((1 - u)*h_prev + u*h_prev) + U_h @ x + b_h)) @ U_h"
+            ),
         ),
         # tanh through the sigmoid: tanh(z) = 2σ(2z) − 1, σ(z) = (1 + tanh(z/2))/2
         ("rnn", "tanh", "h", "h_prev", "diag(1 - (2*sigma(2*z) - 1)**2) @ W_h"),
@@ -282,8 +288,10 @@ def test_a_disagreeing_numpy_cell_is_not_hidden(monkeypatch):
             None,
             "c",
             "h_prev",
-            "diag(c_prev*sigma_prime(z_f)) @ W_i + diag(c_tilde*sigma_prime(z_i)) @ W_f"
-            " + diag(i*tanh_prime(z_c)) @ W_c",
+            (
+                "diag(c_prev*sigma_prime(z_f)) @ W_i + diag(c_tilde*sigma_prime(z_i)) @ W_f"
+                " + diag(i*tanh_prime(z_c)) @ W_c"
+            ),
             "swapped",
         ),
     ],
@@ -319,6 +327,6 @@ def test_explicit_counterexample_values_are_exact_for_a_sub_float_error():
     assert_refuted(v)
     cx = v.counterexample
     assert cx["precision"] != "float64"
-    i, j, cand, true = cx["exact_entries"][0]
+    _, _, cand, true = cx["exact_entries"][0]
     assert sp.Float(cand, 60) - sp.Float(true, 60) != 0
     assert np.array_equal(cx["candidate"], cx["expected"])  # float64 cannot tell them apart

@@ -233,9 +233,7 @@ def _exact_counterexample(c: Cell, cmp: Comparison, proof: ProofOutcome) -> dict
     error = abs(float(sp.Float(proof.difference, 50))) / scale
     cx = _counterexample(c, cmp, precision="exact: the entry computed to 50 digits")
     cx["exact_entries"] = [(i, j, proof.candidate, proof.expected)]
-    cx["entries"] = cx["entries"] or [
-        (i, j, float(cmp.candidate[i, j]), float(cmp.expected[i, j]))
-    ]
+    cx["entries"] = cx["entries"] or [(i, j, float(cmp.candidate[i, j]), float(cmp.expected[i, j]))]
     cx["error"] = error
     cx["roundoff"] = error * 1e-40  # 40 guaranteed digits of the difference itself
     return cx
@@ -368,7 +366,13 @@ def check_jacobian(
     points = len(comparisons)
     max_error = max(cmp.max_error for cmp in comparisons)
     refs_named = tuple(sorted(references))
-    common = dict(cell=label, block=block, trials=trials, points=points, references=refs_named)
+    common = {
+        "cell": label,
+        "block": block,
+        "trials": trials,
+        "points": points,
+        "references": refs_named,
+    }
 
     far = [cmp for cmp in comparisons if cmp.far]
     if far:
@@ -416,7 +420,7 @@ def check_jacobian(
             **{**common, "references": ("SymPy's Jacobian of the equations", *refs_named)},
         )
     if proof.status == "different" and proof.entry is not None and proof.point is not None:
-        cmp = [x for x in comparisons if x.inst is proof_instances[proof.point]][0]
+        cmp = next(x for x in comparisons if x.inst is proof_instances[proof.point])
         cx = _exact_counterexample(c, cmp, proof)
         verdict = Verdict(
             "refuted",
@@ -470,7 +474,7 @@ def _diagnosed(
     t0 = time.perf_counter()
     if cand.kind == "explicit":
         found = [
-            (f"this is the transpose of the right answer (denominator layout)", cand.expr.T),
+            ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
             ("the sign of the whole Jacobian is flipped", -cand.expr),
         ]
         for message, corrected in found:

@@ -173,9 +173,7 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
         a = _node(C, path)
         for other in _SWAPS[a.name]:
             b = Apply(other, a.vector)
-            yield Mistake(
-                f"{notes_text(a)} where {notes_text(b)} belongs", _replace_at(C, path, b)
-            )
+            yield Mistake(f"{notes_text(a)} where {notes_text(b)} belongs", _replace_at(C, path, b))
     for path in _occurrences(C, lambda e: isinstance(e, Transpose)):
         t = _node(C, path)
         yield Mistake(
@@ -186,18 +184,14 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
     ):
         w = _node(C, path)
         if not path or not isinstance(_node(C, path[:-1]), Transpose):
-            yield Mistake(
-                f"{w.name} where {w.name}ᵀ belongs", _replace_at(C, path, Transpose(w))
-            )
+            yield Mistake(f"{w.name} where {w.name}ᵀ belongs", _replace_at(C, path, Transpose(w)))
     for q in sorted(C.atoms(sp.Rational), key=sp.default_sort_key):
         if q.is_Integer:
             continue
         simple = q.limit_denominator(100)
         if simple != q and abs(simple - q) <= abs(q) * sp.Rational(1, 1000):
             shown = f"{float(q):.15g}" if q.q % 2 == 0 or q.q % 5 == 0 else str(q)
-            yield Mistake(
-                f"the constant {shown} should be {simple}", C.xreplace({q: simple})
-            )
+            yield Mistake(f"the constant {shown} should be {simple}", C.xreplace({q: simple}))
     for t in terms(truth):
         yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
     for t in terms(C):

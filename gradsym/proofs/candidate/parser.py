@@ -55,7 +55,6 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Callable
 
 import sympy as sp
 from sympy import HadamardProduct, Identity, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
@@ -236,7 +235,9 @@ def _power(base: sp.Expr, k: sp.Expr, what: str) -> sp.Expr:
     if base == 0 and k < 0:
         raise CandidateError(f"{what} is a division by zero (0 to a negative power)")
     if base.is_negative and not k.is_integer:
-        raise CandidateError(f"{what} is a complex number (a negative number to a fractional power)")
+        raise CandidateError(
+            f"{what} is a complex number (a negative number to a fractional power)"
+        )
     if base.is_Rational and base != 0:  # the size of the result, before computing it
         digits = float(abs(k)) * abs(float(sp.log(abs(base), 10).evalf(15)))
         if digits > 300:
@@ -569,9 +570,7 @@ def _solve_size(shape_expr: sp.Expr, size: int, found: dict) -> bool:
     roots = sp.solve(sp.Eq(shape_expr, size), s)
     if len(roots) != 1 or not roots[0].is_Integer or roots[0] <= 0:
         return False
-    if found.setdefault(s, int(roots[0])) != int(roots[0]):
-        return False
-    return True
+    return found.setdefault(s, int(roots[0])) == int(roots[0])
 
 
 def _input_size(c: Cell, free: set) -> int:

@@ -159,9 +159,7 @@ def _child(conn, args) -> None:
     except MemoryError:
         conn.send(ProofOutcome("too large", args[4], args[5], reason="out of memory"))
     except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
-        conn.send(
-            ProofOutcome("unknown", args[4], args[5], reason=f"{type(exc).__name__}: {exc}")
-        )
+        conn.send(ProofOutcome("unknown", args[4], args[5], reason=f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 

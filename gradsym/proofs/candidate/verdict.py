@@ -111,8 +111,10 @@ class Verdict:
 
 def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
     lines = [
-        f"  counterexample at n = {cx['n']}, d = {cx['d']} (error {cx['error']:.3g}, "
-        f"round-off bound {cx['roundoff']:.3g}, {cx['precision']}):"
+        (
+            f"  counterexample at n = {cx['n']}, d = {cx['d']} (error {cx['error']:.3g}, "
+            f"round-off bound {cx['roundoff']:.3g}, {cx['precision']}):"
+        )
     ]
     with np.printoptions(precision=6, suppress=True, linewidth=100):
         for k, v in cx["weights"].items():
