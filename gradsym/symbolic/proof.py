@@ -8,8 +8,11 @@ by the cheapest of three exact tests (SYMPY-NOTES: ``simplify`` is never needed)
    difference is a polynomial, and ``expand`` decides it — enough when both sides are
    written with the same arguments (σ' as σ(1 − σ), tanh' as 1 − tanh²);
 2. the same after :func:`canonical_arguments` — every argument expanded (so that
-   r∘(W h + b) and r∘W h + r∘b, or (1 − u)∘h + u∘h and h, meet) and the symmetries
-   σ(−a) = 1 − σ(a), tanh(−a) = −tanh(a) applied;
+   r∘(W h + b) and r∘W h + r∘b, or (1 − u)∘h + u∘h and h, meet), tanh written as
+   2σ(2a) − 1 and σ(−a) as 1 − σ(a): σ(z)σ(−z) = σ(z)(1 − σ(z)) and 4σ(2z)σ(−2z) =
+   1 − tanh²(z) are then polynomial identities;
+3a. σ's of one argument at several scales (σ(z) and σ(2z)) written through one
+   E = exp(z/L), every other σ independent (:func:`_zero_by_families`);
 3. :func:`exp_rational_form` — σ and tanh written through exp, each exp(a) a monomial in
    fresh symbols E_k = exp(a_k/L) of independent atoms a_k (the monomials of a polynomial
    argument; a non-polynomial argument is one atom), and the difference a rational function
@@ -167,6 +170,31 @@ def exp_rational_form(e: sp.Expr) -> sp.Expr | None:
         e = e.xreplace(mapping)
 
 
+def _zero_by_families(e: sp.Expr) -> bool:
+    """Test 3a, the cheap case of test 3: ``e`` (after :func:`canonical_arguments`, so a
+    polynomial in σ(·)'s) where only σ's of one argument at several scales are related —
+    σ(2z) and σ(z). Such a family is written through one E = exp(a/L) (σ(c·a) =
+    1/(1 + E^(−cL))); every other application stays an independent symbol."""
+    families: dict[sp.Expr, list[tuple[sp.Rational, sp.Basic]]] = {}
+    for app in e.atoms(sigmoid):
+        c, base = sp.expand(app.args[0]).as_content_primitive()
+        families.setdefault(base, []).append((c, app))
+    mapping: dict[sp.Basic, sp.Expr] = {}
+    for members in families.values():
+        if len({c for c, _ in members}) < 2 or not all(c.is_Rational for c, _ in members):
+            continue
+        E, L = sp.Dummy("E"), reduce(sp.ilcm, [c.q for c, _ in members], 1)
+        for c, app in members:
+            mapping[app] = 1 / (1 + E ** int(-c * L))
+    if not mapping:
+        return False
+    form = e.xreplace(mapping)
+    funcs = sorted(form.atoms(sp.Function), key=sp.default_sort_key)
+    form = form.xreplace({f: sp.Dummy() for f in funcs})
+    numerator, _ = sp.fraction(sp.together(form))
+    return sp.expand(numerator) == 0
+
+
 def _zero_through_exp(e: sp.Expr) -> bool:
     """Test 3: σ and tanh through exp, a rational function whose numerator expands to 0."""
     form = exp_rational_form(through_exp(e))
@@ -221,6 +249,8 @@ def is_identically_zero(e: sp.Expr) -> bool:
     e = canonical_arguments(e)
     if _zero_as_polynomial(e):
         return True
+    if _zero_by_families(e):
+        return True
     if exact_value(e, fixed_point(e), 15) is not None:
         return False  # nonzero at a point, with guaranteed digits
     return _zero_through_exp(e)
@@ -241,15 +271,17 @@ class EntryDecision:
 def decide_entry(
     candidate: sp.Expr, expected: sp.Expr, points: list[dict[sp.Symbol, sp.Rational]]
 ) -> EntryDecision:
-    """Is candidate − expected identically 0? Tests 1 and 2, then the exact value at each of
-    ``points`` (a nonzero value is a counterexample), then test 3."""
+    """Is candidate − expected identically 0? Tests 1, 2 and 3a, then the exact value at the
+    first two of ``points`` (a nonzero value is a counterexample), then test 3."""
     diff = candidate - expected
     if _zero_as_polynomial(diff):
         return EntryDecision("zero")
     diff = canonical_arguments(diff)
-    if _zero_as_polynomial(diff):
+    if _zero_as_polynomial(diff) or _zero_by_families(diff):
         return EntryDecision("zero")
-    for k, point in enumerate(points):
+    # A nonzero rational function of the entries is nonzero at a random point (with
+    # probability 1): two points, because telling 0 apart costs SymPy most of its time.
+    for k, point in enumerate(points[:2]):
         value = exact_value(diff, point)
         if value is not None and value != 0:
             values = [evaluable(x).xreplace(point).evalf(50) for x in (candidate, expected)]

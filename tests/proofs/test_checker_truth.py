@@ -330,3 +330,47 @@ def test_explicit_counterexample_values_are_exact_for_a_sub_float_error():
     _, _, cand, true = cx["exact_entries"][0]
     assert sp.Float(cand, 60) - sp.Float(true, 60) != 0
     assert np.array_equal(cx["candidate"], cx["expected"])  # float64 cannot tell them apart
+
+
+# -- the work is bounded: a time limit, a largest proof size ----------------------------------
+
+
+def test_a_proof_past_its_time_limit_is_stopped_and_undecided(monkeypatch):
+    import multiprocessing
+    import time
+
+    from gradsym.proofs.candidate import prover
+
+    def slow(*args):
+        time.sleep(60)
+
+    monkeypatch.setattr(prover, "_decide", slow)  # the forked child inherits the patch
+    t0 = time.perf_counter()
+    v = check_jacobian("rnn", RNN_RIGHT, time_limit=0.5)
+    assert v.outcome == "undecided" and "did not finish within 0.5 s" in v.detail
+    assert time.perf_counter() - t0 < 30  # stopped, not waited for
+    assert not multiprocessing.active_children()
+
+
+def test_a_proof_too_large_to_run_is_undecided_and_a_wrong_one_still_refuted():
+    power = " @ ".join(["W_h"] * 14)  # 14 factors: a proof needs n = 8
+    v = check_jacobian("rnn", f"{RNN_RIGHT} + {power} - {power}")
+    assert v.outcome == "undecided" and "n = 8" in v.detail
+    w = check_jacobian("rnn", f"{RNN_RIGHT} + 1e-3*{power}")
+    assert_refuted(w)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # σ(2z)(σ(z)² + (1 − σ(z))²) = σ(z)²: one argument at two scales
+        "diag(tanh_prime(z) + sigma(2*z)*(sigma(z)**2 + (1 - sigma(z))**2) - sigma(z)**2) @ W_h",
+        # tanh(a + b)(1 + tanh a tanh b) = tanh a + tanh b: two arguments and their sum
+        (
+            "diag(tanh_prime(z) + tanh(z)*(1 + tanh(W_h @ h_prev)*tanh(W_x @ x + b))"
+            " - tanh(W_h @ h_prev) - tanh(W_x @ x + b)) @ W_h"
+        ),
+    ],
+)
+def test_identities_through_exp_are_proved(text):
+    assert_holds(check_jacobian("rnn", text))

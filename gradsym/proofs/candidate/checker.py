@@ -408,6 +408,11 @@ def check_jacobian(
     at = f"at n = {n_p}, d = {d_p}"
     if proof.status == "proved":
         note = "" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons)
+        if max_error > NEAR * U and all(cmp.near for cmp in comparisons):
+            note += (
+                f"; evaluated in float64 your expression loses digits to cancellation (error "
+                f"{max_error:.2g}, within its round-off bound)"
+            )
         return Verdict(
             "holds",
             max_error,

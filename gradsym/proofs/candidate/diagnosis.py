@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 
 import sympy as sp
 from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
@@ -135,6 +136,20 @@ def terms(e: MatrixExpr) -> list[MatrixExpr]:
 
 
 # -- the mistakes -------------------------------------------------------------------------------------
+
+
+def _decimal(q: sp.Rational) -> str:
+    """q as the decimal a user typed (1.00000000000000000001), or p/q if it has none."""
+    k, rest = 0, q.q
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+            k += 1
+    if rest != 1:
+        return str(q)
+    with localcontext() as ctx:
+        ctx.prec = len(str(q.p)) + k + 5
+        return str((Decimal(q.p) / Decimal(q.q)).normalize())
 
 
 def _gates(cell: Cell) -> list[MatrixSymbol]:

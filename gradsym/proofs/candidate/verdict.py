@@ -136,7 +136,9 @@ def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
     else:
         lines.append("    differing entries (row, col, candidate, expected):")
         for i, j, a, b in cx["entries"][:8]:
-            lines.append(f"      ({i}, {j}): {a: .6g} vs {b: .6g}")
+            # as many digits as it takes to see the difference
+            digits = 6 if abs(a - b) > 1e-5 * max(abs(a), abs(b)) else 17
+            lines.append(f"      ({i}, {j}): {a: .{digits}g} vs {b: .{digits}g}")
         if len(cx["entries"]) > 8:
             lines.append(f"      … {len(cx['entries']) - 8} more")
     return lines
