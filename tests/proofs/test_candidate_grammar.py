@@ -212,3 +212,27 @@ def test_parsed_candidates_evaluate_with_numpy_semantics(rng):
     assert np.allclose(value(c, parse("W_h * W_h"), inst), W @ W)
     assert np.allclose(value(c, parse("h_prev * h_prev"), inst), h * h)
     assert np.allclose(value(c, parse("diag(h_prev) ∘ W_h"), inst), np.diag(np.diag(W) * h[:, 0]))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("0." + "0" * 5000 + "1*W_h", "too many digits"),
+        ("1e9999999999*W_h", "too many digits"),
+        ("1e301*W_h", "too large"),
+        ("1.5e-99999*W_h", "too small"),
+        ("0x" + "F" * 2000 + "*W_h", "too large"),
+        ("1" * 5000 + "*W_h", "does not parse"),
+        ("-" * 5000 + "W_h", "too large or too deeply nested"),
+        ("W_h" + ".T" * 3000, "too large or too deeply nested"),
+    ],
+)
+def test_numbers_and_nesting_are_bounded_before_anything_is_built(text, message):
+    with pytest.raises(CandidateError, match=message) as err:
+        parse_candidate(text, "rnn")
+    assert "\n" not in str(err.value) and len(str(err.value)) < 300
+
+
+def test_numeric_literals_in_other_bases_and_forms():
+    assert parse("0x1F*W_h") == parse("31*W_h")
+    assert parse(".5*W_h") == parse("1/2*W_h") and parse("5.*W_h") == parse("5*W_h")

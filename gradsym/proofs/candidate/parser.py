@@ -227,6 +227,34 @@ def _number(value: sp.Expr, what: str) -> sp.Expr:
     return value
 
 
+_DECIMAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+MAX_DIGITS = 400
+
+
+def _literal(source: str, value: int | float, shown: str) -> sp.Expr:
+    """The exact rational a numeric literal spells (1.00000001 → 100000001/10⁸), its size
+    checked on the text before any big number is built."""
+    shown = _one_line(shown, 40)
+    m = _DECIMAL.fullmatch(source.replace("_", ""))
+    if m is None:  # 0x1F, 0o17, 0b101: Python's own integer
+        if abs(int(value)).bit_length() > 1000:
+            raise CandidateError(f"{shown!r} is too large (the limit is 1e300 in magnitude)")
+        return _number(sp.Integer(int(value)), repr(shown))
+    whole, fraction, exponent = m.group(1), m.group(2) or "", m.group(3) or "0"
+    mantissa = (whole + fraction).lstrip("0")
+    if len(mantissa) > MAX_DIGITS or len(exponent) > 6:
+        raise CandidateError(f"the number {shown!r} has too many digits")
+    if not mantissa:
+        return sp.S.Zero
+    power = int(exponent) - len(fraction)
+    magnitude = len(mantissa) - 1 + power  # ⌊log10⌋ of the number
+    if magnitude > 300:
+        raise CandidateError(f"{shown!r} is too large (the limit is 1e300 in magnitude)")
+    if magnitude < -300:
+        raise CandidateError(f"{shown!r} is too small (the limit is 1e-300 in magnitude)")
+    return _number(sp.Integer(int(mantissa)) * sp.Rational(10) ** power, repr(shown))
+
+
 def _power(base: sp.Expr, k: sp.Expr, what: str) -> sp.Expr:
     if not k.is_Rational:
         raise CandidateError(f"the exponent of {what} must be a rational number")
@@ -349,8 +377,7 @@ class _Parser:
             raise CandidateError(f"{kind} ({text!r}) is not allowed in a candidate")
         if isinstance(value, complex):
             raise CandidateError(f"{text!r} is a complex number; a Jacobian here is real")
-        digits = self.src.text[node.col_offset : node.end_col_offset].replace("_", "")
-        return _number(sp.Rational(digits), repr(text))
+        return _literal(self.src.text[node.col_offset : node.end_col_offset], value, text)
 
     def name(self, name: str):
         if name == "I":
