@@ -217,7 +217,8 @@ def test_parsed_candidates_evaluate_with_numpy_semantics(rng):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("0." + "0" * 5000 + "1*W_h", "too many digits"),
+        ("0." + "0" * 5000 + "1*W_h", "too small"),
+        ("1." + "1" * 5000 + "*W_h", "too many digits"),
         ("1e9999999999*W_h", "too many digits"),
         ("1e301*W_h", "too large"),
         ("1.5e-99999*W_h", "too small"),

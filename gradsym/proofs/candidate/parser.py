@@ -231,7 +231,7 @@ _DECIMAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 MAX_DIGITS = 400
 
 
-def _literal(source: str, value: int | float, shown: str) -> sp.Expr:
+def _literal(source: str, value: float, shown: str) -> sp.Expr:
     """The exact rational a numeric literal spells (1.00000001 → 100000001/10⁸), its size
     checked on the text before any big number is built."""
     shown = _one_line(shown, 40)
