@@ -529,7 +529,7 @@ def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> 
             raise CandidateError("a string (quotes) is not part of the grammar") from None
         where = f" at column {exc.offset}" if exc.offset else ""
         raise CandidateError(
-            f"candidate does not parse: {exc.msg}{where} in {_one_line(text)!r}"
+            f"candidate does not parse: {_one_line(exc.msg, 80)}{where} in {_one_line(text)!r}"
         ) from None
     except (RecursionError, MemoryError):
         raise CandidateError("candidate is too large or too deeply nested to parse") from None
