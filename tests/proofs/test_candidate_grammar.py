@@ -8,6 +8,8 @@ import time
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sympy import HadamardProduct, MatMul
 
 from gradsym.errors import CandidateError, InvalidValueError
@@ -237,3 +239,22 @@ def test_numbers_and_nesting_are_bounded_before_anything_is_built(text, message)
 def test_numeric_literals_in_other_bases_and_forms():
     assert parse("0x1F*W_h") == parse("31*W_h")
     assert parse(".5*W_h") == parse("1/2*W_h") and parse("5.*W_h") == parse("5*W_h")
+
+
+TOKENS = [
+    "W_h", "h_prev", "z", "x", "b", "h", "I", "diag(", "sigma(", "tanh'(", "σ′(", "hadamard(",
+    "(", ")", ",", " + ", " - ", " * ", " @ ", " ∘ ", " / ", "**", ".T", "1", "0", "2.5",
+    "1e-3", "-", "'", "%", "[", "lambda", "1j", "9**9", "(-1)**0.5", "0**-1", " ",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14))
+def test_any_token_soup_is_a_verdict_or_a_one_line_candidate_error(tokens):
+    text = "".join(tokens)
+    try:
+        v = check_jacobian("rnn", text, time_limit=0, diagnose=False, trials=1)
+    except CandidateError as exc:
+        assert "\n" not in str(exc) and str(exc)
+        return
+    assert v.outcome in ("refuted", "undecided")  # no time for a proof: never "holds"

@@ -374,3 +374,21 @@ def test_a_proof_too_large_to_run_is_undecided_and_a_wrong_one_still_refuted():
 )
 def test_identities_through_exp_are_proved(text):
     assert_holds(check_jacobian("rnn", text))
+
+
+def test_a_sympy_candidate_whose_shapes_do_not_chain_is_bad_input():
+    from gradsym.errors import CandidateError
+
+    s = symbols("rnn")
+    # SymPy accepts W_h W_xᵀ W_x (n×n times d×n) silently; at n = d it would even evaluate
+    bad = MatMul(s["W_h"], sp.Transpose(s["W_x"]), s["W_x"])
+    with pytest.raises(CandidateError, match="cannot multiply shapes"):
+        check_jacobian("rnn", bad)
+
+
+def test_a_diagnosis_is_never_a_correction_of_the_wrong_shape():
+    # W_x → W_xᵀ is not a correction of ∂h/∂x at any n ≠ d, even though at the proof size
+    # n = d the expression would evaluate
+    v = check_jacobian("rnn", "2*diag(tanh_prime(z)) @ W_x", of="h", wrt="x")
+    assert_refuted(v)
+    assert not any("W_xᵀ" in d for d in v.diagnosis)

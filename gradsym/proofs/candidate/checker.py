@@ -44,6 +44,7 @@ from .parser import (
     explicit_candidate,
     parse_candidate,
     rename,
+    shape_error,
     symbols,
 )
 from .prover import ProofOutcome, entry_point, proof_size, prove
@@ -260,6 +261,9 @@ def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple
         if count_nodes(candidate) > MAX_NODES:
             raise CandidateError(f"candidate is too large: more than {MAX_NODES} nodes")
         candidate = rename(candidate, table)
+        problem = shape_error(candidate)
+        if problem:
+            raise CandidateError(f"candidate is malformed: {problem}")
         if any(sp.expand(a - b) != 0 for a, b in zip(candidate.shape, jac.shape)):
             hint = ""
             if all(sp.expand(a - b) == 0 for a, b in zip(candidate.shape, jac.shape[::-1])):
@@ -494,6 +498,8 @@ def _diagnosed(
         spent = time.perf_counter() - t0
         if spent > budget:
             break
+        if mistake.corrected.shape != jac.expr.shape or shape_error(mistake.corrected):
+            continue  # a correction that is not even a matrix of the block's shape
         if not _numerically_right(mistake.corrected, c, insts, truths):
             continue
         n_p, d_p = proof_size(mistake.corrected, jac.expr)

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import re
 import tokenize
 
@@ -552,6 +553,29 @@ def count_nodes(expr: sp.Basic, limit: int = MAX_NODES) -> int:
         if not isinstance(e, (MatrixSymbol, sp.Symbol, sp.Number)):
             stack.extend(e.args)
     return count
+
+
+def shape_error(expr: MatrixExpr) -> str | None:
+    """Where the shapes of a matrix expression do not fit, or None. SymPy itself accepts
+    W_h Wᵀ_x silently (n×n times d×n); n and d are kept apart here as symbols."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, (MatrixSymbol, sp.Symbol, sp.Number)) or not getattr(e, "args", ()):
+            continue
+        mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+        if isinstance(e, MatMul):
+            for a, b in itertools.pairwise(mats):
+                if sp.expand(a.shape[1] - b.shape[0]) != 0:
+                    return f"cannot multiply shapes {a.shape} and {b.shape} in {sp.sstr(e)[:80]!r}"
+        elif isinstance(e, (MatAdd, HadamardProduct)):
+            if any(sp.expand(m.shape[k] - mats[0].shape[k]) != 0 for m in mats for k in (0, 1)):
+                shapes = sorted({m.shape for m in mats}, key=str)
+                return f"shapes {shapes} do not match in {sp.sstr(e)[:80]!r}"
+        elif isinstance(e, (Diag, Apply)) and e.vector.shape[1] != 1:
+            return f"{type(e).__name__.lower()}(·) of a matrix in {sp.sstr(e)[:80]!r}"
+        stack.extend(a for a in e.args if isinstance(a, sp.Basic))
+    return None
 
 
 def rename(expr: MatrixExpr, table: dict[str, MatrixSymbol]) -> MatrixExpr:
