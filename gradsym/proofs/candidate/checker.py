@@ -423,7 +423,12 @@ def check_jacobian(
             symbolic=True,
             detail=(
                 f"proved identical to SymPy's Jacobian of the cell's equations {at} "
-                f"(no matrix identity of degree below {2 * n_p} holds at that size){note}"
+                + (
+                    "(the size of your matrix)"
+                    if cand.kind == "explicit"
+                    else f"(no matrix identity of degree below {2 * n_p} holds at that size)"
+                )
+                + note
             ),
             proof_size=(n_p, d_p),
             **{**common, "references": ("SymPy's Jacobian of the equations", *refs_named)},
