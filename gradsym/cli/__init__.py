@@ -19,6 +19,7 @@ Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 i
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from gradsym import __version__
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``gradsym`` with ``argv`` (default: the process's arguments); the exit code.
 
     The one place where errors become exit codes: a :class:`~gradsym.errors.GradsymError`
-    (bad input) is one line on stderr and exit 2; Ctrl-C is exit 130. argparse's own
+    (bad input) is one line on stderr (a JSON object on stdout for a command given ``--json``)
+    and exit 2; Ctrl-C is exit 130. argparse's own
     usage errors exit with 2 through SystemExit, as for any program. Any other exception
     is a bug and propagates with its traceback.
     """
@@ -75,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GradsymError as exc:
+        if getattr(args, "json", False):
+            # A command asked for JSON speaks JSON on stdout, its errors included.
+            print(json.dumps({"error": str(exc), "exit_code": BAD_INPUT}, ensure_ascii=False))
+            return BAD_INPUT
         return _fail(args.command, f"error: {exc}", BAD_INPUT)
     except KeyboardInterrupt:
         return _fail(args.command, "interrupted; files already written are complete", INTERRUPTED)

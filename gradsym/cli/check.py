@@ -1,14 +1,25 @@
-"""``gradsym check --cell lstm --of c --wrt c_prev [--variant V] [--n N] [--seed S] [--json]
-"CANDIDATE"``: judge a user's formula for a Jacobian block of a cell.
+"""``gradsym check --cell lstm --of c --wrt c_prev [--variant V] [--n N] [--d D] [--trials K]
+[--seed S] [--time-limit SECONDS] [--json] "CANDIDATE"``: judge a user's formula for a
+Jacobian block of a cell.
 
-Exit code: 0 the candidate holds, 1 it is refuted (2, bad input, is mapped in
-:func:`gradsym.cli.main`).
+Exit code: 0 the candidate holds, 1 it is refuted, 3 it is undecided (equal numerically, no
+symbolic proof); 2, bad input, is mapped in :func:`gradsym.cli.main`. Under ``--json`` every
+outcome is JSON on stdout, errors included (``{"error": …, "exit_code": 2}``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from typing import NoReturn
+
+
+def _json_error(message: str) -> int:
+    from gradsym.cli import BAD_INPUT
+
+    print(json.dumps({"error": message, "exit_code": BAD_INPUT}, ensure_ascii=False))
+    return BAD_INPUT
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -22,29 +33,35 @@ def cmd_check(args: argparse.Namespace) -> int:
         wrt=args.wrt,
         variant=args.variant,
         n=args.n,
+        d=args.d,
+        trials=args.trials,
         seed=args.seed,
+        time_limit=args.time_limit,
     )
     if args.json:
-        print(
-            json.dumps(
-                _jsonable(
-                    {
-                        "holds": verdict.holds,
-                        "max_error": verdict.max_error,
-                        "symbolic": verdict.symbolic,
-                        "detail": verdict.detail,
-                        "cell": verdict.cell,
-                        "block": verdict.block,
-                        "counterexample": verdict.counterexample,
-                    }
-                ),
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps(_jsonable(verdict.to_dict()), ensure_ascii=False, indent=2))
     else:
         print(verdict.report())
-    return 0 if verdict.holds else 1
+    return verdict.exit_code
+
+
+def _errors_as_json(parser: argparse.ArgumentParser) -> None:
+    """Usage errors of ``parser`` as JSON on stdout (exit 2) when ``--json`` was given."""
+    parse_known_args, error = parser.parse_known_args, parser.error
+    seen = {"json": False}
+
+    def parse_known_args_noting_json(args=None, namespace=None):
+        seen["json"] = args is not None and "--json" in args
+        return parse_known_args(args, namespace)
+
+    def json_error(message: str) -> NoReturn:
+        if seen["json"]:
+            _json_error(f"{parser.prog}: {message}")
+            sys.exit(2)
+        error(message)
+
+    parser.parse_known_args = parse_known_args_noting_json
+    parser.error = json_error
 
 
 def add_check_parser(subparsers) -> argparse.ArgumentParser:
@@ -52,14 +69,29 @@ def add_check_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "check",
         help="check your formula for a Jacobian block of a cell",
-        description="Accept the candidate if it equals the Jacobian in any equivalent form; "
-        "refute it with a counterexample otherwise. Grammar: diag(v), sigma(v), "
-        "tanh(v), sigma_prime(v), tanh_prime(v), relu(v), relu_prime(v), "
-        "hadamard(a, b), I, A @ B, a * b (product, or Hadamard for two vectors), "
-        "1 - u, v**2, M.T; the cell's symbols (W_h, h_prev, x, b, f, c_tilde, …).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Judge a candidate for the Jacobian block d(of)/d(wrt) of a cell, in numerator layout.
+
+Outcomes and exit codes:
+  0  holds      proved equal symbolically (at a size that sees every matrix identity)
+                and numerically
+  1  refuted    a counterexample whose error is far above round-off, and a diagnosis
+                (transpose, missing or extra term, sign, σ′ for tanh′, …) when one is proved
+  2  bad input  a one-line error (JSON under --json)
+  3  undecided  equal numerically at every random instance, but no symbolic proof was
+                found within the time limit
+
+Grammar: the cell's symbols (W_h, h_prev, x, b, z, f, c_tilde, u, …) and I;
+A @ B the matrix product; a ∘ b, a ⊙ b, hadamard(a, b) the Hadamard (entrywise)
+product; a * b the matrix product when the shapes chain, the Hadamard product of two
+vectors, or scaling by a number; diag(v); sigma(v) (σ), tanh(v), relu(v) and their
+derivatives sigma'(v) (σ′, sigma_prime), tanh'(v), relu'(v); 1 - u (the ones vector);
+v**2 (v∘v); M.T (Mᵀ); numbers are exact (1.00000001 is 100000001/10^8).
+Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).""",
     )
     p.add_argument(
-        "candidate", help='the formula, e.g. "diag(tanh_prime(W_h*h_prev + W_x*x + b))*W_h"'
+        "candidate", help='the formula, e.g. "diag(tanh\'(W_h @ h_prev + W_x @ x + b)) @ W_h"'
     )
     p.add_argument(
         "--cell", required=True, help="rnn, lstm, gru, birnn, stacked, residual, highway"
@@ -67,8 +99,23 @@ def add_check_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--of", default="h", help="the differentiated vector (default h)")
     p.add_argument("--wrt", default="h_prev", help="the variable (default h_prev)")
     p.add_argument("--variant", default=None, help="the cell's variant (default: its default)")
-    p.add_argument("--n", type=int, default=3, help="hidden size of the random instances")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument(
+        "--n", type=int, default=3, help="hidden size of the numeric check, 1 to 256 (default 3)"
+    )
+    p.add_argument(
+        "--d", type=int, default=2, help="input size of the numeric check, 1 to 256 (default 2)"
+    )
+    p.add_argument("--trials", type=int, default=5, help="random instances per size (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random instances")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time for each symbolic proof (default 60; 0: no proof, the verdict is at "
+        "best undecided)",
+    )
+    p.add_argument("--json", action="store_true", help="print the verdict (or error) as JSON")
     p.set_defaults(func=cmd_check)
+    _errors_as_json(p)
     return p

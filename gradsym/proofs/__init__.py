@@ -4,11 +4,12 @@ users' own Jacobians. The only layer that joins gradsym.symbolic and gradsym.num
     claims(ids=None)            the catalogue (one id per claim of the notes), as Claim objects
     verify(ids=None, seed=0)    run every step's checks → Report (.passed, .table(), .to_json())
     check_jacobian(cell, candidate, of="h", wrt="h_prev", variant=None)  → Verdict
+    entry_symbols(cell, n, d)   the entry symbols for an explicit candidate Matrix
     Claim, Step                 a derivation and its steps (lhs, relation, rhs, justification)
     Identity, JacobianIdentity, Generic, Numeric, Counterexample   the checkers
 """
 
-from .candidate import Verdict, check_jacobian, parse_candidate, symbols
+from .candidate import Verdict, check_jacobian, entry_symbols, parse_candidate, symbols
 from .catalogue import IDS, REGISTRY, claims, get
 from .checks import Counterexample, Generic, Identity, JacobianIdentity, Numeric
 from .claim import SECTIONS, CheckResult, Claim, Step
@@ -31,6 +32,7 @@ __all__ = [
     "Verdict",
     "check_jacobian",
     "claims",
+    "entry_symbols",
     "get",
     "parse_candidate",
     "symbols",

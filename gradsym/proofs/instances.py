@@ -5,32 +5,31 @@ their parameters alike (W_h, W_x, b; W_f, U_f, b_f, …; W_u, …; W_r, W_z, W_n
 random instance — parameters, input x and previous state — can be evaluated on both
 sides: by :func:`evaluate` (a small NumPy interpreter of the notes' matrix expressions,
 intermediates computed from the cell's equations), by the library's lambdified Jacobian,
-and by the NumPy cell's own ``state_jacobian``.
+and by the NumPy cells' own ``state_jacobian`` (:func:`numeric_block`).
+
+:func:`evaluate_bounded` also returns a running bound on the round-off of the float64
+evaluation (Higham, *Accuracy and Stability of Numerical Algorithms*, ch. 3): arrays M with
+|computed − exact| ≤ u·M entrywise, u = 2⁻⁵³, to first order in u. A difference between two
+evaluations is "at round-off" or "far above round-off" against u·(M₁ + M₂), never against a
+tolerance picked by hand.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import (
-    BlockMatrix,
-    HadamardProduct,
-    Identity,
-    MatAdd,
-    MatMul,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
 
 from gradsym.numeric.cells.activations import sigmoid
 from gradsym.numeric.cells.factory import make_cell
-from gradsym.symbolic.matexpr import Apply, Diag
+from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
+
+UNIT_ROUNDOFF = 2.0**-53
 
 _MAPS = {
     "sigmoid": sigmoid,
@@ -42,12 +41,16 @@ _MAPS = {
     "identity": lambda z: z,
     "identity'": np.ones_like,
 }
+# Every map above is 1-Lipschitz except ReLU' (a step): an error δ in the argument moves
+# the value by at most δ, and the evaluation itself adds a few units of round-off.
+_STEP_MAPS = {"relu'"}
 
 
 def sizes(n: int, d: int) -> dict:
     return {n_sym: n, d_sym: d}
 
 
+@lru_cache(maxsize=1024)
 def _dim(e, n: int, d: int) -> int:
     return int(sp.sympify(e).subs(sizes(n, d)))
 
@@ -71,63 +74,146 @@ def random_instance(
     return {"params": params, "leaves": leaves, "n": n, "d": d}
 
 
+def hold(cell, inst: dict[str, Any], name: str) -> dict[str, Any]:
+    """The instance with the intermediate ``name`` held at its value, as a variable (the
+    variable of a Jacobian taken with respect to an intermediate); a leaf: unchanged."""
+    if name in inst["leaves"] or name in ("state", "x"):
+        return inst
+    value = environment(cell, inst)[name].reshape(-1)
+    base = {k: v for k, v in inst.items() if k != "_bounded"}
+    return {**base, "leaves": {**inst["leaves"], name: value}}
+
+
 def environment(cell, inst: dict[str, Any]) -> dict[str, np.ndarray]:
     """Every named vector and parameter of the cell as NumPy arrays (vectors as (k, 1))."""
+    return environment_bounded(cell, inst)[0]
+
+
+def environment_bounded(cell, inst: dict[str, Any]) -> tuple[dict, dict]:
+    """(values, round-off bounds) of every named vector and parameter; inputs are exact."""
     env: dict[str, np.ndarray] = {}
     for name, v in inst["params"].items():
         v = np.asarray(v, dtype=float)
         env[name] = v.reshape(-1, 1) if v.ndim == 1 else v
     for name, v in inst["leaves"].items():
         env[name] = np.asarray(v, dtype=float).reshape(-1, 1)
-    n, d = inst["n"], inst["d"]
+    bounds = {name: np.zeros_like(v) for name, v in env.items()}
+    ev = _Evaluator(env, bounds, inst["n"], inst["d"])
     for sym, e in cell.definitions:
         # An intermediate given among the leaves is held fixed (the variable of a Jacobian
         # taken with respect to it), as the symbolic side cuts it.
         if sym.name not in env:
-            env[sym.name] = evaluate(e, env, n, d)
-    return env
+            env[sym.name], bounds[sym.name] = ev.visit(e)
+    return env, bounds
+
+
+class _Evaluator:
+    """The value of a matrix expression and its round-off bound M (|error| ≤ u·M), one
+    ``_eval_<Class>`` method per construct."""
+
+    def __init__(self, env: dict, bounds: dict, n: int, d: int) -> None:
+        self.env, self.bounds, self.n, self.d = env, bounds, n, d
+
+    def visit(self, e) -> tuple[np.ndarray, np.ndarray]:
+        for klass in type(e).__mro__:
+            method = getattr(self, f"_eval_{klass.__name__}", None)
+            if method is not None:
+                return method(e)
+        raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+    def _eval_MatrixSymbol(self, e):
+        if e.name not in self.env:
+            raise KeyError(e.name)
+        return self.env[e.name], self.bounds[e.name]
+
+    def _eval_MatAdd(self, e):
+        out, m = self.visit(e.args[0])
+        for t in e.args[1:]:
+            v, mv = self.visit(t)
+            out = out + v
+            m = m + mv + np.abs(out)
+        return out, m
+
+    def _eval_MatMul(self, e):
+        coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
+        mats = [self.visit(a) for a in e.args if getattr(a, "is_Matrix", False)]
+        out, m = mats[0]
+        for v, mv in mats[1:]:
+            k = out.shape[1]  # γ_k: an inner product of length k adds k roundings
+            m = m @ np.abs(v) + np.abs(out) @ mv + k * (np.abs(out) @ np.abs(v))
+            out = out @ v
+        if coef == 1:
+            return out, m
+        c = float(coef)
+        out = c * out
+        return out, abs(c) * m + 2 * np.abs(out)  # c itself rounded, and the product
+
+    def _eval_HadamardProduct(self, e):
+        out, m = self.visit(e.args[0])
+        for t in e.args[1:]:
+            v, mv = self.visit(t)
+            m = m * np.abs(v) + np.abs(out) * mv
+            out = out * v
+            m = m + np.abs(out)
+        return out, m
+
+    def _eval_Apply(self, e):
+        a, ma = self.visit(e.vector)
+        out = _MAPS[e.name](a)
+        m = ma + 4.0 * (np.abs(out) + 1.0)
+        if e.name in _STEP_MAPS:  # a step whose argument is within round-off of 0: unknown
+            m = np.where(np.abs(a) <= 4.0 * ma * UNIT_ROUNDOFF, np.inf, m)
+        return out, m
+
+    def _eval_Diag(self, e):
+        v, m = self.visit(e.vector)
+        return np.diag(v.reshape(-1)), np.diag(m.reshape(-1))
+
+    def _eval_Identity(self, e):
+        k = _dim(e.shape[0], self.n, self.d)
+        return np.eye(k), np.zeros((k, k))
+
+    def _eval_ZeroMatrix(self, e):
+        shape = (_dim(e.shape[0], self.n, self.d), _dim(e.shape[1], self.n, self.d))
+        return np.zeros(shape), np.zeros(shape)
+
+    def _eval_OneMatrix(self, e):
+        shape = (_dim(e.shape[0], self.n, self.d), _dim(e.shape[1], self.n, self.d))
+        return np.ones(shape), np.zeros(shape)
+
+    def _eval_Transpose(self, e):
+        v, m = self.visit(e.arg)
+        return v.T, m.T
+
+    def _eval_BlockMatrix(self, e):
+        parts = [[self.visit(b) for b in row] for row in e.blocks.tolist()]
+        return (
+            np.block([[v for v, _ in row] for row in parts]),
+            np.block([[m for _, m in row] for row in parts]),
+        )
+
+    def _eval_MatrixBase(self, e):
+        v = np.array(e.tolist(), dtype=float)
+        return v, np.abs(v)
 
 
 def evaluate(e, env: dict[str, np.ndarray], n: int, d: int) -> np.ndarray:
     """The value of a matrix expression in the cell's names (env from :func:`environment`)."""
-    if isinstance(e, MatrixSymbol):
-        if e.name not in env:
-            raise KeyError(e.name)
-        return env[e.name]
-    if isinstance(e, MatAdd):
-        out = evaluate(e.args[0], env, n, d)
-        for t in e.args[1:]:
-            out = out + evaluate(t, env, n, d)
-        return out
-    if isinstance(e, MatMul):
-        coef = float(sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)]))
-        mats = [evaluate(a, env, n, d) for a in e.args if getattr(a, "is_Matrix", False)]
-        out = mats[0]
-        for m in mats[1:]:
-            out = out @ m
-        return coef * out
-    if isinstance(e, HadamardProduct):
-        out = evaluate(e.args[0], env, n, d)
-        for t in e.args[1:]:
-            out = out * evaluate(t, env, n, d)
-        return out
-    if isinstance(e, Apply):
-        return _MAPS[e.name](evaluate(e.vector, env, n, d))
-    if isinstance(e, Diag):
-        return np.diag(evaluate(e.vector, env, n, d).reshape(-1))
-    if isinstance(e, Identity):
-        return np.eye(_dim(e.shape[0], n, d))
-    if isinstance(e, ZeroMatrix):
-        return np.zeros((_dim(e.shape[0], n, d), _dim(e.shape[1], n, d)))
-    if isinstance(e, OneMatrix):
-        return np.ones((_dim(e.shape[0], n, d), _dim(e.shape[1], n, d)))
-    if isinstance(e, Transpose):
-        return evaluate(e.arg, env, n, d).T
-    if isinstance(e, BlockMatrix):
-        return np.block([[evaluate(b, env, n, d) for b in row] for row in e.blocks.tolist()])
-    if isinstance(e, sp.MatrixBase):
-        return np.array(e.tolist(), dtype=float)
-    raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+    bounds = {k: np.zeros_like(v) for k, v in env.items()}
+    return _Evaluator(env, bounds, n, d).visit(e)[0]
+
+
+def evaluate_bounded(cell, expr, inst: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(value, M) of expr on one instance: |value − exact| ≤ u·M, u = 2⁻⁵³ (first order).
+
+    The cell's intermediates are computed once per instance (kept in ``inst`` under
+    ``"_bounded"``), so that many expressions on one instance cost one forward step."""
+    cached = inst.get("_bounded")
+    if cached is None or cached[0] is not cell:
+        cached = (cell, *environment_bounded(cell, inst))
+        inst["_bounded"] = cached
+    _, env, bounds = cached
+    return _Evaluator(env, bounds, inst["n"], inst["d"]).visit(expr)
 
 
 def value(cell, expr, inst: dict[str, Any]) -> np.ndarray:
@@ -135,14 +221,19 @@ def value(cell, expr, inst: dict[str, Any]) -> np.ndarray:
     return evaluate(expr, environment(cell, inst), inst["n"], inst["d"])
 
 
+def _state(cell, inst: dict[str, Any]):
+    state = tuple(inst["leaves"][s][None] for s in cell.state)
+    return state[0] if len(state) == 1 else (state or None)
+
+
 def lambdified(jac, inst: dict[str, Any]) -> np.ndarray:
     """The library's lambdified compact Jacobian on one instance, (rows, cols)."""
-    cell = jac.cell
-    state = tuple(inst["leaves"][s][None] for s in cell.state)
-    state = state[0] if len(state) == 1 else (state or None)
     x = inst["leaves"].get("x")
     x = x[None] if x is not None else np.zeros((1, 1))
-    return jac.lambdify()(inst["params"], x, state)[0]
+    return jac.lambdify()(inst["params"], x, _state(jac.cell, inst))[0]
+
+
+# -- the NumPy cells as the independent reference ---------------------------------------------------
 
 
 def numeric_cell(cell, inst: dict[str, Any]):
@@ -152,21 +243,89 @@ def numeric_cell(cell, inst: dict[str, Any]):
     return c
 
 
+def _rnn(d: int, n: int, params: dict, names: tuple[str, str, str], activation="tanh") -> RNN:
+    cell = RNN(d, n, activation=activation)
+    cell.load_params(dict(zip(("W_h", "W_x", "b"), (params[k] for k in names))))
+    return cell
+
+
 def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(∂s/∂s_prev, ∂s/∂x) of the NumPy cell on the instance, s = [h; c] for the LSTM."""
-    c = numeric_cell(cell, inst)
-    state = tuple(inst["leaves"][s][None] for s in cell.state)
-    J_ss, J_sx = c.state_jacobian(inst["leaves"]["x"][None], state)
-    return J_ss[0], J_sx[0]
+    """(∂s/∂s_prev, ∂s/∂x) of the NumPy cells on the instance, rows in the order of the
+    symbolic cell's outputs and columns in the order of its state leaves.
+
+    - rnn, lstm, gru: the cell's own ``state_jacobian`` (s = [h; c] for the LSTM).
+    - stacked: ``Stacked([RNN, RNN], residual)`` with layer l's weights W_h{l+1}, W_x{l+1},
+      b{l+1}. The NumPy stack carries each layer's own h and passes y = h + y_below up
+      (residual); the symbolic cell writes h₂ = h₁ + tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) with
+      the leaf h₂⁽ᵗ⁻¹⁾ read through W_h2 only. So the leaf h₂⁽ᵗ⁻¹⁾ is the NumPy layer's
+      carried state, and the row of h₂ is the NumPy row of layer 1 plus that of layer 0.
+    - birnn: two NumPy RNNs, one per direction (→: W_h_fw, W_x_fw, b_fw; ←: …_bw), each
+      reading its own state: ∂s/∂s is block-diagonal.
+    """
+    x = inst["leaves"]["x"][None]
+    n, d, p = inst["n"], inst["d"], inst["params"]
+    if cell.name in ("rnn", "lstm", "gru"):
+        state = tuple(inst["leaves"][s][None] for s in cell.state)
+        J_ss, J_sx = numeric_cell(cell, inst).state_jacobian(x, state)
+        return J_ss[0], J_sx[0]
+    if cell.name == "stacked":
+        layers = [_rnn(d, n, p, ("W_h1", "W_x1", "b1")), _rnn(n, n, p, ("W_h2", "W_x2", "b2"))]
+        residual = cell.variant == "residual"
+        state = tuple((inst["leaves"][s][None],) for s in cell.state)
+        J_ss, J_sx = Stacked(layers, residual=residual).state_jacobian(x, state)
+        J_ss, J_sx = J_ss[0].copy(), J_sx[0].copy()
+        if residual:
+            J_ss[n:] += J_ss[:n]
+            J_sx[n:] += J_sx[:n]
+        return J_ss, J_sx
+    if cell.name == "birnn":
+        fw = _rnn(d, n, p, ("W_h_fw", "W_x_fw", "b_fw"), cell.variant)
+        bw = _rnn(d, n, p, ("W_h_bw", "W_x_bw", "b_bw"), cell.variant)
+        A, Ax = fw.state_jacobian(x, (inst["leaves"]["h_fw_prev"][None],))
+        B, Bx = bw.state_jacobian(x, (inst["leaves"]["h_bw_next"][None],))
+        J_ss = np.zeros((2 * n, 2 * n))
+        J_ss[:n, :n], J_ss[n:, n:] = A[0], B[0]
+        return J_ss, np.vstack([Ax[0], Bx[0]])
+    raise KeyError(f"no NumPy cell for {cell.name!r}")
+
+
+def has_numeric_block(cell, of: str, wrt: str) -> bool:
+    """Whether the NumPy cells give ∂of/∂wrt: of an output (or "state"), wrt a state leaf,
+    x (or "state"), for rnn, lstm, gru, stacked and birnn."""
+    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn"):
+        return False
+    outs = of == "state" or of in cell.outputs
+    ins = wrt in ("state", "x") or wrt in cell.state
+    return outs and ins and (of == "state") == (wrt == "state")
 
 
 def numeric_block(cell, inst: dict[str, Any], of: str, wrt: str) -> np.ndarray:
-    """One block ∂of/∂wrt of the NumPy cell's state Jacobian (of ∈ outputs, wrt ∈ state or x)."""
+    """One block ∂of/∂wrt of the NumPy cells' state Jacobian (of ∈ outputs, wrt ∈ state or
+    x; or of = wrt = "state" for the whole ∂s/∂s)."""
     J_ss, J_sx = numeric_state_jacobian(cell, inst)
     n = inst["n"]
+    if of == "state":
+        return J_sx if wrt == "x" else J_ss
     r = cell.outputs.index(of)
     rows = slice(r * n, (r + 1) * n)
     if wrt == "x":
         return J_sx[rows]
     k = cell.state.index(wrt)
     return J_ss[rows, k * n : (k + 1) * n]
+
+
+__all__ = [
+    "UNIT_ROUNDOFF",
+    "environment",
+    "environment_bounded",
+    "evaluate",
+    "evaluate_bounded",
+    "has_numeric_block",
+    "hold",
+    "lambdified",
+    "numeric_block",
+    "numeric_cell",
+    "numeric_state_jacobian",
+    "random_instance",
+    "value",
+]

@@ -1,10 +1,27 @@
 """Proofs that a compact Jacobian is right.
 
 At fixed sizes: the compact form expanded entry by entry equals SymPy's explicit Jacobian
-*identically* — the difference is the zero matrix. Both sides are written with the same
-opaque functions (σ with σ' = σ(1 − σ), tanh with tanh' = 1 − tanh², ReLU with ReLU'), so
-after replacing every function application by a fresh symbol the difference is a
-polynomial, and ``expand`` decides it; ``simplify`` is never needed (SYMPY-NOTES).
+*identically* — the difference is the zero matrix. Each entry of the difference is decided
+by the cheapest of three exact tests (SYMPY-NOTES: ``simplify`` is never needed):
+
+1. every function application (σ(·), tanh(·), ReLU(·), …) replaced by a fresh symbol, the
+   difference is a polynomial, and ``expand`` decides it — enough when both sides are
+   written with the same arguments (σ' as σ(1 − σ), tanh' as 1 − tanh²);
+2. the same after :func:`canonical_arguments` — every argument expanded (so that
+   r∘(W h + b) and r∘W h + r∘b, or (1 − u)∘h + u∘h and h, meet), tanh written as
+   2σ(2a) − 1 and σ(−a) as 1 − σ(a): σ(z)σ(−z) = σ(z)(1 − σ(z)) and 4σ(2z)σ(−2z) =
+   1 − tanh²(z) are then polynomial identities;
+3a. σ's of one argument at several scales (σ(z) and σ(2z)) written through one
+   E = exp(z/L), every other σ independent (:func:`_zero_by_families`);
+3. :func:`exp_rational_form` — σ and tanh written through exp, each exp(a) a monomial in
+   fresh symbols E_k = exp(a_k/L) of independent atoms a_k (the monomials of a polynomial
+   argument; a non-polynomial argument is one atom), and the difference a rational function
+   whose numerator, expanded, is 0 (``expand(together(·))``). This covers tanh(z) =
+   2σ(2z) − 1, σ(z)σ(−z) = σ'(z) and every other identity of σ and tanh through exp.
+
+A test that finds 0 proves the entry is 0. A nonzero remainder is not yet a proof of a
+difference (two atoms could still be dependent): :func:`exact_value` evaluates an entry at a
+point with guaranteed digits (``evalf(strict=True)``), and a nonzero value there is.
 
 For every n: index-notation statements, ∂h_i/∂h_j = σ'(z_i) W_ij, derived by SymPy from
 h_i = σ(Σ_k W_ik h_k + Σ_k U_ik x_k + b_i) with n = j + 1 + p, p ≥ 0 (so that j < n is
@@ -13,14 +30,17 @@ known without a Piecewise).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+from functools import reduce
 
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
 from .equations import Cell
 from .explicit import expand_compact, explicit_jacobian, sizes_for
-from .functions import activation, sigmoid
+from .functions import activation, relu, relu_prime, sigmoid
 
 
 @dataclass(frozen=True)
@@ -37,14 +57,238 @@ class ProofResult:
         return self.holds
 
 
-def is_identically_zero(e: sp.Expr) -> bool:
-    """Whether a scalar expression built from opaque functions is identically 0."""
+def _zero_as_polynomial(e: sp.Expr) -> bool:
+    """Test 1: 0 once each function application is an opaque symbol."""
     if e == 0:
         return True
     funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
     # xreplace works top-down, so an outer application is replaced as a whole.
     dummies = {f: sp.Dummy() for f in funcs}
     return sp.expand(e.xreplace(dummies)) == 0
+
+
+def canonical_arguments(e: sp.Expr) -> sp.Expr:
+    """``e`` with every function argument expanded, innermost first, tanh written through
+    σ (tanh(a) = 2σ(2a) − 1) and σ(−a) written 1 − σ(a): an exact rewriting after which
+    σ(z)σ(−z), σ(z)(1 − σ(z)), 4σ(2z)σ(−2z) + tanh(z)² − 1 and the like meet as polynomials
+    in the same σ(·)'s."""
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def walk(x: sp.Basic) -> sp.Basic:
+        if x.is_Atom or not x.args:
+            return x
+        if x in memo:
+            return memo[x]
+        args = [walk(a) for a in x.args]
+        if isinstance(x, sp.Function):
+            args = [sp.expand(a) for a in args]
+            if isinstance(x, sp.tanh):
+                out = 2 * _sigma(2 * args[0]) - 1
+            elif isinstance(x, sigmoid):
+                out = _sigma(args[0])
+            else:
+                out = x.func(*args)
+        else:
+            out = x.func(*args)
+        memo[x] = out
+        return out
+
+    return walk(e)
+
+
+def _sigma(a: sp.Expr) -> sp.Expr:
+    a = sp.expand(a)
+    return 1 - sigmoid(-a) if a.could_extract_minus_sign() else sigmoid(a)
+
+
+def through_exp(e: sp.Expr) -> sp.Expr:
+    """σ(a) = 1/(1 + exp(−a)) and tanh(a) = 1 − 2/(exp(2a) + 1), innermost first."""
+    e = e.replace(sigmoid, lambda a: 1 / (1 + sp.exp(-a)))
+    return e.replace(sp.tanh, lambda a: 1 - 2 / (sp.exp(2 * a) + 1))
+
+
+def _exponent_atoms(arg: sp.Expr) -> list[tuple[sp.Expr, sp.Rational]] | None:
+    """arg = Σ c_k a_k with rational c_k and atoms a_k: the monomials of a polynomial
+    argument, or the whole (normalised) rational function. None if no such split."""
+    num, den = sp.fraction(sp.cancel(sp.together(arg)))
+    if den.is_number:
+        out = []
+        for term in sp.Add.make_args(sp.expand(num / den)):
+            c, mono = term.as_coeff_Mul(rational=True)
+            if mono.has(sp.I):
+                return None
+            # a constant term is a constant factor exp(c), however irrational c is
+            out.append((sp.S.One, c * mono) if mono.is_number else (mono, c))
+        return out
+    gens = sorted(arg.free_symbols, key=sp.default_sort_key)
+    try:
+        p, q = sp.Poly(num, *gens), sp.Poly(den, *gens)
+    except sp.PolynomialError:
+        return None
+    lq = q.LC()
+    p, q = p.quo_ground(lq), q.quo_ground(lq)
+    lp = p.LC()
+    if not (sp.sympify(lq).is_Rational and sp.sympify(lp).is_Rational):
+        return None
+    return [((p.quo_ground(lp)).as_expr() / q.as_expr(), sp.Rational(lp))]
+
+
+def exp_rational_form(e: sp.Expr) -> sp.Expr | None:
+    """``e`` (σ and tanh already through exp) as a rational function of its symbols and
+    fresh symbols E_k = exp(a_k/L_k), innermost exps first; None where the exponents do
+    not split into rational multiples of atoms."""
+    chosen: dict[sp.Expr, tuple[sp.Symbol, int]] = {}
+    while True:
+        inner = [x for x in e.atoms(sp.exp) if not x.args[0].has(sp.exp)]
+        if not inner:
+            return e
+        split = {}
+        for x in inner:
+            atoms = _exponent_atoms(x.args[0])
+            if atoms is None:
+                return None
+            split[x] = atoms
+        for atoms in split.values():
+            for atom, c in atoms:
+                if atom == 1:
+                    continue
+                if atom not in chosen:
+                    dens = [c2.q for atoms2 in split.values() for a2, c2 in atoms2 if a2 == atom]
+                    chosen[atom] = (sp.Dummy("E"), reduce(sp.ilcm, dens, 1))
+                elif chosen[atom][1] % c.q:
+                    return None
+        mapping = {}
+        for x, atoms in split.items():
+            value = sp.S.One
+            for atom, c in atoms:
+                if atom == 1:
+                    value *= sp.exp(c)
+                else:
+                    sym, L = chosen[atom]
+                    value *= sym ** int(c * L)
+            mapping[x] = value
+        e = e.xreplace(mapping)
+
+
+def _zero_by_families(e: sp.Expr) -> bool:
+    """Test 3a, the cheap case of test 3: ``e`` (after :func:`canonical_arguments`, so a
+    polynomial in σ(·)'s) where only σ's of one argument at several scales are related —
+    σ(2z) and σ(z). Such a family is written through one E = exp(a/L) (σ(c·a) =
+    1/(1 + E^(−cL))); every other application stays an independent symbol."""
+    families: dict[sp.Expr, list[tuple[sp.Rational, sp.Basic]]] = {}
+    for app in e.atoms(sigmoid):
+        c, base = sp.expand(app.args[0]).as_content_primitive()
+        families.setdefault(base, []).append((c, app))
+    mapping: dict[sp.Basic, sp.Expr] = {}
+    for members in families.values():
+        if len({c for c, _ in members}) < 2 or not all(c.is_Rational for c, _ in members):
+            continue
+        E, L = sp.Dummy("E"), reduce(sp.ilcm, [c.q for c, _ in members], 1)
+        for c, app in members:
+            mapping[app] = 1 / (1 + E ** int(-c * L))
+    if not mapping:
+        return False
+    form = e.xreplace(mapping)
+    funcs = sorted(form.atoms(sp.Function), key=sp.default_sort_key)
+    form = form.xreplace({f: sp.Dummy() for f in funcs})
+    numerator, _ = sp.fraction(sp.together(form))
+    return sp.expand(numerator) == 0
+
+
+def _zero_through_exp(e: sp.Expr) -> bool:
+    """Test 3: σ and tanh through exp, a rational function whose numerator expands to 0."""
+    form = exp_rational_form(through_exp(e))
+    if form is None:
+        return False
+    funcs = sorted(form.atoms(sp.Function) - form.atoms(sp.exp), key=sp.default_sort_key)
+    form = form.xreplace({f: sp.Dummy() for f in funcs})
+    numerator, _ = sp.fraction(sp.together(form))
+    return sp.expand(numerator) == 0
+
+
+def evaluable(e: sp.Expr) -> sp.Expr:
+    """``e`` with the opaque functions written as SymPy can evaluate them (σ through exp,
+    ReLU as Max, ReLU' as the Heaviside step)."""
+    e = e.replace(sigmoid, lambda a: 1 / (1 + sp.exp(-a)))
+    e = e.replace(relu, lambda a: sp.Max(a, 0))
+    return e.replace(relu_prime, lambda a: sp.Heaviside(a))
+
+
+def exact_value(
+    e: sp.Expr, point: dict[sp.Symbol, sp.Rational], digits: int = 40
+) -> sp.Float | None:
+    """e at ``point`` with ``digits`` guaranteed significant digits, or None when SymPy
+    cannot separate it from 0 (then it is 0 or closer to it than the working precision)."""
+    try:
+        # xreplace first: evalf(subs=…) is two orders of magnitude slower on these trees
+        value = evaluable(e).xreplace(point).evalf(digits, strict=True)
+    except PrecisionExhausted:
+        return None
+    if not value.is_Number:
+        return None
+    return value
+
+
+def fixed_point(e: sp.Expr) -> dict[sp.Symbol, sp.Rational]:
+    """A deterministic point, different for every symbol (by its name), in (−1, 1)."""
+    out = {}
+    for s in e.free_symbols:
+        k = zlib.crc32(s.name.encode())
+        out[s] = sp.Rational(k % 1999 - 999, 1013)
+    return out
+
+
+def is_identically_zero(e: sp.Expr) -> bool:
+    """Whether a scalar expression built from σ, tanh, ReLU, … is identically 0.
+
+    True is a proof. False means no proof was found: the expression is nonzero at a point,
+    or the three tests above could not decide it.
+    """
+    if _zero_as_polynomial(e):
+        return True
+    e = canonical_arguments(e)
+    if _zero_as_polynomial(e):
+        return True
+    if _zero_by_families(e):
+        return True
+    if exact_value(e, fixed_point(e), 15) is not None:
+        return False  # nonzero at a point, with guaranteed digits
+    return _zero_through_exp(e)
+
+
+@dataclass(frozen=True)
+class EntryDecision:
+    """One entry of candidate − truth: "zero" (proved), "nonzero" (at ``point``, with the
+    exact values there) or "unknown" (no proof either way)."""
+
+    status: str
+    point: int | None = None
+    difference: sp.Float | None = None
+    candidate: sp.Float | None = None
+    expected: sp.Float | None = None
+
+
+def decide_entry(
+    candidate: sp.Expr, expected: sp.Expr, points: list[dict[sp.Symbol, sp.Rational]]
+) -> EntryDecision:
+    """Is candidate − expected identically 0? Tests 1, 2 and 3a, then the exact value at the
+    first two of ``points`` (a nonzero value is a counterexample), then test 3."""
+    diff = candidate - expected
+    if _zero_as_polynomial(diff):
+        return EntryDecision("zero")
+    diff = canonical_arguments(diff)
+    if _zero_as_polynomial(diff) or _zero_by_families(diff):
+        return EntryDecision("zero")
+    # A nonzero rational function of the entries is nonzero at a random point (with
+    # probability 1): two points, because telling 0 apart costs SymPy most of its time.
+    for k, point in enumerate(points[:2]):
+        value = exact_value(diff, point)
+        if value is not None and value != 0:
+            values = [evaluable(x).xreplace(point).evalf(50) for x in (candidate, expected)]
+            return EntryDecision("nonzero", k, value, *values)
+    if _zero_through_exp(diff):
+        return EntryDecision("zero")
+    return EntryDecision("unknown")
 
 
 def prove_at(

@@ -1,0 +1,18 @@
+"""A checker for users' own Jacobians: ``check_jacobian(cell, candidate, of, wrt)``.
+
+Two modules, one job each:
+
+- :mod:`.parser` — the grammar: a candidate string (or an explicit SymPy matrix) becomes a
+  SymPy expression in the cell's symbols, or a one-line CandidateError
+  (``help(gradsym.proofs.candidate.parser)`` states the grammar);
+- :mod:`.checker` — the verdict: holds (proved symbolically at a size that sees the error,
+  and numerically), refuted (a counterexample far above round-off, and a diagnosis when one
+  is proved) or undecided; with :mod:`.prover` (the time-limited symbolic proof),
+  :mod:`.diagnosis` (the standard mistakes), :mod:`.verdict` and :mod:`.text` (printing).
+"""
+
+from .checker import check_jacobian
+from .parser import entry_symbols, parse_candidate, symbols
+from .verdict import Verdict
+
+__all__ = ["Verdict", "check_jacobian", "entry_symbols", "parse_candidate", "symbols"]

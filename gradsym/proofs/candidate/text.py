@@ -1,0 +1,94 @@
+"""Compact forms as plain text in the notes' notation, for verdicts printed in a terminal:
+diag(c_prev ∘ σ′(z_f)) W_f, (1 − u), W_hᵀ — names as a candidate writes them, products by
+juxtaposition as the notes write them."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import MatAdd, MatMul
+from sympy.printing.str import StrPrinter
+
+FUNCTION_TEXT = {
+    "sigmoid": "σ",
+    "sigmoid'": "σ′",
+    "tanh": "tanh",
+    "tanh'": "tanh′",
+    "relu": "ReLU",
+    "relu'": "ReLU′",
+    "identity": "id",
+    "identity'": "id′",
+}
+
+
+def _negative(term) -> bool:
+    if not isinstance(term, MatMul):
+        return False
+    coef = sp.Mul(*[a for a in term.args if not getattr(a, "is_Matrix", False)])
+    return coef.could_extract_minus_sign()
+
+
+class NotesTextPrinter(StrPrinter):
+    """One ``_print_<Class>`` per construct of the compact forms."""
+
+    def _print_MatrixSymbol(self, expr):
+        return expr.name
+
+    def _print_Diag(self, expr):
+        return f"diag({self._print(expr.vector)})"
+
+    def _print_Apply(self, expr):
+        return f"{FUNCTION_TEXT[expr.name]}({self._print(expr.vector)})"
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _factor(self, expr) -> str:
+        s = self._print(expr)
+        return f"({s})" if isinstance(expr, MatAdd) else s
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        s = self._print(arg)
+        return f"{s}ᵀ" if isinstance(arg, sp.MatrixSymbol) else f"({s})ᵀ"
+
+    def _print_HadamardProduct(self, expr):
+        return " ∘ ".join(self._factor(a) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
+        mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        body = " ".join(self._factor(m) for m in mats)
+        if coef == 1:
+            return body
+        if coef == -1:
+            return "−" + body
+        c = self._print(coef)
+        if coef.could_extract_minus_sign():
+            c = "−" + self._print(-coef)
+        return f"{c} {body}"
+
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=_negative)  # positive terms first: 1 − u, h̃ − h
+        out = ""
+        for k, term in enumerate(terms):
+            s = self._print(term)
+            if s.startswith("−"):
+                out += (" − " if k else "−") + s[1:]
+            else:
+                out += (" + " if k else "") + s
+        return out
+
+    def _print_BlockMatrix(self, expr):
+        rows = ["; ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]
+        return "[" + " | ".join(rows) + "]"
+
+
+def notes_text(expr) -> str:
+    """A compact form (or a term of one) as text in the notes' notation."""
+    return NotesTextPrinter().doprint(expr)
