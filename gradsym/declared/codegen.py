@@ -49,6 +49,7 @@ class _Node:
     dyn: bool  # depends on the previous state
     xdep: bool  # depends on the input
     names: list[str] = field(default_factory=list)
+    pure: bool = False  # a number: no parameter, input or state below it (1 − σ(s − 1))
 
 
 def _size(e: sp.Expr) -> tuple[int, int, int]:
@@ -85,7 +86,8 @@ class _Graph(MatrixVisitor):
     def new(self, op: str, args: tuple[int, ...], data: Any, rows: sp.Expr, **flags) -> int:
         dyn = flags.get("dyn", any(self.nodes[a].dyn for a in args))
         xdep = flags.get("xdep", any(self.nodes[a].xdep for a in args))
-        self.nodes.append(_Node(len(self.nodes), op, args, data, rows, dyn, xdep))
+        pure = op == "ones" or (bool(args) and all(self.nodes[a].pure for a in args))
+        self.nodes.append(_Node(len(self.nodes), op, args, data, rows, dyn, xdep, pure=pure))
         return len(self.nodes) - 1
 
     def _print_MatrixSymbol(self, e):
@@ -312,7 +314,7 @@ class CellPrinter:
 
         def add(target: int, expr: str) -> None:
             node = self.nodes[target]
-            if node.op == "ones":
+            if node.pure:
                 return
             if where == "back" and not node.dyn:
                 if node.xdep:
@@ -396,7 +398,7 @@ class CellPrinter:
                 have.add(k)
             elif node.xdep:
                 lines.append(f"    _acc_t(A, 's{k}', t, g_state[{i}])")
-            elif node.op != "ones":
+            elif not node.pure:
                 lines.append(f"    _acc_c(A, 'c{k}', g_state[{i}])")
         self._emit_back([k for k in self.nodes if k.dyn], "back", lines, have)
         outs = []
@@ -414,7 +416,7 @@ class CellPrinter:
             "    G = {}",
             "    dX = np.zeros_like(X)",
         ]
-        static = [k for k in self.nodes if not k.dyn and k.op != "ones"]
+        static = [k for k in self.nodes if not k.dyn and not k.pure]
         for k in static:
             value = "X" if k.op == "x" else f"S['v{k.id}']"
             lines.append(f"    v{k.id} = {value}")
@@ -546,6 +548,7 @@ def generate(cell: Cell, equations: str = "") -> CellProgram:
         step_back=namespace["step_back"],
         finish=namespace["finish"],
         state_jacobian=state_jacobian,
+        input_is_hidden=cell.symbol("x").shape[0] == n_sym,
         equations=equations,
         sources=sources,
         **roles,

@@ -19,6 +19,7 @@ Names and shapes (n the hidden size, d the input size):
   rows and d columns when it multiplies ``x`` directly (``U_f @ x``), n otherwise; ``b`` and
   ``b_*`` are n-vectors (biases);
 - any other shape is declared: ``shapes={"w_h": "n", "lambda_": "n", "W_o": "n x 2n"}``;
+  ``shapes={"x": "n"}`` declares an input of the hidden size (a cell that adds x to h);
 - any other name is an error.
 
 A pre-activation that is not named (``f = sigma(W_f @ h_prev + …)``) is named ``z_f`` (``z_c``
@@ -137,11 +138,15 @@ class _Declaration:
         self.lhs = lhs
         self.state = state
         self.declared = {k: parse_shape(k, v) for k, v in shapes.items()}
+        x_size = self.declared.pop(INPUT, (d, sp.S.One))
+        if x_size not in ((d, sp.S.One), (n, sp.S.One)):
+            raise _fail(None, "the input x is declared 'd' (its own size) or 'n' (the hidden size)")
         for k in self.declared:
-            if k in lhs or k == INPUT or k in {f"{s}_prev" for s in state}:
+            if k in lhs or k in {f"{s}_prev" for s in state}:
                 raise _fail(None, f"{k!r} is a vector of the cell, not a parameter to declare")
         self.leaves = {f"{s}_prev": DeclaredVector(f"{s}_prev", n, 1) for s in state}
-        self.leaves[INPUT] = DeclaredVector(INPUT, d, 1)
+        self.leaves[INPUT] = DeclaredVector(INPUT, x_size[0], 1)
+        self.x_size = x_size[0]
         self.params: dict[str, DeclaredParameter] = {}
 
     def parameter(self, equation: str, name: str, rhs: str) -> DeclaredParameter:
@@ -151,7 +156,7 @@ class _Declaration:
             rows, cols = self.declared[name]
         elif _is_convention_parameter(name) and name not in _RESERVED:
             if name[0].isupper():
-                rows, cols = n, (d if _multiplies_input(name, rhs) else n)
+                rows, cols = n, (self.x_size if _multiplies_input(name, rhs) else n)
             else:
                 rows, cols = n, sp.S.One
         else:

@@ -336,6 +336,10 @@ def cell(name: str, variant: str | None = None) -> Cell:
     if name not in CELLS:
         from .declared import _REGISTRY, declared_cell
 
+        if name not in _REGISTRY:
+            from gradsym import _load_declared_cells
+
+            _load_declared_cells()  # the library's cells, by name
         if name in _REGISTRY:
             found = declared_cell(name)
             if variant is not None and variant != found.variant:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradsym.errors import ShapeError
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 
 Size = tuple[int, int, int]  # rows or cols as a·n + b·d + c
@@ -83,6 +84,7 @@ class CellProgram:
     forget_gate_bias: str | None = None
     update_gate_bias: str | None = None
     update_gate_sign: float | None = None
+    input_is_hidden: bool = False
     equations: str = ""
     sources: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -113,6 +115,11 @@ class GeneratedCell(Cell):
         self.update_gate_bias = program.update_gate_bias
         self.update_gate_sign = program.update_gate_sign
         n, d = self.hidden_size, self.input_size
+        if program.input_is_hidden and d != n:
+            raise ShapeError(
+                f"cell {program.name!r} adds its input to the state: input_size must equal "
+                f"hidden_size ({n}), got {d}"
+            )
         kinds: dict[str, tuple[list[str], tuple[int, ...]]] = {}
         for p in program.params:
             rows, cols = size_of(p.rows, n, d), size_of(p.cols, n, d)
