@@ -45,8 +45,8 @@ def symbol_latex(name: str, time: str | None, style: str = "001") -> str:
     override = STYLES.get(style, {})
     if name in override:
         return override[name]
-    if name in LATEX:
-        return LATEX[name]
+    if name in LATEX and (time is not None or "^{(" not in LATEX[name]):
+        return LATEX[name]  # the notes' own (a parameter never takes a vector's time step)
     base = name.removesuffix("_prev")
     tilde = base.endswith("_tilde")
     base = base.removesuffix("_tilde")

@@ -353,7 +353,7 @@ def initialise(
             carry_sign = CARRY_SIGN[name]
         update_bias = number("update_bias", update_bias)
 
-    n, d = cell.hidden_size, cell.input_size
+    n = cell.hidden_size
     for name in cell.recurrent_weights:
         W = _matrix(recurrent, cell.params[name].shape, rng, g, n)
         if rho is not None:
