@@ -237,7 +237,8 @@ def lambdified(jac, inst: dict[str, Any]) -> np.ndarray:
 
 def numeric_cell(cell, inst: dict[str, Any]):
     """The NumPy cell of the same name and variant, loaded with the instance's weights."""
-    c = make_cell(cell.name, cell.variant, inst["d"], inst["n"])
+    inputs = _dim(cell.symbol("x").shape[0], inst["n"], inst["d"])  # d, or n for x + …
+    c = make_cell(cell.name, cell.variant, inputs, inst["n"])
     c.load_params(inst["params"])
     return c
 
@@ -263,7 +264,7 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     """
     x = inst["leaves"]["x"][None]
     n, d, p = inst["n"], inst["d"], inst["params"]
-    if cell.name in ("rnn", "lstm", "gru"):
+    if cell.name in ("rnn", "lstm", "gru") or _declared(cell):
         state = tuple(inst["leaves"][s][None] for s in cell.state)
         J_ss, J_sx = numeric_cell(cell, inst).state_jacobian(x, state)
         return J_ss[0], J_sx[0]
@@ -288,10 +289,19 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     raise KeyError(f"no NumPy cell for {cell.name!r}")
 
 
+def _declared(cell) -> bool:
+    """A declared cell whose generated NumPy cell ``make_cell`` builds (its state Jacobian
+    is printed from the compact forms: a check of the generated code, not an independent
+    derivation)."""
+    from gradsym.numeric.cells.factory import _DECLARED
+
+    return cell.variant == "declared" and cell.name in _DECLARED
+
+
 def has_numeric_block(cell, of: str, wrt: str) -> bool:
     """Whether the NumPy cells give ∂of/∂wrt: of an output (or "state"), wrt a state leaf,
     x (or "state"), for rnn, lstm, gru, stacked and birnn."""
-    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn"):
+    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn") and not _declared(cell):
         return False
     outs = of == "state" or of in cell.outputs
     ins = wrt in ("state", "x") or wrt in cell.state
