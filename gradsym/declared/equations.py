@@ -273,8 +273,11 @@ def _activation_name(func) -> str | None:
         body = func(z)
     except Exception:  # noqa: BLE001 (any callable: unknown means not an activation)
         return None
+    if not isinstance(body, sp.Expr) or not body.has(z):
+        return None
     for act in ACTIVATIONS.values():
-        if sp.simplify(body - act.scalar(z)) == 0 if body.has(z) else False:
+        f = act.scalar(z)
+        if body == f or sp.simplify(body - f.rewrite(sp.exp)) == 0:
             return act.name
     return None
 
@@ -395,6 +398,10 @@ def build_cell(
     """The symbolic :class:`~gradsym.symbolic.equations.Cell` of declared equations."""
     if not isinstance(name, str) or not _CELL_NAME.match(name):
         raise DeclarationError(f"a cell's name is a word such as 'mgu', got {name!r}")
+    from gradsym.symbolic.equations import CELLS
+
+    if name in CELLS or name == "irnn":
+        raise DeclarationError(f"{name!r} is a built-in cell; give the declared cell another name")
     taken = set(exprs) | set(params) | set(leaves)
     vectors: dict[str, DeclaredVector] = {}
     definitions: list[tuple[MatrixSymbol, MatrixExpr]] = []
