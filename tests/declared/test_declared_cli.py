@@ -22,7 +22,9 @@ def test_cells_lists_built_in_and_library_cells(capsys):
     names = {r["name"] for r in rows}
     assert {"lstm", "gru", "indrnn", "mgu", "ugrnn", "plusrnn", "cifg", "janet"} <= names
     indrnn = next(r for r in rows if r["name"] == "indrnn")
-    assert indrnn["equations"] == ["h = relu(W @ x + u * h_prev + b)"] and "2018" in indrnn["source"]
+    assert (
+        indrnn["equations"] == ["h = relu(W @ x + u * h_prev + b)"] and "2018" in indrnn["source"]
+    )
 
 
 def test_check_train_derive_and_figure_from_a_cell_file(tmp_path, capsys):

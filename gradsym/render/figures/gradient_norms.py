@@ -41,6 +41,16 @@ def _summary(log_norms: np.ndarray) -> dict:
     }
 
 
+def _settings() -> dict:
+    return {
+        "input_size": INPUT_SIZE,
+        "hidden_size": HIDDEN,
+        "length": LENGTH,
+        "batch": BATCH,
+        "inputs": "x ~ N(0, 1) i.i.d.; state0 = 0",
+    }
+
+
 def compute(seed: int = 0) -> dict:
     """Norms of the Jacobian products per lag for the five models (see the module doc)."""
     rng = seeded(seed, NAME)
@@ -79,13 +89,7 @@ def compute(seed: int = 0) -> dict:
         "claims": list(CLAIMS),
         "seed": seed,
         "gamma_tanh": g,
-        "settings": {
-            "input_size": INPUT_SIZE,
-            "hidden_size": HIDDEN,
-            "length": LENGTH,
-            "batch": BATCH,
-            "inputs": "x ~ N(0, 1) i.i.d.; state0 = 0",
-        },
+        "settings": _settings(),
         "lags": np.arange(1, LENGTH + 1),
         "curves": curves,
     }
@@ -111,13 +115,7 @@ def compute_for_cell(cell, label: str, seed: int = 0) -> dict:
         "figure": f"{NAME} ({label})",
         "seed": seed,
         "gamma_tanh": g,
-        "settings": {
-            "input_size": INPUT_SIZE,
-            "hidden_size": HIDDEN,
-            "length": LENGTH,
-            "batch": BATCH,
-            "inputs": "x ~ N(0, 1) i.i.d.; state0 = 0",
-        },
+        "settings": _settings(),
         "lags": np.arange(1, LENGTH + 1),
         "curves": [
             {
