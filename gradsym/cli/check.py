@@ -34,7 +34,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif cell is None:
         from gradsym.errors import InvalidValueError
 
-        raise InvalidValueError("give the cell: --cell NAME or --cell-file FILE")
+        raise InvalidValueError("the cell is required: --cell NAME or --cell-file FILE")
     verdict = check_jacobian(
         cell,
         args.candidate,
