@@ -12,6 +12,8 @@ stays cheap and the NumPy side never pulls in SymPy):
 * gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
 * symbolic: :func:`jacobian`;
 * proofs: :func:`claims`, :func:`verify`, :func:`check_jacobian`;
+* cells from equations: :func:`cell_from_equations`, :func:`load_cell_file`,
+  :func:`library_cell` (IndRNN, MGU, UGRNN, +RNN, CIFG, JANET, MinimalRNN, diagonal linear);
 * errors: :class:`GradsymError` and its subclasses.
 """
 
@@ -22,6 +24,7 @@ import importlib
 from gradsym.errors import (
     CandidateError,
     CheckpointError,
+    DeclarationError,
     DTypeError,
     GradsymError,
     InvalidValueError,
@@ -60,12 +63,17 @@ _LAZY = {
     "claims": "gradsym.proofs",
     "verify": "gradsym.proofs",
     "check_jacobian": "gradsym.proofs",
+    "cell_from_equations": "gradsym.declared",
+    "load_cell_file": "gradsym.declared",
+    "library_cell": "gradsym.declared",
+    "DeclaredCell": "gradsym.declared",
 }
 
 __all__ = [
     "CandidateError",
     "CheckpointError",
     "DTypeError",
+    "DeclarationError",
     "GradsymError",
     "InvalidValueError",
     "NonFiniteError",
@@ -75,6 +83,15 @@ __all__ = [
     "__version__",
 ]
 __all__ += list(_LAZY)
+
+
+def _load_declared_cells() -> None:
+    """Declare the library's cells (IndRNN, MGU, …) so that they are known by name.
+
+    Called by the cell registries (``symbolic.cell``, ``make_cell``, ``TrainConfig``) when
+    they meet a name they do not know: the layer that generates declared cells registers
+    them as it is imported. A hook called by name, so no lower layer imports it."""
+    importlib.import_module("gradsym.declared")
 
 
 def __getattr__(name: str):

@@ -47,6 +47,10 @@ class CandidateError(GradsymError, ValueError):
     """A user's candidate formula cannot be judged (wrong shape, unknown symbols, ...)."""
 
 
+class DeclarationError(GradsymError, ValueError):
+    """A declared cell's equations are wrong: one line naming the equation and the problem."""
+
+
 def unknown_name(kind: str, name: object, known) -> UnknownNameError:
     """Build the error for an unknown ``kind`` called ``name``, listing the known ones."""
     choices = ", ".join(repr(k) for k in sorted(known))

@@ -6,6 +6,7 @@ errors into exit codes.
     gradsym figures    the figures of the notes, with the data behind each  (figures.py)
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
+    gradsym cells      the built-in and library cells with their equations  (cells.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
     gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``gradsym`` parser with every command registered."""
     from gradsym.cli.bench import add_bench_parser
     from gradsym.cli.build import add_build_parser
+    from gradsym.cli.cells import add_cells_parser
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
     from gradsym.cli.figures import add_figures_parser
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_figures_parser,
         add_verify_parser,
         add_check_parser,
+        add_cells_parser,
         add_train_parser,
         add_bench_parser,
     ):

@@ -26,8 +26,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     from gradsym.proofs.candidate import check_jacobian
     from gradsym.proofs.claim import _jsonable
 
+    cell = args.cell
+    if args.cell_file is not None:
+        from gradsym.declared import load_cell_file
+
+        cell = load_cell_file(args.cell_file).cell
+    elif cell is None:
+        from gradsym.errors import InvalidValueError
+
+        raise InvalidValueError("the cell is required: --cell NAME or --cell-file FILE")
     verdict = check_jacobian(
-        args.cell,
+        cell,
         args.candidate,
         of=args.of,
         wrt=args.wrt,
@@ -93,8 +102,14 @@ Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).""",
     p.add_argument(
         "candidate", help='the formula, e.g. "diag(tanh\'(W_h @ h_prev + W_x @ x + b)) @ W_h"'
     )
-    p.add_argument(
-        "--cell", required=True, help="rnn, lstm, gru, birnn, stacked, residual, highway"
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--cell",
+        help="rnn, lstm, gru, birnn, stacked, residual, highway, or a library cell "
+        "(gradsym cells lists them)",
+    )
+    which.add_argument(
+        "--cell-file", metavar="FILE", help="a cell declared by its equations (.toml or .txt)"
     )
     p.add_argument("--of", default="h", help="the differentiated vector (default h)")
     p.add_argument("--wrt", default="h_prev", help="the variable (default h_prev)")

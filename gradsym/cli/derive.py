@@ -35,6 +35,17 @@ def derive_into(out: Path, ids, pdf: bool) -> list[Path]:
 def cmd_derive(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_pdflatex(args.pdf)
+    if args.cell_file is not None:
+        from gradsym.declared import load_cell_file
+        from gradsym.declared.derivation import write_cell_derivation
+
+        if args.ids or args.pdf:
+            raise InvalidValueError("--cell-file derives one cell: no claim ids, no --pdf")
+        paths = write_cell_derivation(
+            load_cell_file(args.cell_file), writable_dir(out / "derivations")
+        )
+        print(f"wrote {len(paths)} files in {out / 'derivations'} (every step checked)")
+        return 0
     paths = derive_into(out, args.ids or None, args.pdf)
     print(f"wrote {len(paths)} files in {out / 'derivations'}")
     return 0
@@ -46,5 +57,10 @@ def add_derive_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all and notes.tex)")
     d.add_argument("--out", default=".", help="folder that holds derivations/ (default .)")
     d.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
+    d.add_argument(
+        "--cell-file",
+        metavar="FILE",
+        help="derive every Jacobian block of a cell declared by its equations instead",
+    )
     d.set_defaults(func=cmd_derive)
     return d

@@ -26,9 +26,32 @@ def figures_into(out: Path, names, seed: int) -> list[Path]:
 def cmd_figures(args: argparse.Namespace) -> int:
     from gradsym.render.figures import figure_module
 
+    if args.cell_file is not None:
+        return _declared_figure(args)
     for name in args.names:  # unknown names fail before any work is done
         figure_module(name)
     paths = figures_into(Path(args.out), args.names, args.seed)
+    print(f"wrote {len(paths)} files in {Path(args.out) / 'figures'}")
+    return 0
+
+
+def _declared_figure(args: argparse.Namespace) -> int:
+    """The gradient-norm figure of a declared cell: figures/gradient-norms-<name>.*"""
+    from gradsym.declared import load_cell_file
+    from gradsym.errors import InvalidValueError
+    from gradsym.render.figures import gradient_norms
+    from gradsym.render.figures.writer import write_figure
+
+    if args.names not in ([], ["gradient-norms"]):
+        raise InvalidValueError("--cell-file draws the gradient-norms figure only")
+    declared = load_cell_file(args.cell_file)
+    size = gradient_norms.HIDDEN if declared.program.input_is_hidden else gradient_norms.INPUT_SIZE
+    if size != gradient_norms.INPUT_SIZE:
+        raise InvalidValueError(f"cell {declared.name!r} needs input size = hidden size")
+    cell = declared.numpy(gradient_norms.INPUT_SIZE, gradient_norms.HIDDEN)
+    data = gradient_norms.compute_for_cell(cell, declared.name, args.seed)
+    name = f"gradient-norms-{declared.name}"
+    paths = write_figure(name, data, gradient_norms.draw, writable_dir(Path(args.out) / "figures"))
     print(f"wrote {len(paths)} files in {Path(args.out) / 'figures'}")
     return 0
 
@@ -39,5 +62,8 @@ def add_figures_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("names", nargs="*", metavar="NAME", help="figure names (default: all)")
     f.add_argument("--out", default=".", help="folder that holds figures/ (default .)")
     f.add_argument("--seed", type=int, default=0)
+    f.add_argument(
+        "--cell-file", metavar="FILE", help="the gradient-norms figure of a declared cell"
+    )
     f.set_defaults(func=cmd_figures)
     return f

@@ -97,7 +97,16 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     # Each dest is the TrainConfig field's name. Defaults are None so that --resume can
     # tell which options were given; the TrainConfig defaults apply otherwise.
     m = p.add_argument_group("model")
-    m.add_argument("--cell", help="rnn, irnn (ReLU + identity init), lstm or gru (default lstm)")
+    m.add_argument(
+        "--cell",
+        help="rnn, irnn (ReLU + identity init), lstm, gru (default lstm), or a library cell",
+    )
+    m.add_argument(
+        "--cell-file",
+        type=Path,
+        metavar="FILE",
+        help="train a cell declared by its equations (.toml or .txt); also on --resume",
+    )
     m.add_argument("--hidden", type=int, help="hidden units per layer (default 16)")
     m.add_argument("--layers", type=int, help="stacked layers (default 1)")
     m.add_argument(
@@ -309,6 +318,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from gradsym.numeric.train import Trainer
 
     progress = not args.no_progress
+    if args.cell_file is not None:
+        from gradsym.declared import load_cell_file
+
+        declared = load_cell_file(args.cell_file)
+        if args.cell is not None and args.cell != declared.name:
+            raise InvalidValueError(
+                f"--cell {args.cell} and --cell-file {args.cell_file} (cell "
+                f"{declared.name!r}) name different cells"
+            )
+        if not args.resume:
+            args.cell = declared.name
     if args.resume:
         if args.run_dir is None:
             raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")

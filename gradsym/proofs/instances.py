@@ -22,25 +22,27 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import make_cell
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
+from gradsym.symbolic.visitor import MatrixVisitor
 
 UNIT_ROUNDOFF = 2.0**-53
 
-_MAPS = {
-    "sigmoid": sigmoid,
-    "sigmoid'": lambda z: sigmoid(z) * (1.0 - sigmoid(z)),
-    "tanh": np.tanh,
-    "tanh'": lambda z: 1.0 - np.tanh(z) ** 2,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "relu'": lambda z: (z > 0).astype(float),
-    "identity": lambda z: z,
-    "identity'": np.ones_like,
-}
+
+def _numpy_map(name: str):
+    """The elementwise map called ``name`` in ``Apply`` ("tanh", "tanh'", …), from the
+    NumPy cells' one table of activations: f' is written from the output f(z)."""
+    act = ACTIVATIONS[name.rstrip("'")]
+    if not name.endswith("'"):
+        return act.apply
+    return lambda z: act.grad_from_output(act.apply(z))
+
+
+_MAPS = {name: _numpy_map(name) for act in ACTIVATIONS for name in (act, act + "'")}
 # Every map above is 1-Lipschitz except ReLU' (a step): an error δ in the argument moves
 # the value by at most δ, and the evaluation itself adds a few units of round-off.
 _STEP_MAPS = {"relu'"}
@@ -107,36 +109,33 @@ def environment_bounded(cell, inst: dict[str, Any]) -> tuple[dict, dict]:
     return env, bounds
 
 
-class _Evaluator:
+class _Evaluator(MatrixVisitor):
     """The value of a matrix expression and its round-off bound M (|error| ≤ u·M), one
-    ``_eval_<Class>`` method per construct."""
+    ``_print_<Class>`` method per construct."""
 
     def __init__(self, env: dict, bounds: dict, n: int, d: int) -> None:
+        super().__init__()
         self.env, self.bounds, self.n, self.d = env, bounds, n, d
 
-    def visit(self, e) -> tuple[np.ndarray, np.ndarray]:
-        for klass in type(e).__mro__:
-            method = getattr(self, f"_eval_{klass.__name__}", None)
-            if method is not None:
-                return method(e)
+    def emptyPrinter(self, e):
         raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
 
-    def _eval_MatrixSymbol(self, e):
+    def _print_MatrixSymbol(self, e):
         if e.name not in self.env:
             raise KeyError(e.name)
         return self.env[e.name], self.bounds[e.name]
 
-    def _eval_MatAdd(self, e):
-        out, m = self.visit(e.args[0])
+    def _print_MatAdd(self, e):
+        out, m = self._print(e.args[0])
         for t in e.args[1:]:
-            v, mv = self.visit(t)
+            v, mv = self._print(t)
             out = out + v
             m = m + mv + np.abs(out)
         return out, m
 
-    def _eval_MatMul(self, e):
+    def _print_MatMul(self, e):
         coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
-        mats = [self.visit(a) for a in e.args if getattr(a, "is_Matrix", False)]
+        mats = [self._print(a) for a in e.args if getattr(a, "is_Matrix", False)]
         out, m = mats[0]
         for v, mv in mats[1:]:
             k = out.shape[1]  # γ_k: an inner product of length k adds k roundings
@@ -148,51 +147,51 @@ class _Evaluator:
         out = c * out
         return out, abs(c) * m + 2 * np.abs(out)  # c itself rounded, and the product
 
-    def _eval_HadamardProduct(self, e):
-        out, m = self.visit(e.args[0])
+    def _print_HadamardProduct(self, e):
+        out, m = self._print(e.args[0])
         for t in e.args[1:]:
-            v, mv = self.visit(t)
+            v, mv = self._print(t)
             m = m * np.abs(v) + np.abs(out) * mv
             out = out * v
             m = m + np.abs(out)
         return out, m
 
-    def _eval_Apply(self, e):
-        a, ma = self.visit(e.vector)
+    def _print_Apply(self, e):
+        a, ma = self._print(e.vector)
         out = _MAPS[e.name](a)
         m = ma + 4.0 * (np.abs(out) + 1.0)
         if e.name in _STEP_MAPS:  # a step whose argument is within round-off of 0: unknown
             m = np.where(np.abs(a) <= 4.0 * ma * UNIT_ROUNDOFF, np.inf, m)
         return out, m
 
-    def _eval_Diag(self, e):
-        v, m = self.visit(e.vector)
+    def _print_Diag(self, e):
+        v, m = self._print(e.vector)
         return np.diag(v.reshape(-1)), np.diag(m.reshape(-1))
 
-    def _eval_Identity(self, e):
+    def _print_Identity(self, e):
         k = _dim(e.shape[0], self.n, self.d)
         return np.eye(k), np.zeros((k, k))
 
-    def _eval_ZeroMatrix(self, e):
+    def _print_ZeroMatrix(self, e):
         shape = (_dim(e.shape[0], self.n, self.d), _dim(e.shape[1], self.n, self.d))
         return np.zeros(shape), np.zeros(shape)
 
-    def _eval_OneMatrix(self, e):
+    def _print_OneMatrix(self, e):
         shape = (_dim(e.shape[0], self.n, self.d), _dim(e.shape[1], self.n, self.d))
         return np.ones(shape), np.zeros(shape)
 
-    def _eval_Transpose(self, e):
-        v, m = self.visit(e.arg)
+    def _print_Transpose(self, e):
+        v, m = self._print(e.arg)
         return v.T, m.T
 
-    def _eval_BlockMatrix(self, e):
-        parts = [[self.visit(b) for b in row] for row in e.blocks.tolist()]
+    def _print_BlockMatrix(self, e):
+        parts = [[self._print(b) for b in row] for row in e.blocks.tolist()]
         return (
             np.block([[v for v, _ in row] for row in parts]),
             np.block([[m for _, m in row] for row in parts]),
         )
 
-    def _eval_MatrixBase(self, e):
+    def _print_MatrixBase(self, e):
         v = np.array(e.tolist(), dtype=float)
         return v, np.abs(v)
 
@@ -238,7 +237,8 @@ def lambdified(jac, inst: dict[str, Any]) -> np.ndarray:
 
 def numeric_cell(cell, inst: dict[str, Any]):
     """The NumPy cell of the same name and variant, loaded with the instance's weights."""
-    c = make_cell(cell.name, cell.variant, inst["d"], inst["n"])
+    inputs = _dim(cell.symbol("x").shape[0], inst["n"], inst["d"])  # d, or n for x + …
+    c = make_cell(cell.name, cell.variant, inputs, inst["n"])
     c.load_params(inst["params"])
     return c
 
@@ -264,7 +264,7 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     """
     x = inst["leaves"]["x"][None]
     n, d, p = inst["n"], inst["d"], inst["params"]
-    if cell.name in ("rnn", "lstm", "gru"):
+    if cell.name in ("rnn", "lstm", "gru") or _declared(cell):
         state = tuple(inst["leaves"][s][None] for s in cell.state)
         J_ss, J_sx = numeric_cell(cell, inst).state_jacobian(x, state)
         return J_ss[0], J_sx[0]
@@ -289,10 +289,19 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     raise KeyError(f"no NumPy cell for {cell.name!r}")
 
 
+def _declared(cell) -> bool:
+    """A declared cell whose generated NumPy cell ``make_cell`` builds (its state Jacobian
+    is printed from the compact forms: a check of the generated code, not an independent
+    derivation)."""
+    from gradsym.numeric.cells.factory import _DECLARED
+
+    return cell.variant == "declared" and cell.name in _DECLARED
+
+
 def has_numeric_block(cell, of: str, wrt: str) -> bool:
     """Whether the NumPy cells give ∂of/∂wrt: of an output (or "state"), wrt a state leaf,
     x (or "state"), for rnn, lstm, gru, stacked and birnn."""
-    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn"):
+    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn") and not _declared(cell):
         return False
     outs = of == "state" or of in cell.outputs
     ins = wrt in ("state", "x") or wrt in cell.state

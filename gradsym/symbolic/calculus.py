@@ -1,6 +1,6 @@
 """Matrix calculus in the notes' (numerator) layout: J[i, j] = ∂out_i/∂in_j.
 
-The rules, each one line below (``_Differential.d``):
+The rules, one ``_print_<Class>`` method each of ``_Differential`` (a :class:`.visitor.MatrixVisitor`):
 
     d v         = I dv                        (v the variable)
     d(W v)      = W dv                        (W a parameter)
@@ -42,6 +42,7 @@ from sympy.matrices.expressions import MatrixExpr
 from .equations import Cell
 from .functions import DERIVATIVE_OF
 from .matexpr import Apply, Diag
+from .visitor import MatrixVisitor
 
 LinearMap = dict  # {tuple[MatrixExpr, ...]: MatrixExpr}: Σ diag(v) · chain
 
@@ -111,10 +112,12 @@ def factor_common(v: MatrixExpr) -> MatrixExpr:
     return out
 
 
-class _Differential:
-    """d(expr) as a linear map in d(wrt), for one cell and one variable ``wrt``."""
+class _Differential(MatrixVisitor):
+    """d(expr) as a linear map in d(wrt), for one cell and one variable ``wrt``: one
+    ``_print_<Class>`` per rule of the module docstring."""
 
     def __init__(self, cell: Cell, wrt: MatrixSymbol) -> None:
+        super().__init__()
         self.defs = cell.definition
         self.wrt = wrt
         self.memo: dict[MatrixExpr, LinearMap] = {}
@@ -131,38 +134,50 @@ class _Differential:
             self._deps[s] = s in self.defs and self.depends(self.defs[s])
         return self._deps[s]
 
-    def d(self, e: MatrixExpr) -> LinearMap:
+    def _print(self, e: MatrixExpr, **kwargs) -> LinearMap:
         if e == self.wrt:
             return {(): OneMatrix(e.shape[0], 1)}
         if not self.depends(e):
             return {}
         if e in self.memo:
             return self.memo[e]
-        if isinstance(e, MatrixSymbol):
-            out = self.d(self.defs[e])  # chain rule through a named intermediate
-        elif isinstance(e, MatAdd):
-            out = {}
-            for t in e.args:
-                out = _add(out, self.d(t))
-        elif isinstance(e, MatMul):
-            out = self._d_matmul(e)
-        elif isinstance(e, HadamardProduct):
-            out = {}
-            for k, a in enumerate(e.args):
-                rest = [b for j, b in enumerate(e.args) if j != k]
-                coef = rest[0] if len(rest) == 1 else HadamardProduct(*rest)
-                out = _add(out, _diag_times(coef, self.d(a)))
-        elif isinstance(e, Apply):
-            prime = DERIVATIVE_OF[e.name]
-            dz = self.d(e.vector)
-            out = dz if prime == "identity'" else _diag_times(Apply(prime, e.vector), dz)
-        elif isinstance(e, BlockMatrix):
-            parts = [to_matrix(self.d(blk), blk.shape[0], self.wrt.shape[0]) for blk in e.blocks]
-            out = {(BlockMatrix([[p] for p in parts]),): OneMatrix(e.shape[0], 1)}
-        else:
-            raise TypeError(f"no differentiation rule for {type(e).__name__}: {e}")
+        out = super()._print(e)
         self.memo[e] = out
         return out
+
+    d = _print
+
+    def _print_MatrixSymbol(self, e: MatrixSymbol) -> LinearMap:
+        return self.d(self.defs[e])  # chain rule through a named intermediate
+
+    def _print_MatAdd(self, e: MatAdd) -> LinearMap:
+        out: LinearMap = {}
+        for t in e.args:
+            out = _add(out, self.d(t))
+        return out
+
+    def _print_HadamardProduct(self, e: HadamardProduct) -> LinearMap:
+        out: LinearMap = {}
+        for k, a in enumerate(e.args):
+            rest = [b for j, b in enumerate(e.args) if j != k]
+            coef = rest[0] if len(rest) == 1 else HadamardProduct(*rest)
+            out = _add(out, _diag_times(coef, self.d(a)))
+        return out
+
+    def _print_Apply(self, e: Apply) -> LinearMap:
+        prime = DERIVATIVE_OF[e.name]
+        dz = self.d(e.vector)
+        return dz if prime == "identity'" else _diag_times(Apply(prime, e.vector), dz)
+
+    def _print_BlockMatrix(self, e: BlockMatrix) -> LinearMap:
+        parts = [to_matrix(self.d(blk), blk.shape[0], self.wrt.shape[0]) for blk in e.blocks]
+        return {(BlockMatrix([[p] for p in parts]),): OneMatrix(e.shape[0], 1)}
+
+    def emptyPrinter(self, e) -> LinearMap:
+        raise TypeError(f"no differentiation rule for {type(e).__name__}: {e}")
+
+    def _print_MatMul(self, e: MatMul) -> LinearMap:
+        return self._d_matmul(e)
 
     def _d_matmul(self, e: MatMul) -> LinearMap:
         scalars = [a for a in e.args if not getattr(a, "is_Matrix", False)]

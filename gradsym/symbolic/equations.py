@@ -330,11 +330,27 @@ CELLS: dict[str, tuple[Callable[[str], Cell], tuple[str, ...], str]] = {
 }
 
 
-@cache
 def cell(name: str, variant: str | None = None) -> Cell:
-    """The cell ``name`` in ``variant`` (None: the default), built once and cached."""
+    """The cell ``name`` in ``variant`` (None: the default), built once and cached; a
+    declared cell registered under ``name`` (``symbolic.declared.register_cell``) too."""
     if name not in CELLS:
-        raise unknown_name("cell", name, CELLS)
+        from .declared import _REGISTRY, declared_cell
+
+        if name not in _REGISTRY:
+            from gradsym import _load_declared_cells
+
+            _load_declared_cells()  # the library's cells, by name
+        if name in _REGISTRY:
+            found = declared_cell(name)
+            if variant is not None and variant != found.variant:
+                raise unknown_name(f"{name} variant", variant, [found.variant])
+            return found
+        raise unknown_name("cell", name, [*CELLS, *_REGISTRY])
+    return _builtin_cell(name, variant)
+
+
+@cache
+def _builtin_cell(name: str, variant: str | None) -> Cell:
     build, variants, default = CELLS[name]
     variant = default if variant is None else variant
     if variant not in variants:

@@ -13,26 +13,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 import sympy as sp
-from sympy import (
-    BlockMatrix,
-    HadamardProduct,
-    Identity,
-    MatAdd,
-    MatMul,
-    MatrixSymbol,
-    OneMatrix,
-    Transpose,
-    ZeroMatrix,
-)
+from sympy import MatrixSymbol
 from sympy.matrices.expressions import MatrixExpr
 
 from ..errors import InvalidValueError
 from .equations import Cell
 from .functions import SCALAR_MAPS
-from .matexpr import Apply, Diag
 from .notation import d as d_sym
 from .notation import entry_symbol
 from .notation import n as n_sym
+from .visitor import MatrixVisitor
 
 Env = dict  # {MatrixSymbol: sympy.ImmutableMatrix}
 
@@ -56,45 +46,69 @@ def symbols_of(sym: MatrixSymbol, sizes: dict) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(rows, cols, lambda i, j: entry_symbol(sym.name, i, j))
 
 
-def evaluate(e: MatrixExpr, env: Env, sizes: dict) -> sp.ImmutableMatrix:
-    """The explicit matrix of a matrix expression, named symbols taken from ``env``."""
-    if isinstance(e, MatrixSymbol):
-        return env[e]
-    if isinstance(e, MatAdd):
-        out = evaluate(e.args[0], env, sizes)
+class _Explicit(MatrixVisitor):
+    """The explicit matrix of a matrix expression: one ``_print_<Class>`` per construct."""
+
+    def __init__(self, env: Env, sizes: dict) -> None:
+        super().__init__()
+        self.env, self.sizes = env, sizes
+
+    def _print_MatrixSymbol(self, e):
+        return self.env[e]
+
+    def _print_MatAdd(self, e):
+        out = self._print(e.args[0])
         for t in e.args[1:]:
-            out = out + evaluate(t, env, sizes)
+            out = out + self._print(t)
         return out
-    if isinstance(e, MatMul):
+
+    def _print_MatMul(self, e):
         coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
-        mats = [evaluate(a, env, sizes) for a in e.args if getattr(a, "is_Matrix", False)]
+        mats = [self._print(a) for a in e.args if getattr(a, "is_Matrix", False)]
         out = mats[0]
         for m in mats[1:]:
             out = out * m
         return out if coef == 1 else coef * out
-    if isinstance(e, HadamardProduct):
-        out = evaluate(e.args[0], env, sizes)
+
+    def _print_HadamardProduct(self, e):
+        out = self._print(e.args[0])
         for t in e.args[1:]:
-            out = out.multiply_elementwise(evaluate(t, env, sizes))
+            out = out.multiply_elementwise(self._print(t))
         return out
-    if isinstance(e, Apply):
-        return evaluate(e.vector, env, sizes).applyfunc(SCALAR_MAPS[e.name])
-    if isinstance(e, Diag):
-        return sp.ImmutableMatrix(sp.diag(*evaluate(e.vector, env, sizes)))
-    if isinstance(e, Identity):
-        return sp.ImmutableMatrix(sp.eye(_dim(e.shape[0], sizes)))
-    if isinstance(e, ZeroMatrix):
-        return sp.ImmutableMatrix(sp.zeros(_dim(e.shape[0], sizes), _dim(e.shape[1], sizes)))
-    if isinstance(e, OneMatrix):
-        return sp.ImmutableMatrix(sp.ones(_dim(e.shape[0], sizes), _dim(e.shape[1], sizes)))
-    if isinstance(e, Transpose):
-        return evaluate(e.arg, env, sizes).T
-    if isinstance(e, BlockMatrix):
-        rows = [
-            sp.Matrix.hstack(*[evaluate(b, env, sizes) for b in row]) for row in e.blocks.tolist()
-        ]
+
+    def _print_Apply(self, e):
+        return self._print(e.vector).applyfunc(SCALAR_MAPS[e.name])
+
+    def _print_Diag(self, e):
+        return sp.ImmutableMatrix(sp.diag(*self._print(e.vector)))
+
+    def _print_Identity(self, e):
+        return sp.ImmutableMatrix(sp.eye(_dim(e.shape[0], self.sizes)))
+
+    def _print_ZeroMatrix(self, e):
+        return sp.ImmutableMatrix(
+            sp.zeros(_dim(e.shape[0], self.sizes), _dim(e.shape[1], self.sizes))
+        )
+
+    def _print_OneMatrix(self, e):
+        return sp.ImmutableMatrix(
+            sp.ones(_dim(e.shape[0], self.sizes), _dim(e.shape[1], self.sizes))
+        )
+
+    def _print_Transpose(self, e):
+        return self._print(e.arg).T
+
+    def _print_BlockMatrix(self, e):
+        rows = [sp.Matrix.hstack(*[self._print(b) for b in row]) for row in e.blocks.tolist()]
         return sp.ImmutableMatrix(sp.Matrix.vstack(*rows))
-    raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+    def emptyPrinter(self, e):
+        raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+
+def evaluate(e: MatrixExpr, env: Env, sizes: dict) -> sp.ImmutableMatrix:
+    """The explicit matrix of a matrix expression, named symbols taken from ``env``."""
+    return _Explicit(env, sizes).visit(e)
 
 
 def sizes_for(n: int, d: int | None = None) -> dict:

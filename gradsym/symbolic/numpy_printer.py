@@ -20,20 +20,20 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 from sympy import (
-    BlockMatrix,
-    HadamardProduct,
     Identity,
     MatAdd,
     MatMul,
     MatrixSymbol,
-    OneMatrix,
     ZeroMatrix,
 )
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import InvalidValueError, ShapeError
 from .equations import Cell
+from .functions import ACTIVATIONS
 from .matexpr import Apply, Diag
+from .visitor import MatrixVisitor
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -64,23 +64,150 @@ def _param(params: dict, name: str) -> np.ndarray:
     return np.asarray(params[name])
 
 
-_SCALAR = {
-    "sigmoid": "_sigmoid({})",
-    "tanh": "np.tanh({})",
-    "relu": "np.maximum({}, 0.0)",
-    "identity": "{}",
-    "sigmoid'": "_dsigmoid({})",
-    "tanh'": "(1.0 - np.tanh({}) ** 2)",
-    "relu'": "np.greater({}, 0.0).astype(float)",
-    "identity'": "np.ones_like({})",
-}
-# f' in terms of y = f(z), when y is already computed.
-_FROM_OUTPUT = {"sigmoid'": "({0} * (1.0 - {0}))", "tanh'": "(1.0 - {0} ** 2)"}
+class _ScalarCode(NumPyPrinter):
+    """NumPy source of the SymPy activations of :mod:`.functions` (σ, ReLU, ReLU' are
+    opaque there): the code of every elementwise map is printed from that one table."""
+
+    def _print_sigmoid(self, expr):
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"numpy.maximum({self._print(expr.args[0])}, 0.0)"
+
+    def _print_relu_prime(self, expr):
+        return f"numpy.greater({self._print(expr.args[0])}, 0.0).astype(float)"
 
 
-def _dsigmoid(z: np.ndarray) -> np.ndarray:
-    s = _sigmoid(z)
-    return s * (1.0 - s)
+_ARG, _OUT = sp.Symbol("ARG", real=True), sp.Symbol("OUT", real=True)
+
+
+def _scalar_template(expr: sp.Expr, arg: sp.Symbol) -> str:
+    """The NumPy code of a scalar function of ``arg`` with ``{0}`` where ``arg`` goes; a
+    constant becomes an array of the argument's shape."""
+    if arg not in expr.free_symbols:
+        return f"numpy.full_like({{0}}, {float(expr)!r})"
+    code = _ScalarCode({"fully_qualified_modules": True}).doprint(expr)
+    return "(" + code.replace(arg.name, "{0}") + ")"
+
+
+def _templates() -> tuple[dict[str, str], dict[str, str]]:
+    """(code of each map by its name in ``Apply``, code of each derivative f' written in
+    the output y = f(z) where the SymPy table allows it: σ' = y(1 − y), tanh' = 1 − y²)."""
+    scalar, from_output = {}, {}
+    for act in ACTIVATIONS.values():
+        f, f_prime = act.scalar(_ARG), act.scalar_prime(_ARG)
+        scalar[act.name] = _scalar_template(f, _ARG)
+        scalar[act.prime] = _scalar_template(f_prime, _ARG)
+        if f != _ARG:
+            in_output = sp.sympify(f_prime).xreplace({f: _OUT})
+            if _OUT in in_output.free_symbols and _ARG not in in_output.free_symbols:
+                from_output[act.prime] = _scalar_template(in_output, _OUT)
+    return scalar, from_output
+
+
+_SCALAR, _FROM_OUTPUT = _templates()
+
+
+class _VectorCode(MatrixVisitor):
+    """Code of a vector expression, a (B, k) array; elementwise maps become named
+    temporaries of the enclosing :class:`NumpyJacobianPrinter`, each computed once."""
+
+    def __init__(self, owner: NumpyJacobianPrinter) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def _print(self, e, **kwargs) -> str:
+        memo = self.owner.memo
+        if not isinstance(e, MatrixSymbol) and e in memo:
+            return memo[e]
+        return super()._print(e)
+
+    def _print_MatrixSymbol(self, e):
+        return f"P_{e.name}" if e.name in self.owner.params else f"v_{e.name}"
+
+    def _print_MatAdd(self, e):
+        return "(" + " + ".join(self._print(t) for t in e.args) + ")"
+
+    def _print_HadamardProduct(self, e):
+        return "(" + " * ".join(self._print(t) for t in e.args) + ")"
+
+    def _print_OneMatrix(self, e):
+        return "1.0"
+
+    def _print_MatMul(self, e):
+        coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
+        mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+        if len(mats) == 1:
+            return f"({float(coef)!r} * {self._print(mats[0])})"
+        *consts, last = mats
+        weight = " @ ".join(self.owner.mat(m)[0] for m in consts)
+        code = (
+            f"({self._print(last)} @ ({weight}).T)"
+            if len(consts) > 1
+            else f"({self._print(last)} @ {weight}.T)"
+        )
+        return code if coef == 1 else f"({float(coef)!r} * {code})"
+
+    def _print_BlockMatrix(self, e):
+        parts = ", ".join(self._print(b[0]) for b in e.blocks.tolist())
+        return f"np.concatenate([{parts}], axis=1)"
+
+    def _print_Apply(self, e):
+        owner = self.owner
+        base = e.name.rstrip("'")
+        out = owner.outputs_of.get((base, e.vector))
+        if e.name in _FROM_OUTPUT and out is not None:
+            code = _FROM_OUTPUT[e.name].format(f"v_{out}")
+        elif e.name in _FROM_OUTPUT and Apply(base, e.vector) in owner.memo:
+            code = _FROM_OUTPUT[e.name].format(owner.memo[Apply(base, e.vector)])
+        else:
+            arg = self._print(e.vector)
+            if _SCALAR[e.name].count("{0}") > 1 and not arg.isidentifier():
+                arg = owner._new(arg)  # an argument used twice is computed once
+            code = _SCALAR[e.name].format(arg)
+        owner.memo[e] = owner._new(code)
+        return owner.memo[e]
+
+    def emptyPrinter(self, e):
+        raise TypeError(f"cannot print vector {type(e).__name__}: {e}")
+
+
+class _MatrixCode(MatrixVisitor):
+    """(code, batched) of a matrix expression: batched code is a (B, rows, cols) array."""
+
+    def __init__(self, owner: NumpyJacobianPrinter) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def _print_MatrixSymbol(self, e):
+        return f"P_{e.name}", False
+
+    def _print_Identity(self, e):
+        return f"np.eye({self.owner.size(e.shape[0])})", False
+
+    def _print_ZeroMatrix(self, e):
+        size = self.owner.size
+        return f"np.zeros(({size(e.shape[0])}, {size(e.shape[1])}))", False
+
+    def _print_Diag(self, e):
+        return f"_diag({self.owner.vec(e.vector)})", True
+
+    def _print_MatAdd(self, e):
+        parts = [self._print(t) for t in e.args]
+        return "(" + " + ".join(p for p, _ in parts) + ")", any(b for _, b in parts)
+
+    def _print_MatMul(self, e):
+        coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
+        code, batched = self.owner._product([a for a in e.args if getattr(a, "is_Matrix", False)])
+        return (code, batched) if coef == 1 else (f"({float(coef)!r} * {code})", batched)
+
+    def _print_BlockMatrix(self, e):
+        rows = [[self._print(b) for b in row] for row in e.blocks.tolist()]
+        code = "[" + ", ".join("[" + ", ".join(c for c, _ in row) + "]" for row in rows) + "]"
+        return f"_block({code}, B)", True
+
+    def emptyPrinter(self, e):
+        raise TypeError(f"cannot print matrix {type(e).__name__}: {e}")
 
 
 class NumpyJacobianPrinter:
@@ -97,6 +224,8 @@ class NumpyJacobianPrinter:
         self.params = {p.name for p in cell.params}
         self.tmp = 0
         self.stacks: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._vectors = _VectorCode(self)
+        self._matrices = _MatrixCode(self)
 
     # -- sizes and names ----------------------------------------------------------------
     def size(self, e: sp.Expr) -> str:
@@ -108,70 +237,12 @@ class NumpyJacobianPrinter:
         self.lines.append(f"    {name} = {code}")
         return name
 
-    # -- vectors, (B, k) ----------------------------------------------------------------
+    # -- vectors, (B, k), and matrices, (code, batched) --------------------------------
     def vec(self, e: MatrixExpr) -> str:
-        if isinstance(e, MatrixSymbol):
-            return f"P_{e.name}" if e.name in self.params else f"v_{e.name}"
-        if e in self.memo:
-            return self.memo[e]
-        if isinstance(e, MatAdd):
-            return "(" + " + ".join(self.vec(t) for t in e.args) + ")"
-        if isinstance(e, HadamardProduct):
-            return "(" + " * ".join(self.vec(t) for t in e.args) + ")"
-        if isinstance(e, OneMatrix):
-            return "1.0"
-        if isinstance(e, MatMul):
-            coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
-            mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
-            if len(mats) == 1:
-                return f"({float(coef)!r} * {self.vec(mats[0])})"
-            *consts, last = mats
-            weight = " @ ".join(self.mat(m)[0] for m in consts)
-            code = (
-                f"({self.vec(last)} @ ({weight}).T)"
-                if len(consts) > 1
-                else f"({self.vec(last)} @ {weight}.T)"
-            )
-            return code if coef == 1 else f"({float(coef)!r} * {code})"
-        if isinstance(e, BlockMatrix):
-            parts = ", ".join(self.vec(b[0]) for b in e.blocks.tolist())
-            return f"np.concatenate([{parts}], axis=1)"
-        if isinstance(e, Apply):
-            base = e.name.rstrip("'")
-            out = self.outputs_of.get((base, e.vector))
-            if e.name in _FROM_OUTPUT and out is not None:
-                code = _FROM_OUTPUT[e.name].format(f"v_{out}")
-            elif e.name in _FROM_OUTPUT and Apply(base, e.vector) in self.memo:
-                code = _FROM_OUTPUT[e.name].format(self.memo[Apply(base, e.vector)])
-            else:
-                code = _SCALAR[e.name].format(self.vec(e.vector))
-            self.memo[e] = self._new(code)
-            return self.memo[e]
-        raise TypeError(f"cannot print vector {type(e).__name__}: {e}")
+        return self._vectors.visit(e)
 
-    # -- matrices: (code, batched) ----------------------------------------------------
     def mat(self, e: MatrixExpr) -> tuple[str, bool]:
-        if isinstance(e, MatrixSymbol):
-            return f"P_{e.name}", False
-        if isinstance(e, Identity):
-            return f"np.eye({self.size(e.shape[0])})", False
-        if isinstance(e, ZeroMatrix):
-            return f"np.zeros(({self.size(e.shape[0])}, {self.size(e.shape[1])}))", False
-        if isinstance(e, Diag):
-            v = self.vec(e.vector)
-            return f"_diag({v})", True
-        if isinstance(e, MatAdd):
-            parts = [self.mat(t) for t in e.args]
-            return "(" + " + ".join(p for p, _ in parts) + ")", any(b for _, b in parts)
-        if isinstance(e, MatMul):
-            coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
-            code, batched = self._product([a for a in e.args if getattr(a, "is_Matrix", False)])
-            return (code, batched) if coef == 1 else (f"({float(coef)!r} * {code})", batched)
-        if isinstance(e, BlockMatrix):
-            rows = [[self.mat(b) for b in row] for row in e.blocks.tolist()]
-            code = "[" + ", ".join("[" + ", ".join(c for c, _ in row) + "]" for row in rows) + "]"
-            return f"_block({code}, B)", True
-        raise TypeError(f"cannot print matrix {type(e).__name__}: {e}")
+        return self._matrices.visit(e)
 
     def _product(self, factors: list[MatrixExpr]) -> tuple[str, bool]:
         first, rest = factors[0], factors[1:]
@@ -334,8 +405,8 @@ class NumpyJacobianPrinter:
         source = "\n".join(head + self.lines) + "\n"
         namespace = {
             "np": np,
+            "numpy": np,
             "_sigmoid": _sigmoid,
-            "_dsigmoid": _dsigmoid,
             "_as_batch": _as_batch,
             "_unpack_state": _unpack_state,
             "_param": _param,

@@ -11,13 +11,18 @@ rnn     the activation: tanh, sigmoid, relu, identity            tanh
 lstm    standard, peephole, no_forget, peephole_no_forget        standard
 gru     textbook, minimal, torch                                 textbook
 ======  ======================================================  ==============
+
+and every cell declared by its equations (``gradsym.cell_from_equations``), by its name
+and the variant "declared" (:func:`register_cell_builder`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from gradsym.errors import unknown_name
+from gradsym.errors import InvalidValueError, unknown_name
 from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.cells.gru import GRU
@@ -26,7 +31,15 @@ from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.validate import boolean
 
-__all__ = ["CELL_VARIANTS", "LSTM_VARIANTS", "cell_variants", "lstm_variant", "make_cell"]
+__all__ = [
+    "CELL_VARIANTS",
+    "LSTM_VARIANTS",
+    "cell_variants",
+    "declared_cell_names",
+    "lstm_variant",
+    "make_cell",
+    "register_cell_builder",
+]
 
 #: The LSTM's variants as (peephole, forget_gate).
 LSTM_VARIANTS: dict[str, tuple[bool, bool]] = {
@@ -42,6 +55,33 @@ CELL_VARIANTS: dict[str, tuple[str, ...]] = {
     "lstm": tuple(LSTM_VARIANTS),
     "gru": tuple(GRU_VARIANTS),
 }
+
+
+#: Cells declared by their equations (``gradsym.cell_from_equations``): name → builder
+#: ``build(input_size, hidden_size, dtype=, rng=)`` of a GeneratedCell, registered by the
+#: layer that generates them (this package cannot build one from equations itself).
+_DECLARED: dict[str, Callable[..., Cell]] = {}
+
+
+def register_cell_builder(name: str, build: Callable[..., Cell]) -> None:
+    """Make a declared cell buildable by :func:`make_cell` (and so by training); a built-in
+    name is refused."""
+    if name in CELL_VARIANTS or name == "irnn":
+        raise InvalidValueError(f"{name!r} is a built-in cell; give the declared cell another name")
+    _DECLARED[name] = build
+
+
+def declared_cell_names() -> tuple[str, ...]:
+    """The declared cells :func:`make_cell` can build, in registration order (the
+    library's cells included)."""
+    _load_declared_cells()
+    return tuple(_DECLARED)
+
+
+def _load_declared_cells() -> None:
+    from gradsym import _load_declared_cells as load
+
+    load()
 
 
 def lstm_variant(peephole: bool, forget_gate: bool) -> str:
@@ -65,8 +105,14 @@ def make_cell(
 
     Raises UnknownNameError for an unknown name or variant, listing the known ones.
     """
+    if isinstance(name, str) and name not in CELL_VARIANTS and name not in _DECLARED:
+        _load_declared_cells()
+    if isinstance(name, str) and name in _DECLARED:
+        if variant not in (None, "declared"):
+            raise unknown_name(f"{name} variant", variant, ["declared"])
+        return _DECLARED[name](input_size, hidden_size, dtype=dtype, rng=rng)
     if not isinstance(name, str) or name not in CELL_VARIANTS:
-        raise unknown_name("cell", name, CELL_VARIANTS)
+        raise unknown_name("cell", name, [*CELL_VARIANTS, *_DECLARED])
     variants = CELL_VARIANTS[name]
     variant = variants[0] if variant is None else variant
     if not isinstance(variant, str) or variant not in variants:

@@ -245,6 +245,19 @@ def _matrix(scheme: str, shape, rng, gain: float, hidden_size: int) -> np.ndarra
     return gain * torch_uniform(shape, rng, hidden_size)
 
 
+def _diagonal(scheme: str, shape, rng, gain: float, hidden_size: int) -> np.ndarray:
+    """A diagonal recurrent weight (a vector w, the matrix diag(w)) in the scheme of the
+    dense ones: orthogonal → random signs ±gain (the diagonal orthogonal matrices),
+    identity → gain, gaussian → N(0, (gain/√n)²), uniform → gain · U(−1/√n, 1/√n)."""
+    if scheme == "orthogonal":
+        return gain * rng.choice([-1.0, 1.0], size=shape)
+    if scheme == "identity":
+        return np.full(shape, gain)
+    if scheme == "gaussian":
+        return scaled_gaussian(shape, rng, gain / math.sqrt(hidden_size))
+    return gain * torch_uniform(shape, rng, hidden_size)
+
+
 def initialise(
     cell: CellLike,
     recurrent: str = "orthogonal",
@@ -284,6 +297,10 @@ def initialise(
       textbook/minimal GRU (h = (1−u)∘h⁽ᵗ⁻¹⁾ + u∘h̃) gets b_u = −a, PyTorch's GRU
       (h = (1−z)∘n + z∘h⁽ᵗ⁻¹⁾) gets b_z = +a. Either way a large positive a makes the
       carry coefficient ≈ 1 and ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ ≈ I.
+
+    Diagonal recurrent weights (``cell.diagonal_weights`` of a declared cell: IndRNN's w,
+    a diagonal recurrence's λ) follow ``recurrent`` as diagonal matrices (orthogonal: random
+    signs; identity: gain; rescaled so that max |w_i| is the radius or norm asked for).
 
     Peephole weights (``cell.peephole_weights``) start at zero, so the peephole LSTM
     starts as the plain LSTM.
@@ -329,24 +346,31 @@ def initialise(
                 f"update_bias was given but {type(cell).__name__} has no update gate on "
                 "the identity path (update_gate_bias is None)"
             )
-        if name not in CARRY_SIGN:
-            raise unknown_name("update-gate bias convention", name, CARRY_SIGN)
-        carry_sign = CARRY_SIGN[name]
+        carry_sign = getattr(cell, "update_gate_sign", None)
+        if carry_sign is None:
+            if name not in CARRY_SIGN:
+                raise unknown_name("update-gate bias convention", name, CARRY_SIGN)
+            carry_sign = CARRY_SIGN[name]
         update_bias = number("update_bias", update_bias)
 
-    n, d = cell.hidden_size, cell.input_size
+    n = cell.hidden_size
     for name in cell.recurrent_weights:
-        W = _matrix(recurrent, (n, n), rng, g, n)
+        W = _matrix(recurrent, cell.params[name].shape, rng, g, n)
         if rho is not None:
             W = set_spectral_radius(W, rho)
         elif sig is not None:
             W = set_spectral_norm(W, sig)
         cell.params[name][...] = W
     for name in cell.input_weights:
-        cell.params[name][...] = _matrix(input, (n, d), rng, g_in, n)
+        cell.params[name][...] = _matrix(input, cell.params[name].shape, rng, g_in, n)
     for name in cell.biases:
         target = cell.params[name]
         target[...] = 0.0 if bias == "zeros" else torch_uniform(target.shape, rng, n)
+    for name in getattr(cell, "diagonal_weights", ()):
+        w = _diagonal(recurrent, cell.params[name].shape, rng, g, n)
+        if rho is not None or sig is not None:  # for a diagonal both are max |w_i|
+            w = w * ((rho if rho is not None else sig) / max(float(np.abs(w).max()), 1e-300))
+        cell.params[name][...] = w
     for name in cell.peephole_weights:
         cell.params[name][...] = 0.0
     if forget_bias is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from gradsym.errors import InvalidValueError
 from gradsym.numeric.cells.activations import ACTIVATIONS
-from gradsym.numeric.cells.factory import lstm_variant
+from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
 from gradsym.numeric.cells.gru import VARIANTS
 from gradsym.numeric.nets.network import Truncation
 from gradsym.numeric.optim.clipping import MODES as NORM_MODES
@@ -56,7 +56,8 @@ class TrainConfig:
     :meth:`from_dict`). Checked on construction and by :meth:`validate`; every error
     names the option.
 
-    Model: ``cell`` "rnn" (``activation`` tanh, sigmoid, relu or identity; default tanh),
+    Model: ``cell`` a declared cell's name (``gradsym.cell_from_equations``; its roles
+    decide whether forget_bias / update_bias apply) or "rnn" (``activation`` tanh, sigmoid, relu or identity; default tanh),
     "irnn" (ReLU RNN with identity-initialised W_h, Le et al. 2015), "lstm" (``peephole``,
     ``forget_gate``) or "gru" (``variant`` "textbook", "minimal" or "torch"); ``layers``
     stacked cells of ``hidden`` units, ``residual`` skip connections between them; a
@@ -142,13 +143,21 @@ class TrainConfig:
             return "rnn", self.resolved_activation
         if self.cell == "lstm":
             return "lstm", lstm_variant(self.peephole, self.forget_gate)
-        return "gru", self.variant
+        if self.cell == "gru":
+            return "gru", self.variant
+        return self.cell, None  # a declared cell
+
+    @property
+    def declared(self) -> bool:
+        """Whether ``cell`` names a cell declared by its equations (not a built-in)."""
+        return self.cell not in CELLS
 
     # -- checks ------------------------------------------------------------------------
 
     def validate(self) -> TrainConfig:
         """Check every option (and that the task can be built); returns ``self``."""
-        choice("cell", self.cell, CELLS)
+        if self.cell not in CELLS:
+            choice("cell", self.cell, CELLS + declared_cell_names())
         if self.activation is not None:
             choice("activation", self.activation, ACTIVATIONS)
             if self.cell not in ("rnn", "irnn"):
@@ -182,14 +191,14 @@ class TrainConfig:
         positive_number("gain", self.gain)
         if self.forget_bias is not None:
             number("forget_bias", self.forget_bias)
-            if self.cell != "lstm" or not self.forget_gate:
+            if not self.declared and (self.cell != "lstm" or not self.forget_gate):
                 raise InvalidValueError(
                     "forget_bias needs an LSTM with a forget gate, got cell "
                     f"{self.cell!r}" + ("" if self.forget_gate else " without forget gate")
                 )
         if self.update_bias is not None:
             number("update_bias", self.update_bias)
-            if self.cell != "gru":
+            if self.cell != "gru" and not self.declared:
                 raise InvalidValueError(f"update_bias needs the gru cell, got {self.cell!r}")
         if self.spectral_radius is not None and self.spectral_norm is not None:
             raise InvalidValueError("give spectral_radius or spectral_norm, not both")

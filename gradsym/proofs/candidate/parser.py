@@ -506,6 +506,13 @@ def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> 
     """A candidate string as a SymPy matrix expression in the cell's symbols (see the
     grammar above); CandidateError, one line, for anything else."""
     c = get_cell(cell, variant) if isinstance(cell, str) else cell
+    return parse_expression(text, symbols(c), block_size(c))
+
+
+def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -> MatrixExpr:
+    """A string in the grammar above as a SymPy expression over the symbols of ``table``
+    (name → MatrixSymbol), ``I`` the identity of size ``size``: the entry point for
+    candidates and for the right-hand sides of declared cells' equations."""
     if not isinstance(text, str):
         raise CandidateError(f"a candidate string is a str, got {type(text).__name__}")
     if len(text) > MAX_CHARACTERS:
@@ -538,7 +545,7 @@ def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> 
     if nodes > MAX_NODES:
         raise CandidateError(f"candidate is too large: {nodes} nodes (at most {MAX_NODES})")
     try:
-        return _Parser(src, symbols(c), block_size(c)).visit(tree.body)
+        return _Parser(src, table, size).visit(tree.body)
     except RecursionError:
         raise CandidateError("candidate is too deeply nested") from None
 

@@ -27,37 +27,53 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
 from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
-from gradsym.symbolic.matexpr import Apply, Diag
 from gradsym.symbolic.proof import decide_entry
+from gradsym.symbolic.visitor import MatrixVisitor
 
 MAX_PROOF_SIZE = 6
+
+
+class _ProductDegree(MatrixVisitor):
+    """The largest number of matrix factors in a product term, one ``_print_<Class>`` per
+    construct; anything else (a number, OneMatrix, Identity) counts 0."""
+
+    def emptyPrinter(self, e) -> int:
+        return 0
+
+    def _print_MatrixSymbol(self, e) -> int:
+        return 0 if 1 in (e.shape[0], e.shape[1]) else 1
+
+    def _print_MatMul(self, e) -> int:
+        return sum(self._print(a) for a in e.args if getattr(a, "is_Matrix", False))
+
+    def _print_HadamardProduct(self, e) -> int:
+        return sum(self._print(a) for a in e.args)
+
+    def _print_MatAdd(self, e) -> int:
+        return max((self._print(a) for a in e.args), default=0)
+
+    def _print_BlockMatrix(self, e) -> int:
+        return max((self._print(a) for a in e.blocks), default=0)
+
+    def _print_Diag(self, e) -> int:
+        return max(1, self._print(e.vector))
+
+    def _print_Apply(self, e) -> int:
+        return self._print(e.vector)
+
+    def _print_Transpose(self, e) -> int:
+        return self._print(e.arg)
 
 
 def product_degree(e: Any) -> int:
     """The largest number of matrix factors in a product term of ``e``, products distributed
     over sums; diag(v) counts as one factor (more if v itself is a product of matrices),
     vectors count 0, a Hadamard product as the sum of its factors'."""
-    if isinstance(e, MatrixSymbol):
-        return 0 if 1 in (e.shape[0], e.shape[1]) else 1
-    if isinstance(e, MatMul):
-        return sum(product_degree(a) for a in e.args if getattr(a, "is_Matrix", False))
-    if isinstance(e, HadamardProduct):
-        return sum(product_degree(a) for a in e.args)
-    if isinstance(e, (MatAdd, BlockMatrix)):
-        parts = e.args if isinstance(e, MatAdd) else list(e.blocks)
-        return max((product_degree(a) for a in parts), default=0)
-    if isinstance(e, Diag):
-        return max(1, product_degree(e.vector))
-    if isinstance(e, (Apply,)):
-        return product_degree(e.vector)
-    if isinstance(e, Transpose):
-        return product_degree(e.arg)
-    return 0
+    return _ProductDegree().visit(e)
 
 
 def proof_size(*exprs: MatrixExpr) -> tuple[int, int]:

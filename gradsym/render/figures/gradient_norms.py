@@ -41,6 +41,16 @@ def _summary(log_norms: np.ndarray) -> dict:
     }
 
 
+def _settings() -> dict:
+    return {
+        "input_size": INPUT_SIZE,
+        "hidden_size": HIDDEN,
+        "length": LENGTH,
+        "batch": BATCH,
+        "inputs": "x ~ N(0, 1) i.i.d.; state0 = 0",
+    }
+
+
 def compute(seed: int = 0) -> dict:
     """Norms of the Jacobian products per lag for the five models (see the module doc)."""
     rng = seeded(seed, NAME)
@@ -79,15 +89,43 @@ def compute(seed: int = 0) -> dict:
         "claims": list(CLAIMS),
         "seed": seed,
         "gamma_tanh": g,
-        "settings": {
-            "input_size": INPUT_SIZE,
-            "hidden_size": HIDDEN,
-            "length": LENGTH,
-            "batch": BATCH,
-            "inputs": "x ~ N(0, 1) i.i.d.; state0 = 0",
-        },
+        "settings": _settings(),
         "lags": np.arange(1, LENGTH + 1),
         "curves": curves,
+    }
+
+
+def compute_for_cell(cell, label: str, seed: int = 0) -> dict:
+    """The same figure for any NumPy cell (a declared cell's generated one, say), beside the
+    tanh RNN at σ₁ = 1/γ: ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂ with the cell initialised as the LSTM and GRU
+    are above (PyTorch's uniform weights and biases). ``cell`` reads INPUT_SIZE inputs."""
+    rng = seeded(seed, NAME)
+    xs = rng.standard_normal((LENGTH, BATCH, INPUT_SIZE))
+    g = gamma_value("tanh")
+    reference = RNN(INPUT_SIZE, HIDDEN, "tanh")
+    initialise(reference, recurrent="orthogonal", gain=1.0 / g, rng=rng)
+    ref = jacobian_products(reference, xs, keep_products=False)
+    initialise(cell, recurrent="uniform", bias="uniform", rng=rng)
+    spans = jacobian_products(cell, xs, keep_products=True)
+    n = cell.hidden_size
+    h0 = cell.state_names.index("h") * n
+    hh = spans.products[:, :, h0 : h0 + n, h0 : h0 + n]
+    log_norms = np.log(np.maximum(np.linalg.svd(hh, compute_uv=False)[..., 0], 1e-300))
+    return {
+        "figure": f"{NAME} ({label})",
+        "seed": seed,
+        "gamma_tanh": g,
+        "settings": _settings(),
+        "lags": np.arange(1, LENGTH + 1),
+        "curves": [
+            {
+                "key": "rnn_at",
+                "label": rf"tanh RNN, $\sigma_1 = 1/\gamma$ ($\sigma_1 = {1.0 / g:g}$)",
+                "sigma1": 1.0 / g,
+                **_summary(ref.log_spectral_norms),
+            },
+            {"key": "declared", "label": f"{label} (PyTorch-style init.)", **_summary(log_norms)},
+        ],
     }
 
 

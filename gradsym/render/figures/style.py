@@ -48,6 +48,7 @@ COLOURS: dict[str, str] = {
     "baseline": "#666666",
     "bound": "#999999",
     "reference": "#666666",
+    "declared": "#009E73",  # a cell declared by its equations
 }
 
 LINESTYLES: dict[str, object] = {
@@ -58,6 +59,7 @@ LINESTYLES: dict[str, object] = {
     "irnn": (0, (5, 1.5)),
     "lstm": (0, (1.5, 1)),
     "gru": (0, (4, 1, 1, 1)),
+    "declared": "-",
 }
 
 RC: dict[str, object] = {

@@ -53,7 +53,7 @@ def test_make_cell_passes_dtype_and_sizes():
 
 
 def test_unknown_names_and_variants_list_the_known_ones():
-    with pytest.raises(UnknownNameError, match=r"unknown cell 'transformer'.*'gru', 'lstm', 'rnn'"):
+    with pytest.raises(UnknownNameError, match=r"unknown cell 'transformer'.*'gru'.*'lstm'.*'rnn'"):
         make_cell("transformer", None, 2, 3)
     with pytest.raises(UnknownNameError, match=r"unknown lstm variant 'peepholes'.*'standard'"):
         make_cell("lstm", "peepholes", 2, 3)

@@ -1,0 +1,83 @@
+"""``gradsym cells [--json]``: every cell gradsym knows, with its equations — the notes'
+built-in cells (each variant) and the library of published cells declared by equations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def cell_table() -> list[dict]:
+    """One row per cell: name, variant, kind (built-in / library / re-declared), state,
+    equations (one string per line), title and source."""
+    from gradsym.declared import BUILTIN_EQUATIONS, LIBRARY
+    from gradsym.proofs.candidate.text import notes_text
+    from gradsym.symbolic.equations import CELLS
+    from gradsym.symbolic.equations import cell as get_cell
+
+    rows = []
+    for name, (_, variants, _) in CELLS.items():
+        for v in variants:
+            c = get_cell(name, v)
+            rows.append(
+                {
+                    "name": name,
+                    "variant": v,
+                    "kind": "built-in",
+                    "state": list(c.outputs),
+                    "equations": [f"{s.name} = {notes_text(e)}" for s, e in c.definitions],
+                    "title": "",
+                    "source": "the lecture notes",
+                }
+            )
+    for name, lib in LIBRARY.items():
+        rows.append(
+            {
+                "name": name,
+                "variant": "declared",
+                "kind": "library",
+                "state": list(lib.state),
+                "equations": [ln.strip() for ln in lib.equations.strip().splitlines()],
+                "title": lib.title,
+                "source": lib.source,
+            }
+        )
+    for name, (equations, state, (builtin, variant)) in BUILTIN_EQUATIONS.items():
+        rows.append(
+            {
+                "name": name,
+                "variant": "declared",
+                "kind": f"re-declared {builtin} ({variant})",
+                "state": list(state),
+                "equations": [ln.strip() for ln in equations.strip().splitlines()],
+                "title": "",
+                "source": "the lecture notes",
+            }
+        )
+    return rows
+
+
+def cmd_cells(args: argparse.Namespace) -> int:
+    rows = cell_table()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        head = f"{r['name']} ({r['variant']}, {r['kind']}; state {', '.join(r['state'])})"
+        print(head)
+        if r["title"]:
+            print(f"    {r['title']}")
+        for line in r["equations"]:
+            print(f"    {line}")
+        if r["kind"] == "library":
+            print(f"    source: {r['source']}")
+        print()
+    return 0
+
+
+def add_cells_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``cells``."""
+    p = subparsers.add_parser("cells", help="list the built-in and library cells")
+    p.add_argument("--json", action="store_true", help="the list as JSON")
+    p.set_defaults(func=cmd_cells)
+    return p

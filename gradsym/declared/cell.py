@@ -1,0 +1,150 @@
+"""``cell_from_equations``: a cell of your own, written as the notes write cells, gets
+everything the notes' cells have.
+
+    mgu = gradsym.cell_from_equations("mgu", '''
+        f = sigma(W_f @ h_prev + U_f @ x + b_f)
+        h_tilde = tanh(W_h @ (f * h_prev) + U_h @ x + b_h)
+        h = (1 - f) * h_prev + f * h_tilde
+    ''', state=["h"])
+
+    mgu.jacobian("h", "h_prev")        compact form, .explicit(n), .prove(n), .latex(), .lambdify()
+    check_jacobian(mgu, "…")            the checker for candidates
+    mgu.numpy(d, n)                     a NumPy cell: forward, BPTT, state_jacobian
+    TrainConfig(cell="mgu", …)          training (the name is registered with make_cell)
+
+The name is registered: ``jacobian("mgu", …)``, ``make_cell("mgu", None, d, n)`` and
+``gradsym check --cell mgu`` find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from gradsym.errors import DeclarationError
+from gradsym.numeric.cells.factory import _DECLARED, register_cell_builder
+from gradsym.numeric.cells.generated import CellProgram, GeneratedCell
+from gradsym.symbolic.api import Jacobian, jacobian
+from gradsym.symbolic.declared import _REGISTRY, register_cell
+from gradsym.symbolic.equations import Cell
+
+from .codegen import generate
+from .equations import build_cell, expressions_from_sympy, expressions_from_text
+
+
+@dataclass(eq=False)
+class DeclaredCell:
+    """A cell declared by its equations: the symbolic cell, and its NumPy program built on
+    first use. ``text`` is the equations as written (SymPy input: as printed)."""
+
+    name: str
+    cell: Cell
+    text: str
+    state: tuple[str, ...]
+    shapes: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    @property
+    def blocks(self) -> list[tuple[str, str]]:
+        """Every Jacobian block (of, wrt): each state with respect to each previous state
+        and the input."""
+        return list(self.cell.blocks)
+
+    def jacobian(self, of: str = "h", wrt: str = "h_prev") -> Jacobian:
+        """∂of/∂wrt in compact form (``.explicit(n)``, ``.prove(n)``, ``.latex()``,
+        ``.lambdify()``); ``of``/``wrt`` may be "state" for the stacked state."""
+        return jacobian(self.cell, of, wrt)
+
+    def jacobians(self) -> dict[tuple[str, str], Jacobian]:
+        """Every block's compact Jacobian."""
+        return {(of, wrt): self.jacobian(of, wrt) for of, wrt in self.blocks}
+
+    @cached_property
+    def program(self) -> CellProgram:
+        """The generated NumPy program (compiled once)."""
+        return generate(self.cell, self.text)
+
+    def numpy(self, input_size: int, hidden_size: int, *, dtype=np.float64, rng=0) -> GeneratedCell:
+        """A NumPy cell: forward, backward (BPTT) and state_jacobian, like RNN/LSTM/GRU."""
+        return GeneratedCell(self.program, input_size, hidden_size, dtype=dtype, rng=rng)
+
+    def equations_text(self) -> str:
+        """The equations, one per line, as the cell evaluates them."""
+        return "\n".join(f"{s.name} = {_text(e)}" for s, e in self.cell.definitions)
+
+    def latex(self) -> str:
+        """The equations as an ``aligned`` LaTeX block in the notes' notation."""
+        from gradsym.symbolic.printing import notes_latex
+
+        rows = [
+            f"{notes_latex(s, self.cell.style)} &= {notes_latex(e, self.cell.style)}"
+            for s, e in self.cell.definitions
+        ]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def register(self, replace: bool = True) -> DeclaredCell:
+        """Make the cell reachable by name (symbolic ``cell``/``jacobian``, ``make_cell``)."""
+        register_cell(self.name, lambda: self.cell, replace=replace)
+        register_cell_builder(self.name, self.numpy)
+        return self
+
+    def __repr__(self) -> str:
+        return f"DeclaredCell({self.name!r}, state={list(self.state)})"
+
+
+def _text(e) -> str:
+    from gradsym.proofs.candidate.text import notes_text
+
+    return notes_text(e)
+
+
+def cell_from_equations(
+    name: str,
+    equations: str | Mapping | Iterable,
+    state: Iterable[str] | str = ("h",),
+    *,
+    shapes: Mapping[str, Any] | None = None,
+    description: str = "",
+    source: str = "",
+    register: bool = True,
+) -> DeclaredCell:
+    """A cell from its equations (text, or SymPy {name: expression}); see
+    :mod:`gradsym.declared.equations` for the grammar, names and shapes.
+
+    ``state`` names the state vectors (["h"], or ["h", "c"] for a memory cell); ``shapes``
+    declares parameters the conventions do not cover (``{"w_h": "n"}``). With ``register``
+    the name becomes usable everywhere a built-in cell's name is (a built-in name is
+    refused; a declared one is replaced).
+
+    Raises DeclarationError (one line naming the equation and the problem).
+    """
+    state_t = (state,) if isinstance(state, str) else tuple(state)
+    if isinstance(equations, str):
+        exprs, st, params, leaves = expressions_from_text(equations, state_t, shapes)
+        text = equations
+    else:
+        if shapes:
+            raise DeclarationError("shapes are for text equations; SymPy symbols carry theirs")
+        exprs, st, params, leaves = expressions_from_sympy(equations, state_t)
+        text = ""
+    cell = build_cell(name, exprs, st, params, leaves)
+    declared = DeclaredCell(
+        name, cell, "", st, {k: str(v) for k, v in (shapes or {}).items()}, description, source
+    )
+    declared.text = text if text else declared.equations_text()
+    if register:
+        declared.register()
+    return declared
+
+
+def registered_names() -> tuple[str, ...]:
+    """Every declared cell registered so far (library cells once loaded)."""
+    return tuple(dict.fromkeys([*_REGISTRY, *_DECLARED]))
+
+
+__all__ = ["DeclaredCell", "cell_from_equations", "registered_names"]

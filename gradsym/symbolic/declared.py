@@ -1,0 +1,122 @@
+"""Symbols of declared cells, each carrying its own LaTeX, and the registry of declared cells.
+
+A declared cell (``gradsym.cell_from_equations``) names its vectors and parameters freely
+(``w_h``, ``lambda_``, ``h_tilde``, ``B``). Its symbols are :class:`DeclaredVector` and
+:class:`DeclaredParameter`: MatrixSymbols whose LaTeX lives with the symbol
+(``_gradsym_latex``, the print method of :class:`.printing.NotesLatexPrinter`), so no global
+table is extended. A name the notes already use prints as the notes print it (``W_f`` is
+\\mathbf{W}_f, ``c_tilde`` is \\tilde{\\mathbf{c}}^{(t)}); any other follows the notes' rules:
+
+    h_prev → \\mathbf{h}^{(t-1)}     a vector at t → \\mathbf{v}^{(t)}     v_tilde → \\tilde{…}
+    W_f → \\mathbf{W}_f   w_h → \\mathbf{w}_h   b_hn → \\mathbf{b}_{hn}   lambda_ → \\boldsymbol{\\lambda}
+
+:func:`register_cell` makes a declared cell reachable by name from :func:`.equations.cell`
+(and so from ``jacobian``, ``check_jacobian`` and ``gradsym check --cell``); the loader is
+called once, on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sympy import MatrixSymbol
+
+from ..errors import InvalidValueError, unknown_name
+from .notation import LATEX, STYLES
+
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega",
+}  # fmt: skip
+
+
+def _letter(base: str) -> str:
+    word = base.rstrip("_")
+    if word.lower() in _GREEK:
+        tex = "\\" + (word if word.islower() else word.capitalize())
+        return rf"\boldsymbol{{{tex}}}"
+    return rf"\mathbf{{{word}}}"
+
+
+def symbol_latex(name: str, time: str | None, style: str = "001") -> str:
+    """The LaTeX of a declared name: the notes' own for a name they use, else by the rules
+    above; ``time`` is "t", "t-1" or None (a parameter)."""
+    override = STYLES.get(style, {})
+    if name in override:
+        return override[name]
+    if name in LATEX and (time is not None or "^{(" not in LATEX[name]):
+        return LATEX[name]  # the notes' own (a parameter never takes a vector's time step)
+    base = name.removesuffix("_prev")
+    tilde = base.endswith("_tilde")
+    base = base.removesuffix("_tilde")
+    word, _, sub = base.rstrip("_").partition("_")
+    tex = _letter(word or base)
+    if sub:
+        sub_tex = sub.replace("_", "")
+        tex += f"_{sub_tex}" if len(sub_tex) == 1 else f"_{{{sub_tex}}}"
+    if tilde:
+        tex = rf"\tilde{{{tex}}}"
+    if time:
+        tex += f"^{{({time})}}"
+    return tex
+
+
+class DeclaredVector(MatrixSymbol):
+    """A vector of a declared cell (a state, the input, an intermediate); prints with its
+    time step, ``h_prev`` at t − 1 and the others at t."""
+
+    def _gradsym_latex(self, printer) -> str:
+        time = "t-1" if self.name.endswith("_prev") else "t"
+        return symbol_latex(self.name, time, getattr(printer, "style", "001"))
+
+
+class DeclaredParameter(MatrixSymbol):
+    """A parameter (matrix or vector) of a declared cell; prints without a time step."""
+
+    def _gradsym_latex(self, printer) -> str:
+        return symbol_latex(self.name, None, getattr(printer, "style", "001"))
+
+
+# name -> loader returning the symbolic Cell; filled by gradsym.declared.
+_REGISTRY: dict[str, Callable[[], object]] = {}
+_LOADED: dict[str, object] = {}
+
+
+def register_cell(name: str, loader: Callable[[], object], *, replace: bool = False) -> None:
+    """Make the declared cell ``name`` reachable by name; ``loader()`` returns its
+    symbolic :class:`~gradsym.symbolic.equations.Cell` (called once, on first use).
+
+    A built-in name is refused; an already registered name only with ``replace``."""
+    from .equations import CELLS
+
+    if name in CELLS:
+        raise InvalidValueError(f"{name!r} is a built-in cell; give the declared cell another name")
+    if name in _REGISTRY and not replace:
+        raise InvalidValueError(f"a declared cell {name!r} is already registered")
+    _REGISTRY[name] = loader
+    _LOADED.pop(name, None)
+
+
+def declared_cell(name: str):
+    """The registered declared cell ``name``, or UnknownNameError."""
+    if name not in _REGISTRY:
+        raise unknown_name("declared cell", name, _REGISTRY)
+    if name not in _LOADED:
+        _LOADED[name] = _REGISTRY[name]()
+    return _LOADED[name]
+
+
+def declared_names() -> tuple[str, ...]:
+    """The names of every registered declared cell, in registration order."""
+    return tuple(_REGISTRY)
+
+
+__all__ = [
+    "DeclaredParameter",
+    "DeclaredVector",
+    "declared_cell",
+    "declared_names",
+    "register_cell",
+    "symbol_latex",
+]
