@@ -18,7 +18,8 @@ def quick_build(built_figures, monkeypatch):
     monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: files)
     verify = gradsym.proofs.verify
     monkeypatch.setattr(
-        gradsym.proofs, "verify", lambda seed: verify(["cec", "clip-norm"], seed=seed)
+        "gradsym.cli.build.verify_with_progress",
+        lambda seed: verify(["cec", "clip-norm"], seed=seed),
     )
 
 
