@@ -37,6 +37,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_text",
     "folder_lock",
+    "output_error",
     "remove_stale_temporaries",
     "writable_dir",
 ]
@@ -48,8 +49,9 @@ LOCK_FILE = ".gradsym.lock"
 _TEMPORARY = re.compile(r"^\..+\.(?P<pid>[0-9]+)\.[0-9a-f]{32}\.tmp$")
 
 
-def _output_error(what: str, path: Path, exc: OSError) -> OutputError:
-    """One line: what could not be done to ``path``, and the system's reason."""
+def output_error(what: str, path: Path, exc: OSError) -> OutputError:
+    """The :class:`~gradsym.errors.OutputError` for an ``exc`` raised while trying to
+    ``what`` (write, lock, ...) ``path``: one line, the system's reason in words."""
     reason = exc.strerror or str(exc)
     if exc.errno == errno.ENOSPC:
         reason = "no space left on the device"
@@ -85,7 +87,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
             tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
         )
     except OSError as exc:
-        raise _output_error("write", path, exc) from exc
+        raise output_error("write", path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -96,7 +98,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise _output_error("write", path, exc) from exc
+            raise output_error("write", path, exc) from exc
         raise
     _fsync_folder(path.parent)
     return path
@@ -258,7 +260,7 @@ def _acquire(lock: Path, folder: Path, what: str) -> int:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise _output_error("lock", folder, exc) from exc
+            raise output_error("lock", folder, exc) from exc
         if not _flock(fd):
             holder = _holder(fd)
             os.close(fd)

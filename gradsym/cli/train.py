@@ -174,7 +174,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument(
         "--overwrite",
         action="store_true",
-        help="start afresh even if --run-dir already holds a run",
+        help="start afresh even if --run-dir already holds a run (not with --resume)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -312,6 +312,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.run_dir is None:
             raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")
+        if args.overwrite:
+            raise InvalidValueError(
+                "--resume continues the run in --run-dir and --overwrite starts it afresh: "
+                "give one of them"
+            )
         trainer = Trainer.resume(args.run_dir, progress=progress)
         config = resumed_config(args, trainer.config)
         if config is not trainer.config:
