@@ -74,7 +74,9 @@ def test_writable_dir_creates_the_folder_or_says_why_not(tmp_path):
     assert made.is_dir() and list(made.iterdir()) == []
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(OutputError, match=r"output folder .*file/sub.* cannot be created: .*file' is a file"):
+    with pytest.raises(
+        OutputError, match=r"output folder .*file/sub.* cannot be created: .*file' is a file"
+    ):
         files.writable_dir(blocker / "sub")
     with pytest.raises(OutputError, match=r"output folder .*file' is a file, not a folder"):
         files.writable_dir(blocker)
@@ -238,9 +240,9 @@ def test_a_second_process_is_refused_naming_the_first(tmp_path):
     )
     try:
         assert p.stdout.readline().strip() == "locked"
-        with pytest.raises(OutputError, match=rf"another gradsym process \(pid {p.pid}\) is writing"):
-            with files.folder_lock(tmp_path):
-                pass
+        refused = rf"another gradsym process \(pid {p.pid}\) is writing"
+        with pytest.raises(OutputError, match=refused), files.folder_lock(tmp_path):
+            pass
     finally:
         p.communicate("")
     with files.folder_lock(tmp_path):  # released with its holder

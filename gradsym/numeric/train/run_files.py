@@ -102,8 +102,7 @@ def restore_metrics(run_dir: Path, lines: int, sha256: str | None) -> str:
     restored = "".join(metrics_line(r) for r in records)
     if sha256 is not None and hashlib.sha256(restored.encode()).hexdigest() != sha256:
         raise bad(
-            f"its first {lines} records differ from those the checkpoint covers "
-            "(garbled or edited)"
+            f"its first {lines} records differ from those the checkpoint covers (garbled or edited)"
         )
     return restored
 

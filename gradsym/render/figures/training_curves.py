@@ -93,8 +93,7 @@ def compute(seed: int = 0, *, steps: int | None = None) -> dict:
     jobs = [_config(cell, task, seed, n) for task in TASKS for cell in MODELS]
     workers = max(1, min(WORKERS, os.cpu_count() or 1))
     if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(workers) as pool:
+        with worker_pool(workers) as pool:  # its workers die with this process
             curves = list(pool.map(_run, jobs))
     else:
         curves = [_run(j) for j in jobs]

@@ -246,9 +246,7 @@ def test_an_optimiser_slot_for_no_parameter_is_refused(tmp_path):
         Trainer.resume(run)
 
 
-@pytest.mark.parametrize(
-    ("steps", "message"), [(-1, "integer >= 0, got -1"), (True, "got True")]
-)
+@pytest.mark.parametrize(("steps", "message"), [(-1, "integer >= 0, got -1"), (True, "got True")])
 def test_an_impossible_optimiser_step_count_is_refused(tmp_path, steps, message):
     run = _stopped(tmp_path)
     _rewrite(run, meta=lambda m: m["optimiser"].__setitem__("steps", steps))
