@@ -4,7 +4,8 @@ The public surface, importable from here (loaded on first use, so that ``import 
 stays cheap and the NumPy side never pulls in SymPy):
 
 * cells: :class:`RNN`, :class:`LSTM`, :class:`GRU`; networks: :class:`Network`,
-  :class:`Stacked`, :class:`Bidirectional`, :class:`Linear`, :func:`jacobian_products`;
+  :class:`Stacked`, :class:`Bidirectional`, :class:`Linear`, :func:`jacobian_products`,
+  :class:`BatchFirst` (batch-major sequences);
 * PyTorch exchange: :func:`from_torch`, :func:`to_torch`, :func:`torch_gradients`;
 * clipping, initialisers, optimisers, tasks: :func:`clip_by_norm`, :func:`clip_by_value`,
   :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
@@ -12,7 +13,7 @@ stays cheap and the NumPy side never pulls in SymPy):
 * gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
 * symbolic: :func:`jacobian`;
 * proofs: :func:`claims`, :func:`verify`, :func:`check_jacobian`;
-* errors: :class:`GradsymError` and its subclasses.
+* errors: :class:`GradsymError` and its subclasses; :class:`GradsymWarning`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from gradsym.errors import (
     CheckpointError,
     DTypeError,
     GradsymError,
+    GradsymWarning,
     InvalidValueError,
     NonFiniteError,
     NotDiagonalizableError,
+    OutputError,
     ShapeError,
     UnknownNameError,
 )
@@ -40,6 +43,7 @@ _LAZY = {
     "Network": "gradsym.numeric.nets.network",
     "Stacked": "gradsym.numeric.nets.stacked",
     "Bidirectional": "gradsym.numeric.nets.bidirectional",
+    "BatchFirst": "gradsym.numeric.nets.batch_first",
     "Linear": "gradsym.numeric.nets.losses",
     "jacobian_products": "gradsym.numeric.nets.spans",
     "from_torch": "gradsym.numeric.torch_exchange",
@@ -67,9 +71,11 @@ __all__ = [
     "CheckpointError",
     "DTypeError",
     "GradsymError",
+    "GradsymWarning",
     "InvalidValueError",
     "NonFiniteError",
     "NotDiagonalizableError",
+    "OutputError",
     "ShapeError",
     "UnknownNameError",
     "__version__",

@@ -74,6 +74,8 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
         folded = {k.lower().replace("-", "_"): k for k in known}
         key = name.lower().replace("-", "_")
         close = [folded[key]] if key in folded else []
+    if not close:  # a name without its prefix: "W_f" for "layer0.W_f"
+        close = [k for k in known if k.rsplit(".", 1)[-1] == name][:2]
     if not close:
         return ""
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
