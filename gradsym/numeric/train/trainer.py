@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.display import markdown_table, number
 from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
 from gradsym.files import folder_lock
 from gradsym.numeric.nets.network import Truncation
@@ -121,6 +122,43 @@ class TrainResult:
     steps_per_second: float
     history: list[dict[str, Any]]
     run_dir: Path | None
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        """(what, value) of the run, as ``gradsym train`` prints them and a notebook
+        shows them (:meth:`_repr_markdown_`)."""
+        cfg = self.config
+        layers = f"{cfg.layers} layer{'s' if cfg.layers > 1 else ''}"
+        task_args = ", ".join(f"{k}={v}" for k, v in cfg.task_kwargs.items())
+        evaluated = number(self.eval_loss)
+        if self.eval_accuracy is not None:
+            evaluated += f"  accuracy {self.eval_accuracy:.3f}"
+        rows = [
+            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers})"),
+            ("task", cfg.task + (f" ({task_args})" if task_args else "")),
+            ("step", f"{self.step}/{cfg.steps}" + ("" if self.finished else " (stopped)")),
+            ("final train loss", f"{number(self.train_loss)}  (mean of the last 50 steps)"),
+            ("final eval loss", evaluated),
+            ("trivial baseline", f"{number(self.baseline)}  ({self.baseline_description})"),
+        ]
+        if self.eval_loss is not None and self.baseline > 0:
+            rows.append(("eval / baseline", f"{self.eval_loss / self.baseline:.3f}"))
+        rows.append(("time", f"{self.elapsed:.1f} s ({number(self.steps_per_second, 3)} steps/s)"))
+        rows.append(("recoveries", str(len(self.recoveries))))
+        if self.run_dir is not None:
+            rows.append(("run folder", str(self.run_dir)))
+        return rows
+
+    def __repr__(self) -> str:  # one line, not the history (a notebook shows this)
+        cfg = self.config
+        return (
+            f"TrainResult({cfg.cell} on {cfg.task}, step {self.step}/{cfg.steps}, "
+            f"train loss {number(self.train_loss)}, eval loss {number(self.eval_loss)} "
+            f"(baseline {number(self.baseline)}), {len(self.recoveries)} recoveries, "
+            f"{len(self.history)} records in history)"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return markdown_table(["", ""], self.summary_rows())
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able summary (summary.json)."""
