@@ -95,6 +95,17 @@ def test_a_trace_shows_shapes_not_arrays(pass_of_lstm):
     )
 
 
+def test_traces_of_networks_show_shapes_not_arrays():
+    from gradsym import GRU, Bidirectional, Stacked
+
+    xs = np.zeros((5, 2, 3))
+    stacked = Stacked([RNN(3, 4), RNN(4, 4)]).forward(xs)
+    assert repr(stacked) == "StackedTrace(T=5, B=2, 2 layers, outputs (5, 2, 4))"
+    pair = repr(Bidirectional(GRU(3, 4), GRU(3, 4)).forward(xs))
+    assert pair.startswith("BidirectionalTrace(T=5, B=2, h (5, 2, 8); forward: Trace(T=5")
+    assert "array(" not in pair
+
+
 def test_span_jacobians_show_a_summary_and_a_table():
     rng = np.random.default_rng(1)
     spans = jacobian_products(RNN(3, 16, "tanh"), rng.standard_normal((20, 4, 3)))
