@@ -170,6 +170,28 @@ def test_figures_writes_the_named_figure_and_its_data(tmp_path, capsys):
     assert names == ["clipping.json", "clipping.pdf", "clipping.png"]
     out = capsys.readouterr().out
     assert "[1/1] clipping" in out and "wrote 3 files" in out
+    assert f"writing clipping into {(tmp_path / 'figures').resolve()}\n" in out
+    # a second time it says, before the work, which files it replaces
+    assert main(["figures", "clipping", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("(replacing 3 existing files)") < out.index("[1/1] clipping")
+
+
+def test_a_second_writer_into_the_same_folder_is_refused(tmp_path, capsys):
+    from gradsym.files import folder_lock
+
+    with folder_lock(tmp_path / "figures"):  # as if another build were writing there
+        # (the lock is re-entrant in one process: take it as another process would)
+        from gradsym import files
+
+        held = dict(files._held)
+        files._held.clear()
+        try:
+            assert main(["figures", "clipping", "--out", str(tmp_path)]) == BAD_INPUT
+        finally:
+            files._held.update(held)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another gradsym process" in err and "is writing into" in err
 
 
 def test_bench_outside_a_source_checkout_is_bad_input(tmp_path, capsys, monkeypatch):

@@ -334,3 +334,51 @@ def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch, where):
     assert "no space left on the device" in err.lower() and where in err
     run = tmp_path / "run"  # removed when the first write failed into the new folder
     assert not run.exists() or not [p for p in run.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="POSIX signals")
+def test_a_run_killed_at_any_moment_resumes_with_its_whole_history(tmp_path, capsys):
+    """SIGKILL a real `gradsym train` that checkpoints every step (so it is often inside a
+    write): the resume finds its files consistent (or repairs them), removes what the
+    killed process left, and the log holds every step exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from gradsym.numeric.train.checkpoint import load_checkpoint
+
+    run = tmp_path / "run"
+    options = ["--cell", "rnn", "--task", "adding", "--length", "20", "--hidden", "4",
+               "--batch", "4", "--eval-every", "1000", "--checkpoint-every", "1"]  # fmt: skip
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gradsym",
+            "train",
+            *options,
+            "--steps",
+            "100000",
+            "--no-progress",
+            "--run-dir",
+            str(run),
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    metrics = run / METRICS_FILE
+    deadline = time.monotonic() + 60
+    while not (metrics.exists() and metrics.stat().st_size > 2000):
+        assert time.monotonic() < deadline and p.poll() is None, "the run did not start"
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    step = load_checkpoint(run / CHECKPOINT_FILE).step
+    assert step > 0
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    assert _main([*resume, "--steps", str(step + 3)]) == 0
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, step + 4))
+    assert not [q.name for q in run.iterdir() if q.name.startswith(".")]  # no temporaries
