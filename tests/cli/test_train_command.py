@@ -352,19 +352,9 @@ def test_a_run_killed_at_any_moment_resumes_with_its_whole_history(tmp_path, cap
     run = tmp_path / "run"
     options = ["--cell", "rnn", "--task", "adding", "--length", "20", "--hidden", "4",
                "--batch", "4", "--eval-every", "1000", "--checkpoint-every", "1"]  # fmt: skip
+    command = [sys.executable, "-m", "gradsym", "train", *options, "--steps", "100000"]
     p = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gradsym",
-            "train",
-            *options,
-            "--steps",
-            "100000",
-            "--no-progress",
-            "--run-dir",
-            str(run),
-        ],  # fmt: skip
+        [*command, "--no-progress", "--run-dir", str(run)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
