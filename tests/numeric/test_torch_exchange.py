@@ -292,3 +292,17 @@ def test_torch_gradients_with_a_missing_key_is_one_line():
         torch_gradients(model, grads)
     with pytest.raises(InvalidValueError, match=r"'W_f' \(did you mean 'layer0.W_f'"):
         torch_gradients(from_torch(torch.nn.LSTM(3, 4)), {"layer0.W_f": 0})
+
+
+def test_a_batch_first_model_is_refused_where_sequences_are_time_major():
+    from gradsym.errors import ShapeError
+    from gradsym.numeric.nets.losses import Linear
+    from gradsym.numeric.nets.network import Network
+    from gradsym.numeric.nets.spans import jacobian_products
+
+    model = from_torch(torch.nn.LSTM(3, 4, batch_first=True, dtype=torch.float64))
+    with pytest.raises(ShapeError, match="a Network reads time-major .* pass model.model"):
+        Network(model, Linear(4, 1))
+    with pytest.raises(ShapeError, match="jacobian_products reads time-major"):
+        jacobian_products(model, np.zeros((2, 5, 3)))
+    Network(model.model, Linear(4, 1))  # the time-major model is welcome

@@ -18,7 +18,7 @@ import numpy as np
 from gradsym.errors import ShapeError
 from gradsym.numeric.cells.cell import Gradients
 
-__all__ = ["BatchFirst", "BatchFirstTrace"]
+__all__ = ["BatchFirst", "BatchFirstTrace", "require_time_major"]
 
 
 def _swap(a: np.ndarray) -> np.ndarray:
@@ -55,6 +55,16 @@ class BatchFirstTrace:
     def __repr__(self) -> str:
         B, T = self.xs.shape[:2]
         return f"BatchFirstTrace(B={B}, T={T}, h {self.h.shape}, time_major={self.time_major!r})"
+
+
+def require_time_major(model, what: str) -> None:
+    """Refuse a :class:`BatchFirst` model where sequences are time-major (a transposed
+    sequence would be read silently as another one)."""
+    if isinstance(model, BatchFirst):
+        raise ShapeError(
+            f"{what} reads time-major sequences (T, B, d), and this model is BatchFirst: "
+            "pass model.model with xs.transpose(1, 0, 2)"
+        )
 
 
 class BatchFirst:

@@ -31,6 +31,7 @@ import numpy as np
 
 from gradsym.display import exp_number, markdown_table, time_step
 from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.numeric.nets.batch_first import require_time_major
 from gradsym.numeric.nets.network import state_at
 
 _LN2 = float(np.log(2.0))
@@ -116,6 +117,7 @@ def step_jacobians(model, xs, state0=None) -> tuple[np.ndarray, object]:
             f"products of state Jacobians need a model with one state recursion (a cell or "
             f"a Stacked stack), got {type(model).__name__}"
         )
+    require_time_major(model, "jacobian_products")
     trace = model.forward(xs, state0)
     T = trace.xs.shape[0]
     Js = np.stack([model.state_jacobian(trace.xs[t], state_at(trace, t))[0] for t in range(T)])
