@@ -96,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_json_error(command: str | None, kind: str, message: str, code: int) -> None:
-    error = {"command": command, "type": kind, "message": message, "exit_code": code}
-    print(json.dumps({"error": error}, ensure_ascii=False))
+    # Flat, like the commands' own JSON (which carries "exit_code" too).
+    error = {"error": message, "type": kind, "command": command, "exit_code": code}
+    print(json.dumps(error, ensure_ascii=False))
 
 
 def _fail(args: argparse.Namespace, kind: str, message: str, code: int) -> int:
