@@ -4,7 +4,8 @@ The public surface, importable from here (loaded on first use, so that ``import 
 stays cheap and the NumPy side never pulls in SymPy):
 
 * cells: :class:`RNN`, :class:`LSTM`, :class:`GRU`; networks: :class:`Network`,
-  :class:`Stacked`, :class:`Bidirectional`, :class:`Linear`, :func:`jacobian_products`;
+  :class:`Stacked`, :class:`Bidirectional`, :class:`Linear`, :func:`jacobian_products`,
+  :class:`BatchFirst` (batch-major sequences);
 * PyTorch exchange: :func:`from_torch`, :func:`to_torch`, :func:`torch_gradients`;
 * clipping, initialisers, optimisers, tasks: :func:`clip_by_norm`, :func:`clip_by_value`,
   :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
@@ -14,7 +15,7 @@ stays cheap and the NumPy side never pulls in SymPy):
 * proofs: :func:`claims`, :func:`verify`, :func:`check_jacobian`;
 * cells from equations: :func:`cell_from_equations`, :func:`load_cell_file`,
   :func:`library_cell` (IndRNN, MGU, UGRNN, +RNN, CIFG, JANET, MinimalRNN, diagonal linear);
-* errors: :class:`GradsymError` and its subclasses.
+* errors: :class:`GradsymError` and its subclasses; :class:`GradsymWarning`.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from gradsym.errors import (
     DeclarationError,
     DTypeError,
     GradsymError,
+    GradsymWarning,
     InvalidValueError,
     NonFiniteError,
     NotDiagonalizableError,
+    OutputError,
     ShapeError,
     UnknownNameError,
 )
@@ -43,6 +46,7 @@ _LAZY = {
     "Network": "gradsym.numeric.nets.network",
     "Stacked": "gradsym.numeric.nets.stacked",
     "Bidirectional": "gradsym.numeric.nets.bidirectional",
+    "BatchFirst": "gradsym.numeric.nets.batch_first",
     "Linear": "gradsym.numeric.nets.losses",
     "jacobian_products": "gradsym.numeric.nets.spans",
     "from_torch": "gradsym.numeric.torch_exchange",
@@ -75,9 +79,11 @@ __all__ = [
     "DTypeError",
     "DeclarationError",
     "GradsymError",
+    "GradsymWarning",
     "InvalidValueError",
     "NonFiniteError",
     "NotDiagonalizableError",
+    "OutputError",
     "ShapeError",
     "UnknownNameError",
     "__version__",

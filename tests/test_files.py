@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gradsym import files
-from gradsym.errors import InvalidValueError
+from gradsym.errors import OutputError
 
 
 @pytest.fixture
@@ -74,8 +74,12 @@ def test_writable_dir_creates_the_folder_or_says_why_not(tmp_path):
     assert made.is_dir() and list(made.iterdir()) == []
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(InvalidValueError, match=r"output folder .*file/sub.* is not writable"):
+    with pytest.raises(
+        OutputError, match=r"output folder .*file/sub.* cannot be created: .*file' is a file"
+    ):
         files.writable_dir(blocker / "sub")
+    with pytest.raises(OutputError, match=r"output folder .*file' is a file, not a folder"):
+        files.writable_dir(blocker)
 
 
 def test_checkpoints_and_run_files_are_written_by_the_atomic_writer(tmp_path, monkeypatch):
@@ -102,3 +106,144 @@ def test_checkpoints_and_run_files_are_written_by_the_atomic_writer(tmp_path, mo
     assert set(written) == {"config.json", "metrics.jsonl", "checkpoint.npz", "summary.json"}
     assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".")]
     assert np.load(tmp_path / "run" / "checkpoint.npz", allow_pickle=False)["meta"].ndim == 0
+
+
+# -- refused writes are one-line errors ---------------------------------------------------
+
+
+def _fail_with(code):
+    def write(f):
+        raise OSError(code, os.strerror(code))
+
+    return write
+
+
+def test_a_full_disk_is_an_output_error_naming_the_file(tmp_path):
+    import errno
+
+    target = tmp_path / "x.json"
+    with pytest.raises(OutputError, match=r"cannot write '.*x.json': no space left") as info:
+        files.atomic_write(target, _fail_with(errno.ENOSPC))
+    assert info.value.errno == errno.ENOSPC and isinstance(info.value, OSError)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_folder_is_an_output_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="is not writable: Permission denied"):
+            files.writable_dir(folder)
+        with pytest.raises(OutputError, match="cannot write .*: Permission denied"):
+            files.atomic_write_text(folder / "a.txt", "x")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_read_only_folder_is_an_output_error_even_for_root(tmp_path, monkeypatch):
+    """As root (CI containers) chmod does not stop a write: the refusal is simulated where
+    the operating system would give it."""
+    import errno
+
+    real_open = os.open
+
+    def refuse(path, flags, mode=0o777):
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(files.os, "open", refuse)
+    with pytest.raises(OutputError, match="cannot write .*a.txt': Permission denied"):
+        files.atomic_write_text(tmp_path / "a.txt", "x")
+
+
+# -- stale temporary files ----------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process ids are checked on POSIX")
+def test_only_the_writer_s_own_stale_temporary_files_are_removed(tmp_path):
+    hexid = "0123456789abcdef" * 2
+    dead, alive = _dead_pid(), os.getpid()
+    stale = tmp_path / f".figure.png.{dead}.{hexid}.tmp"
+    live = tmp_path / f".figure.png.{alive}.{hexid}.tmp"
+    foreign = [
+        tmp_path / f"figure.png.{dead}.{hexid}.tmp",  # not hidden: not the writer's pattern
+        tmp_path / f".figure.png.{dead}.short.tmp",
+        tmp_path / f".figure.png.{dead}.{hexid}.temp",
+        tmp_path / "notes.tex",
+    ]
+    for p in [stale, live, *foreign]:
+        p.write_text("x")
+    assert files.remove_stale_temporaries(tmp_path) == [stale]
+    assert sorted(tmp_path.iterdir()) == sorted([live, *foreign])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process ids are checked on POSIX")
+def test_taking_the_lock_removes_the_stale_temporary_files(tmp_path):
+    stale = tmp_path / f".checkpoint.npz.{_dead_pid()}.{'f' * 32}.tmp"
+    stale.write_bytes(b"partial")
+    with files.folder_lock(tmp_path):
+        assert not stale.exists()
+
+
+# -- one writer per folder ------------------------------------------------------------------
+
+
+def test_the_lock_is_reentrant_and_leaves_no_file(tmp_path):
+    with files.folder_lock(tmp_path / "out") as out:
+        assert (out / files.LOCK_FILE).exists()
+        with files.folder_lock(tmp_path / "out"):
+            pass
+        assert (out / files.LOCK_FILE).exists()  # still held by the outer block
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_failed_first_run_leaves_no_empty_folder(tmp_path):
+    with pytest.raises(RuntimeError), files.folder_lock(tmp_path / "new"):
+        raise RuntimeError("stop")
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "old").mkdir()
+    with pytest.raises(RuntimeError), files.folder_lock(tmp_path / "old"):
+        raise RuntimeError("stop")
+    assert (tmp_path / "old").is_dir()  # a folder that was there stays
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock is POSIX")
+def test_a_second_process_is_refused_naming_the_first(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    holder = textwrap.dedent(
+        f"""
+        import sys, time
+        from gradsym.files import folder_lock
+        with folder_lock({str(tmp_path)!r}):
+            print("locked", flush=True)
+            sys.stdin.read()
+        """
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert p.stdout.readline().strip() == "locked"
+        refused = rf"another gradsym process \(pid {p.pid}\) is writing"
+        with pytest.raises(OutputError, match=refused), files.folder_lock(tmp_path):
+            pass
+    finally:
+        p.communicate("")
+    with files.folder_lock(tmp_path):  # released with its holder
+        pass

@@ -14,24 +14,60 @@ Each command module has ``add_<command>_parser(subparsers)``, which registers th
 with ``func=`` set to a function of the parsed arguments returning 0 or 1. Errors are not
 caught there: :func:`main` maps them.
 
-Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 interrupted.
+Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM), 141 when the reader of the output went away
+(``gradsym verify | head``: quietly, as Unix tools do). Under ``--json`` an error is a JSON
+object on stdout instead of a line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
+import signal
 import sys
+import threading
 
 from gradsym import __version__
-from gradsym.errors import GradsymError
+from gradsym.errors import GradsymError, did_you_mean
+from gradsym.validate import nonnegative_int
 
-__all__ = ["BAD_INPUT", "INTERRUPTED", "build_parser", "main"]
+__all__ = ["BAD_INPUT", "BROKEN_PIPE", "INTERRUPTED", "TERMINATED", "build_parser", "main"]
 
 #: The exit code of every error a user can provoke with bad input (a GradsymError).
 BAD_INPUT = 2
 #: The exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
 INTERRUPTED = 130
+#: The exit code after SIGTERM (128 + SIGTERM).
+TERMINATED = 143
+#: The exit code when stdout's reader closed the pipe (128 + SIGPIPE, as a shell reports
+#: a tool that SIGPIPE stopped).
+BROKEN_PIPE = 141
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds the command like Ctrl-C, so that worker processes are
+    stopped and temporary files removed on the way out."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a "did you mean" for a mistyped command or choice, and usage errors
+    as JSON under ``--json``."""
+
+    json_errors = False  # set by main() for the one parse it runs
+
+    def error(self, message: str):
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            message += did_you_mean(m[1], re.findall(r"'([^']*)'", m[2]))
+        if _Parser.json_errors:
+            command = self.prog.removeprefix("gradsym").strip() or None
+            _print_json_error(command, "UsageError", message, BAD_INPUT)
+            self.exit(BAD_INPUT)
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
 
-    p = argparse.ArgumentParser(prog="gradsym", description=__doc__.splitlines()[0])
+    p = _Parser(prog="gradsym", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"gradsym {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
@@ -62,28 +98,78 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fail(command: str, message: str, code: int) -> int:
-    print(f"gradsym {command}: {message}", file=sys.stderr)
+def _print_json_error(command: str | None, kind: str, message: str, code: int) -> None:
+    # Flat, like the commands' own JSON (which carries "exit_code" too).
+    error = {"error": message, "type": kind, "command": command, "exit_code": code}
+    print(json.dumps(error, ensure_ascii=False))
+
+
+def _fail(args: argparse.Namespace, kind: str, message: str, code: int) -> int:
+    """Report an error of the command: one line on stderr, or JSON on stdout (--json)."""
+    if getattr(args, "json", False):
+        _print_json_error(args.command, kind, message, code)
+    else:
+        prefix = "error: " if code == BAD_INPUT else ""
+        print(f"gradsym {args.command}: {prefix}{message}", file=sys.stderr)
     return code
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: send what is still buffered for stdout to /dev/null, so that
+    the interpreter's final flush does not fail with a second traceback."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """While a command runs in the main thread, SIGTERM raises :class:`Terminated` (the
+    default would end the process at once, leaving worker processes and temporary files)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``gradsym`` with ``argv`` (default: the process's arguments); the exit code.
 
     The one place where errors become exit codes: a :class:`~gradsym.errors.GradsymError`
-    (bad input) is one line on stderr (a JSON object on stdout for a command given ``--json``)
-    and exit 2; Ctrl-C is exit 130. argparse's own
-    usage errors exit with 2 through SystemExit, as for any program. Any other exception
-    is a bug and propagates with its traceback.
+    (bad input) is one line on stderr and exit 2 (a JSON object on stdout under
+    ``--json``); Ctrl-C is exit 130, SIGTERM 143, a closed stdout 141 (quietly).
+    argparse's own usage errors exit with 2 through SystemExit, as for any program. Any
+    other exception is a bug and propagates with its traceback.
     """
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _Parser.json_errors = "--json" in argv
     try:
-        return args.func(args)
+        args = build_parser().parse_args(argv)
+    finally:
+        _Parser.json_errors = False
+    try:
+        with _sigterm_unwinds():
+            if getattr(args, "seed", None) is not None:  # numpy's seeds are >= 0
+                nonnegative_int("--seed", args.seed)
+            code = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
     except GradsymError as exc:
-        if getattr(args, "json", False):
-            # A command asked for JSON speaks JSON on stdout, its errors included.
-            print(json.dumps({"error": str(exc), "exit_code": BAD_INPUT}, ensure_ascii=False))
-            return BAD_INPUT
-        return _fail(args.command, f"error: {exc}", BAD_INPUT)
+        return _fail(args, type(exc).__name__, str(exc), BAD_INPUT)
     except KeyboardInterrupt:
-        return _fail(args.command, "interrupted; files already written are complete", INTERRUPTED)
+        message = "interrupted; files already written are complete"
+        return _fail(args, "Interrupted", message, INTERRUPTED)
+    except Terminated:
+        message = "terminated; files already written are complete"
+        return _fail(args, "Terminated", message, TERMINATED)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from gradsym.cli.derive import check_pdflatex, derive_into
 from gradsym.cli.figures import figures_into
-from gradsym.files import writable_dir
+from gradsym.cli.progress import progress_bar
+from gradsym.files import folder_lock
 
 
 def print_backend_report(rows) -> bool:
@@ -31,21 +32,42 @@ def print_backend_report(rows) -> bool:
     return ok
 
 
+def verify_with_progress(seed: int):
+    """:func:`gradsym.proofs.verify` of every claim, one claim at a time under a live bar."""
+    from gradsym.proofs import claims
+    from gradsym.proofs.verify import Report, verify_claim
+
+    chosen = claims()
+    t0 = time.perf_counter()
+    rows = []
+    with progress_bar(len(chosen), "verifying", "claim") as bar:
+        for claim in chosen:
+            bar.set_postfix_str(claim.id)
+            rows.append(verify_claim(claim, seed))
+            bar.update(1)
+    return Report(rows, seed, time.perf_counter() - t0)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.numeric.selfcheck import check_backend
-    from gradsym.proofs import verify
     from gradsym.render.figures import figure_names
 
     t0 = time.perf_counter()
     check_pdflatex(args.pdf)
-    out = writable_dir(Path(args.out))
-    print(f"gradsym build → {out.resolve()}\n")
-    print("1/4 figures")
-    figure_paths = figures_into(out, None, args.seed)
-    print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
-    derivation_paths = derive_into(out, None, args.pdf)
+    out = Path(args.out)
+    # Both output folders are held for the whole build: a second build into the same
+    # folder is refused at once instead of interleaving its files with this one's.
+    with (
+        folder_lock(out / "figures", "build"),
+        folder_lock(out / "derivations", "build"),
+    ):
+        print(f"gradsym build → {out.resolve()}\n")
+        print("1/4 figures")
+        figure_paths = figures_into(out, None, args.seed)
+        print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
+        derivation_paths = derive_into(out, None, args.pdf)
     print("3/4 verifying every claim\n")
-    report = verify(seed=args.seed)
+    report = verify_with_progress(args.seed)
     print(report.table())
     print("\n4/4 checking the numeric backend\n")
     backend_ok = print_backend_report(check_backend(seed=args.seed))

@@ -11,15 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from typing import NoReturn
-
-
-def _json_error(message: str) -> int:
-    from gradsym.cli import BAD_INPUT
-
-    print(json.dumps({"error": message, "exit_code": BAD_INPUT}, ensure_ascii=False))
-    return BAD_INPUT
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -52,25 +43,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(verdict.report())
     return verdict.exit_code
-
-
-def _errors_as_json(parser: argparse.ArgumentParser) -> None:
-    """Usage errors of ``parser`` as JSON on stdout (exit 2) when ``--json`` was given."""
-    parse_known_args, error = parser.parse_known_args, parser.error
-    seen = {"json": False}
-
-    def parse_known_args_noting_json(args=None, namespace=None):
-        seen["json"] = args is not None and "--json" in args
-        return parse_known_args(args, namespace)
-
-    def json_error(message: str) -> NoReturn:
-        if seen["json"]:
-            _json_error(f"{parser.prog}: {message}")
-            sys.exit(2)
-        error(message)
-
-    parser.parse_known_args = parse_known_args_noting_json
-    parser.error = json_error
 
 
 def add_check_parser(subparsers) -> argparse.ArgumentParser:
@@ -132,5 +104,4 @@ Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).""",
     )
     p.add_argument("--json", action="store_true", help="print the verdict (or error) as JSON")
     p.set_defaults(func=cmd_check)
-    _errors_as_json(p)
     return p

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from gradsym.errors import InvalidValueError
-from gradsym.files import writable_dir
+from gradsym.files import folder_lock
 
 
 def check_pdflatex(pdf: bool) -> None:
@@ -22,13 +22,14 @@ def check_pdflatex(pdf: bool) -> None:
 
 def derive_into(out: Path, ids, pdf: bool) -> list[Path]:
     """Write ``out``/derivations (claims ``ids``, None: all and notes.tex); with ``pdf``
-    also compile notes.pdf. Returns the written paths."""
+    also compile notes.pdf. The folder is locked meanwhile (another gradsym process
+    writing there is refused). Returns the written paths."""
     from gradsym.render.derivations import compile_pdf, write_derivations
 
-    derivations = writable_dir(out / "derivations")
-    paths = write_derivations(derivations, ids, figures_dir=out / "figures")
-    if pdf:
-        paths.append(compile_pdf(derivations))
+    with folder_lock(out / "derivations", "write the derivations") as derivations:
+        paths = write_derivations(derivations, ids, figures_dir=out / "figures")
+        if pdf:
+            paths.append(compile_pdf(derivations))
     return paths
 
 
@@ -41,9 +42,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
         if args.ids or args.pdf:
             raise InvalidValueError("--cell-file derives one cell: no claim ids, no --pdf")
-        paths = write_cell_derivation(
-            load_cell_file(args.cell_file), writable_dir(out / "derivations")
-        )
+        declared = load_cell_file(args.cell_file)
+        with folder_lock(out / "derivations", "write the derivations") as derivations:
+            paths = write_cell_derivation(declared, derivations)
         print(f"wrote {len(paths)} files in {out / 'derivations'} (every step checked)")
         return 0
     paths = derive_into(out, args.ids or None, args.pdf)

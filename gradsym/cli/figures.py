@@ -6,21 +6,33 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gradsym.files import writable_dir
+from gradsym.cli.progress import progress_bar
+from gradsym.files import folder_lock
 
 
 def figures_into(out: Path, names, seed: int) -> list[Path]:
-    """Write figures ``names`` (None: all) into ``out``/figures, one progress line each.
+    """Write figures ``names`` (None: all) into ``out``/figures, saying first where (and
+    which existing files it replaces), with a live bar and one line per figure.
     Returns the written paths."""
     from gradsym.render.figures import figure_names, make_figures
 
     names = list(names) if names else list(figure_names())
-    figures = writable_dir(out / "figures")
+    folder = out / "figures"
+    targets = [folder / f"{name}.{ext}" for name in names for ext in ("pdf", "png", "json")]
+    replaced = sum(path.exists() for path in targets)
+    what = "every figure" if len(names) == len(figure_names()) else ", ".join(names)
+    note = f" (replacing {replaced} existing files)" if replaced else ""
+    print(f"  writing {what} into {folder.resolve()}{note}", flush=True)
+    with progress_bar(len(names), "figures", "figure") as bar:
+        bar.set_postfix_str(names[0])
 
-    def progress(name, index, total, seconds):
-        print(f"  [{index}/{total}] {name:20} {seconds:6.1f} s", flush=True)
+        def progress(name, index, total, seconds):
+            bar.update(1)
+            if index < total:
+                bar.set_postfix_str(names[index])
+            bar.write(f"  [{index}/{total}] {name:20} {seconds:6.1f} s")
 
-    return make_figures(figures, names, seed=seed, progress=progress)
+        return make_figures(folder, names, seed=seed, progress=progress)
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -51,7 +63,8 @@ def _declared_figure(args: argparse.Namespace) -> int:
     cell = declared.numpy(gradient_norms.INPUT_SIZE, gradient_norms.HIDDEN)
     data = gradient_norms.compute_for_cell(cell, declared.name, args.seed)
     name = f"gradient-norms-{declared.name}"
-    paths = write_figure(name, data, gradient_norms.draw, writable_dir(Path(args.out) / "figures"))
+    with folder_lock(Path(args.out) / "figures", "write the figures") as folder:
+        paths = write_figure(name, data, gradient_norms.draw, folder)
     print(f"wrote {len(paths)} files in {Path(args.out) / 'figures'}")
     return 0
 

@@ -183,7 +183,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument(
         "--overwrite",
         action="store_true",
-        help="start afresh even if --run-dir already holds a run",
+        help="start afresh even if --run-dir already holds a run (not with --resume)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -285,32 +285,17 @@ def _default_run_dir(config) -> Path:
     return Path("runs") / f"{config.cell}-{config.task}-s{config.seed}"
 
 
-def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:.4g}"
-
-
-def _print_summary(result, config) -> None:
+def _print_summary(result) -> None:
     from gradsym.numeric.train import CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, SUMMARY_FILE
 
-    task_desc = ", ".join(f"{k}={v}" for k, v in config.task_kwargs.items())
-    print(
-        f"gradsym train: {config.cell} ({config.hidden} hidden × {config.layers} layer"
-        f"{'s' if config.layers > 1 else ''}) on {config.task}"
-        f"{f' ({task_desc})' if task_desc else ''}, step {result.step}/{config.steps}"
-    )
-    print(f"  final train loss   {_fmt(result.train_loss)}  (mean of the last 50 steps)")
-    line = f"  final eval loss    {_fmt(result.eval_loss)}"
-    if result.eval_accuracy is not None:
-        line += f"  accuracy {result.eval_accuracy:.3f}"
-    print(line)
-    print(f"  trivial baseline   {_fmt(result.baseline)}  ({result.baseline_description})")
-    if result.eval_loss is not None and result.baseline > 0:
-        print(f"  eval / baseline    {result.eval_loss / result.baseline:.3f}")
-    print(f"  time               {result.elapsed:.1f} s ({result.steps_per_second:.0f} steps/s)")
-    print(f"  recoveries         {len(result.recoveries)}")
-    if result.run_dir is not None:
+    rows = dict(result.summary_rows())
+    model, task, step = rows.pop("model"), rows.pop("task"), rows.pop("step")
+    print(f"gradsym train: {model} on {task}, step {step}")
+    if "run folder" in rows:
         names = f"{CONFIG_FILE}, {METRICS_FILE}, {CHECKPOINT_FILE}, {SUMMARY_FILE}"
-        print(f"  run folder         {result.run_dir}  ({names})")
+        rows["run folder"] += f"  ({names})"
+    for what, value in rows.items():
+        print(f"  {what:18} {value}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -332,6 +317,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.run_dir is None:
             raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")
+        if args.overwrite:
+            raise InvalidValueError(
+                "--resume continues the run in --run-dir and --overwrite starts it afresh: "
+                "give one of them"
+            )
         trainer = Trainer.resume(args.run_dir, progress=progress)
         config = resumed_config(args, trainer.config)
         if config is not trainer.config:
@@ -341,5 +331,5 @@ def cmd_train(args: argparse.Namespace) -> int:
         run_dir = args.run_dir if args.run_dir is not None else _default_run_dir(config)
         trainer = Trainer(config, run_dir, progress=progress, overwrite=args.overwrite)
     result = trainer.run()
-    _print_summary(result, trainer.config)
+    _print_summary(result)
     return 0

@@ -16,6 +16,7 @@ import numpy as np
 
 from gradsym.numeric.cells.factory import cell_variants, make_cell
 from gradsym.numeric.gradcheck import check_cell_gradients, check_state_jacobian
+from gradsym.validate import nonnegative_int
 
 #: Relative error below which a central-difference check passes (float64).
 GRADCHECK_RTOL = 1e-7
@@ -49,6 +50,7 @@ class BackendCheck:
 
 def check_backend(seed: int = 0, *, T: int = 4, batch: int = 2, d: int = 3, n: int = 4):
     """Run every configuration's gradient and state-Jacobian check; one row each."""
+    seed = nonnegative_int("seed", seed)
     rows = []
     for label, factory in cell_configurations():
         t0 = time.perf_counter()

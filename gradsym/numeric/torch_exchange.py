@@ -1,6 +1,7 @@
 """Weights in and out of PyTorch: ``from_torch`` and ``to_torch`` for ``torch.nn.RNN``,
-``LSTM`` and ``GRU`` (any number of layers, either direction), and the gradients of a
-gradsym model renamed as torch's parameters so that the two can be compared.
+``LSTM`` and ``GRU`` (any number of layers, either direction, ``batch_first`` or not) and
+for ``torch.nn.RNNCell``, ``LSTMCell`` and ``GRUCell``, and the gradients of a gradsym
+model renamed as torch's parameters so that the two can be compared.
 
 How the parameters correspond (torch stacks gate blocks row-wise):
 
@@ -19,26 +20,44 @@ Where torch has two biases that only ever appear summed, gradsym keeps their sum
 torch biases then have the gradient of that sum. ``to_torch`` puts the sum in ``b_ih``
 and zero in ``b_hh`` (for the GRU, ``b_hh`` keeps ``b_hn``).
 
-gradsym is time-major: a module built with ``batch_first=True`` maps to the same model,
-and its inputs are transposed with ``xs.transpose(1, 0, 2)``. gradsym has no dropout, so
-a module with ``dropout > 0`` is matched in ``eval()`` mode only.
+What cannot be reproduced is refused, or warned about where the numbers can still agree:
+
+* ``batch_first=True`` gives a :class:`~gradsym.numeric.nets.batch_first.BatchFirst`
+  model, reading (B, T, d) as the module does; ``to_torch`` of it is ``batch_first`` again;
+* ``dropout > 0`` between layers: gradsym has no dropout, so the model computes what
+  ``module.eval()`` computes (a :class:`~gradsym.errors.GradsymWarning` for a module in
+  training mode);
+* a subclass that overrides ``forward``, ``proj_size > 0``, a dtype other than float64 and
+  float32 (bfloat16, float16) and parameters without values (the meta device) are refused.
+
+A torch cell (``RNNCell``, ...) gives a gradsym cell, whose :meth:`step` is the torch
+cell's call; ``to_torch`` and ``torch_gradients`` remember where it came from and use the
+cell's class and parameter names (``weight_ih``, not ``weight_ih_l0``).
 """
 
 from __future__ import annotations
 
+import warnings
+import weakref
+
 import numpy as np
 
-from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.errors import GradsymWarning, InvalidValueError, ShapeError, did_you_mean
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.batch_first import BatchFirst
 from gradsym.numeric.nets.bidirectional import Bidirectional
 from gradsym.numeric.nets.stacked import Stacked
 
 # Gate order of torch's stacked weights, as gradsym names' suffixes.
 _TORCH_GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("r", "z", "n")}
 _TORCH_DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32"}
+
+# The gradsym cells made from a torch cell (RNNCell, ...): to_torch and torch_gradients
+# give them back as cells. Weak, so that the record goes with the cell.
+_FROM_TORCH_CELL: weakref.WeakSet = weakref.WeakSet()
 
 
 def _torch():
@@ -49,14 +68,42 @@ def _torch():
     return torch
 
 
-def _kind(module) -> str:
+def _kind(module) -> tuple[str, bool]:
+    """("RNN" | "LSTM" | "GRU", whether it is a one-step cell), or a clear refusal."""
     torch = _torch()
     for kind in ("LSTM", "GRU", "RNN"):
-        if isinstance(module, getattr(torch.nn, kind)):
-            return kind
+        for is_cell, cls in (
+            (False, getattr(torch.nn, kind)),
+            (True, getattr(torch.nn, kind + "Cell")),
+        ):
+            if isinstance(module, cls):
+                if type(module).forward is not cls.forward:
+                    raise InvalidValueError(
+                        f"{type(module).__name__} overrides forward, which gradsym cannot "
+                        f"reproduce; it computes torch.nn.{cls.__name__}'s own forward only "
+                        f"(copy the weights into a plain torch.nn.{cls.__name__} to compare)"
+                    )
+                return kind, is_cell
     raise InvalidValueError(
-        f"from_torch takes torch.nn.RNN, LSTM or GRU, got {type(module).__name__}"
+        "from_torch takes torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell, got "
+        f"{type(module).__name__}"
     )
+
+
+def _check_values(module) -> None:
+    """Parameters gradsym can hold: values on a device (not meta), float64 or float32."""
+    torch = _torch()
+    for name, p in module.named_parameters():
+        if p.is_meta:
+            raise InvalidValueError(
+                f"parameter {name} is on the meta device and holds no values; "
+                "materialise the module first (module.to_empty(device='cpu') and load weights)"
+            )
+        if p.dtype not in (torch.float64, torch.float32):
+            raise InvalidValueError(
+                f"parameter {name} has dtype {p.dtype}; gradsym computes in float64 or "
+                "float32: convert the module with module.double() (or module.float())"
+            )
 
 
 def _numpy(t) -> np.ndarray:
@@ -151,6 +198,8 @@ def _layers(model) -> list[list[tuple[str, Cell]]]:
             f"expected a cell, Bidirectional or Stacked, got {type(m).__name__}"
         )
 
+    if isinstance(model, BatchFirst):  # the layout of a sequence changes nothing here
+        model = model.model
     if isinstance(model, Stacked):
         if model.residual:
             raise InvalidValueError("a residual stack has no torch.nn.RNN counterpart")
@@ -159,22 +208,36 @@ def _layers(model) -> list[list[tuple[str, Cell]]]:
 
 
 def from_torch(module):
-    """The gradsym model computing what ``module`` (torch.nn.RNN, LSTM or GRU) computes.
+    """The gradsym model computing what ``module`` computes.
 
-    One layer, one direction gives a cell (:class:`RNN`, :class:`LSTM`,
-    ``GRU(variant="torch")``); ``bidirectional=True`` a :class:`Bidirectional`;
-    ``num_layers > 1`` a :class:`Stacked` of those. float64 modules give float64 models,
+    ``torch.nn.RNN``, ``LSTM`` or ``GRU``: one layer, one direction gives a cell
+    (:class:`RNN`, :class:`LSTM`, ``GRU(variant="torch")``); ``bidirectional=True`` a
+    :class:`Bidirectional`; ``num_layers > 1`` a :class:`Stacked` of those; with
+    ``batch_first=True`` all of it wrapped in a :class:`BatchFirst`. ``RNNCell``,
+    ``LSTMCell`` and ``GRUCell`` give a cell. float64 modules give float64 models,
     float32 ones float32.
+
+    Raises InvalidValueError for what gradsym cannot reproduce (see the module docstring);
+    warns (GradsymWarning) about dropout in a module in training mode.
     """
-    kind = _kind(module)
+    kind, is_cell = _kind(module)
+    _check_values(module)
+    if is_cell:
+        return _cell_from_torch_cell(kind, module)
     if getattr(module, "proj_size", 0):
         raise InvalidValueError("LSTM with proj_size > 0 is not supported by gradsym")
     params = {name: _numpy(p) for name, p in module.named_parameters()}
     first = params["weight_ih_l0"]
     dtype = np.dtype(first.dtype)
-    if dtype not in _TORCH_DTYPES:
-        raise InvalidValueError(f"torch module has dtype {dtype}; gradsym needs float64 or float32")
     n, L = module.hidden_size, module.num_layers
+    if module.dropout > 0 and L > 1 and module.training:
+        warnings.warn(
+            f"gradsym has no dropout: the model computes what the module computes in eval() "
+            f"mode, not with its dropout = {module.dropout} between layers; call "
+            "module.eval() before comparing outputs",
+            GradsymWarning,
+            stacklevel=2,
+        )
     dirs = ("", "_reverse") if module.bidirectional else ("",)
     nonlinearity = getattr(module, "nonlinearity", "tanh")
     layers = []
@@ -191,7 +254,29 @@ def from_torch(module):
                 _cell_from_weights(kind, d, n, w_ih, w_hh, b_ih, b_hh, dtype, nonlinearity)
             )
         layers.append(cells[0] if len(cells) == 1 else Bidirectional(*cells))
-    return layers[0] if L == 1 else Stacked(layers)
+    model = layers[0] if L == 1 else Stacked(layers)
+    return BatchFirst(model) if module.batch_first else model
+
+
+def _cell_from_torch_cell(kind: str, module) -> Cell:
+    """The gradsym cell of a torch ``RNNCell``, ``LSTMCell`` or ``GRUCell``."""
+    params = {name: _numpy(p) for name, p in module.named_parameters()}
+    w_ih = params["weight_ih"]
+    dtype = np.dtype(w_ih.dtype)
+    zeros = np.zeros(w_ih.shape[0], dtype)
+    cell = _cell_from_weights(
+        kind,
+        module.input_size,
+        module.hidden_size,
+        w_ih,
+        params["weight_hh"],
+        params.get("bias_ih", zeros),
+        params.get("bias_hh", zeros),
+        dtype,
+        getattr(module, "nonlinearity", "tanh"),
+    )
+    _FROM_TORCH_CELL.add(cell)
+    return cell
 
 
 def _torch_kind(cell: Cell) -> tuple[str, str]:
@@ -216,10 +301,26 @@ def _torch_kind(cell: Cell) -> tuple[str, str]:
     raise InvalidValueError(f"no torch counterpart for {type(cell).__name__}")
 
 
-def to_torch(model):
-    """A torch.nn.RNN / LSTM / GRU holding ``model``'s weights (see the module docstring
-    for what each gradsym model maps to); float64 or float32 as the model."""
+def _as_torch_cell(model, cell: bool | None) -> bool:
+    """Whether ``model`` goes to torch as a one-step cell (``cell`` None: as it came)."""
+    if cell is None:
+        return isinstance(model, Cell) and model in _FROM_TORCH_CELL
+    if cell and not isinstance(model, Cell):
+        raise InvalidValueError(
+            f"only a single cell has a torch cell counterpart, not {type(model).__name__}"
+        )
+    return bool(cell)
+
+
+def to_torch(model, *, cell: bool | None = None):
+    """A torch module holding ``model``'s weights (see the module docstring for what each
+    gradsym model maps to); float64 or float32 as the model. A :class:`BatchFirst` model
+    gives a ``batch_first=True`` module. ``cell=True`` gives a single cell as
+    ``torch.nn.RNNCell`` / ``LSTMCell`` / ``GRUCell``; by default a cell made by
+    :func:`from_torch` from a torch cell goes back as one, any other as a one-layer module.
+    """
     torch = _torch()
+    batch_first = isinstance(model, BatchFirst)
     layers = _layers(model)
     cells = [c for layer in layers for _, c in layer]
     kinds = {_torch_kind(c) for c in cells}
@@ -231,34 +332,55 @@ def to_torch(model):
     if any(len(layer) != n_dirs for layer in layers) or any(c.hidden_size != n for c in cells):
         raise ShapeError("torch needs the same hidden size and directions in every layer")
     kwargs = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
+    dtype = getattr(torch, _TORCH_DTYPES[cells[0].dtype])
+    if _as_torch_cell(model, cell):
+        module = getattr(torch.nn, kind + "Cell")(cells[0].input_size, n, dtype=dtype, **kwargs)
+        with torch.no_grad():
+            for name, value in _weights_from_cell(kind, cells[0]).items():
+                getattr(module, name).copy_(torch.from_numpy(value.copy()))
+        return module
     module = getattr(torch.nn, kind)(
         cells[0].input_size,
         n,
         num_layers=len(layers),
         bidirectional=n_dirs == 2,
-        dtype=getattr(torch, _TORCH_DTYPES[cells[0].dtype]),
+        batch_first=batch_first,
+        dtype=dtype,
         **kwargs,
     )
     with torch.no_grad():
         for l, layer in enumerate(layers):
-            for k, (_, cell) in enumerate(layer):
+            for k, (_, c) in enumerate(layer):
                 sfx = "_reverse" if k == 1 else ""
-                for name, value in _weights_from_cell(kind, cell).items():
+                for name, value in _weights_from_cell(kind, c).items():
                     getattr(module, f"{name}_l{l}{sfx}").copy_(torch.from_numpy(value.copy()))
     return module
 
 
-def torch_gradients(model, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def torch_gradients(model, grads: dict[str, np.ndarray], *, cell: bool | None = None):
     """``grads`` (the ``params`` of a gradsym backward pass of ``model``) under torch's
-    parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...)."""
+    parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ..., or ``weight_ih``, ...
+    for a torch cell: ``cell`` as for :func:`to_torch`).
+
+    Raises InvalidValueError naming a parameter whose gradient ``grads`` lacks.
+    """
+    as_cell = _as_torch_cell(model, cell)
     out = {}
     for l, layer in enumerate(_layers(model)):
-        for k, (prefix, cell) in enumerate(layer):
-            kind, _ = _torch_kind(cell)
-            own = {name: grads[prefix + name] for name in cell.params}
-            sfx = "_reverse" if k == 1 else ""
+        for k, (prefix, c) in enumerate(layer):
+            kind, _ = _torch_kind(c)
+            own = {}
+            for name in c.params:
+                if prefix + name not in grads:
+                    raise InvalidValueError(
+                        f"grads has no gradient for parameter {prefix + name!r}"
+                        f"{did_you_mean(prefix + name, grads)}; pass the params of the "
+                        "model's backward pass (every parameter's gradient)"
+                    )
+                own[name] = grads[prefix + name]
+            sfx = "" if as_cell else f"_l{l}" + ("_reverse" if k == 1 else "")
             for name, value in _grads_for_torch(kind, own).items():
-                out[f"{name}_l{l}{sfx}"] = value
+                out[f"{name}{sfx}"] = value
     return out
 
 

@@ -22,6 +22,7 @@ from .calculus import derive, inline
 from .equations import Cell
 from .equations import cell as get_cell
 from .explicit import check_size, expand_compact, explicit_jacobian
+from .matexpr import NotesMatrix
 from .numpy_printer import NumpyJacobianPrinter
 from .printing import derivative_latex, notes_latex
 from .proof import ProofResult, prove_at
@@ -59,14 +60,15 @@ class Jacobian:
         return inline(self.expr, self.cell, names)
 
     def explicit(self, n: int, d: int | None = None) -> sp.ImmutableMatrix:
-        """SymPy's Jacobian of the entry-wise equations at hidden size n, input size d (= n)."""
+        """SymPy's Jacobian of the entry-wise equations at hidden size n, input size d (= n)
+        (a :class:`~gradsym.symbolic.matexpr.NotesMatrix`: its LaTeX is the notes')."""
         check_size("n", n)
-        return explicit_jacobian(self.cell, self.of, self.wrt, n, d)
+        return _explicit(self.cell, self.of, self.wrt, n, d)
 
     def expand(self, n: int, d: int | None = None) -> sp.ImmutableMatrix:
         """The compact form at sizes n, d, entry by entry."""
         check_size("n", n)
-        return expand_compact(self.expr, self.cell, self.wrt, n, d)
+        return NotesMatrix.of(expand_compact(self.expr, self.cell, self.wrt, n, d))
 
     def prove(self, n: int, d: int | None = None) -> ProofResult:
         """compact = explicit identically at sizes n, d (the difference is the zero matrix)."""
@@ -80,6 +82,19 @@ class Jacobian:
         if not equation or "state" in (self.of, self.wrt):
             return body
         return f"{derivative_latex(self.of, self.wrt, style)} = {body}"
+
+    def __repr__(self) -> str:
+        text = str(self.expr)
+        if len(text) > 100:
+            text = text[:97] + "..."
+        return (
+            f"Jacobian(cell={self.cell.name!r}, variant={self.cell.variant!r}, "
+            f"of={self.of!r}, wrt={self.wrt!r}): {text}"
+        )
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the Jacobian as the notes write it (:meth:`latex`)."""
+        return f"$\\displaystyle {self.latex()}$"
 
     def lambdify(self) -> JacobianFunction:
         """A NumPy function ``f(params, x, state) -> J`` of shape (B, rows, cols).
@@ -113,6 +128,11 @@ def _jacobian(cell: Cell, of: str, wrt: str) -> Jacobian:
             raise unknown_name(f"output of cell {cell.name!r}", o, defined)
     blocks = tuple(tuple(derive(cell, o, w) for w in ins) for o in outs)
     return Jacobian(cell, of, wrt, blocks)
+
+
+@cache
+def _explicit(cell: Cell, of: str, wrt: str, n: int, d: int | None) -> NotesMatrix:
+    return NotesMatrix.of(explicit_jacobian(cell, of, wrt, n, d))
 
 
 @cache

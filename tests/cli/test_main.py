@@ -12,7 +12,7 @@ import pytest
 from repo import REPO
 
 import gradsym
-from gradsym.cli import BAD_INPUT, INTERRUPTED, build_parser, main
+from gradsym.cli import BAD_INPUT, BROKEN_PIPE, INTERRUPTED, build_parser, main
 from gradsym.errors import InvalidValueError
 
 # -- exit codes -----------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_an_unwritable_output_folder_is_bad_input(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert main(["derive", "cec", "--out", str(blocker)]) == BAD_INPUT
-    assert "is not writable" in capsys.readouterr().err
+    assert f"cannot be created: '{blocker}' is a file" in capsys.readouterr().err
 
 
 def test_figures_writes_the_named_figure_and_its_data(tmp_path, capsys):
@@ -171,6 +171,28 @@ def test_figures_writes_the_named_figure_and_its_data(tmp_path, capsys):
     assert names == ["clipping.json", "clipping.pdf", "clipping.png"]
     out = capsys.readouterr().out
     assert "[1/1] clipping" in out and "wrote 3 files" in out
+    assert f"writing clipping into {(tmp_path / 'figures').resolve()}\n" in out
+    # a second time it says, before the work, which files it replaces
+    assert main(["figures", "clipping", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("(replacing 3 existing files)") < out.index("[1/1] clipping")
+
+
+def test_a_second_writer_into_the_same_folder_is_refused(tmp_path, capsys):
+    from gradsym.files import folder_lock
+
+    with folder_lock(tmp_path / "figures"):  # as if another build were writing there
+        # (the lock is re-entrant in one process: take it as another process would)
+        from gradsym import files
+
+        held = dict(files._held)
+        files._held.clear()
+        try:
+            assert main(["figures", "clipping", "--out", str(tmp_path)]) == BAD_INPUT
+        finally:
+            files._held.update(held)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another gradsym process" in err and "is writing into" in err
 
 
 def test_bench_outside_a_source_checkout_is_bad_input(tmp_path, capsys, monkeypatch):
@@ -186,3 +208,85 @@ def test_bench_runs_the_script_with_its_arguments_and_restores_argv(tmp_path, mo
     assert main(["bench", "symbolic", "--max-n", "3"]) == 0
     assert "ran ['--max-n', '3']" in capsys.readouterr().out
     assert sys.argv == argv
+
+
+# -- no tracebacks: seeds, JSON, pipes, near misses ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["verify", "cec", "--seed", "-1"],
+        ["figures", "clipping", "--seed", "-1"],
+        ["build", "--seed", "-1"],
+        ["check", "--cell", "rnn", "W_h", "--seed", "-3"],
+        ["train", "--seed", "-1", "--steps", "1"],
+    ],
+)
+def test_a_negative_seed_is_one_line_and_writes_nothing(argv, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed must be an integer >= 0, got -" in err
+    assert list(tmp_path.iterdir()) == []  # no empty figures/ or runs/ left behind
+
+
+def test_under_json_an_error_is_a_json_object_on_stdout(capsys):
+    import json
+
+    assert main(["verify", "--json", "chain-rul"]) == BAD_INPUT
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["command"] == "verify" and data["exit_code"] == BAD_INPUT
+    assert data["type"] == "UnknownNameError"
+    assert data["error"].startswith("unknown claim 'chain-rul' (did you mean 'chain-rule'?)")
+    assert err == ""
+    with pytest.raises(SystemExit) as exc:  # argparse's own usage errors too
+        main(["verify", "--json", "--seed", "x"])
+    assert exc.value.code == BAD_INPUT
+    assert json.loads(capsys.readouterr().out) == {
+        "error": "argument --seed: invalid int value: 'x'",
+        "type": "UsageError",
+        "command": "verify",
+        "exit_code": BAD_INPUT,
+    }
+    assert main(["check", "--json", "--cell", "rnn", "W_h", "--seed", "-1"]) == BAD_INPUT
+    assert "--seed must be" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_without_json_a_usage_error_stays_argparse_s(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--seed", "x"])
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: gradsym verify")
+
+
+def test_a_mistyped_command_gets_a_did_you_mean(capsys):
+    with pytest.raises(SystemExit):
+        main(["bild"])
+    assert "invalid choice: 'bild'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["bild"])
+    assert capsys.readouterr().err.rstrip().endswith("(did you mean 'build'?)")
+
+
+def test_a_closed_stdout_ends_quietly(tmp_path):
+    """``gradsym … | head``: the reader goes away; no traceback, exit 141 as for SIGPIPE."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "gradsym", "verify", "cec", "clip-norm"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    ) as p:
+        p.stdout.close()  # the reader is gone before anything is written
+        err = p.stderr.read().decode()
+        assert p.wait() == BROKEN_PIPE
+    assert err == ""
+
+
+def test_a_broken_pipe_in_a_command_is_mapped_by_main(monkeypatch):
+    def gone(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("gradsym.cli.build_parser", _parser_with("verify", gone))
+    assert main(["verify"]) == BROKEN_PIPE

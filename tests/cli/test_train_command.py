@@ -222,3 +222,153 @@ def test_malformed_truncation_is_an_argparse_error(capsys):
         _parser().parse_args(["train", "--truncation", "a,b"])
     assert exc.value.code == 2
     assert "truncation must be k or k1,k2" in capsys.readouterr().err
+
+
+# -- resume: the options, and the run files against each other -------------------------------
+
+
+def test_resume_with_overwrite_is_refused_not_ignored(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    before = (run / METRICS_FILE).read_text()
+    capsys.readouterr()
+    assert _main(["train", "--resume", "--overwrite", "--run-dir", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--overwrite starts it afresh: give one of them" in err
+    assert (run / METRICS_FILE).read_text() == before
+
+
+@pytest.mark.parametrize(("seed", "code"), [("0", 2), ("1", 0)])
+def test_resume_compares_a_seed_of_0_with_the_saved_one(tmp_path, capsys, seed, code):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--seed", "1", "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", "--steps", "13"]
+    assert _main([*resume, "--seed", seed]) == code
+    if code:
+        assert "--seed cannot be changed" in capsys.readouterr().err
+
+
+def test_resume_of_a_run_with_a_truncated_log_stops_with_one_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    lines = (run / METRICS_FILE).read_text().splitlines(keepends=True)
+    (run / METRICS_FILE).write_text("".join(lines[:3]))
+    capsys.readouterr()
+    assert _main(["train", "--resume", "--run-dir", str(run), "--steps", "20"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "truncated: it holds 3 records, but the checkpoint covers 12" in err
+    assert len(read_metrics(run)) == 3  # nothing was touched
+
+
+# -- the run folder cannot be written ----------------------------------------------------------
+
+
+def test_a_run_dir_that_is_a_file_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert _main([*SMALL, "--run-dir", str(blocker)]) == 2
+    assert capsys.readouterr().err.endswith("is a file, not a folder\n")
+    assert _main([*SMALL, "--run-dir", str(blocker / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot be created: '{blocker}' is a file" in err
+
+
+def test_a_read_only_run_dir_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    from gradsym import files
+
+    real_mkdir = files.Path.mkdir
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "run":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(files.Path, "mkdir", refuse)
+    assert _main([*SMALL, "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not writable: Permission denied" in err
+    if os.geteuid() != 0:  # and for real where the permission bits bind
+        monkeypatch.undo()
+        (tmp_path / "ro").mkdir(mode=0o500)
+        assert _main([*SMALL, "--run-dir", str(tmp_path / "ro")]) == 2
+
+
+@pytest.mark.parametrize("where", ["checkpoint.npz", "config.json", "metrics.jsonl"])
+def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch, where):
+    """ENOSPC from the atomic writer or from appending to the log: exit 2, one line."""
+    import errno
+    import io
+
+    from gradsym import files
+    from gradsym.numeric.train import run_files
+
+    full = OSError(errno.ENOSPC, "No space left on device")
+    if where == "metrics.jsonl":
+
+        class Full(io.StringIO):
+            def write(self, text):
+                raise full
+
+        monkeypatch.setattr(run_files, "open", lambda *a, **k: Full(), raising=False)
+    else:
+        real = files.atomic_write
+
+        def write(path, writer):
+            if path.name == where:
+                return real(path, lambda f: (_ for _ in ()).throw(full))
+            return real(path, writer)
+
+        monkeypatch.setattr(files, "atomic_write", write)
+        monkeypatch.setattr("gradsym.numeric.train.checkpoint.atomic_write", write)
+        monkeypatch.setattr(
+            run_files, "atomic_write_text", lambda p, t: write(p, lambda f: f.write(t.encode()))
+        )
+    assert _main([*SMALL, "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no space left on the device" in err.lower() and where in err
+    run = tmp_path / "run"  # removed when the first write failed into the new folder
+    assert not run.exists() or not [p for p in run.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="POSIX signals")
+def test_a_run_killed_at_any_moment_resumes_with_its_whole_history(tmp_path, capsys):
+    """SIGKILL a real `gradsym train` that checkpoints every step (so it is often inside a
+    write): the resume finds its files consistent (or repairs them), removes what the
+    killed process left, and the log holds every step exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from gradsym.numeric.train.checkpoint import load_checkpoint
+
+    run = tmp_path / "run"
+    options = ["--cell", "rnn", "--task", "adding", "--length", "20", "--hidden", "4",
+               "--batch", "4", "--eval-every", "1000", "--checkpoint-every", "1"]  # fmt: skip
+    command = [sys.executable, "-m", "gradsym", "train", *options, "--steps", "100000"]
+    p = subprocess.Popen(
+        [*command, "--no-progress", "--run-dir", str(run)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    metrics = run / METRICS_FILE
+    deadline = time.monotonic() + 60
+    while not (metrics.exists() and metrics.stat().st_size > 2000):
+        assert time.monotonic() < deadline and p.poll() is None, "the run did not start"
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    step = load_checkpoint(run / CHECKPOINT_FILE).step
+    assert step > 0
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    assert _main([*resume, "--steps", str(step + 3)]) == 0
+    assert [r["step"] for r in read_metrics(run)] == list(range(1, step + 4))
+    assert not [q.name for q in run.iterdir() if q.name.startswith(".")]  # no temporaries

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradsym import display
 from gradsym.errors import ShapeError
 from gradsym.validate import as_dtype, check_array, check_params, positive_int
 
@@ -50,6 +51,11 @@ class Trace:
         """The state after the last step, as a tuple like ``state0``."""
         return tuple(v[-1] for v in self.states.values())
 
+    def __repr__(self) -> str:  # shapes, not the arrays (a notebook shows this)
+        T, B = self.xs.shape[:2]
+        gates = ", ".join(self.gates) or "none"
+        return f"Trace(T={T}, B={B}, states: {display.shapes(self.states)}; gates: {gates})"
+
 
 @dataclass
 class Gradients:
@@ -65,6 +71,12 @@ class Gradients:
     dstate0: tuple[np.ndarray, ...]
     params: dict[str, np.ndarray]
     adjoints: dict[str, np.ndarray]
+
+    def __repr__(self) -> str:  # shapes, not the arrays
+        return (
+            f"Gradients(dxs {display.shape(self.dxs)}; params: {display.shapes(self.params, 4)}; "
+            f"adjoints: {', '.join(self.adjoints) or 'none'})"
+        )
 
 
 class Cell:

@@ -63,6 +63,13 @@ class BidirectionalTrace:
     def final_state(self) -> tuple:
         return (self.forward.final_state, self.backward.final_state)
 
+    def __repr__(self) -> str:  # shapes, not the arrays
+        T, B = self.xs.shape[:2]
+        return (
+            f"BidirectionalTrace(T={T}, B={B}, h {self.h.shape}; forward: {self.forward!r}; "
+            f"backward: {self.backward!r})"
+        )
+
 
 class Bidirectional:
     """A forward and a backward cell with separate weights, outputs concatenated, and an

@@ -55,6 +55,7 @@ import numpy as np
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
 from gradsym.numeric.cells.cell import Gradients
 from gradsym.numeric.gradcheck import GradCheck, check_every_array
+from gradsym.numeric.nets.batch_first import require_time_major
 from gradsym.numeric.nets.losses import Linear, get_loss
 from gradsym.validate import positive_int
 
@@ -254,6 +255,7 @@ class Network:
     """
 
     def __init__(self, model, output: Linear | None = None, loss: str = "mse", where: str = "all"):
+        require_time_major(model, "a Network")
         self.model = model
         self.output = output
         self.loss_name = loss

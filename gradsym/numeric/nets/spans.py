@@ -29,7 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradsym.display import exp_number, markdown_table, time_step
 from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.numeric.nets.batch_first import require_time_major
 from gradsym.numeric.nets.network import state_at
 
 _LN2 = float(np.log(2.0))
@@ -70,6 +72,42 @@ class SpanJacobians:
     def any_overflow(self) -> bool:
         return bool(self.overflow.any())
 
+    def _span(self, k: int) -> str:
+        e, lag = self.anchor_step, int(self.lags[k])
+        t, k = (e, e - lag) if self.anchor == "end" else (e + lag, e)
+        return f"∂{time_step('s', t)}/∂{time_step('s', k)}"
+
+    def __repr__(self) -> str:  # a summary, not the arrays (a notebook shows this)
+        L, B = self.log_spectral_norms.shape
+        S = self.log_singular_values.shape[-1]
+        median = np.median(self.log_spectral_norms, axis=1)
+        flags = f", overflow at {int(self.overflow.sum())}" if self.overflow.any() else ""
+        flags += f", underflow at {int(self.underflow.sum())}" if self.underflow.any() else ""
+        return (
+            f"SpanJacobians(anchor={self.anchor!r} at step {self.anchor_step}, lags 1..{L}, "
+            f"B={B}, S={S}; median ‖{self._span(0)}‖₂ = {exp_number(median[0])}, "
+            f"‖{self._span(L - 1)}‖₂ = {exp_number(median[-1])}{flags})"
+        )
+
+    def _repr_markdown_(self) -> str:
+        """Spectral norms per lag (over the batch), a few lags from each end."""
+        L = len(self.lags)
+        picks = sorted({*range(min(L, 4)), *range(max(0, L - 3), L), L // 2})
+        rows = []
+        for k in picks:
+            logs = self.log_spectral_norms[k]
+            rows.append(
+                [
+                    int(self.lags[k]),
+                    self._span(k),
+                    exp_number(float(np.median(logs))),
+                    exp_number(float(logs.min())),
+                    exp_number(float(logs.max())),
+                ]
+            )
+        head = ["lag ℓ", "span", "median ‖·‖₂", "min", "max"]
+        return f"`{self!r}`\n\n" + markdown_table(head, rows)
+
 
 def step_jacobians(model, xs, state0=None) -> tuple[np.ndarray, object]:
     """J⁽ᵗ⁾ = ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ for t = 1 … T along the trajectory from ``state0``:
@@ -79,6 +117,7 @@ def step_jacobians(model, xs, state0=None) -> tuple[np.ndarray, object]:
             f"products of state Jacobians need a model with one state recursion (a cell or "
             f"a Stacked stack), got {type(model).__name__}"
         )
+    require_time_major(model, "jacobian_products")
     trace = model.forward(xs, state0)
     T = trace.xs.shape[0]
     Js = np.stack([model.state_jacobian(trace.xs[t], state_at(trace, t))[0] for t in range(T)])

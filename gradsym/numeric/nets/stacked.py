@@ -65,6 +65,10 @@ class StackedTrace:
             return self.state0
         return tuple(tuple(v[t - 1] for v in tr.states.values()) for tr in self.layers)
 
+    def __repr__(self) -> str:  # shapes, not the arrays
+        T, B = self.xs.shape[:2]
+        return f"StackedTrace(T={T}, B={B}, {len(self.layers)} layers, outputs {self.h.shape})"
+
 
 def _output_size(layer) -> int:
     """Size of what a layer passes up: h for a cell, [→h; ←h] (or o) for a pair."""

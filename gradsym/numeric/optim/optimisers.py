@@ -27,7 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.errors import CheckpointError, InvalidValueError, ShapeError, unknown_name
+from gradsym.errors import (
+    CheckpointError,
+    InvalidValueError,
+    ShapeError,
+    did_you_mean,
+    unknown_name,
+)
 from gradsym.validate import boolean, check_finite, number, positive_number
 
 __all__ = ["SGD", "Adam", "Optimiser"]
@@ -90,8 +96,17 @@ class Optimiser:
             "state": {n: {k: v.copy() for k, v in s.items()} for n, s in self.state.items()},
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore from :meth:`state_dict` (hyperparameters included, as PyTorch does)."""
+    def load_state_dict(
+        self, state: Mapping[str, Any], params: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        """Restore from :meth:`state_dict` (hyperparameters included, as PyTorch does).
+
+        Every state array must be finite real numbers with its slot's shape and range
+        (``params``, when given, are the parameters the state will update: then every
+        state belongs to one of them and has its shape and dtype). A bad state is a
+        :class:`~gradsym.errors.CheckpointError` naming the slot, and leaves this
+        optimiser untouched.
+        """
         try:
             kind, hyper, steps, slots = (
                 state["type"],
@@ -111,18 +126,53 @@ class Optimiser:
         # state leaves this one untouched.
         try:
             fresh = type(self)(**dict(hyper))
-        except TypeError as exc:
-            raise CheckpointError(f"bad hyperparameters for {kind}: {hyper!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"bad hyperparameters for {kind}: {hyper!r} ({exc})") from exc
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise CheckpointError(f"optimiser step count must be an integer >= 0, got {steps!r}")
+        if not isinstance(slots, Mapping):
+            raise CheckpointError(f"optimiser state must map names to slots, got {slots!r}")
         new_state = {}
         for name, s in slots.items():
-            if set(s) != set(fresh._slots):
+            if params is not None and name not in params:
                 raise CheckpointError(
-                    f"state of {name!r} must hold {sorted(fresh._slots)}, got {sorted(s)}"
+                    f"optimiser state for {name!r}, which is not a parameter"
+                    f"{did_you_mean(name, params)}"
                 )
-            new_state[name] = {k: np.array(v, copy=True) for k, v in s.items()}
+            if not isinstance(s, Mapping) or set(s) != set(fresh._slots):
+                got = sorted(s) if isinstance(s, Mapping) else s
+                raise CheckpointError(
+                    f"state of {name!r} must hold {sorted(fresh._slots)}, got {got}"
+                )
+            new_state[name] = {}
+            for slot, value in s.items():
+                a = np.array(value, copy=True)
+                where = f"optimiser state {name}/{slot}"
+                if a.dtype.kind != "f" or not np.isfinite(a).all():
+                    raise CheckpointError(f"{where} must be finite real numbers, got {a!r}"[:200])
+                if params is not None:
+                    p = params[name]
+                    want = fresh._slot_shape(slot, p)
+                    if a.shape != want or (a.shape == p.shape and a.dtype != p.dtype):
+                        raise CheckpointError(
+                            f"{where} must have shape {want} (dtype {p.dtype}) like its "
+                            f"parameter, got shape {a.shape} (dtype {a.dtype})"
+                        )
+                problem = fresh._slot_problem(slot, a)
+                if problem:
+                    raise CheckpointError(f"{where}: {problem}")
+                new_state[name][slot] = a
         self.__dict__.update(fresh.__dict__)
         self.steps = int(steps)
         self.state = new_state
+
+    def _slot_shape(self, slot: str, p: np.ndarray) -> tuple[int, ...]:
+        """The shape state ``slot`` of parameter ``p`` has (the parameter's, by default)."""
+        return p.shape
+
+    def _slot_problem(self, slot: str, value: np.ndarray) -> str | None:
+        """What is wrong with the (finite) value of state ``slot``, or None."""
+        return None
 
 
 class SGD(Optimiser):
@@ -212,6 +262,17 @@ class Adam(Optimiser):
             "eps": self.eps,
             "weight_decay": self.weight_decay,
         }
+
+    def _slot_shape(self, slot: str, p: np.ndarray) -> tuple[int, ...]:
+        return () if slot == "step" else p.shape
+
+    def _slot_problem(self, slot: str, value: np.ndarray) -> str | None:
+        # t counts this parameter's updates; v is a mean of squares (√v needs v ≥ 0).
+        if slot == "step" and not (value >= 1 and value == np.floor(value)).all():
+            return f"the step count t must be a whole number >= 1, got {value!r}"
+        if slot == "exp_avg_sq" and (value < 0).any():
+            return "the second-moment estimate v must be >= 0 (√v is taken)"
+        return None
 
     def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         b1, b2 = self.betas

@@ -12,8 +12,13 @@ Metadata: ``format`` (= :data:`FORMAT`), ``version`` (= :data:`VERSION`), ``step
 ``optimiser`` (type, hyperparameters, step count and which slots each parameter has),
 ``rng_state`` (the training-data generator's ``bit_generator.state``), ``recoveries``
 (the recovery log), ``metrics_lines`` (how many lines metrics.jsonl had, so that a
-resumed run drops what was logged after the checkpoint) and ``params`` (the parameter
-names, in order).
+resumed run drops what was logged after the checkpoint), ``metrics_sha256`` (the SHA-256
+of those lines, so that a resumed run can tell an intact log from a damaged one; absent in
+files of older gradsym versions) and ``params`` (the parameter names, in order).
+
+A checkpoint is only ever taken from a finite state, at a step >= 0: a file that says
+otherwise is damaged and refused (:class:`~gradsym.errors.CheckpointError`), never
+"recovered" into.
 
 Written with the one atomic writer, :func:`gradsym.files.atomic_write` (temporary file in
 the same folder, fsync, rename, fsync of the folder): a crash (or an error) while writing
@@ -56,6 +61,7 @@ class Checkpoint:
     rng_state: dict[str, Any]
     recoveries: list[dict[str, Any]] = field(default_factory=list)
     metrics_lines: int = 0
+    metrics_sha256: str | None = None
     path: Path | None = None
 
 
@@ -87,6 +93,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
         "rng_state": ckpt.rng_state,
         "recoveries": ckpt.recoveries,
         "metrics_lines": int(ckpt.metrics_lines),
+        "metrics_sha256": ckpt.metrics_sha256,
         "params": list(ckpt.params),
     }
     arrays["meta"] = np.array(json.dumps(meta))
@@ -130,6 +137,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         "steps": opt_meta["steps"],
         "state": state,
     }
+    _check_values(meta, params, bad)
     return Checkpoint(
         step=int(meta["step"]),
         lr=float(meta["lr"]),
@@ -139,8 +147,40 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         rng_state=meta["rng_state"],
         recoveries=list(meta.get("recoveries", [])),
         metrics_lines=int(meta.get("metrics_lines", 0)),
+        metrics_sha256=meta.get("metrics_sha256"),
         path=path,
     )
+
+
+def _whole(value, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _check_values(meta: dict, params: dict[str, np.ndarray], bad) -> None:
+    """The values a checkpoint can only have if it was written by a healthy run."""
+    if not _whole(meta["step"], 0):
+        raise bad(f"step must be an integer >= 0, got {meta['step']!r}")
+    lr = meta["lr"]
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not (0 < lr < float("inf")):
+        raise bad(f"learning rate must be a positive finite number, got {lr!r}")
+    if not _whole(meta.get("metrics_lines", 0), 0):
+        raise bad(f"metrics_lines must be an integer >= 0, got {meta.get('metrics_lines')!r}")
+    digest = meta.get("metrics_sha256")
+    if digest is not None and not (
+        isinstance(digest, str) and len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+    ):
+        raise bad(f"metrics_sha256 must be 64 hex digits, got {digest!r}")
+    if not isinstance(meta.get("recoveries", []), list):
+        raise bad("recoveries must be a list")
+    for name, value in params.items():
+        if value.dtype.kind != "f":
+            raise bad(f"parameter {name!r} must be real numbers, got dtype {value.dtype}")
+        if not np.isfinite(value).all():
+            where = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+            raise bad(
+                f"parameter {name!r} holds {value[where]} at {list(where)}: a checkpoint is "
+                "only taken from a finite state, so this file is damaged"
+            )
 
 
 def _read(archive, bad):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradsym.errors import InvalidValueError
+from gradsym.errors import InvalidValueError, did_you_mean
 from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
 from gradsym.numeric.cells.gru import VARIANTS
@@ -250,7 +250,8 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         extra = sorted(set(d) - known)
         if extra:
-            raise InvalidValueError(f"unknown config option(s): {', '.join(extra)}")
+            hints = "".join(did_you_mean(k, known) for k in extra)
+            raise InvalidValueError(f"unknown config option(s): {', '.join(extra)}{hints}")
         d = dict(d)
         if isinstance(d.get("truncation"), list):
             d["truncation"] = tuple(d["truncation"])

@@ -36,6 +36,7 @@ batches (the data generator is part of the checkpoint).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -47,7 +48,9 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.display import markdown_table, number
 from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
+from gradsym.files import folder_lock
 from gradsym.numeric.nets.network import Truncation
 from gradsym.numeric.optim.clipping import global_norm
 from gradsym.numeric.train.build import build_clipper, build_network, build_optimiser
@@ -56,6 +59,7 @@ from gradsym.numeric.train.config import RESUMABLE_CHANGES, TrainConfig, build_t
 from gradsym.numeric.train.run_files import (
     CHECKPOINT_FILE,
     MetricsLog,
+    restore_metrics,
     write_config,
     write_summary,
 )
@@ -118,6 +122,43 @@ class TrainResult:
     steps_per_second: float
     history: list[dict[str, Any]]
     run_dir: Path | None
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        """(what, value) of the run, as ``gradsym train`` prints them and a notebook
+        shows them (:meth:`_repr_markdown_`)."""
+        cfg = self.config
+        layers = f"{cfg.layers} layer{'s' if cfg.layers > 1 else ''}"
+        task_args = ", ".join(f"{k}={v}" for k, v in cfg.task_kwargs.items())
+        evaluated = number(self.eval_loss)
+        if self.eval_accuracy is not None:
+            evaluated += f"  accuracy {self.eval_accuracy:.3f}"
+        rows = [
+            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers})"),
+            ("task", cfg.task + (f" ({task_args})" if task_args else "")),
+            ("step", f"{self.step}/{cfg.steps}" + ("" if self.finished else " (stopped)")),
+            ("final train loss", f"{number(self.train_loss)}  (mean of the last 50 steps)"),
+            ("final eval loss", evaluated),
+            ("trivial baseline", f"{number(self.baseline)}  ({self.baseline_description})"),
+        ]
+        if self.eval_loss is not None and self.baseline > 0:
+            rows.append(("eval / baseline", f"{self.eval_loss / self.baseline:.3f}"))
+        rows.append(("time", f"{self.elapsed:.1f} s ({number(self.steps_per_second, 3)} steps/s)"))
+        rows.append(("recoveries", str(len(self.recoveries))))
+        if self.run_dir is not None:
+            rows.append(("run folder", str(self.run_dir)))
+        return rows
+
+    def __repr__(self) -> str:  # one line, not the history (a notebook shows this)
+        cfg = self.config
+        return (
+            f"TrainResult({cfg.cell} on {cfg.task}, step {self.step}/{cfg.steps}, "
+            f"train loss {number(self.train_loss)}, eval loss {number(self.eval_loss)} "
+            f"(baseline {number(self.baseline)}), {len(self.recoveries)} recoveries, "
+            f"{len(self.history)} records in history)"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return markdown_table(["", ""], self.summary_rows())
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able summary (summary.json)."""
@@ -183,6 +224,8 @@ class Trainer:
         self.last_eval: dict[str, Any] = {}
         self._metrics: MetricsLog | None = None
         self._metrics_lines = 0
+        self._metrics_sha256: str | None = None
+        self._restored_metrics: str | None = None
         self.run_dir = None if run_dir is None else Path(run_dir)
         if self.run_dir is not None and not overwrite and (self.run_dir / CHECKPOINT_FILE).exists():
             raise InvalidValueError(
@@ -241,6 +284,12 @@ class Trainer:
         trainer = cls(config, None, progress=progress, gradient_hook=gradient_hook)
         trainer.run_dir = path.parent if source.is_dir() or path.name == CHECKPOINT_FILE else None
         trainer._restore(ckpt, path)
+        if trainer.run_dir is not None:
+            # The log must hold what the checkpoint covers: repaired exactly, or refused
+            # here, before any file of the run is touched.
+            trainer._restored_metrics = restore_metrics(
+                trainer.run_dir, ckpt.metrics_lines, ckpt.metrics_sha256
+            )
         trainer._good = ckpt
         trainer._fresh = False
         return trainer
@@ -259,7 +308,10 @@ class Trainer:
                 f"{', '.join(diff[:5])})"
             )
         self.network.set_params(ckpt.params)
-        self.optimiser.load_state_dict(ckpt.optimiser)
+        try:
+            self.optimiser.load_state_dict(ckpt.optimiser, self.network.params)
+        except CheckpointError as exc:
+            raise CheckpointError(f"{where}: {exc}") from exc
         try:
             self.data_rng.bit_generator.state = copy.deepcopy(ckpt.rng_state)
         except (TypeError, ValueError, KeyError) as exc:
@@ -268,6 +320,7 @@ class Trainer:
         self.step = ckpt.step
         self.recoveries = copy.deepcopy(ckpt.recoveries)
         self._metrics_lines = ckpt.metrics_lines
+        self._metrics_sha256 = ckpt.metrics_sha256
 
     # -- checkpoints -------------------------------------------------------------------
 
@@ -281,14 +334,28 @@ class Trainer:
             rng_state=copy.deepcopy(self.data_rng.bit_generator.state),
             recoveries=copy.deepcopy(self.recoveries),
             metrics_lines=self._metrics_lines,
+            metrics_sha256=self._metrics_sha256,
         )
         return ckpt
 
+    def _nonfinite_parameter(self) -> str | None:
+        """The name of a parameter holding NaN or Inf (after an overflowing update), or None."""
+        for name, value in self.network.params.items():
+            if not np.isfinite(value).all():
+                return name
+        return None
+
     def checkpoint(self) -> Checkpoint:
         """Take a checkpoint now: kept in memory as the last good state and, with a run
-        folder, written atomically to checkpoint.npz."""
+        folder, written atomically to checkpoint.npz. Only a finite state is a checkpoint
+        (NonFiniteError otherwise): recovery must always have a good state to go back to."""
+        bad = self._nonfinite_parameter()
+        if bad is not None:
+            raise NonFiniteError(f"parameter {bad} is not finite at step {self.step}")
         if self._metrics is not None:
             self._metrics.flush()
+            self._metrics_lines = self._metrics.lines
+            self._metrics_sha256 = self._metrics.sha256()
         ckpt = self._snapshot()
         self._good = ckpt
         if self.run_dir is not None:
@@ -325,17 +392,21 @@ class Trainer:
         self.history.append(record)
         if self._metrics is not None:
             self._metrics.write(record)
-            self._metrics_lines += 1
 
     def _open_files(self) -> None:
         if self.run_dir is None:
             return
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         write_config(self.run_dir, self.config.to_json())
+        # A resumed run keeps exactly the lines its checkpoint covers (checked in resume());
+        # what was logged after the checkpoint is dropped: those steps are replayed.
         if self._fresh:
-            self._metrics_lines = 0
-        # A resumed run drops what was logged after its checkpoint: those steps are replayed.
-        self._metrics = MetricsLog(self.run_dir, keep=None if self._fresh else self._metrics_lines)
+            start = None
+        elif self._restored_metrics is not None:
+            start = self._restored_metrics
+        else:  # run() again in this process: the log as the last checkpoint left it
+            start = restore_metrics(self.run_dir, self._metrics_lines, self._metrics_sha256)
+        self._metrics = MetricsLog(self.run_dir, start)
+        self._restored_metrics = None
 
     def _one_step(self, step: int) -> dict[str, Any] | str:
         """One training step; the record to log, or the reason it was non-finite."""
@@ -411,10 +482,16 @@ class Trainer:
         checkpoint there to resume from) and return a :class:`TrainResult`."""
         cfg = self.config
         end = cfg.steps if stop_at is None else min(positive_int("stop_at", stop_at), cfg.steps)
+        with contextlib.ExitStack() as stack:
+            if self.run_dir is not None:
+                # One process per run folder; stale temporary files of a killed run go.
+                stack.enter_context(folder_lock(self.run_dir, "train"))
+            return self._run(end)
+
+    def _run(self, end: int) -> TrainResult:
+        cfg = self.config
         self._open_files()
         self._fresh = False
-        if self.step == 0 and self.run_dir is not None:
-            self.checkpoint()
         bar = None
         if self.progress:
             from tqdm import tqdm
@@ -429,6 +506,8 @@ class Trainer:
         t0 = time.perf_counter()
         start_step = self.step
         try:
+            if self.step == 0 and self.run_dir is not None:
+                self.checkpoint()
             while self.step < end:
                 step = self.step + 1
                 out = self._one_step(step)
@@ -449,6 +528,10 @@ class Trainer:
                     if step % 10 == 0 or step == end:
                         bar.set_postfix(loss=f"{out['loss']:.4g}", gnorm=f"{out['grad_norm']:.3g}")
                 if step % cfg.checkpoint_every == 0 or step == end:
+                    bad = self._nonfinite_parameter()
+                    if bad is not None:  # an update overflowed: never a checkpoint
+                        self._recover(step, f"non-finite parameter {bad} after the update")
+                        continue
                     self.checkpoint()
         finally:
             if bar is not None:

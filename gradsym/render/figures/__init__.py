@@ -31,7 +31,9 @@ from pathlib import Path
 from types import ModuleType
 
 from gradsym.errors import unknown_name
+from gradsym.files import folder_lock
 from gradsym.render.figures.writer import write_figure
+from gradsym.validate import nonnegative_int
 
 __all__ = ["FIGURES", "compute", "draw", "figure_module", "figure_names", "make_figures", "write"]
 
@@ -93,18 +95,24 @@ def make_figures(
     byte-identical files. ``progress(name, index, total, seconds)`` is called after each
     figure (index from 1). Every name is checked before anything is computed.
 
+    The folder is locked while the figures are written (another gradsym process writing
+    into it is refused: :func:`gradsym.files.folder_lock`).
+
     Returns the written paths, three per figure, in order.
 
     Raises:
         UnknownNameError: a name not in :data:`FIGURES`.
+        InvalidValueError: a negative seed.
+        OutputError: the folder cannot be written, or another process is writing there.
     """
     chosen = figure_names() if names is None else tuple(names)
     modules = [figure_module(n) for n in chosen]  # fail on a bad name before any work
-    out = Path(out_dir)
+    seed = nonnegative_int("seed", seed)
     paths: list[Path] = []
-    for index, (name, module) in enumerate(zip(chosen, modules), start=1):
-        start = time.perf_counter()
-        paths += write_figure(name, module.compute(seed), module.draw, out)
-        if progress is not None:
-            progress(name, index, len(chosen), time.perf_counter() - start)
+    with folder_lock(out_dir, "write the figures") as out:
+        for index, (name, module) in enumerate(zip(chosen, modules), start=1):
+            start = time.perf_counter()
+            paths += write_figure(name, module.compute(seed), module.draw, out)
+            if progress is not None:
+                progress(name, index, len(chosen), time.perf_counter() - start)
     return paths

@@ -14,7 +14,8 @@ The runs are short on purpose (a few hundred steps, 32 hidden units) so that the
 regenerates in about a minute on two cores; they still show the picture of the notes: the
 plain tanh RNN stays at the baseline, the gated cells (and the IRNN on the adding problem)
 get below it. The eight runs are independent and seeded, so they run in parallel
-(process pool) with identical results.
+(process pool, whose workers die with the parent: :mod:`gradsym.workers`) with identical
+results.
 
 Claims: sequential-recency, lstm-cell-path, forget-bias, gru-retain, relu, clip-norm.
 """
@@ -22,11 +23,11 @@ Claims: sequential-recency, lstm-cell-path, forget-bias, gru-retain, relu, clip-
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from gradsym.render.figures import style as st
+from gradsym.workers import worker_pool
 
 NAME = "training-curves"
 CLAIMS = ("sequential-recency", "lstm-cell-path", "forget-bias", "gru-retain", "relu", "clip-norm")
@@ -92,7 +93,7 @@ def compute(seed: int = 0, *, steps: int | None = None) -> dict:
     jobs = [_config(cell, task, seed, n) for task in TASKS for cell in MODELS]
     workers = max(1, min(WORKERS, os.cpu_count() or 1))
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:  # its workers die with this process
             curves = list(pool.map(_run, jobs))
     else:
         curves = [_run(j) for j in jobs]

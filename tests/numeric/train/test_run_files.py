@@ -11,6 +11,7 @@ from gradsym.numeric.train.run_files import (
     SUMMARY_FILE,
     MetricsLog,
     read_metrics,
+    restore_metrics,
     write_config,
     write_summary,
 )
@@ -26,7 +27,7 @@ def test_config_and_summary_are_written_whole(tmp_path):
 def test_a_fresh_log_starts_empty_and_drops_a_stale_summary(tmp_path):
     (tmp_path / METRICS_FILE).write_text('{"step": 1}\n{"step": 2}\n')
     write_summary(tmp_path, {"step": 2})
-    log = MetricsLog(tmp_path, keep=None)
+    log = MetricsLog(tmp_path, None)
     log.write({"step": 1, "loss": 0.5})
     log.close()
     assert read_metrics(tmp_path) == [{"step": 1, "loss": 0.5}]
@@ -36,7 +37,7 @@ def test_a_fresh_log_starts_empty_and_drops_a_stale_summary(tmp_path):
 def test_a_resumed_log_keeps_the_lines_its_checkpoint_had_seen(tmp_path):
     (tmp_path / METRICS_FILE).write_text("".join(f'{{"step": {s}}}\n' for s in range(1, 6)))
     write_summary(tmp_path, {"step": 5})
-    log = MetricsLog(tmp_path, keep=3)
+    log = MetricsLog(tmp_path, restore_metrics(tmp_path, 3, None))
     log.write({"step": 4, "replayed": True})
     log.flush()
     assert [r["step"] for r in read_metrics(tmp_path)] == [1, 2, 3, 4]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 
-from gradsym.errors import InvalidValueError, unknown_name
+from gradsym.errors import InvalidValueError, did_you_mean, unknown_name
 from gradsym.numeric.train.tasks.base import Batch, Task, one_hot
 from gradsym.numeric.train.tasks.charlm import CharLM, corpus
 from gradsym.numeric.train.tasks.synthetic import (
@@ -69,6 +69,10 @@ def make_task(name: str, **kwargs) -> Task:
     try:
         inspect.signature(cls).bind(**kwargs)
     except TypeError as exc:
-        params = ", ".join(inspect.signature(cls).parameters)
-        raise InvalidValueError(f"task {name!r} takes the arguments ({params}); {exc}") from exc
+        known = inspect.signature(cls).parameters
+        hint = "".join(did_you_mean(k, known) for k in kwargs if k not in known)
+        params = ", ".join(known)
+        raise InvalidValueError(
+            f"task {name!r} takes the arguments ({params}); {exc}{hint}"
+        ) from exc
     return cls(**kwargs)
