@@ -40,6 +40,7 @@ import numpy as np
 from gradsym.numeric.activations import sigmoid_of_negated
 from gradsym.numeric.cell import Cell, Gradients, Trace
 from gradsym.numeric.gates import (
+    carve,
     diag_times,
     flat,
     gate_values,
@@ -47,7 +48,6 @@ from gradsym.numeric.gates import (
     previous_states,
     reverse_chunks,
     sigmoid_prime,
-    state_history,
     step_product,
     tanh_prime,
 )
@@ -122,13 +122,16 @@ class LSTM(Cell):
         # the gate values themselves: the pre-activations are never needed again since
         # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold −z
         # until σ is applied (their weights enter negated; see gates.step_product).
-        A = input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns)
+        # One block for the trace's arrays (see gates.carve): A (G, T, B, n), the state
+        # histories s⁽⁰⁾ … s⁽ᵀ⁾ (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
+        A, hs, cs, tanh_c = carve(
+            self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
+        )
+        hs[0], cs[0] = state0
+        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
         W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=ns)
         if self.peephole:
             V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, negated=ns)
-        hs = state_history(state0[0], T)  # (T + 1, B, n)
-        cs = state_history(state0[1], T)
-        tanh_c = np.empty((T, B, n), self.dtype)
         ic = np.empty((B, n), self.dtype)
         for t in range(T):
             a = A[:, t]  # (G, B, n)
