@@ -51,9 +51,10 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return sigmoid_of_negated(out)
 
 
-def sigmoid_of_negated(minus_z: np.ndarray) -> np.ndarray:
-    """σ(z) written in place over ``minus_z`` = −z (float64 or float32): the form of
-    :func:`sigmoid`, 1 / (1 + e^(clip(−z, ±L))), in four passes.
+def sigmoid_of_negated(minus_z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(z) given ``minus_z`` = −z (float64 or float32), which it overwrites: the form of
+    :func:`sigmoid`, 1 / (1 + e^(clip(−z, ±L))), in four passes, the last one into ``out``
+    (default ``minus_z`` itself).
 
     The gated cells keep their sigmoid gates' pre-activations negated (their weights are
     negated when the products are formed, which is exact), so that e^(−z) needs no
@@ -63,8 +64,7 @@ def sigmoid_of_negated(minus_z: np.ndarray) -> np.ndarray:
     minus_z.clip(lo, hi, out=minus_z)
     np.exp(minus_z, out=minus_z)
     np.add(minus_z, one, out=minus_z)
-    np.divide(one, minus_z, out=minus_z)
-    return minus_z
+    return np.divide(one, minus_z, out=minus_z if out is None else out)
 
 
 def _tanh(z, out=None):

@@ -146,16 +146,21 @@ class GRU(Cell):
         if reset:
             rh = rh[0]
             Wh_op, cand, cand_blocks = step_product(W[ns * n :], n, B)
+        # pre-activations in a contiguous buffer, gate values written into A by the last
+        # pass (see LSTM._forward)
+        z = np.empty((n_direct, B, n), self.dtype)
         for t in range(T):
             a, h_prev, h_tilde = A[:, t], hs[t], A[-1, t]  # a: (G, B, n)
             np.matmul(h_prev, Wd_op, rec)
-            a[:n_direct] += rec_blocks
-            sigmoid_of_negated(a[:ns])
+            np.add(a[:n_direct], rec_blocks, z)
+            sigmoid_of_negated(z[:ns], out=a[:ns])
             if reset:
                 np.multiply(a[1], h_prev, rh[t])
                 np.matmul(rh[t], Wh_op, cand)
                 h_tilde += cand_blocks[0]
-            np.tanh(h_tilde, h_tilde)
+                np.tanh(h_tilde, h_tilde)
+            else:
+                np.tanh(z[-1], h_tilde)
             lerp(h_prev, h_tilde, a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
         return A, hs, ({"r_h": rh} if reset else {})
 
@@ -171,11 +176,12 @@ class GRU(Cell):
         # r, z, n in one product, r and z negated (see gates.step_product)
         W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=2)
         r_hn = np.empty((B, n), self.dtype)
+        z = np.empty((2, B, n), self.dtype)  # see _forward_notes
         for t in range(T):
             a, h_prev, cand = A[:, t], hs[t], A[2, t]
             np.matmul(h_prev, W_op, rec)
-            a[:2] += rec_blocks[:2]
-            sigmoid_of_negated(a[:2])
+            np.add(a[:2], rec_blocks[:2], z)
+            sigmoid_of_negated(z, out=a[:2])
             np.add(rec_blocks[2], b_hn, hn[t])
             np.multiply(a[0], hn[t], r_hn)
             cand += r_hn
@@ -216,11 +222,11 @@ class GRU(Cell):
         dZ4 = dZ.reshape(T, B, nG, n)
         adj, dh_direct = self._adjoints(trace, direct, final)
         # The factors that depend on the forward pass only are formed a chunk of steps at
-        # a time (see LSTM._backward): F (G, m, B, n) with δz_u = δh ∘ F_u, δz_h = δh ∘ F_h,
+        # a time (see LSTM._backward): F (m, G, B, n) with δz_u = δh ∘ F_u, δz_h = δh ∘ F_h,
         # δz_r = δ(r∘h_prev) ∘ F_r, and K (m, B, n) = 1 − u, by which δh reaches h_prev.
         chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
         m_max = chunks[0][1] - chunks[0][0]
-        F = np.empty((nG, m_max, B, n), self.dtype)
+        F = np.empty((m_max, nG, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
         w = np.empty((B, n), self.dtype)
@@ -229,7 +235,8 @@ class GRU(Cell):
         dh_prev = np.empty((B, n), self.dtype)
         for t0, t1 in chunks:
             m = t1 - t0
-            a, hp, Fc, Kc = A[:, t0:t1], h_prev[t0:t1], F[:, :m], K[:m]
+            a, hp, Kc = A[:, t0:t1], h_prev[t0:t1], K[:m]
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (G, m, B, n)
             u, h_tilde = a[0], a[-1]
             sigmoid_prime(a[:ns], out=Fc[:ns])
             np.subtract(h_tilde, hp, out=Kc)
@@ -245,11 +252,11 @@ class GRU(Cell):
                 #   δh_prev = δh∘(1 − u) + δ(r∘h_prev)∘r + [δz_u, δz_r] [W_u; W_r]
                 s = t - t0
                 dh, dz = adj[t], dZg[t]
-                np.multiply(dh, Fc[:, s], dz)  # every block; r's is rewritten below
+                np.multiply(dh, F[s], dz)  # every block; r's is rewritten below
                 np.multiply(dh, Kc[s], dh_prev)
                 if reset:
                     np.matmul(dz[-1], Wh, d_rh)
-                    np.multiply(d_rh, Fc[1, s], dz[1])
+                    np.multiply(d_rh, F[s, 1], dz[1])
                     np.multiply(d_rh, a[1, s], w)
                     dh_prev += w
                 np.matmul(dZ[t, :, : n_direct * n], Wd, rec)
@@ -295,18 +302,19 @@ class GRU(Cell):
         adj, dh_direct = self._adjoints(trace, direct, final)
         # The factors that depend on the forward pass only are formed a chunk of steps at
         # a time (see LSTM._backward): K (m, B, n) = (1 − z)∘n' with δa_n = δh ∘ K, and
-        # F (3, m, B, n) laid out like a step's δG: δz_r = δa_n ∘ hn∘r', δz_z = δh ∘
+        # F (m, 3, B, n) laid out like a step's δG: δz_r = δa_n ∘ hn∘r', δz_z = δh ∘
         # (h_prev − n)∘z', and the recurrent side of n, δa_n ∘ r.
         chunks = reverse_chunks(T, 4 * B * n * self.dtype.itemsize)
         m_max = chunks[0][1] - chunks[0][0]
-        F = np.empty((3, m_max, B, n), self.dtype)
+        F = np.empty((m_max, 3, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dGg = dG4.transpose(0, 2, 1, 3)  # (T, 3, B, n) view of δG
         rec = np.empty((B, n), self.dtype)
         dh_prev = np.empty((B, n), self.dtype)
         for t0, t1 in chunks:
             m = t1 - t0
-            a, Fc, Kc = A[:, t0:t1], F[:, :m], K[:m]
+            a, Kc = A[:, t0:t1], K[:m]
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (3, m, B, n)
             r, z, cand = a
             tanh_prime(cand, out=Kc)
             np.subtract(1.0, z, out=Fc[2])
@@ -321,8 +329,8 @@ class GRU(Cell):
                 s = t - t0
                 dh, dg = adj[t], dGg[t]
                 np.multiply(dh, Kc[s], dA_n[t])
-                np.multiply(dA_n[t], Fc[:, s], dg)  # every block; z's is rewritten below
-                np.multiply(dh, Fc[1, s], dg[1])
+                np.multiply(dA_n[t], F[s], dg)  # every block; z's is rewritten below
+                np.multiply(dh, F[s, 1], dg[1])
                 np.matmul(dG[t], W, rec)
                 np.multiply(dh, z[s], dh_prev)
                 dh_prev += rec
