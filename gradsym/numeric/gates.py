@@ -1,17 +1,25 @@
 """Algebra shared by the gated cells (LSTM and the GRU variants), written once.
 
 Layout. The parameters of the G gate blocks are stacked (W: (G·n, n), U: (G·n, d)), so one
-matrix product per step, h⁽ᵗ⁻¹⁾ Wᵀ of shape (B, G·n), serves every gate. The gate
-*values* are kept gate-major, A: (G, T, B, n), so that each gate of each step is one
-contiguous (B, n) block: NumPy's elementwise loops are several times slower on the short
-rows of a (B, G·n) slice, and ``A[k]`` is the (T, B, n) trace of gate k without a copy.
+matrix product per step serves every gate. The gate *values* are kept gate-major,
+A: (G, T, B, n), so that each gate of each step is one contiguous (B, n) block: NumPy's
+elementwise loops are several times slower on the short rows of a (B, G·n) slice, and
+``A[k]`` is the (T, B, n) trace of gate k without a copy.
+
+Cost. At batch 1 a step is a few dozen NumPy calls on arrays of n numbers, and each call
+costs about half a microsecond whatever it computes: the forward and backward loops
+keep to the calls that need the state of the step (everything else is done for all
+steps, or a chunk of steps, at once), use ``out=`` buffers allocated once, contiguous
+operands, and typed constants. At large sizes the matrix products dominate.
 
 The helpers below are the pieces every gated cell repeats:
 
-* the input projections U x⁽ᵗ⁾ + b of all steps, gate-major, in one call;
-* the gate-major view of a step's fused product (B, k·n);
-* a state history buffer s⁽⁰⁾ … s⁽ᵀ⁾ whose two overlapping views are the states after
-  each step and the states before it (the backward pass needs s⁽ᵗ⁻¹⁾ without a copy);
+* one allocation for all the arrays of a pass (:func:`carve`);
+* the input projections U x⁽ᵗ⁾ + b of all steps, gate-major, in one call, the sigmoid
+  gates' blocks negated (exactly) so that σ needs no negation pass;
+* the per-step product h⁽ᵗ⁻¹⁾ Wᵀ as gate-major blocks (:func:`step_product`);
+* the previous states s⁽⁰⁾ … s⁽ᵀ⁻¹⁾ as a view of the state history s⁽⁰⁾ … s⁽ᵀ⁾;
+* the chunks of steps in which the backward passes form their factors;
 * σ' and tanh' from the stored outputs (σ' = σ(1 − σ), tanh' = 1 − tanh²);
 * the convex combination a + w∘(b − a) (the GRU's interpolation, in either convention)
   and its derivatives;
@@ -119,17 +127,6 @@ def as_blocks(stacked: np.ndarray, n: int) -> np.ndarray:
     gate-major values. Taken once before the loop on the reused product buffer."""
     B, Kn = stacked.shape
     return stacked.reshape(B, Kn // n, n).transpose(1, 0, 2)
-
-
-def state_history(state0: np.ndarray, T: int) -> np.ndarray:
-    """A (T + 1, B, n) buffer with ``buf[0] = state0``.
-
-    The forward pass writes s⁽ᵗ⁾ into ``buf[t]``; ``buf[1:]`` is then the trace's states
-    and ``buf[:-1]`` the previous states s⁽ᵗ⁻¹⁾ the weight gradients multiply.
-    """
-    buf = np.empty((T + 1,) + state0.shape, state0.dtype)
-    buf[0] = state0
-    return buf
 
 
 def previous_states(trace, name: str) -> np.ndarray:
