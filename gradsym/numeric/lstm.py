@@ -136,26 +136,28 @@ class LSTM(Cell):
         # written into A by the last pass: a step's blocks of A lie T·B·n apart, and each
         # NumPy call on such a non-contiguous view costs about 1 µs more (batch 1).
         z = np.empty((ns + 1, B, n), self.dtype)
+        z_sigmoid, z_c = z[:ns], z[k_c]
         ic = np.empty((B, n), self.dtype)
+        peephole, forget_gate = self.peephole, self.forget_gate
         for t in range(T):
-            a = A[:, t]  # (G, B, n)
-            c_tilde, c = a[k_c], cs[t + 1]
+            a, c_prev, c, tc = A[:, t], cs[t], cs[t + 1], tanh_c[t]  # a: (G, B, n)
+            c_tilde = a[k_c]
             np.matmul(hs[t], W_op, rec)
             np.add(a, rec_blocks, z)
-            if self.peephole:
-                np.matmul(cs[t], V_op, peep)
-                z[:ns] += peep_blocks
-            sigmoid_of_negated(z[:ns], out=a[:ns])
-            np.tanh(z[k_c], c_tilde)
+            if peephole:
+                np.matmul(c_prev, V_op, peep)
+                z_sigmoid += peep_blocks
+            sigmoid_of_negated(z_sigmoid, out=a[:ns])
+            np.tanh(z_c, c_tilde)
             # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
             np.multiply(a[k_i], c_tilde, ic)
-            if self.forget_gate:
-                np.multiply(a[0], cs[t], c)
+            if forget_gate:
+                np.multiply(a[0], c_prev, c)
                 c += ic
             else:
-                np.add(cs[t], ic, c)
-            np.tanh(c, tanh_c[t])
-            np.multiply(a[k_o], tanh_c[t], hs[t + 1])  # h = o∘tanh c
+                np.add(c_prev, ic, c)
+            np.tanh(c, tc)
+            np.multiply(a[k_o], tc, hs[t + 1])  # h = o∘tanh c
         return Trace(
             xs,
             state0,
@@ -207,6 +209,7 @@ class LSTM(Cell):
         F = np.empty((m_max, nG, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
+        forget_gate = self.forget_gate
         for t0, t1 in chunks:
             m = t1 - t0
             a, tc, Kc = A[:, t0:t1], tanh_c[t0:t1], K[:m]
@@ -214,7 +217,7 @@ class LSTM(Cell):
             tanh_prime(tc, out=Kc)
             Kc *= a[k_o]
             sigmoid_prime(a[:ns], out=Fc[:ns])
-            if self.forget_gate:
+            if forget_gate:
                 Fc[0] *= c_prev[t0:t1]  # δz_f = δc ∘ c_prev∘σ'(z_f)
             Fc[k_i] *= a[k_c]  # δz_i = δc ∘ c̃∘σ'(z_i)
             Fc[k_o] *= tc  # δz_o = δh ∘ tanh(c)∘σ'(z_o)
@@ -237,7 +240,7 @@ class LSTM(Cell):
                         np.add(dh_direct[t - 1], rec, adj_h[t - 1])
                     else:
                         adj_h[t - 1] = rec
-                if self.forget_gate:
+                if forget_gate:
                     np.multiply(dc, a[0, s], carry_c)
                 else:
                     carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
