@@ -125,24 +125,32 @@ def time_torch(module, xs, g):
     return time.perf_counter() - t0
 
 
-def measure(kind, shape, dtype, rounds):
-    """Median seconds of forward + backward, (gradsym, torch or None), interleaved."""
+def measure(kind, shape, rounds) -> dict:
+    """dtype name → median seconds of forward + backward (gradsym, torch or None): both
+    dtypes and both sides interleaved round by round, so that a change of machine load
+    hits all four alike (the float32 / float64 ratio included)."""
     B, T, d, n = shape
-    rng = np.random.default_rng(0)
-    cell, module = make_pair(kind, d, n, dtype)
-    xs = rng.standard_normal((T, B, d)).astype(dtype)
-    g = rng.standard_normal((T, B, n)).astype(dtype)
-    txs = torch.tensor(xs, requires_grad=True)
-    tg = torch.tensor(g)
-    time_gradsym(cell, xs, g)  # warm-up
-    if module is not None:
-        time_torch(module, txs, tg)
-    ours, theirs = [], []
-    for _ in range(rounds):
-        if module is not None:
-            theirs.append(time_torch(module, txs, tg))
-        ours.append(time_gradsym(cell, xs, g))
-    return statistics.median(ours), statistics.median(theirs) if theirs else None
+    cases = {}
+    for dtype in DTYPES:
+        rng = np.random.default_rng(0)
+        cell, module = make_pair(kind, d, n, dtype)
+        xs = rng.standard_normal((T, B, d)).astype(dtype)
+        g = rng.standard_normal((T, B, n)).astype(dtype)
+        cases[np.dtype(dtype).name] = (cell, module, xs, g, torch.tensor(xs, requires_grad=True),
+                                       torch.tensor(g), [], [])  # fmt: skip
+    for r in range(rounds + 1):  # round 0 is the warm-up
+        for cell, module, xs, g, txs, tg, ours, theirs in cases.values():
+            if module is not None:
+                t = time_torch(module, txs, tg)
+                if r:
+                    theirs.append(t)
+            t = time_gradsym(cell, xs, g)
+            if r:
+                ours.append(t)
+    return {
+        name: (statistics.median(c[6]), statistics.median(c[7]) if c[7] else None)
+        for name, c in cases.items()
+    }
 
 
 def main(argv=None):
@@ -159,15 +167,14 @@ def main(argv=None):
     print(f"{'cell':5} {'dtype':8} {'(B, T, d, n)':20} {'gradsym ms':>11} {'torch ms':>9} "
           f"{'ratio':>6} {'f32/f64':>8}")  # fmt: skip
     table: dict[tuple, tuple[float, float]] = {}
-    for dtype in DTYPES:
-        for kind in COMPARED:
-            for shape in shapes:
-                ours, theirs = measure(kind, shape, dtype, rounds)
-                table[kind, np.dtype(dtype).name, shape] = (ours, theirs)
-                f64 = table.get((kind, "float64", shape))
-                vs64 = f"{ours / f64[0]:8.2f}" if dtype is np.float32 else ""
+    for kind in COMPARED:
+        for shape in shapes:
+            times = measure(kind, shape, rounds)
+            for dtype, (ours, theirs) in times.items():
+                table[kind, dtype, shape] = (ours, theirs)
+                vs64 = f"{ours / times['float64'][0]:8.2f}" if dtype == "float32" else ""
                 print(
-                    f"{kind:5} {np.dtype(dtype).name:8} {shape!s:20} "
+                    f"{kind:5} {dtype:8} {shape!s:20} "
                     f"{ours * 1e3:11.2f} {theirs * 1e3:9.2f} {ours / theirs:6.2f}{vs64}",
                     flush=True,
                 )
@@ -178,11 +185,11 @@ def main(argv=None):
     print(f"{'cell':15} {'float64':>8} {'float32':>8} {'torch f64':>10} {'torch f32':>10}")
     steps: dict[str, list] = {}
     for kind in CELLS:
-        row = []
-        for dtype in DTYPES:
-            key = (kind, np.dtype(dtype).name, STEP_SHAPE)
-            ours, theirs = table[key] if key in table else measure(kind, STEP_SHAPE, dtype, rounds)
-            row.append((ours, theirs))
+        if (kind, "float64", STEP_SHAPE) in table:
+            times = {dt: table[kind, dt, STEP_SHAPE] for dt in ("float64", "float32")}
+        else:
+            times = measure(kind, STEP_SHAPE, rounds)
+        row = [times["float64"], times["float32"]]
         steps[kind] = row
         cols = [f"{ours / T * 1e6:8.1f}" for ours, _ in row] + [
             f"{theirs / T * 1e6:10.1f}" if theirs is not None else f"{'—':>10}" for _, theirs in row
