@@ -1,7 +1,9 @@
 """Forward + backward of the NumPy cells against torch's nn.RNN / nn.LSTM / nn.GRU.
 
 Same process, same shapes, interleaved rounds (torch, gradsym, torch, gradsym, ...), the
-median of each; prints the ratio gradsym / torch (below 1 means gradsym is faster), the
+fastest round of each (``--stat median`` for the median: on a machine shared with other
+work the load only ever adds time, so the fastest round is the one that measured the code
+and the median measures the neighbours too); prints the ratio gradsym / torch (below 1 means gradsym is faster), the
 ratio of each cell's float32 time to its float64 time, and the cost per step at batch 1
 (n = d = 32), where NumPy's per-call cost is what is measured.
 
@@ -13,7 +15,8 @@ under ``gradsym bench``; the header line says which way was used). One thread is
 default because a 2-core machine shared with other work gives noise, not a second core,
 and torch's OpenMP threads keep spinning after each call, slowing whatever runs next.
 
-    python benchmarks/bench_backend.py [--rounds 7] [--threads 1] [--quick] [--markdown]
+    python benchmarks/bench_backend.py [--rounds 7] [--threads 1] [--stat min|median]
+                                       [--quick] [--markdown]
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ import time
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per case (median)")
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per case")
+    ap.add_argument(
+        "--stat", choices=["min", "median"], default="min", help="which round to report"
+    )
     ap.add_argument("--threads", type=int, default=1, help="threads for torch and for BLAS")
     ap.add_argument("--quick", action="store_true", help="first shape only, 3 rounds")
     ap.add_argument("--markdown", action="store_true", help="also print the README's tables")
@@ -125,8 +131,9 @@ def time_torch(module, xs, g):
     return time.perf_counter() - t0
 
 
-def measure(kind, shape, rounds) -> dict:
-    """dtype name → median seconds of forward + backward (gradsym, torch or None): both
+def measure(kind, shape, rounds, stat=min) -> dict:
+    """dtype name → seconds of forward + backward (gradsym, torch or None), the ``stat``
+    of the rounds (min or statistics.median): both
     dtypes and both sides interleaved round by round, so that a change of machine load
     hits all four alike (the float32 / float64 ratio included)."""
     B, T, d, n = shape
@@ -147,10 +154,7 @@ def measure(kind, shape, rounds) -> dict:
             t = time_gradsym(cell, xs, g)
             if r:
                 ours.append(t)
-    return {
-        name: (statistics.median(c[6]), statistics.median(c[7]) if c[7] else None)
-        for name, c in cases.items()
-    }
+    return {name: (stat(c[6]), stat(c[7]) if c[7] else None) for name, c in cases.items()}
 
 
 def main(argv=None):
@@ -161,7 +165,8 @@ def main(argv=None):
     rounds = 3 if args.quick else args.rounds
     print(machine())
     print(f"{args.threads} thread(s) each: torch.set_num_threads({args.threads}); {blas}")
-    print(f"median of {rounds} interleaved rounds")
+    stat = min if args.stat == "min" else statistics.median
+    print(f"{'fastest' if args.stat == 'min' else 'median'} of {rounds} interleaved rounds")
     print()
     print("forward + backward, ratio = gradsym / torch; f32/f64 = gradsym float32 / float64")
     print(f"{'cell':5} {'dtype':8} {'(B, T, d, n)':20} {'gradsym ms':>11} {'torch ms':>9} "
@@ -169,7 +174,7 @@ def main(argv=None):
     table: dict[tuple, tuple[float, float]] = {}
     for kind in COMPARED:
         for shape in shapes:
-            times = measure(kind, shape, rounds)
+            times = measure(kind, shape, rounds, stat)
             for dtype, (ours, theirs) in times.items():
                 table[kind, dtype, shape] = (ours, theirs)
                 vs64 = f"{ours / times['float64'][0]:8.2f}" if dtype == "float32" else ""
@@ -188,7 +193,7 @@ def main(argv=None):
         if (kind, "float64", STEP_SHAPE) in table:
             times = {dt: table[kind, dt, STEP_SHAPE] for dt in ("float64", "float32")}
         else:
-            times = measure(kind, STEP_SHAPE, rounds)
+            times = measure(kind, STEP_SHAPE, rounds, stat)
         row = [times["float64"], times["float32"]]
         steps[kind] = row
         cols = [f"{ours / T * 1e6:8.1f}" for ours, _ in row] + [
