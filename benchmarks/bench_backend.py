@@ -15,8 +15,11 @@ under ``gradsym bench``; the header line says which way was used). One thread is
 default because a 2-core machine shared with other work gives noise, not a second core,
 and torch's OpenMP threads keep spinning after each call, slowing whatever runs next.
 
+``--clock cpu`` times the process's CPU time instead of the wall clock: with one thread a
+side, the time the work takes while it runs, whatever else the machine runs meanwhile.
+
     python benchmarks/bench_backend.py [--rounds 7] [--threads 1] [--stat min|median]
-                                       [--quick] [--markdown]
+                                       [--clock wall|cpu] [--quick] [--markdown]
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--stat", choices=["min", "median"], default="min", help="which round to report"
     )
     ap.add_argument("--threads", type=int, default=1, help="threads for torch and for BLAS")
+    ap.add_argument(
+        "--clock", choices=["wall", "cpu"], default="wall", help="wall-clock or process CPU time"
+    )
     ap.add_argument("--quick", action="store_true", help="first shape only, 3 rounds")
     ap.add_argument("--markdown", action="store_true", help="also print the README's tables")
     return ap
@@ -117,18 +123,21 @@ def make_pair(kind: str, d: int, n: int, dtype):
     return ours(d, n, dtype), module
 
 
+CLOCK = time.perf_counter  # or time.process_time (--clock cpu)
+
+
 def time_gradsym(cell, xs, g):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     trace = cell.forward(xs)
     cell.backward(trace, g)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def time_torch(module, xs, g):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     out, _ = module(xs)
     out.backward(g)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def measure(kind, shape, rounds, stat=min) -> dict:
@@ -158,7 +167,9 @@ def measure(kind, shape, rounds, stat=min) -> dict:
 
 
 def main(argv=None):
+    global CLOCK
     args = build_parser().parse_args(argv)
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     torch.set_num_threads(args.threads)
     blas = limit_blas_threads(args.threads)
     shapes = SHAPES[:1] if args.quick else SHAPES
@@ -166,7 +177,10 @@ def main(argv=None):
     print(machine())
     print(f"{args.threads} thread(s) each: torch.set_num_threads({args.threads}); {blas}")
     stat = min if args.stat == "min" else statistics.median
-    print(f"{'fastest' if args.stat == 'min' else 'median'} of {rounds} interleaved rounds")
+    clock = "process CPU time" if args.clock == "cpu" else "wall-clock time"
+    print(
+        f"{clock}, {'fastest' if args.stat == 'min' else 'median'} of {rounds} interleaved rounds"
+    )
     print()
     print("forward + backward, ratio = gradsym / torch; f32/f64 = gradsym float32 / float64")
     print(f"{'cell':5} {'dtype':8} {'(B, T, d, n)':20} {'gradsym ms':>11} {'torch ms':>9} "
