@@ -155,6 +155,17 @@ def reverse_chunks(T: int, bytes_per_step: int) -> list[tuple[int, int]]:
     return [(max(t1 - m, 0), t1) for t1 in range(T, 0, -m)]
 
 
+def pass_back(adj: np.ndarray, direct: np.ndarray | None, t: int, flowing: np.ndarray) -> None:
+    """adj[t − 1] = direct[t − 1] + ``flowing``: the total adjoint of h⁽ᵗ⁻¹⁾ (in the
+    backward loop's step t), its own loss term plus what flows back from step t; nothing at
+    t = 0, whose ``flowing`` is ∂L/∂h⁽⁰⁾."""
+    if t > 0:
+        if direct is not None:
+            np.add(direct[t - 1], flowing, adj[t - 1])
+        else:
+            adj[t - 1] = flowing
+
+
 def sigmoid_prime(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """σ'(z) = σ(z)(1 − σ(z)) from the stored gate value a = σ(z)."""
     out = np.subtract(1.0, a, out=out)

@@ -55,6 +55,7 @@ from gradsym.numeric.gates import (
     gate_values,
     input_projections,
     lerp,
+    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -261,11 +262,7 @@ class GRU(Cell):
                     dh_prev += w
                 np.matmul(dZ[t, :, : n_direct * n], Wd, rec)
                 dh_prev += rec
-                if t > 0:
-                    if dh_direct is not None:
-                        np.add(dh_direct[t - 1], dh_prev, adj[t - 1])
-                    else:
-                        adj[t - 1] = dh_prev
+                pass_back(adj, dh_direct, t, dh_prev)
 
         dZ2 = flat(dZ)
         if reset:
@@ -334,11 +331,7 @@ class GRU(Cell):
                 np.matmul(dG[t], W, rec)
                 np.multiply(dh, z[s], dh_prev)
                 dh_prev += rec
-                if t > 0:
-                    if dh_direct is not None:
-                        np.add(dh_direct[t - 1], dh_prev, adj[t - 1])
-                    else:
-                        adj[t - 1] = dh_prev
+                pass_back(adj, dh_direct, t, dh_prev)
 
         # Input side = [δz_r, δz_z, δa_n]: the r and z columns of dG, then dA_n.
         dG2, dA2, xs2 = flat(dG), flat(dA_n), flat(xs)

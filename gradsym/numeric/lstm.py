@@ -45,6 +45,7 @@ from gradsym.numeric.gates import (
     flat,
     gate_values,
     input_projections,
+    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -235,11 +236,7 @@ class LSTM(Cell):
                 np.multiply(dh, F[s, k_o], dz[k_o])
                 # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
                 np.matmul(dZ[t], W, rec)
-                if t > 0:
-                    if dh_direct is not None:
-                        np.add(dh_direct[t - 1], rec, adj_h[t - 1])
-                    else:
-                        adj_h[t - 1] = rec
+                pass_back(adj_h, dh_direct, t, rec)
                 if forget_gate:
                     np.multiply(dc, a[0, s], carry_c)
                 else:
