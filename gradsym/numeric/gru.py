@@ -314,13 +314,13 @@ class GRU(Cell):
             Fc = F[:m].transpose(1, 0, 2, 3)  # (3, m, B, n)
             r, z, cand = a
             tanh_prime(cand, out=Kc)
-            np.subtract(1.0, z, out=Fc[2])
-            Kc *= Fc[2]
+            np.subtract(1.0, z, out=Fc[2])  # Fc[2] is scratch until it takes r
+            Kc *= Fc[2]  # δa_n = δh ∘ (1 − z)∘n'
             sigmoid_prime(a[:2], out=Fc[:2])
-            Fc[0] *= hn[t0:t1]
+            Fc[0] *= hn[t0:t1]  # δz_r = δa_n ∘ hn∘r'
             np.subtract(h_prev[t0:t1], cand, out=Fc[2])
-            Fc[1] *= Fc[2]
-            Fc[2] = r
+            Fc[1] *= Fc[2]  # δz_z = δh ∘ (h_prev − n)∘z'
+            Fc[2] = r  # δ(W_n h_prev + b_hn) = δa_n ∘ r
             for t in range(t1 - 1, t0 - 1, -1):
                 # δh_prev = δh∘z + [δz_r, δz_z, δa_n∘r] W
                 s = t - t0
