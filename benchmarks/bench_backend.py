@@ -28,6 +28,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 _ARGS, _ = build_parser().parse_known_args()
 if _ARGS.threads < 1:
     raise SystemExit("--threads must be at least 1")
+_NUMPY_LOADED_BEFORE = "numpy" in sys.modules  # then the variables below come too late
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = str(_ARGS.threads)
 
@@ -87,6 +89,11 @@ def limit_blas_threads(threads: int) -> str:
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
+        if _NUMPY_LOADED_BEFORE:
+            return (
+                "BLAS threads NOT set: NumPy was loaded before this script could set "
+                "OPENBLAS_NUM_THREADS (pip install threadpoolctl, or run the script directly)"
+            )
         return f"BLAS threads from OPENBLAS_NUM_THREADS={threads} (threadpoolctl not installed)"
     global _LIMITS  # kept alive: the limit holds while the object exists
     _LIMITS = threadpool_limits(limits=threads, user_api="blas")
