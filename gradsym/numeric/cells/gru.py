@@ -46,18 +46,20 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import unknown_name
-from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.activations import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
-    as_blocks,
+    carve,
     diag_times,
     flat,
     gate_values,
     input_projections,
     lerp,
+    pass_back,
     previous_states,
+    reverse_chunks,
     sigmoid_prime,
-    state_history,
+    step_product,
     tanh_prime,
 )
 
@@ -130,56 +132,62 @@ class GRU(Cell):
         n, ns = self.hidden_size, self._n_sigmoid
         reset = self.variant == "textbook"
         # A: U x + b for all steps (gate-major, see gates.py), completed in place into the
-        # gate values u, (r,) h̃, each (T, B, n).
-        A = input_projections(xs, self.fused["U"], self.fused["b"], n)
+        # gate values u, (r,) h̃, each (T, B, n); the sigmoid gates' blocks hold −z until
+        # σ is applied (their weights enter negated, see gates.step_product). One block
+        # for the trace's arrays (see gates.carve).
+        shapes = [(ns + 1, T, B, n), (T + 1, B, n)] + [(T, B, n)] * reset
+        A, hs, *rh = carve(self.dtype, *shapes)  # rh: r∘h_prev, for ∂L/∂W_h
+        hs[0] = state0[0]
+        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
         W = self.fused["W"]
         # Without a reset gate h⁽ᵗ⁻¹⁾ multiplies every block: one product per step. With
         # it, h̃ needs r∘h⁽ᵗ⁻¹⁾, known only after σ: a second product for W_h.
         n_direct = ns if reset else ns + 1
-        WdT = np.ascontiguousarray(W[: n_direct * n].T)  # (n, n_direct·n)
-        WhT = np.ascontiguousarray(W[ns * n :].T) if reset else None  # (n, n)
-        hs = state_history(state0[0], T)
-        rh = np.empty((T, B, n), self.dtype) if reset else None  # r∘h_prev, for ∂L/∂W_h
-        rec = np.empty((B, n_direct * n), self.dtype)
-        cand_rec = np.empty((B, n), self.dtype) if reset else None
-        rec_blocks = as_blocks(rec, n)
+        Wd_op, rec, rec_blocks = step_product(W[: n_direct * n], n, B, negated=ns)
+        if reset:
+            rh = rh[0]
+            Wh_op, cand, cand_blocks = step_product(W[ns * n :], n, B)
+        # pre-activations in a contiguous buffer, gate values written into A by the last
+        # pass (see LSTM._forward)
+        z = np.empty((n_direct, B, n), self.dtype)
         for t in range(T):
-            a, h_prev = A[:, t], hs[t]  # a: (G, B, n)
-            np.matmul(h_prev, WdT, out=rec)
-            a[:n_direct] += rec_blocks
-            sigmoid(a[:ns], out=a[:ns])
+            a, h_prev, h_tilde = A[:, t], hs[t], A[-1, t]  # a: (G, B, n)
+            np.matmul(h_prev, Wd_op, rec)
+            np.add(a[:n_direct], rec_blocks, z)
+            sigmoid_of_negated(z[:ns], out=a[:ns])
             if reset:
-                np.multiply(a[1], h_prev, out=rh[t])
-                np.matmul(rh[t], WhT, out=cand_rec)
-                a[-1] += cand_rec
-            np.tanh(a[-1], out=a[-1])
-            lerp(h_prev, a[-1], a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
+                np.multiply(a[1], h_prev, rh[t])
+                np.matmul(rh[t], Wh_op, cand)
+                h_tilde += cand_blocks[0]
+                np.tanh(h_tilde, h_tilde)
+            else:
+                np.tanh(z[-1], h_tilde)
+            lerp(h_prev, h_tilde, a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
         return A, hs, ({"r_h": rh} if reset else {})
 
     def _forward_torch(self, xs, state0):
         T, B, _ = xs.shape
         n = self.hidden_size
         b = self.fused["b"]
-        A = input_projections(xs, self.fused["U"], b[: 3 * n], n)  # (3, T, B, n)
-        b_hn = b[3 * n :]
-        WT = np.ascontiguousarray(self.fused["W"].T)  # (n, 3n): r, z, n in one product
-        hs = state_history(state0[0], T)
         # hn⁽ᵗ⁾ = W_n h⁽ᵗ⁻¹⁾ + b_hn is kept: the backward pass needs it (∂n/∂r).
-        hn = np.empty((T, B, n), self.dtype)
-        rec = np.empty((B, 3 * n), self.dtype)
+        A, hs, hn = carve(self.dtype, (3, T, B, n), (T + 1, B, n), (T, B, n))
+        hs[0] = state0[0]
+        input_projections(xs, self.fused["U"], b[: 3 * n], n, negated=2, out=A)
+        b_hn = b[3 * n :]
+        # r, z, n in one product, r and z negated (see gates.step_product)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=2)
         r_hn = np.empty((B, n), self.dtype)
-        rz_blocks = as_blocks(rec[:, : 2 * n], n)
-        rec_n = rec[:, 2 * n :]
+        z = np.empty((2, B, n), self.dtype)  # see _forward_notes
         for t in range(T):
-            a, h_prev = A[:, t], hs[t]
-            np.matmul(h_prev, WT, out=rec)
-            a[:2] += rz_blocks
-            sigmoid(a[:2], out=a[:2])
-            np.add(rec_n, b_hn, out=hn[t])
-            np.multiply(a[0], hn[t], out=r_hn)
-            a[2] += r_hn
-            np.tanh(a[2], out=a[2])
-            lerp(a[2], h_prev, a[1], out=hs[t + 1])  # (1 − z)∘n + z∘h_prev
+            a, h_prev, cand = A[:, t], hs[t], A[2, t]
+            np.matmul(h_prev, W_op, rec)
+            np.add(a[:2], rec_blocks[:2], z)
+            sigmoid_of_negated(z, out=a[:2])
+            np.add(rec_blocks[2], b_hn, hn[t])
+            np.multiply(a[0], hn[t], r_hn)
+            cand += r_hn
+            np.tanh(cand, cand)
+            lerp(cand, h_prev, a[1], out=hs[t + 1])  # (1 − z)∘n + z∘h_prev
         return A, hs, {"hn": hn}
 
     # -- backward ------------------------------------------------------------------------
@@ -214,41 +222,47 @@ class GRU(Cell):
         dZ = np.empty((T, B, nG * n), self.dtype)  # time-major: a step's rows multiply W
         dZ4 = dZ.reshape(T, B, nG, n)
         adj, dh_direct = self._adjoints(trace, direct, final)
-        # step buffers (the factors are formed step by step, see LSTM._backward)
-        sp = np.empty((ns, B, n), self.dtype)
+        # The factors that depend on the forward pass only are formed a chunk of steps at
+        # a time (see LSTM._backward): F (m, G, B, n) with δz_u = δh ∘ F_u, δz_h = δh ∘ F_h,
+        # δz_r = δ(r∘h_prev) ∘ F_r, and K (m, B, n) = 1 − u, by which δh reaches h_prev.
+        chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
+        m_max = chunks[0][1] - chunks[0][0]
+        F = np.empty((m_max, nG, B, n), self.dtype)
+        K = np.empty((m_max, B, n), self.dtype)
+        dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
         w = np.empty((B, n), self.dtype)
         rec = np.empty((B, n), self.dtype)
         d_rh = np.empty((B, n), self.dtype) if reset else None
         dh_prev = np.empty((B, n), self.dtype)
-        for t in range(T - 1, -1, -1):
-            # With δh = ∂L/∂h⁽ᵗ⁾ (minimal: r ≡ 1, so δ(r∘h_prev) joins the product):
-            #   δz_u = δh ∘ (h̃ − h_prev)∘u'     δz_h = δh ∘ u∘h̃'
-            #   δ(r∘h_prev) = δz_h W_h          δz_r = δ(r∘h_prev) ∘ h_prev∘r'
-            #   δh_prev = δh∘(1 − u) + δ(r∘h_prev)∘r + [δz_u, δz_r] [W_u; W_r]
-            a, hp, dh, dz = A[:, t], h_prev[t], adj[t], dZ4[t]
+        for t0, t1 in chunks:
+            m = t1 - t0
+            a, hp, Kc = A[:, t0:t1], h_prev[t0:t1], K[:m]
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (G, m, B, n)
             u, h_tilde = a[0], a[-1]
-            sigmoid_prime(a[:ns], out=sp)
-            np.subtract(h_tilde, hp, out=w)
-            w *= sp[0]
-            np.multiply(dh, w, out=dz[:, 0])
-            tanh_prime(h_tilde, out=w)
-            w *= u
-            np.multiply(dh, w, out=dz[:, -1])
-            np.subtract(1.0, u, out=w)
-            np.multiply(dh, w, out=dh_prev)
+            sigmoid_prime(a[:ns], out=Fc[:ns])
+            np.subtract(h_tilde, hp, out=Kc)
+            Fc[0] *= Kc  # δz_u = δh ∘ (h̃ − h_prev)∘u'
             if reset:
-                np.matmul(dz[:, -1], Wh, out=d_rh)
-                sp[1] *= hp
-                np.multiply(d_rh, sp[1], out=dz[:, 1])
-                np.multiply(d_rh, a[1], out=w)
-                dh_prev += w
-            np.matmul(dZ[t, :, : n_direct * n], Wd, out=rec)
-            dh_prev += rec
-            if t > 0:
-                if dh_direct is not None:
-                    np.add(dh_direct[t - 1], dh_prev, out=adj[t - 1])
-                else:
-                    adj[t - 1] = dh_prev
+                Fc[1] *= hp  # δz_r = δ(r∘h_prev) ∘ h_prev∘r'
+            tanh_prime(h_tilde, out=Fc[-1])
+            Fc[-1] *= u  # δz_h = δh ∘ u∘h̃'
+            np.subtract(1.0, u, out=Kc)
+            for t in range(t1 - 1, t0 - 1, -1):
+                # With δh = ∂L/∂h⁽ᵗ⁾ (minimal: r ≡ 1, so δ(r∘h_prev) joins the product):
+                #   δ(r∘h_prev) = δz_h W_h
+                #   δh_prev = δh∘(1 − u) + δ(r∘h_prev)∘r + [δz_u, δz_r] [W_u; W_r]
+                s = t - t0
+                dh, dz = adj[t], dZg[t]
+                np.multiply(dh, F[s], dz)  # every block; r's is rewritten below
+                np.multiply(dh, Kc[s], dh_prev)
+                if reset:
+                    np.matmul(dz[-1], Wh, d_rh)
+                    np.multiply(d_rh, F[s, 1], dz[1])
+                    np.multiply(d_rh, a[1, s], w)
+                    dh_prev += w
+                np.matmul(dZ[t, :, : n_direct * n], Wd, rec)
+                dh_prev += rec
+                pass_back(adj, dh_direct, t, dh_prev)
 
         dZ2 = flat(dZ)
         if reset:
@@ -283,36 +297,41 @@ class GRU(Cell):
         dG4 = dG.reshape(T, B, 3, n)
         dA_n = np.empty((T, B, n), self.dtype)
         adj, dh_direct = self._adjoints(trace, direct, final)
-        sp = np.empty((2, B, n), self.dtype)
-        w = np.empty((B, n), self.dtype)
+        # The factors that depend on the forward pass only are formed a chunk of steps at
+        # a time (see LSTM._backward): K (m, B, n) = (1 − z)∘n' with δa_n = δh ∘ K, and
+        # F (m, 3, B, n) laid out like a step's δG: δz_r = δa_n ∘ hn∘r', δz_z = δh ∘
+        # (h_prev − n)∘z', and the recurrent side of n, δa_n ∘ r.
+        chunks = reverse_chunks(T, 4 * B * n * self.dtype.itemsize)
+        m_max = chunks[0][1] - chunks[0][0]
+        F = np.empty((m_max, 3, B, n), self.dtype)
+        K = np.empty((m_max, B, n), self.dtype)
+        dGg = dG4.transpose(0, 2, 1, 3)  # (T, 3, B, n) view of δG
         rec = np.empty((B, n), self.dtype)
         dh_prev = np.empty((B, n), self.dtype)
-        for t in range(T - 1, -1, -1):
-            # With δh = ∂L/∂h⁽ᵗ⁾:
-            #   δa_n = δh ∘ (1 − z)∘n'      δz_z = δh ∘ (h_prev − n)∘z'
-            #   δz_r = δa_n ∘ hn∘r'         δ(W_n h_prev + b_hn) = δa_n ∘ r
-            #   δh_prev = δh∘z + [δz_r, δz_z, δa_n∘r] W
-            a, hp, dh, dg = A[:, t], h_prev[t], adj[t], dG4[t]
+        for t0, t1 in chunks:
+            m = t1 - t0
+            a, Kc = A[:, t0:t1], K[:m]
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (3, m, B, n)
             r, z, cand = a
-            tanh_prime(cand, out=w)
-            np.subtract(1.0, z, out=rec)
-            w *= rec
-            np.multiply(dh, w, out=dA_n[t])
-            sigmoid_prime(a[:2], out=sp)
-            sp[0] *= hn[t]
-            np.multiply(dA_n[t], sp[0], out=dg[:, 0])
-            np.subtract(hp, cand, out=w)
-            w *= sp[1]
-            np.multiply(dh, w, out=dg[:, 1])
-            np.multiply(dA_n[t], r, out=dg[:, 2])
-            np.matmul(dG[t], W, out=rec)
-            np.multiply(dh, z, out=dh_prev)
-            dh_prev += rec
-            if t > 0:
-                if dh_direct is not None:
-                    np.add(dh_direct[t - 1], dh_prev, out=adj[t - 1])
-                else:
-                    adj[t - 1] = dh_prev
+            tanh_prime(cand, out=Kc)
+            np.subtract(1.0, z, out=Fc[2])  # Fc[2] is scratch until it takes r
+            Kc *= Fc[2]  # δa_n = δh ∘ (1 − z)∘n'
+            sigmoid_prime(a[:2], out=Fc[:2])
+            Fc[0] *= hn[t0:t1]  # δz_r = δa_n ∘ hn∘r'
+            np.subtract(h_prev[t0:t1], cand, out=Fc[2])
+            Fc[1] *= Fc[2]  # δz_z = δh ∘ (h_prev − n)∘z'
+            Fc[2] = r  # δ(W_n h_prev + b_hn) = δa_n ∘ r
+            for t in range(t1 - 1, t0 - 1, -1):
+                # δh_prev = δh∘z + [δz_r, δz_z, δa_n∘r] W
+                s = t - t0
+                dh, dg = adj[t], dGg[t]
+                np.multiply(dh, Kc[s], dA_n[t])
+                np.multiply(dA_n[t], F[s], dg)  # every block; z's is rewritten below
+                np.multiply(dh, F[s, 1], dg[1])
+                np.matmul(dG[t], W, rec)
+                np.multiply(dh, z[s], dh_prev)
+                dh_prev += rec
+                pass_back(adj, dh_direct, t, dh_prev)
 
         # Input side = [δz_r, δz_z, δa_n]: the r and z columns of dG, then dA_n.
         dG2, dA2, xs2 = flat(dG), flat(dA_n), flat(xs)

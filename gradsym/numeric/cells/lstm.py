@@ -37,17 +37,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import sigmoid
+from gradsym.numeric.cells.activations import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
-    as_blocks,
+    carve,
     diag_times,
     flat,
     gate_values,
     input_projections,
+    pass_back,
     previous_states,
+    reverse_chunks,
     sigmoid_prime,
-    state_history,
+    step_product,
     tanh_prime,
 )
 from gradsym.validate import boolean
@@ -120,38 +122,44 @@ class LSTM(Cell):
         k_i, k_o, k_c = ns - 2, ns - 1, ns  # blocks of i, o and c̃ (f is block 0)
         # A holds U x + b for all steps (gate-major, see gates.py), then, step by step,
         # the gate values themselves: the pre-activations are never needed again since
-        # σ' and tanh' are written from the outputs.
-        A = input_projections(xs, self.fused["U"], self.fused["b"], n)  # (G, T, B, n)
-        WT = np.ascontiguousarray(self.fused["W"].T)  # (n, G·n): all gates in one product
-        VT = np.ascontiguousarray(self.fused["V"].T) if self.peephole else None  # (n, S·n)
-        hs = state_history(state0[0], T)  # (T + 1, B, n)
-        cs = state_history(state0[1], T)
-        tanh_c = np.empty((T, B, n), self.dtype)
-        rec = np.empty((B, (ns + 1) * n), self.dtype)
-        peep = np.empty((B, ns * n), self.dtype) if self.peephole else None
+        # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold −z
+        # until σ is applied (their weights enter negated; see gates.step_product).
+        # One block for the trace's arrays (see gates.carve): A (G, T, B, n), the state
+        # histories s⁽⁰⁾ … s⁽ᵀ⁾ (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
+        A, hs, cs, tanh_c = carve(
+            self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
+        )
+        hs[0], cs[0] = state0
+        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=ns)
+        if self.peephole:
+            V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, negated=ns)
+        # A step's pre-activations are formed in a contiguous buffer z and its gate values
+        # written into A by the last pass: a step's blocks of A lie T·B·n apart, and each
+        # NumPy call on such a non-contiguous view costs about 1 µs more (batch 1).
+        z = np.empty((ns + 1, B, n), self.dtype)
+        z_sigmoid, z_c = z[:ns], z[k_c]
         ic = np.empty((B, n), self.dtype)
-        rec_blocks = as_blocks(rec, n)  # (G, B, n) view of rec
-        peep_blocks = as_blocks(peep, n) if self.peephole else None
+        peephole, forget_gate = self.peephole, self.forget_gate
         for t in range(T):
-            a = A[:, t]  # (G, B, n)
-            np.matmul(hs[t], WT, out=rec)
-            a += rec_blocks
-            sig = a[:ns]
-            if VT is not None:
-                np.matmul(cs[t], VT, out=peep)
-                sig += peep_blocks
-            sigmoid(sig, out=sig)
-            np.tanh(a[k_c], out=a[k_c])
-            c = cs[t + 1]
+            a, c_prev, c, tc = A[:, t], cs[t], cs[t + 1], tanh_c[t]  # a: (G, B, n)
+            c_tilde = a[k_c]
+            np.matmul(hs[t], W_op, rec)
+            np.add(a, rec_blocks, z)
+            if peephole:
+                np.matmul(c_prev, V_op, peep)
+                z_sigmoid += peep_blocks
+            sigmoid_of_negated(z_sigmoid, out=a[:ns])
+            np.tanh(z_c, c_tilde)
             # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
-            np.multiply(a[k_i], a[k_c], out=ic)
-            if self.forget_gate:
-                np.multiply(a[0], cs[t], out=c)
+            np.multiply(a[k_i], c_tilde, ic)
+            if forget_gate:
+                np.multiply(a[0], c_prev, c)
                 c += ic
             else:
-                np.add(cs[t], ic, out=c)
-            np.tanh(c, out=tanh_c[t])
-            np.multiply(a[k_o], tanh_c[t], out=hs[t + 1])  # h = o∘tanh c
+                np.add(c_prev, ic, c)
+            np.tanh(c, tc)
+            np.multiply(a[k_o], tc, hs[t + 1])  # h = o∘tanh c
         return Trace(
             xs,
             state0,
@@ -190,48 +198,53 @@ class LSTM(Cell):
         dh_direct, dc_direct = direct.get("h"), direct.get("c")
         rec = np.empty((B, n), self.dtype)
         peep = np.empty((B, n), self.dtype) if self.peephole else None
-        # Step buffers. The factors below are computed step by step rather than for all
-        # steps at once: the step's gate values are then read from memory once and the
-        # factors stay in cache (for large T·B·n this halves the memory traffic).
-        sp = np.empty((ns, B, n), self.dtype)  # σ'(z) of the sigmoid gates, then factors
-        sp_dc = sp[:k_o].transpose(1, 0, 2)  # (B, blocks before o, n): f, i or i
-        w = np.empty((B, n), self.dtype)
-        for t in range(T - 1, -1, -1):
-            # With δh, δc the adjoints of h⁽ᵗ⁾, c⁽ᵗ⁾:
-            #   δc = δc_carried + δh ∘ o∘tanh'(c)
-            #   δz_f = δc ∘ c_prev∘σ'(z_f)   δz_i = δc ∘ c̃∘σ'(z_i)   δz_c = δc ∘ i∘tanh'(z_c)
-            #   δz_o = δh ∘ tanh(c)∘σ'(z_o)
-            a, tc, dh, dc, dz = A[:, t], tanh_c[t], adj_h[t], adj_c[t], dZ4[t]
-            tanh_prime(tc, out=w)
-            w *= a[k_o]
-            np.multiply(dh, w, out=dc)
-            dc += carry_c
-            if dc_direct is not None:
-                dc += dc_direct[t]
-            sigmoid_prime(a[:ns], out=sp)
-            if self.forget_gate:
-                sp[0] *= c_prev[t]
-            sp[k_i] *= a[k_c]
-            sp[k_o] *= tc
-            np.multiply(dc[:, None, :], sp_dc, out=dz[:, :k_o])
-            np.multiply(dh, sp[k_o], out=dz[:, k_o])
-            tanh_prime(a[k_c], out=w)
-            w *= a[k_i]
-            np.multiply(dc, w, out=dz[:, k_c])
-            # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
-            np.matmul(dZ[t], W, out=rec)
-            if t > 0:
-                if dh_direct is not None:
-                    np.add(dh_direct[t - 1], rec, out=adj_h[t - 1])
+        # Every factor below depends on the forward pass's values only, so a chunk of steps
+        # gets them in a few calls (see gates.reverse_chunks) and the loop over steps keeps
+        # the products with the adjoints. F (m, G, B, n) holds the factor of each block,
+        # δz_g = δc ∘ F_g for f, i, c̃ and δz_o = δh ∘ F_o; K (m, B, n) = o∘tanh'(c) carries
+        # δh into δc. A step's factors F[s] are one contiguous block (a call on a
+        # non-contiguous view costs about 1 µs more) and each gate's (B, n) block of them
+        # is contiguous for the calls that form them; δZ is written through its gate-major
+        # view.
+        chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
+        m_max = chunks[0][1] - chunks[0][0]
+        F = np.empty((m_max, nG, B, n), self.dtype)
+        K = np.empty((m_max, B, n), self.dtype)
+        dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
+        forget_gate = self.forget_gate
+        for t0, t1 in chunks:
+            m = t1 - t0
+            a, tc, Kc = A[:, t0:t1], tanh_c[t0:t1], K[:m]
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (G, m, B, n)
+            tanh_prime(tc, out=Kc)
+            Kc *= a[k_o]
+            sigmoid_prime(a[:ns], out=Fc[:ns])
+            if forget_gate:
+                Fc[0] *= c_prev[t0:t1]  # δz_f = δc ∘ c_prev∘σ'(z_f)
+            Fc[k_i] *= a[k_c]  # δz_i = δc ∘ c̃∘σ'(z_i)
+            Fc[k_o] *= tc  # δz_o = δh ∘ tanh(c)∘σ'(z_o)
+            tanh_prime(a[k_c], out=Fc[k_c])
+            Fc[k_c] *= a[k_i]  # δz_c = δc ∘ i∘tanh'(z_c)
+            for t in range(t1 - 1, t0 - 1, -1):
+                # δc = δc_carried + δh ∘ o∘tanh'(c); every block from δc, then o from δh
+                s = t - t0
+                dh, dc, dz = adj_h[t], adj_c[t], dZg[t]
+                np.multiply(dh, Kc[s], dc)
+                dc += carry_c
+                if dc_direct is not None:
+                    dc += dc_direct[t]
+                np.multiply(dc, F[s], dz)
+                np.multiply(dh, F[s, k_o], dz[k_o])
+                # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
+                np.matmul(dZ[t], W, rec)
+                pass_back(adj_h, dh_direct, t, rec)
+                if forget_gate:
+                    np.multiply(dc, a[0, s], carry_c)
                 else:
-                    adj_h[t - 1] = rec
-            if self.forget_gate:
-                np.multiply(dc, a[0], out=carry_c)
-            else:
-                carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
-            if V is not None:
-                np.matmul(dZ[t, :, : ns * n], V, out=peep)
-                carry_c += peep
+                    carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
+                if V is not None:
+                    np.matmul(dZ[t, :, : ns * n], V, peep)
+                    carry_c += peep
 
         # The weights are shared by all steps: their gradients are sums over t, i.e.
         # single products of the stacked (T·B, ·) rows.

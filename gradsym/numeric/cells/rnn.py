@@ -16,6 +16,7 @@ import numpy as np
 
 from gradsym.numeric.cells.activations import get_activation
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
+from gradsym.numeric.cells.gates import previous_states
 
 
 class RNN(Cell):
@@ -45,17 +46,20 @@ class RNN(Cell):
         n = self.hidden_size
         W_h, W_x, b = self.params["W_h"], self.params["W_x"], self.params["b"]
         act = self.activation.apply
-        # All input projections W_x x⁽ᵗ⁾ + b in one product; the loop adds W_h h⁽ᵗ⁻¹⁾.
-        z = (xs.reshape(T * B, d) @ W_x.T).reshape(T, B, n)
-        z += b
-        hs = np.empty((T, B, n), self.dtype)
+        # hs: h⁽⁰⁾ … h⁽ᵀ⁾ (T + 1, B, n). Rows 1 … T first get all input projections
+        # W_x x⁽ᵗ⁾ + b in one product; the loop adds W_h h⁽ᵗ⁻¹⁾ and applies σ in place.
+        hs = np.empty((T + 1, B, n), self.dtype)
+        hs[0] = state0[0]
+        np.matmul(xs.reshape(T * B, d), W_x.T, out=hs[1:].reshape(T * B, n))
+        hs[1:] += b
         W_hT = np.ascontiguousarray(W_h.T)
-        h = state0[0]
+        rec = np.empty((B, n), self.dtype)
         for t in range(T):
-            zt = z[t]
-            zt += h @ W_hT
-            h = act(zt, out=hs[t])
-        return Trace(xs, state0, {"h": hs}, {}, {})
+            z = hs[t + 1]
+            np.matmul(hs[t], W_hT, rec)
+            z += rec
+            act(z, out=z)
+        return Trace(xs, state0, {"h": hs[1:]}, {}, {"h_history": hs})
 
     def _backward(self, trace: Trace, direct, final) -> Gradients:
         xs, hs = trace.xs, trace.h
@@ -68,13 +72,15 @@ class RNN(Cell):
         carry = final[0].copy() if final is not None else np.zeros((B, n), self.dtype)
         dh_direct = direct.get("h")
         for t in range(T - 1, -1, -1):
+            # δh⁽ᵗ⁾ = direct term + δz⁽ᵗ⁺¹⁾ W_h;  δz⁽ᵗ⁾ = δh⁽ᵗ⁾ ∘ σ'(z⁽ᵗ⁾)
             if dh_direct is not None:
-                carry += dh_direct[t]
-            adj[t] = carry
-            np.multiply(carry, dact[t], out=dz[t])
-            carry = dz[t] @ W_h
+                np.add(carry, dh_direct[t], adj[t])
+            else:
+                adj[t] = carry
+            np.multiply(adj[t], dact[t], dz[t])
+            np.matmul(dz[t], W_h, carry)
         # Weights are shared across steps, so their gradients are sums over t: one product.
-        h_prev = np.concatenate([trace.state0[0][None], hs[:-1]], axis=0)
+        h_prev = previous_states(trace, "h")
         dz2 = dz.reshape(T * B, n)
         grads = {
             "W": dz2.T @ h_prev.reshape(T * B, n),

@@ -1,0 +1,357 @@
+"""float32 stays float32: no float64 array is made anywhere on a float32 cell's path, and
+the float32 results agree with float64 ones; the backward passes' chunking of steps
+changes no bit of a result.
+
+Two checks of "no float64": every array a pass produces or stores (trace, caches,
+gradients, adjoints, state Jacobians), and, during the pass, a guard on NumPy itself:
+the cell modules' ``np`` is replaced by a stand-in that checks every argument and result
+of every NumPy function they call, and whose arrays check every ufunc applied to them
+(operators included), so that a float64 temporary is caught where it is made even when
+it is cast back before anything is stored.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+
+import numpy as np
+import pytest
+from tolerances import tol
+
+from gradsym import GRU, LSTM, RNN
+
+CELLS = {
+    **{f"rnn {a}": (RNN, {"activation": a}) for a in ("tanh", "sigmoid", "relu", "identity")},
+    "lstm": (LSTM, {}),
+    "lstm peephole": (LSTM, {"peephole": True}),
+    "lstm no forget gate": (LSTM, {"forget_gate": False}),
+    "lstm peephole no forget gate": (LSTM, {"peephole": True, "forget_gate": False}),
+    **{f"gru {v}": (GRU, {"variant": v}) for v in ("textbook", "minimal", "torch")},
+}
+
+
+def make(name, dtype, rng, d=3, n=5):
+    cls, options = CELLS[name]
+    cell = cls(d, n, dtype=dtype, **options)
+    for p in cell.fused.values():  # weights large enough to saturate some gates
+        p[...] = rng.normal(scale=1.5, size=p.shape)
+    return cell
+
+
+def module_of(obj) -> types.ModuleType:
+    return sys.modules[obj.__module__]
+
+
+def hot_path_modules() -> list[types.ModuleType]:
+    """The cells' modules and every gradsym.numeric module whose functions they use
+    (gates, activations, the base cell, validation), found from the classes so that a
+    move of the files does not leave the guard watching nothing."""
+    found = {}
+    todo = [module_of(c) for c in (RNN, LSTM, GRU)]
+    while todo:
+        mod = todo.pop()
+        if mod.__name__ in found:
+            continue
+        found[mod.__name__] = mod
+        for value in vars(mod).values():
+            name = getattr(value, "__module__", None)
+            if (inspect.isfunction(value) or inspect.isclass(value)) and (name or "").startswith(
+                "gradsym.numeric"
+            ):
+                todo.append(sys.modules[name])
+    return list(found.values())
+
+
+def defining_module(function_name: str) -> types.ModuleType:
+    """The module that defines the hot-path function ``function_name``."""
+    fn = next(getattr(m, function_name) for m in hot_path_modules() if hasattr(m, function_name))
+    return module_of(fn)
+
+
+def chunk_module() -> types.ModuleType:
+    """The module that cuts the backward passes' steps into chunks (``CHUNK_BYTES``)."""
+    mod = defining_module("reverse_chunks")
+    assert hasattr(mod, "CHUNK_BYTES")
+    return mod
+
+
+# -- the guard ------------------------------------------------------------------------------
+
+
+class Float64Seen(AssertionError):
+    pass
+
+
+def _check(value, where: str) -> None:
+    dtype = getattr(value, "dtype", None)
+    if isinstance(value, (np.ndarray, np.generic)) and dtype.kind in "fc" and dtype != np.float32:
+        raise Float64Seen(f"{where} is {dtype} {type(value).__name__} {np.shape(value)}")
+
+
+def _leaves(obj):
+    if isinstance(obj, (tuple, list)):
+        for item in obj:
+            yield from _leaves(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _leaves(item)
+    else:
+        yield obj
+
+
+class Guarded(np.ndarray):
+    """An array that checks the operands and results of every ufunc applied to it
+    (operators, ``@``, methods such as ``.sum`` and ``.clip`` go through ufuncs)."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        where = f"{ufunc.__name__}.{method}"
+        for x in inputs:
+            _check(x, f"an operand of {where}")
+        plain = [x.view(np.ndarray) if isinstance(x, Guarded) else x for x in inputs]
+        if out is not None:
+            for o in out:
+                _check(o, f"the output of {where}")
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, Guarded) else o for o in out)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        for r in _leaves(result):
+            _check(r, f"the result of {where}")
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _guard(result)
+
+
+def _guard(obj):
+    if isinstance(obj, np.ndarray) and not isinstance(obj, Guarded):
+        return obj.view(Guarded)
+    if isinstance(obj, tuple):
+        return tuple(_guard(o) for o in obj)
+    return obj
+
+
+class GuardedNumpy(types.ModuleType):
+    """Stands in for ``numpy`` inside the cell modules: checks every argument and result of
+    every function called through it, and hands out :class:`Guarded` arrays."""
+
+    def __init__(self):
+        super().__init__("numpy")
+        self.calls = 0
+
+    def __getattr__(self, name):
+        value = getattr(np, name)
+        if isinstance(value, type) or not callable(value):
+            return value  # dtypes, np.ndarray, submodules, constants
+        guard = self
+
+        def checked(*args, **kwargs):
+            guard.calls += 1
+            for a in _leaves((args, kwargs)):
+                _check(a, f"an argument of np.{name}")
+            result = value(*args, **kwargs)
+            for r in _leaves(result):
+                _check(r, f"the result of np.{name}")
+            return _guard(result)
+
+        return checked
+
+
+@pytest.fixture
+def guard(monkeypatch):
+    """``guard(cell)`` puts the guard in place for ``cell``'s passes: the cell modules'
+    numpy replaced (after the cell was made: initialisation may use float64, it is not
+    on the path), and the cell's parameters turned into Guarded views of their memory."""
+    numpy = GuardedNumpy()
+
+    def install(cell=None):
+        for mod in hot_path_modules():
+            if getattr(mod, "np", None) is np:
+                monkeypatch.setattr(mod, "np", numpy)
+        if cell is not None:
+            for k, v in cell.fused.items():
+                cell.fused[k] = v.view(Guarded)
+            for k, v in cell.params.items():
+                cell.params[k] = v.view(Guarded)
+        return numpy
+
+    return install
+
+
+def run_everything(cell, rng, T=4, B=3):
+    """Every pass of a float32 cell: forward (from zeros and from a state), backward with
+    every kind of loss term, step, step_backward and the state Jacobian."""
+    dt, n, d = cell.dtype, cell.hidden_size, cell.input_size
+    xs = rng.normal(size=(T, B, d)).astype(dt).view(Guarded)
+    state0 = tuple(rng.normal(size=(B, n)).astype(dt).view(Guarded) for _ in cell.state_names)
+    dh = rng.normal(size=(T, B, n)).astype(dt)
+    out = []
+    for s0 in (None, state0):
+        trace = cell.forward(xs, s0)
+        kw = {"dc": rng.normal(size=(T, B, n)).astype(dt)} if "c" in cell.state_names else {}
+        final = tuple(rng.normal(size=(B, n)).astype(dt) for _ in cell.state_names)
+        out += [trace, cell.backward(trace, dh, d_final=final, **kw), cell.backward(trace, dh)]
+    state, step_trace = cell.step(xs[0], state0)
+    out += [state, step_trace, cell.step_backward(step_trace, state)]
+    out += list(cell.state_jacobian(xs[0], state0))
+    return out
+
+
+def arrays_in(obj, seen=None):
+    """Every ndarray reachable from a result: dataclass fields, dicts, tuples."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from arrays_in(v, seen)
+    elif isinstance(obj, (tuple, list)):
+        for v in obj:
+            yield from arrays_in(v, seen)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for f in obj.__dataclass_fields__:
+            yield from arrays_in(getattr(obj, f), seen)
+
+
+# -- no float64 on the float32 path ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_every_array_a_float32_pass_makes_or_stores_is_float32(name, rng):
+    results = run_everything(make(name, np.float32, rng), rng)
+    arrays = list(arrays_in(results))
+    assert len(arrays) > 20
+    bad = [(a.dtype, a.shape) for a in arrays if a.dtype.kind == "f" and a.dtype != np.float32]
+    assert not bad
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_no_numpy_call_on_the_float32_path_sees_a_float64(name, rng, guard):
+    cell = make(name, np.float32, rng)
+    numpy = guard(cell)
+    run_everything(cell, rng)
+    assert numpy.calls > 50  # the guard did stand in for numpy
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru torch", "rnn tanh"])
+def test_batch_one_and_one_step_are_guarded_too(name, rng, guard):
+    cell = make(name, np.float32, rng)
+    guard(cell)
+    run_everything(cell, rng, T=1, B=1)
+
+
+# The guard must see what it is there to see: each mutation below puts a float64
+# temporary on the path, cast back to float32 before anything is stored.
+
+
+def test_the_guard_sees_float64_constants_in_the_sigmoid(rng, guard, monkeypatch):
+    activations = defining_module("sigmoid_of_negated")
+    f32 = np.dtype(np.float32)
+    constants = tuple(np.array(c, np.float64) for c in activations._SIGMOID_CONSTANTS[f32])
+    monkeypatch.setitem(activations._SIGMOID_CONSTANTS, f32, constants)
+    cell = make("lstm", np.float32, rng)
+    guard(cell)
+    with pytest.raises(Float64Seen, match="operand of clip"):
+        run_everything(cell, rng)
+
+
+def test_the_guard_sees_a_float64_scalar_operand(rng, guard, monkeypatch):
+    original = defining_module("tanh_prime").tanh_prime
+
+    def tanh_prime_with_float64_scalar(a, out=None):
+        out = original(a, out)
+        out *= np.float64(1.0)  # the result is cast back to float32: only the guard sees it
+        return out
+
+    for mod in hot_path_modules():
+        if getattr(mod, "tanh_prime", None) is original:
+            monkeypatch.setattr(mod, "tanh_prime", tanh_prime_with_float64_scalar)
+    unguarded = run_everything(make("gru torch", np.float32, rng), rng)
+    assert all(a.dtype == np.float32 for a in arrays_in(unguarded))  # nothing stored shows it
+    cell = make("gru torch", np.float32, rng)
+    guard(cell)
+    with pytest.raises(Float64Seen, match="operand of multiply"):
+        run_everything(cell, rng)
+
+
+def test_the_guard_sees_a_float64_made_through_numpy_or_an_operator():
+    numpy = GuardedNumpy()
+    x = np.ones(3, np.float32).view(Guarded)
+    with pytest.raises(Float64Seen, match="result of np.asarray"):
+        numpy.asarray(x, dtype=np.float64)
+    with pytest.raises(Float64Seen, match="result of exp"):
+        numpy.exp(x, dtype=np.float64)
+    with pytest.raises(Float64Seen, match="result of np.exp"):
+        numpy.exp(np.ones(3, np.float32), dtype=np.float64)
+    with pytest.raises(Float64Seen, match="operand of add"):
+        x + np.ones(3)
+    with pytest.raises(Float64Seen, match="operand of multiply"):
+        x.astype(np.float64) * 2.0
+    assert (numpy.exp(x) > 2).all() and (x + np.float32(1) == 2).all()  # float32 passes
+
+
+# -- float32 agrees with float64 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_float32_agrees_with_float64(name, rng):
+    cell64 = make(name, np.float64, rng, n=16)
+    cell32 = make(name, np.float32, rng, n=16)
+    cell32.load_params({k: v.astype(np.float32) for k, v in cell64.params.items()})
+    T, B = 7, 4
+    xs, G = rng.normal(size=(T, B, 3)), rng.normal(size=(T, B, 16))
+    s0 = tuple(rng.normal(size=(B, 16)) for _ in cell64.state_names)
+    exact = tol("exact", np.float32)
+    tr64 = cell64.forward(xs, s0)
+    tr32 = cell32.forward(xs.astype(np.float32), tuple(s.astype(np.float32) for s in s0))
+    g64, g32 = cell64.backward(tr64, G), cell32.backward(tr32, G.astype(np.float32))
+    scale = max(np.abs(g64.dxs).max(), 1.0)
+    for a64, a32 in zip(arrays_in([tr64, g64]), arrays_in([tr32, g32])):
+        assert a32.dtype == np.float32 or a32.dtype.kind != "f"
+        assert np.abs(a32 - a64).max() <= exact * max(np.abs(a64).max(), scale)
+    for J64, J32 in zip(cell64.state_jacobian(xs[0], s0), cell32.state_jacobian(
+        xs[0].astype(np.float32), tuple(s.astype(np.float32) for s in s0)
+    )):  # fmt: skip
+        assert np.abs(J32 - J64).max() <= exact * max(np.abs(J64).max(), 1.0)
+
+
+# -- the backward passes' chunks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n in CELLS if not n.startswith("rnn")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_backward_pass_does_not_depend_on_its_chunks(name, dtype, rng, monkeypatch):
+    cell = make(name, dtype, rng)
+    T, B, n = 9, 2, cell.hidden_size
+    xs = rng.normal(size=(T, B, 3)).astype(dtype)
+    dh, dc = rng.normal(size=(2, T, B, n)).astype(dtype)
+    kw = {"dc": dc} if "c" in cell.state_names else {}
+    trace = cell.forward(xs)
+    reference = list(arrays_in(cell.backward(trace, dh, **kw)))
+    chunks = chunk_module()
+    per_step = len(cell.gate_names) * B * n * np.dtype(dtype).itemsize
+    for budget in (1, 2 * per_step, 4 * per_step):  # chunks of 1, 1–2 and 2–4 steps
+        monkeypatch.setattr(chunks, "CHUNK_BYTES", budget)
+        assert len(chunks.reverse_chunks(T, per_step)) > 2
+        again = list(arrays_in(cell.backward(trace, dh, **kw)))
+        assert all(np.array_equal(a, b) for a, b in zip(reference, again))
+
+
+def test_chunks_cover_every_step_once_last_chunk_first(monkeypatch):
+    chunks = chunk_module()
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 300)
+    assert chunks.reverse_chunks(10, 100) == [(7, 10), (4, 7), (1, 4), (0, 1)]
+    assert chunks.reverse_chunks(2, 100) == [(0, 2)]
+    assert chunks.reverse_chunks(3, 10**6) == [(2, 3), (1, 2), (0, 1)]  # at least one step
+
+
+@pytest.mark.parametrize("name", [n for n in CELLS if not n.startswith("rnn")])
+def test_gradients_hold_with_one_step_per_chunk(name, rng, monkeypatch):
+    from gradsym import check_cell_gradients
+
+    monkeypatch.setattr(chunk_module(), "CHUNK_BYTES", 1)
+    cell = make(name, np.float64, rng, n=4)
+    checks = check_cell_gradients(cell, rng.normal(size=(5, 2, 3)), None, rng)
+    assert all(c.ok(tol("gradcheck")) for c in checks), [str(c) for c in checks]
