@@ -92,8 +92,9 @@ def stacked_step(p, v, variant):
     v.setdefault("z1", p["W_h1"] @ v["h1_prev"] + p["W_x1"] @ v["x"] + p["b1"])
     v.setdefault("h1", np.tanh(v["z1"]))
     v.setdefault("z2", p["W_h2"] @ v["h2_prev"] + p["W_x2"] @ v["h1"] + p["b2"])
-    top = np.tanh(v["z2"])
-    v.setdefault("h2", v["h1"] + top if variant == "residual" else top)
+    v.setdefault("h2", np.tanh(v["z2"]))
+    if variant == "residual":  # GNMT: the skip is passed up; each layer carries its own h
+        v.setdefault("y2", v["h2"] + v["h1"])
 
 
 def residual_step(p, v, act):
@@ -424,20 +425,25 @@ def _gru(variant):
 
 
 def _stacked(variant):
-    lift = (
-        "(I + diag(tanh_prime(z2)) @ W_x2)"
-        if variant == "residual"
-        else "diag(tanh_prime(z2)) @ W_x2"
-    )
-    return {
+    down = "diag(tanh_prime(z2)) @ W_x2"
+    blocks = {
         ("h1", "h1_prev"): ["diag(tanh_prime(z1)) @ W_h1"],
         ("h1", "h2_prev"): ["0*W_h1"],
         ("h2", "h2_prev"): ["diag(tanh_prime(z2)) @ W_h2"],
-        ("h2", "h1"): ["I", "diag(tanh_prime(z2)) @ W_x2"] if variant == "residual" else [lift],
-        ("h2", "h1_prev"): [f"{lift} @ diag(tanh_prime(z1)) @ W_h1"],
+        ("h2", "h1"): [down],
+        ("h2", "h1_prev"): [f"{down} @ diag(tanh_prime(z1)) @ W_h1"],
         ("h1", "x"): ["diag(tanh_prime(z1)) @ W_x1"],
-        ("h2", "x"): [f"{lift} @ diag(tanh_prime(z1)) @ W_x1"],
+        ("h2", "x"): [f"{down} @ diag(tanh_prime(z1)) @ W_x1"],
     }
+    if variant == "residual":  # y2 = h2 + h1: the skip adds I to the inter-layer factor
+        lift = f"(I + {down})"
+        blocks.update({
+            ("y2", "h1"): ["I", down],
+            ("y2", "h1_prev"): [f"{lift} @ diag(tanh_prime(z1)) @ W_h1"],
+            ("y2", "h2_prev"): ["diag(tanh_prime(z2)) @ W_h2"],
+            ("y2", "x"): [f"{lift} @ diag(tanh_prime(z1)) @ W_x1"],
+        })  # fmt: skip
+    return blocks
 
 
 def _through(act, z, mat):
@@ -523,6 +529,7 @@ EXTRA = {  # a term of the right shape that does not belong
     ("gru", "torch", "h", "h_prev"): "diag(z) @ W_r",
     ("rnn", "h", "h_prev"): "diag(h) @ W_h",
     ("stacked", "h2", "h1_prev"): "diag(h2) @ W_h1",
+    ("stacked", "y2", "h1_prev"): "diag(y2) @ W_h1",
     ("highway", "y", "x"): "diag(x*sigma_prime(z_T)) @ W_H",
     ("residual", "y", "x"): "diag(z) @ W",
 }
@@ -631,7 +638,7 @@ UNUSUAL_RIGHT = [
         "h_prev",
         "diag(1 − u) + diag(u ∘ (1 − u) ∘ (h_tilde − h_prev)) · W_u + diag(u ∘ (1 − h_tilde**2)) · W_h",
     ),
-    ("stacked", "residual", "h2", "h1", "I + diag(1 - tanh(z2)**2) @ W_x2"),
+    ("stacked", "residual", "y2", "h1", "I + diag(1 - tanh(z2)**2) @ W_x2"),
     (
         "stacked",
         "plain",
