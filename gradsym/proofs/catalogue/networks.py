@@ -266,8 +266,10 @@ stacked = Claim(
         "Jacobians, and a skip connection adds I to the inter-layer factor."
     ),
     assumptions=(
-        "two tanh layers; residual (Wu et al. 2016): layer 2 passes up y₂ = h₂ + h₁, "
-        "h₂ = tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) is its state",
+        (
+            "two tanh layers; residual (Wu et al. 2016): layer 2 passes up y₂ = h₂ + h₁, "
+            "h₂ = tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) is its state"
+        ),
     ),
     steps=(
         jacobian_step(

@@ -146,7 +146,7 @@ def test_output_jacobian_matches_central_differences(residual, rng):
     assert np.abs(J_ys - num).max() < tol("jacobian") * np.abs(num).max()
     assert np.abs(J_yx - numx).max() < tol("jacobian") * np.abs(numx).max()
     # without skips y is the top layer's h: the rows of h in the state Jacobian
-    J, Jx = stack.state_jacobian(x, state)
+    J, _ = stack.state_jacobian(x, state)
     top = stack.state_size - stack.cells[-1].state_size
     h_top = slice(top, top + N)  # h comes first in every layer's state here
     same = np.abs(J_ys - J[:, h_top]).max() < 1e-12
