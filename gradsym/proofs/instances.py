@@ -25,6 +25,8 @@ import sympy as sp
 from gradsym.numeric.cells.activations import sigmoid
 from gradsym.numeric.cells.factory import make_cell
 from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.bidirectional import Bidirectional
+from gradsym.numeric.nets.losses import Linear
 from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
@@ -192,6 +194,13 @@ class _Evaluator:
             np.block([[m for _, m in row] for row in parts]),
         )
 
+    def _eval_MatrixSlice(self, e):
+        v, m = self.visit(e.parent)
+        (r0, r1, _), (c0, c1, _) = e.rowslice, e.colslice
+        rows = slice(*(_dim(b, self.n, self.d) for b in (r0, r1)))
+        cols = slice(*(_dim(b, self.n, self.d) for b in (c0, c1)))
+        return v[rows, cols], m[rows, cols]
+
     def _eval_MatrixBase(self, e):
         v = np.array(e.tolist(), dtype=float)
         return v, np.abs(v)
@@ -293,16 +302,43 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
 
 # Vectors a NumPy model passes up besides its state: the residual stack's y₂.
 _PASSED_UP = {("stacked", "residual"): "y2"}
+# What the bidirectional output o = g(W_o [→h; ←h] + b_o) is differentiated by, NumPy side.
+_BIRNN_OUTPUT_WRT = ("x", "h_fw", "h_bw", "h_fw_prev", "h_bw_next")
+
+
+def _birnn_output_rows(cell, inst: dict[str, Any]) -> dict[str, np.ndarray]:
+    """∂o/∂(x, →h, ←h, →h⁽ᵗ⁻¹⁾, ←h⁽ᵗ⁺¹⁾) of one step of NumPy's ``Bidirectional`` with
+    its output layer, row k by backpropagating the unit vector e_k from o."""
+    n, d, p, lv = inst["n"], inst["d"], inst["params"], inst["leaves"]
+    fw = _rnn(d, n, p, ("W_h_fw", "W_x_fw", "b_fw"), cell.variant)
+    bw = _rnn(d, n, p, ("W_h_bw", "W_x_bw", "b_bw"), cell.variant)
+    out = Linear(2 * n, n, names=("W_o", "b_o"))
+    out.load_params({"W_o": p["W_o"], "b_o": p["b_o"]})
+    pair = Bidirectional(fw, bw, out, output_activation=cell.variant)
+    state0 = ((lv["h_fw_prev"][None],), (lv["h_bw_next"][None],))
+    trace = pair.forward(lv["x"][None, None], state0)
+    rows: dict[str, list] = {w: [] for w in _BIRNN_OUTPUT_WRT}
+    for k in range(n):
+        g = pair.backward(trace, np.eye(n)[k][None, None])
+        rows["x"].append(g.dxs[0, 0])
+        rows["h_fw"].append(g.adjoints["fwd.h"][0, 0])
+        rows["h_bw"].append(g.adjoints["bwd.h"][0, 0])
+        rows["h_fw_prev"].append(g.dstate0[0][0][0])
+        rows["h_bw_next"].append(g.dstate0[1][0][0])
+    return {w: np.array(r) for w, r in rows.items()}
 
 
 def has_numeric_block(cell, of: str, wrt: str) -> bool:
     """Whether the NumPy cells give ∂of/∂wrt: of an output, "state" or the residual
     stack's y2, wrt a state leaf or x, or ∂s/∂s and ∂s/∂x whole (of = "state"); for rnn,
-    lstm, gru, stacked and birnn."""
+    lstm, gru, stacked and birnn (and the bidirectional output o by x, →h, ←h and the
+    states, through NumPy's ``Bidirectional`` with its output layer)."""
     if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn"):
         return False
     if of == "state":
         return wrt in ("state", "x")
+    if cell.name == "birnn" and of == "o":
+        return wrt in _BIRNN_OUTPUT_WRT
     passed_up = _PASSED_UP.get((cell.name, cell.variant))
     return (of in cell.outputs or of == passed_up) and (wrt == "x" or wrt in cell.state)
 
@@ -312,6 +348,8 @@ def numeric_block(cell, inst: dict[str, Any], of: str, wrt: str) -> np.ndarray:
     x; of = "state" for the whole ∂s/∂s or ∂s/∂x), or of the residual stack's output y2
     (``Stacked.output_jacobian``)."""
     n = inst["n"]
+    if cell.name == "birnn" and of == "o":
+        return _birnn_output_rows(cell, inst)[wrt]
     if of == _PASSED_UP.get((cell.name, cell.variant)):
         x = inst["leaves"]["x"][None]
         J_ys, J_yx = _stack(cell, inst).output_jacobian(x, _stack_state(cell, inst))

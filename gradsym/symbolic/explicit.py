@@ -25,6 +25,7 @@ from sympy import (
     ZeroMatrix,
 )
 from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.slice import MatrixSlice
 
 from ..errors import InvalidValueError
 from .equations import Cell
@@ -89,6 +90,10 @@ def evaluate(e: MatrixExpr, env: Env, sizes: dict) -> sp.ImmutableMatrix:
         return sp.ImmutableMatrix(sp.ones(_dim(e.shape[0], sizes), _dim(e.shape[1], sizes)))
     if isinstance(e, Transpose):
         return evaluate(e.arg, env, sizes).T
+    if isinstance(e, MatrixSlice):  # W_o[:, :n], bounds in the sizes
+        (r0, r1, _), (c0, c1, _) = e.rowslice, e.colslice
+        m = evaluate(e.parent, env, sizes)
+        return m[_dim(r0, sizes) : _dim(r1, sizes), _dim(c0, sizes) : _dim(c1, sizes)]
     if isinstance(e, BlockMatrix):
         rows = [
             sp.Matrix.hstack(*[evaluate(b, env, sizes) for b in row]) for row in e.blocks.tolist()

@@ -499,7 +499,8 @@ def _diagnosed(
                     break
         return verdict
     truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
-    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt):
+    right = _block_judge(jac, insts)
+    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
         spent = time.perf_counter() - t0
         if spent > budget:
             break
@@ -514,9 +515,30 @@ def _diagnosed(
         # proved at the candidate's proof size, which is at least the correction's own
         proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_i, d_i, points, remaining)
         if proof.status == "proved":
-            verdict.diagnosis = (mistake.message,)
+            verdict.diagnosis = mistake.messages
             break
     return verdict
+
+
+def _block_judge(jac, insts: list[dict]):
+    """right(i, j, expr): whether expr equals block (i, j) of the Jacobian on the
+    instances, to round-off (for the diagnosis of block candidates)."""
+    truths: dict[tuple[int, int], list] = {}
+    c = jac.cell
+
+    def right(i: int, j: int, expr) -> bool:
+        if not (0 <= i < len(jac.blocks) and 0 <= j < len(jac.blocks[i])):
+            return False
+        block = jac.blocks[i][j]
+        if any(sp.expand(a - b) != 0 for a, b in zip(expr.shape, block.shape)):
+            return False
+        if shape_error(expr):
+            return False
+        if (i, j) not in truths:
+            truths[i, j] = [instances.evaluate_bounded(c, block, inst) for inst in insts]
+        return _numerically_right(expr, c, insts, truths[i, j])
+
+    return right
 
 
 def _numerically_right(expr, c: Cell, insts: list[dict], truths: list) -> bool:

@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, Transpose
 from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
@@ -41,7 +42,9 @@ MAX_PROOF_SIZE = 6
 def product_degree(e: Any) -> int:
     """The largest number of matrix factors in a product term of ``e``, products distributed
     over sums; diag(v) counts as one factor (more if v itself is a product of matrices),
-    vectors count 0, a Hadamard product as the sum of its factors'."""
+    vectors count 0, a Hadamard product as the sum of its factors'. A block matrix counts
+    as its largest block (each block of a product of block matrices is a sum of products
+    of one block from each factor), a slice W_o[:, :n] as the matrix it is cut from."""
     if isinstance(e, MatrixSymbol):
         return 0 if 1 in (e.shape[0], e.shape[1]) else 1
     if isinstance(e, MatMul):
@@ -57,6 +60,8 @@ def product_degree(e: Any) -> int:
         return product_degree(e.vector)
     if isinstance(e, Transpose):
         return product_degree(e.arg)
+    if isinstance(e, MatrixSlice):  # a block of one named matrix: one factor, as the matrix
+        return product_degree(e.parent)
     return 0
 
 
