@@ -158,7 +158,7 @@ def block_problem(e: BlockMatrix) -> str | None:
     grid = e.blocks.tolist()
     for i, row in enumerate(grid):
         for j, b in enumerate(row):
-            if not _same(b.shape[0], grid[i][0].shape[0]) or not _same(
+            if not _same(b.shape[0], row[0].shape[0]) or not _same(
                 b.shape[1], grid[0][j].shape[1]
             ):
                 return (
