@@ -158,9 +158,7 @@ def block_problem(e: BlockMatrix) -> str | None:
     grid = e.blocks.tolist()
     for i, row in enumerate(grid):
         for j, b in enumerate(row):
-            if not _same(b.shape[0], row[0].shape[0]) or not _same(
-                b.shape[1], grid[0][j].shape[1]
-            ):
+            if not _same(b.shape[0], row[0].shape[0]) or not _same(b.shape[1], grid[0][j].shape[1]):
                 return (
                     f"the block at row {i + 1}, column {j + 1} ({sp.sstr(b)[:40]!r}, shape "
                     f"{_shape_text(b.shape)}) does not fit its block row and column"

@@ -234,14 +234,10 @@ def _neighbours(cut: MatrixSlice) -> list[MatrixSlice]:
     return out
 
 
-def _block_mistakes(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock | None):
-    """Mistakes of a block candidate laid out like the block Jacobian ``truth``: blocks
-    exchanged, and each wrong block (``right(i, j, block)`` false) with its own mistake."""
-    if not (isinstance(C, BlockMatrix) and isinstance(truth, BlockMatrix)):
-        return
+def _block_exchanges(C, truth, cell: Cell, of: str, wrt: str):
+    """Two block rows, two block columns or the blocks (i, j) and (j, i) of a block
+    candidate laid out like the block Jacobian ``truth``, exchanged."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
-    if not _grid_fits(cg, tg):
-        return
     rows, cols = block_names(cell, of, wrt)
     for a, b in itertools.combinations(range(len(cg)), 2):
         swapped = [list(r) for r in cg]
@@ -271,8 +267,13 @@ def _block_mistakes(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock |
                     f"the blocks ∂{rows[a]}/∂{cols[b]} and ∂{rows[b]}/∂{cols[a]} are exchanged",
                     BlockMatrix(swapped),
                 )
-    if right is None:
-        return
+
+
+def _wrong_blocks(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock):
+    """Each wrong block of a block candidate (``right(i, j, block)`` false) with the first
+    standard mistake that corrects it; nothing if one of them has none."""
+    cg, tg = C.blocks.tolist(), truth.blocks.tolist()
+    rows, cols = block_names(cell, of, wrt)
     messages, grid = [], [list(r) for r in cg]
     for i, j in itertools.product(range(len(cg)), range(len(cg[0]))):
         if right(i, j, cg[i][j]):
@@ -283,7 +284,7 @@ def _block_mistakes(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock |
                 grid[i][j] = m.corrected
                 break
         else:
-            return  # a wrong block without a standard mistake: no diagnosis from the blocks
+            return
     if messages:
         yield Mistake(tuple(messages), BlockMatrix(grid))
 
@@ -311,7 +312,24 @@ def mistakes(
             Transpose(C),
         )
     yield Mistake(f"the sign of the whole {whole} is flipped", MatMul(-1, C))
-    yield from _block_mistakes(C, truth, cell, of, wrt, right)
+    laid_out = (
+        isinstance(C, BlockMatrix)
+        and isinstance(truth, BlockMatrix)
+        and _grid_fits(C.blocks.tolist(), truth.blocks.tolist())
+    )
+    if laid_out:  # a block candidate: its layout, symbols swapped throughout, then block by block
+        yield from _block_exchanges(C, truth, cell, of, wrt)
+        yield from _swaps(C, truth, cell)
+        if right is not None:
+            yield from _wrong_blocks(C, truth, cell, of, wrt, right)
+        yield from _edits(C, truth, cell, of, wrt)
+    else:
+        yield from _edits(C, truth, cell, of, wrt)
+        yield from _swaps(C, truth, cell)
+
+
+def _edits(C, truth, cell: Cell, of: str, wrt: str):
+    """Mistakes at one place of the candidate, and terms missing or extra."""
     for path in _occurrences(C, lambda e: isinstance(e, HadamardProduct)):
         h = _node(C, path)
         mats = [a for a in h.args if a.shape[1] != 1]
@@ -345,6 +363,17 @@ def mistakes(
         w = _node(C, path)
         if not path or not isinstance(_node(C, path[:-1]), Transpose):
             yield Mistake(f"{w.name} where {w.name}ᵀ belongs", _replace_at(C, path, Transpose(w)))
+    for path in _occurrences(C, lambda e: isinstance(e, BlockMatrix)):
+        bm = _node(C, path)
+        grid = bm.blocks.tolist()
+        for a, b in itertools.combinations(range(len(grid)), 2):
+            swapped = [list(r) for r in grid]
+            swapped[a], swapped[b] = swapped[b], swapped[a]
+            if _grid_fits(swapped, grid):
+                yield Mistake(
+                    f"the block rows {a + 1} and {b + 1} of {notes_text(bm)} are exchanged",
+                    _replace_at(C, path, BlockMatrix(swapped)),
+                )
     cuts = sorted(C.atoms(MatrixSlice), key=sp.default_sort_key)
     for cut in cuts:
         for other in _neighbours(cut):
@@ -379,6 +408,10 @@ def mistakes(
     for t in terms(C):
         yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)))
         yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
+
+
+def _swaps(C, truth, cell: Cell):
+    """Symbols exchanged throughout: a gate and 1 − gate, two symbols, one for another."""
     names = sorted(C.atoms(MatrixSymbol), key=lambda s: s.name)
     wanted = sorted(truth.atoms(MatrixSymbol) - set(names), key=lambda s: s.name)
     for g in _gates(cell):
