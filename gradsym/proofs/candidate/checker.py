@@ -67,7 +67,16 @@ NUMPY = "the NumPy cells' state_jacobian"
 
 
 def _sizes(jac) -> tuple[str, str]:
-    return f"∂{jac.of}/∂{jac.wrt}", f"{jac.cell.name} ({jac.cell.variant})"
+    c = jac.cell
+    if "state" not in (jac.of, jac.wrt):
+        return f"∂{jac.of}/∂{jac.wrt}", f"{c.name} ({c.variant})"
+    of = "s" if jac.of == "state" else jac.of
+    wrt = "s_prev" if jac.wrt == "state" else jac.wrt
+    return f"∂{of}/∂{wrt} (s = [{'; '.join(c.outputs)}])", f"{c.name} ({c.variant})"
+
+
+def _vector(name: str, state: str) -> str:
+    return state if name == "state" else name
 
 
 def _validate(n, d, trials, time_limit) -> None:
@@ -269,7 +278,7 @@ def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple
             if all(sp.expand(a - b) == 0 for a, b in zip(candidate.shape, jac.shape[::-1])):
                 hint = (
                     "; its transpose has the right shape: the notes use numerator layout, "
-                    f"J[i, j] = ∂{jac.of}_i/∂{jac.wrt}_j"
+                    f"J[i, j] = ∂{_vector(jac.of, 's')}_i/∂{_vector(jac.wrt, 's_prev')}_j"
                 )
             raise CandidateError(
                 f"candidate has shape {candidate.shape}, but {block} of {label} has shape "
