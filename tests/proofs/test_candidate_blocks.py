@@ -151,6 +151,13 @@ def test_slices_outside_the_grammar_are_one_line_errors(text, message):
     assert "\n" not in str(err.value)
 
 
+def test_juxtaposed_blocks_and_slices_get_the_implicit_multiplication_hint():
+    with pytest.raises(CandidateError, match=r"write W_o\[:, :n\]\*W_h_fw \(or W_o\[:, :n\] @"):
+        parse_candidate("W_o[:, :n] W_h_fw", "birnn")
+    with pytest.raises(CandidateError, match=r"write block\(\[\[W_h_fw\]\]\)\*W_h_bw"):
+        parse_candidate("block([[W_h_fw]]) W_h_bw", "birnn")
+
+
 def test_sympy_built_blocks_and_slices_are_checked_too():
     s = symbols("birnn")
     n = s["h_fw"].shape[0]

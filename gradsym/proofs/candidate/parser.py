@@ -200,7 +200,7 @@ def _implicit_multiplication(src: _Source) -> str | None:
     tokens = [t for t in tokens if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP)]
     for k in range(1, len(tokens)):
         a, b = tokens[k - 1], tokens[k]
-        ends_operand = a.type in (tokenize.NAME, tokenize.NUMBER) or a.string == ")"
+        ends_operand = a.type in (tokenize.NAME, tokenize.NUMBER) or a.string in (")", "]")
         starts_operand = b.type in (tokenize.NAME, tokenize.NUMBER) or b.string == "("
         if not (ends_operand and starts_operand) or a.string in ("lambda", "if", "else"):
             continue
@@ -209,10 +209,11 @@ def _implicit_multiplication(src: _Source) -> str | None:
         if b.string in ("if", "else", "for", "in", "and", "or", "not", "is"):
             continue
         start = a.start[1]
-        if a.string == ")":  # back to the matching '(' and the function name before it
+        if a.string in (")", "]"):  # back to the matching '(' or '[' and the name before it
+            close, open_ = a.string, {")": "(", "]": "["}[a.string]
             depth = 0
             for j in range(k - 1, -1, -1):
-                depth += {")": 1, "(": -1}.get(tokens[j].string, 0)
+                depth += {close: 1, open_: -1}.get(tokens[j].string, 0)
                 if depth == 0:
                     start = tokens[j].start[1]
                     if j > 0 and tokens[j - 1].type == tokenize.NAME:
