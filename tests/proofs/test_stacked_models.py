@@ -126,3 +126,29 @@ def test_a_state_inside_skip_would_be_caught(rng):
     numpy_output = _central(stack, inst["leaves"], "y2", "h1_prev")
     assert np.abs(wrong - numpy_state).max() > 1e-2
     assert np.abs(wrong - numpy_output).max() < tol("jacobian") * 10
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_the_residual_cell_is_the_numpy_stacks_inter_layer_skip(skip, rng):
+    """The ``residual`` cell's y = x + tanh(W x + b) is what NumPy's residual stack passes
+    up from a tanh layer reading x (with h⁽ᵗ⁻¹⁾ = 0): ∂y/∂x = I + diag(tanh′(z)) W against
+    ``Stacked.output_jacobian``, whose first layer here passes x up unchanged; without the
+    skip the same comparison fails by I."""
+    c = get_cell("residual", "tanh")
+    inst = instances.random_instance(c, N, N, rng)
+    W, b, x = inst["params"]["W"], inst["params"]["b"], inst["leaves"]["x"]
+    copy = RNN(N, N, "identity")  # h₀ = x: the layer below is the input itself
+    copy.load_params({"W_h": np.zeros((N, N)), "W_x": np.eye(N), "b": np.zeros(N)})
+    layer = RNN(N, N, "tanh")
+    layer.load_params({"W_h": rng.normal(size=(N, N)), "W_x": W, "b": b})
+    stack = Stacked([copy, layer], residual=skip)
+    zero = np.zeros((1, N))
+    _, J_yx = stack.output_jacobian(x[None], ((zero,), (zero,)))
+    mine = instances.value(c, jacobian(c, of="y", wrt="x").expr, inst)
+    gap = np.abs(mine - J_yx[0]).max()
+    if skip:
+        assert gap < tol("exact")
+        y = stack.forward(x[None, None], ((zero,), (zero,))).h[0, 0]
+        np.testing.assert_allclose(y, instances.environment(c, inst)["y"].ravel(), atol=1e-15)
+    else:
+        assert abs(gap - 1.0) < 1e-12
