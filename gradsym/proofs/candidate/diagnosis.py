@@ -234,30 +234,33 @@ def _neighbours(cut: MatrixSlice) -> list[MatrixSlice]:
     return out
 
 
+def _exchanged(grid: list, a: int, b: int, axis: int) -> list:
+    """The grid with block rows (axis 0) or block columns (axis 1) a and b exchanged."""
+    out = [list(r) for r in (grid if axis == 0 else zip(*grid))]
+    out[a], out[b] = out[b], out[a]
+    return out if axis == 0 else [list(r) for r in zip(*out)]
+
+
 def _block_exchanges(C, truth, cell: Cell, of: str, wrt: str):
     """Two block rows, two block columns or the blocks (i, j) and (j, i) of a block
     candidate laid out like the block Jacobian ``truth``, exchanged."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
     rows, cols = block_names(cell, of, wrt)
-    for a, b in itertools.combinations(range(len(cg)), 2):
-        swapped = [list(r) for r in cg]
-        swapped[a], swapped[b] = swapped[b], swapped[a]
-        if _grid_fits(swapped, tg):
-            yield Mistake(
-                f"the block rows of ∂{rows[a]} and ∂{rows[b]} are exchanged (the rows follow "
-                f"the order of the state, [{'; '.join(rows)}])",
-                BlockMatrix(swapped),
-            )
-    for a, b in itertools.combinations(range(len(cg[0])), 2):
-        swapped = [list(r) for r in cg]
-        for r in swapped:
-            r[a], r[b] = r[b], r[a]
-        if _grid_fits(swapped, tg):
-            yield Mistake(
-                f"the block columns of ∂/∂{cols[a]} and ∂/∂{cols[b]} are exchanged (the "
-                f"columns follow the order of the variables, [{'; '.join(cols)}])",
-                BlockMatrix(swapped),
-            )
+    said = {
+        0: lambda a, b: (
+            f"the block rows of ∂{rows[a]} and ∂{rows[b]} are exchanged (the rows "
+            f"follow the order of the state, [{'; '.join(rows)}])"
+        ),
+        1: lambda a, b: (
+            f"the block columns of ∂/∂{cols[a]} and ∂/∂{cols[b]} are exchanged "
+            f"(the columns follow the order of the variables, [{'; '.join(cols)}])"
+        ),
+    }
+    for axis, count in ((0, len(cg)), (1, len(cg[0]))):
+        for a, b in itertools.combinations(range(count), 2):
+            swapped = _exchanged(cg, a, b, axis)
+            if _grid_fits(swapped, tg):
+                yield Mistake(said[axis](a, b), BlockMatrix(swapped))
     if len(cg) == len(cg[0]):
         for a, b in itertools.combinations(range(len(cg)), 2):
             swapped = [list(r) for r in cg]
@@ -367,8 +370,7 @@ def _edits(C, truth, cell: Cell, of: str, wrt: str):
         bm = _node(C, path)
         grid = bm.blocks.tolist()
         for a, b in itertools.combinations(range(len(grid)), 2):
-            swapped = [list(r) for r in grid]
-            swapped[a], swapped[b] = swapped[b], swapped[a]
+            swapped = _exchanged(grid, a, b, 0)
             if _grid_fits(swapped, grid):
                 yield Mistake(
                     f"the block rows {a + 1} and {b + 1} of {notes_text(bm)} are exchanged",
