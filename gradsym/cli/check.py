@@ -69,7 +69,18 @@ product; a * b the matrix product when the shapes chain, the Hadamard product of
 vectors, or scaling by a number; diag(v); sigma(v) (σ), tanh(v), relu(v) and their
 derivatives sigma'(v) (σ′, sigma_prime), tanh'(v), relu'(v); 1 - u (the ones vector);
 v**2 (v∘v); M.T (Mᵀ); numbers are exact (1.00000001 is 100000001/10^8).
-Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).""",
+Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).
+
+Blocks: block([[A, B], [C, D]]) is the block matrix [A B; C D] (0 is a zero block; the
+blocks of a row must be equally high and those of a column equally wide, for every n
+and d). W_o[:, :n], W_o[:, n:] (and rows, W_o[:n, :]) are blocks of a named matrix;
+bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
+--wrt state (s = [h; c] for the LSTM, [h1; h2] stacked, [h_fw; h_bw] bidirectional):
+  gradsym check --cell stacked --of state --wrt state "block([
+      [diag(tanh'(z1)) @ W_h1, 0],
+      [diag(tanh'(z2)) @ W_x2 @ diag(tanh'(z1)) @ W_h1, diag(tanh'(z2)) @ W_h2]])"
+  gradsym check --cell birnn --of o --wrt h_fw "diag(tanh'(z_o)) @ W_o[:, :n]"
+""",
     )
     p.add_argument(
         "candidate", help='the formula, e.g. "diag(tanh\'(W_h @ h_prev + W_x @ x + b)) @ W_h"'
@@ -83,8 +94,12 @@ Write every product: σ(z)*(1 − σ(z)), not σ(z)(1 − σ(z)).""",
     which.add_argument(
         "--cell-file", metavar="FILE", help="a cell declared by its equations (.toml or .txt)"
     )
-    p.add_argument("--of", default="h", help="the differentiated vector (default h)")
-    p.add_argument("--wrt", default="h_prev", help="the variable (default h_prev)")
+    p.add_argument(
+        "--of", default="h", help='the differentiated vector (default h; "state": all of s)'
+    )
+    p.add_argument(
+        "--wrt", default="h_prev", help='the variable (default h_prev; "state": all of s_prev)'
+    )
     p.add_argument("--variant", default=None, help="the cell's variant (default: its default)")
     p.add_argument(
         "--n", type=int, default=3, help="hidden size of the numeric check, 1 to 256 (default 3)"

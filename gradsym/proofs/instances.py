@@ -25,6 +25,8 @@ import sympy as sp
 from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import make_cell
 from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.nets.bidirectional import Bidirectional
+from gradsym.numeric.nets.losses import Linear
 from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import n as n_sym
@@ -191,6 +193,13 @@ class _Evaluator(MatrixVisitor):
             np.block([[m for _, m in row] for row in parts]),
         )
 
+    def _print_MatrixSlice(self, e):
+        v, m = self._print(e.parent)
+        (r0, r1, _), (c0, c1, _) = e.rowslice, e.colslice
+        rows = slice(*(_dim(b, self.n, self.d) for b in (r0, r1)))
+        cols = slice(*(_dim(b, self.n, self.d) for b in (c0, c1)))
+        return v[rows, cols], m[rows, cols]
+
     def _print_MatrixBase(self, e):
         v = np.array(e.tolist(), dtype=float)
         return v, np.abs(v)
@@ -249,16 +258,25 @@ def _rnn(d: int, n: int, params: dict, names: tuple[str, str, str], activation="
     return cell
 
 
+def _stack(cell, inst: dict[str, Any]) -> Stacked:
+    """``Stacked([RNN, RNN], residual)`` with layer l's weights W_h{l+1}, W_x{l+1}, b{l+1}:
+    the same model as the symbolic ``stacked`` cell (for residual: the skip y₂ = h₂ + h₁
+    passed up, each layer carrying its own h, Wu et al. 2016)."""
+    n, d, p = inst["n"], inst["d"], inst["params"]
+    layers = [_rnn(d, n, p, ("W_h1", "W_x1", "b1")), _rnn(n, n, p, ("W_h2", "W_x2", "b2"))]
+    return Stacked(layers, residual=cell.variant == "residual")
+
+
+def _stack_state(cell, inst: dict[str, Any]) -> tuple:
+    return tuple((inst["leaves"][s][None],) for s in cell.state)
+
+
 def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """(∂s/∂s_prev, ∂s/∂x) of the NumPy cells on the instance, rows in the order of the
     symbolic cell's outputs and columns in the order of its state leaves.
 
     - rnn, lstm, gru: the cell's own ``state_jacobian`` (s = [h; c] for the LSTM).
-    - stacked: ``Stacked([RNN, RNN], residual)`` with layer l's weights W_h{l+1}, W_x{l+1},
-      b{l+1}. The NumPy stack carries each layer's own h and passes y = h + y_below up
-      (residual); the symbolic cell writes h₂ = h₁ + tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) with
-      the leaf h₂⁽ᵗ⁻¹⁾ read through W_h2 only. So the leaf h₂⁽ᵗ⁻¹⁾ is the NumPy layer's
-      carried state, and the row of h₂ is the NumPy row of layer 1 plus that of layer 0.
+    - stacked: ``Stacked([RNN, RNN], residual)``'s ``state_jacobian``, s = [h₁; h₂].
     - birnn: two NumPy RNNs, one per direction (→: W_h_fw, W_x_fw, b_fw; ←: …_bw), each
       reading its own state: ∂s/∂s is block-diagonal.
     """
@@ -269,15 +287,8 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
         J_ss, J_sx = numeric_cell(cell, inst).state_jacobian(x, state)
         return J_ss[0], J_sx[0]
     if cell.name == "stacked":
-        layers = [_rnn(d, n, p, ("W_h1", "W_x1", "b1")), _rnn(n, n, p, ("W_h2", "W_x2", "b2"))]
-        residual = cell.variant == "residual"
-        state = tuple((inst["leaves"][s][None],) for s in cell.state)
-        J_ss, J_sx = Stacked(layers, residual=residual).state_jacobian(x, state)
-        J_ss, J_sx = J_ss[0].copy(), J_sx[0].copy()
-        if residual:
-            J_ss[n:] += J_ss[:n]
-            J_sx[n:] += J_sx[:n]
-        return J_ss, J_sx
+        J_ss, J_sx = _stack(cell, inst).state_jacobian(x, _stack_state(cell, inst))
+        return J_ss[0], J_sx[0]
     if cell.name == "birnn":
         fw = _rnn(d, n, p, ("W_h_fw", "W_x_fw", "b_fw"), cell.variant)
         bw = _rnn(d, n, p, ("W_h_bw", "W_x_bw", "b_bw"), cell.variant)
@@ -298,29 +309,70 @@ def _declared(cell) -> bool:
     return cell.variant == "declared" and cell.name in _DECLARED
 
 
+# Vectors a NumPy model passes up besides its state: the residual stack's y₂.
+_PASSED_UP = {("stacked", "residual"): "y2"}
+# What the bidirectional output o = g(W_o [→h; ←h] + b_o) is differentiated by, NumPy side.
+_BIRNN_OUTPUT_WRT = ("x", "h_fw", "h_bw", "h_fw_prev", "h_bw_next")
+
+
+def _birnn_output_rows(cell, inst: dict[str, Any]) -> dict[str, np.ndarray]:
+    """∂o/∂(x, →h, ←h, →h⁽ᵗ⁻¹⁾, ←h⁽ᵗ⁺¹⁾) of one step of NumPy's ``Bidirectional`` with
+    its output layer, row k by backpropagating the unit vector e_k from o."""
+    n, d, p, lv = inst["n"], inst["d"], inst["params"], inst["leaves"]
+    fw = _rnn(d, n, p, ("W_h_fw", "W_x_fw", "b_fw"), cell.variant)
+    bw = _rnn(d, n, p, ("W_h_bw", "W_x_bw", "b_bw"), cell.variant)
+    out = Linear(2 * n, n, names=("W_o", "b_o"))
+    out.load_params({"W_o": p["W_o"], "b_o": p["b_o"]})
+    pair = Bidirectional(fw, bw, out, output_activation=cell.variant)
+    state0 = ((lv["h_fw_prev"][None],), (lv["h_bw_next"][None],))
+    trace = pair.forward(lv["x"][None, None], state0)
+    rows: dict[str, list] = {w: [] for w in _BIRNN_OUTPUT_WRT}
+    for k in range(n):
+        g = pair.backward(trace, np.eye(n)[k][None, None])
+        rows["x"].append(g.dxs[0, 0])
+        rows["h_fw"].append(g.adjoints["fwd.h"][0, 0])
+        rows["h_bw"].append(g.adjoints["bwd.h"][0, 0])
+        rows["h_fw_prev"].append(g.dstate0[0][0][0])
+        rows["h_bw_next"].append(g.dstate0[1][0][0])
+    return {w: np.array(r) for w, r in rows.items()}
+
+
 def has_numeric_block(cell, of: str, wrt: str) -> bool:
-    """Whether the NumPy cells give ∂of/∂wrt: of an output (or "state"), wrt a state leaf,
-    x (or "state"), for rnn, lstm, gru, stacked and birnn."""
+    """Whether the NumPy cells give ∂of/∂wrt: of an output, "state" or the residual
+    stack's y2, wrt a state leaf or x, or ∂s/∂s and ∂s/∂x whole (of = "state"); for rnn,
+    lstm, gru, stacked, birnn and declared cells (and the bidirectional output o by x, →h, ←h and the
+    states, through NumPy's ``Bidirectional`` with its output layer)."""
     if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn") and not _declared(cell):
         return False
-    outs = of == "state" or of in cell.outputs
-    ins = wrt in ("state", "x") or wrt in cell.state
-    return outs and ins and (of == "state") == (wrt == "state")
+    if of == "state":
+        return wrt in ("state", "x")
+    if cell.name == "birnn" and of == "o":
+        return wrt in _BIRNN_OUTPUT_WRT
+    passed_up = _PASSED_UP.get((cell.name, cell.variant))
+    return (of in cell.outputs or of == passed_up) and (wrt == "x" or wrt in cell.state)
 
 
 def numeric_block(cell, inst: dict[str, Any], of: str, wrt: str) -> np.ndarray:
     """One block ∂of/∂wrt of the NumPy cells' state Jacobian (of ∈ outputs, wrt ∈ state or
-    x; or of = wrt = "state" for the whole ∂s/∂s)."""
-    J_ss, J_sx = numeric_state_jacobian(cell, inst)
+    x; of = "state" for the whole ∂s/∂s or ∂s/∂x), or of the residual stack's output y2
+    (``Stacked.output_jacobian``)."""
     n = inst["n"]
-    if of == "state":
-        return J_sx if wrt == "x" else J_ss
-    r = cell.outputs.index(of)
-    rows = slice(r * n, (r + 1) * n)
+    if cell.name == "birnn" and of == "o":
+        return _birnn_output_rows(cell, inst)[wrt]
+    if of == _PASSED_UP.get((cell.name, cell.variant)):
+        x = inst["leaves"]["x"][None]
+        J_ys, J_yx = _stack(cell, inst).output_jacobian(x, _stack_state(cell, inst))
+        rows_s, rows_x = J_ys[0], J_yx[0]
+    else:
+        J_ss, J_sx = numeric_state_jacobian(cell, inst)
+        if of == "state":
+            return J_sx if wrt == "x" else J_ss
+        r = cell.outputs.index(of)
+        rows_s, rows_x = J_ss[r * n : (r + 1) * n], J_sx[r * n : (r + 1) * n]
     if wrt == "x":
-        return J_sx[rows]
+        return rows_x
     k = cell.state.index(wrt)
-    return J_ss[rows, k * n : (k + 1) * n]
+    return rows_s[:, k * n : (k + 1) * n]
 
 
 __all__ = [

@@ -259,19 +259,29 @@ def birnn(activation: str = "tanh") -> Cell:
 
 
 def stacked(variant: str = "plain") -> Cell:
-    """Two stacked tanh RNN layers (001): h^{(t)}_1 = tanh(W_h^{[1]} h^{(t-1)}_1 + W_x^{[1]} x + b^{[1]}),
-    h^{(t)}_2 = tanh(W_h^{[2]} h^{(t-1)}_2 + W_x^{[2]} h^{(t)}_1 + b^{[2]}); variant
-    "residual" adds the skip connection h^{(t)}_2 = h^{(t)}_1 + tanh(…).
-    Shapes: W_x^{[1]} (n, d), the rest (n, n). State s = [h_1; h_2].
+    """Two stacked tanh RNN layers (001: "the hidden states from RNN layer i are the inputs
+    to RNN layer i + 1"), one time step, state s = [h_1; h_2]:
+
+        h^{(t)}_1 = tanh(W_h^{[1]} h^{(t-1)}_1 + W_x^{[1]} x^{(t)} + b^{[1]}),
+        h^{(t)}_2 = tanh(W_h^{[2]} h^{(t-1)}_2 + W_x^{[2]} h^{(t)}_1 + b^{[2]}).
+
+    Variant "residual" adds the skip connection between layers that the notes point to for
+    deep RNNs (001, after Britz et al. 2017): the residual stack of Wu et al. (2016, GNMT,
+    §3.1, eq. 6), He et al.'s y = x + F(x) (2016) applied between layers. The layer's
+    output passed up is y^{(t)}_2 = h^{(t)}_2 + h^{(t)}_1, while each layer's recurrence
+    carries its own h_l: the skip stays outside the recurrence, the state is [h_1; h_2]
+    as in the plain stack (so the two state Jacobians agree) and the skip shows in
+    ∂y_2/∂h_1 = I + ∂h_2/∂h_1. The same model as ``gradsym.Stacked(residual=True)``.
+    (The residual LSTM of Kim et al. 2017, with the shortcut inside the cell's recurrent
+    output, is another model.)
+    Shapes: W_x^{[1]} (n, d), the rest (n, n).
     """
     if variant not in STACKED_VARIANTS:
         raise unknown_name("stacked variant", variant, STACKED_VARIANTS)
     b = _Builder()
     h1_prev, h2_prev, x = vector("h1_prev"), vector("h2_prev"), vector("x", d)
     h1 = b.gate("h1", "tanh", "z1", ("W_h1", h1_prev), ("W_x1", x), bias="b1")
-    z2 = b.let("z2", b.affine(("W_h2", h2_prev), ("W_x2", h1), bias="b2"), pre=True)
-    top = Apply("tanh", z2)
-    b.let("h2", MatAdd(h1, top) if variant == "residual" else top)
+    h2 = b.gate("h2", "tanh", "z2", ("W_h2", h2_prev), ("W_x2", h1), bias="b2")
     blocks = [
         ("h1", "h1_prev"),
         ("h2", "h2_prev"),
@@ -280,6 +290,9 @@ def stacked(variant: str = "plain") -> Cell:
         ("h1", "x"),
         ("h2", "x"),
     ]
+    if variant == "residual":
+        b.let("y2", MatAdd(h2, h1))
+        blocks += [("y2", "h1"), ("y2", "h1_prev"), ("y2", "h2_prev"), ("y2", "x")]
     return _cell(
         "stacked", variant, [h1_prev, h2_prev, x], b, ["h1_prev", "h2_prev"], ["h1", "h2"], blocks
     )

@@ -98,6 +98,13 @@ class _Explicit(MatrixVisitor):
     def _print_Transpose(self, e):
         return self._print(e.arg).T
 
+    def _print_MatrixSlice(self, e):  # W_o[:, :n], bounds in the sizes
+        (r0, r1, _), (c0, c1, _) = e.rowslice, e.colslice
+        m = self._print(e.parent)
+        return m[
+            _dim(r0, self.sizes) : _dim(r1, self.sizes), _dim(c0, self.sizes) : _dim(c1, self.sizes)
+        ]
+
     def _print_BlockMatrix(self, e):
         rows = [sp.Matrix.hstack(*[self._print(b) for b in row]) for row in e.blocks.tolist()]
         return sp.ImmutableMatrix(sp.Matrix.vstack(*rows))

@@ -100,6 +100,8 @@ for _l in (1, 2):
     LATEX[f"W_h{_l}"] = rf"\mathbf{{W}}_h^{{[{_l}]}}"
     LATEX[f"W_x{_l}"] = rf"\mathbf{{W}}_x^{{[{_l}]}}"
     LATEX[f"b{_l}"] = rf"\mathbf{{b}}^{{[{_l}]}}"
+# The residual stack's output passed up from layer 2: y^{(t)}_2 = h^{(t)}_2 + h^{(t)}_1
+LATEX["y2"] = r"\mathbf{y}^{(t)}_{2}"
 
 # Seed 003 writes the LSTM and minimal-GRU gates as Γ_u (update/input), Γ_f, Γ_o.
 STYLE_003: dict[str, str] = {

@@ -92,8 +92,9 @@ def stacked_step(p, v, variant):
     v.setdefault("z1", p["W_h1"] @ v["h1_prev"] + p["W_x1"] @ v["x"] + p["b1"])
     v.setdefault("h1", np.tanh(v["z1"]))
     v.setdefault("z2", p["W_h2"] @ v["h2_prev"] + p["W_x2"] @ v["h1"] + p["b2"])
-    top = np.tanh(v["z2"])
-    v.setdefault("h2", v["h1"] + top if variant == "residual" else top)
+    v.setdefault("h2", np.tanh(v["z2"]))
+    if variant == "residual":  # GNMT: the skip is passed up; each layer carries its own h
+        v.setdefault("y2", v["h2"] + v["h1"])
 
 
 def residual_step(p, v, act):
@@ -218,19 +219,35 @@ def step(cell, variant, p, leaves):
     return v
 
 
+# The stacked state s of each cell, as the notes stack it: new state and previous state.
+STATES = {
+    "lstm": (("h", "c"), ("h_prev", "c_prev")),
+    "stacked": (("h1", "h2"), ("h1_prev", "h2_prev")),
+    "birnn": (("h_fw", "h_bw"), ("h_fw_prev", "h_bw_next")),
+    "rnn": (("h",), ("h_prev",)),
+    "gru": (("h",), ("h_prev",)),
+}
+
+
 def fd_block(cell, variant, of, wrt, p, leaves, eps=1e-6):
-    """∂of/∂wrt by central differences of the step (an intermediate wrt held as a leaf)."""
+    """∂of/∂wrt by central differences of the step (an intermediate wrt held as a leaf);
+    of = "state" and wrt = "state" stack the cell's state vectors (s = [h; c], …)."""
     base = step(cell, variant, p, leaves)
+    outs = STATES[cell][0] if of == "state" else (of,)
+    ins = STATES[cell][1] if wrt == "state" else (wrt,)
     held = dict(leaves)
-    if wrt not in held:
-        held[wrt] = base[wrt]
+    for w in ins:
+        if w not in held:
+            held[w] = base[w]
     cols = []
-    for k in range(held[wrt].shape[0]):
-        e = np.zeros_like(held[wrt])
-        e[k] = eps
-        plus = step(cell, variant, p, {**held, wrt: held[wrt] + e})[of]
-        minus = step(cell, variant, p, {**held, wrt: held[wrt] - e})[of]
-        cols.append(((plus - minus) / (2 * eps))[:, 0])
+    for w in ins:
+        for k in range(held[w].shape[0]):
+            e = np.zeros_like(held[w])
+            e[k] = eps
+            plus = step(cell, variant, p, {**held, w: held[w] + e})
+            minus = step(cell, variant, p, {**held, w: held[w] - e})
+            diff = [(plus[o] - minus[o]) / (2 * eps) for o in outs]
+            cols.append(np.concatenate(diff)[:, 0])
     return np.stack(cols, axis=1), base
 
 
@@ -266,6 +283,10 @@ class GrammarValue:
     def __rmul__(self, o):
         return GrammarValue(o * self.a)
 
+    def __getitem__(self, index):  # W_o[:, :n]: n and d are ints in the namespace
+        rows, cols = index if isinstance(index, tuple) else (index, slice(None))
+        return GrammarValue(self.a[rows, cols])
+
     def __truediv__(self, o):
         return GrammarValue(self.a / o)
 
@@ -298,6 +319,27 @@ def _f(fn):
     return lambda v: GrammarValue(fn(v.a))
 
 
+def _block(rows):
+    """np.block of the rows, a number 0 standing for the zero block its row and column give."""
+    rows = rows if isinstance(rows[0], list) else [rows]
+    heights = [next(b.a.shape[0] for b in row if isinstance(b, GrammarValue)) for row in rows]
+    widths = [
+        next(row[j].a.shape[1] for row in rows if isinstance(row[j], GrammarValue))
+        for j in range(len(rows[0]))
+    ]
+    return GrammarValue(
+        np.block(
+            [
+                [
+                    b.a if isinstance(b, GrammarValue) else np.zeros((h, w))
+                    for b, w in zip(row, widths)
+                ]
+                for row, h in zip(rows, heights)
+            ]
+        )
+    )
+
+
 FUNCS = {
     "diag": lambda v: GrammarValue(np.diag(v.a[:, 0])),
     "hadamard": lambda a, b: a % b,
@@ -308,18 +350,20 @@ FUNCS = {
     "sigma_prime": _f(lambda z: sig(z) * (1 - sig(z))),
     "tanh_prime": _f(lambda z: 1 - np.tanh(z) ** 2),
     "relu_prime": _f(lambda z: (z > 0).astype(float)),
+    "block": _block,
 }
 _UNICODE = [("σ′", "sigma_prime"), ("σ'", "sigma_prime"), ("σ", "sigma"), ("tanh'", "tanh_prime"),
             ("tanh′", "tanh_prime"), ("sigmoid'", "sigma_prime"), ("sigma'", "sigma_prime"),
             ("relu'", "relu_prime"), ("∘", "%"), ("⊙", "%"), ("−", "-"), ("·", "*")]  # fmt: skip
 
 
-def evaluate_text(text, values, n):
+def evaluate_text(text, values, n, d):
     for a, b in _UNICODE:
         text = text.replace(a, b)
     ns = {k: GrammarValue(v) for k, v in values.items()}
     ns.update(FUNCS)
     ns["I"] = GrammarValue(np.eye(n))
+    ns["n"], ns["d"] = n, d  # the sizes, for slices
     return eval(text, {"__builtins__": {}}, ns).a  # the corpus's own trusted strings
 
 
@@ -424,20 +468,25 @@ def _gru(variant):
 
 
 def _stacked(variant):
-    lift = (
-        "(I + diag(tanh_prime(z2)) @ W_x2)"
-        if variant == "residual"
-        else "diag(tanh_prime(z2)) @ W_x2"
-    )
-    return {
+    down = "diag(tanh_prime(z2)) @ W_x2"
+    blocks = {
         ("h1", "h1_prev"): ["diag(tanh_prime(z1)) @ W_h1"],
         ("h1", "h2_prev"): ["0*W_h1"],
         ("h2", "h2_prev"): ["diag(tanh_prime(z2)) @ W_h2"],
-        ("h2", "h1"): ["I", "diag(tanh_prime(z2)) @ W_x2"] if variant == "residual" else [lift],
-        ("h2", "h1_prev"): [f"{lift} @ diag(tanh_prime(z1)) @ W_h1"],
+        ("h2", "h1"): [down],
+        ("h2", "h1_prev"): [f"{down} @ diag(tanh_prime(z1)) @ W_h1"],
         ("h1", "x"): ["diag(tanh_prime(z1)) @ W_x1"],
-        ("h2", "x"): [f"{lift} @ diag(tanh_prime(z1)) @ W_x1"],
+        ("h2", "x"): [f"{down} @ diag(tanh_prime(z1)) @ W_x1"],
     }
+    if variant == "residual":  # y2 = h2 + h1: the skip adds I to the inter-layer factor
+        lift = f"(I + {down})"
+        blocks.update({
+            ("y2", "h1"): ["I", down],
+            ("y2", "h1_prev"): [f"{lift} @ diag(tanh_prime(z1)) @ W_h1"],
+            ("y2", "h2_prev"): ["diag(tanh_prime(z2)) @ W_h2"],
+            ("y2", "x"): [f"{lift} @ diag(tanh_prime(z1)) @ W_x1"],
+        })  # fmt: skip
+    return blocks
 
 
 def _through(act, z, mat):
@@ -523,6 +572,7 @@ EXTRA = {  # a term of the right shape that does not belong
     ("gru", "torch", "h", "h_prev"): "diag(z) @ W_r",
     ("rnn", "h", "h_prev"): "diag(h) @ W_h",
     ("stacked", "h2", "h1_prev"): "diag(h2) @ W_h1",
+    ("stacked", "y2", "h1_prev"): "diag(y2) @ W_h1",
     ("highway", "y", "x"): "diag(x*sigma_prime(z_T)) @ W_H",
     ("residual", "y", "x"): "diag(z) @ W",
 }
@@ -631,7 +681,7 @@ UNUSUAL_RIGHT = [
         "h_prev",
         "diag(1 − u) + diag(u ∘ (1 − u) ∘ (h_tilde − h_prev)) · W_u + diag(u ∘ (1 − h_tilde**2)) · W_h",
     ),
-    ("stacked", "residual", "h2", "h1", "I + diag(1 - tanh(z2)**2) @ W_x2"),
+    ("stacked", "residual", "y2", "h1", "I + diag(1 - tanh(z2)**2) @ W_x2"),
     (
         "stacked",
         "plain",
@@ -714,60 +764,169 @@ def corpus() -> list[Entry]:
         base = " + ".join(rights[(cell, variant)][(of, wrt)])
         entries.append(Entry(cell, variant, of, wrt, f"{base} {tail}", kind))
     entries += _birnn_output_blocks()
+    entries += _full_state_entries()
     return entries
 
 
 def _birnn_output_blocks() -> list[Entry]:
-    """∂o/∂→h and ∂o/∂x of the bidirectional RNN need a block matrix: SymPy candidates."""
+    """∂o/∂→h, ∂o/∂←h and ∂o/∂x of the bidirectional RNN, o = g(W_o [→h; ←h] + b_o): strings
+    with slices W_o[:, :n] and block matrices, and SymPy block matrices for tanh."""
+    out = []
+    for act in ("tanh", "sigmoid", "relu", "identity"):
+        fw_x, bw_x = _through(act, "z_fw", "W_x_fw"), _through(act, "z_bw", "W_x_bw")
+        left, right = _through(act, "z_o", "W_o[:, :n]"), _through(act, "z_o", "W_o[:, n:]")
+        whole = _through(act, "z_o", "W_o")
+        out += [
+            Entry("birnn", act, "o", "h_fw", left, "right as the notes write it"),
+            Entry("birnn", act, "o", "h_fw", right, "the wrong half of W_o"),
+            Entry("birnn", act, "o", "h_bw", right, "right as the notes write it"),
+            Entry("birnn", act, "o", "h_bw", f"{whole} @ block([[0*I], [I]])",
+                  "right in an unusual form"),
+            Entry("birnn", act, "o", "x", f"{whole} @ block([[{fw_x}], [{bw_x}]])",
+                  "right as the notes write it"),
+            Entry("birnn", act, "o", "x", f"{whole} @ block([[{bw_x}], [{fw_x}]])",
+                  "directions swapped"),
+        ]  # fmt: skip
+        if act != "identity":
+            dp = PRIME[act]
+            out += [
+                Entry("birnn", act, "o", "x",
+                      f"diag({dp}(z_o)) @ (W_o[:, :n] @ {fw_x} + W_o[:, n:] @ {bw_x})",
+                      "right in an unusual form"),
+                Entry("birnn", act, "o", "h_fw", f"({left}).T", "transpose"),
+            ]  # fmt: skip
+    return out + _birnn_sympy_blocks()
+
+
+def _birnn_sympy_blocks() -> list[Entry]:
+    """The same blocks built as SymPy block matrices (tanh)."""
     import sympy as sp
 
     from gradsym.proofs import symbols
     from gradsym.symbolic.matexpr import Apply, Diag
 
+    s = symbols("birnn", "tanh")
+    n = s["h_fw"].shape[0]
+    d_o = Diag(Apply("tanh'", s["z_o"]))
+    first = sp.BlockMatrix([[sp.Identity(n)], [sp.ZeroMatrix(n, n)]])
+    second = sp.BlockMatrix([[sp.ZeroMatrix(n, n)], [sp.Identity(n)]])
+
+    def fprime(z):
+        return 1 - np.tanh(z) ** 2
+
+    def np_o_fw(v, p, first=True):
+        n_ = v["h_fw"].shape[0]
+        cols = p["W_o"][:, :n_] if first else p["W_o"][:, n_:]
+        return np.diag(fprime(v["z_o"])[:, 0]) @ cols
+
+    return [
+        Entry("birnn", "tanh", "o", "h_fw", "", "right as the notes write it",
+              sympy=sp.MatMul(d_o, s["W_o"], first), numpy=np_o_fw),
+        Entry("birnn", "tanh", "o", "h_fw", "", "the wrong half of W_o",
+              sympy=sp.MatMul(d_o, s["W_o"], second),
+              numpy=lambda v, p: np_o_fw(v, p, first=False)),
+    ]  # fmt: skip
+
+
+# -- full state Jacobians: block matrices -----------------------------------------------------------
+
+FULL_STATE = [
+    ("lstm", "standard"),
+    ("lstm", "peephole"),
+    ("lstm", "no_forget"),
+    ("lstm", "peephole_no_forget"),
+    ("stacked", "plain"),
+    ("stacked", "residual"),
+    ("birnn", "tanh"),
+    ("birnn", "sigmoid"),
+    ("birnn", "relu"),
+    ("birnn", "identity"),
+]
+STATE_SWAPS = {
+    ("lstm", "standard"): ("f", "i"),
+    ("lstm", "peephole"): ("W_f", "W_i"),
+    ("lstm", "no_forget"): ("i", "o"),
+    ("lstm", "peephole_no_forget"): ("V_i", "W_i"),
+    ("stacked", "plain"): ("z1", "z2"),
+    ("stacked", "residual"): ("W_h1", "W_h2"),
+}
+S4_BLOCKS = {
+    ("lstm", "standard"): ["W_f", "W_i", "W_o", "W_c"],
+    ("stacked", "plain"): ["W_h1", "W_h2", "W_x2", "W_h1 @ W_h2"],
+}
+
+
+def _block_text(grid):
+    rows = ", ".join("[" + ", ".join(row) + "]" for row in grid)
+    return f"block([{rows}])"
+
+
+def _state_grid(cell, variant, wrt):
+    """The right answer of ∂s/∂(wrt) as a grid of block texts ("0" for a zero block)."""
+    blocks = right_answers()[(cell, variant)]
+    outs, states = STATES[cell]
+    cols = states if wrt == "state" else ("x",)
+    grid = []
+    for o in outs:
+        row = []
+        for w in cols:
+            terms = blocks.get((o, w))
+            row.append("0" if terms is None or terms[0].startswith("0*") else " + ".join(terms))
+        grid.append(row)
+    return grid
+
+
+def _full_state_entries() -> list[Entry]:
+    """Right and wrong answers for ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ of every cell with a stacked state, and
+    ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾ of some: the classes of mistakes rotated over the cells."""
     out = []
-    for act in ("tanh", "sigmoid", "relu", "identity"):
-        s = symbols("birnn", act)
-        n = s["h_fw"].shape[0]
-        prime = f"{act}'"
-        d_o = Diag(Apply(prime, s["z_o"]))
-        first = sp.BlockMatrix([[sp.Identity(n)], [sp.ZeroMatrix(n, n)]])
-        second = sp.BlockMatrix([[sp.ZeroMatrix(n, n)], [sp.Identity(n)]])
-        dfx = sp.MatMul(Diag(Apply(prime, s["z_fw"])), s["W_x_fw"])
-        dbx = sp.MatMul(Diag(Apply(prime, s["z_bw"])), s["W_x_bw"])
-        stacked_x = sp.BlockMatrix([[dfx], [dbx]])
-        fprime = {
-            "tanh": lambda z: 1 - np.tanh(z) ** 2,
-            "sigmoid": lambda z: sig(z) * (1 - sig(z)),
-            "relu": lambda z: (z > 0).astype(float),
-            "identity": np.ones_like,
-        }[act]
-
-        def np_o_fw(v, p, fprime=fprime, first=True):
-            n_ = v["h_fw"].shape[0]
-            cols = p["W_o"][:, :n_] if first else p["W_o"][:, n_:]
-            return np.diag(fprime(v["z_o"])[:, 0]) @ cols
-
-        def np_o_x(v, p, fprime=fprime, swap=False):
-            a = np.diag(fprime(v["z_fw"])[:, 0]) @ p["W_x_fw"]
-            b = np.diag(fprime(v["z_bw"])[:, 0]) @ p["W_x_bw"]
-            stack = np.vstack([b, a] if swap else [a, b])
-            return np.diag(fprime(v["z_o"])[:, 0]) @ p["W_o"] @ stack
-
-        out += [
-            Entry("birnn", act, "o", "h_fw", "", "right as the notes write it",
-                  sympy=sp.MatMul(d_o, s["W_o"], first), numpy=np_o_fw),
-            Entry("birnn", act, "o", "h_fw", "", "the wrong half of W_o",
-                  sympy=sp.MatMul(d_o, s["W_o"], second),
-                  numpy=lambda v, p, f=np_o_fw: f(v, p, first=False)),
-            Entry("birnn", act, "o", "h_bw", "", "right as the notes write it",
-                  sympy=sp.MatMul(d_o, s["W_o"], second),
-                  numpy=lambda v, p, f=np_o_fw: f(v, p, first=False)),
-            Entry("birnn", act, "o", "x", "", "right as the notes write it",
-                  sympy=sp.MatMul(d_o, s["W_o"], stacked_x), numpy=np_o_x),
-            Entry("birnn", act, "o", "x", "", "directions swapped",
-                  sympy=sp.MatMul(d_o, s["W_o"], sp.BlockMatrix([[dbx], [dfx]])),
-                  numpy=lambda v, p, f=np_o_x: f(v, p, swap=True)),
-        ]  # fmt: skip
+    for k, (cell, variant) in enumerate(FULL_STATE):
+        grid = _state_grid(cell, variant, "state")
+        text = _block_text(grid)
+        out.append(Entry(cell, variant, "state", "state", text, "right as the notes write it"))
+        wrong = {}
+        wrong["transpose"] = f"{text}.T"
+        wrong["block rows exchanged"] = _block_text(grid[::-1])
+        if grid[0][1] != grid[1][0] and "0" not in (grid[0][1], grid[1][0]):
+            wrong["blocks exchanged"] = _block_text(
+                [[grid[0][0], grid[1][0]], [grid[0][1], grid[1][1]]]
+            )
+        r, c = max(
+            ((i, j) for i in range(2) for j in range(2)),
+            key=lambda ij: grid[ij[0]][ij[1]].count(" + "),
+        )
+        terms = grid[r][c].split(" + ")
+        if len(terms) > 1:
+            g = [list(row) for row in grid]
+            g[r][c] = " + ".join(terms[1:])
+            wrong["missing term"] = _block_text(g)
+        g = [list(row) for row in grid]
+        g[1][1] = f"-({g[1][1]})"
+        wrong["sign flipped"] = _block_text(g)
+        if (cell, variant) in STATE_SWAPS:
+            a, b = STATE_SWAPS[(cell, variant)]
+            wrong[f"{a}↔{b} swapped"] = _swap(text, a, b)
+        if "tanh_prime" in text:
+            wrong["tanh′ → σ′"] = text.replace("tanh_prime", "sigma_prime", 1)
+        names = sorted(wrong)
+        picks = dict.fromkeys(names[(k + step) % len(names)] for step in (0, 3, 1))
+        for name in list(picks)[:2]:
+            out.append(Entry(cell, variant, "state", "state", wrong[name], name))
+        if (cell, variant) in S4_BLOCKS:
+            g = [list(row) for row in grid]
+            g[1][1] = f"{g[1][1]} + ({S4(S4_BLOCKS[(cell, variant)])})"
+            out.append(Entry(cell, variant, "state", "state", _block_text(g), "S4 added"))
+        if k % 2 == 0:
+            gx = _state_grid(cell, variant, "x")
+            out.append(
+                Entry(cell, variant, "state", "x", _block_text(gx), "right as the notes write it")
+            )
+            out.append(
+                Entry(cell, variant, "state", "x", _block_text(gx[::-1]), "block rows exchanged")
+            )
+    out.append(Entry("lstm", "standard", "state", "state",
+                     f"1.00000001*{_block_text(_state_grid('lstm', 'standard', 'state'))}",
+                     "rounded constant", tiny=True))  # fmt: skip
     return out
 
 
@@ -786,7 +945,7 @@ def label(entry: Entry, rng) -> str:
         if entry.numpy is not None:
             mine = entry.numpy(values, p)
         else:
-            mine = evaluate_text(entry.text, {**values, **p}, true.shape[0])
+            mine = evaluate_text(entry.text, {**values, **p}, LABEL_N, LABEL_D)
         worst = max(worst, float(np.abs(mine - true).max() / max(1.0, np.abs(true).max())))
         largest = max(largest, float(np.abs(true).max()))
     if entry.tiny:

@@ -54,6 +54,12 @@ def test_the_corpus_is_large_and_covers_every_cell_variant_and_block():
     for c in all_cells():
         for of, wrt in c.blocks:
             assert (c.name, c.variant, of, wrt) in covered, (c.name, c.variant, of, wrt)
+    # every stacked state's whole Jacobian, as a block matrix, right and wrong
+    for c in all_cells():
+        if len(c.state) > 1:
+            kinds = {e.kind for e in ENTRIES if (e.cell, e.variant, e.of, e.wrt) ==
+                     (c.name, c.variant, "state", "state")}  # fmt: skip
+            assert "right as the notes write it" in kinds and len(kinds) >= 3, (c.name, c.variant)
 
 
 def test_zero_false_verdicts(judged):
@@ -97,6 +103,14 @@ def test_summary_table(judged, capsys):
             f"{cell:10} {c['right']:5} {c['wrong']:5}  {c['right→holds']:5}  "
             f"{c['wrong→refuted']:7}  {c['right→undecided']:9}"
         )
+    blocks = [(e, truth, v) for e, truth, v, _ in judged if "block(" in e.text or "[:" in e.text
+              or "state" in (e.of, e.wrt)]  # fmt: skip
+    lines.append(
+        f"of which block matrices and slices: {len(blocks)} "
+        f"({sum(t == 'right' for _, t, _ in blocks)} right, "
+        f"{sum(t == 'wrong' for _, t, _ in blocks)} wrong, "
+        f"{sum(bool(v.diagnosis) for _, t, v in blocks if v.outcome == 'refuted')} diagnosed)"
+    )
     lines.append(f"{len(judged)} candidates, {refuted} refuted ({diagnosed} with a diagnosis), "
                  f"{seconds:.1f} s in check_jacobian")  # fmt: skip
     with capsys.disabled():

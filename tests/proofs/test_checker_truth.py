@@ -238,8 +238,13 @@ def test_no_time_for_a_proof_is_undecided_for_a_right_answer_and_refuted_for_a_w
         ("gru", "torch", "h", "h_prev"),
         ("gru", "minimal", "h", "x"),
         ("stacked", "residual", "h2", "h1_prev"),
+        ("stacked", "residual", "y2", "h1_prev"),
         ("stacked", "plain", "h2", "x"),
         ("birnn", "tanh", "h_bw", "h_bw_next"),
+        ("birnn", "sigmoid", "o", "h_fw"),
+        ("birnn", "tanh", "o", "x"),
+        ("lstm", "standard", "state", "state"),
+        ("gru", "textbook", "state", "x"),
     ],
 )
 def test_the_numpy_cells_are_a_reference(cell, variant, of, wrt):

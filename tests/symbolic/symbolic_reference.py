@@ -74,8 +74,9 @@ def forward(name: str, variant: str, p: dict, v: dict) -> dict:
         out["o"] = act(lin("W_o", np.concatenate([fw, bw], axis=1)) + p["b_o"])
     elif name == "stacked":
         h1 = given("h1", lambda: np.tanh(lin("W_h1", v["h1_prev"]) + lin("W_x1", v["x"]) + p["b1"]))
-        top = np.tanh(lin("W_h2", v["h2_prev"]) + lin("W_x2", h1) + p["b2"])
-        out["h2"] = h1 + top if variant == "residual" else top
+        h2 = given("h2", lambda: np.tanh(lin("W_h2", v["h2_prev"]) + lin("W_x2", h1) + p["b2"]))
+        if variant == "residual":  # the skip passed up, outside the recurrence (GNMT)
+            out["y2"] = h2 + h1
     elif name == "residual":
         out["y"] = v["x"] + ACT[variant](lin("W", v["x"]) + p["b"])
     elif name == "highway":

@@ -7,10 +7,15 @@ y_{l−1}⁽ᵗ⁾ (y_{−1} = x), keeps its own state s_l⁽ᵗ⁾ and passes y
     y_l⁽ᵗ⁾ = h_l⁽ᵗ⁾                             plain stack
     y_l⁽ᵗ⁾ = h_l⁽ᵗ⁾ + y_{l−1}⁽ᵗ⁾   (l ≥ 1)       residual: the skip y = x + F(x)
 
-The residual connection skips every layer but the first (whose input x usually has
-another size than h), so it needs n_l = n_{l−1} for l ≥ 1. The stack's output is
-y_{L−1}⁽ᵗ⁾, its state the tuple (s_0, …, s_{L−1}) of the layers' states, flattened as
-s = [s_0; …; s_{L−1}].
+The residual connection is the one the notes point to for deep RNNs (001, after Britz
+et al. 2017): the residual stack of Wu et al. (2016, "Google's Neural Machine Translation
+System", §3.1, eq. 6: x_t^i = m_t^i + x_t^{i−1}), He et al.'s (2016) y = x + F(x) applied
+between layers. The skip stays outside the recurrence: each layer carries its own h_l,
+and only what is passed up gets y_{l−1} added. It skips every layer but the first (whose
+input x usually has another size than h), so it needs n_l = n_{l−1} for l ≥ 1. The
+symbolic cell ``stacked``/``residual`` is the same model for two layers (y_2 = h_2 + h_1).
+The stack's output is y_{L−1}⁽ᵗ⁾, its state the tuple (s_0, …, s_{L−1}) of the layers'
+states, flattened as s = [s_0; …; s_{L−1}].
 
 One-step state Jacobian (x⁽ᵗ⁾ fixed), with A_l = ∂s_l⁽ᵗ⁾/∂s_l⁽ᵗ⁻¹⁾ and
 B_l = ∂s_l⁽ᵗ⁾/∂y_{l−1}⁽ᵗ⁾ the cell's two Jacobians and P_l = ∂h_l/∂s_l = [I 0] picking h:
@@ -201,6 +206,18 @@ class Stacked:
     def state_jacobian(self, x, state=None) -> tuple[np.ndarray, np.ndarray]:
         """∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ (B, S, S) and ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾ (B, S, d), s = [s_0; …; s_{L−1}],
         numerator layout, from the cells' own ``state_jacobian`` (module docstring)."""
+        J_ss, J_sx, _, _ = self._jacobians(x, state)
+        return J_ss, J_sx
+
+    def output_jacobian(self, x, state=None) -> tuple[np.ndarray, np.ndarray]:
+        """∂y⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ (B, n_{L−1}, S) and ∂y⁽ᵗ⁾/∂x⁽ᵗ⁾ (B, n_{L−1}, d) of the stack's
+        output y = y_{L−1} (with residual connections y_{L−1} = h_{L−1} + y_{L−2}, not the
+        top layer's state), numerator layout."""
+        _, _, dy_ds, dy_dx = self._jacobians(x, state)
+        return dy_ds, dy_dx
+
+    def _jacobians(self, x, state):
+        """(∂s/∂s⁽ᵗ⁻¹⁾, ∂s/∂x, ∂y/∂s⁽ᵗ⁻¹⁾, ∂y/∂x) of one step, layer by layer."""
         self._require_causal("state_jacobian")
         x = check_array("x", x, (None, self.input_size), self.dtype, axes="(b, j)")
         B = x.shape[0]
@@ -232,7 +249,7 @@ class Stacked:
                 dy_ds = J_ss[:, h_rows].copy()
                 dy_dx = J_sx[:, h_rows].copy()
             col += S_l
-        return J_ss, J_sx
+        return J_ss, J_sx, dy_ds, np.array(dy_dx)
 
     def _require_causal(self, what: str) -> None:
         if not self.causal:

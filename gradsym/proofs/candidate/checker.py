@@ -67,7 +67,16 @@ NUMPY = "the NumPy cells' state_jacobian"
 
 
 def _sizes(jac) -> tuple[str, str]:
-    return f"∂{jac.of}/∂{jac.wrt}", f"{jac.cell.name} ({jac.cell.variant})"
+    c = jac.cell
+    if "state" not in (jac.of, jac.wrt):
+        return f"∂{jac.of}/∂{jac.wrt}", f"{c.name} ({c.variant})"
+    of = "s" if jac.of == "state" else jac.of
+    wrt = "s_prev" if jac.wrt == "state" else jac.wrt
+    return f"∂{of}/∂{wrt} (s = [{'; '.join(c.outputs)}])", f"{c.name} ({c.variant})"
+
+
+def _vector(name: str, state: str) -> str:
+    return state if name == "state" else name
 
 
 def _validate(n, d, trials, time_limit) -> None:
@@ -269,7 +278,7 @@ def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple
             if all(sp.expand(a - b) == 0 for a, b in zip(candidate.shape, jac.shape[::-1])):
                 hint = (
                     "; its transpose has the right shape: the notes use numerator layout, "
-                    f"J[i, j] = ∂{jac.of}_i/∂{jac.wrt}_j"
+                    f"J[i, j] = ∂{_vector(jac.of, 's')}_i/∂{_vector(jac.wrt, 's_prev')}_j"
                 )
             raise CandidateError(
                 f"candidate has shape {candidate.shape}, but {block} of {label} has shape "
@@ -499,7 +508,8 @@ def _diagnosed(
                     break
         return verdict
     truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
-    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt):
+    right = _block_judge(jac, insts)
+    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
         spent = time.perf_counter() - t0
         if spent > budget:
             break
@@ -514,9 +524,30 @@ def _diagnosed(
         # proved at the candidate's proof size, which is at least the correction's own
         proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_i, d_i, points, remaining)
         if proof.status == "proved":
-            verdict.diagnosis = (mistake.message,)
+            verdict.diagnosis = mistake.messages
             break
     return verdict
+
+
+def _block_judge(jac, insts: list[dict]):
+    """right(i, j, expr): whether expr equals block (i, j) of the Jacobian on the
+    instances, to round-off (for the diagnosis of block candidates)."""
+    truths: dict[tuple[int, int], list] = {}
+    c = jac.cell
+
+    def right(i: int, j: int, expr) -> bool:
+        if not (0 <= i < len(jac.blocks) and 0 <= j < len(jac.blocks[i])):
+            return False
+        block = jac.blocks[i][j]
+        if any(sp.expand(a - b) != 0 for a, b in zip(expr.shape, block.shape)):
+            return False
+        if shape_error(expr):
+            return False
+        if (i, j) not in truths:
+            truths[i, j] = [instances.evaluate_bounded(c, block, inst) for inst in insts]
+        return _numerically_right(expr, c, insts, truths[i, j])
+
+    return right
 
 
 def _numerically_right(expr, c: Cell, insts: list[dict], truths: list) -> bool:

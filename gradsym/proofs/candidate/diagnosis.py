@@ -16,6 +16,16 @@ test on a few instances first keeps the search cheap.
     missing term        a term of J absent from the candidate
     extra term          a term of the candidate absent from J
     rounded constant    1.00000001 where 1 belongs
+
+A block matrix candidate (the full state Jacobian ∂[h; c]⁽ᵗ⁾/∂[h; c]⁽ᵗ⁻¹⁾, say) laid out
+like the Jacobian is also tested for
+
+    blocks exchanged    two block rows, two block columns, or the blocks (i, j) and (j, i)
+    wrong blocks        each block that is wrong, with one of the mistakes above, said with
+                        its place ("in the block ∂c/∂h_prev: a term is missing: …")
+
+and a missing term of a block Jacobian is added in its block. A slice W_o[:, :n] is one
+symbol: it is not transposed inside.
 """
 
 from __future__ import annotations
@@ -26,12 +36,23 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 import sympy as sp
-from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
+from sympy import (
+    BlockMatrix,
+    HadamardProduct,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    OneMatrix,
+    Transpose,
+    ZeroMatrix,
+)
 from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.matexpr import Apply, Diag
 
+from .blocks import nonnegative
 from .text import notes_text
 
 MAX_TERMS = 64
@@ -45,10 +66,15 @@ _SWAPS = {
 
 @dataclass(frozen=True)
 class Mistake:
-    """A standard mistake, said as ``message``, undone in ``corrected``."""
+    """A standard mistake, said as ``message`` (several, one per wrong block, for a block
+    matrix), undone in ``corrected``."""
 
-    message: str
+    message: str | tuple[str, ...]
     corrected: MatrixExpr
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return self.message if isinstance(self.message, tuple) else (self.message,)
 
 
 # -- editing SymPy trees at one place ------------------------------------------------------------
@@ -57,7 +83,7 @@ class Mistake:
 def _occurrences(e, match: Callable[[sp.Basic], bool], path=()) -> Iterator[tuple[int, ...]]:
     if match(e):
         yield path
-    if isinstance(e, (MatrixSymbol, sp.Symbol, sp.Number)):
+    if isinstance(e, (MatrixSymbol, sp.Symbol, sp.Number, MatrixSlice)):
         return
     for k, a in enumerate(e.args):
         if isinstance(a, sp.Basic):
@@ -157,16 +183,156 @@ def _gates(cell: Cell) -> list[MatrixSymbol]:
     return [s for s, e in cell.definitions if isinstance(e, Apply) and e.name == "sigmoid"]
 
 
-def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt: str):
-    """Every standard mistake that could explain candidate ≠ truth, cheapest first."""
+def block_names(cell: Cell, of: str, wrt: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The vectors of the block rows and columns of ∂of/∂wrt ("state": s = [h; c], …)."""
+    rows = cell.outputs if of == "state" else (of,)
+    cols = cell.state if wrt == "state" else (wrt,)
+    return tuple(rows), tuple(cols)
+
+
+def _label(name: str, kind: str) -> str:
+    return ("s" if kind == "of" else "s_prev") if name == "state" else name
+
+
+def _grid_fits(a: list, b: list) -> bool:
+    return (
+        len(a) == len(b)
+        and all(len(ra) == len(rb) for ra, rb in zip(a, b))
+        and all(
+            sp.expand(x.shape[k] - y.shape[k]) == 0
+            for ra, rb in zip(a, b)
+            for x, y in zip(ra, rb)
+            for k in (0, 1)
+        )
+    )
+
+
+def _embedded(grid: list, i: int, j: int, t: MatrixExpr) -> BlockMatrix:
+    """t in block (i, j) of a block matrix laid out as ``grid``, zeros elsewhere."""
+    out = [[ZeroMatrix(*b.shape) for b in row] for row in grid]
+    out[i][j] = t
+    return BlockMatrix(out)
+
+
+RightBlock = Callable[[int, int, MatrixExpr], bool]
+
+
+def _neighbours(cut: MatrixSlice) -> list[MatrixSlice]:
+    """The slices of the same matrix and shape next to ``cut`` (W_o[:, n:] beside
+    W_o[:, :n]): the other half a student may have taken."""
+    out = []
+    bounds = [cut.rowslice, cut.colslice]
+    for axis, size in enumerate(cut.parent.shape):
+        lo, hi, _ = bounds[axis]
+        width = hi - lo
+        for start in (lo - width, lo + width):
+            if not (nonnegative(start) and nonnegative(size - start - width)):
+                continue
+            moved = list(bounds)
+            moved[axis] = (start, start + width, 1)
+            out.append(MatrixSlice(cut.parent, moved[0], moved[1]))
+    return out
+
+
+def _exchanged(grid: list, a: int, b: int, axis: int) -> list:
+    """The grid with block rows (axis 0) or block columns (axis 1) a and b exchanged."""
+    out = [list(r) for r in (grid if axis == 0 else zip(*grid))]
+    out[a], out[b] = out[b], out[a]
+    return out if axis == 0 else [list(r) for r in zip(*out)]
+
+
+def _block_exchanges(C, truth, cell: Cell, of: str, wrt: str):
+    """Two block rows, two block columns or the blocks (i, j) and (j, i) of a block
+    candidate laid out like the block Jacobian ``truth``, exchanged."""
+    cg, tg = C.blocks.tolist(), truth.blocks.tolist()
+    rows, cols = block_names(cell, of, wrt)
+    said = {
+        0: lambda a, b: (
+            f"the block rows of ∂{rows[a]} and ∂{rows[b]} are exchanged (the rows "
+            f"follow the order of the state, [{'; '.join(rows)}])"
+        ),
+        1: lambda a, b: (
+            f"the block columns of ∂/∂{cols[a]} and ∂/∂{cols[b]} are exchanged "
+            f"(the columns follow the order of the variables, [{'; '.join(cols)}])"
+        ),
+    }
+    for axis, count in ((0, len(cg)), (1, len(cg[0]))):
+        for a, b in itertools.combinations(range(count), 2):
+            swapped = _exchanged(cg, a, b, axis)
+            if _grid_fits(swapped, tg):
+                yield Mistake(said[axis](a, b), BlockMatrix(swapped))
+    if len(cg) == len(cg[0]):
+        for a, b in itertools.combinations(range(len(cg)), 2):
+            swapped = [list(r) for r in cg]
+            swapped[a][b], swapped[b][a] = cg[b][a], cg[a][b]
+            if _grid_fits(swapped, tg):
+                yield Mistake(
+                    f"the blocks ∂{rows[a]}/∂{cols[b]} and ∂{rows[b]}/∂{cols[a]} are exchanged",
+                    BlockMatrix(swapped),
+                )
+
+
+def _wrong_blocks(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock):
+    """Each wrong block of a block candidate (``right(i, j, block)`` false) with the first
+    standard mistake that corrects it; nothing if one of them has none."""
+    cg, tg = C.blocks.tolist(), truth.blocks.tolist()
+    rows, cols = block_names(cell, of, wrt)
+    messages, grid = [], [list(r) for r in cg]
+    for i, j in itertools.product(range(len(cg)), range(len(cg[0]))):
+        if right(i, j, cg[i][j]):
+            continue
+        for m in mistakes(cg[i][j], tg[i][j], cell, rows[i], cols[j], whole="block"):
+            if right(i, j, m.corrected):
+                messages += [f"in the block ∂{rows[i]}/∂{cols[j]}: {msg}" for msg in m.messages]
+                grid[i][j] = m.corrected
+                break
+        else:
+            return
+    if messages:
+        yield Mistake(tuple(messages), BlockMatrix(grid))
+
+
+def mistakes(
+    candidate: MatrixExpr,
+    truth: MatrixExpr,
+    cell: Cell,
+    of: str,
+    wrt: str,
+    right: RightBlock | None = None,
+    whole: str = "Jacobian",
+):
+    """Every standard mistake that could explain candidate ≠ truth, cheapest first.
+
+    ``right(i, j, block)``, when given, says whether a block of a block candidate equals
+    block (i, j) of the truth (numerically); it lets each wrong block be diagnosed.
+    ``whole`` names what the candidate is ("Jacobian", or "block" inside a block)."""
     C = candidate
     if truth.shape[0] == truth.shape[1]:
         yield Mistake(
-            "this is the transpose of the right answer (denominator layout); the notes use "
-            f"numerator layout, J[i, j] = ∂{of}_i/∂{wrt}_j",
+            f"this is the transpose of the right {'answer' if whole == 'Jacobian' else whole} "
+            f"(denominator layout); the notes use numerator layout, J[i, j] = "
+            f"∂{_label(of, 'of')}_i/∂{_label(wrt, 'wrt')}_j",
             Transpose(C),
         )
-    yield Mistake("the sign of the whole Jacobian is flipped", MatMul(-1, C))
+    yield Mistake(f"the sign of the whole {whole} is flipped", MatMul(-1, C))
+    laid_out = (
+        isinstance(C, BlockMatrix)
+        and isinstance(truth, BlockMatrix)
+        and _grid_fits(C.blocks.tolist(), truth.blocks.tolist())
+    )
+    if laid_out:  # a block candidate: its layout, symbols swapped throughout, then block by block
+        yield from _block_exchanges(C, truth, cell, of, wrt)
+        yield from _swaps(C, truth, cell)
+        if right is not None:
+            yield from _wrong_blocks(C, truth, cell, of, wrt, right)
+        yield from _edits(C, truth, cell, of, wrt)
+    else:
+        yield from _edits(C, truth, cell, of, wrt)
+        yield from _swaps(C, truth, cell)
+
+
+def _edits(C, truth, cell: Cell, of: str, wrt: str):
+    """Mistakes at one place of the candidate, and terms missing or extra."""
     for path in _occurrences(C, lambda e: isinstance(e, HadamardProduct)):
         h = _node(C, path)
         mats = [a for a in h.args if a.shape[1] != 1]
@@ -200,6 +366,27 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
         w = _node(C, path)
         if not path or not isinstance(_node(C, path[:-1]), Transpose):
             yield Mistake(f"{w.name} where {w.name}ᵀ belongs", _replace_at(C, path, Transpose(w)))
+    for path in _occurrences(C, lambda e: isinstance(e, BlockMatrix)):
+        bm = _node(C, path)
+        grid = bm.blocks.tolist()
+        for a, b in itertools.combinations(range(len(grid)), 2):
+            swapped = _exchanged(grid, a, b, 0)
+            if _grid_fits(swapped, grid):
+                yield Mistake(
+                    f"the block rows {a + 1} and {b + 1} of {notes_text(bm)} are exchanged",
+                    _replace_at(C, path, BlockMatrix(swapped)),
+                )
+    cuts = sorted(C.atoms(MatrixSlice), key=sp.default_sort_key)
+    for cut in cuts:
+        for other in _neighbours(cut):
+            yield Mistake(
+                f"{notes_text(cut)} where {notes_text(other)} belongs", C.xreplace({cut: other})
+            )
+    for a, b in itertools.combinations(cuts, 2):
+        if a.parent == b.parent and a.shape == b.shape:
+            yield Mistake(
+                f"{notes_text(a)} and {notes_text(b)} are exchanged", C.xreplace({a: b, b: a})
+            )
     for q in sorted(C.atoms(sp.Rational), key=sp.default_sort_key):
         if q.is_Integer:
             continue
@@ -207,11 +394,26 @@ def mistakes(candidate: MatrixExpr, truth: MatrixExpr, cell: Cell, of: str, wrt:
         if simple != q and abs(simple - q) <= abs(q) * sp.Rational(1, 1000):
             shown = f"{float(q):.15g}" if q.q % 2 == 0 or q.q % 5 == 0 else str(q)
             yield Mistake(f"the constant {shown} should be {simple}", C.xreplace({q: simple}))
-    for t in terms(truth):
-        yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
+    if isinstance(truth, BlockMatrix):
+        rows, cols = block_names(cell, of, wrt)
+        grid = truth.blocks.tolist()
+        for i, j in itertools.product(range(len(grid)), range(len(grid[0]))):
+            for t in terms(grid[i][j]):
+                if not isinstance(t, ZeroMatrix):
+                    yield Mistake(
+                        f"a term is missing in the block ∂{rows[i]}/∂{cols[j]}: {notes_text(t)}",
+                        MatAdd(C, _embedded(grid, i, j, t)),
+                    )
+    else:
+        for t in terms(truth):
+            yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
     for t in terms(C):
         yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)))
         yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
+
+
+def _swaps(C, truth, cell: Cell):
+    """Symbols exchanged throughout: a gate and 1 − gate, two symbols, one for another."""
     names = sorted(C.atoms(MatrixSymbol), key=lambda s: s.name)
     wanted = sorted(truth.atoms(MatrixSymbol) - set(names), key=lambda s: s.name)
     for g in _gates(cell):

@@ -6,13 +6,16 @@ Grammar of string candidates
            | expr @ expr                   the matrix product
            | expr ∘ expr | expr ⊙ expr     the Hadamard (entrywise) product, always
            | expr * expr                   see below
-           | expr / number | expr ** k | expr.T | call | name | number | (expr)
+           | expr / number | expr ** k | expr.T | call | name | slice | number | (expr)
     call  := diag(v) | hadamard(a, b)
+           | block([[expr, expr, …], [expr, expr, …], …])   a block matrix
            | sigma(v) | tanh(v) | relu(v)                 (σ(v), sigmoid(v), ReLU(v))
            | sigma'(v) | tanh'(v) | relu'(v)              (σ'(v), σ′(v), sigmoid'(v),
                                                            sigma_prime(v), tanh_prime(v), …)
     name  := a vector or parameter of the cell (W_h, h_prev, x, b, z, f, c_tilde, …: see
-             :func:`symbols`), or I, the identity matrix of the block's size
+             :func:`symbols`), or I, the identity matrix of size n
+    slice := name[bound:bound, bound:bound] | name[bound:bound]    (rows only)
+    bound := nothing (the end) | 0 | n | k*n | d | a sum of those  (n, d: the sizes)
 
 What the operators mean:
 
@@ -30,6 +33,15 @@ What the operators mean:
   ``**`` is the power (exponents up to 1000 in size; no complex results).
 - ``/`` divides by a nonzero number only.
 - ``M.T`` (or ``Mᵀ``, ``M⊤``) is the transpose.
+- ``block([[A, B], [C, D]])`` is the block matrix [A B; C D] (``block([A, B])`` one block
+  row): the blocks of a block row have the same height, those of a block column the same
+  width, checked for every size n, d; ``0`` is a zero block of the size its row and
+  column give. The full state Jacobian of the LSTM, ∂[h; c]⁽ᵗ⁾/∂[h; c]⁽ᵗ⁻¹⁾ (``of="state"``,
+  ``wrt="state"``), is ``block([[∂h/∂h_prev, ∂h/∂c_prev], [∂c/∂h_prev, ∂c/∂c_prev]])``.
+- ``W_o[:, :n]`` and ``W_o[:, n:]`` are the column blocks of a named matrix (``W_o[:n, :]``,
+  ``W_o[:n]`` rows): bounds are multiples of the sizes n and d (0, n, 2*n, d, n + d) so
+  that the slice is one block at every size; no steps, no numeric bounds, only names are
+  sliced (:mod:`gradsym.proofs.candidate.blocks`).
 
 A number is the exact value it spells: ``1.00000001`` is 100000001/10⁸ and ``0.1`` is 1/10
 (read from the source text, never through a binary double), in the symbolic and in the
@@ -58,8 +70,18 @@ import re
 import tokenize
 
 import sympy as sp
-from sympy import HadamardProduct, Identity, MatAdd, MatMul, MatrixSymbol, OneMatrix, Transpose
+from sympy import (
+    BlockMatrix,
+    HadamardProduct,
+    Identity,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    OneMatrix,
+    Transpose,
+)
 from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.errors import CandidateError
 from gradsym.symbolic import Cell
@@ -67,6 +89,9 @@ from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.explicit import check_size, environment, symbols_of
 from gradsym.symbolic.explicit import sizes_for as explicit_sizes
 from gradsym.symbolic.matexpr import Apply, Diag
+from gradsym.symbolic.notation import d as d_sym
+
+from .blocks import block_matrix, block_problem, slice_of, slice_problem
 
 MAX_CHARACTERS = 100_000
 MAX_NODES = 20_000
@@ -175,7 +200,7 @@ def _implicit_multiplication(src: _Source) -> str | None:
     tokens = [t for t in tokens if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP)]
     for k in range(1, len(tokens)):
         a, b = tokens[k - 1], tokens[k]
-        ends_operand = a.type in (tokenize.NAME, tokenize.NUMBER) or a.string == ")"
+        ends_operand = a.type in (tokenize.NAME, tokenize.NUMBER) or a.string in (")", "]")
         starts_operand = b.type in (tokenize.NAME, tokenize.NUMBER) or b.string == "("
         if not (ends_operand and starts_operand) or a.string in ("lambda", "if", "else"):
             continue
@@ -184,10 +209,11 @@ def _implicit_multiplication(src: _Source) -> str | None:
         if b.string in ("if", "else", "for", "in", "and", "or", "not", "is"):
             continue
         start = a.start[1]
-        if a.string == ")":  # back to the matching '(' and the function name before it
+        if a.string in (")", "]"):  # back to the matching '(' or '[' and the name before it
+            close, open_ = a.string, {")": "(", "]": "["}[a.string]
             depth = 0
             for j in range(k - 1, -1, -1):
-                depth += {")": 1, "(": -1}.get(tokens[j].string, 0)
+                depth += {close: 1, open_: -1}.get(tokens[j].string, 0)
                 if depth == 0:
                     start = tokens[j].start[1]
                     if j > 0 and tokens[j - 1].type == tokenize.NAME:
@@ -285,7 +311,8 @@ def _is_vector(v) -> bool:
     return _is_matrix(v) and v.shape[1] == 1
 
 
-_ALLOWED = ", ".join(["diag", "hadamard", *FUNCTIONS])
+_ALLOWED = ", ".join(["diag", "hadamard", "block", *FUNCTIONS])
+_SIZES = ("n", "d")
 
 
 class _Parser:
@@ -317,6 +344,13 @@ class _Parser:
             return Transpose(v)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            raise CandidateError(
+                f"a list ({_one_line(self.src.segment(node), 40)!r}) is not allowed in a "
+                "candidate, except as the rows of block([[A, B], [C, D]])"
+            )
         raise CandidateError(
             f"{type(node).__name__} ({self.src.segment(node)!r}) is not allowed in a candidate"
         )
@@ -383,7 +417,7 @@ class _Parser:
     def name(self, name: str):
         if name == "I":
             return Identity(self.n)
-        if name in FUNCTIONS or name in ("diag", "hadamard"):
+        if name in FUNCTIONS or name in ("diag", "hadamard", "block"):
             raise CandidateError(f"{name!r} is a function: write {name}(v)")
         if name not in self.table:
             known = ", ".join(sorted(self.table)) + ", I"
@@ -401,6 +435,8 @@ class _Parser:
         name = node.func.id
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise CandidateError(f"{name}(…) takes plain arguments, no keywords")
+        if name == "block":
+            return self.block(node)
         args = [self.visit(a) for a in node.args]
         if name == "diag" and len(args) == 1:
             if not _is_vector(args[0]):
@@ -413,6 +449,82 @@ class _Parser:
                 raise CandidateError(f"{name}(·) applies elementwise to a column vector")
             return Apply(FUNCTIONS[name], args[0])
         raise CandidateError(f"unknown function {name!r} (or wrong arguments); allowed: {_ALLOWED}")
+
+    # -- block matrices and slices ----------------------------------------------------------------
+
+    def block(self, node: ast.Call):
+        """block([[A, B], [C, D]]) or block([A, B]): the grid visited, then fitted."""
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.List):
+            raise CandidateError(
+                "block(…) takes one list of block rows: block([[A, B], [C, D]]) or block([A, B])"
+            )
+        rows = node.args[0].elts
+        nested = [isinstance(r, ast.List) for r in rows]
+        if any(nested) and not all(nested):
+            raise CandidateError(
+                "block(…) takes a list of block rows, each a list: block([[A, B], [C, D]])"
+            )
+        cells = [r.elts for r in rows] if rows and all(nested) else [rows]
+        grid = [[self.visit(e) for e in row] for row in cells]
+        texts = [[_one_line(self.src.segment(e), 30) for e in row] for row in cells]
+        return block_matrix(grid, texts)
+
+    def subscript(self, node: ast.Subscript):
+        text = _one_line(self.src.segment(node), 40)
+        if not isinstance(node.value, ast.Name) or node.value.id not in self.table:
+            raise CandidateError(
+                f"only a named matrix or vector of the cell can be sliced, in {text!r} "
+                "(write W_o[:, :n], then .T or products)"
+            )
+        m = self.table[node.value.id]
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if len(parts) == 1:
+            parts = [parts[0], ast.Slice(None, None, None)]
+        if len(parts) != 2 or not all(isinstance(p, ast.Slice) for p in parts):
+            raise CandidateError(
+                f"{text!r}: a slice is rows and columns, each lo:hi (W_o[:, :n], W_o[n:, :]); "
+                "single entries are not blocks"
+            )
+        if any(p.step is not None for p in parts):
+            raise CandidateError(f"{text!r}: a slice has no step")
+        bounds = [(self.bound(p.lower, text), self.bound(p.upper, text)) for p in parts]
+        return slice_of(m, bounds, text)
+
+    def bound(self, node: ast.AST | None, text: str):
+        """A slice bound: None (the end) or a linear form in n, d with integer coefficients
+        ≥ 0 and no constant but 0."""
+        if node is None:
+            return None
+        value = self._linear(node, text)
+        if not value.free_symbols and value != 0:
+            raise CandidateError(
+                f"{text!r}: a slice bound is a multiple of the sizes (0, n, 2*n, d), not the "
+                f"number {value}: the block must be the same at every size"
+            )
+        return value
+
+    def _linear(self, node: ast.AST, text: str) -> sp.Expr:
+        sizes = {"n": self.n, "d": d_sym}
+        if isinstance(node, ast.Name) and node.id in _SIZES:
+            return sizes[node.id]
+        if isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value <= 64:
+            return sp.Integer(node.value)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+            a, b = self._linear(node.left, text), self._linear(node.right, text)
+            if isinstance(node.op, ast.Add):
+                out = a + b
+                if out.free_symbols and (sp.expand(out).as_coeff_Add()[0] != 0):
+                    raise CandidateError(
+                        f"{text!r}: a slice bound is a sum of multiples of n and d (no constant)"
+                    )
+                return out
+            if a.free_symbols and b.free_symbols:
+                raise CandidateError(f"{text!r}: a slice bound is linear in n and d")
+            return a * b
+        raise CandidateError(
+            f"{text!r}: a slice bound is 0, n, k*n, d or a sum of those (n the hidden size, "
+            "d the input size)"
+        )
 
     # -- operations with shape rules ------------------------------------------------------------
 
@@ -581,6 +693,15 @@ def shape_error(expr: MatrixExpr) -> str | None:
                 return f"shapes {shapes} do not match in {sp.sstr(e)[:80]!r}"
         elif isinstance(e, (Diag, Apply)) and e.vector.shape[1] != 1:
             return f"{type(e).__name__.lower()}(·) of a matrix in {sp.sstr(e)[:80]!r}"
+        elif isinstance(e, BlockMatrix):
+            problem = block_problem(e)
+            if problem:
+                return problem
+        elif isinstance(e, MatrixSlice):
+            problem = slice_problem(e)
+            if problem:
+                return problem
+            continue  # the bounds are sizes, not expressions to check
         stack.extend(a for a in e.args if isinstance(a, sp.Basic))
     return None
 
@@ -633,8 +754,6 @@ def _solve_size(shape_expr: sp.Expr, size: int, found: dict) -> bool:
 
 def _input_size(c: Cell, free: set) -> int:
     """The input size d an explicit candidate's entry symbols use (2 if none shows it)."""
-    from gradsym.symbolic.notation import d as d_sym
-
     shapes = {s.name: s.shape for s in c.leaves + c.params}
     d = 2
     for s in free:
@@ -663,7 +782,6 @@ def explicit_candidate(
     (``z[0]``) are replaced by their equations, except ``keep`` (the variable of the
     Jacobian when it is an intermediate, held as a variable).
     """
-    from gradsym.symbolic.notation import d as d_sym
     from gradsym.symbolic.notation import n as n_sym
 
     m = sp.ImmutableMatrix(matrix)

@@ -68,11 +68,16 @@ class _ProductDegree(MatrixVisitor):
     def _print_Transpose(self, e) -> int:
         return self._print(e.arg)
 
+    def _print_MatrixSlice(self, e) -> int:  # a block of one named matrix: that matrix
+        return self._print(e.parent)
+
 
 def product_degree(e: Any) -> int:
     """The largest number of matrix factors in a product term of ``e``, products distributed
     over sums; diag(v) counts as one factor (more if v itself is a product of matrices),
-    vectors count 0, a Hadamard product as the sum of its factors'."""
+    vectors count 0, a Hadamard product as the sum of its factors'. A block matrix counts
+    as its largest block (each block of a product of block matrices is a sum of products
+    of one block from each factor), a slice W_o[:, :n] as the matrix it is cut from."""
     return _ProductDegree().visit(e)
 
 

@@ -5,7 +5,7 @@ juxtaposition as the notes write them."""
 from __future__ import annotations
 
 import sympy as sp
-from sympy import MatAdd, MatMul
+from sympy import Identity, MatAdd, MatMul
 from sympy.printing.str import StrPrinter
 
 FUNCTION_TEXT = {
@@ -63,6 +63,8 @@ class NotesTextPrinter(StrPrinter):
     def _print_MatMul(self, expr):
         coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        if len(mats) > 1:  # I A = A: a term of (I + B) A, printed as the notes write it
+            mats = [m for m in mats if not isinstance(m, Identity)] or mats[:1]
         body = " ".join(self._factor(m) for m in mats)
         if coef == 1:
             return body
@@ -85,8 +87,21 @@ class NotesTextPrinter(StrPrinter):
         return out
 
     def _print_BlockMatrix(self, expr):
-        rows = ["; ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]
-        return "[" + " | ".join(rows) + "]"
+        # [A, B; C, D]: blocks of a row side by side, rows stacked as the notes' [h; c]
+        rows = [", ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]
+        return "[" + "; ".join(rows) + "]"
+
+    def _print_MatrixSlice(self, expr):
+        def part(bounds, size):
+            lo, hi, _ = bounds
+            lo_s = "" if lo == 0 else self._print(lo).replace("*", "")
+            hi_s = "" if sp.expand(hi - size) == 0 else self._print(hi).replace("*", "")
+            return f"{lo_s}:{hi_s}"
+
+        rows, cols = expr.parent.shape
+        return (
+            f"{self._print(expr.parent)}[{part(expr.rowslice, rows)}, {part(expr.colslice, cols)}]"
+        )
 
 
 def notes_text(expr) -> str:

@@ -33,6 +33,7 @@ TIME = {  # the notes' time stamps of each vector, for printing ∂h⁽ᵗ⁾/�
     "h2": ("h₂", "t"),
     "h1_prev": ("h₁", "t-1"),
     "h2_prev": ("h₂", "t-1"),
+    "y2": ("y₂", "t"),
 }
 
 

@@ -240,7 +240,8 @@ def _state_sample(rng):
 
 
 def _residual_sample(rng):
-    """Residual stack: ∂y₂/∂h₁⁽ᵗ⁻¹⁾ against central differences of NumPy's Stacked(residual=True)."""
+    """Residual stack: ∂y₂/∂h₁⁽ᵗ⁻¹⁾ against central differences of NumPy's Stacked(residual=True)
+    (the same model: y₂ = h₂ + h₁ passed up, each layer carrying its own h)."""
     cell = get_cell("stacked", "residual")
     inst = random_instance(cell, 3, 2, rng)
     lv = inst["leaves"]
@@ -264,7 +265,12 @@ stacked = Claim(
         "is block lower-triangular, the cross-layer block passes through both layers' "
         "Jacobians, and a skip connection adds I to the inter-layer factor."
     ),
-    assumptions=("two tanh layers; residual: h₂ = h₁ + tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂)",),
+    assumptions=(
+        (
+            "two tanh layers; residual (Wu et al. 2016): layer 2 passes up y₂ = h₂ + h₁, "
+            "h₂ = tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) is its state"
+        ),
+    ),
     steps=(
         jacobian_step(
             "stacked",
@@ -292,19 +298,19 @@ stacked = Claim(
         jacobian_step(
             "stacked",
             "residual",
-            "h2",
+            "y2",
             "h1",
             _skip_form,
             "skip connection: d(h₁ + F(h₁)) = I + ∂F/∂h₁",
             reference="fd",
         ),
         Step(
-            pd("h2", "h1_prev"),
+            pd("y2", "h1_prev"),
             _cross_layer_form(get_cell("stacked", "residual")),
             "=",
             "chain rule through the skip",
             symbolic=JacobianIdentity(
-                lambda: get_cell("stacked", "residual"), "h2", "h1_prev", _cross_layer_form
+                lambda: get_cell("stacked", "residual"), "y2", "h1_prev", _cross_layer_form
             ),
             numeric=Numeric(
                 _residual_sample,
@@ -315,11 +321,6 @@ stacked = Claim(
     ),
     sources=("001", "000", "003"),
     section=SECTION,
-    caveat=(
-        "gradsym's NumPy Stacked(residual=True) keeps the skip out of the recurrence "
-        "(y = h + y_below is passed up, h is carried), while the symbolic cell writes "
-        "h₂ = h₁ + tanh(…) as the state; the cross-layer block ∂h₂/∂h₁⁽ᵗ⁻¹⁾ is the same in both."
-    ),
 )
 
 CLAIMS = (birnn, stacked)

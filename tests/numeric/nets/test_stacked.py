@@ -123,6 +123,36 @@ def test_state_jacobian_matches_central_differences(residual, rng):
     )
 
 
+@pytest.mark.parametrize("residual", [False, True])
+def test_output_jacobian_matches_central_differences(residual, rng):
+    """∂y⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ and ∂y⁽ᵗ⁾/∂x⁽ᵗ⁾ of the stack's output y (with skips not the top
+    layer's state: y = h₂ + h₁ + h₀ here), against central differences of ``step``."""
+    stack = mixed_stack(rng, residual)
+    x, state = rng.normal(size=(B, D)), random_state(stack, rng)
+    J_ys, J_yx = stack.output_jacobian(x, state)
+    assert J_ys.shape == (B, N, stack.state_size) and J_yx.shape == (B, N, D)
+    s = flatten_state(state)
+
+    def y(x_, s_):
+        return stack.step(x_, unflatten_state(state, s_))[1].h[0]
+
+    num = np.stack(
+        [(y(x, s + e) - y(x, s - e)) / 2e-6 for e in 1e-6 * np.eye(s.shape[1])[:, None, :]],
+        axis=2,
+    )
+    numx = np.stack(
+        [(y(x + e, s) - y(x - e, s)) / 2e-6 for e in 1e-6 * np.eye(D)[:, None, :]], axis=2
+    )
+    assert np.abs(J_ys - num).max() < tol("jacobian") * np.abs(num).max()
+    assert np.abs(J_yx - numx).max() < tol("jacobian") * np.abs(numx).max()
+    # without skips y is the top layer's h: the rows of h in the state Jacobian
+    J, _ = stack.state_jacobian(x, state)
+    top = stack.state_size - stack.cells[-1].state_size
+    h_top = slice(top, top + N)  # h comes first in every layer's state here
+    same = np.abs(J_ys - J[:, h_top]).max() < 1e-12
+    assert same != residual
+
+
 def test_residual_adds_the_identity_to_the_inter_layer_path(rng):
     """Claim residual: for RNN layers, block (2, 0) of ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ is B₂ B₁ A₀ without
     skips and B₂ (I + B₁) A₀ with them (∂y₁/∂y₀ = I + ∂h₁/∂y₀)."""
