@@ -7,6 +7,7 @@ errors into exit codes.
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
+    gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
     gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
 
 Each command module has ``add_<command>_parser(subparsers)``, which registers the command
@@ -34,6 +35,7 @@ INTERRUPTED = 130
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gradsym`` parser with every command registered."""
+    from gradsym.cli.analyze import add_analyze_parser
     from gradsym.cli.bench import add_bench_parser
     from gradsym.cli.build import add_build_parser
     from gradsym.cli.check import add_check_parser
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_verify_parser,
         add_check_parser,
         add_train_parser,
+        add_analyze_parser,
         add_bench_parser,
     ):
         add(sub)

@@ -20,7 +20,7 @@ from gradsym.numeric.analysis.flow import LOGGED_LAG, GradientFlow
 from gradsym.numeric.analysis.gates import GateStatistics
 from gradsym.numeric.analysis.lyapunov import LyapunovSpectrum
 
-__all__ = ["COLUMNS", "Analysis", "Comparison", "UnitAnalysis", "fmt"]
+__all__ = ["COLUMNS", "Analysis", "Comparison", "UnitAnalysis", "fmt", "number", "summary_row"]
 
 
 def _plain(value):
@@ -61,38 +61,6 @@ class UnitAnalysis:
     flow: GradientFlow
     bound: NotesBound
     gates: GateStatistics | None
-
-    def reference_lag(self) -> int:
-        """The lag the summary quotes: :data:`LOGGED_LAG` if measured, else the longest."""
-        lags = self.flow.lags
-        return LOGGED_LAG if LOGGED_LAG in lags else int(lags[-1])
-
-    def summary(self) -> dict[str, Any]:
-        """The headline numbers."""
-        lag = self.reference_lag()
-        log_norms = self.flow.at(lag)
-        blocks = self.bound.blocks
-        worst = max(blocks, key=lambda b: blocks[b]["gamma_sigma1"]) if blocks else None
-        out = {
-            "unit": self.name,
-            "cell": self.cell,
-            "lambda_max": self.lyapunov.lambda_max,
-            "lambda_max_se": self.lyapunov.lambda_max_se,
-            "horizon": self.lyapunov.horizon,
-            "lag": lag,
-            "grad_norm_median": float(np.exp(np.median(log_norms))),
-            "gamma_sigma1_max": None if worst is None else blocks[worst]["gamma_sigma1"],
-            "gamma_sigma1_block": worst,
-            "verdict": self.bound.verdict,
-            "carry": None,
-            "carry_name": None,
-        }
-        if self.gates is not None:
-            lags = list(self.gates.carry_lags)
-            if lag in lags:
-                out["carry"] = 10.0 ** float(self.gates.carry_log10["median"][lags.index(lag)])
-            out["carry_name"] = self.gates.carry_name
-        return out
 
     def to_dict(self) -> dict[str, Any]:
         ly, fl = self.lyapunov, self.flow
@@ -147,28 +115,49 @@ COLUMNS = (
 )
 
 
-def _row(label: str, unit: UnitAnalysis) -> dict[str, str]:
-    s = unit.summary()
-    bound = "n/a" if s["gamma_sigma1_max"] is None else fmt(s["gamma_sigma1_max"])
-    if s["verdict"] is not None:
-        bound += f" ({s['verdict']})"
-    elif s["gamma_sigma1_block"] is not None:
-        bound += f" ({s['gamma_sigma1_block']})"
-    carry = "—" if s["carry_name"] is None else f"{s['carry_name']} = {fmt(s['carry'])}"
+def number(x) -> float:
+    """A number of a report back as a float: JSON spells the non-finite ones out."""
+    if isinstance(x, str):
+        return {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}[x]
+    return float(x)
+
+
+def summary_row(label: str, unit: dict) -> dict[str, str]:
+    """The summary table's row (:data:`COLUMNS`) for ``unit`` (a
+    :meth:`UnitAnalysis.to_dict`, as is or read back from report.json) of model
+    ``label``: λ₁, the horizon, the median norm and the carry path at lag
+    :data:`~gradsym.numeric.analysis.flow.LOGGED_LAG` (or the longest lag measured), and
+    the largest γσ₁ with the notes' verdict."""
+    ly, fl, bd = unit["lyapunov"], unit["gradient_flow"], unit["bound"]
+    lags = [int(x) for x in fl["lags"]]
+    lag = LOGGED_LAG if LOGGED_LAG in lags else lags[-1]
+    median = 10.0 ** number(fl["log10_norm"]["median"][lags.index(lag)])
+    blocks = bd["blocks"]
+    bound = "n/a"
+    if blocks:
+        worst = max(blocks, key=lambda b: number(blocks[b]["gamma_sigma1"]))
+        bound = fmt(number(blocks[worst]["gamma_sigma1"]))
+        bound += f" ({bd['verdict']})" if bd["verdict"] else f" ({worst})"
+    carry = "—"
+    if unit["gates"] is not None:
+        c = unit["gates"]["carry"]
+        clags = [int(x) for x in c["lags"]]
+        value = 10.0 ** number(c["log10"]["median"][clags.index(lag)]) if lag in clags else None
+        carry = f"{c['name']} = {fmt(value)}"
     return {
         "model": label,
-        "unit": s["unit"],
-        "cell": s["cell"],
-        "lambda": f"{fmt(s['lambda_max'], 4)} ± {fmt(s['lambda_max_se'], 2)}",
-        "horizon": fmt(s["horizon"]),
-        "norm": f"{fmt(s['grad_norm_median'])} (ℓ = {s['lag']})",
+        "unit": unit["name"],
+        "cell": unit["cell"],
+        "lambda": f"{fmt(number(ly['lambda_max']), 4)} ± {fmt(number(ly['lambda_max_se']), 2)}",
+        "horizon": fmt(number(ly["horizon_steps"])),
+        "norm": f"{fmt(median)} (ℓ = {lag})",
         "bound": bound,
         "carry": carry,
     }
 
 
 def _markdown(rows: list[dict[str, str]], caption: str) -> str:
-    head = "| " + " | ".join(h for _, h in COLUMNS) + " |"
+    head = "| " + " | ".join(h.replace("|", "\\|") for _, h in COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
     body = ["| " + " | ".join(r[k].replace("|", "\\|") for k, _ in COLUMNS) + " |" for r in rows]
     return "\n".join([caption, "", head, rule, *body]) + "\n"
@@ -223,7 +212,7 @@ class Analysis:
 
     def rows(self) -> list[dict[str, str]]:
         """The summary table's rows, formatted (see :data:`COLUMNS`)."""
-        return [_row(self.label, u) for u in self.units]
+        return [summary_row(self.label, u.to_dict()) for u in self.units]
 
     def _caption(self) -> str:
         return f"{self.label} ({self.model}) driven by {self.data.get('summary', 'inputs')}"

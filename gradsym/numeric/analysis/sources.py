@@ -235,6 +235,10 @@ def load_models(
     ``prefix`` are for state_dicts (see
     :func:`~gradsym.numeric.torch_exchange.from_state_dict`).
     """
+    if isinstance(source, LoadedModel):
+        if label is not None:
+            source.label = label
+        return [source]
     if not isinstance(source, (str, os.PathLike)):
         return [_from_object(source, label)]
     path = Path(source)
