@@ -16,13 +16,15 @@ that of (i−1)-dimensional ones). The first T₀ steps (``transient``) align th
 the dynamics and are not counted. k = S gives the whole spectrum, k < S the top k.
 
 Re-orthonormalising every m steps instead of every step gives the same numbers in exact
-arithmetic (the QR of a product is the product of the QRs), and Householder QR of the
-m-step image is accurate to about ε·κ relative in its small diagonal entries, κ the
-spread e^{m(λ₁ − λ_k)} of the frame's column growths. m is chosen after every
-re-orthonormalisation from the spread just observed, so that κ stays below
-:data:`MAX_CONDITION` (1e4: a relative error of ~1e-12 per block), and at most
-:data:`MAX_INTERVAL`; a singular Jacobian (an exponent of −∞) forces m = 1. Fewer QR
-decompositions are the difference between a QR-bound and a GEMM-bound computation.
+arithmetic (the QR of a product is the product of the QRs). In floating point, Householder
+QR resolves |R_jj| to about ε·‖R_:j‖/|R_jj| relative (it is backward stable column by
+column): the block's growth, e^{m(λ₁ − λ_j)} once the frame is aligned. m is chosen after
+every re-orthonormalisation from the growth just observed, so that it stays below
+:data:`MAX_CONDITION` (1e4: ~1e−12 relative per block), at most :data:`MAX_INTERVAL`; a
+block that grew more than that anyway is taken again one step at a time, and a singular
+Jacobian (an exponent of −∞) forces m = 1. Fewer QR decompositions are the difference
+between a QR-bound and a GEMM-bound computation; so is forming Q as A R⁻¹ by matrix
+products instead of from the Householder vectors (:func:`orthonormalise`).
 
 Convergence estimate: with B ≥ 2 sequences, the standard error of each exponent is the
 standard deviation of the B per-sequence exponents over √B; with one sequence, it is that
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradsym.errors import InvalidValueError
+from gradsym.errors import InvalidValueError, NonFiniteError
 from gradsym.numeric.analysis.tangents import tangent_map
 from gradsym.numeric.cells.cell import Cell
 from gradsym.validate import check_array, nonnegative_int, positive_int
@@ -136,6 +138,15 @@ class LyapunovSpectrum:
         )
 
 
+def _check_state(state: tuple, step: int) -> None:
+    for s in state:
+        if not np.isfinite(s).all():
+            raise NonFiniteError(
+                f"the state left float64's range by step {step}: the forward dynamics "
+                "explode, and their Lyapunov exponents cannot be measured along it"
+            )
+
+
 def default_transient(T: int) -> int:
     """The default transient: a fifth of the sequence, at most 100 steps."""
     return min(T // 5, 100)
@@ -165,35 +176,43 @@ def triangular_inverse(R: np.ndarray, base: int = 32) -> np.ndarray:
     return out
 
 
-def orthonormalise(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Q with A = Q R (A (B, S, k), Q orthonormal columns, R upper triangular), and
-    ln |R_ii| (B, k); whether the fast path was taken.
+def orthonormalise(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Q with A = Q R (A (B, S, k), Q orthonormal columns, R upper triangular), ln |R_ii|
+    (B, k), and the growth max_j ‖R_:j‖ / |R_jj| (over the batch).
 
-    Fast path: R from Householder QR (LAPACK geqrf), Q = A R⁻¹ by matrix products —
+    Householder QR is backward stable column by column, so |R_jj| is accurate to about
+    ε·‖R_:j‖ / |R_jj| relative: the growth is the error amplification of the block.
+
+    Q: with R from Householder QR (LAPACK geqrf), Q = A R⁻¹ by matrix products —
     several times faster than forming Householder's Q (LAPACK orgqr) and orthonormal to
-    about ε·κ(A), κ(A) at most :data:`MAX_CONDITION` between re-orthonormalisations.
-    When the diagonal of R spans more than that (a nearly singular step), Householder's
-    own Q is formed instead: it stays orthonormal whatever A is."""
+    about ε·κ(R). When κ(R) (estimated as ‖R‖_F ‖R⁻¹‖_F) exceeds :data:`MAX_CONDITION`²,
+    as for a nearly singular step, Householder's own Q is formed instead: it stays
+    orthonormal whatever A is."""
     R = np.linalg.qr(A, mode="r")
     d = np.abs(np.diagonal(R, axis1=1, axis2=2))
-    if (d.min(axis=1) * MAX_CONDITION > d.max(axis=1)).all():
-        Q = np.matmul(A, triangular_inverse(R))
-        fast = True
-    else:
+    columns = np.sqrt(np.einsum("bij,bij->bj", R, R))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = float(np.max(columns / d)) if (d > 0).all() else math.inf
+    Q = None
+    if growth < MAX_CONDITION**2:
+        R_inv = triangular_inverse(R)
+        kappa = np.sqrt(np.einsum("bij,bij->b", R, R) * np.einsum("bij,bij->b", R_inv, R_inv))
+        if np.isfinite(kappa).all() and kappa.max() < MAX_CONDITION**2:
+            Q = np.matmul(A, R_inv)
+    if Q is None:
         Q, R = np.linalg.qr(A)
-        fast = False
-    return Q, _abs_log_diag(R), fast
+    return Q, _abs_log_diag(R), growth
 
 
-def _next_interval(logs: np.ndarray, steps: int) -> int:
-    """Steps until the next re-orthonormalisation, from the growth spread of the last
-    block (``logs`` (B, k) its ln|R_ii|, over ``steps`` steps)."""
-    if not np.isfinite(logs).all():
+def _next_interval(growth: float, steps: int) -> int:
+    """Steps until the next re-orthonormalisation, so that the growth of the next block
+    stays below :data:`MAX_CONDITION` if it grows per step as the last one did."""
+    if not math.isfinite(growth):
         return 1
-    spread = float((logs.max(axis=1) - logs.min(axis=1)).max()) / steps
-    if spread <= 0:
+    per_step = math.log(max(growth, 1.0)) / steps
+    if per_step <= 0:
         return MAX_INTERVAL
-    return int(max(1, min(MAX_INTERVAL, math.log(MAX_CONDITION) // spread)))
+    return int(max(1, min(MAX_INTERVAL, math.log(MAX_CONDITION) // per_step)))
 
 
 def lyapunov_spectrum(
@@ -236,25 +255,41 @@ def lyapunov_spectrum(
     block_sums = np.zeros((SE_BLOCKS, B, k))
     block_steps = np.zeros(SE_BLOCKS, np.int64)
     measured = T - T0
-    qr_count, interval, since, longest = 0, 1, 0, 1
-    for t in range(T):
-        state, Q = tangent.step(t, state, Q)
-        since += 1
+    qr_count, interval, longest = 0, 1, 1
+    t = 0
+    while t < T:
         # A block never straddles the end of the transient: the counted steps start clean.
-        if since == interval or t == T0 - 1 or t == T - 1:
-            Q, logs, _ = orthonormalise(Q)
-            qr_count += 1
-            longest = max(longest, since)
-            if t >= T0:
-                total += logs
-                # the block's time slot for the batch-means estimate (by its last step)
-                j = min((t - T0) * SE_BLOCKS // measured, SE_BLOCKS - 1)
-                block_sums[j] += logs
-                block_steps[j] += since
-            interval = _next_interval(logs, since)
-            if progress is not None:
-                progress(since)
-            since = 0
+        m = min(interval, (T0 - t) if t < T0 else T - t)
+        start = (state, Q)
+        for s in range(t, t + m):
+            state, Q = tangent.step(s, state, Q)
+        Q_next, logs, growth = orthonormalise(Q)
+        qr_count += 1
+        if growth > MAX_CONDITION and m > 1:
+            # The block grew too unevenly for one QR to resolve its smallest growths:
+            # take it again one step at a time (the steps are deterministic).
+            state, Q = start
+            logs = np.zeros_like(logs)
+            for s in range(t, t + m):
+                state, Q = tangent.step(s, state, Q)
+                Q, block_logs, growth = orthonormalise(Q)
+                logs += block_logs
+                qr_count += 1
+            interval = 1
+        else:
+            Q = Q_next
+            interval = _next_interval(growth, m)
+        _check_state(state, t + m)
+        longest = max(longest, m)
+        t += m
+        if t > T0:
+            total += logs
+            # the block's time slot for the batch-means estimate (by its last step)
+            j = min((t - 1 - T0) * SE_BLOCKS // measured, SE_BLOCKS - 1)
+            block_sums[j] += logs
+            block_steps[j] += m
+        if progress is not None:
+            progress(m)
     per_sequence = total / measured
     exponents = per_sequence.mean(axis=0)
     with np.errstate(invalid="ignore"):  # −inf − (−inf) for exactly singular directions
