@@ -28,7 +28,11 @@ from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN
 
-__all__ = ["NotesBound", "gamma", "notes_bound"]
+__all__ = ["BOUNDARY", "NotesBound", "gamma", "notes_bound"]
+
+#: γσ₁ within this of 1 is "at the boundary": an SVD computes σ₁ of an orthogonal matrix as
+#: 1 only to round-off, and no verdict may rest on the last bit.
+BOUNDARY = 1e-12
 
 
 @cache
@@ -84,12 +88,12 @@ def notes_bound(cell) -> NotesBound:
         }
     if isinstance(cell, RNN):
         gs = blocks["W_h"]["gamma_sigma1"]
-        if gs < 1:
+        if abs(gs - 1.0) <= BOUNDARY:
+            verdict = "at the boundary"  # e.g. an orthogonal W_h: σ₁ = 1 up to round-off
+        elif gs < 1:
             verdict = "vanishing guaranteed"
-        elif gs > 1:
-            verdict = "explosion possible"
         else:
-            verdict = "at the boundary"
+            verdict = "explosion possible"
         note = "σ₁(W_h) < 1/γ guarantees ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂ ≤ (γσ₁)ˡ → 0; growth needs σ₁(W_h) > 1/γ"
         return NotesBound(blocks, verdict, note)
     if isinstance(cell, LSTM):

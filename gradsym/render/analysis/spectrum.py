@@ -29,7 +29,7 @@ def draw(report: dict):
         i = np.arange(1, lam.size + 1)
         dead = ~(lam > floor)
         shown = np.where(dead, floor, lam)
-        ax.plot(i, shown, color=colour, ls=dash, label=label, marker="o" if lam.size <= 32 else "")
+        ax.plot(i, shown, color=colour, ls=dash, label=label, marker="o" if lam.size <= 16 else "")
         band = ~dead
         ax.fill_between(
             i, np.where(band, lam - se, np.nan), np.where(band, lam + se, np.nan),

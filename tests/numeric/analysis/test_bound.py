@@ -37,6 +37,16 @@ def test_the_verdict_and_the_measured_flow_agree_with_the_bound(factor, verdict,
         assert (flow.log_norms <= flow.lags[:, None] * np.log(factor) + 1e-12).all()
 
 
+def test_an_orthogonal_w_h_is_at_the_boundary(rng):
+    """σ₁ = 1 up to round-off: neither guarantee holds, whichever side the last bit falls."""
+    cell = RNN(3, 8, "tanh")
+    initialise(cell, recurrent="orthogonal", rng=rng)
+    assert abs(notes_bound(cell).blocks["W_h"]["gamma_sigma1"] - 1.0) < 1e-14
+    assert notes_bound(cell).verdict == "at the boundary"
+    cell.params["W_h"][...] *= 1.0 + 1e-9  # beyond round-off: a verdict again
+    assert notes_bound(cell).verdict == "explosion possible"
+
+
 def test_gated_cells_get_every_block_and_no_verdict():
     lstm = notes_bound(LSTM(3, 4))
     assert sorted(lstm.blocks) == ["W_c", "W_f", "W_i", "W_o"]
