@@ -92,56 +92,45 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _inputs(args: argparse.Namespace, models):
-    """The Inputs the options describe (None: the analysis's default)."""
+    """The Inputs the options describe: ``--data``, ``--gaussian`` or a task (``--task``,
+    else the one the runs were trained on, with ``--length`` etc.); Gaussian inputs of
+    scale 1 when there is no task."""
     from gradsym.numeric.analysis import gaussian_inputs, load_array, task_inputs
-    from gradsym.numeric.analysis.analyze import GAUSSIAN_BATCH, GAUSSIAN_STEPS
+    from gradsym.numeric.analysis.analyze import (
+        GAUSSIAN_BATCH,
+        GAUSSIAN_STEPS,
+        common_input_size,
+        common_task,
+    )
 
     task_options = any(getattr(args, o) is not None for o in ("length", "delay", "task_arg"))
     if (args.data is not None or args.gaussian is not None) and task_options:
         raise InvalidValueError("--length, --delay and --task-arg describe a --task")
     if args.batch_first and args.data is None:
         raise InvalidValueError("--batch-first applies to a --data array")
-    if (
-        args.steps is not None
-        and args.gaussian is None
-        and args.task is None
-        and any(m.task is not None for m in models)
-    ):
-        raise InvalidValueError("--steps applies to --gaussian inputs (a task has its --length)")
     if args.data is not None:
         if args.batch is not None or args.steps is not None:
             raise InvalidValueError("--batch and --steps do not apply to a --data array")
         return load_array(args.data, batch_first=args.batch_first)
     batch = GAUSSIAN_BATCH if args.batch is None else args.batch
-    task = args.task
-    if task is None and args.gaussian is None:
-        tasks = {repr(m.task) for m in models}
-        if len(tasks) == 1 and models[0].task is not None:
-            task = models[0].task[0]
-            start = models[0].task[1]
-        elif task_options:
-            raise InvalidValueError(
-                "--length, --delay and --task-arg need --task (the models were not all "
-                "trained on one task)"
-            )
-        else:
-            start = None
-    else:
-        start = {}
-    if task is not None:
+    trained_on = common_task(models)
+    if args.gaussian is None and (args.task is not None or trained_on is not None):
         if args.steps is not None:
             raise InvalidValueError(
                 "--steps applies to --gaussian inputs (a task has its --length)"
             )
+        task = args.task if args.task is not None else trained_on[0]
+        start = trained_on[1] if args.task is None else {}
         return task_inputs(task, _task_kwargs(args, task, start), batch=batch, seed=args.seed)
-    sizes = {m.input_size for m in models}
-    if len(sizes) != 1:
+    if task_options:
         raise InvalidValueError(
-            f"the models read inputs of different sizes {sorted(sizes)}: they cannot share inputs"
+            "--length, --delay and --task-arg need --task (the models were not all trained "
+            "on one task)"
         )
     steps = GAUSSIAN_STEPS if args.steps is None else args.steps
     scale = 1.0 if args.gaussian is None else args.gaussian
-    return gaussian_inputs(steps, batch, sizes.pop(), scale=scale, seed=args.seed)
+    size = common_input_size(models)
+    return gaussian_inputs(steps, batch, size, scale=scale, seed=args.seed)
 
 
 def _plain_table(rows: list[dict[str, str]]) -> str:

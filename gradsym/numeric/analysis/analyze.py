@@ -46,6 +46,8 @@ __all__ = [
     "TOP_K",
     "AnalysisOptions",
     "analyze",
+    "common_input_size",
+    "common_task",
     "compare",
     "default_inputs",
 ]
@@ -107,19 +109,30 @@ class AnalysisOptions:
         return state_size if state_size <= FULL_SPECTRUM_UP_TO else TOP_K
 
 
-def default_inputs(models: list[LoadedModel], *, seed: int = 0, batch: int | None = None) -> Inputs:
-    """The inputs used when none are given: the task every model was trained on, else
-    Gaussian x ~ N(0, 1) of the models' common input size."""
+def common_task(models: list[LoadedModel]) -> tuple[str, dict] | None:
+    """The (task, kwargs) every model was trained on, or None."""
     tasks = {repr(m.task) for m in models}
-    if len(tasks) == 1 and models[0].task is not None:
-        name, kwargs = models[0].task
-        return task_inputs(name, kwargs, batch=batch or GAUSSIAN_BATCH, seed=seed)
+    return models[0].task if len(tasks) == 1 else None
+
+
+def common_input_size(models: list[LoadedModel]) -> int:
+    """The input size all ``models`` share, or an error saying they cannot share inputs."""
     sizes = {m.input_size for m in models}
     if len(sizes) != 1:
         raise InvalidValueError(
             f"the models read inputs of different sizes {sorted(sizes)}: they cannot share inputs"
         )
-    return gaussian_inputs(GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, sizes.pop(), seed=seed)
+    return sizes.pop()
+
+
+def default_inputs(models: list[LoadedModel], *, seed: int = 0, batch: int | None = None) -> Inputs:
+    """The inputs used when none are given: the task every model was trained on, else
+    Gaussian x ~ N(0, 1) of the models' common input size."""
+    task = common_task(models)
+    if task is not None:
+        return task_inputs(task[0], task[1], batch=batch or GAUSSIAN_BATCH, seed=seed)
+    size = common_input_size(models)
+    return gaussian_inputs(GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, size, seed=seed)
 
 
 def _slice_state(state0, b: int):
