@@ -95,6 +95,7 @@ ARGV = {
     "verify": ["verify"],
     "check": ["check", "--cell", "rnn", "W_h"],
     "train": ["train"],
+    "analyze": ["analyze", "model.pt"],
     "bench": ["bench", "backend"],
 }
 

@@ -13,7 +13,8 @@ input sequences, in float64:
 
 Defaults: the whole spectrum for states up to :data:`FULL_SPECTRUM_UP_TO`, else the top
 :data:`TOP_K`; a transient of a fifth of the sequence (at most 100 steps); lags up to
-min(T, :data:`MAX_LAG`), measured on the first :data:`FLOW_SEQUENCES` sequences; inputs
+min(T, :data:`MAX_LAG`), measured on the first :data:`FLOW_SEQUENCES` sequences (fewer for
+a state so large that a product would exceed :data:`FLOW_MEMORY`); inputs
 (when none are given) from the task a run was trained on, else Gaussian x ~ N(0, 1),
 T = :data:`GAUSSIAN_STEPS`, B = :data:`GAUSSIAN_BATCH`.
 """
@@ -38,6 +39,7 @@ from gradsym.numeric.analysis.units import as_float64, describe_cell, driven_cel
 from gradsym.validate import nonnegative_int, positive_int
 
 __all__ = [
+    "FLOW_MEMORY",
     "FLOW_SEQUENCES",
     "FULL_SPECTRUM_UP_TO",
     "GAUSSIAN_BATCH",
@@ -56,6 +58,9 @@ FULL_SPECTRUM_UP_TO = 256
 TOP_K = 64
 MAX_LAG = 200
 FLOW_SEQUENCES = 32
+#: At most this many bytes per running product of the gradient flow (B × S × S float64):
+#: a large state is measured on fewer sequences.
+FLOW_MEMORY = 64 * 2**20
 GAUSSIAN_STEPS = 200
 GAUSSIAN_BATCH = 32
 
@@ -165,10 +170,11 @@ def _analyse(
             rng=options.seed,
             progress=None if bar is None else bar.update,
         )
+        Bu = max(1, min(Bf, FLOW_MEMORY // (8 * cell.state_size**2)))
         flow = gradient_flow(
             cell,
-            unit.xs[:, :Bf],
-            _slice_state(unit.state0, Bf),
+            unit.xs[:, :Bu],
+            _slice_state(unit.state0, Bu),
             max_lag=L,
             progress=None if bar is None else bar.update,
         )

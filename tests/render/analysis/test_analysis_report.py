@@ -83,7 +83,7 @@ def test_report_md_shows_the_numbers_of_report_json(written):
 
 
 def test_the_same_analysis_gives_the_same_files(comparison, written, tmp_path):
-    folder, paths = written
+    _, paths = written
     write_report(comparison, tmp_path, command="gradsym analyze x --out out")
     for path in paths:
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
