@@ -46,7 +46,9 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         metavar="MODEL",
         help="a gradsym run folder, a checkpoint (.npz) or a PyTorch state_dict (.pt, .pth)",
     )
-    p.add_argument("--out", type=Path, default=Path("analysis"), help="output folder")
+    p.add_argument(
+        "--out", type=Path, default=Path("analysis"), help="output folder (default analysis)"
+    )
     d = p.add_argument_group("inputs (default: the runs' task, else Gaussian inputs of scale 1)")
     which = d.add_mutually_exclusive_group()
     which.add_argument(
