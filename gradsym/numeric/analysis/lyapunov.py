@@ -279,8 +279,8 @@ def lyapunov_spectrum(
         else:
             Q = Q_next
             interval = _next_interval(growth, m)
+            longest = max(longest, m)
         _check_state(state, t + m)
-        longest = max(longest, m)
         t += m
         if t > T0:
             total += logs
