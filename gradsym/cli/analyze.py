@@ -135,6 +135,22 @@ def _inputs(args: argparse.Namespace, models):
     return gaussian_inputs(steps, batch, size, scale=scale, seed=args.seed)
 
 
+def _inferred(info: dict) -> str:
+    """What was inferred from a state_dict, in one line."""
+    layers = info["num_layers"]
+    parts = [
+        f"{info['module']} ({info['input_size']} → {info['hidden_size']})",
+        f"{layers} layer{'s' if layers > 1 else ''}",
+        "bidirectional" if info["bidirectional"] else "one direction",
+        "with biases" if info["bias"] else "without biases",
+    ]
+    if "nonlinearity" in info:
+        parts.append(f"nonlinearity {info['nonlinearity']}")
+    if info["prefix"]:
+        parts.append(f"keys {info['prefix']}*")
+    return ", ".join(parts)
+
+
 def _plain_table(rows: list[dict[str, str]]) -> str:
     """The summary table as aligned columns for the terminal."""
     from gradsym.numeric.analysis.result import COLUMNS
@@ -186,6 +202,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     command = _command_line(args)
     paths = write_report(result, args.out, command=command)
     print(f"gradsym analyze: {len(result.analyses)} model(s) on {inputs.summary()}")
+    for m in loaded:
+        if "file" in m.inferred:  # a state_dict: say what its keys and shapes told
+            print(f"  {m.label}: inferred {_inferred(m.inferred)}")
     print(_plain_table(result.rows()))
     names = ", ".join(p.name for p in paths)
     print(f"wrote {names} to {args.out}")

@@ -55,6 +55,8 @@ def test_a_state_dict_on_an_array_and_on_gaussian_inputs(tmp_path, capsys):
     np.save(tmp_path / "x.npy", xs)
     argv = ["analyze", str(tmp_path / "gru.pt"), "--data", str(tmp_path / "x.npy"), "--batch-first"]
     assert main(argv + ["--out", str(tmp_path / "a"), "--no-progress", "--exponents", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "  gru: inferred torch.nn.GRU (3 → 4), 2 layers, one direction, with biases\n" in printed
     report = json.loads((tmp_path / "a" / "report.json").read_text())
     assert report["data"]["shape"] == [30, 2, 3] and report["data"]["batch_first"] is True
     model = report["models"][0]
