@@ -149,18 +149,28 @@ def test_a_relu_rnn_whose_units_all_switch_off_forgets_everything():
     assert np.isneginf(spectrum.exponents).all()
 
 
-def test_orthonormalise_resolves_r_and_stays_orthonormal_for_a_singular_frame(rng):
-    A = rng.standard_normal((3, 8, 5))
-    eye = np.broadcast_to(np.eye(5), (3, 5, 5))
+@pytest.mark.parametrize("shape", [(3, 8, 5), (2, 120, 100)])  # Householder's Q, then A R⁻¹
+def test_orthonormalise_resolves_r_and_stays_orthonormal_for_a_singular_frame(
+    shape, rng, monkeypatch
+):
+    inverted = []
+    monkeypatch.setattr(
+        lyapunov_module,
+        "triangular_inverse",
+        lambda R: inverted.append(R.shape) or triangular_inverse(R),
+    )
+    A = rng.standard_normal(shape)
+    eye = np.broadcast_to(np.eye(shape[2]), (shape[0], shape[2], shape[2]))
     Q, logs, growth = orthonormalise(A)
-    np.testing.assert_allclose(np.swapaxes(Q, 1, 2) @ Q, eye, atol=1e-13)
+    np.testing.assert_allclose(np.swapaxes(Q, 1, 2) @ Q, eye, atol=1e-12)
     R = np.linalg.qr(A)[1]
     np.testing.assert_allclose(logs, np.log(np.abs(np.diagonal(R, axis1=1, axis2=2))), atol=1e-12)
     np.testing.assert_allclose(Q @ np.triu(np.swapaxes(Q, 1, 2) @ A), A, atol=1e-12)
-    assert 1 <= growth < 100
+    assert 1 <= growth < 1e4
+    assert bool(inverted) is (shape[1] > 8)  # the large frame took the fast path
     A[1, :, 2] = A[1, :, 0]  # rank-deficient: R₃₃ = 0 up to round-off
     Q, logs, growth = orthonormalise(A)
-    np.testing.assert_allclose(np.swapaxes(Q, 1, 2) @ Q, eye, atol=1e-13)
+    np.testing.assert_allclose(np.swapaxes(Q, 1, 2) @ Q, eye, atol=1e-12)
     assert logs[1, 2] < -30 and growth > 1e12
 
 
