@@ -196,7 +196,7 @@ def orthonormalise(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = float(np.max(columns / d)) if (d > 0).all() else math.inf
     Q = None
-    B, S, k = A.shape
+    _, S, k = A.shape
     # Small frames: the products' Python overhead costs more than forming Q the LAPACK way.
     if growth < MAX_CONDITION**2 and S * k * k >= _FAST_Q_FROM:
         R_inv = triangular_inverse(R)

@@ -10,7 +10,8 @@ form even has an n³ product) and throws most of it away when k ≪ S; the direc
 derivative of the step along the k columns of Q (a Jacobian–vector product with the whole
 frame) costs one matrix product per weight matrix, (G·n × n) by (n × k). Better still,
 the state h⁽ᵗ⁻¹⁾ rides along as one more column: W [h⁽ᵗ⁻¹⁾ | Q_h] gives the recurrent
-pre-activations of the step and their directional derivatives from a single product.
+pre-activations of the step and their directional derivatives from a single product, for
+all the sequences at once.
 
 Per cell (the notation of the cells' modules; ∘ is the elementwise product, broadcast over
 the frame's columns; dz_g = W_g Q_h is the derivative of gate g's pre-activation, with
@@ -48,13 +49,19 @@ from gradsym.numeric.cells.rnn import RNN
 __all__ = ["TangentMap", "tangent_map"]
 
 
-def _with_state(h: np.ndarray, Q: np.ndarray) -> np.ndarray:
-    """[h | Q] per sequence: (B, n) and (B, n, k) → (B, n, k + 1), h the first column."""
+def _times_state_and_frame(W: np.ndarray, h: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """W [h | Q] for every sequence, as one matrix product: W (m, n), h (B, n), Q (B, n, k)
+    → (B, m, k + 1), W h in column 0.
+
+    The B sequences' columns sit side by side in one (n, B·(k + 1)) operand, so W is read
+    once per step however many sequences there are (a product per sequence would read it
+    B times, and a product with few columns runs far below the machine's GEMM rate)."""
     B, n, k = Q.shape
-    X = np.empty((B, n, k + 1), Q.dtype)
-    X[:, :, 0] = h
-    X[:, :, 1:] = Q
-    return X
+    X = np.empty((n, B, k + 1), Q.dtype)
+    X[:, :, 0] = h.T
+    X[:, :, 1:] = Q.transpose(1, 0, 2)
+    Y = W @ X.reshape(n, B * (k + 1))
+    return Y.reshape(-1, B, k + 1).transpose(1, 0, 2)
 
 
 def _scaled(v: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -94,7 +101,7 @@ class _RNNTangent(TangentMap):
         self.act = cell.activation
 
     def step(self, t, state, frame):
-        Y = np.matmul(self.W, _with_state(state[0], frame))  # (B, n, k + 1)
+        Y = _times_state_and_frame(self.W, state[0], frame)  # (B, n, k + 1)
         h = self.act.apply(Y[:, :, 0] + self.z_in[t])
         out = Y[:, :, 1:]
         out *= self.act.grad_from_output(h)[:, :, None]
@@ -115,11 +122,11 @@ class _LSTMTangent(TangentMap):
         h, c = state
         n, ns = self.n, self.ns
         Qh, Qc = frame[:, :n], frame[:, n:]
-        Y = np.matmul(self.W, _with_state(h, Qh))  # (B, G·n, k + 1)
+        Y = _times_state_and_frame(self.W, h, Qh)  # (B, G·n, k + 1)
         a = Y[:, :, 0] + self.a_in[t]  # pre-activations (B, G·n)
         dz = Y[:, :, 1:]  # their directional derivatives (B, G·n, k)
         if self.V is not None:
-            P = np.matmul(self.V, _with_state(c, Qc))
+            P = _times_state_and_frame(self.V, c, Qc)
             a[:, : ns * n] += P[:, :, 0]
             dz[:, : ns * n] += P[:, :, 1:]
         sig = sigmoid(a[:, : ns * n])
@@ -185,19 +192,19 @@ class _GRUTangent(TangentMap):
 
     def _step_textbook(self, t, state, Q):
         n, h = self.n, state[0]
-        Y = np.matmul(self.W_ur, _with_state(h, Q))  # (B, 2n, k + 1): u and r
+        Y = _times_state_and_frame(self.W_ur, h, Q)  # (B, 2n, k + 1): u and r
         a = self.a_in[t]
         ur = sigmoid(Y[:, :, 0] + a[:, : 2 * n])
         u, r = ur[:, :n], ur[:, n:]
         drh = _scaled(r, Q)
         drh += _scaled(h * r * (1.0 - r), Y[:, n:, 1:])
-        Y2 = np.matmul(self.W_h, _with_state(r * h, drh))  # (B, n, k + 1)
+        Y2 = _times_state_and_frame(self.W_h, r * h, drh)  # (B, n, k + 1)
         h_tilde = np.tanh(Y2[:, :, 0] + a[:, 2 * n :])
         return self._finish(h, Q, u, h_tilde, Y[:, :n, 1:], Y2[:, :, 1:])
 
     def _step_minimal(self, t, state, Q):
         n, h = self.n, state[0]
-        Y = np.matmul(self.W, _with_state(h, Q))  # (B, 2n, k + 1): u and h̃
+        Y = _times_state_and_frame(self.W, h, Q)  # (B, 2n, k + 1): u and h̃
         a = Y[:, :, 0] + self.a_in[t]
         u = sigmoid(a[:, :n])
         h_tilde = np.tanh(a[:, n:])
@@ -205,7 +212,7 @@ class _GRUTangent(TangentMap):
 
     def _step_torch(self, t, state, Q):
         n, h = self.n, state[0]
-        Y = np.matmul(self.W, _with_state(h, Q))  # (B, 3n, k + 1): r, z, W_n h
+        Y = _times_state_and_frame(self.W, h, Q)  # (B, 3n, k + 1): r, z, W_n h
         a = self.a_in[t]
         rz = sigmoid(Y[:, : 2 * n, 0] + a[:, : 2 * n])
         r, z = rz[:, :n], rz[:, n:]
