@@ -11,6 +11,8 @@ stays cheap and the NumPy side never pulls in SymPy):
   :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
 * training: :class:`TrainConfig`, :class:`Trainer`, :func:`train`;
 * gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
+* analysis of trained models: :func:`analyze`, :func:`compare`, :class:`Analysis`,
+  :class:`Comparison`;
 * symbolic: :func:`jacobian`;
 * proofs: :func:`claims`, :func:`verify`, :func:`check_jacobian`;
 * cells from equations: :func:`cell_from_equations`, :func:`load_cell_file`,
@@ -63,6 +65,10 @@ _LAZY = {
     "train": "gradsym.numeric.train.trainer",
     "check_cell_gradients": "gradsym.numeric.gradcheck",
     "check_state_jacobian": "gradsym.numeric.gradcheck",
+    "analyze": "gradsym.numeric.analysis",
+    "compare": "gradsym.numeric.analysis",
+    "Analysis": "gradsym.numeric.analysis",
+    "Comparison": "gradsym.numeric.analysis",
     "jacobian": "gradsym.symbolic",
     "claims": "gradsym.proofs",
     "verify": "gradsym.proofs",

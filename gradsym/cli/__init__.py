@@ -8,6 +8,7 @@ errors into exit codes.
     gradsym check      check a candidate Jacobian of a cell  (check.py)
     gradsym cells      the built-in and library cells with their equations  (cells.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
+    gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
     gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
 
 Each command module has ``add_<command>_parser(subparsers)``, which registers the command
@@ -72,6 +73,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gradsym`` parser with every command registered."""
+    from gradsym.cli.analyze import add_analyze_parser
     from gradsym.cli.bench import add_bench_parser
     from gradsym.cli.build import add_build_parser
     from gradsym.cli.cells import add_cells_parser
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_check_parser,
         add_cells_parser,
         add_train_parser,
+        add_analyze_parser,
         add_bench_parser,
     ):
         add(sub)

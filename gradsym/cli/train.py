@@ -171,6 +171,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     r.add_argument("--checkpoint-every", type=int, help="checkpoint every n steps (default 100)")
     r.add_argument("--log-every", type=int, help="log a metrics line every n steps (default 1)")
     r.add_argument(
+        "--analysis-every",
+        type=int,
+        help="log λ₁ and the lag-50 norm of dh(T)/dh(T-50) every n steps (default never)",
+    )
+    r.add_argument(
         "--recovery-factor",
         type=float,
         help="learning-rate factor after a non-finite step is rolled back (default 0.5)",

@@ -8,6 +8,8 @@
 ``optim/``          clipping, optimisers, initialisers
 ``train/``          the training configuration, model building, the trainer,
                     run files, checkpoints and the long-range tasks
+``analysis/``       gradient flow, Lyapunov spectra, gates and the notes' bound of
+                    trained models (``gradsym analyze``)
 ``gradcheck``       central-difference gradient and Jacobian checks
 ``selfcheck``       the backend's own verification (what ``gradsym build`` reports)
 ``torch_exchange``  weights and gradients to and from PyTorch

@@ -37,6 +37,7 @@ cell's class and parameter names (``weight_ih``, not ``weight_ih_l0``).
 
 from __future__ import annotations
 
+import re
 import warnings
 import weakref
 
@@ -411,3 +412,210 @@ def state_to_torch(model, state):
     for layer, s in zip(layers, per_layer):
         leaves.extend([s] if len(layer) == 1 else list(s))
     return tuple(np.stack([leaf[j] for leaf in leaves]) for j in range(len(leaves[0])))
+
+
+# -- saved state_dicts ------------------------------------------------------------------------
+#
+# A ``.pt`` file is read with ``torch.load(..., weights_only=True)`` only: never an
+# unpickling of arbitrary objects. The module it came from is inferred from its keys and
+# shapes (torch names them weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse],
+# bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse]; weight_hh has G·n rows for G gate blocks:
+# 1 for RNN, 3 for GRU, 4 for LSTM).
+
+_STATE_KEY = re.compile(
+    r"^(?P<prefix>.*?)(?P<name>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
+    r"_l(?P<layer>\d+)(?P<reverse>_reverse)?$"
+)
+_KIND_OF_BLOCKS = {1: "RNN", 3: "GRU", 4: "LSTM"}
+
+
+def _refusal(message: str) -> str:
+    """What torch's weights-only unpickler objected to, in a few words."""
+    found = re.search(r"safe_globals\(\[([\w.]+)\]\)", message)
+    if found:
+        return f"it holds a pickled {found[1]}, not only tensors"
+    found = re.search(r"WeightsUnpickler error:\s*([^\n]+)", message)
+    return f"not a pickle of tensors: {found[1].strip()}" if found else "not a pickle of tensors"
+
+
+def read_state_dict(path) -> dict[str, np.ndarray]:
+    """The tensors of the state_dict saved in ``path``, as float64 NumPy arrays under their
+    (dotted, for nested dicts) names, read with ``torch.load(weights_only=True)``.
+
+    Raises InvalidValueError for a file torch cannot read that way (a pickled module, a
+    corrupt or foreign file) or one that holds no dict of tensors."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        torch = _torch()
+    except ImportError:
+        raise InvalidValueError(
+            f"reading {path} needs torch (pip install 'gradsym[torch]')"
+        ) from None
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns on some foreign files before failing
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InvalidValueError(
+            f"{path} is not a plain state_dict: torch.load(weights_only=True) refused it "
+            f"({_refusal(str(exc))}); save module.state_dict() instead"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a foreign file makes torch raise anything
+        raise InvalidValueError(
+            f"{path} is not a file torch.load can read ({type(exc).__name__}: "
+            f"{str(exc).strip()[:120] or 'no detail'})"
+        ) from None
+    if not isinstance(obj, dict):
+        raise InvalidValueError(
+            f"{path} holds a {type(obj).__name__}, not a state_dict (a dict of tensors: "
+            "save module.state_dict())"
+        )
+    out: dict[str, np.ndarray] = {}
+
+    def walk(d, prefix):
+        for key, value in d.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, torch.Tensor):
+                if not value.is_floating_point():
+                    continue
+                out[name] = value.detach().to(torch.float64).cpu().numpy().copy()
+            elif isinstance(value, dict):
+                walk(value, f"{name}.")
+
+    walk(obj, "")
+    if not out:
+        raise InvalidValueError(f"{path} holds no floating-point tensors: not a state_dict")
+    return out
+
+
+def from_state_dict(state_dict, *, nonlinearity: str | None = None, prefix: str | None = None):
+    """The gradsym model of the torch.nn.RNN / LSTM / GRU whose parameters ``state_dict``
+    (name → array) holds, and a dict saying what was inferred from the keys and shapes.
+
+    ``prefix`` selects one recurrent module when the dict holds several (its keys'
+    common prefix, e.g. ``"encoder.rnn."``); keys of other modules are ignored and listed.
+    ``nonlinearity`` is the RNN's ("tanh" or "relu"), which a state_dict does not record:
+    tanh is assumed, and said so, when it is not given.
+    """
+    groups: dict[str, dict[tuple[str, int, bool], np.ndarray]] = {}
+    unmatched = []
+    for key, value in state_dict.items():
+        m = _STATE_KEY.match(key)
+        if m is None:
+            unmatched.append(key)
+            continue
+        entry = (m["name"], int(m["layer"]), bool(m["reverse"]))
+        groups.setdefault(m["prefix"], {})[entry] = np.asarray(value)
+    if not groups:
+        shown = ", ".join(sorted(state_dict)[:6]) + (", …" if len(state_dict) > 6 else "")
+        raise InvalidValueError(
+            f"the state_dict's keys fit no torch.nn.RNN, LSTM or GRU (expected weight_ih_l0, "
+            f"weight_hh_l0, …; got {shown})"
+        )
+    if prefix is None:
+        if len(groups) > 1:
+            names = ", ".join(repr(p) for p in sorted(groups))
+            raise InvalidValueError(
+                f"the state_dict holds several recurrent modules (prefixes {names}); choose one"
+            )
+        (prefix,) = groups
+    elif prefix not in groups:
+        names = ", ".join(repr(p) for p in sorted(groups))
+        raise InvalidValueError(f"no recurrent module with prefix {prefix!r}; found {names}")
+    params = groups[prefix]
+    inside = [k for k in unmatched if prefix and k.startswith(prefix)]
+    if inside:
+        raise InvalidValueError(f"key {inside[0]!r} fits no torch.nn.RNN, LSTM or GRU parameter")
+    ignored = sorted(unmatched) + sorted(
+        f"{p}{name}_l{layer}{'_reverse' if rev else ''}"
+        for p, g in groups.items()
+        if p != prefix
+        for name, layer, rev in g
+    )
+    if any(name == "weight_hr" for name, _, _ in params):
+        raise InvalidValueError("an LSTM with proj_size > 0 (weight_hr_l*) is not supported")
+    layers = sorted({layer for _, layer, _ in params})
+    if layers != list(range(len(layers))):
+        raise InvalidValueError(f"the state_dict's layers are {layers}, not 0 … {len(layers) - 1}")
+    bidirectional = any(rev for _, _, rev in params)
+    dirs = (False, True) if bidirectional else (False,)
+    has_bias = ("bias_ih", 0, False) in params
+    w_hh0 = params.get(("weight_hh", 0, False))
+    w_ih0 = params.get(("weight_ih", 0, False))
+    if w_hh0 is None or w_ih0 is None or w_hh0.ndim != 2 or w_ih0.ndim != 2:
+        raise InvalidValueError("the state_dict lacks weight_ih_l0 / weight_hh_l0 matrices")
+    n = w_hh0.shape[1]
+    G, rest = divmod(w_hh0.shape[0], n)
+    if rest or G not in _KIND_OF_BLOCKS:
+        raise InvalidValueError(
+            f"weight_hh_l0 has shape {w_hh0.shape}: {w_hh0.shape[0]} rows are not 1, 3 or 4 "
+            f"gate blocks of the hidden size {n} (RNN, GRU or LSTM)"
+        )
+    kind = _KIND_OF_BLOCKS[G]
+    if kind == "RNN":
+        assumed = nonlinearity is None
+        nonlinearity = "tanh" if assumed else nonlinearity
+        if nonlinearity not in ("tanh", "relu"):
+            raise InvalidValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    elif nonlinearity is not None:
+        raise InvalidValueError(f"nonlinearity applies to an RNN; this state_dict is a {kind}")
+    d0 = w_ih0.shape[1]
+    expected = set()
+    cells_by_layer = []
+    for layer in layers:
+        d = d0 if layer == 0 else n * len(dirs)
+        cells = []
+        for rev in dirs:
+            want = {"weight_ih": (G * n, d), "weight_hh": (G * n, n)}
+            if has_bias:
+                want.update(bias_ih=(G * n,), bias_hh=(G * n,))
+            arrays = {}
+            for name, shape in want.items():
+                expected.add((name, layer, rev))
+                a = params.get((name, layer, rev))
+                sfx = "_reverse" if rev else ""
+                if a is None:
+                    raise InvalidValueError(f"the state_dict lacks {prefix}{name}_l{layer}{sfx}")
+                if a.shape != shape:
+                    raise InvalidValueError(
+                        f"{prefix}{name}_l{layer}{sfx} has shape {a.shape}, expected {shape} "
+                        f"for a {kind} with hidden size {n} reading {d} inputs"
+                    )
+                arrays[name] = a
+            zeros = np.zeros(G * n)
+            cells.append(
+                _cell_from_weights(
+                    kind, d, n, arrays["weight_ih"], arrays["weight_hh"],
+                    arrays.get("bias_ih", zeros), arrays.get("bias_hh", zeros),
+                    np.float64, nonlinearity or "tanh",
+                )
+            )  # fmt: skip
+        cells_by_layer.append(cells[0] if len(cells) == 1 else Bidirectional(*cells))
+    extra = sorted(set(params) - expected)
+    if extra:
+        name, layer, rev = extra[0]
+        raise InvalidValueError(
+            f"key {prefix}{name}_l{layer}{'_reverse' if rev else ''} fits no {kind} with "
+            f"{len(layers)} layer(s)"
+        )
+    model = cells_by_layer[0] if len(layers) == 1 else Stacked(cells_by_layer)
+    info = {
+        "module": f"torch.nn.{kind}",
+        "input_size": d0,
+        "hidden_size": n,
+        "num_layers": len(layers),
+        "bidirectional": bidirectional,
+        "bias": has_bias,
+        "prefix": prefix,
+        "ignored_keys": ignored,
+    }
+    if kind == "RNN":
+        info["nonlinearity"] = nonlinearity + (
+            " (assumed: a state_dict does not record it)" if assumed else ""
+        )
+    return model, info

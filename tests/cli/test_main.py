@@ -95,6 +95,7 @@ ARGV = {
     "verify": ["verify"],
     "check": ["check", "--cell", "rnn", "W_h"],
     "train": ["train"],
+    "analyze": ["analyze", "model.pt"],
     "bench": ["bench", "backend"],
     "cells": ["cells"],
 }
@@ -290,3 +291,10 @@ def test_a_broken_pipe_in_a_command_is_mapped_by_main(monkeypatch):
 
     monkeypatch.setattr("gradsym.cli.build_parser", _parser_with("verify", gone))
     assert main(["verify"]) == BROKEN_PIPE
+
+
+def test_bench_names_every_benchmark_script_of_the_checkout():
+    from gradsym.cli.bench import BENCHMARKS, WHICH
+
+    scripts = sorted(p.stem.removeprefix("bench_") for p in BENCHMARKS.glob("bench_*.py"))
+    assert sorted(WHICH) == scripts

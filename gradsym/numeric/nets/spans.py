@@ -32,7 +32,7 @@ import numpy as np
 from gradsym.display import exp_number, markdown_table, time_step
 from gradsym.errors import InvalidValueError, ShapeError
 from gradsym.numeric.nets.batch_first import require_time_major
-from gradsym.numeric.nets.network import state_at
+from gradsym.numeric.nets.network import Network, state_at
 
 _LN2 = float(np.log(2.0))
 
@@ -111,17 +111,32 @@ class SpanJacobians:
 
 def step_jacobians(model, xs, state0=None) -> tuple[np.ndarray, object]:
     """J⁽ᵗ⁾ = ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ for t = 1 … T along the trajectory from ``state0``:
-    (T, B, S, S), with the forward trace. ``model`` is a cell or a stack."""
-    if not hasattr(model, "state_jacobian"):
+    (T, B, S, S), with the forward trace. ``model`` is a cell, a stack or a
+    :class:`~gradsym.numeric.nets.network.Network` (its sequence model is used)."""
+    if isinstance(model, Network):
+        model = model.model
+    if not hasattr(model, "state_jacobian") or not getattr(model, "causal", True):
         raise InvalidValueError(
             f"products of state Jacobians need a model with one state recursion (a cell or "
-            f"a Stacked stack), got {type(model).__name__}"
+            f"a Stacked stack of cells), got {type(model).__name__}; a bidirectional model "
+            f"has one per direction: gradsym.analyze measures each"
         )
     require_time_major(model, "jacobian_products")
     trace = model.forward(xs, state0)
     T = trace.xs.shape[0]
     Js = np.stack([model.state_jacobian(trace.xs[t], state_at(trace, t))[0] for t in range(T)])
     return Js, trace
+
+
+def rescale(P: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """P̃ = P / 2^e with e the exponent of each product's largest entry, and E += e
+    (in place): the running product P̃ · 2^E of the module docstring. ``P`` (B, ·, ·),
+    ``E`` (B,) integers. Exact: only the exponents change. Underflow of entries far below
+    the peak is expected (call inside ``np.errstate(under="ignore")``)."""
+    peak = np.abs(P).max(axis=(1, 2))
+    _, e = np.frexp(peak)  # peak = m·2^e, 0.5 ≤ m < 1 (e = 0 for an exact zero)
+    E += e
+    return np.ldexp(P, -e[:, None, None])
 
 
 def _products(factors, left: bool, keep: bool, dtype) -> tuple:
@@ -137,11 +152,7 @@ def _products(factors, left: bool, keep: bool, dtype) -> tuple:
     # below ~1e-308 of the peak (far below what float64 resolves next to it) go to 0.
     with np.errstate(under="ignore"):
         for k in range(L):
-            P = factors[k] @ P if left else P @ factors[k]
-            peak = np.abs(P).max(axis=(1, 2))
-            _, e = np.frexp(peak)  # peak = m·2^e, 0.5 ≤ m < 1 (e = 0 for an exact zero)
-            P = np.ldexp(P, -e[:, None, None])  # exact: only the exponent changes
-            E += e
+            P = rescale(factors[k] @ P if left else P @ factors[k], E)
             mant[k], exps[k] = P, E
         sv = np.linalg.svd(mant, compute_uv=False)  # (L, B, S), of the scaled products
         fro = np.sqrt((mant * mant).sum(axis=(2, 3)))
@@ -191,7 +202,8 @@ def jacobian_products(
 ) -> SpanJacobians:
     """∂s⁽ᵉ⁾/∂s⁽ᵉ⁻ˡ⁾ = J⁽ᵉ⁾ J⁽ᵉ⁻¹⁾ ⋯ J⁽ᵉ⁻ˡ⁺¹⁾ for ℓ = 1 … e, e = ``end`` (default T).
 
-    ``model``: a cell or a :class:`~gradsym.numeric.nets.stacked.Stacked`; ``xs`` (T, B, d);
+    ``model``: a cell, a :class:`~gradsym.numeric.nets.stacked.Stacked` or a
+    :class:`~gradsym.numeric.nets.network.Network`; ``xs`` (T, B, d);
     steps count from 1 (s⁽ᵉ⁾ is the state after reading ``xs[e − 1]``; s⁽⁰⁾ = ``state0``).
     """
     xs = np.asarray(xs)

@@ -79,8 +79,11 @@ class TrainConfig:
     ``steps`` steps.
 
     Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
-    checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; ``seed``;
-    ``recovery_factor`` (lr multiplier on recovery) and ``max_recoveries``.
+    checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; every
+    ``analysis_every`` steps (None: never) log the largest Lyapunov exponent λ₁ and the
+    lag-50 norm ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻⁵⁰⁾‖₂ on fresh sequences
+    (:func:`~gradsym.numeric.analysis.probe.probe`); ``seed``; ``recovery_factor`` (lr
+    multiplier on recovery) and ``max_recoveries``.
     """
 
     cell: str = "lstm"
@@ -112,6 +115,7 @@ class TrainConfig:
     eval_batch: int = field(default=256, metadata=_RESUMABLE)
     checkpoint_every: int = field(default=100, metadata=_RESUMABLE)
     log_every: int = field(default=1, metadata=_RESUMABLE)
+    analysis_every: int | None = field(default=None, metadata=_RESUMABLE)
     seed: int = 0
     recovery_factor: float = 0.5
     max_recoveries: int = 5
@@ -222,6 +226,8 @@ class TrainConfig:
         Truncation.parse(self.truncation)
         for name in ("batch", "steps", "eval_every", "eval_batch", "checkpoint_every", "log_every"):
             positive_int(name, getattr(self, name))
+        if self.analysis_every is not None:
+            positive_int("analysis_every", self.analysis_every)
         nonnegative_int("seed", self.seed)
         number("recovery_factor", self.recovery_factor, low=0.0, high=1.0, low_open=True)
         nonnegative_int("max_recoveries", self.max_recoveries)

@@ -3,6 +3,8 @@
     config.json      the TrainConfig
     metrics.jsonl    one JSON object per logged step: step, loss, grad_norm (before
                      clipping), clipped, lr, and eval_loss / eval_accuracy when evaluated;
+                     lyapunov_max, lyapunov_max_se, jacobian_norm and jacobian_norm_lag
+                     every ``analysis_every`` steps (λ₁ and ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂, ℓ = 50);
                      events (a recovery) as lines of their own with an "event" key
     checkpoint.npz   the latest checkpoint (:mod:`gradsym.numeric.train.checkpoint`)
     summary.json     written when the run finishes

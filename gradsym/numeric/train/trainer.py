@@ -51,7 +51,7 @@ import numpy as np
 from gradsym.display import markdown_table, number
 from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
 from gradsym.files import folder_lock
-from gradsym.numeric.nets.network import Truncation
+from gradsym.numeric.nets.network import Network, Truncation
 from gradsym.numeric.optim.clipping import global_norm
 from gradsym.numeric.train.build import build_clipper, build_network, build_optimiser
 from gradsym.numeric.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -67,8 +67,11 @@ from gradsym.validate import positive_int
 
 __all__ = ["GradientHook", "TrainResult", "Trainer", "inject_nonfinite", "train"]
 
-# The evaluation stream's spawn key: (0,) is initialisation, (1,) training data.
+# The evaluation stream's spawn key: (0,) is initialisation, (1,) training data; the
+# analysis probe's inputs come from a stream of their own, so that logging them changes
+# nothing else.
 _EVAL_KEY = 2
+_PROBE_KEY = 3
 
 GradientHook = Callable[[int, dict[str, np.ndarray]], "dict[str, np.ndarray] | None"]
 
@@ -106,7 +109,9 @@ class TrainResult:
     and ``eval_accuracy`` come from the last evaluation (accuracy: fraction of correct
     argmax predictions for cross-entropy tasks, of sequences within the task's
     ``solved_below`` for the adding problem, None otherwise). ``history`` holds every
-    logged record (as written to metrics.jsonl) of this process.
+    logged record (as written to metrics.jsonl) of this process. ``network`` is the
+    trained :class:`~gradsym.numeric.nets.network.Network` itself (the trainer's own
+    object: training on changes it; ``gradsym.analyze(result)`` analyses it).
     """
 
     config: TrainConfig
@@ -122,6 +127,7 @@ class TrainResult:
     steps_per_second: float
     history: list[dict[str, Any]]
     run_dir: Path | None
+    network: Network | None = None
 
     def summary_rows(self) -> list[tuple[str, str]]:
         """(what, value) of the run, as ``gradsym train`` prints them and a notebook
@@ -386,6 +392,25 @@ class Trainer:
             acc = float(np.mean(np.abs(pred - b.y).max(axis=-1) < self.task.solved_below))
         return {"eval_loss": _float(loss), "eval_accuracy": acc}
 
+    def analysis_probe(self, step: int | None = None) -> dict[str, Any]:
+        """λ₁ and the lag-50 norm ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻⁵⁰⁾‖₂ of the network now
+        (:func:`~gradsym.numeric.analysis.probe.probe`), on fresh sequences from the probe's
+        own stream for ``step`` (default: the current step): the training data are not
+        touched, so a run logs the same losses with the probe as without it."""
+        from gradsym.numeric.analysis.probe import PROBE_SEQUENCES, probe
+
+        step = self.step if step is None else step
+        rng = np.random.default_rng(
+            np.random.SeedSequence(self.config.seed, spawn_key=(_PROBE_KEY, step))
+        )
+        xs = self.task.sample(PROBE_SEQUENCES, rng).x
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            try:
+                found = probe(self.network.model, xs, seed=self.config.seed)
+            except (NonFiniteError, FloatingPointError):
+                return {"lyapunov_max": None, "lyapunov_max_se": None, "jacobian_norm": None}
+        return {k: v if isinstance(v, int) else _float(v) for k, v in found.items()}
+
     # -- the loop ----------------------------------------------------------------------
 
     def _log(self, record: dict[str, Any]) -> None:
@@ -521,7 +546,10 @@ class Trainer:
                 if step % cfg.eval_every == 0 or step == cfg.steps:
                     self.last_eval = self.evaluate(step)
                     out.update(self.last_eval)
-                if step % cfg.log_every == 0 or "eval_loss" in out or step == end:
+                probed = cfg.analysis_every is not None and step % cfg.analysis_every == 0
+                if probed:
+                    out.update(self.analysis_probe(step))
+                if step % cfg.log_every == 0 or "eval_loss" in out or probed or step == end:
                     self._log(out)
                 if bar is not None:
                     bar.update(1)
@@ -561,6 +589,7 @@ class Trainer:
             steps_per_second=steps_done / elapsed if elapsed > 0 else math.nan,
             history=self.history,
             run_dir=self.run_dir,
+            network=self.network,
         )
 
 

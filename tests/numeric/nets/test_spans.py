@@ -169,3 +169,16 @@ def test_end_and_start_are_checked(rng):
         jacobian_products_from(model, xs, start=1.0)
     with pytest.raises(InvalidValueError, match="got Bidirectional"):
         jacobian_products(Bidirectional(RNN(3, 4), RNN(3, 4)), xs)
+
+
+def test_a_network_is_measured_through_its_sequence_model(rng):
+    from gradsym.numeric.nets.losses import Linear
+    from gradsym.numeric.nets.network import Network
+
+    cell = LSTM(3, 4, rng=rng)
+    xs = rng.normal(size=(T, B, 3))
+    via_network = jacobian_products(Network(cell, Linear(4, 1)), xs)
+    np.testing.assert_array_equal(via_network.products, jacobian_products(cell, xs).products)
+    stack = Stacked([Bidirectional(RNN(3, 2), RNN(3, 2)), RNN(4, 4)])
+    with pytest.raises(InvalidValueError, match="gradsym.analyze measures each"):
+        jacobian_products(Network(stack), xs)

@@ -34,6 +34,7 @@ def test_the_resumable_options_are_the_bookkeeping_fields():
         "eval_batch",
         "checkpoint_every",
         "log_every",
+        "analysis_every",
     )
     marked = {f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("resumable")}
     assert marked == set(RESUMABLE_CHANGES)

@@ -1,0 +1,211 @@
+"""``gradsym analyze``: the gradient flow and Lyapunov spectrum of trained recurrent models.
+
+    gradsym analyze runs/lstm-adding-s0 runs/rnn-adding-s0 --length 200 --out analysis
+    gradsym analyze model.pt --data inputs.npy --batch-first --out analysis
+    gradsym analyze model.pt --gaussian 0.5 --steps 500 --exponents 16
+
+MODEL is a gradsym run folder (analysed at initialisation and at its checkpoint, side by
+side), a gradsym checkpoint (.npz) or a PyTorch state_dict (.pt/.pth, read with
+``torch.load(weights_only=True)``; the module is inferred from its keys and shapes).
+Several models are analysed side by side on the same inputs: ``--task`` (with
+``--length``, ``--delay``, ``--task-arg``), ``--data FILE.npy`` (T, B, d), or
+``--gaussian SCALE``; by default the task the runs were trained on, else Gaussian inputs
+of scale 1. Writes report.md, report.json and the figures (PDF and PNG) into ``--out``
+and prints the summary table.
+
+``add_analyze_parser(subparsers)`` registers the command; bad input raises, and
+:func:`gradsym.cli.main` makes it exit 2 with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from gradsym.cli.train import _task_arg, _task_kwargs
+from gradsym.errors import InvalidValueError
+
+__all__ = ["add_analyze_parser", "cmd_analyze"]
+
+
+def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``analyze`` on ``subparsers``."""
+    p = subparsers.add_parser(
+        "analyze",
+        help="gradient flow and Lyapunov spectrum of trained models",
+        description=(
+            "Per-lag gradient norms, the Lyapunov spectrum (QR method), the notes' bound "
+            "σ₁(W) < 1/γ and the gates of trained recurrent models, per layer and direction, "
+            "side by side on the same inputs."
+        ),
+    )
+    p.add_argument(
+        "models",
+        nargs="+",
+        metavar="MODEL",
+        help="a gradsym run folder, a checkpoint (.npz) or a PyTorch state_dict (.pt, .pth)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("analysis"), help="output folder (default analysis)"
+    )
+    d = p.add_argument_group("inputs (default: the runs' task, else Gaussian inputs of scale 1)")
+    which = d.add_mutually_exclusive_group()
+    which.add_argument(
+        "--task", help="a task: adding, adding_le, copy, temporal_order, echo, charlm"
+    )
+    which.add_argument("--data", type=Path, metavar="FILE.npy", help="input sequences (T, B, d)")
+    which.add_argument(
+        "--gaussian", type=float, metavar="SCALE", help="Gaussian inputs x ~ N(0, SCALE²)"
+    )
+    d.add_argument("--length", type=int, help="the task's sequence length")
+    d.add_argument("--delay", type=int, help="the delay of the echo and copy tasks")
+    d.add_argument(
+        "--task-arg", type=_task_arg, action="append", metavar="KEY=VALUE",
+        help="another argument of the task (repeatable)",
+    )  # fmt: skip
+    d.add_argument("--batch-first", action="store_true", help="the --data array is (B, T, d)")
+    d.add_argument("--steps", type=int, help="steps of the Gaussian inputs (default 200)")
+    d.add_argument(
+        "--batch", type=int, help="sequences of a task or of Gaussian inputs (default 32)"
+    )
+    d.add_argument("--seed", type=int, default=0, help="seed of the inputs and initial frames")
+    m = p.add_argument_group("measurements")
+    m.add_argument(
+        "--exponents", type=int, metavar="K",
+        help="the top K Lyapunov exponents (default: all for states up to 256, else 64)",
+    )  # fmt: skip
+    m.add_argument("--transient", type=int, help="steps discarded (default T/5, at most 100)")
+    m.add_argument(
+        "--max-lag", type=int, help="longest lag of the gradient norms (default min(T, 200))"
+    )
+    m.add_argument(
+        "--flow-sequences", type=int, help="sequences for the gradient norms (default 32)"
+    )
+    s = p.add_argument_group("PyTorch state_dicts")
+    s.add_argument(
+        "--nonlinearity", choices=("tanh", "relu"),
+        help="the RNN's nonlinearity (a state_dict does not record it; default tanh)",
+    )  # fmt: skip
+    s.add_argument("--prefix", help="the recurrent module's key prefix, when there are several")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_analyze)
+    return p
+
+
+def _inputs(args: argparse.Namespace, models):
+    """The Inputs the options describe: ``--data``, ``--gaussian`` or a task (``--task``,
+    else the one the runs were trained on, with ``--length`` etc.); Gaussian inputs of
+    scale 1 when there is no task."""
+    from gradsym.numeric.analysis import gaussian_inputs, load_array, task_inputs
+    from gradsym.numeric.analysis.analyze import (
+        GAUSSIAN_BATCH,
+        GAUSSIAN_STEPS,
+        common_input_size,
+        common_task,
+    )
+
+    task_options = any(getattr(args, o) is not None for o in ("length", "delay", "task_arg"))
+    if (args.data is not None or args.gaussian is not None) and task_options:
+        raise InvalidValueError("--length, --delay and --task-arg describe a --task")
+    if args.batch_first and args.data is None:
+        raise InvalidValueError("--batch-first applies to a --data array")
+    if args.data is not None:
+        if args.batch is not None or args.steps is not None:
+            raise InvalidValueError("--batch and --steps do not apply to a --data array")
+        return load_array(args.data, batch_first=args.batch_first)
+    batch = GAUSSIAN_BATCH if args.batch is None else args.batch
+    trained_on = common_task(models)
+    if args.gaussian is None and (args.task is not None or trained_on is not None):
+        if args.steps is not None:
+            raise InvalidValueError(
+                "--steps applies to --gaussian inputs (a task has its --length)"
+            )
+        task = args.task if args.task is not None else trained_on[0]
+        start = trained_on[1] if args.task is None else {}
+        return task_inputs(task, _task_kwargs(args, task, start), batch=batch, seed=args.seed)
+    if task_options:
+        raise InvalidValueError(
+            "--length, --delay and --task-arg need --task (the models were not all trained "
+            "on one task)"
+        )
+    steps = GAUSSIAN_STEPS if args.steps is None else args.steps
+    scale = 1.0 if args.gaussian is None else args.gaussian
+    size = common_input_size(models)
+    return gaussian_inputs(steps, batch, size, scale=scale, seed=args.seed)
+
+
+def _inferred(info: dict) -> str:
+    """What was inferred from a state_dict, in one line."""
+    layers = info["num_layers"]
+    parts = [
+        f"{info['module']} ({info['input_size']} → {info['hidden_size']})",
+        f"{layers} layer{'s' if layers > 1 else ''}",
+        "bidirectional" if info["bidirectional"] else "one direction",
+        "with biases" if info["bias"] else "without biases",
+    ]
+    if "nonlinearity" in info:
+        parts.append(f"nonlinearity {info['nonlinearity']}")
+    if info["prefix"]:
+        parts.append(f"keys {info['prefix']}*")
+    return ", ".join(parts)
+
+
+def _plain_table(rows: list[dict[str, str]]) -> str:
+    """The summary table as aligned columns for the terminal."""
+    from gradsym.numeric.analysis.result import COLUMNS
+
+    table = [[h for _, h in COLUMNS]] + [[r[k] for k, _ in COLUMNS] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in table
+    )
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The command line that reproduces this analysis (recorded in the report)."""
+    words = ["gradsym", "analyze", *args.models, "--out", str(args.out)]
+    for dest in (
+        "task", "data", "gaussian", "length", "delay", "steps", "batch", "seed", "exponents",
+        "transient", "max_lag", "flow_sequences", "nonlinearity", "prefix",
+    ):  # fmt: skip
+        value = getattr(args, dest)
+        if value is not None:
+            words += ["--" + dest.replace("_", "-"), str(value)]
+    for key, value in args.task_arg or []:
+        words += ["--task-arg", f"{key}={value}"]
+    if args.batch_first:
+        words.append("--batch-first")
+    return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Run ``gradsym analyze``; 0 on success."""
+    from gradsym.numeric.analysis import compare, load_models
+    from gradsym.render.analysis import write_report
+
+    options = {"nonlinearity": args.nonlinearity, "prefix": args.prefix}
+    loaded = []
+    for source in args.models:
+        loaded += load_models(source, **options)
+    inputs = _inputs(args, loaded)
+    result = compare(
+        loaded,
+        inputs,
+        k=args.exponents,
+        transient=args.transient,
+        max_lag=args.max_lag,
+        flow_sequences=args.flow_sequences,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    command = _command_line(args)
+    paths = write_report(result, args.out, command=command)
+    print(f"gradsym analyze: {len(result.analyses)} model(s) on {inputs.summary()}")
+    for m in loaded:
+        if "file" in m.inferred:  # a state_dict: say what its keys and shapes told
+            print(f"  {m.label}: inferred {_inferred(m.inferred)}")
+    print(_plain_table(result.rows()))
+    names = ", ".join(p.name for p in paths)
+    print(f"wrote {names} to {args.out}")
+    return 0
