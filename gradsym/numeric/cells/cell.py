@@ -14,6 +14,7 @@ later pass computes with it (see :mod:`~gradsym.numeric.cells.parameters`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,6 +130,7 @@ class Cell:
             name: self.fused[kind][lo:hi] for name, (kind, lo, hi) in self._layout.items()
         }
         self._params = Parameters(self._param_owner(), self._views)
+        self._flat_storage = [a.reshape(-1) for a in self.fused.values()]  # for _check_params
 
     def _param_owner(self) -> str:
         return type(self).__name__
@@ -150,7 +152,7 @@ class Cell:
         # of its own, and writes into it would reach nothing): rebuild them from the
         # copied storage instead.
         state = self.__dict__.copy()
-        del state["_views"], state["_params"]
+        del state["_views"], state["_params"], state["_flat_storage"]
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -184,11 +186,11 @@ class Cell:
 
     def _check_params(self) -> None:
         """Every parameter finite, else NonFiniteError naming the first bad entry: a NaN
-        weight written in place is refused at the next pass. A finite sum of a fused
-        array proves every entry finite (NaN and ±Inf propagate through a sum) in one pass
-        without a temporary; only a non-finite sum looks at the parameters one by one."""
-        for arr in self.fused.values():
-            if not np.isfinite(arr.sum()):
+        weight written in place is refused at the next pass. A finite v·v of a fused
+        array v proves every entry finite (NaN and ±Inf survive squaring and summing), in
+        one BLAS call per array; only a non-finite one (or an overflow) looks further."""
+        for v in self._flat_storage:
+            if not math.isfinite(v @ v):
                 check_params(self._views, self._views)
 
     # -- state and input checks --------------------------------------------------------

@@ -318,3 +318,16 @@ def test_the_fused_storage_is_read_only_and_says_so():
 def test_the_mapping_shows_shapes_not_arrays():
     text = repr(new_cell("rnn", "tanh", np.float64).params)
     assert text == "RNN parameters: W_h (4, 4), W_x (4, 3), b (4,)"
+
+
+@pytest.mark.parametrize(("dtype", "huge"), [(np.float64, 1e200), (np.float32, 1e30)])
+def test_a_huge_but_finite_parameter_is_not_taken_for_a_non_finite_one(dtype, huge):
+    """The quick finiteness test squares the weights, which overflows here: the entries
+    themselves are then looked at, and they are finite."""
+    cell = new_cell("lstm", "peephole", dtype)
+    cell.params["V_i"][1, 1] = huge
+    xs, state0, _, final = inputs(cell)
+    trace = cell.forward(xs, state0)
+    cell.backward(trace, d_final=final)
+    cell.state_jacobian(xs[0], state0)
+    assert np.isfinite(trace.h).all()
