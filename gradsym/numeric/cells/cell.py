@@ -188,9 +188,11 @@ class Cell:
         """Every parameter finite, else NonFiniteError naming the first bad entry: a NaN
         weight written in place is refused at the next pass. A finite v·v of a fused
         array v proves every entry finite (NaN and ±Inf survive squaring and summing), in
-        one BLAS call per array; only a non-finite one (or an overflow) looks further."""
+        one BLAS call per array; only a non-finite one (or an overflow) looks further.
+        ``np.vdot``, unlike ``@``, does not turn an overflow of huge finite weights into
+        a RuntimeWarning."""
         for v in self._flat_storage:
-            if not math.isfinite(v @ v):
+            if not math.isfinite(np.vdot(v, v)):
                 check_params(self._views, self._views)
 
     # -- state and input checks --------------------------------------------------------
