@@ -247,6 +247,9 @@ class Cell:
         ``dh`` (T, B, n) is the direct ∂L/∂h⁽ᵗ⁾ of the loss terms at each step (None: no
         per-step loss), ``dc`` the same for the LSTM's cell state, ``d_final`` the
         gradient with respect to the final state (a tuple like the state).
+
+        The parameters are read as they are now: change them between a forward pass and
+        its backward pass and the gradients belong to neither (run forward again).
         """
         T, B = trace.xs.shape[:2]
         n = self.hidden_size
