@@ -168,10 +168,11 @@ def guard(monkeypatch):
             if getattr(mod, "np", None) is np:
                 monkeypatch.setattr(mod, "np", numpy)
         if cell is not None:
+            # the storage itself becomes guarded (the mapping is read-only to users), and
+            # the parameters' views are taken anew from it
             for k, v in cell.fused.items():
-                cell.fused[k] = v.view(Guarded)
-            for k, v in cell.params.items():
-                cell.params[k] = v.view(Guarded)
+                dict.__setitem__(cell.fused, k, v.view(Guarded))
+            cell._bind_views()
         return numpy
 
     return install

@@ -90,6 +90,9 @@ class Activation:
     apply: Callable[..., np.ndarray]
     grad_from_output: Callable[[np.ndarray], np.ndarray]
 
+    def __reduce__(self):  # by name: a copied or pickled cell finds the same functions
+        return (get_activation, (self.name,))
+
 
 ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", _tanh, lambda a: 1.0 - a * a),

@@ -7,17 +7,21 @@ Shapes (time-major, as PyTorch's default): inputs ``xs`` are (T, B, d), states a
 Parameters are named as in the notes (``W_f``, ``U_f``, ``b_f``, ...). Each name is a
 view into one fused array per kind (all recurrent blocks stacked, all input blocks
 stacked, ...), so that a step costs one matrix product per kind while a user reads and
-writes ``cell.params["W_f"]`` as in the notes.
+writes ``cell.params["W_f"]`` as in the notes. The parameters are live: however a value
+is set (in place, by item assignment, ``update``, ``load_params``, an optimiser), every
+later pass computes with it (see :mod:`~gradsym.numeric.cells.parameters`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gradsym import display
 from gradsym.errors import ShapeError
+from gradsym.numeric.cells.parameters import FusedArrays, Parameters
 from gradsym.validate import as_dtype, check_array, check_params, positive_int
 
 
@@ -107,18 +111,53 @@ class Cell:
         ``blocks`` maps a kind ("W", "U", "b", ...) to the names of its blocks, in storage
         order, and the shape of one block.
         """
-        self.fused: dict[str, np.ndarray] = {}
-        self.params: dict[str, np.ndarray] = {}
+        fused: dict[str, np.ndarray] = {}
         self._layout: dict[str, tuple[str, int, int]] = {}
         for kind, (names, shape) in blocks.items():
             if not names:
                 continue
             rows = shape[0]
-            arr = np.zeros((rows * len(names),) + tuple(shape[1:]), dtype=self.dtype)
-            self.fused[kind] = arr
+            fused[kind] = np.zeros((rows * len(names),) + tuple(shape[1:]), dtype=self.dtype)
             for k, name in enumerate(names):
-                self.params[name] = arr[k * rows : (k + 1) * rows]
                 self._layout[name] = (kind, k * rows, (k + 1) * rows)
+        self.fused = FusedArrays(fused)
+        self._bind_views()
+
+    def _bind_views(self) -> None:
+        # ``_views`` is the plain name → view dict the passes read (no method call per
+        # lookup); ``params`` wraps the same views for users. Neither is ever rebound.
+        self._views = {
+            name: self.fused[kind][lo:hi] for name, (kind, lo, hi) in self._layout.items()
+        }
+        self._params = Parameters(self._param_owner(), self._views)
+        self._flat_storage = [a.reshape(-1) for a in self.fused.values()]  # for _check_params
+
+    def _param_owner(self) -> str:
+        return type(self).__name__
+
+    @property
+    def params(self) -> Parameters:
+        """Every parameter by name, live: ``params["W_f"]`` is a view into the cell's
+        storage; in-place writes, ``params["W_f"] = W`` (copied in, checked),
+        ``params.update(...)`` and ``cell.params = {...}`` (every name) all take effect in
+        the next pass."""
+        return self._params
+
+    @params.setter
+    def params(self, values) -> None:
+        self._params.replace(values)
+
+    def __getstate__(self) -> dict:
+        # Views do not survive a copy or a pickle as views (each would become an array
+        # of its own, and writes into it would reach nothing): rebuild them from the
+        # copied storage instead.
+        state = self.__dict__.copy()
+        del state["_views"], state["_params"], state["_flat_storage"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind_views()
 
     def _grad_views(self, fused_grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Named views into fused gradient arrays laid out like the parameters."""
@@ -137,19 +176,24 @@ class Cell:
         return int(sum(a.size for a in self.fused.values()))
 
     def load_params(self, values: dict[str, np.ndarray]) -> None:
-        """Copy ``values`` (name → array, any subset) into the parameters, checking shapes."""
-        for name, value in values.items():
-            if name not in self.params:
-                from gradsym.errors import unknown_name
-
-                raise unknown_name(f"parameter of {type(self).__name__}", name, self.params)
-            target = self.params[name]
-            a = check_array(f"parameter {name}", value, target.shape, self.dtype)
-            target[...] = a
+        """Copy ``values`` (name → array, any subset) into the parameters, checking shapes,
+        dtypes and finiteness of all before writing any."""
+        self._params.update(values)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every named parameter."""
-        return {k: v.copy() for k, v in self.params.items()}
+        return {k: v.copy() for k, v in self._views.items()}
+
+    def _check_params(self) -> None:
+        """Every parameter finite, else NonFiniteError naming the first bad entry: a NaN
+        weight written in place is refused at the next pass. A finite v·v of a fused
+        array v proves every entry finite (NaN and ±Inf survive squaring and summing), in
+        one BLAS call per array; only a non-finite one (or an overflow) looks further.
+        ``np.vdot``, unlike ``@``, does not turn an overflow of huge finite weights into
+        a RuntimeWarning."""
+        for v in self._flat_storage:
+            if not math.isfinite(np.vdot(v, v)):
+                check_params(self._views, self._views)
 
     # -- state and input checks --------------------------------------------------------
 
@@ -167,7 +211,7 @@ class Cell:
         xs = check_array("xs", xs, (None, None, self.input_size), self.dtype, axes="(t, b, j)")
         if xs.shape[0] == 0 or xs.shape[1] == 0:
             raise ShapeError(f"xs must have at least one step and one sequence, got {xs.shape}")
-        check_params(self.params, self.params)
+        self._check_params()
         batch = xs.shape[1]
         state0 = self._check_state(state0, batch)
         return xs, state0
@@ -203,9 +247,13 @@ class Cell:
         ``dh`` (T, B, n) is the direct ∂L/∂h⁽ᵗ⁾ of the loss terms at each step (None: no
         per-step loss), ``dc`` the same for the LSTM's cell state, ``d_final`` the
         gradient with respect to the final state (a tuple like the state).
+
+        The parameters are read as they are now: change them between a forward pass and
+        its backward pass and the gradients belong to neither (run forward again).
         """
         T, B = trace.xs.shape[:2]
         n = self.hidden_size
+        self._check_params()
         direct = {}
         for name, value in (("h", dh), ("c", dc)):
             if value is None:
@@ -237,7 +285,7 @@ class Cell:
         Entry [b, i, j] is ∂s_i/∂(s⁽ᵗ⁻¹⁾)_j for sequence b; S is n, or 2n with s = [h; c].
         """
         x = check_array("x", x, (None, self.input_size), self.dtype, axes="(b, j)")
-        check_params(self.params, self.params)
+        self._check_params()
         state = self._check_state(state, x.shape[0])
         return self._state_jacobian(x, state)
 

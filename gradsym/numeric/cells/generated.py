@@ -131,18 +131,21 @@ class GeneratedCell(Cell):
         self._allocate({k: (tuple(names), shape) for k, (names, shape) in kinds.items()})
         self._init_uniform(rng)
 
+    def _param_owner(self) -> str:
+        return self.name
+
     def _sizes(self) -> dict[str, int]:
         return {"n": self.hidden_size, "d": self.input_size}
 
     def _forward(self, xs: np.ndarray, state0) -> Trace:
         T, B, d = xs.shape
         prog = self.program
-        S = prog.precompute(self.params, self.fused, xs.reshape(T * B, d), T, B)
+        S = prog.precompute(self._views, self.fused, xs.reshape(T * B, d), T, B)
         states = {s: np.empty((T, B, self.hidden_size), self.dtype) for s in self.state_names}
         keep: dict = {"_T": T, "_B": B}
         state = tuple(state0)
         for t in range(T):
-            state = prog.step(self.params, S, t, state, keep)
+            state = prog.step(self._views, S, t, state, keep)
             for name, v in zip(self.state_names, state):
                 states[name][t] = v
         gates = {g: keep[g] for g in self.gate_names if g in keep}
@@ -167,14 +170,14 @@ class GeneratedCell(Cell):
                 if name in direct:
                     g_state[k] = g_state[k] + direct[name][t]
                 adjoints[name][t] = g_state[k]
-            g_state = list(prog.step_back(self.params, self.fused, S, t, keep, tuple(g_state), acc))
-        grads, dX = prog.finish(self.params, self.fused, S, xs.reshape(T * B, d), keep, acc)
+            g_state = list(prog.step_back(self._views, self.fused, S, t, keep, tuple(g_state), acc))
+        grads, dX = prog.finish(self._views, self.fused, S, xs.reshape(T * B, d), keep, acc)
         for kind, arr in self.fused.items():
             grads.setdefault(kind, np.zeros_like(arr))
         return Gradients(dX.reshape(T, B, d), tuple(g_state), self._grad_views(grads), adjoints)
 
     def _state_jacobian(self, x, state):
-        J_ss, J_sx = self.program.state_jacobian(self.params, x, state)
+        J_ss, J_sx = self.program.state_jacobian(self._views, x, state)
         return J_ss.astype(self.dtype, copy=False), J_sx.astype(self.dtype, copy=False)
 
     def __repr__(self) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
 from gradsym.numeric.cells.activations import get_activation
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
+from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.nets.losses import Linear
 from gradsym.validate import check_array
 
@@ -121,13 +122,14 @@ class Bidirectional:
             if output.dtype != self.dtype:
                 raise DTypeError(f"output layer has dtype {output.dtype}, cells {self.dtype}")
         self.output_size = self.concat_size if output is None else output.out_features
-        self.params: dict[str, np.ndarray] = {
+        params = {
             f"{tag}.{k}": v
             for tag, c in zip(("fwd", "bwd"), self.cells)
             for k, v in c.params.items()
         }
         if output is not None:
-            self.params.update({f"out.{k}": v for k, v in output.params.items()})
+            params.update({f"out.{k}": v for k, v in output.params.items()})
+        self.params = Parameters("Bidirectional", params)  # live views, as a cell's
 
     @property
     def n_params(self) -> int:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
+from gradsym.numeric.cells.parameters import Parameters
 from gradsym.validate import as_dtype, check_array, check_finite, positive_int
 
 
@@ -49,12 +50,15 @@ class Linear:
         self.weight_name, self.bias_name = names
         rng = np.random.default_rng(rng)
         bound = 1.0 / np.sqrt(self.in_features)
-        self.params: dict[str, np.ndarray] = {
-            self.weight_name: rng.uniform(
-                -bound, bound, (self.out_features, self.in_features)
-            ).astype(self.dtype),
-            self.bias_name: rng.uniform(-bound, bound, self.out_features).astype(self.dtype),
-        }
+        self.params = Parameters(  # live: assignment copies into these arrays
+            "Linear",
+            {
+                self.weight_name: rng.uniform(
+                    -bound, bound, (self.out_features, self.in_features)
+                ).astype(self.dtype),
+                self.bias_name: rng.uniform(-bound, bound, self.out_features).astype(self.dtype),
+            },
+        )
 
     @property
     def n_params(self) -> int:

@@ -54,6 +54,7 @@ import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
 from gradsym.numeric.cells.cell import Gradients
+from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.gradcheck import GradCheck, check_every_array
 from gradsym.numeric.nets.batch_first import require_time_major
 from gradsym.numeric.nets.losses import Linear, get_loss
@@ -273,9 +274,10 @@ class Network:
                 )
             if output.dtype != self.dtype:
                 raise DTypeError(f"output layer has dtype {output.dtype}, model {self.dtype}")
-        self.params: dict[str, np.ndarray] = {f"cell.{k}": v for k, v in model.params.items()}
+        params = {f"cell.{k}": v for k, v in model.params.items()}
         if output is not None:
-            self.params.update({f"out.{k}": v for k, v in output.params.items()})
+            params.update({f"out.{k}": v for k, v in output.params.items()})
+        self.params = Parameters("Network", params)  # live views, as a cell's
 
     # -- parameters as one flat dict (for optimisers and checkpoints) --------------------
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
+from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.nets.bidirectional import Bidirectional
 from gradsym.validate import boolean, check_array, positive_int
 
@@ -119,9 +120,10 @@ class Stacked:
         self.dtype = cells[0].dtype
         self.input_size = cells[0].input_size
         self.output_size = _output_size(cells[-1])
-        self.params: dict[str, np.ndarray] = {
-            f"layer{l}.{k}": v for l, c in enumerate(cells) for k, v in c.params.items()
-        }
+        self.params = Parameters(  # live views, as a cell's
+            "Stacked",
+            {f"layer{l}.{k}": v for l, c in enumerate(cells) for k, v in c.params.items()},
+        )
 
     @property
     def n_params(self) -> int:
