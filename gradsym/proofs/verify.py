@@ -151,7 +151,7 @@ def verify_claim(claim: Claim, seed: int = 0) -> Row:
     results = []
     for k, step in enumerate(claim.steps):
         for check in step.checks:
-            res = run_check(check, seed, claim.id, k, check.kind)
+            res = run_check(check, step, seed, claim.id, k, check.kind)
             results.append((k, res))
             kind = check.kind
             outcome[kind] = res.passed if outcome[kind] is None else (outcome[kind] and res.passed)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from gradsym.errors import unknown_name
 
 from ..claim import SECTIONS, Claim
-from . import bptt, clipping, counts, fixes, gru, lstm, networks, rnn
+import importlib
 
-_MODULES = (bptt, rnn, clipping, fixes, lstm, gru, networks, counts)
+_NAMES = ('bptt',)  # converted so far
+_MODULES = tuple(importlib.import_module(f'{__name__}.{m}') for m in _NAMES)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:
