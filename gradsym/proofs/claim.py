@@ -157,6 +157,14 @@ class Step:
             raise InvalidValueError(
                 f"relation must be one of {', '.join(RELATIONS)}, got {self.relation!r}"
             )
+        for part in ("lhs", "rhs"):
+            if isinstance(getattr(self, part), (int, float)):
+                object.__setattr__(self, part, sp.sympify(getattr(self, part)))
+        object.__setattr__(
+            self,
+            "where",
+            tuple((a, sp.sympify(v) if isinstance(v, (int, float)) else v) for a, v in self.where),
+        )
         _basic("lhs", self.lhs)
         _basic("rhs", self.rhs)
         for atom, value in self.where:

@@ -24,6 +24,7 @@ definitions (``z⁽ᵗ⁾ = …`` matched by family and index, ``ℓ = i − j``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -237,12 +238,12 @@ class Evaluator:
     def _eval_Symbol(self, e):
         if e in self.indices:
             return self.lift(sp.Integer(self.indices[e]))
-        if e in self.overrides or e in self.model.values or self._defines(e):
+        if e in self.overrides or e in self.model.values:
             return self.atom(e)
-        if e in self.model.free:
+        if e in self.model.free:  # "for every ℓ": free even where a definition exists
             self.visited.add(e)
             return self.free_symbol(e)
-        return self.atom(e)  # resolve, or Unbound
+        return self.atom(e)  # a definition, model.resolve, or Unbound
 
     def _defines(self, e) -> bool:
         return any(lhs == e for lhs, _ in self.definitions)
@@ -291,15 +292,25 @@ def _definition_form(e: sp.Expr) -> sp.Expr:
     ).replace(lambda a: isinstance(a, relu), lambda a: sp.Max(a.args[0], 0))
 
 
+def _term_limit(term: sp.Expr, var: sp.Symbol, target) -> sp.Expr:
+    try:
+        return sp.limit(term, var, target)
+    except (NotImplementedError, ValueError):  # e.g. c·(−1/3)^ℓ: the sign alternates
+        if sp.limit(sp.Abs(term), var, target) == 0:
+            return sp.S.Zero
+        raise
+
+
 def limit_at(e: sp.Expr, var: sp.Symbol, target) -> sp.Expr:
     """lim e as var → target; a sum is taken term by term when every term's limit is
-    finite (SymPy's gruntz fails on sums of powers such as (3/5)^ℓ + (9/10)^ℓ)."""
+    finite (SymPy's gruntz fails on sums of powers such as (3/5)^ℓ + (9/10)^ℓ), and a term
+    whose modulus tends to 0 tends to 0 (a negative base, (−3/5)^ℓ)."""
     e = sp.expand(e)
     if isinstance(e, sp.Add):
-        parts = [sp.limit(term, var, target) for term in e.args]
+        parts = [_term_limit(term, var, target) for term in e.args]
         if all(p.is_finite for p in parts):
             return sp.Add(*parts)
-    return sp.limit(e, var, target)
+    return _term_limit(e, var, target)
 
 
 def spectral_norm(M: sp.MatrixBase) -> sp.Expr:
@@ -311,6 +322,22 @@ def _extreme(values: list, pick):
     if len(values) == 1:
         return values[0]
     return pick(values, key=lambda v: sp.N(v, 60))
+
+
+@lru_cache(maxsize=64)
+def supremum(f: sp.Expr, var: sp.Symbol, domain=sp.S.Reals) -> sp.Expr:
+    """sup of f over an interval, derived: the largest of f at the critical points
+    (f' = 0, solved exactly) and the limits at the ends; sup |f| = max(sup f, sup −f).
+    Raises Unsupported when the critical points are not a finite set SymPy can list."""
+    if isinstance(f, sp.Abs):
+        return sp.Max(supremum(f.args[0], var, domain), supremum(-f.args[0], var, domain))
+    crit = sp.solveset(sp.diff(f, var), var, domain)
+    if not isinstance(crit, sp.FiniteSet):
+        raise Unsupported(f"cannot list the critical points of {f}: {crit}")
+    values = [f.subs(var, c) for c in crit]
+    for end, side in ((domain.inf, "+"), (domain.sup, "-")):
+        values.append(sp.limit(f, var, end, side) if end.is_infinite else f.subs(var, end))
+    return sp.Max(*values)
 
 
 class Exact(Evaluator):
@@ -339,6 +366,8 @@ class Exact(Evaluator):
         coef, out = sp.S.One, None
         for a in e.args:
             v = self.visit(a)
+            if isinstance(v, sp.MatrixBase) and v.shape == (1, 1) and len(e.args) > 1:
+                v = v[0, 0]  # a 1×1 factor (c_k, λ_k) multiplies as the scalar it is
             if isinstance(v, sp.MatrixBase):
                 if out is not None and out.shape[1] != v.shape[0]:
                     raise Unsupported(f"shapes {out.shape} and {v.shape} do not multiply")
@@ -499,10 +528,14 @@ class Exact(Evaluator):
         return _extreme([sp.Abs(v) for v in M.eigenvals()], max)
 
     def _eval_Sup(self, e):
+        key = ("sup", e)
+        if key in self.cache:
+            return self.cache[key]
         var = e.var
-        body = _scalar(self.fork(overrides={var: var}).visit(e.body))
-        body = _definition_form(body)
-        return sp.maximum(body, var, self.visit(e.domain) if e.domain.free_symbols else e.domain)
+        body = _definition_form(_scalar(self.fork(overrides={var: var}).visit(e.body)))
+        domain = self.visit(e.domain) if e.domain.free_symbols else e.domain
+        self.cache[key] = value = supremum(body, var, domain)
+        return value
 
     def _eval_MaxOver(self, e):
         low, high = self.index(e.low), self.index(e.high)
@@ -601,6 +634,8 @@ class Floating(Evaluator):
         coef, out = 1.0, None
         for a in e.args:
             v = self.visit(a)
+            if isinstance(v, np.ndarray) and v.size == 1 and len(e.args) > 1:
+                v = v.reshape(()).item()  # a 1×1 factor multiplies as the scalar it is
             if isinstance(v, np.ndarray) and getattr(a, "is_Matrix", False):
                 v = _np_matrix(v)
                 if out is not None and out.shape[1] != v.shape[0]:
