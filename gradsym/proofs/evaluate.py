@@ -37,6 +37,7 @@ from gradsym.numeric.activations import sigmoid as np_sigmoid
 from gradsym.symbolic.functions import SCALAR_MAPS, relu, relu_prime, sigmoid
 
 from .notation import (
+    MinOver,
     Clip,
     IndexedSum,
     MaxOver,
@@ -540,7 +541,16 @@ class Exact(Evaluator):
     def _eval_MaxOver(self, e):
         low, high = self.index(e.low), self.index(e.high)
         vals = [_scalar(self.with_index(e.var, v).visit(e.body)) for v in range(low, high + 1)]
-        return _extreme(vals, max)
+        return _extreme(vals, min if isinstance(e, MinOver) else max)
+
+    def _eval_Product(self, e):
+        (var, low, high), *rest = e.limits
+        if rest:
+            raise Unsupported("a product over one index")
+        out = sp.S.One
+        for v in range(self.index(low), self.index(high) + 1):
+            out = out * _scalar(self.with_index(var, v).visit(e.function))
+        return out
 
     def _eval_MinEntry(self, e):
         return _extreme(list(_exact_matrix(self.visit(e.arg))), min)
@@ -600,7 +610,7 @@ _NP_FUNCTIONS: dict[type, Callable] = {
     sigmoid: np_sigmoid,
     relu: lambda z: np.maximum(z, 0.0),
     relu_prime: lambda z: (np.asarray(z) > 0).astype(float),
-    sp.Heaviside: lambda z: np.heaviside(z, 0.5),
+    sp.Heaviside: lambda z, at_zero=0.5: np.heaviside(z, at_zero),
 }
 
 
@@ -786,9 +796,19 @@ class Floating(Evaluator):
 
     def _eval_MaxOver(self, e):
         low, high = self.index(e.low), self.index(e.high)
-        return max(
+        pick = min if isinstance(e, MinOver) else max
+        return pick(
             _np_scalar(self.with_index(e.var, v).visit(e.body)) for v in range(low, high + 1)
         )
+
+    def _eval_Product(self, e):
+        (var, low, high), *rest = e.limits
+        if rest:
+            raise Unsupported("a product over one index")
+        out = 1.0
+        for v in range(self.index(low), self.index(high) + 1):
+            out = out * _np_scalar(self.with_index(var, v).visit(e.function))
+        return out
 
     def _eval_MinEntry(self, e):
         return float(np.min(_np_matrix(self.visit(e.arg))))
@@ -835,7 +855,7 @@ def display_atoms(e) -> set:
             return
         if isinstance(x, _BINDERS):
             bound = bound | {x.var}
-        if isinstance(x, sp.Sum):
+        if isinstance(x, (sp.Sum, sp.Product)):
             bound = bound | {lim[0] for lim in x.limits}
         if isinstance(x, sp.core.function.AppliedUndef):
             out.add(x.func)

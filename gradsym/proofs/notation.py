@@ -346,6 +346,14 @@ class MaxOver(_Functional):
         return rf"\max_{{{p(self.low)} \leq {p(self.var)} \leq {p(self.high)}}} {p(self.body)}"
 
 
+class MinOver(MaxOver):
+    """min over the integers low ≤ var ≤ high of a scalar ``body``."""
+
+    def _gradsym_latex(self, printer, **kwargs) -> str:
+        p = printer._print
+        return rf"\min_{{{p(self.low)} \leq {p(self.var)} \leq {p(self.high)}}} {p(self.body)}"
+
+
 class MinEntry(_Functional):
     """minᵢ vᵢ, the smallest entry of a vector."""
 
@@ -463,6 +471,7 @@ __all__ = [
     "IndexedSum",
     "MaxOver",
     "MinEntry",
+    "MinOver",
     "Named",
     "NamedScalar",
     "Norm",

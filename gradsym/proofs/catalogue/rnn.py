@@ -859,7 +859,7 @@ nonlinear_bound = Claim(
             Norm(Partial(h(2), h(0)), 2),
             ">",
             sp.S.One,
-            "the bound is on σ_max(W_h) = 6.04…, not on the eigenvalues (σ = tanh)",
+            "the bound is on σ_max(W_h), not on the eigenvalues (σ = tanh)",
             where=_witness_where,
             checks=(
                 Exact(_witness_exact, "exact: ∂h⁽²⁾/∂h⁽⁰⁾ = W_h² at z = 0"),
