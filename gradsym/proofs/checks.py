@@ -34,7 +34,15 @@ import sympy as sp
 from gradsym.symbolic.proof import is_identically_zero
 
 from .claim import CheckResult, Condition, Step
-from .evaluate import Evaluator, Exact as ExactEvaluator, Floating, Model, limit_at
+from .evaluate import (
+    Evaluator,
+    Floating,
+    Model,
+    Unbound,
+    _definition_form,
+    limit_at,
+)
+from .evaluate import Exact as ExactEvaluator
 
 
 def combine_powers(e: sp.Expr) -> sp.Expr:
@@ -46,6 +54,9 @@ def rng_for(seed: int, *labels: object) -> np.random.Generator:
     """A generator determined by the run's seed and the check's place (claim, step)."""
     key = zlib.crc32(":".join(str(x) for x in labels).encode())
     return np.random.default_rng([int(seed), key])
+
+
+WHERE_TOL = 1e-12  # a float64 instance "has" u = 0 when |u| ≤ this
 
 
 class _Excluded(Exception):
@@ -69,13 +80,22 @@ def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
     cls = ExactEvaluator if exact else Floating
     ev = cls(model, definitions=step.definitions)
     if step.where:
-        overrides = {}
+        overrides, derived = {}, []
         for atom, value in step.where:  # in order: a value may use the ones before it
             ev = cls(model, definitions=step.definitions, overrides=overrides)
-            overrides[ev.key(atom)] = ev.visit(value)
+            key = ev.key(atom)
+            if exact or key in model.values or not _derived(ev, atom):
+                overrides[key] = ev.visit(value)
+            else:
+                # float64 models compute derived atoms (a gate u⁽ᵗ⁾) by their own route, which
+                # an override would not reach: the instance must have the value itself
+                derived.append((atom, value))
         visited = ev.visited | {atom for atom, _ in step.where}
         ev = cls(model, definitions=step.definitions, overrides=overrides)
         ev.visited = visited
+        for atom, value in derived:
+            if float_error("=", ev.visit(atom), ev.visit(value), "absolute") > WHERE_TOL:
+                raise _Excluded(f"{sp.sstr(atom)} = {sp.sstr(value)}")
     for cond in step.hypotheses:
         a, b = ev.visit(cond.lhs), ev.visit(cond.rhs)
         ok = _exact_relation(cond.relation, a, b)[0] if exact else _float_holds(cond, a, b)
@@ -84,6 +104,15 @@ def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
         if not ok:
             raise _Excluded(cond.text)
     return Evaluation(ev.visit(step.lhs), ev.visit(step.rhs), ev)
+
+
+def _derived(ev: Evaluator, atom) -> bool:
+    """Whether the model computes ``atom`` itself (rather than leaving it to the step)."""
+    try:
+        ev.fork().visit(atom)
+    except Unbound:
+        return False
+    return True
 
 
 def _float_holds(cond: Condition, a, b, tol: float = 1e-12) -> bool:
@@ -104,7 +133,14 @@ def _is_zero(e: sp.Expr, prepare: Callable | None) -> bool | None:
     if prepare is not None:
         e = prepare(e)
     if e.free_symbols:
-        return is_identically_zero(e)
+        if is_identically_zero(e):
+            return True
+        # σ written out (a derivative the step takes of σ is in that form), common factors
+        # pulled out of radicals (√(α²Σg²) = α√(Σg²) for α > 0): exact rewritings only
+        spelled = sp.factor_terms(_definition_form(e))
+        if is_identically_zero(spelled):
+            return True
+        return _rational_zero(spelled)
     if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return e == 0
     z = sp.expand(e)
@@ -113,8 +149,26 @@ def _is_zero(e: sp.Expr, prepare: Callable | None) -> bool | None:
     return z.equals(0)
 
 
+def _rational_zero(e: sp.Expr) -> bool:
+    """e = 0 as a rational function of its exponentials and other function applications:
+    e^(a) and e^(−a) become D and 1/D for one symbol D (σ(−z) = 1 − σ(z) is then visible),
+    every other application an opaque symbol, then ``cancel`` — exact, for the small
+    expressions of these checks."""
+    powers: dict = {}
+    subs = {}
+    for ex in e.atoms(sp.exp):
+        arg = sp.expand(ex.args[0])
+        sign = -1 if arg.could_extract_minus_sign() else 1
+        base = powers.setdefault(sp.expand(sign * arg), sp.Dummy())
+        subs[ex] = base**sign
+    e = e.xreplace(subs)
+    funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
+    return sp.cancel(sp.together(e.xreplace({f: sp.Dummy() for f in funcs}))) == 0
+
+
 def _sign(e: sp.Expr) -> tuple[bool | None, bool | None]:
     """(e ≥ 0, e > 0) when SymPy can prove them, else None."""
+    e = _definition_form(e)
     if not e.free_symbols:
         if e.has(sp.nan, sp.zoo) or not (e.is_comparable or e.is_infinite):
             return None, None

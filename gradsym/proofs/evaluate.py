@@ -38,6 +38,7 @@ from gradsym.symbolic.functions import SCALAR_MAPS, relu, relu_prime, sigmoid
 
 from .notation import (
     MinOver,
+    TruncatedPartial,
     Clip,
     IndexedSum,
     MaxOver,
@@ -180,6 +181,8 @@ class Evaluator:
                 v = self.visit(idx)
                 idx = sp.Integer(int(v)) if _is_integer_value(v) else v
             return seq_key(atom.name, idx)
+        if isinstance(atom, TruncatedPartial):
+            return ("truncated", self.key(atom.of), self.key(atom.wrt), self.index(atom.window))
         if isinstance(atom, Partial):
             return ("partial", self.key(atom.of), self.key(atom.wrt))
         return atom
@@ -306,7 +309,7 @@ def limit_at(e: sp.Expr, var: sp.Symbol, target) -> sp.Expr:
     """lim e as var → target; a sum is taken term by term when every term's limit is
     finite (SymPy's gruntz fails on sums of powers such as (3/5)^ℓ + (9/10)^ℓ), and a term
     whose modulus tends to 0 tends to 0 (a negative base, (−3/5)^ℓ)."""
-    e = sp.expand(e)
+    e = sp.expand(_definition_form(e))
     if isinstance(e, sp.Add):
         parts = [_term_limit(term, var, target) for term in e.args]
         if all(p.is_finite for p in parts):
@@ -471,7 +474,10 @@ class Exact(Evaluator):
         if not e.args:
             raise Unsupported(f"no rule for the atom {type(e).__name__}: {e}")
         args = [_scalar(self.visit(a)) for a in e.args]
-        return e.func(*args)
+        out = e.func(*args)
+        if isinstance(out, sigmoid) and not out.free_symbols:
+            return _definition_form(out)  # σ(8) is the number 1/(1 + e^(−8))
+        return out
 
     def _eval_Derivative(self, e):
         """d expr/d v at the value of v: a free v (a symbol, an entry h_j) is differentiated

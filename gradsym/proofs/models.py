@@ -433,3 +433,16 @@ def numpy_unrolled(
 def scalar_model(values: dict, *, free=(), label: str = "", resolve: Callable | None = None):
     """A model of plain values (no cell): scalars, named matrices."""
     return Model(values, free=free, label=label, resolve=resolve)
+
+
+def counting_model(counts: dict, *, free=(), values=None, label: str = "") -> Model:
+    """Parameter counts #θ given as polynomials in the sizes; a size is whatever the step
+    makes it (free, bound by the model, or set by a ``where`` such as n = 100)."""
+
+    def resolve(key, ev):
+        if key in counts:
+            expr = sp.sympify(counts[key])
+            return expr.xreplace({s: ev.visit(s) for s in expr.free_symbols})
+        raise Unbound(f"no count for {describe_key(key)}")
+
+    return Model(values or {}, free=free, label=label, resolve=resolve)

@@ -201,6 +201,28 @@ class Partial(MatrixExpr):
         return f"∂{printer._print(self.of)}/∂{printer._print(self.wrt)}"
 
 
+class TruncatedPartial(Partial):
+    """∂_k a/∂b: the derivative truncated BPTT computes with a window of k steps — the
+    state entering the window held constant."""
+
+    def __new__(cls, of, wrt, window):
+        return Basic.__new__(cls, of, wrt, sp.sympify(window))
+
+    @property
+    def window(self):
+        return self.args[2]
+
+    def _gradsym_latex(self, printer, **kwargs) -> str:
+        k_ = printer._print(self.window)
+        return (
+            rf"\frac{{\partial_{{{k_}}} {_latex_of(printer, self.of)}}}"
+            rf"{{\partial {_latex_of(printer, self.wrt)}}}"
+        )
+
+    def _sympystr(self, printer) -> str:
+        return f"∂_{printer._print(self.window)}{printer._print(self.of)}/∂{printer._print(self.wrt)}"
+
+
 class OrderedProduct(MatrixExpr):
     """∏_{low < var ≤ high} body, ordered body(high) body(high − 1) ⋯ body(low + 1)."""
 
@@ -482,6 +504,7 @@ __all__ = [
     "SingularValue",
     "SpectralRadius",
     "Sup",
+    "TruncatedPartial",
     "family",
     "matrix",
     "row",

@@ -208,7 +208,7 @@ class NotesLatexPrinter(LatexPrinter):
         if len(expr.indices) == 1:
             m = _BOLD_VECTOR.fullmatch(name)
             if m is not None:
-                sub = (m["sub"] or "") + idx
+                sub = f"{m['sub']},{idx}" if m["sub"] else idx
                 return f"{m['letter']}_{{{sub}}}" + (m["time"] or "")
         return rf"\left[{name}\right]_{{{idx}}}"
 

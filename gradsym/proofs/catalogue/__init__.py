@@ -10,7 +10,7 @@ from gradsym.errors import unknown_name
 from ..claim import SECTIONS, Claim
 import importlib
 
-_NAMES = ('bptt', 'rnn', 'fixes')  # converted so far
+_NAMES = ('bptt', 'rnn', 'clipping', 'fixes', 'lstm', 'gru', 'networks', 'counts')  # converted so far
 _MODULES = tuple(importlib.import_module(f'{__name__}.{m}') for m in _NAMES)
 
 REGISTRY: dict[str, Claim] = {}
