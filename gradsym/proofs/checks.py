@@ -135,6 +135,8 @@ def _is_zero(e: sp.Expr, prepare: Callable | None) -> bool | None:
     if e.free_symbols:
         if is_identically_zero(e):
             return True
+        if _probe_nonzero(e):  # a value far from 0 at one point: not identically 0
+            return False
         # σ written out (a derivative the step takes of σ is in that form), common factors
         # pulled out of radicals (√(α²Σg²) = α√(Σg²) for α > 0): exact rewritings only
         spelled = sp.factor_terms(_definition_form(e))
@@ -147,6 +149,23 @@ def _is_zero(e: sp.Expr, prepare: Callable | None) -> bool | None:
     if z == 0:
         return True
     return z.equals(0)
+
+
+def _probe_nonzero(e: sp.Expr) -> bool:
+    """Whether e, at one point with rational coordinates, evaluates (to 40 digits) clearly
+    away from 0 — a proof that e is not identically 0. False when it cannot tell."""
+    if e.has(sp.Indexed, sp.Sum, sp.Subs, sp.Derivative, sp.Piecewise):
+        return False
+    e = _definition_form(e)
+    symbols = sorted(e.free_symbols, key=sp.default_sort_key)
+    point = {s: sp.Rational(3 + 7 * k % 11, 7 + k % 5) * (-1) ** k for k, s in enumerate(symbols)}
+    try:
+        value = sp.N(e.xreplace(point), 40)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+    if not value.is_number or value.has(sp.nan, sp.zoo) or not value.is_finite:
+        return False
+    return abs(value) > sp.Float(10) ** -20
 
 
 def _rational_zero(e: sp.Expr) -> bool:

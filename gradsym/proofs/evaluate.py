@@ -37,16 +37,16 @@ from gradsym.numeric.activations import sigmoid as np_sigmoid
 from gradsym.symbolic.functions import SCALAR_MAPS, relu, relu_prime, sigmoid
 
 from .notation import (
-    MinOver,
-    TruncatedPartial,
     Clip,
     IndexedSum,
     MaxOver,
+    MinOver,
     OrderedProduct,
     ParamCount,
     Partial,
     Seq,
     Sup,
+    TruncatedPartial,
 )
 
 

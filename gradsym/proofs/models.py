@@ -293,7 +293,7 @@ class NumpyUnrolled(Unrolled):
             _, name, t = key
             t = int(t)
             if 1 <= t <= self.T:
-                num, xs, s0, trace = self._numpy(ev)
+                _num, _xs, _s0, trace = self._numpy(ev)
                 if name in trace.states:
                     return trace.states[name][t - 1, 0].reshape(-1, 1)
                 if name in trace.gates:
@@ -306,7 +306,7 @@ class NumpyUnrolled(Unrolled):
     def _float_partial(self, key, ev):
         _, of, wrt = key
         if self.total is not None and of == self.total and isinstance(wrt, tuple):
-            num, xs, s0, trace = self._numpy(ev)
+            num, _, _, trace = self._numpy(ev)
             if wrt[1] == self.families[0] and 1 <= int(wrt[2]) <= self.T:
                 dh = np.stack(
                     [_as_np(self._loss_vector(ev, t)).reshape(1, -1) for t in range(1, self.T + 1)]
@@ -317,7 +317,7 @@ class NumpyUnrolled(Unrolled):
             return jacobian_fd(key, ev)
         (_, a, t1), (_, b, t0) = of, wrt
         t1, t0 = int(t1), int(t0)
-        num, xs, s0, trace = self._numpy(ev)
+        num, xs, _s0, trace = self._numpy(ev)
         n = self.n
         if a == "J" and b == self.families[0]:
             if t0 > t1:

@@ -220,7 +220,9 @@ class TruncatedPartial(Partial):
         )
 
     def _sympystr(self, printer) -> str:
-        return f"∂_{printer._print(self.window)}{printer._print(self.of)}/∂{printer._print(self.wrt)}"
+        return (
+            f"∂_{printer._print(self.window)}{printer._print(self.of)}/∂{printer._print(self.wrt)}"
+        )
 
 
 class OrderedProduct(MatrixExpr):

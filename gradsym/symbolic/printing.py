@@ -33,7 +33,8 @@ FUNCTION_LATEX: dict[str, str] = {
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
 _TIME_SUPERSCRIPT = re.compile(r"\^\{\([^{}]*\)\}$")
 _BOLD_VECTOR = re.compile(
-    r"\\mathbf\{(?P<letter>[A-Za-z])\}(?:_(?P<sub>[A-Za-z0-9]))?(?P<time>\^\{\([^{}]*\)\})?"
+    r"(?P<accent>\\tilde\{)?\\mathbf\{(?P<letter>[A-Za-z])\}\}?"
+    r"(?:_(?P<sub>[A-Za-z0-9]))?(?P<time>\^\{\([^{}]*\)\})?"
 )
 # The derivative of a named function, f'(z).
 _FUNCTION_PRIME = {
@@ -183,7 +184,9 @@ class NotesLatexPrinter(LatexPrinter):
     def _print_MatPow(self, expr):
         base, exp = expr.base, expr.exp
         s = self._print(base)
-        simple = isinstance(base, (MatrixSymbol, MatrixBase)) or getattr(base, "script", "") == "sub"
+        simple = (
+            isinstance(base, (MatrixSymbol, MatrixBase)) or getattr(base, "script", "") == "sub"
+        )
         if simple and "^" not in s:
             return f"{s}^{{{self._print(exp)}}}"
         return rf"\left({s}\right)^{{{self._print(exp)}}}"
@@ -207,9 +210,10 @@ class NotesLatexPrinter(LatexPrinter):
         name = latex_name(label, self.style)
         if len(expr.indices) == 1:
             m = _BOLD_VECTOR.fullmatch(name)
-            if m is not None:
+            if m is not None and bool(m["accent"]) == name.startswith(r"\tilde"):
                 sub = f"{m['sub']},{idx}" if m["sub"] else idx
-                return f"{m['letter']}_{{{sub}}}" + (m["time"] or "")
+                letter = rf"\tilde{{{m['letter']}}}" if m["accent"] else m["letter"]
+                return f"{letter}_{{{sub}}}" + (m["time"] or "")
         return rf"\left[{name}\right]_{{{idx}}}"
 
     def _print_BlockMatrix(self, expr):

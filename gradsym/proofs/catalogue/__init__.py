@@ -5,13 +5,23 @@ One module per section of CLAIMS.md; each module's ``CLAIMS`` tuple is registere
 
 from __future__ import annotations
 
+import importlib
+
 from gradsym.errors import unknown_name
 
 from ..claim import SECTIONS, Claim
-import importlib
 
-_NAMES = ('bptt', 'rnn', 'clipping', 'fixes', 'lstm', 'gru', 'networks', 'counts')  # converted so far
-_MODULES = tuple(importlib.import_module(f'{__name__}.{m}') for m in _NAMES)
+_NAMES = (
+    "bptt",
+    "rnn",
+    "clipping",
+    "fixes",
+    "lstm",
+    "gru",
+    "networks",
+    "counts",
+)  # converted so far
+_MODULES = tuple(importlib.import_module(f"{__name__}.{m}") for m in _NAMES)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:

@@ -25,7 +25,7 @@ from ..checks import Exact, Sampled
 from ..claim import Claim, Condition, Step
 from ..models import exact_unrolled, float_unrolled, numpy_unrolled
 from ..notation import Degree, IndexedSum, Named, OrderedProduct, Partial, T, family, i, j, k, t
-from .common import S, J, h, x, z
+from .common import J, S, h, x, z
 
 SECTION = "Backpropagation through time"
 RNN = get_cell("rnn", "tanh")
@@ -117,7 +117,10 @@ chain_rule = Claim(
         Step(
             Transpose(Partial(J(4), h(1))),
             "=",
-            MatMul(*[Transpose(Partial(h(s), h(s - 1))) for s in (2, 3, 4)], Transpose(Partial(J(4), h(4)))),
+            MatMul(
+                *[Transpose(Partial(h(s), h(s - 1))) for s in (2, 3, 4)],
+                Transpose(Partial(J(4), h(4))),
+            ),
             "the form of [001], denominator layout: the transpose of the line above",
             checks=(_EXACT4, _NUMPY4),
         ),
@@ -246,7 +249,6 @@ weights_shared = Claim(
     section=SECTION,
     formula=2,
     cells=(RNN,),
-    definitions=((z(t), MatAdd(MatMul(W_h, h(t - 1)), MatMul(W_x, x(t)), b)),),
 )
 
 
@@ -297,7 +299,9 @@ bptt_factors = Claim(
             "chain rule, by induction on t − k",
             hypotheses=(Condition(k, "≤", t),),
             checks=(
-                Exact(_span_exact, "symbolic entries, n = 2, (t, k) = (3, 1), (4, 2), (2, 2), (1, 3)"),
+                Exact(
+                    _span_exact, "symbolic entries, n = 2, (t, k) = (3, 1), (4, 2), (2, 2), (1, 3)"
+                ),
                 Sampled(
                     _span_numpy,
                     "NumPy RNN: central differences of the forward pass against state_jacobian products",

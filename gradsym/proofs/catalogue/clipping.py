@@ -30,8 +30,8 @@ from ..notation import (
     NamedScalar,
     Norm,
     Partial,
-    TruncatedPartial,
     T,
+    TruncatedPartial,
     j,
     n,
     vector,
@@ -65,7 +65,13 @@ def _sgd_float(rng):
     params = {"w": old.copy()}
     SGD(lr).step(params, {"w": g})
     return Model(
-        {theta_old: old.reshape(-1, 1), grad: g.reshape(-1, 1), alpha: lr, theta_new: params["w"].reshape(-1, 1), n: 12},
+        {
+            theta_old: old.reshape(-1, 1),
+            grad: g.reshape(-1, 1),
+            alpha: lr,
+            theta_new: params["w"].reshape(-1, 1),
+            n: 12,
+        },
         label=f"gradsym SGD, α = {lr:.3g}",
     )
 
@@ -84,9 +90,7 @@ sgd_step = Claim(
             "=",
             MatAdd(theta_old, MatMul(-alpha, grad)),
             "the SGD update",
-            checks=(
-                Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-14),
-            ),
+            checks=(Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-14),),
         ),
         Step(
             Norm(MatAdd(theta_new, MatMul(-1, theta_old))),
@@ -154,7 +158,11 @@ def _clip_float(rng):
     g = rng.normal(size=(12, 1)) * 10.0 ** rng.uniform(-2, 3)
     norm = np.linalg.norm(g)
     thr = norm * (rng.uniform(0.05, 0.99) if rng.random() < 0.5 else rng.uniform(1.01, 3.0))
-    return Model({g_hat: g, threshold: thr, n: 12}, label=f"threshold/‖ĝ‖ = {thr / norm:.3g}", resolve=_clip_float_value)
+    return Model(
+        {g_hat: g, threshold: thr, n: 12},
+        label=f"threshold/‖ĝ‖ = {thr / norm:.3g}",
+        resolve=_clip_float_value,
+    )
 
 
 clip_norm = Claim(
@@ -195,7 +203,12 @@ clip_norm = Claim(
             "homogeneity of the norm: = threshold when clipping",
             checks=(
                 Exact(_clip_exact, "the algorithm on rational ĝ"),
-                Sampled(_clip_float, "gradsym's clip_by_norm, half of it active (equality)", trials=8, tol=1e-12),
+                Sampled(
+                    _clip_float,
+                    "gradsym's clip_by_norm, half of it active (equality)",
+                    trials=8,
+                    tol=1e-12,
+                ),
             ),
         ),
         Step(
@@ -231,7 +244,12 @@ value_clip = Claim(
             "each component clipped to [−threshold, threshold]",
             checks=(
                 Exact(_clip_exact, "the rule on rational ĝ"),
-                Sampled(_clip_float, "gradsym's clip_by_value (equality when a component is clipped)", trials=8, tol=0.0),
+                Sampled(
+                    _clip_float,
+                    "gradsym's clip_by_value (equality when a component is clipped)",
+                    trials=8,
+                    tol=0.0,
+                ),
             ),
         ),
         Step(
@@ -245,7 +263,12 @@ value_clip = Claim(
                     lambda: [Model({n: 2}, resolve=_clip_exact_value)],
                     "exact: clip(10, 1) = (1, 1), cos = 11/(√101 √2)",
                 ),
-                Sampled(lambda rng: Model({n: 2}, resolve=_value_float_pair), "gradsym's clip_by_value", trials=1, tol=0.0),
+                Sampled(
+                    lambda rng: Model({n: 2}, resolve=_value_float_pair),
+                    "gradsym's clip_by_value",
+                    trials=1,
+                    tol=0.0,
+                ),
             ),
         ),
     ),
@@ -284,7 +307,7 @@ class _Truncated(NumpyUnrolled):
 
     def resolve(self, key, ev):
         if isinstance(key, tuple) and key[0] == "truncated":
-            _, of, wrt, window = key
+            _, _of, wrt, window = key
             net, xs, target, s0 = self._network(ev)
             res = net.loss_and_grads(xs, target, s0, truncation=int(window))
             return self._adjoint(res, wrt)
@@ -294,7 +317,9 @@ class _Truncated(NumpyUnrolled):
         _, name, t_ = wrt
         t_ = int(t_)
         if t_ == 0:
-            return np.asarray(res.dstate0[0]).reshape(1, -1) if res.dstate0 else np.zeros((1, self.n))
+            return (
+                np.asarray(res.dstate0[0]).reshape(1, -1) if res.dstate0 else np.zeros((1, self.n))
+            )
         return res.adjoints[name][t_ - 1, 0].reshape(1, -1)
 
     def _float_partial(self, key, ev):
@@ -307,7 +332,15 @@ class _Truncated(NumpyUnrolled):
 
 def _trunc_float(rng):
     T_ = 9
-    model = _Truncated(RNN, numpy_unrolled(RNN, rng, T_).values, exact=False, n=3, d=2, T=T_, label="NumPy RNN in a Network")
+    model = _Truncated(
+        RNN,
+        numpy_unrolled(RNN, rng, T_).values,
+        exact=False,
+        n=3,
+        d=2,
+        T=T_,
+        label="NumPy RNN in a Network",
+    )
     model.values[T] = T_
     model.values[k_win] = int(rng.integers(1, 6))
     model.values[j] = int(rng.integers(1, T_ + 1))
@@ -356,7 +389,12 @@ truncated = Claim(
             hypotheses=(Condition(T - j, "<", k_win),),
             checks=(
                 Exact(_trunc_exact, "symbolic entries, n = 2, T = 3: the definition of ∂_k"),
-                Sampled(_trunc_float, "gradsym's Network.loss_and_grads(truncation=k) and full BPTT", trials=10, tol=1e-10),
+                Sampled(
+                    _trunc_float,
+                    "gradsym's Network.loss_and_grads(truncation=k) and full BPTT",
+                    trials=10,
+                    tol=1e-10,
+                ),
             ),
         ),
         Step(
@@ -367,7 +405,12 @@ truncated = Claim(
             hypotheses=(Condition(T - j, "≥", k_win),),
             checks=(
                 Exact(_trunc_exact, "symbolic entries, n = 2, T = 3"),
-                Sampled(_trunc_float, "gradsym's Network.loss_and_grads(truncation=k)", trials=10, tol=0.0),
+                Sampled(
+                    _trunc_float,
+                    "gradsym's Network.loss_and_grads(truncation=k)",
+                    trials=10,
+                    tol=0.0,
+                ),
             ),
         ),
     ),

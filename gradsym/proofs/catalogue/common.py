@@ -13,7 +13,7 @@ from gradsym.symbolic.matexpr import Apply, Diag
 from ..checks import Exact, Sampled
 from ..claim import Step
 from ..models import exact_cell, float_cell
-from ..notation import Partial, d, family, n
+from ..notation import Partial, d, family
 
 __all__ = ["Apply", "Diag", "S", "cell_jacobian_checks", "jacobian_step"]
 
@@ -45,12 +45,12 @@ def cell_jacobian_checks(cell, *, reference="numpy", tol: float = 1e-10, n: int 
     (``reference="numpy"``: its ``state_jacobian``) or central differences (``"fd"``)."""
     exact = Exact(
         lambda: [exact_cell(cell, n, EXACT_D)],
-        f"every entry at n = {n}, d = {EXACT_D}, ∂ by Matrix.jacobian of the equations",
+        f"every entry at n = {n} (d = {EXACT_D}) against Matrix.jacobian of the equations",
     )
     method = (
-        "random weights, ∂ from the NumPy cell's state_jacobian"
+        "random weights, against the NumPy cell's state_jacobian"
         if reference == "numpy"
-        else "random weights, ∂ by central differences of the equations"
+        else "random weights, against central differences of the equations"
     )
     sampled = Sampled(
         lambda rng: float_cell(cell, rng, FLOAT_N, FLOAT_D, reference=reference),

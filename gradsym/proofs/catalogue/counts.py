@@ -42,7 +42,9 @@ def _mlp_exact():
 
 def _mlp_float(rng):
     w_, e_, H_ = (int(v) for v in rng.integers(1, 30, size=3))
-    return Model({MLP: Linear(w_ * e_, H_).n_params, w: w_, e: e_, H: H_}, label=f"Linear({w_}·{e_}, {H_})")
+    return Model(
+        {MLP: Linear(w_ * e_, H_).n_params, w: w_, e: e_, H: H_}, label=f"Linear({w_}·{e_}, {H_})"
+    )
 
 
 mlp_window = Claim(
@@ -58,7 +60,9 @@ mlp_window = Claim(
             "(w·e) inputs × H units, plus the bias",
             checks=(
                 Exact(_mlp_exact, "the layer's parameter shapes, symbolic w, e, H"),
-                Sampled(_mlp_float, "gradsym's Linear(w·e, H).n_params, random sizes", trials=5, tol=0.0),
+                Sampled(
+                    _mlp_float, "gradsym's Linear(w·e, H).n_params, random sizes", trials=5, tol=0.0
+                ),
             ),
         ),
         Step(
@@ -110,7 +114,9 @@ def _rnn_float(rng):
 
 def _torch_float(rng):
     e_, n_ = (int(v) for v in rng.integers(1, 40, size=2))
-    return Model({TORCH_RNN: _torch_rnn_count(e_, n_), e: e_, n: n_}, label=f"torch.nn.RNN({e_}, {n_})")
+    return Model(
+        {TORCH_RNN: _torch_rnn_count(e_, n_), e: e_, n: n_}, label=f"torch.nn.RNN({e_}, {n_})"
+    )
 
 
 rnn_count = Claim(
@@ -128,7 +134,9 @@ rnn_count = Claim(
             "e + n inputs (x⁽ᵗ⁾ and h⁽ᵗ⁻¹⁾) × n units, plus the bias",
             checks=(
                 Exact(_rnn_exact, "the symbolic RNN's W_h, W_x, b with d = e"),
-                Sampled(_rnn_float, "gradsym's RNN(e, n).n_params, random sizes", trials=5, tol=0.0),
+                Sampled(
+                    _rnn_float, "gradsym's RNN(e, n).n_params, random sizes", trials=5, tol=0.0
+                ),
             ),
         ),
         Step(
@@ -139,7 +147,12 @@ rnn_count = Claim(
             where=((e, 100), (n, 100)),
             checks=(
                 Exact(_rnn_exact, "the symbolic RNN's parameter shapes"),
-                Sampled(lambda rng: Model({RNN_COUNT: RNN(100, 100).n_params}), "gradsym's RNN(100, 100).n_params", trials=1, tol=0.0),
+                Sampled(
+                    lambda rng: Model({RNN_COUNT: RNN(100, 100).n_params}),
+                    "gradsym's RNN(100, 100).n_params",
+                    trials=1,
+                    tol=0.0,
+                ),
             ),
         ),
         Step(
@@ -149,7 +162,13 @@ rnn_count = Claim(
             "PyTorch keeps two bias vectors, b_ih and b_hh",
             checks=(
                 Exact(_rnn_exact, "torch.nn.RNN's parameter shapes"),
-                Sampled(_torch_float, "torch.nn.RNN(e, n)'s parameters, random sizes", trials=3, tol=0.0, requires="torch"),
+                Sampled(
+                    _torch_float,
+                    "torch.nn.RNN(e, n)'s parameters, random sizes",
+                    trials=3,
+                    tol=0.0,
+                    requires="torch",
+                ),
             ),
         ),
         Step(

@@ -66,7 +66,9 @@ def _orth_exact(*, lags=(None,), eig=False):
             if eig:
                 for val, _, vecs in Qm.eigenvects():
                     for vec in vecs:
-                        yield Model({Q: Qm, lam: val, v: M(vec), n: size}, label=f"Q = {Qm.tolist()}")
+                        yield Model(
+                            {Q: Qm, lam: val, v: M(vec), n: size}, label=f"Q = {Qm.tolist()}"
+                        )
                 continue
             for lag in lags:
                 values = {Q: Qm, xv: entries("x", size), n: size}
@@ -130,7 +132,9 @@ orthogonal_claim = Claim(
             "‖Qx‖² = xᵀQᵀQx = xᵀx",
             hypotheses=(_orthogonal,),
             checks=(
-                Exact(_orth_exact(), "symbolic x; Q a rational rotation, a rational 3×3 orthogonal"),
+                Exact(
+                    _orth_exact(), "symbolic x; Q a rational rotation, a rational 3×3 orthogonal"
+                ),
                 Sampled(_orth_float(), "Haar-orthogonal Q", trials=6, tol=1e-12),
             ),
         ),
@@ -157,7 +161,9 @@ orthogonal_claim = Claim(
             ),
             checks=(
                 Exact(_orth_exact(eig=True), "every eigenpair of the exact Q's"),
-                Sampled(_orth_float(eig=True), "eigenpairs of a Haar-orthogonal Q", trials=6, tol=1e-12),
+                Sampled(
+                    _orth_float(eig=True), "eigenpairs of a Haar-orthogonal Q", trials=6, tol=1e-12
+                ),
             ),
         ),
         Step(
@@ -168,7 +174,12 @@ orthogonal_claim = Claim(
             hypotheses=(Condition(MatMul(Transpose(W_h), W_h), "=", I_(n)),),
             checks=(
                 Exact(_linear_orth_exact, "W_h a rational rotation (and a shear, excluded)"),
-                Sampled(_linear_orth_float, "NumPy linear RNN's backward pass, orthogonal W_h", trials=6, tol=1e-12),
+                Sampled(
+                    _linear_orth_float,
+                    "NumPy linear RNN's backward pass, orthogonal W_h",
+                    trials=6,
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
@@ -246,10 +257,22 @@ relu_claim = Claim(
                 Sampled(_relu_float, "central differences of max(z, 0)", trials=8, tol=1e-9),
             ),
         ),
-        jacobian_step("rnn", "relu", "h", "h_prev", lambda c: MatMul(
-            Diag(Apply("relu'", MatAdd(S(c, "W_h") * S(c, "h_prev"), S(c, "W_x") * S(c, "x"), S(c, "b")))),
-            S(c, "W_h"),
-        ), "chain rule: active rows pass, inactive rows are 0"),
+        jacobian_step(
+            "rnn",
+            "relu",
+            "h",
+            "h_prev",
+            lambda c: MatMul(
+                Diag(
+                    Apply(
+                        "relu'",
+                        MatAdd(S(c, "W_h") * S(c, "h_prev"), S(c, "W_x") * S(c, "x"), S(c, "b")),
+                    )
+                ),
+                S(c, "W_h"),
+            ),
+            "chain rule: active rows pass, inactive rows are 0",
+        ),
         Step(
             Partial(h(t), h(k)),
             "=",
@@ -258,8 +281,12 @@ relu_claim = Claim(
             where=((S(RELU, "W_h"), I_(n)),),
             hypotheses=(Condition(MinOver(MinEntry(z(tau)), tau, k + 1, t), ">", 0),),
             checks=(
-                Exact(_irnn_exact, "rational inputs, n = 2, three steps (negative inputs excluded)"),
-                Sampled(_irnn_float, "NumPy ReLU RNN, W_h = I", trials=8, tol=1e-8, scale="absolute"),
+                Exact(
+                    _irnn_exact, "rational inputs, n = 2, three steps (negative inputs excluded)"
+                ),
+                Sampled(
+                    _irnn_float, "NumPy ReLU RNN, W_h = I", trials=8, tol=1e-8, scale="absolute"
+                ),
             ),
         ),
     ),
@@ -310,11 +337,17 @@ def _weyl_exact():
     half = M([[-sp.Rational(1, 2), 0], [0, sp.Rational(1, 3)]])
     shear = M([[0, sp.Rational(1, 2)], [0, 0]])
     rot = R34 * sp.Rational(1, 2)
-    for pair in ((half, half), (shear, rot), (-sp.Rational(1, 2) * sp.eye(2), -sp.Rational(1, 3) * sp.eye(2))):
+    for pair in (
+        (half, half),
+        (shear, rot),
+        (-sp.Rational(1, 2) * sp.eye(2), -sp.Rational(1, 3) * sp.eye(2)),
+    ):
         values = {seq_key("A", 1): M(pair[0]), seq_key("A", 2): M(pair[1]), L_sym: 2, n: 2}
         yield Model(values, label=f"A₁ = {pair[0].tolist()}, A₂ = {pair[1].tolist()}")
     bad = M([[-1, 0], [0, 2]])  # the counterexample without the hypothesis
-    yield Model({seq_key("A", 1): bad, seq_key("A", 2): bad, L_sym: 2, n: 2}, label="A = diag(−1, 2)")
+    yield Model(
+        {seq_key("A", 1): bad, seq_key("A", 2): bad, L_sym: 2, n: 2}, label="A = diag(−1, 2)"
+    )
 
 
 def _weyl_float(rng):
@@ -358,7 +391,9 @@ residual_claim = Claim(
             BlockMatrix([[I_(n)], [MatMul(Diag(Apply("tanh'", MatAdd(W_r * x_r, b_r))), W_r)]]),
             "dense connection: the rows of the concatenation",
             checks=(
-                Exact(lambda: [exact_cell(RESIDUAL, 3, 2)], "every entry at n = 3, Matrix.jacobian"),
+                Exact(
+                    lambda: [exact_cell(RESIDUAL, 3, 2)], "every entry at n = 3, Matrix.jacobian"
+                ),
                 Sampled(
                     lambda rng: float_cell(RESIDUAL, rng, 3, 2, reference="fd"),
                     "random weights, central differences",
@@ -383,7 +418,13 @@ residual_claim = Claim(
             hypotheses=_small,
             checks=(
                 Exact(_weyl_exact, "rational Aₗ, L = 2 (A = diag(−1, 2) excluded)"),
-                Sampled(_weyl_float, "6 layers, a third of them −aI (equality)", trials=10, tol=1e-12, scale="absolute"),
+                Sampled(
+                    _weyl_float,
+                    "6 layers, a third of them −aI (equality)",
+                    trials=10,
+                    tol=1e-12,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(

@@ -144,7 +144,12 @@ gru_retain = Claim(
             where=((S(TEXTBOOK, "u"), sp.ZeroMatrix(n, 1)),),
             checks=(
                 Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at n = 3"),
-                Sampled(_saturated(TEXTBOOK, "b_u", -60.0), "NumPy GRU with b_u = −60 (u ≈ 10⁻²⁶)", tol=1e-13, scale="absolute"),
+                Sampled(
+                    _saturated(TEXTBOOK, "b_u", -60.0),
+                    "NumPy GRU with b_u = −60 (u ≈ 10⁻²⁶)",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -155,7 +160,12 @@ gru_retain = Claim(
             where=((S(TORCH, "z"), OneMatrix(n, 1)),),
             checks=(
                 Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at n = 3"),
-                Sampled(_saturated(TORCH, "b_z", 60.0), "NumPy torch-form GRU with b_z = +60", tol=1e-13, scale="absolute"),
+                Sampled(
+                    _saturated(TORCH, "b_z", 60.0),
+                    "NumPy torch-form GRU with b_z = +60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
     ),
@@ -204,7 +214,14 @@ def _initialised(variant: str):
             v = num.params[p.name]
             values[p] = v.reshape(-1, 1) if v.ndim == 1 else v
         values[a_s] = a_
-        return CellModel(cell, values, exact=False, n=3, d=2, label=f"initialise({variant}, update_bias={a_:.3g})")
+        return CellModel(
+            cell,
+            values,
+            exact=False,
+            n=3,
+            d=2,
+            label=f"initialise({variant}, update_bias={a_:.3g})",
+        )
 
     return sample
 
@@ -233,7 +250,9 @@ gru_update_bias = Claim(
             limit=(beta, -sp.oo),
             checks=(
                 Exact(_scalar_limit, "limit in β, a symbolic"),
-                Sampled(_scalar_at(-60.0), "β = −60, random a", trials=4, tol=1e-15, scale="absolute"),
+                Sampled(
+                    _scalar_at(-60.0), "β = −60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
             ),
         ),
         Step(
@@ -244,7 +263,9 @@ gru_update_bias = Claim(
             limit=(beta, sp.oo),
             checks=(
                 Exact(_scalar_limit, "limit in β, a symbolic"),
-                Sampled(_scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"),
+                Sampled(
+                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
             ),
         ),
         Step(
@@ -255,7 +276,9 @@ gru_update_bias = Claim(
             limit=(beta, sp.oo),
             checks=(
                 Exact(_scalar_limit, "limit in β, a symbolic"),
-                Sampled(_scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"),
+                Sampled(
+                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
             ),
         ),
         Step(
@@ -266,7 +289,12 @@ gru_update_bias = Claim(
             limit=(beta, -sp.oo),
             where=((b_u, MatMul(beta, OneMatrix(n, 1))),),
             checks=(
-                Sampled(_beta_float(TEXTBOOK, -60.0), "NumPy GRU at β = −60", tol=1e-13, scale="absolute"),
+                Sampled(
+                    _beta_float(TEXTBOOK, -60.0),
+                    "NumPy GRU at β = −60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -277,7 +305,12 @@ gru_update_bias = Claim(
             limit=(beta, sp.oo),
             where=((b_z, MatMul(beta, OneMatrix(n, 1))),),
             checks=(
-                Sampled(_beta_float(TORCH, 60.0), "NumPy torch-form GRU at β = 60", tol=1e-13, scale="absolute"),
+                Sampled(
+                    _beta_float(TORCH, 60.0),
+                    "NumPy torch-form GRU at β = 60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -347,7 +380,13 @@ gru_params = Claim(
     statement="The GRU has 3(n² + nd + n) parameters against the LSTM's 4(n² + nd + n): 3 blocks vs 4.",
     assumptions=("same sizes", "the textbook GRU"),
     steps=(
-        Step(GRU_COUNT, "=", 3 * (n**2 + n * d + n), "three blocks (u, r, h̃) of W, U, b", checks=_count_checks),
+        Step(
+            GRU_COUNT,
+            "=",
+            3 * (n**2 + n * d + n),
+            "three blocks (u, r, h̃) of W, U, b",
+            checks=_count_checks,
+        ),
         Step(4 * GRU_COUNT, "=", 3 * LSTM_COUNT, "3 blocks against 4", checks=_count_checks),
         Step(
             GRU_TORCH_COUNT,
@@ -437,8 +476,10 @@ gru_variants = Claim(
     ),
     assumptions=(
         "003's Γ_u is 001's u; 003's W_c[Γ_r∘c, x] is W_h(r∘h) + U_h x",
-        "mapped weights: W_z = −W_u, U_z = −U_u, b_z = −b_u (so z = 1 − u), W_n = W_h, "
-        "U_n = U_h, b_n = b_h, b_hn = 0",
+        (
+            "mapped weights: W_z = −W_u, U_z = −U_u, b_z = −b_u (so z = 1 − u), W_n = W_h, "
+            "U_n = U_h, b_n = b_h, b_hn = 0"
+        ),
     ),
     steps=(
         jacobian_step("gru", "minimal", "h", "h_prev", textbook_form, "as the full GRU with r ≡ 1"),
@@ -459,7 +500,11 @@ gru_variants = Claim(
             where=((r_gate, OneMatrix(n, 1)),),
             checks=(
                 Exact(_pair_exact, "symbolic entries, n = 2, mapped weights"),
-                Sampled(_pair_float(reset_bias=40.0), "mapped weights, b_r = 40 (r = 1 in float64)", tol=1e-12),
+                Sampled(
+                    _pair_float(reset_bias=40.0),
+                    "mapped weights, b_r = 40 (r = 1 in float64)",
+                    tol=1e-12,
+                ),
             ),
         ),
         Step(

@@ -22,7 +22,7 @@ from gradsym.symbolic.functions import sigmoid
 
 from ..checks import Exact, Sampled
 from ..claim import Claim, Condition, Step
-from ..evaluate import Model, Unbound, seq_key
+from ..evaluate import Model, Unbound
 from ..models import counting_model, exact_cell, exact_unrolled, float_cell, numpy_unrolled
 from ..notation import (
     Decimal,
@@ -124,8 +124,14 @@ lstm_jacobians = Claim(
 
 m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("m", "r", "s"))
 d_sym = sp.Symbol("d", integer=True, positive=True)
-IB = {name: sp.IndexedBase(name) for name in ("c", "c_prev", "f", "i", "c_tilde", "h_prev", "x", "z_f", "z_i", "z_c")}
-IW = {name: sp.IndexedBase(name) for name in ("W_f", "U_f", "b_f", "W_i", "U_i", "b_i", "W_c", "U_c", "b_c")}
+IB = {
+    name: sp.IndexedBase(name)
+    for name in ("c", "c_prev", "f", "i", "c_tilde", "h_prev", "x", "z_f", "z_i", "z_c")
+}
+IW = {
+    name: sp.IndexedBase(name)
+    for name in ("W_f", "U_f", "b_f", "W_i", "U_i", "b_i", "W_c", "U_c", "b_c")
+}
 
 
 def _affine_index(g: str):
@@ -179,7 +185,9 @@ lstm_cell_path = Claim(
             "index notation, every n; δ is the Kronecker delta",
             checks=(
                 Exact(
-                    lambda: [Model({}, free=(m_, r_, n, d_sym), resolve=_index_free, label="every n")],
+                    lambda: [
+                        Model({}, free=(m_, r_, n, d_sym), resolve=_index_free, label="every n")
+                    ],
                     "index notation, n and d symbolic",
                 ),
             ),
@@ -194,7 +202,12 @@ lstm_cell_path = Claim(
             "chain rule through the state [h⁽ᵗ⁾; c⁽ᵗ⁾]",
             checks=(
                 Exact(_multistep_exact, "symbolic entries, n = 2, two steps"),
-                Sampled(_multistep_float, "NumPy LSTM: central differences and state_jacobian", trials=3, tol=1e-8),
+                Sampled(
+                    _multistep_float,
+                    "NumPy LSTM: central differences and state_jacobian",
+                    trials=3,
+                    tol=1e-8,
+                ),
             ),
         ),
         Step(
@@ -256,7 +269,12 @@ cec = Claim(
             "the direct path over many steps: a product of identities",
             checks=(
                 Exact(_cec_exact, "symbolic entries, n = 2, three steps"),
-                Sampled(_cec_float, "NumPy LSTM without forget gate, up to six steps", trials=3, tol=1e-12),
+                Sampled(
+                    _cec_float,
+                    "NumPy LSTM without forget gate, up to six steps",
+                    trials=3,
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
@@ -304,7 +322,9 @@ lstm_remember = Claim(
             where=((f_sym, OneMatrix(n, 1)), (i_sym, ZeroMatrix(n, 1))),
             checks=(
                 Exact(lambda: [exact_cell(STANDARD, 3, 2)], "the cell's equation for c, n = 3"),
-                Sampled(_saturated, "b_f = 40, b_i = −40: f = 1, i ≈ 4·10⁻¹⁸ in float64", tol=1e-15),
+                Sampled(
+                    _saturated, "b_f = 40, b_i = −40: f = 1, i ≈ 4·10⁻¹⁸ in float64", tol=1e-15
+                ),
             ),
         ),
         Step(
@@ -317,7 +337,9 @@ lstm_remember = Claim(
                 Condition(MaxOver(Norm(i_gate(t), sp.oo), t, 1, T), "=", 0),
             ),
             checks=(
-                Sampled(_remember_float, "NumPy LSTM over 200 steps, b_f = 40, b_i = −40", tol=1e-12),
+                Sampled(
+                    _remember_float, "NumPy LSTM over 200 steps, b_f = 40, b_i = −40", tol=1e-12
+                ),
             ),
         ),
     ),
@@ -355,7 +377,9 @@ def _initialised(rng):
     values[bias] = b_
     from ..models import CellModel
 
-    return CellModel(STANDARD, values, exact=False, n=4, d=2, label=f"initialise(forget_bias={b_:.3g})")
+    return CellModel(
+        STANDARD, values, exact=False, n=4, d=2, label=f"initialise(forget_bias={b_:.3g})"
+    )
 
 
 forget_bias = Claim(
@@ -385,10 +409,15 @@ forget_bias = Claim(
             "1 − σ(z) = e^(−z)/(1 + e^(−z))",
             checks=(
                 Exact(
-                    lambda: [Model({}, free=(zs,))] + [Model({zs: v}) for v in (-2, 0, sp.Rational(1, 2), 3)],
+                    lambda: (
+                        [Model({}, free=(zs,))]
+                        + [Model({zs: v}) for v in (-2, 0, sp.Rational(1, 2), 3)]
+                    ),
                     "symbolic z, and z = −2, 0, 1/2, 3",
                 ),
-                Sampled(lambda rng: Model({zs: rng.uniform(-5, 30)}), "random z", trials=8, tol=1e-15),
+                Sampled(
+                    lambda rng: Model({zs: rng.uniform(-5, 30)}), "random z", trials=8, tol=1e-15
+                ),
             ),
         ),
         Step(
@@ -398,7 +427,9 @@ forget_bias = Claim(
             "σ is increasing and z_f ≥ b − ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞ in every unit",
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
-                Sampled(_initialised, "gradsym's initialise(LSTM, forget_bias=b)", trials=8, tol=1e-15),
+                Sampled(
+                    _initialised, "gradsym's initialise(LSTM, forget_bias=b)", trials=8, tol=1e-15
+                ),
             ),
         ),
         Step(
@@ -408,7 +439,9 @@ forget_bias = Claim(
             "σ is increasing and z_f ≤ b + ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞",
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
-                Sampled(_initialised, "gradsym's initialise(LSTM, forget_bias=b)", trials=8, tol=1e-15),
+                Sampled(
+                    _initialised, "gradsym's initialise(LSTM, forget_bias=b)", trials=8, tol=1e-15
+                ),
             ),
         ),
         Step(
@@ -453,7 +486,11 @@ RNN_TANH = get_cell("rnn", "tanh")
 
 
 def _count_exact():
-    yield counting_model({LSTM_COUNT: count(STANDARD), RNN_COUNT: count(RNN_TANH)}, free=(n, d), label="symbolic n, d")
+    yield counting_model(
+        {LSTM_COUNT: count(STANDARD), RNN_COUNT: count(RNN_TANH)},
+        free=(n, d),
+        label="symbolic n, d",
+    )
 
 
 def _count_float(rng):
@@ -567,14 +604,22 @@ gates_range = Claim(
             "<",
             sp.S.One,
             "f, i, o are σ of their z",
-            checks=(Sampled(_gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0),),
+            checks=(
+                Sampled(
+                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                ),
+            ),
         ),
         Step(
             GATES,
             ">",
             sp.S.Zero,
             "f, i, o are σ of their z",
-            checks=(Sampled(_gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0),),
+            checks=(
+                Sampled(
+                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                ),
+            ),
         ),
         Step(
             FloatRound(sigmoid(zs)),
@@ -583,8 +628,16 @@ gates_range = Claim(
             "rounding: the open interval closes in floating point",
             hypotheses=(Condition(zs, "≥", 38),),
             checks=(
-                Exact(_rounding_exact, "σ(z) correctly rounded to float64: z = 38, 40, 100 (37 excluded)"),
-                Sampled(lambda rng: Model({zs: rng.uniform(30, 60)}), "NumPy's sigmoid, z in [30, 60]", trials=8, tol=0.0),
+                Exact(
+                    _rounding_exact,
+                    "σ(z) correctly rounded to float64: z = 38, 40, 100 (37 excluded)",
+                ),
+                Sampled(
+                    lambda rng: Model({zs: rng.uniform(30, 60)}),
+                    "NumPy's sigmoid, z in [30, 60]",
+                    trials=8,
+                    tol=0.0,
+                ),
             ),
         ),
     ),
@@ -627,7 +680,11 @@ peephole_jacobians = Claim(
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
                 Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at n = 3"),
-                Sampled(lambda rng: float_cell(PEEPHOLE, rng), "the NumPy peephole LSTM with V = 0", tol=1e-12),
+                Sampled(
+                    lambda rng: float_cell(PEEPHOLE, rng),
+                    "the NumPy peephole LSTM with V = 0",
+                    tol=1e-12,
+                ),
             ),
         ),
     ),

@@ -13,7 +13,7 @@ from gradsym.numeric.rnn import RNN
 from gradsym.numeric.stacked import Stacked
 from gradsym.symbolic import cell as get_cell
 
-from ..checks import Exact, Sampled
+from ..checks import Sampled
 from ..claim import Claim, Step
 from ..evaluate import Model, Unbound, seq_key
 from ..models import exact_cell, float_cell, jacobian_fd
@@ -47,7 +47,9 @@ def _cross_form(cell):
 def _o_fw_form(cell):
     W_o, z_o = S(cell, "W_o", "z_o")
     size = S(cell, "h_fw").shape[0]
-    return MatMul(Diag(Apply("tanh'", z_o)), W_o, BlockMatrix([[I_(size)], [ZeroMatrix(size, size)]]))
+    return MatMul(
+        Diag(Apply("tanh'", z_o)), W_o, BlockMatrix([[I_(size)], [ZeroMatrix(size, size)]])
+    )
 
 
 def _forward_rnn_reference(key, ev):
@@ -122,7 +124,12 @@ birnn = Claim(
     assumptions=("both directions are tanh RNNs; g = tanh",),
     steps=(
         jacobian_step(
-            "birnn", "tanh", "h_fw", "h_fw_prev", _fw_form, "the forward RNN's Jacobian",
+            "birnn",
+            "tanh",
+            "h_fw",
+            "h_fw_prev",
+            _fw_form,
+            "the forward RNN's Jacobian",
             reference=_forward_rnn_reference,
         ),
         jacobian_step(
@@ -157,7 +164,9 @@ birnn = Claim(
             "=",
             Apply("tanh", MatAdd(MatMul(W_o, BlockMatrix([[h_fw(t)], [h_bw(t)]])), b_o)),
             "the output layer of 003, g = tanh",
-            checks=(Sampled(lambda rng: _Sequence(rng), "NumPy Bidirectional's output", tol=1e-12),),
+            checks=(
+                Sampled(lambda rng: _Sequence(rng), "NumPy Bidirectional's output", tol=1e-12),
+            ),
         ),
         Step(
             Partial(h_fw(t), x_seq(t + 1)),
@@ -165,7 +174,12 @@ birnn = Claim(
             ZeroMatrix(n, d),
             "the forward direction is causal",
             checks=(
-                Sampled(lambda rng: _Sequence(rng), "central differences, NumPy Bidirectional", tol=0.0, scale="absolute"),
+                Sampled(
+                    lambda rng: _Sequence(rng),
+                    "central differences, NumPy Bidirectional",
+                    tol=0.0,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -174,7 +188,9 @@ birnn = Claim(
             ZeroMatrix(n, d),
             "the backward direction reads the right context: not for language models",
             checks=(
-                Sampled(lambda rng: _Sequence(rng), "central differences, NumPy Bidirectional", tol=0.0),
+                Sampled(
+                    lambda rng: _Sequence(rng), "central differences, NumPy Bidirectional", tol=0.0
+                ),
             ),
         ),
     ),
@@ -224,7 +240,10 @@ def _stack_reference(cell):
         _, of, wrt = key
         if (getattr(of, "name", None), getattr(wrt, "name", None)) != ("h2", "h1_prev"):
             return jacobian_fd(key, ev)
-        leaf = {s: np.asarray(ev.visit(S(cell, s)), dtype=float).reshape(1, -1) for s in ("x", "h1_prev", "h2_prev")}
+        leaf = {
+            s: np.asarray(ev.visit(S(cell, s)), dtype=float).reshape(1, -1)
+            for s in ("x", "h1_prev", "h2_prev")
+        }
         model = _stack(ev, cell, residual=cell.variant == "residual")
         if cell.variant == "plain":
             J = model.state_jacobian(leaf["x"], ((leaf["h1_prev"],), (leaf["h2_prev"],)))[0][0]
@@ -234,7 +253,9 @@ def _stack_reference(cell):
             e = np.zeros((1, 3))
             e[0, k_] = 1e-6
             out = [
-                model.forward(leaf["x"][None], ((leaf["h1_prev"] + sgn * e,), (leaf["h2_prev"],))).h[0, 0]
+                model.forward(
+                    leaf["x"][None], ((leaf["h1_prev"] + sgn * e,), (leaf["h2_prev"],))
+                ).h[0, 0]
                 for sgn in (1, -1)
             ]
             cols.append((out[0] - out[1]) / 2e-6)

@@ -55,7 +55,12 @@ sigma = sp.Function("sigma")  # the RNN's activation, as the notes write it: any
 k = sp.Symbol("k", integer=True, positive=True)
 
 # what σ is on each side: an exact function for SymPy, the NumPy cells' own for float64
-EXACT_SIGMA = {"tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu, "identity": sp.Lambda(z_sym, z_sym)}
+EXACT_SIGMA = {
+    "tanh": sp.tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "identity": sp.Lambda(z_sym, z_sym),
+}
 
 
 def float_sigma(name: str):
@@ -86,11 +91,18 @@ kk = sp.Symbol("k", integer=True, positive=True)
 p_extra = sp.Symbol("p", integer=True, nonnegative=True)  # n = j + p: every n ≥ j
 d_sym = sp.Symbol("d", integer=True, positive=True)
 Hb, Hp, Zb = sp.IndexedBase("h"), sp.IndexedBase("h_prev"), sp.IndexedBase("z")
-Wb, Ub, Xb, Bb = sp.IndexedBase("W_h"), sp.IndexedBase("W_x"), sp.IndexedBase("x"), sp.IndexedBase("b")
+Wb, Ub, Xb, Bb = (
+    sp.IndexedBase("W_h"),
+    sp.IndexedBase("W_x"),
+    sp.IndexedBase("x"),
+    sp.IndexedBase("b"),
+)
 INDEX_DEFINITIONS = (
     (
         Zb[ii],
-        sp.Sum(Wb[ii, kk] * Hp[kk], (kk, 1, n)) + sp.Sum(Ub[ii, kk] * Xb[kk], (kk, 1, d_sym)) + Bb[ii],
+        sp.Sum(Wb[ii, kk] * Hp[kk], (kk, 1, n))
+        + sp.Sum(Ub[ii, kk] * Xb[kk], (kk, 1, d_sym))
+        + Bb[ii],
     ),
     (Hb[ii], sigma(Zb[ii])),
 )
@@ -214,11 +226,17 @@ lam_s = sp.Symbol("lambda")
 # exact instances of W_h: non-normal, rational eigenvalues; one with ρ > 1 (for hypotheses)
 W_DIAG = [
     M([[sp.Rational(7, 10), sp.Rational(1, 5)], [sp.Rational(1, 10), sp.Rational(4, 5)]]),
-    M([[sp.Rational(1, 2), sp.Rational(3, 4), 0], [0, -sp.Rational(1, 3), 1], [0, 0, sp.Rational(1, 4)]]),
+    M(
+        [
+            [sp.Rational(1, 2), sp.Rational(3, 4), 0],
+            [0, -sp.Rational(1, 3), 1],
+            [0, 0, sp.Rational(1, 4)],
+        ]
+    ),
 ]
 W_BIG = M([[sp.Rational(3, 2), sp.Rational(1, 2)], [0, sp.Rational(1, 2)]])  # ρ = 3/2
-W_JORDAN = M([[1, 1], [0, 1]]) * M([[sp.Rational(1, 2), 1], [0, sp.Rational(1, 2)]]) * M(
-    [[1, -1], [0, 1]]
+W_JORDAN = (
+    M([[1, 1], [0, 1]]) * M([[sp.Rational(1, 2), 1], [0, sp.Rational(1, 2)]]) * M([[1, -1], [0, 1]])
 )  # not diagonalizable, ρ = 1/2
 
 
@@ -269,7 +287,7 @@ def _random_W(rng, size=4, radius=(0.3, 0.9), jordan=False):
 
 def _eigen_float(*, lag=None, k_index=True, radius=(0.3, 0.9), jordan=False):
     def sample(rng):
-        W, lam_, Qm = _random_W(rng, radius=radius, jordan=jordan)
+        W, _, _ = _random_W(rng, radius=radius, jordan=jordan)
         size = W.shape[0]
         values = {W_h: W, n: size, i: 1, ell: int(rng.integers(1, 30)) if lag is None else lag}
         values[("partial", seq_key("J", 1), seq_key("h", 1))] = _g_row(size, False, rng)
@@ -383,9 +401,13 @@ eigen_vanish = Claim(
             "W_hˡ = Q Λˡ Q⁻¹, cₖ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ qₖ",
             checks=(
                 Exact(
-                    _eigen_exact(), "symbolic ℓ and g, exact W_h (SymPy's own W_hˡ)", prepare=combine_powers
+                    _eigen_exact(),
+                    "symbolic ℓ and g, exact W_h (SymPy's own W_hˡ)",
+                    prepare=combine_powers,
                 ),
-                Sampled(_eigen_float(), "random W_h, g, ℓ < 30: W_hˡ by repeated products", tol=1e-8),
+                Sampled(
+                    _eigen_float(), "random W_h, g, ℓ < 30: W_hˡ by repeated products", tol=1e-8
+                ),
             ),
         ),
         Step(
@@ -397,7 +419,9 @@ eigen_vanish = Claim(
             hypotheses=_rho_lt_1,
             checks=(
                 Exact(_eigen_exact(extra=(W_BIG,)), "limit in ℓ, exact W_h (one with ρ = 3/2)"),
-                Sampled(_growing_float, "random W_h at ℓ = 600", trials=6, tol=1e-12, scale="absolute"),
+                Sampled(
+                    _growing_float, "random W_h at ℓ = 600", trials=6, tol=1e-12, scale="absolute"
+                ),
             ),
         ),
         Step(
@@ -425,10 +449,18 @@ eigen_vanish = Claim(
             hypotheses=(Condition(sp.Abs(lam_s), "<", 1),),
             checks=(
                 Exact(
-                    _lambda_exact([sp.Rational(9, 10), -sp.Rational(3, 5), 1 / (1 + _s), sp.Rational(11, 10)]),
+                    _lambda_exact(
+                        [sp.Rational(9, 10), -sp.Rational(3, 5), 1 / (1 + _s), sp.Rational(11, 10)]
+                    ),
                     "λ = 9/10, −3/5, 1/(1 + s) for every s > 0; 11/10 excluded",
                 ),
-                Sampled(_lambda_float(3000), "random λ at ℓ = 3000", trials=8, tol=1e-9, scale="absolute"),
+                Sampled(
+                    _lambda_float(3000),
+                    "random λ at ℓ = 3000",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -444,9 +476,11 @@ eigen_vanish = Claim(
                     "limit in ℓ, exact W_h: two diagonalizable, one Jordan block, one with ρ = 3/2",
                 ),
                 Sampled(
-                    lambda rng: _eigen_float(lag=600, radius=(0.2, 0.9), jordan=True, k_index=False)(rng)
-                    if rng.random() < 0.5
-                    else _growing_float(rng),
+                    lambda rng: (
+                        _eigen_float(lag=600, radius=(0.2, 0.9), jordan=True, k_index=False)(rng)
+                        if rng.random() < 0.5
+                        else _growing_float(rng)
+                    ),
                     "random W_h (Jordan block or ρ > 1) at ℓ = 600",
                     trials=6,
                     tol=1e-12,
@@ -541,7 +575,11 @@ def _left_exact(*, big_only=False):
                 if big_only and not abs(val) > 1:
                     continue
                 for vec in vecs:
-                    yield Model({W_h: W, p_vec: M(vec), lam_s: val, n: W.rows}, free=(ell,), label=f"W_h = {W.tolist()}, λ = {val}")
+                    yield Model(
+                        {W_h: W, p_vec: M(vec), lam_s: val, n: W.rows},
+                        free=(ell,),
+                        label=f"W_h = {W.tolist()}, λ = {val}",
+                    )
             # a vector that is not a left eigenvector: excluded by the hypothesis
             yield Model({W_h: W, p_vec: M([1] * W.rows), lam_s: 2, n: W.rows}, free=(ell,))
 
@@ -594,7 +632,11 @@ explode = Claim(
             "pᵀW_h = λpᵀ, ℓ times",
             hypotheses=_left,
             checks=(
-                Exact(_left_exact(), "symbolic ℓ, exact W_h and its left eigenvectors", prepare=combine_powers),
+                Exact(
+                    _left_exact(),
+                    "symbolic ℓ, exact W_h and its left eigenvectors",
+                    prepare=combine_powers,
+                ),
                 Sampled(_left_float(), "random W_h, ℓ ≤ 8", trials=6, tol=1e-9),
             ),
         ),
@@ -616,7 +658,15 @@ explode = Claim(
             sp.S.Reals,
             "float64 overflows: Inf, then NaN",
             where=((W_h, MatMul(2, Named("Q", n, n, r"\mathbf{Q}"))), (T_sym, 1200), (ell, 1100)),
-            hypotheses=(Condition(MatMul(Transpose(Named("Q", n, n, r"\mathbf{Q}")), Named("Q", n, n, r"\mathbf{Q}")), "=", I_(n)),),
+            hypotheses=(
+                Condition(
+                    MatMul(
+                        Transpose(Named("Q", n, n, r"\mathbf{Q}")), Named("Q", n, n, r"\mathbf{Q}")
+                    ),
+                    "=",
+                    I_(n),
+                ),
+            ),
             checks=(
                 Sampled(_overflow, "NumPy linear RNN's backward pass, W_h = 2Q", trials=2, tol=0.0),
             ),
@@ -636,10 +686,11 @@ GAMMA_DEFINITION = (gamma, Sup(sp.Abs(sp.Derivative(sigma(z_sym), z_sym)), z_sym
 smax = SingularValue(W_h)
 t_sym = sp.Symbol("t", integer=True)
 _prod = OrderedProduct(Partial(h(t_sym), h(t_sym - 1)), t_sym, j, i)
+THREE_FIFTHS = sp.Rational(3, 5)
 R34 = M([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
 
 
-def _bound_exact(*, scales=(sp.Rational(3, 5), 1), size_n=2, extra_scales=(), unrolled=True, T_=3):
+def _bound_exact(*, scales=(THREE_FIFTHS, 1), extra_scales=(), unrolled=True, T_=3):
     """Tight rational instances: W_h = s R (R a rotation), zero inputs and initial state,
     b = 0 for tanh (z = 0, tanh'(0) = 1 = γ) — the bound holds with equality."""
 
@@ -679,7 +730,12 @@ def _one_step_float(rng):
     if rng.random() < 0.5:  # the tight case: z = 0
         W, bias, h_star = _tight_W(rng, name, rng.uniform(0.5, 3.0))
         model.values.update(
-            {W_h: W, b: bias, RNN[name].vectors["h_prev"]: h_star, RNN[name].vectors["x"]: np.zeros((2, 1))}
+            {
+                W_h: W,
+                b: bias,
+                RNN[name].vectors["h_prev"]: h_star,
+                RNN[name].vectors["x"]: np.zeros((2, 1)),
+            }
         )
     model.label = f"σ = {name}"
     return model
@@ -717,7 +773,11 @@ def _span_float(*, sigma_max=None, over=None):
 def _limit_exact():
     for s_ in (sp.Rational(3, 5), sp.Rational(9, 10), sp.Rational(3, 2)):
         for name, W_ in (("tanh", s_ * R34), ("sigmoid", 4 * s_ * R34)):
-            yield Model({W_h: W_, sigma: EXACT_SIGMA[name], n: 2}, free=(ell,), label=f"σ = {name}, W_h = {W_.tolist()}")
+            yield Model(
+                {W_h: W_, sigma: EXACT_SIGMA[name], n: 2},
+                free=(ell,),
+                label=f"σ = {name}, W_h = {W_.tolist()}",
+            )
 
 
 def _limit_float(rng):
