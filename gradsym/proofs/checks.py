@@ -81,8 +81,10 @@ def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
     ev = cls(model, definitions=step.definitions)
     if step.where:
         overrides, derived = {}, []
+        seen: set = set()
         for atom, value in step.where:  # in order: a value may use the ones before it
             ev = cls(model, definitions=step.definitions, overrides=overrides)
+            ev.visited = seen
             key = ev.key(atom)
             if exact or key in model.values or not _derived(ev, atom):
                 overrides[key] = ev.visit(value)
@@ -90,7 +92,7 @@ def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
                 # float64 models compute derived atoms (a gate u⁽ᵗ⁾) by their own route, which
                 # an override would not reach: the instance must have the value itself
                 derived.append((atom, value))
-        visited = ev.visited | {atom for atom, _ in step.where}
+        visited = seen | {atom for atom, _ in step.where}
         ev = cls(model, definitions=step.definitions, overrides=overrides)
         ev.visited = visited
         for atom, value in derived:

@@ -83,9 +83,9 @@ def test_the_formula_of_a_claim_is_one_of_its_steps():
 def test_a_check_that_ignores_the_display_is_caught():
     """A step whose check evaluates a different object than the one printed is rejected
     by the walk: here the display says W_h and the model is never asked for it."""
+    from gradsym.proofs.checks import run_check
     from gradsym.proofs.claim import Step
     from gradsym.proofs.evaluate import Model
-    from gradsym.proofs.checks import run_check
 
     x = sp.Symbol("x", real=True)
     W = Named("W_h", 2, 2, r"\mathbf{W}_h")
