@@ -249,6 +249,11 @@ def _exact_relation(rel: str, a, b, prepare=None, limit=None) -> tuple[bool | No
 
 
 def float_error(relation: str, lhs, rhs, scale: str = "relative") -> float:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _float_error(relation, lhs, rhs, scale)
+
+
+def _float_error(relation: str, lhs, rhs, scale: str) -> float:
     """The error of ``lhs relation rhs`` in float64 (0 when it holds exactly).
 
     "=" and "→": max |lhs − rhs| (relative to the largest entry with ``scale="relative"``;

@@ -1,11 +1,13 @@
 """The ``verify`` and ``check`` subcommands, for ``gradsym/cli.py`` to register:
 
     add_verify_parser(subparsers)   gradsym verify [IDS ...] [--json] [--seed S]
+                                                   [--mutations [--per-claim N]]
     add_check_parser(subparsers)    gradsym check --cell lstm --of c --wrt c_prev [--variant V]
                                                   [--n N] [--seed S] [--json] "CANDIDATE"
 
 Each sets ``func=`` to a function of the parsed arguments returning the exit code:
-0 verified / holds, 1 a claim fails / the candidate is refuted, 2 bad input.
+0 verified / holds (with ``--mutations``: every mutant refused or equivalent), 1 a claim
+fails / the candidate is refuted / a mutant survived, 2 bad input.
 """
 
 from __future__ import annotations
@@ -20,7 +22,21 @@ from gradsym.errors import CandidateError, GradsymError
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
+    if args.per_claim is not None and not args.mutations:
+        print("gradsym verify: error: --per-claim needs --mutations", file=sys.stderr)
+        return 2
+    if args.per_claim is not None and args.per_claim < 1:
+        print(
+            f"gradsym verify: error: --per-claim must be ≥ 1, got {args.per_claim}", file=sys.stderr
+        )
+        return 2
     try:
+        if args.mutations:
+            from .mutations import mutation_report
+
+            mutated = mutation_report(args.ids or None, seed=args.seed, per_claim=args.per_claim)
+            print(mutated.to_json() if args.json else mutated.table())
+            return 0 if mutated.complete else 1
         report = verify(args.ids or None, seed=args.seed)
     except GradsymError as exc:
         print(f"gradsym verify: error: {exc}", file=sys.stderr)
@@ -80,6 +96,20 @@ def add_verify_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the random instances")
+    p.add_argument(
+        "--mutations",
+        action="store_true",
+        help="mutate what every step prints (transpose a factor, drop a term, flip a sign, swap "
+        "two gates, change a constant, flip the relation, drop a hypothesis, …) and report "
+        "how many mutants the step's checks refuse, per claim; exit 1 if any survives",
+    )
+    p.add_argument(
+        "--per-claim",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --mutations: at most N mutants per claim, a fixed subset (default: all)",
+    )
     p.set_defaults(func=cmd_verify)
     return p
 

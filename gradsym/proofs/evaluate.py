@@ -520,7 +520,9 @@ class Exact(Evaluator):
             entries = list(v)
             if p == sp.oo:
                 return sp.Max(*[sp.Abs(x) for x in entries])
-            return sp.sqrt(sum(sp.Abs(x) ** 2 for x in entries))
+            if p == 2:
+                return sp.sqrt(sum(sp.Abs(x) ** 2 for x in entries))
+            return sum(sp.Abs(x) ** p for x in entries) ** (1 / p)
         if p != 2:
             raise Unsupported(f"matrix norm of order {p}")
         return spectral_norm(v)
@@ -621,6 +623,7 @@ _NP_FUNCTIONS: dict[type, Callable] = {
 
 
 SUP_HALF_WIDTH, SUP_POINTS = 40.0, 80001
+_NP_DERIVATIVE = {sp.tanh: "tanh", sigmoid: "sigmoid", relu: "relu"}
 
 
 class Floating(Evaluator):
@@ -760,11 +763,17 @@ class Floating(Evaluator):
         return f(*[self.visit(a) for a in e.args])
 
     def _eval_Derivative(self, e):
-        # central differences of the displayed function: independent of SymPy's rules
         (var, count), *rest = e.variable_count
         if rest or count != 1:
             raise Unsupported("only first derivatives in one variable")
         at = np.asarray(self.visit(var), dtype=float)
+        inner = e.expr
+        name = _NP_DERIVATIVE.get(type(inner))
+        if name is not None and inner.args == (var,):
+            # an activation's derivative: the NumPy cells' own (ReLU'(0) = 0, as PyTorch)
+            act = get_activation(name)
+            return act.grad_from_output(act.apply(at))
+        # else central differences of the displayed function, independent of SymPy's rules
         step = 1e-6 * np.maximum(1.0, np.abs(at))
         hi = self.fork(overrides={var: at + step}).visit(e.expr)
         lo = self.fork(overrides={var: at - step}).visit(e.expr)
@@ -790,7 +799,9 @@ class Floating(Evaluator):
         v = _np_matrix(self.visit(e.arg))
         p = self.visit(e.p)
         if 1 in v.shape:
-            return float(np.linalg.norm(v.reshape(-1), np.inf if p == float("inf") else 2))
+            return float(np.linalg.norm(v.reshape(-1), np.inf if p == float("inf") else p))
+        if p != 2:
+            raise Unsupported(f"matrix norm of order {p}")
         return float(np.linalg.norm(v, 2))
 
     def _eval_SingularValue(self, e):

@@ -311,6 +311,7 @@ class SingularValue(_Functional):
     is_nonnegative = True
 
     def __new__(cls, arg, which="max"):
+        which = which.name if isinstance(which, Str) else which
         if which not in ("max", "min"):
             raise ValueError(f"which must be 'max' or 'min', got {which!r}")
         return Basic.__new__(cls, arg, Str(which))

@@ -16,7 +16,7 @@ NumPy RNN and GRU (float64: ∂J/∂h from the backward pass, ∂h⁽ᵗ⁾/∂h
 from __future__ import annotations
 
 import sympy as sp
-from sympy import HadamardProduct, MatAdd, MatMul, Transpose
+from sympy import HadamardProduct, MatMul, Transpose
 
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.matexpr import Apply
@@ -25,7 +25,7 @@ from ..checks import Exact, Sampled
 from ..claim import Claim, Condition, Step
 from ..models import exact_unrolled, float_unrolled, numpy_unrolled
 from ..notation import Degree, IndexedSum, Named, OrderedProduct, Partial, T, family, i, j, k, t
-from .common import J, S, h, x, z
+from .common import J, S, h, z
 
 SECTION = "Backpropagation through time"
 RNN = get_cell("rnn", "tanh")
@@ -258,7 +258,7 @@ RNN1_N = sp.Symbol("n", integer=True, positive=True)
 
 
 def _degree_exact():
-    for t_, k_ in ((2, 1), (4, 1), (5, 3), (3, 3)):
+    for t_, k_ in ((2, 1), (4, 1), (5, 3), (3, 3), (1, 3)):  # (1, 3): k > t, excluded
         model = exact_unrolled(RNN, 5, 1, 1)
         model.values[t], model.values[k] = t_, k_
         model.label += f", t = {t_}, k = {k_}"

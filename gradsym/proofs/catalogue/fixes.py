@@ -69,6 +69,9 @@ def _orth_exact(*, lags=(None,), eig=False):
                         yield Model(
                             {Q: Qm, lam: val, v: M(vec), n: size}, label=f"Q = {Qm.tolist()}"
                         )
+                # excluded: a vector that is no eigenvector, and v = 0 (Qv = λv for any λ)
+                yield Model({Q: Qm, lam: 2, v: M([1] + [0] * (size - 1)), n: size})
+                yield Model({Q: Qm, lam: 2, v: M([0] * size), n: size})
                 continue
             for lag in lags:
                 values = {Q: Qm, xv: entries("x", size), n: size}
@@ -92,6 +95,8 @@ def _orth_float(*, lag=False, eig=False):
             vals, vecs = np.linalg.eig(Qm)
             pick = int(rng.integers(size))
             values[lam], values[v] = vals[pick], vecs[:, pick : pick + 1]
+            if rng.random() < 0.3:  # v = 0: Qv = λv for any λ, excluded by v ≠ 0
+                values[lam], values[v] = 2.0, np.zeros((size, 1))
         return Model(values, label="Haar-orthogonal Q (or a distorted one)")
 
     return sample
@@ -207,7 +212,8 @@ def _relu_exact():
 
 
 def _relu_float(rng):
-    return Model({zs: float(rng.normal())}, label="random z")
+    z_ = 0.0 if rng.random() < 0.5 else float(rng.normal())  # z = 0 is excluded
+    return Model({zs: z_}, label=f"z = {z_:.3g}")
 
 
 def _irnn_exact():
@@ -253,8 +259,11 @@ relu_claim = Claim(
             "ReLU(z) = max(z, 0): 1 for z > 0, 0 for z < 0",
             hypotheses=(Condition(zs, "≠", 0),),
             checks=(
-                Exact(_relu_exact, "SymPy differentiates max(z, 0): symbolic z, z = 1/2, −3/2"),
-                Sampled(_relu_float, "central differences of max(z, 0)", trials=8, tol=1e-9),
+                Exact(
+                    _relu_exact,
+                    "SymPy differentiates max(z, 0): symbolic z, z = 1/2, −3/2 (0 excluded)",
+                ),
+                Sampled(_relu_float, "the NumPy cells' ReLU' (0 at z = 0)", trials=8, tol=0.0),
             ),
         ),
         jacobian_step(
@@ -356,9 +365,10 @@ def _weyl_float(rng):
     size, L_ = 4, 6
     values = {L_sym: L_, n: size}
     tight = rng.random() < 0.35
+    shared = rng.uniform(0.05, 0.95) if rng.random() < 0.5 else None  # one a for every layer
     for layer in range(1, L_ + 1):
         if tight:
-            A_ = -rng.uniform(0.05, 0.9) * np.eye(size)
+            A_ = -(shared if shared is not None else rng.uniform(0.05, 0.9)) * np.eye(size)
         else:
             W = rng.normal(size=(size, size))
             W *= rng.uniform(0.05, 1.3) / np.linalg.norm(W, 2)
@@ -421,7 +431,7 @@ residual_claim = Claim(
                 Sampled(
                     _weyl_float,
                     "6 layers, a third of them −aI (equality)",
-                    trials=10,
+                    trials=20,
                     tol=1e-12,
                     scale="absolute",
                 ),
