@@ -141,7 +141,10 @@ class NotesLatexPrinter(LatexPrinter):
     def _print_MatMul(self, expr):
         coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
-        body = " ".join(self._factor(m) for m in mats)
+        # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
+        body = " ".join(
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+        )
         if coef == 1:
             return body
         if coef == -1:

@@ -205,8 +205,10 @@ def test_every_row_is_printed_from_the_steps_objects(claim_id):
 def test_transposes_print_as_top_and_the_conventions_are_stated_once(written):
     for path in written.iterdir():
         text = path.read_text()
-        # T is the sequence length (\sum_{t=1}^{T}); a transpose prints as \top
+        # T is the sequence length (\sum_{t=1}^{T}); a transpose prints as \top, and
+        # never inside a time superscript h^{(T-k)}
         assert not re.search(r"(?<!\})\^\{?T\b", text), path.name
+        assert r"(\top" not in text, path.name
     notes = (written / "notes.tex").read_text()
     assert notes.count(r"\paragraph{Conventions.}") == 1
     assert "numerator layout" in notes and r"\mathbf{X}^{\top}" in notes

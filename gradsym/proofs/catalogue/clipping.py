@@ -292,8 +292,8 @@ k_win = sp.Symbol("k", integer=True, positive=True)
 
 
 class _Truncated(NumpyUnrolled):
-    """The NumPy RNN in gradsym's Network: J⁽ᵀ⁾ the squared error of a linear read-out at
-    the last step; ∂J⁽ᵀ⁾/∂h⁽ʲ⁾ and the truncated ∂_k from ``loss_and_grads`` (full BPTT,
+    """The NumPy RNN in gradsym's Network: J^(T) the squared error of a linear read-out at
+    the last step; ∂J^(T)/∂h⁽ʲ⁾ and the truncated ∂_k from ``loss_and_grads`` (full BPTT,
     ``truncation=k``)."""
 
     def _network(self, ev):
@@ -372,13 +372,13 @@ truncated = Claim(
     id="truncated-bptt",
     title="Truncated BPTT bounds the number of Jacobian factors",
     statement=(
-        "Backpropagating only k steps: ∂_k J⁽ᵀ⁾/∂h⁽ʲ⁾ is the full ∂J⁽ᵀ⁾/∂h⁽ʲ⁾ = "
-        "∂J⁽ᵀ⁾/∂h⁽ᵀ⁾ ∏_{j<t≤T} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ when T − j < k, a product of at most k − 1 "
+        "Backpropagating only k steps: ∂_k J^(T)/∂h⁽ʲ⁾ is the full ∂J^(T)/∂h⁽ʲ⁾ = "
+        "∂J^(T)/∂h^(T) ∏_{j<t≤T} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ when T − j < k, a product of at most k − 1 "
         "Jacobian factors, and 0 otherwise."
     ),
     assumptions=(
-        "∂_k: the state h⁽ᵀ⁻ᵏ⁾ entering the window of the last k steps is held constant",
-        "J⁽ᵀ⁾ a loss at the last step",
+        "∂_k: the state h^(T−k) entering the window of the last k steps is held constant",
+        "J^(T) a loss at the last step",
     ),
     steps=(
         Step(
@@ -401,7 +401,7 @@ truncated = Claim(
             TruncatedPartial(J(T), h(j), k_win),
             "=",
             ZeroMatrix(1, n),
-            "outside the window: h⁽ᵀ⁻ᵏ⁾ is a constant",
+            "outside the window: h^(T−k) is a constant",
             hypotheses=(Condition(T - j, "≥", k_win),),
             checks=(
                 Exact(_trunc_exact, "symbolic entries, n = 2, T = 3"),

@@ -360,22 +360,24 @@ def _weyl_exact():
 
 
 def _weyl_float(rng):
-    """Layers of tanh branches ∂F/∂x = diag(tanh'(Wx)) W with random ‖W‖₂ up to 1.3 (those
-    above 1 break the hypothesis); a third are −aₗI, where the bound is an equality."""
+    """Six layers: tanh branches ∂F/∂x = diag(tanh'(Wx)) W with random ‖W‖₂ up to 1.3 (those
+    above 1 break the hypothesis), or −aₗI, where the bound is an equality — each layer its
+    own aₗ, or one a for all (then a bound with 1 − 2‖Aₗ‖₂ would fail for a > 2/3)."""
     size, L_ = 4, 6
     values = {L_sym: L_, n: size}
-    tight = rng.random() < 0.35
-    shared = rng.uniform(0.05, 0.95) if rng.random() < 0.5 else None  # one a for every layer
+    kind = int(rng.integers(0, 3))
+    shared = rng.uniform(0.3, 0.95)
     for layer in range(1, L_ + 1):
-        if tight:
-            A_ = -(shared if shared is not None else rng.uniform(0.05, 0.9)) * np.eye(size)
-        else:
+        if kind == 0:
             W = rng.normal(size=(size, size))
             W *= rng.uniform(0.05, 1.3) / np.linalg.norm(W, 2)
             x_ = rng.normal(size=size)
             A_ = (1 - np.tanh(W @ x_) ** 2)[:, None] * W
+        else:
+            a_ = shared if kind == 2 else rng.uniform(0.05, 0.9)
+            A_ = -a_ * np.eye(size)
         values[seq_key("A", layer)] = A_
-    return Model(values, label="tight (−aI)" if tight else "tanh layers")
+    return Model(values, label=("tanh layers", "−aₗI (equality)", "−aI (equality)")[kind])
 
 
 residual_claim = Claim(
@@ -430,7 +432,7 @@ residual_claim = Claim(
                 Exact(_weyl_exact, "rational Aₗ, L = 2 (A = diag(−1, 2) excluded)"),
                 Sampled(
                     _weyl_float,
-                    "6 layers, a third of them −aI (equality)",
+                    "6 layers: tanh branches, or −aₗI (equality)",
                     trials=20,
                     tol=1e-12,
                     scale="absolute",

@@ -505,7 +505,6 @@ eigen_vanish = Claim(
             "=",
             sp.Rational(9, 10),
             "non-normal W: an upper triangular matrix, ρ(W) = a",
-            where=_W_WHERE,
             checks=(
                 Exact(_plain(), "exact eigenvalues"),
                 Sampled(_plain_float({}), "numpy.linalg.eigvals", trials=1, tol=1e-12),
@@ -516,7 +515,6 @@ eigen_vanish = Claim(
             "=",
             Norm(MatPow(W_nn, 9), 2),
             "ρ(W) < 1 gives only eventual decay: ‖Wˡ‖₂ first grows",
-            where=_W_WHERE,
             checks=(
                 Exact(_plain(), "exact ‖Wˡ‖₂ for ℓ = 1 … 60, compared to 60 digits"),
                 Sampled(_plain_float({}), "float64 ‖Wˡ‖₂", trials=1, tol=1e-12),
@@ -526,8 +524,7 @@ eigen_vanish = Claim(
             Norm(MatPow(W_nn, 9), 2),
             "=",
             (b_s + sp.sqrt(b_s**2 + 4 * a_s**18)) / 2,
-            "W⁹ = [[a⁹, b], [0, a⁹]]: its largest singular value",
-            where=_W_WHERE,
+            "the largest singular value of W⁹, whose entries are a⁹, b, 0 and a⁹",
             checks=(
                 Exact(_plain(), "exact: √(largest eigenvalue of (W⁹)ᵀW⁹)"),
                 Sampled(_plain_float({}), "float64", trials=1, tol=1e-12),
@@ -538,7 +535,6 @@ eigen_vanish = Claim(
             "∈",
             sp.Interval(Decimal("38.7459"), Decimal("38.7460")),
             "the value: 38.7459…",
-            where=_W_WHERE,
             checks=(
                 Exact(_plain(), "exact comparison"),
                 Sampled(_plain_float({}), "float64", trials=1, tol=0.0),
@@ -558,7 +554,7 @@ eigen_vanish = Claim(
     ),
     formula=7,
     cells=(LINEAR,),
-    definitions=((coef(k), MatMul(g, q(k))),),
+    definitions=((coef(k), MatMul(g, q(k))), *_W_WHERE),
 )
 
 
