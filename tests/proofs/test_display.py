@@ -95,3 +95,23 @@ def test_a_check_that_ignores_the_display_is_caught():
     quiet = Step(x, "=", x, "reflexivity", checks=(Exact(lambda: [Model({}, free=[x])], "x"),))
     res = run_check(quiet.checks[0], quiet, 0)
     assert res.passed and step_atoms(quiet) <= res.visited
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_every_cell_symbol_shown_is_defined_in_the_printed_equations(claim_id):
+    """A z_f, a_n or g_n in a step is printed with the equations that define it: every
+    vector or parameter of a cell that a step shows belongs to a cell the claim prints."""
+    from sympy import MatrixSymbol
+
+    claim = get(claim_id)
+    known = set()
+    for cell in claim.cells:
+        known |= {*cell.vectors.values(), *cell.params}
+    family_names = {s.name for s in known}
+    for k, step in enumerate(claim.steps, 1):
+        for atom in step_atoms(step):
+            if isinstance(atom, MatrixSymbol) and not isinstance(atom, Named):
+                assert atom in known, f"{claim_id} step {k}: {atom} is not in a printed cell"
+        for seq in (a for a in sp.preorder_traversal(step.rhs) if type(a).__name__ == "Seq"):
+            if seq.name in ("z", "f", "i", "o", "c_tilde", "u", "r"):
+                assert seq.name in family_names, f"{claim_id} step {k}: {seq.name} undefined"
