@@ -21,6 +21,7 @@ lets in the instances that break the relation — the checks see hypotheses too.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -394,7 +395,9 @@ class Exact:
 
 @dataclass(frozen=True)
 class Sampled:
-    """The step on ``trials`` seeded float64 instances: ``sample(rng)`` gives a Model."""
+    """The step on ``trials`` seeded float64 instances: ``sample(rng)`` — or
+    ``sample(rng, trial)``, to cycle through kinds of instance (those a hypothesis excludes
+    among them) whatever the seed — gives a Model."""
 
     sample: Callable[[np.random.Generator], Model]
     method: str
@@ -416,12 +419,18 @@ class Sampled:
         rng = np.random.default_rng(seed) if rng is None else rng
         return _timed(self.kind, lambda: self._run(step, rng))
 
+    def draw(self, rng: np.random.Generator, trial: int) -> Model:
+        """The instance of trial ``trial``."""
+        if len(inspect.signature(self.sample).parameters) >= 2:
+            return self.sample(rng, trial)
+        return self.sample(rng)
+
     def _run(self, step: Step, rng: np.random.Generator) -> CheckResult:
         worst, worst_case = 0.0, None
         used = excluded = 0
         visited: set = set()
         for trial in range(self.trials):
-            model = self.sample(rng)
+            model = self.draw(rng, trial)
             try:
                 with np.errstate(all="ignore"):
                     ev = evaluate_step(step, model, exact=False)

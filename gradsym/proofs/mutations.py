@@ -356,7 +356,7 @@ def _instances(check, seed: int, labels: tuple) -> tuple[list, bool]:
     if isinstance(check, Exact):
         return check.models, True
     rng = rng_for(seed, *labels, check.kind, "extended")
-    return [check.sample(rng) for _ in range(check.trials * EXTENDED)], False
+    return [check.draw(rng, trial) for trial in range(check.trials * EXTENDED)], False
 
 
 def _values(step: Step, models: list, exact: bool) -> list:

@@ -106,8 +106,9 @@ chain_rule = Claim(
     id="chain-rule",
     title="The chain rule across time steps",
     statement=(
-        "∂J⁽⁴⁾/∂h⁽¹⁾ = ∂J⁽⁴⁾/∂h⁽⁴⁾ ∂h⁽⁴⁾/∂h⁽³⁾ ∂h⁽³⁾/∂h⁽²⁾ ∂h⁽²⁾/∂h⁽¹⁾, and in general "
-        "∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ for j ≤ i."
+        "∂J⁽⁴⁾/∂h⁽¹⁾ is the product of ∂J⁽⁴⁾/∂h⁽⁴⁾, ∂h⁽⁴⁾/∂h⁽³⁾, ∂h⁽³⁾/∂h⁽²⁾ and ∂h⁽²⁾/∂h⁽¹⁾ "
+        "in that order, and in general ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ "
+        "for j ≤ i."
     ),
     assumptions=("h⁽ᵗ⁾ depends on h⁽ᵗ⁻¹⁾ only through one step of the cell",),
     steps=(
@@ -121,7 +122,7 @@ chain_rule = Claim(
                 *[Transpose(Partial(h(s), h(s - 1))) for s in (2, 3, 4)],
                 Transpose(Partial(J(4), h(4))),
             ),
-            "the form of [001], denominator layout: the transpose of the line above",
+            "[001]'s layout: the transpose",
             checks=(_EXACT4, _NUMPY4),
         ),
         Step(

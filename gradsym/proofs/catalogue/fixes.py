@@ -83,10 +83,10 @@ def _orth_exact(*, lags=(None,), eig=False):
 
 
 def _orth_float(*, lag=False, eig=False):
-    def sample(rng):
+    def sample(rng, trial=0):
         size = 6
         Qm = orthogonal((size, size), rng)
-        if rng.random() < 0.3:  # not orthogonal: the hypothesis excludes it
+        if trial % 3 == 2:  # not orthogonal: the hypothesis excludes it
             Qm = Qm @ np.diag(rng.uniform(0.5, 1.5, size))
         values = {Q: Qm, xv: rng.normal(size=(size, 1)), n: size}
         if lag:
@@ -95,7 +95,7 @@ def _orth_float(*, lag=False, eig=False):
             vals, vecs = np.linalg.eig(Qm)
             pick = int(rng.integers(size))
             values[lam], values[v] = vals[pick], vecs[:, pick : pick + 1]
-            if rng.random() < 0.3:  # v = 0: Qv = λv for any λ, excluded by v ≠ 0
+            if trial % 4 == 3:  # v = 0: Qv = λv for any λ, excluded by v ≠ 0
                 values[lam], values[v] = 2.0, np.zeros((size, 1))
         return Model(values, label="Haar-orthogonal Q (or a distorted one)")
 
@@ -111,10 +111,10 @@ def _linear_orth_exact():
         yield exact_unrolled(LINEAR, 3, 2, 2, values=values)
 
 
-def _linear_orth_float(rng):
+def _linear_orth_float(rng, trial=0):
     T_ = 40
     Wm = orthogonal((4, 4), rng)
-    if rng.random() < 0.3:
+    if trial % 3 == 2:  # not orthogonal: excluded
         Wm = Wm * rng.uniform(0.8, 1.2)
     model = numpy_unrolled(LINEAR, rng, T_, 4, 2, values={W_h: Wm})
     model.values[i], model.values[j] = T_, int(rng.integers(0, T_))
@@ -211,8 +211,8 @@ def _relu_exact():
         yield Model({zs: value}, label=f"z = {value}")
 
 
-def _relu_float(rng):
-    z_ = 0.0 if rng.random() < 0.5 else float(rng.normal())  # z = 0 is excluded
+def _relu_float(rng, trial=0):
+    z_ = 0.0 if trial % 2 == 1 else float(rng.normal())  # z = 0 is excluded
     return Model({zs: z_}, label=f"z = {z_:.3g}")
 
 
@@ -230,10 +230,10 @@ def _irnn_exact():
         yield exact_unrolled(RELU, 3, 2, 2, values=values, label=f"rational inputs × {sign}")
 
 
-def _irnn_float(rng):
+def _irnn_float(rng, trial=0):
     T_ = 10
     model = numpy_unrolled(RELU, rng, T_, 4, 2)
-    if rng.random() < 0.6:  # every unit active
+    if trial % 3 != 2:  # every unit active (else some inactive: excluded)
         model.values[S(RELU, "W_x")] = np.abs(model.values[S(RELU, "W_x")])
         model.values[S(RELU, "b")] = np.abs(model.values[S(RELU, "b")]) + 0.1
         for s_ in range(1, T_ + 1):
@@ -359,13 +359,13 @@ def _weyl_exact():
     )
 
 
-def _weyl_float(rng):
+def _weyl_float(rng, trial=0):
     """Six layers: tanh branches ∂F/∂x = diag(tanh'(Wx)) W with random ‖W‖₂ up to 1.3 (those
     above 1 break the hypothesis), or −aₗI, where the bound is an equality — each layer its
     own aₗ, or one a for all (then a bound with 1 − 2‖Aₗ‖₂ would fail for a > 2/3)."""
     size, L_ = 4, 6
     values = {L_sym: L_, n: size}
-    kind = int(rng.integers(0, 3))
+    kind = trial % 3
     shared = rng.uniform(0.3, 0.95)
     for layer in range(1, L_ + 1):
         if kind == 0:

@@ -296,6 +296,23 @@ def _align_rows(claim: Claim, flavour: str, wrap: bool) -> list[str]:
     return rows
 
 
+def _formula_rows(claim: Claim, flavour: str) -> list[str]:
+    """The claim's formula (its formula step's relation and conditions), broken to fit the
+    line as the derivation's rows are; empty when the claim has no formula."""
+    step = claim.formula_step
+    if step is None:
+        return []
+    lhs, rel, rhs, cond, _ = _step_pieces(claim, claim.formula + 1, step, flavour)
+    budget = max(LINE_UNITS - latex_width(lhs) - 6, 20.0)
+    lines = break_lines(rhs, budget)
+    if cond:
+        if latex_width(lines[-1] + r" \quad " + cond) <= budget:
+            lines[-1] += r" \quad " + cond
+        else:
+            lines.append(cond)
+    return [(f"{lhs} &{rel} " if k == 0 else r"&\quad ") + x for k, x in enumerate(lines)]
+
+
 def _checks(claim: Claim) -> list[str]:
     """One line per step: its check kinds and methods (no timings: files must not vary)."""
     out = []
@@ -356,9 +373,9 @@ def claim_tex(claim: Claim) -> str:
     for heading, rows in _equation_blocks(claim, "latex"):
         out += [rf"\paragraph{{{text(heading, 'heading')}.}}", r"\begin{align*}"]
         out += _joined(rows) + [r"\end{align*}", ""]
-    if claim.statement_latex.strip():
-        formula = _math(claim, claim.statement_latex, "formula", "latex")
-        out += [r"\paragraph{Claim.}", r"\begin{equation*}", formula, r"\end{equation*}", ""]
+    formula = _formula_rows(claim, "latex")
+    if formula:
+        out += [r"\paragraph{Claim.}", r"\begin{align*}"] + _joined(formula) + [r"\end{align*}", ""]
     rows = _align_rows(claim, "latex", wrap=True)
     out += [r"\paragraph{Derivation.}", r"\begin{align*}"]
     out += _joined(rows) + [r"\end{align*}", ""]
@@ -392,15 +409,10 @@ def claim_markdown(claim: Claim) -> str:
     for heading, rows in _equation_blocks(claim, "mathjax"):
         out += [f"**{_md_escape(heading)}.**", "", "$$", r"\begin{aligned}"]
         out += _joined(rows) + [r"\end{aligned}", "$$", ""]
-    if claim.statement_latex.strip():
-        out += [
-            "**Claim.**",
-            "",
-            "$$",
-            _math(claim, claim.statement_latex, "formula", "mathjax"),
-            "$$",
-            "",
-        ]
+    formula = _formula_rows(claim, "mathjax")
+    if formula:
+        out += ["**Claim.**", "", "$$", r"\begin{aligned}"]
+        out += _joined(formula) + [r"\end{aligned}", "$$", ""]
     rows = _align_rows(claim, "mathjax", wrap=False)
     out += ["**Derivation.**", "", "$$", r"\begin{aligned}"]
     out += _joined(rows) + [r"\end{aligned}", "$$", ""]
