@@ -59,6 +59,7 @@ def _toy_claim(**changes) -> Claim:
         ("initialise(update_bias=a)", r"initialise(update\_bias=a)"),
         ("#θ & {x} ~ y^2 \\", r"$\#\theta$ \& \{x\} \~{} y\^{}2 \textbackslash{}"),
         ("h⁽ᵗ⁻¹⁾ᵀ", r"$h^{(t-1)\top}$"),
+        ("∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾", r"$\partial h^{(T)}/\partial h^{(T-\ell)}$"),
         ("[→h⁽ᵗ⁾; ←h⁽ᵗ⁾]", r"[$\overrightarrow{h}^{(t)}$; $\overleftarrow{h}^{(t)}$]"),
         ("b_u → −∞", r"$b_u \to -\infty$"),
         ("QΛQ⁻¹", r"$Q\Lambda Q^{-1}$"),
