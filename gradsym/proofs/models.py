@@ -26,14 +26,12 @@ import numpy as np
 import sympy as sp
 from sympy import MatrixSymbol
 
-from gradsym.numeric.gru import GRU
-from gradsym.numeric.lstm import LSTM
-from gradsym.numeric.rnn import RNN
 from gradsym.symbolic.notation import d as d_sym
 from gradsym.symbolic.notation import entry_symbol
 from gradsym.symbolic.notation import n as n_sym
 
 from .evaluate import Evaluator, Model, Unbound, describe_key, seq_key
+from .instances import numeric_cell
 
 FD_STEP = 1e-6
 
@@ -105,19 +103,9 @@ def jacobian_fd(key, ev: Evaluator, step: float = FD_STEP) -> np.ndarray:
 
 def numpy_cell(cell, params: dict[str, np.ndarray], n: int, d: int):
     """The NumPy cell of the same kind and variant as the symbolic ``cell``, loaded with
-    ``params`` (vectors as (k,) arrays). KeyError for a cell without a NumPy twin."""
-    if cell.name == "rnn":
-        c = RNN(d, n, activation=cell.variant)
-    elif cell.name == "lstm":
-        c = LSTM(
-            d, n, peephole="peephole" in cell.variant, forget_gate="no_forget" not in cell.variant
-        )
-    elif cell.name == "gru":
-        c = GRU(d, n, variant=cell.variant)
-    else:
-        raise KeyError(f"no NumPy cell for {cell.name!r}")
-    c.load_params({k: v.reshape(-1) if v.shape[1] == 1 else v for k, v in params.items()})
-    return c
+    ``params`` (vectors as (k, 1) arrays). KeyError for a cell without a NumPy twin."""
+    flat = {k: v.reshape(-1) if v.shape[1] == 1 else v for k, v in params.items()}
+    return numeric_cell(cell, {"params": flat, "n": n, "d": d})
 
 
 class CellModel(Model):

@@ -258,6 +258,18 @@ def _step_pieces(claim: Claim, k: int, step: Step, flavour: str) -> tuple[str, s
     )
 
 
+def _broken(rhs: str, conditions: str, budget: float) -> list[str]:
+    """A right-hand side broken to ``budget``, its conditions (for …, if …) on its last line
+    when they fit there, else on a line of their own."""
+    lines = break_lines(rhs, budget)
+    if conditions:
+        if latex_width(lines[-1] + r" \quad " + conditions) <= budget:
+            lines[-1] += r" \quad " + conditions
+        else:
+            lines.append(conditions)
+    return lines
+
+
 def _align_rows(claim: Claim, flavour: str, wrap: bool) -> list[str]:
     """The rows of the derivation: ``lhs &= rhs && \\text{(justification)}``.
 
@@ -271,15 +283,7 @@ def _align_rows(claim: Claim, flavour: str, wrap: bool) -> list[str]:
     just_units = max((_text_width(j) for *_, j in steps if j), default=0.0)
     column = min(just_units + 1, MAX_JUSTIFICATION * LINE_UNITS) if just_units else 0.0
     rhs_budget = max(LINE_UNITS - lhs_units - column - 6, 20.0)
-    broken = []
-    for _, _, rhs, cond, _ in steps:
-        lines = break_lines(rhs, rhs_budget)
-        if cond:
-            if latex_width(lines[-1] + r" \quad " + cond) <= rhs_budget:
-                lines[-1] += r" \quad " + cond
-            else:
-                lines.append(cond)
-        broken.append(lines)
+    broken = [_broken(rhs, cond, rhs_budget) for _, _, rhs, cond, _ in steps]
     if just_units:  # the column takes what the broken lines leave free (at least 12 units)
         rhs_units = max(latex_width(x) for lines in broken for x in lines)
         column = max(12.0, min(just_units + 1, LINE_UNITS - lhs_units - rhs_units - 6))
@@ -303,13 +307,7 @@ def _formula_rows(claim: Claim, flavour: str) -> list[str]:
     if step is None:
         return []
     lhs, rel, rhs, cond, _ = _step_pieces(claim, claim.formula + 1, step, flavour)
-    budget = max(LINE_UNITS - latex_width(lhs) - 6, 20.0)
-    lines = break_lines(rhs, budget)
-    if cond:
-        if latex_width(lines[-1] + r" \quad " + cond) <= budget:
-            lines[-1] += r" \quad " + cond
-        else:
-            lines.append(cond)
+    lines = _broken(rhs, cond, max(LINE_UNITS - latex_width(lhs) - 6, 20.0))
     return [(f"{lhs} &{rel} " if k == 0 else r"&\quad ") + x for k, x in enumerate(lines)]
 
 
