@@ -1,9 +1,11 @@
 """``verify(ids=None, seed=0) -> Report``: run every check of every step of the claims.
 
-A claim passes when every check of every step passes. The report has one row per claim:
-id, statement, symbolic ✓/✗ (— when the claim has no check of that kind), numeric ✓/✗ with
-the largest numeric error, seconds, and — when it fails — the first failing step (its
-index, text and justification), the check that failed and its counterexample.
+A claim passes when every check of every step passes; each check evaluates the step's own
+printed objects (see :mod:`.checks`). The report has one row per claim: id, statement,
+symbolic ✓/✗ (— when the claim has no check of that kind), numeric ✓/✗ with the largest
+numeric error, seconds, and — when it fails — the first failing step (its index, text and
+justification), the check that failed and its counterexample. A check that could not run
+here (torch not installed) is listed as skipped, and does not count either way.
 """
 
 from __future__ import annotations

@@ -5,23 +5,12 @@ One module per section of CLAIMS.md; each module's ``CLAIMS`` tuple is registere
 
 from __future__ import annotations
 
-import importlib
-
 from gradsym.errors import unknown_name
 
 from ..claim import SECTIONS, Claim
+from . import bptt, clipping, counts, fixes, gru, lstm, networks, rnn
 
-_NAMES = (
-    "bptt",
-    "rnn",
-    "clipping",
-    "fixes",
-    "lstm",
-    "gru",
-    "networks",
-    "counts",
-)  # converted so far
-_MODULES = tuple(importlib.import_module(f"{__name__}.{m}") for m in _NAMES)
+_MODULES = (bptt, rnn, clipping, fixes, lstm, gru, networks, counts)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:
