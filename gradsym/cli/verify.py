@@ -1,7 +1,10 @@
-"""``gradsym verify [IDS ...] [--json] [--seed S]``: check every claim of the notes (or the
-named ones), symbolically and numerically.
+"""``gradsym verify [IDS ...] [--json] [--seed S] [--mutations [--per-claim N]]``: check
+every claim of the notes (or the named ones), symbolically and numerically; with
+``--mutations``, mutate what every step prints and report how many mutants its checks
+refuse.
 
-Exit code: 0 every claim verified, 1 a claim fails (2, bad input, is mapped in
+Exit code: 0 every claim verified (with ``--mutations``: every mutant refused or
+equivalent), 1 a claim fails or a mutant survived (2, bad input, is mapped in
 :func:`gradsym.cli.main`).
 """
 
@@ -9,8 +12,21 @@ from __future__ import annotations
 
 import argparse
 
+from gradsym.errors import InvalidValueError
+from gradsym.validate import positive_int
+
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.per_claim is not None:
+        if not args.mutations:
+            raise InvalidValueError("--per-claim needs --mutations")
+        positive_int("--per-claim", args.per_claim)
+    if args.mutations:
+        from gradsym.proofs.mutations import mutation_report
+
+        mutated = mutation_report(args.ids or None, seed=args.seed, per_claim=args.per_claim)
+        print(mutated.to_json() if args.json else mutated.table())
+        return 0 if mutated.complete else 1
     from gradsym.proofs.verify import verify
 
     report = verify(args.ids or None, seed=args.seed)
@@ -29,5 +45,19 @@ def add_verify_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the random instances")
+    p.add_argument(
+        "--mutations",
+        action="store_true",
+        help="mutate what every step prints (transpose a factor, drop a term, flip a sign, swap "
+        "two gates, change a constant, flip the relation, drop a hypothesis, …) and report "
+        "how many mutants the step's checks refuse, per claim; exit 1 if any survives",
+    )
+    p.add_argument(
+        "--per-claim",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --mutations: at most N mutants per claim, a fixed subset (default: all)",
+    )
     p.set_defaults(func=cmd_verify)
     return p

@@ -2,133 +2,100 @@
 as LaTeX and Markdown through the notes' renderer (``render.derivations.claim_tex`` /
 ``claim_markdown``).
 
-Each step ∂s/∂v = (compact form) carries two checks: symbolic (the compact form equals
-``Matrix.jacobian`` of the equations at n = 3, d = 2) and numeric (the lambdified compact
-form against central differences of the generated NumPy cell's forward step: the
-independent reference of a declared cell).
+Each step ∂s/∂v = (compact form) prints the very objects its two checks evaluate: exact
+(every entry at n = 3, d = 2 against ``Matrix.jacobian`` of the equations) and sampled (on
+random float64 weights, against central differences of the generated NumPy cell's forward
+step: the independent reference of a declared cell).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sympy import MatrixSymbol
 
 from gradsym.files import atomic_write_text
-from gradsym.proofs.checks import JacobianIdentity, Numeric
+from gradsym.proofs.checks import Exact, Sampled, run_check
 from gradsym.proofs.claim import Claim, Step
-from gradsym.symbolic.printing import notes_latex
+from gradsym.proofs.models import exact_cell, float_cell
+from gradsym.proofs.notation import Partial
 
 from .cell import DeclaredCell
 
 SECTION = "Declared cells"
-PROOF_N = 3
+PROOF_N, PROOF_D = 3, 2
+FD_STEP = 1e-6
 
 
-class JacobianSymbol(MatrixSymbol):
-    """∂of/∂wrt as a printable symbol, its LaTeX the fraction of the two vectors' own."""
+def _generated_differences(declared: DeclaredCell):
+    """A reference for the float64 check: ∂of/∂wrt by central differences of the generated
+    NumPy cell's ``step``, on the instance's own weights and state."""
+    cell = declared.cell
 
-    def _gradsym_latex(self, printer) -> str:
-        of, wrt = self.name.split("/")
-        table = getattr(self, "_vectors", {})
-        top = printer._print(table[of]) if of in table else of
-        bottom = printer._print(table[wrt]) if wrt in table else wrt
-        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    def reference(key, ev) -> np.ndarray:
+        _, of, wrt = key
+        params = {p.name: np.asarray(ev.visit(p), dtype=float) for p in cell.params}
+        state = [np.asarray(ev.visit(cell.vectors[s]), float).reshape(1, -1) for s in cell.state]
+        x = np.asarray(ev.visit(cell.vectors["x"]), float).reshape(1, -1)
+        num = declared.numpy(x.shape[1], state[0].shape[1])
+        num.load_params({k: v.reshape(-1) if v.shape[1] == 1 else v for k, v in params.items()})
+        row = cell.outputs.index(of.name)
 
+        def output(state_, x_):
+            new, _ = num.step(x_, tuple(state_))
+            return new[row][0]
 
-class CellDerivation(Claim):
-    """A Claim whose section is a declared cell's (outside the notes' sections)."""
-
-    def __post_init__(self) -> None:
-        if not self.steps:
-            raise ValueError(f"derivation {self.id!r} has no steps")
-
-
-@dataclass(frozen=True)
-class _FiniteDifferences:
-    """(lambdified compact block, central differences of the NumPy cell's step) samples."""
-
-    declared: DeclaredCell
-    of: str
-    wrt: str
-
-    def __call__(self, rng: np.random.Generator):
-        c = self.declared
-        cell = c.numpy(2 if c.program.input_is_hidden is False else 3, 3, rng=rng)
-        n = cell.hidden_size
-        x = rng.standard_normal((1, cell.input_size))
-        state = tuple(rng.standard_normal((1, n)) for _ in cell.state_names)
-        params = {k: v.copy() for k, v in cell.params.items()}
-        lam = c.jacobian(self.of, self.wrt).lambdify()
-        st = state[0] if len(state) == 1 else state
-        analytic = lam(params, x, st)[0]
-        out = cell.state_names.index(self.of)
-
-        def f(values):
-            s, xx = values
-            new, _ = cell.step(xx, s)
-            return new[out][0]
-
-        eps = 1e-6
-        if self.wrt == "x":
-            base, k = x, None
-        else:
-            k = c.cell.state.index(self.wrt)
-            base = state[k]
-        numeric = np.empty_like(analytic)
+        base = x if wrt.name == "x" else state[cell.state.index(wrt.name)]
+        cols = []
         for j in range(base.shape[1]):
             plus, minus = base.copy(), base.copy()
-            plus[0, j] += eps
-            minus[0, j] -= eps
-            if k is None:
-                fp, fm = f((state, plus)), f((state, minus))
+            plus[0, j] += FD_STEP
+            minus[0, j] -= FD_STEP
+            if wrt.name == "x":
+                hi, lo = output(state, plus), output(state, minus)
             else:
-                sp_ = tuple(plus if i == k else s for i, s in enumerate(state))
-                sm_ = tuple(minus if i == k else s for i, s in enumerate(state))
-                fp, fm = f((sp_, x)), f((sm_, x))
-            numeric[:, j] = (fp - fm) / (2 * eps)
-        return analytic, numeric
+                k = cell.state.index(wrt.name)
+                hi = output([plus if i == k else s for i, s in enumerate(state)], x)
+                lo = output([minus if i == k else s for i, s in enumerate(state)], x)
+            cols.append((hi - lo) / (2 * FD_STEP))
+        return np.stack(cols, axis=1)
+
+    return reference
 
 
-def derivation(declared: DeclaredCell) -> CellDerivation:
+def derivation(declared: DeclaredCell) -> Claim:
     """The checked derivation of every Jacobian block of ``declared``."""
     cell = declared.cell
-    vectors = cell.vectors
-    steps = []
-    for of, wrt in declared.blocks:
-        jac = declared.jacobian(of, wrt)
-        lhs = JacobianSymbol(f"{of}/{wrt}", *jac.shape)
-        lhs._vectors = vectors
-        steps.append(
-            Step(
-                lhs,
-                jac.expr,
-                justification="chain rule through the equations",
-                symbolic=JacobianIdentity(
-                    lambda cell=cell: cell, of, wrt, lambda c, e=jac.expr: e, n=PROOF_N, d=2
-                ),
-                numeric=Numeric(
-                    _FiniteDifferences(declared, of, wrt),
-                    tol=1e-7,
-                    method="the compact form against central differences of the generated "
-                    "NumPy cell",
-                ),
-            )
-        )
-    equations = "; ".join(
-        _ascii(line.strip()) for line in declared.text.splitlines() if line.strip()
+    reference = _generated_differences(declared)
+    exact = Exact(
+        lambda: [exact_cell(cell, PROOF_N, PROOF_D)],
+        f"every entry at n = {PROOF_N} (d = {PROOF_D}) against Matrix.jacobian of the equations",
     )
-    return CellDerivation(
+    sampled = Sampled(
+        lambda rng: float_cell(cell, rng, PROOF_N, PROOF_D, reference=reference),
+        "random weights, against central differences of the generated NumPy cell",
+        tol=1e-7,
+    )
+    steps = tuple(
+        Step(
+            Partial(cell.vectors[of], cell.vectors[wrt]),
+            "=",
+            declared.jacobian(of, wrt).expr,
+            "chain rule through the equations",
+            checks=(exact, sampled),
+        )
+        for of, wrt in declared.blocks
+    )
+    return Claim(
         id=declared.name,
         title=f"The Jacobians of the {declared.name} cell",
         statement=(declared.description + ". " if declared.description else "")
-        + f"Equations: {equations}.",
+        + f"State s = [{'; '.join(declared.state)}]; every Jacobian block in numerator layout.",
         assumptions=(f"state s = [{'; '.join(declared.state)}], numerator layout",),
-        steps=tuple(steps),
+        steps=steps,
         sources=(_ascii(declared.source.rsplit(": ", 1)[0]) or "declared by its equations",),
-        section="Vanilla RNN",  # unused by the renderer; CellDerivation skips the check
+        section=SECTION,
+        cells=(cell,),
     )
 
 
@@ -136,12 +103,11 @@ _ASCII = {"σ": "sigma", "∘": "*", "⊙": "*", "−": "-", "′": "'", "·": "
 
 
 def _ascii(text: str) -> str:
-    """Equations in the grammar's ASCII spelling (the renderer converts prose, not these)."""
+    """A source line in ASCII (accents such as Koutník's dropped) for the renderer's prose."""
     import unicodedata
 
     for k, v in _ASCII.items():
         text = text.replace(k, v)
-    # accents (Koutník) and the combining tilde of h̃ dropped: the renderer takes ASCII here
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return text.split("#", 1)[0].strip()
 
@@ -151,7 +117,7 @@ def run_checks(claim: Claim, seed: int = 0) -> list[tuple[int, str, bool, str]]:
     out = []
     for k, step in enumerate(claim.steps, 1):
         for check in step.checks:
-            result = check.run(seed)
+            result = run_check(check, step, seed, claim.id, k, check.kind)
             out.append((k, result.kind, result.passed, result.detail))
     return out
 
@@ -176,4 +142,4 @@ def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[P
     ]
 
 
-__all__ = ["derivation", "notes_latex", "run_checks", "write_cell_derivation"]
+__all__ = ["derivation", "run_checks", "write_cell_derivation"]

@@ -1,37 +1,49 @@
-"""The reusable checkers. Each has ``kind`` ("symbolic" or "numeric"), ``method`` and
-``run(seed) -> CheckResult``; each can fail, and says how.
+"""The checkers. Each has ``kind`` ("symbolic" or "numeric"), ``method`` and
+``run(step, seed, rng) -> CheckResult``; each evaluates the step it is given — its lhs,
+rhs, where and hypotheses, the printed objects — on the instances of its models, and can
+fail on every one of them.
 
-- :class:`Identity` — symbolic identity at fixed sizes: both sides are built as explicit
-  SymPy matrices (or scalars) and every entry of the difference must expand to zero once
-  each function application (σ(·), tanh(·), …) is an opaque symbol. Never ``simplify``.
-- :class:`JacobianIdentity` — the same for a compact Jacobian written as the notes write
-  it: the form is expanded entry by entry and compared with SymPy's own Jacobian of the
-  cell's equations (``Matrix.jacobian``), so the check does not trust the matrix-calculus
-  engine that derived the library's compact forms.
-- :class:`Generic` — a dimension-generic or analytic fact from SymPy: a limit, a maximum
-  with its certificate, an index-notation derivative for every n.
-- :class:`Numeric` — seeded random instances: the two sides as NumPy arrays (usually one
-  from the symbolic side, one from the NumPy cells), compared under the step's relation;
-  the largest (relative) error and the worst instance are kept.
-- :class:`Counterexample` — a search for an instance violating the statement once its
-  condition is dropped; it passes when it finds one and records it (showing the condition
-  is needed).
+- :class:`Exact` (symbolic) — exact instances (SymPy models): explicit matrices of entry
+  symbols, rational witnesses, free symbols ("for every ℓ"). The relation is decided
+  without heuristics: an identity by expanding every entry of the difference with each
+  function application an opaque symbol (a constant difference by ``equals(0)``, which
+  settles algebraic numbers); an inequality by the sign SymPy can prove of
+  factor(together(rhs − lhs)); a limit term by term; an interval by exact comparison.
+- :class:`Sampled` (numeric) — seeded random float64 instances (NumPy models, the NumPy
+  cells as the independent reference): the largest (relative) error or violation must stay
+  within ``tol``; a limit is evaluated where the model binds its variable far out.
+
+An instance on which a hypothesis fails is excluded; a check needs ``minimum`` instances
+that satisfy every hypothesis. A hypothesis that is dropped from the display therefore
+lets in the instances that break the relation — the checks see hypotheses too.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from gradsym.symbolic.proof import is_identically_zero, prove_at
+from gradsym.symbolic.proof import is_identically_zero
 
-from .claim import CheckResult
+from .claim import CheckResult, Condition, Step
+from .evaluate import (
+    Evaluator,
+    Floating,
+    Model,
+    Unbound,
+    _definition_form,
+    limit_at,
+)
+from .evaluate import Exact as ExactEvaluator
 
 
 def combine_powers(e: sp.Expr) -> sp.Expr:
@@ -45,12 +57,256 @@ def rng_for(seed: int, *labels: object) -> np.random.Generator:
     return np.random.default_rng([int(seed), key])
 
 
-def _as_matrix(e: Any) -> sp.ImmutableMatrix:
-    if isinstance(e, sp.MatrixBase):
-        return sp.ImmutableMatrix(e)
-    if isinstance(e, (list, tuple)):
-        return sp.ImmutableMatrix(e)
-    return sp.ImmutableMatrix([[sp.sympify(e)]])
+WHERE_TOL = 1e-12  # a float64 instance "has" u = 0 when |u| ≤ this
+
+
+class _Excluded(Exception):
+    """A hypothesis does not hold on this instance."""
+
+
+# -- one instance -----------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """The step's two sides on one instance (``None`` when a hypothesis excluded it)."""
+
+    lhs: Any
+    rhs: Any
+    evaluator: Evaluator
+
+
+def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
+    """The step's where applied, its hypotheses checked, its two sides evaluated."""
+    cls = ExactEvaluator if exact else Floating
+    ev = cls(model, definitions=step.definitions)
+    if step.where:
+        overrides, derived = {}, []
+        seen: set = set()
+        for atom, value in step.where:  # in order: a value may use the ones before it
+            ev = cls(model, definitions=step.definitions, overrides=overrides)
+            ev.visited = seen
+            key = ev.key(atom)
+            if exact or key in model.values or not _derived(ev, atom):
+                overrides[key] = ev.visit(value)
+            else:
+                # float64 models compute derived atoms (a gate u⁽ᵗ⁾) by their own route, which
+                # an override would not reach: the instance must have the value itself
+                derived.append((atom, value))
+        visited = seen | {atom for atom, _ in step.where}
+        ev = cls(model, definitions=step.definitions, overrides=overrides)
+        ev.visited = visited
+        for atom, value in derived:
+            if float_error("=", ev.visit(atom), ev.visit(value), "absolute") > WHERE_TOL:
+                raise _Excluded(f"{sp.sstr(atom)} = {sp.sstr(value)}")
+    for cond in step.hypotheses:
+        a, b = ev.visit(cond.lhs), ev.visit(cond.rhs)
+        ok = _exact_relation(cond.relation, a, b)[0] if exact else _float_holds(cond, a, b)
+        if ok is None:
+            raise ValueError(f"cannot decide the hypothesis {cond.text} on {model.label}")
+        if not ok:
+            raise _Excluded(cond.text)
+    return Evaluation(ev.visit(step.lhs), ev.visit(step.rhs), ev)
+
+
+def _derived(ev: Evaluator, atom) -> bool:
+    """Whether the model computes ``atom`` itself (rather than leaving it to the step)."""
+    try:
+        ev.fork().visit(atom)
+    except Unbound:
+        return False
+    return True
+
+
+def _float_holds(cond: Condition, a, b, tol: float = 1e-12) -> bool:
+    err = float_error(cond.relation, a, b, "absolute")
+    return err <= tol if cond.relation not in ("<", ">") else err == 0.0
+
+
+# -- exact decisions ----------------------------------------------------------------------------
+
+
+def _exact_matrix(v) -> sp.ImmutableMatrix:
+    if isinstance(v, sp.MatrixBase):
+        return sp.ImmutableMatrix(v)
+    return sp.ImmutableMatrix([[v]])
+
+
+def _is_zero(e: sp.Expr, prepare: Callable | None) -> bool | None:
+    if prepare is not None:
+        e = prepare(e)
+    if e.free_symbols:
+        if is_identically_zero(e):
+            return True
+        if _probe_nonzero(e):  # a value far from 0 at one point: not identically 0
+            return False
+        # σ written out (a derivative the step takes of σ is in that form), common factors
+        # pulled out of radicals (√(α²Σg²) = α√(Σg²) for α > 0): exact rewritings only
+        spelled = sp.factor_terms(_definition_form(e))
+        if is_identically_zero(spelled):
+            return True
+        return _rational_zero(spelled)
+    if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        return e == 0
+    z = sp.expand(e)
+    if z == 0:
+        return True
+    return z.equals(0)
+
+
+def _probe_nonzero(e: sp.Expr) -> bool:
+    """Whether e, at one point with rational coordinates, evaluates (to 40 digits) clearly
+    away from 0 — a proof that e is not identically 0. False when it cannot tell."""
+    if e.has(sp.Indexed, sp.Sum, sp.Subs, sp.Derivative, sp.Piecewise):
+        return False
+    e = _definition_form(e)
+    symbols = sorted(e.free_symbols, key=sp.default_sort_key)
+    point = {s: sp.Rational(3 + 7 * k % 11, 7 + k % 5) * (-1) ** k for k, s in enumerate(symbols)}
+    try:
+        value = sp.N(e.xreplace(point), 40)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+    if not value.is_number or value.has(sp.nan, sp.zoo) or not value.is_finite:
+        return False
+    return abs(value) > sp.Float(10) ** -20
+
+
+def _rational_zero(e: sp.Expr) -> bool:
+    """e = 0 as a rational function of its exponentials and other function applications:
+    e^(a) and e^(−a) become D and 1/D for one symbol D (σ(−z) = 1 − σ(z) is then visible),
+    every other application an opaque symbol, then ``cancel`` — exact, for the small
+    expressions of these checks."""
+    powers: dict = {}
+    subs = {}
+    for ex in e.atoms(sp.exp):
+        arg = sp.expand(ex.args[0])
+        sign = -1 if arg.could_extract_minus_sign() else 1
+        base = powers.setdefault(sp.expand(sign * arg), sp.Dummy())
+        subs[ex] = base**sign
+    e = e.xreplace(subs)
+    funcs = sorted(e.atoms(sp.Function), key=sp.default_sort_key)
+    return sp.cancel(sp.together(e.xreplace({f: sp.Dummy() for f in funcs}))) == 0
+
+
+def _sign(e: sp.Expr) -> tuple[bool | None, bool | None]:
+    """(e ≥ 0, e > 0) when SymPy can prove them, else None."""
+    e = _definition_form(e)
+    if not e.free_symbols:
+        if e.has(sp.nan, sp.zoo) or not (e.is_comparable or e.is_infinite):
+            return None, None
+        return bool(e >= 0), bool(e > 0)
+    f = sp.factor(sp.together(e))
+    return f.is_nonnegative, f.is_positive
+
+
+def _exact_relation(rel: str, a, b, prepare=None, limit=None) -> tuple[bool | None, str]:
+    """Whether ``a rel b`` holds exactly: True, False, or None (undecided)."""
+    if rel in ("∈", "∉"):
+        if not isinstance(b, sp.Set):
+            return None, f"{rel} needs a set on the right"
+        ok = b.contains(_exact_matrix(a)[0, 0] if isinstance(a, sp.MatrixBase) else a)
+        if ok not in (sp.true, sp.false):
+            return None, f"cannot decide {sp.sstr(a)} {rel} {b}"
+        return bool(ok) == (rel == "∈"), f"{sp.sstr(a)} {rel} {b}"
+    A, B = _exact_matrix(a), _exact_matrix(b)
+    if A.shape != B.shape:
+        if B.shape == (1, 1) and rel not in ("=", "≠", "→"):
+            B = sp.ImmutableMatrix(A.shape[0], A.shape[1], [B[0, 0]] * len(A))
+        else:
+            return False, f"shapes differ: {A.shape} vs {B.shape}"
+    if rel == "→":
+        var, target = limit
+        A = A.applyfunc(lambda e: limit_at(e, var, target))
+        rel = "="
+    if rel in ("=", "≠"):
+        for r in range(A.rows):
+            for c in range(A.cols):
+                if A[r, c] == B[r, c]:
+                    continue
+                zero = _is_zero(A[r, c] - B[r, c], prepare)
+                if zero is None:
+                    return None, f"entry ({r}, {c}): cannot decide {sp.sstr(A[r, c] - B[r, c])} = 0"
+                if not zero:
+                    if rel == "=":
+                        return (
+                            False,
+                            f"entry ({r}, {c}) differs: {sp.sstr(A[r, c])} vs {sp.sstr(B[r, c])}",
+                        )
+                    return True, f"entry ({r}, {c}) differs"
+        return (rel == "="), "every entry equal"
+    for r in range(A.rows):
+        for c in range(A.cols):
+            diff = B[r, c] - A[r, c] if rel in ("≤", "<") else A[r, c] - B[r, c]
+            nonneg, pos = _sign(diff)
+            ok = nonneg if rel in ("≤", "≥") else pos
+            if ok is None:
+                return None, f"entry ({r}, {c}): cannot decide the sign of {sp.sstr(diff)}"
+            if not ok:
+                return False, f"entry ({r}, {c}): {sp.sstr(A[r, c])} {rel} {sp.sstr(B[r, c])} fails"
+    return True, "holds in every entry"
+
+
+# -- float decisions -------------------------------------------------------------------------------
+
+
+def float_error(relation: str, lhs, rhs, scale: str = "relative") -> float:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _float_error(relation, lhs, rhs, scale)
+
+
+def _float_error(relation: str, lhs, rhs, scale: str) -> float:
+    """The error of ``lhs relation rhs`` in float64 (0 when it holds exactly).
+
+    "=" and "→": max |lhs − rhs| (relative to the largest entry with ``scale="relative"``;
+    a target ±∞ is reached when lhs is beyond ±1e12 or infinite); inequalities: the
+    largest violation; "≠": 0 when some entry differs by more than round-off, else 1;
+    "∈": the distance outside the interval.
+    """
+    if relation in ("∈", "∉"):
+        v = np.asarray(lhs, dtype=float)
+        if isinstance(rhs, tuple):  # an interval (lo, hi)
+            lo, hi = rhs
+            outside = float(max(np.max(lo - v, initial=0.0), np.max(v - hi, initial=0.0)))
+            inside = bool(np.all((v >= lo) & (v <= hi)))
+        elif rhs == sp.S.Reals:
+            inside = bool(np.all(np.isfinite(v)))
+            outside = 0.0 if not inside else 1.0
+        else:
+            raise ValueError(f"no float64 membership test for {rhs}")
+        if relation == "∈":
+            return outside if not inside else 0.0
+        return 1.0 if inside else 0.0
+    a = np.asarray(lhs, dtype=np.complex128 if np.iscomplexobj(lhs) else np.float64)
+    b = np.asarray(rhs, dtype=np.complex128 if np.iscomplexobj(rhs) else np.float64)
+    if relation in ("=", "→", "≠") and a.size != b.size and b.size != 1:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+    a, b = a.reshape(-1), b.reshape(-1)
+    if relation == "→" and np.all(np.isinf(b)):
+        sign = np.sign(b.real)
+        reached = np.all(np.where(np.isnan(a), False, sign * a.real >= 1e12))
+        return 0.0 if reached else float("inf")
+    if relation == "≠":
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            return 0.0 if np.any(a != b) else 1.0
+        gap = np.abs(a - b).max(initial=0.0)
+        size = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-300)
+        return 0.0 if gap > 1e-8 * size else 1.0
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        if relation in ("=", "→") and np.array_equal(a, b):
+            return 0.0
+        return float("inf")
+    if relation in ("=", "→"):
+        err = np.abs(a - b).max(initial=0.0)
+        if scale == "relative":
+            s = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
+            return float(err / s) if s > 0 else 0.0
+        return float(err)
+    a, b = a.real, b.real
+    viol = a - b if relation in ("≤", "<") else b - a
+    worst = float(viol.max(initial=-np.inf))
+    if relation in ("<", ">") and worst >= 0:
+        return max(worst, np.finfo(float).tiny)  # equality violates a strict relation
+    return max(worst, 0.0)
 
 
 def _timed(kind: str, fn: Callable[[], CheckResult]) -> CheckResult:
@@ -63,212 +319,155 @@ def _timed(kind: str, fn: Callable[[], CheckResult]) -> CheckResult:
     return res
 
 
-@dataclass(frozen=True)
-class Identity:
-    """lhs = rhs identically, both given by ``pair()`` as explicit SymPy objects."""
+# -- the checkers -----------------------------------------------------------------------------------
 
-    pair: Callable[[], tuple[Any, Any]]
-    method: str = "identity at fixed n"
+
+@dataclass(frozen=True)
+class Exact:
+    """The step on exact instances: ``instances()`` yields SymPy :class:`Model`s."""
+
+    instances: Callable[[], Iterable[Model]]
+    method: str
     kind: str = "symbolic"
     # An exact rewriting applied to each difference first (e.g. combining 30^ℓ/50^ℓ into
     # (3/5)^ℓ), never a heuristic simplification.
     prepare: Callable[[sp.Expr], sp.Expr] | None = None
+    minimum: int = 1
 
-    def run(self, seed: int = 0) -> CheckResult:
-        return _timed(self.kind, self._run)
+    def run(self, step: Step, seed: int = 0, rng=None) -> CheckResult:
+        return _timed(self.kind, lambda: self._run(step))
 
-    def _run(self) -> CheckResult:
-        a, b = (_as_matrix(x) for x in self.pair())
-        if a.shape != b.shape:
+    @cached_property
+    def models(self) -> list[Model]:
+        """The exact instances, built once: their derived values (a Jacobian of an
+        unrolled network) are then shared by every step and mutant checked on them."""
+        return list(self.instances())
+
+    def _run(self, step: Step) -> CheckResult:
+        used = excluded = 0
+        visited: set = set()
+        for model in self.models:
+            try:
+                ev = evaluate_step(step, model, exact=True)
+            except _Excluded:
+                excluded += 1
+                continue
+            visited |= ev.evaluator.visited
+            ok, why = _exact_relation(step.relation, ev.lhs, ev.rhs, self.prepare, step.limit)
+            used += 1
+            if not ok:
+                cx = {
+                    **model.describe(),
+                    "lhs": sp.sstr(ev.lhs),
+                    "rhs": sp.sstr(ev.rhs),
+                    "why": why,
+                }
+                verdict = "undecided" if ok is None else "fails"
+                return CheckResult(
+                    self.kind,
+                    False,
+                    counterexample=cx,
+                    detail=f"{self.method}: {verdict} on {model.label or 'an instance'}: {why}",
+                    instances=used,
+                    excluded=excluded,
+                    visited=frozenset(visited),
+                )
+        if used < self.minimum:
             return CheckResult(
                 self.kind,
                 False,
-                counterexample={"shapes": [a.shape, b.shape]},
-                detail=f"shapes differ: {a.shape} vs {b.shape}",
+                detail=f"{self.method}: only {used} instance(s) satisfy the hypotheses "
+                f"({excluded} excluded), {self.minimum} needed",
+                instances=used,
+                excluded=excluded,
+                visited=frozenset(visited),
             )
-        for i in range(a.rows):
-            for j in range(a.cols):
-                diff = a[i, j] - b[i, j]
-                if self.prepare is not None:
-                    diff = self.prepare(diff)
-                if not is_identically_zero(diff):
-                    return CheckResult(
-                        self.kind,
-                        False,
-                        counterexample={
-                            "entry": [i, j],
-                            "lhs": sp.sstr(a[i, j]),
-                            "rhs": sp.sstr(b[i, j]),
-                            "difference": sp.sstr(sp.expand(diff)),
-                        },
-                        detail=f"{self.method}: entry ({i}, {j}) differs",
-                    )
-        return CheckResult(self.kind, True, detail=f"{self.method}: {a.rows}×{a.cols} entries")
-
-
-@dataclass(frozen=True)
-class JacobianIdentity:
-    """A compact form ``expr()`` of ∂of/∂wrt equals SymPy's explicit Jacobian at n (and d)."""
-
-    cell: Callable[[], Any]
-    of: str
-    wrt: str
-    expr: Callable[[Any], Any]
-    n: int = 2
-    d: int | None = None
-    kind: str = "symbolic"
-
-    @property
-    def method(self) -> str:
-        return f"compact form = Matrix.jacobian of the equations at n = {self.n}"
-
-    def run(self, seed: int = 0) -> CheckResult:
-        return _timed(self.kind, self._run)
-
-    def _run(self) -> CheckResult:
-        cell = self.cell()
-        res = prove_at(self.expr(cell), cell, self.of, self.wrt, self.n, self.d)
-        if res.holds:
-            return CheckResult(self.kind, True, detail=self.method)
-        cx = {
-            "n": res.n,
-            "d": res.d,
-            "entry": list(res.entry) if res.entry else None,
-            "difference": sp.sstr(res.residual),
-        }
-        return CheckResult(
-            self.kind, False, counterexample=cx, detail=f"{self.method}: entry {res.entry} differs"
-        )
-
-
-@dataclass(frozen=True)
-class Generic:
-    """A SymPy fact: ``fact()`` returns True/False, or (bool, detail)."""
-
-    fact: Callable[[], Any]
-    method: str = "generic"
-    kind: str = "symbolic"
-
-    def run(self, seed: int = 0) -> CheckResult:
-        return _timed(self.kind, self._run)
-
-    def _run(self) -> CheckResult:
-        out = self.fact()
-        ok, detail = out if isinstance(out, tuple) else (out, "")
-        ok = bool(ok is True or ok == sp.true)
         return CheckResult(
             self.kind,
-            ok,
-            detail=f"{self.method}: {detail}".rstrip(": "),
-            counterexample=None if ok else {"detail": str(detail)},
+            True,
+            detail=f"{self.method}: {used} exact instance(s)"
+            + (f", {excluded} excluded by the hypotheses" if excluded else ""),
+            instances=used,
+            excluded=excluded,
+            visited=frozenset(visited),
         )
 
 
-def _compare(lhs, rhs, relation: str, scale: str) -> float:
-    a = np.asarray(lhs, dtype=np.float64)
-    b = np.asarray(rhs, dtype=np.float64)
-    if a.shape != b.shape and relation in ("=", "→"):
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return float("inf")
-    if relation in ("=", "→"):
-        err = np.abs(a - b).max(initial=0.0)
-        if scale == "relative":
-            s = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
-            return float(err / s) if s > 0 else 0.0
-        return float(err)
-    if relation in ("≤", "<"):
-        viol = a - b
-    else:  # ≥, >
-        viol = b - a
-    worst = float(viol.max(initial=-np.inf))
-    if relation in ("<", ">") and worst >= 0:
-        return max(worst, np.finfo(float).tiny)  # equality violates a strict relation
-    return max(worst, 0.0)
-
-
 @dataclass(frozen=True)
-class Numeric:
-    """``sample(rng)`` gives (lhs, rhs) or (lhs, rhs, instance) as arrays; on ``trials``
-    seeded instances the relation must hold within ``tol``.
+class Sampled:
+    """The step on ``trials`` seeded float64 instances: ``sample(rng)`` — or
+    ``sample(rng, trial)``, to cycle through kinds of instance (those a hypothesis excludes
+    among them) whatever the seed — gives a Model."""
 
-    Error for "=" (and "→", a value against its limit): max |lhs − rhs| relative to the
-    largest entry (``scale="relative"``) or absolute; for inequalities the largest
-    violation (0 when it holds).
-    """
-
-    sample: Callable[[np.random.Generator], tuple]
-    relation: str = "="
-    tol: float = 1e-9
+    sample: Callable[[np.random.Generator], Model]
+    method: str
     trials: int = 3
+    tol: float = 1e-9
     scale: str = "relative"
-    method: str = "random instances against the NumPy cells"
     kind: str = "numeric"
+    minimum: int = 1
+    requires: str | None = None  # an optional package the check needs (skipped without it)
 
-    def run(self, seed: int = 0, rng: np.random.Generator | None = None) -> CheckResult:
+    def run(self, step: Step, seed: int = 0, rng: np.random.Generator | None = None):
+        if self.requires is not None and importlib.util.find_spec(self.requires) is None:
+            return CheckResult(
+                self.kind,
+                True,
+                skipped=True,
+                detail=f"{self.method}: skipped, {self.requires} is not installed",
+            )
         rng = np.random.default_rng(seed) if rng is None else rng
-        return _timed(self.kind, lambda: self._run(rng))
+        return _timed(self.kind, lambda: self._run(step, rng))
 
-    def _run(self, rng) -> CheckResult:
+    def draw(self, rng: np.random.Generator, trial: int) -> Model:
+        """The instance of trial ``trial``."""
+        if len(inspect.signature(self.sample).parameters) >= 2:
+            return self.sample(rng, trial)
+        return self.sample(rng)
+
+    def _run(self, step: Step, rng: np.random.Generator) -> CheckResult:
         worst, worst_case = 0.0, None
+        used = excluded = 0
+        visited: set = set()
         for trial in range(self.trials):
-            out = self.sample(rng)
-            lhs, rhs = out[0], out[1]
-            instance = out[2] if len(out) > 2 else {}
-            err = _compare(lhs, rhs, self.relation, self.scale)
-            if worst_case is None or err > worst:
-                worst = err
+            model = self.draw(rng, trial)
+            try:
+                with np.errstate(all="ignore"):
+                    ev = evaluate_step(step, model, exact=False)
+            except _Excluded:
+                excluded += 1
+                continue
+            visited |= ev.evaluator.visited
+            used += 1
+            err = float_error(step.relation, ev.lhs, ev.rhs, self.scale)
+            if worst_case is None or err > worst or np.isnan(err):
+                worst = err if not np.isnan(err) else float("inf")
                 worst_case = {
                     "trial": trial,
-                    **instance,
-                    "lhs": np.asarray(lhs),
-                    "rhs": np.asarray(rhs),
+                    **model.describe(),
+                    "lhs": np.asarray(ev.lhs),
+                    "rhs": ev.rhs if isinstance(ev.rhs, tuple) else np.asarray(ev.rhs),
                 }
-        ok = worst <= self.tol
-        if self.relation in ("<", ">") and worst > 0:
+        ok = worst <= self.tol and used >= self.minimum
+        if step.relation in ("<", ">") and worst > 0:
             ok = False
+        detail = f"{self.method}: {used} instances, max error {worst:.2e} (tol {self.tol:g})" + (
+            f", {excluded} excluded by the hypotheses" if excluded else ""
+        )
+        if used < self.minimum:
+            detail += f"; only {used} satisfy the hypotheses, {self.minimum} needed"
         return CheckResult(
             self.kind,
             ok,
             max_error=worst,
             counterexample=None if ok else worst_case,
-            detail=f"{self.method}: {self.trials} instances, max error {worst:.2e} (tol {self.tol:g})",
+            detail=detail,
+            instances=used,
+            excluded=excluded,
+            visited=frozenset(visited),
         )
 
 
-@dataclass(frozen=True)
-class Counterexample:
-    """``search(rng)`` returns a witness (dict) violating the statement without its
-    condition, or None; the check passes when a witness is found within ``trials``."""
-
-    search: Callable[[np.random.Generator], dict | None]
-    trials: int = 20
-    method: str = "counterexample search (the condition is needed)"
-    kind: str = "numeric"
-
-    def run(self, seed: int = 0, rng: np.random.Generator | None = None) -> CheckResult:
-        rng = np.random.default_rng(seed) if rng is None else rng
-        return _timed(self.kind, lambda: self._run(rng))
-
-    def _run(self, rng) -> CheckResult:
-        for trial in range(self.trials):
-            witness = self.search(rng)
-            if witness is not None:
-                return CheckResult(
-                    self.kind,
-                    True,
-                    max_error=None,
-                    counterexample={"trial": trial, **witness},
-                    detail=f"{self.method}: witness found at trial {trial}",
-                )
-        return CheckResult(
-            self.kind, False, detail=f"{self.method}: no witness in {self.trials} trials"
-        )
-
-
-def run_check(check, seed: int, *labels: object) -> CheckResult:
-    """Run one check with the generator of its place (claim id, step, kind)."""
-    rng = rng_for(seed, *labels)
-    if isinstance(check, (Numeric, Counterexample)):
-        return check.run(seed, rng=rng)
-    return check.run(seed)
+def run_check(check, step: Step, seed: int, *labels: object) -> CheckResult:
+    """Run one check of ``step`` with the generator of its place (claim id, step, kind)."""
+    return check.run(step, seed, rng_for(seed, *labels))

@@ -1,9 +1,11 @@
 """``verify(ids=None, seed=0) -> Report``: run every check of every step of the claims.
 
-A claim passes when every check of every step passes. The report has one row per claim:
-id, statement, symbolic ✓/✗ (— when the claim has no check of that kind), numeric ✓/✗ with
-the largest numeric error, seconds, and — when it fails — the first failing step (its
-index, text and justification), the check that failed and its counterexample.
+A claim passes when every check of every step passes; each check evaluates the step's own
+printed objects (see :mod:`.checks`). The report has one row per claim: id, statement,
+symbolic ✓/✗ (— when the claim has no check of that kind), numeric ✓/✗ with the largest
+numeric error, seconds, and — when it fails — the first failing step (its index, text and
+justification), the check that failed and its counterexample. A check that could not run
+here (torch not installed) is listed as skipped, and does not count either way.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Row:
     seconds: float
     failure: StepFailure | None = None
     results: list[tuple[int, CheckResult]] = field(default_factory=list, repr=False)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -74,6 +77,7 @@ class Row:
             "max_error": _jsonable(self.max_error),
             "seconds": round(self.seconds, 4),
             "failure": None if self.failure is None else self.failure.to_json(),
+            "skipped": list(self.skipped),
             "checks": [{"step": k, **r.to_json()} for k, r in self.results],
         }
 
@@ -128,6 +132,9 @@ class Report:
             lines.append(f"    check: {f.method} — {f.detail}")
             if f.counterexample is not None:
                 lines.append(f"    counterexample: {_short(f.counterexample)}")
+        for r in self.rows:
+            for note in r.skipped:
+                lines.append(f"  {r.id}: {note}")
         n_ok = sum(r.passed for r in self.rows)
         lines.append("")
         lines.append(
@@ -149,10 +156,14 @@ def verify_claim(claim: Claim, seed: int = 0) -> Row:
     errors: list[float] = []
     failure = None
     results = []
+    skipped: list[str] = []
     for k, step in enumerate(claim.steps):
         for check in step.checks:
-            res = run_check(check, seed, claim.id, k, check.kind)
+            res = run_check(check, step, seed, claim.id, k, check.kind)
             results.append((k, res))
+            if res.skipped:  # not run here (an optional package is missing): said, not counted
+                skipped.append(f"step {k + 1}: {res.detail}")
+                continue
             kind = check.kind
             outcome[kind] = res.passed if outcome[kind] is None else (outcome[kind] and res.passed)
             if res.max_error is not None:
@@ -178,6 +189,7 @@ def verify_claim(claim: Claim, seed: int = 0) -> Row:
         seconds=time.perf_counter() - t0,
         failure=failure,
         results=results,
+        skipped=skipped,
     )
 
 

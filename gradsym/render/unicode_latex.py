@@ -187,10 +187,12 @@ def _script(chars: str, table: dict[str, str]) -> str:
     if len(plain) >= 2 and plain.isalpha():  # a word: θⁿᵉʷ, θᵒˡᵈ
         return rf"\mathrm{{{plain}}}"
     atoms = []
+    depth = 0  # inside ⁽…⁾ a ᵀ is the time T (h⁽ᵀ⁻ˡ⁾), elsewhere the transpose (hᵀ)
     for c in plain:
+        depth += {"(": 1, ")": -1}.get(c, 0)
         if c == "l" and table is SUPERSCRIPTS:
             atoms.append(r"\ell")
-        elif c == "T" and table is SUPERSCRIPTS:
+        elif c == "T" and table is SUPERSCRIPTS and depth == 0:
             atoms.append(r"\top")
         elif c in GREEK:
             atoms.append(GREEK[c])

@@ -35,6 +35,14 @@ class sigmoid(sp.Function):
 class relu_prime(sp.Function):
     """ReLU'(z): 1 for z > 0, 0 for z < 0 (undefined at 0, never evaluated there)."""
 
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_positive:
+            return sp.S.One
+        if arg.is_negative:
+            return sp.S.Zero
+        return None
+
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return sp.S.Zero
 
@@ -44,6 +52,14 @@ class relu_prime(sp.Function):
 
 class relu(sp.Function):
     """ReLU(z) = max(z, 0); its derivative is the opaque ``relu_prime``."""
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_nonnegative:
+            return arg
+        if arg.is_negative:
+            return sp.S.Zero
+        return None
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return relu_prime(self.args[0])

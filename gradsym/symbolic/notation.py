@@ -136,8 +136,8 @@ def matrix(name: str, rows: sp.Expr = n, cols: sp.Expr = n) -> MatrixSymbol:
 def entry_symbol(name: str, i: int, j: int | None = None) -> sp.Symbol:
     """The scalar symbol for entry i (vector) or (i, j) (matrix) in explicit forms.
 
-    Named ``W_h[0,1]``; the LaTeX printer turns that into ``(\\mathbf{W}_h)_{12}``-style
-    1-based subscripts.
+    Named ``W_h[0,1]``; the LaTeX printer turns that into ``\\left[\\mathbf{W}_h\\right]_{1,2}``,
+    1-based.
     """
     label = f"{name}[{i}]" if j is None else f"{name}[{i},{j}]"
     return sp.Symbol(label, real=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy import MatAdd
+from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
+from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
 from .notation import latex_name
@@ -30,6 +31,18 @@ FUNCTION_LATEX: dict[str, str] = {
 }
 
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
+_TIME_SUPERSCRIPT = re.compile(r"\^\{\([^{}]*\)\}$")
+_BOLD_VECTOR = re.compile(
+    r"(?P<accent>\\tilde\{)?\\mathbf\{(?P<letter>[A-Za-z])\}\}?"
+    r"(?:_(?P<sub>[A-Za-z0-9]))?(?P<time>\^\{\([^{}]*\)\})?"
+)
+# The derivative of a named function, f'(z).
+_FUNCTION_PRIME = {
+    "tanh": r"\tanh'",
+    "sigmoid": r"\sigma'",
+    "relu": r"\operatorname{ReLU}'",
+    "exp": r"\exp'",
+}
 
 
 class NotesLatexPrinter(LatexPrinter):
@@ -104,17 +117,34 @@ class NotesLatexPrinter(LatexPrinter):
     def _print_ZeroMatrix(self, expr):
         return r"\mathbf{0}"
 
+    def _as_ordered_terms(self, expr, order=None):
+        # t − k, not SymPy's −k + t: leading negative terms move behind the first positive one
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        lead = 0
+        while lead < len(terms) and _coeff_isneg(terms[lead]):
+            lead += 1
+        if 0 < lead < len(terms):
+            terms = [terms[lead], *terms[:lead], *terms[lead + 1 :]]
+        return terms
+
     def _factor(self, expr) -> str:
         s = self._print(expr)
-        return rf"\left({s}\right)" if isinstance(expr, MatAdd) else s
+        return rf"\left({s}\right)" if isinstance(expr, (MatAdd, HadamardProduct)) else s
 
     def _print_HadamardProduct(self, expr):
-        return r" \circ ".join(self._factor(a) for a in expr.args)
+        def factor(a):
+            s = self._print(a)
+            return rf"\left({s}\right)" if isinstance(a, MatAdd) else s
+
+        return r" \circ ".join(factor(a) for a in expr.args)
 
     def _print_MatMul(self, expr):
         coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
-        body = " ".join(self._factor(m) for m in mats)
+        # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
+        body = " ".join(
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+        )
         if coef == 1:
             return body
         if coef == -1:
@@ -131,6 +161,63 @@ class NotesLatexPrinter(LatexPrinter):
             else:
                 out += (" + " if k else "") + s
         return out
+
+    def _print_Transpose(self, expr):
+        # ⊤ for the transpose (T is the sequence length); h^{(t-1)⊤} inside the superscript
+        arg = expr.arg
+        s = self._print(arg)
+        if isinstance(arg, (MatrixSymbol, MatrixBase)) or getattr(arg, "is_Symbol", False):
+            m = _TIME_SUPERSCRIPT.search(s)
+            if m is not None:
+                return s[: m.end() - 1] + r"\top}"
+            if "^" not in s:
+                return rf"{s}^{{\top}}"
+        if getattr(arg, "script", None) == "time":  # a family member h^{(t)}
+            return s[:-1] + r"\top}"
+        if getattr(arg, "script", None) == "sub":
+            return rf"{s}^{{\top}}"
+        return rf"\left({s}\right)^{{\top}}"
+
+    def _print_Inverse(self, expr):
+        s = self._print(expr.arg)
+        if isinstance(expr.arg, MatrixSymbol) and "^" not in s:
+            return rf"{s}^{{-1}}"
+        return rf"\left({s}\right)^{{-1}}"
+
+    def _print_MatPow(self, expr):
+        base, exp = expr.base, expr.exp
+        s = self._print(base)
+        simple = (
+            isinstance(base, (MatrixSymbol, MatrixBase)) or getattr(base, "script", "") == "sub"
+        )
+        if simple and "^" not in s:
+            return f"{s}^{{{self._print(exp)}}}"
+        return rf"\left({s}\right)^{{{self._print(exp)}}}"
+
+    def _print_Derivative(self, expr):
+        # f'(z) for the derivative of a named function at its argument; ∂a/∂b otherwise
+        (var, count), *rest = expr.variable_count
+        inner = expr.expr
+        if not rest and count == 1 and isinstance(inner, sp.Function) and inner.args == (var,):
+            name = _FUNCTION_PRIME.get(type(inner).__name__)
+            if name is None and isinstance(inner, AppliedUndef):
+                name = self._print(sp.Symbol(type(inner).__name__)) + "'"
+            if name is not None:
+                return rf"{name}\left({self._print(var)}\right)"
+        return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
+
+    def _print_Indexed(self, expr):
+        # entries as the notes write them: h_i^{(t)}, h_j^{(t-1)}, [W_h]_{ij}, b_i
+        label = str(expr.base.label)
+        idx = "".join(self._print(i) for i in expr.indices)
+        name = latex_name(label, self.style)
+        if len(expr.indices) == 1:
+            m = _BOLD_VECTOR.fullmatch(name)
+            if m is not None and bool(m["accent"]) == name.startswith(r"\tilde"):
+                sub = f"{m['sub']},{idx}" if m["sub"] else idx
+                letter = rf"\tilde{{{m['letter']}}}" if m["accent"] else m["letter"]
+                return f"{letter}_{{{sub}}}" + (m["time"] or "")
+        return rf"\left[{name}\right]_{{{idx}}}"
 
     def _print_BlockMatrix(self, expr):
         rows = [" & ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]

@@ -88,7 +88,9 @@ def gamma(name: str) -> Gamma:
     act = activation(name)
     z = sp.Symbol("z", real=True)
     if name == "tanh":
-        return Gamma(name, sp.maximum(1 - sp.tanh(z) ** 2, z, sp.S.Reals), sp.tanh(z) ** 2)
+        prime = sp.tanh(z).diff(z)  # SymPy's derivative, 1 − tanh²(z)
+        value = sp.maximum(prime, z, sp.S.Reals)
+        return Gamma(name, value, sp.expand(value - prime))  # derived: tanh²(z) ≥ 0
     if name == "sigmoid":
         s = sp.Symbol("s", real=True)  # s = σ(z) ∈ (0, 1), σ' = s(1 − s)
         prime = sigmoid(z).diff(z).subs(sigmoid(z), s)

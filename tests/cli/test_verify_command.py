@@ -22,3 +22,19 @@ def test_verify_json(capsys):
 def test_verify_unknown_id_is_bad_input(capsys):
     assert _run(["verify", "nope"]) == 2
     assert "unknown claim 'nope'" in capsys.readouterr().err
+
+
+def test_verify_mutation_options_are_checked(capsys):
+    assert _run(["verify", "--per-claim", "3"]) == 2
+    assert "--per-claim needs --mutations" in capsys.readouterr().err
+    assert _run(["verify", "--mutations", "--per-claim", "0"]) == 2
+    assert "--per-claim must be" in capsys.readouterr().err
+
+
+def test_verify_mutations(capsys):
+    assert _run(["verify", "mlp-window", "--mutations", "--per-claim", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "mlp-window" in out and "100.0%" in out and "up to 3 mutants per claim" in out
+    assert _run(["verify", "sgd-step", "--mutations", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["complete"] and data["claims"][0]["survived"] == 0

@@ -18,8 +18,18 @@ def test_every_step_prints():
 
 def test_a_step_prints_as_the_slide():
     step = get("rnn-jacobian").steps[1]  # σ = sigmoid
-    line = step.latex()
-    assert r"\frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}}" in line
-    assert r"\operatorname{diag}" in line and r"\sigma'" in line
-    assert r"\mathbf{W}_h" in line
-    assert "chain rule" in line
+    assert step.lhs_latex() == r"\frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}}"
+    assert step.relation_latex() == "="
+    rhs = step.rhs_latex()
+    assert r"\operatorname{diag}" in rhs and r"\sigma'" in rhs and rhs.endswith(r"\mathbf{W}_h")
+    assert "chain rule" in step.latex()
+
+
+def test_conditions_print_with_the_step():
+    weyl = get("residual").steps[3]
+    assert weyl.hypotheses_latex() == [
+        r"\max_{1 \leq l \leq L} \left\lVert \mathbf{A}_{l} \right\rVert_{2} \leq 1"
+    ]
+    assert r"\text{if }" in weyl.latex()
+    limit = get("eigen-vanish").steps[4]
+    assert limit.relation_latex() == r"\xrightarrow{\ell \to \infty}"

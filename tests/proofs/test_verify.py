@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-import sympy as sp
 
 from gradsym.errors import UnknownNameError
-from gradsym.proofs import IDS, REGISTRY, SECTIONS, Identity, Step, claims, get, verify
+from gradsym.proofs import IDS, REGISTRY, SECTIONS, claims, get, verify
 from gradsym.proofs.verify import verify_claim
 
 CLAIMS_MD = Path(__file__).resolve().parents[3] / "shared" / "CLAIMS.md"
@@ -32,10 +31,6 @@ def test_every_claim_is_checked_both_ways(report):
     for row in report.rows:
         assert row.symbolic is True, f"{row.id} has no symbolic check"
         assert row.numeric is True, f"{row.id} has no numeric check"
-
-
-def test_verify_is_fast(report):
-    assert report.wall < 30.0
 
 
 def test_every_id_of_claims_md_is_in_the_catalogue():
@@ -79,26 +74,24 @@ def test_report_json_and_table(report):
 
 
 def test_a_broken_step_fails_and_is_named():
+    """Printing W_hˡ⁺¹ where W_hˡ belongs: both checks evaluate the display and refuse it."""
+    import dataclasses
+
+    from sympy import MatMul, MatPow
+
     claim = get("linear-case")
-    n = 2
-    W = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"W_h[{i},{j}]"))
-    wrong = Step(
-        claim.steps[3].lhs,
-        claim.steps[3].rhs,
-        "=",
-        "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
-        symbolic=Identity(lambda: (W**3, W**2), method="W³ = W² (deliberately wrong)"),
-    )
-    broken = claim.with_step(3, wrong)
-    report = verify(claims=[broken])
+    last = claim.steps[5]
+    factor, power = last.rhs.args
+    wrong = dataclasses.replace(last, rhs=MatMul(factor, MatPow(power.base, power.exp + 1)))
+    report = verify(claims=[claim.with_step(5, wrong)])
     assert not report.passed
     row = report.rows[0]
-    assert row.symbolic is False and row.numeric is True
-    assert row.failure.index == 3
-    assert "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾" in row.failure.step
-    assert row.failure.counterexample["entry"] == [0, 0]
+    assert row.symbolic is False and row.numeric is False
+    assert row.failure.index == 5
+    assert "ℓ = i − j factors W_h" in row.failure.step
+    assert row.failure.counterexample["why"].startswith("entry (0, 0) differs")
     table = report.table()
-    assert "linear-case: step 4 fails its symbolic check" in table
+    assert "linear-case: step 6 fails its symbolic check" in table
     assert "SOME CLAIMS FAIL" in table
 
 
@@ -111,7 +104,7 @@ def test_a_broken_jacobian_step_fails_numerically_too():
     row = verify_claim(claim.with_step(0, wrong))
     assert not row.passed
     assert row.symbolic is False and row.numeric is False
-    assert row.failure.index == 0 and row.failure.counterexample["entry"] is not None
+    assert row.failure.index == 0 and "differs" in row.failure.counterexample["why"]
 
 
 def test_every_step_of_every_claim_is_checked():

@@ -18,6 +18,7 @@ from gradsym.errors import GradsymError, UnknownNameError
 from gradsym.proofs.catalogue import IDS, claims
 from gradsym.proofs.claim import SECTIONS, Claim, Step
 from gradsym.render import derivations as dv
+from gradsym.render.derivations import pdflatex
 from gradsym.render.unicode_latex import UnicodeLatexError, math_to_latex, text_to_latex
 
 REPO = Path(__file__).parents[2]
@@ -32,7 +33,7 @@ def _toy_claim(**changes) -> Claim:
         title="A toy claim",
         statement="x = x",
         assumptions=(),
-        steps=(Step(x, x, "=", "reflexivity"),),
+        steps=(Step(x, "=", x, "reflexivity"),),
         sources=("001",),
         section=SECTIONS[0],
     )
@@ -57,6 +58,7 @@ def _toy_claim(**changes) -> Claim:
         ("initialise(update_bias=a)", r"initialise(update\_bias=a)"),
         ("#θ & {x} ~ y^2 \\", r"$\#\theta$ \& \{x\} \~{} y\^{}2 \textbackslash{}"),
         ("h⁽ᵗ⁻¹⁾ᵀ", r"$h^{(t-1)\top}$"),
+        ("∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾", r"$\partial h^{(T)}/\partial h^{(T-\ell)}$"),
         ("[→h⁽ᵗ⁾; ←h⁽ᵗ⁾]", r"[$\overrightarrow{h}^{(t)}$; $\overleftarrow{h}^{(t)}$]"),
         ("b_u → −∞", r"$b_u \to -\infty$"),
         ("QΛQ⁻¹", r"$Q\Lambda Q^{-1}$"),
@@ -106,10 +108,13 @@ def test_unknown_character_names_the_character_and_the_claim():
 
 
 def test_a_python_repr_in_the_latex_is_refused():
-    # A function where an expression belongs prints as "<function f at 0x…>": not maths,
+    # A function's repr where a name's LaTeX belongs ("<function f at 0x…>") is not maths,
     # and a different address on every run.
-    claim = _toy_claim(formula=(sp.Symbol("x"), "=", lambda cell: cell))
-    with pytest.raises(dv.RenderError, match="claim 'toy', formula.*Python object"):
+    from gradsym.proofs.notation import Named
+
+    bad = Named("f", 1, 1, f"<function f at {hex(id(_toy_claim))}>")
+    claim = _toy_claim(steps=(Step(bad, "=", bad, "reflexivity"),))
+    with pytest.raises(dv.RenderError, match="claim 'toy', step 1.*Python object"):
         dv.claim_tex(claim)
 
 
@@ -126,7 +131,8 @@ def test_every_claim_renders_as_ascii_tex_and_markdown(claim_id):
     assert lines[1].startswith(r"\subsection{") and lines[1].endswith(
         rf"\label{{claim:{claim_id}}}"
     )
-    body = tex[tex.index(r"\begin{align*}") : tex.index(r"\end{align*}")]
+    start = tex.index(r"\begin{align*}", tex.index(r"\paragraph{Derivation.}"))
+    body = tex[start : tex.index(r"\end{align*}", start)]
     rows = body.removeprefix("\\begin{align*}\n").split("\\\\\n")
     assert sum(not row.startswith("&") for row in rows) == len(claim.steps)  # one lhs per step
     justified = sum(bool(s.justification) for s in claim.steps)
@@ -158,9 +164,69 @@ def test_the_slide_layout_of_a_step():
 def test_checked_lists_kinds_and_methods_but_no_timings():
     (claim,) = claims(["linear-case"])
     tex = dv.claim_tex(claim)
-    assert r"\item symbolic: explicit Jacobian = $W_h$ at $n = 3$; numeric:" in tex
-    assert "numeric: RNN backward pass against the product of state Jacobians" in tex
+    assert r"\item symbolic: every entry at $n = 3 (d = 2)$ against Matrix.jacobian" in tex
+    assert "numeric: NumPy RNN: backward pass against state\\_jacobian products" in tex
     assert not re.search(r"\d\.\d+e[-+]\d|seconds| s\b", tex)
+
+
+def _normal(latex: str) -> str:
+    """LaTeX with line breaks of the layout undone and whitespace collapsed."""
+    latex = latex.replace("\\\\\n&\\quad ", " ").replace(r"\right.", "").replace(r"\left.", "")
+    return re.sub(r"\s+", " ", latex)
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_every_row_is_printed_from_the_steps_objects(claim_id):
+    """The derivation's rows are the steps' own pieces (lhs, relation, rhs, conditions),
+    each the printing of the SymPy object the checks evaluate; nothing is re-parsed."""
+    from gradsym.render.unicode_latex import math_to_latex
+
+    (claim,) = claims([claim_id])
+    tex = dv.claim_tex(claim)
+    body = _normal(
+        tex[
+            tex.index(r"\paragraph{Derivation.}") : tex.index(
+                r"\end{align*}", tex.index(r"\paragraph{Derivation.}")
+            )
+        ]
+    )
+    style = claim.style
+    for step in claim.steps:
+        lhs, rel = math_to_latex(step.lhs_latex(style)), math_to_latex(step.relation_latex(style))
+        assert _normal(f"{lhs} &{rel} ") in body, (claim_id, lhs)
+        assert _normal(math_to_latex(step.rhs_latex(style))) in body, (claim_id, step.rhs)
+        if step.where or step.hypotheses:
+            assert _normal(math_to_latex(step.conditions_latex(style))) in body, (
+                claim_id,
+                step.text,
+            )
+
+
+def test_transposes_print_as_top_and_the_conventions_are_stated_once(written):
+    for path in written.iterdir():
+        text = path.read_text()
+        # T is the sequence length (\sum_{t=1}^{T}); a transpose prints as \top, and
+        # never inside a time superscript h^{(T-k)}
+        assert not re.search(r"(?<!\})\^\{?T\b", text), path.name
+        assert r"(\top" not in text, path.name
+    notes = (written / "notes.tex").read_text()
+    assert notes.count(r"\paragraph{Conventions.}") == 1
+    assert "numerator layout" in notes and r"\mathbf{X}^{\top}" in notes
+    assert notes.index(r"\paragraph{Conventions.}") < notes.index(r"\section{")
+
+
+def test_each_derivation_restates_its_cells_equations():
+    (claim,) = claims(["lstm-jacobians"])
+    tex = dv.claim_tex(claim)
+    assert r"\paragraph{The LSTM (standard).}" in tex
+    assert (
+        r"\mathbf{z}_f^{(t)} &= \mathbf{W}_f \mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)} + \mathbf{b}_f"
+        in tex
+    )
+    (gru,) = claims(["gru-variants"])
+    tex = dv.claim_tex(gru)
+    for name in (r"\mathbf{a}_n^{(t)} &=", r"\mathbf{g}_n^{(t)} &=", r"\mathbf{z}_u^{(t)} &="):
+        assert name in tex
 
 
 def test_long_lines_are_cut_at_top_level_sums():
@@ -261,13 +327,13 @@ def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
 
 
 def test_missing_pdflatex_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(dv.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdflatex.shutil, "which", lambda name: None)
     with pytest.raises(dv.LatexError, match="pdflatex was not found on PATH"):
         dv.compile_pdf(tmp_path)
 
 
 def test_missing_figures_are_named_before_pdflatex_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(dv.shutil, "which", lambda name: "/nonexistent/pdflatex")
+    monkeypatch.setattr(pdflatex.shutil, "which", lambda name: "/nonexistent/pdflatex")
     dv.write_derivations(tmp_path / "derivations", figures_dir=tmp_path / "figures")
     with pytest.raises(dv.LatexError, match=r"\.\./figures/gradient-norms\.pdf.*gradsym figures"):
         dv.compile_pdf(tmp_path / "derivations")

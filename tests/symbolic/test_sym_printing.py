@@ -65,3 +65,31 @@ def test_infinity_and_constants_keep_their_latex():
     assert notes_latex(sp.oo) == r"\infty"
     assert notes_latex(-sp.oo) == r"-\infty"
     assert notes_latex(sp.pi) == r"\pi"
+
+
+def test_transposes_print_as_top_inverses_and_derivatives_as_the_notes():
+    from sympy import Inverse, MatrixSymbol, Transpose
+
+    from gradsym.symbolic.functions import relu
+
+    W = MatrixSymbol("W_h", 3, 3)
+    h_prev = MatrixSymbol("h_prev", 3, 1)
+    assert notes_latex(Transpose(W)) == r"\mathbf{W}_h^{\top}"
+    assert notes_latex(Transpose(h_prev)) == r"\mathbf{h}^{(t-1)\top}"
+    assert (
+        notes_latex(Transpose(W * h_prev)) == r"\left(\mathbf{W}_h \mathbf{h}^{(t-1)}\right)^{\top}"
+    )
+    assert notes_latex(Inverse(W)) == r"\mathbf{W}_h^{-1}"
+    z = sp.Symbol("z")
+    assert notes_latex(sp.Derivative(sp.tanh(z), z)) == r"\tanh'\left(z\right)"
+    assert notes_latex(sp.Derivative(relu(z), z)) == r"\operatorname{ReLU}'\left(z\right)"
+    i, j = sp.symbols("i j")
+    assert notes_latex(sp.IndexedBase("h_prev")[j]) == r"h_{j}^{(t-1)}"
+    assert notes_latex(sp.IndexedBase("W_h")[i, j]) == r"\left[\mathbf{W}_h\right]_{ij}"
+    assert notes_latex(sp.IndexedBase("z_f")[i]) == r"z_{f,i}^{(t)}"
+
+
+def test_sums_keep_a_positive_term_first():
+    t, k = sp.symbols("t k", integer=True)
+    assert notes_latex(t - k) == "t - k"
+    assert notes_latex(1 - t) == "1 - t"

@@ -1,344 +1,289 @@
 """Backpropagation through time (notes 001, 000, 004): the chain rule across steps, shared
 weights, and the number of Jacobian factors.
 
-Layout. The notes' first formula multiplies ∂h⁽²⁾/∂h⁽¹⁾ × ∂h⁽³⁾/∂h⁽²⁾ × ∂h⁽⁴⁾/∂h⁽³⁾ ×
-∂J⁽⁴⁾/∂h⁽⁴⁾ with the gradient as a column: each factor is then the *transpose* of the
-Jacobian J⁽ᵗ⁾ = ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ (denominator layout). The general formula writes the gradient
-as a row, ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} J⁽ᵗ⁾, which is right in numerator layout with the product
-ordered t = i, i−1, …, j+1 from the left. Both are proved, each in its own layout.
+Numerator layout throughout: ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ is a row, ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ the n×n Jacobian, and
+∏_{j<t≤i} is ordered with the latest factor on the left, so the chain rule reads
+∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∂h⁽ⁱ⁾/∂h⁽ⁱ⁻¹⁾ ⋯ ∂h⁽ʲ⁺¹⁾/∂h⁽ʲ⁾. Note 001 writes the first formula
+in denominator layout (gradient as a column, factors transposed); it is shown once, as
+the transpose of the numerator-layout line, and checked as such.
+
+The models: a tanh RNN unrolled with symbolic entries at n = 2 (exact: every ∂ by
+``Matrix.jacobian`` of the unrolled equations, J⁽ⁱ⁾ = cᵀh⁽ⁱ⁾ with symbolic c), and the
+NumPy RNN and GRU (float64: ∂J/∂h from the backward pass, ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ from
+``state_jacobian``, longer spans by central differences of the forward pass).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
-from sympy import MatMul, Transpose
+from sympy import HadamardProduct, MatMul, Transpose
 
-from gradsym.numeric.cells.gru import GRU
-from gradsym.numeric.gradcheck import numerical_gradient
-from gradsym.numeric.nets.spans import jacobian_products_from
+from gradsym.symbolic import cell as get_cell
+from gradsym.symbolic.matexpr import Apply
 
-from ..checks import Generic, Identity, Numeric
-from ..claim import Claim, Step
-from ..notation import LATEX, matrix, partial, product
-from .common import entries, numeric_rnn, step_jacobians, substitute
+from ..checks import Exact, Sampled
+from ..claim import Claim, Condition, Step
+from ..models import exact_unrolled, float_unrolled, numpy_unrolled
+from ..notation import Degree, IndexedSum, Named, OrderedProduct, Partial, T, family, i, j, k, t
+from .common import J, S, h, z
 
 SECTION = "Backpropagation through time"
-N = 2  # the size of the explicit identities
+RNN = get_cell("rnn", "tanh")
+GRU = get_cell("gru", "textbook")
 
 
-# -- an RNN unrolled with explicit entries -------------------------------------------------
+def jacobian_chain(lo, hi, var=t):
+    """∏_{lo<var≤hi} ∂h⁽ᵛᵃʳ⁾/∂h⁽ᵛᵃʳ⁻¹⁾, latest factor on the left."""
+    return OrderedProduct(Partial(h(var), h(var - 1)), var, lo, hi)
 
 
-class _Unrolled:
-    """h⁽ᵗ⁾ = tanh(W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾ + b) from a free h⁽ʲ⁾, and J = cᵀ h⁽ⁱ⁾."""
-
-    def __init__(self, n: int = N) -> None:
-        self.n = n
-        self.W, self.U, self.b, self.c = (
-            entries("W_h", n, n),
-            entries("W_x", n, n),
-            entries("b", n),
-            entries("c", n),
-        )
-
-    def x(self, t: int):
-        return entries(f"x{t}", self.n)
-
-    def step(self, v, t: int):
-        return (self.W * v + self.U * self.x(t) + self.b).applyfunc(sp.tanh)
-
-    def jac(self, t: int, at):
-        """J⁽ᵗ⁾ = ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ evaluated at h⁽ᵗ⁻¹⁾ = ``at``."""
-        v = entries("v", self.n)
-        return substitute(self.step(v, t).jacobian(v), v, at)
-
-    def states(self, j: int, i: int) -> dict:
-        hs = {j: entries(f"h{j}", self.n)}
-        for t in range(j + 1, i + 1):
-            hs[t] = self.step(hs[t - 1], t)
-        return hs
-
-    def gradient(self, j: int, k: int, i: int):
-        """∂J⁽ⁱ⁾/∂h⁽ᵏ⁾ (column) with h⁽ᵏ⁾ a fresh variable, then evaluated along h⁽ʲ⁾ → h⁽ᵏ⁾."""
-        hs = self.states(j, i)
-        v = entries("v", self.n)
-        h = v
-        for t in range(k + 1, i + 1):
-            h = self.step(h, t)
-        J = (self.c.T * h)[0]
-        g = sp.Matrix([J]).jacobian(v).T
-        return substitute(g, v, hs[k])
+# -- models ------------------------------------------------------------------------------------
 
 
-def _chain_pair(k: int, i: int = 4, j: int = 1):
-    """∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = J⁽ʲ⁺¹⁾ᵀ ⋯ J⁽ᵏ⁾ᵀ ∂J⁽ⁱ⁾/∂h⁽ᵏ⁾ (the notes' column form), at n = 2."""
+def _exact(cell=RNN, T_=4, n=2, **scalars):
+    """The cell unrolled with symbolic entries; ``scalars`` bind i, j, … (several values: one
+    instance each)."""
 
-    def pair():
-        u = _Unrolled()
-        hs = u.states(j, i)
-        rhs = u.gradient(j, k, i)
-        for t in range(k, j, -1):
-            rhs = u.jac(t, hs[t - 1]).T * rhs
-        return u.gradient(j, j, i), rhs
+    def instances():
+        names = list(scalars)
+        combos = list(zip(*[scalars[k_] for k_ in names])) if names else [()]
+        for combo in combos:
+            model = exact_unrolled(cell, T_, n)
+            for name, value in zip(names, combo):
+                model.values[sp.Symbol(name, integer=True)] = value
+            model.label += "".join(f", {nm} = {v}" for nm, v in zip(names, combo))
+            yield model
 
-    return pair
-
-
-def _row_pair(i: int, j: int):
-    """(∂J⁽ⁱ⁾/∂h⁽ʲ⁾)ᵀ = (∂J⁽ⁱ⁾/∂h⁽ⁱ⁾)ᵀ J⁽ⁱ⁾ J⁽ⁱ⁻¹⁾ ⋯ J⁽ʲ⁺¹⁾ (numerator layout)."""
-
-    def pair():
-        u = _Unrolled()
-        hs = u.states(j, i)
-        rhs = u.c.T
-        for t in range(i, j, -1):
-            rhs = rhs * u.jac(t, hs[t - 1])
-        return u.gradient(j, j, i).T, rhs
-
-    return pair
+    return instances
 
 
-def _adjoint_sample(model: str, k_from_end: int | None = None):
-    """NumPy: the backward pass's ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ against the product of state Jacobians."""
+def _numpy(cell=RNN, T_=6, *, pairs=None, **fixed):
+    """The NumPy cell over T_ steps; ``pairs`` draws (i, j) with 1 ≤ j, i ≤ T_ (j > i too,
+    for the hypothesis j ≤ i to exclude), ``fixed`` binds scalars."""
 
     def sample(rng):
-        T, n, d = 6, 3, 2
-        if model == "rnn":
-            cell = numeric_rnn(rng, n, d)
-        else:
-            cell = GRU(d, n, variant="textbook", rng=int(rng.integers(1 << 30)))
-        xs = rng.normal(size=(T, 1, d))
-        h0 = rng.normal(size=(1, n))
-        i = T if k_from_end is None else int(rng.integers(2, T + 1))
-        j = 1 if k_from_end is None else int(rng.integers(1, i))
-        trace = cell.forward(xs, (h0,))
-        c = rng.normal(size=n)
-        dh = np.zeros((T, 1, n))
-        dh[i - 1, 0] = c  # J = cᵀ h⁽ⁱ⁾, the only loss term
-        adj = cell.backward(trace, dh).adjoints["h"][j - 1, 0]
-        Js = step_jacobians(cell, xs, trace)
-        row = c
-        for t in range(i, j, -1):
-            row = row @ Js[t - 1]
-        return adj, row, {"i": i, "j": j, "model": model}
+        model = numpy_unrolled(cell, rng, T_)
+        for name, value in fixed.items():
+            model.values[sp.Symbol(name, integer=True)] = value
+        if pairs is not None:
+            a, b = (int(v) for v in rng.integers(pairs[0], pairs[1] + 1, size=2))
+            model.values[i], model.values[j] = a, b
+        return model
 
     return sample
 
 
-def general_chain_rule_checks(model: str) -> dict:
-    """The checks of ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾, for any claim that
-    takes that step: the identity at n = 2 and ``model``'s backward pass against it."""
-    return {
-        "symbolic": Identity(_row_pair(4, 2)),
-        "numeric": Numeric(
-            _adjoint_sample(model, k_from_end=1),
-            method=f"{model.upper()} backward pass against the product of state Jacobians",
+def chain_rule_checks(cell_name: str = "rnn"):
+    """The checks of ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ (if j ≤ i) for any
+    claim that takes the step, on the RNN (tanh or, for the linear case, identity) or GRU."""
+    cell = {"rnn": RNN, "gru": GRU, "identity": get_cell("rnn", "identity")}[cell_name]
+    return (
+        Exact(
+            _exact(cell, 4, i=(4, 3, 2), j=(1, 2, 3)),
+            "symbolic entries, n = 2, (i, j) = (4, 1), (3, 2), (2, 3)",
         ),
-    }
+        Sampled(
+            _numpy(cell, pairs=(1, 6)),
+            f"NumPy {cell.name.upper()}: backward pass against state_jacobian products",
+            trials=6,
+            tol=1e-10,
+        ),
+    )
 
 
-_J4 = lambda k: partial("J", "4", "h", str(k), cols=1)
-_D = lambda t: Transpose(partial("h", str(t), "h", str(t - 1)))
+# -- the chain rule ----------------------------------------------------------------------------
+
+_EXACT4 = Exact(_exact(RNN, 4), "symbolic entries, n = 2, T = 4")
+_NUMPY4 = Sampled(_numpy(RNN, 4), "NumPy RNN: backward pass and state_jacobian", tol=1e-10)
+
+
+def _chain4(k_: int):
+    """∂J⁽⁴⁾/∂h⁽ᵏ⁾ ∂h⁽ᵏ⁾/∂h⁽ᵏ⁻¹⁾ ⋯ ∂h⁽²⁾/∂h⁽¹⁾."""
+    return MatMul(Partial(J(4), h(k_)), *[Partial(h(s), h(s - 1)) for s in range(k_, 1, -1)])
 
 
 chain_rule = Claim(
     id="chain-rule",
     title="The chain rule across time steps",
     statement=(
-        "∂J⁽⁴⁾/∂h⁽¹⁾ = ∂h⁽²⁾/∂h⁽¹⁾ · ∂h⁽³⁾/∂h⁽²⁾ · ∂h⁽⁴⁾/∂h⁽³⁾ · ∂J⁽⁴⁾/∂h⁽⁴⁾, and in general "
-        "∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾."
+        "∂J⁽⁴⁾/∂h⁽¹⁾ is the product of ∂J⁽⁴⁾/∂h⁽⁴⁾, ∂h⁽⁴⁾/∂h⁽³⁾, ∂h⁽³⁾/∂h⁽²⁾ and ∂h⁽²⁾/∂h⁽¹⁾ "
+        "in that order, and in general ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ "
+        "for j ≤ i."
     ),
     assumptions=("h⁽ᵗ⁾ depends on h⁽ᵗ⁻¹⁾ only through one step of the cell",),
     steps=(
+        Step(Partial(J(4), h(1)), "=", _chain4(2), "chain rule", checks=(_EXACT4, _NUMPY4)),
+        Step(Partial(J(4), h(1)), "=", _chain4(3), "chain rule", checks=(_EXACT4, _NUMPY4)),
+        Step(Partial(J(4), h(1)), "=", _chain4(4), "chain rule", checks=(_EXACT4, _NUMPY4)),
         Step(
-            _J4(1),
-            MatMul(_D(2), _J4(2)),
+            Transpose(Partial(J(4), h(1))),
             "=",
-            "chain rule",
-            symbolic=Identity(_chain_pair(2)),
-            numeric=Numeric(_adjoint_sample("rnn")),
-        ),
-        Step(
-            _J4(1),
-            MatMul(_D(2), _D(3), _J4(3)),
-            "=",
-            "chain rule",
-            symbolic=Identity(_chain_pair(3)),
-        ),
-        Step(
-            _J4(1),
-            MatMul(_D(2), _D(3), _D(4), _J4(4)),
-            "=",
-            "chain rule",
-            symbolic=Identity(_chain_pair(4)),
-        ),
-        Step(
-            Transpose(partial("J", "i", "h", "j", cols=1)),
             MatMul(
-                Transpose(partial("J", "i", "h", "i", cols=1)),
-                product(
-                    "∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
-                    r"\prod_{j < t \leq i} \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}}",
-                ),
+                *[Transpose(Partial(h(s), h(s - 1))) for s in (2, 3, 4)],
+                Transpose(Partial(J(4), h(4))),
             ),
+            "[001]'s layout: the transpose",
+            checks=(_EXACT4, _NUMPY4),
+        ),
+        Step(
+            Partial(J(i), h(j)),
             "=",
-            "chain rule",
-            **general_chain_rule_checks("gru"),
+            MatMul(Partial(J(i), h(i)), jacobian_chain(j, i)),
+            "chain rule, by induction on i − j",
+            checks=chain_rule_checks("rnn"),
+            hypotheses=(Condition(j, "≤", i),),
         ),
     ),
     sources=("001", "000", "004"),
     section=SECTION,
     caveat=(
-        "The notes mix layouts. In ∂h⁽²⁾/∂h⁽¹⁾ × ⋯ × ∂J⁽⁴⁾/∂h⁽⁴⁾ the gradient is a column and "
-        "each factor is the transpose of the Jacobian ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ (denominator layout); in the "
-        "general formula the gradient is a row and the product is of the Jacobians themselves, "
-        "ordered t = i, i−1, …, j+1 from the left (numerator layout). Proved: both, each in "
-        "its layout, as identities at n = 2 and on random RNN and GRU instances."
+        "Note 001 writes ∂J⁽⁴⁾/∂h⁽¹⁾ = ∂h⁽²⁾/∂h⁽¹⁾ × ∂h⁽³⁾/∂h⁽²⁾ × ∂h⁽⁴⁾/∂h⁽³⁾ × ∂J⁽⁴⁾/∂h⁽⁴⁾, "
+        "the gradient as a column and each factor the transpose of the Jacobian (denominator "
+        "layout), and then ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏ ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ with the gradient as a row "
+        "(numerator layout). Here every line is in numerator layout, and 001's first form is "
+        "shown once as the transpose."
     ),
-    formula=(
-        Transpose(partial("J", "i", "h", "j", cols=1)),
-        "=",
-        MatMul(
-            Transpose(partial("J", "i", "h", "i", cols=1)), product("∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾", "")
-        ),
-    ),
-)
-LATEX["∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾"] = (
-    r"\prod_{j < t \leq i} \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}}"
+    formula=4,
+    cells=(RNN,),
 )
 
 
 # -- weights shared across steps ---------------------------------------------------------------
 
-
-def _shared_pair():
-    """T = 2, n = 2: ∂J/∂W_h with W_h tied equals Σ_t ∂J/∂W_h⁽ᵗ⁾ for untied copies at W_h."""
-    n = N
-    W, W1, W2 = entries("W_h", n, n), entries("W1", n, n), entries("W2", n, n)
-    U, b, c, h0 = entries("W_x", n, n), entries("b", n), entries("c", n), entries("h0", n)
-    x1, x2 = entries("x1", n), entries("x2", n)
-
-    def J(Wa, Wb):
-        h1 = (Wa * h0 + U * x1 + b).applyfunc(sp.tanh)
-        h2 = (Wb * h1 + U * x2 + b).applyfunc(sp.tanh)
-        return (c.T * h2)[0]
-
-    def grad(f, M):
-        return sp.Matrix(n, n, lambda i, j: sp.diff(f, M[i, j]))
-
-    tied = grad(J(W, W), W)
-    untied = J(W1, W2)
-    back = {**{W1[k]: W[k] for k in range(n * n)}, **{W2[k]: W[k] for k in range(n * n)}}
-    per_step = (grad(untied, W1) + grad(untied, W2)).xreplace(back)
-    return tied, per_step
+W_h, W_x, b = S(RNN, "W_h", "W_x", "b")
+J_total = Named("J", 1, 1, "J")
+W_copy = family("W_h", r"\mathbf{W}_h", cols=RNN.params[0].shape[1])
 
 
-def _shared_sample(rng):
-    """Σ_t (δ⁽ᵗ⁾ ∘ σ'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ against ∂L/∂W_h by central differences of the loss."""
-    T, n, d = 5, 3, 2
-    cell = numeric_rnn(rng, n, d)
-    xs, h0 = rng.normal(size=(T, 1, d)), rng.normal(size=(1, n))
-    dh = rng.normal(size=(T, 1, n))  # L = Σ_t dh⁽ᵗ⁾ · h⁽ᵗ⁾
-    trace = cell.forward(xs, (h0,))
-    adj = cell.backward(trace, dh).adjoints["h"][:, 0]
-    hs = trace.h[:, 0]
-    h_prev = np.concatenate([h0, hs[:-1]])
-    per_step = sum(np.outer(adj[t] * (1 - hs[t] ** 2), h_prev[t]) for t in range(T))
-
-    def loss():
-        return float(np.sum(cell.forward(xs, (h0,)).h * dh))
-
-    fd = numerical_gradient(loss, cell.params["W_h"])
-    return per_step, fd, {"T": T}
+def _contribution(step):
+    """((∂J/∂h⁽ᵗ⁾)ᵀ ∘ tanh'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ."""
+    return MatMul(
+        HadamardProduct(Transpose(Partial(J_total, h(step))), Apply("tanh'", z(step))),
+        Transpose(h(step - 1)),
+    )
 
 
-_dW = matrix("∂J/∂W_h", r"\frac{\partial J}{\partial \mathbf{W}_h}")
-_dWt = matrix(
-    "Σ_t ∂J/∂W_h|₍ₜ₎", r"\sum_{t=1}^{T} \left.\frac{\partial J}{\partial \mathbf{W}_h}\right|_{(t)}"
-)
-_contrib = matrix(
-    "Σ_t (δ⁽ᵗ⁾ ∘ σ'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ",
-    r"\sum_{t=1}^{T} \left(\boldsymbol{\delta}^{(t)} \circ \sigma'(\mathbf{z}^{(t)})\right) "
-    r"\mathbf{h}^{(t-1)\top}",
-)
+def _shared_exact(**scalars):
+    def instances():
+        values = list(zip(*scalars.values())) if scalars else [()]
+        for combo in values:
+            model = exact_unrolled(RNN, 2, 2, total=J_total, untied=True)
+            for name, v in zip(scalars, combo):
+                model.values[sp.Symbol(name, integer=True)] = v
+            model.values[T] = 2
+            yield model
+
+    return instances
+
+
+def _shared_float(rng):
+    model = float_unrolled(RNN, rng, 4, total=J_total, untied=True)
+    model.values[T] = 4
+    return model
+
+
+def _untied_with_t(rng):
+    model = _shared_float(rng)
+    model.values[t] = int(rng.integers(1, 5))
+    return model
+
+
+def _shared_numpy(rng):
+    model = numpy_unrolled(RNN, rng, 5, total=J_total)
+    model.values[T] = 5
+    model.values[t] = int(rng.integers(1, 6))
+    return model
+
 
 weights_shared = Claim(
     id="weights-shared",
     title="Shared weights: the gradient is a sum over time steps",
     statement=(
         "The same W_h, W_x, b are used at every step, so ∂J/∂W_h is the sum over the steps of "
-        "the per-step contributions (δ⁽ᵗ⁾ ∘ σ'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ, δ⁽ᵗ⁾ = ∂J/∂h⁽ᵗ⁾."
+        "the per-step contributions ((∂J/∂h⁽ᵗ⁾)ᵀ ∘ tanh'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ."
     ),
-    assumptions=("W_h⁽ᵗ⁾ = W_h for every t (weights shared across time)",),
+    assumptions=(
+        "W_h⁽ᵗ⁾ denotes the copy of W_h used at step t; every copy equals W_h (shared weights)",
+        "J = Σₜ J⁽ᵗ⁾, a loss term at every step; ∂J/∂W is the gradient, shaped like W",
+    ),
     steps=(
         Step(
-            _dW,
-            _dWt,
+            Partial(J_total, W_h),
             "=",
-            "weights are shared: multivariable chain rule",
-            symbolic=Identity(
-                _shared_pair, method="tied gradient = Σ untied gradients, n = 2, T = 2"
+            IndexedSum(Partial(J_total, W_copy(t)), t, 1, T),
+            "the copies are all W_h: multivariable chain rule",
+            checks=(
+                Exact(_shared_exact(), "symbolic entries, n = 2, T = 2, untied copies"),
+                Sampled(_shared_float, "untied copies, central differences", tol=1e-7),
             ),
         ),
         Step(
-            _dWt,
-            _contrib,
+            Partial(J_total, W_copy(t)),
             "=",
-            "chain rule",
-            numeric=Numeric(
-                _shared_sample,
-                tol=1e-7,
-                method="per-step sum against central differences of the loss",
+            _contribution(t),
+            "h⁽ᵗ⁾ = tanh(z⁽ᵗ⁾), z⁽ᵗ⁾ linear in W_h⁽ᵗ⁾",
+            checks=(
+                Exact(_shared_exact(t=(1, 2)), "symbolic entries, n = 2, T = 2, t = 1, 2"),
+                Sampled(
+                    _untied_with_t,
+                    "untied copies, central differences, random t",
+                    tol=1e-7,
+                ),
+            ),
+        ),
+        Step(
+            Partial(J_total, W_h),
+            "=",
+            IndexedSum(_contribution(t), t, 1, T),
+            "the two lines above",
+            checks=(
+                Exact(_shared_exact(), "symbolic entries, n = 2, T = 2"),
+                Sampled(
+                    _shared_numpy,
+                    "NumPy RNN: ∂J/∂h⁽ᵗ⁾ from the backward pass, ∂J/∂W_h by central differences",
+                    tol=1e-7,
+                ),
             ),
         ),
     ),
     sources=("004",),
     section=SECTION,
-    formula=(_dW, "=", _contrib),
+    formula=2,
+    cells=(RNN,),
 )
 
 
 # -- the number of factors ---------------------------------------------------------------------
 
-
-def _degree_fact():
-    """n = 1: ∂h⁽ᵏ⁺ˡ⁾/∂h⁽ᵏ⁾ is a product of ℓ factors w·tanh'(·): degree ℓ in w."""
-    w, u, b, h = sp.symbols("w u b h_k", real=True)
-    degrees = []
-    for lag in range(1, 6):
-        v = h
-        for t in range(1, lag + 1):
-            v = sp.tanh(w * v + u * sp.Symbol(f"x{t}", real=True) + b)
-        der = sp.diff(v, h)
-        dummies = {f: sp.Dummy() for f in der.atoms(sp.Function)}
-        degrees.append(sp.degree(sp.expand(der.xreplace(dummies)), w))
-    return degrees == list(range(1, 6)), f"degrees in w for ℓ = 1…5: {degrees}"
+RNN1_N = sp.Symbol("n", integer=True, positive=True)
 
 
-def _span_sample(rng):
-    """∂h⁽ᵏ⁺ˡ⁾/∂h⁽ᵏ⁾: the product of ℓ NumPy state Jacobians against central differences."""
-    T, n, d = 5, 3, 2
-    cell = numeric_rnn(rng, n, d)
-    xs, h0 = rng.normal(size=(T, 1, d)), rng.normal(size=(1, n))
-    spans = jacobian_products_from(cell, xs, (h0,), start=0)
-    lag = int(rng.integers(1, T + 1))
-    prod = spans.products[lag - 1, 0]
-    fd = np.zeros((n, n))
-    for k in range(n):
-        e = np.zeros((1, n))
-        e[0, k] = 1e-6
-        hp = cell.forward(xs[:lag], (h0 + e,)).h[-1, 0]
-        hm = cell.forward(xs[:lag], (h0 - e,)).h[-1, 0]
-        fd[:, k] = (hp - hm) / 2e-6
-    return prod, fd, {"lag": lag, "factors": lag}
+def _degree_exact():
+    for t_, k_ in ((2, 1), (4, 1), (5, 3), (3, 3), (1, 3)):  # (1, 3): k > t, excluded
+        model = exact_unrolled(RNN, 5, 1, 1)
+        model.values[t], model.values[k] = t_, k_
+        model.label += f", t = {t_}, k = {k_}"
+        yield model
+    model = exact_unrolled(RNN, 3, 2, 1)  # n = 2: excluded by the hypothesis n = 1
+    model.values[t], model.values[k] = 3, 1
+    yield model
 
 
-_span = partial("h", "t", "h", "k")
-_factors = product(
-    "∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾",
-    r"\prod_{k < \tau \leq t} \frac{\partial \mathbf{h}^{(\tau)}}{\partial \mathbf{h}^{(\tau-1)}}",
-)
+def _span_numpy(rng):
+    model = numpy_unrolled(RNN, rng, 6)
+    a, b_ = (int(v) for v in rng.integers(0, 7, size=2))
+    model.values[t], model.values[k] = a, b_
+    return model
+
+
+def _span_exact():
+    for t_, k_ in ((3, 1), (4, 2), (2, 2), (1, 3)):
+        model = exact_unrolled(RNN, 4, 2)
+        model.values[t], model.values[k] = t_, k_
+        model.label += f", t = {t_}, k = {k_}"
+        yield model
+
+
 bptt_factors = Claim(
     id="bptt-factors",
     title="The further apart, the more Jacobian factors",
@@ -346,25 +291,47 @@ bptt_factors = Claim(
         "∂h⁽ᵗ⁾/∂h⁽ᵏ⁾ = ∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾ has t − k factors: the further apart steps k "
         "and t, the more factors in the product."
     ),
-    assumptions=("k < t",),
+    assumptions=("k ≤ t",),
     steps=(
         Step(
-            _span,
-            _factors,
+            Partial(h(t), h(k)),
             "=",
-            "chain rule, by induction on t − k: t − k factors",
-            symbolic=Generic(_degree_fact, method="n = 1: degree t − k in w"),
-            numeric=Numeric(
-                _span_sample,
-                tol=1e-8,
-                scale="absolute",  # central differences: ~1e-10 absolute, however small the product
-                method="span products of NumPy state Jacobians against central differences",
+            jacobian_chain(k, t, sp.Symbol("tau", integer=True)),
+            "chain rule, by induction on t − k",
+            hypotheses=(Condition(k, "≤", t),),
+            checks=(
+                Exact(
+                    _span_exact, "symbolic entries, n = 2, (t, k) = (3, 1), (4, 2), (2, 2), (1, 3)"
+                ),
+                Sampled(
+                    _span_numpy,
+                    "NumPy RNN: central differences of the forward pass against state_jacobian products",
+                    trials=8,
+                    tol=1e-8,
+                    scale="absolute",  # ~1e-10 absolute, however small the product
+                ),
+            ),
+        ),
+        Step(
+            Degree(Partial(h(t), h(k)), W_h),
+            "=",
+            t - k,
+            "one factor tanh'(z⁽τ⁾) W_h per step (n = 1: W_h is a number)",
+            hypotheses=(Condition(RNN1_N, "=", 1), Condition(k, "≤", t)),
+            checks=(
+                Exact(
+                    _degree_exact,
+                    "n = 1, symbolic entries, degree in W_h with tanh' opaque, (t, k) = (2, 1), "
+                    "(4, 1), (5, 3), (3, 3)",
+                    minimum=4,
+                ),
             ),
         ),
     ),
     sources=("004",),
     section=SECTION,
-    formula=(_span, "=", _factors),
+    formula=0,
+    cells=(RNN,),
 )
 
 CLAIMS = (chain_rule, weights_shared, bptt_factors)

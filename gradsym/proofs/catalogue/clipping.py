@@ -1,136 +1,169 @@
 """Exploding gradients (notes 001, 000, 003, 004): the SGD step, norm clipping (Algorithm 1),
-value clipping, truncated BPTT."""
+value clipping, truncated BPTT.
+
+The float64 models are gradsym's own implementations — ``SGD``, ``clip_by_norm``,
+``clip_by_value``, ``Network.loss_and_grads(truncation=k)`` — independent of the displayed
+formulas; the exact models are the algorithms' definitions on rational instances.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy import ImmutableMatrix as M
+from sympy import MatAdd, MatMul, ZeroMatrix
 
 from gradsym.numeric.nets.losses import Linear
 from gradsym.numeric.nets.network import Network
 from gradsym.numeric.optim.clipping import clip_by_norm, clip_by_value
 from gradsym.numeric.optim.optimisers import SGD
+from gradsym.symbolic import cell as get_cell
 
-from ..checks import Counterexample, Generic, Identity, Numeric
-from ..claim import Claim, Step
-from ..notation import scalar
-from .common import entries, numeric_rnn
+from ..checks import Exact, Sampled
+from ..claim import Claim, Condition, Step
+from ..evaluate import Model, Unbound, seq_key
+from ..models import NumpyUnrolled, entries, exact_unrolled, jacobian_exact, numpy_unrolled
+from ..notation import (
+    Clip,
+    CosAngle,
+    Named,
+    NamedScalar,
+    Norm,
+    Partial,
+    T,
+    TruncatedPartial,
+    j,
+    n,
+    vector,
+)
+from .bptt import jacobian_chain
+from .common import J, h
 
 SECTION = "Exploding gradients"
-K = 4  # entries of the symbolic gradient vector
-
-_g = scalar("‖ĝ‖", r"\lVert \hat{\mathbf{g}} \rVert", positive=True)
-_thr = scalar("threshold", r"\mathit{threshold}", positive=True)
-_alpha = scalar("α", r"\alpha", positive=True)
-_step = scalar("‖θⁿᵉʷ − θᵒˡᵈ‖", r"\lVert \theta^{new} - \theta^{old} \rVert")
-_grad = scalar("‖∇_θ J(θ)‖", r"\lVert \nabla_\theta J(\theta) \rVert")
-
+RNN = get_cell("rnn", "tanh")
 
 # -- the SGD step ------------------------------------------------------------------------------------
 
+theta_new = vector("theta_new", r"\boldsymbol{\theta}^{\text{new}}")
+theta_old = vector("theta_old", r"\boldsymbol{\theta}^{\text{old}}")
+grad = vector("grad_J", r"\nabla_{\boldsymbol{\theta}}J")
+alpha = NamedScalar("alpha", r"\alpha", positive=True)
 
-def _sgd_pair():
-    """‖θ_new − θ_old‖² = α² ‖g‖² for θ_new = θ_old − α g (K entries)."""
-    theta, g = entries("theta", K), entries("g", K)
+
+def _sgd_exact():
+    """The SGD rule on symbolic θ and ∇J (4 entries), α > 0."""
+    th, g = entries("theta", 4), entries("g", 4)
     a = sp.Symbol("alpha", positive=True)
-    new = theta - a * g
-    return ((new - theta).T * (new - theta))[0], a**2 * (g.T * g)[0]
+    yield Model({theta_old: th, grad: g, alpha: a, theta_new: th - a * g, n: 4}, label="symbolic")
 
 
-def _sgd_sample(rng):
-    theta = {"w": rng.normal(size=(3, 4))}
-    g = {"w": rng.normal(size=(3, 4)) * 10.0 ** rng.uniform(-2, 4)}
+def _sgd_float(rng):
+    """gradsym's SGD (no momentum) on a random parameter and gradient."""
+    old = rng.normal(size=(3, 4))
+    g = rng.normal(size=(3, 4)) * 10.0 ** rng.uniform(-2, 4)
     lr = 10.0 ** rng.uniform(-3, -1)
-    old = theta["w"].copy()
-    SGD(lr).step(theta, g)
-    return np.linalg.norm(theta["w"] - old), lr * np.linalg.norm(g["w"]), {"lr": lr}
+    params = {"w": old.copy()}
+    SGD(lr).step(params, {"w": g})
+    return Model(
+        {
+            theta_old: old.reshape(-1, 1),
+            grad: g.reshape(-1, 1),
+            alpha: lr,
+            theta_new: params["w"].reshape(-1, 1),
+            n: 12,
+        },
+        label=f"gradsym SGD, α = {lr:.3g}",
+    )
 
 
 sgd_step = Claim(
     id="sgd-step",
     title="A large gradient gives a large step",
-    statement="θⁿᵉʷ = θᵒˡᵈ − α ∇_θ J(θ); the step length is α‖∇_θ J(θ)‖, so a large gradient gives a large step.",
+    statement=(
+        "θⁿᵉʷ = θᵒˡᵈ − α ∇_θ J(θ); the step length is α‖∇_θ J(θ)‖, so a large gradient gives a "
+        "large step."
+    ),
     assumptions=("plain SGD (no momentum)",),
     steps=(
         Step(
-            _step,
-            _alpha * _grad,
+            theta_new,
             "=",
-            "θⁿᵉʷ = θᵒˡᵈ − α∇_θJ(θ), homogeneity of the norm",
-            symbolic=Identity(_sgd_pair, method=f"squared norms, {K} entries"),
-            numeric=Numeric(_sgd_sample, tol=1e-12, trials=5, method="gradsym's SGD step"),
+            MatAdd(theta_old, MatMul(-alpha, grad)),
+            "the SGD update",
+            checks=(Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-14),),
+        ),
+        Step(
+            Norm(MatAdd(theta_new, MatMul(-1, theta_old))),
+            "=",
+            alpha * Norm(grad),
+            "homogeneity of the norm, α > 0",
+            checks=(
+                Exact(_sgd_exact, "symbolic θ and ∇J with 4 entries, α > 0"),
+                Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-12),
+            ),
         ),
     ),
     sources=("001",),
     section=SECTION,
-    formula=(_step, "=", _alpha * _grad),
+    formula=1,
 )
 
 
 # -- norm clipping -------------------------------------------------------------------------------------
 
+g_hat = vector("g_hat", r"\hat{\mathbf{g}}")
+threshold = NamedScalar("threshold", r"\mathit{threshold}", positive=True)
+clipped = Clip(g_hat, threshold, "norm")
+clipped_v = Clip(g_hat, threshold, "value")
+_active = (Condition(Norm(g_hat), "≥", threshold),)
 
-def _clip_norm_pair():
-    """‖(t/‖g‖) g‖² = t² with ‖g‖² = Σ gᵢ² (K entries)."""
-    g = entries("g", K)
-    t = sp.Symbol("t", positive=True)
-    N = sp.sqrt((g.T * g)[0])
-    clipped = (t / N) * g
-    return sp.expand((clipped.T * clipped)[0]), t**2
-
-
-def _parallel_pair():
-    """ĝ_clipped = c ĝ: every 2×2 minor of [ĝ_clipped, ĝ] vanishes, and c = t/‖g‖ > 0."""
-    g = entries("g", K)
-    t = sp.Symbol("t", positive=True)
-    N = sp.Symbol("N", positive=True)  # ‖g‖
-    clipped = (t / N) * g
-    minors = [clipped[i] * g[j] - clipped[j] * g[i] for i in range(K) for j in range(i + 1, K)]
-    return sp.Matrix(minors), sp.zeros(len(minors), 1)
+RATIONAL_GRADIENTS = [M([3, 4]), M([1, 2, 2]), M([2, 3, 6]), M([-1, 4, 8]), M([0, 0, 0])]
 
 
-def _random_grads(rng):
-    scale = 10.0 ** rng.uniform(-2, 3)
-    return {"W_h": rng.normal(size=(3, 3)) * scale, "b": rng.normal(size=3) * scale}
+def _clip_exact_value(key, ev):
+    """Algorithm 1 and clipping by value, exactly (the instances are rational)."""
+    if not isinstance(key, Clip):
+        raise Unbound(f"no value for {key}")
+    g = ev.visit(key.arg)
+    t_ = ev.visit(key.threshold)
+    if key.kind == "norm":
+        norm = sp.sqrt(sum(x**2 for x in g))
+        return M((t_ / norm) * g) if norm >= t_ else g
+    return g.applyfunc(lambda x: sp.Max(-t_, sp.Min(x, t_)))
 
 
-def _flat(g):
-    return np.concatenate([v.ravel() for v in g.values()])
+def _clip_exact():
+    for g in RATIONAL_GRADIENTS:
+        for t_ in (2, 5, 10):
+            yield Model(
+                {g_hat: g, threshold: sp.Integer(t_), n: g.rows},
+                label=f"ĝ = {list(g)}, threshold = {t_}",
+                resolve=_clip_exact_value,
+            )
 
 
-def _clip_norm_sample(rng):
-    g = _random_grads(rng)
-    thr = 10.0 ** rng.uniform(-1, 2)
-    out, norm = clip_by_norm(g, thr)
-    after = np.linalg.norm(_flat(out))
-    return np.array([after]), np.array([thr * (1 + 1e-12)]), {"threshold": thr, "norm_before": norm}
+def _clip_float_value(key, ev):
+    if not isinstance(key, Clip):
+        raise Unbound(f"no value for {key}")
+    flat = np.asarray(ev.visit(key.arg), dtype=float).reshape(-1)
+    grads = {"W_h": flat[:9].reshape(3, 3).copy(), "b": flat[9:].copy()}
+    thr = float(ev.visit(key.threshold))
+    out, _ = (clip_by_norm if key.kind == "norm" else clip_by_value)(grads, thr)
+    return np.concatenate([out["W_h"].ravel(), out["b"].ravel()]).reshape(-1, 1)
 
 
-def _clip_equal_sample(rng):
-    g = _random_grads(rng)
-    norm = np.linalg.norm(_flat(g))
-    thr = norm * rng.uniform(0.01, 0.99)  # clipping active
-    out, _ = clip_by_norm(g, thr)
-    return np.array([np.linalg.norm(_flat(out))]), np.array([thr]), {"threshold": thr}
+def _clip_float(rng, trial=0):
+    """A gradient of W_h (3×3) and b (3) at a random scale; every other threshold makes
+    clipping active (where ‖clip(ĝ)‖ = threshold exactly)."""
+    g = rng.normal(size=(12, 1)) * 10.0 ** rng.uniform(-2, 3)
+    norm = np.linalg.norm(g)
+    thr = norm * (rng.uniform(0.05, 0.99) if trial % 2 == 0 else rng.uniform(1.01, 3.0))
+    return Model(
+        {g_hat: g, threshold: thr, n: 12},
+        label=f"threshold/‖ĝ‖ = {thr / norm:.3g}",
+        resolve=_clip_float_value,
+    )
 
-
-def _direction_sample(rng):
-    g = _random_grads(rng)
-    thr = np.linalg.norm(_flat(g)) * rng.uniform(0.01, 2.0)
-    out, _ = clip_by_norm(g, thr)
-    a, b = _flat(out), _flat(g)
-    cos = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-    return np.array([cos]), np.array([1.0]), {"threshold": thr}
-
-
-_ghat = scalar(
-    "‖ĝ_clipped‖",
-    r"\left\lVert \frac{threshold}{\lVert \hat{\mathbf{g}} \rVert} \hat{\mathbf{g}} \right\rVert",
-)
-_cos = scalar(
-    "cos∠(ĝ_clipped, ĝ)",
-    r"\cos\angle\left(\hat{\mathbf{g}}_{\text{clipped}}, \hat{\mathbf{g}}\right)",
-)
 
 clip_norm = Claim(
     id="clip-norm",
@@ -139,73 +172,64 @@ clip_norm = Claim(
         "Algorithm 1: ĝ ← ∂ε/∂θ; if ‖ĝ‖ ≥ threshold then ĝ ← (threshold/‖ĝ‖) ĝ. After clipping "
         "‖ĝ‖ ≤ threshold and the direction is unchanged."
     ),
-    assumptions=("threshold > 0", "ĝ ≠ 0 when clipping"),
+    assumptions=("threshold > 0",),
     steps=(
         Step(
-            _ghat,
-            _thr,
+            clipped,
             "=",
-            "homogeneity of the norm (when ‖ĝ‖ ≥ threshold)",
-            symbolic=Identity(
-                _clip_norm_pair, method=f"squared norm, {K} entries", prepare=sp.cancel
-            ),
-            numeric=Numeric(
-                _clip_equal_sample, tol=1e-12, trials=5, method="gradsym's clip_by_norm, active"
+            MatMul(threshold / Norm(g_hat), g_hat),
+            "Algorithm 1, when ‖ĝ‖ ≥ threshold",
+            hypotheses=_active,
+            checks=(
+                Exact(_clip_exact, "the algorithm on rational ĝ"),
+                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=1e-14),
             ),
         ),
         Step(
-            scalar("‖ĝ‖ after clipping", r"\lVert \hat{\mathbf{g}} \rVert"),
-            _thr,
+            clipped,
+            "=",
+            g_hat,
+            "Algorithm 1, when ‖ĝ‖ < threshold",
+            hypotheses=(Condition(Norm(g_hat), "<", threshold),),
+            checks=(
+                Exact(_clip_exact, "the algorithm on rational ĝ"),
+                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=0.0),
+            ),
+        ),
+        Step(
+            Norm(clipped),
             "≤",
-            "unchanged when ‖ĝ‖ < threshold",
-            numeric=Numeric(
-                _clip_norm_sample, "≤", tol=0.0, trials=8, method="gradsym's clip_by_norm"
+            threshold,
+            "homogeneity of the norm: = threshold when clipping",
+            checks=(
+                Exact(_clip_exact, "the algorithm on rational ĝ"),
+                Sampled(
+                    _clip_float,
+                    "gradsym's clip_by_norm, half of it active (equality)",
+                    trials=8,
+                    tol=1e-12,
+                ),
             ),
         ),
         Step(
-            _cos,
-            sp.S.One,
+            CosAngle(clipped, g_hat),
             "=",
-            "ĝ is scaled by threshold/‖ĝ‖ > 0: same direction",
-            symbolic=Identity(_parallel_pair, method="2×2 minors vanish"),
-            numeric=Numeric(_direction_sample, tol=1e-12, trials=8, method="cosine after clipping"),
+            sp.S.One,
+            "ĝ is scaled by threshold/‖ĝ‖ > 0 (or not at all): same direction",
+            hypotheses=(Condition(g_hat, "≠", ZeroMatrix(n, 1)),),
+            checks=(
+                Exact(_clip_exact, "the algorithm on rational ĝ (ĝ = 0 excluded)"),
+                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=1e-12),
+            ),
         ),
     ),
     sources=("001", "000", "003"),
     section=SECTION,
-    formula=(_ghat, "≤", _thr),
+    formula=2,
 )
 
 
 # -- value clipping ------------------------------------------------------------------------------------
-
-
-def _value_bound_sample(rng):
-    g = _random_grads(rng)
-    thr = 10.0 ** rng.uniform(-1, 1)
-    out, _ = clip_by_value(g, thr)
-    return np.abs(_flat(out)), np.full(_flat(g).size, thr), {"threshold": thr}
-
-
-def _value_direction_fact():
-    g = sp.Matrix([10, 1])
-    clipped = sp.Matrix([1, 1])  # threshold 1
-    cos = (g.T * clipped)[0] / (sp.sqrt((g.T * g)[0]) * sp.sqrt((clipped.T * clipped)[0]))
-    return cos != 1 and sp.N(
-        cos
-    ) < 1, f"g = (10, 1), threshold 1 → (1, 1): cos = {cos} = {sp.N(cos, 6)}"
-
-
-def _value_direction_search(rng):
-    g = _random_grads(rng)
-    thr = float(np.median(np.abs(_flat(g))))
-    out, _ = clip_by_value(g, thr)
-    a, b = _flat(out), _flat(g)
-    cos = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
-    if cos < 1 - 1e-6:
-        return {"g": b, "threshold": thr, "clipped": a, "cosine": cos}
-    return None
-
 
 value_clip = Claim(
     id="clip-value",
@@ -214,25 +238,37 @@ value_clip = Claim(
     assumptions=("threshold > 0",),
     steps=(
         Step(
-            scalar("|clip(ĝ)ᵢ|", r"\lvert \operatorname{clip}(\hat{\mathbf{g}})_i \rvert"),
-            _thr,
+            Norm(clipped_v, sp.oo),
             "≤",
+            threshold,
             "each component clipped to [−threshold, threshold]",
-            numeric=Numeric(
-                _value_bound_sample, "≤", tol=0.0, trials=5, method="gradsym's clip_by_value"
+            checks=(
+                Exact(_clip_exact, "the rule on rational ĝ"),
+                Sampled(
+                    _clip_float,
+                    "gradsym's clip_by_value (equality when a component is clipped)",
+                    trials=8,
+                    tol=0.0,
+                ),
             ),
         ),
         Step(
-            scalar(
-                "cos∠(clip(ĝ), ĝ)",
-                r"\cos\angle\left(\operatorname{clip}(\hat{\mathbf{g}}), \hat{\mathbf{g}}\right)",
-            ),
-            sp.S.One,
+            CosAngle(clipped_v, g_hat),
             "<",
-            "components at the bound are shortened, the others not",
-            symbolic=Generic(_value_direction_fact, method="exact counterexample"),
-            numeric=Counterexample(
-                _value_direction_search, method="random gradients, threshold = median |gᵢ|"
+            sp.S.One,
+            "a clipped component is shortened, the others are not",
+            where=((g_hat, M([10, 1])), (threshold, 1)),
+            checks=(
+                Exact(
+                    lambda: [Model({n: 2}, resolve=_clip_exact_value)],
+                    "exact: clip(10, 1) = (1, 1), cos = 11/(√101 √2)",
+                ),
+                Sampled(
+                    lambda rng: Model({n: 2}, resolve=_value_float_pair),
+                    "gradsym's clip_by_value",
+                    trials=1,
+                    tol=0.0,
+                ),
             ),
         ),
     ),
@@ -242,70 +278,150 @@ value_clip = Claim(
 )
 
 
+def _value_float_pair(key, ev):
+    if not isinstance(key, Clip):
+        raise Unbound(f"no value for {key}")
+    g = np.asarray(ev.visit(key.arg), dtype=float).reshape(-1)
+    out, _ = clip_by_value({"g": g.copy()}, float(ev.visit(key.threshold)))
+    return out["g"].reshape(-1, 1)
+
+
 # -- truncated BPTT ------------------------------------------------------------------------------------
 
-
-def _truncated_degree():
-    """Scalar linear RNN h⁽ᵗ⁾ = w h⁽ᵗ⁻¹⁾ + u x⁽ᵗ⁾, J = h⁽ᵀ⁾, T = 6, k = 3: the full ∂J/∂w has
-    degree T − 1 in w; with h⁽ᵀ⁻ᵏ⁾ a constant it has degree k − 1 — at most k − 1 factors."""
-    w, u, s = sp.symbols("w u s", real=True)
-    T, k = 6, 3
-
-    def unroll(h, start):
-        for t in range(start + 1, T + 1):
-            h = w * h + u * sp.Symbol(f"x{t}", real=True)
-        return h
-
-    full = sp.diff(unroll(sp.Symbol("h0", real=True), 0), w)
-    trunc = sp.diff(unroll(s, T - k), w)  # s = h⁽ᵀ⁻ᵏ⁾ held fixed
-    dfull, dtrunc = sp.degree(sp.expand(full), w), sp.degree(sp.expand(trunc), w)
-    return (dfull, dtrunc) == (
-        T - 1,
-        k - 1,
-    ), f"degree in w: full {dfull}, truncated (k = {k}) {dtrunc}"
+k_win = sp.Symbol("k", integer=True, positive=True)
 
 
-def _truncated_sample(rng):
-    """TBPTT(k): the adjoints inside the window equal full BPTT's; outside they are 0."""
-    T, n, d, k = 9, 3, 2, 4
-    cell = numeric_rnn(rng, n, d)
-    net = Network(cell, Linear(n, 2, rng=int(rng.integers(1 << 30))), loss="mse", where="last")
-    xs, y = rng.normal(size=(T, 1, d)), rng.normal(size=(1, 2))
-    full = net.loss_and_grads(xs, y).adjoints["h"][:, 0]
-    trunc = net.loss_and_grads(xs, y, truncation=k).adjoints["h"][:, 0]
-    expected = full.copy()
-    expected[: T - k] = 0.0  # h⁽¹⁾ … h⁽ᵀ⁻ᵏ⁾: outside the window (h⁽ᵀ⁻ᵏ⁾ is the constant)
-    return trunc, expected, {"T": T, "k": k}
+class _Truncated(NumpyUnrolled):
+    """The NumPy RNN in gradsym's Network: J^(T) the squared error of a linear read-out at
+    the last step; ∂J^(T)/∂h⁽ʲ⁾ and the truncated ∂_k from ``loss_and_grads`` (full BPTT,
+    ``truncation=k``)."""
+
+    def _network(self, ev):
+        if ("network",) not in ev.cache:
+            num, xs, s0, _ = self._numpy(ev)
+            out = Linear(self.n, 1, rng=0)
+            net = Network(num, out, loss="mse", where="last")
+            target = np.array([[0.3]])
+            ev.cache[("network",)] = (net, xs, target, s0)
+        return ev.cache[("network",)]
+
+    def resolve(self, key, ev):
+        if isinstance(key, tuple) and key[0] == "truncated":
+            _, _of, wrt, window = key
+            net, xs, target, s0 = self._network(ev)
+            res = net.loss_and_grads(xs, target, s0, truncation=int(window))
+            return self._adjoint(res, wrt)
+        return super().resolve(key, ev)
+
+    def _adjoint(self, res, wrt):
+        _, name, t_ = wrt
+        t_ = int(t_)
+        if t_ == 0:
+            return (
+                np.asarray(res.dstate0[0]).reshape(1, -1) if res.dstate0 else np.zeros((1, self.n))
+            )
+        return res.adjoints[name][t_ - 1, 0].reshape(1, -1)
+
+    def _float_partial(self, key, ev):
+        _, of, wrt = key
+        if isinstance(of, tuple) and of[1] == "J" and int(of[2]) == self.T and wrt[1] == "h":
+            net, xs, target, s0 = self._network(ev)
+            return self._adjoint(net.loss_and_grads(xs, target, s0), wrt)
+        return super()._float_partial(key, ev)
+
+
+def _trunc_float(rng, trial=0):
+    T_ = 9
+    model = _Truncated(
+        RNN,
+        numpy_unrolled(RNN, rng, T_).values,
+        exact=False,
+        n=3,
+        d=2,
+        T=T_,
+        label="NumPy RNN in a Network",
+    )
+    model.values[T] = T_
+    k_ = int(rng.integers(1, 6))
+    model.values[k_win] = k_
+    # every other trial inside the window (T − j < k), the others outside
+    lag = int(rng.integers(0, k_)) if trial % 2 == 0 else int(rng.integers(k_, T_))
+    model.values[j] = T_ - lag
+    return model
+
+
+def _trunc_exact_value(model):
+    def resolve(key, ev):
+        if isinstance(key, tuple) and key[0] == "truncated":
+            _, of, wrt, window = key
+            if int(of[2]) - int(wrt[2]) < int(window):  # inside the window: the full ∂
+                return jacobian_exact(("partial", of, wrt), ev)
+            return sp.zeros(1, model.n)  # the state entering the window is a constant
+        return type(model).resolve(model, key, ev)
+
+    return resolve
+
+
+def _trunc_exact():
+    for k_, j_ in ((2, 3), (2, 2), (3, 1), (4, 1), (1, 2), (2, 1), (1, 0)):
+        model = exact_unrolled(RNN, 3, 2)
+        model.values[T], model.values[k_win], model.values[j] = 3, k_, j_
+        model.resolve = _trunc_exact_value(model)
+        model.label += f", k = {k_}, j = {j_}"
+        yield model
 
 
 truncated = Claim(
     id="truncated-bptt",
     title="Truncated BPTT bounds the number of Jacobian factors",
-    statement="Backpropagating only k steps bounds the number of Jacobian factors in any product by k − 1.",
-    assumptions=("the state entering the window is held constant",),
+    statement=(
+        "Backpropagating only k steps: ∂_k J^(T)/∂h⁽ʲ⁾ is the full ∂J^(T)/∂h⁽ʲ⁾ = "
+        "∂J^(T)/∂h^(T) ∏_{j<t≤T} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ when T − j < k, a product of at most k − 1 "
+        "Jacobian factors, and 0 otherwise."
+    ),
+    assumptions=(
+        "∂_k: the state h^(T−k) entering the window of the last k steps is held constant",
+        "J^(T) a loss at the last step",
+    ),
     steps=(
         Step(
-            scalar(
-                "∂_trunc J⁽ᵀ⁾/∂h⁽ʲ⁾", r"\partial_{\text{trunc}} J^{(T)} / \partial \mathbf{h}^{(j)}"
-            ),
-            scalar(
-                "∂J⁽ᵀ⁾/∂h⁽ᵀ⁾ ∏_{j<t≤T} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ if T − j < k, else 0",
-                r"\begin{cases} \frac{\partial J^{(T)}}{\partial \mathbf{h}^{(T)}} "
-                r"\prod_{j<t\leq T} \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}} "
-                r"& T - j < k \\ 0 & \text{otherwise} \end{cases}",
-            ),
+            TruncatedPartial(J(T), h(j), k_win),
             "=",
-            "the state entering the window is a constant",
-            symbolic=Generic(_truncated_degree, method="degree in w of ∂J/∂w, scalar linear RNN"),
-            numeric=Numeric(
-                _truncated_sample,
-                tol=1e-12,
-                method="gradsym's TBPTT(k) adjoints against full BPTT's",
+            MatMul(Partial(J(T), h(T)), jacobian_chain(j, T)),
+            "inside the window: T − j ≤ k − 1 factors",
+            hypotheses=(Condition(T - j, "<", k_win),),
+            checks=(
+                Exact(_trunc_exact, "symbolic entries, n = 2, T = 3: the definition of ∂_k"),
+                Sampled(
+                    _trunc_float,
+                    "gradsym's truncated BPTT (a Network with truncation = k) against full BPTT",
+                    trials=10,
+                    tol=1e-10,
+                ),
+            ),
+        ),
+        Step(
+            TruncatedPartial(J(T), h(j), k_win),
+            "=",
+            ZeroMatrix(1, n),
+            "outside the window: h^(T−k) is a constant",
+            hypotheses=(Condition(T - j, "≥", k_win),),
+            checks=(
+                Exact(_trunc_exact, "symbolic entries, n = 2, T = 3"),
+                Sampled(
+                    _trunc_float,
+                    "gradsym's truncated BPTT (a Network with truncation = k)",
+                    trials=10,
+                    tol=0.0,
+                ),
             ),
         ),
     ),
     sources=("003", "004"),
     section=SECTION,
+    formula=0,
+    cells=(RNN,),
 )
 
 CLAIMS = (sgd_step, clip_norm, value_clip, truncated)
+_ = (Named, seq_key)

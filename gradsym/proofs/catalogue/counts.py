@@ -1,33 +1,50 @@
-"""Parameter counts (notes 004): the windowed MLP and the RNN's first layer."""
+"""Parameter counts (notes 004): the windowed MLP and the RNN's first layer.
+
+#θ of a model is counted two ways: exactly, from the shapes of its symbolic parameters;
+in float64, by the implementations (gradsym's Linear and RNN, and torch.nn.RNN when torch
+is installed — the check says so when it is skipped).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.nets.losses import Linear
 from gradsym.symbolic import cell as get_cell
 
-from ..checks import Generic, Identity, Numeric
+from ..checks import Exact, Sampled
 from ..claim import Claim, Step
-from ..notation import d as d_
-from ..notation import n as n_
-from ..notation import scalar
+from ..evaluate import Model
+from ..models import counting_model
+from ..notation import ParamCount, n
 from .lstm import count
 
 SECTION = "Parameter counts"
 w, e, H = sp.symbols("w e H", integer=True, positive=True)  # window, embedding, hidden units
-SIZES = {w: 100, e: 100, H: 100}
+d_sym = sp.Symbol("d", integer=True, positive=True)
+RNN_CELL = get_cell("rnn", "tanh")
+
+MLP = ParamCount("mlp", r"\text{MLP}")
+RNN_COUNT = ParamCount("rnn", r"\text{RNN}")
+TORCH_RNN = ParamCount("torch_rnn", r"\texttt{torch.nn.RNN}")
 
 
-def _mlp_fact():
-    total = (w * e * H + H).subs(SIZES)
-    return total == 1_000_100, f"w·e·H + H = {total} at w = e = H = 100"
+def _mlp_shapes() -> sp.Expr:
+    """One layer from the w·e inputs of the window to H units: W (H × we), b (H)."""
+    shapes = [(H, w * e), (H, 1)]
+    return sp.expand(sum(r * c_ for r, c_ in shapes))
 
 
-def _mlp_sample(rng):
-    return np.array([Linear(100 * 100, 100).n_params]), np.array([1_000_100])
+def _mlp_exact():
+    yield counting_model({MLP: _mlp_shapes()}, free=(w, e, H), label="symbolic w, e, H")
+
+
+def _mlp_float(rng):
+    w_, e_, H_ = (int(v) for v in rng.integers(1, 30, size=3))
+    return Model(
+        {MLP: Linear(w_ * e_, H_).n_params, w: w_, e: e_, H: H_}, label=f"Linear({w_}·{e_}, {H_})"
+    )
 
 
 mlp_window = Claim(
@@ -37,39 +54,69 @@ mlp_window = Claim(
     assumptions=("the window's embeddings are concatenated into one input of w·e entries",),
     steps=(
         Step(
-            scalar("#θ_MLP", r"\#\theta_{\text{MLP}}"),
-            w * e * H + H,
+            MLP,
             "=",
+            w * e * H + H,
             "(w·e) inputs × H units, plus the bias",
-            symbolic=Generic(_mlp_fact, method="the formula at w = e = H = 100"),
+            checks=(
+                Exact(_mlp_exact, "the layer's parameter shapes, symbolic w, e, H"),
+                Sampled(
+                    _mlp_float, "gradsym's Linear(w·e, H).n_params, random sizes", trials=5, tol=0.0
+                ),
+            ),
         ),
         Step(
-            w * e * H + H,
-            sp.Integer(1_000_100),
+            MLP,
             "=",
+            sp.Integer(1_000_100),
             "w = e = H = 100",
-            symbolic=Identity(lambda: ((w * e * H + H).subs(SIZES), sp.Integer(1_000_100))),
-            numeric=Numeric(_mlp_sample, tol=0.0, trials=1, method="Linear(10000, 100).n_params"),
+            where=((w, 100), (e, 100), (H, 100)),
+            checks=(
+                Exact(_mlp_exact, "the layer's parameter shapes"),
+                Sampled(
+                    lambda rng: Model({MLP: Linear(100 * 100, 100).n_params}),
+                    "gradsym's Linear(10000, 100).n_params",
+                    trials=1,
+                    tol=0.0,
+                ),
+            ),
         ),
     ),
     sources=("004",),
     section=SECTION,
-    formula=(scalar("#θ_MLP", r"\#\theta_{\text{MLP}}"), "=", w * e * H + H),
+    formula=1,
 )
 
 
-def _rnn_formula_pair():
-    """The symbolic RNN cell's count n² + nd + n is (e + n)·n + n with d = e."""
-    return count(get_cell("rnn", "tanh")).subs(d_, e), sp.expand((e + n_) * n_ + n_)
+def _torch_rnn_count(e_: int, n_: int) -> int:
+    import torch
+
+    return sum(p.numel() for p in torch.nn.RNN(e_, n_).parameters())
 
 
-def _rnn_sample(rng):
-    return np.array([RNN(100, 100).n_params]), np.array([20_100])
+def _rnn_exact():
+    yield counting_model(
+        {RNN_COUNT: count(RNN_CELL).subs(d_sym, e), TORCH_RNN: _torch_shapes()},
+        free=(e, n),
+        label="symbolic e, n",
+    )
 
 
-def _torch_fact():
-    two_biases = ((e + n_) * n_ + 2 * n_).subs({e: 100, n_: 100})
-    return two_biases == 20_200, f"with b_ih and b_hh: (e + n)·n + 2n = {two_biases}"
+def _torch_shapes() -> sp.Expr:
+    """torch.nn.RNN's parameters: weight_ih (n × e), weight_hh (n × n), bias_ih, bias_hh (n)."""
+    return sp.expand(n * e + n * n + n + n)
+
+
+def _rnn_float(rng):
+    e_, n_ = (int(v) for v in rng.integers(1, 40, size=2))
+    return Model({RNN_COUNT: RNN(e_, n_).n_params, e: e_, n: n_}, label=f"RNN({e_}, {n_})")
+
+
+def _torch_float(rng):
+    e_, n_ = (int(v) for v in rng.integers(1, 40, size=2))
+    return Model(
+        {TORCH_RNN: _torch_rnn_count(e_, n_), e: e_, n: n_}, label=f"torch.nn.RNN({e_}, {n_})"
+    )
 
 
 rnn_count = Claim(
@@ -81,34 +128,72 @@ rnn_count = Claim(
     assumptions=("one bias vector",),
     steps=(
         Step(
-            scalar("#θ_RNN", r"\#\theta_{\text{RNN}}"),
-            (e + n_) * n_ + n_,
+            RNN_COUNT,
             "=",
+            (e + n) * n + n,
             "e + n inputs (x⁽ᵗ⁾ and h⁽ᵗ⁻¹⁾) × n units, plus the bias",
-            symbolic=Identity(_rnn_formula_pair, method="count of the symbolic RNN's W_h, W_x, b"),
-        ),
-        Step(
-            (e + n_) * n_ + n_,
-            sp.Integer(20_100),
-            "=",
-            "e = n = 100",
-            symbolic=Identity(
-                lambda: (((e + n_) * n_ + n_).subs({e: 100, n_: 100}), sp.Integer(20_100))
+            checks=(
+                Exact(_rnn_exact, "the symbolic RNN's W_h, W_x, b with d = e"),
+                Sampled(
+                    _rnn_float, "gradsym's RNN(e, n).n_params, random sizes", trials=5, tol=0.0
+                ),
             ),
-            numeric=Numeric(_rnn_sample, tol=0.0, trials=1, method="RNN(100, 100).n_params"),
         ),
         Step(
-            scalar("#θ torch.nn.RNN", r"\#\theta_{\texttt{torch.nn.RNN}}"),
-            sp.Integer(20_200),
+            RNN_COUNT,
             "=",
-            "PyTorch keeps two bias vectors",
-            symbolic=Generic(_torch_fact, method="formula with two biases"),
+            sp.Integer(20_100),
+            "e = n = 100",
+            where=((e, 100), (n, 100)),
+            checks=(
+                Exact(_rnn_exact, "the symbolic RNN's parameter shapes"),
+                Sampled(
+                    lambda rng: Model({RNN_COUNT: RNN(100, 100).n_params}),
+                    "gradsym's RNN(100, 100).n_params",
+                    trials=1,
+                    tol=0.0,
+                ),
+            ),
+        ),
+        Step(
+            TORCH_RNN,
+            "=",
+            (e + n) * n + 2 * n,
+            "PyTorch keeps two bias vectors, b_ih and b_hh",
+            checks=(
+                Exact(_rnn_exact, "torch.nn.RNN's parameter shapes"),
+                Sampled(
+                    _torch_float,
+                    "torch.nn.RNN(e, n)'s parameters, random sizes",
+                    trials=3,
+                    tol=0.0,
+                    requires="torch",
+                ),
+            ),
+        ),
+        Step(
+            TORCH_RNN,
+            "=",
+            sp.Integer(20_200),
+            "e = n = 100",
+            where=((e, 100), (n, 100)),
+            checks=(
+                Exact(_rnn_exact, "torch.nn.RNN's parameter shapes"),
+                Sampled(
+                    lambda rng: Model({TORCH_RNN: _torch_rnn_count(100, 100)}),
+                    "torch.nn.RNN(100, 100)'s parameters",
+                    trials=1,
+                    tol=0.0,
+                    requires="torch",
+                ),
+            ),
         ),
     ),
     sources=("004",),
     section=SECTION,
     caveat="PyTorch's nn.RNN(100, 100) has 20 200 parameters: it keeps two biases, b_ih and b_hh.",
-    formula=(scalar("#θ_RNN", r"\#\theta_{\text{RNN}}"), "=", (e + n_) * n_ + n_),
+    formula=1,
+    cells=(RNN_CELL,),
 )
 
 CLAIMS = (mlp_window, rnn_count)

@@ -5,117 +5,186 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from sympy import BlockMatrix, MatAdd, MatMul
+from sympy import BlockMatrix, MatAdd, MatMul, MatPow, Transpose, ZeroMatrix
 from sympy import Identity as I_
+from sympy import ImmutableMatrix as M
 
-from gradsym.numeric.nets.spans import jacobian_products_from
 from gradsym.numeric.optim.initialisers import orthogonal
-from gradsym.symbolic import jacobian, orthogonal_norm_preserved, rotation, rotation_power
-from gradsym.symbolic.functions import relu, relu_prime
+from gradsym.symbolic import cell as get_cell
+from gradsym.symbolic.equations import one_minus
+from gradsym.symbolic.functions import relu
 
-from ..checks import Generic, Identity, Numeric
-from ..claim import Claim, Step
-from ..notation import matrix, scalar
-from ..notation import n as n_
-from .common import Apply, Diag, S, entries, jacobian_step, numeric_rnn, pd
-from .rnn import rnn_form
+from ..checks import Exact, Sampled
+from ..claim import Claim, Condition, Step
+from ..evaluate import Model, seq_key
+from ..models import entries, exact_cell, exact_unrolled, float_cell, numpy_unrolled
+from ..notation import (
+    MaxOver,
+    MinEntry,
+    MinOver,
+    Named,
+    Norm,
+    OrderedProduct,
+    Partial,
+    SingularValue,
+    ell,
+    family,
+    i,
+    j,
+    k,
+    matrix,
+    n,
+    t,
+    vector,
+)
+from .common import Apply, Diag, J, S, h, jacobian_step, z
 
 SECTION = "Fixes for vanishing gradients"
-theta = sp.Symbol("theta", real=True)
-_lag = sp.Symbol("ell", integer=True, positive=True)
-_Q = matrix("Q", r"\mathbf{Q}")
-_x = matrix("x", r"\mathbf{x}", cols=1)
+LINEAR = get_cell("rnn", "identity")
+RELU = get_cell("rnn", "relu")
+RESIDUAL = get_cell("residual", "tanh")
+HIGHWAY = get_cell("highway", "standard")
+
+Q = matrix("Q", r"\mathbf{Q}")
+xv = vector("x", r"\mathbf{x}")
+v = vector("v", r"\mathbf{v}")
+lam = sp.Symbol("lambda")
+_orthogonal = Condition(MatMul(Transpose(Q), Q), "=", I_(n))
+
+R34 = M([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
+O3 = M([[1, 2, 2], [2, 1, -2], [2, -2, 1]]) / 3
+SHEAR = M([[1, 1], [0, 1]])  # not orthogonal: excluded by the hypothesis
 
 
-def _norm_fact():
-    ok = orthogonal_norm_preserved(rotation(theta))
-    return ok, "QᵀQ = I for the rotation Q(θ), so ‖Qx‖² = xᵀQᵀQx = ‖x‖²"
+def _orth_exact(*, lags=(None,), eig=False):
+    """Q a rational rotation, a rational 3×3 orthogonal matrix, and a shear (excluded);
+    x symbolic; with ``eig`` every eigenpair (λ, v) of Q instead."""
+
+    def instances():
+        for Qm in (R34, O3, SHEAR):
+            size = Qm.rows
+            if eig:
+                for val, _, vecs in Qm.eigenvects():
+                    for vec in vecs:
+                        yield Model(
+                            {Q: Qm, lam: val, v: M(vec), n: size}, label=f"Q = {Qm.tolist()}"
+                        )
+                # excluded: a vector that is no eigenvector, and v = 0 (Qv = λv for any λ)
+                yield Model({Q: Qm, lam: 2, v: M([1] + [0] * (size - 1)), n: size})
+                yield Model({Q: Qm, lam: 2, v: M([0] * size), n: size})
+                continue
+            for lag in lags:
+                values = {Q: Qm, xv: entries("x", size), n: size}
+                if lag is not None:
+                    values[ell] = lag
+                yield Model(values, label=f"Q = {Qm.tolist()}" + (f", ℓ = {lag}" if lag else ""))
+
+    return instances
 
 
-def _power_fact():
-    _, diff = rotation_power(theta)
-    return diff == 0, f"Q^ℓ = Q(ℓθ) by induction, ‖Q^ℓx‖² − ‖x‖² = {diff}"
+def _orth_float(*, lag=False, eig=False):
+    def sample(rng, trial=0):
+        size = 6
+        Qm = orthogonal((size, size), rng)
+        if trial % 3 == 2:  # not orthogonal: the hypothesis excludes it
+            Qm = Qm @ np.diag(rng.uniform(0.5, 1.5, size))
+        values = {Q: Qm, xv: rng.normal(size=(size, 1)), n: size}
+        if lag:
+            values[ell] = int(rng.integers(1, 300))
+        if eig:
+            vals, vecs = np.linalg.eig(Qm)
+            pick = int(rng.integers(size))
+            values[lam], values[v] = vals[pick], vecs[:, pick : pick + 1]
+            if trial % 4 == 3:  # v = 0: Qv = λv for any λ, excluded by v ≠ 0
+                values[lam], values[v] = 2.0, np.zeros((size, 1))
+        return Model(values, label="Haar-orthogonal Q (or a distorted one)")
+
+    return sample
 
 
-def _power_sample(rng):
-    n = 8
-    Q = orthogonal((n, n), rng)
-    x = rng.normal(size=n)
-    lags = rng.integers(1, 300, size=5)
-    norms = [np.linalg.norm(np.linalg.matrix_power(Q, int(k)) @ x) for k in lags]
-    return np.array(norms), np.full(5, np.linalg.norm(x)), {"lags": lags}
+W_h = S(LINEAR, "W_h")
 
 
-def _eig_fact():
-    lams = list(rotation(theta).eigenvals())
-    mods = [sp.trigsimp(sp.expand(lam * sp.conjugate(lam))) for lam in lams]
-    return all(m == 1 for m in mods), f"eigenvalues {lams}, |λ|² = {mods}"
+def _linear_orth_exact():
+    for Wm in (R34, SHEAR):
+        values = {W_h: Wm, seq_key("c_loss", 0): M([1, 2]), i: 3, j: 1}
+        yield exact_unrolled(LINEAR, 3, 2, 2, values=values)
 
 
-def _eig_sample(rng):
-    Q = orthogonal((7, 7), rng)
-    return np.abs(np.linalg.eigvals(Q)), np.ones(7), {"n": 7}
+def _linear_orth_float(rng, trial=0):
+    T_ = 40
+    Wm = orthogonal((4, 4), rng)
+    if trial % 3 == 2:  # not orthogonal: excluded
+        Wm = Wm * rng.uniform(0.8, 1.2)
+    model = numpy_unrolled(LINEAR, rng, T_, 4, 2, values={W_h: Wm})
+    model.values[i], model.values[j] = T_, int(rng.integers(0, T_))
+    return model
 
 
-def _gradient_sample(rng):
-    T, n = 40, 4
-    cell = numeric_rnn(rng, n, 2, activation="identity")
-    cell.params["W_h"][...] = orthogonal((n, n), rng)
-    xs = rng.normal(size=(T, 1, 2))
-    c = rng.normal(size=n)
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = c
-    adj = cell.backward(cell.forward(xs, (np.zeros((1, n)),)), dh).adjoints["h"][:, 0]
-    return np.linalg.norm(adj, axis=1), np.full(T, np.linalg.norm(c)), {"T": T}
-
-
-_Qlx = scalar("‖Qˡx‖", r"\lVert \mathbf{Q}^{\ell} \mathbf{x} \rVert")
-_xn = scalar("‖x‖", r"\lVert \mathbf{x} \rVert")
 orthogonal_claim = Claim(
     id="orthogonal",
     title="Orthogonal matrices neither explode nor vanish",
     statement=(
-        "For orthogonal Q, ‖Qˡx‖ = ‖x‖ for every ℓ: repeated multiplication neither explodes "
+        "For orthogonal Q, ‖Qˡ x‖ = ‖x‖ for every ℓ: repeated multiplication neither explodes "
         "nor vanishes; every eigenvalue has modulus 1."
     ),
     assumptions=("QᵀQ = I",),
     steps=(
         Step(
-            scalar("‖Qx‖²", r"\lVert \mathbf{Q}\mathbf{x} \rVert^2"),
-            scalar("‖x‖²", r"\lVert \mathbf{x} \rVert^2"),
+            Norm(MatMul(Q, xv)),
             "=",
-            "xᵀQᵀQx = xᵀx (orthogonality)",
-            symbolic=Generic(_norm_fact, method="rotation Q(θ)"),
+            Norm(xv),
+            "‖Qx‖² = xᵀQᵀQx = xᵀx",
+            hypotheses=(_orthogonal,),
+            checks=(
+                Exact(
+                    _orth_exact(), "symbolic x; Q a rational rotation, a rational 3×3 orthogonal"
+                ),
+                Sampled(_orth_float(), "Haar-orthogonal Q", trials=6, tol=1e-12),
+            ),
         ),
         Step(
-            _Qlx,
-            _xn,
+            Norm(MatMul(MatPow(Q, ell), xv)),
             "=",
+            Norm(xv),
             "induction on ℓ",
-            symbolic=Generic(_power_fact, method="rotation Q(θ), symbolic ℓ"),
-            numeric=Numeric(_power_sample, tol=1e-12, method="Haar-orthogonal Q, ℓ < 300"),
+            hypotheses=(_orthogonal,),
+            checks=(
+                Exact(_orth_exact(lags=(2, 3, 7)), "symbolic x; ℓ = 2, 3, 7"),
+                Sampled(_orth_float(lag=True), "Haar-orthogonal Q, ℓ < 300", trials=6, tol=1e-12),
+            ),
         ),
         Step(
-            scalar("|λ|", r"\lvert \lambda \rvert"),
+            sp.Abs(lam),
+            "=",
             sp.S.One,
-            "=",
-            "Qv = λv ⇒ ‖v‖ = |λ|‖v‖",
-            symbolic=Generic(_eig_fact, method="eigenvalues of Q(θ)"),
-            numeric=Numeric(_eig_sample, tol=1e-12, method="eigenvalues of a Haar-orthogonal Q"),
+            "Qv = λv ⇒ ‖v‖ = ‖Qv‖ = |λ|‖v‖",
+            hypotheses=(
+                Condition(MatMul(Q, v), "=", MatMul(lam, v)),
+                Condition(v, "≠", ZeroMatrix(n, 1)),
+                _orthogonal,
+            ),
+            checks=(
+                Exact(_orth_exact(eig=True), "every eigenpair of the exact Q's"),
+                Sampled(
+                    _orth_float(eig=True), "eigenpairs of a Haar-orthogonal Q", trials=6, tol=1e-12
+                ),
+            ),
         ),
         Step(
-            scalar(
-                "‖∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ‖",
-                r"\left\lVert \frac{\partial J^{(i)}}{\partial \mathbf{h}^{(i)}} \mathbf{W}_h^{\ell} \right\rVert",
-            ),
-            scalar(
-                "‖∂J⁽ⁱ⁾/∂h⁽ⁱ⁾‖",
-                r"\left\lVert \frac{\partial J^{(i)}}{\partial \mathbf{h}^{(i)}} \right\rVert",
-            ),
+            Norm(Partial(J(i), h(j))),
             "=",
-            "W_h = Q orthogonal (linear case)",
-            numeric=Numeric(
-                _gradient_sample, tol=1e-12, method="linear RNN with orthogonal W_h, every lag"
+            Norm(Partial(J(i), h(i))),
+            "W_h orthogonal, linear RNN: ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ",
+            hypotheses=(Condition(MatMul(Transpose(W_h), W_h), "=", I_(n)),),
+            checks=(
+                Exact(_linear_orth_exact, "W_h a rational rotation (and a shear, excluded)"),
+                Sampled(
+                    _linear_orth_float,
+                    "NumPy linear RNN's backward pass, orthogonal W_h",
+                    trials=6,
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
@@ -125,57 +194,53 @@ orthogonal_claim = Claim(
         "Exactly so only in the linear case: with a nonlinearity the factors diag(σ'(z)) "
         "(≤ 1 for tanh) still shrink the gradient; orthogonality removes only the W_h part."
     ),
-    formula=(_Qlx, "=", _xn),
+    formula=1,
+    cells=(LINEAR,),
 )
 
 
 # -- ReLU -----------------------------------------------------------------------------------------------
 
-
-def _relu_prime_fact():
-    zp = sp.Symbol("zp", positive=True)
-    d = relu(sp.Symbol("z", real=True)).diff(sp.Symbol("z", real=True)).rewrite(sp.Heaviside)
-    z = sp.Symbol("z", real=True)
-    pos, neg = d.subs(z, zp), d.subs(z, -zp)
-    return (pos, neg) == (1, 0), f"ReLU'(z) = {d}: 1 for z > 0, 0 for z < 0"
+zs = sp.Symbol("z", real=True)
+tau = sp.Symbol("tau", integer=True)
 
 
-def _relu_prime_sample(rng):
-    from gradsym.numeric.cells.activations import get_activation
-
-    act = get_activation("relu")
-    z = rng.normal(size=50)
-    z = z[np.abs(z) > 1e-9]
-    return act.grad_from_output(act.apply(z)), (z > 0).astype(float)
+def _relu_exact():
+    yield Model({}, free=(zs,), label="symbolic z")
+    for value in (sp.Rational(1, 2), -sp.Rational(3, 2), sp.Integer(0)):
+        yield Model({zs: value}, label=f"z = {value}")
 
 
-def _active_rows_sample(rng):
-    cell = numeric_rnn(rng, 5, 2, activation="relu")
-    x, h = rng.normal(size=(1, 2)), rng.normal(size=(1, 5))
-    J = cell.state_jacobian(x, (h,))[0][0]
-    z = h[0] @ cell.params["W_h"].T + x[0] @ cell.params["W_x"].T + cell.params["b"]
-    expected = np.where((z > 0)[:, None], cell.params["W_h"], 0.0)
-    return J, expected, {"active": z > 0}
+def _relu_float(rng, trial=0):
+    z_ = 0.0 if trial % 2 == 1 else float(rng.normal())  # z = 0 is excluded
+    return Model({zs: z_}, label=f"z = {z_:.3g}")
 
 
-def _irnn_pair():
-    """W_h = I, every ReLU' = 1: the explicit Jacobian (n = 3) is I."""
-    cell_j = jacobian("rnn", variant="relu").explicit(3)
-    W = entries("W_h", 3, 3)
-    eye = {W[i, j]: (1 if i == j else 0) for i in range(3) for j in range(3)}
-    J = cell_j.xreplace(eye)
-    return J.xreplace({f: 1 for f in J.atoms(relu_prime)}), sp.eye(3)
+def _irnn_exact():
+    """Positive rational inputs and biases: every unit active; one with a negative input."""
+    for sign in (1, -1):
+        values = {
+            S(RELU, "W_x"): M([[1, 2], [2, 1]]),
+            S(RELU, "b"): M([sp.Rational(1, 2), sp.Rational(1, 3)]),
+            seq_key("h", 0): M([1, 2]),
+            t: 3,
+            k: 0,
+        }
+        values.update({seq_key("x", s_): sign * M([s_, 1]) for s_ in (1, 2, 3)})
+        yield exact_unrolled(RELU, 3, 2, 2, values=values, label=f"rational inputs × {sign}")
 
 
-def _irnn_sample(rng):
-    n, T = 4, 12
-    cell = numeric_rnn(rng, n, 2, activation="relu")
-    cell.params["W_h"][...] = np.eye(n)
-    cell.params["W_x"][...] = np.abs(cell.params["W_x"])
-    cell.params["b"][...] = np.abs(cell.params["b"]) + 0.1  # every unit active
-    xs = np.abs(rng.normal(size=(T, 1, 2)))
-    spans = jacobian_products_from(cell, xs, (np.abs(rng.normal(size=(1, n))),))
-    return spans.products[:, 0], np.broadcast_to(np.eye(n), (T, n, n)), {"T": T}
+def _irnn_float(rng, trial=0):
+    T_ = 10
+    model = numpy_unrolled(RELU, rng, T_, 4, 2)
+    if trial % 3 != 2:  # every unit active (else some inactive: excluded)
+        model.values[S(RELU, "W_x")] = np.abs(model.values[S(RELU, "W_x")])
+        model.values[S(RELU, "b")] = np.abs(model.values[S(RELU, "b")]) + 0.1
+        for s_ in range(1, T_ + 1):
+            model.values[seq_key("x", s_)] = np.abs(model.values[seq_key("x", s_)])
+        model.values[seq_key("h", 0)] = np.abs(model.values[seq_key("h", 0)])
+    model.values[t], model.values[k] = T_, int(rng.integers(0, T_))
+    return model
 
 
 relu_claim = Claim(
@@ -185,35 +250,53 @@ relu_claim = Claim(
         "ReLU's derivative is 0 or 1, so it does not shrink the gradient where it is active; "
         "with an identity recurrent matrix the linear-case product is I."
     ),
-    assumptions=("z ≠ 0 (ReLU' undefined at 0)", "for the product: W_h = I and every unit active"),
+    assumptions=("z ≠ 0 (ReLU' is undefined at 0)",),
     steps=(
         Step(
-            scalar("ReLU'(z)", r"\operatorname{ReLU}'(z)"),
-            sp.Heaviside(sp.Symbol("z")),
+            sp.Derivative(relu(zs), zs),
             "=",
-            "step(z) is the unit step: 1 for z > 0 and 0 for z < 0",
-            symbolic=Generic(_relu_prime_fact, method="derivative as a Heaviside step"),
-            numeric=Numeric(_relu_prime_sample, tol=0.0, method="NumPy ReLU'"),
-        ),
-        jacobian_step("rnn", "relu", "h", "h_prev", rnn_form("relu"), "chain rule"),
-        Step(
-            pd("h", "h_prev"),
-            matrix("rows of W_h where z > 0, else 0", r"\left[\mathbf{W}_h\right]_{z > 0}"),
-            "=",
-            "ReLU' ∈ {0, 1}: active rows pass unchanged",
-            numeric=Numeric(_active_rows_sample, tol=0.0, method="NumPy ReLU RNN"),
-        ),
-        Step(
-            matrix(
-                "∂h⁽ᵏ⁺ˡ⁾/∂h⁽ᵏ⁾", r"\frac{\partial \mathbf{h}^{(k+\ell)}}{\partial \mathbf{h}^{(k)}}"
+            sp.Heaviside(zs),
+            "ReLU(z) = max(z, 0): 1 for z > 0, 0 for z < 0",
+            hypotheses=(Condition(zs, "≠", 0),),
+            checks=(
+                Exact(
+                    _relu_exact,
+                    "SymPy differentiates max(z, 0): symbolic z, z = 1/2, −3/2 (0 excluded)",
+                ),
+                Sampled(_relu_float, "the NumPy cells' ReLU' (0 at z = 0)", trials=8, tol=0.0),
             ),
-            I_(n_),
-            "=",
-            "W_h = I, every unit active",
-            symbolic=Identity(
-                _irnn_pair, method="explicit Jacobian at n = 3 with W_h = I, ReLU' = 1"
+        ),
+        jacobian_step(
+            "rnn",
+            "relu",
+            "h",
+            "h_prev",
+            lambda c: MatMul(
+                Diag(
+                    Apply(
+                        "relu'",
+                        MatAdd(S(c, "W_h") * S(c, "h_prev"), S(c, "W_x") * S(c, "x"), S(c, "b")),
+                    )
+                ),
+                S(c, "W_h"),
             ),
-            numeric=Numeric(_irnn_sample, tol=0.0, method="NumPy IRNN span products"),
+            "chain rule: active rows pass, inactive rows are 0",
+        ),
+        Step(
+            Partial(h(t), h(k)),
+            "=",
+            I_(n),
+            "W_h = I and every unit active: every factor is I",
+            where=((S(RELU, "W_h"), I_(n)),),
+            hypotheses=(Condition(MinOver(MinEntry(z(tau)), tau, k + 1, t), ">", 0),),
+            checks=(
+                Exact(
+                    _irnn_exact, "rational inputs, n = 2, three steps (negative inputs excluded)"
+                ),
+                Sampled(
+                    _irnn_float, "NumPy ReLU RNN, W_h = I", trials=8, tol=1e-8, scale="absolute"
+                ),
+            ),
         ),
     ),
     sources=("004",),
@@ -222,6 +305,8 @@ relu_claim = Claim(
         "ReLU passes the gradient unchanged only through active units; an inactive unit "
         "(z < 0) blocks it entirely, and ReLU' is undefined at 0 (gradsym and PyTorch take 0)."
     ),
+    formula=0,
+    cells=(RELU,),
 )
 
 
@@ -234,78 +319,99 @@ def _residual_form(cell):
 
 
 def _highway_form(cell):
-    T, H, x, z_T, z_H, W_T, W_H = S(cell, "T", "H", "x", "z_T", "z_H", "W_T", "W_H")
-    from sympy import HadamardProduct, OneMatrix
+    T_, H, x, z_T, z_H, W_T, W_H = S(cell, "T", "H", "x", "z_T", "z_H", "W_T", "W_H")
+    from sympy import HadamardProduct
 
-    one = OneMatrix(x.shape[0], 1)
     return MatAdd(
-        Diag(MatAdd(one, -T)),
+        Diag(one_minus(T_)),
         MatMul(Diag(HadamardProduct(MatAdd(H, -x), Apply("sigmoid'", z_T))), W_T),
-        MatMul(Diag(HadamardProduct(T, Apply("tanh'", z_H))), W_H),
+        MatMul(Diag(HadamardProduct(T_, Apply("tanh'", z_H))), W_H),
     )
 
 
-def _dense_pair():
-    """y = [x; tanh(Wx + b)]: Matrix.jacobian against [I; diag(tanh'(Wx + b)) W], n = 2."""
-    n = 2
-    W, b, x = entries("W", n, n), entries("b", n), entries("x", n)
-    z = W * x + b
-    y = sp.Matrix.vstack(x, z.applyfunc(sp.tanh))
-    form = sp.Matrix.vstack(sp.eye(n), sp.diag(*[1 - sp.tanh(zi) ** 2 for zi in z]) * W)
-    return y.jacobian(x), form
+W_r, b_r, x_r = S(RESIDUAL, "W", "b", "x")
+y_dense = Named("y_dense", 2 * n, 1, r"\mathbf{y}_{\text{dense}}")
+DENSE_DEFINITION = (y_dense, BlockMatrix([[x_r], [Apply("tanh", MatAdd(W_r * x_r, b_r))]]))
+
+A = family("A", r"\mathbf{A}", rows=n, cols=n, script="sub")
+L_sym = sp.Symbol("L", integer=True, positive=True)
+l_sym = sp.Symbol("l", integer=True, positive=True)
+_layers = OrderedProduct(MatAdd(I_(n), A(l_sym)), l_sym, 0, L_sym)
+_weyl_lhs = SingularValue(_layers, "min")
+_weyl_rhs = sp.Product(1 - Norm(A(l_sym), 2), (l_sym, 1, L_sym))
+_small = (Condition(MaxOver(Norm(A(l_sym), 2), l_sym, 1, L_sym), "≤", 1),)
 
 
-def _dense_sample(rng):
-    n = 3
-    W, b, x = rng.normal(size=(n, n)), rng.normal(size=n), rng.normal(size=n)
-
-    def y(v):
-        return np.concatenate([v, np.tanh(W @ v + b)])
-
-    fd = np.stack([(y(x + e) - y(x - e)) / 2e-6 for e in np.eye(n) * 1e-6], axis=1)
-    form = np.vstack([np.eye(n), (1 - np.tanh(W @ x + b) ** 2)[:, None] * W])
-    return form, fd
-
-
-def _deep_residual_sample(rng):
-    """σ_min(∏_l (I + A_l)) ≥ ∏_l (1 − ‖A_l‖₂) for ‖A_l‖₂ < 1: the identity path keeps the
-    signal, while a plain stack's ∏ A_l has norm ≤ ∏ ‖A_l‖₂."""
-    n, L = 4, 12
-    P, bound = np.eye(n), 1.0
-    for _ in range(L):
-        W = rng.normal(size=(n, n))
-        W *= rng.uniform(0.05, 0.5) / np.linalg.norm(W, 2)
-        x = rng.normal(size=n)
-        A = (1 - np.tanh(W @ x) ** 2)[:, None] * W  # ∂F/∂x, ‖A‖₂ ≤ ‖W‖₂ < 1
-        P = (np.eye(n) + A) @ P
-        bound *= 1 - np.linalg.norm(A, 2)
-    smin = np.linalg.svd(P, compute_uv=False)[-1]
-    return np.array([smin]), np.array([bound * (1 - 1e-12)]), {"layers": L}
+def _weyl_exact():
+    half = M([[-sp.Rational(1, 2), 0], [0, sp.Rational(1, 3)]])
+    shear = M([[0, sp.Rational(1, 2)], [0, 0]])
+    rot = R34 * sp.Rational(1, 2)
+    for pair in (
+        (half, half),
+        (shear, rot),
+        (-sp.Rational(1, 2) * sp.eye(2), -sp.Rational(1, 3) * sp.eye(2)),
+    ):
+        values = {seq_key("A", 1): M(pair[0]), seq_key("A", 2): M(pair[1]), L_sym: 2, n: 2}
+        yield Model(values, label=f"A₁ = {pair[0].tolist()}, A₂ = {pair[1].tolist()}")
+    bad = M([[-1, 0], [0, 2]])  # the counterexample without the hypothesis
+    yield Model(
+        {seq_key("A", 1): bad, seq_key("A", 2): bad, L_sym: 2, n: 2}, label="A = diag(−1, 2)"
+    )
 
 
-_dy = pd("y", "x")
+def _weyl_float(rng, trial=0):
+    """Six layers: tanh branches ∂F/∂x = diag(tanh'(Wx)) W with random ‖W‖₂ up to 1.3 (those
+    above 1 break the hypothesis), or −aₗI, where the bound is an equality — each layer its
+    own aₗ, or one a for all (then a bound with 1 − 2‖Aₗ‖₂ would fail for a > 2/3)."""
+    size, L_ = 4, 6
+    values = {L_sym: L_, n: size}
+    kind = trial % 3
+    shared = rng.uniform(0.3, 0.95)
+    for layer in range(1, L_ + 1):
+        if kind == 0:
+            W = rng.normal(size=(size, size))
+            W *= rng.uniform(0.05, 1.3) / np.linalg.norm(W, 2)
+            x_ = rng.normal(size=size)
+            A_ = (1 - np.tanh(W @ x_) ** 2)[:, None] * W
+        else:
+            a_ = shared if kind == 2 else rng.uniform(0.05, 0.9)
+            A_ = -a_ * np.eye(size)
+        values[seq_key("A", layer)] = A_
+    return Model(values, label=("tanh layers", "−aₗI (equality)", "−aI (equality)")[kind])
+
+
 residual_claim = Claim(
     id="residual",
     title="Skip connections: the identity preserves information by default",
     statement=(
         "A skip connection y = x + F(x) has Jacobian I + ∂F/∂x: the identity preserves "
         "information by default. Dense connections y = [x; F(x)] and highway connections "
-        "y = T∘H(x) + (1 − T)∘x likewise."
+        "y = T∘H(x) + (1 − T)∘x likewise. Through L residual layers the smallest singular "
+        "value stays above ∏(1 − ‖∂F_l/∂x‖₂) — provided every ‖∂F_l/∂x‖₂ ≤ 1."
     ),
-    assumptions=("F(x) = tanh(Wx + b) as the layer; H = tanh(W_H x + b_H), T = σ(W_T x + b_T)",),
+    assumptions=(
+        "F(x) = tanh(Wx + b) as the layer; H = tanh(W_H x + b_H), T = σ(W_T x + b_T)",
+        "Aₗ = ∂Fₗ/∂x, the Jacobian of layer l's branch",
+    ),
     steps=(
         jacobian_step(
             "residual", "tanh", "y", "x", _residual_form, "d(x + F(x)) = I + ∂F/∂x", reference="fd"
         ),
         Step(
-            matrix(
-                "∂[x; F(x)]/∂x", r"\frac{\partial [\mathbf{x}; F(\mathbf{x})]}{\partial \mathbf{x}}"
-            ),
-            BlockMatrix([[I_(n_)], [matrix("∂F/∂x", r"\frac{\partial F}{\partial \mathbf{x}}")]]),
+            Partial(y_dense, x_r),
             "=",
-            "dense connection: concatenation",
-            symbolic=Identity(_dense_pair, method="Matrix.jacobian at n = 2"),
-            numeric=Numeric(_dense_sample, tol=1e-7, method="central differences"),
+            BlockMatrix([[I_(n)], [MatMul(Diag(Apply("tanh'", MatAdd(W_r * x_r, b_r))), W_r)]]),
+            "dense connection: the rows of the concatenation",
+            checks=(
+                Exact(
+                    lambda: [exact_cell(RESIDUAL, 3, 2)], "every entry at n = 3, Matrix.jacobian"
+                ),
+                Sampled(
+                    lambda rng: float_cell(RESIDUAL, rng, 3, 2, reference="fd"),
+                    "random weights, central differences",
+                    tol=1e-7,
+                ),
+            ),
         ),
         jacobian_step(
             "highway",
@@ -317,28 +423,39 @@ residual_claim = Claim(
             reference="fd",
         ),
         Step(
-            scalar(
-                "σ_min(∏_l (I + ∂F_l/∂x))",
-                r"\sigma_{\min}\left(\prod_l \left(\mathbf{I} + \frac{\partial F_l}{\partial \mathbf{x}}\right)\right)",
-            ),
-            scalar(
-                "∏_l (1 − ‖∂F_l/∂x‖₂)",
-                r"\prod_l \left(1 - \left\lVert \frac{\partial F_l}{\partial \mathbf{x}} \right\rVert_2\right)",
-            ),
+            _weyl_lhs,
             "≥",
+            _weyl_rhs,
             "Weyl: σ_min(I + A) ≥ 1 − ‖A‖₂, and σ_min(AB) ≥ σ_min(A)σ_min(B)",
-            numeric=Numeric(
-                _deep_residual_sample,
-                "≥",
-                tol=0.0,
-                trials=5,
-                method="12 residual layers with ‖∂F/∂x‖₂ < 1/2",
+            hypotheses=_small,
+            checks=(
+                Exact(_weyl_exact, "rational Aₗ, L = 2 (A = diag(−1, 2) excluded)"),
+                Sampled(
+                    _weyl_float,
+                    "6 layers: tanh branches, or −aₗI (equality)",
+                    trials=20,
+                    tol=1e-12,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            _weyl_lhs,
+            "<",
+            _weyl_rhs,
+            "without the hypothesis the bound fails",
+            where=((L_sym, 2), (A(1), M([[-1, 0], [0, 2]])), (A(2), M([[-1, 0], [0, 2]]))),
+            checks=(
+                Exact(lambda: [Model({n: 2})], "exact: σ_min(diag(0, 9)) = 0 < 1 = (1 − 2)²"),
+                Sampled(lambda rng: Model({n: 2}), "float64", trials=1, tol=0.0),
             ),
         ),
     ),
     sources=("000", "001"),
     section=SECTION,
-    formula=(_dy, "=", MatAdd(I_(n_), matrix("∂F/∂x", r"\frac{\partial F}{\partial \mathbf{x}}"))),
+    formula=0,
+    cells=(RESIDUAL, HIGHWAY),
+    definitions=(DENSE_DEFINITION,),
 )
 
 CLAIMS = (orthogonal_claim, relu_claim, residual_claim)

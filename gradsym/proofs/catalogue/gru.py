@@ -1,9 +1,11 @@
 """The GRU (notes 001, 000, 003, 004) in its three forms, conventions stated.
 
-textbook (001): u = σ(W_u h⁽ᵗ⁻¹⁾ + U_u x + b_u), r = σ(W_r h + U_r x + b_r),
-    h̃ = tanh(W_h (r∘h⁽ᵗ⁻¹⁾) + U_h x + b_h), h⁽ᵗ⁾ = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃   (u = 0 keeps h)
+textbook (001): u = σ(z_u), r = σ(z_r), h̃ = tanh(z_h) with z_h = W_h (r∘h⁽ᵗ⁻¹⁾) + U_h x + b_h,
+    h⁽ᵗ⁾ = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃                                           (u = 0 keeps h)
 minimal (003): no r.
-torch: n = tanh(U_n x + b_n + r∘(W_n h + b_hn)), h⁽ᵗ⁾ = (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾      (z = 1 keeps h)
+torch: r = σ(a_r), z = σ(a_z), g_n = W_n h⁽ᵗ⁻¹⁾ + b_hn, n = tanh(a_n) with
+    a_n = U_n x + b_n + r∘g_n, h⁽ᵗ⁾ = (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾                   (z = 1 keeps h)
+Every derivation prints the equations of the cells it uses.
 """
 
 from __future__ import annotations
@@ -12,27 +14,29 @@ import numpy as np
 import sympy as sp
 from sympy import HadamardProduct as Had
 from sympy import Identity as I_
-from sympy import MatAdd, MatMul
+from sympy import MatAdd, MatMul, OneMatrix
 
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
-from gradsym.symbolic import jacobian
 from gradsym.symbolic.equations import one_minus
-from gradsym.symbolic.explicit import environment as sym_environment
+from gradsym.symbolic.functions import sigmoid
 
-from ..checks import Counterexample, Generic, Identity, Numeric
+from ..checks import Exact, Sampled
 from ..claim import Claim, Step
-from ..instances import numeric_cell, random_instance
-from ..notation import d as d_
-from ..notation import n as n_
-from ..notation import scalar
-from .common import Apply, Diag, S, jacobian_step, pd
-from .lstm import count
+from ..evaluate import Exact as ExactEvaluator
+from ..evaluate import Floating, Model, Unbound
+from ..models import CellModel, counting_model, exact_cell, float_cell, random_values
+from ..notation import Named, ParamCount, Partial, d, n
+from .common import Apply, Diag, S, jacobian_step
+from .lstm import STANDARD, count
 
 SECTION = "GRU"
+TEXTBOOK = get_cell("gru", "textbook")
+MINIMAL = get_cell("gru", "minimal")
+TORCH = get_cell("gru", "torch")
 
 
 def textbook_form(cell):
@@ -101,33 +105,26 @@ gru_jacobian = Claim(
     ),
     sources=("001", "000", "003", "004"),
     section=SECTION,
+    formula=0,
+    cells=(TEXTBOOK,),
 )
 
 
 # -- u = 0 retains ------------------------------------------------------------------------------------
 
 
-def _retain_pair(variant: str, gate: str, value: int):
-    def pair():
-        cell = get_cell("gru", variant)
-        env = sym_environment(cell, 2, 2)
-        J = jacobian("gru", variant=variant).explicit(2)
-        g = env[cell.vectors[gate]]
-        return J.xreplace({g[k]: value for k in range(2)}), sp.eye(2)
-
-    return pair
-
-
-def _retain_sample(variant: str, bias: str, value: float):
+def _saturated(cell, bias: str, value: float):
     def sample(rng):
-        cell = get_cell("gru", variant)
-        inst = random_instance(cell, 3, 2, rng)
-        inst["params"][bias][...] = value
-        num = numeric_cell(cell, inst)
-        J = num.state_jacobian(inst["leaves"]["x"][None], (inst["leaves"]["h_prev"][None],))[0][0]
-        return J, np.eye(3), {bias: value}
+        model = float_cell(cell, rng)
+        model.values[S(cell, bias)] = np.full((3, 1), value)
+        model.label = f"NumPy GRU, {bias} = {value:g}"
+        return model
 
     return sample
+
+
+def _dh(cell):
+    return Partial(S(cell, "h"), S(cell, "h_prev"))
 
 
 gru_retain = Claim(
@@ -140,33 +137,35 @@ gru_retain = Claim(
     assumptions=("u = 0, hence σ'(z_u) = u(1 − u) = 0 as well",),
     steps=(
         Step(
-            pd("h", "h_prev"),
-            I_(n_),
+            _dh(TEXTBOOK),
             "=",
-            "u = 0 (textbook convention)",
-            symbolic=Identity(
-                _retain_pair("textbook", "u", 0), method="explicit Jacobian at n = 2, σ(z_u) = 0"
-            ),
-            numeric=Numeric(
-                _retain_sample("textbook", "b_u", -60.0),
-                tol=1e-13,
-                scale="absolute",
-                method="NumPy GRU with b_u = −60",
+            I_(n),
+            "h⁽ᵗ⁾ = (1 − 0)∘h⁽ᵗ⁻¹⁾ + 0∘h̃ (001's convention)",
+            where=((S(TEXTBOOK, "u"), sp.ZeroMatrix(n, 1)),),
+            checks=(
+                Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at n = 3"),
+                Sampled(
+                    _saturated(TEXTBOOK, "b_u", -60.0),
+                    "NumPy GRU with b_u = −60 (u ≈ 10⁻²⁶)",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
-            pd("h", "h_prev"),
-            I_(n_),
+            _dh(TORCH),
             "=",
-            "z = 1 (PyTorch convention)",
-            symbolic=Identity(
-                _retain_pair("torch", "z", 1), method="explicit Jacobian at n = 2, σ(a_z) = 1"
-            ),
-            numeric=Numeric(
-                _retain_sample("torch", "b_z", 60.0),
-                tol=1e-13,
-                scale="absolute",
-                method="NumPy torch-form GRU with b_z = +60",
+            I_(n),
+            "h⁽ᵗ⁾ = (1 − 1)∘n + 1∘h⁽ᵗ⁻¹⁾ (PyTorch's convention)",
+            where=((S(TORCH, "z"), OneMatrix(n, 1)),),
+            checks=(
+                Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at n = 3"),
+                Sampled(
+                    _saturated(TORCH, "b_z", 60.0),
+                    "NumPy torch-form GRU with b_z = +60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
             ),
         ),
     ),
@@ -177,44 +176,57 @@ gru_retain = Claim(
         "b_z → +∞), to within e^(b_u)-sized terms for a finite bias. Setting u = 0 also sets "
         "σ'(z_u) = u(1 − u) = 0, which removes the W_u term."
     ),
+    formula=0,
+    cells=(TEXTBOOK, TORCH),
 )
 
 
 # -- which sign of the bias opens the path ---------------------------------------------------------------
 
-
-def _carry_limits():
-    a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
-    sig = lambda v: 1 / (1 + sp.exp(-v))
-    keep_textbook = sp.limit(1 - sig(a + b), b, -sp.oo)  # 1 − u, u = σ(a + b_u)
-    keep_torch = sp.limit(sig(a + b), b, sp.oo)  # z = σ(a + b_z)
-    return (keep_textbook, keep_torch) == (1, 1), (
-        f"textbook: 1 − u → {keep_textbook} as b_u → −∞; torch: z → {keep_torch} as b_z → +∞"
-    )
+beta = sp.Symbol("beta", real=True)
+a_s = sp.Symbol("a", real=True)
 
 
-def _initialise_sample(variant: str):
+def _scalar_limit():
+    yield Model({}, free=(a_s, beta), label="symbolic a")
+
+
+def _scalar_at(value):
+    return lambda rng: Model({beta: value, a_s: float(rng.normal(0, 3))}, label=f"β = {value:g}")
+
+
+def _beta_float(cell, value):
     def sample(rng):
-        cell = initialise(GRU(2, 3, variant=variant), rng=rng, update_bias=40.0)
-        J = cell.state_jacobian(rng.normal(size=(1, 2)), (rng.normal(size=(1, 3)),))[0][0]
-        return J, np.eye(3), {"variant": variant, "update_bias": 40.0}
+        model = float_cell(cell, rng)
+        model.values[beta] = value
+        return model
 
     return sample
 
 
-def _wrong_sign_search(rng):
-    """[004]'s "high positive bias on the update gate" in the notes' (001) convention closes
-    the carry path: b_u = +8 makes 1 − u ≈ 0."""
-    cell = GRU(2, 3, variant="textbook", rng=int(rng.integers(1 << 30)))
-    cell.params["b_u"][...] = 8.0
-    x, h = rng.normal(size=(1, 2)), rng.normal(size=(1, 3))
-    J = cell.state_jacobian(x, (h,))[0][0]
-    u = cell.forward(x[None], (h,)).gates["u"][0, 0]
-    gap = np.abs(J - np.eye(3)).max()
-    if gap > 0.5:
-        return {"b_u": 8.0, "one_minus_u": 1 - u, "max_abs_J_minus_I": gap}
-    return None
+def _initialised(variant: str):
+    def sample(rng):
+        a_ = float(rng.uniform(1, 40))
+        num = initialise(GRU(2, 3, variant=variant), rng=rng, update_bias=a_)
+        cell = TEXTBOOK if variant == "textbook" else TORCH
+        values = random_values(cell, rng, 3, 2)
+        for p in cell.params:
+            v = num.params[p.name]
+            values[p] = v.reshape(-1, 1) if v.ndim == 1 else v
+        values[a_s] = a_
+        return CellModel(
+            cell,
+            values,
+            exact=False,
+            n=3,
+            d=2,
+            label=f"initialise({variant}, update_bias={a_:.3g})",
+        )
 
+    return sample
+
+
+b_u, b_z = S(TEXTBOOK, "b_u"), S(TORCH, "b_z")
 
 gru_update_bias = Claim(
     id="gru-update-bias",
@@ -225,47 +237,95 @@ gru_update_bias = Claim(
         "the carry coefficient is 1 − u, opened by b_u → −∞; in PyTorch's it is z, opened by "
         "b_z → +∞."
     ),
-    assumptions=("the carry coefficient is the gate value multiplying h⁽ᵗ⁻¹⁾",),
+    assumptions=(
+        "the carry coefficient is the gate value multiplying h⁽ᵗ⁻¹⁾",
+        "a: the rest of the gate's pre-activation (W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾ in one unit); β: its bias",
+    ),
     steps=(
         Step(
-            scalar("carry coefficient", r"1 - \mathbf{u} \;/\; \mathbf{z}"),
+            1 - sigmoid(a_s + beta),
+            "→",
             sp.S.One,
-            "→",
-            "b_u → −∞ (001) / b_z → +∞ (PyTorch)",
-            symbolic=Generic(_carry_limits, method="limits"),
-        ),
-        Step(
-            pd("h", "h_prev"),
-            I_(n_),
-            "→",
-            "initialise(update_bias=a): b_u = −a (001)",
-            numeric=Numeric(
-                _initialise_sample("textbook"),
-                "→",
-                tol=1e-12,
-                scale="absolute",
-                method="initialise(GRU textbook, update_bias=40)",
+            "001's carry coefficient 1 − u, u = σ(a + β)",
+            limit=(beta, -sp.oo),
+            checks=(
+                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Sampled(
+                    _scalar_at(-60.0), "β = −60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
             ),
         ),
         Step(
-            pd("h", "h_prev"),
-            I_(n_),
+            sigmoid(a_s + beta),
             "→",
-            "initialise(update_bias=a): b_z = +a (PyTorch)",
-            numeric=Numeric(
-                _initialise_sample("torch"),
-                "→",
-                tol=1e-12,
-                scale="absolute",
-                method="initialise(GRU torch, update_bias=40)",
+            sp.S.One,
+            "PyTorch's carry coefficient z = σ(a + β)",
+            limit=(beta, sp.oo),
+            checks=(
+                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Sampled(
+                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
             ),
         ),
         Step(
-            scalar("1 − u with b_u = +8", r"1 - \mathbf{u}\,\big|_{b_u = +8}"),
+            1 - sigmoid(a_s + beta),
+            "→",
             sp.S.Zero,
+            "a positive b_u closes 001's carry path: 004's advice is for PyTorch's convention",
+            limit=(beta, sp.oo),
+            checks=(
+                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Sampled(
+                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                ),
+            ),
+        ),
+        Step(
+            _dh(TEXTBOOK),
             "→",
-            "a positive b_u closes 001's carry path",
-            numeric=Counterexample(_wrong_sign_search, method="textbook GRU, b_u = +8"),
+            I_(n),
+            "1 − u → 1 and σ'(z_u) → 0 in every unit",
+            limit=(beta, -sp.oo),
+            where=((b_u, MatMul(beta, OneMatrix(n, 1))),),
+            checks=(
+                Sampled(
+                    _beta_float(TEXTBOOK, -60.0),
+                    "NumPy GRU at β = −60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            _dh(TORCH),
+            "→",
+            I_(n),
+            "z → 1 and σ'(a_z) → 0 in every unit",
+            limit=(beta, sp.oo),
+            where=((b_z, MatMul(beta, OneMatrix(n, 1))),),
+            checks=(
+                Sampled(
+                    _beta_float(TORCH, 60.0),
+                    "NumPy torch-form GRU at β = 60",
+                    tol=1e-13,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            b_u,
+            "=",
+            MatMul(-a_s, OneMatrix(n, 1)),
+            "gradsym's initialise(update_bias=a) in 001's convention",
+            checks=(Sampled(_initialised("textbook"), "gradsym's initialise", tol=0.0),),
+        ),
+        Step(
+            b_z,
+            "=",
+            MatMul(a_s, OneMatrix(n, 1)),
+            "… and in PyTorch's",
+            checks=(Sampled(_initialised("torch"), "gradsym's initialise", tol=0.0),),
         ),
     ),
     sources=("004", "001"),
@@ -273,27 +333,46 @@ gru_update_bias = Claim(
     caveat=(
         "[004] says to initialise the update-gate bias with high positive numbers; that is "
         "right for PyTorch's convention (z on h⁽ᵗ⁻¹⁾) and wrong for 001's (u on h̃), where it "
-        "closes the carry path (counterexample). gradsym's initialise(update_bias=a) applies "
-        "the sign of the cell's convention."
+        "closes the carry path. gradsym's initialise(update_bias=a) applies the sign of the "
+        "cell's convention."
     ),
+    cells=(TEXTBOOK, TORCH),
 )
 
 
 # -- parameter count -------------------------------------------------------------------------------------------
 
+GRU_COUNT = ParamCount("gru", r"\text{GRU}")
+GRU_TORCH_COUNT = ParamCount("gru_torch", r"\text{GRU, PyTorch form}")
+LSTM_COUNT = ParamCount("lstm", r"\text{LSTM}")
 
-def _three_four_pair():
-    return 4 * count(get_cell("gru", "textbook")), 3 * count(get_cell("lstm", "standard"))
 
-
-def _gru_count_sample(rng):
-    d, n = (int(k) for k in rng.integers(1, 40, size=2))
-    return (
-        np.array([GRU(d, n).n_params, 4 * GRU(d, n).n_params, GRU(d, n, variant="torch").n_params]),
-        np.array([3 * RNN(d, n).n_params, 3 * LSTM(d, n).n_params, 3 * RNN(d, n).n_params + n]),
-        {"d": d, "n": n},
+def _count_exact():
+    yield counting_model(
+        {GRU_COUNT: count(TEXTBOOK), LSTM_COUNT: count(STANDARD), GRU_TORCH_COUNT: count(TORCH)},
+        free=(n, d),
+        label="symbolic n, d",
     )
 
+
+def _count_float(rng):
+    d_, n_ = (int(v) for v in rng.integers(1, 40, size=2))
+    return Model(
+        {
+            GRU_COUNT: GRU(d_, n_).n_params,
+            LSTM_COUNT: LSTM(d_, n_).n_params,
+            GRU_TORCH_COUNT: GRU(d_, n_, variant="torch").n_params,
+            n: n_,
+            d: d_,
+        },
+        label=f"NumPy cells, n = {n_}, d = {d_}",
+    )
+
+
+_count_checks = (
+    Exact(_count_exact, "the symbolic cells' parameter shapes"),
+    Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+)
 
 gru_params = Claim(
     id="gru-params",
@@ -302,59 +381,89 @@ gru_params = Claim(
     assumptions=("same sizes", "the textbook GRU"),
     steps=(
         Step(
-            scalar("#θ_GRU", r"\#\theta_{\text{GRU}}"),
-            3 * (n_**2 + n_ * d_ + n_),
+            GRU_COUNT,
             "=",
-            "three blocks (u, r, h̃) against four",
-            symbolic=Identity(_three_four_pair, method="4·#GRU = 3·#LSTM from the symbolic cells"),
-            numeric=Numeric(_gru_count_sample, tol=0.0, trials=5, method="NumPy cells' n_params"),
+            3 * (n**2 + n * d + n),
+            "three blocks (u, r, h̃) of W, U, b",
+            checks=_count_checks,
+        ),
+        Step(4 * GRU_COUNT, "=", 3 * LSTM_COUNT, "3 blocks against 4", checks=_count_checks),
+        Step(
+            GRU_TORCH_COUNT,
+            "=",
+            3 * (n**2 + n * d + n) + n,
+            "PyTorch's form keeps b_hn separate",
+            checks=_count_checks,
         ),
     ),
     sources=("001", "004"),
     section=SECTION,
-    caveat="PyTorch's GRU keeps b_hn separate: 3(n² + nd + n) + n here (and 3(n² + nd + 2n) in PyTorch's own count, two biases per gate); the minimal GRU has 2 blocks.",
+    caveat="PyTorch's own count is 3(n² + nd + 2n): two biases per gate. The minimal GRU has 2 blocks.",
+    formula=1,
+    cells=(TEXTBOOK, TORCH),
 )
 
 
 # -- the variants ------------------------------------------------------------------------------------------------
 
+h_textbook = Named("h_textbook", n, 1, r"\mathbf{h}^{(t)}_{\text{textbook}}")
+h_torch = Named("h_torch", n, 1, r"\mathbf{h}^{(t)}_{\text{torch}}")
+r_gate = S(TEXTBOOK, "r")
 
-def _mapped_instances(rng, reset_bias=None):
-    """A textbook GRU and a torch-form GRU with mapped weights: z = 1 − u exactly
-    (W_z = −W_u, …), candidate weights equal, b_hn = 0; only the place of r differs."""
-    tb = get_cell("gru", "textbook")
-    inst = random_instance(tb, 3, 2, rng, scale=2.0)
-    p = inst["params"]
-    if reset_bias is not None:
-        p["b_r"][...] = reset_bias
-    tp = {
-        "W_r": p["W_r"],
-        "U_r": p["U_r"],
-        "b_r": p["b_r"],
-        "W_z": -p["W_u"],
-        "U_z": -p["U_u"],
-        "b_z": -p["b_u"],
-        "W_n": p["W_h"],
-        "U_n": p["U_h"],
-        "b_n": p["b_h"],
-        "b_hn": np.zeros(3),
-    }
-    x, h = inst["leaves"]["x"][None, None], (inst["leaves"]["h_prev"][None],)
-    a = numeric_cell(tb, inst).forward(x, h).h[0, 0]
-    b = numeric_cell(get_cell("gru", "torch"), {**inst, "params": tp}).forward(x, h).h[0, 0]
-    return a, b, inst
+# The torch form's weights from the textbook's: z = 1 − u exactly (W_z = −W_u, …), the
+# candidate's equal, b_hn = 0; only the place of r differs.
+MAPPING = {
+    "W_r": ("W_r", 1), "U_r": ("U_r", 1), "b_r": ("b_r", 1),
+    "W_z": ("W_u", -1), "U_z": ("U_u", -1), "b_z": ("b_u", -1),
+    "W_n": ("W_h", 1), "U_n": ("U_h", 1), "b_n": ("b_h", 1),
+}  # fmt: skip
 
 
-def _reset_place_search(rng):
-    a, b, inst = _mapped_instances(rng)
-    if np.abs(a - b).max() > 1e-6:
-        return {"h_textbook": a, "h_torch": b, "params": inst["params"]}
-    return None
+class _MappedPair(Model):
+    """A textbook GRU and a torch-form GRU with mapped weights, on the same x and h⁽ᵗ⁻¹⁾."""
+
+    def __init__(self, values, *, exact, label=""):
+        super().__init__(values, label=label)
+        self.exact = exact
+
+    def resolve(self, key, ev):
+        if key in (h_textbook, h_torch) or key == r_gate:
+            cell = TEXTBOOK if key != h_torch else TORCH
+            values = self._cell_values(cell, ev)
+            sub = CellModel(cell, values, exact=self.exact, n=self.values[n], d=self.values[d])
+            cls = ExactEvaluator if self.exact else Floating
+            overrides = {r_gate: ev.overrides[r_gate]} if r_gate in ev.overrides else {}
+            return cls(sub, overrides=overrides).visit(S(cell, "r" if key == r_gate else "h"))
+        raise Unbound(f"no value for {key}")
+
+    def _cell_values(self, cell, ev):
+        tb = {p.name: ev.visit(p) for p in TEXTBOOK.params}
+        leaves = {s: ev.visit(TEXTBOOK.vectors[s.name]) for s in cell.leaves}
+        if cell is TEXTBOOK:
+            return {**{p: tb[p.name] for p in cell.params}, **leaves}
+        out = {}
+        for p in cell.params:
+            if p.name == "b_hn":
+                out[p] = 0 * tb["b_h"]
+            else:
+                src, sign = MAPPING[p.name]
+                out[p] = sign * tb[src]
+        return {**out, **leaves}
 
 
-def _reset_one_sample(rng):
-    a, b, _ = _mapped_instances(rng, reset_bias=40.0)
-    return a, b, {"b_r": 40.0}
+def _pair_exact():
+    model = exact_cell(TEXTBOOK, 2, 2)
+    yield _MappedPair(model.values, exact=True, label="symbolic entries, n = 2")
+
+
+def _pair_float(reset_bias=None):
+    def sample(rng):
+        values = random_values(TEXTBOOK, rng, 3, 2, scale=2.0)
+        if reset_bias is not None:
+            values[S(TEXTBOOK, "b_r")] = np.full((3, 1), reset_bias)
+        return _MappedPair({**values, n: 3, d: 2}, exact=False, label="random weights")
+
+    return sample
 
 
 gru_variants = Claim(
@@ -365,7 +474,13 @@ gru_variants = Claim(
         "gate, in the notation of [003]; PyTorch's GRU, where the reset gate multiplies "
         "(W_hn h + b_hn) after the product."
     ),
-    assumptions=("003's Γ_u is 001's u; 003's W_c[Γ_r∘c, x] is W_h(r∘h) + U_h x",),
+    assumptions=(
+        "003's Γ_u is 001's u; 003's W_c[Γ_r∘c, x] is W_h(r∘h) + U_h x",
+        (
+            "mapped weights: W_z = −W_u, U_z = −U_u, b_z = −b_u (so z = 1 − u), W_n = W_h, "
+            "U_n = U_h, b_n = b_h, b_hn = 0"
+        ),
+    ),
     steps=(
         jacobian_step("gru", "minimal", "h", "h_prev", textbook_form, "as the full GRU with r ≡ 1"),
         jacobian_step("gru", "textbook", "h", "h_prev", textbook_form, "product and chain rules"),
@@ -378,24 +493,29 @@ gru_variants = Claim(
             "product rule on (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾, r after the product",
         ),
         Step(
-            scalar(
-                "h⁽ᵗ⁾ textbook − h⁽ᵗ⁾ torch",
-                r"\mathbf{h}^{(t)}_{\text{textbook}} - \mathbf{h}^{(t)}_{\text{torch}}",
-            ),
-            sp.S.Zero,
+            h_textbook,
             "=",
-            "r ≡ 1: r∘(W h) = W(r∘h)",
-            numeric=Numeric(_reset_one_sample, tol=1e-12, method="mapped weights, b_r = 40"),
+            h_torch,
+            "r = 1: r∘(W h) = W(r∘h)",
+            where=((r_gate, OneMatrix(n, 1)),),
+            checks=(
+                Exact(_pair_exact, "symbolic entries, n = 2, mapped weights"),
+                Sampled(
+                    _pair_float(reset_bias=40.0),
+                    "mapped weights, b_r = 40 (r = 1 in float64)",
+                    tol=1e-12,
+                ),
+            ),
         ),
         Step(
-            scalar(
-                "h⁽ᵗ⁾ textbook − h⁽ᵗ⁾ torch (general r)",
-                r"\mathbf{h}_{\text{textbook}} - \mathbf{h}_{\text{torch}}",
-            ),
-            sp.S.Zero,
+            h_textbook,
             "≠",
+            h_torch,
             "r∘(W h) ≠ W(r∘h): the forms are different cells",
-            numeric=Counterexample(_reset_place_search, method="mapped weights, random r"),
+            checks=(
+                Exact(_pair_exact, "symbolic entries, n = 2, mapped weights"),
+                Sampled(_pair_float(), "mapped weights, random r", trials=3, tol=0.0),
+            ),
         ),
     ),
     sources=("003", "001"),
@@ -404,6 +524,8 @@ gru_variants = Claim(
         "PyTorch's GRU is not a re-parametrisation of the notes' GRU: even with z = 1 − u and "
         "b_hn = 0 the two differ whenever r ≠ 1, because r multiplies W_n h after the product."
     ),
+    cells=(MINIMAL, TEXTBOOK, TORCH),
 )
 
 CLAIMS = (gru_jacobian, gru_retain, gru_update_bias, gru_params, gru_variants)
+_ = (RNN, sigmoid)

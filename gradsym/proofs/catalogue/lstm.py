@@ -1,7 +1,9 @@
 """The LSTM (notes 001, 000, 004) and its peephole form (notes 003).
 
-f = σ(W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾ + b_f), i = σ(W_i h + U_i x + b_i), o = σ(W_o h + U_o x + b_o),
-c̃ = tanh(W_c h + U_c x + b_c), c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃, h⁽ᵗ⁾ = o∘tanh c⁽ᵗ⁾; state s = [h; c].
+f = σ(z_f), z_f = W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾ + b_f, and likewise i, o; c̃ = tanh(z_c);
+c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃, h⁽ᵗ⁾ = o∘tanh c⁽ᵗ⁾; the state is s = [h; c]. Each derivation
+prints these equations (from the symbolic cell) and checks against them and against the
+NumPy LSTM.
 """
 
 from __future__ import annotations
@@ -10,25 +12,47 @@ import numpy as np
 import sympy as sp
 from sympy import HadamardProduct as Had
 from sympy import Identity as I_
-from sympy import MatAdd, MatMul
+from sympy import MatAdd, MatMul, OneMatrix, ZeroMatrix
 
-from gradsym.numeric.cells.activations import sigmoid
 from gradsym.numeric.cells.lstm import LSTM
-from gradsym.numeric.cells.rnn import RNN
+from gradsym.numeric.cells.rnn import RNN as NumpyRNN
 from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
-from gradsym.symbolic import lstm_cell_path_index_form
-from gradsym.symbolic.explicit import environment as sym_environment
+from gradsym.symbolic.functions import sigmoid
 
-from ..checks import Counterexample, Generic, Identity, Numeric
-from ..claim import Claim, Step
-from ..instances import numeric_cell, random_instance
-from ..notation import d as d_
-from ..notation import matrix, scalar
-from ..notation import n as n_
-from .common import Apply, Diag, S, jacobian_step, pd
+from ..checks import Exact, Sampled
+from ..claim import Claim, Condition, Step
+from ..evaluate import Model, Unbound
+from ..models import (
+    CellModel,
+    counting_model,
+    exact_cell,
+    exact_unrolled,
+    float_cell,
+    numpy_unrolled,
+)
+from ..notation import (
+    Decimal,
+    FloatRound,
+    MaxOver,
+    MinEntry,
+    MinOver,
+    Norm,
+    OrderedProduct,
+    ParamCount,
+    Partial,
+    T,
+    d,
+    family,
+    n,
+    t,
+)
+from .common import Apply, Diag, S, c, f, h, jacobian_step
 
 SECTION = "LSTM"
+STANDARD = get_cell("lstm", "standard")
+NO_FORGET = get_cell("lstm", "no_forget")
+PEEPHOLE = get_cell("lstm", "peephole")
 
 
 # -- the compact blocks, as a lecturer writes them ---------------------------------------------------
@@ -36,12 +60,12 @@ SECTION = "LSTM"
 
 def dc_dh(cell):
     """∂c/∂h⁽ᵗ⁻¹⁾ = diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) W_f + diag(c̃∘σ'(z_i)) W_i + diag(i∘tanh'(z_c)) W_c."""
-    W_i, W_c, c_prev, c_tilde, i, z_i, z_c = S(
+    W_i, W_c, c_prev, c_tilde, i_, z_i, z_c = S(
         cell, "W_i", "W_c", "c_prev", "c_tilde", "i", "z_i", "z_c"
     )
     terms = [
         MatMul(Diag(Had(c_tilde, Apply("sigmoid'", z_i))), W_i),
-        MatMul(Diag(Had(i, Apply("tanh'", z_c))), W_c),
+        MatMul(Diag(Had(i_, Apply("tanh'", z_c))), W_c),
     ]
     if "f" in cell.vectors:
         W_f, z_f = S(cell, "W_f", "z_f")
@@ -51,8 +75,8 @@ def dc_dh(cell):
 
 def dc_dc(cell):
     """∂c/∂c⁽ᵗ⁻¹⁾ = diag(f) (I without a forget gate) [+ peephole terms]."""
-    n = S(cell, "c_prev").shape[0]
-    terms = [Diag(S(cell, "f")) if "f" in cell.vectors else I_(n)]
+    size = S(cell, "c_prev").shape[0]
+    terms = [Diag(S(cell, "f")) if "f" in cell.vectors else I_(size)]
     if "peephole" in cell.variant:
         c_prev, c_tilde, z_i, V_i = S(cell, "c_prev", "c_tilde", "z_i", "V_i")
         if "f" in cell.vectors:
@@ -64,11 +88,11 @@ def dc_dc(cell):
 
 def _through_h(cell, inner, gate_weight):
     """∂h/∂· = diag(o∘tanh'(c)) ∂c/∂· + diag(tanh(c)∘σ'(z_o)) ∂z_o/∂·."""
-    o, c, z_o = S(cell, "o", "c", "z_o")
-    first = MatMul(Diag(Had(o, Apply("tanh'", c))), inner)
+    o, c_, z_o = S(cell, "o", "c", "z_o")
+    first = MatMul(Diag(Had(o, Apply("tanh'", c_))), inner)
     if gate_weight is None:
         return first
-    return MatAdd(first, MatMul(Diag(Had(Apply("tanh", c), Apply("sigmoid'", z_o))), gate_weight))
+    return MatAdd(first, MatMul(Diag(Had(Apply("tanh", c_), Apply("sigmoid'", z_o))), gate_weight))
 
 
 def dh_dh(cell):
@@ -78,8 +102,8 @@ def dh_dh(cell):
 def dh_dc(cell):
     if "peephole" in cell.variant:
         return _through_h(cell, dc_dc(cell), S(cell, "V_o"))
-    o, c, f = S(cell, "o", "c", "f")
-    return Diag(Had(o, Apply("tanh'", c), f))  # the notes' form: one diag
+    o, c_, f_ = S(cell, "o", "c", "f")
+    return Diag(Had(o, Apply("tanh'", c_), f_))  # the notes' form: one diag
 
 
 lstm_jacobians = Claim(
@@ -99,36 +123,61 @@ lstm_jacobians = Claim(
     ),
     sources=("001", "000", "004"),
     section=SECTION,
+    cells=(STANDARD,),
 )
 
 
 # -- the cell path ---------------------------------------------------------------------------------------
 
-
-def _index_fact():
-    derived, _, holds = lstm_cell_path_index_form()
-    return holds, f"∂c_i/∂c_j = {derived}, every n"
-
-
-def _multistep_search(rng):
-    """Over two steps ∂c⁽ᵗ⁺¹⁾/∂c⁽ᵗ⁻¹⁾ ≠ diag(f⁽ᵗ⁺¹⁾∘f⁽ᵗ⁾): paths through h⁽ᵗ⁾ add terms."""
-    cell = get_cell("lstm", "standard")
-    inst = random_instance(cell, 3, 2, rng)
-    num = numeric_cell(cell, inst)
-    xs = rng.normal(size=(2, 1, 2))
-    s0 = (inst["leaves"]["h_prev"][None], inst["leaves"]["c_prev"][None])
-    trace = num.forward(xs, s0)
-    J1 = num.state_jacobian(xs[0], s0)[0][0]
-    J2 = num.state_jacobian(xs[1], (trace.h[0], trace.c[0]))[0][0]
-    full = (J2 @ J1)[3:, 3:]
-    direct = np.diag(trace.gates["f"][1, 0] * trace.gates["f"][0, 0])
-    gap = np.abs(full - direct).max()
-    if gap > 1e-6:
-        return {"two_step_cc_block": full, "product_of_diag_f": direct, "max_difference": gap}
-    return None
+m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("m", "r", "s"))
+d_sym = sp.Symbol("d", integer=True, positive=True)
+IB = {
+    name: sp.IndexedBase(name)
+    for name in ("c", "c_prev", "f", "i", "c_tilde", "h_prev", "x", "z_f", "z_i", "z_c")
+}
+IW = {
+    name: sp.IndexedBase(name)
+    for name in ("W_f", "U_f", "b_f", "W_i", "U_i", "b_i", "W_c", "U_c", "b_c")
+}
 
 
-_cpath = pd("c", "c_prev")
+def _affine_index(g: str):
+    return (
+        sp.Sum(IW[f"W_{g}"][m_, s_] * IB["h_prev"][s_], (s_, 1, n))
+        + sp.Sum(IW[f"U_{g}"][m_, s_] * IB["x"][s_], (s_, 1, d_sym))
+        + IW[f"b_{g}"][m_]
+    )
+
+
+CELL_PATH_INDEX = (
+    (IB["z_f"][m_], _affine_index("f")),
+    (IB["z_i"][m_], _affine_index("i")),
+    (IB["z_c"][m_], _affine_index("c")),
+    (IB["f"][m_], sigmoid(IB["z_f"][m_])),
+    (IB["i"][m_], sigmoid(IB["z_i"][m_])),
+    (IB["c_tilde"][m_], sp.tanh(IB["z_c"][m_])),
+    (IB["c"][m_], IB["f"][m_] * IB["c_prev"][m_] + IB["i"][m_] * IB["c_tilde"][m_]),
+)
+
+
+def _index_free(key, ev):
+    if isinstance(key, sp.Indexed):
+        return key
+    raise Unbound(f"no value for {key}")
+
+
+def _multistep_exact():
+    model = exact_unrolled(STANDARD, 2, 2, 2)
+    model.values[t] = 1
+    yield model
+
+
+def _multistep_float(rng):
+    model = numpy_unrolled(STANDARD, rng, 2, 3, 2)
+    model.values[t] = 1
+    return model
+
+
 lstm_cell_path = Claim(
     id="lstm-cell-path",
     title="The cell path: ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f⁽ᵗ⁾)",
@@ -137,24 +186,46 @@ lstm_cell_path = Claim(
     steps=(
         jacobian_step("lstm", "standard", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃"),
         Step(
-            scalar("∂c_i/∂c_j^{(t-1)}", r"\frac{\partial c_i^{(t)}}{\partial c_j^{(t-1)}}"),
-            scalar("f_i δ_ij", r"f_i\,\delta_{ij}"),
+            sp.Derivative(IB["c"][m_], IB["c_prev"][r_]),
             "=",
-            "index notation, every n; δ_ij is the Kronecker delta",
-            symbolic=Generic(_index_fact, method="index notation"),
+            IB["f"][m_] * sp.KroneckerDelta(m_, r_),
+            "index notation, every n; δ is the Kronecker delta",
+            checks=(
+                Exact(
+                    lambda: [
+                        Model({}, free=(m_, r_, n, d_sym), resolve=_index_free, label="every n")
+                    ],
+                    "index notation, n and d symbolic",
+                ),
+            ),
         ),
         Step(
-            matrix(
-                "∂c⁽ᵗ⁺¹⁾/∂c⁽ᵗ⁻¹⁾",
-                r"\frac{\partial \mathbf{c}^{(t+1)}}{\partial \mathbf{c}^{(t-1)}}",
-            ),
-            matrix(
-                "diag(f⁽ᵗ⁺¹⁾∘f⁽ᵗ⁾) + paths through h⁽ᵗ⁾",
-                r"\operatorname{diag}(\mathbf{f}^{(t+1)} \circ \mathbf{f}^{(t)}) + \dots",
-            ),
+            Partial(c(t + 1), c(t - 1)),
             "=",
-            "over several steps diag(f) is only the direct path",
-            numeric=Counterexample(_multistep_search, method="two steps of the NumPy LSTM"),
+            MatAdd(
+                MatMul(Partial(c(t + 1), c(t)), Partial(c(t), c(t - 1))),
+                MatMul(Partial(c(t + 1), h(t)), Partial(h(t), c(t - 1))),
+            ),
+            "chain rule through the state [h⁽ᵗ⁾; c⁽ᵗ⁾]",
+            checks=(
+                Exact(_multistep_exact, "symbolic entries, n = 2, two steps"),
+                Sampled(
+                    _multistep_float,
+                    "NumPy LSTM: central differences and state_jacobian",
+                    trials=3,
+                    tol=1e-8,
+                ),
+            ),
+        ),
+        Step(
+            Partial(c(t + 1), c(t - 1)),
+            "≠",
+            Diag(Had(f(t + 1), f(t))),
+            "over two steps diag(f) is only the direct path",
+            checks=(
+                Exact(_multistep_exact, "symbolic entries, n = 2, two steps"),
+                Sampled(_multistep_float, "NumPy LSTM, two steps", trials=3, tol=0.0),
+            ),
         ),
     ),
     sources=("004",),
@@ -162,28 +233,30 @@ lstm_cell_path = Claim(
     caveat=(
         "Over one step ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f⁽ᵗ⁾) exactly (h⁽ᵗ⁻¹⁾ is a separate state). Over "
         "several steps the product ∏ diag(f) is only the direct-path term: c⁽ᵗ⁺¹⁾ also depends "
-        "on c⁽ᵗ⁻¹⁾ through h⁽ᵗ⁾ = o∘tanh c⁽ᵗ⁾ and the gates — shown by a counterexample."
+        "on c⁽ᵗ⁻¹⁾ through h⁽ᵗ⁾ = o∘tanh c⁽ᵗ⁾ and the gates."
     ),
-    formula=(_cpath, "=", Diag(matrix("f⁽ᵗ⁾", r"\mathbf{f}^{(t)}", cols=1))),
+    formula=0,
+    cells=(STANDARD,),
+    definitions=CELL_PATH_INDEX,
 )
 
 
 # -- the constant error carousel -------------------------------------------------------------------------
 
+K_end = sp.Symbol("K", integer=True, positive=True)
+k0 = sp.Symbol("k", integer=True)
 
-def _cec_product_sample(rng):
-    cell = get_cell("lstm", "no_forget")
-    inst = random_instance(cell, 3, 2, rng)
-    num = numeric_cell(cell, inst)
-    xs = rng.normal(size=(6, 1, 2))
-    s = (inst["leaves"]["h_prev"][None], inst["leaves"]["c_prev"][None])
-    P = np.eye(3)
-    trace = num.forward(xs, s)
-    for t in range(6):
-        J = num.state_jacobian(xs[t], s)[0][0]
-        P = J[3:, 3:] @ P  # the direct (c → c) path
-        s = (trace.h[t], trace.c[t])
-    return P, np.eye(3)
+
+def _cec_exact():
+    model = exact_unrolled(NO_FORGET, 3, 2, 2)
+    model.values[k0], model.values[K_end] = 0, 3
+    yield model
+
+
+def _cec_float(rng):
+    model = numpy_unrolled(NO_FORGET, rng, 6, 3, 2)
+    model.values[k0], model.values[K_end] = int(rng.integers(0, 3)), 6
+    return model
 
 
 cec = Claim(
@@ -197,49 +270,54 @@ cec = Claim(
     steps=(
         jacobian_step("lstm", "no_forget", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ + i∘c̃"),
         Step(
-            matrix(
-                "∏ ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ (direct path)",
-                r"\prod_t \frac{\partial \mathbf{c}^{(t)}}{\partial \mathbf{c}^{(t-1)}}",
-            ),
-            I_(n_),
+            OrderedProduct(Partial(c(t), c(t - 1)), t, k0, K_end),
             "=",
-            "product of identities",
-            numeric=Numeric(
-                _cec_product_sample,
-                tol=0.0,
-                method="six steps of the NumPy LSTM without forget gate",
+            I_(n),
+            "the direct path over many steps: a product of identities",
+            checks=(
+                Exact(_cec_exact, "symbolic entries, n = 2, three steps"),
+                Sampled(
+                    _cec_float,
+                    "NumPy LSTM without forget gate, up to six steps",
+                    trials=3,
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
     sources=("004",),
     section=SECTION,
-    formula=(_cpath, "=", I_(n_)),
+    formula=0,
+    cells=(NO_FORGET,),
 )
 
 
 # -- f = 1, i = 0 remembers -------------------------------------------------------------------------------
 
-
-def _remember_pair():
-    """n = 2: c = f∘c⁽ᵗ⁻¹⁾ + i∘c̃ with f = 1, i = 0 is c⁽ᵗ⁻¹⁾."""
-    cell = get_cell("lstm", "standard")
-    env = sym_environment(cell, 2, 2)
-    v = cell.vectors
-    gates = {env[v["f"]][k]: 1 for k in range(2)}
-    gates.update({env[v["i"]][k]: 0 for k in range(2)})
-    return env[v["c"]].xreplace(gates), env[v["c_prev"]]
+f_sym, i_sym, c_sym, c_prev_sym = S(STANDARD, "f", "i", "c", "c_prev")
+i_gate = family("i", r"\mathbf{i}")
 
 
-def _remember_sample(rng):
-    T = 200
-    cell = get_cell("lstm", "standard")
-    inst = random_instance(cell, 3, 2, rng)
-    inst["params"]["b_f"][...] = 40.0  # f = σ(≈ 40) = 1 − 4e-18
-    inst["params"]["b_i"][...] = -40.0  # i = σ(≈ −40) = 4e-18
-    num = numeric_cell(cell, inst)
-    c0 = inst["leaves"]["c_prev"][None]
-    trace = num.forward(rng.normal(size=(T, 1, 2)), (inst["leaves"]["h_prev"][None], c0))
-    return trace.c[-1, 0], c0[0], {"T": T, "b_f": 40.0, "b_i": -40.0}
+def _saturated(rng):
+    model = float_cell(STANDARD, rng)
+    model.values[S(STANDARD, "b_f")] = np.full((3, 1), 40.0)
+    model.values[S(STANDARD, "b_i")] = np.full((3, 1), -40.0)
+    return model
+
+
+def _remember_float(rng, trial=0):
+    """f = 1 and i = 0 (b_f = 40, b_i = −40) — and, excluded by one hypothesis or both,
+    an ordinary forget gate, an ordinary input gate, or both ordinary."""
+    T_ = 60
+    model = numpy_unrolled(STANDARD, rng, T_, 3, 2)
+    kind = 0 if trial % 2 == 0 else (trial // 2) % 3 + 1
+    if kind in (0, 1):
+        model.values[S(STANDARD, "b_f")] = np.full((3, 1), 40.0)  # f = σ(≈ 40): 1 in float64
+    if kind in (0, 2):
+        model.values[S(STANDARD, "b_i")] = np.full((3, 1), -40.0)  # i = σ(≈ −40) ≈ 4e-18
+    model.values[T] = T_
+    model.label = ("saturated", "f = 1 only", "i = 0 only", "ordinary gates")[kind]
+    return model
 
 
 lstm_remember = Claim(
@@ -249,13 +327,34 @@ lstm_remember = Claim(
     assumptions=("f⁽ᵗ⁾ = 1 and i⁽ᵗ⁾ = 0 at every step",),
     steps=(
         Step(
-            matrix("c⁽ᵗ⁾", r"\mathbf{c}^{(t)}", cols=1),
-            matrix("c⁽ᵗ⁻¹⁾", r"\mathbf{c}^{(t-1)}", cols=1),
+            c_sym,
             "=",
+            c_prev_sym,
             "c⁽ᵗ⁾ = 1∘c⁽ᵗ⁻¹⁾ + 0∘c̃",
-            symbolic=Identity(_remember_pair, method="explicit c at n = 2, f = 1, i = 0"),
-            numeric=Numeric(
-                _remember_sample, tol=1e-12, method="NumPy LSTM, b_f = 40, b_i = −40, 200 steps"
+            where=((f_sym, OneMatrix(n, 1)), (i_sym, ZeroMatrix(n, 1))),
+            checks=(
+                Exact(lambda: [exact_cell(STANDARD, 3, 2)], "the cell's equation for c, n = 3"),
+                Sampled(
+                    _saturated, "b_f = 40, b_i = −40: f = 1, i ≈ 4·10⁻¹⁸ in float64", tol=1e-15
+                ),
+            ),
+        ),
+        Step(
+            c(T),
+            "=",
+            c(0),
+            "T steps of the line above",
+            hypotheses=(
+                Condition(MinOver(MinEntry(f(t)), t, 1, T), "=", 1),
+                Condition(MaxOver(Norm(i_gate(t), sp.oo), t, 1, T), "=", 0),
+            ),
+            checks=(
+                Sampled(
+                    _remember_float,
+                    "NumPy LSTM over 60 steps, b_f = 40, b_i = −40",
+                    trials=8,
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
@@ -263,56 +362,50 @@ lstm_remember = Claim(
     section=SECTION,
     caveat=(
         "σ never equals 0 or 1: f = 1, i = 0 are limits (b_f → +∞, b_i → −∞). With finite "
-        "biases the cell decays like ∏ f; in float64 σ(z) rounds to 1 for z ≳ 37."
+        "biases the cell decays like ∏ f; in float64 σ(z) rounds to 1 for z ≥ 38."
     ),
+    formula=0,
+    cells=(STANDARD,),
 )
 
 
 # -- forget-gate bias -------------------------------------------------------------------------------------
 
-
-def _sigma_limit():
-    z = sp.Symbol("z", real=True)
-    lim = sp.limit(1 / (1 + sp.exp(-z)), z, sp.oo)
-    return lim == 1, f"lim σ(z) = {lim} as z → ∞"
-
-
-def _tail_fact():
-    """1 − σ(z) ≤ e^{−z}: with u = e^z > 0, e^{−z} − (1 − σ) = 1/u − 1/(1 + u) = 1/(u(1 + u)) > 0."""
-    u = sp.Symbol("u", positive=True)
-    gap = sp.cancel(1 / u - (1 - u / (1 + u)))
-    return bool(gap.is_positive) and sp.cancel(
-        gap - 1 / (u * (1 + u))
-    ) == 0, f"e^(−z) − (1 − σ(z)) = {gap}"
+zs = sp.Symbol("z", real=True)
+bias = sp.Symbol("b", real=True)
+W_f, U_f, b_f, h_prev, x_ = S(STANDARD, "W_f", "U_f", "b_f", "h_prev", "x")
+_drive = Norm(MatAdd(W_f * h_prev, U_f * x_), sp.oo)  # ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞
+_bias_where = ((b_f, MatMul(bias, OneMatrix(n, 1))),)
 
 
-def _bias_sample(rng):
-    """f ≥ σ(b_f − m), m = max|W_f h + U_f x|, at the start of training (initialise)."""
-    b = float(rng.uniform(1, 6))
-    cell = initialise(LSTM(2, 4), rng=rng, forget_bias=b)
-    xs, h0 = rng.normal(size=(1, 1, 2)), rng.normal(size=(1, 4)) * 0.5
-    f = cell.forward(xs, (h0, np.zeros((1, 4)))).gates["f"][0, 0]
-    m = np.abs(h0[0] @ cell.params["W_f"].T + xs[0, 0] @ cell.params["U_f"].T).max()
-    return f, np.full(4, sigmoid(np.array(b - m))), {"b_f": b}
+def _initialised(extreme: int):
+    """gradsym's initialise(LSTM, forget_bias=b): its weights as the instance, b_f = b·1.
 
+    The entry of W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾ largest in modulus has the sign ``extreme`` (the
+    inputs are negated if not), so that a unit attains σ(b ∓ ‖…‖_∞) and the bound is an
+    equality there; b is positive, negative, or (excluded) not the bias of the instance.
+    """
 
-def _path_sample(rng):
-    """The cell path over 50 steps: ∏ f stays above 0.9 for b_f = 8 (σ(8)^50 ≈ 0.98)."""
-    b, T = 8.0, 50
-    cell = initialise(LSTM(2, 4), rng=rng, forget_bias=b, gain=0.5, input_gain=0.5)
-    xs = rng.normal(size=(T, 1, 2)) * 0.5
-    f = cell.forward(xs).gates["f"][:, 0]
-    return np.prod(f, axis=0).min(), 0.9, {"b_f": b, "T": T}
+    def sample(rng, trial=0):
+        kind = trial % 4
+        b_ = float(rng.uniform(1, 8) if kind in (0, 3) else rng.uniform(-6, -1))
+        num = initialise(LSTM(2, 4), rng=rng, forget_bias=b_)
+        values = {}
+        for p in STANDARD.params:
+            v = num.params[p.name]
+            values[p] = v.reshape(-1, 1) if v.ndim == 1 else v
+        hp, xx = rng.normal(size=(4, 1)) * 2.0, rng.normal(size=(2, 1)) * 2.0
+        drive = values[W_f] @ hp + values[U_f] @ xx
+        if np.sign(drive[np.argmax(np.abs(drive))]) != extreme:
+            hp, xx = -hp, -xx
+        values[h_prev], values[x_] = hp, xx
+        values[STANDARD.vectors["c_prev"]] = rng.normal(size=(4, 1))
+        values[bias] = b_ if kind != 3 else b_ + 3.0  # a wrong b: excluded
+        return CellModel(
+            STANDARD, values, exact=False, n=4, d=2, label=f"initialise(forget_bias={b_:.3g})"
+        )
 
-
-def _zero_bias_search(rng):
-    T = 50
-    cell = initialise(LSTM(2, 4), rng=rng, forget_bias=0.0)
-    f = cell.forward(rng.normal(size=(T, 1, 2))).gates["f"][:, 0]
-    prod = np.prod(f, axis=0).max()
-    if prod < 1e-6:
-        return {"b_f": 0.0, "T": T, "largest_product_of_f": prod}
-    return None
+    return sample
 
 
 forget_bias = Claim(
@@ -322,51 +415,92 @@ forget_bias = Claim(
         "A large positive forget-gate bias makes f ≈ 1 at the start of training, so the cell "
         "path carries gradient over long spans."
     ),
-    assumptions=("b_f ≫ |W_f h + U_f x| at initialisation",),
+    assumptions=("b_f = b·1, b ≫ ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞ at initialisation",),
     steps=(
         Step(
-            sp.Function("sigma")(sp.Symbol("z")),
-            sp.S.One,
+            sigmoid(zs),
             "→",
-            "z → ∞",
-            symbolic=Generic(_sigma_limit, method="limit"),
+            sp.S.One,
+            "σ(z) = 1/(1 + e^(−z))",
+            limit=(zs, sp.oo),
+            checks=(
+                Exact(lambda: [Model({}, free=(zs,))], "limit of 1/(1 + e^(−z))"),
+                Sampled(lambda rng: Model({zs: 40.0}), "σ(40) in float64", trials=1, tol=1e-15),
+            ),
         ),
         Step(
-            1 - sp.Function("sigma")(sp.Symbol("z")),
-            sp.exp(-sp.Symbol("z")),
+            1 - sigmoid(zs),
             "≤",
-            "1 − σ(z) = σ(−z) = 1/(1 + e^z)",
-            symbolic=Generic(_tail_fact, method="exact gap with u = e^z"),
-        ),
-        Step(
-            matrix("f", r"\mathbf{f}", cols=1),
-            scalar(
-                "σ(b_f − max|W_f h + U_f x|)",
-                r"\sigma\left(b_f - \max\lvert \mathbf{W}_f \mathbf{h} + \mathbf{U}_f \mathbf{x} \rvert\right)",
+            sp.exp(-zs),
+            "1 − σ(z) = e^(−z)/(1 + e^(−z))",
+            checks=(
+                Exact(
+                    lambda: (
+                        [Model({}, free=(zs,))]
+                        + [Model({zs: v}) for v in (-2, 0, sp.Rational(1, 2), 3)]
+                    ),
+                    "symbolic z, and z = −2, 0, 1/2, 3",
+                ),
+                Sampled(
+                    lambda rng: Model({zs: rng.uniform(-5, 30)}), "random z", trials=8, tol=1e-15
+                ),
             ),
+        ),
+        Step(
+            f_sym,
             "≥",
-            "σ is increasing",
-            numeric=Numeric(
-                _bias_sample, "≥", tol=1e-15, trials=5, method="initialise(LSTM, forget_bias=b)"
+            sigmoid(bias - _drive),
+            "σ is increasing and z_f ≥ b − ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞ in every unit",
+            hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
+            checks=(
+                Sampled(
+                    _initialised(-1),
+                    "gradsym's initialise(LSTM, forget_bias=b), equality in one unit",
+                    trials=8,
+                    tol=1e-15,
+                ),
             ),
         ),
         Step(
-            scalar("min ∏ₜ fᵢ⁽ᵗ⁾ over 50 steps", r"\min_i \prod_{t} f_i^{(t)}"),
-            sp.Float(0.9, 2),
-            "≥",
-            "b_f = 8: the cell path carries the gradient",
-            numeric=Numeric(_path_sample, "≥", tol=0.0, trials=3, method="50 steps, b_f = 8"),
+            f_sym,
+            "≤",
+            sigmoid(bias + _drive),
+            "σ is increasing and z_f ≤ b + ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞",
+            hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
+            checks=(
+                Sampled(
+                    _initialised(1),
+                    "gradsym's initialise(LSTM, forget_bias=b), equality in one unit",
+                    trials=8,
+                    tol=1e-15,
+                ),
+            ),
         ),
         Step(
-            scalar("∏ₜ fᵢ⁽ᵗ⁾ with b_f = 0", r"\prod_t f_i^{(t)}\big|_{b_f = 0}"),
-            sp.Float(1e-6, 2),
+            sigmoid(8) ** 50,
+            "∈",
+            sp.Interval(Decimal("0.9833"), Decimal("0.9834")),
+            "b = 8, no input drive: ∏ f over 50 steps keeps 98 % of the gradient",
+            checks=(
+                Exact(lambda: [Model({})], "exact comparison"),
+                Sampled(lambda rng: Model({}), "float64", trials=1, tol=0.0),
+            ),
+        ),
+        Step(
+            sigmoid(1) ** 50,
             "<",
-            "without the bias the path vanishes",
-            numeric=Counterexample(_zero_bias_search, method="b_f = 0, 50 steps"),
+            sp.Integer(10) ** -6,
+            "b = 0 and a drive of at most 1: ∏ f over 50 steps is below 10⁻⁶",
+            checks=(
+                Exact(lambda: [Model({})], "exact comparison"),
+                Sampled(lambda rng: Model({}), "float64", trials=1, tol=0.0),
+            ),
         ),
     ),
     sources=("004",),
     section=SECTION,
+    formula=2,
+    cells=(STANDARD,),
 )
 
 
@@ -378,13 +512,25 @@ def count(cell) -> sp.Expr:
     return sp.expand(sum(p.shape[0] * p.shape[1] for p in cell.params))
 
 
-def _four_times_pair():
-    return count(get_cell("lstm", "standard")), 4 * count(get_cell("rnn", "tanh"))
+LSTM_COUNT = ParamCount("lstm", r"\text{LSTM}")
+RNN_COUNT = ParamCount("rnn", r"\text{RNN}")
+RNN_TANH = get_cell("rnn", "tanh")
 
 
-def _four_times_sample(rng):
-    d, n = (int(k) for k in rng.integers(1, 40, size=2))
-    return np.array([LSTM(d, n).n_params]), np.array([4 * RNN(d, n).n_params]), {"d": d, "n": n}
+def _count_exact():
+    yield counting_model(
+        {LSTM_COUNT: count(STANDARD), RNN_COUNT: count(RNN_TANH)},
+        free=(n, d),
+        label="symbolic n, d",
+    )
+
+
+def _count_float(rng):
+    d_, n_ = (int(v) for v in rng.integers(1, 40, size=2))
+    return Model(
+        {LSTM_COUNT: LSTM(d_, n_).n_params, RNN_COUNT: NumpyRNN(d_, n_).n_params, n: n_, d: d_},
+        label=f"NumPy cells, n = {n_}, d = {d_}",
+    )
 
 
 lstm_params = Claim(
@@ -394,63 +540,69 @@ lstm_params = Claim(
     assumptions=("same input size d and hidden size n", "no peepholes"),
     steps=(
         Step(
-            scalar("#θ_LSTM", r"\#\theta_{\text{LSTM}}"),
-            4 * (n_**2 + n_ * d_ + n_),
+            RNN_COUNT,
             "=",
+            n**2 + n * d + n,
+            "W_h (n×n), W_x (n×d), b (n)",
+            checks=(
+                Exact(_count_exact, "the symbolic cells' parameter shapes"),
+                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+            ),
+        ),
+        Step(
+            LSTM_COUNT,
+            "=",
+            4 * (n**2 + n * d + n),
             "four blocks (f, i, o, c̃), each with its own W, U, b",
-            symbolic=Identity(_four_times_pair, method="count of the symbolic cells' parameters"),
-            numeric=Numeric(_four_times_sample, tol=0.0, trials=5, method="NumPy cells' n_params"),
+            checks=(
+                Exact(_count_exact, "the symbolic cells' parameter shapes"),
+                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+            ),
+        ),
+        Step(
+            LSTM_COUNT,
+            "=",
+            4 * RNN_COUNT,
+            "the two lines above",
+            checks=(
+                Exact(_count_exact, "the symbolic cells' parameter shapes"),
+                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+            ),
         ),
     ),
     sources=("004",),
     section=SECTION,
     caveat="With peepholes the LSTM has 3n² more (V_f, V_i, V_o), so not exactly 4×.",
-    formula=(
-        scalar("#θ_LSTM", r"\#\theta_{\text{LSTM}}"),
-        "=",
-        4 * scalar("#θ_RNN", r"\#\theta_{\text{RNN}}"),
-    ),
+    formula=2,
+    cells=(STANDARD, RNN_TANH),
 )
 
 
 # -- gates in (0, 1) -----------------------------------------------------------------------------------------
 
-
-def _range_fact():
-    u = sp.Symbol("u", positive=True)  # u = e^{−z} > 0
-    s = 1 / (1 + u)
-    one_minus = sp.cancel(1 - s)
-    return bool(
-        s.is_positive and one_minus.is_positive
-    ), f"σ = 1/(1 + u) > 0 and 1 − σ = {one_minus} > 0, u = e^(−z)"
+o_sym = S(STANDARD, "o")
+GATES = sp.BlockMatrix([[f_sym], [i_sym], [o_sym]])
 
 
-def _gate_values(rng):
-    # Pre-activations of a few units: far from ±37, where float64 rounds σ to exactly 1
-    # (the caveat, shown by the counterexample step below).
-    cell = get_cell("lstm", "standard")
-    inst = random_instance(cell, 4, 3, rng, scale=1.5)
-    num = numeric_cell(cell, inst)
-    tr = num.forward(rng.normal(size=(10, 2, 3)) * 2)
-    return np.concatenate([tr.gates[g].ravel() for g in ("f", "i", "o")])
+def _z_exact():
+    yield Model({}, free=(zs,), label="symbolic z")
+    for v in (-40, -1, 0, sp.Rational(5, 2), 40):
+        yield Model({zs: v}, label=f"z = {v}")
 
 
-def _below_one(rng):
-    g = _gate_values(rng)
-    return g, np.ones_like(g), {}
+def _z_float(rng):
+    return Model({zs: rng.uniform(-30, 30)}, label="random z")
 
 
-def _above_zero(rng):
-    g = _gate_values(rng)
-    return g, np.zeros_like(g), {}
+def _gates_float(rng):
+    """Pre-activations of a few units: far from ±38, where float64 rounds σ to exactly 1
+    or 0 (the caveat, shown by the step below)."""
+    return float_cell(STANDARD, rng, 4, 3, scale=1.5)
 
 
-def _rounding_search(rng):
-    z = rng.uniform(37.0, 60.0)
-    s = float(sigmoid(np.array(z)))
-    if s == 1.0:
-        return {"z": z, "sigma_in_float64": s}
-    return None
+def _rounding_exact():
+    for v in (38, 40, 100, 37):
+        yield Model({zs: sp.Integer(v)}, label=f"z = {v}")
 
 
 gates_range = Claim(
@@ -460,55 +612,79 @@ gates_range = Claim(
     assumptions=("exact arithmetic",),
     steps=(
         Step(
-            sp.Function("sigma")(sp.Symbol("z")),
-            sp.S.One,
+            sigmoid(zs),
             "<",
-            "σ(z) = 1/(1 + e^(−z)), e^(−z) > 0",
-            symbolic=Generic(_range_fact, method="signs with u = e^(−z)"),
-            numeric=Numeric(_below_one, "<", method="gate values of the NumPy LSTM"),
-        ),
-        Step(
-            matrix("f, i, o", r"\mathbf{f}, \mathbf{i}, \mathbf{o}", cols=1),
-            sp.S.Zero,
-            ">",
-            "σ(z) > 0",
-            numeric=Numeric(_above_zero, ">", method="gate values of the NumPy LSTM"),
-        ),
-        Step(
-            scalar("σ(z) in float64", r"\operatorname{fl}(\sigma(z))"),
             sp.S.One,
+            "σ(z) = 1/(1 + e^(−z)) with e^(−z) > 0",
+            checks=(
+                Exact(_z_exact, "symbolic z and z = −40, −1, 0, 5/2, 40"),
+                Sampled(_z_float, "NumPy's sigmoid, z in [−30, 30]", trials=8, tol=0.0),
+            ),
+        ),
+        Step(
+            sigmoid(zs),
+            ">",
+            sp.S.Zero,
+            "e^(−z) < ∞",
+            checks=(
+                Exact(_z_exact, "symbolic z and z = −40, −1, 0, 5/2, 40"),
+                Sampled(_z_float, "NumPy's sigmoid, z in [−30, 30]", trials=8, tol=0.0),
+            ),
+        ),
+        Step(
+            GATES,
+            "<",
+            sp.S.One,
+            "f, i, o are σ of their z",
+            checks=(
+                Sampled(
+                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                ),
+            ),
+        ),
+        Step(
+            GATES,
+            ">",
+            sp.S.Zero,
+            "f, i, o are σ of their z",
+            checks=(
+                Sampled(
+                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                ),
+            ),
+        ),
+        Step(
+            FloatRound(sigmoid(zs)),
             "=",
+            sp.S.One,
             "rounding: the open interval closes in floating point",
-            numeric=Counterexample(_rounding_search, method="z ∈ [37, 60]"),
+            hypotheses=(Condition(zs, "≥", 38),),
+            checks=(
+                Exact(
+                    _rounding_exact,
+                    "σ(z) correctly rounded to float64: z = 38, 40, 100 (37 excluded)",
+                ),
+                Sampled(
+                    lambda rng: Model({zs: rng.uniform(30, 60)}),
+                    "NumPy's sigmoid, z in [30, 60]",
+                    trials=8,
+                    tol=0.0,
+                ),
+            ),
         ),
     ),
     sources=("001", "004"),
     section=SECTION,
-    caveat="In float64 σ(z) rounds to exactly 1 for z ≳ 37 (and to 0 below about −745).",
+    caveat="In float64 σ(z) rounds to exactly 1 for z ≥ 38 (and underflows to 0 below about −745).",
+    formula=0,
+    cells=(STANDARD,),
 )
 
 
 # -- peepholes ---------------------------------------------------------------------------------------------
 
+V_f, V_i, V_o = S(PEEPHOLE, "V_f", "V_i", "V_o")
 
-def _zero_peephole_sample(rng):
-    """V = 0: the peephole LSTM's ∂c/∂c⁽ᵗ⁻¹⁾ is the plain diag(f) — the terms come from V."""
-    cell = get_cell("lstm", "peephole")
-    inst = random_instance(cell, 3, 2, rng)
-    for v in ("V_f", "V_i", "V_o"):
-        inst["params"][v][...] = 0.0
-    num = numeric_cell(cell, inst)
-    s = (inst["leaves"]["h_prev"][None], inst["leaves"]["c_prev"][None])
-    x = inst["leaves"]["x"][None]
-    J = num.state_jacobian(x, s)[0][0][3:, 3:]
-    f = num.forward(x[None], s).gates["f"][0, 0]
-    return J, np.diag(f)
-
-
-_pp = matrix(
-    "∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ − diag(f)",
-    r"\frac{\partial \mathbf{c}^{(t)}}{\partial \mathbf{c}^{(t-1)}} - \operatorname{diag}(\Gamma_f)",
-)
 peephole_jacobians = Claim(
     id="peephole-jacobians",
     title="Peephole connections add terms to ∂c/∂c",
@@ -529,18 +705,25 @@ peephole_jacobians = Claim(
         jacobian_step("lstm", "peephole", "c", "h_prev", dc_dh, "as without peepholes"),
         jacobian_step("lstm", "peephole", "h", "h_prev", dh_dh, "as without peepholes"),
         Step(
-            _pp,
-            sp.S.Zero,
+            Partial(S(PEEPHOLE, "c"), S(PEEPHOLE, "c_prev")),
             "=",
+            Diag(S(PEEPHOLE, "f")),
             "V_f = V_i = 0: no peephole terms",
-            numeric=Numeric(
-                _zero_peephole_sample, tol=0.0, method="NumPy peephole LSTM with V = 0"
+            where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
+            checks=(
+                Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at n = 3"),
+                Sampled(
+                    lambda rng: float_cell(PEEPHOLE, rng),
+                    "the NumPy peephole LSTM with V = 0",
+                    tol=1e-12,
+                ),
             ),
         ),
     ),
     sources=("003",),
     section="LSTM with peephole connections",
     style="003",
+    cells=(PEEPHOLE,),
 )
 
 CLAIMS = (

@@ -12,15 +12,18 @@ from gradsym.numeric.nets.bidirectional import Bidirectional
 from gradsym.numeric.nets.losses import Linear
 from gradsym.numeric.nets.stacked import Stacked
 from gradsym.symbolic import cell as get_cell
-from gradsym.symbolic import jacobian
 
-from ..checks import Counterexample, JacobianIdentity, Numeric
+from ..checks import Sampled
 from ..claim import Claim, Step
-from ..instances import lambdified, random_instance, value
-from ..notation import matrix
-from .common import Apply, Diag, S, jacobian_step, pd
+from ..evaluate import Model, Unbound, seq_key
+from ..models import exact_cell, float_cell, jacobian_fd
+from ..notation import Partial, d, family, n, t
+from .common import Apply, Diag, S, jacobian_step
 
 SECTION = "Bidirectional and multi-layer RNNs"
+BIRNN = get_cell("birnn", "tanh")
+PLAIN = get_cell("stacked", "plain")
+RESIDUAL_STACK = get_cell("stacked", "residual")
 
 
 # -- bidirectional ------------------------------------------------------------------------------------
@@ -37,91 +40,97 @@ def _bw_form(cell):
 
 
 def _cross_form(cell):
-    n = S(cell, "h_fw").shape[0]
-    return ZeroMatrix(n, n)
+    size = S(cell, "h_fw").shape[0]
+    return ZeroMatrix(size, size)
 
 
 def _o_fw_form(cell):
     W_o, z_o = S(cell, "W_o", "z_o")
-    n = S(cell, "h_fw").shape[0]
-    return MatMul(Diag(Apply("tanh'", z_o)), W_o, BlockMatrix([[I_(n)], [ZeroMatrix(n, n)]]))
+    size = S(cell, "h_fw").shape[0]
+    return MatMul(
+        Diag(Apply("tanh'", z_o)), W_o, BlockMatrix([[I_(size)], [ZeroMatrix(size, size)]])
+    )
 
 
-def _pair(rng, T=5, n=3, d=2):
-    fw, bw = RNN(d, n, rng=int(rng.integers(1 << 30))), RNN(d, n, rng=int(rng.integers(1 << 30)))
-    out = Linear(2 * n, n, names=("W_o", "b_o"), rng=int(rng.integers(1 << 30)))
-    return Bidirectional(fw, bw, out, output_activation="tanh")
+def _forward_rnn_reference(key, ev):
+    """∂→h/∂→h⁽ᵗ⁻¹⁾ from a NumPy RNN loaded with the forward direction's weights."""
+    _, of, wrt = key
+    if (getattr(of, "name", None), getattr(wrt, "name", None)) != ("h_fw", "h_fw_prev"):
+        return jacobian_fd(key, ev)
+    W, U, b = (np.asarray(ev.visit(S(BIRNN, p)), dtype=float) for p in ("W_h_fw", "W_x_fw", "b_fw"))
+    fw = RNN(U.shape[1], W.shape[0])
+    fw.load_params({"W_h": W, "W_x": U, "b": b.reshape(-1)})
+    x = np.asarray(ev.visit(S(BIRNN, "x")), dtype=float).reshape(1, -1)
+    h_prev = np.asarray(ev.visit(S(BIRNN, "h_fw_prev")), dtype=float).reshape(1, -1)
+    return fw.state_jacobian(x, (h_prev,))[0][0]
 
 
-def _dependence(model, xs, t: int, s: int) -> np.ndarray:
-    """∂H⁽ᵗ⁾/∂x⁽ˢ⁾ by central differences, H = [→h; ←h] (batch 0)."""
-    d = xs.shape[2]
-    cols = []
-    for k in range(d):
-        e = np.zeros_like(xs)
-        e[s, 0, k] = 1e-6
-        cols.append(
-            (model.forward(xs + e).concat[t, 0] - model.forward(xs - e).concat[t, 0]) / 2e-6
+h_fw = family("h_fw", r"\overrightarrow{\mathbf{h}}")
+h_bw = family("h_bw", r"\overleftarrow{\mathbf{h}}")
+x_seq = family("x", r"\mathbf{x}", rows=d)
+o_seq = family("o", r"\mathbf{o}")
+W_o, b_o = S(BIRNN, "W_o", "b_o")
+
+
+class _Sequence(Model):
+    """The NumPy Bidirectional pair (tanh output layer) over T steps: →h⁽ᵗ⁾, ←h⁽ᵗ⁾, o⁽ᵗ⁾ from
+    its forward pass, ∂h⁽ᵗ⁾/∂x⁽ˢ⁾ by central differences of it."""
+
+    def __init__(self, rng, T_=5, size=3, inputs=2):
+        self.model = Bidirectional(
+            RNN(inputs, size, rng=int(rng.integers(1 << 30))),
+            RNN(inputs, size, rng=int(rng.integers(1 << 30))),
+            Linear(2 * size, size, names=("W_o", "b_o"), rng=int(rng.integers(1 << 30))),
+            output_activation="tanh",
         )
-    return np.stack(cols, axis=1)
+        self.xs = rng.normal(size=(T_, 1, inputs))
+        trace = self.model.forward(self.xs)
+        p = self.model.params
+        values = {W_o: p["out.W_o"], b_o: p["out.b_o"].reshape(-1, 1), n: size, d: inputs}
+        for s in range(1, T_ + 1):
+            values[seq_key("h_fw", s)] = trace.concat[s - 1, 0, :size].reshape(-1, 1)
+            values[seq_key("h_bw", s)] = trace.concat[s - 1, 0, size:].reshape(-1, 1)
+            values[seq_key("o", s)] = trace.o[s - 1, 0].reshape(-1, 1)
+            values[seq_key("x", s)] = self.xs[s - 1, 0].reshape(-1, 1)
+        values[t] = int(rng.integers(1, T_))
+        super().__init__(values, label="NumPy Bidirectional, tanh output")
+        self.size = size
 
-
-def _causal_sample(rng):
-    model = _pair(rng)
-    xs = rng.normal(size=(5, 1, 2))
-    t = int(rng.integers(0, 4))
-    D = _dependence(model, xs, t, t + 1)
-    return D[:3], np.zeros_like(D[:3]), {"t": t}
-
-
-def _right_context_search(rng):
-    model = _pair(rng)
-    xs = rng.normal(size=(5, 1, 2))
-    t = int(rng.integers(0, 4))
-    D = _dependence(model, xs, t, t + 1)
-    if np.abs(D[3:]).max() > 1e-6:
-        return {"t": t, "d_backward_h_t_d_x_t_plus_1": D[3:], "d_forward_h_t_d_x_t_plus_1": D[:3]}
-    return None
-
-
-def _output_sample(rng):
-    model = _pair(rng)
-    xs = rng.normal(size=(4, 1, 2))
-    tr = model.forward(xs)
-    p = model.params
-    o = np.tanh(tr.concat @ p["out.W_o"].T + p["out.b_o"])
-    return tr.o, o
-
-
-def _birnn_numpy_sample(rng):
-    """The symbolic →h block against a NumPy RNN with →W's weights."""
-    cell = get_cell("birnn", "tanh")
-    inst = random_instance(cell, 3, 2, rng)
-    p = inst["params"]
-    fw = RNN(2, 3)
-    fw.load_params({"W_h": p["W_h_fw"], "W_x": p["W_x_fw"], "b": p["b_fw"]})
-    J = fw.state_jacobian(inst["leaves"]["x"][None], (inst["leaves"]["h_fw_prev"][None],))[0][0]
-    return value(cell, _fw_form(cell), inst), J
+    def resolve(self, key, ev):
+        if isinstance(key, tuple) and key[0] == "partial":
+            _, of, wrt = key
+            (_, name, s_out), (_, xname, s_in) = of, wrt
+            if xname != "x":
+                raise Unbound(f"no value for {key}")
+            part = slice(0, self.size) if name == "h_fw" else slice(self.size, 2 * self.size)
+            cols = []
+            for k_ in range(self.xs.shape[2]):
+                e = np.zeros_like(self.xs)
+                e[int(s_in) - 1, 0, k_] = 1e-6
+                hi = self.model.forward(self.xs + e).concat[int(s_out) - 1, 0, part]
+                lo = self.model.forward(self.xs - e).concat[int(s_out) - 1, 0, part]
+                cols.append((hi - lo) / 2e-6)
+            return np.stack(cols, axis=1)
+        raise Unbound(f"no value for {key}")
 
 
 birnn = Claim(
     id="birnn",
     title="Bidirectional RNNs: two directions, separate weights, right context",
     statement=(
-        "h⁽ᵗ⁾ = [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] with separate weights; output o_t = g(W_o [→h_t, ←h_t] + b_o); "
+        "h⁽ᵗ⁾ = [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] with separate weights; output o⁽ᵗ⁾ = g(W_o [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] + b_o); "
         "the backward direction depends on the right context, so a language model cannot use it."
     ),
     assumptions=("both directions are tanh RNNs; g = tanh",),
     steps=(
-        Step(
-            pd("h_fw", "h_fw_prev"),
-            _fw_form(get_cell("birnn", "tanh")),
-            "=",
+        jacobian_step(
+            "birnn",
+            "tanh",
+            "h_fw",
+            "h_fw_prev",
+            _fw_form,
             "the forward RNN's Jacobian",
-            symbolic=JacobianIdentity(
-                lambda: get_cell("birnn", "tanh"), "h_fw", "h_fw_prev", _fw_form
-            ),
-            numeric=Numeric(_birnn_numpy_sample, tol=1e-12, method="against a NumPy RNN with →W"),
+            reference=_forward_rnn_reference,
         ),
         jacobian_step(
             "birnn",
@@ -151,48 +160,44 @@ birnn = Claim(
             reference="fd",
         ),
         Step(
-            matrix("o⁽ᵗ⁾", r"\mathbf{o}^{(t)}", cols=1),
-            matrix(
-                "g(W_o [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] + b_o)",
-                r"g\left(\mathbf{W}_o [\overrightarrow{\mathbf{h}}^{(t)}; \overleftarrow{\mathbf{h}}^{(t)}] + \mathbf{b}_o\right)",
-                cols=1,
-            ),
+            o_seq(t),
             "=",
-            "output layer of 003",
-            numeric=Numeric(
-                _output_sample, tol=1e-12, method="NumPy Bidirectional with output layer"
+            Apply("tanh", MatAdd(MatMul(W_o, BlockMatrix([[h_fw(t)], [h_bw(t)]])), b_o)),
+            "the output layer of 003, g = tanh",
+            checks=(
+                Sampled(lambda rng: _Sequence(rng), "NumPy Bidirectional's output", tol=1e-12),
             ),
         ),
         Step(
-            matrix(
-                "∂→h⁽ᵗ⁾/∂x⁽ᵗ⁺¹⁾",
-                r"\frac{\partial \overrightarrow{\mathbf{h}}^{(t)}}{\partial \mathbf{x}^{(t+1)}}",
-            ),
-            sp.S.Zero,
+            Partial(h_fw(t), x_seq(t + 1)),
             "=",
+            ZeroMatrix(n, d),
             "the forward direction is causal",
-            numeric=Numeric(
-                _causal_sample,
-                tol=0.0,
-                scale="absolute",
-                method="central differences, NumPy Bidirectional",
+            checks=(
+                Sampled(
+                    lambda rng: _Sequence(rng),
+                    "central differences, NumPy Bidirectional",
+                    tol=0.0,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
-            matrix(
-                "∂←h⁽ᵗ⁾/∂x⁽ᵗ⁺¹⁾",
-                r"\frac{\partial \overleftarrow{\mathbf{h}}^{(t)}}{\partial \mathbf{x}^{(t+1)}}",
-            ),
-            sp.S.Zero,
+            Partial(h_bw(t), x_seq(t + 1)),
             "≠",
+            ZeroMatrix(n, d),
             "the backward direction reads the right context: not for language models",
-            numeric=Counterexample(
-                _right_context_search, method="central differences, NumPy Bidirectional"
+            checks=(
+                Sampled(
+                    lambda rng: _Sequence(rng), "central differences, NumPy Bidirectional", tol=0.0
+                ),
             ),
         ),
     ),
     sources=("001", "000", "003"),
     section=SECTION,
+    formula=0,
+    cells=(BIRNN,),
 )
 
 
@@ -200,61 +205,65 @@ birnn = Claim(
 
 
 def _zero_form(cell):
-    n = S(cell, "h1").shape[0]
-    return ZeroMatrix(n, n)
+    size = S(cell, "h1").shape[0]
+    return ZeroMatrix(size, size)
 
 
 def _cross_layer_form(cell):
     W_h1, W_x2, z1, z2 = S(cell, "W_h1", "W_x2", "z1", "z2")
     inner = MatMul(Diag(Apply("tanh'", z1)), W_h1)
     if cell.variant == "residual":
-        n = W_h1.shape[0]
-        return MatMul(MatAdd(I_(n), MatMul(Diag(Apply("tanh'", z2)), W_x2)), inner)
+        size = W_h1.shape[0]
+        return MatMul(MatAdd(I_(size), MatMul(Diag(Apply("tanh'", z2)), W_x2)), inner)
     return MatMul(Diag(Apply("tanh'", z2)), W_x2, inner)
 
 
 def _skip_form(cell):
     W_x2, z2 = S(cell, "W_x2", "z2")
-    n = W_x2.shape[0]
-    return MatAdd(I_(n), MatMul(Diag(Apply("tanh'", z2)), W_x2))
+    size = W_x2.shape[0]
+    return MatAdd(I_(size), MatMul(Diag(Apply("tanh'", z2)), W_x2))
 
 
-def _stack(inst, residual=False):
-    p = inst["params"]
+def _stack(ev, cell, residual=False):
+    p = {q.name: np.asarray(ev.visit(q), dtype=float) for q in cell.params}
     l0, l1 = RNN(2, 3), RNN(3, 3)
-    l0.load_params({"W_h": p["W_h1"], "W_x": p["W_x1"], "b": p["b1"]})
-    l1.load_params({"W_h": p["W_h2"], "W_x": p["W_x2"], "b": p["b2"]})
+    l0.load_params({"W_h": p["W_h1"], "W_x": p["W_x1"], "b": p["b1"].reshape(-1)})
+    l1.load_params({"W_h": p["W_h2"], "W_x": p["W_x2"], "b": p["b2"].reshape(-1)})
     return Stacked([l0, l1], residual=residual)
 
 
-def _state_sample(rng):
-    """The symbolic stack's whole state Jacobian ∂[h₁; h₂]/∂[h₁⁽ᵗ⁻¹⁾; h₂⁽ᵗ⁻¹⁾] against NumPy's."""
-    cell = get_cell("stacked", "plain")
-    inst = random_instance(cell, 3, 2, rng)
-    mine = lambdified(jacobian("stacked", of="state", wrt="state", variant="plain"), inst)
-    lv = inst["leaves"]
-    J = _stack(inst).state_jacobian(
-        lv["x"][None], ((lv["h1_prev"][None],), (lv["h2_prev"][None],))
-    )[0][0]
-    return mine, J
+def _stack_reference(cell):
+    """The cross-layer block from NumPy's Stacked: ∂h₂/∂h₁⁽ᵗ⁻¹⁾ from its state Jacobian
+    (plain); ∂y₂/∂h₁⁽ᵗ⁻¹⁾ by central differences of its forward pass, whose output is
+    y₂ = h₂ + h₁ (residual, Wu et al. 2016: the skip outside the recurrence, as here)."""
 
+    def reference(key, ev):
+        _, of, wrt = key
+        top = "y2" if cell.variant == "residual" else "h2"
+        if (getattr(of, "name", None), getattr(wrt, "name", None)) != (top, "h1_prev"):
+            return jacobian_fd(key, ev)
+        leaf = {
+            s: np.asarray(ev.visit(S(cell, s)), dtype=float).reshape(1, -1)
+            for s in ("x", "h1_prev", "h2_prev")
+        }
+        model = _stack(ev, cell, residual=cell.variant == "residual")
+        if cell.variant == "plain":
+            J = model.state_jacobian(leaf["x"], ((leaf["h1_prev"],), (leaf["h2_prev"],)))[0][0]
+            return J[3:, :3]
+        cols = []
+        for k_ in range(3):
+            e = np.zeros((1, 3))
+            e[0, k_] = 1e-6
+            out = [
+                model.forward(
+                    leaf["x"][None], ((leaf["h1_prev"] + sgn * e,), (leaf["h2_prev"],))
+                ).h[0, 0]
+                for sgn in (1, -1)
+            ]
+            cols.append((out[0] - out[1]) / 2e-6)
+        return np.stack(cols, axis=1)
 
-def _residual_sample(rng):
-    """Residual stack: ∂y₂/∂h₁⁽ᵗ⁻¹⁾ against central differences of NumPy's Stacked(residual=True)
-    (the same model: y₂ = h₂ + h₁ passed up, each layer carrying its own h)."""
-    cell = get_cell("stacked", "residual")
-    inst = random_instance(cell, 3, 2, rng)
-    lv = inst["leaves"]
-    model = _stack(inst, residual=True)
-    x = lv["x"][None, None]
-    cols = []
-    for k in range(3):
-        e = np.zeros((1, 3))
-        e[0, k] = 1e-6
-        yp = model.forward(x, ((lv["h1_prev"][None] + e,), (lv["h2_prev"][None],))).h[0, 0]
-        ym = model.forward(x, ((lv["h1_prev"][None] - e,), (lv["h2_prev"][None],))).h[0, 0]
-        cols.append((yp - ym) / 2e-6)
-    return value(cell, _cross_layer_form(cell), inst), np.stack(cols, axis=1)
+    return reference
 
 
 stacked = Claim(
@@ -281,19 +290,14 @@ stacked = Claim(
             "layer 1 does not read layer 2: block lower-triangular",
             reference="fd",
         ),
-        Step(
-            pd("h2", "h1_prev"),
-            _cross_layer_form(get_cell("stacked", "plain")),
-            "=",
+        jacobian_step(
+            "stacked",
+            "plain",
+            "h2",
+            "h1_prev",
+            _cross_layer_form,
             "layer i's h is layer i + 1's input: chain rule",
-            symbolic=JacobianIdentity(
-                lambda: get_cell("stacked", "plain"), "h2", "h1_prev", _cross_layer_form
-            ),
-            numeric=Numeric(
-                _state_sample,
-                tol=1e-10,
-                method="the whole symbolic state Jacobian against NumPy's Stacked",
-            ),
+            reference=_stack_reference(PLAIN),
         ),
         jacobian_step(
             "stacked",
@@ -304,23 +308,22 @@ stacked = Claim(
             "skip connection: d(h₁ + F(h₁)) = I + ∂F/∂h₁",
             reference="fd",
         ),
-        Step(
-            pd("y2", "h1_prev"),
-            _cross_layer_form(get_cell("stacked", "residual")),
-            "=",
+        jacobian_step(
+            "stacked",
+            "residual",
+            "y2",
+            "h1_prev",
+            _cross_layer_form,
             "chain rule through the skip",
-            symbolic=JacobianIdentity(
-                lambda: get_cell("stacked", "residual"), "y2", "h1_prev", _cross_layer_form
-            ),
-            numeric=Numeric(
-                _residual_sample,
-                tol=1e-7,
-                method="central differences of NumPy's Stacked(residual=True)",
-            ),
+            reference=_stack_reference(RESIDUAL_STACK),
+            tol=1e-7,
         ),
     ),
     sources=("001", "000", "003"),
     section=SECTION,
+    formula=1,
+    cells=(PLAIN, RESIDUAL_STACK),
 )
 
 CLAIMS = (birnn, stacked)
+_ = (exact_cell, float_cell, sp)

@@ -1,58 +1,129 @@
 """The vanilla RNN (notes 001): its Jacobian, the linear case, the eigenvalue argument, the
 exploding case, Pascanu's bound with derived γ, and sequential recency.
 
-h⁽ᵗ⁾ = σ(W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b),  ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(σ'(W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b)) W_h.
-Gradients are rows here (numerator layout): gᵀ W_hˡ, with g = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾.
+h⁽ᵗ⁾ = σ(z⁽ᵗ⁾), z⁽ᵗ⁾ = W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b, and ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(σ'(z⁽ᵗ⁾)) W_h.
+Gradients are rows (numerator layout): g = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾, and g W_hˡ expands in the *left*
+eigenvectors pₖᵀ of W_h (the rows of Q⁻¹) with coefficients cₖ = g qₖ.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from sympy import MatAdd, MatMul, MatPow
+from sympy import Identity as I_
+from sympy import ImmutableMatrix as M
+from sympy import Inverse, MatAdd, MatMul, MatPow, Transpose, ZeroMatrix
 
-from gradsym.numeric.optim.initialisers import orthogonal, set_spectral_norm
-from gradsym.symbolic import (
-    cell,
-    eigen_power,
-    gamma,
-    jordan_power,
-    jordan_vanishes,
-    power_limit,
-    rnn_index_form,
+from gradsym.numeric.cells.activations import get_activation
+from gradsym.numeric.optim.initialisers import orthogonal
+from gradsym.symbolic import cell as get_cell
+from gradsym.symbolic.functions import relu, sigmoid
+
+from ..checks import Exact, Sampled, combine_powers
+from ..claim import Claim, Condition, Step
+from ..evaluate import Model, seq_key
+from ..models import exact_cell, exact_unrolled, float_cell, numpy_unrolled
+from ..notation import (
+    Decimal,
+    FloatRound,
+    IndexedSum,
+    MaxOver,
+    Named,
+    NamedScalar,
+    Norm,
+    OrderedProduct,
+    Partial,
+    SingularValue,
+    SpectralRadius,
+    Sup,
+    ell,
+    family,
+    i,
+    j,
+    matrix,
+    n,
 )
-from gradsym.symbolic.spectral import ell
-
-from ..checks import Counterexample, Generic, Identity, Numeric, combine_powers
-from ..claim import Claim, Step
-from ..notation import matrix, partial, scalar
-from ..notation import n as n_
-from .bptt import general_chain_rule_checks
-from .common import Apply, Diag, S, entries, jacobian_step, numeric_rnn, step_jacobians
+from .bptt import chain_rule_checks, jacobian_chain
+from .common import Apply, Diag, J, S, h, jacobian_step, x
 
 SECTION = "Vanilla RNN"
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
-GAMMA_LATEX = r"\gamma"
+RNN = {a: get_cell("rnn", a) for a in ACTIVATIONS}
+W_h, W_x, b = S(RNN["tanh"], "W_h", "W_x", "b")
+z_sym = sp.Symbol("z", real=True)
+sigma = sp.Function("sigma")  # the RNN's activation, as the notes write it: any σ
+k = sp.Symbol("k", integer=True, positive=True)
+
+# what σ is on each side: an exact function for SymPy, the NumPy cells' own for float64
+EXACT_SIGMA = {
+    "tanh": sp.tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "identity": sp.Lambda(z_sym, z_sym),
+}
+
+
+def float_sigma(name: str):
+    act = get_activation(name)
+    return lambda z: act.apply(np.asarray(z, dtype=float))
 
 
 def rnn_form(activation: str):
     """diag(σ'(W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b)) W_h, as the slide writes it."""
 
     def form(cell):
-        W_h, W_x, b, h_prev, x = S(cell, "W_h", "W_x", "b", "h_prev", "x")
-        return MatMul(Diag(Apply(f"{activation}'", MatAdd(W_h * h_prev, W_x * x, b))), W_h)
+        W, U, bias, h_prev, x_ = S(cell, "W_h", "W_x", "b", "h_prev", "x")
+        return MatMul(Diag(Apply(f"{activation}'", MatAdd(W * h_prev, U * x_, bias))), W)
 
     return form
 
 
 def rnn_x_form(cell):
-    W_h, W_x, b, h_prev, x = S(cell, "W_h", "W_x", "b", "h_prev", "x")
-    return MatMul(Diag(Apply("tanh'", MatAdd(W_h * h_prev, W_x * x, b))), W_x)
+    W, U, bias, h_prev, x_ = S(cell, "W_h", "W_x", "b", "h_prev", "x")
+    return MatMul(Diag(Apply("tanh'", MatAdd(W * h_prev, U * x_, bias))), U)
 
 
-def _index_forms():
-    out = {a: rnn_index_form(a)[2] for a in ACTIVATIONS}
-    return all(out.values()), ", ".join(f"{a}: {'✓' if v else '✗'}" for a, v in out.items())
+# -- the Jacobian, in index notation for every n ------------------------------------------------
+
+ii = sp.Symbol("i", integer=True, positive=True)
+jj = sp.Symbol("j", integer=True, positive=True)
+kk = sp.Symbol("k", integer=True, positive=True)
+p_extra = sp.Symbol("p", integer=True, nonnegative=True)  # n = j + p: every n ≥ j
+d_sym = sp.Symbol("d", integer=True, positive=True)
+Hb, Hp, Zb = sp.IndexedBase("h"), sp.IndexedBase("h_prev"), sp.IndexedBase("z")
+Wb, Ub, Xb, Bb = (
+    sp.IndexedBase("W_h"),
+    sp.IndexedBase("W_x"),
+    sp.IndexedBase("x"),
+    sp.IndexedBase("b"),
+)
+INDEX_DEFINITIONS = (
+    (
+        Zb[ii],
+        sp.Sum(Wb[ii, kk] * Hp[kk], (kk, 1, n))
+        + sp.Sum(Ub[ii, kk] * Xb[kk], (kk, 1, d_sym))
+        + Bb[ii],
+    ),
+    (Hb[ii], sigma(Zb[ii])),
+)
+
+
+def _index_instances():
+    """n = j + p with p ≥ 0 symbolic: every n ≥ j at once; σ any differentiable function,
+    then each activation of the notes."""
+
+    def free(key, ev):
+        if isinstance(key, sp.Indexed):
+            return key
+        raise KeyError(key)
+
+    for name, f in [("any σ", sigma)] + [(a, EXACT_SIGMA[a]) for a in ("tanh", "sigmoid")]:
+        yield Model(
+            {n: jj + p_extra, sigma: f},
+            free=(ii, jj, d_sym),
+            label=f"index notation, every n ≥ j, σ = {name}",
+            resolve=free,
+        )
 
 
 rnn_jacobian = Claim(
@@ -69,73 +140,30 @@ rnn_jacobian = Claim(
     )
     + (
         Step(
-            scalar("∂h_i/∂h_j^{(t-1)}", r"\frac{\partial h_i^{(t)}}{\partial h_j^{(t-1)}}"),
-            scalar("σ'(z_i) [W_h]_ij", r"\sigma'(z_i)\,[\mathbf{W}_h]_{ij}"),
+            sp.Derivative(Hb[ii], Hp[jj]),
             "=",
-            "chain rule, index notation, every n",
-            symbolic=Generic(_index_forms, method="index notation for every n, each σ"),
+            sp.Derivative(sigma(Zb[ii]), Zb[ii]) * Wb[ii, jj],
+            "chain rule in index notation: every n, any differentiable σ",
+            checks=(
+                Exact(
+                    _index_instances,
+                    "index notation with n = j + p, p ≥ 0 symbolic: σ any function, tanh, sigmoid",
+                ),
+            ),
         ),
         jacobian_step("rnn", "tanh", "h", "x", rnn_x_form, "chain rule"),
     ),
     sources=("001",),
     section=SECTION,
-    formula=(partial("h", "t", "h", "t-1"), "=", rnn_form("sigmoid")(cell("rnn", "sigmoid"))),
+    formula=1,
+    cells=(RNN["tanh"],),
+    definitions=INDEX_DEFINITIONS,
 )
 
 
-# -- the linear case ------------------------------------------------------------------------------
+# -- the linear case ----------------------------------------------------------------------------
 
-
-def _linear_power_pair(lag: int = 3, n: int = 2):
-    """σ = id: (∂J⁽ⁱ⁾/∂h⁽ʲ⁾)ᵀ of J = cᵀh⁽ⁱ⁾ equals cᵀ W_hˡ, ℓ = 3, n = 2."""
-
-    def pair():
-        W, U, b, c = entries("W_h", n, n), entries("W_x", n, n), entries("b", n), entries("c", n)
-        h = entries("hj", n)
-        v = h
-        for t in range(lag):
-            v = W * v + U * entries(f"x{t}", n) + b
-        return sp.Matrix([(c.T * v)[0]]).jacobian(h), c.T * W**lag
-
-    return pair
-
-
-def _linear_sample(rng):
-    T, n, d = 7, 3, 2
-    cell = numeric_rnn(rng, n, d, activation="identity")
-    xs, h0 = rng.normal(size=(T, 1, d)), rng.normal(size=(1, n))
-    c = rng.normal(size=n)
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = c
-    adj = cell.backward(cell.forward(xs, (h0,)), dh).adjoints["h"][:, 0]
-    lag = int(rng.integers(0, T))
-    W = cell.params["W_h"]
-    return adj[T - 1 - lag], c @ np.linalg.matrix_power(W, lag), {"lag": lag}
-
-
-def _identity_jac_sample(rng):
-    cell = numeric_rnn(rng, 3, 2, activation="identity")
-    J, _ = cell.state_jacobian(rng.normal(size=(1, 2)), (rng.normal(size=(1, 3)),))
-    return J[0], cell.params["W_h"]
-
-
-_gi = partial("J", "i", "h", "i", rows=1)
-_gj = partial("J", "i", "h", "j", rows=1)
-_W = None
-
-
-def _Wh():
-    from gradsym.symbolic import cell
-
-    return S(cell("rnn", "identity"), "W_h")
-
-
-_prod = matrix(
-    "∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
-    r"\prod_{j < t \leq i} \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}}",
-)
-_prod_W = matrix("∏_{j<t≤i} W_h", r"\prod_{j < t \leq i} \mathbf{W}_h")
-_lag = sp.Symbol("ell", integer=True, positive=True)
+LINEAR = RNN["identity"]
 
 linear_case = Claim(
     id="linear-case",
@@ -147,341 +175,448 @@ linear_case = Claim(
     assumptions=("σ(x) = x",),
     steps=(
         jacobian_step("rnn", "identity", "h", "h_prev", rnn_form("identity"), "chain rule"),
-        Step(
-            partial("h", "t", "h", "t-1"),
-            _Wh(),
-            "=",
-            "σ is the identity",
-            symbolic=Identity(
-                lambda: (
-                    __import__("gradsym.symbolic", fromlist=["jacobian"])
-                    .jacobian("rnn", variant="identity")
-                    .explicit(3),
-                    entries("W_h", 3, 3),
-                ),
-                method="explicit Jacobian = W_h at n = 3",
-            ),
-            numeric=Numeric(_identity_jac_sample, method="NumPy identity RNN's Jacobian = W_h"),
+        jacobian_step(
+            "rnn", "identity", "h", "h_prev", lambda c: MatMul(I_(n), S(c, "W_h")), "id' = 1"
         ),
-        Step(_gj, MatMul(_gi, _prod), "=", "chain rule", **general_chain_rule_checks("rnn")),
+        jacobian_step("rnn", "identity", "h", "h_prev", lambda c: S(c, "W_h"), "σ is the identity"),
         Step(
-            _gj,
-            MatMul(_gi, MatPow(_Wh(), _lag)),
+            Partial(J(i), h(j)),
             "=",
+            MatMul(Partial(J(i), h(i)), jacobian_chain(j, i)),
+            "chain rule",
+            hypotheses=(Condition(j, "≤", i),),
+            checks=chain_rule_checks("identity"),
+        ),
+        Step(
+            Partial(J(i), h(j)),
+            "=",
+            MatMul(Partial(J(i), h(i)), OrderedProduct(W_h, sp.Symbol("t", integer=True), j, i)),
             "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
-            symbolic=Identity(_linear_power_pair(), method="ℓ = 3, n = 2"),
-            numeric=Numeric(_linear_sample, method="NumPy backward pass against c W_hˡ"),
+            hypotheses=(Condition(j, "≤", i),),
+            checks=chain_rule_checks("identity"),
+        ),
+        Step(
+            Partial(J(i), h(j)),
+            "=",
+            MatMul(Partial(J(i), h(i)), MatPow(W_h, ell)),
+            "ℓ = i − j factors W_h",
+            hypotheses=(Condition(j, "≤", i),),
+            checks=chain_rule_checks("identity"),
         ),
     ),
     sources=("001",),
     section=SECTION,
-    formula=(_gj, "=", MatMul(_gi, MatPow(_Wh(), _lag))),
+    formula=5,
+    cells=(LINEAR,),
+    definitions=((ell, i - j),),
 )
 
 
-# -- the eigenvalue argument -------------------------------------------------------------------
+# -- the eigenvalue argument --------------------------------------------------------------------
 
-_W0 = sp.Matrix([[sp.Rational(7, 10), sp.Rational(1, 5)], [sp.Rational(1, 10), sp.Rational(4, 5)]])
+g = Partial(J(i), h(i))  # the row vector the slide expands
+Q = matrix("Q", r"\mathbf{Q}")
+Lam = matrix("Lambda", r"\boldsymbol{\Lambda}")
+q = family("q", r"\mathbf{q}", script="sub")
+p_ = family("p", r"\mathbf{p}", script="sub")
+lam = family("lambda", r"\lambda", rows=1, cols=1, script="sub")
+coef = family("coef", "c", rows=1, cols=1, script="sub")
+lam_s = sp.Symbol("lambda")
+
+# exact instances of W_h: non-normal, rational eigenvalues; one with ρ > 1 (for hypotheses)
+W_DIAG = [
+    M([[sp.Rational(7, 10), sp.Rational(1, 5)], [sp.Rational(1, 10), sp.Rational(4, 5)]]),
+    M(
+        [
+            [sp.Rational(1, 2), sp.Rational(3, 4), 0],
+            [0, -sp.Rational(1, 3), 1],
+            [0, 0, sp.Rational(1, 4)],
+        ]
+    ),
+]
+W_BIG = M([[sp.Rational(3, 2), sp.Rational(1, 2)], [0, sp.Rational(1, 2)]])  # ρ = 3/2
+W_JORDAN = (
+    M([[1, 1], [0, 1]]) * M([[sp.Rational(1, 2), 1], [0, sp.Rational(1, 2)]]) * M([[1, -1], [0, 1]])
+)  # not diagonalizable, ρ = 1/2
+
+
+def _eigen_values(W: M, exact: bool = True) -> dict:
+    """W_h, Q = [q₁ ⋯ qₙ], Λ, λₖ, qₖ, pₖ (pₖᵀ the rows of Q⁻¹) of a diagonalizable W."""
+    size = W.rows
+    pairs = [(val, vec) for val, mult, vecs in W.eigenvects() for vec in vecs]
+    pairs.sort(key=lambda pv: sp.N(pv[0]))
+    Qm = M.hstack(*[vec for _, vec in pairs])
+    P = Qm.inv()
+    values = {W_h: W, Q: Qm, Lam: M(sp.diag(*[v for v, _ in pairs])), n: size}
+    for idx, (val, vec) in enumerate(pairs, start=1):
+        values[seq_key("lambda", idx)] = M([[val]])
+        values[seq_key("q", idx)] = M(vec)
+        values[seq_key("p", idx)] = M(P.row(idx - 1).T)
+    return values
+
+
+def _g_row(size: int, exact: bool = True, rng=None):
+    if exact:
+        return M([[sp.Symbol(f"g{m}") for m in range(1, size + 1)]])
+    return rng.normal(size=(1, size))
+
+
+def _eigen_exact(Ws=W_DIAG, ks=(None,), free_ell=True, extra=()):
+    def instances():
+        for W in (*Ws, *extra):
+            for kv in ks:
+                values = _eigen_values(W) if W.is_diagonalizable() else {W_h: W, n: W.rows}
+                values[("partial", seq_key("J", 1), seq_key("h", 1))] = _g_row(W.rows)
+                values[i] = 1
+                if kv is not None:
+                    values[k] = min(kv, W.rows)
+                yield Model(values, free=(ell,) if free_ell else (), label=f"W_h = {W.tolist()}")
+
+    return instances
+
+
+def _random_W(rng, size=4, radius=(0.3, 0.9), jordan=False):
+    lam_ = rng.uniform(*radius, size) * rng.choice([-1, 1], size)
+    Qm = rng.normal(size=(size, size))
+    D = np.diag(lam_)
+    if jordan:
+        D[0, 1] = 1.0
+        D[1, 1] = D[0, 0]
+    return Qm @ D @ np.linalg.inv(Qm), lam_, Qm
+
+
+def _eigen_float(*, lag=None, k_index=True, radius=(0.3, 0.9), jordan=False):
+    def sample(rng):
+        W, _, _ = _random_W(rng, radius=radius, jordan=jordan)
+        size = W.shape[0]
+        values = {W_h: W, n: size, i: 1, ell: int(rng.integers(1, 30)) if lag is None else lag}
+        values[("partial", seq_key("J", 1), seq_key("h", 1))] = _g_row(size, False, rng)
+        if not jordan:
+            val, vec = np.linalg.eig(W)
+            P = np.linalg.inv(vec)
+            values[Q], values[Lam] = vec, np.diag(val)
+            for idx in range(size):
+                values[seq_key("lambda", idx + 1)] = np.array([[val[idx]]])
+                values[seq_key("q", idx + 1)] = vec[:, idx : idx + 1]
+                values[seq_key("p", idx + 1)] = P[idx : idx + 1].T
+            if k_index:
+                values[k] = int(rng.integers(1, size + 1))
+        return Model(values, label="random W_h")
+
+    return sample
+
+
+def _growing_float(rng, trial=0):
+    """ρ(W_h) ∈ (1.05, 1.3) or ≤ 0.9 at ℓ = 600: the hypothesis ρ < 1 decides."""
+    grow = trial % 3 == 2
+    model = _eigen_float(lag=600, radius=(1.05, 1.3) if grow else (0.2, 0.9))(rng)
+    return model
+
+
+_eigsum = IndexedSum(MatMul(coef(k), MatPow(lam(k), ell), Transpose(p_(k))), k, 1, n)
+_gW = MatMul(g, MatPow(W_h, ell))
+_rho_lt_1 = (Condition(SpectralRadius(W_h), "<", 1),)
+_JB = M([[lam_s, 1], [0, lam_s]])
+_JB_power = M([[lam_s**ell, ell * lam_s ** (ell - 1)], [0, lam_s**ell]])
+W_nn = matrix("W", r"\mathbf{W}")
+a_s, b_s = NamedScalar("a", "a"), NamedScalar("b", "b")
 NONNORMAL = ((0.9, 10.0), (0.0, 0.9))
+_W_WHERE = ((a_s, sp.Rational(9, 10)), (b_s, 90 * a_s**8), (W_nn, M([[a_s, 10], [0, a_s]])))
 
 
-def _diagonalize_pair():
-    ep = eigen_power(_W0)
-    return ep.Q * ep.Lambda * ep.Q.inv(), _W0
+def _lambda_exact(values, extra_free=()):
+    def instances():
+        for lv in values:
+            yield Model({lam_s: lv}, free=(ell, *extra_free), label=f"λ = {lv}")
+
+    return instances
 
 
-def _eigen_sum_pair():
-    """gᵀ W^ℓ = Σ cᵢ λᵢˡ pᵢᵀ, pᵢᵀ the rows of Q⁻¹ (left eigenvectors), c = gᵀQ; symbolic ℓ."""
-    ep = eigen_power(_W0)
-    g = sp.Matrix([[sp.Symbol("g1", real=True), sp.Symbol("g2", real=True)]])
-    c, Qi = g * ep.Q, ep.Q.inv()
-    rhs = sp.zeros(1, 2)
-    for i in range(2):
-        rhs += c[i] * ep.Lambda[i, i] ** ell * Qi[i, :]
-    return g * ep.power, rhs
+def _lambda_float(lag, lo=0.0, hi=0.97, outside=(1.03, 1.3)):
+    def sample(rng, trial=0):
+        inside = trial % 3 != 2
+        mag = rng.uniform(lo, hi) if inside else rng.uniform(*outside)
+        return Model({lam_s: mag * rng.choice([-1.0, 1.0]), ell: lag}, label="random λ")
+
+    return sample
 
 
-def _random_diagonalizable(rng, n=4, radius=0.95):
-    lam = rng.uniform(-radius, radius, n)
-    Q = rng.normal(size=(n, n))
-    return Q @ np.diag(lam) @ np.linalg.inv(Q), lam
+def _plain(values=None, free=(), label=""):
+    return lambda: [Model(values or {}, free=free, label=label)]
 
 
-def _eigen_sum_sample(rng):
-    W, _ = _random_diagonalizable(rng)
-    g = rng.normal(size=W.shape[0])
-    lag = int(rng.integers(1, 30))
-    lam, Q = np.linalg.eig(W)
-    P = np.linalg.inv(Q)  # rows: left eigenvectors pᵢᵀ
-    c = g @ Q
-    rhs = sum(c[i] * lam[i] ** lag * P[i] for i in range(len(lam)))
-    return g @ np.linalg.matrix_power(W, lag), np.real(rhs), {"W": W, "g": g, "lag": lag}
+def _plain_float(values, label=""):
+    return lambda rng: Model(values, label=label)
 
 
-def _vanish_limits():
-    s = sp.Symbol("s", positive=True)
-    lims = [
-        power_limit(lam)
-        for lam in (sp.Rational(9, 10), sp.Rational(-3, 5), 1 / (1 + s), -1 / (1 + s))
-    ]
-    return all(v == 0 for v in lims), f"lim |λ|^ℓ = {lims} for λ = 9/10, −3/5, ±1/(1+s)"
-
-
-def _vanish_sample(rng):
-    W, _ = _random_diagonalizable(rng, radius=0.9)
-    g = rng.normal(size=W.shape[0])
-    v = g @ np.linalg.matrix_power(W, 600)
-    return np.linalg.norm(v) / np.linalg.norm(g), 0.0, {"W": W, "lag": 600}
-
-
-def _jordan_fact():
-    lam = sp.Symbol("lambda")
-    P = jordan_power(lam, 2)
-    expected = sp.Matrix([[lam**ell, ell * lam ** (ell - 1)], [0, lam**ell]])
-    form = all(sp.expand(a - b) == 0 for a, b in zip(P, expected))
-    s = sp.Symbol("s", positive=True)
-    vanish = jordan_vanishes(1 / (1 + s)) and jordan_vanishes(sp.Rational(9, 10))
-    return form and vanish, "J^ℓ = [[λ^ℓ, ℓλ^(ℓ−1)], [0, λ^ℓ]] and every entry → 0 for |λ| < 1"
-
-
-def _jordan_sample(rng):
-    lam = rng.uniform(-0.95, 0.95)
-    Jb = np.array([[lam, 1.0, 0.0], [0.0, lam, 1.0], [0.0, 0.0, lam]])
-    Q = rng.normal(size=(3, 3))
-    W = Q @ Jb @ np.linalg.inv(Q)  # not diagonalizable, spectral radius |λ| < 1
-    return np.linalg.norm(np.linalg.matrix_power(W, 2000), 2), 0.0, {"lambda": lam}
-
-
-def _modulus_fact():
-    lim = power_limit(sp.Rational(-11, 10))
-    return lim == sp.oo, f"λ = −11/10 < 1 but lim |λ|^ℓ = {lim}"
-
-
-def _modulus_search(rng):
-    n = 3
-    lam = np.array([-rng.uniform(1.05, 1.5), *rng.uniform(-0.5, 0.5, n - 1)])
-    Q = rng.normal(size=(n, n))
-    W = Q @ np.diag(lam) @ np.linalg.inv(Q)
-    g = rng.normal(size=n)
-    norm = np.linalg.norm(g @ np.linalg.matrix_power(W, 100))
-    if np.all(lam < 1) and norm > 1e3 * np.linalg.norm(g):
-        return {"eigenvalues": lam, "norm_at_100": norm, "W": W}
-    return None
-
-
-def nonnormal_peak(W=NONNORMAL, max_lag: int = 200) -> tuple[int, float, float]:
-    """(ℓ of the largest ‖Wˡ‖₂, that norm, ρ(W)) for ℓ = 1 … max_lag, in float64."""
-    W = np.asarray(W, dtype=float)
-    norms = [np.linalg.norm(np.linalg.matrix_power(W, k), 2) for k in range(1, max_lag + 1)]
-    k = int(np.argmax(norms))
-    return k + 1, float(norms[k]), float(np.max(np.abs(np.linalg.eigvals(W))))
-
-
-def nonnormal_exact() -> tuple[int, sp.Expr]:
-    """The peak of ‖Wˡ‖₂ for W = [[9/10, 10], [0, 9/10]], exactly.
-
-    Wˡ = [[aˡ, bℓ], [0, aˡ]] with a = 9/10 and b_ℓ = 10 ℓ a^(ℓ−1); its largest singular value
-    is (√(b_ℓ² + 4a^(2ℓ)) + b_ℓ)/2. b_(ℓ+1)/b_ℓ = 9(ℓ+1)/(10ℓ) ≥ 1 exactly for ℓ ≤ 9, so b
-    rises to ℓ = 9, b_10 = b_9, then falls; of ℓ = 9 and 10 the larger aˡ wins: ℓ = 9.
-    """
-    a = sp.Rational(9, 10)
-    P = sp.Matrix([[a, 10], [0, a]]) ** ell
-    b = P[0, 1]
-    k = sp.Symbol("k", positive=True)
-    ratio = sp.simplify(b.subs(ell, k + 1) / b.subs(ell, k))
-    rising = sp.solve_univariate_inequality(ratio >= 1, k, relational=False)
-    if rising != sp.Interval.Lopen(0, 9) or b.subs(ell, 9) != b.subs(ell, 10):
-        raise ArithmeticError(f"unexpected: b ratio {ratio} ≥ 1 on {rising}")
-
-    def norm(lag):
-        bb, aa = b.subs(ell, lag), a**lag
-        return (sp.sqrt(bb**2 + 4 * aa**2) + bb) / 2
-
-    # the singular value formula, checked on the matrix itself at the peak
-    M = P.subs(ell, 9)
-    top = max((M.T * M).eigenvals(), key=lambda e: sp.N(e))
-    if abs(sp.N(sp.sqrt(top) - norm(9), 40)) > 1e-30:
-        raise ArithmeticError("singular value formula disagrees")
-    if not sp.N(norm(9)) > sp.N(norm(10)):
-        raise ArithmeticError("ℓ = 9 is not the peak")
-    return 9, norm(9)
-
-
-def _nonnormal_fact():
-    lag, peak = nonnormal_exact()
-    return lag == 9 and abs(
-        float(peak) - 38.75
-    ) < 0.01, f"peak at ℓ = {lag}, ‖W⁹‖₂ = {sp.N(peak, 8)}"
-
-
-def _nonnormal_sample(rng):
-    lag, peak, rho = nonnormal_peak()
-    _, exact = nonnormal_exact()
-    return np.array([lag, peak, rho]), np.array([9, float(exact), 0.9]), {"W": NONNORMAL}
-
-
-_gW = MatMul(_gi, MatPow(_Wh(), _lag))
-_eigsum = matrix("Σᵢ cᵢ λᵢˡ qᵢᵀ", r"\sum_{i=1}^{n} c_i \lambda_i^{\ell} \mathbf{q}_i^\top", 1, n_)
-_zero = matrix("0", r"\mathbf{0}", 1, n_)
-_Wl_norm = scalar("max_ℓ ‖W^ℓ‖₂", r"\max_{\ell} \lVert \mathbf{W}^{\ell} \rVert_2")
+_s = sp.Symbol("s", positive=True)
 
 eigen_vanish = Claim(
     id="eigen-vanish",
     title="Eigenvalues inside the unit circle: the linear-case gradient vanishes",
     statement=(
         "If W_h is diagonalizable with eigenvalues |λ₁|, …, |λₙ| < 1, then "
-        "∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ = Σ cᵢ λᵢˡ qᵢ → 0 as ℓ → ∞; in general (Jordan blocks) spectral "
-        "radius < 1 is what matters: ℓ λ^(ℓ−1) terms still vanish."
+        "∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ = Σₖ cₖ λₖˡ pₖᵀ → 0 as ℓ → ∞ (pₖᵀ the left eigenvectors, "
+        "cₖ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ qₖ); in general (Jordan blocks) spectral radius < 1 is what matters: "
+        "ℓ λ^(ℓ−1) terms still vanish."
     ),
-    assumptions=("|λᵢ| < 1 for every eigenvalue (spectral radius ρ(W_h) < 1)",),
+    assumptions=(
+        "W_h qₖ = λₖ qₖ, k = 1, …, n, with Q = [q₁ ⋯ qₙ] invertible (W_h diagonalizable)",
+    ),
     steps=(
         Step(
-            _Wh(),
-            matrix("Q Λ Q⁻¹", r"\mathbf{Q} \boldsymbol{\Lambda} \mathbf{Q}^{-1}"),
+            W_h,
             "=",
-            "W_h diagonalizable (eigenvector basis)",
-            symbolic=Identity(
-                _diagonalize_pair, method="W = QΛQ⁻¹ for W = [[7/10, 1/5], [1/10, 4/5]]"
+            MatMul(Q, Lam, Inverse(Q)),
+            "Q = [q₁ ⋯ qₙ], Λ = diag(λ₁, …, λₙ): eigenvector basis",
+            checks=(
+                Exact(_eigen_exact(free_ell=False), "non-normal 2×2 and 3×3 W_h, eigenvects"),
+                Sampled(_eigen_float(), "random non-normal W_h, numpy.linalg.eig", tol=1e-10),
+            ),
+        ),
+        Step(
+            MatMul(W_h, q(k)),
+            "=",
+            MatMul(lam(k), q(k)),
+            "qₖ: the right eigenvectors, the columns of Q",
+            checks=(
+                Exact(_eigen_exact(ks=(1, 2, 3), free_ell=False), "every k, exact W_h"),
+                Sampled(_eigen_float(), "random W_h, random k", tol=1e-10),
+            ),
+        ),
+        Step(
+            MatMul(Transpose(p_(k)), W_h),
+            "=",
+            MatMul(lam(k), Transpose(p_(k))),
+            "pₖᵀ: the rows of Q⁻¹, the left eigenvectors",
+            checks=(
+                Exact(_eigen_exact(ks=(1, 2, 3), free_ell=False), "every k, exact W_h"),
+                Sampled(_eigen_float(), "random W_h, random k", tol=1e-10),
             ),
         ),
         Step(
             _gW,
-            _eigsum,
             "=",
-            "eigenvector basis",
-            symbolic=Identity(
-                _eigen_sum_pair,
-                method="symbolic ℓ, W = [[7/10, 1/5], [1/10, 4/5]]",
-                prepare=combine_powers,
-            ),
-            numeric=Numeric(
-                _eigen_sum_sample,
-                tol=1e-8,
-                method="random diagonalizable W against its eigen-expansion",
+            _eigsum,
+            "W_hˡ = Q Λˡ Q⁻¹, cₖ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ qₖ",
+            checks=(
+                Exact(
+                    _eigen_exact(),
+                    "symbolic ℓ and g, exact W_h (SymPy's own W_hˡ)",
+                    prepare=combine_powers,
+                ),
+                Sampled(
+                    _eigen_float(), "random W_h, g, ℓ < 30: W_hˡ by repeated products", tol=1e-8
+                ),
             ),
         ),
         Step(
             _eigsum,
-            _zero,
             "→",
-            "|λᵢ| < 1 (ℓ → ∞)",
-            symbolic=Generic(_vanish_limits, method="limits"),
-            numeric=Numeric(
-                _vanish_sample,
-                "→",
-                tol=1e-12,
-                scale="absolute",
-                method="‖gᵀWˡ‖/‖g‖ at ℓ = 600, ρ(W) ≤ 0.9",
+            ZeroMatrix(1, n),
+            "|λₖ| ≤ ρ(W_h) < 1",
+            limit=(ell, sp.oo),
+            hypotheses=_rho_lt_1,
+            checks=(
+                Exact(_eigen_exact(extra=(W_BIG,)), "limit in ℓ, exact W_h (one with ρ = 3/2)"),
+                Sampled(
+                    _growing_float, "random W_h at ℓ = 600", trials=6, tol=1e-12, scale="absolute"
+                ),
             ),
         ),
         Step(
-            matrix("J_λ^ℓ (Jordan block)", r"\mathbf{J}_\lambda^{\ell}"),
-            _zero,
-            "→",
-            "Jordan blocks: ℓ λ^(ℓ−1) → 0 for |λ| < 1",
-            symbolic=Generic(_jordan_fact, method="Jordan block power and its limit"),
-            numeric=Numeric(
-                _jordan_sample,
-                "→",
-                tol=1e-12,
-                scale="absolute",
-                method="non-diagonalizable W with ρ < 1 at ℓ = 2000",
+            MatPow(_JB, ell),
+            "=",
+            _JB_power,
+            "a Jordan block: (λI + N)ˡ with N² = 0",
+            checks=(
+                Exact(_plain(free=(lam_s, ell), label="symbolic λ and ℓ"), "symbolic λ and ℓ"),
+                Sampled(
+                    lambda rng: Model(
+                        {lam_s: rng.uniform(-1.5, 1.5), ell: int(rng.integers(1, 12))}
+                    ),
+                    "random λ and ℓ",
+                    tol=1e-12,
+                ),
             ),
         ),
         Step(
-            sp.Abs(sp.Symbol("lambda")) ** _lag,
+            _JB_power,
+            "→",
+            ZeroMatrix(2, 2),
+            "ℓλ^(ℓ−1) → 0 for |λ| < 1",
+            limit=(ell, sp.oo),
+            hypotheses=(Condition(sp.Abs(lam_s), "<", 1),),
+            checks=(
+                Exact(
+                    _lambda_exact(
+                        [sp.Rational(9, 10), -sp.Rational(3, 5), 1 / (1 + _s), sp.Rational(11, 10)]
+                    ),
+                    "λ = 9/10, −3/5, 1/(1 + s) for every s > 0; 11/10 excluded",
+                ),
+                Sampled(
+                    _lambda_float(3000),
+                    "random λ at ℓ = 3000",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            _gW,
+            "→",
+            ZeroMatrix(1, n),
+            "ρ(W_h) < 1, diagonalizable or not",
+            limit=(ell, sp.oo),
+            hypotheses=_rho_lt_1,
+            checks=(
+                Exact(
+                    _eigen_exact(Ws=(*W_DIAG, W_JORDAN), extra=(W_BIG,)),
+                    "limit in ℓ, exact W_h: two diagonalizable, one Jordan block, one with ρ = 3/2",
+                ),
+                Sampled(
+                    lambda rng, trial=0: (
+                        _eigen_float(lag=600, radius=(0.2, 0.9), jordan=True, k_index=False)(rng)
+                        if trial % 2 == 0
+                        else _growing_float(rng, trial)
+                    ),
+                    "random W_h (Jordan block or ρ > 1) at ℓ = 600",
+                    trials=6,
+                    tol=1e-12,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            sp.Abs(lam_s**ell),
+            "→",
             sp.oo,
-            "→",
             "λ < 1 is not enough: |λ| < 1 is needed",
-            symbolic=Generic(_modulus_fact, method="λ = −11/10"),
-            numeric=Counterexample(
-                _modulus_search, method="eigenvalues all < 1 (one < −1): the gradient grows"
+            limit=(ell, sp.oo),
+            where=((lam_s, -sp.Rational(11, 10)),),
+            checks=(
+                Exact(_plain(free=(ell,)), "limit in ℓ"),
+                Sampled(_plain_float({ell: 600}), "at ℓ = 600", trials=1, tol=0.0),
             ),
         ),
         Step(
-            _Wl_norm,
-            sp.Float(38.75, 4),
+            SpectralRadius(W_nn),
             "=",
-            "non-normal W: ρ(W) < 1 gives only eventual decay",
-            symbolic=Generic(
-                _nonnormal_fact, method="exact peak of ‖Wˡ‖₂ for [[0.9, 10], [0, 0.9]]"
+            sp.Rational(9, 10),
+            "non-normal W: an upper triangular matrix, ρ(W) = a",
+            checks=(
+                Exact(_plain(), "exact eigenvalues"),
+                Sampled(_plain_float({}), "numpy.linalg.eigvals", trials=1, tol=1e-12),
             ),
-            numeric=Numeric(
-                _nonnormal_sample,
-                tol=1e-12,
-                trials=1,
-                method="float64 ‖Wˡ‖₂ over ℓ = 1…200: argmax, peak, ρ",
+        ),
+        Step(
+            MaxOver(Norm(MatPow(W_nn, ell), 2), ell, 1, 60),
+            "=",
+            Norm(MatPow(W_nn, 9), 2),
+            "ρ(W) < 1 gives only eventual decay: ‖Wˡ‖₂ first grows",
+            checks=(
+                Exact(_plain(), "exact ‖Wˡ‖₂ for ℓ = 1 … 60, compared to 60 digits"),
+                Sampled(_plain_float({}), "float64 ‖Wˡ‖₂", trials=1, tol=1e-12),
+            ),
+        ),
+        Step(
+            Norm(MatPow(W_nn, 9), 2),
+            "=",
+            (b_s + sp.sqrt(b_s**2 + 4 * a_s**18)) / 2,
+            "the largest singular value of W⁹, whose entries are a⁹, b, 0 and a⁹",
+            checks=(
+                Exact(_plain(), "exact: √(largest eigenvalue of (W⁹)ᵀW⁹)"),
+                Sampled(_plain_float({}), "float64", trials=1, tol=1e-12),
+            ),
+        ),
+        Step(
+            Norm(MatPow(W_nn, 9), 2),
+            "∈",
+            sp.Interval(Decimal("38.7459"), Decimal("38.7460")),
+            "the value: 38.7459…",
+            checks=(
+                Exact(_plain(), "exact comparison"),
+                Sampled(_plain_float({}), "float64", trials=1, tol=0.0),
             ),
         ),
     ),
     sources=("001",),
     section=SECTION,
     caveat=(
-        "Three precisions. (1) The condition is |λᵢ| < 1, not λᵢ < 1: an eigenvalue −1.1 is "
-        "below 1 and explodes. (2) A row vector gᵀW_hˡ expands in the *left* eigenvectors "
-        "(eigenvectors of W_hᵀ); the notes' qᵢ are right eigenvectors, which is the same only "
-        "for a normal (e.g. symmetric) W_h. (3) ρ(W_h) < 1 guarantees only eventual decay: for a "
-        "non-normal W_h the norm can grow first — W = [[0.9, 10], [0, 0.9]] has spectral radius "
-        "0.9, yet ‖Wˡ‖₂ rises to 38.75 at ℓ = 9 before it decays. Proved: Σ cᵢλᵢˡpᵢᵀ → 0 for "
-        "|λᵢ| < 1, Jordan blocks likewise, and the transient exactly."
+        "Three precisions. (1) The condition is |λₖ| < 1, not λₖ < 1: an eigenvalue −1.1 is "
+        "below 1 and explodes. (2) The row vector ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ expands in the *left* "
+        "eigenvectors pₖᵀ (the rows of Q⁻¹, eigenvectors of W_hᵀ); the notes write the right "
+        "eigenvectors qₖ, which is the same only for a normal (e.g. symmetric) W_h. (3) ρ(W_h) < 1 "
+        "guarantees only eventual decay: for a non-normal W_h the norm can grow first — "
+        "W = [[0.9, 10], [0, 0.9]] has spectral radius 0.9, yet ‖Wˡ‖₂ rises to 38.7459… at "
+        "ℓ = 9 before it decays."
     ),
-    formula=(_gW, "→", _zero),
+    formula=7,
+    cells=(LINEAR,),
+    definitions=((coef(k), MatMul(g, q(k))), *_W_WHERE),
 )
 
 
 # -- exploding ------------------------------------------------------------------------------------
 
-_W1 = sp.Matrix([[sp.Rational(3, 2), sp.Rational(1, 2)], [0, sp.Rational(1, 2)]])
+p_vec = Named("p", n, 1, r"\mathbf{p}")
+_left = (Condition(MatMul(Transpose(p_vec), W_h), "=", MatMul(lam_s, Transpose(p_vec))),)
 
 
-def _left_eigen_pair():
-    """pᵀ W^ℓ = λ^ℓ pᵀ for the left eigenvector p of λ = 3/2 (W = [[3/2, 1/2], [0, 1/2]])."""
-    ep = eigen_power(_W1)
-    p = sp.Matrix([[1, sp.Rational(1, 2)]])  # pᵀW = (3/2) pᵀ
-    return p * ep.power, sp.Rational(3, 2) ** ell * p
+def _left_exact(*, big_only=False):
+    def instances():
+        for W in (W_BIG, M([[2, 1, 0], [0, sp.Rational(1, 2), 1], [0, 0, sp.Rational(1, 3)]])):
+            for val, mult, vecs in W.T.eigenvects():
+                if big_only and not abs(val) > 1:
+                    continue
+                for vec in vecs:
+                    yield Model(
+                        {W_h: W, p_vec: M(vec), lam_s: val, n: W.rows},
+                        free=(ell,),
+                        label=f"W_h = {W.tolist()}, λ = {val}",
+                    )
+            # excluded by the hypothesis: a vector that is not a left eigenvector, and the
+            # left eigenvector of a small eigenvalue paired with a large λ
+            yield Model({W_h: W, p_vec: M([1] * W.rows), lam_s: 2, n: W.rows}, free=(ell,))
+            small = [v for val, _, vs in W.T.eigenvects() if abs(val) < 1 for v in vs]
+            yield Model({W_h: W, p_vec: M(small[0]), lam_s: 2, n: W.rows}, free=(ell,))
+
+    return instances
 
 
-def _explode_limit():
-    s = sp.Symbol("s", positive=True)
-    lims = [power_limit(lam) for lam in (sp.Rational(3, 2), 1 + s, -(1 + s))]
-    return all(v == sp.oo for v in lims), f"lim |λ|^ℓ = {lims}"
+def _left_float(lag=None):
+    def sample(rng, trial=0):
+        size = 3
+        lam_ = np.array([1.5, 0.3, -0.4])
+        Qm = orthogonal((size, size), rng) @ np.diag([1.0, 1.5, 0.7])  # well conditioned
+        W = Qm @ np.diag(lam_) @ np.linalg.inv(Qm)
+        pick = 0 if trial % 2 == 0 else int(rng.integers(1, 5))  # λ = 1.5 every other trial
+        if pick < size:
+            pv, lv = np.linalg.inv(Qm)[pick].reshape(-1, 1), lam_[pick]
+        elif pick == size:  # not an eigenvector: the hypothesis excludes it
+            pv, lv = rng.normal(size=(size, 1)), 1.5
+        else:  # the left eigenvector of 0.3 claimed for λ = 1.5: excluded too
+            pv, lv = np.linalg.inv(Qm)[1].reshape(-1, 1), 1.5
+        values = {W_h: W, p_vec: pv, lam_s: lv, n: size}
+        values[ell] = int(rng.integers(1, 9)) if lag is None else lag  # λ^ℓ ≫ round-off
+        return Model(values, label="random W_h with eigenvalues 1.5, 0.3, −0.4")
+
+    return sample
 
 
-def _explode_sample(rng):
-    n, T = 3, 12
-    cell = numeric_rnn(rng, n, 2, activation="identity")
-    lam = np.array([1.5, 0.3, -0.4])
-    Q = rng.normal(size=(n, n))
-    cell.params["W_h"][...] = Q @ np.diag(lam) @ np.linalg.inv(Q)
-    p = np.linalg.inv(Q)[0]  # left eigenvector of λ = 1.5
-    xs, h0 = rng.normal(size=(T, 1, 2)), rng.normal(size=(1, n))
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = p
-    adj = cell.backward(cell.forward(xs, (h0,)), dh).adjoints["h"][0, 0]  # ℓ = T − 1
-    return adj, 1.5 ** (T - 1) * p, {"lag": T - 1}
+T_sym = sp.Symbol("T", integer=True, positive=True)
 
 
-def _overflow_search(rng):
-    n, T = 3, 1200
-    cell = numeric_rnn(rng, n, 2, activation="identity")
-    cell.params["W_h"][...] = 2.0 * orthogonal((n, n), rng)
-    xs = rng.normal(size=(T, 1, 2))
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = rng.normal(size=n)
-    with np.errstate(over="ignore", invalid="ignore"):
-        adj = cell.backward(cell.forward(xs, (np.zeros((1, n)),)), dh).adjoints["h"][:, 0]
-    bad = ~np.all(np.isfinite(adj), axis=1)
-    if bad.any():
-        first = int(T - 1 - np.nonzero(bad)[0].max())
-        return {
-            "first_nonfinite_lag": first,
-            "has_inf": bool(np.isinf(adj).any()),
-            "has_nan": bool(np.isnan(adj).any()),
-        }
-    return None
+def _overflow(rng):
+    T_ = 1040
+    model = numpy_unrolled(LINEAR, rng, T_, 3, 2)
+    model.values[Named("Q", n, n, r"\mathbf{Q}")] = orthogonal((3, 3), rng)
+    model.values[T_sym] = T_
+    model.values[ell] = 1030
+    return model
 
 
-_p = matrix("pᵀ", r"\mathbf{p}^\top", 1, n_)
 explode = Claim(
     id="explode",
     title="An eigenvalue with |λ| > 1: the gradient explodes",
@@ -489,218 +624,307 @@ explode = Claim(
         "An eigenvalue with |λ| > 1 makes the gradient grow without bound along its "
         "eigenvector; in floating point exploding gradients give Inf/NaN."
     ),
-    assumptions=("W_hᵀ p = λ p with |λ| > 1 (p a left eigenvector of W_h)",),
+    assumptions=("pᵀ W_h = λ pᵀ (p a left eigenvector of W_h), p ≠ 0",),
     steps=(
         Step(
-            MatMul(_p, MatPow(_Wh(), _lag)),
-            MatMul(sp.Symbol("lambda") ** _lag, _p),
+            MatMul(Transpose(p_vec), MatPow(W_h, ell)),
             "=",
-            "eigenvector",
-            symbolic=Identity(_left_eigen_pair, method="symbolic ℓ", prepare=combine_powers),
-            numeric=Numeric(_explode_sample, method="NumPy backward pass along the eigenvector"),
-        ),
-        Step(
-            sp.Abs(sp.Symbol("lambda")) ** _lag,
-            sp.oo,
-            "→",
-            "|λ| > 1",
-            symbolic=Generic(_explode_limit, method="limits"),
-        ),
-        Step(
-            scalar(
-                "‖∂J/∂h⁽ʲ⁾‖ in float64", r"\lVert \partial J / \partial \mathbf{h}^{(j)} \rVert"
+            MatMul(lam_s**ell, Transpose(p_vec)),
+            "pᵀW_h = λpᵀ, ℓ times",
+            hypotheses=_left,
+            checks=(
+                Exact(
+                    _left_exact(),
+                    "symbolic ℓ, exact W_h and its left eigenvectors",
+                    prepare=combine_powers,
+                ),
+                Sampled(_left_float(), "random W_h, ℓ ≤ 8", trials=6, tol=1e-9),
             ),
-            scalar("Inf/NaN", r"\text{Inf/NaN}"),
-            "=",
-            "overflow",
-            numeric=Counterexample(
-                _overflow_search,
-                trials=3,
-                method="linear RNN, W_h = 2Q, T = 1200: non-finite adjoints",
+        ),
+        Step(
+            Norm(MatMul(Transpose(p_vec), MatPow(W_h, ell))),
+            "→",
+            sp.oo,
+            "|λ| > 1",
+            limit=(ell, sp.oo),
+            hypotheses=(*_left, Condition(sp.Abs(lam_s), ">", 1)),
+            checks=(
+                Exact(_left_exact(), "limit in ℓ, exact W_h"),
+                Sampled(_left_float(200), "random W_h at ℓ = 200", trials=6, tol=0.0),
+            ),
+        ),
+        Step(
+            FloatRound(Norm(Partial(J(T_sym), h(T_sym - ell)))),
+            "∉",
+            sp.S.Reals,
+            "float64 overflows: Inf, then NaN",
+            where=((W_h, MatMul(2, Named("Q", n, n, r"\mathbf{Q}"))), (T_sym, 1040), (ell, 1030)),
+            hypotheses=(
+                Condition(
+                    MatMul(
+                        Transpose(Named("Q", n, n, r"\mathbf{Q}")), Named("Q", n, n, r"\mathbf{Q}")
+                    ),
+                    "=",
+                    I_(n),
+                ),
+            ),
+            checks=(
+                Sampled(_overflow, "NumPy linear RNN's backward pass, W_h = 2Q", trials=1, tol=0.0),
             ),
         ),
     ),
     sources=("001", "002"),
     section=SECTION,
-    formula=(MatMul(_p, MatPow(_Wh(), _lag)), "=", MatMul(sp.Symbol("lambda") ** _lag, _p)),
+    formula=1,
+    cells=(LINEAR,),
 )
 
 
-# -- Pascanu's bound --------------------------------------------------------------------------------
+# -- Pascanu's bound -------------------------------------------------------------------------------
+
+gamma = NamedScalar("gamma", r"\gamma", positive=True)
+GAMMA_DEFINITION = (gamma, Sup(sp.Abs(sp.Derivative(sigma(z_sym), z_sym)), z_sym))
+smax = SingularValue(W_h)
+t_sym = sp.Symbol("t", integer=True)
+_prod = OrderedProduct(Partial(h(t_sym), h(t_sym - 1)), t_sym, j, i)
+THREE_FIFTHS = sp.Rational(3, 5)
+R34 = M([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
 
 
-def _gamma_tanh():
-    g = gamma("tanh")
-    return g.value == 1 and bool(g.certificate.is_nonnegative), (
-        f"γ = max (1 − tanh²) = {g.value}, certificate 1 − tanh'(z) = {g.certificate} ≥ 0"
-    )
+def _bound_exact(*, scales=(THREE_FIFTHS, 1), extra_scales=(), unrolled=True, T_=3):
+    """Tight rational instances: W_h = s R (R a rotation), zero inputs and initial state,
+    b = 0 for tanh (z = 0, tanh'(0) = 1 = γ) — the bound holds with equality."""
+
+    def instances():
+        for s_ in (*scales, *extra_scales):
+            values = {W_h: s_ * R34, b: M([0, 0]), sigma: sp.tanh, i: T_, j: 0}
+            if unrolled:
+                values.update({seq_key("x", t_): M([0, 0]) for t_ in range(1, T_ + 1)})
+                values[seq_key("h", 0)] = M([0, 0])
+                values[seq_key("c_loss", 0)] = M([1, 2])
+                model = exact_unrolled(RNN["tanh"], T_, 2, 2, values=values)
+            else:
+                model = exact_cell(RNN["tanh"], 2, 2)
+                model.values.update(values)
+                model.values[RNN["tanh"].vectors["h_prev"]] = M([0, 0])
+                model.values[RNN["tanh"].vectors["x"]] = M([0, 0])
+            model.label = f"W_h = {s_}·rotation, zero inputs (tight)"
+            yield model
+
+    return instances
 
 
-def _gamma_sigmoid():
-    g = gamma("sigmoid")
-    s = sp.Symbol("s", real=True)
-    cert_ok = sp.expand(g.certificate - (g.value - s * (1 - s))) == 0
-    return g.value == sp.Rational(1, 4) and cert_ok, (
-        f"γ = max σ(1 − σ) = {g.value}, certificate 1/4 − s(1 − s) = {g.certificate}"
-    )
+def _tight_W(rng, name, s1):
+    """W_h with every singular value s1 (s1 · orthogonal) and b putting z = 0 at the fixed
+    point: h = 0 for tanh, h = 1/2 for the sigmoid (σ(0) = 1/2)."""
+    n_ = 4
+    W = s1 * orthogonal((n_, n_), rng)
+    h_star = 0.0 if name == "tanh" else 0.5
+    bias = -W @ np.full((n_, 1), h_star)
+    return W, bias, np.full((n_, 1), h_star)
 
 
-def _gamma_grid(name):
-    def sample(rng):
-        z = np.linspace(-12, 12, 24001)
-        from gradsym.numeric.cells.activations import get_activation
+def _one_step_float(rng, trial=0):
+    name = ["tanh", "sigmoid"][trial % 2]
+    model = float_cell(RNN[name], rng, 4, 2, scale=3.0)
+    model.values[sigma] = float_sigma(name)
+    if (trial // 2) % 2 == 0:  # the tight case: z = 0
+        W, bias, h_star = _tight_W(rng, name, rng.uniform(0.5, 3.0))
+        model.values.update(
+            {
+                W_h: W,
+                b: bias,
+                RNN[name].vectors["h_prev"]: h_star,
+                RNN[name].vectors["x"]: np.zeros((2, 1)),
+            }
+        )
+    model.label = f"σ = {name}"
+    return model
 
-        act = get_activation(name)
-        prime = act.grad_from_output(act.apply(z))
-        return np.array([prime.max()]), np.array([1.0 if name == "tanh" else 0.25])
+
+def _span_float(*, sigma_max=None, over=None):
+    """Products over 8 steps, half of them at the tight fixed point z = 0; σ_max(W_h) =
+    ``sigma_max``/γ (default random in (0.5, 0.95)/γ); ``over`` adds instances above 1/γ."""
+
+    def sample(rng, trial=0):
+        name = ["tanh", "sigmoid"][trial % 2]
+        gam = 1.0 if name == "tanh" else 0.25
+        s1 = (sigma_max if sigma_max is not None else rng.uniform(0.5, 0.95)) / gam
+        if over is not None and trial % 4 == 3:
+            s1 = rng.uniform(*over) / gam
+        T_ = 8
+        tight = (trial // 2) % 2 == 0
+        if tight:
+            W, bias, h_star = _tight_W(rng, name, s1)
+            values = {W_h: W, b: bias, seq_key("h", 0): h_star}
+            values.update({seq_key("x", t_): np.zeros((2, 1)) for t_ in range(1, T_ + 1)})
+        else:
+            W = s1 * orthogonal((4, 4), rng) @ np.diag(rng.uniform(0.3, 1.0, 4))
+            W *= s1 / np.linalg.norm(W, 2)
+            values = {W_h: W}
+        model = numpy_unrolled(RNN[name], rng, T_, 4, 2, values=values)
+        model.values[sigma] = float_sigma(name)
+        model.values[i], model.values[j] = T_, int(rng.integers(0, T_))
+        model.label = f"σ = {name}, σ_max(W_h) = {s1:.3g}" + (" (tight)" if tight else "")
+        return model
 
     return sample
 
 
-def _one_step_bound(rng):
-    name = ["tanh", "sigmoid"][int(rng.integers(2))]
+def _limit_exact():
+    for s_ in (sp.Rational(3, 5), sp.Rational(9, 10), sp.Rational(3, 2)):
+        for name, W_ in (("tanh", s_ * R34), ("sigmoid", 4 * s_ * R34)):
+            yield Model(
+                {W_h: W_, sigma: EXACT_SIGMA[name], n: 2},
+                free=(ell,),
+                label=f"σ = {name}, W_h = {W_.tolist()}",
+            )
+
+
+def _limit_float(rng, trial=0):
+    name = ["tanh", "sigmoid"][trial % 2]
     gam = 1.0 if name == "tanh" else 0.25
-    cell = numeric_rnn(rng, 4, 2, activation=name, scale=3.0)
-    J, _ = cell.state_jacobian(rng.normal(size=(1, 2)), (rng.normal(size=(1, 4)),))
-    return np.linalg.norm(J[0], 2), gam * np.linalg.norm(cell.params["W_h"], 2), {"sigma": name}
+    s1 = (rng.uniform(0.3, 0.95) if trial % 3 != 2 else rng.uniform(1.05, 2.0)) / gam
+    W = s1 * orthogonal((3, 3), rng)
+    return Model({W_h: W, sigma: float_sigma(name), ell: 2000, n: 3}, label=f"σ = {name}")
 
 
-def _span_bound(rng, sigma_max=None):
-    name = ["tanh", "sigmoid"][int(rng.integers(2))]
-    gam = 1.0 if name == "tanh" else 0.25
-    s1 = (0.9 if sigma_max is None else sigma_max) / gam
-    cell = numeric_rnn(rng, 4, 2, activation=name)
-    cell.params["W_h"][...] = set_spectral_norm(cell.params["W_h"], s1)
-    T = 25
-    xs = rng.normal(size=(T, 1, 2)) * 0.1
-    trace = cell.forward(xs, (np.zeros((1, 4)),))
-    Js = step_jacobians(cell, xs, trace)
-    P, norms, bounds = np.eye(4), [], []
-    for lag, J in enumerate(Js[::-1], start=1):
-        P = P @ J
-        norms.append(np.linalg.norm(P, 2))
-        bounds.append((gam * s1) ** lag)
-    return np.array(norms), np.array(bounds) * (1 + 1e-12), {"sigma": name, "sigma_max": s1}
-
-
-def _bound_limit():
-    s = sp.Symbol("s", positive=True)
-    g = sp.Symbol("gamma", positive=True)
-    smax = 1 / (g * (1 + s))  # any σ_max < 1/γ
-    return power_limit(g * smax) == 0, "(γσ_max)^ℓ → 0 for σ_max = 1/(γ(1+s)) < 1/γ"
-
-
-def _needs_more(rng):
-    return _span_bound(rng, sigma_max=1.0)
-
-
-def _transient_search(rng):
-    # ρ(W_h) < 1/γ is not enough: non-normal W with ρ = 0.5 but σ_max ≫ 1 (tanh, γ = 1)
-    cell = numeric_rnn(rng, 2, 2, activation="tanh")
-    cell.params["W_h"][...] = [[0.5, rng.uniform(4, 8)], [0.0, 0.5]]
-    cell.params["b"][...] = 0.0
-    cell.params["W_x"][...] = 0.0
-    xs = np.zeros((3, 1, 2))
-    trace = cell.forward(xs, (np.zeros((1, 2)),))
-    Js = step_jacobians(cell, xs, trace)
-    norm = np.linalg.norm(Js[1] @ Js[0], 2)
-    rho = np.max(np.abs(np.linalg.eigvals(cell.params["W_h"])))
-    if rho < 1 and norm > 1:
-        return {"W_h": cell.params["W_h"].copy(), "spectral_radius": rho, "norm_2_steps": norm}
-    return None
-
-
-_gamma = scalar("γ", GAMMA_LATEX, positive=True)
-_smax = scalar("σ_max(W_h)", r"\sigma_{\max}(\mathbf{W}_h)", positive=True)
-_jnorm = scalar(
-    "‖∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾‖₂",
-    r"\left\lVert \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}} \right\rVert_2",
+_witness_W = M([[sp.Rational(1, 2), 6], [0, sp.Rational(1, 2)]])
+_witness_where = (
+    (W_h, _witness_W),
+    (b, ZeroMatrix(n, 1)),
+    (h(0), ZeroMatrix(n, 1)),
+    (x(1), ZeroMatrix(sp.Symbol("d", integer=True, positive=True), 1)),
+    (x(2), ZeroMatrix(sp.Symbol("d", integer=True, positive=True), 1)),
 )
-_pnorm = scalar(
-    "‖∏ ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾‖₂",
-    r"\left\lVert \prod_{j<t\leq i} \frac{\partial \mathbf{h}^{(t)}}{\partial \mathbf{h}^{(t-1)}} \right\rVert_2",
-)
-z = sp.Symbol("z", real=True)
+
+
+def _witness_exact():
+    model = exact_unrolled(RNN["tanh"], 2, 2, 2)
+    model.values[sigma] = sp.tanh
+    yield model
+
+
+def _witness_float(rng):
+    model = numpy_unrolled(RNN["tanh"], rng, 2, 2, 2)
+    model.values[sigma] = float_sigma("tanh")
+    return model
+
 
 nonlinear_bound = Claim(
     id="nonlinear-bound",
     title="Nonlinear σ: Pascanu's bound with a derived γ",
     statement=(
-        "With ‖diag(σ'(z))‖ ≤ γ (γ = 1 for tanh, 1/4 for the sigmoid, derived), vanishing is "
-        "guaranteed when the largest singular value of W_h is below 1/γ, and exploding needs "
-        "it above 1/γ (Pascanu, Mikolov and Bengio 2013)."
+        "With ‖diag(σ'(z))‖₂ ≤ γ = sup|σ'| (γ = 1 for tanh, 1/4 for the sigmoid, derived), "
+        "vanishing is guaranteed when the largest singular value of W_h is below 1/γ, and "
+        "exploding needs it above 1/γ (Pascanu, Mikolov and Bengio 2013)."
     ),
     assumptions=("σ_max(W_h) < 1/γ for vanishing",),
     steps=(
         Step(
-            scalar("γ_tanh", r"\gamma_{\tanh} = \sup_z \lvert \tanh'(z) \rvert"),
-            sp.S.One,
+            Sup(sp.Abs(sp.Derivative(sp.tanh(z_sym), z_sym)), z_sym),
             "=",
-            "γ = sup |tanh'|, 1 − tanh'(z) = tanh²(z) ≥ 0",
-            symbolic=Generic(_gamma_tanh, method="maximum with certificate"),
-            numeric=Numeric(_gamma_grid("tanh"), tol=1e-12, trials=1, method="grid of z"),
+            sp.S.One,
+            "tanh' = 1 − tanh², largest at z = 0",
+            checks=(
+                Exact(_plain(), "critical points of tanh' and its limits, derived"),
+                Sampled(_plain_float({}), "a grid of z", trials=1, tol=1e-9),
+            ),
         ),
         Step(
-            scalar("γ_σ", r"\gamma_{\sigma} = \sup_z \sigma'(z)"),
+            Sup(sp.Abs(sp.Derivative(sigmoid(z_sym), z_sym)), z_sym),
+            "=",
             sp.Rational(1, 4),
-            "=",
-            "γ = sup σ', 1/4 − s(1 − s) = (s − 1/2)²",
-            symbolic=Generic(_gamma_sigmoid, method="maximum with certificate"),
-            numeric=Numeric(_gamma_grid("sigmoid"), tol=1e-12, trials=1, method="grid of z"),
+            "σ' = σ(1 − σ), largest at z = 0",
+            checks=(
+                Exact(_plain(), "critical points of σ' = e^(−z)/(1 + e^(−z))² and its limits"),
+                Sampled(_plain_float({}), "a grid of z", trials=1, tol=1e-9),
+            ),
         ),
         Step(
-            _jnorm,
-            _gamma * _smax,
+            Norm(Partial(RNN["tanh"].vectors["h"], RNN["tanh"].vectors["h_prev"]), 2),
             "≤",
+            gamma * smax,
             "‖diag(σ')‖₂ = max|σ'| ≤ γ, submultiplicativity",
-            numeric=Numeric(
-                _one_step_bound,
-                "≤",
-                tol=1e-12,
-                trials=6,
-                method="NumPy state Jacobians, tanh and sigmoid",
+            checks=(
+                Exact(_bound_exact(unrolled=False), "rational W_h, z = 0 (equality)"),
+                Sampled(
+                    _one_step_float,
+                    "NumPy state Jacobians, tanh and sigmoid, half at z = 0 (equality)",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
-            _pnorm,
-            (_gamma * _smax) ** _lag,
+            Norm(_prod, 2),
             "≤",
-            "submultiplicativity over ℓ factors",
-            numeric=Numeric(
-                _span_bound,
-                "≤",
-                tol=1e-12,
-                trials=4,
-                method="products of NumPy state Jacobians, σ_max = 0.9/γ",
+            (gamma * smax) ** ell,
+            "submultiplicativity over ℓ = i − j factors",
+            checks=(
+                Exact(_bound_exact(), "rational W_h, z = 0 (equality)"),
+                Sampled(
+                    _span_float(),
+                    "products of NumPy state Jacobians, half at z = 0 (equality)",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
-            (_gamma * _smax) ** _lag,
-            sp.S.Zero,
+            (gamma * smax) ** ell,
             "→",
-            "σ_max(W_h) < 1/γ",
-            symbolic=Generic(_bound_limit, method="limit"),
-        ),
-        Step(
-            _pnorm,
-            sp.S.One,
-            "≤",
-            "σ_max(W_h) ≤ 1/γ: no explosion, so exploding needs σ_max > 1/γ",
-            numeric=Numeric(
-                _needs_more,
-                "≤",
-                tol=1e-12,
-                trials=4,
-                method="σ_max = 1/γ exactly: products never exceed 1",
+            sp.S.Zero,
+            "γσ_max(W_h) < 1",
+            limit=(ell, sp.oo),
+            hypotheses=(Condition(smax, "<", 1 / gamma),),
+            checks=(
+                Exact(_limit_exact, "limit in ℓ, rational W_h for tanh and sigmoid"),
+                Sampled(_limit_float, "ℓ = 2000", trials=8, tol=1e-12, scale="absolute"),
             ),
         ),
         Step(
-            _pnorm,
+            Norm(_prod, 2),
+            "≤",
             sp.S.One,
+            "σ_max(W_h) ≤ 1/γ: no explosion, so exploding needs σ_max(W_h) > 1/γ",
+            hypotheses=(Condition(smax, "≤", 1 / gamma),),
+            checks=(
+                Exact(
+                    _bound_exact(scales=(sp.Rational(3, 5), 1), extra_scales=(sp.Rational(3, 2),)),
+                    "rational W_h, z = 0 (equality at σ_max = 1/γ)",
+                ),
+                Sampled(
+                    _span_float(sigma_max=1.0, over=(1.05, 1.5)),
+                    "σ_max(W_h) = 1/γ exactly, half at z = 0 (equality)",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
+            ),
+        ),
+        Step(
+            SpectralRadius(W_h),
+            "<",
+            1 / gamma,
+            "a non-normal W_h",
+            where=((W_h, _witness_W),),
+            checks=(
+                Exact(lambda: [Model({sigma: sp.tanh})], "exact eigenvalues, σ = tanh"),
+                Sampled(_plain_float({sigma: float_sigma("tanh")}), "σ = tanh", trials=1, tol=0.0),
+            ),
+        ),
+        Step(
+            Norm(Partial(h(2), h(0)), 2),
             ">",
-            "the bound is on σ_max, not on the eigenvalues",
-            numeric=Counterexample(
-                _transient_search, method="ρ(W_h) = 0.5 < 1/γ yet the 2-step product has norm > 1"
+            sp.S.One,
+            "the bound is on σ_max(W_h), not on the eigenvalues (σ = tanh)",
+            where=_witness_where,
+            checks=(
+                Exact(_witness_exact, "exact: ∂h⁽²⁾/∂h⁽⁰⁾ = W_h² at z = 0"),
+                Sampled(_witness_float, "NumPy RNN", trials=1, tol=0.0),
             ),
         ),
     ),
@@ -712,53 +936,43 @@ nonlinear_bound = Claim(
         "largest singular value, σ_max(W_h) < 1/γ with γ = sup|σ'| (1 for tanh, 1/4 for the "
         "sigmoid) — independent of the dimension — and it is sufficient for vanishing; "
         "σ_max > 1/γ is necessary (not sufficient) for exploding. Eigenvalues below 1/γ do not "
-        "suffice: a non-normal W_h with ρ = 0.5 can still amplify."
+        "suffice: a non-normal W_h with ρ = 1/2 can still amplify."
     ),
-    formula=(_smax, "<", 1 / _gamma),
+    formula=4,
+    cells=(RNN["tanh"], RNN["sigmoid"]),
+    definitions=(GAMMA_DEFINITION, (ell, i - j)),
 )
 
 
 # -- sequential recency ------------------------------------------------------------------------------
 
 
-def _recency_sample(rng):
-    T, n = 20, 4
-    cell = numeric_rnn(rng, n, 2)
-    cell.params["W_h"][...] = set_spectral_norm(cell.params["W_h"], 0.8)
-    xs, h0 = rng.normal(size=(T, 1, 2)), rng.normal(size=(1, n))
-    c = rng.normal(size=n)
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = c
-    adj = cell.backward(cell.forward(xs, (h0,)), dh).adjoints["h"][::-1, 0]  # lag 0, 1, …
-    norms = np.linalg.norm(adj, axis=1)
-    bound = np.linalg.norm(c) * 0.8 ** np.arange(T)
-    return norms, bound * (1 + 1e-12), {"sigma_max": 0.8}
+def _recency_float(rng, trial=0):
+    return _span_float()(rng, trial)
 
 
-def _decreasing_fact():
-    s = sp.Symbol("s", positive=True)
-    q = 1 / (1 + s)  # γσ_max ∈ (0, 1)
-    diff = sp.factor(q**ell - q ** (ell + 1))
-    return bool(diff.is_positive), f"(γσ)^ℓ − (γσ)^(ℓ+1) = {diff} > 0"
+def _decrease_exact():
+    for s_ in (sp.Rational(3, 5), sp.Rational(9, 10), sp.Rational(3, 2)):
+        for name, W_ in (("tanh", s_ * R34), ("sigmoid", 4 * s_ * R34)):
+            yield Model({W_h: W_, sigma: EXACT_SIGMA[name], n: 2}, free=(ell,), label=f"σ = {name}")
 
 
-def _far_bigger(rng):
-    T, n = 15, 3
-    cell = numeric_rnn(rng, n, 2, activation="identity")
-    cell.params["W_h"][...] = 1.5 * orthogonal((n, n), rng)
-    xs = rng.normal(size=(T, 1, 2))
-    dh = np.zeros((T, 1, n))
-    dh[-1, 0] = rng.normal(size=n)
-    adj = cell.backward(cell.forward(xs, (np.zeros((1, n)),)), dh).adjoints["h"][:, 0]
-    near, far = np.linalg.norm(adj[-1]), np.linalg.norm(adj[0])
-    if far > near:
-        return {"near": near, "far": far, "W_h": "1.5 Q"}
-    return None
+def _far_exact():
+    """Q a rational rotation (j < i); excluded: Q/2 (not orthogonal), and j > i."""
+    values = {seq_key("h", 0): M([0, 0]), seq_key("c_loss", 0): M([1, 2])}
+    for Qm, i_, j_ in ((R34, 3, 1), (R34 / 2, 3, 1), (R34, 1, 3)):
+        yield exact_unrolled(LINEAR, 3, 2, 2, values={**values, Q: Qm, i: i_, j: j_})
 
 
-_near = scalar(
-    "‖∂J⁽ⁱ⁾/∂h⁽ʲ⁾‖", r"\left\lVert \frac{\partial J^{(i)}}{\partial \mathbf{h}^{(j)}} \right\rVert"
-)
+def _far_float(rng, trial=0):
+    model = numpy_unrolled(LINEAR, rng, 15, 3, 2)
+    Qm = orthogonal((3, 3), rng)
+    kind = trial % 4
+    model.values[Q] = Qm / 2 if kind == 2 else Qm  # not orthogonal: excluded
+    model.values[i], model.values[j] = (1, 15) if kind == 3 else (15, 1)  # j > i: excluded
+    return model
+
+
 sequential_recency = Claim(
     id="sequential-recency",
     title="Far gradient signal is smaller than near",
@@ -769,33 +983,55 @@ sequential_recency = Claim(
     assumptions=("σ_max(W_h) < 1/γ (the vanishing regime)",),
     steps=(
         Step(
-            _near,
-            scalar(
-                "‖∂J⁽ⁱ⁾/∂h⁽ⁱ⁾‖ (γσ_max)^ℓ",
-                r"\left\lVert \frac{\partial J^{(i)}}{\partial \mathbf{h}^{(i)}} \right\rVert (\gamma \sigma_{\max})^{\ell}",
-            ),
+            Norm(Partial(J(i), h(j))),
             "≤",
-            "nonlinear-bound",
-            numeric=Numeric(
-                _recency_sample,
-                "≤",
-                tol=1e-12,
-                method="adjoints of a tanh RNN with σ_max(W_h) = 0.8, every lag",
+            Norm(Partial(J(i), h(i))) * (gamma * smax) ** ell,
+            "∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏ ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ and nonlinear-bound",
+            checks=(
+                Exact(_bound_exact(), "rational W_h, z = 0 (equality)"),
+                Sampled(
+                    _recency_float,
+                    "adjoints of the NumPy RNN, half at z = 0 (equality)",
+                    trials=8,
+                    tol=1e-9,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
-            (_gamma * _smax) ** (_lag + 1),
-            (_gamma * _smax) ** _lag,
+            (gamma * smax) ** (ell + 1),
             "<",
-            "0 < γσ_max < 1: the bound decreases geometrically in ℓ",
-            symbolic=Generic(_decreasing_fact, method="sign of the difference"),
+            (gamma * smax) ** ell,
+            "0 < γσ_max(W_h) < 1: the bound decreases geometrically in ℓ",
+            hypotheses=(Condition(gamma * smax, "<", 1),),
+            checks=(
+                Exact(_decrease_exact, "symbolic ℓ, rational W_h for tanh and sigmoid"),
+                Sampled(
+                    lambda rng: Model(
+                        {
+                            W_h: rng.uniform(0.2, 1.5) * orthogonal((3, 3), rng),
+                            sigma: float_sigma("tanh"),
+                            ell: int(rng.integers(1, 40)),
+                            n: 3,
+                        }
+                    ),
+                    "random W_h, ℓ < 40",
+                    trials=8,
+                    tol=0.0,
+                ),
+            ),
         ),
         Step(
-            _near,
-            scalar("far > near", r"\text{far} > \text{near}"),
-            "=",
-            "without the condition, far can dominate",
-            numeric=Counterexample(_far_bigger, method="W_h = 1.5Q, identity σ"),
+            Norm(Partial(J(i), h(j))),
+            ">",
+            Norm(Partial(J(i), h(i))),
+            "without the condition far can dominate (a linear RNN)",
+            where=((W_h, MatMul(sp.Rational(3, 2), Q)),),
+            hypotheses=(Condition(MatMul(Transpose(Q), Q), "=", I_(n)), Condition(j, "<", i)),
+            checks=(
+                Exact(_far_exact, "Q a rational rotation, ℓ = 2"),
+                Sampled(_far_float, "Haar-orthogonal Q, ℓ = 14", trials=6, tol=0.0),
+            ),
         ),
     ),
     sources=("001", "000"),
@@ -806,6 +1042,8 @@ sequential_recency = Claim(
         "decays geometrically in ℓ; outside it far contributions can be the larger. The "
         "linguistic consequence (Linzen et al. 2016) is an empirical observation, not checked."
     ),
+    cells=(RNN["tanh"],),
+    definitions=(GAMMA_DEFINITION, (ell, i - j)),
 )
 
 CLAIMS = (rnn_jacobian, linear_case, eigen_vanish, explode, nonlinear_bound, sequential_recency)

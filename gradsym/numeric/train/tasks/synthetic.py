@@ -235,8 +235,10 @@ class DelayedEcho(Task):
 
     Inputs: uniform symbols from K, one-hot (d_in = K). Targets: class 0 ("nothing to
     echo yet") for t < d, and class s + 1 for the input symbol s of step t − d. Loss
-    cross-entropy at every step. The dependency spans exactly d steps, so truncated BPTT
-    with a window k < d cannot learn it and k ≥ d can — the task for truncation.
+    cross-entropy at every step. The dependency spans d steps: truncated BPTT with
+    k1 = k2 = k lets the loss term at the end of a chunk reach back k − 1 steps, so it
+    learns the echo for k ≥ d + 1 (a window holding the input and its echo, both ends
+    included) and stays at the baseline for k ≤ d — the task for truncation.
 
     Memoryless baseline: class 0 for t < d (loss 0), uniform over the K symbols after
     (loss ln K): **(T − d) ln K / T**.

@@ -1,0 +1,30 @@
+"""The derivations of the notes, as LaTeX and Markdown, and the notes document that holds them.
+
+One module per job:
+
+- :mod:`.layout` — one claim as ``<id>.tex`` and ``<id>.md`` (``claim_tex``,
+  ``claim_markdown``; line breaking by ``break_lines``/``latex_width``);
+- :mod:`.notes` — ``notes.tex`` (the conventions stated once, every claim ``\\input`` in the
+  order of the notes, the figures placed after their claims) and ``write_derivations``;
+- :mod:`.pdflatex` — ``compile_pdf``: notes.tex to notes.pdf with pdflatex.
+"""
+
+from .layout import RenderError, break_lines, claim_markdown, claim_tex, latex_width
+from .notes import CONVENTIONS, FigureRef, figure_refs, notes_tex, write_derivations
+from .pdflatex import LatexError, compile_pdf, overfull_boxes
+
+__all__ = [
+    "CONVENTIONS",
+    "FigureRef",
+    "LatexError",
+    "RenderError",
+    "break_lines",
+    "claim_markdown",
+    "claim_tex",
+    "compile_pdf",
+    "figure_refs",
+    "latex_width",
+    "notes_tex",
+    "overfull_boxes",
+    "write_derivations",
+]
