@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import sympy as sp
 from sympy import HadamardProduct, MatAdd
 
@@ -52,10 +50,7 @@ def test_the_notes_special_cases():
 
 def test_derivations_are_cached():
     first = jacobian("lstm", of="state", wrt="state", variant="peephole")
-    start = time.perf_counter()
-    for _ in range(100):
-        again = jacobian("lstm", of="state", wrt="state", variant="peephole")
-    assert again is first
-    assert time.perf_counter() - start < 0.05
+    again = jacobian("lstm", of="state", wrt="state", variant="peephole")
+    assert again is first  # the same object: derived once (speed is the benchmark's business)
     assert first.lambdify() is again.lambdify()
     assert first.explicit(2) is again.explicit(2)
