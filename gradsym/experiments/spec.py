@@ -22,7 +22,8 @@ A spec is a TOML file (or the same structure as a dict)::
 
 Runs are configurations × grid × seeds. Every key of ``base``, ``grid`` and a
 configuration is a field of :class:`~gradsym.numeric.train.config.TrainConfig` (except
-``seed``: that is ``seeds``), or ``length`` / ``delay``, which go into ``task_kwargs``.
+``seed``: that is ``seeds``), or ``length`` / ``delay``, which go into ``task_kwargs``;
+TOML has no null, so a field that may be None (``clip``, ``init``, …) takes ``"none"``.
 A configuration's fields override ``base``, the grid's override both. Without
 ``[[configurations]]`` there is one, labelled by the task.
 
@@ -249,8 +250,17 @@ def _configurations(value, where: str, base: dict) -> tuple[dict[str, Any], ...]
     return tuple(out)
 
 
+def _nullable() -> frozenset[str]:
+    """The TrainConfig fields that may be None (TOML has no null: the spec writes "none")."""
+    return frozenset(f.name for f in dataclasses.fields(TrainConfig) if "None" in str(f.type))
+
+
 def _config(fields: dict[str, Any], seed: int) -> TrainConfig:
-    fields = dict(fields)
+    nullable = _nullable()
+    fields = {
+        k: None if k in nullable and isinstance(v, str) and v.lower() == "none" else v
+        for k, v in fields.items()
+    }
     task_kwargs = dict(fields.pop("task_kwargs", {}) or {})
     for key in _TASK_KEYS:
         if key in fields:
