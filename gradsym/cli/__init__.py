@@ -7,6 +7,7 @@ errors into exit codes.
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
+    gradsym sweep      success-rate sweeps on Dask, results in SQLite, and their report  (sweep.py)
     gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
 
 Each command module has ``add_<command>_parser(subparsers)``, which registers the command
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
 
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_verify_parser,
         add_check_parser,
         add_train_parser,
+        add_sweep_parser,
         add_bench_parser,
     ):
         add(sub)
