@@ -43,6 +43,13 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
         "--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://HOST:8786"
     )
     run.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to try to reach --scheduler (default 10)",
+    )
+    run.add_argument(
         "--workers", type=int, help="worker processes of the embedded cluster (default: cores)"
     )
     run.add_argument(
@@ -84,6 +91,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=not args.no_progress,
         overwrite=args.overwrite,
+        connect_timeout=args.timeout,
     )
     print(
         f"gradsym sweep {spec.name}: {result.total} runs, {result.done} done, "

@@ -74,13 +74,16 @@ def omega(adjoint_h: np.ndarray, h: np.ndarray, W_h: np.ndarray, activation: str
     if W_h.shape != (n, n):
         raise ShapeError(f"W_h must be ({n}, {n}) to match the states, got {W_h.shape}")
     rows_a = a.reshape(-1, n)
-    norms = np.linalg.norm(rows_a, axis=1)
-    counted = norms > 0.0
-    ratios = np.full(norms.shape, np.nan)
+    # Each row divided by its largest entry first: ‖a‖ of a vanished error (1e-300)
+    # would underflow to 0 if its squares were summed directly.
+    biggest = np.abs(rows_a).max(axis=1)
+    counted = biggest > 0.0
+    ratios = np.full(biggest.shape, np.nan)
     grad = np.zeros_like(W_h)
     if not counted.any():
         return OmegaResult(0.0, grad, ratios.reshape(a.shape[:2]), 0)
-    w = rows_a[counted] / norms[counted, None]
+    w = rows_a[counted] / biggest[counted, None]
+    w /= np.linalg.norm(w, axis=1)[:, None]
     w *= act.grad_from_output(h.reshape(-1, n)[counted])  # σ'(z⁽ᵏ⁾), frozen
     v = w @ W_h
     r = np.linalg.norm(v, axis=1)
