@@ -122,7 +122,7 @@ def _client(scheduler: str | None, workers: int | None, client, timeout: float):
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     try:
