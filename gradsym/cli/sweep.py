@@ -71,7 +71,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _report(args)
     for option in ("success", "report_dir"):
         if getattr(args, option) is not None:
-            raise InvalidValueError(f"--{option.replace('_', '-')} belongs to `gradsym sweep report`")
+            raise InvalidValueError(
+                f"--{option.replace('_', '-')} belongs to `gradsym sweep report`"
+            )
     if args.folder is not None:
         raise InvalidValueError(
             f"unexpected argument {args.folder!r}; the sweep folder is given with --out"
@@ -113,7 +115,9 @@ def _report(args: argparse.Namespace) -> int:
     if args.overwrite:
         raise InvalidValueError("--overwrite belongs to running a sweep, not to its report")
     if args.folder is None:
-        raise InvalidValueError("gradsym sweep report needs the sweep folder: gradsym sweep report DIR")
+        raise InvalidValueError(
+            "gradsym sweep report needs the sweep folder: gradsym sweep report DIR"
+        )
     from gradsym.experiments.report import report
     from gradsym.files import atomic_write_text, writable_dir
     from gradsym.render.figures import figure_module

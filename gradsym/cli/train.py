@@ -130,9 +130,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="another argument of the task, e.g. n_copy=2 (repeatable)",
     )
     i = p.add_argument_group("initialisation")
-    i.add_argument(
-        "--init", help="recurrent init: uniform, orthogonal, identity, gaussian, sparse"
-    )
+    i.add_argument("--init", help="recurrent init: uniform, orthogonal, identity, gaussian, sparse")
     i.add_argument("--gain", type=float, help="gain of the recurrent init (default 1)")
     i.add_argument("--forget-bias", type=float, help="LSTM forget-gate bias b_f")
     i.add_argument(

@@ -31,7 +31,12 @@ METRICS = ("eval_loss", "eval_accuracy", "eval_error", "train_loss")
 #: The task's constants a criterion may read.
 CONSTANTS = ("baseline",)
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 _COMPARE = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
@@ -78,7 +83,9 @@ class Criterion:
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError as exc:
-            raise InvalidValueError(f"success criterion {text!r} is not an expression: {exc.msg}") from None
+            raise InvalidValueError(
+                f"success criterion {text!r} is not an expression: {exc.msg}"
+            ) from None
         names: list[str] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
@@ -146,7 +153,11 @@ class Criterion:
             return _BINARY[type(node.op)](a, b)
         if isinstance(node, ast.UnaryOp):
             v = self._eval(node.operand, values)
-            return -v if isinstance(node.op, ast.USub) else (+v if isinstance(node.op, ast.UAdd) else not v)
+            return (
+                -v
+                if isinstance(node.op, ast.USub)
+                else (+v if isinstance(node.op, ast.UAdd) else not v)
+            )
         if isinstance(node, ast.BoolOp):
             parts = [self._eval(v, values) for v in node.values]
             return all(parts) if isinstance(node.op, ast.And) else any(parts)

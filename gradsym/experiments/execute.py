@@ -105,7 +105,9 @@ def _client(scheduler: str | None, workers: int | None, client, timeout: float):
     distributed = _import_distributed()
     if scheduler is not None:
         if not isinstance(scheduler, str) or not scheduler:
-            raise InvalidValueError(f"scheduler must be an address such as tcp://HOST:8786, got {scheduler!r}")
+            raise InvalidValueError(
+                f"scheduler must be an address such as tcp://HOST:8786, got {scheduler!r}"
+            )
         try:
             c = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -188,7 +190,9 @@ def sweep(
     )
 
 
-def _submit_all(client, store: SweepStore, pending, spec: SweepSpec, finished: int, progress: bool) -> int:
+def _submit_all(
+    client, store: SweepStore, pending, spec: SweepSpec, finished: int, progress: bool
+) -> int:
     """Submit ``pending`` runs, record each result as it comes; the number recorded."""
     distributed = _import_distributed()
     costs = {r.key: r.cost for r in spec.runs}

@@ -44,7 +44,10 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
         return None
     centre = (k + z * z / 2) / (n + z * z)
     half = z / (n + z * z) * math.sqrt(k * (n - k) / n + z * z / 4)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at k = 0 (k = n) the lower (upper) end is exactly 0 (1); say so without round-off
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 @dataclass(frozen=True)
@@ -97,20 +100,46 @@ class Report:
                 f"| {c.label} | {c.x} | {c.k} / {c.n}{extra} | {rate} | {interval} | {steps} |"
             )
         note = f"\n\n{self.pending} run(s) still pending." if self.pending else ""
-        return head + "\n".join(rows) + f"\n\nSuccess: `{self.criterion}` at the final evaluation.{note}\n"
+        return (
+            head
+            + "\n".join(rows)
+            + f"\n\nSuccess: `{self.criterion}` at the final evaluation.{note}\n"
+        )
 
     def csv(self) -> str:
         """The same table as CSV (one row per configuration and x)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(
-            ["configuration", "panel", self.x, "runs", "successes", "success_rate",
-             "wilson_low", "wilson_high", "median_steps_to_success", "diverged", "pending"]
+            [
+                "configuration",
+                "panel",
+                self.x,
+                "runs",
+                "successes",
+                "success_rate",
+                "wilson_low",
+                "wilson_high",
+                "median_steps_to_success",
+                "diverged",
+                "pending",
+            ]
         )
         for c in self.cells:
             w.writerow(
-                [c.label, c.panel, c.x, c.n, c.k, _blank(c.rate), _blank(c.low), _blank(c.high),
-                 _blank(c.median_steps), c.failed, c.pending]
+                [
+                    c.label,
+                    c.panel,
+                    c.x,
+                    c.n,
+                    c.k,
+                    _blank(c.rate),
+                    _blank(c.low),
+                    _blank(c.high),
+                    _blank(c.median_steps),
+                    c.failed,
+                    c.pending,
+                ]
             )
         return buf.getvalue()
 

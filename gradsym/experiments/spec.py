@@ -68,9 +68,11 @@ def _field_names() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def run_key(config: TrainConfig) -> str:
-    """The content hash of a run: SHA-256 of its config's canonical JSON."""
-    text = json.dumps(config.to_dict(), sort_keys=True, separators=(",", ":"))
+def run_key(config: TrainConfig | Mapping[str, Any]) -> str:
+    """The content hash of a run: SHA-256 of its config's canonical JSON (``config`` a
+    TrainConfig or its :meth:`~TrainConfig.to_dict`)."""
+    data = config.to_dict() if isinstance(config, TrainConfig) else config
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -170,7 +172,7 @@ def _parse(data: dict, where: str) -> SweepSpec:
     seeds = _seeds(data.get("seeds", 1), where)
     if "success" not in data:
         raise InvalidValueError(
-            f"{where}: no success criterion; add e.g. success = \"eval_loss / baseline < 0.1\""
+            f'{where}: no success criterion; add e.g. success = "eval_loss / baseline < 0.1"'
         )
     success = Criterion.parse(data["success"])
     base = _fields(data.get("base", {}), f"{where} [base]")
@@ -290,12 +292,12 @@ def _runs(name, seeds, base, grid, configurations, x, success, where) -> tuple[R
                 except (GradsymError, TypeError) as exc:
                     raise InvalidValueError(f"{what}: {exc}") from None
                 _check_metrics(config, success, what)
-                key = run_key(config)
+                data = config.to_dict()
+                key = run_key(data)
                 if key in seen:
                     raise InvalidValueError(f"{what} is the same run as {seen[key]}")
                 seen[key] = what
-                xval = _x_value(config, x)
-                runs.append(Run(key, full, panel, xval, seed, config.to_dict()))
+                runs.append(Run(key, full, panel, _x_value(config, x), seed, data))
     if not runs:
         raise InvalidValueError(f"{where}: the spec describes no runs (an empty grid)")
     return tuple(runs)

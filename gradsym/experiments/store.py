@@ -126,10 +126,14 @@ class SweepStore:
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        conn.execute("PRAGMA foreign_keys = ON")
-        # Rollback journal, fully synchronous: a commit is on disk when it returns, and a
-        # process killed mid-transaction leaves the database as before that transaction.
-        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            # Rollback journal, fully synchronous: a commit is on disk when it returns, and
+            # a process killed mid-transaction leaves the database as before that transaction.
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise InvalidValueError(f"{path} is not a gradsym sweep database: {exc}") from None
         return conn
 
     @classmethod
@@ -138,7 +142,9 @@ class SweepStore:
         or it is not a gradsym sweep database."""
         path = Path(folder) / DB_FILE
         if not path.is_file():
-            raise InvalidValueError(f"no sweep database {path} (run `gradsym sweep SPEC --out DIR`)")
+            raise InvalidValueError(
+                f"no sweep database {path} (run `gradsym sweep SPEC --out DIR`)"
+            )
         store = cls(path, cls._connect(path))
         store._check_format()
         return store
@@ -256,7 +262,9 @@ class SweepStore:
         out = []
         for row in self.conn.execute(sql + " ORDER BY rowid", args):
             key, label, panel, x, seed, config, st, *final = row
-            out.append(RunRow(key, label, panel, json.loads(x), seed, json.loads(config), st, *final))
+            out.append(
+                RunRow(key, label, panel, json.loads(x), seed, json.loads(config), st, *final)
+            )
         return out
 
     def counts(self) -> dict[str, int]:
@@ -296,7 +304,9 @@ class SweepStore:
             if row is None or row[0] != "pending":
                 return False
             self.conn.execute(
-                "UPDATE runs SET status = ?, " + ", ".join(f"{c} = ?" for c in _FINAL) + " WHERE key = ?",
+                "UPDATE runs SET status = ?, "
+                + ", ".join(f"{c} = ?" for c in _FINAL)
+                + " WHERE key = ?",
                 (result["status"], *(result.get(c) for c in _FINAL), key),
             )
             self.conn.execute("DELETE FROM metrics WHERE run_key = ?", (key,))

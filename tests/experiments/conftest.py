@@ -14,53 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-#: A sweep of 8 short runs: 2 configurations × 2 lengths × 2 seeds (about 0.1 s each).
-TINY = {
-    "name": "tiny",
-    "seeds": 2,
-    "success": "eval_loss / baseline < 0.9",
-    "base": {
-        "task": "adding_le",
-        "hidden": 4,
-        "batch": 4,
-        "steps": 6,
-        "eval_every": 3,
-        "eval_batch": 8,
-        "log_every": 2,
-        "checkpoint_every": 6,
-    },
-    "grid": {"length": [3, 5]},
-    "configurations": [
-        {"label": "tanh RNN", "panel": "a", "cell": "rnn"},
-        {"label": "GRU", "panel": "a", "cell": "gru"},
-    ],
-}
-
-TOML = '''
-name = "tiny"
-seeds = 2
-success = "eval_loss / baseline < 0.9"
-[base]
-task = "adding_le"
-hidden = 4
-batch = 4
-steps = 6
-eval_every = 3
-eval_batch = 8
-log_every = 2
-checkpoint_every = 6
-[grid]
-length = [3, 5]
-[[configurations]]
-label = "tanh RNN"
-panel = "a"
-cell = "rnn"
-[[configurations]]
-label = "GRU"
-panel = "a"
-cell = "gru"
-'''
+from sweep_specs import TINY, TOML
 
 
 @pytest.fixture
@@ -145,8 +99,14 @@ class Cluster:
 
     def start(self, n_workers: int = 2) -> Cluster:
         self._start(
-            "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-            "--dashboard-address", ":0", log="scheduler.log",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dashboard-address",
+            ":0",
+            log="scheduler.log",
         )
         for i in range(n_workers):
             self.workers.append(self.add_worker(i))
@@ -155,8 +115,17 @@ class Cluster:
 
     def add_worker(self, i: int) -> subprocess.Popen:
         return self._start(
-            "worker", self.address, "--nthreads", "1", "--nworkers", "1",
-            "--dashboard-address", ":0", "--name", f"w{i}", log=f"worker{i}.log",
+            "worker",
+            self.address,
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--dashboard-address",
+            ":0",
+            "--name",
+            f"w{i}",
+            log=f"worker{i}.log",
         )
 
     def wait_for_workers(self, n: int, timeout: float = 60.0) -> None:

@@ -63,8 +63,17 @@ def _assert_one_row_per_run(folder, spec) -> None:
 
 
 def test_the_same_sweep_runs_unchanged_on_a_dask_cluster(real_cluster, tiny_toml, tmp_path, capsys):
-    code = main(["sweep", str(tiny_toml), "--out", str(tmp_path), "--scheduler",
-                 real_cluster.address, "--no-progress"])
+    code = main(
+        [
+            "sweep",
+            str(tiny_toml),
+            "--out",
+            str(tmp_path),
+            "--scheduler",
+            real_cluster.address,
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert "8 runs, 8 done, 0 diverged, 0 pending" in capsys.readouterr().out
     spec = load_spec(tiny_toml)
@@ -80,8 +89,9 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_no_run(real_cluster, tin
     spec = load_spec(_slow(tiny))
     out: dict = {}
     driver = threading.Thread(
-        target=lambda: out.update(result=sweep(spec, tmp_path, scheduler=real_cluster.address,
-                                               progress=False)),
+        target=lambda: out.update(
+            result=sweep(spec, tmp_path, scheduler=real_cluster.address, progress=False)
+        ),
     )
     driver.start()
     victim = real_cluster.workers[0]
@@ -109,8 +119,18 @@ def test_a_driver_killed_mid_sweep_leaves_a_consistent_database_that_resumes(
     spec_file.write_text(_toml(spec_data))
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gradsym", "sweep", str(spec_file), "--out", str(out),
-         "--scheduler", real_cluster.address, "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "gradsym",
+            "sweep",
+            str(spec_file),
+            "--out",
+            str(out),
+            "--scheduler",
+            real_cluster.address,
+            "--no-progress",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"},
@@ -140,7 +160,11 @@ def test_a_driver_killed_mid_sweep_leaves_a_consistent_database_that_resumes(
 
 def _toml(d: dict) -> str:
     def value(v):
-        return f'"{v}"' if isinstance(v, str) else ("[" + ", ".join(map(value, v)) + "]" if isinstance(v, list) else repr(v))
+        return (
+            f'"{v}"'
+            if isinstance(v, str)
+            else ("[" + ", ".join(map(value, v)) + "]" if isinstance(v, list) else repr(v))
+        )
 
     lines = [f"{k} = {value(d[k])}" for k in ("name", "seeds", "success")]
     for table in ("base", "grid"):

@@ -51,16 +51,38 @@ def test_results_equal_gradsym_train_one_by_one_bitwise(dask_client, tiny, tmp_p
         for run in (spec.runs[0], spec.runs[-1]):  # a tanh RNN and a GRU
             c = run.config
             run_dir = tmp_path / run.key[:8]
-            args = ["train", "--cell", c["cell"], "--task", c["task"], "--length",
-                    str(c["task_kwargs"]["length"]), "--run-dir", str(run_dir), "--no-progress"]
-            for name in ("hidden", "batch", "steps", "eval_every", "eval_batch", "log_every",
-                         "checkpoint_every", "seed"):
+            args = [
+                "train",
+                "--cell",
+                c["cell"],
+                "--task",
+                c["task"],
+                "--length",
+                str(c["task_kwargs"]["length"]),
+                "--run-dir",
+                str(run_dir),
+                "--no-progress",
+            ]
+            for name in (
+                "hidden",
+                "batch",
+                "steps",
+                "eval_every",
+                "eval_batch",
+                "log_every",
+                "checkpoint_every",
+                "seed",
+            ):
                 args += ["--" + name.replace("_", "-"), str(c[name])]
             assert main(args) == 0
-            alone = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+            alone = [
+                json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()
+            ]
             assert store.metrics(run.key) == alone  # every logged float, bit for bit
             row = next(r for r in store.rows() if r.key == run.key)
-            assert row.params_sha256 == params_digest(load_checkpoint(run_dir / "checkpoint.npz").params)
+            assert row.params_sha256 == params_digest(
+                load_checkpoint(run_dir / "checkpoint.npz").params
+            )
             assert json.loads((run_dir / "config.json").read_text()) == c
 
 
@@ -72,21 +94,30 @@ def test_progress_bar_counts_runs(dask_client, tiny, tmp_path, capsys):
 
 def test_a_diverged_run_is_a_failed_row_with_its_error(dask_client, tiny, tmp_path):
     tiny["configurations"] = [
-        {"label": "linear RNN, gain 100", "cell": "rnn", "activation": "identity",
-         "gain": 100.0, "max_recoveries": 0},
+        {
+            "label": "linear RNN, gain 100",
+            "cell": "rnn",
+            "activation": "identity",
+            "gain": 100.0,
+            "max_recoveries": 0,
+        },
     ]
     tiny["grid"] = {"length": [200]}
     result = sweep(tiny, tmp_path, client=dask_client, progress=False)
     assert (result.done, result.failed, result.pending) == (0, 2, 0)
     with SweepStore.open(tmp_path) as store:
         for row in store.rows():
-            assert row.status == "failed" and row.error.startswith("NonFiniteError: training diverged")
+            assert row.status == "failed" and row.error.startswith(
+                "NonFiniteError: training diverged"
+            )
             assert row.eval_loss is None and row.step == 0
     again = sweep(tiny, tmp_path, client=dask_client, progress=False)
     assert again.ran == 0  # a failure is a result: not run again
 
 
-def test_a_run_lost_with_its_workers_stays_pending_and_resumes(dask_client, tiny, tmp_path, monkeypatch):
+def test_a_run_lost_with_its_workers_stays_pending_and_resumes(
+    dask_client, tiny, tmp_path, monkeypatch
+):
     real = execute.run_one
     lost = load_spec(tiny).runs[2].key
 

@@ -67,9 +67,7 @@ def omega(adjoint_h: np.ndarray, h: np.ndarray, W_h: np.ndarray, activation: str
     h = np.asarray(h)
     W_h = np.asarray(W_h)
     if a.ndim != 3 or h.shape != a.shape:
-        raise ShapeError(
-            f"adjoint_h and h must both be (T, B, n), got {a.shape} and {h.shape}"
-        )
+        raise ShapeError(f"adjoint_h and h must both be (T, B, n), got {a.shape} and {h.shape}")
     n = a.shape[-1]
     if W_h.shape != (n, n):
         raise ShapeError(f"W_h must be ({n}, {n}) to match the states, got {W_h.shape}")

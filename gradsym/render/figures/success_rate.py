@@ -56,7 +56,10 @@ _COLOURS = {
 _FALLBACK = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000")
 _DASHES = ("-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (4, 1, 1, 1)), (0, (3, 1.5)))
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-_PANEL_TITLES = {"cells": "the models (Adam, clipping)", "fixes": "Pascanu et al.'s fixes (tanh RNN)"}
+_PANEL_TITLES = {
+    "cells": "the models (Adam, clipping)",
+    "fixes": "Pascanu et al.'s fixes (tanh RNN)",
+}
 
 
 def compute(seed: int = 0, *, folder: str | Path | None = None) -> dict:

@@ -332,7 +332,9 @@ def test_update_bias_opens_the_identity_path_in_both_conventions(variant, rng):
 
 def test_initialise_errors(rng):
     cell = rnn()
-    with pytest.raises(UnknownNameError, match="'gaussian', 'identity', 'orthogonal', 'sparse', 'uniform'"):
+    with pytest.raises(
+        UnknownNameError, match="'gaussian', 'identity', 'orthogonal', 'sparse', 'uniform'"
+    ):
         initialise(cell, "xavier", rng=rng)
     with pytest.raises(UnknownNameError, match="input initialiser"):
         initialise(cell, "orthogonal", "identity", rng=rng)
