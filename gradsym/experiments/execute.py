@@ -204,10 +204,7 @@ def _submit_all(
         ): row.key
         for row in order
     }
-    try:
-        slots = max(1, sum(client.nthreads().values()))
-    except Exception:  # an old or unusual client: the bar shows in-flight runs as unknown
-        slots = len(futures)
+    slots = max(1, sum(client.nthreads().values()))
     failed = store.counts()["failed"]
     bar = None
     if progress:
@@ -228,7 +225,7 @@ def _submit_all(
             remaining -= 1
             try:
                 result = fut.result()
-            except Exception:  # the run's workers kept dying, or the cluster went away
+            except Exception:  # noqa: BLE001 - its workers kept dying (KilledWorker), or the cluster went away
                 lost += 1
             else:
                 if store.record(key, result):

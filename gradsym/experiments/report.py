@@ -32,7 +32,7 @@ from typing import Any
 from gradsym.experiments.criterion import Criterion, metrics_of
 from gradsym.experiments.store import SweepStore
 
-__all__ = ["Cell", "Report", "Z95", "report", "wilson"]
+__all__ = ["Z95", "Cell", "Report", "report", "wilson"]
 
 #: z of a two-sided 95 % interval (the 97.5 % quantile of the standard normal).
 Z95 = 1.959963984540054

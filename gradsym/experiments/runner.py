@@ -62,7 +62,7 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
             baseline=result.baseline,
             recoveries=len(result.recoveries),
         )
-    except Exception as exc:  # a run that fails is a result of the sweep, not its end
+    except Exception as exc:  # noqa: BLE001 - a run that fails is a result, not the sweep's end
         last = traceback.extract_tb(exc.__traceback__)[-1]
         out.update(
             status="failed",

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import Self
+
 from gradsym import __version__
 from gradsym.errors import InvalidValueError
 
@@ -235,7 +237,7 @@ class SweepStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> SweepStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

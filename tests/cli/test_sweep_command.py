@@ -3,9 +3,8 @@ line and exit 2, the report writes its table and figure."""
 
 from __future__ import annotations
 
-import json
-
 import copy
+import json
 
 import pytest
 from sweep_specs import TINY, TOML

@@ -152,9 +152,11 @@ def test_a_database_of_another_spec_is_refused_and_left_as_it_was(dask_client, t
 
 
 def test_a_folder_being_written_by_another_driver_is_refused(tiny, tmp_path):
-    with execute._exclusive(tmp_path):
-        with pytest.raises(InvalidValueError, match="another gradsym sweep is writing"):
-            sweep(tiny, tmp_path, progress=False)
+    with (
+        execute._exclusive(tmp_path),
+        pytest.raises(InvalidValueError, match="another gradsym sweep is writing"),
+    ):
+        sweep(tiny, tmp_path, progress=False)
 
 
 def test_at_most_one_way_to_reach_dask(dask_client, tiny, tmp_path):

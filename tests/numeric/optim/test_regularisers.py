@@ -148,19 +148,19 @@ def test_bad_shapes_and_activation_are_errors(rng):
 
 
 def _config(**kw) -> TrainConfig:
-    base = dict(
-        cell="rnn",
-        task="adding_le",
-        task_kwargs={"length": 6},
-        hidden=5,
-        batch=4,
-        steps=3,
-        eval_every=3,
-        eval_batch=8,
-        clip=None,
-        optimiser="sgd",
-        lr=0.1,
-    )
+    base = {
+        "cell": "rnn",
+        "task": "adding_le",
+        "task_kwargs": {"length": 6},
+        "hidden": 5,
+        "batch": 4,
+        "steps": 3,
+        "eval_every": 3,
+        "eval_batch": 8,
+        "clip": None,
+        "optimiser": "sgd",
+        "lr": 0.1,
+    }
     return TrainConfig(**{**base, **kw})
 
 
