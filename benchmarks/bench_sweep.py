@@ -25,10 +25,10 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client, LocalCluster
 
-from gradsym.experiments import sweep  # noqa: E402
-from gradsym.experiments.store import SweepStore  # noqa: E402
+from gradsym.experiments import sweep
+from gradsym.experiments.store import SweepStore
 
 
 def spec(runs: int, steps: int) -> dict:
