@@ -79,7 +79,7 @@ def draw(data: dict):
     """One panel per panel name of the spec: success rate against x, a line and markers
     per configuration, its 95 % Wilson interval as a band."""
     panels = data["panels"]
-    fig = st.new_figure(st.FULL_WIDTH, 3.1)
+    fig = st.new_figure(st.FULL_WIDTH, 3.6)
     axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True))
     for index, (ax, panel) in enumerate(zip(axes, panels)):
         curves = [c for c in data["curves"] if c["panel"] == panel]
@@ -103,10 +103,12 @@ def draw(data: dict):
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{v:g}" for v in xs])
         ax.minorticks_off()
+        ax.set_xlim(xs[0] / 1.3, xs[-1] * 1.3)
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel(f"sequence length {'$T$' if data['x'] == 'length' else data['x']}")
         if index == 0:
             ax.set_ylabel("success rate (95 % Wilson band)")
         st.panel_label(ax, "abcdefgh"[index], _PANEL_TITLES.get(panel, panel))
-        ax.legend(loc="upper right", fontsize=7)
+        # below the panel: no curve is hidden behind the legend
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
     return fig
