@@ -96,6 +96,7 @@ ARGV = {
     "check": ["check", "--cell", "rnn", "W_h"],
     "train": ["train"],
     "bench": ["bench", "backend"],
+    "sweep": ["sweep", "report", "DIR"],
 }
 
 
