@@ -30,8 +30,8 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
         help="run a success-rate sweep on Dask (results in SQLite), or report one",
         description=(
             "gradsym sweep SPEC.toml --out DIR runs every run of the spec (configurations "
-            "x grid x seeds) on Dask and keeps the results in DIR/sweep.db, resuming "
-            "finished runs; gradsym sweep report DIR writes the success-rate table and "
+            "x grid x seeds) on Dask and keeps the results in DIR/sweep.db, skipping the "
+            "runs already finished; gradsym sweep report DIR writes the success-rate table and "
             "figure."
         ),
     )
