@@ -55,7 +55,7 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
     run.add_argument(
         "--overwrite",
         action="store_true",
-        help="delete DIR/sweep.db if it holds another spec's results (never done silently)",
+        help="start afresh: delete DIR/sweep.db and its results (never done without it)",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep = p.add_argument_group("reporting")
