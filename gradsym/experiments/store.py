@@ -180,10 +180,10 @@ class SweepStore:
                         f"{theirs[:12]}…; this spec {spec.name!r} is {spec.digest[:12]}…); "
                         "choose another --out folder, or --overwrite to delete those results"
                     )
+                store._check_runs(spec)
             except BaseException:
                 store.close()
                 raise
-            store._add_missing(spec)
             return store, True
         tmp = path.with_name(f".{DB_FILE}.{os.getpid()}.creating")
         with contextlib.suppress(FileNotFoundError):
@@ -222,16 +222,29 @@ class SweepStore:
                 f"{self.path} is not a gradsym sweep database of format {FORMAT} (found {fmt!r})"
             )
 
-    def _add_missing(self, spec) -> None:
-        """Rows for runs of the spec the database lacks (none, for a database it created)."""
-        have = {k for (k,) in self.conn.execute("SELECT key FROM runs")}
-        missing = [_run_values(r) for r in spec.runs if r.key not in have]
-        if missing:
-            with _transaction(self.conn):
-                self.conn.executemany(
-                    "INSERT INTO runs (key, label, panel, x, seed, config, status) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                    missing,
+    def _check_runs(self, spec) -> None:
+        """The database's runs are the spec's. With the same spec they differ only when
+        gradsym's TrainConfig changed (a new field, say): every run's full config, and so
+        its key, is then another; resuming would mix two kinds of runs, so it is refused."""
+        have = {
+            (label, json.loads(x), seed): json.loads(config)
+            for label, x, seed, config in self.conn.execute(
+                "SELECT label, x, seed, config FROM runs"
+            )
+        }
+        for run in spec.runs:
+            theirs = have.get((run.label, run.x, run.seed))
+            if theirs != run.config:
+                differ = sorted(
+                    k
+                    for k in set(run.config) | set(theirs or {})
+                    if (theirs or {}).get(k, "<absent>") != run.config.get(k, "<absent>")
+                )
+                raise InvalidValueError(
+                    f"{self.path} was written for the same spec by another version of "
+                    f"gradsym (run {run.label!r} seed {run.seed}: its config differs in "
+                    f"{', '.join(differ) or 'the runs it has'}); report it as it is, or "
+                    "run the sweep into another --out folder"
                 )
 
     def close(self) -> None:

@@ -155,3 +155,20 @@ def test_committed_example_database_is_complete_and_what_the_figure_plots():
     )
     assert all(c.rate is not None and 0 <= c.low <= c.rate <= c.high <= 1 for c in rep.cells)
     assert math.isclose(rep.figure_data()["curves"][0]["n"][0], len(spec.seeds))
+
+
+def test_a_database_of_the_same_spec_from_another_gradsym_is_refused_on_resume(tiny, tmp_path):
+    """Same spec, but the runs' configs differ (as when TrainConfig gains a field): the
+    report still reads it, resuming into it is refused naming the field."""
+    spec = load_spec(tiny)
+    store, _ = SweepStore.open_for(tmp_path, spec)
+    with store:
+        store.conn.execute(
+            "UPDATE runs SET config = json_set(config, '$.new_field', 1) WHERE rowid = 2"
+        )
+    with pytest.raises(InvalidValueError, match=r"another version of gradsym.*new_field"):
+        SweepStore.open_for(tmp_path, spec)
+    assert report(tmp_path).pending == 8
+    store, resumed = SweepStore.open_for(tmp_path, spec, overwrite=True)
+    store.close()
+    assert not resumed
