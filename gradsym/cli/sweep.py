@@ -130,6 +130,7 @@ def _report(args: argparse.Namespace) -> int:
     module = figure_module("success-rate")
     data = {"figure": module.NAME, "claims": list(module.CLAIMS), "seed": 0, **rep.figure_data()}
     write_figure(module.NAME, data, module.draw, out)
+    print(rep.wide_markdown())
     print(rep.markdown(), end="")
     print(f"\nwritten: {out / 'report.md'}, report.csv, success-rate.pdf/.png/.json")
     return 0

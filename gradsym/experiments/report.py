@@ -106,6 +106,22 @@ class Report:
             + f"\n\nSuccess: `{self.criterion}` at the final evaluation.{note}\n"
         )
 
+    def wide_markdown(self) -> str:
+        """One row per configuration, one column per x value: successes / runs (rate),
+        the compact form of :meth:`markdown`."""
+        xs = list(dict.fromkeys(c.x for c in self.cells))
+        head = "| configuration | " + " | ".join(f"{self.x} = {x}" for x in xs) + " |\n"
+        head += "|---|" + "---:|" * len(xs) + "\n"
+        rows = []
+        for label in self.labels:
+            by_x = {c.x: c for c in self.cells if c.label == label}
+            cells = []
+            for x in xs:
+                c = by_x.get(x)
+                cells.append("–" if c is None or c.n == 0 else f"{c.k}/{c.n}")
+            rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        return head + "\n".join(rows) + "\n"
+
     def csv(self) -> str:
         """The same table as CSV (one row per configuration and x)."""
         buf = io.StringIO()

@@ -83,6 +83,9 @@ def test_report_counts_success_at_the_final_evaluation_and_the_first_step(tiny, 
     md = rep.markdown()
     assert "| tanh RNN | 3 | 1 / 2 | 0.50 |" in md and "(1 diverged)" in md
     assert "3 run(s) still pending" in md and "eval_loss / baseline < 0.9" in md
+    wide = rep.wide_markdown().splitlines()
+    assert wide[0] == "| configuration | length = 3 | length = 5 |"
+    assert wide[2:] == ["| tanh RNN | 1/2 | 0/1 |", "| GRU | 2/2 | – |"]
     csv_lines = rep.csv().splitlines()
     assert csv_lines[0].startswith("configuration,panel,length,runs,successes")
     assert len(csv_lines) == 5
