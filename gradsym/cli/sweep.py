@@ -118,7 +118,7 @@ def _report(args: argparse.Namespace) -> int:
         raise InvalidValueError(
             "gradsym sweep report needs the sweep folder: gradsym sweep report DIR"
         )
-    from gradsym.experiments.report import report
+    from gradsym.experiments.success_rates import report
     from gradsym.files import atomic_write_text, writable_dir
     from gradsym.render.figures import figure_module
     from gradsym.render.figures.writer import write_figure

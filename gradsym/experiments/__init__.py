@@ -6,8 +6,8 @@ SQLite, and the success-rate report.
 * :mod:`.execute` — :func:`sweep`, the driver (an embedded LocalCluster, or any Dask
   cluster by address); :mod:`.runner` — one run, on a worker;
 * :mod:`.store` — the SQLite database (one row per run, the logged metrics beside);
-* :mod:`.report` — success rates with Wilson intervals, steps to success, tables and the
-  data of the success-rate figure.
+* :mod:`.success_rates` — :func:`report`: success rates with Wilson intervals, steps to
+  success, tables and the data of the success-rate figure.
 
 Dask is needed only to run a sweep (``pip install 'gradsym[sweep]'``); reading and
 reporting a database needs the standard library's sqlite3 alone.
@@ -26,7 +26,7 @@ _LAZY = {
     "SweepStore": "gradsym.experiments.store",
     "SweepResult": "gradsym.experiments.execute",
     "sweep": "gradsym.experiments.execute",
-    "report": "gradsym.experiments.report",
+    "report": "gradsym.experiments.success_rates",
 }
 
 

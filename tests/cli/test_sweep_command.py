@@ -10,9 +10,9 @@ import pytest
 from sweep_specs import TINY, TOML
 
 from gradsym.cli import main
-from gradsym.experiments.report import report
 from gradsym.experiments.spec import load_spec
 from gradsym.experiments.store import SweepStore
+from gradsym.experiments.success_rates import report
 
 
 @pytest.fixture

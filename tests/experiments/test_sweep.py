@@ -170,4 +170,9 @@ def test_the_public_name_is_the_driver():
     import gradsym
 
     assert gradsym.sweep is sweep
-    assert np.isfinite(0.0)
+    # every lazy name is the object, never a submodule of the same name
+    import gradsym.experiments.success_rates
+    from gradsym import experiments
+
+    for name in experiments.__all__:
+        assert not isinstance(getattr(experiments, name), type(np)), name

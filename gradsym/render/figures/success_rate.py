@@ -65,7 +65,7 @@ _PANEL_TITLES = {
 def compute(seed: int = 0, *, folder: str | Path | None = None) -> dict:
     """The report of the example sweep's committed database (``folder`` for another
     sweep's). ``seed`` is recorded only: the runs' seeds are those of the sweep."""
-    from gradsym.experiments.report import report
+    from gradsym.experiments.success_rates import report
 
     rep = report(RESULTS if folder is None else folder)
     return {"figure": NAME, "claims": list(CLAIMS), "seed": seed, **rep.figure_data()}

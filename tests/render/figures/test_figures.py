@@ -319,7 +319,7 @@ def test_success_rate_is_the_example_sweeps_report_with_wilson_bands(built):
     """The ninth figure plots the committed database of the example sweep (no training):
     per configuration and length, k successes of n seeds, the rate k/n inside its Wilson
     interval, recomputed here from the counts."""
-    from gradsym.experiments.report import wilson
+    from gradsym.experiments.success_rates import wilson
 
     d = built[1]["success-rate"]
     assert d["x"] == "length" and d["criterion"] == "eval_loss / baseline < 0.1"

@@ -10,9 +10,9 @@ import sqlite3
 import pytest
 
 from gradsym.errors import InvalidValueError
-from gradsym.experiments.report import report, wilson
 from gradsym.experiments.spec import load_spec
 from gradsym.experiments.store import SweepStore
+from gradsym.experiments.success_rates import report, wilson
 
 
 def test_wilson_interval_known_values():
