@@ -9,7 +9,8 @@ stays cheap and the NumPy side never pulls in SymPy):
 * PyTorch exchange: :func:`from_torch`, :func:`to_torch`, :func:`torch_gradients`;
 * clipping, initialisers, optimisers, tasks: :func:`clip_by_norm`, :func:`clip_by_value`,
   :func:`initialise`, :class:`SGD`, :class:`Adam`, :func:`make_task`;
-* training: :class:`TrainConfig`, :class:`Trainer`, :func:`train`;
+* training: :class:`TrainConfig`, :class:`Trainer`, :func:`train`; success-rate sweeps
+  on Dask: :func:`sweep`;
 * gradient checks: :func:`check_cell_gradients`, :func:`check_state_jacobian`;
 * analysis of trained models: :func:`analyze`, :func:`compare`, :class:`Analysis`,
   :class:`Comparison`;
@@ -63,6 +64,7 @@ _LAZY = {
     "TrainConfig": "gradsym.numeric.train.config",
     "Trainer": "gradsym.numeric.train.trainer",
     "train": "gradsym.numeric.train.trainer",
+    "sweep": "gradsym.experiments",
     "check_cell_gradients": "gradsym.numeric.gradcheck",
     "check_state_jacobian": "gradsym.numeric.gradcheck",
     "analyze": "gradsym.numeric.analysis",

@@ -9,6 +9,7 @@ errors into exit codes.
     gradsym cells      the built-in and library cells with their equations  (cells.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
     gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
+    gradsym sweep      success-rate sweeps on Dask, results in SQLite, and their report  (sweep.py)
     gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
 
 Each command module has ``add_<command>_parser(subparsers)``, which registers the command
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
 
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_cells_parser,
         add_train_parser,
         add_analyze_parser,
+        add_sweep_parser,
         add_bench_parser,
     ):
         add(sub)

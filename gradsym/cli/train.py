@@ -139,7 +139,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="another argument of the task, e.g. n_copy=2 (repeatable)",
     )
     i = p.add_argument_group("initialisation")
-    i.add_argument("--init", help="recurrent init: uniform, orthogonal, identity, gaussian")
+    i.add_argument("--init", help="recurrent init: uniform, orthogonal, identity, gaussian, sparse")
     i.add_argument("--gain", type=float, help="gain of the recurrent init (default 1)")
     i.add_argument("--forget-bias", type=float, help="LSTM forget-gate bias b_f")
     i.add_argument(
@@ -149,6 +149,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     )
     i.add_argument("--spectral-radius", type=float, help="rescale W_h to this spectral radius")
     i.add_argument("--spectral-norm", type=float, help="rescale W_h to this largest singular value")
+    i.add_argument(
+        "--nonzeros", type=int, help="sparse init: non-zero weights per unit (default 15)"
+    )
     o = p.add_argument_group("optimisation")
     o.add_argument("--optimiser", help="sgd or adam (default adam)")
     o.add_argument("--lr", type=float, help="learning rate (default 0.01)")
@@ -161,6 +164,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         type=_truncation,
         metavar="K|K1,K2",
         help="truncated BPTT: window k, or every k1 steps back k2 steps",
+    )
+    o.add_argument(
+        "--omega",
+        type=float,
+        help="weight of Pascanu et al.'s regulariser Omega (rnn/irnn; default 0: off)",
     )
     o.add_argument("--batch", type=int, help="sequences per step (default 32)")
     o.add_argument("--steps", type=int, help="training steps (default 1000)")

@@ -35,7 +35,7 @@ def test_build_reports_every_stage_and_exits_0(quick_build, tmp_path, capsys):
     assert "✗" not in out
     assert "every claim verified: 2 claims" in out
     assert (tmp_path / "derivations" / "notes.tex").exists()
-    assert "24 files in" in out  # eight figures, three files each
+    assert "27 files in" in out  # nine figures, three files each
 
 
 def test_a_failing_backend_check_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):

@@ -98,6 +98,7 @@ ARGV = {
     "analyze": ["analyze", "model.pt"],
     "bench": ["bench", "backend"],
     "cells": ["cells"],
+    "sweep": ["sweep", "report", "DIR"],
 }
 
 

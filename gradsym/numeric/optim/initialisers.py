@@ -12,6 +12,9 @@ explodes (> 1). The schemes here:
 - :func:`scaled_gaussian` — the "basic" initialisation, N(0, std²) entries, default
   std = 1/√fan_in.
 - :func:`torch_uniform` — PyTorch's default for its RNN modules, U(−1/√n, 1/√n).
+- :func:`sparse` — a fixed number of non-zero incoming weights per unit, the matrix
+  rescaled to a spectral radius (0.95 by default): the sparse initialisation of Pascanu,
+  Mikolov & Bengio 2013 (after Martens 2010 and Sutskever et al. 2013).
 - :func:`set_spectral_radius`, :func:`set_spectral_norm` — rescale a matrix so its
   spectral radius max|λᵢ| (resp. largest singular value σ₁) is exactly the given value
   (the ρ = 0.95 of Pascanu, Mikolov & Bengio 2013, or σ₁ < 1/γ of the notes' bound).
@@ -46,6 +49,7 @@ __all__ = [
     "scaled_gaussian",
     "set_spectral_norm",
     "set_spectral_radius",
+    "sparse",
     "spectral_radius",
     "torch_uniform",
 ]
@@ -162,6 +166,55 @@ def torch_uniform(
     return rng.uniform(-bound, bound, size=shape).astype(as_dtype(dtype), copy=False)
 
 
+#: Non-zero incoming weights per unit of :func:`sparse` (Martens 2010; Pascanu et al. 2013).
+SPARSE_NONZEROS = 15
+#: The spectral radius :func:`sparse` rescales to (Pascanu et al. 2013, their code's 0.95).
+SPARSE_SPECTRAL_RADIUS = 0.95
+
+
+def sparse(
+    shape,
+    rng: np.random.Generator,
+    nonzeros: int = SPARSE_NONZEROS,
+    spectral_radius: float | None = SPARSE_SPECTRAL_RADIUS,
+    *,
+    dtype=np.float64,
+) -> np.ndarray:
+    """The sparse initialisation: every unit (row i of W, z_i = Σ_j W_ij h_j) gets exactly
+    ``nonzeros`` non-zero incoming weights, at uniformly chosen columns, drawn from
+    N(0, 1); a square matrix is then rescaled to ``spectral_radius`` ρ (None: not
+    rescaled, only possible for a rectangular matrix or when asked).
+
+    Fixing the fan-in rather than the density keeps each unit's input scale independent
+    of n; the rescaling puts the linear-case product W_hˡ at the edge of vanishing
+    (ρ = 0.95 < 1).
+
+    Reference: R. Pascanu, T. Mikolov, Y. Bengio, "On the difficulty of training
+    recurrent neural networks", ICML 2013 (the sparse initialisation of their
+    experiments: 15 non-zeros per unit, spectral radius 0.95 in their code); J. Martens,
+    "Deep learning via Hessian-free optimization", ICML 2010.
+
+    Raises InvalidValueError when ``nonzeros`` exceeds the number of columns, or when
+    the drawn matrix has spectral radius zero (it can, with very few non-zeros: a
+    nilpotent pattern) and cannot be rescaled.
+    """
+    rows, cols = _check_shape(shape)
+    rng = _check_rng(rng)
+    k = positive_int("nonzeros (per unit)", nonzeros)
+    if k > cols:
+        raise InvalidValueError(
+            f"nonzeros (per unit) must be at most the {cols} inputs of each unit, got {k}"
+        )
+    W = np.zeros((rows, cols))
+    for i in range(rows):
+        W[i, rng.permutation(cols)[:k]] = rng.standard_normal(k)
+    if spectral_radius is not None:
+        if rows != cols:
+            raise ShapeError(f"a spectral radius needs a square matrix, got shape {(rows, cols)}")
+        W = set_spectral_radius(W, spectral_radius)
+    return W.astype(as_dtype(dtype), copy=False)
+
+
 def spectral_radius(W) -> float:
     """ρ(W) = max |λᵢ(W)| of a square matrix."""
     W = _check_matrix("W", W, square=True)
@@ -223,7 +276,7 @@ class CellLike(Protocol):
     update_gate_bias: str | None
 
 
-RECURRENT_SCHEMES = ("orthogonal", "identity", "gaussian", "uniform")
+RECURRENT_SCHEMES = ("orthogonal", "identity", "gaussian", "uniform", "sparse")
 INPUT_SCHEMES = ("orthogonal", "gaussian", "uniform")
 BIAS_SCHEMES = ("zeros", "uniform")
 
@@ -235,7 +288,11 @@ BIAS_SCHEMES = ("zeros", "uniform")
 CARRY_SIGN = {"b_u": -1.0, "b_z": +1.0}
 
 
-def _matrix(scheme: str, shape, rng, gain: float, hidden_size: int) -> np.ndarray:
+def _matrix(
+    scheme: str, shape, rng, gain: float, hidden_size: int, nonzeros: int = SPARSE_NONZEROS
+) -> np.ndarray:
+    if scheme == "sparse":  # rescaled to a spectral radius afterwards, gain has no effect
+        return sparse(shape, rng, nonzeros, spectral_radius=None)
     if scheme == "orthogonal":
         return orthogonal(shape, rng, gain)
     if scheme == "identity":
@@ -271,6 +328,7 @@ def initialise(
     update_bias: float | None = None,
     spectral_radius: float | None = None,
     spectral_norm: float | None = None,
+    nonzeros: int = SPARSE_NONZEROS,
 ) -> CellLike:
     """Initialise every parameter of ``cell`` in place and return the cell.
 
@@ -281,7 +339,10 @@ def initialise(
     - ``"orthogonal"``: gain · Q, Q Haar-orthogonal (Saxe et al. 2014);
     - ``"identity"``: gain · I (Le et al. 2015);
     - ``"gaussian"``: N(0, (gain/√n)²) entries;
-    - ``"uniform"``: gain · U(−1/√n, 1/√n) (PyTorch's default).
+    - ``"uniform"``: gain · U(−1/√n, 1/√n) (PyTorch's default);
+    - ``"sparse"``: ``nonzeros`` non-zero N(0, 1) weights per unit (:func:`sparse`;
+      Pascanu et al. 2013), rescaled to spectral radius 0.95 unless ``spectral_radius``
+      or ``spectral_norm`` says otherwise (``gain`` has no effect).
 
     Then, if given, each block is rescaled to ``spectral_radius`` ρ or ``spectral_norm``
     σ₁ (not both).
@@ -331,6 +392,10 @@ def initialise(
         )
     rho = None if spectral_radius is None else positive_number("spectral_radius", spectral_radius)
     sig = None if spectral_norm is None else positive_number("spectral_norm", spectral_norm)
+    if recurrent == "sparse":
+        nonzeros = positive_int("nonzeros (per unit)", nonzeros)
+        if rho is None and sig is None:
+            rho = SPARSE_SPECTRAL_RADIUS
     if forget_bias is not None:
         if cell.forget_gate_bias is None:
             raise InvalidValueError(
@@ -355,7 +420,7 @@ def initialise(
 
     n = cell.hidden_size
     for name in cell.recurrent_weights:
-        W = _matrix(recurrent, cell.params[name].shape, rng, g, n)
+        W = _matrix(recurrent, cell.params[name].shape, rng, g, n, nonzeros)
         if rho is not None:
             W = set_spectral_radius(W, rho)
         elif sig is not None:

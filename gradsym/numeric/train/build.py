@@ -40,6 +40,7 @@ def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> 
             update_bias=config.update_bias,
             spectral_radius=config.spectral_radius,
             spectral_norm=config.spectral_norm,
+            nonzeros=config.resolved_nonzeros,
         )
         cells.append(cell)
     model = cells[0] if len(cells) == 1 else Stacked(cells, residual=config.residual)

@@ -22,7 +22,7 @@ from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
 from gradsym.numeric.cells.gru import VARIANTS
 from gradsym.numeric.nets.network import Truncation
 from gradsym.numeric.optim.clipping import MODES as NORM_MODES
-from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES
+from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES, SPARSE_NONZEROS
 from gradsym.numeric.train.tasks import Task, make_task
 from gradsym.validate import (
     boolean,
@@ -70,13 +70,17 @@ class TrainConfig:
     scheme of the recurrent matrices ("uniform", "orthogonal", "identity", "gaussian";
     default "identity" for irnn, "orthogonal" otherwise), ``gain``, ``forget_bias`` (LSTM),
     ``update_bias`` (GRU; opens the carry path in either convention),
-    ``spectral_radius`` / ``spectral_norm`` (rescale each recurrent block).
+    ``spectral_radius`` / ``spectral_norm`` (rescale each recurrent block); ``init``
+    "sparse" is Pascanu et al.'s sparse initialisation, ``nonzeros`` weights per unit
+    (default 15), spectral radius 0.95 unless given.
 
     Optimisation: ``optimiser`` "sgd" (``momentum``) or "adam", learning rate ``lr``;
     ``clip`` a threshold or None, ``clip_mode`` "norm" (Algorithm 1) or "value",
     ``norm_mode`` "algorithm1" or "torch" (PyTorch's ``clip_grad_norm_``);
     ``truncation`` None (full BPTT), k or (k1, k2); ``batch`` sequences per step,
-    ``steps`` steps.
+    ``steps`` steps; ``omega`` the weight λ of Pascanu et al.'s regulariser Ω (0: off;
+    rnn and irnn cells, one layer, full BPTT; see
+    :mod:`~gradsym.numeric.optim.regularisers`).
 
     Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
     checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; every
@@ -102,6 +106,7 @@ class TrainConfig:
     update_bias: float | None = None
     spectral_radius: float | None = None
     spectral_norm: float | None = None
+    nonzeros: int | None = None
     optimiser: str = "adam"
     lr: float = 1e-2
     momentum: float = 0.0
@@ -109,6 +114,7 @@ class TrainConfig:
     clip_mode: str = "norm"
     norm_mode: str = "algorithm1"
     truncation: int | tuple[int, int] | None = None
+    omega: float = 0.0
     batch: int = 32
     steps: int = field(default=1000, metadata=_RESUMABLE)
     eval_every: int = field(default=100, metadata=_RESUMABLE)
@@ -138,6 +144,11 @@ class TrainConfig:
         if self.init is not None:
             return self.init
         return "identity" if self.cell == "irnn" else "orthogonal"
+
+    @property
+    def resolved_nonzeros(self) -> int:
+        """Non-zero weights per unit of the sparse initialiser: ``nonzeros``, or 15."""
+        return SPARSE_NONZEROS if self.nonzeros is None else self.nonzeros
 
     @property
     def cell_variant(self) -> tuple[str, str]:
@@ -210,6 +221,17 @@ class TrainConfig:
             positive_number("spectral_radius", self.spectral_radius)
         if self.spectral_norm is not None:
             positive_number("spectral_norm", self.spectral_norm)
+        if self.nonzeros is not None:
+            positive_int("nonzeros (per unit, sparse init)", self.nonzeros)
+            if self.resolved_init != "sparse":
+                raise InvalidValueError(
+                    f"nonzeros applies to init 'sparse', not to {self.resolved_init!r}"
+                )
+        if self.resolved_init == "sparse" and self.resolved_nonzeros > self.hidden:
+            raise InvalidValueError(
+                f"init 'sparse' puts nonzeros = {self.resolved_nonzeros} weights on each unit "
+                f"but hidden = {self.hidden}; give nonzeros <= hidden"
+            )
         choice("optimiser", self.optimiser, OPTIMISERS)
         positive_number("lr (learning rate)", self.lr)
         number("momentum", self.momentum, low=0.0, high=1.0)
@@ -224,6 +246,15 @@ class TrainConfig:
         if isinstance(self.truncation, list):
             self.truncation = tuple(self.truncation)
         Truncation.parse(self.truncation)
+        number("omega (weight of the regulariser)", self.omega, low=0.0)
+        if self.omega:
+            if self.cell not in ("rnn", "irnn") or self.layers != 1:
+                raise InvalidValueError(
+                    "omega (Pascanu et al.'s regulariser) needs a one-layer rnn or irnn, got "
+                    f"cell {self.cell!r} with {self.layers} layer(s)"
+                )
+            if self.truncation is not None:
+                raise InvalidValueError("omega needs full BPTT (truncation None)")
         for name in ("batch", "steps", "eval_every", "eval_batch", "checkpoint_every", "log_every"):
             positive_int(name, getattr(self, name))
         if self.analysis_every is not None:

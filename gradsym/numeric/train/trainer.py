@@ -12,6 +12,7 @@ One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.
 
     (x, y) ~ task                          a fresh minibatch, x (T, B, d)
     L, ĝ = loss_and_grads(x, y)            full BPTT or TBPTT(k1, k2)
+    ĝ_W_h += λ ∂⁺Ω/∂W_h                    Pascanu et al.'s regulariser, if omega = λ > 0
     ‖ĝ‖ logged, then ĝ ← clip(ĝ)           by norm (Algorithm 1) or by value
     θ ← optimiser(θ, ĝ)                    SGD (with momentum) or Adam
 
@@ -53,6 +54,7 @@ from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, Non
 from gradsym.files import folder_lock
 from gradsym.numeric.nets.network import Network, Truncation
 from gradsym.numeric.optim.clipping import global_norm
+from gradsym.numeric.optim.regularisers import OmegaResult, omega
 from gradsym.numeric.train.build import build_clipper, build_network, build_optimiser
 from gradsym.numeric.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from gradsym.numeric.train.config import RESUMABLE_CHANGES, TrainConfig, build_task
@@ -443,6 +445,9 @@ class Trainer:
             except (NonFiniteError, FloatingPointError) as exc:
                 return f"non-finite forward or backward pass: {exc}"
             grads = r.grads
+            reg = self._regulariser(r)
+            if reg is not None:
+                grads["cell.W_h"] += cfg.omega * reg.grad
             if self.gradient_hook is not None:
                 out = self.gradient_hook(step, grads)
                 if out is not None:
@@ -457,13 +462,27 @@ class Trainer:
         if not math.isfinite(norm):
             return f"non-finite gradient norm {norm}"
         self.optimiser.step(self.network.params, grads)
-        return {
+        record = {
             "step": step,
             "loss": float(r.loss),
             "grad_norm": float(norm),
             "clipped": clipped,
             "lr": self.optimiser.lr,
         }
+        if reg is not None:
+            record["omega"] = reg.value
+        return record
+
+    def _regulariser(self, r) -> OmegaResult | None:
+        """Ω and ∂⁺Ω/∂W_h of this step's BPTT pass (None when ``omega`` is 0)."""
+        if not self.config.omega:
+            return None
+        return omega(
+            r.adjoints["h"],
+            r.trace.h,
+            self.network.params["cell.W_h"],
+            self.config.resolved_activation,
+        )
 
     def train_step(self) -> dict[str, Any] | str:
         """Take one training step (no logging, evaluation, checkpoint or recovery) and

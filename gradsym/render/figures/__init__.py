@@ -11,6 +11,7 @@ name                      module                              what it shows
 ``lstm-cell-path``        :mod:`.lstm_cell_path`              ∂c⁽ᵀ⁾/∂c⁽ᵏ⁾, forget biases
 ``training-curves``       :mod:`.training_curves`             adding and copy tasks
 ``jacobian-heatmaps``     :mod:`.jacobian_heatmaps`           LSTM and GRU Jacobian blocks
+``success-rate``          :mod:`.success_rate`                success rate against T (sweep)
 ========================  ==================================  =============================
 
 Each module has ``NAME``, ``CLAIMS`` (the ids of the claims it illustrates, as in
@@ -47,6 +48,7 @@ FIGURES: dict[str, str] = {
     "lstm-cell-path": "lstm_cell_path",
     "training-curves": "training_curves",
     "jacobian-heatmaps": "jacobian_heatmaps",
+    "success-rate": "success_rate",
 }
 
 Progress = Callable[[str, int, int, float], None]

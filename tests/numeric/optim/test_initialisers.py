@@ -332,7 +332,9 @@ def test_update_bias_opens_the_identity_path_in_both_conventions(variant, rng):
 
 def test_initialise_errors(rng):
     cell = rnn()
-    with pytest.raises(UnknownNameError, match="'gaussian', 'identity', 'orthogonal', 'uniform'"):
+    with pytest.raises(
+        UnknownNameError, match="'gaussian', 'identity', 'orthogonal', 'sparse', 'uniform'"
+    ):
         initialise(cell, "xavier", rng=rng)
     with pytest.raises(UnknownNameError, match="input initialiser"):
         initialise(cell, "orthogonal", "identity", rng=rng)
@@ -382,3 +384,56 @@ def test_update_bias_on_the_real_gru_keeps_the_state(variant, rng):
     assert np.max(np.abs(cell.forward(xs, h0).h[0] - h0)) < 1e-3
     initialise(cell, "orthogonal", rng=rng, update_bias=-10.0)
     assert np.max(np.abs(cell.forward(xs, h0).h[0] - h0)) > 0.1
+
+
+# -- sparse (Pascanu, Mikolov & Bengio 2013) ----------------------------------------------
+
+
+def test_sparse_has_exactly_k_nonzeros_per_unit_and_spectral_radius_095(rng):
+    from gradsym.numeric.optim.initialisers import sparse
+
+    W = sparse((40, 40), rng, nonzeros=15)
+    assert (np.count_nonzero(W, axis=1) == 15).all()  # incoming weights of each unit
+    assert spectral_radius(W) == pytest.approx(0.95, rel=1e-12)
+    assert spectral_radius(sparse((40, 40), rng, 15, spectral_radius=1.2)) == pytest.approx(1.2)
+    raw = sparse((8, 30), rng, nonzeros=3, spectral_radius=None)
+    assert raw.shape == (8, 30) and (np.count_nonzero(raw, axis=1) == 3).all()
+    # the positions differ from unit to unit (not one fixed pattern)
+    assert len({tuple(np.flatnonzero(row)) for row in W}) > 30
+
+
+def test_sparse_errors(rng):
+    from gradsym.numeric.optim.initialisers import sparse
+
+    with pytest.raises(InvalidValueError, match="at most the 10 inputs"):
+        sparse((10, 10), rng, nonzeros=11)
+    with pytest.raises(InvalidValueError, match="nonzeros"):
+        sparse((10, 10), rng, nonzeros=0)
+    with pytest.raises(ShapeError, match="square"):
+        sparse((10, 12), rng, nonzeros=2)
+
+
+def test_initialise_sparse_works_per_gate_block(rng):
+    cell = lstm(n=20)
+    initialise(cell, "sparse", rng=rng, nonzeros=4)
+    for name in cell.recurrent_weights:
+        W = cell.params[name]
+        assert (np.count_nonzero(W, axis=1) == 4).all(), name
+        assert spectral_radius(W) == pytest.approx(0.95, rel=1e-12), name
+    initialise(cell, "sparse", rng=rng, nonzeros=4, spectral_radius=0.5)
+    assert spectral_radius(cell.params["W_f"]) == pytest.approx(0.5, rel=1e-12)
+    initialise(cell, "sparse", rng=rng, nonzeros=4, spectral_norm=0.5)
+    assert np.linalg.norm(cell.params["W_f"], 2) == pytest.approx(0.5, rel=1e-12)
+
+
+def test_train_config_sparse_init_and_its_nonzeros():
+    from gradsym.numeric.train import TrainConfig, Trainer
+
+    cfg = TrainConfig(cell="rnn", init="sparse", hidden=20, nonzeros=5, steps=1)
+    W = Trainer(cfg).network.params["cell.W_h"]
+    assert (np.count_nonzero(W, axis=1) == 5).all()
+    assert spectral_radius(W) == pytest.approx(0.95, rel=1e-12)
+    with pytest.raises(InvalidValueError, match="hidden = 8"):
+        TrainConfig(cell="rnn", init="sparse", hidden=8)  # 15 non-zeros by default
+    with pytest.raises(InvalidValueError, match="applies to init 'sparse'"):
+        TrainConfig(cell="rnn", init="orthogonal", nonzeros=3)

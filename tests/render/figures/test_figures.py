@@ -34,7 +34,9 @@ def built(built_figures) -> tuple[Path, dict[str, dict]]:
 
 def test_make_figures_reports_progress_in_order(built_figures):
     assert [c[0] for c in built_figures.progress] == list(NAMES)
-    assert [c[1:3] for c in built_figures.progress] == [(i, len(NAMES)) for i in range(1, 9)]
+    assert [c[1:3] for c in built_figures.progress] == [
+        (i, len(NAMES)) for i in range(1, len(NAMES) + 1)
+    ]
 
 
 def _slope(y) -> float:
@@ -46,7 +48,7 @@ def _slope(y) -> float:
 # -- the registry ---------------------------------------------------------------------------
 
 
-def test_names_are_the_eight_figures_of_the_notes_in_order():
+def test_names_are_the_nine_figures_of_the_notes_in_order():
     assert NAMES == (
         "gradient-norms",
         "linear-case",
@@ -56,6 +58,7 @@ def test_names_are_the_eight_figures_of_the_notes_in_order():
         "lstm-cell-path",
         "training-curves",
         "jacobian-heatmaps",
+        "success-rate",
     )
 
 
@@ -310,6 +313,25 @@ def test_training_curves_hold_four_models_two_tasks_and_the_baselines(built_figu
             assert run["steps"] == [25, 50]
             assert all(v is not None and v >= 0 for v in run["eval_loss"])
             assert run["config"]["task"] == task["task"]
+
+
+def test_success_rate_is_the_example_sweeps_report_with_wilson_bands(built):
+    """The ninth figure plots the committed database of the example sweep (no training):
+    per configuration and length, k successes of n seeds, the rate k/n inside its Wilson
+    interval, recomputed here from the counts."""
+    from gradsym.experiments.success_rates import wilson
+
+    d = built[1]["success-rate"]
+    assert d["x"] == "length" and d["criterion"] == "eval_loss / baseline < 0.1"
+    assert d["panels"] == ["cells", "fixes"]
+    assert d["pending"] == 0
+    for curve in d["curves"]:
+        assert curve["x"] == [10, 20, 50, 100, 200]
+        for n, k, rate, low, high in zip(
+            curve["n"], curve["successes"], curve["rate"], curve["low"], curve["high"]
+        ):
+            assert n >= 10 and rate == k / n
+            assert (low, high) == pytest.approx(wilson(k, n), rel=1e-12)
 
 
 # -- the committed figures/ are what the code makes ------------------------------------------

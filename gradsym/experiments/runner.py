@@ -1,0 +1,80 @@
+"""One run of a sweep, as a worker executes it: :func:`run_one`.
+
+The run is exactly ``Trainer(TrainConfig.from_dict(config)).run()``, the loop of
+``gradsym train``, so a sweep's numbers are those of the same runs done one by one
+(bitwise, on the same machine with the same BLAS threading: Dask's nanny starts every
+worker with one BLAS thread). Nothing here touches the database: the worker returns
+plain data and the driver writes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import os
+import socket
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["params_digest", "run_one"]
+
+
+def params_digest(params: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of the parameters: names in sorted order, each name's bytes, dtype, shape and
+    C-ordered data. Equal digests mean bitwise equal parameters."""
+    h = hashlib.sha256()
+    for name in sorted(params):
+        a = np.ascontiguousarray(params[name])
+        h.update(name.encode())
+        h.update(str(a.dtype).encode())
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _finite(x) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Train ``config`` (a TrainConfig as a dict) and return the result as plain data:
+    status ("done", or "failed" with ``error`` when training raised, e.g. diverged past
+    its recoveries), final metrics, ``params_sha256``, ``history`` (every logged record,
+    as metrics.jsonl), ``seconds``, ``host``, ``worker`` (host:pid)."""
+    from gradsym.numeric.train.config import TrainConfig
+    from gradsym.numeric.train.trainer import Trainer
+
+    start = time.perf_counter()
+    trainer = Trainer(TrainConfig.from_dict(config), None)
+    out: dict[str, Any] = {"status": "done", "error": None}
+    try:
+        result = trainer.run()
+        out.update(
+            step=result.step,
+            train_loss=_finite(result.train_loss),
+            eval_loss=result.eval_loss,
+            eval_accuracy=result.eval_accuracy,
+            baseline=result.baseline,
+            recoveries=len(result.recoveries),
+        )
+    except Exception as exc:  # noqa: BLE001 - a run that fails is a result, not the sweep's end
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        out.update(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})",
+            step=trainer.step,
+            baseline=float(trainer.task.baseline),
+            recoveries=len(trainer.recoveries),
+        )
+    out["params_sha256"] = params_digest(trainer.network.params)
+    out["history"] = trainer.history
+    out["seconds"] = time.perf_counter() - start
+    out["host"] = socket.gethostname()
+    out["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    out["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return out

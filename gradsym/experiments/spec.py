@@ -1,0 +1,322 @@
+"""A sweep's specification: which training runs, and what counts as success.
+
+A spec is a TOML file (or the same structure as a dict)::
+
+    name = "classic"
+    seeds = 10                        # seeds 0 … 9, or a list such as [0, 3, 7]
+    success = "eval_loss / baseline < 0.1"
+    x = "length"                      # the report's x axis (default: length)
+
+    [base]                            # TrainConfig fields shared by every run
+    task = "adding"
+    steps = 1000
+
+    [grid]                            # every combination of these values …
+    length = [10, 20, 50, 100, 200]
+
+    [[configurations]]                # … for each named configuration
+    label = "tanh RNN, Gaussian init"
+    cell = "rnn"
+    init = "gaussian"
+    panel = "cells"                   # optional: the report's figure has one panel per name
+
+Runs are configurations × grid × seeds. Every key of ``base``, ``grid`` and a
+configuration is a field of :class:`~gradsym.numeric.train.config.TrainConfig` (except
+``seed``: that is ``seeds``), or ``length`` / ``delay``, which go into ``task_kwargs``;
+TOML has no null, so a field that may be None (``clip``, ``init``, …) takes ``"none"``.
+A configuration's fields override ``base``, the grid's override both. Without
+``[[configurations]]`` there is one, labelled by the task.
+
+Each run is a full ``TrainConfig``; its key is the SHA-256 of its canonical JSON, so the
+same run has the same key in every sweep (resume finds it by content). The spec's own
+identity (:attr:`SweepSpec.digest`) is the SHA-256 of its canonical form, not of the
+file's text: comments and layout do not matter, any value does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradsym.errors import GradsymError, InvalidValueError
+from gradsym.experiments.criterion import Criterion
+from gradsym.numeric.train.config import TrainConfig, build_task
+from gradsym.validate import nonnegative_int, positive_int
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Run", "SweepSpec", "load_spec", "run_key"]
+
+# Keys that are the task's arguments rather than TrainConfig fields.
+_TASK_KEYS = ("length", "delay")
+_TOP_KEYS = ("name", "seeds", "success", "x", "base", "grid", "configurations")
+_CONFIG_META = ("label", "panel")
+
+
+def _field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(TrainConfig))
+
+
+def run_key(config: TrainConfig | Mapping[str, Any]) -> str:
+    """The content hash of a run: SHA-256 of its config's canonical JSON (``config`` a
+    TrainConfig or its :meth:`~TrainConfig.to_dict`)."""
+    data = config.to_dict() if isinstance(config, TrainConfig) else config
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run of a sweep: its key, configuration label, panel, the value on
+    the report's x axis, the seed and the full config (as a plain dict)."""
+
+    key: str
+    label: str
+    panel: str
+    x: Any
+    seed: int
+    config: dict[str, Any]
+
+    @property
+    def cost(self) -> int:
+        """A rough cost for scheduling the longest runs first: steps × sequence length."""
+        length = self.config["task_kwargs"].get("length") or self.config["task_kwargs"].get(
+            "delay", 1
+        )
+        return int(self.config["steps"]) * int(length) * int(self.config["hidden"])
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed, checked spec: its canonical form, the runs and the criterion."""
+
+    name: str
+    seeds: tuple[int, ...]
+    success: Criterion
+    x: str
+    base: dict[str, Any]
+    grid: dict[str, list]
+    configurations: tuple[dict[str, Any], ...]
+    runs: tuple[Run, ...]
+
+    def canonical(self) -> dict[str, Any]:
+        """The spec as plain JSON data (what :attr:`digest` hashes)."""
+        return {
+            "name": self.name,
+            "seeds": list(self.seeds),
+            "success": self.success.text,
+            "x": self.x,
+            "base": self.base,
+            "grid": self.grid,
+            "configurations": list(self.configurations),
+        }
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON: equal for equal specs, whatever the file's layout."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The configuration labels in the order of the spec."""
+        return tuple(dict.fromkeys(r.label for r in self.runs))
+
+
+def load_spec(source: str | os.PathLike | Mapping) -> SweepSpec:
+    """A :class:`SweepSpec` from a TOML file's path or from the parsed dict.
+
+    Raises InvalidValueError (or UnknownNameError) naming the problem: a file that cannot
+    be read or is not TOML, an unknown key or field, an empty grid, no seeds, a criterion
+    that names no metric, a value TrainConfig refuses (naming the run), two runs that are
+    the same.
+    """
+    if isinstance(source, Mapping):
+        data = dict(source)
+        where = "spec"
+    else:
+        path = Path(source)
+        where = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidValueError(f"sweep spec {where} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidValueError(f"sweep spec {where} cannot be read: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidValueError(f"sweep spec {where} is not valid TOML: {exc}") from None
+    return _parse(data, where)
+
+
+def _parse(data: dict, where: str) -> SweepSpec:
+    extra = sorted(set(data) - set(_TOP_KEYS))
+    if extra:
+        raise InvalidValueError(
+            f"{where}: unknown key(s) {', '.join(map(repr, extra))}; a spec has "
+            f"{', '.join(_TOP_KEYS)}"
+        )
+    name = data.get("name", "sweep")
+    if not isinstance(name, str) or not name:
+        raise InvalidValueError(f"{where}: name must be a non-empty string, got {name!r}")
+    seeds = _seeds(data.get("seeds", 1), where)
+    if "success" not in data:
+        raise InvalidValueError(
+            f'{where}: no success criterion; add e.g. success = "eval_loss / baseline < 0.1"'
+        )
+    success = Criterion.parse(data["success"])
+    base = _fields(data.get("base", {}), f"{where} [base]")
+    grid = _grid(data.get("grid", {}), where)
+    configurations = _configurations(data.get("configurations"), where, base)
+    x = data.get("x", "length")
+    if not isinstance(x, str) or (x not in _field_names() + _TASK_KEYS):
+        raise InvalidValueError(
+            f"{where}: x (the report's axis) must be a field of the runs, got {x!r}"
+        )
+    runs = _runs(name, seeds, base, grid, configurations, x, success, where)
+    return SweepSpec(name, seeds, success, x, base, grid, configurations, runs)
+
+
+def _seeds(value, where: str) -> tuple[int, ...]:
+    if isinstance(value, list):
+        if not value:
+            raise InvalidValueError(f"{where}: seeds is an empty list; give a count or seeds")
+        seeds = tuple(nonnegative_int("seeds[]", s) for s in value)
+        if len(set(seeds)) != len(seeds):
+            raise InvalidValueError(f"{where}: seeds repeat: {list(seeds)}")
+        return seeds
+    try:
+        return tuple(range(positive_int("seeds (count)", value)))
+    except GradsymError as exc:
+        raise InvalidValueError(f"{where}: {exc}") from None
+
+
+def _fields(table, where: str) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise InvalidValueError(f"{where} must be a table of fields, got {table!r}")
+    known = _field_names()
+    for key in table:
+        if key == "seed":
+            raise InvalidValueError(f"{where}: seed is set by the spec's seeds, not per run")
+        if key not in known and key not in _TASK_KEYS:
+            raise InvalidValueError(
+                f"{where}: unknown field {key!r}; expected a TrainConfig field "
+                f"({', '.join(f for f in known if f != 'seed')}) or {' / '.join(_TASK_KEYS)}"
+            )
+    return dict(table)
+
+
+def _grid(table, where: str) -> dict[str, list]:
+    grid = _fields(table, f"{where} [grid]")
+    for key, values in grid.items():
+        if not isinstance(values, list):
+            raise InvalidValueError(
+                f"{where} [grid]: {key} must be a list of values, got {values!r}"
+            )
+        if not values:
+            raise InvalidValueError(f"{where} [grid]: {key} is an empty list (an empty grid)")
+    return grid
+
+
+def _configurations(value, where: str, base: dict) -> tuple[dict[str, Any], ...]:
+    if value is None:
+        return ({"label": str(base.get("task", TrainConfig.task))},)
+    if not isinstance(value, list) or not value:
+        raise InvalidValueError(f"{where}: configurations must be a non-empty array of tables")
+    out = []
+    for i, conf in enumerate(value):
+        if not isinstance(conf, Mapping):
+            raise InvalidValueError(f"{where}: configurations[{i}] must be a table")
+        label = conf.get("label")
+        if not isinstance(label, str) or not label:
+            raise InvalidValueError(f"{where}: configurations[{i}] needs a label (a string)")
+        fields = {k: v for k, v in conf.items() if k not in _CONFIG_META}
+        _fields(fields, f"{where} configuration {label!r}")
+        panel = conf.get("panel", "")
+        if not isinstance(panel, str):
+            raise InvalidValueError(f"{where} configuration {label!r}: panel must be a string")
+        out.append(dict(conf))
+    labels = [c["label"] for c in out]
+    if len(set(labels)) != len(labels):
+        raise InvalidValueError(f"{where}: configuration labels repeat: {labels}")
+    return tuple(out)
+
+
+def _nullable() -> frozenset[str]:
+    """The TrainConfig fields that may be None (TOML has no null: the spec writes "none")."""
+    return frozenset(f.name for f in dataclasses.fields(TrainConfig) if "None" in str(f.type))
+
+
+def _config(fields: dict[str, Any], seed: int) -> TrainConfig:
+    nullable = _nullable()
+    fields = {
+        k: None if k in nullable and isinstance(v, str) and v.lower() == "none" else v
+        for k, v in fields.items()
+    }
+    task_kwargs = dict(fields.pop("task_kwargs", {}) or {})
+    for key in _TASK_KEYS:
+        if key in fields:
+            task_kwargs[key] = fields.pop(key)
+    if isinstance(fields.get("truncation"), list):
+        fields["truncation"] = tuple(fields["truncation"])
+    return TrainConfig(**fields, task_kwargs=task_kwargs, seed=seed)
+
+
+def _runs(name, seeds, base, grid, configurations, x, success, where) -> tuple[Run, ...]:
+    keys = list(grid)
+    runs: list[Run] = []
+    seen: dict[str, str] = {}
+    for conf in configurations:
+        label, panel = conf["label"], conf.get("panel", "")
+        own = {k: v for k, v in conf.items() if k not in _CONFIG_META}
+        for values in itertools.product(*(grid[k] for k in keys)):
+            point = dict(zip(keys, values))
+            fields = {**base, **own, **point}
+            # the label names the grid's values other than the x axis
+            extra = ", ".join(f"{k}={v}" for k, v in point.items() if k != x)
+            full = f"{label}, {extra}" if extra else label
+            for seed in seeds:
+                what = f"{where}: run {full!r} seed {seed}"
+                try:
+                    config = _config(fields, seed)
+                except (GradsymError, TypeError) as exc:
+                    raise InvalidValueError(f"{what}: {exc}") from None
+                _check_metrics(config, success, what)
+                data = config.to_dict()
+                key = run_key(data)
+                if key in seen:
+                    raise InvalidValueError(f"{what} is the same run as {seen[key]}")
+                seen[key] = what
+                runs.append(Run(key, full, panel, _x_value(config, x), seed, data))
+    if not runs:
+        raise InvalidValueError(f"{where}: the spec describes no runs (an empty grid)")
+    return tuple(runs)
+
+
+def _x_value(config: TrainConfig, x: str):
+    if x in _TASK_KEYS:
+        task = build_task(config)
+        return getattr(task, x, config.task_kwargs.get(x))
+    return getattr(config, x)
+
+
+def _check_metrics(config: TrainConfig, success: Criterion, what: str) -> None:
+    """A criterion reading accuracy needs a task that reports one."""
+    if not {"eval_accuracy", "eval_error"} & set(success.names):
+        return
+    task = build_task(config)
+    if task.loss != "xent" and not hasattr(task, "solved_below"):
+        raise InvalidValueError(
+            f"{what}: the success criterion {success.text!r} reads the accuracy, which task "
+            f"{config.task!r} does not report (use eval_loss / baseline)"
+        )

@@ -1,0 +1,178 @@
+"""The sweep driver on one in-process Dask cluster: every run once, resume, results equal
+to `gradsym train` one by one (bitwise), the progress bar, a diverged run, a run lost
+with its worker, and databases that are never silently overwritten."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from gradsym.cli import main
+from gradsym.errors import InvalidValueError
+from gradsym.experiments import execute
+from gradsym.experiments.execute import sweep
+from gradsym.experiments.runner import params_digest
+from gradsym.experiments.spec import load_spec
+from gradsym.experiments.store import SweepStore
+from gradsym.numeric.train.checkpoint import load_checkpoint
+
+pytest.importorskip("distributed")
+
+
+def test_every_run_gets_exactly_one_finished_row_and_resume_skips_them(dask_client, tiny, tmp_path):
+    first = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (first.total, first.done, first.failed, first.pending) == (8, 8, 0, 0)
+    assert (first.ran, first.skipped) == (8, 0) and first.complete
+    with SweepStore.open(tmp_path) as store:
+        rows = store.rows()
+        assert sorted(r.key for r in rows) == sorted(r.key for r in load_spec(tiny).runs)
+        for row in rows:
+            assert row.status == "done" and row.step == 6 and row.params_sha256
+            history = store.metrics(row.key)
+            assert [h["step"] for h in history] == [2, 3, 4, 6]  # log_every 2, evals at 3, 6
+            assert history[-1]["eval_loss"] == row.eval_loss
+    again = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (again.ran, again.skipped, again.done) == (0, 8, 8)
+    # a run made pending again is the only one that runs
+    with sqlite3.connect(tmp_path / "sweep.db") as conn:
+        conn.execute("UPDATE runs SET status = 'pending' WHERE rowid = 3")
+        conn.execute("DELETE FROM metrics WHERE run_key = (SELECT key FROM runs WHERE rowid = 3)")
+    third = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (third.ran, third.skipped, third.done) == (1, 7, 8)
+
+
+def test_results_equal_gradsym_train_one_by_one_bitwise(dask_client, tiny, tmp_path):
+    sweep(tiny, tmp_path / "sweep", client=dask_client, progress=False)
+    spec = load_spec(tiny)
+    with SweepStore.open(tmp_path / "sweep") as store:
+        for run in (spec.runs[0], spec.runs[-1]):  # a tanh RNN and a GRU
+            c = run.config
+            run_dir = tmp_path / run.key[:8]
+            args = [
+                "train",
+                "--cell",
+                c["cell"],
+                "--task",
+                c["task"],
+                "--length",
+                str(c["task_kwargs"]["length"]),
+                "--run-dir",
+                str(run_dir),
+                "--no-progress",
+            ]
+            for name in (
+                "hidden",
+                "batch",
+                "steps",
+                "eval_every",
+                "eval_batch",
+                "log_every",
+                "checkpoint_every",
+                "seed",
+            ):
+                args += ["--" + name.replace("_", "-"), str(c[name])]
+            assert main(args) == 0
+            alone = [
+                json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()
+            ]
+            assert store.metrics(run.key) == alone  # every logged float, bit for bit
+            row = next(r for r in store.rows() if r.key == run.key)
+            assert row.params_sha256 == params_digest(
+                load_checkpoint(run_dir / "checkpoint.npz").params
+            )
+            assert json.loads((run_dir / "config.json").read_text()) == c
+
+
+def test_progress_bar_counts_runs(dask_client, tiny, tmp_path, capsys):
+    sweep(tiny, tmp_path, client=dask_client, progress=True)
+    err = capsys.readouterr().err
+    assert "sweep tiny" in err and "8/8" in err and "failed=0" in err and "running=" in err
+
+
+def test_a_diverged_run_is_a_failed_row_with_its_error(dask_client, tiny, tmp_path):
+    tiny["configurations"] = [
+        {
+            "label": "linear RNN, gain 100",
+            "cell": "rnn",
+            "activation": "identity",
+            "gain": 100.0,
+            "max_recoveries": 0,
+        },
+    ]
+    tiny["grid"] = {"length": [200]}
+    result = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (result.done, result.failed, result.pending) == (0, 2, 0)
+    with SweepStore.open(tmp_path) as store:
+        for row in store.rows():
+            assert row.status == "failed" and row.error.startswith(
+                "NonFiniteError: training diverged"
+            )
+            assert row.eval_loss is None and row.step == 0
+    again = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert again.ran == 0  # a failure is a result: not run again
+
+
+def test_a_run_lost_with_its_workers_stays_pending_and_resumes(
+    dask_client, tiny, tmp_path, monkeypatch
+):
+    real = execute.run_one
+    lost = load_spec(tiny).runs[2].key
+
+    def dies(config):
+        from gradsym.experiments.spec import run_key
+        from gradsym.numeric.train.config import TrainConfig
+
+        if run_key(TrainConfig.from_dict(config)) == lost:
+            raise RuntimeError("worker died")  # what a future reports after KilledWorker
+        return real(config)
+
+    monkeypatch.setattr(execute, "run_one", dies)
+    result = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (result.done, result.pending, result.complete) == (7, 1, False)
+    monkeypatch.setattr(execute, "run_one", real)
+    result = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (result.done, result.pending, result.ran) == (8, 0, 1)
+
+
+def test_a_database_of_another_spec_is_refused_and_left_as_it_was(dask_client, tiny, tmp_path):
+    sweep(tiny, tmp_path, client=dask_client, progress=False)
+    before = (tmp_path / "sweep.db").read_bytes()
+    other = dict(tiny, seeds=3)
+    with pytest.raises(InvalidValueError, match=r"another spec \('tiny'.*--overwrite"):
+        sweep(other, tmp_path, client=dask_client, progress=False)
+    assert (tmp_path / "sweep.db").read_bytes() == before
+    renamed = dict(tiny, name="renamed")
+    with pytest.raises(InvalidValueError, match="another spec"):
+        sweep(renamed, tmp_path, client=dask_client, progress=False)
+    result = sweep(other, tmp_path, client=dask_client, progress=False, overwrite=True)
+    assert (result.total, result.done, result.skipped) == (12, 12, 0)
+
+
+def test_a_folder_being_written_by_another_driver_is_refused(tiny, tmp_path):
+    with (
+        execute._exclusive(tmp_path),
+        pytest.raises(InvalidValueError, match="another gradsym sweep is writing"),
+    ):
+        sweep(tiny, tmp_path, progress=False)
+
+
+def test_at_most_one_way_to_reach_dask(dask_client, tiny, tmp_path):
+    with pytest.raises(InvalidValueError, match="at most one of"):
+        sweep(tiny, tmp_path, client=dask_client, workers=2)
+    with pytest.raises(InvalidValueError, match="workers"):
+        sweep(tiny, tmp_path, workers=0)
+
+
+def test_the_public_name_is_the_driver():
+    import gradsym
+
+    assert gradsym.sweep is sweep
+    # every lazy name is the object, never a submodule of the same name
+    import gradsym.experiments.success_rates
+    from gradsym import experiments
+
+    for name in experiments.__all__:
+        assert not isinstance(getattr(experiments, name), type(np)), name
