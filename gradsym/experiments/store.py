@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from typing_extensions import Self
 
 from gradsym import __version__
 from gradsym.errors import InvalidValueError
@@ -250,7 +249,7 @@ class SweepStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> SweepStore:
         return self
 
     def __exit__(self, *exc) -> None:
