@@ -30,11 +30,13 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
+from typing import TYPE_CHECKING, Any
 
 from gradsym import __version__
 from gradsym.errors import InvalidValueError
+
+if TYPE_CHECKING:  # for type checkers only: not a runtime dependency
+    from typing_extensions import Self
 
 __all__ = ["DB_FILE", "FORMAT", "RunRow", "SweepStore"]
 
@@ -249,7 +251,7 @@ class SweepStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> SweepStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
