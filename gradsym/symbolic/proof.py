@@ -2,7 +2,7 @@
 
 At fixed sizes: the compact form expanded entry by entry equals SymPy's explicit Jacobian
 *identically* — the difference is the zero matrix. Each entry of the difference is decided
-by the cheapest of three exact tests (SYMPY-NOTES: ``simplify`` is never needed):
+by the cheapest of three exact tests (``simplify``, slow and heuristic, is never needed):
 
 1. every function application (σ(·), tanh(·), ReLU(·), …) replaced by a fresh symbol, the
    difference is a polynomial, and ``expand`` decides it — enough when both sides are
