@@ -17,6 +17,7 @@ macro this module does not know, and an unclosed quotation.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 
 from gradsym.errors import InvalidValueError
@@ -80,7 +81,7 @@ MATH_MACROS = (
 ) | {"frac", "tfrac", "dfrac", "sqrt", "xrightarrow", "begin", "end", "cite", "\\"}
 #: Every macro allowed in text (outside $…$).
 TEXT_MACROS = {"emph", "textbf", "textit", "cite", "ldots", "%", "&", "#", "_", "$", "{", "}",
-               ",", " ", "S", "textbackslash", "^", "~"}  # fmt: skip
+               ",", " ", "S", "textbackslash", "^", "~", '"'}  # fmt: skip
 
 _SUPERSCRIPT = dict(zip("0123456789+-−=()niabcdefghjklmoprstuvwxyzTNKLℓβγδᵀ",
                         "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀᴺᴷᴸˡᵝᵞᵟᵀ", strict=True))  # fmt: skip
@@ -233,7 +234,7 @@ def _math_unicode(s: str, cite: Callable[[str], str]) -> str:
         if ch == "\\":
             m = _MACRO.match(s, k)
             name, k = m.group(1), m.end()
-            if name.isalpha():  # the space that ends a control word is not a space
+            if name in INVISIBLE or name in OPERATORS:  # \left( and \tanh x: no gap of their own
                 while k < len(s) and s[k] == " ":
                     k += 1
             if name in GREEK:
@@ -346,14 +347,17 @@ def to_unicode(s: str, cite: Callable[[str], str] = _default_cite) -> str:
     ``cite`` turns the keys of ``\\cite{…}`` into text (default: the bibliography's label,
     ``[Pascanu et al. 2013]``).
     """
-    return "".join(
+    text = "".join(
         _math_unicode(piece, cite) if is_math else _text_unicode(piece, cite)
         for is_math, piece in math_segments(s)
     )
+    return unicodedata.normalize("NFC", text)  # g + combining hat is ĝ
 
 
 # -- Markdown, for MathJax (Jupyter, Obsidian) -------------------------------------------------------
 
+# MathJax's \text{} takes ASCII as it is (no ligatures): quotes and dashes spelled plainly.
+_MATHJAX_TEXT = [("---", "$-$"), ("--", "$-$"), ("``", '"'), ("''", '"'), ("~", " ")]
 _MD_ESCAPE = {"*": r"\*", "_": r"\_", "`": r"\`", "<": "&lt;", "#": r"\#", "|": r"\|"}
 
 
@@ -372,11 +376,11 @@ def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool) -> str:
                 body, k = _group(s, k)
                 out.append(cite(body))
             elif name == "ldots":
-                out.append("…")
+                out.append(r"$\ldots$" if in_math else "…")
                 if s.startswith("{}", k):
                     k += 2
             elif name == "S":
-                out.append("§")
+                out.append(r"$\S$" if in_math else "§")
             elif name in ("%", "$", "&", "#", "_", "{", "}") and in_math:
                 out.append(f"$\\{name}$")  # MathJax's \text{} knows no \% or \_
             elif name in ("_", "#"):
@@ -392,7 +396,7 @@ def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool) -> str:
             else:
                 out.append(" " if name in (",", " ") else name)
             continue
-        for tex, uni in _TEXT_UNICODE:
+        for tex, uni in _MATHJAX_TEXT if in_math else _TEXT_UNICODE:
             if s.startswith(tex, k):
                 out.append(uni)
                 k += len(tex)
