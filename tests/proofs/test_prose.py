@@ -78,8 +78,7 @@ def test_unicode_and_markdown_are_derived_from_the_latex():
     )
     check_prose(prose)
     assert to_unicode(prose) == (
-        "Algorithm 1 of [Pascanu et al. 2013]: if ‖ĝ‖ ≥ threshold, rescale; “clip” 50% — "
-        "e⁻ᶻ, λˡ⁻¹"
+        "Algorithm 1 of [Pascanu et al. 2013]: if ‖ĝ‖ ≥ threshold, rescale; “clip” 50% — e⁻ᶻ, λˡ⁻¹"
     )
     md = to_markdown(prose)
     assert md.startswith("Algorithm 1 of [Pascanu et al. 2013]: if $\\|\\hat{\\mathbf{g}}\\|")

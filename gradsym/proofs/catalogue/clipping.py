@@ -257,7 +257,7 @@ value_clip = Claim(
             Norm(clipped_v, sp.oo),
             "≤",
             threshold,
-            r"each component clipped to $[-\mathit{threshold}, \mathit{threshold}]$",
+            r"each component clipped to lie between $-\mathit{threshold}$ and $\mathit{threshold}$",
             checks=(
                 Exact(_clip_exact, r"the rule on rational $\hat{\mathbf{g}}$"),
                 Sampled(

@@ -104,9 +104,10 @@ INTRODUCTIONS = {
     "Fixes for vanishing gradients": (
         r"Vanishing is harder to fix than exploding, because a small gradient cannot be "
         r"told apart from a converged one. The fixes change the product itself: an "
-        r"orthogonal recurrent matrix keeps every singular value at one, an identity matrix "
-        r"with ReLU units makes the linear path exact, and skip connections add an identity "
-        r"term to each factor so that the product never collapses to zero."
+        r"orthogonal recurrent matrix keeps every singular value at one, ReLU units with an "
+        r"identity recurrent matrix pass the gradient unchanged through the units that are "
+        r"active, and skip connections add an identity term to each factor, which keeps the "
+        r"product away from zero while the branches stay small."
     ),
     "LSTM": (
         r"The LSTM adds a memory cell $\mathbf{c}^{(t)}$ updated by addition, with gates "
@@ -126,9 +127,9 @@ INTRODUCTIONS = {
         r"between the previous state and a candidate, and a reset gate decides how much of "
         r"the past the candidate sees. When the update gate keeps the old state, the "
         r"Jacobian of one step is close to the identity and the gradient passes through. "
-        r"Sources write the gates in different notations and one of two places for the "
-        r"reset; we show that the variants are the same cell up to renaming, or say where "
-        r"they differ."
+        r"Sources write the gates in different notations and put the reset gate in one of "
+        r"two places; we print each variant in its own notation, map one onto the other, "
+        r"and say where they differ."
     ),
     "Bidirectional and multi-layer RNNs": (
         r"Reading a sequence in both directions gives each position a state that depends on "
@@ -244,7 +245,8 @@ def notes_tex(
             if audience == "instructor":
                 out.append(rf"\input{{{claim.id}-checks}}")
             for fig in after.get(claim.id, []):
-                refs = [rf"\ref{{claim:{i}}}" for i in fig.claims if i in order]
+                shown = sorted((i for i in fig.claims if i in order), key=order.__getitem__)
+                refs = [rf"\ref{{claim:{i}}}" for i in shown]
                 word = "Section" if len(refs) == 1 else "Sections"
                 keys += re.findall(r"\\cite\{([^}]*)\}", fig.caption)
                 out += [
