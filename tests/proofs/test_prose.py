@@ -97,6 +97,16 @@ def test_powers_print_as_powers_and_time_steps_in_parentheses():
                 assert time_index.fullmatch(m.group(0)), (claim.id, part, m.group(0))
 
 
+def test_no_equation_number_is_typeset_inside_math():
+    # The class of "(3)" in math: a bare parenthesised number inside $...$ is a reference
+    # to an equation of a source, which belongs in the text ("eq.~(3) of \cite{...}").
+    bare = re.compile(r"(?:^|[\s,;])\(\d+\)")
+    for claim in claims():
+        for part, text in claim_prose(claim):
+            for math in re.findall(r"\$([^$]*)\$", text):
+                assert not bare.search(math), (claim.id, part, math)
+
+
 def test_bibliography_resolves_and_orders():
     assert cite_text("pascanu2013") == "[Pascanu et al. 2013]"
     assert cite_text("001, hochreiter1997") == "[001; Hochreiter & Schmidhuber 1997]"

@@ -393,10 +393,11 @@ def _checks(claim: Claim) -> list[str]:
 
 
 def cell_title(cell) -> str:
-    """The cell's name as the notes say it: "LSTM (standard)", "GRU (torch)"."""
+    """The cell's name as the notes say it: "LSTM (standard)", "GRU (PyTorch)"."""
     names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "birnn": "bidirectional RNN",
              "stacked": "stacked RNN", "residual": "residual layer", "highway": "highway layer"}  # fmt: skip
-    variant = cell.variant.replace("_", " ")
+    variants = {"relu": "ReLU", "torch": "PyTorch", "no_forget": "no forget gate"}
+    variant = variants.get(cell.variant, cell.variant.replace("_", " "))
     return f"{names.get(cell.name, cell.name.replace('_', ' '))} ({variant})"
 
 
