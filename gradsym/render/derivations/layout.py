@@ -370,7 +370,8 @@ def _check_words(check) -> str:
         return f"exactly (SymPy, rational arithmetic): {check.method}"
     trials = getattr(check, "trials", None)
     tol = getattr(check, "tol", None)
-    on = f"{trials} seeded random instances" if trials else "seeded random instances"
+    plural = "" if trials == 1 else "s"
+    on = f"{trials} seeded random instance{plural}" if trials else "seeded random instances"
     if tol is None:
         bound = ""
     elif tol == 0:

@@ -91,8 +91,9 @@ INTRODUCTIONS = {
         r"the product is a diagonal matrix of derivatives of $\sigma$ times $\mathbf{W}_h$. "
         r"With $\sigma$ the identity the product is a matrix power, and its eigenvalues "
         r"decide everything: below one in modulus the gradient shrinks geometrically, above "
-        r"one it can grow without bound. A bounded nonlinearity only makes shrinking easier. "
-        r"This is why a plain RNN learns near effects and forgets far ones."
+        r"one it can grow without bound. A saturating nonlinearity has a derivative of at "
+        r"most $\gamma$ ($1$ for $\tanh$, $1/4$ for the sigmoid), so it can only add to the "
+        r"shrinking. This is why a plain RNN learns near effects and forgets far ones."
     ),
     "Exploding gradients": (
         r"When the gradient explodes, one update of gradient descent can throw the "
@@ -111,8 +112,8 @@ INTRODUCTIONS = {
     ),
     "LSTM": (
         r"The LSTM adds a memory cell $\mathbf{c}^{(t)}$ updated by addition, with gates "
-        r"that decide what to keep, write and show. Along the cell the Jacobian of one step "
-        r"is the diagonal matrix of the forget gate, so the gradient is multiplied by "
+        r"that decide what to keep, write and show. Along the cell's direct path the Jacobian "
+        r"of one step is the diagonal matrix of the forget gate, so the gradient is multiplied by "
         r"numbers the network can learn to keep near one rather than by a fixed weight "
         r"matrix. We derive its Jacobians, the constant error carousel, the effect of the "
         r"forget-gate bias and the size of the model."
@@ -134,14 +135,15 @@ INTRODUCTIONS = {
     "Bidirectional and multi-layer RNNs": (
         r"Reading a sequence in both directions gives each position a state that depends on "
         r"its whole context; stacking layers gives depth. Both multiply Jacobians along new "
-        r"paths, and residual connections keep those paths from vanishing as the stack "
-        r"grows."
+        r"paths; a residual connection adds the identity to each layer's Jacobian, and we "
+        r"bound how far the product of such factors can shrink."
     ),
     "Parameter counts": (
         r"How many parameters a model has is the first thing to know before training it. "
         r"Sharing the weights across time is what makes a recurrent layer small next to a "
-        r"window of the same width fed to a multilayer perceptron; gated cells multiply the "
-        r"count of a plain recurrent layer by the number of their gates."
+        r"window of the same width fed to a multilayer perceptron. A gated cell repeats the "
+        r"weights of a plain recurrent layer once per block: four times in the LSTM (three "
+        r"gates and the candidate), three times in the GRU."
     ),
     "Declared cells": (
         r"A cell given by its equations: every Jacobian block of its state, derived and "
