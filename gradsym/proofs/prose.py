@@ -184,15 +184,20 @@ def check_prose(s: str, where: str = "") -> str:
 
 
 def escape_text(plain: str) -> str:
-    """Plain ASCII text (a user's description) as LaTeX prose: specials escaped, no math."""
+    """Plain ASCII text (a user's description) as LaTeX prose: specials escaped, quotation
+    marks opened and closed as LaTeX writes them, no math."""
     specials = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%",
                 "&": r"\&", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}  # fmt: skip
-    return "".join(specials.get(c, c) for c in plain)
+    out = "".join(specials.get(c, c) for c in plain)
+    # quotation marks as LaTeX writes them: `single' and ``double''
+    out = re.sub(r'"([^"]*)"', r"``\1''", out)
+    return re.sub(r"(^|(?<=[\s(\[]))'", "`", out)
 
 
 # -- Unicode, for terminals -------------------------------------------------------------------------
 
-_TEXT_UNICODE = [("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("~", " ")]
+_TEXT_UNICODE = [("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("'", "’"),
+                 ("~", " ")]  # fmt: skip
 
 
 def _group(s: str, k: int) -> tuple[str, int]:

@@ -10,7 +10,7 @@ import pytest
 
 from gradsym.proofs.bibliography import ENTRIES, cite_text, entry, thebibliography
 from gradsym.proofs.catalogue import IDS, claims
-from gradsym.proofs.prose import ProseError, check_prose, to_markdown, to_unicode
+from gradsym.proofs.prose import ProseError, check_prose, escape_text, to_markdown, to_unicode
 from gradsym.render.derivations import break_lines, claim_prose, figure_refs
 from gradsym.render.derivations.notes import CONVENTIONS, INTRODUCTIONS
 
@@ -131,3 +131,10 @@ def test_a_line_is_never_cut_inside_an_environment_or_a_brace_group():
     assert any(cases in line for line in lines)  # the environment stays whole
     group = r"\operatorname{f}{a + b + c + d + e + f + g + h + i}"
     assert all(line.count("{") == line.count("}") for line in break_lines(group + " + x", 8))
+
+
+def test_a_users_plain_text_becomes_latex_prose():
+    escaped = escape_text("Li et al., 'IndRNN', \"quoted\", 50% of x_1 {y} ~ #2 & \\")
+    assert check_prose(escaped) == escaped
+    assert "`IndRNN'" in escaped and "``quoted''" in escaped and r"50\%" in escaped
+    assert to_unicode(escaped) == "Li et al., ‘IndRNN’, “quoted”, 50% of x_1 {y} ~ #2 & \\"
