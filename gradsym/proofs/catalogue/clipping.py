@@ -290,7 +290,10 @@ value_clip = Claim(
     ),
     sources=("003",),
     section=SECTION,
-    caveat="``In general'': when no component exceeds the threshold, nothing changes.",
+    caveat=(
+        r"``In general'': when no component of $\hat{\mathbf{g}}$ exceeds "
+        r"$\mathit{threshold}$ in absolute value, nothing changes."
+    ),
 )
 
 
