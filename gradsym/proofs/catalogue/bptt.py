@@ -80,11 +80,11 @@ def chain_rule_checks(cell_name: str = "rnn"):
     return (
         Exact(
             _exact(cell, 4, i=(4, 3, 2), j=(1, 2, 3)),
-            "symbolic entries, n = 2, (i, j) = (4, 1), (3, 2), (2, 3)",
+            "symbolic entries, $n = 2$, $(i, j) = (4, 1), (3, 2), (2, 3)$",
         ),
         Sampled(
             _numpy(cell, pairs=(1, 6)),
-            f"NumPy {cell.name.upper()}: backward pass against state_jacobian products",
+            f"the NumPy {cell.name.upper()}: its backward pass against products of its state Jacobians",
             trials=6,
             tol=1e-10,
         ),
@@ -93,8 +93,10 @@ def chain_rule_checks(cell_name: str = "rnn"):
 
 # -- the chain rule ----------------------------------------------------------------------------
 
-_EXACT4 = Exact(_exact(RNN, 4), "symbolic entries, n = 2, T = 4")
-_NUMPY4 = Sampled(_numpy(RNN, 4), "NumPy RNN: backward pass and state_jacobian", tol=1e-10)
+_EXACT4 = Exact(_exact(RNN, 4), "symbolic entries, $n = 2$, $T = 4$")
+_NUMPY4 = Sampled(
+    _numpy(RNN, 4), "the NumPy RNN: its backward pass and its state Jacobian", tol=1e-10
+)
 
 
 def _chain4(k_: int):
@@ -106,11 +108,20 @@ chain_rule = Claim(
     id="chain-rule",
     title="The chain rule across time steps",
     statement=(
-        "∂J⁽⁴⁾/∂h⁽¹⁾ is the product of ∂J⁽⁴⁾/∂h⁽⁴⁾, ∂h⁽⁴⁾/∂h⁽³⁾, ∂h⁽³⁾/∂h⁽²⁾ and ∂h⁽²⁾/∂h⁽¹⁾ "
-        "in that order, and in general ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ "
-        "for j ≤ i."
+        r"$\partial J^{(4)}/\partial \mathbf{h}^{(1)}$ is the product of $\partial "
+        r"J^{(4)}/\partial \mathbf{h}^{(4)}$, $\partial \mathbf{h}^{(4)}/\partial "
+        r"\mathbf{h}^{(3)}$, $\partial \mathbf{h}^{(3)}/\partial \mathbf{h}^{(2)}$ and "
+        r"$\partial \mathbf{h}^{(2)}/\partial \mathbf{h}^{(1)}$ in that order, and in "
+        r"general $\partial J^{(i)}/\partial \mathbf{h}^{(j)} = \partial J^{(i)}/\partial "
+        r"\mathbf{h}^{(i)} \prod_{j<t\leq i} \partial \mathbf{h}^{(t)}/\partial "
+        r"\mathbf{h}^{(t-1)}$ for $j \leq i$."
     ),
-    assumptions=("h⁽ᵗ⁾ depends on h⁽ᵗ⁻¹⁾ only through one step of the cell",),
+    assumptions=(
+        (
+            r"$\mathbf{h}^{(t)}$ depends on $\mathbf{h}^{(t-1)}$ only through one step of the "
+            "cell"
+        ),
+    ),
     steps=(
         Step(Partial(J(4), h(1)), "=", _chain4(2), "chain rule", checks=(_EXACT4, _NUMPY4)),
         Step(Partial(J(4), h(1)), "=", _chain4(3), "chain rule", checks=(_EXACT4, _NUMPY4)),
@@ -122,14 +133,14 @@ chain_rule = Claim(
                 *[Transpose(Partial(h(s), h(s - 1))) for s in (2, 3, 4)],
                 Transpose(Partial(J(4), h(4))),
             ),
-            "[001]'s layout: the transpose",
+            r"the layout of \cite{001}: the transpose",
             checks=(_EXACT4, _NUMPY4),
         ),
         Step(
             Partial(J(i), h(j)),
             "=",
             MatMul(Partial(J(i), h(i)), jacobian_chain(j, i)),
-            "chain rule, by induction on i − j",
+            "chain rule, by induction on $i - j$",
             checks=chain_rule_checks("rnn"),
             hypotheses=(Condition(j, "≤", i),),
         ),
@@ -137,11 +148,16 @@ chain_rule = Claim(
     sources=("001", "000", "004"),
     section=SECTION,
     caveat=(
-        "Note 001 writes ∂J⁽⁴⁾/∂h⁽¹⁾ = ∂h⁽²⁾/∂h⁽¹⁾ × ∂h⁽³⁾/∂h⁽²⁾ × ∂h⁽⁴⁾/∂h⁽³⁾ × ∂J⁽⁴⁾/∂h⁽⁴⁾, "
-        "the gradient as a column and each factor the transpose of the Jacobian (denominator "
-        "layout), and then ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏ ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ with the gradient as a row "
-        "(numerator layout). Here every line is in numerator layout, and 001's first form is "
-        "shown once as the transpose."
+        r"\cite{001} writes $\partial J^{(4)}/\partial \mathbf{h}^{(1)} = \partial "
+        r"\mathbf{h}^{(2)}/\partial \mathbf{h}^{(1)} \times \partial "
+        r"\mathbf{h}^{(3)}/\partial \mathbf{h}^{(2)} \times \partial "
+        r"\mathbf{h}^{(4)}/\partial \mathbf{h}^{(3)} \times \partial J^{(4)}/\partial "
+        r"\mathbf{h}^{(4)}$, the gradient as a column and each factor the transpose of "
+        r"the Jacobian (denominator layout), and then $\partial J^{(i)}/\partial "
+        r"\mathbf{h}^{(j)} = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \prod_{j<t\leq i} "
+        r"\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ with the gradient as a "
+        "row (numerator layout). Here every line is in numerator layout, and the first "
+        r"form of \cite{001} is shown once, as the transpose."
     ),
     formula=4,
     cells=(RNN,),
@@ -199,21 +215,29 @@ weights_shared = Claim(
     id="weights-shared",
     title="Shared weights: the gradient is a sum over time steps",
     statement=(
-        "The same W_h, W_x, b are used at every step, so ∂J/∂W_h is the sum over the steps of "
-        "the per-step contributions ((∂J/∂h⁽ᵗ⁾)ᵀ ∘ tanh'(z⁽ᵗ⁾)) h⁽ᵗ⁻¹⁾ᵀ."
+        r"The same $\mathbf{W}_h$, $\mathbf{W}_x$, $\mathbf{b}$ are used at every step, "
+        r"so $\partial J/\partial \mathbf{W}_h$ is the sum over the steps of the per-step "
+        r"contributions $\bigl((\partial J/\partial \mathbf{h}^{(t)})^{\top} \circ "
+        r"\tanh'(\mathbf{z}^{(t)})\bigr) \mathbf{h}^{(t-1)\top}$."
     ),
     assumptions=(
-        "W_h⁽ᵗ⁾ denotes the copy of W_h used at step t; every copy equals W_h (shared weights)",
-        "J = Σₜ J⁽ᵗ⁾, a loss term at every step; ∂J/∂W is the gradient, shaped like W",
+        (
+            r"$\mathbf{W}_h^{(t)}$ denotes the copy of $\mathbf{W}_h$ used at step $t$; every "
+            r"copy equals $\mathbf{W}_h$ (shared weights)"
+        ),
+        (
+            r"$J = \sum_{t} J^{(t)}$, a loss term at every step; $\partial J/\partial "
+            r"\mathbf{W}$ is the gradient, shaped like $\mathbf{W}$"
+        ),
     ),
     steps=(
         Step(
             Partial(J_total, W_h),
             "=",
             IndexedSum(Partial(J_total, W_copy(t)), t, 1, T),
-            "the copies are all W_h: multivariable chain rule",
+            r"the copies are all $\mathbf{W}_h$: multivariable chain rule",
             checks=(
-                Exact(_shared_exact(), "symbolic entries, n = 2, T = 2, untied copies"),
+                Exact(_shared_exact(), "symbolic entries, $n = 2$, $T = 2$, untied copies"),
                 Sampled(_shared_float, "untied copies, central differences", tol=1e-7),
             ),
         ),
@@ -221,12 +245,15 @@ weights_shared = Claim(
             Partial(J_total, W_copy(t)),
             "=",
             _contribution(t),
-            "h⁽ᵗ⁾ = tanh(z⁽ᵗ⁾), z⁽ᵗ⁾ linear in W_h⁽ᵗ⁾",
+            (
+                r"$\mathbf{h}^{(t)} = \tanh(\mathbf{z}^{(t)})$, $\mathbf{z}^{(t)}$ linear in "
+                r"$\mathbf{W}_h^{(t)}$"
+            ),
             checks=(
-                Exact(_shared_exact(t=(1, 2)), "symbolic entries, n = 2, T = 2, t = 1, 2"),
+                Exact(_shared_exact(t=(1, 2)), "symbolic entries, $n = 2$, $T = 2$, $t = 1, 2$"),
                 Sampled(
                     _untied_with_t,
-                    "untied copies, central differences, random t",
+                    "untied copies, central differences, random $t$",
                     tol=1e-7,
                 ),
             ),
@@ -237,10 +264,13 @@ weights_shared = Claim(
             IndexedSum(_contribution(t), t, 1, T),
             "the two lines above",
             checks=(
-                Exact(_shared_exact(), "symbolic entries, n = 2, T = 2"),
+                Exact(_shared_exact(), "symbolic entries, $n = 2$, $T = 2$"),
                 Sampled(
                     _shared_numpy,
-                    "NumPy RNN: ∂J/∂h⁽ᵗ⁾ from the backward pass, ∂J/∂W_h by central differences",
+                    (
+                        r"the NumPy RNN: $\partial J/\partial \mathbf{h}^{(t)}$ from its backward pass, "
+                        r"$\partial J/\partial \mathbf{W}_h$ by central differences"
+                    ),
                     tol=1e-7,
                 ),
             ),
@@ -288,24 +318,29 @@ bptt_factors = Claim(
     id="bptt-factors",
     title="The further apart, the more Jacobian factors",
     statement=(
-        "∂h⁽ᵗ⁾/∂h⁽ᵏ⁾ = ∏_{k<τ≤t} ∂h⁽τ⁾/∂h⁽τ⁻¹⁾ has t − k factors: the further apart steps k "
-        "and t, the more factors in the product."
+        r"$\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(k)} = \prod_{k<\tau\leq t} "
+        r"\partial \mathbf{h}^{(\tau)}/\partial \mathbf{h}^{(\tau-1)}$ has $t - k$ "
+        "factors: the further apart steps $k$ and $t$, the more factors in the product."
     ),
-    assumptions=("k ≤ t",),
+    assumptions=(r"$k \leq t$",),
     steps=(
         Step(
             Partial(h(t), h(k)),
             "=",
             jacobian_chain(k, t, sp.Symbol("tau", integer=True)),
-            "chain rule, by induction on t − k",
+            "chain rule, by induction on $t - k$",
             hypotheses=(Condition(k, "≤", t),),
             checks=(
                 Exact(
-                    _span_exact, "symbolic entries, n = 2, (t, k) = (3, 1), (4, 2), (2, 2), (1, 3)"
+                    _span_exact,
+                    "symbolic entries, $n = 2$, $(t, k)$ equal to $(3, 1)$, $(4, 2)$, $(2, 2)$ and $(1, 3)$",
                 ),
                 Sampled(
                     _span_numpy,
-                    "NumPy RNN: central differences of the forward pass against state_jacobian products",
+                    (
+                        "the NumPy RNN: central differences of its forward pass against products of its "
+                        "state Jacobians"
+                    ),
                     trials=8,
                     tol=1e-8,
                     scale="absolute",  # ~1e-10 absolute, however small the product
@@ -316,13 +351,18 @@ bptt_factors = Claim(
             Degree(Partial(h(t), h(k)), W_h),
             "=",
             t - k,
-            "one factor tanh'(z⁽τ⁾) W_h per step (n = 1: W_h is a number)",
+            (
+                r"one factor $\operatorname{diag}(\tanh'(\mathbf{z}^{(\tau)})) \mathbf{W}_h$ per "
+                r"step; with $n = 1$, $\mathbf{W}_h$ is a number"
+            ),
             hypotheses=(Condition(RNN1_N, "=", 1), Condition(k, "≤", t)),
             checks=(
                 Exact(
                     _degree_exact,
-                    "n = 1, symbolic entries, degree in W_h with tanh' opaque, (t, k) = (2, 1), "
-                    "(4, 1), (5, 3), (3, 3)",
+                    (
+                        r"$n = 1$, symbolic entries, the degree in $\mathbf{W}_h$ with $\tanh'$ left "
+                        "opaque, $(t, k) = (2, 1), (4, 1), (5, 3), (3, 3)$"
+                    ),
                     minimum=4,
                 ),
             ),

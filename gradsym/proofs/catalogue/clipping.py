@@ -80,8 +80,9 @@ sgd_step = Claim(
     id="sgd-step",
     title="A large gradient gives a large step",
     statement=(
-        "θⁿᵉʷ = θᵒˡᵈ − α ∇_θ J(θ); the step length is α‖∇_θ J(θ)‖, so a large gradient gives a "
-        "large step."
+        r"$\theta^{\mathrm{new}} = \theta^{\mathrm{old}} - \alpha \nabla_{\theta} "
+        r"J(\theta)$; the step length is $\alpha \|\nabla_{\theta} J(\theta)\|$, so a "
+        "large gradient gives a large step."
     ),
     assumptions=("plain SGD (no momentum)",),
     steps=(
@@ -90,16 +91,19 @@ sgd_step = Claim(
             "=",
             MatAdd(theta_old, MatMul(-alpha, grad)),
             "the SGD update",
-            checks=(Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-14),),
+            checks=(Sampled(_sgd_float, "the library's SGD step", trials=5, tol=1e-14),),
         ),
         Step(
             Norm(MatAdd(theta_new, MatMul(-1, theta_old))),
             "=",
             alpha * Norm(grad),
-            "homogeneity of the norm, α > 0",
+            r"homogeneity of the norm, $\alpha > 0$",
             checks=(
-                Exact(_sgd_exact, "symbolic θ and ∇J with 4 entries, α > 0"),
-                Sampled(_sgd_float, "gradsym's SGD step", trials=5, tol=1e-12),
+                Exact(
+                    _sgd_exact,
+                    r"symbolic $\theta$ and $\nabla_{\theta} J$ with 4 entries, $\alpha > 0$",
+                ),
+                Sampled(_sgd_float, "the library's SGD step", trials=5, tol=1e-12),
             ),
         ),
     ),
@@ -169,43 +173,46 @@ clip_norm = Claim(
     id="clip-norm",
     title="Norm clipping (Algorithm 1): bounded norm, same direction",
     statement=(
-        "Algorithm 1: ĝ ← ∂ε/∂θ; if ‖ĝ‖ ≥ threshold then ĝ ← (threshold/‖ĝ‖) ĝ. After clipping "
-        "‖ĝ‖ ≤ threshold and the direction is unchanged."
+        r"Algorithm 1 of \cite{pascanu2013}: $\hat{\mathbf{g}} \leftarrow \partial "
+        r"\mathcal{E}/\partial \theta$; if $\|\hat{\mathbf{g}}\| \geq \mathit{threshold}$ "
+        r"then $\hat{\mathbf{g}} \leftarrow (\mathit{threshold}/\|\hat{\mathbf{g}}\|) "
+        r"\hat{\mathbf{g}}$. After clipping $\|\hat{\mathbf{g}}\| \leq "
+        r"\mathit{threshold}$ and the direction is unchanged."
     ),
-    assumptions=("threshold > 0",),
+    assumptions=(r"$\mathit{threshold} > 0$",),
     steps=(
         Step(
             clipped,
             "=",
             MatMul(threshold / Norm(g_hat), g_hat),
-            "Algorithm 1, when ‖ĝ‖ ≥ threshold",
+            r"Algorithm 1, when $\|\hat{\mathbf{g}}\| \geq \mathit{threshold}$",
             hypotheses=_active,
             checks=(
-                Exact(_clip_exact, "the algorithm on rational ĝ"),
-                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=1e-14),
+                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
+                Sampled(_clip_float, "the library's norm clipping", trials=8, tol=1e-14),
             ),
         ),
         Step(
             clipped,
             "=",
             g_hat,
-            "Algorithm 1, when ‖ĝ‖ < threshold",
+            r"Algorithm 1, when $\|\hat{\mathbf{g}}\| < \mathit{threshold}$",
             hypotheses=(Condition(Norm(g_hat), "<", threshold),),
             checks=(
-                Exact(_clip_exact, "the algorithm on rational ĝ"),
-                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=0.0),
+                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
+                Sampled(_clip_float, "the library's norm clipping", trials=8, tol=0.0),
             ),
         ),
         Step(
             Norm(clipped),
             "≤",
             threshold,
-            "homogeneity of the norm: = threshold when clipping",
+            r"homogeneity of the norm: equal to $\mathit{threshold}$ when clipping",
             checks=(
-                Exact(_clip_exact, "the algorithm on rational ĝ"),
+                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
                 Sampled(
                     _clip_float,
-                    "gradsym's clip_by_norm, half of it active (equality)",
+                    "the library's norm clipping, active on half of the instances (equality)",
                     trials=8,
                     tol=1e-12,
                 ),
@@ -215,15 +222,24 @@ clip_norm = Claim(
             CosAngle(clipped, g_hat),
             "=",
             sp.S.One,
-            "ĝ is scaled by threshold/‖ĝ‖ > 0 (or not at all): same direction",
+            (
+                r"$\hat{\mathbf{g}}$ is scaled by $\mathit{threshold}/\|\hat{\mathbf{g}}\| > 0$ "
+                "(or not at all): the same direction"
+            ),
             hypotheses=(Condition(g_hat, "≠", ZeroMatrix(n, 1)),),
             checks=(
-                Exact(_clip_exact, "the algorithm on rational ĝ (ĝ = 0 excluded)"),
-                Sampled(_clip_float, "gradsym's clip_by_norm", trials=8, tol=1e-12),
+                Exact(
+                    _clip_exact,
+                    (
+                        r"the algorithm on rational $\hat{\mathbf{g}}$ ($\hat{\mathbf{g}} = \mathbf{0}$ "
+                        "excluded)"
+                    ),
+                ),
+                Sampled(_clip_float, "the library's norm clipping", trials=8, tol=1e-12),
             ),
         ),
     ),
-    sources=("001", "000", "003"),
+    sources=("001", "000", "003", "pascanu2013"),
     section=SECTION,
     formula=2,
 )
@@ -235,18 +251,18 @@ value_clip = Claim(
     id="clip-value",
     title="Value clipping bounds each component but changes the direction",
     statement="Clipping by value bounds each component and in general changes the direction.",
-    assumptions=("threshold > 0",),
+    assumptions=(r"$\mathit{threshold} > 0$",),
     steps=(
         Step(
             Norm(clipped_v, sp.oo),
             "≤",
             threshold,
-            "each component clipped to [−threshold, threshold]",
+            r"each component clipped to lie between $-\mathit{threshold}$ and $\mathit{threshold}$",
             checks=(
-                Exact(_clip_exact, "the rule on rational ĝ"),
+                Exact(_clip_exact, r"the rule on rational $\hat{\mathbf{g}}$"),
                 Sampled(
                     _clip_float,
-                    "gradsym's clip_by_value (equality when a component is clipped)",
+                    "the library's clipping by value (equality when a component is clipped)",
                     trials=8,
                     tol=0.0,
                 ),
@@ -261,11 +277,11 @@ value_clip = Claim(
             checks=(
                 Exact(
                     lambda: [Model({n: 2}, resolve=_clip_exact_value)],
-                    "exact: clip(10, 1) = (1, 1), cos = 11/(√101 √2)",
+                    r"exact: $(10, 1)$ clipped to $(1, 1)$, cosine $11/(\sqrt{101}\sqrt{2})$",
                 ),
                 Sampled(
                     lambda rng: Model({n: 2}, resolve=_value_float_pair),
-                    "gradsym's clip_by_value",
+                    "the library's clipping by value",
                     trials=1,
                     tol=0.0,
                 ),
@@ -274,7 +290,10 @@ value_clip = Claim(
     ),
     sources=("003",),
     section=SECTION,
-    caveat="'In general': when no component exceeds the threshold, nothing changes.",
+    caveat=(
+        r"``In general'': when no component of $\hat{\mathbf{g}}$ exceeds "
+        r"$\mathit{threshold}$ in absolute value, nothing changes."
+    ),
 )
 
 
@@ -375,26 +394,37 @@ truncated = Claim(
     id="truncated-bptt",
     title="Truncated BPTT bounds the number of Jacobian factors",
     statement=(
-        "Backpropagating only k steps: ∂_k J^(T)/∂h⁽ʲ⁾ is the full ∂J^(T)/∂h⁽ʲ⁾ = "
-        "∂J^(T)/∂h^(T) ∏_{j<t≤T} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ when T − j < k, a product of at most k − 1 "
-        "Jacobian factors, and 0 otherwise."
+        r"Backpropagating only $k$ steps: $\partial_k J^{(T)}/\partial \mathbf{h}^{(j)}$ "
+        r"is the full $\partial J^{(T)}/\partial \mathbf{h}^{(j)} = \partial "
+        r"J^{(T)}/\partial \mathbf{h}^{(T)} \prod_{j<t\leq T} \partial "
+        r"\mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ when $T - j < k$, a product of at "
+        r"most $k - 1$ Jacobian factors, and $\mathbf{0}$ otherwise."
     ),
     assumptions=(
-        "∂_k: the state h^(T−k) entering the window of the last k steps is held constant",
-        "J^(T) a loss at the last step",
+        (
+            r"$\partial_k$: the state $\mathbf{h}^{(T-k)}$ entering the window of the last "
+            "$k$ steps is held constant"
+        ),
+        "$J^{(T)}$ a loss at the last step",
     ),
     steps=(
         Step(
             TruncatedPartial(J(T), h(j), k_win),
             "=",
             MatMul(Partial(J(T), h(T)), jacobian_chain(j, T)),
-            "inside the window: T − j ≤ k − 1 factors",
+            r"inside the window: $T - j \leq k - 1$ factors",
             hypotheses=(Condition(T - j, "<", k_win),),
             checks=(
-                Exact(_trunc_exact, "symbolic entries, n = 2, T = 3: the definition of ∂_k"),
+                Exact(
+                    _trunc_exact,
+                    r"symbolic entries, $n = 2$, $T = 3$: the definition of $\partial_k$",
+                ),
                 Sampled(
                     _trunc_float,
-                    "gradsym's truncated BPTT (a Network with truncation = k) against full BPTT",
+                    (
+                        "the library's truncated BPTT (a network trained with truncation $k$) against "
+                        "full BPTT"
+                    ),
                     trials=10,
                     tol=1e-10,
                 ),
@@ -404,13 +434,13 @@ truncated = Claim(
             TruncatedPartial(J(T), h(j), k_win),
             "=",
             ZeroMatrix(1, n),
-            "outside the window: h^(T−k) is a constant",
+            r"outside the window: $\mathbf{h}^{(T-k)}$ is a constant",
             hypotheses=(Condition(T - j, "≥", k_win),),
             checks=(
-                Exact(_trunc_exact, "symbolic entries, n = 2, T = 3"),
+                Exact(_trunc_exact, "symbolic entries, $n = 2$, $T = 3$"),
                 Sampled(
                     _trunc_float,
-                    "gradsym's truncated BPTT (a Network with truncation = k)",
+                    "the library's truncated BPTT (a network trained with truncation $k$)",
                     trials=10,
                     tol=0.0,
                 ),

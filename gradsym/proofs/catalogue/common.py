@@ -45,10 +45,10 @@ def cell_jacobian_checks(cell, *, reference="numpy", tol: float = 1e-10, n: int 
     (``reference="numpy"``: its ``state_jacobian``) or central differences (``"fd"``)."""
     exact = Exact(
         lambda: [exact_cell(cell, n, EXACT_D)],
-        f"every entry at n = {n} (d = {EXACT_D}) against Matrix.jacobian of the equations",
+        f"every entry at $n = {n}$, $d = {EXACT_D}$, against SymPy's Jacobian of the cell's equations",
     )
     method = (
-        "random weights, against the NumPy cell's state_jacobian"
+        "random weights, against the NumPy cell's state Jacobian"
         if reference == "numpy"
         else "random weights, against central differences of the equations"
     )

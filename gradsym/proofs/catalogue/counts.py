@@ -49,19 +49,25 @@ def _mlp_float(rng):
 
 mlp_window = Claim(
     id="mlp-window",
-    title="A windowed MLP: 1 000 100 weights",
-    statement="Window 100 words × embedding 100 → 100 hidden units: 100·100·100 + 100 = 1 000 100.",
-    assumptions=("the window's embeddings are concatenated into one input of w·e entries",),
+    title=r"A windowed MLP: 1\,000\,100 weights",
+    statement=(
+        r"Window of 100 words, embeddings of size 100, 100 hidden units: $100 \cdot 100 "
+        r"\cdot 100 + 100 = 1\,000\,100$ weights."
+    ),
+    assumptions=("the embeddings of the window are concatenated into one input of $w e$ entries",),
     steps=(
         Step(
             MLP,
             "=",
             w * e * H + H,
-            "(w·e) inputs × H units, plus the bias",
+            "$H$ units with $e w$ weights each, plus $H$ biases",
             checks=(
-                Exact(_mlp_exact, "the layer's parameter shapes, symbolic w, e, H"),
+                Exact(_mlp_exact, "the layer's parameter shapes, symbolic $w$, $e$, $H$"),
                 Sampled(
-                    _mlp_float, "gradsym's Linear(w·e, H).n_params, random sizes", trials=5, tol=0.0
+                    _mlp_float,
+                    "the library's linear layer with $w e$ inputs and $H$ outputs, random sizes",
+                    trials=5,
+                    tol=0.0,
                 ),
             ),
         ),
@@ -69,13 +75,13 @@ mlp_window = Claim(
             MLP,
             "=",
             sp.Integer(1_000_100),
-            "w = e = H = 100",
+            "$w = e = H = 100$",
             where=((w, 100), (e, 100), (H, 100)),
             checks=(
                 Exact(_mlp_exact, "the layer's parameter shapes"),
                 Sampled(
                     lambda rng: Model({MLP: Linear(100 * 100, 100).n_params}),
-                    "gradsym's Linear(10000, 100).n_params",
+                    r"the library's linear layer with 10\,000 inputs and 100 outputs",
                     trials=1,
                     tol=0.0,
                 ),
@@ -121,9 +127,10 @@ def _torch_float(rng):
 
 rnn_count = Claim(
     id="rnn-count",
-    title="The RNN's first layer: 20 100 weights",
+    title=r"The RNN's first layer: 20\,100 weights",
     statement=(
-        "Embedding 100, hidden 100, previous hidden fed back: (100 + 100)·100 + 100 = 20 100."
+        "Embedding of size 100, 100 hidden units, the previous hidden state fed back: "
+        r"$(100 + 100) \cdot 100 + 100 = 20\,100$ weights."
     ),
     assumptions=("one bias vector",),
     steps=(
@@ -131,11 +138,20 @@ rnn_count = Claim(
             RNN_COUNT,
             "=",
             (e + n) * n + n,
-            "e + n inputs (x⁽ᵗ⁾ and h⁽ᵗ⁻¹⁾) × n units, plus the bias",
+            (
+                r"$e + n$ inputs ($\mathbf{x}^{(t)}$ and $\mathbf{h}^{(t-1)}$) times $n$ units, "
+                "plus the bias"
+            ),
             checks=(
-                Exact(_rnn_exact, "the symbolic RNN's W_h, W_x, b with d = e"),
+                Exact(
+                    _rnn_exact,
+                    r"the symbolic RNN's $\mathbf{W}_h$, $\mathbf{W}_x$, $\mathbf{b}$ with $d = e$",
+                ),
                 Sampled(
-                    _rnn_float, "gradsym's RNN(e, n).n_params, random sizes", trials=5, tol=0.0
+                    _rnn_float,
+                    "the library's RNN with $e$ inputs and $n$ units, random sizes",
+                    trials=5,
+                    tol=0.0,
                 ),
             ),
         ),
@@ -143,13 +159,13 @@ rnn_count = Claim(
             RNN_COUNT,
             "=",
             sp.Integer(20_100),
-            "e = n = 100",
+            "$e = n = 100$",
             where=((e, 100), (n, 100)),
             checks=(
                 Exact(_rnn_exact, "the symbolic RNN's parameter shapes"),
                 Sampled(
                     lambda rng: Model({RNN_COUNT: RNN(100, 100).n_params}),
-                    "gradsym's RNN(100, 100).n_params",
+                    "the library's RNN with 100 inputs and 100 units",
                     trials=1,
                     tol=0.0,
                 ),
@@ -159,12 +175,12 @@ rnn_count = Claim(
             TORCH_RNN,
             "=",
             (e + n) * n + 2 * n,
-            "PyTorch keeps two bias vectors, b_ih and b_hh",
+            r"PyTorch keeps two bias vectors, $\mathbf{b}_{ih}$ and $\mathbf{b}_{hh}$",
             checks=(
-                Exact(_rnn_exact, "torch.nn.RNN's parameter shapes"),
+                Exact(_rnn_exact, "the parameter shapes of PyTorch's RNN"),
                 Sampled(
                     _torch_float,
-                    "torch.nn.RNN(e, n)'s parameters, random sizes",
+                    "the parameters of PyTorch's RNN with $e$ inputs and $n$ units, random sizes",
                     trials=3,
                     tol=0.0,
                     requires="torch",
@@ -175,13 +191,13 @@ rnn_count = Claim(
             TORCH_RNN,
             "=",
             sp.Integer(20_200),
-            "e = n = 100",
+            "$e = n = 100$",
             where=((e, 100), (n, 100)),
             checks=(
-                Exact(_rnn_exact, "torch.nn.RNN's parameter shapes"),
+                Exact(_rnn_exact, "the parameter shapes of PyTorch's RNN"),
                 Sampled(
                     lambda rng: Model({TORCH_RNN: _torch_rnn_count(100, 100)}),
-                    "torch.nn.RNN(100, 100)'s parameters",
+                    "the parameters of PyTorch's RNN with 100 inputs and 100 units",
                     trials=1,
                     tol=0.0,
                     requires="torch",
@@ -191,7 +207,10 @@ rnn_count = Claim(
     ),
     sources=("004",),
     section=SECTION,
-    caveat="PyTorch's nn.RNN(100, 100) has 20 200 parameters: it keeps two biases, b_ih and b_hh.",
+    caveat=(
+        r"PyTorch's RNN with 100 inputs and 100 units has 20\,200 parameters: it keeps "
+        r"two biases, $\mathbf{b}_{ih}$ and $\mathbf{b}_{hh}$."
+    ),
     formula=1,
     cells=(RNN_CELL,),
 )

@@ -125,49 +125,68 @@ orthogonal_claim = Claim(
     id="orthogonal",
     title="Orthogonal matrices neither explode nor vanish",
     statement=(
-        "For orthogonal Q, ‖Qˡ x‖ = ‖x‖ for every ℓ: repeated multiplication neither explodes "
-        "nor vanishes; every eigenvalue has modulus 1."
+        r"For orthogonal $\mathbf{Q}$, $\|\mathbf{Q}^{\ell} \mathbf{x}\| = "
+        r"\|\mathbf{x}\|$ for every $\ell$: repeated multiplication neither explodes nor "
+        "vanishes; every eigenvalue has modulus 1."
     ),
-    assumptions=("QᵀQ = I",),
+    assumptions=(r"$\mathbf{Q}^{\top} \mathbf{Q} = \mathbf{I}$",),
     steps=(
         Step(
             Norm(MatMul(Q, xv)),
             "=",
             Norm(xv),
-            "‖Qx‖² = xᵀQᵀQx = xᵀx",
+            (
+                r"$\|\mathbf{Q}\mathbf{x}\|^2 = \mathbf{x}^{\top} \mathbf{Q}^{\top} \mathbf{Q} "
+                r"\mathbf{x} = \mathbf{x}^{\top} \mathbf{x}$"
+            ),
             hypotheses=(_orthogonal,),
             checks=(
                 Exact(
-                    _orth_exact(), "symbolic x; Q a rational rotation, a rational 3×3 orthogonal"
+                    _orth_exact(),
+                    (
+                        r"symbolic $\mathbf{x}$; $\mathbf{Q}$ a rational rotation and a rational $3 "
+                        r"\times 3$ orthogonal matrix"
+                    ),
                 ),
-                Sampled(_orth_float(), "Haar-orthogonal Q", trials=6, tol=1e-12),
+                Sampled(_orth_float(), r"Haar-orthogonal $\mathbf{Q}$", trials=6, tol=1e-12),
             ),
         ),
         Step(
             Norm(MatMul(MatPow(Q, ell), xv)),
             "=",
             Norm(xv),
-            "induction on ℓ",
+            r"induction on $\ell$",
             hypotheses=(_orthogonal,),
             checks=(
-                Exact(_orth_exact(lags=(2, 3, 7)), "symbolic x; ℓ = 2, 3, 7"),
-                Sampled(_orth_float(lag=True), "Haar-orthogonal Q, ℓ < 300", trials=6, tol=1e-12),
+                Exact(_orth_exact(lags=(2, 3, 7)), r"symbolic $\mathbf{x}$; $\ell = 2, 3, 7$"),
+                Sampled(
+                    _orth_float(lag=True),
+                    r"Haar-orthogonal $\mathbf{Q}$, $\ell < 300$",
+                    trials=6,
+                    tol=1e-12,
+                ),
             ),
         ),
         Step(
             sp.Abs(lam),
             "=",
             sp.S.One,
-            "Qv = λv ⇒ ‖v‖ = ‖Qv‖ = |λ|‖v‖",
+            (
+                r"$\mathbf{Q}\mathbf{v} = \lambda \mathbf{v} \Rightarrow \|\mathbf{v}\| = "
+                r"\|\mathbf{Q}\mathbf{v}\| = |\lambda| \|\mathbf{v}\|$"
+            ),
             hypotheses=(
                 Condition(MatMul(Q, v), "=", MatMul(lam, v)),
                 Condition(v, "≠", ZeroMatrix(n, 1)),
                 _orthogonal,
             ),
             checks=(
-                Exact(_orth_exact(eig=True), "every eigenpair of the exact Q's"),
+                Exact(_orth_exact(eig=True), r"every eigenpair of the exact matrices $\mathbf{Q}$"),
                 Sampled(
-                    _orth_float(eig=True), "eigenpairs of a Haar-orthogonal Q", trials=6, tol=1e-12
+                    _orth_float(eig=True),
+                    r"the eigenpairs of a Haar-orthogonal $\mathbf{Q}$",
+                    trials=6,
+                    tol=1e-12,
                 ),
             ),
         ),
@@ -175,13 +194,20 @@ orthogonal_claim = Claim(
             Norm(Partial(J(i), h(j))),
             "=",
             Norm(Partial(J(i), h(i))),
-            "W_h orthogonal, linear RNN: ∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ",
+            (
+                r"$\mathbf{W}_h$ orthogonal, linear RNN: $\partial J^{(i)}/\partial "
+                r"\mathbf{h}^{(j)} = \partial J^{(i)}/\partial \mathbf{h}^{(i)} "
+                r"\mathbf{W}_h^{\ell}$"
+            ),
             hypotheses=(Condition(MatMul(Transpose(W_h), W_h), "=", I_(n)),),
             checks=(
-                Exact(_linear_orth_exact, "W_h a rational rotation (and a shear, excluded)"),
+                Exact(
+                    _linear_orth_exact,
+                    r"$\mathbf{W}_h$ a rational rotation (and a shear, excluded)",
+                ),
                 Sampled(
                     _linear_orth_float,
-                    "NumPy linear RNN's backward pass, orthogonal W_h",
+                    r"the NumPy linear RNN's backward pass, orthogonal $\mathbf{W}_h$",
                     trials=6,
                     tol=1e-12,
                 ),
@@ -191,8 +217,10 @@ orthogonal_claim = Claim(
     sources=("004",),
     section=SECTION,
     caveat=(
-        "Exactly so only in the linear case: with a nonlinearity the factors diag(σ'(z)) "
-        "(≤ 1 for tanh) still shrink the gradient; orthogonality removes only the W_h part."
+        "Exactly so only in the linear case: with a nonlinearity the factors "
+        r"$\operatorname{diag}(\sigma'(\mathbf{z}))$, at most 1 in norm for $\tanh$, "
+        "still shrink the gradient; orthogonality removes only the part of "
+        r"$\mathbf{W}_h$."
     ),
     formula=1,
     cells=(LINEAR,),
@@ -247,23 +275,35 @@ relu_claim = Claim(
     id="relu",
     title="ReLU does not shrink the gradient where it is active",
     statement=(
-        "ReLU's derivative is 0 or 1, so it does not shrink the gradient where it is active; "
-        "with an identity recurrent matrix the linear-case product is I."
+        r"The derivative of $\operatorname{ReLU}$ is 0 or 1, so it does not shrink the "
+        "gradient where it is active; with an identity recurrent matrix the linear-case "
+        r"product is $\mathbf{I}$."
     ),
-    assumptions=("z ≠ 0 (ReLU' is undefined at 0)",),
+    assumptions=(r"$z \neq 0$ ($\operatorname{ReLU}'$ is undefined at 0)",),
     steps=(
         Step(
             sp.Derivative(relu(zs), zs),
             "=",
             sp.Heaviside(zs),
-            "ReLU(z) = max(z, 0): 1 for z > 0, 0 for z < 0",
+            (
+                r"$\operatorname{ReLU}(z) = \max(z, 0)$: its slope is 1 for $z > 0$ and 0 for $z "
+                "< 0$"
+            ),
             hypotheses=(Condition(zs, "≠", 0),),
             checks=(
                 Exact(
                     _relu_exact,
-                    "SymPy differentiates max(z, 0): symbolic z, z = 1/2, −3/2 (0 excluded)",
+                    (
+                        r"SymPy differentiates $\max(z, 0)$: symbolic $z$, $z = 1/2$ and $z = -3/2$ ($z = "
+                        "0$ excluded)"
+                    ),
                 ),
-                Sampled(_relu_float, "the NumPy cells' ReLU' (0 at z = 0)", trials=8, tol=0.0),
+                Sampled(
+                    _relu_float,
+                    r"the NumPy cells' $\operatorname{ReLU}'$ (0 at $z = 0$)",
+                    trials=8,
+                    tol=0.0,
+                ),
             ),
         ),
         jacobian_step(
@@ -286,24 +326,29 @@ relu_claim = Claim(
             Partial(h(t), h(k)),
             "=",
             I_(n),
-            "W_h = I and every unit active: every factor is I",
+            r"$\mathbf{W}_h = \mathbf{I}$ and every unit active: every factor is $\mathbf{I}$",
             where=((S(RELU, "W_h"), I_(n)),),
             hypotheses=(Condition(MinOver(MinEntry(z(tau)), tau, k + 1, t), ">", 0),),
             checks=(
                 Exact(
-                    _irnn_exact, "rational inputs, n = 2, three steps (negative inputs excluded)"
+                    _irnn_exact, "rational inputs, $n = 2$, three steps (negative inputs excluded)"
                 ),
                 Sampled(
-                    _irnn_float, "NumPy ReLU RNN, W_h = I", trials=8, tol=1e-8, scale="absolute"
+                    _irnn_float,
+                    r"the NumPy ReLU RNN, $\mathbf{W}_h = \mathbf{I}$",
+                    trials=8,
+                    tol=1e-8,
+                    scale="absolute",
                 ),
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "le2015"),
     section=SECTION,
     caveat=(
-        "ReLU passes the gradient unchanged only through active units; an inactive unit "
-        "(z < 0) blocks it entirely, and ReLU' is undefined at 0 (gradsym and PyTorch take 0)."
+        r"$\operatorname{ReLU}$ passes the gradient unchanged only through active units; "
+        r"an inactive unit ($z < 0$) blocks it entirely, and $\operatorname{ReLU}'$ is "
+        "undefined at 0 (the library and PyTorch take 0)."
     ),
     formula=0,
     cells=(RELU,),
@@ -384,18 +429,38 @@ residual_claim = Claim(
     id="residual",
     title="Skip connections: the identity preserves information by default",
     statement=(
-        "A skip connection y = x + F(x) has Jacobian I + ∂F/∂x: the identity preserves "
-        "information by default. Dense connections y = [x; F(x)] and highway connections "
-        "y = T∘H(x) + (1 − T)∘x likewise. Through L residual layers the smallest singular "
-        "value stays above ∏(1 − ‖∂F_l/∂x‖₂) — provided every ‖∂F_l/∂x‖₂ ≤ 1."
+        r"A skip connection $\mathbf{y} = \mathbf{x} + F(\mathbf{x})$ has the Jacobian "
+        r"$\mathbf{I} + \partial F/\partial \mathbf{x}$: the identity preserves "
+        r"information by default. Dense connections $\mathbf{y} = [\mathbf{x}; "
+        r"F(\mathbf{x})]$ and highway connections $\mathbf{y} = \mathbf{T} \circ "
+        r"H(\mathbf{x}) + (1 - \mathbf{T}) \circ \mathbf{x}$ likewise. Through $L$ "
+        r"residual layers the smallest singular value stays above $\prod_l (1 - "
+        r"\|\partial F_l/\partial \mathbf{x}\|_2)$, provided every $\|\partial "
+        r"F_l/\partial \mathbf{x}\|_2 \leq 1$."
     ),
     assumptions=(
-        "F(x) = tanh(Wx + b) as the layer; H = tanh(W_H x + b_H), T = σ(W_T x + b_T)",
-        "Aₗ = ∂Fₗ/∂x, the Jacobian of layer l's branch",
+        (
+            r"$F(\mathbf{x}) = \tanh(\mathbf{W}\mathbf{x} + \mathbf{b})$ as the layer; "
+            r"$\mathbf{H} = \tanh(\mathbf{W}_H \mathbf{x} + \mathbf{b}_H)$, $\mathbf{T} = "
+            r"\sigma(\mathbf{W}_T \mathbf{x} + \mathbf{b}_T)$"
+        ),
+        (
+            r"$\mathbf{A}_l = \partial F_l/\partial \mathbf{x}$, the Jacobian of the branch "
+            "of layer $l$"
+        ),
     ),
     steps=(
         jacobian_step(
-            "residual", "tanh", "y", "x", _residual_form, "d(x + F(x)) = I + ∂F/∂x", reference="fd"
+            "residual",
+            "tanh",
+            "y",
+            "x",
+            _residual_form,
+            (
+                r"$d(\mathbf{x} + F(\mathbf{x})) = (\mathbf{I} + \partial F/\partial "
+                r"\mathbf{x})\, d\mathbf{x}$"
+            ),
+            reference="fd",
         ),
         Step(
             Partial(y_dense, x_r),
@@ -404,7 +469,8 @@ residual_claim = Claim(
             "dense connection: the rows of the concatenation",
             checks=(
                 Exact(
-                    lambda: [exact_cell(RESIDUAL, 3, 2)], "every entry at n = 3, Matrix.jacobian"
+                    lambda: [exact_cell(RESIDUAL, 3, 2)],
+                    "every entry at $n = 3$, against SymPy's Jacobian",
                 ),
                 Sampled(
                     lambda rng: float_cell(RESIDUAL, rng, 3, 2, reference="fd"),
@@ -419,20 +485,30 @@ residual_claim = Claim(
             "y",
             "x",
             _highway_form,
-            "highway: d(T∘H + (1 − T)∘x), product rule",
+            (
+                r"highway: the product rule on $\mathbf{T} \circ \mathbf{H} + (1 - \mathbf{T}) "
+                r"\circ \mathbf{x}$"
+            ),
             reference="fd",
         ),
         Step(
             _weyl_lhs,
             "≥",
             _weyl_rhs,
-            "Weyl: σ_min(I + A) ≥ 1 − ‖A‖₂, and σ_min(AB) ≥ σ_min(A)σ_min(B)",
+            (
+                r"Weyl: $\sigma_{\min}(\mathbf{I} + \mathbf{A}) \geq 1 - \|\mathbf{A}\|_2$, and "
+                r"$\sigma_{\min}(\mathbf{A}\mathbf{B}) \geq \sigma_{\min}(\mathbf{A}) "
+                r"\sigma_{\min}(\mathbf{B})$"
+            ),
             hypotheses=_small,
             checks=(
-                Exact(_weyl_exact, "rational Aₗ, L = 2 (A = diag(−1, 2) excluded)"),
+                Exact(
+                    _weyl_exact,
+                    r"rational $\mathbf{A}_l$, $L = 2$ ($\operatorname{diag}(-1, 2)$ excluded)",
+                ),
                 Sampled(
                     _weyl_float,
-                    "6 layers: tanh branches, or −aₗI (equality)",
+                    r"6 layers: $\tanh$ branches, or $-a_l \mathbf{I}$ (equality)",
                     trials=20,
                     tol=1e-12,
                     scale="absolute",
@@ -446,12 +522,15 @@ residual_claim = Claim(
             "without the hypothesis the bound fails",
             where=((L_sym, 2), (A(1), M([[-1, 0], [0, 2]])), (A(2), M([[-1, 0], [0, 2]]))),
             checks=(
-                Exact(lambda: [Model({n: 2})], "exact: σ_min(diag(0, 9)) = 0 < 1 = (1 − 2)²"),
+                Exact(
+                    lambda: [Model({n: 2})],
+                    r"exact: $\sigma_{\min}(\operatorname{diag}(0, 9)) = 0 < 1 = (1 - 2)^2$",
+                ),
                 Sampled(lambda rng: Model({n: 2}), "float64", trials=1, tol=0.0),
             ),
         ),
     ),
-    sources=("000", "001"),
+    sources=("000", "001", "wu2016"),
     section=SECTION,
     formula=0,
     cells=(RESIDUAL, HIGHWAY),

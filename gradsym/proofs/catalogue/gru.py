@@ -87,11 +87,10 @@ gru_jacobian = Claim(
     id="gru-jacobian",
     title="The GRU's Jacobian",
     statement=(
-        "∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(1 − u) + diag((h̃ − h⁽ᵗ⁻¹⁾)∘σ'(z_u)) W_u + "
-        "diag(u∘tanh'(z_h)) W_h (diag(r) + diag(h⁽ᵗ⁻¹⁾∘σ'(z_r)) W_r): diag(1 − u) plus the gate "
-        "and candidate terms."
+        r"$\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ is "
+        r"$\operatorname{diag}(1 - \mathbf{u}^{(t)})$ plus the gate and candidate terms."
     ),
-    assumptions=("the GRU of CS224n (001)",),
+    assumptions=(r"the GRU of CS224n \cite{001}",),
     steps=(
         jacobian_step(
             "gru",
@@ -99,11 +98,15 @@ gru_jacobian = Claim(
             "h",
             "h_prev",
             textbook_form,
-            "product rule on (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃, chain rule through r∘h⁽ᵗ⁻¹⁾",
+            (
+                r"the product rule on $(1 - \mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + "
+                r"\mathbf{u}^{(t)} \circ \tilde{\mathbf{h}}^{(t)}$, the chain rule through "
+                r"$\mathbf{r}^{(t)} \circ \mathbf{h}^{(t-1)}$"
+            ),
         ),
         jacobian_step("gru", "textbook", "h", "x", textbook_x_form, "chain rule"),
     ),
-    sources=("001", "000", "003", "004"),
+    sources=("001", "000", "003", "004", "cho2014"),
     section=SECTION,
     formula=0,
     cells=(TEXTBOOK,),
@@ -129,24 +132,36 @@ def _dh(cell):
 
 gru_retain = Claim(
     id="gru-retain",
-    title="u = 0: the GRU's Jacobian is I",
+    title=r"$\mathbf{u} = \mathbf{0}$: the GRU's Jacobian is $\mathbf{I}$",
     statement=(
-        "With u = 0 the Jacobian ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ is I: the GRU retains information. Convention "
-        "(001): h⁽ᵗ⁾ = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃; in PyTorch's convention the same holds at z = 1."
+        r"With $\mathbf{u}^{(t)} = \mathbf{0}$ the Jacobian $\partial "
+        r"\mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ is $\mathbf{I}$: the GRU retains "
+        r"information. In the convention of \cite{001}, $\mathbf{h}^{(t)} = (1 - "
+        r"\mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + \mathbf{u}^{(t)} \circ "
+        r"\tilde{\mathbf{h}}^{(t)}$; in PyTorch's convention the same holds at "
+        r"$\mathbf{z}^{(t)} = \mathbf{1}$."
     ),
-    assumptions=("u = 0, hence σ'(z_u) = u(1 − u) = 0 as well",),
+    assumptions=(
+        (
+            r"$\mathbf{u}^{(t)} = \mathbf{0}$, hence $\sigma'(\mathbf{z}_u^{(t)}) = "
+            r"\mathbf{u}^{(t)} \circ (1 - \mathbf{u}^{(t)}) = \mathbf{0}$ as well"
+        ),
+    ),
     steps=(
         Step(
             _dh(TEXTBOOK),
             "=",
             I_(n),
-            "h⁽ᵗ⁾ = (1 − 0)∘h⁽ᵗ⁻¹⁾ + 0∘h̃ (001's convention)",
+            (
+                r"$\mathbf{h}^{(t)} = (1 - 0) \circ \mathbf{h}^{(t-1)} + 0 \circ "
+                r"\tilde{\mathbf{h}}^{(t)}$ (the convention of \cite{001})"
+            ),
             where=((S(TEXTBOOK, "u"), sp.ZeroMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at n = 3"),
+                Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at $n = 3$"),
                 Sampled(
                     _saturated(TEXTBOOK, "b_u", -60.0),
-                    "NumPy GRU with b_u = −60 (u ≈ 10⁻²⁶)",
+                    r"the NumPy GRU with $\mathbf{b}_u = -60$ ($\mathbf{u} \approx 10^{-26}$)",
                     tol=1e-13,
                     scale="absolute",
                 ),
@@ -156,25 +171,31 @@ gru_retain = Claim(
             _dh(TORCH),
             "=",
             I_(n),
-            "h⁽ᵗ⁾ = (1 − 1)∘n + 1∘h⁽ᵗ⁻¹⁾ (PyTorch's convention)",
+            (
+                r"$\mathbf{h}^{(t)} = (1 - 1) \circ \mathbf{n}^{(t)} + 1 \circ "
+                r"\mathbf{h}^{(t-1)}$ (PyTorch's convention)"
+            ),
             where=((S(TORCH, "z"), OneMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at n = 3"),
+                Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at $n = 3$"),
                 Sampled(
                     _saturated(TORCH, "b_z", 60.0),
-                    "NumPy torch-form GRU with b_z = +60",
+                    r"the NumPy GRU in PyTorch's form with $\mathbf{b}_z = +60$",
                     tol=1e-13,
                     scale="absolute",
                 ),
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "cho2014"),
     section=SECTION,
     caveat=(
-        "u = σ(z_u) is never exactly 0: the Jacobian is I in the limit b_u → −∞ (PyTorch: "
-        "b_z → +∞), to within e^(b_u)-sized terms for a finite bias. Setting u = 0 also sets "
-        "σ'(z_u) = u(1 − u) = 0, which removes the W_u term."
+        r"$\mathbf{u}^{(t)} = \sigma(\mathbf{z}_u^{(t)})$ is never exactly $\mathbf{0}$: "
+        r"the Jacobian is $\mathbf{I}$ in the limit $\mathbf{b}_u \to -\infty$ (PyTorch: "
+        r"$\mathbf{b}_z \to +\infty$), up to terms of the size of $e^{b_u}$ for a finite "
+        r"bias. Setting $\mathbf{u}^{(t)} = \mathbf{0}$ also sets "
+        r"$\sigma'(\mathbf{z}_u^{(t)}) = \mathbf{u}^{(t)} \circ (1 - \mathbf{u}^{(t)}) = "
+        r"\mathbf{0}$, which removes the $\mathbf{W}_u$ term."
     ),
     formula=0,
     cells=(TEXTBOOK, TORCH),
@@ -230,28 +251,36 @@ b_u, b_z = S(TEXTBOOK, "b_u"), S(TORCH, "b_z")
 
 gru_update_bias = Claim(
     id="gru-update-bias",
-    title="The update-gate bias opens the short path — with the sign of the convention",
+    title="The update-gate bias opens the short path, with the sign of the convention",
     statement=(
-        "The bias of the gate on the identity path, set high, opens the short path. [004] and "
-        "PyTorch put the gate on h⁽ᵗ⁻¹⁾ the other way round from [001]: in 001's convention "
-        "the carry coefficient is 1 − u, opened by b_u → −∞; in PyTorch's it is z, opened by "
-        "b_z → +∞."
+        "The bias of the gate on the identity path, set high, opens the short path. "
+        r"\cite{004} and PyTorch put the gate on $\mathbf{h}^{(t-1)}$ the other way round "
+        r"from \cite{001}: in the convention of \cite{001} the carry coefficient is $1 - "
+        r"\mathbf{u}^{(t)}$, opened by $\mathbf{b}_u \to -\infty$; in PyTorch's it is "
+        r"$\mathbf{z}^{(t)}$, opened by $\mathbf{b}_z \to +\infty$."
     ),
     assumptions=(
-        "the carry coefficient is the gate value multiplying h⁽ᵗ⁻¹⁾",
-        "a: the rest of the gate's pre-activation (W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾ in one unit); β: its bias",
+        r"the carry coefficient is the gate value that multiplies $\mathbf{h}^{(t-1)}$",
+        (
+            r"$a$: the rest of the gate's pre-activation ($\mathbf{W} \mathbf{h}^{(t-1)} + "
+            r"\mathbf{U} \mathbf{x}^{(t)}$ in one unit); $\beta$: its bias"
+        ),
     ),
     steps=(
         Step(
             1 - sigmoid(a_s + beta),
             "→",
             sp.S.One,
-            "001's carry coefficient 1 − u, u = σ(a + β)",
+            r"the carry coefficient of \cite{001}, $1 - u$ with $u = \sigma(a + \beta)$",
             limit=(beta, -sp.oo),
             checks=(
-                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
                 Sampled(
-                    _scalar_at(-60.0), "β = −60, random a", trials=4, tol=1e-15, scale="absolute"
+                    _scalar_at(-60.0),
+                    r"$\beta = -60$, random $a$",
+                    trials=4,
+                    tol=1e-15,
+                    scale="absolute",
                 ),
             ),
         ),
@@ -259,12 +288,16 @@ gru_update_bias = Claim(
             sigmoid(a_s + beta),
             "→",
             sp.S.One,
-            "PyTorch's carry coefficient z = σ(a + β)",
+            r"PyTorch's carry coefficient, $z = \sigma(a + \beta)$",
             limit=(beta, sp.oo),
             checks=(
-                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
                 Sampled(
-                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                    _scalar_at(60.0),
+                    r"$\beta = 60$, random $a$",
+                    trials=4,
+                    tol=1e-15,
+                    scale="absolute",
                 ),
             ),
         ),
@@ -272,12 +305,19 @@ gru_update_bias = Claim(
             1 - sigmoid(a_s + beta),
             "→",
             sp.S.Zero,
-            "a positive b_u closes 001's carry path: 004's advice is for PyTorch's convention",
+            (
+                r"a positive $\mathbf{b}_u$ closes the carry path of \cite{001}: the advice of "
+                r"\cite{004} is for PyTorch's convention"
+            ),
             limit=(beta, sp.oo),
             checks=(
-                Exact(_scalar_limit, "limit in β, a symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
                 Sampled(
-                    _scalar_at(60.0), "β = 60, random a", trials=4, tol=1e-15, scale="absolute"
+                    _scalar_at(60.0),
+                    r"$\beta = 60$, random $a$",
+                    trials=4,
+                    tol=1e-15,
+                    scale="absolute",
                 ),
             ),
         ),
@@ -285,13 +325,16 @@ gru_update_bias = Claim(
             _dh(TEXTBOOK),
             "→",
             I_(n),
-            "1 − u → 1 and σ'(z_u) → 0 in every unit",
+            (
+                r"$1 - \mathbf{u}^{(t)} \to \mathbf{1}$ and $\sigma'(\mathbf{z}_u^{(t)}) \to "
+                r"\mathbf{0}$ in every unit"
+            ),
             limit=(beta, -sp.oo),
             where=((b_u, MatMul(beta, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _beta_float(TEXTBOOK, -60.0),
-                    "NumPy GRU at β = −60",
+                    r"the NumPy GRU at $\beta = -60$",
                     tol=1e-13,
                     scale="absolute",
                 ),
@@ -301,13 +344,16 @@ gru_update_bias = Claim(
             _dh(TORCH),
             "→",
             I_(n),
-            "z → 1 and σ'(a_z) → 0 in every unit",
+            (
+                r"$\mathbf{z}^{(t)} \to \mathbf{1}$ and $\sigma'(\mathbf{a}_z^{(t)}) \to "
+                r"\mathbf{0}$ in every unit"
+            ),
             limit=(beta, sp.oo),
             where=((b_z, MatMul(beta, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _beta_float(TORCH, 60.0),
-                    "NumPy torch-form GRU at β = 60",
+                    r"the NumPy GRU in PyTorch's form at $\beta = 60$",
                     tol=1e-13,
                     scale="absolute",
                 ),
@@ -317,24 +363,37 @@ gru_update_bias = Claim(
             b_u,
             "=",
             MatMul(-a_s, OneMatrix(n, 1)),
-            "gradsym's initialise(update_bias=a) in 001's convention",
-            checks=(Sampled(_initialised("textbook"), "gradsym's initialise", tol=0.0),),
+            r"an open carry path of size $a$ in the convention of \cite{001}",
+            checks=(
+                Sampled(
+                    _initialised("textbook"),
+                    "the library's initialisation with an update-gate bias",
+                    tol=0.0,
+                ),
+            ),
         ),
         Step(
             b_z,
             "=",
             MatMul(a_s, OneMatrix(n, 1)),
-            "… and in PyTorch's",
-            checks=(Sampled(_initialised("torch"), "gradsym's initialise", tol=0.0),),
+            r"\ldots{} and in PyTorch's",
+            checks=(
+                Sampled(
+                    _initialised("torch"),
+                    "the library's initialisation with an update-gate bias",
+                    tol=0.0,
+                ),
+            ),
         ),
     ),
-    sources=("004", "001"),
+    sources=("004", "001", "cho2014"),
     section=SECTION,
     caveat=(
-        "[004] says to initialise the update-gate bias with high positive numbers; that is "
-        "right for PyTorch's convention (z on h⁽ᵗ⁻¹⁾) and wrong for 001's (u on h̃), where it "
-        "closes the carry path. gradsym's initialise(update_bias=a) applies the sign of the "
-        "cell's convention."
+        r"\cite{004} says to initialise the update-gate bias with high positive numbers; "
+        r"that is right for PyTorch's convention ($\mathbf{z}$ on $\mathbf{h}^{(t-1)}$) "
+        r"and wrong for the convention of \cite{001} ($\mathbf{u}$ on "
+        r"$\tilde{\mathbf{h}}^{(t)}$), where it closes the carry path. An initialisation "
+        "that asks for an open carry path must take the sign of the cell's convention."
     ),
     cells=(TEXTBOOK, TORCH),
 )
@@ -371,20 +430,26 @@ def _count_float(rng):
 
 _count_checks = (
     Exact(_count_exact, "the symbolic cells' parameter shapes"),
-    Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+    Sampled(_count_float, "the NumPy cells' parameter counts", trials=5, tol=0.0),
 )
 
 gru_params = Claim(
     id="gru-params",
     title="The GRU has fewer parameters than the LSTM",
-    statement="The GRU has 3(n² + nd + n) parameters against the LSTM's 4(n² + nd + n): 3 blocks vs 4.",
-    assumptions=("same sizes", "the textbook GRU"),
+    statement=(
+        "The GRU has $3(n^2 + nd + n)$ parameters against the LSTM's $4(n^2 + nd + n)$: "
+        "3 blocks against 4."
+    ),
+    assumptions=("same sizes", r"the textbook GRU of \cite{001}"),
     steps=(
         Step(
             GRU_COUNT,
             "=",
             3 * (n**2 + n * d + n),
-            "three blocks (u, r, h̃) of W, U, b",
+            (
+                r"three blocks ($\mathbf{u}$, $\mathbf{r}$, $\tilde{\mathbf{h}}$), each with its "
+                r"$\mathbf{W}$, $\mathbf{U}$, $\mathbf{b}$"
+            ),
             checks=_count_checks,
         ),
         Step(4 * GRU_COUNT, "=", 3 * LSTM_COUNT, "3 blocks against 4", checks=_count_checks),
@@ -392,13 +457,16 @@ gru_params = Claim(
             GRU_TORCH_COUNT,
             "=",
             3 * (n**2 + n * d + n) + n,
-            "PyTorch's form keeps b_hn separate",
+            r"PyTorch's form keeps $\mathbf{b}_{hn}$ separate",
             checks=_count_checks,
         ),
     ),
-    sources=("001", "004"),
+    sources=("001", "004", "cho2014"),
     section=SECTION,
-    caveat="PyTorch's own count is 3(n² + nd + 2n): two biases per gate. The minimal GRU has 2 blocks.",
+    caveat=(
+        "PyTorch's own count is $3(n^2 + nd + 2n)$: two biases per gate. The minimal GRU "
+        "has 2 blocks."
+    ),
     formula=1,
     cells=(TEXTBOOK, TORCH),
 )
@@ -470,19 +538,36 @@ gru_variants = Claim(
     id="gru-variants",
     title="The GRU variants: minimal, full (textbook), PyTorch",
     statement=(
-        "The minimal GRU with an update gate only and the full GRU with the relevance (reset) "
-        "gate, in the notation of [003]; PyTorch's GRU, where the reset gate multiplies "
-        "(W_hn h + b_hn) after the product."
+        r"The minimal GRU with an update gate $\Gamma_u$ only, in the notation of "
+        r"\cite{003}; the full GRU with the relevance (reset) gate, in the notation of "
+        r"\cite{001} (update gate $\mathbf{u}^{(t)}$, reset gate $\mathbf{r}^{(t)}$); "
+        r"PyTorch's GRU, where the reset gate multiplies $\mathbf{W}_n \mathbf{h}^{(t-1)} "
+        r"+ \mathbf{b}_{hn}$ after the product."
     ),
     assumptions=(
-        "003's Γ_u is 001's u; 003's W_c[Γ_r∘c, x] is W_h(r∘h) + U_h x",
         (
-            "mapped weights: W_z = −W_u, U_z = −U_u, b_z = −b_u (so z = 1 − u), W_n = W_h, "
-            "U_n = U_h, b_n = b_h, b_hn = 0"
+            r"the memory cell $\mathbf{c}^{(t)} = \mathbf{h}^{(t)}$ and the gates $\Gamma_u$, "
+            r"$\Gamma_r$ of \cite{003} are $\mathbf{h}^{(t)}$, $\mathbf{u}^{(t)}$, "
+            r"$\mathbf{r}^{(t)}$ of \cite{001}; $\mathbf{W}_c [\Gamma_r \circ "
+            r"\mathbf{c}^{(t-1)}, \mathbf{x}^{(t)}]$ is $\mathbf{W}_c (\Gamma_r \circ "
+            r"\mathbf{c}^{(t-1)}) + \mathbf{U}_c \mathbf{x}^{(t)}$"
+        ),
+        (
+            r"mapped weights: $\mathbf{W}_z = -\mathbf{W}_u$, $\mathbf{U}_z = -\mathbf{U}_u$, "
+            r"$\mathbf{b}_z = -\mathbf{b}_u$ (so that $\mathbf{z} = 1 - \mathbf{u}$), "
+            r"$\mathbf{W}_n = \mathbf{W}_h$, $\mathbf{U}_n = \mathbf{U}_h$, $\mathbf{b}_n = "
+            r"\mathbf{b}_h$, $\mathbf{b}_{hn} = \mathbf{0}$"
         ),
     ),
     steps=(
-        jacobian_step("gru", "minimal", "h", "h_prev", textbook_form, "as the full GRU with r ≡ 1"),
+        jacobian_step(
+            "gru",
+            "minimal",
+            "h",
+            "h_prev",
+            textbook_form,
+            r"as the full GRU with $\Gamma_r = \mathbf{1}$",
+        ),
         jacobian_step("gru", "textbook", "h", "h_prev", textbook_form, "product and chain rules"),
         jacobian_step(
             "gru",
@@ -490,19 +575,26 @@ gru_variants = Claim(
             "h",
             "h_prev",
             torch_form,
-            "product rule on (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾, r after the product",
+            (
+                r"the product rule on $(1 - \mathbf{z}^{(t)}) \circ \mathbf{n}^{(t)} + "
+                r"\mathbf{z}^{(t)} \circ \mathbf{h}^{(t-1)}$, with $\mathbf{r}^{(t)}$ after the "
+                "product"
+            ),
         ),
         Step(
             h_textbook,
             "=",
             h_torch,
-            "r = 1: r∘(W h) = W(r∘h)",
+            (
+                r"$\mathbf{r} = \mathbf{1}$: $\mathbf{r} \circ (\mathbf{W}\mathbf{h}) = "
+                r"\mathbf{W}(\mathbf{r} \circ \mathbf{h})$"
+            ),
             where=((r_gate, OneMatrix(n, 1)),),
             checks=(
-                Exact(_pair_exact, "symbolic entries, n = 2, mapped weights"),
+                Exact(_pair_exact, "symbolic entries, $n = 2$, mapped weights"),
                 Sampled(
                     _pair_float(reset_bias=40.0),
-                    "mapped weights, b_r = 40 (r = 1 in float64)",
+                    r"mapped weights, $\mathbf{b}_r = 40$ ($\mathbf{r} = \mathbf{1}$ in float64)",
                     tol=1e-12,
                 ),
             ),
@@ -511,18 +603,23 @@ gru_variants = Claim(
             h_textbook,
             "≠",
             h_torch,
-            "r∘(W h) ≠ W(r∘h): the forms are different cells",
+            (
+                r"$\mathbf{r} \circ (\mathbf{W}\mathbf{h}) \neq \mathbf{W}(\mathbf{r} \circ "
+                r"\mathbf{h})$: the two forms are different cells"
+            ),
             checks=(
-                Exact(_pair_exact, "symbolic entries, n = 2, mapped weights"),
-                Sampled(_pair_float(), "mapped weights, random r", trials=3, tol=0.0),
+                Exact(_pair_exact, "symbolic entries, $n = 2$, mapped weights"),
+                Sampled(_pair_float(), r"mapped weights, random $\mathbf{r}$", trials=3, tol=0.0),
             ),
         ),
     ),
-    sources=("003", "001"),
+    sources=("003", "001", "cho2014"),
     section=SECTION,
     caveat=(
-        "PyTorch's GRU is not a re-parametrisation of the notes' GRU: even with z = 1 − u and "
-        "b_hn = 0 the two differ whenever r ≠ 1, because r multiplies W_n h after the product."
+        "PyTorch's GRU is not a re-parametrisation of the GRU of the notes: even with "
+        r"$\mathbf{z} = 1 - \mathbf{u}$ and $\mathbf{b}_{hn} = \mathbf{0}$ the two differ "
+        r"whenever $\mathbf{r} \neq \mathbf{1}$, because $\mathbf{r}$ multiplies "
+        r"$\mathbf{W}_n \mathbf{h}^{(t-1)}$ after the product."
     ),
     cells=(MINIMAL, TEXTBOOK, TORCH),
 )

@@ -109,19 +109,50 @@ def dh_dc(cell):
 lstm_jacobians = Claim(
     id="lstm-jacobians",
     title="The LSTM's four state-Jacobian blocks",
-    statement="All four blocks of ∂(h⁽ᵗ⁾, c⁽ᵗ⁾)/∂(h⁽ᵗ⁻¹⁾, c⁽ᵗ⁻¹⁾), in compact matrix form.",
-    assumptions=("the standard LSTM of CS224n (no peepholes)",),
+    statement=(
+        r"All four blocks of $\partial(\mathbf{h}^{(t)}, "
+        r"\mathbf{c}^{(t)})/\partial(\mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)})$, in compact "
+        "matrix form."
+    ),
+    assumptions=(r"the standard LSTM of CS224n \cite{001} (no peepholes)",),
     steps=(
         jacobian_step(
-            "lstm", "standard", "c", "h_prev", dc_dh, "chain rule, d(a∘b) = diag(b)da + diag(a)db"
+            "lstm",
+            "standard",
+            "c",
+            "h_prev",
+            dc_dh,
+            (
+                r"the chain rule, $d(\mathbf{a} \circ \mathbf{b}) = "
+                r"\operatorname{diag}(\mathbf{b})\, d\mathbf{a} + "
+                r"\operatorname{diag}(\mathbf{a})\, d\mathbf{b}$"
+            ),
         ),
         jacobian_step(
-            "lstm", "standard", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃: d(f∘c) = diag(f) dc"
+            "lstm",
+            "standard",
+            "c",
+            "c_prev",
+            dc_dc,
+            (
+                r"$\mathbf{c}^{(t)} = \mathbf{f}^{(t)} \circ \mathbf{c}^{(t-1)} + "
+                r"\mathbf{i}^{(t)} \circ \tilde{\mathbf{c}}^{(t)}$: $d(\mathbf{f} \circ "
+                r"\mathbf{c}) = \operatorname{diag}(\mathbf{f})\, d\mathbf{c}$"
+            ),
         ),
-        jacobian_step("lstm", "standard", "h", "h_prev", dh_dh, "chain rule through c⁽ᵗ⁾ and o"),
-        jacobian_step("lstm", "standard", "h", "c_prev", dh_dc, "chain rule through c⁽ᵗ⁾"),
+        jacobian_step(
+            "lstm",
+            "standard",
+            "h",
+            "h_prev",
+            dh_dh,
+            r"the chain rule through $\mathbf{c}^{(t)}$ and $\mathbf{o}^{(t)}$",
+        ),
+        jacobian_step(
+            "lstm", "standard", "h", "c_prev", dh_dc, r"the chain rule through $\mathbf{c}^{(t)}$"
+        ),
     ),
-    sources=("001", "000", "004"),
+    sources=("001", "000", "004", "hochreiter1997"),
     section=SECTION,
     cells=(STANDARD,),
 )
@@ -180,22 +211,38 @@ def _multistep_float(rng):
 
 lstm_cell_path = Claim(
     id="lstm-cell-path",
-    title="The cell path: ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f⁽ᵗ⁾)",
-    statement="∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f⁽ᵗ⁾) on the direct path.",
-    assumptions=("no peephole connections (the gates do not see c⁽ᵗ⁻¹⁾)",),
+    title=(
+        r"The cell path: $\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = "
+        r"\operatorname{diag}(\mathbf{f}^{(t)})$"
+    ),
+    statement=(
+        r"$\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = "
+        r"\operatorname{diag}(\mathbf{f}^{(t)})$ on the direct path."
+    ),
+    assumptions=(r"no peephole connections (the gates do not see $\mathbf{c}^{(t-1)}$)",),
     steps=(
-        jacobian_step("lstm", "standard", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = f∘c⁽ᵗ⁻¹⁾ + i∘c̃"),
+        jacobian_step(
+            "lstm",
+            "standard",
+            "c",
+            "c_prev",
+            dc_dc,
+            (
+                r"$\mathbf{c}^{(t)} = \mathbf{f}^{(t)} \circ \mathbf{c}^{(t-1)} + "
+                r"\mathbf{i}^{(t)} \circ \tilde{\mathbf{c}}^{(t)}$"
+            ),
+        ),
         Step(
             sp.Derivative(IB["c"][m_], IB["c_prev"][r_]),
             "=",
             IB["f"][m_] * sp.KroneckerDelta(m_, r_),
-            "index notation, every n; δ is the Kronecker delta",
+            r"index notation, every $n$; $\delta$ is the Kronecker delta",
             checks=(
                 Exact(
                     lambda: [
                         Model({}, free=(m_, r_, n, d_sym), resolve=_index_free, label="every n")
                     ],
-                    "index notation, n and d symbolic",
+                    "index notation, $n$ and $d$ symbolic",
                 ),
             ),
         ),
@@ -206,12 +253,12 @@ lstm_cell_path = Claim(
                 MatMul(Partial(c(t + 1), c(t)), Partial(c(t), c(t - 1))),
                 MatMul(Partial(c(t + 1), h(t)), Partial(h(t), c(t - 1))),
             ),
-            "chain rule through the state [h⁽ᵗ⁾; c⁽ᵗ⁾]",
+            r"the chain rule through the state $[\mathbf{h}^{(t)}; \mathbf{c}^{(t)}]$",
             checks=(
-                Exact(_multistep_exact, "symbolic entries, n = 2, two steps"),
+                Exact(_multistep_exact, "symbolic entries, $n = 2$, two steps"),
                 Sampled(
                     _multistep_float,
-                    "NumPy LSTM: central differences and state_jacobian",
+                    "the NumPy LSTM: central differences and its state Jacobian",
                     trials=3,
                     tol=1e-8,
                 ),
@@ -221,19 +268,26 @@ lstm_cell_path = Claim(
             Partial(c(t + 1), c(t - 1)),
             "≠",
             Diag(Had(f(t + 1), f(t))),
-            "over two steps diag(f) is only the direct path",
+            (
+                r"over two steps the product of the $\operatorname{diag}(\mathbf{f})$ is only the "
+                "direct path"
+            ),
             checks=(
-                Exact(_multistep_exact, "symbolic entries, n = 2, two steps"),
-                Sampled(_multistep_float, "NumPy LSTM, two steps", trials=3, tol=0.0),
+                Exact(_multistep_exact, "symbolic entries, $n = 2$, two steps"),
+                Sampled(_multistep_float, "the NumPy LSTM, two steps", trials=3, tol=0.0),
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "hochreiter1997"),
     section=SECTION,
     caveat=(
-        "Over one step ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = diag(f⁽ᵗ⁾) exactly (h⁽ᵗ⁻¹⁾ is a separate state). Over "
-        "several steps the product ∏ diag(f) is only the direct-path term: c⁽ᵗ⁺¹⁾ also depends "
-        "on c⁽ᵗ⁻¹⁾ through h⁽ᵗ⁾ = o∘tanh c⁽ᵗ⁾ and the gates."
+        r"Over one step $\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = "
+        r"\operatorname{diag}(\mathbf{f}^{(t)})$ exactly ($\mathbf{h}^{(t-1)}$ is a "
+        "separate state). Over several steps the product of the "
+        r"$\operatorname{diag}(\mathbf{f}^{(t)})$ is only the direct-path term: "
+        r"$\mathbf{c}^{(t+1)}$ also depends on $\mathbf{c}^{(t-1)}$ through "
+        r"$\mathbf{h}^{(t)} = \mathbf{o}^{(t)} \circ \tanh \mathbf{c}^{(t)}$ and the "
+        "gates."
     ),
     formula=0,
     cells=(STANDARD,),
@@ -263,29 +317,41 @@ cec = Claim(
     id="cec",
     title="Without a forget gate: the constant error carousel",
     statement=(
-        "Without a forget gate (the 1997 LSTM, c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ + i∘c̃) ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ = I: the "
+        r"Without a forget gate (the LSTM of \cite{hochreiter1997}, $\mathbf{c}^{(t)} = "
+        r"\mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} \circ \tilde{\mathbf{c}}^{(t)}$), "
+        r"$\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = \mathbf{I}$: the "
         "constant error carousel."
     ),
     assumptions=("no forget gate", "no peepholes"),
     steps=(
-        jacobian_step("lstm", "no_forget", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ + i∘c̃"),
+        jacobian_step(
+            "lstm",
+            "no_forget",
+            "c",
+            "c_prev",
+            dc_dc,
+            (
+                r"$\mathbf{c}^{(t)} = \mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} \circ "
+                r"\tilde{\mathbf{c}}^{(t)}$"
+            ),
+        ),
         Step(
             OrderedProduct(Partial(c(t), c(t - 1)), t, k0, K_end),
             "=",
             I_(n),
             "the direct path over many steps: a product of identities",
             checks=(
-                Exact(_cec_exact, "symbolic entries, n = 2, three steps"),
+                Exact(_cec_exact, "symbolic entries, $n = 2$, three steps"),
                 Sampled(
                     _cec_float,
-                    "NumPy LSTM without forget gate, up to six steps",
+                    "the NumPy LSTM without a forget gate, up to six steps",
                     trials=3,
                     tol=1e-12,
                 ),
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "hochreiter1997"),
     section=SECTION,
     formula=0,
     cells=(NO_FORGET,),
@@ -322,20 +388,34 @@ def _remember_float(rng, trial=0):
 
 lstm_remember = Claim(
     id="lstm-remember",
-    title="f = 1 and i = 0: the cell is preserved",
-    statement="With f = 1 and i = 0 the cell is preserved indefinitely.",
-    assumptions=("f⁽ᵗ⁾ = 1 and i⁽ᵗ⁾ = 0 at every step",),
+    title=r"$\mathbf{f} = 1$ and $\mathbf{i} = 0$: the cell is preserved",
+    statement=(
+        r"With $\mathbf{f}^{(t)} = 1$ and $\mathbf{i}^{(t)} = 0$ the cell is preserved "
+        "indefinitely."
+    ),
+    assumptions=(r"$\mathbf{f}^{(t)} = 1$ and $\mathbf{i}^{(t)} = 0$ at every step",),
     steps=(
         Step(
             c_sym,
             "=",
             c_prev_sym,
-            "c⁽ᵗ⁾ = 1∘c⁽ᵗ⁻¹⁾ + 0∘c̃",
+            (
+                r"$\mathbf{c}^{(t)} = 1 \circ \mathbf{c}^{(t-1)} + 0 \circ "
+                r"\tilde{\mathbf{c}}^{(t)}$"
+            ),
             where=((f_sym, OneMatrix(n, 1)), (i_sym, ZeroMatrix(n, 1))),
             checks=(
-                Exact(lambda: [exact_cell(STANDARD, 3, 2)], "the cell's equation for c, n = 3"),
+                Exact(
+                    lambda: [exact_cell(STANDARD, 3, 2)],
+                    r"the cell's equation for $\mathbf{c}^{(t)}$, $n = 3$",
+                ),
                 Sampled(
-                    _saturated, "b_f = 40, b_i = −40: f = 1, i ≈ 4·10⁻¹⁸ in float64", tol=1e-15
+                    _saturated,
+                    (
+                        r"$\mathbf{b}_f = 40$, $\mathbf{b}_i = -40$: $\mathbf{f} = 1$ and $\mathbf{i} "
+                        r"\approx 4 \cdot 10^{-18}$ in float64"
+                    ),
+                    tol=1e-15,
                 ),
             ),
         ),
@@ -343,7 +423,7 @@ lstm_remember = Claim(
             c(T),
             "=",
             c(0),
-            "T steps of the line above",
+            "$T$ steps of the line above",
             hypotheses=(
                 Condition(MinOver(MinEntry(f(t)), t, 1, T), "=", 1),
                 Condition(MaxOver(Norm(i_gate(t), sp.oo), t, 1, T), "=", 0),
@@ -351,18 +431,20 @@ lstm_remember = Claim(
             checks=(
                 Sampled(
                     _remember_float,
-                    "NumPy LSTM over 60 steps, b_f = 40, b_i = −40",
+                    r"the NumPy LSTM over 60 steps, $\mathbf{b}_f = 40$, $\mathbf{b}_i = -40$",
                     trials=8,
                     tol=1e-12,
                 ),
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "gers2000"),
     section=SECTION,
     caveat=(
-        "σ never equals 0 or 1: f = 1, i = 0 are limits (b_f → +∞, b_i → −∞). With finite "
-        "biases the cell decays like ∏ f; in float64 σ(z) rounds to 1 for z ≥ 38."
+        r"$\sigma$ never equals 0 or 1: $\mathbf{f} = 1$ and $\mathbf{i} = 0$ are limits "
+        r"($\mathbf{b}_f \to +\infty$, $\mathbf{b}_i \to -\infty$). With finite biases "
+        r"the cell decays like the product of the $\mathbf{f}^{(t)}$; in float64 "
+        r"$\sigma(z)$ rounds to 1 for $z \geq 38$."
     ),
     formula=0,
     cells=(STANDARD,),
@@ -412,37 +494,44 @@ forget_bias = Claim(
     id="forget-bias",
     title="A large forget-gate bias keeps the cell path open",
     statement=(
-        "A large positive forget-gate bias makes f ≈ 1 at the start of training, so the cell "
-        "path carries gradient over long spans."
+        r"A large positive forget-gate bias makes $\mathbf{f}^{(t)} \approx 1$ at the "
+        "start of training, so the cell path carries gradient over long spans."
     ),
-    assumptions=("b_f = b·1, b ≫ ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞ at initialisation",),
+    assumptions=(
+        (
+            r"$\mathbf{b}_f = b \mathbf{1}$, $b \gg \|\mathbf{W}_f \mathbf{h}^{(t-1)} + "
+            r"\mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ at initialisation"
+        ),
+    ),
     steps=(
         Step(
             sigmoid(zs),
             "→",
             sp.S.One,
-            "σ(z) = 1/(1 + e^(−z))",
+            r"$\sigma(z) = 1/(1 + e^{-z})$",
             limit=(zs, sp.oo),
             checks=(
-                Exact(lambda: [Model({}, free=(zs,))], "limit of 1/(1 + e^(−z))"),
-                Sampled(lambda rng: Model({zs: 40.0}), "σ(40) in float64", trials=1, tol=1e-15),
+                Exact(lambda: [Model({}, free=(zs,))], "the limit of $1/(1 + e^{-z})$"),
+                Sampled(
+                    lambda rng: Model({zs: 40.0}), r"$\sigma(40)$ in float64", trials=1, tol=1e-15
+                ),
             ),
         ),
         Step(
             1 - sigmoid(zs),
             "≤",
             sp.exp(-zs),
-            "1 − σ(z) = e^(−z)/(1 + e^(−z))",
+            r"$1 - \sigma(z) = e^{-z}/(1 + e^{-z})$",
             checks=(
                 Exact(
                     lambda: (
                         [Model({}, free=(zs,))]
                         + [Model({zs: v}) for v in (-2, 0, sp.Rational(1, 2), 3)]
                     ),
-                    "symbolic z, and z = −2, 0, 1/2, 3",
+                    "symbolic $z$, and $z = -2, 0, 1/2, 3$",
                 ),
                 Sampled(
-                    lambda rng: Model({zs: rng.uniform(-5, 30)}), "random z", trials=8, tol=1e-15
+                    lambda rng: Model({zs: rng.uniform(-5, 30)}), "random $z$", trials=8, tol=1e-15
                 ),
             ),
         ),
@@ -450,12 +539,15 @@ forget_bias = Claim(
             f_sym,
             "≥",
             sigmoid(bias - _drive),
-            "σ is increasing and z_f ≥ b − ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞ in every unit",
+            (
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \geq b - \|\mathbf{W}_f "
+                r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ in every unit"
+            ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(-1),
-                    "gradsym's initialise(LSTM, forget_bias=b), equality in one unit",
+                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -465,12 +557,15 @@ forget_bias = Claim(
             f_sym,
             "≤",
             sigmoid(bias + _drive),
-            "σ is increasing and z_f ≤ b + ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞",
+            (
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \leq b + \|\mathbf{W}_f "
+                r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$"
+            ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(1),
-                    "gradsym's initialise(LSTM, forget_bias=b), equality in one unit",
+                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -480,7 +575,10 @@ forget_bias = Claim(
             sigmoid(8) ** 50,
             "∈",
             sp.Interval(Decimal("0.9833"), Decimal("0.9834")),
-            "b = 8, no input drive: ∏ f over 50 steps keeps 98 % of the gradient",
+            (
+                r"$b = 8$, no input drive: the product of $\mathbf{f}$ over 50 steps keeps 98\,\% "
+                "of the gradient"
+            ),
             checks=(
                 Exact(lambda: [Model({})], "exact comparison"),
                 Sampled(lambda rng: Model({}), "float64", trials=1, tol=0.0),
@@ -490,14 +588,17 @@ forget_bias = Claim(
             sigmoid(1) ** 50,
             "<",
             sp.Integer(10) ** -6,
-            "b = 0 and a drive of at most 1: ∏ f over 50 steps is below 10⁻⁶",
+            (
+                r"$b = 0$ and a drive of at most 1: the product of $\mathbf{f}$ over 50 steps is "
+                "below $10^{-6}$"
+            ),
             checks=(
                 Exact(lambda: [Model({})], "exact comparison"),
                 Sampled(lambda rng: Model({}), "float64", trials=1, tol=0.0),
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "gers2000", "jozefowicz2015"),
     section=SECTION,
     formula=2,
     cells=(STANDARD,),
@@ -536,27 +637,35 @@ def _count_float(rng):
 lstm_params = Claim(
     id="lstm-params",
     title="The LSTM has four times the parameters",
-    statement="The LSTM has 4 times the parameters of a simple RNN of the same sizes: 4(n² + nd + n).",
-    assumptions=("same input size d and hidden size n", "no peepholes"),
+    statement=(
+        "The LSTM has 4 times the parameters of a simple RNN of the same sizes: $4(n^2 + nd + n)$."
+    ),
+    assumptions=("same input size $d$ and hidden size $n$", "no peepholes"),
     steps=(
         Step(
             RNN_COUNT,
             "=",
             n**2 + n * d + n,
-            "W_h (n×n), W_x (n×d), b (n)",
+            (
+                r"$\mathbf{W}_h$ is $n \times n$, $\mathbf{W}_x$ is $n \times d$, $\mathbf{b}$ "
+                "has $n$ entries"
+            ),
             checks=(
                 Exact(_count_exact, "the symbolic cells' parameter shapes"),
-                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+                Sampled(_count_float, "the NumPy cells' parameter counts", trials=5, tol=0.0),
             ),
         ),
         Step(
             LSTM_COUNT,
             "=",
             4 * (n**2 + n * d + n),
-            "four blocks (f, i, o, c̃), each with its own W, U, b",
+            (
+                r"four blocks ($\mathbf{f}$, $\mathbf{i}$, $\mathbf{o}$, $\tilde{\mathbf{c}}$), "
+                r"each with its own $\mathbf{W}$, $\mathbf{U}$, $\mathbf{b}$"
+            ),
             checks=(
                 Exact(_count_exact, "the symbolic cells' parameter shapes"),
-                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+                Sampled(_count_float, "the NumPy cells' parameter counts", trials=5, tol=0.0),
             ),
         ),
         Step(
@@ -566,13 +675,16 @@ lstm_params = Claim(
             "the two lines above",
             checks=(
                 Exact(_count_exact, "the symbolic cells' parameter shapes"),
-                Sampled(_count_float, "the NumPy cells' n_params", trials=5, tol=0.0),
+                Sampled(_count_float, "the NumPy cells' parameter counts", trials=5, tol=0.0),
             ),
         ),
     ),
     sources=("004",),
     section=SECTION,
-    caveat="With peepholes the LSTM has 3n² more (V_f, V_i, V_o), so not exactly 4×.",
+    caveat=(
+        r"With peepholes the LSTM has $3n^2$ more ($\mathbf{V}_f$, $\mathbf{V}_i$, "
+        r"$\mathbf{V}_o$), so not exactly 4 times."
+    ),
     formula=2,
     cells=(STANDARD, RNN_TANH),
 )
@@ -591,7 +703,7 @@ def _z_exact():
 
 
 def _z_float(rng):
-    return Model({zs: rng.uniform(-30, 30)}, label="random z")
+    return Model({zs: rng.uniform(-30, 30)}, label="random $z$")
 
 
 def _gates_float(rng):
@@ -607,38 +719,41 @@ def _rounding_exact():
 
 gates_range = Claim(
     id="gates-range",
-    title="Every gate value lies in (0, 1)",
-    statement="Every gate value lies in (0, 1) because the gates use the sigmoid.",
+    title="Every gate value lies in $(0, 1)$",
+    statement="Every gate value lies in $(0, 1)$ because the gates use the sigmoid.",
     assumptions=("exact arithmetic",),
     steps=(
         Step(
             sigmoid(zs),
             "<",
             sp.S.One,
-            "σ(z) = 1/(1 + e^(−z)) with e^(−z) > 0",
+            r"$\sigma(z) = 1/(1 + e^{-z})$ with $e^{-z} > 0$",
             checks=(
-                Exact(_z_exact, "symbolic z and z = −40, −1, 0, 5/2, 40"),
-                Sampled(_z_float, "NumPy's sigmoid, z in [−30, 30]", trials=8, tol=0.0),
+                Exact(_z_exact, "symbolic $z$ and $z = -40, -1, 0, 5/2, 40$"),
+                Sampled(_z_float, r"NumPy's sigmoid, $z \in [-30, 30]$", trials=8, tol=0.0),
             ),
         ),
         Step(
             sigmoid(zs),
             ">",
             sp.S.Zero,
-            "e^(−z) < ∞",
+            r"$e^{-z} < \infty$",
             checks=(
-                Exact(_z_exact, "symbolic z and z = −40, −1, 0, 5/2, 40"),
-                Sampled(_z_float, "NumPy's sigmoid, z in [−30, 30]", trials=8, tol=0.0),
+                Exact(_z_exact, "symbolic $z$ and $z = -40, -1, 0, 5/2, 40$"),
+                Sampled(_z_float, r"NumPy's sigmoid, $z \in [-30, 30]$", trials=8, tol=0.0),
             ),
         ),
         Step(
             GATES,
             "<",
             sp.S.One,
-            "f, i, o are σ of their z",
+            r"$\mathbf{f}$, $\mathbf{i}$, $\mathbf{o}$ are $\sigma$ of their pre-activations",
             checks=(
                 Sampled(
-                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                    _gates_float,
+                    "the gate values of the NumPy LSTM on random weights",
+                    trials=4,
+                    tol=0.0,
                 ),
             ),
         ),
@@ -646,10 +761,13 @@ gates_range = Claim(
             GATES,
             ">",
             sp.S.Zero,
-            "f, i, o are σ of their z",
+            r"$\mathbf{f}$, $\mathbf{i}$, $\mathbf{o}$ are $\sigma$ of their pre-activations",
             checks=(
                 Sampled(
-                    _gates_float, "gate values of the LSTM on random weights", trials=4, tol=0.0
+                    _gates_float,
+                    "the gate values of the NumPy LSTM on random weights",
+                    trials=4,
+                    tol=0.0,
                 ),
             ),
         ),
@@ -662,11 +780,11 @@ gates_range = Claim(
             checks=(
                 Exact(
                     _rounding_exact,
-                    "σ(z) correctly rounded to float64: z = 38, 40, 100 (37 excluded)",
+                    r"$\sigma(z)$ correctly rounded to float64: $z = 38, 40, 100$ ($z = 37$ excluded)",
                 ),
                 Sampled(
                     lambda rng: Model({zs: rng.uniform(30, 60)}),
-                    "NumPy's sigmoid, z in [30, 60]",
+                    r"NumPy's sigmoid, $z \in [30, 60]$",
                     trials=8,
                     tol=0.0,
                 ),
@@ -675,7 +793,10 @@ gates_range = Claim(
     ),
     sources=("001", "004"),
     section=SECTION,
-    caveat="In float64 σ(z) rounds to exactly 1 for z ≥ 38 (and underflows to 0 below about −745).",
+    caveat=(
+        r"In float64 $\sigma(z)$ rounds to exactly 1 for $z \geq 38$ (and underflows to 0 "
+        "below about $z = -745$)."
+    ),
     formula=0,
     cells=(STANDARD,),
 )
@@ -687,40 +808,67 @@ V_f, V_i, V_o = S(PEEPHOLE, "V_f", "V_i", "V_o")
 
 peephole_jacobians = Claim(
     id="peephole-jacobians",
-    title="Peephole connections add terms to ∂c/∂c",
+    title=(
+        r"Peephole connections add terms to $\partial \mathbf{c}^{(t)}/\partial "
+        r"\mathbf{c}^{(t-1)}$"
+    ),
     statement=(
-        "With peepholes the gates see c⁽ᵗ⁻¹⁾ (Γ = σ(W[x⁽ᵗ⁾, h⁽ᵗ⁻¹⁾, c⁽ᵗ⁻¹⁾] + b)); the Jacobian "
-        "blocks, and the peephole terms diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) V_f + diag(c̃∘σ'(z_i)) V_i that "
-        "join diag(Γ_f) in ∂c/∂c."
+        r"With peepholes the gates see $\mathbf{c}^{(t-1)}$: $\Gamma = "
+        r"\sigma(\mathbf{W}[\mathbf{x}^{(t)}, \mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)}] + "
+        r"\mathbf{b})$ \cite{003}. The Jacobian blocks, and the peephole terms "
+        r"$\operatorname{diag}(\mathbf{c}^{(t-1)} \circ \sigma'(\mathbf{z}_f^{(t)})) "
+        r"\mathbf{V}_f + \operatorname{diag}(\tilde{\mathbf{c}}^{(t)} \circ "
+        r"\sigma'(\mathbf{z}_u^{(t)})) \mathbf{V}_u$ that join "
+        r"$\operatorname{diag}(\Gamma_f)$ in $\partial \mathbf{c}^{(t)}/\partial "
+        r"\mathbf{c}^{(t-1)}$."
     ),
     assumptions=(
-        "W[x, h, c] = U_g x + W_g h + V_g c for each gate g (its column blocks)",
-        "c̃ does not see c⁽ᵗ⁻¹⁾ (as in 003)",
+        (
+            r"$\mathbf{W}[\mathbf{x}, \mathbf{h}, \mathbf{c}] = \mathbf{U}_g \mathbf{x} + "
+            r"\mathbf{W}_g \mathbf{h} + \mathbf{V}_g \mathbf{c}$ for each gate $g$ (its "
+            "column blocks)"
+        ),
+        r"$\tilde{\mathbf{c}}^{(t)}$ does not see $\mathbf{c}^{(t-1)}$, as in \cite{003}",
     ),
     steps=(
         jacobian_step(
-            "lstm", "peephole", "c", "c_prev", dc_dc, "c⁽ᵗ⁾ = Γ_u∘c̃ + Γ_f∘c⁽ᵗ⁻¹⁾, gates see c⁽ᵗ⁻¹⁾"
+            "lstm",
+            "peephole",
+            "c",
+            "c_prev",
+            dc_dc,
+            (
+                r"$\mathbf{c}^{(t)} = \Gamma_u \circ \tilde{\mathbf{c}}^{(t)} + \Gamma_f \circ "
+                r"\mathbf{c}^{(t-1)}$, and the gates see $\mathbf{c}^{(t-1)}$"
+            ),
         ),
-        jacobian_step("lstm", "peephole", "h", "c_prev", dh_dc, "chain rule through c⁽ᵗ⁾ and Γ_o"),
+        jacobian_step(
+            "lstm",
+            "peephole",
+            "h",
+            "c_prev",
+            dh_dc,
+            r"the chain rule through $\mathbf{c}^{(t)}$ and $\Gamma_o$",
+        ),
         jacobian_step("lstm", "peephole", "c", "h_prev", dc_dh, "as without peepholes"),
         jacobian_step("lstm", "peephole", "h", "h_prev", dh_dh, "as without peepholes"),
         Step(
             Partial(S(PEEPHOLE, "c"), S(PEEPHOLE, "c_prev")),
             "=",
             Diag(S(PEEPHOLE, "f")),
-            "V_f = V_i = 0: no peephole terms",
+            r"$\mathbf{V}_f = \mathbf{V}_u = \mathbf{0}$: no peephole terms",
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
-                Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at n = 3"),
+                Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at $n = 3$"),
                 Sampled(
                     lambda rng: float_cell(PEEPHOLE, rng),
-                    "the NumPy peephole LSTM with V = 0",
+                    r"the NumPy peephole LSTM with $\mathbf{V} = \mathbf{0}$",
                     tol=1e-12,
                 ),
             ),
         ),
     ),
-    sources=("003",),
+    sources=("003", "gers2000peephole"),
     section="LSTM with peephole connections",
     style="003",
     cells=(PEEPHOLE,),

@@ -118,10 +118,13 @@ birnn = Claim(
     id="birnn",
     title="Bidirectional RNNs: two directions, separate weights, right context",
     statement=(
-        "h⁽ᵗ⁾ = [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] with separate weights; output o⁽ᵗ⁾ = g(W_o [→h⁽ᵗ⁾; ←h⁽ᵗ⁾] + b_o); "
-        "the backward direction depends on the right context, so a language model cannot use it."
+        r"$\mathbf{h}^{(t)} = [\overrightarrow{\mathbf{h}}^{(t)}; "
+        r"\overleftarrow{\mathbf{h}}^{(t)}]$ with separate weights; the output "
+        r"$\mathbf{o}^{(t)} = g(\mathbf{W}_o [\overrightarrow{\mathbf{h}}^{(t)}; "
+        r"\overleftarrow{\mathbf{h}}^{(t)}] + \mathbf{b}_o)$; the backward direction "
+        "depends on the right context, so a language model cannot use it."
     ),
-    assumptions=("both directions are tanh RNNs; g = tanh",),
+    assumptions=(r"both directions are $\tanh$ RNNs; $g = \tanh$",),
     steps=(
         jacobian_step(
             "birnn",
@@ -138,7 +141,7 @@ birnn = Claim(
             "h_bw",
             "h_bw_next",
             _bw_form,
-            "the backward RNN reads its own state at t + 1",
+            "the backward RNN reads its own state at $t + 1$",
             reference="fd",
         ),
         jacobian_step(
@@ -156,16 +159,21 @@ birnn = Claim(
             "o",
             "h_fw",
             _o_fw_form,
-            "the output reads the forward state through the first n columns of W_o",
+            (
+                "the output reads the forward state through the first $n$ columns of "
+                r"$\mathbf{W}_o$"
+            ),
             reference="fd",
         ),
         Step(
             o_seq(t),
             "=",
             Apply("tanh", MatAdd(MatMul(W_o, BlockMatrix([[h_fw(t)], [h_bw(t)]])), b_o)),
-            "the output layer of 003, g = tanh",
+            r"the output layer of \cite{003}, $g = \tanh$",
             checks=(
-                Sampled(lambda rng: _Sequence(rng), "NumPy Bidirectional's output", tol=1e-12),
+                Sampled(
+                    lambda rng: _Sequence(rng), "the NumPy bidirectional RNN's output", tol=1e-12
+                ),
             ),
         ),
         Step(
@@ -176,7 +184,7 @@ birnn = Claim(
             checks=(
                 Sampled(
                     lambda rng: _Sequence(rng),
-                    "central differences, NumPy Bidirectional",
+                    "central differences, the NumPy bidirectional RNN",
                     tol=0.0,
                     scale="absolute",
                 ),
@@ -189,7 +197,9 @@ birnn = Claim(
             "the backward direction reads the right context: not for language models",
             checks=(
                 Sampled(
-                    lambda rng: _Sequence(rng), "central differences, NumPy Bidirectional", tol=0.0
+                    lambda rng: _Sequence(rng),
+                    "central differences, the NumPy bidirectional RNN",
+                    tol=0.0,
                 ),
             ),
         ),
@@ -270,14 +280,17 @@ stacked = Claim(
     id="stacked",
     title="Stacked RNNs: the Jacobian of the stack, and skip connections",
     statement=(
-        "The hidden states of layer i are the inputs of layer i + 1; the stack's state Jacobian "
-        "is block lower-triangular, the cross-layer block passes through both layers' "
-        "Jacobians, and a skip connection adds I to the inter-layer factor."
+        "The hidden states of layer $i$ are the inputs of layer $i + 1$; the stack's "
+        "state Jacobian is block lower-triangular, the cross-layer block passes through "
+        "both layers' Jacobians, and a skip connection adds $I$ to the inter-layer "
+        "factor."
     ),
     assumptions=(
         (
-            "two tanh layers; residual (Wu et al. 2016): layer 2 passes up y₂ = h₂ + h₁, "
-            "h₂ = tanh(W_h2 h₂⁽ᵗ⁻¹⁾ + W_x2 h₁ + b₂) is its state"
+            r"two $\tanh$ layers; residual \cite{wu2016}: layer 2 passes up "
+            r"$\mathbf{y}_2^{(t)} = \mathbf{h}_2^{(t)} + \mathbf{h}_1^{(t)}$, while "
+            r"$\mathbf{h}_2^{(t)} = \tanh(\mathbf{W}_h^{[2]} \mathbf{h}_2^{(t-1)} + "
+            r"\mathbf{W}_x^{[2]} \mathbf{h}_1^{(t)} + \mathbf{b}^{[2]})$ is its state"
         ),
     ),
     steps=(
@@ -296,7 +309,7 @@ stacked = Claim(
             "h2",
             "h1_prev",
             _cross_layer_form,
-            "layer i's h is layer i + 1's input: chain rule",
+            r"the $\mathbf{h}$ of layer $i$ is the input of layer $i + 1$: the chain rule",
             reference=_stack_reference(PLAIN),
         ),
         jacobian_step(
@@ -305,7 +318,10 @@ stacked = Claim(
             "y2",
             "h1",
             _skip_form,
-            "skip connection: d(h₁ + F(h₁)) = I + ∂F/∂h₁",
+            (
+                r"skip connection: $d(\mathbf{h}_1 + F(\mathbf{h}_1)) = (\mathbf{I} + \partial "
+                r"F/\partial \mathbf{h}_1)\, d\mathbf{h}_1$"
+            ),
             reference="fd",
         ),
         jacobian_step(
@@ -319,7 +335,7 @@ stacked = Claim(
             tol=1e-7,
         ),
     ),
-    sources=("001", "000", "003"),
+    sources=("001", "000", "003", "wu2016"),
     section=SECTION,
     formula=1,
     cells=(PLAIN, RESIDUAL_STACK),

@@ -48,6 +48,12 @@ from .common import Apply, Diag, J, S, h, jacobian_step, x
 
 SECTION = "Vanilla RNN"
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
+SIGMA_IS = {
+    "tanh": r"$\sigma = \tanh$",
+    "sigmoid": r"$\sigma$ the sigmoid",
+    "relu": r"$\sigma = \operatorname{ReLU}$",
+    "identity": r"$\sigma$ the identity",
+}
 RNN = {a: get_cell("rnn", a) for a in ACTIVATIONS}
 W_h, W_x, b = S(RNN["tanh"], "W_h", "W_x", "b")
 z_sym = sp.Symbol("z", real=True)
@@ -130,12 +136,22 @@ rnn_jacobian = Claim(
     id="rnn-jacobian",
     title="The vanilla RNN's Jacobian",
     statement=(
-        "h⁽ᵗ⁾ = σ(W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b) has ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = "
-        "diag(σ'(W_h h⁽ᵗ⁻¹⁾ + W_x x⁽ᵗ⁾ + b)) W_h for σ ∈ {tanh, sigmoid, ReLU, identity}."
+        r"$\mathbf{h}^{(t)} = \sigma(\mathbf{W}_h \mathbf{h}^{(t-1)} + \mathbf{W}_x "
+        r"\mathbf{x}^{(t)} + \mathbf{b})$ has $\partial \mathbf{h}^{(t)}/\partial "
+        r"\mathbf{h}^{(t-1)} = \operatorname{diag}(\sigma'(\mathbf{W}_h "
+        r"\mathbf{h}^{(t-1)} + \mathbf{W}_x \mathbf{x}^{(t)} + \mathbf{b})) \mathbf{W}_h$ "
+        r"for $\sigma$ each of $\tanh$, the sigmoid, $\operatorname{ReLU}$ and the "
+        "identity."
     ),
-    assumptions=("σ acts elementwise", "ReLU: z ≠ 0 in every unit (ReLU' is undefined at 0)"),
+    assumptions=(
+        r"$\sigma$ acts elementwise",
+        (
+            r"for $\operatorname{ReLU}$: $\mathbf{z}^{(t)}$ has no zero entry "
+            r"($\operatorname{ReLU}'$ is undefined at 0)"
+        ),
+    ),
     steps=tuple(
-        jacobian_step("rnn", a, "h", "h_prev", rnn_form(a), f"chain rule, σ = {a}")
+        jacobian_step("rnn", a, "h", "h_prev", rnn_form(a), f"chain rule, {SIGMA_IS[a]}")
         for a in ACTIVATIONS
     )
     + (
@@ -143,11 +159,14 @@ rnn_jacobian = Claim(
             sp.Derivative(Hb[ii], Hp[jj]),
             "=",
             sp.Derivative(sigma(Zb[ii]), Zb[ii]) * Wb[ii, jj],
-            "chain rule in index notation: every n, any differentiable σ",
+            r"chain rule in index notation: every $n$, any differentiable $\sigma$",
             checks=(
                 Exact(
                     _index_instances,
-                    "index notation with n = j + p, p ≥ 0 symbolic: σ any function, tanh, sigmoid",
+                    (
+                        r"index notation with $n = j + p$, $p \geq 0$ symbolic: $\sigma$ any function, "
+                        r"$\tanh$, the sigmoid"
+                    ),
                 ),
             ),
         ),
@@ -167,18 +186,27 @@ LINEAR = RNN["identity"]
 
 linear_case = Claim(
     id="linear-case",
-    title="The linear case: the gradient is multiplied by W_hˡ",
+    title=r"The linear case: the gradient is multiplied by $\mathbf{W}_h^{\ell}$",
     statement=(
-        "With σ the identity, ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = I W_h = W_h, and with ℓ = i − j, "
-        "∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ."
+        r"With $\sigma$ the identity, $\partial \mathbf{h}^{(t)}/\partial "
+        r"\mathbf{h}^{(t-1)} = \mathbf{I} \mathbf{W}_h = \mathbf{W}_h$, and with $\ell = "
+        r"i - j$, $\partial J^{(i)}/\partial \mathbf{h}^{(j)} = \partial J^{(i)}/\partial "
+        r"\mathbf{h}^{(i)} \mathbf{W}_h^{\ell}$."
     ),
-    assumptions=("σ(x) = x",),
+    assumptions=(r"$\sigma(x) = x$",),
     steps=(
         jacobian_step("rnn", "identity", "h", "h_prev", rnn_form("identity"), "chain rule"),
         jacobian_step(
-            "rnn", "identity", "h", "h_prev", lambda c: MatMul(I_(n), S(c, "W_h")), "id' = 1"
+            "rnn",
+            "identity",
+            "h",
+            "h_prev",
+            lambda c: MatMul(I_(n), S(c, "W_h")),
+            r"$\operatorname{id}' = 1$",
         ),
-        jacobian_step("rnn", "identity", "h", "h_prev", lambda c: S(c, "W_h"), "σ is the identity"),
+        jacobian_step(
+            "rnn", "identity", "h", "h_prev", lambda c: S(c, "W_h"), r"$\sigma$ is the identity"
+        ),
         Step(
             Partial(J(i), h(j)),
             "=",
@@ -191,7 +219,7 @@ linear_case = Claim(
             Partial(J(i), h(j)),
             "=",
             MatMul(Partial(J(i), h(i)), OrderedProduct(W_h, sp.Symbol("t", integer=True), j, i)),
-            "value of ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾",
+            r"value of $\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$",
             hypotheses=(Condition(j, "≤", i),),
             checks=chain_rule_checks("identity"),
         ),
@@ -199,7 +227,7 @@ linear_case = Claim(
             Partial(J(i), h(j)),
             "=",
             MatMul(Partial(J(i), h(i)), MatPow(W_h, ell)),
-            "ℓ = i − j factors W_h",
+            r"$\ell = i - j$ factors $\mathbf{W}_h$",
             hypotheses=(Condition(j, "≤", i),),
             checks=chain_rule_checks("identity"),
         ),
@@ -355,58 +383,93 @@ eigen_vanish = Claim(
     id="eigen-vanish",
     title="Eigenvalues inside the unit circle: the linear-case gradient vanishes",
     statement=(
-        "If W_h is diagonalizable with eigenvalues |λ₁|, …, |λₙ| < 1, then "
-        "∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ = Σₖ cₖ λₖˡ pₖᵀ → 0 as ℓ → ∞ (pₖᵀ the left eigenvectors, "
-        "cₖ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ qₖ); in general (Jordan blocks) spectral radius < 1 is what matters: "
-        "ℓ λ^(ℓ−1) terms still vanish."
+        r"If $\mathbf{W}_h$ is diagonalizable with eigenvalues $|\lambda_1|, \ldots, "
+        r"|\lambda_n| < 1$, then $\partial J^{(i)}/\partial \mathbf{h}^{(i)} "
+        r"\mathbf{W}_h^{\ell} = \sum_{k} c_k \lambda_k^{\ell} \mathbf{p}_k^{\top} \to 0$ "
+        r"as $\ell \to \infty$, where $\mathbf{p}_k^{\top}$ are the left eigenvectors and "
+        r"$c_k = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{q}_k$. In general "
+        r"(Jordan blocks) a spectral radius below 1 is what matters: the terms $\ell "
+        r"\lambda^{\ell-1}$ still vanish."
     ),
     assumptions=(
-        "W_h qₖ = λₖ qₖ, k = 1, …, n, with Q = [q₁ ⋯ qₙ] invertible (W_h diagonalizable)",
+        (
+            r"$\mathbf{W}_h \mathbf{q}_k = \lambda_k \mathbf{q}_k$ for $k = 1, \ldots, n$, "
+            r"with $\mathbf{Q} = [\mathbf{q}_1 \cdots \mathbf{q}_n]$ invertible "
+            r"($\mathbf{W}_h$ diagonalizable)"
+        ),
     ),
     steps=(
         Step(
             W_h,
             "=",
             MatMul(Q, Lam, Inverse(Q)),
-            "Q = [q₁ ⋯ qₙ], Λ = diag(λ₁, …, λₙ): eigenvector basis",
+            (
+                r"$\mathbf{Q} = [\mathbf{q}_1 \cdots \mathbf{q}_n]$, $\Lambda = "
+                r"\operatorname{diag}(\lambda_1, \ldots, \lambda_n)$: the eigenvector basis"
+            ),
             checks=(
-                Exact(_eigen_exact(free_ell=False), "non-normal 2×2 and 3×3 W_h, eigenvects"),
-                Sampled(_eigen_float(), "random non-normal W_h, numpy.linalg.eig", tol=1e-10),
+                Exact(
+                    _eigen_exact(free_ell=False),
+                    (
+                        r"non-normal $2 \times 2$ and $3 \times 3$ matrices $\mathbf{W}_h$, SymPy's "
+                        "eigenvectors"
+                    ),
+                ),
+                Sampled(
+                    _eigen_float(),
+                    r"random non-normal $\mathbf{W}_h$, NumPy's eigendecomposition",
+                    tol=1e-10,
+                ),
             ),
         ),
         Step(
             MatMul(W_h, q(k)),
             "=",
             MatMul(lam(k), q(k)),
-            "qₖ: the right eigenvectors, the columns of Q",
+            r"$\mathbf{q}_k$: the right eigenvectors, the columns of $\mathbf{Q}$",
             checks=(
-                Exact(_eigen_exact(ks=(1, 2, 3), free_ell=False), "every k, exact W_h"),
-                Sampled(_eigen_float(), "random W_h, random k", tol=1e-10),
+                Exact(
+                    _eigen_exact(ks=(1, 2, 3), free_ell=False), r"every $k$, exact $\mathbf{W}_h$"
+                ),
+                Sampled(_eigen_float(), r"random $\mathbf{W}_h$, random $k$", tol=1e-10),
             ),
         ),
         Step(
             MatMul(Transpose(p_(k)), W_h),
             "=",
             MatMul(lam(k), Transpose(p_(k))),
-            "pₖᵀ: the rows of Q⁻¹, the left eigenvectors",
+            r"$\mathbf{p}_k^{\top}$: the rows of $\mathbf{Q}^{-1}$, the left eigenvectors",
             checks=(
-                Exact(_eigen_exact(ks=(1, 2, 3), free_ell=False), "every k, exact W_h"),
-                Sampled(_eigen_float(), "random W_h, random k", tol=1e-10),
+                Exact(
+                    _eigen_exact(ks=(1, 2, 3), free_ell=False), r"every $k$, exact $\mathbf{W}_h$"
+                ),
+                Sampled(_eigen_float(), r"random $\mathbf{W}_h$, random $k$", tol=1e-10),
             ),
         ),
         Step(
             _gW,
             "=",
             _eigsum,
-            "W_hˡ = Q Λˡ Q⁻¹, cₖ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ qₖ",
+            (
+                r"$\mathbf{W}_h^{\ell} = \mathbf{Q} \Lambda^{\ell} \mathbf{Q}^{-1}$, $c_k = "
+                r"\partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{q}_k$"
+            ),
             checks=(
                 Exact(
                     _eigen_exact(),
-                    "symbolic ℓ and g, exact W_h (SymPy's own W_hˡ)",
+                    (
+                        r"symbolic $\ell$ and $\mathbf{g}$, exact $\mathbf{W}_h$ (SymPy's own "
+                        r"$\mathbf{W}_h^{\ell}$)"
+                    ),
                     prepare=combine_powers,
                 ),
                 Sampled(
-                    _eigen_float(), "random W_h, g, ℓ < 30: W_hˡ by repeated products", tol=1e-8
+                    _eigen_float(),
+                    (
+                        r"random $\mathbf{W}_h$ and $\mathbf{g}$, $\ell < 30$: $\mathbf{W}_h^{\ell}$ by "
+                        "repeated products"
+                    ),
+                    tol=1e-8,
                 ),
             ),
         ),
@@ -414,13 +477,20 @@ eigen_vanish = Claim(
             _eigsum,
             "→",
             ZeroMatrix(1, n),
-            "|λₖ| ≤ ρ(W_h) < 1",
+            r"$|\lambda_k| \leq \rho(\mathbf{W}_h) < 1$",
             limit=(ell, sp.oo),
             hypotheses=_rho_lt_1,
             checks=(
-                Exact(_eigen_exact(extra=(W_BIG,)), "limit in ℓ, exact W_h (one with ρ = 3/2)"),
+                Exact(
+                    _eigen_exact(extra=(W_BIG,)),
+                    r"limit in $\ell$, exact $\mathbf{W}_h$ (one with $\rho = 3/2$)",
+                ),
                 Sampled(
-                    _growing_float, "random W_h at ℓ = 600", trials=6, tol=1e-12, scale="absolute"
+                    _growing_float,
+                    r"random $\mathbf{W}_h$ at $\ell = 600$",
+                    trials=6,
+                    tol=1e-12,
+                    scale="absolute",
                 ),
             ),
         ),
@@ -428,14 +498,20 @@ eigen_vanish = Claim(
             MatPow(_JB, ell),
             "=",
             _JB_power,
-            "a Jordan block: (λI + N)ˡ with N² = 0",
+            (
+                r"a Jordan block: $(\lambda \mathbf{I} + \mathbf{N})^{\ell}$ with $\mathbf{N}^2 = "
+                r"\mathbf{0}$"
+            ),
             checks=(
-                Exact(_plain(free=(lam_s, ell), label="symbolic λ and ℓ"), "symbolic λ and ℓ"),
+                Exact(
+                    _plain(free=(lam_s, ell), label=r"symbolic $\lambda$ and $\ell$"),
+                    r"symbolic $\lambda$ and $\ell$",
+                ),
                 Sampled(
                     lambda rng: Model(
                         {lam_s: rng.uniform(-1.5, 1.5), ell: int(rng.integers(1, 12))}
                     ),
-                    "random λ and ℓ",
+                    r"random $\lambda$ and $\ell$",
                     tol=1e-12,
                 ),
             ),
@@ -444,7 +520,7 @@ eigen_vanish = Claim(
             _JB_power,
             "→",
             ZeroMatrix(2, 2),
-            "ℓλ^(ℓ−1) → 0 for |λ| < 1",
+            r"$\ell \lambda^{\ell-1} \to 0$ for $|\lambda| < 1$",
             limit=(ell, sp.oo),
             hypotheses=(Condition(sp.Abs(lam_s), "<", 1),),
             checks=(
@@ -452,11 +528,11 @@ eigen_vanish = Claim(
                     _lambda_exact(
                         [sp.Rational(9, 10), -sp.Rational(3, 5), 1 / (1 + _s), sp.Rational(11, 10)]
                     ),
-                    "λ = 9/10, −3/5, 1/(1 + s) for every s > 0; 11/10 excluded",
+                    r"$\lambda = 9/10$, $-3/5$ and $1/(1 + s)$ for every $s > 0$; $11/10$ excluded",
                 ),
                 Sampled(
                     _lambda_float(3000),
-                    "random λ at ℓ = 3000",
+                    r"random $\lambda$ at $\ell = 3000$",
                     trials=8,
                     tol=1e-9,
                     scale="absolute",
@@ -467,13 +543,16 @@ eigen_vanish = Claim(
             _gW,
             "→",
             ZeroMatrix(1, n),
-            "ρ(W_h) < 1, diagonalizable or not",
+            r"$\rho(\mathbf{W}_h) < 1$, diagonalizable or not",
             limit=(ell, sp.oo),
             hypotheses=_rho_lt_1,
             checks=(
                 Exact(
                     _eigen_exact(Ws=(*W_DIAG, W_JORDAN), extra=(W_BIG,)),
-                    "limit in ℓ, exact W_h: two diagonalizable, one Jordan block, one with ρ = 3/2",
+                    (
+                        r"limit in $\ell$, exact $\mathbf{W}_h$: two diagonalizable, one Jordan block, "
+                        r"one with $\rho = 3/2$"
+                    ),
                 ),
                 Sampled(
                     lambda rng, trial=0: (
@@ -481,7 +560,7 @@ eigen_vanish = Claim(
                         if trial % 2 == 0
                         else _growing_float(rng, trial)
                     ),
-                    "random W_h (Jordan block or ρ > 1) at ℓ = 600",
+                    r"random $\mathbf{W}_h$ (Jordan block or $\rho > 1$) at $\ell = 600$",
                     trials=6,
                     tol=1e-12,
                     scale="absolute",
@@ -492,19 +571,19 @@ eigen_vanish = Claim(
             sp.Abs(lam_s**ell),
             "→",
             sp.oo,
-            "λ < 1 is not enough: |λ| < 1 is needed",
+            r"$\lambda < 1$ is not enough: $|\lambda| < 1$ is needed",
             limit=(ell, sp.oo),
             where=((lam_s, -sp.Rational(11, 10)),),
             checks=(
-                Exact(_plain(free=(ell,)), "limit in ℓ"),
-                Sampled(_plain_float({ell: 600}), "at ℓ = 600", trials=1, tol=0.0),
+                Exact(_plain(free=(ell,)), r"limit in $\ell$"),
+                Sampled(_plain_float({ell: 600}), r"at $\ell = 600$", trials=1, tol=0.0),
             ),
         ),
         Step(
             SpectralRadius(W_nn),
             "=",
             sp.Rational(9, 10),
-            "non-normal W: an upper triangular matrix, ρ(W) = a",
+            r"a non-normal $\mathbf{W}$: upper triangular, $\rho(\mathbf{W}) = a$",
             checks=(
                 Exact(_plain(), "exact eigenvalues"),
                 Sampled(_plain_float({}), "numpy.linalg.eigvals", trials=1, tol=1e-12),
@@ -514,19 +593,39 @@ eigen_vanish = Claim(
             MaxOver(Norm(MatPow(W_nn, ell), 2), ell, 1, 60),
             "=",
             Norm(MatPow(W_nn, 9), 2),
-            "ρ(W) < 1 gives only eventual decay: ‖Wˡ‖₂ first grows",
+            (
+                r"$\rho(\mathbf{W}) < 1$ gives only eventual decay: $\|\mathbf{W}^{\ell}\|_2$ "
+                "first grows"
+            ),
             checks=(
-                Exact(_plain(), "exact ‖Wˡ‖₂ for ℓ = 1 … 60, compared to 60 digits"),
-                Sampled(_plain_float({}), "float64 ‖Wˡ‖₂", trials=1, tol=1e-12),
+                Exact(
+                    _plain(),
+                    (
+                        r"exact $\|\mathbf{W}^{\ell}\|_2$ for $\ell = 1, \ldots, 60$, compared to 60 "
+                        "digits"
+                    ),
+                ),
+                Sampled(
+                    _plain_float({}), r"float64 $\|\mathbf{W}^{\ell}\|_2$", trials=1, tol=1e-12
+                ),
             ),
         ),
         Step(
             Norm(MatPow(W_nn, 9), 2),
             "=",
             (b_s + sp.sqrt(b_s**2 + 4 * a_s**18)) / 2,
-            "the largest singular value of W⁹, whose entries are a⁹, b, 0 and a⁹",
+            (
+                r"the largest singular value of $\mathbf{W}^9$, whose entries are $a^9$, $b$, 0 "
+                "and $a^9$"
+            ),
             checks=(
-                Exact(_plain(), "exact: √(largest eigenvalue of (W⁹)ᵀW⁹)"),
+                Exact(
+                    _plain(),
+                    (
+                        r"exact: the square root of the largest eigenvalue of $(\mathbf{W}^9)^{\top} "
+                        r"\mathbf{W}^9$"
+                    ),
+                ),
                 Sampled(_plain_float({}), "float64", trials=1, tol=1e-12),
             ),
         ),
@@ -534,23 +633,27 @@ eigen_vanish = Claim(
             Norm(MatPow(W_nn, 9), 2),
             "∈",
             sp.Interval(Decimal("38.7459"), Decimal("38.7460")),
-            "the value: 38.7459…",
+            r"the value: $38.7459\ldots$",
             checks=(
                 Exact(_plain(), "exact comparison"),
                 Sampled(_plain_float({}), "float64", trials=1, tol=0.0),
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "bengio1994", "pascanu2013"),
     section=SECTION,
     caveat=(
-        "Three precisions. (1) The condition is |λₖ| < 1, not λₖ < 1: an eigenvalue −1.1 is "
-        "below 1 and explodes. (2) The row vector ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ W_hˡ expands in the *left* "
-        "eigenvectors pₖᵀ (the rows of Q⁻¹, eigenvectors of W_hᵀ); the notes write the right "
-        "eigenvectors qₖ, which is the same only for a normal (e.g. symmetric) W_h. (3) ρ(W_h) < 1 "
-        "guarantees only eventual decay: for a non-normal W_h the norm can grow first — "
-        "W = [[0.9, 10], [0, 0.9]] has spectral radius 0.9, yet ‖Wˡ‖₂ rises to 38.7459… at "
-        "ℓ = 9 before it decays."
+        r"Three precisions. First, the condition is $|\lambda_k| < 1$, not $\lambda_k < "
+        "1$: an eigenvalue $-1.1$ is below 1 and explodes. Second, the row vector "
+        r"$\partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{W}_h^{\ell}$ expands in the "
+        r"\emph{left} eigenvectors $\mathbf{p}_k^{\top}$ (the rows of $\mathbf{Q}^{-1}$, "
+        r"eigenvectors of $\mathbf{W}_h^{\top}$); the notes write the right eigenvectors "
+        r"$\mathbf{q}_k$, which is the same only for a normal (for example symmetric) "
+        r"$\mathbf{W}_h$. Third, $\rho(\mathbf{W}_h) < 1$ guarantees only eventual decay: "
+        r"for a non-normal $\mathbf{W}_h$ the norm can grow first. $\mathbf{W} = "
+        r"\begin{pmatrix} 0.9 & 10 \\ 0 & 0.9 \end{pmatrix}$ has spectral radius 0.9, yet "
+        r"$\|\mathbf{W}^{\ell}\|_2$ rises to $38.7459\ldots$ at $\ell = 9$ before it "
+        "decays."
     ),
     formula=7,
     cells=(LINEAR,),
@@ -619,38 +722,48 @@ def _overflow(rng):
 
 explode = Claim(
     id="explode",
-    title="An eigenvalue with |λ| > 1: the gradient explodes",
+    title=r"An eigenvalue with $|\lambda| > 1$: the gradient explodes",
     statement=(
-        "An eigenvalue with |λ| > 1 makes the gradient grow without bound along its "
-        "eigenvector; in floating point exploding gradients give Inf/NaN."
+        r"An eigenvalue with $|\lambda| > 1$ makes the gradient grow without bound along "
+        "its eigenvector; in floating point exploding gradients give Inf/NaN."
     ),
-    assumptions=("pᵀ W_h = λ pᵀ (p a left eigenvector of W_h), p ≠ 0",),
+    assumptions=(
+        (
+            r"$\mathbf{p}^{\top} \mathbf{W}_h = \lambda \mathbf{p}^{\top}$ ($\mathbf{p}$ a "
+            r"left eigenvector of $\mathbf{W}_h$), $\mathbf{p} \neq \mathbf{0}$"
+        ),
+    ),
     steps=(
         Step(
             MatMul(Transpose(p_vec), MatPow(W_h, ell)),
             "=",
             MatMul(lam_s**ell, Transpose(p_vec)),
-            "pᵀW_h = λpᵀ, ℓ times",
+            (
+                r"$\mathbf{p}^{\top} \mathbf{W}_h = \lambda \mathbf{p}^{\top}$, applied $\ell$ "
+                "times"
+            ),
             hypotheses=_left,
             checks=(
                 Exact(
                     _left_exact(),
-                    "symbolic ℓ, exact W_h and its left eigenvectors",
+                    r"symbolic $\ell$, exact $\mathbf{W}_h$ and its left eigenvectors",
                     prepare=combine_powers,
                 ),
-                Sampled(_left_float(), "random W_h, ℓ ≤ 8", trials=6, tol=1e-9),
+                Sampled(_left_float(), r"random $\mathbf{W}_h$, $\ell \leq 8$", trials=6, tol=1e-9),
             ),
         ),
         Step(
             Norm(MatMul(Transpose(p_vec), MatPow(W_h, ell))),
             "→",
             sp.oo,
-            "|λ| > 1",
+            r"$|\lambda| > 1$",
             limit=(ell, sp.oo),
             hypotheses=(*_left, Condition(sp.Abs(lam_s), ">", 1)),
             checks=(
-                Exact(_left_exact(), "limit in ℓ, exact W_h"),
-                Sampled(_left_float(200), "random W_h at ℓ = 200", trials=6, tol=0.0),
+                Exact(_left_exact(), r"limit in $\ell$, exact $\mathbf{W}_h$"),
+                Sampled(
+                    _left_float(200), r"random $\mathbf{W}_h$ at $\ell = 200$", trials=6, tol=0.0
+                ),
             ),
         ),
         Step(
@@ -669,11 +782,16 @@ explode = Claim(
                 ),
             ),
             checks=(
-                Sampled(_overflow, "NumPy linear RNN's backward pass, W_h = 2Q", trials=1, tol=0.0),
+                Sampled(
+                    _overflow,
+                    r"the NumPy linear RNN's backward pass, $\mathbf{W}_h = 2\mathbf{Q}$",
+                    trials=1,
+                    tol=0.0,
+                ),
             ),
         ),
     ),
-    sources=("001", "002"),
+    sources=("001", "002", "bengio1994", "pascanu2013"),
     section=SECTION,
     formula=1,
     cells=(LINEAR,),
@@ -813,44 +931,57 @@ def _witness_float(rng):
 
 nonlinear_bound = Claim(
     id="nonlinear-bound",
-    title="Nonlinear σ: Pascanu's bound with a derived γ",
+    title=r"Nonlinear $\sigma$: Pascanu's bound with a derived $\gamma$",
     statement=(
-        "With ‖diag(σ'(z))‖₂ ≤ γ = sup|σ'| (γ = 1 for tanh, 1/4 for the sigmoid, derived), "
-        "vanishing is guaranteed when the largest singular value of W_h is below 1/γ, and "
-        "exploding needs it above 1/γ (Pascanu, Mikolov and Bengio 2013)."
+        r"With $\|\operatorname{diag}(\sigma'(\mathbf{z}))\|_2 \leq \gamma = \sup "
+        r"|\sigma'|$ ($\gamma = 1$ for $\tanh$, $1/4$ for the sigmoid, both derived), "
+        r"vanishing is guaranteed when the largest singular value of $\mathbf{W}_h$ is "
+        r"below $1/\gamma$, and exploding needs it above $1/\gamma$ \cite{pascanu2013}."
     ),
-    assumptions=("σ_max(W_h) < 1/γ for vanishing",),
+    assumptions=(r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ for vanishing",),
     steps=(
         Step(
             Sup(sp.Abs(sp.Derivative(sp.tanh(z_sym), z_sym)), z_sym),
             "=",
             sp.S.One,
-            "tanh' = 1 − tanh², largest at z = 0",
+            r"$\tanh' = 1 - \tanh^2$, largest at $z = 0$",
             checks=(
-                Exact(_plain(), "critical points of tanh' and its limits, derived"),
-                Sampled(_plain_float({}), "a grid of z", trials=1, tol=1e-9),
+                Exact(_plain(), r"the critical points of $\tanh'$ and its limits, derived"),
+                Sampled(_plain_float({}), "a grid of $z$", trials=1, tol=1e-9),
             ),
         ),
         Step(
             Sup(sp.Abs(sp.Derivative(sigmoid(z_sym), z_sym)), z_sym),
             "=",
             sp.Rational(1, 4),
-            "σ' = σ(1 − σ), largest at z = 0",
+            r"$\sigma' = \sigma(1 - \sigma)$, largest at $z = 0$",
             checks=(
-                Exact(_plain(), "critical points of σ' = e^(−z)/(1 + e^(−z))² and its limits"),
-                Sampled(_plain_float({}), "a grid of z", trials=1, tol=1e-9),
+                Exact(
+                    _plain(),
+                    r"the critical points of $\sigma'(z) = e^{-z}/(1 + e^{-z})^2$ and its limits",
+                ),
+                Sampled(_plain_float({}), "a grid of $z$", trials=1, tol=1e-9),
             ),
         ),
         Step(
             Norm(Partial(RNN["tanh"].vectors["h"], RNN["tanh"].vectors["h_prev"]), 2),
             "≤",
             gamma * smax,
-            "‖diag(σ')‖₂ = max|σ'| ≤ γ, submultiplicativity",
+            (
+                r"$\|\operatorname{diag}(\sigma')\|_2 = \max |\sigma'| \leq \gamma$, "
+                "submultiplicativity"
+            ),
             checks=(
-                Exact(_bound_exact(unrolled=False), "rational W_h, z = 0 (equality)"),
+                Exact(
+                    _bound_exact(unrolled=False),
+                    r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)",
+                ),
                 Sampled(
                     _one_step_float,
-                    "NumPy state Jacobians, tanh and sigmoid, half at z = 0 (equality)",
+                    (
+                        r"NumPy state Jacobians, $\tanh$ and the sigmoid, half of them at $\mathbf{z} = "
+                        r"\mathbf{0}$ (equality)"
+                    ),
                     trials=8,
                     tol=1e-9,
                     scale="absolute",
@@ -861,12 +992,17 @@ nonlinear_bound = Claim(
             Norm(_prod, 2),
             "≤",
             (gamma * smax) ** ell,
-            "submultiplicativity over ℓ = i − j factors",
+            r"submultiplicativity over $\ell = i - j$ factors",
             checks=(
-                Exact(_bound_exact(), "rational W_h, z = 0 (equality)"),
+                Exact(
+                    _bound_exact(), r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)"
+                ),
                 Sampled(
                     _span_float(),
-                    "products of NumPy state Jacobians, half at z = 0 (equality)",
+                    (
+                        r"products of NumPy state Jacobians, half of them at $\mathbf{z} = \mathbf{0}$ "
+                        "(equality)"
+                    ),
                     trials=8,
                     tol=1e-9,
                     scale="absolute",
@@ -877,28 +1013,40 @@ nonlinear_bound = Claim(
             (gamma * smax) ** ell,
             "→",
             sp.S.Zero,
-            "γσ_max(W_h) < 1",
+            r"$\gamma \sigma_{\max}(\mathbf{W}_h) < 1$",
             limit=(ell, sp.oo),
             hypotheses=(Condition(smax, "<", 1 / gamma),),
             checks=(
-                Exact(_limit_exact, "limit in ℓ, rational W_h for tanh and sigmoid"),
-                Sampled(_limit_float, "ℓ = 2000", trials=8, tol=1e-12, scale="absolute"),
+                Exact(
+                    _limit_exact,
+                    r"the limit in $\ell$, rational $\mathbf{W}_h$ for $\tanh$ and the sigmoid",
+                ),
+                Sampled(_limit_float, r"$\ell = 2000$", trials=8, tol=1e-12, scale="absolute"),
             ),
         ),
         Step(
             Norm(_prod, 2),
             "≤",
             sp.S.One,
-            "σ_max(W_h) ≤ 1/γ: no explosion, so exploding needs σ_max(W_h) > 1/γ",
+            (
+                r"$\sigma_{\max}(\mathbf{W}_h) \leq 1/\gamma$: no explosion, so exploding needs "
+                r"$\sigma_{\max}(\mathbf{W}_h) > 1/\gamma$"
+            ),
             hypotheses=(Condition(smax, "≤", 1 / gamma),),
             checks=(
                 Exact(
                     _bound_exact(scales=(sp.Rational(3, 5), 1), extra_scales=(sp.Rational(3, 2),)),
-                    "rational W_h, z = 0 (equality at σ_max = 1/γ)",
+                    (
+                        r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality at "
+                        r"$\sigma_{\max}(\mathbf{W}_h) = 1/\gamma$)"
+                    ),
                 ),
                 Sampled(
                     _span_float(sigma_max=1.0, over=(1.05, 1.5)),
-                    "σ_max(W_h) = 1/γ exactly, half at z = 0 (equality)",
+                    (
+                        r"$\sigma_{\max}(\mathbf{W}_h) = 1/\gamma$ exactly, half of them at $\mathbf{z} = "
+                        r"\mathbf{0}$ (equality)"
+                    ),
                     trials=8,
                     tol=1e-9,
                     scale="absolute",
@@ -909,34 +1057,50 @@ nonlinear_bound = Claim(
             SpectralRadius(W_h),
             "<",
             1 / gamma,
-            "a non-normal W_h",
+            r"a non-normal $\mathbf{W}_h$",
             where=((W_h, _witness_W),),
             checks=(
-                Exact(lambda: [Model({sigma: sp.tanh})], "exact eigenvalues, σ = tanh"),
-                Sampled(_plain_float({sigma: float_sigma("tanh")}), "σ = tanh", trials=1, tol=0.0),
+                Exact(lambda: [Model({sigma: sp.tanh})], r"exact eigenvalues, $\sigma = \tanh$"),
+                Sampled(
+                    _plain_float({sigma: float_sigma("tanh")}),
+                    r"$\sigma = \tanh$",
+                    trials=1,
+                    tol=0.0,
+                ),
             ),
         ),
         Step(
             Norm(Partial(h(2), h(0)), 2),
             ">",
             sp.S.One,
-            "the bound is on σ_max(W_h), not on the eigenvalues (σ = tanh)",
+            (
+                r"the bound is on $\sigma_{\max}(\mathbf{W}_h)$, not on the eigenvalues ($\sigma "
+                r"= \tanh$)"
+            ),
             where=_witness_where,
             checks=(
-                Exact(_witness_exact, "exact: ∂h⁽²⁾/∂h⁽⁰⁾ = W_h² at z = 0"),
-                Sampled(_witness_float, "NumPy RNN", trials=1, tol=0.0),
+                Exact(
+                    _witness_exact,
+                    (
+                        r"exact: $\partial \mathbf{h}^{(2)}/\partial \mathbf{h}^{(0)} = \mathbf{W}_h^2$ "
+                        r"at $\mathbf{z} = \mathbf{0}$"
+                    ),
+                ),
+                Sampled(_witness_float, "the NumPy RNN", trials=1, tol=0.0),
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "pascanu2013"),
     section=SECTION,
     caveat=(
-        "The notes say the nonlinear proof 'requires λᵢ < γ for some γ dependent on "
-        "dimensionality and σ'. Precisely (Pascanu et al. 2013): the condition is on the "
-        "largest singular value, σ_max(W_h) < 1/γ with γ = sup|σ'| (1 for tanh, 1/4 for the "
-        "sigmoid) — independent of the dimension — and it is sufficient for vanishing; "
-        "σ_max > 1/γ is necessary (not sufficient) for exploding. Eigenvalues below 1/γ do not "
-        "suffice: a non-normal W_h with ρ = 1/2 can still amplify."
+        r"The notes say that the nonlinear proof ``requires $\lambda_i < \gamma$ for some "
+        r"$\gamma$ dependent on dimensionality and $\sigma$''. Precisely "
+        r"\cite{pascanu2013}: the condition is on the largest singular value, "
+        r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ with $\gamma = \sup |\sigma'|$ (1 for "
+        r"$\tanh$, $1/4$ for the sigmoid), independent of the dimension, and it is "
+        r"sufficient for vanishing; $\sigma_{\max}(\mathbf{W}_h) > 1/\gamma$ is necessary "
+        r"(not sufficient) for exploding. Eigenvalues below $1/\gamma$ do not suffice: a "
+        r"non-normal $\mathbf{W}_h$ with $\rho(\mathbf{W}_h) = 1/2$ can still amplify."
     ),
     formula=4,
     cells=(RNN["tanh"], RNN["sigmoid"]),
@@ -980,18 +1144,26 @@ sequential_recency = Claim(
         "Gradient from far away is much smaller than from close by, so the updates follow "
         "near effects (sequential rather than syntactic recency)."
     ),
-    assumptions=("σ_max(W_h) < 1/γ (the vanishing regime)",),
+    assumptions=(r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ (the vanishing regime)",),
     steps=(
         Step(
             Norm(Partial(J(i), h(j))),
             "≤",
             Norm(Partial(J(i), h(i))) * (gamma * smax) ** ell,
-            "∂J⁽ⁱ⁾/∂h⁽ʲ⁾ = ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ ∏ ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ and nonlinear-bound",
+            (
+                r"the chain rule, each of the $\ell$ factors of norm at most "
+                r"$\gamma \sigma_{\max}(\mathbf{W}_h)$ \cite{pascanu2013}"
+            ),
             checks=(
-                Exact(_bound_exact(), "rational W_h, z = 0 (equality)"),
+                Exact(
+                    _bound_exact(), r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)"
+                ),
                 Sampled(
                     _recency_float,
-                    "adjoints of the NumPy RNN, half at z = 0 (equality)",
+                    (
+                        r"the adjoints of the NumPy RNN, half of them at $\mathbf{z} = \mathbf{0}$ "
+                        "(equality)"
+                    ),
                     trials=8,
                     tol=1e-9,
                     scale="absolute",
@@ -1002,10 +1174,16 @@ sequential_recency = Claim(
             (gamma * smax) ** (ell + 1),
             "<",
             (gamma * smax) ** ell,
-            "0 < γσ_max(W_h) < 1: the bound decreases geometrically in ℓ",
+            (
+                r"$0 < \gamma \sigma_{\max}(\mathbf{W}_h) < 1$: the bound decreases geometrically "
+                r"in $\ell$"
+            ),
             hypotheses=(Condition(gamma * smax, "<", 1),),
             checks=(
-                Exact(_decrease_exact, "symbolic ℓ, rational W_h for tanh and sigmoid"),
+                Exact(
+                    _decrease_exact,
+                    r"symbolic $\ell$, rational $\mathbf{W}_h$ for $\tanh$ and the sigmoid",
+                ),
                 Sampled(
                     lambda rng: Model(
                         {
@@ -1015,7 +1193,7 @@ sequential_recency = Claim(
                             n: 3,
                         }
                     ),
-                    "random W_h, ℓ < 40",
+                    r"random $\mathbf{W}_h$, $\ell < 40$",
                     trials=8,
                     tol=0.0,
                 ),
@@ -1025,22 +1203,25 @@ sequential_recency = Claim(
             Norm(Partial(J(i), h(j))),
             ">",
             Norm(Partial(J(i), h(i))),
-            "without the condition far can dominate (a linear RNN)",
+            "without the condition the far gradient can be the larger (a linear RNN)",
             where=((W_h, MatMul(sp.Rational(3, 2), Q)),),
             hypotheses=(Condition(MatMul(Transpose(Q), Q), "=", I_(n)), Condition(j, "<", i)),
             checks=(
-                Exact(_far_exact, "Q a rational rotation, ℓ = 2"),
-                Sampled(_far_float, "Haar-orthogonal Q, ℓ = 14", trials=6, tol=0.0),
+                Exact(_far_exact, r"$\mathbf{Q}$ a rational rotation, $\ell = 2$"),
+                Sampled(
+                    _far_float, r"Haar-orthogonal $\mathbf{Q}$, $\ell = 14$", trials=6, tol=0.0
+                ),
             ),
         ),
     ),
-    sources=("001", "000"),
+    sources=("001", "000", "pascanu2013", "linzen2016"),
     section=SECTION,
     caveat=(
-        "The notes' statement is qualitative. What is proved: in the vanishing regime "
-        "(σ_max(W_h) < 1/γ) the contribution from ℓ steps back is bounded by a bound that "
-        "decays geometrically in ℓ; outside it far contributions can be the larger. The "
-        "linguistic consequence (Linzen et al. 2016) is an empirical observation, not checked."
+        "The statement of the notes is qualitative. What is proved: in the vanishing "
+        r"regime, $\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$, the contribution from $\ell$ "
+        r"steps back is bounded by a bound that decays geometrically in $\ell$; outside "
+        "it, far contributions can be the larger. The linguistic consequence "
+        r"\cite{linzen2016} is an empirical observation, not checked."
     ),
     cells=(RNN["tanh"],),
     definitions=(GAMMA_DEFINITION, (ell, i - j)),
