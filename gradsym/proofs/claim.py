@@ -1,7 +1,7 @@
 """A claim of the notes as a chain of checked steps.
 
-A :class:`Claim` is one small declaration that reads like the slide: its id (as in
-CLAIMS.md), a title, the statement, the assumptions, the cells whose equations it uses,
+A :class:`Claim` is one small declaration that reads like the slide: its id (the
+kebab-case name ``gradsym verify`` shows), a title, the statement, the assumptions, the cells whose equations it uses,
 the definitions it prints (z⁽ᵗ⁾ = …, ℓ = i − j), the steps and the source notes. A
 :class:`Step` is one line of the derivation,
 
@@ -245,7 +245,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of CLAIMS.md: id, statement, assumptions, steps, sources, section.
+    """One claim of the notes: id, statement, assumptions, steps, sources, section.
 
     ``cells`` are the symbolic cells whose equations the derivation uses (printed with
     it); ``definitions`` the (lhs, rhs) pairs it prints and evaluates (``z⁽ᵗ⁾ = W_h h⁽ᵗ⁻¹⁾

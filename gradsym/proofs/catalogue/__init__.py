@@ -1,6 +1,6 @@
-"""The catalogue: every claim of CLAIMS.md, keyed by its id, in the order of the notes.
+"""The catalogue: every claim of the lecture notes, keyed by its id, in the order of the notes.
 
-One module per section of CLAIMS.md; each module's ``CLAIMS`` tuple is registered here.
+One module per section of the notes; each module's ``CLAIMS`` tuple is registered here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ for _module in _MODULES:
             raise RuntimeError(f"claim id {_claim.id!r} registered twice")
         REGISTRY[_claim.id] = _claim
 
-# The ids of CLAIMS.md, in its order; every one must be in the registry.
+# The claims' ids in the order of the notes; every one must be in the registry.
 IDS = (
     "chain-rule",
     "weights-shared",
