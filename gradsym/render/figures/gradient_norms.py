@@ -29,6 +29,12 @@ CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 32, 100, 16
 SIGMA_FACTORS = {"rnn_below": 0.8, "rnn_at": 1.0, "rnn_above": 1.5}  # σ₁ = factor / γ
+# {f}: the mean forget gate measured on the run (σ(0) = 1/2 at b_f ≈ 0, σ(1) ≈ 0.73).
+GATED_LABELS = {
+    "lstm": r"LSTM, PyTorch init. ($b_f \approx 0$: mean $f = {f:.2f}$)",
+    "lstm_bf1": r"LSTM, PyTorch init. but $b_f = 1$ (mean $f = {f:.2f}$)",
+    "gru": "GRU, PyTorch init.",
+}
 
 
 def _summary(log_norms: np.ndarray) -> dict:
@@ -73,17 +79,27 @@ def compute(seed: int = 0) -> dict:
                 **_summary(spans.log_spectral_norms),
             }
         )
-    for key, cell in (("lstm", LSTM(INPUT_SIZE, HIDDEN)), ("gru", GRU(INPUT_SIZE, HIDDEN))):
-        initialise(cell, recurrent="uniform", bias="uniform", rng=rng)
+    gated = {}
+    # Drawn in this order from rng (the LSTM with b_f = 1 last, so that adding it left the
+    # other curves' weights as they were); listed in the order of the legend below.
+    for key, cell, forget_bias in (
+        ("lstm", LSTM(INPUT_SIZE, HIDDEN), None),
+        ("gru", GRU(INPUT_SIZE, HIDDEN), None),
+        ("lstm_bf1", LSTM(INPUT_SIZE, HIDDEN), 1.0),
+    ):
+        initialise(cell, recurrent="uniform", bias="uniform", forget_bias=forget_bias, rng=rng)
         spans = jacobian_products(cell, xs, keep_products=True)
-        if key == "lstm":
+        extra = {}
+        if key.startswith("lstm"):
             # s = [h; c]: the h–h block is ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾ at fixed c⁽ᵀ⁻ˡ⁾.
             hh = spans.products[:, :, :HIDDEN, :HIDDEN]
             log_norms = np.log(np.linalg.svd(hh, compute_uv=False)[..., 0])
+            extra = {"mean_forget_gate": float(cell.forward(xs).gates["f"].mean())}
         else:
             log_norms = spans.log_spectral_norms
-        label = "LSTM (PyTorch init.)" if key == "lstm" else "GRU (PyTorch init.)"
-        curves.append({"key": key, "label": label, **_summary(log_norms)})
+        label = GATED_LABELS[key].format(f=extra.get("mean_forget_gate", 0.0))
+        gated[key] = {"key": key, "label": label, **extra, **_summary(log_norms)}
+    curves += [gated[k] for k in GATED_LABELS]
     return {
         "figure": NAME,
         "claims": list(CLAIMS),
@@ -144,7 +160,7 @@ def draw(data: dict):
             10.0 ** np.asarray(c["log10_norm_q10"]),
             10.0 ** np.asarray(c["log10_norm_q90"]),
             color=colour,
-            alpha=0.15,
+            alpha=0.2,
             lw=0,
         )
         if "bound_log10" in c:
@@ -156,6 +172,8 @@ def draw(data: dict):
                 lw=1.0,
                 label=rf"bound $(\gamma\sigma_1)^\ell = {data['gamma_tanh'] * c['sigma1']:g}^\ell$",
             )
+    n_seq = data["settings"]["batch"]
+    ax.fill_between([], [], [], color="0.5", alpha=0.3, lw=0, label=f"10–90 % of {n_seq} sequences")
     ax.set_yscale("log")
     ax.set_xlim(1, lags[-1])
     ax.set_xlabel(r"lag $\ell = T - k$ (time steps)")

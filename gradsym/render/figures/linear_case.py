@@ -86,7 +86,7 @@ def compute(seed: int = 0) -> dict:
 
 def draw(data: dict):
     """Three panels: eigenvalues and unit circle; ‖W_hˡ‖ with |λᵢ|ˡ; non-normal transient."""
-    fig = st.new_figure(st.FULL_WIDTH, 2.55)
+    fig = st.new_figure(st.FULL_WIDTH, 2.9)
     ax_eig, ax_pow, ax_nn = fig.subplots(1, 3, gridspec_kw={"width_ratios": [0.8, 1, 1]})
     colour = {"vanish": st.COLOURS["rnn_below"], "explode": st.COLOURS["rnn_above"]}
     marker = {"vanish": "o", "explode": "x"}
@@ -145,7 +145,15 @@ def draw(data: dict):
     ax_pow.set_ylim(1e-10, 1e4)  # the fastest terms leave the picture: they only vanish
     ax_pow.set_xlabel(r"lag $\ell$ (time steps)")
     ax_pow.set_ylabel(r"$\|W_h^\ell\|_2$ and $|\lambda_i|^\ell$")
-    ax_pow.legend(loc="lower left", fontsize=7, framealpha=0.85, frameon=True, edgecolor="none")
+    # Legends below the panels, off the curves.
+    ax_pow.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=1,
+        fontsize=7,
+        handlelength=1.6,
+        handletextpad=0.4,
+    )
     st.panel_label(ax_pow, "b")
 
     nn = data["non_normal"]
@@ -165,7 +173,7 @@ def draw(data: dict):
         rf"peak ${nn['peak_norm']:.1f}$ at $\ell = {nn['peak_lag']}$",
         xy=(nn["peak_lag"], nn["peak_norm"]),
         xytext=(nn["peak_lag"] + 12, nn["peak_norm"] * 1.6),
-        fontsize=7.5,
+        fontsize=st.scaled(7.5),
         arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.3"},
     )
     ax_nn.set_yscale("log")
@@ -173,6 +181,13 @@ def draw(data: dict):
     ax_nn.set_ylim(1e-3, 5e2)
     ax_nn.set_xlabel(r"lag $\ell$ (time steps)")
     ax_nn.set_ylabel(r"$\|W^\ell\|_2$")
-    ax_nn.legend(loc="lower left", fontsize=7)
+    ax_nn.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=1,
+        fontsize=7,
+        handlelength=1.6,
+        handletextpad=0.4,
+    )
     st.panel_label(ax_nn, "c", r"$W = \genfrac{[}{]}{0}{}{0.9\quad 10}{0\quad\;\; 0.9}$")
     return fig

@@ -31,8 +31,14 @@ CLAIMS = ("lstm-cell-path", "forget-bias", "cec", "lstm-remember")
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 16, 100, 16
 FORGET_BIASES = (0.0, 1.0, 3.0)
-# Sequential palette: darker = larger forget bias = longer memory; the CEC in black.
-_SHADES = {"b_f=0": "#9ecae1", "b_f=1": "#4292c6", "b_f=3": "#08519c", "no forget gate": "#000000"}
+# The colours of the LSTMs in the other figures (b_f ≈ 0 orange, b_f = 1 brown), blue for
+# b_f = 3, the CEC (no forget gate) in black: distinct hues, each dark enough to print.
+_SHADES = {
+    "b_f=0": st.COLOURS["lstm"],
+    "b_f=1": st.COLOURS["lstm_bf1"],
+    "b_f=3": st.COLOURS["rnn"],
+    "no forget gate": "#000000",
+}
 
 
 def _quantiles(log10: np.ndarray) -> dict:

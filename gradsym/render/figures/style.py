@@ -43,11 +43,13 @@ DEFAULT_FORMATS: tuple[str, ...] = ("pdf", "png")
 # Okabe & Ito (2008), "Color universal design": safe for the common colour-blindnesses.
 COLOURS: dict[str, str] = {
     "rnn_below": "#0072B2",  # blue
-    "rnn_at": "#56B4E9",  # sky blue
+    "rnn_at": "#000000",  # black: the boundary case σ₁ = 1/γ (sky blue was too pale in print)
+    "sky": "#56B4E9",  # sky blue: only beside darker colours (a palette's sixth colour)
     "rnn_above": "#D55E00",  # vermilion
     "rnn": "#0072B2",
     "irnn": "#009E73",  # bluish green
     "lstm": "#E69F00",  # orange
+    "lstm_bf1": "#8C4F00",  # dark orange (brown): the same cell, another forget bias
     "gru": "#CC79A7",  # reddish purple
     "orthogonal": "#009E73",
     "gaussian": "#D55E00",
@@ -67,6 +69,7 @@ LINESTYLES: dict[str, object] = {
     "rnn": "-",
     "irnn": (0, (5, 1.5)),
     "lstm": (0, (1.5, 1)),
+    "lstm_bf1": (0, (6, 1.5, 1.5, 1.5, 1.5, 1.5)),
     "gru": (0, (4, 1, 1, 1)),
     "declared": "-",
 }

@@ -46,8 +46,8 @@ RESULTS = EXAMPLES / "classic"
 _COLOURS = {
     "tanh RNN, Gaussian init": st.COLOURS["gaussian"],
     "tanh RNN, orthogonal init": st.COLOURS["orthogonal"],
-    "LSTM, forget bias 0": st.COLOURS["rnn_at"],
-    "LSTM, forget bias 1": st.COLOURS["lstm"],
+    "LSTM, forget bias 0": st.COLOURS["lstm"],
+    "LSTM, forget bias 1": st.COLOURS["lstm_bf1"],
     "GRU": st.COLOURS["gru"],
     "SGD": st.COLOURS["raw"],
     "SGD + clipping": st.COLOURS["norm_clip"],
