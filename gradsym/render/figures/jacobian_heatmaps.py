@@ -28,6 +28,18 @@ from gradsym.render.figures._common import seeded
 
 NAME = "jacobian-heatmaps"
 CLAIMS = ("lstm-jacobians", "lstm-cell-path", "gru-jacobian")
+CAPTION = (
+    "The state Jacobians of one step, entry $(i, j)$ = "
+    r"$\partial s_i^{(t)}/\partial s_j^{(t-1)}$, on one colour scale: (a) the LSTM's, "
+    r"$\mathbf{s} = [\mathbf{h}; \mathbf{c}]$, whose $\mathbf{c}$--$\mathbf{c}$ block is "
+    r"$\operatorname{diag}(\mathbf{f}^{(t)})$; (b) the GRU's (textbook form "
+    r"$\mathbf{h}^{(t)} = (1 - \mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + \mathbf{u}^{(t)} "
+    r"\circ \tilde{\mathbf{h}}^{(t)}$), whose diagonal holds $1 - \mathbf{u}^{(t)}$ plus "
+    r"the gate and candidate terms. $n = 8$, inputs in $\mathbb{R}^3$, PyTorch's default "
+    r"initialisation (uniform in $\pm 1/\sqrt{n}$) with $\mathbf{b}_f = 1$ for the LSTM, "
+    r"at step $t = 6$ of one seeded input sequence $\mathbf{x}^{(t)} \sim "
+    r"\mathcal{N}(0, \mathbf{I})$ (build seed 0)."
+)
 
 INPUT_SIZE, HIDDEN, STEP = 3, 8, 6
 

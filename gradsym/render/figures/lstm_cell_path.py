@@ -28,6 +28,20 @@ from gradsym.render.figures._common import seeded
 
 NAME = "lstm-cell-path"
 CLAIMS = ("lstm-cell-path", "forget-bias", "cec", "lstm-remember")
+CAPTION = (
+    r"The LSTM's cell path: $\lVert \partial \mathbf{c}^{(T)}/\partial \mathbf{c}^{(T-\ell)} "
+    r"\rVert_2$ against the lag $\ell$ (log scale) for $n = 16$, recurrent and input "
+    r"weights uniform in $\pm 1/\sqrt{n}$ (PyTorch's default), biases 0 except the "
+    r"forget-gate bias $\mathbf{b}_f = 0, 1, 3$, and for the LSTM without a forget gate "
+    r"($\mathbf{c}^{(t)} = \mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} \circ "
+    r"\tilde{\mathbf{c}}^{(t)}$). Solid: the full derivative (every path, through "
+    r"$\mathbf{h}$ too); dashed: the direct path alone, "
+    r"$\lVert \operatorname{diag}(\mathbf{f}^{(T)}) \cdots "
+    r"\operatorname{diag}(\mathbf{f}^{(T-\ell+1)}) \rVert_2$. Lines: geometric mean over "
+    r"$N = 16$ input sequences $\mathbf{x}^{(t)} \sim \mathcal{N}(0, \mathbf{I})$ in "
+    r"$\mathbb{R}^4$; bands: 10\% to 90\% quantiles over the sequences. One seeded draw "
+    "(build seed 0)."
+)
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 16, 100, 16
 FORGET_BIASES = (0.0, 1.0, 3.0)

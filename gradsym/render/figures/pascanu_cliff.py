@@ -29,6 +29,19 @@ from gradsym.render.figures import style as st
 
 NAME = "pascanu-cliff"
 CLAIMS = ("explode", "clip-norm", "sgd-step")
+CAPTION = (
+    "The cliff of Pascanu, Mikolov and Bengio (2013): the one-unit network "
+    r"$x^{(t)} = w\,\sigma(x^{(t-1)}) + b$, $x^{(0)} = 0.5$, error "
+    r"$E = (\sigma(x^{(50)}) - 0.7)^2$. (a) $E$ over $(w, b)$ (colour, log scale), the wall "
+    "where $x^{(50)}$ jumps between its two stable branches (white dashes), and gradient "
+    r"descent with step size $\alpha = 0.5$ for 60 steps from the same two starts, plain "
+    r"and with the gradient norm clipped at 1 (the step is then at most $0.5$ long). "
+    "(b) The error and (c) the gradient norm before clipping along the same paths, "
+    "against the step: at the wall the gradient explodes; the plain step throws the "
+    r"parameters onto the far plateau, where $E \approx 0.09$ stays, while the clipped "
+    "step keeps them in the valley and the error goes down. Both runs coincide until "
+    "the first clipped step. Deterministic: no random numbers."
+)
 
 W_RANGE, B_RANGE, GRID = (3.0, 8.0), (-5.0, 4.0), (161, 181)  # (n_w, n_b)
 STARTS = ((4.5, -3.5), (5.0, -3.0))

@@ -35,6 +35,17 @@ CLAIMS = (
     "clip-norm",
     "orthogonal",
 )
+CAPTION = (
+    "Success rate against the sequence length $T$ on the adding problem: the share of "
+    "10 seeds whose MSE on 256 fresh sequences after 1500 steps of 32 sequences "
+    "is below a tenth of the trivial baseline $1/6$; bands: 95\\% Wilson intervals. "
+    "$n = 16$ hidden units. (a) tanh RNN with Gaussian and with orthogonal "
+    r"$\mathbf{W}_h$, LSTM with $\mathbf{b}_f = 0$ and $1$, GRU; Adam (learning rate "
+    "$0.01$), gradient norm clipped at 1. (b) Pascanu et al.'s tanh RNN with sparse "
+    "initialisation (15 non-zero weights per unit, spectral radius $0.95$): SGD with "
+    "momentum, then with norm clipping, then with clipping and their regulariser "
+    r"$\Omega$. From the committed results of the example sweep, not trained at build time."
+)
 
 #: The example sweep: its spec and the folder of its committed database.
 EXAMPLES = Path(__file__).resolve().parents[2] / "experiments" / "examples"
