@@ -97,6 +97,7 @@ def test_all_captions_compile_with_pdflatex(tmp_path):
     (tmp_path / "captions.tex").write_text(doc)
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "captions.tex"],
+        check=False,
         cwd=tmp_path,
         capture_output=True,
         text=True,
