@@ -5,11 +5,11 @@ name                      module                              what it shows
 ========================  ==================================  =============================
 ``gradient-norms``        :mod:`.gradient_norms`              ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖ against ℓ
 ``linear-case``           :mod:`.linear_case`                 eigenvalues, ‖W_hˡ‖, non-normal
-``pascanu-cliff``         :mod:`.pascanu_cliff`               error surface, clipped GD
+``pascanu-cliff``         :mod:`.pascanu_cliff`               error surface; E, ‖∇E‖ per step
 ``clipping``              :mod:`.clipping`                    norm vs value clipping
 ``orthogonal-init``       :mod:`.orthogonal_init`             singular values of W_hˡ
 ``lstm-cell-path``        :mod:`.lstm_cell_path`              ∂c⁽ᵀ⁾/∂c⁽ᵏ⁾, forget biases
-``training-curves``       :mod:`.training_curves`             adding and copy tasks
+``training-curves``       :mod:`.training_curves`             adding problem, 5 seeds each
 ``jacobian-heatmaps``     :mod:`.jacobian_heatmaps`           LSTM and GRU Jacobian blocks
 ``success-rate``          :mod:`.success_rate`                success rate against T (sweep)
 ========================  ==================================  =============================

@@ -1,7 +1,7 @@
 """Figure "jacobian-heatmaps": the state Jacobian of an LSTM and of a GRU at one step.
 
-Plotted (diverging colour map, symmetric about 0, entry [i, j] = ∂sᵢ⁽ᵗ⁾/∂sⱼ⁽ᵗ⁻¹⁾,
-numerator layout):
+Plotted (diverging colour map, symmetric about 0, one scale and one colour bar for both
+panels, entry [i, j] = ∂sᵢ⁽ᵗ⁾/∂sⱼ⁽ᵗ⁻¹⁾, numerator layout):
 
 (a) the LSTM's ∂(h⁽ᵗ⁾, c⁽ᵗ⁾)/∂(h⁽ᵗ⁻¹⁾, c⁽ᵗ⁻¹⁾), n = 8, split into its four blocks — the
     c–c block is diagonal, diag(f⁽ᵗ⁾) (claim lstm-cell-path), the other three are dense;
