@@ -165,7 +165,7 @@ def draw(data: dict):
         rf"bent by ${toy['angle_value_deg']:.1f}^\circ$",
         xy=(gv[0], gv[1]),
         xytext=(gv[0] + 0.35, gv[1] + 0.55),
-        fontsize=7.5,
+        fontsize=st.scaled(7.5),
         arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.3"},
     )
     ax_toy.set_aspect("equal")
@@ -173,7 +173,7 @@ def draw(data: dict):
     ax_toy.set_ylim(-1.3, 2.4)
     ax_toy.set_xlabel(r"$\hat g_1$ (gradient component)")
     ax_toy.set_ylabel(r"$\hat g_2$")
-    ax_toy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=7)
+    ax_toy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=st.scaled(7))
     st.panel_label(ax_toy, "a")
 
     rnn = data["rnn"]
@@ -206,12 +206,12 @@ def draw(data: dict):
         rf"tanh RNN, $\sigma_1(W_h) = {rnn['settings']['recurrent_gain']:g}$,"
         "\n"
         rf"$T = {rnn['settings']['length']}$, {rnn['n_params']} parameters",
-        fontsize=7.5,
+        fontsize=st.scaled(7.5),
         transform=ax_rnn.transAxes,
         ha="left",
         va="bottom",
         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
     )
-    ax_rnn.legend(loc="upper right", fontsize=7)
+    ax_rnn.legend(loc="upper right", fontsize=st.scaled(7))
     st.panel_label(ax_rnn, "b")
     return fig

@@ -147,7 +147,7 @@ def draw(data: dict):
         loc="upper center",
         bbox_to_anchor=(0.5, -0.3),
         ncol=1,
-        fontsize=7,
+        fontsize=st.scaled(7),
         handlelength=1.0,
         handletextpad=0.4,
     )
@@ -163,7 +163,7 @@ def draw(data: dict):
         loc="upper center",
         bbox_to_anchor=(0.5, -0.3),
         ncol=1,
-        fontsize=7,
+        fontsize=st.scaled(7),
         handlelength=1.6,
         handletextpad=0.4,
     )
@@ -198,7 +198,7 @@ def draw(data: dict):
         loc="upper center",
         bbox_to_anchor=(0.5, -0.3),
         ncol=1,
-        fontsize=7,
+        fontsize=st.scaled(7),
         handlelength=1.6,
         handletextpad=0.4,
     )

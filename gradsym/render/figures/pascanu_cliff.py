@@ -168,14 +168,14 @@ def draw(data: dict):
     ax_e.set_xlim(0, n_steps)
     ax_e.set_xlabel("step")
     ax_e.set_ylabel(r"error $E(w, b)$")
-    st.panel_label(ax_e, "b", "error")
+    st.panel_label(ax_e, "b")
 
     ax_n.axhline(thr, color="k", lw=0.8, ls=":")
     ax_n.set_yscale("log")
     ax_n.set_xlim(1, n_steps)
     ax_n.set_xlabel("step")
     ax_n.set_ylabel(r"$\|\nabla E\|_2$ before clipping")
-    st.panel_label(ax_n, "c", "gradient norm")
+    st.panel_label(ax_n, "c")
 
     lr = data["descent"]["lr"]
     handles = [

@@ -69,7 +69,7 @@ _DASHES = ("-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (4, 1, 1, 1)), (0, (3, 1.5)))
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 _PANEL_TITLES = {
     "cells": "the models (Adam, clipping)",
-    "fixes": "Pascanu et al.'s fixes (tanh RNN)",
+    "fixes": "Pascanu et al.'s fixes",
 }
 
 
@@ -121,5 +121,5 @@ def draw(data: dict):
             ax.set_ylabel("success rate (95 % Wilson band)")
         st.panel_label(ax, "abcdefgh"[index], _PANEL_TITLES.get(panel, panel))
         # below the panel: no curve is hidden behind the legend
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=st.scaled(7))
     return fig

@@ -245,7 +245,7 @@ def draw(data: dict):
     ax_f.grid(axis="x", visible=False)
     ax_f.set_ylabel(f"final loss / baseline\n(median of the last {FINAL_EVALS} evaluations)")
     n_seeds = len(runs[0]["seeds"])
-    st.panel_label(ax_f, "b", f"each of {n_seeds} seeds at the end")
+    st.panel_label(ax_f, "b", "per seed, at the end")
 
     handles, labels = ax.get_legend_handles_labels()
     handles += [
@@ -254,8 +254,8 @@ def draw(data: dict):
         Line2D([], [], color=st.COLOURS["bound"], lw=0.9, ls=":"),
     ]
     labels += [
-        f"min–max of {n_seeds} seeds (line: median)",
-        "trivial baseline (MSE 1/6)",
+        f"min–max of {n_seeds} seeds",
+        "trivial baseline",
         f"solved: {LEARNED:g} × baseline",
     ]
     # One legend for both panels, below them: no curve is hidden behind it.
