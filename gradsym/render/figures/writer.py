@@ -95,13 +95,18 @@ def write_figure(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text = dumps({"_generated": GENERATED, **data})
+    paths = []
     with style(options.style):
-        fig = draw(json.loads(text))
-        paths = [
-            atomic_write(
-                out_dir / f"{name}.{fmt}", lambda f, fmt=fmt: savefig(fig, f, fmt, options.dpi)
+        for fmt in options.formats:
+            # A fresh figure per format: saving runs the layout at the format's resolution,
+            # so a PNG saved after a PDF of the same figure would differ from one saved
+            # alone; drawn anew, each file depends only on the data and the options.
+            fig = draw(json.loads(text))
+            paths.append(
+                atomic_write(
+                    out_dir / f"{name}.{fmt}",
+                    lambda f, fig=fig, fmt=fmt: savefig(fig, f, fmt, options.dpi),
+                )
             )
-            for fmt in options.formats
-        ]
     paths.append(atomic_write(out_dir / f"{name}.json", lambda f: f.write(text.encode())))
     return paths
