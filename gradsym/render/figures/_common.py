@@ -22,6 +22,12 @@ def seeded(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
 
 
+def floats(values) -> np.ndarray:
+    """A list read back from a figure's JSON (null for a non-finite value) as floats, NaN
+    where it was null (matplotlib draws a gap)."""
+    return np.asarray([np.nan if v is None else v for v in values], float)
+
+
 @cache
 def gamma_value(activation: str) -> float:
     """γ = sup_z |σ'(z)|, derived symbolically (never typed in), as a float."""

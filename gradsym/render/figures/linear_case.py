@@ -97,6 +97,18 @@ def compute(seed: int = 0) -> dict:
     }
 
 
+def _legend_below(ax, handlelength: float = 1.6) -> None:
+    """The panel's legend under its axes, one entry a line: off the curves."""
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=1,
+        fontsize=st.scaled(7),
+        handlelength=handlelength,
+        handletextpad=0.4,
+    )
+
+
 def draw(data: dict):
     """Three panels: eigenvalues and unit circle; ‖W_hˡ‖ with |λᵢ|ˡ; non-normal transient."""
     fig = st.new_figure(st.FULL_WIDTH, 2.9)
@@ -143,14 +155,7 @@ def draw(data: dict):
     ax_eig.axvline(0, color="0.6", lw=0.5)
     ax_eig.set_xlabel(r"$\mathrm{Re}\,\lambda_i$")
     ax_eig.set_ylabel(r"$\mathrm{Im}\,\lambda_i$")
-    ax_eig.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.3),
-        ncol=1,
-        fontsize=st.scaled(7),
-        handlelength=1.0,
-        handletextpad=0.4,
-    )
+    _legend_below(ax_eig, handlelength=1.0)
     st.panel_label(ax_eig, "a")
 
     ax_pow.set_yscale("log")
@@ -158,15 +163,7 @@ def draw(data: dict):
     ax_pow.set_ylim(1e-10, 1e4)  # the fastest terms leave the picture: they only vanish
     ax_pow.set_xlabel(r"lag $\ell$ (time steps)")
     ax_pow.set_ylabel(r"$\|W_h^\ell\|_2$ and $|\lambda_i|^\ell$")
-    # Legends below the panels, off the curves.
-    ax_pow.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.3),
-        ncol=1,
-        fontsize=st.scaled(7),
-        handlelength=1.6,
-        handletextpad=0.4,
-    )
+    _legend_below(ax_pow)
     st.panel_label(ax_pow, "b")
 
     nn = data["non_normal"]
@@ -194,13 +191,6 @@ def draw(data: dict):
     ax_nn.set_ylim(1e-3, 5e2)
     ax_nn.set_xlabel(r"lag $\ell$ (time steps)")
     ax_nn.set_ylabel(r"$\|W^\ell\|_2$")
-    ax_nn.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.3),
-        ncol=1,
-        fontsize=st.scaled(7),
-        handlelength=1.6,
-        handletextpad=0.4,
-    )
+    _legend_below(ax_nn)
     st.panel_label(ax_nn, "c", r"$W = \genfrac{[}{]}{0}{}{0.9\quad 10}{0\quad\;\; 0.9}$")
     return fig

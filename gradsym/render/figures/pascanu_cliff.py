@@ -33,6 +33,7 @@ from matplotlib.lines import Line2D
 
 from gradsym.render.figures import cliff
 from gradsym.render.figures import style as st
+from gradsym.render.figures._common import floats
 
 NAME = "pascanu-cliff"
 CLAIMS = ("explode", "clip-norm", "sgd-step")
@@ -129,16 +130,16 @@ def draw(data: dict):
     halo = [pe.withStroke(linewidth=2.0, foreground="white")]
     for p in data["paths"]:
         c, ls = colour[p["clip"]], dashes[tuple(p["start"])]
-        w, b = _floats(p["w"]), _floats(p["b"])
+        w, b = floats(p["w"]), floats(p["b"])
         ax_s.plot(w, b, color=c, lw=0.9, ls=ls, path_effects=halo)
         steps = np.arange(len(p["error"]))
         # The clipped run equals the plain one until its first clipped step: drawn
         # first, so the plain run shows on top where they coincide.
         z = 2 if p["clip"] is None else 1.5
-        ax_e.plot(steps, _floats(p["error"]), color=c, ls=ls, lw=1.1, zorder=z)
+        ax_e.plot(steps, floats(p["error"]), color=c, ls=ls, lw=1.1, zorder=z)
         ax_n.plot(
             np.arange(1, len(p["gradient_norm"]) + 1),
-            _floats(p["gradient_norm"]),
+            floats(p["gradient_norm"]),
             color=c,
             ls=ls,
             lw=1.1,
@@ -201,8 +202,3 @@ def draw(data: dict):
     ]
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     return fig
-
-
-def _floats(values) -> np.ndarray:
-    """A list read back from JSON (null: a stopped path) as floats (NaN: a gap)."""
-    return np.asarray([np.nan if v is None else v for v in values], float)

@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gradsym.render.figures import style as st
-from gradsym.render.figures._common import progress
+from gradsym.render.figures._common import floats, progress
 from gradsym.workers import worker_pool
 
 NAME = "training-curves"
@@ -208,7 +208,7 @@ def draw(data: dict):
         cell = run["cell"]
         colour = st.COLOURS[cell]
         steps = np.asarray(run["steps"])
-        lo, hi, median = (_floats(run[k]) for k in ("low", "high", "median"))
+        lo, hi, median = (floats(run[k]) for k in ("low", "high", "median"))
         ax.fill_between(steps, lo, hi, color=colour, alpha=0.18, lw=0)
         ax.plot(steps, median, color=colour, ls=st.LINESTYLES[cell], label=LABELS[cell])
     ax.axhline(task["baseline"], color=st.COLOURS["baseline"], lw=1.0, ls=(0, (6, 3)), zorder=1)
@@ -222,7 +222,7 @@ def draw(data: dict):
     st.panel_label(ax, "a", title)
 
     # (b): one column per model, one dot per seed (spread sideways so none hides another).
-    ratios = [np.asarray(_floats(run["final_ratio"])) for run in runs]
+    ratios = [np.asarray(floats(run["final_ratio"])) for run in runs]
     for i, (run, r) in enumerate(zip(runs, ratios)):
         offsets = np.linspace(-0.18, 0.18, len(r))
         ax_f.plot(
@@ -261,11 +261,6 @@ def draw(data: dict):
     # One legend for both panels, below them: no curve is hidden behind it.
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     return fig
-
-
-def _floats(values) -> np.ndarray:
-    """A list read back from JSON (null for a non-finite value) as floats (NaN: a gap)."""
-    return np.asarray([np.nan if v is None else v for v in values], float)
 
 
 _TITLES = {"adding_le": r"adding problem, $T = {length}$"}
