@@ -24,8 +24,8 @@ the tests check the committed verdicts.
 
 The 20 runs are independent and seeded, so they run in parallel (a process pool whose
 workers die with the parent: :mod:`gradsym.workers`) with identical results; they take
-about two minutes on two cores (142 s measured on a shared two-core machine; the
-slowest figure of the build, the others take seconds).
+about 80 s on two cores (78 s measured; 140 s while other jobs shared the cores): the
+slowest figure of the build, the others take seconds.
 
 Claims: sequential-recency, lstm-cell-path, forget-bias, gru-retain, relu, clip-norm.
 """
