@@ -26,7 +26,7 @@ from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.nets.spans import jacobian_products
 from gradsym.numeric.optim.initialisers import initialise
 from gradsym.render.figures import style as st
-from gradsym.render.figures._common import gamma_value, seeded
+from gradsym.render.figures._common import gamma_value, progress, seeded
 
 NAME = "gradient-norms"
 CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
@@ -81,48 +81,54 @@ def _settings() -> dict:
 
 
 def compute(seed: int = 0) -> dict:
-    """Norms of the Jacobian products per lag for the five models (see the module doc)."""
+    """Norms of the Jacobian products per lag for the six models (see the module doc)."""
     rng = seeded(seed, NAME)
     xs = rng.standard_normal((LENGTH, BATCH, INPUT_SIZE))
     g = gamma_value("tanh")
-    curves = []
-    for key, factor in SIGMA_FACTORS.items():
-        sigma1 = factor / g
-        cell = RNN(INPUT_SIZE, HIDDEN, "tanh")
-        initialise(cell, recurrent="orthogonal", gain=sigma1, rng=rng)
-        spans = jacobian_products(cell, xs, keep_products=False)
-        relation = {"rnn_below": "<", "rnn_at": "=", "rnn_above": ">"}[key]
-        curves.append(
-            {
-                "key": key,
-                "label": rf"tanh RNN, $\sigma_1 {relation} 1/\gamma$ ($\sigma_1 = {sigma1:g}$)",
-                "sigma1": sigma1,
-                # ‖∏ diag(σ') W_h‖ ≤ (γσ₁)ˡ: the guarantee, drawn where it is one (< 1).
-                **({"bound_log10": spans.lags * np.log10(g * sigma1)} if g * sigma1 < 1 else {}),
-                **_summary(spans.log_spectral_norms),
-            }
-        )
-    gated = {}
-    # Drawn in this order from rng (the LSTM with b_f = 1 last, so that adding it left the
-    # other curves' weights as they were); listed in the order of the legend below.
-    for key, cell, forget_bias in (
-        ("lstm", LSTM(INPUT_SIZE, HIDDEN), None),
-        ("gru", GRU(INPUT_SIZE, HIDDEN), None),
-        ("lstm_bf1", LSTM(INPUT_SIZE, HIDDEN), 1.0),
-    ):
-        initialise(cell, recurrent="uniform", bias="uniform", forget_bias=forget_bias, rng=rng)
-        spans = jacobian_products(cell, xs, keep_products=True)
-        extra = {}
-        if key.startswith("lstm"):
-            # s = [h; c]: the h–h block is ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾ at fixed c⁽ᵀ⁻ˡ⁾.
-            hh = spans.products[:, :, :HIDDEN, :HIDDEN]
-            log_norms = np.log(np.linalg.svd(hh, compute_uv=False)[..., 0])
-            extra = {"mean_forget_gate": float(cell.forward(xs).gates["f"].mean())}
-        else:
-            log_norms = spans.log_spectral_norms
-        label = GATED_LABELS[key].format(f=extra.get("mean_forget_gate", 0.0))
-        gated[key] = {"key": key, "label": label, **extra, **_summary(log_norms)}
-    curves += [gated[k] for k in GATED_LABELS]
+    n_models = len(SIGMA_FACTORS) + len(GATED_LABELS)
+    with progress(n_models, "model") as advance:
+        curves = []
+        for key, factor in SIGMA_FACTORS.items():
+            sigma1 = factor / g
+            cell = RNN(INPUT_SIZE, HIDDEN, "tanh")
+            initialise(cell, recurrent="orthogonal", gain=sigma1, rng=rng)
+            spans = jacobian_products(cell, xs, keep_products=False)
+            relation = {"rnn_below": "<", "rnn_at": "=", "rnn_above": ">"}[key]
+            curves.append(
+                {
+                    "key": key,
+                    "label": rf"tanh RNN, $\sigma_1 {relation} 1/\gamma$ ($\sigma_1 = {sigma1:g}$)",
+                    "sigma1": sigma1,
+                    # ‖∏ diag(σ') W_h‖ ≤ (γσ₁)ˡ: the guarantee, drawn where it is one (< 1).
+                    **(
+                        {"bound_log10": spans.lags * np.log10(g * sigma1)} if g * sigma1 < 1 else {}
+                    ),
+                    **_summary(spans.log_spectral_norms),
+                }
+            )
+            advance()
+        gated = {}
+        # Drawn in this order from rng (the LSTM with b_f = 1 last, so that adding it left the
+        # other curves' weights as they were); listed in the order of the legend below.
+        for key, cell, forget_bias in (
+            ("lstm", LSTM(INPUT_SIZE, HIDDEN), None),
+            ("gru", GRU(INPUT_SIZE, HIDDEN), None),
+            ("lstm_bf1", LSTM(INPUT_SIZE, HIDDEN), 1.0),
+        ):
+            initialise(cell, recurrent="uniform", bias="uniform", forget_bias=forget_bias, rng=rng)
+            spans = jacobian_products(cell, xs, keep_products=True)
+            extra = {}
+            if key.startswith("lstm"):
+                # s = [h; c]: the h–h block is ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾ at fixed c⁽ᵀ⁻ˡ⁾.
+                hh = spans.products[:, :, :HIDDEN, :HIDDEN]
+                log_norms = np.log(np.linalg.svd(hh, compute_uv=False)[..., 0])
+                extra = {"mean_forget_gate": float(cell.forward(xs).gates["f"].mean())}
+            else:
+                log_norms = spans.log_spectral_norms
+            label = GATED_LABELS[key].format(f=extra.get("mean_forget_gate", 0.0))
+            gated[key] = {"key": key, "label": label, **extra, **_summary(log_norms)}
+            advance()
+        curves += [gated[k] for k in GATED_LABELS]
     return {
         "figure": NAME,
         "claims": list(CLAIMS),

@@ -133,8 +133,8 @@ def draw(data: dict):
         w, b = floats(p["w"]), floats(p["b"])
         ax_s.plot(w, b, color=c, lw=0.9, ls=ls, path_effects=halo)
         steps = np.arange(len(p["error"]))
-        # The clipped run equals the plain one until its first clipped step: drawn
-        # first, so the plain run shows on top where they coincide.
+        # The clipped run equals the plain one until its first clipped step: the plain
+        # run is drawn on top, so where they coincide it shows.
         z = 2 if p["clip"] is None else 1.5
         ax_e.plot(steps, floats(p["error"]), color=c, ls=ls, lw=1.1, zorder=z)
         ax_n.plot(
@@ -143,6 +143,7 @@ def draw(data: dict):
             color=c,
             ls=ls,
             lw=1.1,
+            zorder=z,
         )
     for k, (w0, b0) in enumerate(starts, start=1):
         ax_s.plot([w0], [b0], marker="*", color="k", ms=st.scaled(7), mec="white", mew=0.5)

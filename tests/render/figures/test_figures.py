@@ -43,6 +43,7 @@ def test_long_figures_report_live_progress_while_they_compute(built_figures):
     """The training runs are counted as they finish (the CLI shows them as a tqdm bar),
     not in one line after the figure is done."""
     assert ("training-curves", 20, "run", 20) in built_figures.live
+    assert ("gradient-norms", 6, "model", 6) in built_figures.live
 
 
 def _slope(y) -> float:
