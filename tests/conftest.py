@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +15,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import pytest
 
-#: The training-curves figure trains 500 steps per model; the tests check the pipeline and
-#: the data's shape on the same seeded runs cut short.
-TRAINING_TEST_STEPS = 50
+#: The training-curves figure trains 2000 steps per run (20 runs, the slowest figure); the
+#: tests check the pipeline and the data's shape on the same seeded runs cut short to their
+#: first evaluation (step 100), which the committed data holds too.
+TRAINING_TEST_STEPS = 100
 
 
 @pytest.fixture
@@ -28,12 +30,14 @@ def rng() -> np.random.Generator:
 class BuiltFigures:
     """Every figure written once (seed 0) into ``folder``; ``data[name]`` as read back,
     ``progress`` the calls of ``make_figures``'s progress callback, ``training_steps`` the
-    steps of the training-curves runs."""
+    steps of the training-curves runs, ``live`` what the live-progress counters saw:
+    (figure, total, unit, advances)."""
 
     folder: Path
     data: dict[str, dict]
     progress: list[tuple]
     training_steps: int
+    live: list[tuple]
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +48,16 @@ def built_figures(tmp_path_factory) -> BuiltFigures:
 
     folder = tmp_path_factory.mktemp("build") / "figures"
     calls: list[tuple] = []
+    live: list[tuple] = []
+
+    @contextmanager
+    def counter(name, total, unit):
+        advances = []
+        yield lambda n=1: advances.append(n)
+        live.append((name, total, unit, len(advances)))
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(figures.figure_module("training-curves"), "STEPS", TRAINING_TEST_STEPS)
-        figures.make_figures(folder, progress=lambda *a: calls.append(a))
+        figures.make_figures(folder, progress=lambda *a: calls.append(a), live=counter)
     data = {n: json.loads((folder / f"{n}.json").read_text()) for n in figures.figure_names()}
-    return BuiltFigures(folder, data, calls, TRAINING_TEST_STEPS)
+    return BuiltFigures(folder, data, calls, TRAINING_TEST_STEPS, live)

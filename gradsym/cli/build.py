@@ -1,7 +1,7 @@
-"""``gradsym build [--out DIR] [--seed S] [--pdf] [--audience student|instructor]``: the
-main job. Figures, derivations
-(and notes.pdf), the verification of every claim and the numeric backend's self-check,
-with a report; exit 1 if any check failed."""
+"""``gradsym build [--out DIR] [--seed S] [--pdf] [--audience student|instructor] [--dpi N]
+[--format LIST] [--style S]``: the main job. Figures (in the formats, resolution and style
+asked for), derivations (and notes.pdf), the verification of every claim and the numeric
+backend's self-check, with a report; exit 1 if any check failed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from gradsym.cli.derive import add_audience_option, check_pdflatex, derive_into
-from gradsym.cli.figures import figures_into
+from gradsym.cli.figures import add_figure_options, figures_into, options_from_args
 from gradsym.cli.progress import progress_bar
 from gradsym.files import folder_lock
 
@@ -55,6 +55,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.render.figures import figure_names
 
     t0 = time.perf_counter()
+    options = options_from_args(args)
     check_pdflatex(args.pdf)
     out = Path(args.out)
     # Both output folders are held for the whole build: a second build into the same
@@ -65,7 +66,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     ):
         print(f"gradsym build → {out.resolve()}\n")
         print("1/4 figures")
-        figure_paths = figures_into(out, None, args.seed)
+        figure_paths = figures_into(out, None, args.seed, options)
         print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
         derivation_paths = derive_into(out, None, args.pdf, args.audience)
     print("3/4 verifying every claim\n")
@@ -82,7 +83,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
-        f"({len(figure_names())} figures as .pdf, .png and their data as .json)"
+        f"({len(figure_names())} figures as {', '.join('.' + f for f in options.formats)} "
+        "and their data as .json)"
     )
     ok = report.passed and backend_ok
     n_claims = len(report.rows)
@@ -98,5 +100,6 @@ def add_build_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=0, help="seed of every random run (default 0)")
     b.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
     add_audience_option(b)
+    add_figure_options(b)
     b.set_defaults(func=cmd_build)
     return b

@@ -60,7 +60,11 @@ SYMBOLS = {
     "qquad": "    ", ",": " ", ";": " ", "!": "", " ": " ", "{": "{", "}": "}", "#": "#",
     "%": "%", "&": "&", "_": "_", "$": "$", "lfloor": "⌊", "rfloor": "⌋", "emptyset": "∅",
     "cap": "∩", "cup": "∪", "subset": "⊂", "propto": "∝", "surd": "√", "vert": "|",
+    "lvert": "|", "rvert": "|",
 }  # fmt: skip
+
+# \mathbb{R}: the number sets, one double-struck letter each.
+BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ"}
 
 # Named operators printed upright: \tanh, \max, ... (their name is their text).
 OPERATORS = {"tanh", "exp", "log", "ln", "max", "min", "sup", "inf", "lim", "det", "cos",
@@ -78,7 +82,7 @@ INVISIBLE = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "dis
 #: Every macro allowed inside $…$.
 MATH_MACROS = (
     set(GREEK) | set(SYMBOLS) | OPERATORS | FACES | set(ACCENTS) | set(ARROWS) | INVISIBLE
-) | {"frac", "tfrac", "dfrac", "sqrt", "xrightarrow", "begin", "end", "cite", "\\"}
+) | {"mathbb", "frac", "tfrac", "dfrac", "sqrt", "xrightarrow", "begin", "end", "cite", "\\"}
 #: Every macro allowed in text (outside $…$).
 TEXT_MACROS = {"emph", "textbf", "textit", "cite", "ldots", "%", "&", "#", "_", "$", "{", "}",
                ",", " ", "S", "textbackslash", "^", "~", '"'}  # fmt: skip
@@ -180,6 +184,10 @@ def check_prose(s: str, where: str = "") -> str:
     for m in re.finditer(r"(?<!`)`(?!`)", text):
         if not re.search(r"'(?![A-Za-z])", text[m.end() :]):
             fail("an unclosed quotation: `...' must pair")
+    try:  # the terminal form is derived from it: it must exist
+        to_unicode(s)
+    except ProseError as exc:
+        raise ProseError(place + str(exc)) from None
     return s
 
 
@@ -262,6 +270,13 @@ def _math_unicode(s: str, cite: Callable[[str], str]) -> str:
             elif name in FACES:
                 body, k = _group(s, k)
                 out.append(_math_unicode(body, cite) if not name.startswith("text") else body)
+            elif name == "mathbb":
+                body, k = _group(s, k)
+                if body not in BLACKBOARD:
+                    raise ProseError(
+                        f"\\mathbb{{{body}}} is not a number set the notes use in {s!r}"
+                    )
+                out.append(BLACKBOARD[body])
             elif name in ACCENTS:
                 body, k = _group(s, k)
                 out.append(_math_unicode(body, cite) + ACCENTS[name])

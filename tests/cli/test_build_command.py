@@ -15,7 +15,7 @@ from gradsym.numeric import selfcheck
 def quick_build(built_figures, monkeypatch):
     """The build with the session's figures and a two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
-    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: files)
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options: files)
     verify = gradsym.proofs.verify
     monkeypatch.setattr(
         "gradsym.cli.build.verify_with_progress",

@@ -58,6 +58,7 @@ def test_every_caption_section_and_introduction_is_latex_prose():
         ("h^T outside math", "outside"),
         ("a {brace", "unbalanced braces"),
         ("$ x$", "starts or ends with a space"),
+        (r"inputs in $\mathbb{X}^4$", "not a number set"),
     ],
 )
 def test_check_prose_refuses_what_would_go_wrong_on_a_page(prose, why):
@@ -87,6 +88,7 @@ def test_unicode_and_markdown_are_derived_from_the_latex():
     assert "*rescale*" in md and "“clip” 50% —" in md and "$e^{-z}$" in md
     assert "*" not in to_markdown(prose, in_math=True)  # no emphasis inside \text{}
     assert "$\\%$" in to_markdown(prose, in_math=True)
+    assert to_unicode(r"inputs in $\mathbb{R}^4$, $\lvert x\rvert < 1$") == "inputs in ℝ⁴, |x| < 1"
 
 
 def test_powers_print_as_powers_and_time_steps_in_parentheses():

@@ -12,7 +12,7 @@ from gradsym.render.figures.style import COLOURS
 
 # The Okabe–Ito colours of the house style, neighbours far apart: blue, vermilion, bluish
 # green, orange, reddish purple, sky blue, black.
-PALETTE = [COLOURS[k] for k in ("rnn", "rnn_above", "irnn", "lstm", "gru", "rnn_at", "raw")]
+PALETTE = [COLOURS[k] for k in ("rnn", "rnn_above", "irnn", "lstm", "gru", "sky", "raw")]
 DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (4, 1, 1, 1))]
 
 

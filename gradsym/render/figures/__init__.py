@@ -5,20 +5,23 @@ name                      module                              what it shows
 ========================  ==================================  =============================
 ``gradient-norms``        :mod:`.gradient_norms`              ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖ against ℓ
 ``linear-case``           :mod:`.linear_case`                 eigenvalues, ‖W_hˡ‖, non-normal
-``pascanu-cliff``         :mod:`.pascanu_cliff`               error surface, clipped GD
+``pascanu-cliff``         :mod:`.pascanu_cliff`               error surface; E, ‖∇E‖ per step
 ``clipping``              :mod:`.clipping`                    norm vs value clipping
 ``orthogonal-init``       :mod:`.orthogonal_init`             singular values of W_hˡ
 ``lstm-cell-path``        :mod:`.lstm_cell_path`              ∂c⁽ᵀ⁾/∂c⁽ᵏ⁾, forget biases
-``training-curves``       :mod:`.training_curves`             adding and copy tasks
+``training-curves``       :mod:`.training_curves`             adding problem, 5 seeds each
 ``jacobian-heatmaps``     :mod:`.jacobian_heatmaps`           LSTM and GRU Jacobian blocks
 ``success-rate``          :mod:`.success_rate`                success rate against T (sweep)
 ========================  ==================================  =============================
 
 Each module has ``NAME``, ``CLAIMS`` (the ids of the claims it illustrates, as in
-:data:`gradsym.proofs.IDS`), ``compute(seed) -> dict`` (plain
-data: dicts, lists, numbers, strings) and ``draw(data) -> matplotlib.figure.Figure``.
-:func:`make_figures` writes ``<name>.pdf``, ``<name>.png`` and ``<name>.json`` for each,
-atomically and byte-reproducibly (see :mod:`.writer` and :mod:`.style`).
+:data:`gradsym.proofs.IDS`), ``CAPTION`` (the figure's caption, LaTeX text with math in
+the notes' notation: what is plotted, n, the initialisation, the seeds and what a band
+is), ``compute(seed) -> dict`` (plain data: dicts, lists, numbers, strings) and
+``draw(data) -> matplotlib.figure.Figure``. :func:`make_figures` writes ``<name>.pdf``,
+``<name>.png`` (or the formats, resolution and style of :class:`.options.FigureOptions`)
+and ``<name>.json`` for each, atomically and byte-reproducibly on one machine (see
+:mod:`.writer` and :mod:`.style`).
 
 Modules are imported on first use, so ``figure_names()`` is cheap.
 """
@@ -33,10 +36,22 @@ from types import ModuleType
 
 from gradsym.errors import unknown_name
 from gradsym.files import folder_lock
+from gradsym.render.figures._common import LiveFactory, live_progress
+from gradsym.render.figures.options import FigureOptions, figure_options
 from gradsym.render.figures.writer import write_figure
 from gradsym.validate import nonnegative_int
 
-__all__ = ["FIGURES", "compute", "draw", "figure_module", "figure_names", "make_figures", "write"]
+__all__ = [
+    "FIGURES",
+    "FigureOptions",
+    "compute",
+    "draw",
+    "figure_module",
+    "figure_names",
+    "figure_options",
+    "make_figures",
+    "write",
+]
 
 # The order of the notes; names are stable (file names and the CLI use them).
 FIGURES: dict[str, str] = {
@@ -79,9 +94,12 @@ def draw(name: str, data: dict):
     return figure_module(name).draw(data)
 
 
-def write(name: str, data: dict, out_dir: str | Path) -> list[Path]:
-    """Write figure ``name`` drawn from already computed ``data`` into ``out_dir``."""
-    return write_figure(name, data, figure_module(name).draw, Path(out_dir))
+def write(
+    name: str, data: dict, out_dir: str | Path, options: FigureOptions | None = None
+) -> list[Path]:
+    """Write figure ``name`` drawn from already computed ``data`` into ``out_dir``
+    (``options``: formats, dpi and style; default pdf and png at 150 dpi, paper style)."""
+    return write_figure(name, data, figure_module(name).draw, Path(out_dir), options)
 
 
 def make_figures(
@@ -89,32 +107,45 @@ def make_figures(
     names: Iterable[str] | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    *,
+    dpi: int | None = None,
+    formats: str | Iterable[str] | None = None,
+    style: str | None = None,
+    live: LiveFactory | None = None,
 ) -> list[Path]:
     """Compute and write figures ``names`` (default: all) into ``out_dir``.
 
-    For each figure: ``<name>.pdf`` (for LaTeX), ``<name>.png`` (150 dpi) and
-    ``<name>.json`` (the data plotted), each replaced atomically. The same ``seed`` gives
-    byte-identical files. ``progress(name, index, total, seconds)`` is called after each
-    figure (index from 1). Every name is checked before anything is computed.
+    For each figure: one file per format of ``formats`` ("pdf", "png", "svg", as a list
+    or as ``"pdf,png"``; default pdf for LaTeX and png), the PNG at ``dpi`` (default 150),
+    drawn in ``style`` ("paper", the default, or "slides": larger text and thicker lines
+    for a projector), and ``<name>.json`` (the data plotted), each replaced atomically.
+    The same ``seed`` gives byte-identical files on one machine (another CPU or BLAS:
+    the data to round-off). ``progress(name, index, total, seconds)`` is called after
+    each figure (index from 1); ``live(name, total, unit)``, a context manager yielding
+    ``advance(n=1)``, is opened while a long figure computes (the CLI's tqdm bars).
+    Every argument is checked before anything is computed.
 
     The folder is locked while the figures are written (another gradsym process writing
     into it is refused: :func:`gradsym.files.folder_lock`).
 
-    Returns the written paths, three per figure, in order.
+    Returns the written paths, the formats' then the data file, per figure in order.
 
     Raises:
-        UnknownNameError: a name not in :data:`FIGURES`.
-        InvalidValueError: a negative seed.
+        UnknownNameError: a name not in :data:`FIGURES`, an unknown format or style.
+        InvalidValueError: a negative seed, a dpi out of range, no format.
         OutputError: the folder cannot be written, or another process is writing there.
     """
     chosen = figure_names() if names is None else tuple(names)
     modules = [figure_module(n) for n in chosen]  # fail on a bad name before any work
     seed = nonnegative_int("seed", seed)
+    options = figure_options(dpi, formats, style)
     paths: list[Path] = []
     with folder_lock(out_dir, "write the figures") as out:
         for index, (name, module) in enumerate(zip(chosen, modules), start=1):
             start = time.perf_counter()
-            paths += write_figure(name, module.compute(seed), module.draw, out)
+            with live_progress(live, name):
+                data = module.compute(seed)
+            paths += write_figure(name, data, module.draw, out, options)
             if progress is not None:
                 progress(name, index, len(chosen), time.perf_counter() - start)
     return paths

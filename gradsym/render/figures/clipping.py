@@ -27,7 +27,17 @@ from gradsym.render.figures._common import seeded
 
 NAME = "clipping"
 CLAIMS = ("clip-norm", "clip-value", "sgd-step")
-CAPTION = r"Clipping by norm keeps the direction of the gradient $\hat{\mathbf{g}}$, clipping by value bends it."
+CAPTION = (
+    "Clipping by norm keeps the direction of the gradient, clipping by value bends it. "
+    r"(a) The gradient $\hat{\mathbf{g}} = (4, 1.5)$ with threshold 1: clipped by norm it "
+    r"lands on the circle $\lVert \hat{\mathbf{g}} \rVert_2 = 1$ on the same ray; clipped "
+    "by value, at the corner $(1, 1)$ of the box, $24.4$ degrees off. (b) The angle "
+    "between the clipped and the raw gradient of all 336 parameters of a tanh RNN "
+    r"($n = 16$, inputs in $\mathbb{R}^4$, $\mathbf{W}_h = 1.5\,\mathbf{Q}$ with "
+    r"$\mathbf{Q}$ random orthogonal, $T = 50$ steps, a batch of 8 sequences, one seeded "
+    "draw, build seed 0) against the threshold relative to the largest value it acts on: "
+    "0 degrees at every threshold for the norm, up to 70 degrees for the value."
+)
 
 TOY_GRADIENT = (4.0, 1.5)
 TOY_THRESHOLD = 1.0
@@ -155,7 +165,7 @@ def draw(data: dict):
         rf"bent by ${toy['angle_value_deg']:.1f}^\circ$",
         xy=(gv[0], gv[1]),
         xytext=(gv[0] + 0.35, gv[1] + 0.55),
-        fontsize=7.5,
+        fontsize=st.scaled(7.5),
         arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.3"},
     )
     ax_toy.set_aspect("equal")
@@ -163,7 +173,7 @@ def draw(data: dict):
     ax_toy.set_ylim(-1.3, 2.4)
     ax_toy.set_xlabel(r"$\hat g_1$ (gradient component)")
     ax_toy.set_ylabel(r"$\hat g_2$")
-    ax_toy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=7)
+    ax_toy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=st.scaled(7))
     st.panel_label(ax_toy, "a")
 
     rnn = data["rnn"]
@@ -196,12 +206,12 @@ def draw(data: dict):
         rf"tanh RNN, $\sigma_1(W_h) = {rnn['settings']['recurrent_gain']:g}$,"
         "\n"
         rf"$T = {rnn['settings']['length']}$, {rnn['n_params']} parameters",
-        fontsize=7.5,
+        fontsize=st.scaled(7.5),
         transform=ax_rnn.transAxes,
         ha="left",
         va="bottom",
         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
     )
-    ax_rnn.legend(loc="upper right", fontsize=7)
+    ax_rnn.legend(loc="upper right", fontsize=st.scaled(7))
     st.panel_label(ax_rnn, "b")
     return fig

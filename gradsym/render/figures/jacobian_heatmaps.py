@@ -1,7 +1,7 @@
 """Figure "jacobian-heatmaps": the state Jacobian of an LSTM and of a GRU at one step.
 
-Plotted (diverging colour map, symmetric about 0, entry [i, j] = ∂sᵢ⁽ᵗ⁾/∂sⱼ⁽ᵗ⁻¹⁾,
-numerator layout):
+Plotted (diverging colour map, symmetric about 0, one scale and one colour bar for both
+panels, entry [i, j] = ∂sᵢ⁽ᵗ⁾/∂sⱼ⁽ᵗ⁻¹⁾, numerator layout):
 
 (a) the LSTM's ∂(h⁽ᵗ⁾, c⁽ᵗ⁾)/∂(h⁽ᵗ⁻¹⁾, c⁽ᵗ⁻¹⁾), n = 8, split into its four blocks — the
     c–c block is diagonal, diag(f⁽ᵗ⁾) (claim lstm-cell-path), the other three are dense;
@@ -28,7 +28,18 @@ from gradsym.render.figures._common import seeded
 
 NAME = "jacobian-heatmaps"
 CLAIMS = ("lstm-jacobians", "lstm-cell-path", "gru-jacobian")
-CAPTION = r"The state Jacobian of an LSTM and of a GRU at one step, entry $(i, j)$ equal to $\partial s_i^{(t)}/\partial s_j^{(t-1)}$."
+CAPTION = (
+    "The state Jacobians of one step, entry $(i, j)$ = "
+    r"$\partial s_i^{(t)}/\partial s_j^{(t-1)}$, on one colour scale: (a) the LSTM's, "
+    r"$\mathbf{s} = [\mathbf{h}; \mathbf{c}]$, whose $\mathbf{c}$--$\mathbf{c}$ block is "
+    r"$\operatorname{diag}(\mathbf{f}^{(t)})$; (b) the GRU's (textbook form "
+    r"$\mathbf{h}^{(t)} = (1 - \mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + \mathbf{u}^{(t)} "
+    r"\circ \tilde{\mathbf{h}}^{(t)}$), whose diagonal holds $1 - \mathbf{u}^{(t)}$ plus "
+    r"the gate and candidate terms. $n = 8$, inputs in $\mathbb{R}^3$, PyTorch's default "
+    r"initialisation (uniform in $\pm 1/\sqrt{n}$) with $\mathbf{b}_f = 1$ for the LSTM, "
+    r"at step $t = 6$ of one seeded input sequence $\mathbf{x}^{(t)} \sim "
+    r"\mathcal{N}(0, \mathbf{I})$ (build seed 0)."
+)
 
 INPUT_SIZE, HIDDEN, STEP = 3, 8, 6
 
@@ -63,56 +74,55 @@ def compute(seed: int = 0) -> dict:
     }
 
 
-def _heatmap(fig, ax, J: np.ndarray, letter: str, title: str):
-    vmax = float(np.max(np.abs(J)))
+def _heatmap(ax, J: np.ndarray, vmax: float, letter: str, title: str):
     im = ax.imshow(J, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
-    cb = fig.colorbar(im, ax=ax, shrink=0.85, pad=0.02)
-    cb.ax.tick_params(labelsize=7)
-    cb.set_label("entry value (dimensionless)", fontsize=7.5)
     ax.grid(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(True)
-    st.panel_label(ax, letter, title, fontsize=8.5)
+    st.panel_label(ax, letter, title)
     return im
 
 
 def draw(data: dict):
-    """Two heatmaps with block boundaries and block names for the LSTM."""
+    """Two heatmaps on one colour scale (symmetric about 0, one colour bar), block
+    boundaries and block names for the LSTM, entry indices for the GRU."""
     fig = st.new_figure(st.FULL_WIDTH, 3.2)
     ax_l, ax_g = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]})
     n = data["settings"]["hidden_size"]
-
     J = np.asarray(data["lstm"]["jacobian"])
-    _heatmap(fig, ax_l, J, "a", r"LSTM $\partial s^{(t)}/\partial s^{(t-1)}$, $s = [h; c]$")
-    for v in (n - 0.5,):
-        ax_l.axhline(v, color="k", lw=0.9)
-        ax_l.axvline(v, color="k", lw=0.9)
+    G = np.asarray(data["gru"]["jacobian"])
+    # One scale for both panels: the same colour is the same number in (a) and (b).
+    vmax = float(max(np.max(np.abs(J)), np.max(np.abs(G))))
+
+    im = _heatmap(ax_l, J, vmax, "a", r"LSTM $\partial s^{(t)}/\partial s^{(t-1)}$, $s = [h; c]$")
+    ax_l.axhline(n - 0.5, color="k", lw=0.9)
+    ax_l.axvline(n - 0.5, color="k", lw=0.9)
     ticks = [n / 2 - 0.5, 3 * n / 2 - 0.5]
     ax_l.set_xticks(ticks, [r"$h^{(t-1)}$", r"$c^{(t-1)}$"])
     ax_l.set_yticks(ticks, [r"$h^{(t)}$", r"$c^{(t)}$"])
     ax_l.tick_params(length=0)
-    blocks = {
-        (0, 0): r"$\partial h/\partial h$",
-        (0, 1): r"$\partial h/\partial c$",
-        (1, 0): r"$\partial c/\partial h$",
-        (1, 1): r"$\mathrm{diag}(f^{(t)})$",
-    }
+    # The two diagonal blocks are named in their empty lower left corners (the dense
+    # blocks are named by the ticks: row h⁽ᵗ⁾, column h⁽ᵗ⁻¹⁾ is ∂h/∂h).
+    blocks = {(0, 1): r"$\partial h/\partial c$", (1, 1): r"$\mathrm{diag}(f^{(t)})$"}
     for (r, c), text in blocks.items():
         ax_l.text(
-            c * n + 0.2 - 0.5,
-            r * n + 0.2 - 0.5,
+            c * n + 0.1 - 0.5,
+            (r + 1) * n - 0.6,
             text,
-            fontsize=6.5,
-            va="top",
+            fontsize=st.scaled(7),
+            va="bottom",
             ha="left",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8},
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
         )
 
-    G = np.asarray(data["gru"]["jacobian"])
-    _heatmap(fig, ax_g, G, "b", r"GRU $\partial h^{(t)}/\partial h^{(t-1)}$ (textbook form)")
-    idx = list(range(0, n, 2))
-    ax_g.set_xticks(idx, [rf"$h^{{(t-1)}}_{{{i + 1}}}$" for i in idx])
-    ax_g.set_yticks(idx, [rf"$h^{{(t)}}_{{{i + 1}}}$" for i in idx])
-    ax_g.tick_params(labelsize=7)
-    ax_g.set_xlabel(r"diagonal $\approx 1 - u^{(t)}$ plus gate and candidate terms", fontsize=7.5)
+    _heatmap(ax_g, G, vmax, "b", r"GRU $\partial h^{(t)}/\partial h^{(t-1)}$ (textbook)")
+    idx = list(range(n))
+    ax_g.set_xticks(idx, [str(i + 1) for i in idx])
+    ax_g.set_yticks(idx, [str(i + 1) for i in idx])
+    ax_g.tick_params(length=0)
+    ax_g.set_xlabel(r"$j$ of $h^{(t-1)}_j$")
+    ax_g.set_ylabel(r"$i$ of $h^{(t)}_i$")
+
+    cb = fig.colorbar(im, ax=[ax_l, ax_g], shrink=0.85, pad=0.02)
+    cb.set_label(r"entry $\partial s_i^{(t)}/\partial s_j^{(t-1)}$")
     return fig

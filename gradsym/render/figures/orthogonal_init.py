@@ -1,6 +1,6 @@
 """Figure "orthogonal-init": singular values of W_hˡ over ℓ, orthogonal against Gaussian.
 
-Plotted (log scale, two panels sharing the y axis): every singular value of W_hˡ,
+Plotted (log scale, one panel): every singular value of W_hˡ,
 ℓ = 1 … 50, for an n = 32 recurrent matrix drawn by
 :func:`~gradsym.numeric.optim.initialisers.orthogonal` (all equal to 1 for every ℓ: ‖Qˡx‖ = ‖x‖)
 and by :func:`~gradsym.numeric.optim.initialisers.scaled_gaussian` with std 1/√n (spectral
@@ -13,6 +13,7 @@ Claims: orthogonal, linear-case, eigen-vanish, explode.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from gradsym.numeric.optim.initialisers import orthogonal, scaled_gaussian, spectral_radius
 from gradsym.render.figures import style as st
@@ -20,7 +21,15 @@ from gradsym.render.figures._common import seeded
 
 NAME = "orthogonal-init"
 CLAIMS = ("orthogonal", "linear-case", "eigen-vanish", "explode")
-CAPTION = r"The singular values of $\mathbf{W}_h^{\ell}$ against $\ell$: an orthogonal matrix against a Gaussian one."
+CAPTION = (
+    r"Singular values of $\mathbf{W}_h^{\ell}$ against the power $\ell$ (log scale) for "
+    r"$n = 32$: an orthogonal $\mathbf{W}_h$ (Haar-random) keeps all 32 equal to 1 at "
+    r"every $\ell$ (one line, as $\lVert \mathbf{Q}^{\ell} \mathbf{x} \rVert = "
+    r"\lVert \mathbf{x} \rVert$); a Gaussian $\mathbf{W}_h$ with entries of standard "
+    r"deviation $1/\sqrt{n}$ (spectral radius $\approx 1.25$ in this draw) fans out: the "
+    "largest grows, most shrink by orders of magnitude. One seeded draw of each (build "
+    r"seed 0); values below $10^{-8}$ are round-off and not shown."
+)
 
 SIZE, MAX_LAG = 32, 50
 
@@ -63,37 +72,44 @@ def compute(seed: int = 0) -> dict:
 
 
 def draw(data: dict):
-    """Two panels, one line per singular-value index, extremes thicker."""
-    fig = st.new_figure(st.FULL_WIDTH, 2.6)
-    axes = fig.subplots(1, 2, sharey=True)
+    """One panel: the Gaussian's singular values fan out (one thin line each, the
+    extremes thicker) while the orthogonal matrix's all stay at 1 (one thick line: the
+    32 coincide); the legend beside the axes."""
+    fig = st.new_figure(st.FULL_WIDTH, 2.7)
+    ax = fig.add_subplot()
     lags = np.asarray(data["lags"])
-    for ax, panel, letter in zip(axes, data["panels"], "ab"):
-        sv = np.asarray(panel["singular_values"], dtype=float)
-        colour = st.COLOURS[panel["key"]]
-        ax.plot(lags, sv[:, 1:-1], color=colour, lw=0.5, alpha=0.45)
-        ax.plot(lags, sv[:, 0], color=colour, lw=1.6, label=r"largest $\sigma_1(W_h^\ell)$")
-        ax.plot(
-            lags, sv[:, -1], color=colour, lw=1.6, ls="--", label=r"smallest $\sigma_n(W_h^\ell)$"
-        )
-        ax.plot([], [], color=colour, lw=0.5, alpha=0.6, label="the others")
-        ax.set_yscale("log")
-        ax.set_xlim(1, lags[-1])
-        ax.set_xlabel(r"power $\ell$ (time steps)")
-        ax.legend(
-            loc="lower left",
-            fontsize=7,
-            frameon=True,
-            facecolor="white",
-            edgecolor="none",
-            framealpha=0.9,
-        )
-        st.panel_label(
-            ax,
-            letter,
-            rf"{panel['label']}, $n = {data['hidden_size']}$, "
-            rf"$\rho(W_h) = {panel['spectral_radius']:.2f}$",
-        )
-    axes[0].set_ylabel(r"singular values of $W_h^\ell$")
+    panels = {p["key"]: p for p in data["panels"]}
+    n = data["hidden_size"]
+    g = panels["gaussian"]
+    sv = np.asarray(g["singular_values"], dtype=float)
+    colour = st.COLOURS["gaussian"]
+    ax.plot(lags, sv[:, 1:-1], color=colour, lw=0.5, alpha=0.5)
+    ax.plot(lags, sv[:, 0], color=colour, lw=1.6)
+    ax.plot(lags, sv[:, -1], color=colour, lw=1.6, ls="--")
+    q = panels["orthogonal"]
+    sq = np.asarray(q["singular_values"], dtype=float)
+    # All n lines of the orthogonal matrix lie on top of each other at 1.
+    ax.plot(lags, sq, color=st.COLOURS["orthogonal"], lw=2.2)
+    handles = [
+        Line2D([], [], color=st.COLOURS["orthogonal"], lw=2.2),
+        Line2D([], [], color=colour, lw=1.6),
+        Line2D([], [], color=colour, lw=0.5, alpha=0.7),
+        Line2D([], [], color=colour, lw=1.6, ls="--"),
+    ]
+    labels = [
+        f"{q['label']}: all {n} singular values $= 1$"
+        + "\n"
+        + rf"($\rho = {q['spectral_radius']:.2f}$)",
+        f"{g['label']}" + "\n" + rf"($\rho = {g['spectral_radius']:.2f}$): largest $\sigma_1$",
+        f"the other {n - 2}",
+        rf"smallest $\sigma_{{{n}}}$",
+    ]
+    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_yscale("log")
+    ax.set_xlim(1, lags[-1])
+    ax.set_xlabel(r"power $\ell$ (time steps)")
+    ax.set_ylabel(r"singular values of $W_h^\ell$")
     # Below ~1e-8 the SVD of a product whose top value is ~1e5 only shows rounding noise.
-    axes[0].set_ylim(1e-8, 1e6)
+    ax.set_ylim(1e-8, 1e6)
+    ax.set_yticks([10.0**k for k in range(-8, 7, 2)])
     return fig

@@ -9,8 +9,15 @@ x⁽ᵗ⁾ = w σ(x⁽ᵗ⁻¹⁾) + b, x⁽⁰⁾ = 0.5, E = (σ(x⁽⁵⁰⁾)
     60 steps) from two starts below the wall: plain (the step at the wall throws the
     parameters onto the far plateau, E ≈ 0.09) and with norm clipping at 1 (Algorithm 1:
     the same direction, a step of length ≤ 0.5, which stays in the valley);
-(b) the gradient norm ‖∇E‖ at every step of the same paths, with the threshold: it
+(b) the error E along the same paths against the step: the plain run stalls on the
+    plateau, the clipped one goes down (both coincide until the first clipped step);
+(c) the gradient norm ‖∇E‖ at every step of the same paths, with the threshold: it
     explodes by orders of magnitude at the wall.
+
+Both starts appear in every panel (solid: start 1, dashed: start 2); one legend below.
+60 steps, not more: at the wall the clipped path bounces, and its sensitivity to the last
+bit grows with every bounce (a 1e-13 change of the start moves the points by 1e-5 after
+60 steps, by 0.1 after 100), so a longer run would not be reproducible to round-off.
 
 The run is deterministic (no random numbers): ``seed`` is recorded, not used.
 
@@ -22,13 +29,27 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import patheffects as pe
 from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
 
 from gradsym.render.figures import cliff
 from gradsym.render.figures import style as st
+from gradsym.render.figures._common import floats
 
 NAME = "pascanu-cliff"
 CLAIMS = ("explode", "clip-norm", "sgd-step")
-CAPTION = r"The wall in the error surface of a one-unit recurrent network \cite{pascanu2013}, and why clipping helps."
+CAPTION = (
+    "The cliff of Pascanu, Mikolov and Bengio (2013): the one-unit network "
+    r"$x^{(t)} = w\,\sigma(x^{(t-1)}) + b$, $x^{(0)} = 0.5$, error "
+    r"$E = (\sigma(x^{(50)}) - 0.7)^2$. (a) $E$ over $(w, b)$ (colour, log scale), the wall "
+    "where $x^{(50)}$ jumps between its two stable branches (white dashes), and gradient "
+    r"descent with step size $\alpha = 0.5$ for 60 steps from the same two starts, plain "
+    r"and with the gradient norm clipped at 1 (the step is then at most $0.5$ long). "
+    "(b) The error and (c) the gradient norm before clipping along the same paths, "
+    "against the step: at the wall the gradient explodes; the plain step throws the "
+    r"parameters onto the far plateau, where $E \approx 0.09$ stays, while the clipped "
+    "step keeps them in the valley and the error goes down. Both runs coincide until "
+    "the first clipped step. Deterministic: no random numbers."
+)
 
 W_RANGE, B_RANGE, GRID = (3.0, 8.0), (-5.0, 4.0), (161, 181)  # (n_w, n_b)
 STARTS = ((4.5, -3.5), (5.0, -3.0))
@@ -82,9 +103,10 @@ def compute(seed: int = 0) -> dict:
 
 
 def draw(data: dict):
-    """Surface with wall and paths; gradient norms along the paths."""
-    fig = st.new_figure(st.FULL_WIDTH, 2.9)
-    ax_s, ax_n = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
+    """(a) surface with the wall and the paths; (b) the error and (c) the gradient norm
+    along the same paths, against the step; one legend below the panels."""
+    fig = st.new_figure(st.FULL_WIDTH, 3.1)
+    ax_s, ax_e, ax_n = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.3, 1, 1]})
     ws, bs = np.asarray(data["w_grid"]), np.asarray(data["b_grid"])
     E = np.asarray(data["error_surface"], dtype=float)
     # Log colour scale: the valley (E → 0) and the far plateau (E ≈ 0.09) must differ.
@@ -97,77 +119,87 @@ def draw(data: dict):
         extent=(ws[0], ws[-1], bs[0], bs[-1]),
         norm=LogNorm(vmin=E_FLOOR, vmax=float(np.nanmax(E))),
     )
-    cb = fig.colorbar(im, ax=ax_s, pad=0.02)
-    cb.set_label(r"error $E = (\sigma(x^{(50)}) - 0.7)^2$ (log scale)", fontsize=8)
-    cb.ax.tick_params(labelsize=7)
-    ax_s.plot(
-        data["wall"]["w"],
-        data["wall"]["b"],
-        color="white",
-        ls=(0, (3, 2)),
-        lw=1.0,
-        label="the wall",
-    )
+    cb = fig.colorbar(im, ax=ax_s, pad=0.02, aspect=30)
+    cb.set_label(r"error $E$ (log scale)")
+    cb.ax.tick_params(labelsize=st.scaled(7))
+    ax_s.plot(data["wall"]["w"], data["wall"]["b"], color="white", ls=(0, (3, 2)), lw=1.0)
     thr = data["descent"]["threshold"]
-    style = {
-        None: {"color": st.COLOURS["value_clip"], "marker": "o", "label": "plain GD"},
-        thr: {"color": "white", "marker": None, "label": f"GD, norm clipped at {thr:g}"},
-    }
-    seen = set()
+    colour = {None: st.COLOURS["value_clip"], thr: st.COLOURS["norm_clip"]}
+    starts = [tuple(p["start"]) for p in data["paths"] if p["clip"] is None]
+    dashes = {start: ls for start, ls in zip(starts, ("-", (0, (3, 1.5)), ":"))}
+    halo = [pe.withStroke(linewidth=2.0, foreground="white")]
     for p in data["paths"]:
-        s = style[p["clip"]]
-        label = s["label"] if p["clip"] not in seen else None
-        seen.add(p["clip"])
-        w, b = np.asarray(p["w"], float), np.asarray(p["b"], float)
-        # A dark outline keeps the white path visible on every colour of the surface.
-        outline = [pe.withStroke(linewidth=2.2, foreground="black")] if p["clip"] else None
-        ax_s.plot(
-            w,
-            b,
-            color=s["color"],
-            lw=1.0,
-            marker=s["marker"],
-            ms=2.2,
-            mew=0,
-            label=label,
-            path_effects=outline,
+        c, ls = colour[p["clip"]], dashes[tuple(p["start"])]
+        w, b = floats(p["w"]), floats(p["b"])
+        ax_s.plot(w, b, color=c, lw=0.9, ls=ls, path_effects=halo)
+        steps = np.arange(len(p["error"]))
+        # The clipped run equals the plain one until its first clipped step: the plain
+        # run is drawn on top, so where they coincide it shows.
+        z = 2 if p["clip"] is None else 1.5
+        ax_e.plot(steps, floats(p["error"]), color=c, ls=ls, lw=1.1, zorder=z)
+        ax_n.plot(
+            np.arange(1, len(p["gradient_norm"]) + 1),
+            floats(p["gradient_norm"]),
+            color=c,
+            ls=ls,
+            lw=1.1,
+            zorder=z,
         )
-        ax_s.plot([w[0]], [b[0]], marker="*", color="k", ms=7, mec="white", mew=0.5)
-        if tuple(p["start"]) == tuple(data["paths"][0]["start"]):  # panel (b): first start
-            steps = np.arange(1, len(p["gradient_norm"]) + 1)
-            ax_n.plot(
-                steps,
-                np.asarray(p["gradient_norm"], float),
-                color=s["color"] if p["clip"] is None else st.COLOURS["norm_clip"],
-                ls="-" if p["clip"] is None else (0, (3, 1.5)),
-                lw=1.1,
-                label=s["label"],
-            )
-    ax_s.plot([], [], ls="none", marker="*", color="k", ms=7, label="start")
+    for k, (w0, b0) in enumerate(starts, start=1):
+        ax_s.plot([w0], [b0], marker="*", color="k", ms=st.scaled(7), mec="white", mew=0.5)
+        ax_s.annotate(
+            str(k),
+            (w0, b0),
+            xytext=(4, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=st.scaled(7.5),
+            color="white",
+            path_effects=[pe.withStroke(linewidth=1.5, foreground="black")],
+        )
     ax_s.set_xlim(ws[0], ws[-1])
     ax_s.set_ylim(bs[0], bs[-1])
     ax_s.set_xlabel(r"recurrent weight $w$")
     ax_s.set_ylabel(r"bias $b$")
     ax_s.grid(False)
-    leg = ax_s.legend(
-        loc="upper left",
-        fontsize=6.5,
-        frameon=True,
-        facecolor="0.85",
-        edgecolor="none",
-        framealpha=0.9,
-    )
-    leg.get_frame().set_linewidth(0)
     st.panel_label(ax_s, "a", r"$x^{(t)} = w\,\sigma(x^{(t-1)}) + b$")
 
-    ax_n.axhline(thr, color="k", lw=0.8, ls=":", label=f"threshold {thr:g}")
+    n_steps = data["descent"]["steps"]
+    ax_e.set_yscale("log")
+    ax_e.set_xlim(0, n_steps)
+    ax_e.set_xlabel("step")
+    ax_e.set_ylabel(r"error $E(w, b)$")
+    st.panel_label(ax_e, "b")
+
+    ax_n.axhline(thr, color="k", lw=0.8, ls=":")
     ax_n.set_yscale("log")
-    ax_n.set_xlim(1, data["descent"]["steps"])
-    ax_n.set_xlabel("gradient-descent step")
-    ax_n.set_ylabel(r"$\|\nabla_{(w,b)} E\|_2$ before clipping")
-    ax_n.legend(loc="lower left", fontsize=7)
-    w0, b0 = data["paths"][0]["start"]
-    st.panel_label(
-        ax_n, "b", rf"start $({w0:g}, {b0:g})$, step size $\alpha = {data['descent']['lr']:g}$"
-    )
+    ax_n.set_xlim(1, n_steps)
+    ax_n.set_xlabel("step")
+    ax_n.set_ylabel(r"$\|\nabla E\|_2$ before clipping")
+    st.panel_label(ax_n, "c")
+
+    lr = data["descent"]["lr"]
+    handles = [
+        Line2D([], [], color=colour[None], lw=1.2),
+        Line2D([], [], color=colour[thr], lw=1.2),
+        *[Line2D([], [], color="0.3", ls=dashes[s], lw=1.2) for s in starts],
+        Line2D(
+            [],
+            [],
+            color="white",
+            ls=(0, (3, 2)),
+            lw=1.0,
+            path_effects=[pe.withStroke(linewidth=2.2, foreground="0.3")],
+        ),
+        Line2D([], [], color="k", ls=":", lw=0.8),
+    ]
+    labels = [
+        rf"plain GD, $\alpha = {lr:g}$",
+        rf"GD, norm clipped at {thr:g}",
+        *[rf"start {k}: $(w, b) = ({w0:g}, {b0:g})$" for k, (w0, b0) in enumerate(starts, 1)],
+        "the wall",
+        f"threshold {thr:g}",
+    ]
+    fig.legend(handles, labels, loc="outside lower center", ncol=3)
     return fig

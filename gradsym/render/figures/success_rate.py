@@ -35,7 +35,17 @@ CLAIMS = (
     "clip-norm",
     "orthogonal",
 )
-CAPTION = r"Share of 10 seeded runs that solve the adding problem, against the sequence length $T$, with 95\% Wilson bands."
+CAPTION = (
+    "Success rate against the sequence length $T$ on the adding problem: the share of "
+    "10 seeds whose MSE on 256 fresh sequences after 1500 steps of 32 sequences "
+    "is below a tenth of the trivial baseline $1/6$; bands: 95\\% Wilson intervals. "
+    "$n = 16$ hidden units. (a) tanh RNN with Gaussian and with orthogonal "
+    r"$\mathbf{W}_h$, LSTM with $\mathbf{b}_f = 0$ and $1$, GRU; Adam (learning rate "
+    "$0.01$), gradient norm clipped at 1. (b) Pascanu et al.'s tanh RNN with sparse "
+    "initialisation (15 non-zero weights per unit, spectral radius $0.95$): SGD with "
+    "momentum, then with norm clipping, then with clipping and their regulariser "
+    r"$\Omega$. From the committed results of the example sweep, not trained at build time."
+)
 
 #: The example sweep: its spec and the folder of its committed database.
 EXAMPLES = Path(__file__).resolve().parents[2] / "experiments" / "examples"
@@ -47,8 +57,8 @@ RESULTS = EXAMPLES / "classic"
 _COLOURS = {
     "tanh RNN, Gaussian init": st.COLOURS["gaussian"],
     "tanh RNN, orthogonal init": st.COLOURS["orthogonal"],
-    "LSTM, forget bias 0": st.COLOURS["rnn_at"],
-    "LSTM, forget bias 1": st.COLOURS["lstm"],
+    "LSTM, forget bias 0": st.COLOURS["lstm"],
+    "LSTM, forget bias 1": st.COLOURS["lstm_bf1"],
     "GRU": st.COLOURS["gru"],
     "SGD": st.COLOURS["raw"],
     "SGD + clipping": st.COLOURS["norm_clip"],
@@ -59,7 +69,7 @@ _DASHES = ("-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (4, 1, 1, 1)), (0, (3, 1.5)))
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 _PANEL_TITLES = {
     "cells": "the models (Adam, clipping)",
-    "fixes": "Pascanu et al.'s fixes (tanh RNN)",
+    "fixes": "Pascanu et al.'s fixes",
 }
 
 
@@ -111,5 +121,5 @@ def draw(data: dict):
             ax.set_ylabel("success rate (95 % Wilson band)")
         st.panel_label(ax, "abcdefgh"[index], _PANEL_TITLES.get(panel, panel))
         # below the panel: no curve is hidden behind the legend
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=st.scaled(7))
     return fig

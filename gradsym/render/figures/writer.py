@@ -1,4 +1,6 @@
-"""Writing a figure and its data: ``<name>.pdf``, ``<name>.png`` and ``<name>.json``.
+"""Writing a figure and its data: ``<name>.pdf``, ``<name>.png`` (or any of
+:data:`~gradsym.render.figures.style.FORMATS`, as :class:`~.options.FigureOptions` say) and
+``<name>.json``.
 
 Every file is written atomically (:func:`gradsym.files.atomic_write`): an
 interrupted build (an exception, Ctrl-C) leaves the previous files intact and removes its
@@ -20,6 +22,7 @@ import numpy as np
 
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write
+from gradsym.render.figures.options import FigureOptions
 from gradsym.render.figures.style import savefig, style
 
 GENERATED = (
@@ -78,21 +81,32 @@ def _dump(value, depth: int) -> str:
     return json.dumps(value, allow_nan=False, separators=(", ", ": "))
 
 
-def write_figure(name: str, data: Mapping, draw, out_dir: Path) -> list[Path]:
-    """Write ``<name>.json``, ``<name>.pdf`` and ``<name>.png`` into ``out_dir``.
+def write_figure(
+    name: str, data: Mapping, draw, out_dir: Path, options: FigureOptions | None = None
+) -> list[Path]:
+    """Write ``<name>.<format>`` for each of ``options.formats`` (default pdf and png)
+    and ``<name>.json`` into ``out_dir``, drawn in ``options.style`` at ``options.dpi``.
 
     ``draw(data) -> Figure`` is called on the data as read back from its JSON text.
     Each file is replaced atomically; the data file last, so that an interrupted build
-    never leaves a new data file beside old pictures.
+    never leaves a new data file beside old pictures. Returns the paths in that order.
     """
+    options = FigureOptions() if options is None else options
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text = dumps({"_generated": GENERATED, **data})
-    with style():
-        fig = draw(json.loads(text))
-        paths = [
-            atomic_write(out_dir / f"{name}.{fmt}", lambda f, fmt=fmt: savefig(fig, f, fmt))
-            for fmt in ("pdf", "png")
-        ]
+    paths = []
+    with style(options.style):
+        for fmt in options.formats:
+            # A fresh figure per format: saving runs the layout at the format's resolution,
+            # so a PNG saved after a PDF of the same figure would differ from one saved
+            # alone; drawn anew, each file depends only on the data and the options.
+            fig = draw(json.loads(text))
+            paths.append(
+                atomic_write(
+                    out_dir / f"{name}.{fmt}",
+                    lambda f, fig=fig, fmt=fmt: savefig(fig, f, fmt, options.dpi),
+                )
+            )
     paths.append(atomic_write(out_dir / f"{name}.json", lambda f: f.write(text.encode())))
     return paths
