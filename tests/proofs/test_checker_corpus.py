@@ -19,27 +19,37 @@ from proofs.corpus import corpus, label
 
 from gradsym.proofs import check_jacobian
 from gradsym.symbolic import all_cells
+from gradsym.workers import worker_pool
 
 ENTRIES = corpus()
 
 
+def _judge(index: int):
+    """The checker's verdict on entry ``index`` and the seconds it took."""
+    entry = ENTRIES[index]
+    t0 = time.perf_counter()
+    verdict = check_jacobian(
+        entry.cell,
+        entry.sympy if entry.sympy is not None else entry.text,
+        of=entry.of,
+        wrt=entry.wrt,
+        variant=entry.variant,
+    )
+    return verdict, time.perf_counter() - t0
+
+
 @pytest.fixture(scope="session")
 def judged():
-    """Every entry's label and verdict, computed once for the session."""
+    """Every entry's label and verdict, computed once for the session; the verdicts in two
+    worker processes (each one independent of the others), the labels here."""
     rng = np.random.default_rng(20261124)
-    out = []
-    for entry in ENTRIES:
-        truth = label(entry, rng)
-        t0 = time.perf_counter()
-        verdict = check_jacobian(
-            entry.cell,
-            entry.sympy if entry.sympy is not None else entry.text,
-            of=entry.of,
-            wrt=entry.wrt,
-            variant=entry.variant,
-        )
-        out.append((entry, truth, verdict, time.perf_counter() - t0))
-    return out
+    truths = [label(entry, rng) for entry in ENTRIES]
+    with worker_pool(2) as pool:
+        results = list(pool.map(_judge, range(len(ENTRIES)), chunksize=4))
+    return [
+        (entry, truth, verdict, seconds)
+        for entry, truth, (verdict, seconds) in zip(ENTRIES, truths, results, strict=True)
+    ]
 
 
 def _false(truth: str, outcome: str) -> bool:
