@@ -39,9 +39,14 @@ def _log_problems(log: str) -> list[str]:
 
 
 def compile_pdf(
-    derivations_dir: str | Path, *, timeout: float = 300.0, keep_log: bool = False
+    derivations_dir: str | Path,
+    *,
+    timeout: float = 300.0,
+    keep_log: bool = False,
+    tex: str = NOTES,
 ) -> Path:
-    """Compile ``notes.tex`` in ``derivations_dir`` with pdflatex; returns ``notes.pdf``.
+    """Compile ``notes.tex`` (or ``tex``: the slides) in ``derivations_dir`` with pdflatex;
+    returns ``notes.pdf`` (the PDF named after ``tex``).
 
     pdflatex runs twice (``-interaction=nonstopmode -halt-on-error``, a third time if it
     asks) in the folder, so ``\\input`` and the figures' relative paths resolve; its
@@ -60,24 +65,26 @@ def compile_pdf(
             "apt-get install texlive-latex-base texlive-latex-recommended "
             "texlive-fonts-recommended) or leave out --pdf"
         )
-    notes = folder / NOTES
+    notes = folder / tex
+    stem = Path(tex).stem
     if not notes.is_file():
-        raise LatexError(f"{notes} does not exist; write it first with `gradsym derive`")
+        command = "gradsym derive" if tex == NOTES else "gradsym slides"
+        raise LatexError(f"{notes} does not exist; write it first with `{command}`")
     missing = [p for p in _GRAPHICS.findall(notes.read_text()) if not (folder / p).is_file()]
     if missing:
         raise LatexError(
-            f"notes.tex includes figures that do not exist: {', '.join(missing)} (relative to "
+            f"{tex} includes figures that do not exist: {', '.join(missing)} (relative to "
             f"{folder}); write them first with `gradsym figures`"
         )
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     with tempfile.TemporaryDirectory(prefix="gradsym-latex-") as tmp:
-        cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={tmp}", NOTES]
+        cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={tmp}", tex]
         log = ""
         for run in range(3):
             proc = subprocess.run(
                 cmd, cwd=folder, env=env, capture_output=True, timeout=timeout, check=False
             )
-            log_path = Path(tmp) / "notes.log"
+            log_path = Path(tmp) / f"{stem}.log"
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             if proc.returncode != 0:
                 problems = _log_problems(log) or [proc.stdout.decode(errors="replace")[-2000:]]
@@ -87,10 +94,10 @@ def compile_pdf(
         problems = _log_problems(log)
         if problems:
             raise LatexError(f"pdflatex reports problems in {notes}:\n" + "\n".join(problems[:5]))
-        pdf = (Path(tmp) / "notes.pdf").read_bytes()
+        pdf = (Path(tmp) / f"{stem}.pdf").read_bytes()
     if keep_log:
-        atomic_write_text(folder / "notes.log", log)
-    return atomic_write(folder / "notes.pdf", lambda f: f.write(pdf))
+        atomic_write_text(folder / f"{stem}.log", log)
+    return atomic_write(folder / f"{stem}.pdf", lambda f: f.write(pdf))
 
 
 def overfull_boxes(log: str) -> list[str]:
