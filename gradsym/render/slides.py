@@ -104,7 +104,7 @@ def _text_height(tex: str, chars_per_line: float = TEXT_CHARS, baseline=BASELINE
     return lines * baseline + 4.0  # the paragraph's skip
 
 
-_PARBOX = re.compile(r" && \\parbox\[t\]\{([\d.]+)\\linewidth\}\{(.*)\}$")
+_PARBOX = re.compile(r"(?: && |^&\\quad )\\parbox\[t\]\{([\d.]+)\\linewidth\}\{(.*)\}$")
 
 
 def _row_height(row: str) -> float:
@@ -116,7 +116,7 @@ def _row_height(row: str) -> float:
     if r"\frac" in maths:
         h += 12.0
     if re.search(r"\\(prod|sum|max|min)_", maths):
-        h += 9.0
+        h += 13.0
     if re.search(r"\\begin\{(cases|pmatrix|bmatrix|matrix)\}", maths):
         h += 13.0 * maths.count(r"\\")
     if m:  # the justification's lines below the first
@@ -193,7 +193,11 @@ def _where_pieces(claim: Claim) -> list[Piece]:
     for _, rows in _equation_blocks(claim)[len(claim.cells) :]:
         lhs = max(latex_width(r.partition("&")[0]) for r in rows)
         width = lhs + max(latex_width(r.partition("&")[2]) for r in rows) + 2
-        out.append(_display(rows, "where", width, lead=r"\emph{Where}"))
+        # one piece a row, so that a long list of definitions can continue on the next frame
+        out += [
+            _display([row], "where", width, lead=r"\emph{Where}" if k == 0 else "")
+            for k, row in enumerate(rows)
+        ]
     return out
 
 
