@@ -1,4 +1,5 @@
-"""``gradsym build [--out DIR] [--seed S] [--pdf]``: the main job. Figures, derivations
+"""``gradsym build [--out DIR] [--seed S] [--pdf] [--audience student|instructor]``: the
+main job. Figures, derivations
 (and notes.pdf), the verification of every claim and the numeric backend's self-check,
 with a report; exit 1 if any check failed."""
 
@@ -8,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from gradsym.cli.derive import check_pdflatex, derive_into
+from gradsym.cli.derive import add_audience_option, check_pdflatex, derive_into
 from gradsym.cli.figures import figures_into
 from gradsym.cli.progress import progress_bar
 from gradsym.files import folder_lock
@@ -50,6 +51,7 @@ def verify_with_progress(seed: int):
 
 def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.numeric.selfcheck import check_backend
+    from gradsym.render.derivations import notes_name
     from gradsym.render.figures import figure_names
 
     t0 = time.perf_counter()
@@ -65,16 +67,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("1/4 figures")
         figure_paths = figures_into(out, None, args.seed)
         print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
-        derivation_paths = derive_into(out, None, args.pdf)
+        derivation_paths = derive_into(out, None, args.pdf, args.audience)
     print("3/4 verifying every claim\n")
     report = verify_with_progress(args.seed)
     print(report.table())
     print("\n4/4 checking the numeric backend\n")
     backend_ok = print_backend_report(check_backend(seed=args.seed))
     print("\nWritten:")
+    notes = notes_name(args.audience)
+    pdf = f", {notes.removesuffix('.tex')}.pdf" if args.pdf else ""
     print(
         f"  {len(derivation_paths):3} files in {out / 'derivations'} "
-        f"(one .tex and .md per claim, notes.tex{', notes.pdf' if args.pdf else ''})"
+        f"(per claim its .tex and .md and how it was checked, {notes}{pdf})"
     )
     print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
@@ -93,5 +97,6 @@ def add_build_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--out", default=".", help="folder for derivations/ and figures/ (default .)")
     b.add_argument("--seed", type=int, default=0, help="seed of every random run (default 0)")
     b.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
+    add_audience_option(b)
     b.set_defaults(func=cmd_build)
     return b

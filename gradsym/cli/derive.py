@@ -1,5 +1,7 @@
-"""``gradsym derive [ID ...] [--out DIR] [--pdf]``: the LaTeX and Markdown derivation of
-every claim (or of the named ones), and notes.tex that inputs them and the figures."""
+"""``gradsym derive [ID ...] [--out DIR] [--pdf] [--audience student|instructor]``: the
+LaTeX and Markdown derivation of every claim (or of the named ones), and the notes that
+input them and the figures: notes.tex for students (the default), notes-instructor.tex
+(every claim followed by how each line was checked) for instructors."""
 
 from __future__ import annotations
 
@@ -20,17 +22,30 @@ def check_pdflatex(pdf: bool) -> None:
         )
 
 
-def derive_into(out: Path, ids, pdf: bool) -> list[Path]:
-    """Write ``out``/derivations (claims ``ids``, None: all and notes.tex); with ``pdf``
-    also compile notes.pdf. The folder is locked meanwhile (another gradsym process
-    writing there is refused). Returns the written paths."""
-    from gradsym.render.derivations import compile_pdf, write_derivations
+def derive_into(out: Path, ids, pdf: bool, audience: str = "student") -> list[Path]:
+    """Write ``out``/derivations (claims ``ids``, None: all and the notes for
+    ``audience``); with ``pdf`` also compile the notes' PDF. The folder is locked
+    meanwhile (another gradsym process writing there is refused). Returns the written
+    paths."""
+    from gradsym.render.derivations import compile_pdf, notes_name, write_derivations
 
+    name = notes_name(audience)
     with folder_lock(out / "derivations", "write the derivations") as derivations:
-        paths = write_derivations(derivations, ids, figures_dir=out / "figures")
+        paths = write_derivations(derivations, ids, figures_dir=out / "figures", audience=audience)
         if pdf:
-            paths.append(compile_pdf(derivations))
+            paths.append(compile_pdf(derivations, notes=name))
     return paths
+
+
+def add_audience_option(parser: argparse.ArgumentParser) -> None:
+    """``--audience student|instructor`` (default student)."""
+    parser.add_argument(
+        "--audience",
+        choices=("student", "instructor"),
+        default="student",
+        help="student: derivations, figures, no checks (notes.tex, the default); "
+        "instructor: also how every line was checked (notes-instructor.tex)",
+    )
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -47,7 +62,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
             paths = write_cell_derivation(declared, derivations)
         print(f"wrote {len(paths)} files in {out / 'derivations'} (every step checked)")
         return 0
-    paths = derive_into(out, args.ids or None, args.pdf)
+    paths = derive_into(out, args.ids or None, args.pdf, args.audience)
     print(f"wrote {len(paths)} files in {out / 'derivations'}")
     return 0
 
@@ -58,6 +73,7 @@ def add_derive_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all and notes.tex)")
     d.add_argument("--out", default=".", help="folder that holds derivations/ (default .)")
     d.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
+    add_audience_option(d)
     d.add_argument(
         "--cell-file",
         metavar="FILE",

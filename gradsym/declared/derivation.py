@@ -19,6 +19,8 @@ from gradsym.proofs.checks import Exact, Sampled, run_check
 from gradsym.proofs.claim import Claim, Step
 from gradsym.proofs.models import exact_cell, float_cell
 from gradsym.proofs.notation import Partial
+from gradsym.proofs.prose import escape_text
+from gradsym.symbolic import notes_latex
 
 from .cell import DeclaredCell
 
@@ -69,7 +71,8 @@ def derivation(declared: DeclaredCell) -> Claim:
     reference = _generated_differences(declared)
     exact = Exact(
         lambda: [exact_cell(cell, PROOF_N, PROOF_D)],
-        f"every entry at n = {PROOF_N} (d = {PROOF_D}) against Matrix.jacobian of the equations",
+        f"every entry at $n = {PROOF_N}$, $d = {PROOF_D}$, against SymPy's Jacobian of the "
+        "equations",
     )
     sampled = Sampled(
         lambda rng: float_cell(cell, rng, PROOF_N, PROOF_D, reference=reference),
@@ -86,14 +89,19 @@ def derivation(declared: DeclaredCell) -> Claim:
         )
         for of, wrt in declared.blocks
     )
+    state = ", ".join(notes_latex(cell.vectors[s]) for s in declared.state)
+    source = _ascii(declared.source.rsplit(": ", 1)[0])
+    statement = (escape_text(_ascii(declared.description)) + ". ") if declared.description else ""
+    statement += f"Its state is $({state})$; every Jacobian block, in numerator layout."
+    if source:
+        statement += f" Declared in {escape_text(source)}."
     return Claim(
         id=declared.name,
-        title=f"The Jacobians of the {declared.name} cell",
-        statement=(declared.description + ". " if declared.description else "")
-        + f"State s = [{'; '.join(declared.state)}]; every Jacobian block in numerator layout.",
-        assumptions=(f"state s = [{'; '.join(declared.state)}], numerator layout",),
+        title=f"The Jacobians of the {escape_text(declared.name)} cell",
+        statement=statement,
+        assumptions=(f"the state is $({state})$, the Jacobians in numerator layout",),
         steps=steps,
-        sources=(_ascii(declared.source.rsplit(": ", 1)[0]) or "declared by its equations",),
+        sources=(),
         section=SECTION,
         cells=(cell,),
     )
@@ -103,7 +111,8 @@ _ASCII = {"σ": "sigma", "∘": "*", "⊙": "*", "−": "-", "′": "'", "·": "
 
 
 def _ascii(text: str) -> str:
-    """A source line in ASCII (accents such as Koutník's dropped) for the renderer's prose."""
+    """A user's text in ASCII (accents such as Koutník's dropped), escaped into the claim's
+    LaTeX prose by :func:`~gradsym.proofs.prose.escape_text`."""
     import unicodedata
 
     for k, v in _ASCII.items():
@@ -123,10 +132,11 @@ def run_checks(claim: Claim, seed: int = 0) -> list[tuple[int, str, bool, str]]:
 
 
 def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[Path]:
-    """Check every step, then write ``<name>.tex`` and ``<name>.md`` into ``out_dir``.
+    """Check every step, then write ``<name>.tex`` and ``<name>.md`` (and how each line was
+    checked: ``<name>-checks.tex``, ``<name>-checks.md``) into ``out_dir``.
     Raises DeclarationError (nothing written) if a check fails."""
     from gradsym.errors import DeclarationError
-    from gradsym.render.derivations import claim_markdown, claim_tex
+    from gradsym.render.derivations import checks_markdown, checks_tex, claim_markdown, claim_tex
 
     claim = derivation(declared)
     failed = [r for r in run_checks(claim) if not r[2]]
@@ -134,11 +144,14 @@ def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[P
         k, kind, _, detail = failed[0]
         raise DeclarationError(f"cell {declared.name!r}: step {k} fails its {kind} check: {detail}")
     tex, md = claim_tex(claim), claim_markdown(claim)
+    checks_tex_, checks_md = checks_tex(claim), checks_markdown(claim)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return [
         atomic_write_text(out / f"{declared.name}.tex", tex),
         atomic_write_text(out / f"{declared.name}.md", md),
+        atomic_write_text(out / f"{declared.name}-checks.tex", checks_tex_),
+        atomic_write_text(out / f"{declared.name}-checks.md", checks_md),
     ]
 
 

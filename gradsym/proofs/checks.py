@@ -44,6 +44,7 @@ from .evaluate import (
     limit_at,
 )
 from .evaluate import Exact as ExactEvaluator
+from .prose import to_unicode
 
 
 def combine_powers(e: sp.Expr) -> sp.Expr:
@@ -337,6 +338,10 @@ class Exact:
     def run(self, step: Step, seed: int = 0, rng=None) -> CheckResult:
         return _timed(self.kind, lambda: self._run(step))
 
+    @property
+    def _method(self) -> str:
+        return to_unicode(self.method)  # the method is LaTeX prose; details are for terminals
+
     @cached_property
     def models(self) -> list[Model]:
         """The exact instances, built once: their derived values (a Jacobian of an
@@ -367,7 +372,7 @@ class Exact:
                     self.kind,
                     False,
                     counterexample=cx,
-                    detail=f"{self.method}: {verdict} on {model.label or 'an instance'}: {why}",
+                    detail=f"{self._method}: {verdict} on {model.label or 'an instance'}: {why}",
                     instances=used,
                     excluded=excluded,
                     visited=frozenset(visited),
@@ -376,7 +381,7 @@ class Exact:
             return CheckResult(
                 self.kind,
                 False,
-                detail=f"{self.method}: only {used} instance(s) satisfy the hypotheses "
+                detail=f"{self._method}: only {used} instance(s) satisfy the hypotheses "
                 f"({excluded} excluded), {self.minimum} needed",
                 instances=used,
                 excluded=excluded,
@@ -385,7 +390,7 @@ class Exact:
         return CheckResult(
             self.kind,
             True,
-            detail=f"{self.method}: {used} exact instance(s)"
+            detail=f"{self._method}: {used} exact instance(s)"
             + (f", {excluded} excluded by the hypotheses" if excluded else ""),
             instances=used,
             excluded=excluded,
@@ -408,13 +413,17 @@ class Sampled:
     minimum: int = 1
     requires: str | None = None  # an optional package the check needs (skipped without it)
 
+    @property
+    def _method(self) -> str:
+        return to_unicode(self.method)  # the method is LaTeX prose; details are for terminals
+
     def run(self, step: Step, seed: int = 0, rng: np.random.Generator | None = None):
         if self.requires is not None and importlib.util.find_spec(self.requires) is None:
             return CheckResult(
                 self.kind,
                 True,
                 skipped=True,
-                detail=f"{self.method}: skipped, {self.requires} is not installed",
+                detail=f"{self._method}: skipped, {self.requires} is not installed",
             )
         rng = np.random.default_rng(seed) if rng is None else rng
         return _timed(self.kind, lambda: self._run(step, rng))
@@ -451,7 +460,7 @@ class Sampled:
         ok = worst <= self.tol and used >= self.minimum
         if step.relation in ("<", ">") and worst > 0:
             ok = False
-        detail = f"{self.method}: {used} instances, max error {worst:.2e} (tol {self.tol:g})" + (
+        detail = f"{self._method}: {used} instances, max error {worst:.2e} (tol {self.tol:g})" + (
             f", {excluded} excluded by the hypotheses" if excluded else ""
         )
         if used < self.minimum:

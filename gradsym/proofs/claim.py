@@ -229,7 +229,9 @@ class Step:
         if self.hypotheses:
             out += "  if " + ", ".join(c.text for c in self.hypotheses)
         if self.justification:
-            out += f"  ({self.justification})"
+            from .prose import to_unicode
+
+            out += f"  ({to_unicode(self.justification)})"
         return out
 
     @property

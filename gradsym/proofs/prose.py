@@ -17,6 +17,7 @@ macro this module does not know, and an unclosed quotation.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 
 from gradsym.errors import InvalidValueError
@@ -28,6 +29,7 @@ __all__ = [
     "check_prose",
     "escape_text",
     "math_segments",
+    "to_markdown",
     "to_unicode",
 ]
 
@@ -79,7 +81,7 @@ MATH_MACROS = (
 ) | {"frac", "tfrac", "dfrac", "sqrt", "xrightarrow", "begin", "end", "cite", "\\"}
 #: Every macro allowed in text (outside $…$).
 TEXT_MACROS = {"emph", "textbf", "textit", "cite", "ldots", "%", "&", "#", "_", "$", "{", "}",
-               ",", " ", "S", "textbackslash", "^", "~"}  # fmt: skip
+               ",", " ", "S", "textbackslash", "^", "~", '"'}  # fmt: skip
 
 _SUPERSCRIPT = dict(zip("0123456789+-−=()niabcdefghjklmoprstuvwxyzTNKLℓβγδᵀ",
                         "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀᴺᴷᴸˡᵝᵞᵟᵀ", strict=True))  # fmt: skip
@@ -114,7 +116,9 @@ def math_segments(s: str) -> Iterator[tuple[bool, str]]:
 
 # -- checking --------------------------------------------------------------------------------------
 
-_MARKDOWN = re.compile(r"(?<![\\\w])\*[^*\s][^*]*\*|(?<!`)`(?![`A-Za-z])|\[\[|\]\]|(?<![\\\w])_[A-Za-z]")
+_MARKDOWN = re.compile(
+    r"(?<![\\\w])\*[^*\s][^*]*\*|(?<!`)`(?![`A-Za-z])|\[\[|\]\]|(?<![\\\w])_[A-Za-z]"
+)
 _PYTHON = re.compile(
     r"[A-Za-z]\w*_\w+|\b[A-Za-z_]\w*\.[A-Za-z_]\w*\(|\)\.[A-Za-z_]\w*|\b[a-z_]+\([^)$]*=[^)$]*\)"
 )
@@ -230,7 +234,7 @@ def _math_unicode(s: str, cite: Callable[[str], str]) -> str:
         if ch == "\\":
             m = _MACRO.match(s, k)
             name, k = m.group(1), m.end()
-            if name.isalpha():  # the space that ends a control word is not a space
+            if name in INVISIBLE or name in OPERATORS:  # \left( and \tanh x: no gap of their own
                 while k < len(s) and s[k] == " ":
                     k += 1
             if name in GREEK:
@@ -332,15 +336,90 @@ def _text_unicode(s: str, cite: Callable[[str], str]) -> str:
 
 
 def _default_cite(keys: str) -> str:
-    return "[" + ", ".join(k.strip() for k in keys.split(",")) + "]"
+    from .bibliography import cite_text
+
+    return cite_text(keys)
 
 
 def to_unicode(s: str, cite: Callable[[str], str] = _default_cite) -> str:
     """The prose ``s`` in Unicode for a terminal: ``$\\partial \\mathbf{h}^{(t)}$`` → ∂h⁽ᵗ⁾.
 
-    ``cite`` turns the keys of ``\\cite{…}`` into text (default: ``[key, …]``).
+    ``cite`` turns the keys of ``\\cite{…}`` into text (default: the bibliography's label,
+    ``[Pascanu et al. 2013]``).
+    """
+    text = "".join(
+        _math_unicode(piece, cite) if is_math else _text_unicode(piece, cite)
+        for is_math, piece in math_segments(s)
+    )
+    return unicodedata.normalize("NFC", text)  # g + combining hat is ĝ
+
+
+# -- Markdown, for MathJax (Jupyter, Obsidian) -------------------------------------------------------
+
+# MathJax's \text{} takes ASCII as it is (no ligatures): quotes and dashes spelled plainly.
+_MATHJAX_TEXT = [("---", "$-$"), ("--", "$-$"), ("``", '"'), ("''", '"'), ("~", " ")]
+_MD_ESCAPE = {"*": r"\*", "_": r"\_", "`": r"\`", "<": "&lt;", "#": r"\#", "|": r"\|"}
+
+
+def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool) -> str:
+    out, k = [], 0
+    while k < len(s):
+        if s[k] == "\\":
+            m = _MACRO.match(s, k)
+            name, k = m.group(1), m.end()
+            if name in ("emph", "textit", "textbf"):
+                body, k = _group(s, k)
+                inner = _text_markdown(body, cite, in_math)
+                mark = "" if in_math else ("**" if name == "textbf" else "*")
+                out.append(f"{mark}{inner}{mark}")
+            elif name == "cite":
+                body, k = _group(s, k)
+                out.append(cite(body))
+            elif name == "ldots":
+                out.append(r"$\ldots$" if in_math else "…")
+                if s.startswith("{}", k):
+                    k += 2
+            elif name == "S":
+                out.append(r"$\S$" if in_math else "§")
+            elif name in ("%", "$", "&", "#", "_", "{", "}") and in_math:
+                out.append(f"$\\{name}$")  # MathJax's \text{} knows no \% or \_
+            elif name in ("_", "#"):
+                out.append(_MD_ESCAPE[name])
+            elif name == "$":
+                out.append("\\$")
+            elif name == "textbackslash":
+                out.append("\\\\")
+                k = k + 2 if s.startswith("{}", k) else k
+            elif name in ("^", "~"):
+                out.append(name)
+                k = k + 2 if s.startswith("{}", k) else k
+            else:
+                out.append(" " if name in (",", " ") else name)
+            continue
+        for tex, uni in _MATHJAX_TEXT if in_math else _TEXT_UNICODE:
+            if s.startswith(tex, k):
+                out.append(uni)
+                k += len(tex)
+                break
+        else:
+            ch = s[k]
+            if ch not in "{}":
+                out.append(ch if in_math else _MD_ESCAPE.get(ch, ch))
+            k += 1
+    return "".join(out)
+
+
+def to_markdown(
+    s: str, cite: Callable[[str], str] = _default_cite, *, in_math: bool = False
+) -> str:
+    """The prose ``s`` as Markdown: math stays ``$…$`` (MathJax renders the same LaTeX), the
+    text macros become Markdown (``\\emph{a}`` → ``*a*``, ````a''`` → “a”, ``\\cite{k}`` →
+    ``[Pascanu et al. 2013]``).
+
+    ``in_math`` gives the text for a ``\\text{…}`` inside a ``$$`` block (a justification
+    beside a derivation's row): no Markdown emphasis, and LaTeX's specials as math.
     """
     return "".join(
-        _math_unicode(piece, cite) if is_math else _text_unicode(piece, cite)
+        f"${piece}$" if is_math else _text_markdown(piece, cite, in_math)
         for is_math, piece in math_segments(s)
     )

@@ -1,7 +1,8 @@
 """``verify(ids=None, seed=0) -> Report``: run every check of every step of the claims.
 
 A claim passes when every check of every step passes; each check evaluates the step's own
-printed objects (see :mod:`.checks`). The report has one row per claim: id, statement,
+printed objects (see :mod:`.checks`). The report has one row per claim: id, statement (the
+claim's LaTeX prose in Unicode, :func:`~gradsym.proofs.prose.to_unicode`),
 symbolic ✓/✗ (— when the claim has no check of that kind), numeric ✓/✗ with the largest
 numeric error, seconds, and — when it fails — the first failing step (its index, text and
 justification), the check that failed and its counterexample. A check that could not run
@@ -19,6 +20,7 @@ from typing import Any
 from .catalogue import claims as catalogue_claims
 from .checks import run_check
 from .claim import CheckResult, Claim, _jsonable
+from .prose import to_unicode
 
 
 @dataclass
@@ -172,16 +174,16 @@ def verify_claim(claim: Claim, seed: int = 0) -> Row:
                 failure = StepFailure(
                     k,
                     step.text,
-                    step.justification,
+                    to_unicode(step.justification),
                     kind,
-                    getattr(check, "method", ""),
+                    to_unicode(getattr(check, "method", "")),
                     res.detail,
                     res.counterexample,
                 )
     return Row(
         id=claim.id,
-        title=claim.title,
-        statement=claim.statement,
+        title=to_unicode(claim.title),
+        statement=to_unicode(claim.statement),
         section=claim.section,
         symbolic=outcome["symbolic"],
         numeric=outcome["numeric"],

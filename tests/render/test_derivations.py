@@ -1,7 +1,7 @@
-"""The derivations: every claim renders as ASCII LaTeX and as Markdown, the Unicode → LaTeX
-converter gives the exact strings, rewrites are byte-identical and atomic, notes.tex
-compiles with a real pdflatex without errors, undefined references or overfull lines, and
-the committed derivations/ are what the code makes."""
+"""The derivations: every claim renders as ASCII LaTeX and as Markdown from its LaTeX prose,
+rewrites are byte-identical and atomic, the student's and the instructor's notes compile
+with a real pdflatex without errors, undefined references or overfull lines, and the
+committed derivations/ are what the code makes."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from gradsym import files
 from gradsym.errors import GradsymError, UnknownNameError
 from gradsym.proofs.catalogue import IDS, claims
 from gradsym.proofs.claim import SECTIONS, Claim, Step
+from gradsym.proofs.prose import to_markdown
 from gradsym.render import derivations as dv
 from gradsym.render.derivations import pdflatex
-from gradsym.render.unicode_latex import UnicodeLatexError, math_to_latex, text_to_latex
+from gradsym.render.derivations.notes import INTRODUCTIONS
 
 REPO = Path(__file__).parents[2]
 HAS_PDFLATEX = shutil.which("pdflatex") is not None
@@ -40,71 +41,17 @@ def _toy_claim(**changes) -> Claim:
     return dataclasses.replace(base, **changes)
 
 
-# -- the converter ------------------------------------------------------------------------------
+# -- prose ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "latex"),
-    [
-        ("h⁽ᵗ⁻¹⁾", "$h^{(t-1)}$"),
-        ("W_hˡ", r"$W_h^{\ell}$"),
-        ("|λ₁|", r"$|\lambda_{1}|$"),
-        ("‖Qˡx‖", r"$\|Q^{\ell}x\|$"),
-        ("θⁿᵉʷ", r"$\theta^{\mathrm{new}}$"),
-        ("θᵒˡᵈ", r"$\theta^{\mathrm{old}}$"),
-        ("c̃", r"$\tilde{c}$"),
-        ("ĝ", r"$\hat{g}$"),
-        ("50% of a_b", r"50\% of $a_b$"),
-        ("initialise(update_bias=a)", r"initialise(update\_bias=a)"),
-        ("#θ & {x} ~ y^2 \\", r"$\#\theta$ \& \{x\} \~{} y\^{}2 \textbackslash{}"),
-        ("h⁽ᵗ⁻¹⁾ᵀ", r"$h^{(t-1)\top}$"),
-        ("∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾", r"$\partial h^{(T)}/\partial h^{(T-\ell)}$"),
-        ("[→h⁽ᵗ⁾; ←h⁽ᵗ⁾]", r"[$\overrightarrow{h}^{(t)}$; $\overleftarrow{h}^{(t)}$]"),
-        ("b_u → −∞", r"$b_u \to -\infty$"),
-        ("QΛQ⁻¹", r"$Q\Lambda Q^{-1}$"),
-        ("λ^(ℓ−1)", r"$\lambda^{(\ell-1)}$"),
-        ("∇_θJ(θ)", r"$\nabla_{\theta}J(\theta)$"),
-        ("σ_max(W_h) < 1/γ", r"$\sigma_{\max}(W_h) < 1/\gamma$"),
-        ("(γ = 1 for tanh)", r"($\gamma = 1$ for tanh)"),
-        ("With u = 0 the GRU", "With $u = 0$ the GRU"),
-        ("∏_{j<t≤i} ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾.", r"$\prod_{j<t\leq i} \partial h^{(t)}/\partial h^{(t-1)}$."),
-        ("100·100 + 100 = 1 000 100.", r"$100\cdot100 + 100 = 1\,000\,100$."),
-        ("b_u = −a (001)", "$b_u = -a$ (001)"),
-        ("≠ stays one symbol", r"$\neq$ stays one symbol"),
-        ("the 1997 LSTM — no forget gate", "the 1997 LSTM --- no forget gate"),
-    ],
-)
-def test_text_to_latex_exact(text, latex):
-    assert text_to_latex(text) == latex
-
-
-def test_text_for_mathjax_escapes_through_math():
-    # MathJax's \text{} has no \_ or \%: those go through math there.
-    assert text_to_latex("50% of update_bias", flavour="mathjax") == r"50$\%$ of update$\_$bias"
-
-
-@pytest.mark.parametrize(
-    ("latex", "converted"),
-    [
-        (r"\mathbf{h₁}^{(t)}", r"\mathbf{h_{1}}^{(t)}"),
-        (r"x && \text{(σ is the identity)}", r"x && \text{($\sigma$ is the identity)}"),
-        (r"f_{i δ ij}", r"f_{i \delta ij}"),
-        (r"\frac{\partial J}{\partial \mathbf{W}_h}", r"\frac{\partial J}{\partial \mathbf{W}_h}"),
-        ("λp", r"\lambda p"),
-    ],
-)
-def test_math_to_latex_converts_only_the_unicode(latex, converted):
-    assert math_to_latex(latex) == converted
-
-
-def test_unknown_character_names_the_character_and_the_claim():
-    claim = _toy_claim(statement="a snowman ☃ is not mathematics")
-    with pytest.raises(UnicodeLatexError, match=r"'☃' \(U\+2603 SNOWMAN\) in claim 'toy'"):
+def test_prose_that_is_not_latex_is_refused_naming_the_claim():
+    claim = _toy_claim(statement="a snowman \u2603 is not mathematics")
+    with pytest.raises(dv.RenderError, match=r"claim 'toy', statement: non-ASCII"):
         dv.claim_tex(claim)
-    with pytest.raises(GradsymError):
-        text_to_latex("☃")
-    with pytest.raises(UnicodeLatexError, match=re.escape("U+2603")):
-        math_to_latex(r"\mathbf{☃}")
+    with pytest.raises(dv.RenderError, match=r"claim 'toy', step 1, justification"):
+        dv.claim_tex(_toy_claim(steps=(Step(sp.Symbol("x"), "=", sp.Symbol("x"), "a_b"),)))
+    with pytest.raises(GradsymError, match="Markdown"):
+        dv.claim_markdown(_toy_claim(caveat="the *left* side"))
 
 
 def test_a_python_repr_in_the_latex_is_refused():
@@ -138,14 +85,16 @@ def test_every_claim_renders_as_ascii_tex_and_markdown(claim_id):
     justified = sum(bool(s.justification) for s in claim.steps)
     assert body.count(" && ") == justified
     assert ("\\paragraph{Precisely:}" in tex) == bool(claim.caveat)
-    assert "Sources.} " + ", ".join(f"[{s}]" for s in claim.sources) in tex
+    assert "Sources.} \\cite{" + ",".join(claim.sources) + "}." in tex
+    assert "Checked" not in tex  # the instructor's, in <id>-checks.tex
     assert len(re.findall(r"\\left(?![a-z])", tex)) == len(re.findall(r"\\right(?![a-z])", tex))
 
     md = dv.claim_markdown(claim)
     assert md.startswith(
         "<!-- generated by gradsym — do not edit; regenerate with gradsym derive -->\n"
     )
-    assert f"\n## {claim.title}\n".replace("_", r"\_").replace("*", r"\*") in md
+    assert f"\n## {to_markdown(claim.title)}\n" in md
+    assert "\\cite" not in md and "**References.**" in md
     for block in re.findall(r"\$\$\n(.*?)\n\$\$", md, flags=re.DOTALL):
         assert block.isascii(), block  # MathJax gets LaTeX, not raw Unicode
     assert "$$\n\\begin{aligned}\n" in md and "\n\\end{aligned}\n$$\n" in md
@@ -161,12 +110,17 @@ def test_the_slide_layout_of_a_step():
     ) in tex
 
 
-def test_checked_lists_kinds_and_methods_but_no_timings():
+def test_checked_says_how_each_line_was_checked_in_words_and_no_timings():
     (claim,) = claims(["linear-case"])
-    tex = dv.claim_tex(claim)
-    assert r"\item symbolic: every entry at $n = 3 (d = 2)$ against Matrix.jacobian" in tex
-    assert "numeric: NumPy RNN: backward pass against state\\_jacobian products" in tex
+    tex = dv.checks_tex(claim)
+    assert r"\paragraph{Checked.}" in tex
+    assert tex.count(r"\item Line ") == len(claim.steps)
+    assert "exactly (SymPy, rational arithmetic): every entry at $n = 3$" in tex
+    assert "numerically (double precision, " in tex
+    assert "state_jacobian" not in tex and "\\_" not in tex
     assert not re.search(r"\d\.\d+e[-+]\d|seconds| s\b", tex)
+    md = dv.checks_markdown(claim)
+    assert "**Checked.**" in md and "1. Line 1, exactly" in md
 
 
 def _normal(latex: str) -> str:
@@ -179,8 +133,6 @@ def _normal(latex: str) -> str:
 def test_every_row_is_printed_from_the_steps_objects(claim_id):
     """The derivation's rows are the steps' own pieces (lhs, relation, rhs, conditions),
     each the printing of the SymPy object the checks evaluate; nothing is re-parsed."""
-    from gradsym.render.unicode_latex import math_to_latex
-
     (claim,) = claims([claim_id])
     tex = dv.claim_tex(claim)
     body = _normal(
@@ -192,11 +144,11 @@ def test_every_row_is_printed_from_the_steps_objects(claim_id):
     )
     style = claim.style
     for step in claim.steps:
-        lhs, rel = math_to_latex(step.lhs_latex(style)), math_to_latex(step.relation_latex(style))
+        lhs, rel = step.lhs_latex(style), step.relation_latex(style)
         assert _normal(f"{lhs} &{rel} ") in body, (claim_id, lhs)
-        assert _normal(math_to_latex(step.rhs_latex(style))) in body, (claim_id, step.rhs)
+        assert _normal(step.rhs_latex(style)) in body, (claim_id, step.rhs)
         if step.where or step.hypotheses:
-            assert _normal(math_to_latex(step.conditions_latex(style))) in body, (
+            assert _normal(step.conditions_latex(style)) in body, (
                 claim_id,
                 step.text,
             )
@@ -254,8 +206,25 @@ def written(tmp_path_factory) -> Path:
 
 def test_write_gives_every_claim_and_notes(written):
     names = sorted(p.name for p in written.iterdir())
-    expected = sorted([f"{i}.tex" for i in IDS] + [f"{i}.md" for i in IDS] + ["notes.tex"])
-    assert names == expected
+    per_claim = [f"{i}{part}" for i in IDS for part in (".tex", ".md", "-checks.tex", "-checks.md")]
+    assert names == sorted([*per_claim, "notes.tex"])
+
+
+def test_an_unknown_audience_is_a_clear_error(tmp_path):
+    with pytest.raises(GradsymError, match="audience must be one of student, instructor"):
+        dv.write_derivations(tmp_path, audience="teacher")
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_instructors_notes_input_the_checks_and_the_students_do_not(tmp_path):
+    notes = {a: dv.notes_tex(claims(), dv.figure_refs(), audience=a) for a in dv.AUDIENCES}
+    assert r"\input{clip-norm-checks}" in notes["instructor"]
+    assert "-checks}" not in notes["student"]
+    for text in notes.values():
+        assert r"\begin{thebibliography}" in text and r"\bibitem[Pascanu et al. 2013]{pascanu2013}" in text
+        for section in SECTIONS[:-1]:  # each section opens with its motivating paragraph
+            start = text.index(rf"\section{{{section}}}")
+            assert text[start:].split("\n")[2] == INTRODUCTIONS[section]
 
 
 def test_regeneration_is_byte_identical(written, tmp_path):
@@ -316,8 +285,12 @@ def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
         dv.write_derivations(tmp_path, ["cec", "clip-norm"])
     assert old.read_text() == "the previous file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cec-checks.md",
+        "cec-checks.tex",
         "cec.md",
         "cec.tex",
+        "clip-norm-checks.md",
+        "clip-norm-checks.tex",
         "clip-norm.md",
         "clip-norm.tex",
     ]  # no temporary file left behind
@@ -345,24 +318,47 @@ def figures_dir(built_figures) -> Path:
     return built_figures.folder
 
 
+_IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b|\b\w+\(\w*=|\.n_params|\[\[")
+
+
 @pytest.mark.skipif(
     not HAS_PDFLATEX,
     reason="pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)",
 )
-def test_notes_compile_without_errors_undefined_references_or_overfull_lines(figures_dir, tmp_path):
+@pytest.mark.parametrize("audience", dv.AUDIENCES)
+def test_notes_compile_without_errors_undefined_references_or_overfull_lines(
+    figures_dir, tmp_path, audience
+):
     out = tmp_path / "derivations"
-    dv.write_derivations(out, figures_dir=figures_dir)
-    pdf = dv.compile_pdf(out, keep_log=True)  # raises on errors and undefined references
-    assert pdf == out / "notes.pdf" and pdf.read_bytes().startswith(b"%PDF")
-    log = (out / "notes.log").read_text()
+    dv.write_derivations(out, figures_dir=figures_dir, audience=audience)
+    name = dv.notes_name(audience)
+    stem = name.removesuffix(".tex")
+    # raises on errors and on undefined references (\ref and \cite)
+    pdf = dv.compile_pdf(out, keep_log=True, notes=name)
+    assert pdf == out / f"{stem}.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    log = (out / f"{stem}.log").read_text()
     assert "undefined" not in log.lower()
     for figure in dv.figure_refs():
         assert f"{figure.name}.pdf" in log  # every figure was included
     assert not [b for b in dv.overfull_boxes(log) if float(re.findall(r"[\d.]+", b)[0]) > 1.0]
     assert sorted(p.name for p in out.iterdir() if p.suffix not in (".tex", ".md")) == [
-        "notes.log",
-        "notes.pdf",
+        f"{stem}.log",
+        f"{stem}.pdf",
     ]  # the auxiliary files stay out of the folder
+    if shutil.which("pdftotext") is None:
+        return
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert not _IDENTIFIER.search(text), _IDENTIFIER.search(text).group(0)  # no Python names
+    assert "[Pascanu et al. 2013]" in text and "References" in text  # \cite resolved
+    assert "[?]" not in text
+    if audience == "student":
+        assert "Checked" not in text
+    else:
+        assert text.count("Checked.") == len(IDS) and "exactly (SymPy" in text
 
 
 @pytest.mark.skipif(not HAS_PDFLATEX, reason="pdflatex is not installed")
@@ -388,7 +384,8 @@ def test_latex_problems_are_quoted(tmp_path, body, message):
 def test_committed_derivations_are_current(tmp_path):
     committed = REPO / "derivations"
     fresh = tmp_path / "derivations"
-    dv.write_derivations(fresh, figures_dir=tmp_path / "figures")  # ../figures, as in the repo
+    for audience in dv.AUDIENCES:  # ../figures, as in the repo
+        dv.write_derivations(fresh, figures_dir=tmp_path / "figures", audience=audience)
     made = sorted(p.name for p in fresh.iterdir())
     there = sorted(p.name for p in committed.iterdir() if p.suffix in (".tex", ".md"))
     assert there == made

@@ -239,7 +239,7 @@ clip_norm = Claim(
             ),
         ),
     ),
-    sources=("001", "000", "003"),
+    sources=("001", "000", "003", "pascanu2013"),
     section=SECTION,
     formula=2,
 )

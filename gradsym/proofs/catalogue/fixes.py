@@ -343,7 +343,7 @@ relu_claim = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "le2015"),
     section=SECTION,
     caveat=(
         r"$\operatorname{ReLU}$ passes the gradient unchanged only through active units; "
@@ -530,7 +530,7 @@ residual_claim = Claim(
             ),
         ),
     ),
-    sources=("000", "001"),
+    sources=("000", "001", "wu2016"),
     section=SECTION,
     formula=0,
     cells=(RESIDUAL, HIGHWAY),

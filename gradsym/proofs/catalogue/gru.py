@@ -106,7 +106,7 @@ gru_jacobian = Claim(
         ),
         jacobian_step("gru", "textbook", "h", "x", textbook_x_form, "chain rule"),
     ),
-    sources=("001", "000", "003", "004"),
+    sources=("001", "000", "003", "004", "cho2014"),
     section=SECTION,
     formula=0,
     cells=(TEXTBOOK,),
@@ -187,7 +187,7 @@ gru_retain = Claim(
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "cho2014"),
     section=SECTION,
     caveat=(
         r"$\mathbf{u}^{(t)} = \sigma(\mathbf{z}_u^{(t)})$ is never exactly $\mathbf{0}$: "
@@ -386,7 +386,7 @@ gru_update_bias = Claim(
             ),
         ),
     ),
-    sources=("004", "001"),
+    sources=("004", "001", "cho2014"),
     section=SECTION,
     caveat=(
         r"\cite{004} says to initialise the update-gate bias with high positive numbers; "
@@ -461,7 +461,7 @@ gru_params = Claim(
             checks=_count_checks,
         ),
     ),
-    sources=("001", "004"),
+    sources=("001", "004", "cho2014"),
     section=SECTION,
     caveat=(
         "PyTorch's own count is $3(n^2 + nd + 2n)$: two biases per gate. The minimal GRU "
@@ -612,7 +612,7 @@ gru_variants = Claim(
             ),
         ),
     ),
-    sources=("003", "001"),
+    sources=("003", "001", "cho2014"),
     section=SECTION,
     caveat=(
         "PyTorch's GRU is not a re-parametrisation of the GRU of the notes: even with "

@@ -152,7 +152,7 @@ lstm_jacobians = Claim(
             "lstm", "standard", "h", "c_prev", dh_dc, r"the chain rule through $\mathbf{c}^{(t)}$"
         ),
     ),
-    sources=("001", "000", "004"),
+    sources=("001", "000", "004", "hochreiter1997"),
     section=SECTION,
     cells=(STANDARD,),
 )
@@ -278,7 +278,7 @@ lstm_cell_path = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "hochreiter1997"),
     section=SECTION,
     caveat=(
         r"Over one step $\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = "
@@ -351,7 +351,7 @@ cec = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "hochreiter1997"),
     section=SECTION,
     formula=0,
     cells=(NO_FORGET,),
@@ -438,7 +438,7 @@ lstm_remember = Claim(
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "gers2000"),
     section=SECTION,
     caveat=(
         r"$\sigma$ never equals 0 or 1: $\mathbf{f} = 1$ and $\mathbf{i} = 0$ are limits "
@@ -598,7 +598,7 @@ forget_bias = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "gers2000", "jozefowicz2015"),
     section=SECTION,
     formula=2,
     cells=(STANDARD,),
@@ -868,7 +868,7 @@ peephole_jacobians = Claim(
             ),
         ),
     ),
-    sources=("003",),
+    sources=("003", "gers2000peephole"),
     section="LSTM with peephole connections",
     style="003",
     cells=(PEEPHOLE,),

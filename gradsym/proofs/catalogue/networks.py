@@ -335,7 +335,7 @@ stacked = Claim(
             tol=1e-7,
         ),
     ),
-    sources=("001", "000", "003"),
+    sources=("001", "000", "003", "wu2016"),
     section=SECTION,
     formula=1,
     cells=(PLAIN, RESIDUAL_STACK),

@@ -640,7 +640,7 @@ eigen_vanish = Claim(
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "bengio1994", "pascanu2013"),
     section=SECTION,
     caveat=(
         r"Three precisions. First, the condition is $|\lambda_k| < 1$, not $\lambda_k < "
@@ -791,7 +791,7 @@ explode = Claim(
             ),
         ),
     ),
-    sources=("001", "002"),
+    sources=("001", "002", "bengio1994", "pascanu2013"),
     section=SECTION,
     formula=1,
     cells=(LINEAR,),
@@ -1090,7 +1090,7 @@ nonlinear_bound = Claim(
             ),
         ),
     ),
-    sources=("001",),
+    sources=("001", "pascanu2013"),
     section=SECTION,
     caveat=(
         r"The notes say that the nonlinear proof ``requires $\lambda_i < \gamma$ for some "
@@ -1215,7 +1215,7 @@ sequential_recency = Claim(
             ),
         ),
     ),
-    sources=("001", "000"),
+    sources=("001", "000", "linzen2016"),
     section=SECTION,
     caveat=(
         "The statement of the notes is qualitative. What is proved: in the vanishing "

@@ -3,27 +3,52 @@
 One module per job:
 
 - :mod:`.layout` — one claim as ``<id>.tex`` and ``<id>.md`` (``claim_tex``,
-  ``claim_markdown``; line breaking by ``break_lines``/``latex_width``);
-- :mod:`.notes` — ``notes.tex`` (the conventions stated once, every claim ``\\input`` in the
-  order of the notes, the figures placed after their claims) and ``write_derivations``;
+  ``claim_markdown``) and how it was checked (``checks_tex``, ``checks_markdown``); line
+  breaking by ``break_lines``/``latex_width``;
+- :mod:`.notes` — ``notes.tex`` for students and ``notes-instructor.tex`` (a motivating
+  paragraph per section, the conventions stated once, every claim ``\\input`` in the
+  order of the notes, the figures placed after their claims, the bibliography) and
+  ``write_derivations``;
 - :mod:`.pdflatex` — ``compile_pdf``: notes.tex to notes.pdf with pdflatex.
 """
 
-from .layout import RenderError, break_lines, claim_markdown, claim_tex, latex_width
-from .notes import CONVENTIONS, FigureRef, figure_refs, notes_tex, write_derivations
+from .layout import (
+    RenderError,
+    break_lines,
+    checks_markdown,
+    checks_tex,
+    claim_markdown,
+    claim_prose,
+    claim_tex,
+    latex_width,
+)
+from .notes import (
+    AUDIENCES,
+    CONVENTIONS,
+    FigureRef,
+    figure_refs,
+    notes_name,
+    notes_tex,
+    write_derivations,
+)
 from .pdflatex import LatexError, compile_pdf, overfull_boxes
 
 __all__ = [
+    "AUDIENCES",
     "CONVENTIONS",
     "FigureRef",
     "LatexError",
     "RenderError",
     "break_lines",
+    "checks_markdown",
+    "checks_tex",
     "claim_markdown",
+    "claim_prose",
     "claim_tex",
     "compile_pdf",
     "figure_refs",
     "latex_width",
+    "notes_name",
     "notes_tex",
     "overfull_boxes",
     "write_derivations",

@@ -1,19 +1,24 @@
-"""One claim as LaTeX (``<id>.tex``) and Markdown (``<id>.md``).
+"""One claim as LaTeX (``<id>.tex``) and Markdown (``<id>.md``), and what was checked
+(``<id>-checks.tex``, ``<id>-checks.md``: the instructor's notes add them).
 
 ``<id>.tex`` is a ``\\subsection`` with the statement, the assumptions, the equations of the
 cells the claim uses and its definitions (where every z is defined), the formula, the
 derivation as an ``align*`` in the notes' notation with each step's justification beside
-it (``lhs &= rhs && \\text{(chain rule)}``, as on the slides of 001), the caveat, the
-checks and the sources; pure ASCII, for pdflatex. ``<id>.md`` is the same in Markdown,
-the mathematics in ``$$\\begin{aligned}…\\end{aligned}$$`` (MathJax, as Jupyter and
-Obsidian render it).
+it (``lhs &= rhs && \\text{(chain rule)}``, as on the slides of 001), the caveat and the
+sources (``\\cite``); pure ASCII, for pdflatex. ``<id>.md`` is the same in Markdown, the
+mathematics in ``$$\\begin{aligned}…\\end{aligned}$$`` (MathJax, as Jupyter and Obsidian
+render it), citations as text (``[Pascanu et al. 2013]``). ``<id>-checks.*`` says, step by
+step, how each line was checked, in words.
 
-Every piece of mathematics comes from the claim's objects — ``Step.lhs_latex``,
-``relation_latex``, ``rhs_latex``, ``conditions_latex``, the cells' definitions — through
-``NotesLatexPrinter``; this module only lays them out: converts stray Unicode
-(:mod:`..unicode_latex`) and breaks lines too long for the page at the printer's top-level
-``+``/``-``. It never parses the LaTeX it is given back into pieces. Output is
-deterministic: the same bytes on every run and machine (no timings, no absolute paths).
+The prose (title, statement, assumptions, justifications, caveat, check methods) is the
+claim's own LaTeX (:mod:`gradsym.proofs.prose`), checked and printed as it is; the Markdown
+is derived from it (:func:`~gradsym.proofs.prose.to_markdown`). Every piece of mathematics
+comes from the claim's objects — ``Step.lhs_latex``, ``relation_latex``, ``rhs_latex``,
+``conditions_latex``, the cells' definitions — through ``NotesLatexPrinter``; this module
+only lays them out, breaking lines too long for the page at the printer's top-level
+``+``/``-`` (never inside an environment or a brace group). It never parses the LaTeX it is
+given back into pieces. Output is deterministic: the same bytes on every run and machine
+(no timings, no absolute paths).
 """
 
 from __future__ import annotations
@@ -22,17 +27,21 @@ import re
 from itertools import pairwise
 
 from gradsym.errors import GradsymError
+from gradsym.proofs.bibliography import cite_text, markdown_references
 from gradsym.proofs.claim import Claim, Step
+from gradsym.proofs.prose import ProseError, check_prose, to_markdown
 from gradsym.symbolic import notes_latex
-
-from ..unicode_latex import math_to_latex, text_to_latex
 
 __all__ = [
     "MD_HEADER",
     "TEX_HEADER",
     "RenderError",
     "break_lines",
+    "checks_markdown",
+    "checks_tex",
+    "cited_keys",
     "claim_markdown",
+    "claim_prose",
     "claim_tex",
     "latex_width",
 ]
@@ -124,36 +133,40 @@ def _text_width(latex: str) -> float:
 
 _LEFT = re.compile(r"\\left(?![A-Za-z])")
 _RIGHT = re.compile(r"\\right(?![A-Za-z])")
+_BEGIN = re.compile(r"\\begin\{[A-Za-z*]+\}")
+_END = re.compile(r"\\end\{[A-Za-z*]+\}")
 
 
 def _depths(s: str) -> list[int]:
-    """Nesting depth before each character: braces and \\left…\\right pairs."""
+    """Nesting depth before each character: braces, \\left…\\right pairs and
+    \\begin{…}…\\end{…} environments (a line is never cut inside any of them)."""
     out, depth, k = [], 0, 0
     while k < len(s):
-        if _LEFT.match(s, k):
-            out += [depth] * 5
-            depth += 1
-            k += 5
-            continue
-        if _RIGHT.match(s, k):
-            depth -= 1
-            out += [depth] * 6
-            k += 6
-            continue
-        ch = s[k]
-        if ch == "\\" and k + 1 < len(s):
-            out += [depth, depth]
-            k += 2
-            continue
-        if ch == "{":
-            out.append(depth)
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            out.append(depth)
+        for pattern, step in ((_BEGIN, 1), (_LEFT, 1), (_END, -1), (_RIGHT, -1)):
+            m = pattern.match(s, k)
+            if m:
+                if step < 0:
+                    depth -= 1
+                out += [depth] * (m.end() - k)
+                if step > 0:
+                    depth += 1
+                k = m.end()
+                break
         else:
-            out.append(depth)
-        k += 1
+            ch = s[k]
+            if ch == "\\" and k + 1 < len(s):
+                out += [depth, depth]
+                k += 2
+                continue
+            if ch == "{":
+                out.append(depth)
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                out.append(depth)
+            else:
+                out.append(depth)
+            k += 1
     return out
 
 
@@ -232,29 +245,61 @@ def _where(claim: Claim, part: str) -> str:
     return f"claim {claim.id!r}, {part}"
 
 
-def _math(claim: Claim, latex: str, part: str, flavour: str) -> str:
+def _math(claim: Claim, latex: str, part: str) -> str:
     if _PYTHON_REPR.search(latex):
         raise RenderError(
             f"{_where(claim, part)}: the LaTeX contains a Python object's repr "
             f"({_PYTHON_REPR.search(latex).group(0)!r}), which is neither mathematics nor the "
             "same on every run; the catalogue must give a SymPy expression there"
         )
-    return math_to_latex(latex, _where(claim, part), flavour)
+    bad = sorted({ch for ch in latex if not ch.isascii()})
+    if bad:  # the printer writes macros; a raw character would break pdflatex
+        raise RenderError(f"{_where(claim, part)}: non-ASCII characters {bad} in {latex!r}")
+    return latex
+
+
+def _prose(claim: Claim, s: str, part: str) -> str:
+    """The claim's prose ``s`` (LaTeX), checked (:func:`check_prose`); RenderError naming
+    the claim and the part when it is not well-formed."""
+    try:
+        return check_prose(s, _where(claim, part))
+    except ProseError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def claim_prose(claim: Claim) -> list[tuple[str, str]]:
+    """(part, text) of every piece of prose of ``claim``: title, statement, assumptions,
+    justifications, caveat and check methods — the LaTeX the notes print as it is."""
+    parts = [("title", claim.title), ("statement", claim.statement)]
+    parts += [(f"assumption {k}", a) for k, a in enumerate(claim.assumptions, 1)]
+    for k, step in enumerate(claim.steps, 1):
+        if step.justification:
+            parts.append((f"step {k}, justification", step.justification))
+        parts += [(f"step {k}, {c.kind} check", c.method) for c in step.checks]
+    if claim.caveat:
+        parts.append(("caveat", claim.caveat))
+    return parts
+
+
+def _justification(claim: Claim, k: int, step: Step, flavour: str) -> str:
+    """The step's justification in brackets: the LaTeX as it is, or (``mathjax``) the text
+    for a ``\\text{…}`` in a Markdown ``$$`` block."""
+    if not step.justification:
+        return ""
+    just = _prose(claim, f"({step.justification})", f"step {k}, justification")
+    return to_markdown(just, cite_text, in_math=True) if flavour == "mathjax" else just
 
 
 def _step_pieces(claim: Claim, k: int, step: Step, flavour: str) -> tuple[str, str, str, str, str]:
-    """(lhs, relation, rhs, conditions, justification) of step ``k``, each converted; the
-    justification is prose, in text mode."""
+    """(lhs, relation, rhs, conditions, justification) of step ``k``; the justification is
+    prose, in text mode."""
     style, part = claim.style, f"step {k}"
-    just = ""
-    if step.justification:
-        just = text_to_latex(f"({step.justification})", _where(claim, part), flavour)
     return (
-        _math(claim, step.lhs_latex(style), part, flavour),
-        _math(claim, step.relation_latex(style), part, flavour),
-        _math(claim, step.rhs_latex(style), part, flavour),
-        _math(claim, step.conditions_latex(style), part, flavour),
-        just,
+        _math(claim, step.lhs_latex(style), part),
+        _math(claim, step.relation_latex(style), part),
+        _math(claim, step.rhs_latex(style), part),
+        _math(claim, step.conditions_latex(style), part),
+        _justification(claim, k, step, flavour),
     )
 
 
@@ -311,12 +356,39 @@ def _formula_rows(claim: Claim, flavour: str) -> list[str]:
     return [(f"{lhs} &{rel} " if k == 0 else r"&\quad ") + x for k, x in enumerate(lines)]
 
 
+def _tolerance(tol: float) -> str:
+    """``$10^{-12}$`` for 1e-12 (LaTeX prose)."""
+    mantissa, exponent = f"{tol:.0e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if mantissa == "1" else rf"${mantissa} \cdot {power}$"
+
+
+def _check_words(check) -> str:
+    """How one check evaluates a line, in words (LaTeX prose): the kind of arithmetic, the
+    instances, the tolerance, then the check's own method."""
+    if check.kind == "symbolic":
+        return f"exactly (SymPy, rational arithmetic): {check.method}"
+    trials = getattr(check, "trials", None)
+    tol = getattr(check, "tol", None)
+    on = f"{trials} seeded random instances" if trials else "seeded random instances"
+    if tol is None:
+        bound = ""
+    elif tol == 0:
+        bound = ", no error allowed"
+    else:
+        bound = f", {getattr(check, 'scale', 'relative')} error at most {_tolerance(tol)}"
+    return f"numerically (double precision, {on}{bound}): {check.method}"
+
+
 def _checks(claim: Claim) -> list[str]:
-    """One line per step: its check kinds and methods (no timings: files must not vary)."""
+    """One item per line of the derivation: how each of its checks evaluated it, in words
+    (LaTeX prose; no timings: files must not vary)."""
     out = []
-    for step in claim.steps:
-        checks = step.checks
-        out.append("; ".join(f"{c.kind}: {c.method}" for c in checks) if checks else "no check")
+    for k, step in enumerate(claim.steps, 1):
+        for check in step.checks:
+            _prose(claim, check.method, f"step {k}, {check.kind} check")
+        words = "; and ".join(_check_words(c) for c in step.checks)
+        out.append(f"Line {k}, {words}." if words else f"Line {k}: not checked.")
     return out
 
 
@@ -324,23 +396,24 @@ def cell_title(cell) -> str:
     """The cell's name as the notes say it: "LSTM (standard)", "GRU (torch)"."""
     names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "birnn": "bidirectional RNN",
              "stacked": "stacked RNN", "residual": "residual layer", "highway": "highway layer"}  # fmt: skip
-    return f"{names.get(cell.name, cell.name)} ({cell.variant.replace('_', ' ')})"
+    variant = cell.variant.replace("_", " ")
+    return f"{names.get(cell.name, cell.name.replace('_', ' '))} ({variant})"
 
 
-def _equation_blocks(claim: Claim, flavour: str) -> list[tuple[str, list[str]]]:
+def _equation_blocks(claim: Claim) -> list[tuple[str, list[str]]]:
     """(heading, rows) for the equations of each cell and for the claim's definitions."""
     blocks = []
     for cell in claim.cells:
         style = cell.style if claim.style == "001" else claim.style
         rows = [
-            f"{_math(claim, notes_latex(lhs, style), 'cell', flavour)} &= "
-            f"{_math(claim, notes_latex(rhs, style), 'cell', flavour)}"
+            f"{_math(claim, notes_latex(lhs, style), 'cell')} &= "
+            f"{_math(claim, notes_latex(rhs, style), 'cell')}"
             for lhs, rhs in cell.definitions
         ]
         blocks.append((f"The {cell_title(cell)}", rows))
     if claim.definitions:
         rows = [
-            f"{_math(claim, a, 'definition', flavour)} &= {_math(claim, b, 'definition', flavour)}"
+            f"{_math(claim, a, 'definition')} &= {_math(claim, b, 'definition')}"
             for a, b in claim.definitions_latex()
         ]
         blocks.append(("Where", rows))
@@ -351,11 +424,24 @@ def _joined(rows: list[str]) -> list[str]:
     return [row + (r" \\" if k < len(rows) - 1 else "") for k, row in enumerate(rows)]
 
 
+_CITE = re.compile(r"\\cite\{([^}]*)\}")
+
+
+def cited_keys(claim: Claim) -> list[str]:
+    """The bibliography keys of ``claim``: its sources, then what its prose cites."""
+    keys = list(claim.sources)
+    for _, text in claim_prose(claim):
+        for group in _CITE.findall(text):
+            keys += [k.strip() for k in group.split(",") if k.strip() not in keys]
+    return list(dict.fromkeys(keys))
+
+
 def claim_tex(claim: Claim) -> str:
-    """``<id>.tex``: the claim as a \\subsection of the notes (pure ASCII)."""
+    """``<id>.tex``: the claim as a \\subsection of the notes (pure ASCII, LaTeX prose as
+    the claim writes it)."""
 
     def text(s: str, part: str) -> str:
-        return text_to_latex(s, _where(claim, part))
+        return _prose(claim, s, part)
 
     out = [
         TEX_HEADER,
@@ -368,7 +454,7 @@ def claim_tex(claim: Claim) -> str:
         out += [r"\paragraph{Assumptions.}", r"\begin{itemize}"]
         out += [rf"\item {text(a, 'assumption')}" for a in claim.assumptions]
         out += [r"\end{itemize}", ""]
-    for heading, rows in _equation_blocks(claim, "latex"):
+    for heading, rows in _equation_blocks(claim):
         out += [rf"\paragraph{{{text(heading, 'heading')}.}}", r"\begin{align*}"]
         out += _joined(rows) + [r"\end{align*}", ""]
     formula = _formula_rows(claim, "latex")
@@ -379,33 +465,41 @@ def claim_tex(claim: Claim) -> str:
     out += _joined(rows) + [r"\end{align*}", ""]
     if claim.caveat:
         out += [rf"\paragraph{{Precisely:}} {text(claim.caveat, 'caveat')}", ""]
-    out += [r"\paragraph{Checked.}", r"\begin{enumerate}"]
-    out += [rf"\item {text(c, 'checks')}" for c in _checks(claim)]
+    if claim.sources:
+        out += [rf"\paragraph{{Sources.}} \cite{{{','.join(claim.sources)}}}.", ""]
+    return _ascii(claim, "\n".join(out))
+
+
+def checks_tex(claim: Claim) -> str:
+    """``<id>-checks.tex``: how each line of the claim's derivation was checked, in words
+    (the instructor's notes input it after ``<id>.tex``)."""
+    out = [TEX_HEADER, r"\paragraph{Checked.}", r"\begin{enumerate}"]
+    out += [rf"\item {c}" for c in _checks(claim)]
     out += [r"\end{enumerate}", ""]
-    out += [rf"\paragraph{{Sources.}} {', '.join(f'[{s}]' for s in claim.sources)}.", ""]
-    result = "\n".join(out)
+    return _ascii(claim, "\n".join(out))
+
+
+def _ascii(claim: Claim, result: str) -> str:
     bad = sorted({ch for ch in result if not ch.isascii()})
-    if bad:  # the converter should have caught it; never hand pdflatex raw Unicode
+    if bad:  # never hand pdflatex raw Unicode
         raise RenderError(f"claim {claim.id!r}: non-ASCII characters left: {bad}")
     return result
 
 
-def _md_escape(s: str) -> str:
-    """Markdown prose: Unicode stays; what Markdown or MathJax would eat is escaped."""
-    s = s.replace("\\", "\\\\")
-    for ch in "*_`$":
-        s = s.replace(ch, "\\" + ch)
-    return s.replace("<", "&lt;")
+def _md(claim: Claim, s: str, part: str) -> str:
+    return to_markdown(_prose(claim, s, part), cite_text)
 
 
 def claim_markdown(claim: Claim) -> str:
-    """``<id>.md``: the claim in Markdown, math in ``$$…$$`` for MathJax (Jupyter, Obsidian)."""
-    out = [MD_HEADER, "", f"## {_md_escape(claim.title)}", "", _md_escape(claim.statement), ""]
+    """``<id>.md``: the claim in Markdown, math in ``$…$`` and ``$$…$$`` for MathJax (Jupyter,
+    Obsidian), citations as text with the references below."""
+    out = [MD_HEADER, "", f"## {_md(claim, claim.title, 'title')}", ""]
+    out += [_md(claim, claim.statement, "statement"), ""]
     if claim.assumptions:
-        out += ["**Assumptions.**", ""] + [f"- {_md_escape(a)}" for a in claim.assumptions]
-        out += [""]
-    for heading, rows in _equation_blocks(claim, "mathjax"):
-        out += [f"**{_md_escape(heading)}.**", "", "$$", r"\begin{aligned}"]
+        out += ["**Assumptions.**", ""]
+        out += [f"- {_md(claim, a, 'assumption')}" for a in claim.assumptions] + [""]
+    for heading, rows in _equation_blocks(claim):
+        out += [f"**{_md(claim, heading, 'heading')}.**", "", "$$", r"\begin{aligned}"]
         out += _joined(rows) + [r"\end{aligned}", "$$", ""]
     formula = _formula_rows(claim, "mathjax")
     if formula:
@@ -415,8 +509,17 @@ def claim_markdown(claim: Claim) -> str:
     out += ["**Derivation.**", "", "$$", r"\begin{aligned}"]
     out += _joined(rows) + [r"\end{aligned}", "$$", ""]
     if claim.caveat:
-        out += [f"**Precisely:** {_md_escape(claim.caveat)}", ""]
-    out += ["**Checked.**", ""]
-    out += [f"{k}. {_md_escape(c)}" for k, c in enumerate(_checks(claim), 1)]
-    out += ["", f"**Sources.** {', '.join(f'[{s}]' for s in claim.sources)}.", ""]
+        out += [f"**Precisely:** {_md(claim, claim.caveat, 'caveat')}", ""]
+    if claim.sources:
+        out += [f"**Sources.** {cite_text(','.join(claim.sources))}.", ""]
+    keys = cited_keys(claim)
+    if keys:
+        out += ["**References.**", ""] + markdown_references(keys) + [""]
     return "\n".join(out)
+
+
+def checks_markdown(claim: Claim) -> str:
+    """``<id>-checks.md``: how each line was checked, in words (the instructor's addition)."""
+    out = [MD_HEADER, "", "**Checked.**", ""]
+    out += [f"{k}. {to_markdown(c, cite_text)}" for k, c in enumerate(_checks(claim), 1)]
+    return "\n".join(out + [""])

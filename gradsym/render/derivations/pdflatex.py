@@ -43,10 +43,11 @@ def compile_pdf(
     *,
     timeout: float = 300.0,
     keep_log: bool = False,
-    tex: str = NOTES,
+    notes: str = NOTES,
 ) -> Path:
-    """Compile ``notes.tex`` (or ``tex``: the slides) in ``derivations_dir`` with pdflatex;
-    returns ``notes.pdf`` (the PDF named after ``tex``).
+    """Compile ``notes`` (default ``notes.tex``; ``notes-instructor.tex`` for the
+    instructor's notes) in ``derivations_dir`` with pdflatex; returns the PDF beside it
+    (``notes.pdf``).
 
     pdflatex runs twice (``-interaction=nonstopmode -halt-on-error``, a third time if it
     asks) in the folder, so ``\\input`` and the figures' relative paths resolve; its
@@ -65,20 +66,26 @@ def compile_pdf(
             "apt-get install texlive-latex-base texlive-latex-recommended "
             "texlive-fonts-recommended) or leave out --pdf"
         )
-    notes = folder / tex
-    stem = Path(tex).stem
+    stem = Path(notes).stem
+    source = notes
+    notes = folder / source
     if not notes.is_file():
-        command = "gradsym derive" if tex == NOTES else "gradsym slides"
-        raise LatexError(f"{notes} does not exist; write it first with `{command}`")
+        raise LatexError(f"{notes} does not exist; write it first with `gradsym derive`")
     missing = [p for p in _GRAPHICS.findall(notes.read_text()) if not (folder / p).is_file()]
     if missing:
         raise LatexError(
-            f"{tex} includes figures that do not exist: {', '.join(missing)} (relative to "
+            f"{source} includes figures that do not exist: {', '.join(missing)} (relative to "
             f"{folder}); write them first with `gradsym figures`"
         )
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     with tempfile.TemporaryDirectory(prefix="gradsym-latex-") as tmp:
-        cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={tmp}", tex]
+        cmd = [
+            exe,
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            f"-output-directory={tmp}",
+            source,
+        ]
         log = ""
         for run in range(3):
             proc = subprocess.run(

@@ -27,6 +27,7 @@ from gradsym.render.figures._common import seeded
 
 NAME = "clipping"
 CLAIMS = ("clip-norm", "clip-value", "sgd-step")
+CAPTION = r"Clipping by norm keeps the direction of the gradient $\hat{\mathbf{g}}$, clipping by value bends it."
 
 TOY_GRADIENT = (4.0, 1.5)
 TOY_THRESHOLD = 1.0

@@ -26,6 +26,7 @@ from gradsym.render.figures._common import gamma_value, seeded
 
 NAME = "gradient-norms"
 CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
+CAPTION = r"$\|\partial \mathbf{h}^{(T)}/\partial \mathbf{h}^{(T-\ell)}\|_2$ against the lag $\ell$: vanishing and exploding gradients in a $\tanh$ RNN, an LSTM and a GRU."
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 32, 100, 16
 SIGMA_FACTORS = {"rnn_below": 0.8, "rnn_at": 1.0, "rnn_above": 1.5}  # σ₁ = factor / γ

@@ -28,6 +28,7 @@ from gradsym.render.figures._common import seeded
 
 NAME = "jacobian-heatmaps"
 CLAIMS = ("lstm-jacobians", "lstm-cell-path", "gru-jacobian")
+CAPTION = r"The state Jacobian of an LSTM and of a GRU at one step, entry $(i, j)$ equal to $\partial s_i^{(t)}/\partial s_j^{(t-1)}$."
 
 INPUT_SIZE, HIDDEN, STEP = 3, 8, 6
 

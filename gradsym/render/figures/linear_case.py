@@ -22,6 +22,7 @@ from gradsym.render.figures._common import seeded
 
 NAME = "linear-case"
 CLAIMS = ("linear-case", "eigen-vanish", "explode")
+CAPTION = r"With $\sigma$ the identity, $\partial \mathbf{h}^{(i)}/\partial \mathbf{h}^{(j)} = \mathbf{W}_h^{\ell}$ and its eigenvalues decide whether the gradient vanishes or explodes."
 
 SIZE = 8
 RADII = {"vanish": 0.9, "explode": 1.1}

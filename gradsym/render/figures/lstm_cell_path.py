@@ -28,6 +28,7 @@ from gradsym.render.figures._common import seeded
 
 NAME = "lstm-cell-path"
 CLAIMS = ("lstm-cell-path", "forget-bias", "cec", "lstm-remember")
+CAPTION = r"$\|\partial \mathbf{c}^{(T)}/\partial \mathbf{c}^{(T-\ell)}\|_2$ against the lag $\ell$, by forget-gate bias."
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 16, 100, 16
 FORGET_BIASES = (0.0, 1.0, 3.0)

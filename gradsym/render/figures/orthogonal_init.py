@@ -20,6 +20,7 @@ from gradsym.render.figures._common import seeded
 
 NAME = "orthogonal-init"
 CLAIMS = ("orthogonal", "linear-case", "eigen-vanish", "explode")
+CAPTION = r"The singular values of $\mathbf{W}_h^{\ell}$ against $\ell$: an orthogonal matrix against a Gaussian one."
 
 SIZE, MAX_LAG = 32, 50
 

@@ -28,6 +28,7 @@ from gradsym.render.figures import style as st
 
 NAME = "pascanu-cliff"
 CLAIMS = ("explode", "clip-norm", "sgd-step")
+CAPTION = r"The wall in the error surface of a one-unit recurrent network \cite{pascanu2013}, and why clipping helps."
 
 W_RANGE, B_RANGE, GRID = (3.0, 8.0), (-5.0, 4.0), (161, 181)  # (n_w, n_b)
 STARTS = ((4.5, -3.5), (5.0, -3.0))

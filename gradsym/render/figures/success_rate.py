@@ -35,6 +35,7 @@ CLAIMS = (
     "clip-norm",
     "orthogonal",
 )
+CAPTION = r"Share of 10 seeded runs that solve the adding problem, against the sequence length $T$, with 95\% Wilson bands."
 
 #: The example sweep: its spec and the folder of its committed database.
 EXAMPLES = Path(__file__).resolve().parents[2] / "experiments" / "examples"

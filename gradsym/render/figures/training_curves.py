@@ -31,6 +31,9 @@ from gradsym.workers import worker_pool
 
 NAME = "training-curves"
 CLAIMS = ("sequential-recency", "lstm-cell-path", "forget-bias", "gru-retain", "relu", "clip-norm")
+CAPTION = (
+    r"Training on the adding problem and the copy task: a $\tanh$ RNN, an IRNN, an LSTM and a GRU."
+)
 
 TASKS = {
     "adding_le": {"length": 30},

@@ -31,39 +31,45 @@ class Entry:
 
 def _entry(key: str, label: str, authors: str, title: str, where: str) -> Entry:
     latex = f"{authors}. \\emph{{{title}}}. {where}."
-    md_where = where.replace("--", "–").replace("~", " ").replace("\\&", "&")
-    md_authors = authors.replace("\\&", "&")
-    return Entry(key, label, latex, f"{md_authors}. *{title}*. {md_where}.")
+    return Entry(key, label, latex, f"{_plain(authors)}. *{_plain(title)}*. {_plain(where)}.")
+
+
+def _plain(latex: str) -> str:
+    """The few text macros of the entries, in Unicode (for Markdown and terminals)."""
+    for tex, uni in (("--", "–"), ("~", "\u00a0"), ("\\&", "&"), ('\\"e', "ë")):
+        latex = latex.replace(tex, uni)
+    return latex
 
 
 ENTRIES: tuple[Entry, ...] = (
-    # -- the lecture notes the claims come from (shared/seeds) --------------------------------
+    # -- the lecture notes the claims come from (their text is in shared/seeds) ----------------
     _entry(
         "000",
-        "CS224n-7 notes",
-        "Course notes",
-        "Course 7 - Vanishing Gradients, Fancy RNN",
-        "Notes on Lecture 7 of Stanford CS224n, Natural Language Processing with Deep Learning",
+        "000",
+        "Lecture notes",
+        "Course 7 -- Vanishing Gradients, Fancy RNN",
+        "Notes on the lecture on vanishing gradients, LSTM, GRU and bidirectional RNNs of "
+        "a course on natural language processing with deep learning",
     ),
     _entry(
         "001",
-        "RNN II slides",
+        "001",
         "Lecture slides",
         "Recurrent Neural Networks (Part II): Issues with RNNs, Advanced RNNs",
-        "After the slides of Stanford CS224n, Natural Language Processing with Deep "
-        "Learning, Lecture 7, Vanishing Gradients and Fancy RNNs",
+        "Slides on the vanishing gradient, gradient clipping, LSTM, GRU and bidirectional "
+        "and multi-layer RNNs",
     ),
     _entry(
         "002",
-        "XCS224N-7 notes",
+        "002",
         "Course notes",
-        "7 - Vanishing Gradients and Fancy RNNs",
-        "Notes on Stanford XCS224N, Natural Language Processing with Deep Learning, "
-        "Lecture 7, 2022",
+        "7 -- Vanishing Gradients and Fancy RNNs",
+        "Notes on Lecture 7 of Stanford XCS224N, Natural Language Processing with Deep "
+        "Learning, 2022",
     ),
     _entry(
         "003",
-        "Dash 2021",
+        "003",
         "T.~Dash",
         "Dealing with Vanishing Gradients in RNN",
         "Lecture, Department of Computer Science \\& Information Systems and APPCAIR, "
@@ -71,12 +77,11 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     _entry(
         "004",
-        "HSE DL-5 notes",
+        "004",
         "Course notes",
-        "Recurrent neural networks: the training of RNNs, vanishing and exploding "
-        "gradients, LSTM and GRU",
-        "Notes on Introduction to Deep Learning, week 5 (Deep Learning for Sequences), "
-        "National Research University Higher School of Economics, on Coursera",
+        "Recurrent neural networks: motivation, simple RNN and backpropagation, the "
+        "training of RNNs, LSTM and GRU",
+        "Notes of a course on deep learning for sequences, with its quiz questions",
     ),
     # -- the papers the claims rest on ----------------------------------------------------------
     _entry(
@@ -101,6 +106,14 @@ ENTRIES: tuple[Entry, ...] = (
         "Neural Computation 12(10):2451--2471, 2000",
     ),
     _entry(
+        "gers2000peephole",
+        "Gers \\& Schmidhuber 2000",
+        "F.~A. Gers and J.~Schmidhuber",
+        "Recurrent nets that time and count",
+        "Proceedings of the IEEE-INNS-ENNS International Joint Conference on Neural "
+        "Networks (IJCNN 2000), vol.~3, 189--194, 2000",
+    ),
+    _entry(
         "pascanu2013",
         "Pascanu et al. 2013",
         "R.~Pascanu, T.~Mikolov and Y.~Bengio",
@@ -111,11 +124,12 @@ ENTRIES: tuple[Entry, ...] = (
     _entry(
         "cho2014",
         "Cho et al. 2014",
-        "K.~Cho, B.~van Merri\\"enboer, C.~Gulcehre, D.~Bahdanau, F.~Bougares, H.~Schwenk "
+        r"K.~Cho, B.~van Merri\"enboer, C.~Gulcehre, D.~Bahdanau, F.~Bougares, H.~Schwenk "
         "and Y.~Bengio",
         "Learning phrase representations using RNN encoder-decoder for statistical machine "
         "translation",
-        "Proceedings of EMNLP 2014, 1724--1734, 2014",
+        "Proceedings of the 2014 Conference on Empirical Methods in Natural Language "
+        "Processing (EMNLP), 1724--1734, 2014",
     ),
     _entry(
         "le2015",
@@ -123,6 +137,14 @@ ENTRIES: tuple[Entry, ...] = (
         "Q.~V. Le, N.~Jaitly and G.~E. Hinton",
         "A simple way to initialize recurrent networks of rectified linear units",
         "arXiv:1504.00941, 2015",
+    ),
+    _entry(
+        "jozefowicz2015",
+        "Jozefowicz et al. 2015",
+        "R.~Jozefowicz, W.~Zaremba and I.~Sutskever",
+        "An empirical exploration of recurrent network architectures",
+        "Proceedings of the 32nd International Conference on Machine Learning (ICML), "
+        "PMLR 37:2342--2350, 2015",
     ),
     _entry(
         "wu2016",
@@ -156,7 +178,7 @@ def entry(key: str) -> Entry:
 
 def cite_text(keys: str) -> str:
     """What ``\\cite{keys}`` prints: ``[Pascanu et al. 2013]``, ``[a; b]`` for several."""
-    labels = [entry(k.strip()).label.replace("\\&", "&") for k in keys.split(",")]
+    labels = [_plain(entry(k.strip()).label) for k in keys.split(",")]
     return "[" + "; ".join(labels) + "]"
 
 
