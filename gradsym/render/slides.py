@@ -41,14 +41,17 @@ from .derivations.layout import (
     latex_width,
 )
 from .derivations.notes import INTRODUCTIONS, TITLE, FigureRef, figure_refs
-from .derivations.pdflatex import compile_pdf
+from .derivations.pdflatex import LatexError, compile_pdf
 from .lecture import AUDIENCES, check_audience, cited_keys, figures_after
 
 __all__ = [
     "AUDIENCES",
     "SLIDES",
     "SLIDES_DIR",
+    "claim_frames",
     "compile_slides",
+    "overfull",
+    "slides_name",
     "slides_tex",
     "write_slides",
 ]
@@ -73,7 +76,7 @@ FOOTNOTE_CHAR_PT = 4.4  # the mean width of a \footnotesize character
 
 @dataclass(frozen=True)
 class Piece:
-    """A part of a claim's frames: its LaTeX, an estimate of its height (pt) and, for
+    r"""A part of a claim's frames: its LaTeX, an estimate of its height (pt) and, for
     mathematics, of its width (units of :func:`latex_width`), both at ``\small``.
 
     ``rows`` are the rows of a displayed ``align*`` (the piece is mathematics, led by the
@@ -143,7 +146,7 @@ def _justified(just: str, width: float) -> str:
 
 
 def _derivation(claim: Claim, beside: bool) -> tuple[list[list[str]], float]:
-    """Each step's rows and the display's width (units, at \small).
+    r"""Each step's rows and the display's width (units, at \small).
 
     ``beside``: ``lhs &= rhs && (justification)``, the justification in a column (wide
     enough for its widest formula) and the right-hand sides broken to the rest of the line;
@@ -202,7 +205,7 @@ def _where_pieces(claim: Claim) -> list[Piece]:
 
 
 def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]:
-    """The claim's pieces in order — statement, assumptions, definitions, the steps of the
+    r"""The claim's pieces in order — statement, assumptions, definitions, the steps of the
     derivation, caveat, the sources and (for instructors) how each line was checked — and
     the type size they are set in, with its scale against \small.
 
@@ -297,13 +300,13 @@ def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
     pieces, size, scale = _claim_pieces(claim, audience)
     budget = (BODY_PT - _title_height(title + " (cont.)")) / scale
     out = []
-    for k, pieces in enumerate(_packed(pieces, budget)):
+    for k, frame in enumerate(_packed(pieces, budget)):
         if k == 0:
             head = rf"\begin{{frame}}[t]{{{title}}}\label{{claim:{claim.id}}}"
         else:
             head = rf"\begin{{frame}}[t]{{{title} (cont.)}}"
         out += [f"% claim {claim.id}" + ("" if k == 0 else " (cont.)"), head, size]
-        out += _frame_body(pieces) + [r"\end{frame}", ""]
+        out += _frame_body(frame) + [r"\end{frame}", ""]
     return out
 
 
@@ -330,12 +333,13 @@ def _cell_frame(claim: Claim, index: int) -> list[str]:
 
 
 def _figure_frame(fig: FigureRef, number: int, figures_rel: str) -> list[str]:
+    """The figure (its PDF) on a frame of its own, its caption below."""
+    path = f"{figures_rel}/{fig.name}.pdf"
     return [
         f"% figure {fig.name}",
         rf"\begin{{frame}}{{Figure {number}}}\label{{fig:{fig.name}}}",
         r"\centering",
-        rf"\includegraphics[width=\linewidth,height=0.72\textheight,keepaspectratio]"
-        rf"{{{figures_rel}/{fig.name}.pdf}}",
+        rf"\includegraphics[width=\linewidth,height=0.72\textheight,keepaspectratio]{{{path}}}",
         "",
         rf"{{\footnotesize {fig.caption}\par}}",
         r"\end{frame}",
@@ -352,6 +356,12 @@ def _section_frame(section: str) -> list[str]:
     return out + [r"\end{frame}", ""]
 
 
+SECTION_PAGE = (
+    r"\setbeamertemplate{section page}{\centering\usebeamerfont{title}"
+    r"\usebeamercolor[fg]{title}\insertsectionhead\par}"
+)
+
+
 def _preamble() -> list[str]:
     return [
         HEADER,
@@ -364,8 +374,7 @@ def _preamble() -> list[str]:
         r"\setbeamertemplate{footline}[frame number]",
         r"\setbeamertemplate{bibliography item}[text]",
         r"\setbeamertemplate{frametitle continuation}{(cont.)}",
-        r"\setbeamertemplate{section page}{\centering\usebeamerfont{title}"
-        r"\usebeamercolor[fg]{title}\insertsectionhead\par}",
+        SECTION_PAGE,
         r"% the same PDF bytes on every run",
         r"\ifdefined\pdftrailerid \pdftrailerid{} \pdfinfoomitdate=1 \pdfsuppressptexinfo=-1 \fi",
         rf"\title{{{TITLE}}}",
@@ -428,6 +437,13 @@ def slides_tex(
     return text
 
 
+def slides_name(audience: str = "student") -> str:
+    """``slides.tex`` (student) or ``slides-instructor.tex`` (each claim also says how
+    every line was checked)."""
+    check_audience(audience)
+    return SLIDES if audience == "student" else "slides-instructor.tex"
+
+
 def write_slides(
     out_dir: str | Path,
     ids: Iterable[str] | None = None,
@@ -435,34 +451,56 @@ def write_slides(
     figures_dir: str | Path | None = None,
     audience: str = "student",
 ) -> Path:
-    """Write ``slides.tex`` for the claims ``ids`` (default: all) into ``out_dir``.
+    """Write the deck of the claims ``ids`` (default: all, in the order of the notes) for
+    ``audience`` (:func:`slides_name`) into ``out_dir``; returns its path.
 
     The figures are included from ``figures_dir`` (default: ``figures`` beside
-    ``out_dir``) by their path relative to ``out_dir``. Written atomically, after the
-    whole deck is rendered (a bad id or claim writes nothing). Returns the path.
+    ``out_dir``) by their path relative to ``out_dir``. The deck is rendered whole before
+    it is written (atomically): a bad id or claim writes nothing.
 
     Raises:
-        UnknownNameError: an id not in the catalogue.
-        InvalidValueError: an unknown audience.
+        UnknownNameError: an id not in the catalogue (with the nearest ids).
+        InvalidValueError: an unknown audience, or ``ids`` empty.
     """
-    check_audience(audience)
+    name = slides_name(audience)
     out = Path(out_dir)
     chosen = catalogue_claims(None if ids is None else _ordered_ids(ids))
     fig_dir = out.parent / "figures" if figures_dir is None else Path(figures_dir)
-    out.mkdir(parents=True, exist_ok=True)
     rel = Path(os.path.relpath(fig_dir.resolve(), out.resolve())).as_posix()
     text = slides_tex(chosen, figure_refs(), rel, audience)
-    return atomic_write_text(out / SLIDES, text)
+    out.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(out / name, text)
 
 
 def _ordered_ids(ids: Iterable[str]) -> list[str]:
-    """The ids, each once, in the order the notes give them (unknown ids raise)."""
+    """The ids, each once, in the order of the notes (an unknown id raises)."""
     wanted = list(dict.fromkeys(ids))
-    catalogue_claims(wanted)  # raises UnknownNameError with a suggestion
+    if not wanted:
+        raise InvalidValueError("no claims chosen: give at least one claim id")
+    catalogue_claims(wanted)  # UnknownNameError, with the nearest ids
     order = [c.id for c in catalogue_claims()]
     return sorted(wanted, key=order.index)
 
 
-def compile_slides(folder: str | Path, *, keep_log: bool = False) -> Path:
-    """Compile ``slides.tex`` in ``folder`` with pdflatex; returns ``slides.pdf``."""
-    return compile_pdf(folder, keep_log=keep_log, tex=SLIDES)
+def compile_slides(
+    folder: str | Path, *, audience: str = "student", keep_log: bool = False
+) -> Path:
+    """Compile the deck of ``audience`` in ``folder`` with pdflatex (as the notes are
+    compiled: twice, auxiliary files elsewhere, the same bytes every run); returns the PDF.
+
+    Raises:
+        LatexError: pdflatex missing, the deck missing (write it with `gradsym slides`),
+            a figure missing, or a LaTeX error.
+    """
+    name = slides_name(audience)
+    if not (Path(folder) / name).is_file():
+        raise LatexError(f"{Path(folder) / name} does not exist; write it with `gradsym slides`")
+    return compile_pdf(folder, keep_log=keep_log, notes=name)
+
+
+def overfull(log: str) -> list[str]:
+    """The "Overfull \\hbox" and "Overfull \\vbox" lines of a pdflatex log: text past the
+    margin, or a frame's body taller than the frame."""
+    return [
+        line for line in log.splitlines() if line.startswith(("Overfull \\hbox", "Overfull \\vbox"))
+    ]
