@@ -12,6 +12,7 @@ from pathlib import Path
 from gradsym.cli.derive import add_audience_option, check_pdflatex, derive_into
 from gradsym.cli.figures import figures_into
 from gradsym.cli.progress import progress_bar
+from gradsym.cli.slides import slides_into
 from gradsym.files import folder_lock
 
 
@@ -66,8 +67,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"gradsym build → {out.resolve()}\n")
         print("1/4 figures")
         figure_paths = figures_into(out, None, args.seed)
-        print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
+        print(f"2/4 derivations and slides{' (and their PDFs)' if args.pdf else ''}")
         derivation_paths = derive_into(out, None, args.pdf, args.audience)
+        slide_paths = slides_into(out, None, args.pdf, args.audience)
     print("3/4 verifying every claim\n")
     report = verify_with_progress(args.seed)
     print(report.table())
@@ -78,8 +80,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     pdf = f", {notes.removesuffix('.tex')}.pdf" if args.pdf else ""
     print(
         f"  {len(derivation_paths):3} files in {out / 'derivations'} "
-        f"(per claim its .tex and .md and how it was checked, {notes}{pdf})"
+        f"(per claim its .tex and .md and how it was checked, {notes}{pdf}, "
+        f"{notes.removesuffix('.tex')}.md)"
     )
+    print(f"  {len(slide_paths):3} files in {out / 'slides'} (the Beamer deck, one claim a frame)")
     print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
         f"({len(figure_names())} figures as .pdf, .png and their data as .json)"
