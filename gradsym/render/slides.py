@@ -68,7 +68,7 @@ UNIT_PT = 7.0
 LINE_UNITS = TEXT_WIDTH_PT / UNIT_PT * 0.92  # what a displayed line may use, with slack
 JUSTIFICATION_UNITS = 0.32 * LINE_UNITS  # the justification column at most
 TEXT_CHARS = 88  # characters of \small prose on a line (generous: narrower glyphs fit more)
-BODY_PT = 178.0  # what a frame's body may take under a one-line title
+BODY_PT = 174.0  # what a frame's body may take under a one-line title
 BASELINE_PT = 12.0
 FOOTNOTE_BASELINE_PT = 9.5
 FOOTNOTE_CHAR_PT = 4.4  # the mean width of a \footnotesize character
@@ -182,7 +182,7 @@ def _derivation(claim: Claim, beside: bool) -> tuple[list[list[str]], float]:
 def _small(tex: str) -> Piece:
     """A \footnotesize paragraph (sources, what was checked)."""
     text = rf"{{\footnotesize {tex}\par}}"
-    return Piece(_text_height(tex, TEXT_CHARS * 1.12, FOOTNOTE_BASELINE_PT), tex=text)
+    return Piece(_text_height(tex, TEXT_CHARS * 1.25, FOOTNOTE_BASELINE_PT), tex=text)
 
 
 def _display(rows: Sequence[str], group: str, width: float, lead: str = "") -> Piece:
@@ -236,7 +236,8 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
     if claim.sources:
         pieces.append(_small(rf"Sources: \cite{{{','.join(claim.sources)}}}."))
     if audience == "instructor":
-        pieces += [_small(rf"\emph{{Checked.}} {line}") for line in _checks(claim)]
+        checks = _checks(claim)
+        pieces += [_small((r"\emph{Checked.} " if k == 0 else "") + c) for k, c in enumerate(checks)]
     return pieces, size, scale
 
 
