@@ -51,6 +51,7 @@ __all__ = [
     "claim_frames",
     "compile_slides",
     "overfull",
+    "packed_frames",
     "slides_name",
     "slides_tex",
     "write_slides",
@@ -237,7 +238,9 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
         pieces.append(_small(rf"Sources: \cite{{{','.join(claim.sources)}}}."))
     if audience == "instructor":
         checks = _checks(claim)
-        pieces += [_small((r"\emph{Checked.} " if k == 0 else "") + c) for k, c in enumerate(checks)]
+        pieces += [
+            _small((r"\emph{Checked.} " if k == 0 else "") + c) for k, c in enumerate(checks)
+        ]
     return pieces, size, scale
 
 
@@ -294,14 +297,21 @@ def _title_height(title: str) -> float:
     return 0.0 if _prose_chars(title) <= 52 else 16.0
 
 
-def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
-    """The frames of one claim: the first labelled ``claim:<id>``, then "(cont.)" frames."""
+def packed_frames(claim: Claim, audience: str = "student") -> tuple[list[list[Piece]], str]:
+    """The claim's pieces as they fall on its frames, and the type size of the frames."""
     check_audience(audience)
     title = _prose(claim, claim.title, "title")
     pieces, size, scale = _claim_pieces(claim, audience)
     budget = (BODY_PT - _title_height(title + " (cont.)")) / scale
+    return _packed(pieces, budget), size
+
+
+def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
+    """The frames of one claim: the first labelled ``claim:<id>``, then "(cont.)" frames."""
+    title = _prose(claim, claim.title, "title")
+    frames, size = packed_frames(claim, audience)
     out = []
-    for k, frame in enumerate(_packed(pieces, budget)):
+    for k, frame in enumerate(frames):
         if k == 0:
             head = rf"\begin{{frame}}[t]{{{title}}}\label{{claim:{claim.id}}}"
         else:
