@@ -36,11 +36,11 @@ from gradsym.proofs.claim import SECTIONS, Claim
 from gradsym.proofs.prose import check_prose
 
 from .derivations.layout import (
+    _broken,
     _checks,
     _equation_blocks,
     _prose,
     _step_pieces,
-    break_lines,
     latex_width,
 )
 from .derivations.notes import INTRODUCTIONS, TITLE, FigureRef, figure_refs
@@ -167,12 +167,7 @@ def _derivation(claim: Claim, beside: bool) -> tuple[list[list[str]], float]:
     budget = max(LINE_UNITS - lhs_units - column - 4, 16.0)
     out, rhs_units = [], 0.0
     for lhs, rel, rhs, cond, just in steps:
-        lines = break_lines(rhs, budget)
-        if cond:
-            if latex_width(lines[-1] + r" \quad " + cond) <= budget:
-                lines[-1] += r" \quad " + cond
-            else:
-                lines.append(cond)
+        lines = _broken(rhs, cond, budget)
         rhs_units = max([rhs_units] + [latex_width(x) for x in lines])
         rows = [(f"{lhs} &{rel} " if k == 0 else r"&\quad ") + x for k, x in enumerate(lines)]
         if just and beside:
