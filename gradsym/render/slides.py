@@ -13,15 +13,16 @@ frames by an estimate of their height in points; a step is never split across fr
 right-hand side too wide for the line is broken at its top-level ``+``/``-``
 (:func:`~gradsym.render.derivations.break_lines`); the justifications stand beside the
 lines where that fits, else under them, and a claim whose widest line still does not fit
-is set one or two sizes smaller (``\footnotesize``, ``\scriptsize``). The estimates were
-measured against pdflatex and err on the generous side: the tests compile the deck and
-allow no overfull box.
+has its displays set one or two sizes smaller (``\footnotesize``, ``\scriptsize``). The
+estimates were measured against pdflatex and err on the generous side: the tests compile
+the deck and allow no overfull box.
 
 The deck is deterministic: the same bytes on every run (no dates, no absolute paths).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -206,7 +207,7 @@ def _where_pieces(claim: Claim) -> list[Piece]:
 def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]:
     r"""The claim's pieces in order — statement, assumptions, definitions, the steps of the
     derivation, caveat, the sources and (for instructors) how each line was checked — and
-    the type size they are set in, with its scale against \small.
+    the type size of its displays, with its scale against \small (the prose stays \small).
 
     The derivation's justifications go beside the lines at the largest size where they
     fit, else under them (the whole line for the formulas), else at the smallest size.
@@ -248,8 +249,9 @@ _ALIGN_OVERHEAD = 16.0  # the space above and below a display
 SIZES = ((r"\small", 1.0), (r"\footnotesize", 0.9), (r"\scriptsize", 0.8))
 
 
-def _frame_body(pieces: Sequence[Piece]) -> list[str]:
-    """The LaTeX of a frame's pieces; consecutive math pieces of a group share an align*."""
+def _frame_body(pieces: Sequence[Piece], size: str = r"\small") -> list[str]:
+    """The LaTeX of a frame's pieces, the prose in \\small and the displays in ``size``;
+    consecutive math pieces of a group share an align*."""
     out: list[str] = []
     k = 0
     while k < len(pieces):
@@ -266,7 +268,10 @@ def _frame_body(pieces: Sequence[Piece]) -> list[str]:
             rows += pieces[k].rows
             k += 1
         body = [row + (r" \\" if j < len(rows) - 1 else "") for j, row in enumerate(rows)]
-        out += [r"\begin{align*}", *body, r"\end{align*}", ""]
+        display = [r"\begin{align*}", *body, r"\end{align*}"]
+        if size != r"\small":  # set between paragraphs: the prose keeps its size
+            display = [size, *display, r"\small"]
+        out += [*display, ""]
     while out and out[-1] == "":
         out.pop()
     return out
@@ -296,12 +301,12 @@ def _title_height(title: str) -> float:
 
 
 def packed_frames(claim: Claim, audience: str = "student") -> tuple[list[list[Piece]], str]:
-    """The claim's pieces as they fall on its frames, and the type size of the frames."""
+    """The claim's pieces as they fall on its frames, and the type size of its displays."""
     check_audience(audience)
     title = _prose(claim, claim.title, "title")
     pieces, size, scale = _claim_pieces(claim, audience)
-    budget = (BODY_PT - _title_height(title + " (cont.)")) / scale
-    return _packed(pieces, budget), size
+    scaled = [dataclasses.replace(p, height=p.height * scale) if p.rows else p for p in pieces]
+    return _packed(scaled, BODY_PT - _title_height(title + " (cont.)")), size
 
 
 def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
@@ -314,8 +319,8 @@ def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
             head = rf"\begin{{frame}}[t]{{{title}}}\label{{claim:{claim.id}}}"
         else:
             head = rf"\begin{{frame}}[t]{{{title} (cont.)}}"
-        out += [f"% claim {claim.id}" + ("" if k == 0 else " (cont.)"), head, size]
-        out += _frame_body(frame) + [r"\end{frame}", ""]
+        out += [f"% claim {claim.id}" + ("" if k == 0 else " (cont.)"), head, r"\small"]
+        out += _frame_body(frame, size) + [r"\end{frame}", ""]
     return out
 
 
