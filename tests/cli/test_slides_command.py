@@ -57,3 +57,10 @@ def test_pdf_compiles_the_deck(tmp_path):
     (tmp_path / "figures").symlink_to(FIGURES)
     assert main(["slides", "--out", str(tmp_path), "--claims", "clip-value", "--pdf"]) == 0
     assert (tmp_path / "slides" / "slides.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_without_pdflatex_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gradsym.cli.derive.shutil.which", lambda name: None)
+    assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
+    assert "--pdf needs pdflatex" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
