@@ -9,6 +9,8 @@ users' own Jacobians. The only layer that joins gradsym.symbolic and gradsym.num
     Claim, Step, Condition      a derivation, its steps (lhs, relation, rhs, justification,
                                 hypotheses, where) and their conditions
     Exact, Sampled              the checkers: both evaluate the step they are given
+    prose                       a claim's prose is LaTeX: check_prose, to_unicode, to_markdown
+    bibliography                the lecture notes and papers the claims cite (\\cite keys)
 """
 
 from .candidate import Verdict, check_jacobian, entry_symbols, parse_candidate, symbols

@@ -30,8 +30,10 @@ class Entry:
 
 
 def _entry(key: str, label: str, authors: str, title: str, where: str) -> Entry:
-    latex = f"{authors}. \\emph{{{title}}}. {where}."
-    return Entry(key, label, latex, f"{_plain(authors)}. *{_plain(title)}*. {_plain(where)}.")
+    stop = "" if authors.endswith(".") else "."  # "... et al." ends its own sentence
+    latex = f"{authors}{stop} \\emph{{{title}}}. {where}."
+    md = f"{_plain(authors)}{stop} *{_plain(title)}*. {_plain(where)}."
+    return Entry(key, label, latex, md)
 
 
 def _plain(latex: str) -> str:

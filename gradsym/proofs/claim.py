@@ -251,7 +251,10 @@ class Claim:
     it); ``definitions`` the (lhs, rhs) pairs it prints and evaluates (``z⁽ᵗ⁾ = W_h h⁽ᵗ⁻¹⁾
     + …``, ``ℓ = i − j``); ``formula`` the index of the step whose relation is the claim's
     statement in formula form (None: no formula); ``caveat`` says where the notes are loose
-    and which precise version is proved.
+    and which precise version is proved. The title, statement, assumptions, caveat, the
+    steps' justifications and the checks' methods are LaTeX prose (:mod:`.prose`: ASCII,
+    math in ``$…$``, sources by ``\\cite{key}``); ``sources`` are bibliography keys
+    (:mod:`.bibliography`): the lecture notes ("001") and the papers ("pascanu2013").
     """
 
     id: str

@@ -89,6 +89,10 @@ _SUBSCRIPT = dict(zip("0123456789+-−=()aeoxhklmnpstijruv", "₀₁₂₃₄₅
                       strict=True))  # fmt: skip
 
 _MACRO = re.compile(r"\\([A-Za-z]+|.)")
+# Relations and operators keep the spaces around them in Unicode (a ≥ b, not a ≥b).
+_SPACED = {"leq", "le", "geq", "ge", "neq", "ne", "approx", "equiv", "gg", "ll", "in", "notin",
+           "to", "rightarrow", "leftarrow", "Rightarrow", "mapsto", "sim", "propto", "subset",
+           "cap", "cup", "times", "cdot", "circ", "odot", "pm", "quad", "qquad"}  # fmt: skip
 
 
 # -- splitting -------------------------------------------------------------------------------------
@@ -180,15 +184,20 @@ def check_prose(s: str, where: str = "") -> str:
 
 
 def escape_text(plain: str) -> str:
-    """Plain ASCII text (a user's description) as LaTeX prose: specials escaped, no math."""
+    """Plain ASCII text (a user's description) as LaTeX prose: specials escaped, quotation
+    marks opened and closed as LaTeX writes them, no math."""
     specials = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%",
                 "&": r"\&", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}  # fmt: skip
-    return "".join(specials.get(c, c) for c in plain)
+    out = "".join(specials.get(c, c) for c in plain)
+    # quotation marks as LaTeX writes them: `single' and ``double''
+    out = re.sub(r'"([^"]*)"', r"``\1''", out)
+    return re.sub(r"(^|(?<=[\s(\[]))'", "`", out)
 
 
 # -- Unicode, for terminals -------------------------------------------------------------------------
 
-_TEXT_UNICODE = [("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("~", " ")]
+_TEXT_UNICODE = [("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("'", "’"),
+                 ("~", " ")]  # fmt: skip
 
 
 def _group(s: str, k: int) -> tuple[str, int]:
@@ -234,9 +243,14 @@ def _math_unicode(s: str, cite: Callable[[str], str]) -> str:
         if ch == "\\":
             m = _MACRO.match(s, k)
             name, k = m.group(1), m.end()
-            if name in INVISIBLE or name in OPERATORS:  # \left( and \tanh x: no gap of their own
-                while k < len(s) and s[k] == " ":
-                    k += 1
+            if name.isalpha() and name not in _SPACED:  # the space ending \partial is not a gap
+                j = k
+                while j < len(s) and s[j] == " ":
+                    j += 1
+                after = _MACRO.match(s, j)
+                spaced = after is not None and after.group(1) in _SPACED  # ℓ → ∞, not ℓ→ ∞
+                if j < len(s) and (s[j].isalnum() or s[j] in "\\{") and not spaced:
+                    k = j
             if name in GREEK:
                 out.append(GREEK[name])
             elif name in SYMBOLS:

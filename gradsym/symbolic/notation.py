@@ -103,13 +103,19 @@ for _l in (1, 2):
 # The residual stack's output passed up from layer 2: y^{(t)}_2 = h^{(t)}_2 + h^{(t)}_1
 LATEX["y2"] = r"\mathbf{y}^{(t)}_{2}"
 
-# Seed 003 writes the LSTM and minimal-GRU gates as Γ_u (update/input), Γ_f, Γ_o.
+# Seed 003 writes the LSTM and minimal-GRU gates as Γ_u (update/input), Γ_f, Γ_o; the
+# input gate's weights and pre-activation take its letter u too (Γ_u = σ(z_u), never z_i).
 STYLE_003: dict[str, str] = {
     "i": r"\Gamma_u",
     "f": r"\Gamma_f",
     "o": r"\Gamma_o",
     "u": r"\Gamma_u",
     "r": r"\Gamma_r",
+    "W_i": _weight("W", "u"),
+    "U_i": _weight("U", "u"),
+    "V_i": _weight("V", "u"),
+    "b_i": r"\mathbf{b}_u",
+    "z_i": _bold("z", "u"),
 }
 
 STYLES: dict[str, dict[str, str]] = {"001": {}, "003": STYLE_003}

@@ -93,6 +93,24 @@ class NotesLatexPrinter(LatexPrinter):
             base = rf"{base}^{{{exp}}}"
         return rf"{base}\left({self._print(expr.args[0])}\right)"
 
+    def _print_Function(self, expr, exp=None):
+        # An undefined function (the σ of "any σ") prints as σ(z), not SymPy's \sigma{(z)}.
+        if not isinstance(expr, AppliedUndef):
+            return super()._print_Function(expr, exp)
+        name = self._print(sp.Symbol(expr.func.__name__))
+        if exp is not None:
+            name = f"{name}^{{{exp}}}"
+        args = ", ".join(self._print(a) for a in expr.args)
+        return rf"{name}\left({args}\right)"
+
+    def _print_Integer(self, expr):
+        # 1\,000\,100: digits in groups of three from five digits on, as the notes print them
+        digits = str(abs(int(expr)))
+        if len(digits) < 5:
+            return str(expr)
+        groups = [digits[max(k - 3, 0) : k] for k in range(len(digits), 0, -3)][::-1]
+        return ("-" if expr < 0 else "") + r"\,".join(groups)
+
     def _print_NumberSymbol_latex(self, expr):
         # printmethod "_gradsym_latex" hides SymPy's own ``_latex`` of these atoms, so the
         # base printer would fall back to \text{Infinity}; use their ``_latex``.

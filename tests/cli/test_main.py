@@ -142,12 +142,28 @@ def test_commands_do_not_catch_gradsym_errors_themselves():
 def test_derive_writes_the_named_claims(tmp_path, capsys):
     assert main(["derive", "cec", "clip-norm", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in (tmp_path / "derivations").iterdir()) == [
+        "cec-checks.md",
+        "cec-checks.tex",
         "cec.md",
         "cec.tex",
+        "clip-norm-checks.md",
+        "clip-norm-checks.tex",
         "clip-norm.md",
         "clip-norm.tex",
     ]
-    assert f"wrote 4 files in {tmp_path / 'derivations'}" in capsys.readouterr().out
+    assert f"wrote 8 files in {tmp_path / 'derivations'}" in capsys.readouterr().out
+
+
+def test_derive_writes_the_notes_for_the_audience(tmp_path, capsys):
+    assert main(["derive", "--out", str(tmp_path), "--audience", "instructor"]) == 0
+    notes = (tmp_path / "derivations" / "notes-instructor.tex").read_text()
+    assert r"\input{clip-norm-checks}" in notes
+    assert not (tmp_path / "derivations" / "notes.tex").exists()
+    assert main(["derive", "--out", str(tmp_path)]) == 0  # the student's, by default
+    assert r"-checks}" not in (tmp_path / "derivations" / "notes.tex").read_text()
+    with pytest.raises(SystemExit) as exc:
+        main(["derive", "--out", str(tmp_path), "--audience", "teacher"])
+    assert exc.value.code == 2
 
 
 def test_derive_and_build_refuse_pdf_without_pdflatex_before_any_work(

@@ -335,3 +335,18 @@ def test_sympy_sigmoid_through_applyfunc_is_recognised():
     assert isinstance(c.cell.definitions[-1][1], Apply)
     with pytest.raises(DeclarationError, match="not tanh, sigmoid or relu"):
         cell_from_equations("t2", {"h": (W * x).applyfunc(sp.sin)}, register=False)
+
+
+@pytest.mark.parametrize("name", ["indrnn", "janet", "mgu"])
+def test_a_declared_cells_derivation_is_latex_prose_like_the_claims(name):
+    """The prose of a declared cell's derivation (its description and source, a user's
+    text) follows the claims' rule: LaTeX prose, the user's text escaped, no Unicode."""
+    from gradsym.declared.derivation import derivation
+    from gradsym.proofs.prose import check_prose
+    from gradsym.render.derivations import checks_tex, claim_prose, claim_tex
+
+    claim = derivation(library_cell(name))
+    for part, text in claim_prose(claim):
+        check_prose(text, part)
+    tex = claim_tex(claim) + checks_tex(claim)
+    assert tex.isascii() and "Matrix.jacobian" not in tex

@@ -10,8 +10,8 @@ import pytest
 
 from gradsym.proofs.bibliography import ENTRIES, cite_text, entry, thebibliography
 from gradsym.proofs.catalogue import IDS, claims
-from gradsym.proofs.prose import ProseError, check_prose, to_markdown, to_unicode
-from gradsym.render.derivations import break_lines, claim_prose, figure_refs
+from gradsym.proofs.prose import ProseError, check_prose, escape_text, to_markdown, to_unicode
+from gradsym.render.derivations import break_lines, claim_prose, claim_tex, figure_refs
 from gradsym.render.derivations.notes import CONVENTIONS, INTRODUCTIONS
 
 
@@ -78,8 +78,7 @@ def test_unicode_and_markdown_are_derived_from_the_latex():
     )
     check_prose(prose)
     assert to_unicode(prose) == (
-        "Algorithm 1 of [Pascanu et al. 2013]: if ‖ĝ‖ ≥ threshold, rescale; “clip” 50% — "
-        "e⁻ᶻ, λˡ⁻¹"
+        "Algorithm 1 of [Pascanu et al. 2013]: if ‖ĝ‖ ≥ threshold, rescale; “clip” 50% — e⁻ᶻ, λˡ⁻¹"
     )
     md = to_markdown(prose)
     assert md.startswith("Algorithm 1 of [Pascanu et al. 2013]: if $\\|\\hat{\\mathbf{g}}\\|")
@@ -93,9 +92,21 @@ def test_powers_print_as_powers_and_time_steps_in_parentheses():
     # superscript is always a time index (t, T, i, j, k, 1, ... with an offset).
     time_index = re.compile(r"\^\{\((?:[tTijkn\d]|\\tau)(?:\s*[-+]\s*(?:\d|\\ell|k|[tT]))?\)\}")
     for claim in claims():
-        for part, text in claim_prose(claim):
+        texts = [*claim_prose(claim), ("derivation", claim_tex(claim))]
+        for part, text in texts:  # the prose, and every formula the printer wrote
             for m in re.finditer(r"\^\{\([^}]*\)\}", text):
                 assert time_index.fullmatch(m.group(0)), (claim.id, part, m.group(0))
+    assert not time_index.fullmatch("^{(-z)}") and not time_index.fullmatch(r"^{(\ell-1)}")
+
+
+def test_no_equation_number_is_typeset_inside_math():
+    # The class of "(3)" in math: a bare parenthesised number inside $...$ is a reference
+    # to an equation of a source, which belongs in the text ("eq.~(3) of \cite{...}").
+    bare = re.compile(r"(?:^|[\s,;])\(\d+\)")
+    for claim in claims():
+        for part, text in claim_prose(claim):
+            for math in re.findall(r"\$([^$]*)\$", text):
+                assert not bare.search(math), (claim.id, part, math)
 
 
 def test_bibliography_resolves_and_orders():
@@ -122,3 +133,38 @@ def test_a_line_is_never_cut_inside_an_environment_or_a_brace_group():
     assert any(cases in line for line in lines)  # the environment stays whole
     group = r"\operatorname{f}{a + b + c + d + e + f + g + h + i}"
     assert all(line.count("{") == line.count("}") for line in break_lines(group + " + x", 8))
+
+
+def test_a_users_plain_text_becomes_latex_prose():
+    escaped = escape_text("Li et al., 'IndRNN', \"quoted\", 50% of x_1 {y} ~ #2 & \\")
+    assert check_prose(escaped) == escaped
+    assert "`IndRNN'" in escaped and "``quoted''" in escaped and r"50\%" in escaped
+    assert to_unicode(escaped) == "Li et al., ‘IndRNN’, “quoted”, 50% of x_1 {y} ~ #2 & \\"
+
+
+def test_a_name_set_as_a_symbol_is_never_also_a_plain_word():
+    # The class of "threshold" set three ways in clip-norm: once a claim writes a name as a
+    # symbol ($\mathit{threshold}$), its prose writes it that way everywhere.
+    from gradsym.proofs.prose import math_segments
+
+    for claim in claims():
+        segments = [seg for _, text in claim_prose(claim) for seg in math_segments(text)]
+        words = " ".join(piece for is_math, piece in segments if not is_math)
+        maths = " ".join(piece for is_math, piece in segments if is_math)
+        for name in set(re.findall(r"\\math(?:it|rm)\{(\w{3,})\}", maths)):
+            assert not re.search(rf"\b{name}\b", words), (claim.id, name)
+
+
+def test_no_slash_between_words_reads_as_a_division():
+    # The class of "1 - u / z": a slash in the text (outside $...$) reads as a division.
+    from gradsym.proofs.prose import math_segments
+
+    for claim in claims():
+        for part, text in claim_prose(claim):
+            for is_math, piece in math_segments(text):
+                if not is_math:
+                    assert not re.search(r"\w\s*/\s*\w", piece.replace("Inf/NaN", "")), (
+                        claim.id,
+                        part,
+                        piece,
+                    )

@@ -221,7 +221,10 @@ def test_the_instructors_notes_input_the_checks_and_the_students_do_not(tmp_path
     assert r"\input{clip-norm-checks}" in notes["instructor"]
     assert "-checks}" not in notes["student"]
     for text in notes.values():
-        assert r"\begin{thebibliography}" in text and r"\bibitem[Pascanu et al. 2013]{pascanu2013}" in text
+        assert (
+            r"\begin{thebibliography}" in text
+            and r"\bibitem[Pascanu et al. 2013]{pascanu2013}" in text
+        )
         for section in SECTIONS[:-1]:  # each section opens with its motivating paragraph
             start = text.index(rf"\section{{{section}}}")
             assert text[start:].split("\n")[2] == INTRODUCTIONS[section]
@@ -259,7 +262,11 @@ def test_figures_path_is_relative_to_the_derivations(tmp_path):
 
 def test_some_ids_write_only_their_files(tmp_path):
     paths = dv.write_derivations(tmp_path, ["clip-norm", "cec"])
-    assert [p.name for p in paths] == ["clip-norm.tex", "clip-norm.md", "cec.tex", "cec.md"]
+    assert [p.name for p in paths] == [
+        f"{i}{part}"
+        for i in ("clip-norm", "cec")
+        for part in (".tex", ".md", "-checks.tex", "-checks.md")
+    ]
     assert not (tmp_path / "notes.tex").exists()
 
 

@@ -333,7 +333,7 @@ bptt_factors = Claim(
             checks=(
                 Exact(
                     _span_exact,
-                    "symbolic entries, $n = 2$, $(t, k) = (3, 1), (4, 2), (2, 2), (1, 3)$",
+                    "symbolic entries, $n = 2$, $(t, k)$ equal to $(3, 1)$, $(4, 2)$, $(2, 2)$ and $(1, 3)$",
                 ),
                 Sampled(
                     _span_numpy,

@@ -257,7 +257,7 @@ value_clip = Claim(
             Norm(clipped_v, sp.oo),
             "≤",
             threshold,
-            r"each component clipped to $[-\mathit{threshold}, \mathit{threshold}]$",
+            r"each component clipped to lie between $-\mathit{threshold}$ and $\mathit{threshold}$",
             checks=(
                 Exact(_clip_exact, r"the rule on rational $\hat{\mathbf{g}}$"),
                 Sampled(
@@ -290,7 +290,10 @@ value_clip = Claim(
     ),
     sources=("003",),
     section=SECTION,
-    caveat="``In general'': when no component exceeds the threshold, nothing changes.",
+    caveat=(
+        r"``In general'': when no component of $\hat{\mathbf{g}}$ exceeds "
+        r"$\mathit{threshold}$ in absolute value, nothing changes."
+    ),
 )
 
 

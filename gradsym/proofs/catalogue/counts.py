@@ -60,7 +60,7 @@ mlp_window = Claim(
             MLP,
             "=",
             w * e * H + H,
-            "$w e$ inputs times $H$ units, plus the bias",
+            "$H$ units with $e w$ weights each, plus $H$ biases",
             checks=(
                 Exact(_mlp_exact, "the layer's parameter shapes, symbolic $w$, $e$, $H$"),
                 Sampled(

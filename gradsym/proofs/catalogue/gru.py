@@ -538,10 +538,11 @@ gru_variants = Claim(
     id="gru-variants",
     title="The GRU variants: minimal, full (textbook), PyTorch",
     statement=(
-        "The minimal GRU with an update gate only and the full GRU with the relevance "
-        r"(reset) gate, in the notation of \cite{003}; PyTorch's GRU, where the reset "
-        r"gate multiplies $\mathbf{W}_n \mathbf{h}^{(t-1)} + \mathbf{b}_{hn}$ after the "
-        "product."
+        r"The minimal GRU with an update gate $\Gamma_u$ only, in the notation of "
+        r"\cite{003}; the full GRU with the relevance (reset) gate, in the notation of "
+        r"\cite{001} (update gate $\mathbf{u}^{(t)}$, reset gate $\mathbf{r}^{(t)}$); "
+        r"PyTorch's GRU, where the reset gate multiplies $\mathbf{W}_n \mathbf{h}^{(t-1)} "
+        r"+ \mathbf{b}_{hn}$ after the product."
     ),
     assumptions=(
         (

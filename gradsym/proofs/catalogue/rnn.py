@@ -1151,9 +1151,8 @@ sequential_recency = Claim(
             "≤",
             Norm(Partial(J(i), h(i))) * (gamma * smax) ** ell,
             (
-                r"$\partial J^{(i)}/\partial \mathbf{h}^{(j)} = \partial J^{(i)}/\partial "
-                r"\mathbf{h}^{(i)} \prod_{j<t\leq i} \partial \mathbf{h}^{(t)}/\partial "
-                r"\mathbf{h}^{(t-1)}$ and Pascanu's bound"
+                r"the chain rule, each of the $\ell$ factors of norm at most "
+                r"$\gamma \sigma_{\max}(\mathbf{W}_h)$ \cite{pascanu2013}"
             ),
             checks=(
                 Exact(
@@ -1215,7 +1214,7 @@ sequential_recency = Claim(
             ),
         ),
     ),
-    sources=("001", "000", "linzen2016"),
+    sources=("001", "000", "pascanu2013", "linzen2016"),
     section=SECTION,
     caveat=(
         "The statement of the notes is qualitative. What is proved: in the vanishing "

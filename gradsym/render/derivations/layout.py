@@ -370,7 +370,8 @@ def _check_words(check) -> str:
         return f"exactly (SymPy, rational arithmetic): {check.method}"
     trials = getattr(check, "trials", None)
     tol = getattr(check, "tol", None)
-    on = f"{trials} seeded random instances" if trials else "seeded random instances"
+    plural = "" if trials == 1 else "s"
+    on = f"{trials} seeded random instance{plural}" if trials else "seeded random instances"
     if tol is None:
         bound = ""
     elif tol == 0:
@@ -393,10 +394,11 @@ def _checks(claim: Claim) -> list[str]:
 
 
 def cell_title(cell) -> str:
-    """The cell's name as the notes say it: "LSTM (standard)", "GRU (torch)"."""
+    """The cell's name as the notes say it: "LSTM (standard)", "GRU (PyTorch)"."""
     names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "birnn": "bidirectional RNN",
              "stacked": "stacked RNN", "residual": "residual layer", "highway": "highway layer"}  # fmt: skip
-    variant = cell.variant.replace("_", " ")
+    variants = {"relu": "ReLU", "torch": "PyTorch", "no_forget": "no forget gate"}
+    variant = variants.get(cell.variant, cell.variant.replace("_", " "))
     return f"{names.get(cell.name, cell.name.replace('_', ' '))} ({variant})"
 
 

@@ -91,8 +91,9 @@ INTRODUCTIONS = {
         r"the product is a diagonal matrix of derivatives of $\sigma$ times $\mathbf{W}_h$. "
         r"With $\sigma$ the identity the product is a matrix power, and its eigenvalues "
         r"decide everything: below one in modulus the gradient shrinks geometrically, above "
-        r"one it can grow without bound. A bounded nonlinearity only makes shrinking easier. "
-        r"This is why a plain RNN learns near effects and forgets far ones."
+        r"one it can grow without bound. A saturating nonlinearity has a derivative of at "
+        r"most $\gamma$ ($1$ for $\tanh$, $1/4$ for the sigmoid), so it can only add to the "
+        r"shrinking. This is why a plain RNN learns near effects and forgets far ones."
     ),
     "Exploding gradients": (
         r"When the gradient explodes, one update of gradient descent can throw the "
@@ -104,14 +105,15 @@ INTRODUCTIONS = {
     "Fixes for vanishing gradients": (
         r"Vanishing is harder to fix than exploding, because a small gradient cannot be "
         r"told apart from a converged one. The fixes change the product itself: an "
-        r"orthogonal recurrent matrix keeps every singular value at one, an identity matrix "
-        r"with ReLU units makes the linear path exact, and skip connections add an identity "
-        r"term to each factor so that the product never collapses to zero."
+        r"orthogonal recurrent matrix keeps every singular value at one, ReLU units with an "
+        r"identity recurrent matrix pass the gradient unchanged through the units that are "
+        r"active, and skip connections add an identity term to each factor, which keeps the "
+        r"product away from zero while the branches stay small."
     ),
     "LSTM": (
         r"The LSTM adds a memory cell $\mathbf{c}^{(t)}$ updated by addition, with gates "
-        r"that decide what to keep, write and show. Along the cell the Jacobian of one step "
-        r"is the diagonal matrix of the forget gate, so the gradient is multiplied by "
+        r"that decide what to keep, write and show. Along the cell's direct path the Jacobian "
+        r"of one step is the diagonal matrix of the forget gate, so the gradient is multiplied by "
         r"numbers the network can learn to keep near one rather than by a fixed weight "
         r"matrix. We derive its Jacobians, the constant error carousel, the effect of the "
         r"forget-gate bias and the size of the model."
@@ -126,21 +128,22 @@ INTRODUCTIONS = {
         r"between the previous state and a candidate, and a reset gate decides how much of "
         r"the past the candidate sees. When the update gate keeps the old state, the "
         r"Jacobian of one step is close to the identity and the gradient passes through. "
-        r"Sources write the gates in different notations and one of two places for the "
-        r"reset; we show that the variants are the same cell up to renaming, or say where "
-        r"they differ."
+        r"Sources write the gates in different notations and put the reset gate in one of "
+        r"two places; we print each variant in its own notation, map one onto the other, "
+        r"and say where they differ."
     ),
     "Bidirectional and multi-layer RNNs": (
         r"Reading a sequence in both directions gives each position a state that depends on "
         r"its whole context; stacking layers gives depth. Both multiply Jacobians along new "
-        r"paths, and residual connections keep those paths from vanishing as the stack "
-        r"grows."
+        r"paths; a residual connection adds the identity to each layer's Jacobian, and we "
+        r"bound how far the product of such factors can shrink."
     ),
     "Parameter counts": (
         r"How many parameters a model has is the first thing to know before training it. "
         r"Sharing the weights across time is what makes a recurrent layer small next to a "
-        r"window of the same width fed to a multilayer perceptron; gated cells multiply the "
-        r"count of a plain recurrent layer by the number of their gates."
+        r"window of the same width fed to a multilayer perceptron. A gated cell repeats the "
+        r"weights of a plain recurrent layer once per block: four times in the LSTM (three "
+        r"gates and the candidate), three times in the GRU."
     ),
     "Declared cells": (
         r"A cell given by its equations: every Jacobian block of its state, derived and "
@@ -244,7 +247,8 @@ def notes_tex(
             if audience == "instructor":
                 out.append(rf"\input{{{claim.id}-checks}}")
             for fig in after.get(claim.id, []):
-                refs = [rf"\ref{{claim:{i}}}" for i in fig.claims if i in order]
+                shown = sorted((i for i in fig.claims if i in order), key=order.__getitem__)
+                refs = [rf"\ref{{claim:{i}}}" for i in shown]
                 word = "Section" if len(refs) == 1 else "Sections"
                 keys += re.findall(r"\\cite\{([^}]*)\}", fig.caption)
                 out += [
