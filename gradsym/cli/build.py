@@ -54,9 +54,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.numeric.selfcheck import check_backend
     from gradsym.render.derivations import notes_name
     from gradsym.render.figures import figure_names
+    from gradsym.render.slides import beamer_missing
 
     t0 = time.perf_counter()
     check_pdflatex(args.pdf)
+    beamer = beamer_missing() if args.pdf else ""  # the notes' PDF does not need Beamer
     out = Path(args.out)
     # Both output folders are held for the whole build: a second build into the same
     # folder is refused at once instead of interleaving its files with this one's.
@@ -69,7 +71,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         figure_paths = figures_into(out, None, args.seed)
         print(f"2/4 derivations and slides{' (and their PDFs)' if args.pdf else ''}")
         derivation_paths = derive_into(out, None, args.pdf, args.audience)
-        slide_paths = slides_into(out, None, args.pdf, args.audience)
+        slide_paths = slides_into(out, None, args.pdf and not beamer, args.audience)
+        if args.pdf and beamer:
+            print(f"  slides.pdf not compiled: {beamer}")
     print("3/4 verifying every claim\n")
     report = verify_with_progress(args.seed)
     print(report.table())

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from gradsym.cli.derive import add_audience_option, check_pdflatex
+from gradsym.errors import InvalidValueError
 from gradsym.files import folder_lock
 
 
@@ -29,8 +30,18 @@ def claim_ids(text: str) -> list[str]:
     return [i.strip() for i in text.split(",") if i.strip()]
 
 
+def check_beamer(pdf: bool) -> None:
+    """With ``pdf``, fail before any work if the deck cannot be compiled here."""
+    from gradsym.render.slides import beamer_missing
+
+    check_pdflatex(pdf)
+    missing = beamer_missing() if pdf else ""
+    if missing:
+        raise InvalidValueError(f"--pdf cannot compile the slides: {missing}")
+
+
 def cmd_slides(args: argparse.Namespace) -> int:
-    check_pdflatex(args.pdf)
+    check_beamer(args.pdf)
     ids = None if args.claims is None else claim_ids(args.claims)
     paths = slides_into(Path(args.out), ids, args.pdf, args.audience)
     print("wrote " + ", ".join(str(p) for p in paths))

@@ -26,6 +26,8 @@ import dataclasses
 import math
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ __all__ = [
     "AUDIENCES",
     "SLIDES",
     "SLIDES_DIR",
+    "beamer_missing",
     "claim_frames",
     "compile_slides",
     "overfull",
@@ -496,6 +499,24 @@ def _ordered_ids(ids: Iterable[str]) -> list[str]:
     return sorted(wanted, key=order.index)
 
 
+def beamer_missing() -> str:
+    """Why the deck cannot be compiled here, or "" when it can: it needs pdflatex, and
+    Beamer with the pgf it loads (a TeX distribution may ship one without the other)."""
+    if shutil.which("pdflatex") is None:
+        return "pdflatex is not on the PATH (apt-get install texlive-latex-base)"
+    kpsewhich = shutil.which("kpsewhich")
+    for file, package in (("beamer.cls", "texlive-latex-recommended"), ("pgfcore.sty", "pgf")):
+        found = "" if kpsewhich is None else _kpsewhich(kpsewhich, file)
+        if not found:
+            return f"{file} is not installed (Debian: apt-get install {package})"
+    return ""
+
+
+def _kpsewhich(exe: str, file: str) -> str:
+    run = subprocess.run([exe, file], capture_output=True, text=True, check=False, timeout=60)
+    return run.stdout.strip()
+
+
 def compile_slides(
     folder: str | Path, *, audience: str = "student", keep_log: bool = False
 ) -> Path:
@@ -507,6 +528,9 @@ def compile_slides(
             a figure missing, or a LaTeX error.
     """
     name = slides_name(audience)
+    missing = beamer_missing()
+    if missing:
+        raise LatexError(f"cannot compile the slides: {missing}")
     if not (Path(folder) / name).is_file():
         raise LatexError(f"{Path(folder) / name} does not exist; write it with `gradsym slides`")
     return compile_pdf(folder, keep_log=keep_log, notes=name)

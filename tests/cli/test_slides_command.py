@@ -64,3 +64,11 @@ def test_pdf_without_pdflatex_is_refused_before_any_work(tmp_path, capsys, monke
     assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
     assert "--pdf needs pdflatex" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_pdf_without_beamer_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "beamer.cls is missing")
+    assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
+    err = capsys.readouterr().err
+    assert "--pdf cannot compile the slides: beamer.cls is missing" in err
+    assert not (tmp_path / "out").exists()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,19 +23,7 @@ FIGURES = REPO / "figures"  # the committed figures (their own tests keep them c
 OVERFULL_TOLERANCE_PT = 1.0
 
 
-def _missing_latex() -> str:
-    """Why the deck cannot be compiled here ("" when it can): pdflatex, beamer.cls and
-    pgf (which beamer loads) must be installed."""
-    if shutil.which("pdflatex") is None:
-        return "pdflatex is not installed (apt-get install texlive-latex-base)"
-    for file, package in (("beamer.cls", "texlive-latex-recommended"), ("pgfcore.sty", "pgf")):
-        found = subprocess.run(["kpsewhich", file], capture_output=True, text=True, check=False)
-        if not found.stdout.strip():
-            return f"{file} is not installed (apt-get install {package})"
-    return ""
-
-
-MISSING_LATEX = _missing_latex()
+MISSING_LATEX = sl.beamer_missing()  # pdflatex, beamer.cls and the pgf it loads
 needs_beamer = pytest.mark.skipif(bool(MISSING_LATEX), reason=MISSING_LATEX)
 
 
@@ -248,3 +234,16 @@ def test_committed_decks_are_current(tmp_path):
             f"{committed / fresh.name} is out of date; regenerate with "
             f"`gradsym slides --out . --audience {audience}`"
         )
+
+
+def test_without_beamer_compiling_is_a_clear_error(tmp_path, monkeypatch):
+    sl.write_slides(tmp_path, ["cec"])
+    monkeypatch.setattr(
+        sl.shutil, "which", lambda name: "/bin/true" if name == "kpsewhich" else name
+    )
+    monkeypatch.setattr(sl, "_kpsewhich", lambda exe, file: "" if file == "pgfcore.sty" else file)
+    assert "pgfcore.sty is not installed" in sl.beamer_missing()
+    with pytest.raises(LatexError, match="cannot compile the slides: pgfcore.sty is not installed"):
+        sl.compile_slides(tmp_path)
+    monkeypatch.setattr(sl.shutil, "which", lambda name: None)
+    assert "pdflatex is not on the PATH" in sl.beamer_missing()
