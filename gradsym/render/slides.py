@@ -390,7 +390,7 @@ def _preamble() -> list[str]:
         r"\setbeamertemplate{navigation symbols}{}",
         r"\setbeamertemplate{footline}[frame number]",
         r"\setbeamertemplate{bibliography item}[text]",
-        r"\setbeamertemplate{frametitle continuation}{(cont.)}",
+        r"\setbeamertemplate{frametitle continuation}[from second][(cont.)]",
         SECTION_PAGE,
         r"% the same PDF bytes on every run",
         r"\ifdefined\pdftrailerid \pdftrailerid{} \pdfinfoomitdate=1 \pdfsuppressptexinfo=-1 \fi",

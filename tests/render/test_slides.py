@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -198,6 +200,28 @@ def test_the_deck_compiles_with_no_overfull_box(compiled):
     pages = _pages(log)
     assert frames <= pages <= frames + 4  # the references may take a few pages
     assert sorted(p.name for p in compiled.iterdir()) == ["slides.log", "slides.pdf", "slides.tex"]
+
+
+@needs_beamer
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+def test_the_pdf_reads_as_the_deck(compiled):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(compiled / "slides.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = text.split("\f")[:-1]
+    tex = (compiled / "slides.tex").read_text()
+    frames = tex.count(r"\begin{frame}")
+    reference_pages = len(pages) - frames + 1
+    assert reference_pages >= 1 and "References" in pages[-1]
+    assert text.count("(cont.)") == tex.count(" (cont.)}") + reference_pages - 1
+    assert "Vanishing and exploding gradients in recurrent networks" in pages[0]
+    for page, number in zip(pages, range(1, len(pages) + 1)):
+        assert f"{number} / {len(pages)}" in page  # every frame numbered, none blank
+    for k in range(1, len(figure_refs()) + 1):  # a frame titled "Figure k" for each figure
+        assert sum(bool(re.search(rf"^\s*Figure {k}\s*$", p, re.MULTILINE)) for p in pages) == 1
 
 
 @needs_beamer
