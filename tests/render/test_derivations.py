@@ -398,3 +398,12 @@ def test_committed_derivations_are_current(tmp_path):
     assert there == made
     stale = [n for n in made if (committed / n).read_bytes() != (fresh / n).read_bytes()]
     assert not stale, f"out of date, regenerate with `gradsym derive`: {stale}"
+
+
+def test_the_preface_promises_only_what_the_checks_do():
+    # Some lines are checked only one way: the preface must not say "exactly and numerically".
+    kinds = {tuple(sorted(c.kind for c in s.checks)) for claim in claims() for s in claim.steps}
+    assert () not in kinds  # every line is checked
+    text = dv.notes_tex(claims(), [], audience="student")
+    if kinds != {("numeric", "symbolic")}:
+        assert "exactly and numerically" not in text and "most lines both ways" in text

@@ -61,16 +61,17 @@ _PREFACE = {
         "These notes derive, line by line, why gradients vanish or explode when a recurrent "
         "network is trained by backpropagation through time, and how clipping, "
         "initialisation, gates and skip connections address it. Every line of every "
-        "derivation was checked, exactly and numerically, before it was printed. Sources "
-        "in brackets are listed at the end."
+        "derivation was checked by computer before it was printed, exactly in rational "
+        "arithmetic or numerically on random instances, most lines both ways. Sources in "
+        "brackets are listed at the end."
     ),
     "instructor": (
         "These notes derive, line by line, why gradients vanish or explode when a recurrent "
         "network is trained by backpropagation through time, and how clipping, "
         "initialisation, gates and skip connections address it. This is the instructor's "
         "version: under each claim, a list says how every line of its derivation was "
-        "checked, exactly in rational arithmetic and numerically in double precision, and "
-        "each displayed line is printed from the very expression its checks evaluate. "
+        "checked, exactly in rational arithmetic, numerically in double precision, or both, "
+        "and each displayed line is printed from the very expression its checks evaluate. "
         "Sources in brackets are listed at the end."
     ),
 }
