@@ -75,7 +75,7 @@ TEXT_WIDTH_PT = 398.0  # \textwidth of a 16:9 frame (1 cm margins)
 UNIT_PT = 7.0
 LINE_UNITS = TEXT_WIDTH_PT / UNIT_PT * 0.92  # what a displayed line may use, with slack
 JUSTIFICATION_UNITS = 0.32 * LINE_UNITS  # the justification column (wider for a wide formula)
-TEXT_CHARS = 88  # characters of \small prose on a line (generous: narrower glyphs fit more)
+TEXT_CHARS = 92  # characters of \small prose on a line (generous: narrower glyphs fit more)
 BODY_PT = 174.0  # what a frame's body may take under a one-line title
 BASELINE_PT = 12.0
 FOOTNOTE_BASELINE_PT = 9.5
@@ -300,7 +300,7 @@ def _packed(pieces: Sequence[Piece], budget: float) -> list[list[Piece]]:
 
 def _title_height(title: str) -> float:
     """Extra height of a frame title on two lines (beamer wraps it)."""
-    return 0.0 if _prose_chars(title) <= 52 else 16.0
+    return 0.0 if _prose_chars(title) <= 66 else 16.0
 
 
 def packed_frames(claim: Claim, audience: str = "student") -> tuple[list[list[Piece]], str]:
