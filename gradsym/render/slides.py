@@ -469,7 +469,7 @@ def slides_name(audience: str = "student") -> str:
 
 def write_slides(
     out_dir: str | Path,
-    ids: Iterable[str] | None = None,
+    ids: str | Iterable[str] | None = None,
     *,
     figures_dir: str | Path | None = None,
     audience: str = "student",
@@ -496,8 +496,8 @@ def write_slides(
 
 
 def _ordered_ids(ids: Iterable[str]) -> list[str]:
-    """The ids, each once, in the order of the notes (an unknown id raises)."""
-    wanted = list(dict.fromkeys(ids))
+    """The ids (or one id), each once, in the order of the notes (an unknown id raises)."""
+    wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
     if not wanted:
         raise InvalidValueError("no claims chosen: give at least one claim id")
     catalogue_claims(wanted)  # UnknownNameError, with the nearest ids

@@ -142,6 +142,10 @@ def test_some_claims_give_a_deck_of_those_in_the_notes_order(tmp_path):
     assert r"\includegraphics" in tex and "{../figures/linear-case.pdf}" in tex
 
 
+def test_one_id_may_be_given_alone(tmp_path):
+    assert _labels(sl.write_slides(tmp_path, "cec").read_text()) == ["cec"]
+
+
 def test_the_instructor_deck_has_its_own_name(tmp_path):
     path = sl.write_slides(tmp_path, ["cec"], audience="instructor")
     assert path.name == "slides-instructor.tex"
