@@ -72,3 +72,18 @@ def test_pdf_without_beamer_is_refused_before_any_work(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "--pdf cannot compile the slides: beamer.cls is missing" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
+    tmp_path, capsys, monkeypatch
+):
+    import gradsym.proofs
+
+    verify = gradsym.proofs.verify
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: [])
+    monkeypatch.setattr("gradsym.cli.build.derive_into", lambda out, ids, pdf, audience: [])
+    monkeypatch.setattr("gradsym.cli.build.verify_with_progress", lambda seed: verify(["cec"]))
+    monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "pgfcore.sty is missing")
+    assert main(["build", "--pdf", "--out", str(tmp_path)]) == 0
+    assert "slides.pdf not compiled: pgfcore.sty is missing" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "slides").iterdir()) == ["slides.tex"]
