@@ -146,7 +146,7 @@ def _inline_math_width(prose: str) -> float:
 
 
 def _justified(just: str, width: float) -> str:
-    """The justification in a grey \footnotesize paragraph ``width`` units wide."""
+    r"""The justification in a grey \footnotesize paragraph ``width`` units wide."""
     return (
         rf"\parbox[t]{{{width / LINE_UNITS:.2f}\linewidth}}"
         rf"{{\raggedright\footnotesize\color{{gray}}{just}}}"
@@ -183,7 +183,7 @@ def _derivation(claim: Claim, beside: bool) -> tuple[list[list[str]], float]:
 
 
 def _small(tex: str) -> Piece:
-    """A \footnotesize paragraph (sources, what was checked)."""
+    r"""A \footnotesize paragraph (sources, what was checked)."""
     text = rf"{{\footnotesize {tex}\par}}"
     return Piece(_text_height(tex, TEXT_CHARS * 1.25, FOOTNOTE_BASELINE_PT), tex=text)
 
