@@ -182,6 +182,28 @@ def _derivation(claim: Claim, beside: bool) -> tuple[list[list[str]], float]:
     return out, lhs_units + rhs_units + column + 4
 
 
+# A paragraph taller than this is cut between sentences: a frame must hold each piece.
+LONGEST_PARAGRAPH_PT = 120.0
+
+
+def _paragraphs(tex: str) -> list[Piece]:
+    """The prose ``tex`` as one paragraph, or, when it is taller than
+    LONGEST_PARAGRAPH_PT, as several cut after a sentence (never inside ``$…$``)."""
+    if _text_height(tex) <= LONGEST_PARAGRAPH_PT:
+        return [Piece(_text_height(tex), tex=tex)]
+    ends = [
+        m.end() for m in re.finditer(r"\. (?=[A-Z\\])", tex) if tex[: m.start()].count("$") % 2 == 0
+    ]
+    out, start = [], 0
+    for k, end in enumerate(ends):
+        following = ends[k + 1] if k + 1 < len(ends) else len(tex)
+        if _text_height(tex[start:following]) > LONGEST_PARAGRAPH_PT:
+            out.append(tex[start:end].strip())
+            start = end
+    out.append(tex[start:].strip())
+    return [Piece(_text_height(t), tex=t) for t in out]
+
+
 def _small(tex: str) -> Piece:
     r"""A \footnotesize paragraph (sources, what was checked)."""
     text = rf"{{\footnotesize {tex}\par}}"
@@ -216,7 +238,7 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
     fit, else under them (the whole line for the formulas), else at the smallest size.
     """
     statement = _prose(claim, claim.statement, "statement")
-    head = [Piece(_text_height(statement), tex=statement)]
+    head = _paragraphs(statement)
     if claim.assumptions:
         items = "; ".join(
             _prose(claim, a, f"assumption {k}") for k, a in enumerate(claim.assumptions, 1)
@@ -234,8 +256,7 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
     steps, width = layouts[beside]
     pieces = head + [_display(rows, "derivation", width) for rows in steps]
     if claim.caveat:
-        text = rf"\emph{{Precisely:}} {_prose(claim, claim.caveat, 'caveat')}"
-        pieces.append(Piece(_text_height(text), tex=text))
+        pieces += _paragraphs(rf"\emph{{Precisely:}} {_prose(claim, claim.caveat, 'caveat')}")
     if claim.sources:
         pieces.append(_small(rf"Sources: \cite{{{','.join(claim.sources)}}}."))
     if audience == "instructor":

@@ -128,6 +128,20 @@ def test_a_long_derivation_continues_on_frames_within_the_budget():
     assert tex.count(" (cont.)}") == len(frames) - 1
 
 
+def test_a_paragraph_taller_than_a_frame_is_cut_after_a_sentence():
+    (claim,) = claims(["eigen-vanish"])
+    text = " ".join([claim.caveat] * 4)
+    pieces = sl._paragraphs(text)
+    assert len(pieces) >= 3
+    assert " ".join(p.tex for p in pieces) == text  # nothing lost, in order
+    for p in pieces:
+        assert p.height <= sl.LONGEST_PARAGRAPH_PT
+        assert p.tex.count("$") % 2 == 0 and p.tex.rstrip().endswith(".")
+    assert sl._paragraphs(claim.statement) == [
+        sl.Piece(sl._text_height(claim.statement), tex=claim.statement)
+    ]
+
+
 def test_the_deck_is_the_same_bytes_on_every_run(deck, tmp_path):
     again = sl.write_slides(tmp_path / "slides", figures_dir=FIGURES)
     assert again.read_bytes() == (deck / "slides.tex").read_bytes()
@@ -241,7 +255,8 @@ def test_a_frame_too_full_is_caught_by_the_log_check(tmp_path, monkeypatch):
 @needs_beamer
 def test_a_long_derivation_compiles_on_continuation_frames(tmp_path, monkeypatch):
     (claim,) = claims(["eigen-vanish"])
-    long = dataclasses.replace(claim, steps=claim.steps * 3)
+    caveat = " ".join([claim.caveat] * 4)  # taller than a frame: cut between sentences
+    long = dataclasses.replace(claim, steps=claim.steps * 3, caveat=caveat)
     folder = tmp_path / "slides"
     folder.mkdir()
     (folder / "slides.tex").write_text(sl.slides_tex([long], [], "../figures"))
