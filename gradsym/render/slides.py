@@ -215,6 +215,21 @@ def _display(rows: Sequence[str], group: str, width: float, lead: str = "") -> P
     return Piece(height, tex=lead, rows=tuple(rows), group=group, width=width)
 
 
+# A step taller than this continues on the next frame (its later lines there).
+TALLEST_DISPLAY_PT = 130.0
+
+
+def _display_pieces(rows: Sequence[str], group: str, width: float) -> list[Piece]:
+    """A step's rows as one display, or, when taller than TALLEST_DISPLAY_PT, as several
+    (its broken lines in order; the continuation begins at the alignment point)."""
+    chunks: list[list[str]] = [[]]
+    for row in rows:
+        if chunks[-1] and sum(map(_row_height, [*chunks[-1], row])) > TALLEST_DISPLAY_PT:
+            chunks.append([])
+        chunks[-1].append(row)
+    return [_display(chunk, group, width) for chunk in chunks]
+
+
 def _where_pieces(claim: Claim) -> list[Piece]:
     """The claim's definitions ("where"), one display."""
     out = []
@@ -254,7 +269,9 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
         if max(layouts[beside][1], widest_where) * scale <= LINE_UNITS:
             break
     steps, width = layouts[beside]
-    pieces = head + [_display(rows, "derivation", width) for rows in steps]
+    pieces = head + [
+        piece for rows in steps for piece in _display_pieces(rows, "derivation", width)
+    ]
     if claim.caveat:
         pieces += _paragraphs(rf"\emph{{Precisely:}} {_prose(claim, claim.caveat, 'caveat')}")
     if claim.sources:

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 from gradsym.errors import InvalidValueError, UnknownNameError
 from gradsym.proofs.catalogue import IDS, claims
@@ -264,6 +265,21 @@ def test_a_long_derivation_compiles_on_continuation_frames(tmp_path, monkeypatch
     log = (folder / "slides.log").read_text()
     assert _too_big(log) == []
     assert _pages(log) >= 6
+
+
+@needs_beamer
+def test_a_step_taller_than_a_frame_continues_on_the_next(tmp_path):
+    (claim,) = claims(["linear-case"])
+    rhs = sp.Add(*[sp.Symbol(f"a_{k}") * sp.Symbol(f"w_{k}") for k in range(80)])
+    step = dataclasses.replace(claim.steps[0], rhs=rhs)
+    long = dataclasses.replace(claim, steps=(step, *claim.steps[1:]))
+    frames, _ = sl.packed_frames(long)
+    assert len(frames) >= 4  # the one step spans several frames
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    (folder / "slides.tex").write_text(sl.slides_tex([long], [], "../figures"))
+    sl.compile_slides(folder, keep_log=True)
+    assert _too_big((folder / "slides.log").read_text()) == []
 
 
 # -- the committed decks ------------------------------------------------------------------------------
