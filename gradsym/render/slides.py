@@ -9,7 +9,8 @@ places it) with its caption, a title frame and a references frame.
 The frame is 16:9 (160 mm × 90 mm). A claim too long for one frame continues on frames
 titled "(cont.)": its pieces (statement, assumptions, each definition, each step of the
 derivation with its broken lines, the caveat, the sources) are packed in order into
-frames by an estimate of their height in points; a step is never split across frames. A
+frames by an estimate of their height in points; a step stays on one frame unless it is
+taller than a frame, and a paragraph is cut only after a sentence when it is. A
 right-hand side too wide for the line is broken at its top-level ``+``/``-``
 (:func:`~gradsym.render.derivations.break_lines`); the justifications stand beside the
 lines where that fits, else under them, and a claim whose widest line still does not fit
