@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gradsym.cli.derive import add_audience_option, check_pdflatex
+from gradsym.cli.derive import check_pdflatex
 from gradsym.errors import InvalidValueError
 from gradsym.files import folder_lock
 
@@ -56,6 +56,12 @@ def add_slides_parser(subparsers) -> argparse.ArgumentParser:
         "--claims", metavar="ID,...", help="only these claims, comma-separated (default: all)"
     )
     s.add_argument("--pdf", action="store_true", help="also compile slides.pdf with pdflatex")
-    add_audience_option(s)
+    s.add_argument(
+        "--audience",
+        choices=("student", "instructor"),  # AUDIENCES, without importing the renderer
+        default="student",
+        help="student: the lecture (slides.tex, the default); instructor: also how every "
+        "line was checked (slides-instructor.tex)",
+    )
     s.set_defaults(func=cmd_slides)
     return s
