@@ -4,6 +4,7 @@ errors into exit codes.
     gradsym build      the main job: derive + figures + verify, with a report  (build.py)
     gradsym derive     LaTeX and Markdown derivations of every claim, and notes.tex  (derive.py)
     gradsym figures    the figures of the notes, with the data behind each  (figures.py)
+    gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
     gradsym cells      the built-in and library cells with their equations  (cells.py)
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.slides import add_slides_parser
     from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_build_parser,
         add_derive_parser,
         add_figures_parser,
+        add_slides_parser,
         add_verify_parser,
         add_check_parser,
         add_cells_parser,

@@ -12,6 +12,7 @@ from pathlib import Path
 from gradsym.cli.derive import add_audience_option, check_pdflatex, derive_into
 from gradsym.cli.figures import add_figure_options, figures_into, options_from_args
 from gradsym.cli.progress import progress_bar
+from gradsym.cli.slides import slides_into
 from gradsym.files import folder_lock
 
 
@@ -53,10 +54,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gradsym.numeric.selfcheck import check_backend
     from gradsym.render.derivations import notes_name
     from gradsym.render.figures import figure_names
+    from gradsym.render.slides import beamer_missing
 
     t0 = time.perf_counter()
     options = options_from_args(args)
     check_pdflatex(args.pdf)
+    beamer = beamer_missing() if args.pdf else ""  # the notes' PDF does not need Beamer
     out = Path(args.out)
     # Both output folders are held for the whole build: a second build into the same
     # folder is refused at once instead of interleaving its files with this one's.
@@ -67,8 +70,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"gradsym build → {out.resolve()}\n")
         print("1/4 figures")
         figure_paths = figures_into(out, None, args.seed, options)
-        print(f"2/4 derivations{' and notes.pdf' if args.pdf else ''}")
+        print(f"2/4 derivations and slides{' (and their PDFs)' if args.pdf else ''}")
         derivation_paths = derive_into(out, None, args.pdf, args.audience)
+        slide_paths = slides_into(out, None, args.pdf and not beamer, args.audience)
+        if args.pdf and beamer:
+            print(f"  slides.pdf not compiled: {beamer}")
     print("3/4 verifying every claim\n")
     report = verify_with_progress(args.seed)
     print(report.table())
@@ -79,8 +85,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     pdf = f", {notes.removesuffix('.tex')}.pdf" if args.pdf else ""
     print(
         f"  {len(derivation_paths):3} files in {out / 'derivations'} "
-        f"(per claim its .tex and .md and how it was checked, {notes}{pdf})"
+        f"(per claim its .tex and .md and how it was checked, {notes}{pdf}, "
+        f"{notes.removesuffix('.tex')}.md)"
     )
+    print(f"  {len(slide_paths):3} files in {out / 'slides'} (the Beamer deck, one claim a frame)")
     print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
         f"({len(figure_names())} figures as {', '.join('.' + f for f in options.formats)} "

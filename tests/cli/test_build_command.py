@@ -35,6 +35,8 @@ def test_build_reports_every_stage_and_exits_0(quick_build, tmp_path, capsys):
     assert "✗" not in out
     assert "every claim verified: 2 claims" in out
     assert (tmp_path / "derivations" / "notes.tex").exists()
+    assert (tmp_path / "derivations" / "notes.md").exists()
+    assert (tmp_path / "slides" / "slides.tex").exists()
     assert "27 files in" in out  # nine figures, three files each
 
 

@@ -92,6 +92,7 @@ ARGV = {
     "build": ["build"],
     "derive": ["derive"],
     "figures": ["figures"],
+    "slides": ["slides"],
     "verify": ["verify"],
     "check": ["check", "--cell", "rnn", "W_h"],
     "train": ["train"],

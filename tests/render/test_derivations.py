@@ -207,7 +207,7 @@ def written(tmp_path_factory) -> Path:
 def test_write_gives_every_claim_and_notes(written):
     names = sorted(p.name for p in written.iterdir())
     per_claim = [f"{i}{part}" for i in IDS for part in (".tex", ".md", "-checks.tex", "-checks.md")]
-    assert names == sorted([*per_claim, "notes.tex"])
+    assert names == sorted([*per_claim, "notes.tex", "notes.md"])
 
 
 def test_an_unknown_audience_is_a_clear_error(tmp_path):

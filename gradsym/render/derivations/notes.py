@@ -310,5 +310,10 @@ def write_derivations(
         fig_dir = out.parent / "figures" if figures_dir is None else Path(figures_dir)
         rel = Path(os.path.relpath(fig_dir.resolve(), out.resolve())).as_posix()
         files.append((name, notes_tex(chosen, figure_refs(), rel, audience)))
+        from .markdown_notes import markdown_name, notes_markdown  # notes.md beside notes.tex
+
+        files.append(
+            (markdown_name(audience), notes_markdown(chosen, figure_refs(), rel, audience))
+        )
     out.mkdir(parents=True, exist_ok=True)
     return [atomic_write_text(out / name, text) for name, text in files]

@@ -1,0 +1,89 @@
+"""``gradsym slides``: the deck into DIR/slides (figures from DIR/figures), a subset with
+--claims, the instructor's deck with --audience, the PDF with --pdf; a mistyped id or an
+empty --claims is one line on stderr and exit 2, and nothing is written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gradsym.cli import BAD_INPUT, main
+
+from ..render.test_slides import FIGURES, needs_beamer
+
+
+def test_slides_writes_the_deck_of_the_chosen_claims(tmp_path, capsys):
+    assert main(["slides", "--out", str(tmp_path), "--claims", "linear-case, chain-rule"]) == 0
+    deck = tmp_path / "slides" / "slides.tex"
+    assert f"wrote {deck}" in capsys.readouterr().out
+    labels = re.findall(r"\\label\{claim:([a-z-]+)\}", deck.read_text())
+    assert labels == ["chain-rule", "linear-case"]
+    assert "{../figures/linear-case.pdf}" in deck.read_text()
+
+
+def test_the_instructor_deck(tmp_path):
+    assert (
+        main(["slides", "--out", str(tmp_path), "--claims", "cec", "--audience", "instructor"]) == 0
+    )
+    assert r"\emph{Checked.}" in (tmp_path / "slides" / "slides-instructor.tex").read_text()
+    assert not (tmp_path / "slides" / "slides.tex").exists()
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ("linear-case,chain-rul", "unknown claim 'chain-rul' (did you mean 'chain-rule'?)"),
+        (",", "no claims chosen"),
+    ],
+)
+def test_bad_claims_are_one_line_and_exit_2(tmp_path, capsys, claims, message):
+    assert main(["slides", "--out", str(tmp_path), "--claims", claims]) == BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("gradsym slides: error: ") and message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "slides").exists()
+
+
+def test_an_unknown_audience_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["slides", "--out", str(tmp_path), "--audience", "teacher"])
+    assert exc.value.code == BAD_INPUT
+    assert "invalid choice: 'teacher'" in capsys.readouterr().err
+
+
+@needs_beamer
+def test_pdf_compiles_the_deck(tmp_path):
+    (tmp_path / "figures").symlink_to(FIGURES)
+    assert main(["slides", "--out", str(tmp_path), "--claims", "clip-value", "--pdf"]) == 0
+    assert (tmp_path / "slides" / "slides.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_without_pdflatex_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gradsym.cli.derive.shutil.which", lambda name: None)
+    assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
+    assert "--pdf needs pdflatex" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_pdf_without_beamer_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "beamer.cls is missing")
+    assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
+    err = capsys.readouterr().err
+    assert "--pdf cannot compile the slides: beamer.cls is missing" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
+    tmp_path, capsys, monkeypatch
+):
+    import gradsym.proofs
+
+    verify = gradsym.proofs.verify
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: [])
+    monkeypatch.setattr("gradsym.cli.build.derive_into", lambda out, ids, pdf, audience: [])
+    monkeypatch.setattr("gradsym.cli.build.verify_with_progress", lambda seed: verify(["cec"]))
+    monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "pgfcore.sty is missing")
+    assert main(["build", "--pdf", "--out", str(tmp_path)]) == 0
+    assert "slides.pdf not compiled: pgfcore.sty is missing" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "slides").iterdir()) == ["slides.tex"]
