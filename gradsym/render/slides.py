@@ -389,15 +389,19 @@ def _cell_frame(claim: Claim, index: int) -> list[str]:
 
 
 def _figure_frame(fig: FigureRef, number: int, figures_rel: str) -> list[str]:
-    """The figure (its PDF) on a frame of its own, its caption below."""
+    """The figure (its PDF) filling a frame of its own, then its caption on the next: a
+    caption that states n, the initialisation, the seeds and the bands is a paragraph,
+    which would leave the picture too small to read from the back of a room."""
     path = f"{figures_rel}/{fig.name}.pdf"
     return [
         f"% figure {fig.name}",
         rf"\begin{{frame}}{{Figure {number}}}\label{{fig:{fig.name}}}",
         r"\centering",
-        rf"\includegraphics[width=\linewidth,height=0.72\textheight,keepaspectratio]{{{path}}}",
+        rf"\includegraphics[width=\linewidth,height=0.86\textheight,keepaspectratio]{{{path}}}",
+        r"\end{frame}",
         "",
-        rf"{{\footnotesize {fig.caption}\par}}",
+        rf"\begin{{frame}}{{Figure {number}: what it shows}}",
+        rf"{{\small {fig.caption}\par}}",
         r"\end{frame}",
         "",
     ]

@@ -80,7 +80,7 @@ def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
     import gradsym.proofs
 
     verify = gradsym.proofs.verify
-    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed: [])
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options=None: [])
     monkeypatch.setattr("gradsym.cli.build.derive_into", lambda out, ids, pdf, audience: [])
     monkeypatch.setattr("gradsym.cli.build.verify_with_progress", lambda seed: verify(["cec"]))
     monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "pgfcore.sty is missing")

@@ -89,9 +89,9 @@ def test_title_sections_figures_and_references(deck):
     for number, fig in enumerate(
         [f for c in claims() for f in figures_after(claims(), figures).get(c.id, [])], 1
     ):
-        frame = tex[tex.index(f"% figure {fig.name}") :].split(r"\end{frame}")[0]
+        frame, caption = tex[tex.index(f"% figure {fig.name}") :].split(r"\end{frame}")[:2]
         assert f"{{Figure {number}}}" in frame and f"/{fig.name}.pdf}}" in frame
-        assert fig.caption in frame
+        assert f"{{Figure {number}: what it shows}}" in caption and fig.caption in caption
         last = max(fig.claims, key=IDS.index)  # after the last of its claims, before the next
         assert tex.index(f"\\label{{claim:{last}}}") < tex.index(f"% figure {fig.name}")
         following = IDS[IDS.index(last) + 1 :]
