@@ -9,12 +9,12 @@ MathJax and KaTeX (:func:`gradsym.proofs.prose.to_markdown`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from gradsym.proofs.claim import Claim
 
 from .derivations.layout import cited_keys as claim_cited_keys
-from .derivations.notes import AUDIENCES, FigureRef, notes_name
+from .derivations.notes import AUDIENCES, FigureRef, figures_after, notes_name
 
 __all__ = ["AUDIENCES", "check_audience", "cited_keys", "figures_after"]
 
@@ -23,20 +23,6 @@ def check_audience(audience: str) -> str:
     """``audience`` if it is one of :data:`AUDIENCES`; InvalidValueError otherwise."""
     notes_name(audience)  # the one place that says which audiences there are
     return audience
-
-
-def figures_after(
-    claims: Sequence[Claim], figures: Sequence[FigureRef]
-) -> dict[str, list[FigureRef]]:
-    """Each figure under the id of the last of its claims in ``claims`` (where notes.tex
-    places it); a figure none of whose claims is shown is left out."""
-    order = {c.id: k for k, c in enumerate(claims)}
-    after: dict[str, list[FigureRef]] = {}
-    for fig in figures:
-        shown = [i for i in fig.claims if i in order]
-        if shown:
-            after.setdefault(max(shown, key=order.__getitem__), []).append(fig)
-    return after
 
 
 _CITE = re.compile(r"\\cite\{([^}]*)\}")

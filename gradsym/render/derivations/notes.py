@@ -183,6 +183,21 @@ def notes_name(audience: str = "student") -> str:
     return NOTES if audience == "student" else "notes-instructor.tex"
 
 
+def figures_after(
+    claims: Sequence[Claim], figures: Sequence[FigureRef]
+) -> dict[str, list[FigureRef]]:
+    """Each figure under the id of the last of its claims in ``claims`` (where the notes,
+    the Markdown notes and the slides place it); a figure none of whose claims is shown is
+    left out."""
+    order = {c.id: k for k, c in enumerate(claims)}
+    after: dict[str, list[FigureRef]] = {}
+    for fig in figures:
+        shown = [i for i in fig.claims if i in order]
+        if shown:
+            after.setdefault(max(shown, key=order.__getitem__), []).append(fig)
+    return after
+
+
 def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -204,11 +219,7 @@ def notes_tex(
     """
     notes_name(audience)
     order = {c.id: k for k, c in enumerate(claims)}
-    after: dict[str, list[FigureRef]] = {}
-    for fig in figures:
-        shown = [i for i in fig.claims if i in order]
-        if shown:
-            after.setdefault(max(shown, key=order.__getitem__), []).append(fig)
+    after = figures_after(claims, figures)
     title = TITLE + (r" \\ \large instructor's notes" if audience == "instructor" else "")
     out = [
         TEX_HEADER,
