@@ -27,7 +27,7 @@ RNN_CELL = get_cell("rnn", "tanh")
 
 MLP = ParamCount("mlp", r"\text{MLP}")
 RNN_COUNT = ParamCount("rnn", r"\text{RNN}")
-TORCH_RNN = ParamCount("torch_rnn", r"\texttt{torch.nn.RNN}")
+TORCH_RNN = ParamCount("torch_rnn", r"\text{PyTorch RNN}")
 
 
 def _mlp_shapes() -> sp.Expr:
