@@ -53,7 +53,7 @@ class _Node:
 
 
 def _size(e: sp.Expr) -> tuple[int, int, int]:
-    poly = sp.Poly(sp.sympify(e), n_sym, d_sym)
+    poly = sp.Poly(sp.sympify(e, strict=True), n_sym, d_sym)
     a = int(poly.coeff_monomial(n_sym))
     b = int(poly.coeff_monomial(d_sym))
     c = int(poly.coeff_monomial(1))
@@ -137,7 +137,7 @@ class _Graph(MatrixVisitor):
 
 
 def _code_size(e: sp.Expr) -> str:
-    return str(sp.sympify(e))
+    return str(sp.sympify(e, strict=True))
 
 
 class CellPrinter:
@@ -161,7 +161,12 @@ class CellPrinter:
         for k in self.nodes:
             if k.op == "matmul":
                 p = self.g.params[k.data]
-                key = (k.args[0], k.dyn, sp.sympify(p.shape[0]), sp.sympify(p.shape[1]))
+                key = (
+                    k.args[0],
+                    k.dyn,
+                    sp.sympify(p.shape[0], strict=True),
+                    sp.sympify(p.shape[1], strict=True),
+                )
                 by_arg.setdefault(key, []).append(k.id)
         self.group_of: dict[int, str] = {}  # matmul node -> fused kind
         self.groups: dict[str, list[int]] = {}

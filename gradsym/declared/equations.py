@@ -62,26 +62,60 @@ def _fail(equation: str | None, problem: str) -> DeclarationError:
     return DeclarationError(where + problem)
 
 
+#: One term of a size: an integer coefficient (``2n``, ``2*n``, ``2 n``), a size symbol
+#: alone, or an integer alone.
+_SIZE_TERM = re.compile(r"^(?:(\d{1,6})\s*\*?\s*)?([nd])$|^(\d{1,6})$")
+_SIZE_SYMBOLS = {"n": n, "d": d}
+
+
+def parse_size(name: str, text: str) -> sp.Expr:
+    """One dimension of a declared shape, read by an allow-list grammar (never evaluated as
+    code): a sum of terms ``2n``, ``2*n``, ``n``, ``d`` or a positive integer of at most six
+    digits, e.g. ``"n + d"``, ``"2n"``, ``"1"``.
+
+    >>> parse_size("W", "2n + d")
+    d + 2*n
+    """
+    text = text.strip()
+    if not text or len(text) > 60:
+        raise _fail(None, f"the shape of {name!r}: {text[:60]!r} is not a size in n and d")
+    value = sp.S.Zero
+    for term in re.split(r"\s*\+\s*", text):
+        m = _SIZE_TERM.match(term)
+        if m is None:
+            raise _fail(
+                None,
+                f"the shape of {name!r}: {text!r} is not a size in n and d "
+                f"(write n, d, 2n, n + d or a whole number)",
+            )
+        coefficient, symbol, constant = m.groups()
+        if symbol is not None:
+            value += sp.Integer(coefficient or 1) * _SIZE_SYMBOLS[symbol]
+        else:
+            value += sp.Integer(constant)
+    if not value.is_positive:
+        raise _fail(None, f"the shape of {name!r}: {text!r} is not a positive size")
+    return value
+
+
 def parse_shape(name: str, text: Any) -> tuple[sp.Expr, sp.Expr]:
-    """A declared shape: "n" or "d" (a vector), "n x n", "n x d", "2n x n", or a pair."""
+    """A declared shape: "n" or "d" (a vector), "n x n", "n x d", "2n x n", or a pair.
+
+    Read by :func:`parse_size`, an allow-list grammar: a shape is never evaluated as code.
+    """
     if isinstance(text, (tuple, list)) and len(text) == 2:
+        if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in text):
+            raise _fail(None, f"the shape of {name!r} must be two sizes such as ['n', 'd']")
         parts = [str(p) for p in text]
     elif isinstance(text, str):
+        if len(text) > 120:
+            raise _fail(None, f"the shape of {name!r} is {len(text)} characters long")
         parts = [p for p in re.split(r"\s*(?:x|×|,)\s*", text.strip()) if p]
     else:
         raise _fail(None, f"the shape of {name!r} must be a string such as 'n' or 'n x d'")
     if len(parts) not in (1, 2):
         raise _fail(None, f"the shape of {name!r} must be 'rows' or 'rows x cols', got {text!r}")
-    dims = []
-    for p in parts:
-        p = re.sub(r"(\d)\s*([nd])", r"\1*\2", p)
-        try:
-            value = sp.sympify(p, locals={"n": n, "d": d})
-        except (sp.SympifyError, SyntaxError, TypeError):
-            value = None
-        if value is None or not value.free_symbols <= {n, d} or not (value.is_positive):
-            raise _fail(None, f"the shape of {name!r}: {p!r} is not a size in n and d")
-        dims.append(value)
+    dims = [parse_size(name, p) for p in parts]
     return (dims[0], dims[1] if len(dims) == 2 else sp.S.One)
 
 
@@ -315,7 +349,7 @@ def expressions_from_sympy(
         subs, deps[name] = {}, set()
         for sym in expr.atoms(MatrixSymbol):
             shape = tuple(
-                sp.sympify(s).subs(
+                sp.sympify(s, strict=True).subs(
                     {
                         sp.Symbol(k, **a): v
                         for k, v in sizes.items()
@@ -477,4 +511,5 @@ __all__ = [
     "expressions_from_sympy",
     "expressions_from_text",
     "parse_shape",
+    "parse_size",
 ]

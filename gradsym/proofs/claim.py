@@ -112,8 +112,8 @@ class Condition:
     rhs: Any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lhs", sp.sympify(self.lhs))
-        object.__setattr__(self, "rhs", sp.sympify(self.rhs))
+        object.__setattr__(self, "lhs", sp.sympify(self.lhs, strict=True))
+        object.__setattr__(self, "rhs", sp.sympify(self.rhs, strict=True))
         if self.relation not in RELATIONS or self.relation == "→":
             raise InvalidValueError(
                 f"a condition's relation must be one of =, ≠, ≤, <, ≥, >, ∈, got {self.relation!r}"
@@ -160,11 +160,14 @@ class Step:
             )
         for part in ("lhs", "rhs"):
             if isinstance(getattr(self, part), (int, float)):
-                object.__setattr__(self, part, sp.sympify(getattr(self, part)))
+                object.__setattr__(self, part, sp.sympify(getattr(self, part), strict=True))
         object.__setattr__(
             self,
             "where",
-            tuple((a, sp.sympify(v) if isinstance(v, (int, float)) else v) for a, v in self.where),
+            tuple(
+                (a, sp.sympify(v, strict=True) if isinstance(v, (int, float)) else v)
+                for a, v in self.where
+            ),
         )
         _basic("lhs", self.lhs)
         _basic("rhs", self.rhs)

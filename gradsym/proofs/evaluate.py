@@ -226,7 +226,7 @@ class Evaluator:
 
     def index(self, e) -> int:
         """An integer-valued expression (a time index, a loop bound)."""
-        v = self.visit(sp.sympify(e))
+        v = self.visit(sp.sympify(e, strict=True))
         if not _is_integer_value(v):
             raise Unbound(f"{sp.sstr(e)} must be bound to an integer, got {v}")
         return int(v)
@@ -350,7 +350,9 @@ class Exact(Evaluator):
     def lift(self, value):
         if isinstance(value, sp.MatrixBase):
             return sp.ImmutableMatrix(value)
-        return sp.sympify(value)
+        if isinstance(value, sp.FunctionClass):  # tanh, σ themselves (a class, not a Basic)
+            return value
+        return sp.sympify(value, strict=True)
 
     def free_symbol(self, e):
         return e

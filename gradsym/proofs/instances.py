@@ -56,7 +56,7 @@ def sizes(n: int, d: int) -> dict:
 
 @lru_cache(maxsize=1024)
 def _dim(e, n: int, d: int) -> int:
-    return int(sp.sympify(e).subs(sizes(n, d)))
+    return int(sp.sympify(e, strict=True).subs(sizes(n, d)))
 
 
 def random_instance(

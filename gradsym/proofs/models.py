@@ -49,7 +49,7 @@ def entries(name: str, rows: int, cols: int = 1, *, real: bool = True) -> sp.Imm
 
 
 def _dim(e, n: int, d: int) -> int:
-    return int(sp.sympify(e).subs({n_sym: n, d_sym: d}))
+    return int(sp.sympify(e, strict=True).subs({n_sym: n, d_sym: d}))
 
 
 def _fresh(shape) -> sp.ImmutableMatrix:
@@ -429,7 +429,7 @@ def counting_model(counts: dict, *, free=(), values=None, label: str = "") -> Mo
 
     def resolve(key, ev):
         if key in counts:
-            expr = sp.sympify(counts[key])
+            expr = sp.sympify(counts[key], strict=True)
             return expr.xreplace({s: ev.visit(s) for s in expr.free_symbols})
         raise Unbound(f"no count for {describe_key(key)}")
 

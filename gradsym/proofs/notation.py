@@ -55,7 +55,13 @@ class Named(MatrixSymbol):
     """A named matrix or vector with its LaTeX: ``Named("Q", n, n, r"\\mathbf{Q}")``."""
 
     def __new__(cls, name, rows, cols, latex):
-        return Basic.__new__(cls, _str(name), sp.sympify(rows), sp.sympify(cols), _str(latex))
+        return Basic.__new__(
+            cls,
+            _str(name),
+            sp.sympify(rows, strict=True),
+            sp.sympify(cols, strict=True),
+            _str(latex),
+        )
 
     @property
     def latex(self) -> str:
@@ -119,9 +125,9 @@ class Seq(MatrixExpr):
         return Basic.__new__(
             cls,
             _str(name),
-            sp.sympify(index),
-            sp.sympify(rows),
-            sp.sympify(cols),
+            sp.sympify(index, strict=True),
+            sp.sympify(rows, strict=True),
+            sp.sympify(cols, strict=True),
             _str(base),
             _str(script),
         )
@@ -206,7 +212,7 @@ class TruncatedPartial(Partial):
     state entering the window held constant."""
 
     def __new__(cls, of, wrt, window):
-        return Basic.__new__(cls, of, wrt, sp.sympify(window))
+        return Basic.__new__(cls, of, wrt, sp.sympify(window, strict=True))
 
     @property
     def window(self):
@@ -229,7 +235,9 @@ class OrderedProduct(MatrixExpr):
     """∏_{low < var ≤ high} body, ordered body(high) body(high − 1) ⋯ body(low + 1)."""
 
     def __new__(cls, body, var, low, high):
-        return Basic.__new__(cls, body, var, sp.sympify(low), sp.sympify(high))
+        return Basic.__new__(
+            cls, body, var, sp.sympify(low, strict=True), sp.sympify(high, strict=True)
+        )
 
     body = property(lambda self: self.args[0])
     var = property(lambda self: self.args[1])
@@ -254,7 +262,9 @@ class IndexedSum(MatrixExpr):
     """Σ_{var=low}^{high} body for a matrix-valued body."""
 
     def __new__(cls, body, var, low, high):
-        return Basic.__new__(cls, body, var, sp.sympify(low), sp.sympify(high))
+        return Basic.__new__(
+            cls, body, var, sp.sympify(low, strict=True), sp.sympify(high, strict=True)
+        )
 
     body = property(lambda self: self.args[0])
     var = property(lambda self: self.args[1])
@@ -292,7 +302,7 @@ class Norm(_Functional):
     is_nonnegative = True
 
     def __new__(cls, arg, p=2):
-        return Basic.__new__(cls, arg, sp.sympify(p))
+        return Basic.__new__(cls, arg, sp.sympify(p, strict=True))
 
     arg = property(lambda self: self.args[0])
     p = property(lambda self: self.args[1])
@@ -359,7 +369,9 @@ class MaxOver(_Functional):
     """max over the integers low ≤ var ≤ high of a scalar ``body``."""
 
     def __new__(cls, body, var, low, high):
-        return Basic.__new__(cls, body, var, sp.sympify(low), sp.sympify(high))
+        return Basic.__new__(
+            cls, body, var, sp.sympify(low, strict=True), sp.sympify(high, strict=True)
+        )
 
     body = property(lambda self: self.args[0])
     var = property(lambda self: self.args[1])

@@ -35,7 +35,7 @@ def check_size(name: str, value: object) -> int:
 
 
 def _dim(expr: sp.Expr, sizes: dict) -> int:
-    return int(sp.sympify(expr).subs(sizes))
+    return int(sp.sympify(expr, strict=True).subs(sizes))
 
 
 def symbols_of(sym: MatrixSymbol, sizes: dict) -> sp.ImmutableMatrix:

@@ -99,7 +99,7 @@ def _templates() -> tuple[dict[str, str], dict[str, str]]:
         scalar[act.name] = _scalar_template(f, _ARG)
         scalar[act.prime] = _scalar_template(f_prime, _ARG)
         if f != _ARG:
-            in_output = sp.sympify(f_prime).xreplace({f: _OUT})
+            in_output = sp.sympify(f_prime, strict=True).xreplace({f: _OUT})
             if _OUT in in_output.free_symbols and _ARG not in in_output.free_symbols:
                 from_output[act.prime] = _scalar_template(in_output, _OUT)
     return scalar, from_output
@@ -229,7 +229,7 @@ class NumpyJacobianPrinter:
 
     # -- sizes and names ----------------------------------------------------------------
     def size(self, e: sp.Expr) -> str:
-        return str(sp.sympify(e))
+        return str(sp.sympify(e, strict=True))
 
     def _new(self, code: str) -> str:
         name = f"t{self.tmp}"

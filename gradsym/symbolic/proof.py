@@ -128,7 +128,7 @@ def _exponent_atoms(arg: sp.Expr) -> list[tuple[sp.Expr, sp.Rational]] | None:
     lq = q.LC()
     p, q = p.quo_ground(lq), q.quo_ground(lq)
     lp = p.LC()
-    if not (sp.sympify(lq).is_Rational and sp.sympify(lp).is_Rational):
+    if not (sp.sympify(lq, strict=True).is_Rational and sp.sympify(lp, strict=True).is_Rational):
         return None
     return [((p.quo_ground(lp)).as_expr() / q.as_expr(), sp.Rational(lp))]
 

@@ -58,7 +58,7 @@ def eigen_power(W, l: sp.Symbol = ell) -> EigenPower:
 
 def power_limit(lam: sp.Expr, l: sp.Symbol = ell) -> sp.Expr:
     """lim_{ℓ→∞} |λ^ℓ| = lim |λ|^ℓ: 0 for |λ| < 1, 1 for |λ| = 1, ∞ for |λ| > 1."""
-    return sp.limit(sp.Abs(sp.sympify(lam)) ** l, l, sp.oo)
+    return sp.limit(sp.Abs(sp.sympify(lam, strict=True)) ** l, l, sp.oo)
 
 
 def jordan_power(lam: sp.Expr, size: int = 2, l: sp.Symbol = ell) -> sp.Matrix:
@@ -104,7 +104,7 @@ def gamma(name: str) -> Gamma:
             prime.subs(z, -sp.Symbol("zp", positive=True)),
         ]
         return Gamma(name, sp.Max(*pieces))
-    return Gamma(name, sp.S(act.scalar_prime(z)))
+    return Gamma(name, sp.sympify(act.scalar_prime(z), strict=True))
 
 
 def rotation(theta: sp.Expr) -> sp.Matrix:

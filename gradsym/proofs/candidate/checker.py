@@ -166,7 +166,7 @@ def _call_function(fn, c: Cell, inst: dict, rows: int, cols: int, label: str) ->
 
 def _shape(jac, n: int, d: int) -> tuple[int, int]:
     sub = instances.sizes(n, d)
-    return tuple(int(sp.sympify(s).subs(sub)) for s in jac.shape)
+    return tuple(int(sp.sympify(s, strict=True).subs(sub)) for s in jac.shape)
 
 
 def _references(jac, inst: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:

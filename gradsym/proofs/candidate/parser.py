@@ -742,9 +742,9 @@ _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<i>\d+)(?:,(?P<j>\d+))?\]$")
 
 def _solve_size(shape_expr: sp.Expr, size: int, found: dict) -> bool:
     """Read n or d off one dimension of the block's shape (k·n or d); False if impossible."""
-    free = sp.sympify(shape_expr).free_symbols
+    free = sp.sympify(shape_expr, strict=True).free_symbols
     if len(free) != 1:
-        return sp.sympify(shape_expr) == size
+        return sp.sympify(shape_expr, strict=True) == size
     (s,) = free
     roots = sp.solve(sp.Eq(shape_expr, size), s)
     if len(roots) != 1 or not roots[0].is_Integer or roots[0] <= 0:
