@@ -152,37 +152,47 @@ def _check_norm_type(norm_type) -> float:
     return p
 
 
+def _work_dtype(*dtypes: np.dtype) -> np.dtype:
+    """The type a norm is computed in: float32 when every array is float32 (a float32
+    run stays float32, as PyTorch's norms do), float64 otherwise."""
+    return np.dtype(np.float32) if all(d == np.float32 for d in dtypes) else np.dtype(np.float64)
+
+
 def _robust_pnorm(a: np.ndarray, p: float) -> float:
-    """(Σ|aᵢ|ᵖ)^(1/p) of one array in float64, scaled by max|aᵢ| so that a finite norm
-    of huge entries (an exploding gradient of 1e200) does not overflow to inf.
+    """(Σ|aᵢ|ᵖ)^(1/p) of one array, scaled by max|aᵢ| so that a finite norm of huge
+    entries (an exploding gradient of 1e200) does not overflow to inf; computed in
+    float32 for a float32 array, in float64 otherwise.
 
     Non-finite entries give inf (an inf entry) or nan (a NaN entry), as the plain
     formula would.
     """
-    x = np.abs(a.astype(np.float64, copy=False)).ravel()
+    x = np.abs(a.astype(_work_dtype(a.dtype), copy=False)).ravel()  # our own array
     if x.size == 0:
         return 0.0
-    if np.isnan(x).any():
-        return math.nan
-    m = float(x.max())
-    if m == 0.0 or math.isinf(m):
+    m = float(x.max())  # NaN if an entry is NaN
+    if math.isnan(m) or m == 0.0 or math.isinf(m) or math.isinf(p):
         return m
-    if math.isinf(p):
-        return m
-    s = float(np.sum((x / m) ** p))
+    x /= m
+    if p == 2.0:
+        np.square(x, out=x)
+    else:
+        x = x**p
+    s = float(x.sum())
     return m * s ** (1.0 / p)
 
 
 def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
-    """‖ĝ‖_p of all gradients seen as one vector, in float64.
+    """‖ĝ‖_p of all gradients seen as one vector (computed in float32 when every
+    gradient is float32, else in float64; returned as a Python float).
 
     ``norm_type`` p > 0 or ``inf`` (max |ĝᵢ|). Equal to the p-norm of the per-array
     p-norms, which is how PyTorch computes it. Computed with scaling so that finite
     gradients never overflow; NaN anywhere gives NaN, otherwise an inf entry gives inf.
     """
     p = _check_norm_type(norm_type)
-    norms = [_robust_pnorm(a, p) for a in _arrays(grads)]
-    return _robust_pnorm(np.asarray(norms, dtype=np.float64), p)
+    arrays = _arrays(grads)
+    norms = [_robust_pnorm(a, p) for a in arrays]
+    return _robust_pnorm(np.asarray(norms, _work_dtype(*(a.dtype for a in arrays))), p)
 
 
 def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
@@ -192,8 +202,10 @@ def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
     if not arrays:
         return 0.0
 
+    dtype = _work_dtype(*(a.dtype for a in arrays))
+
     def pnorm(x: np.ndarray) -> float:
-        x = np.abs(x.astype(np.float64, copy=False)).ravel()
+        x = np.abs(x.astype(dtype, copy=False)).ravel()
         if x.size == 0:
             return 0.0
         if math.isinf(p):
@@ -206,7 +218,7 @@ def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
 
     # PyTorch overflows silently to inf; NumPy would warn (an error under -W error).
     with np.errstate(over="ignore", invalid="ignore"):
-        norms = np.array([pnorm(a) for a in arrays], dtype=np.float64)
+        norms = np.array([pnorm(a) for a in arrays], dtype=dtype)
         return pnorm(norms)
 
 
@@ -228,7 +240,8 @@ def _norm_scale(
         norm = _torch_total_norm(arrays, p)
     else:
         norms = [_robust_pnorm(a, p) for a in arrays]
-        norm = _robust_pnorm(np.asarray(norms, dtype=np.float64), p) if norms else 0.0
+        dtype = _work_dtype(*(a.dtype for a in arrays))
+        norm = _robust_pnorm(np.asarray(norms, dtype), p) if norms else 0.0
     if error_if_nonfinite and not math.isfinite(norm):
         raise NonFiniteError(
             f"the total norm of order {p} of the gradients is non-finite ({norm}), so it "
@@ -282,16 +295,18 @@ def clip_by_norm(
         if ‖ĝ‖ ≥ threshold:  ĝ ← (threshold / ‖ĝ‖) ĝ     (otherwise ĝ is returned as is)
 
     so afterwards ‖ĝ‖ ≤ threshold (= threshold when clipping was active) and the
-    direction is unchanged. The norm is computed in float64 with scaling, so huge
-    finite gradients are clipped correctly instead of overflowing.
+    direction is unchanged. The norm is computed with scaling, so huge finite gradients
+    are clipped correctly instead of overflowing (in float32 when every gradient is
+    float32, in float64 otherwise).
 
     ``mode="torch"`` reproduces ``torch.nn.utils.clip_grad_norm_``: total norm = the
     p-norm of the per-array p-norms (plain formula, overflowing like PyTorch), then every
     gradient is multiplied by ``min(threshold / (total_norm + 1e-6), 1)`` — always, even
     below the threshold (factor 1.0), so a NaN norm makes every gradient NaN and an inf
     norm makes finite entries 0 and inf entries NaN. Because of the 1e-6 the clipped norm
-    is slightly *below* the threshold. The match is exact for float64 gradients; for
-    float32 the norm here is still computed in float64, PyTorch's in float32.
+    is slightly *below* the threshold. The match is exact for float64 gradients; float32
+    gradients have their norm computed in float32, as PyTorch does, but the order of its
+    sums may differ from PyTorch's in the last bits.
 
     Args:
         grads: dict name → array, list/tuple of arrays, or one array (floating dtypes).

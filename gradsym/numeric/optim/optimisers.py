@@ -12,6 +12,10 @@ Usage::
     saved = opt.state_dict()              # plain numbers and copied arrays
     opt2 = Adam(lr=1e-3); opt2.load_state_dict(saved)   # resumes exactly
 
+Every state array has its parameter's dtype (a float32 run keeps float32 moments, and
+its step count t as a float32 number, exact up to 2²⁴ steps, beyond which the bias
+corrections 1 − βᵗ are 1 in either type).
+
 Parameters may be views into fused storage (as the cells' are); they are written with
 in-place operations so the views stay views. A name with no gradient is skipped (as a
 PyTorch parameter whose ``.grad`` is None). Gradients must be finite: a NaN or inf
@@ -153,7 +157,7 @@ class Optimiser:
                 if params is not None:
                     p = params[name]
                     want = fresh._slot_shape(slot, p)
-                    if a.shape != want or (a.shape == p.shape and a.dtype != p.dtype):
+                    if a.shape != want or a.dtype != p.dtype:
                         raise CheckpointError(
                             f"{where} must have shape {want} (dtype {p.dtype}) like its "
                             f"parameter, got shape {a.shape} (dtype {a.dtype})"
@@ -281,7 +285,7 @@ class Adam(Optimiser):
         slot = self.state.get(name)
         if slot is None:
             slot = {
-                "step": np.array(0.0),
+                "step": np.array(0.0, p.dtype),  # the parameter's dtype, as all its state
                 "exp_avg": np.zeros_like(p),
                 "exp_avg_sq": np.zeros_like(p),
             }

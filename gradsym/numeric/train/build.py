@@ -24,12 +24,18 @@ def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> 
     :func:`~gradsym.numeric.optim.initialisers.initialise` (drawing from ``rng`` in layer
     order), stacked if more than one, a :class:`~gradsym.numeric.nets.losses.Linear` output
     layer (also from ``rng``) and the task's loss, scored at the last step (target
-    "last") or at every step ("every")."""
+    "last") or at every step ("every"); every parameter in ``config.dtype`` (the
+    initialisers draw in float64, so a float32 network starts from the float64 one's
+    weights rounded)."""
     name, variant = config.cell_variant
     cells = []
     for layer in range(config.layers):
         cell = make_cell(
-            name, variant, task.input_size if layer == 0 else config.hidden, config.hidden
+            name,
+            variant,
+            task.input_size if layer == 0 else config.hidden,
+            config.hidden,
+            dtype=config.np_dtype,
         )
         initialise(
             cell,
@@ -44,7 +50,7 @@ def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> 
         )
         cells.append(cell)
     model = cells[0] if len(cells) == 1 else Stacked(cells, residual=config.residual)
-    output = Linear(config.hidden, task.output_size, rng=rng)
+    output = Linear(config.hidden, task.output_size, dtype=config.np_dtype, rng=rng)
     where = "last" if task.target == "last" else "all"
     return Network(model, output, loss=task.loss, where=where)
 

@@ -141,7 +141,7 @@ class TrainResult:
         if self.eval_accuracy is not None:
             evaluated += f"  accuracy {self.eval_accuracy:.3f}"
         rows = [
-            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers})"),
+            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers}, {cfg.dtype})"),
             ("task", cfg.task + (f" ({task_args})" if task_args else "")),
             ("step", f"{self.step}/{cfg.steps}" + ("" if self.finished else " (stopped)")),
             ("final train loss", f"{number(self.train_loss)}  (mean of the last 50 steps)"),
@@ -173,6 +173,7 @@ class TrainResult:
         return {
             "step": self.step,
             "steps": self.config.steps,
+            "dtype": self.config.dtype,
             "finished": self.finished,
             "train_loss": self.train_loss,
             "eval_loss": self.eval_loss,
@@ -380,7 +381,7 @@ class Trainer:
         rng = np.random.default_rng(
             np.random.SeedSequence(self.config.seed, spawn_key=(_EVAL_KEY, step))
         )
-        b = self.task.sample(n, rng)
+        b = self.task.sample(n, rng, self.config.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 pred = self.network.forward(b.x).predictions
@@ -438,7 +439,7 @@ class Trainer:
     def _one_step(self, step: int) -> dict[str, Any] | str:
         """One training step; the record to log, or the reason it was non-finite."""
         cfg = self.config
-        batch = self.task.sample(cfg.batch, self.data_rng)
+        batch = self.task.sample(cfg.batch, self.data_rng, cfg.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 r = self.network.loss_and_grads(batch.x, batch.y, truncation=self.truncation)
