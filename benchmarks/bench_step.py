@@ -39,10 +39,9 @@ from collections import defaultdict
 # One BLAS thread: the products here are (32 × 16)·(16 × 64); see bench_training.py.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402  (after the thread variable)
+import numpy as np  # after the thread variable, on purpose
 
-from gradsym.numeric.train import TrainConfig, Trainer  # noqa: E402
-from gradsym.numeric.train import trainer as trainer_module  # noqa: E402
+from gradsym.numeric.train import TrainConfig, Trainer
 
 PHASES = (
     "data",
@@ -152,7 +151,9 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
-    bad = [c for c in cells if c not in CELLS] + [d for d in dtypes if d not in ("float64", "float32")]
+    bad = [c for c in cells if c not in CELLS] + [
+        d for d in dtypes if d not in ("float64", "float32")
+    ]
     if bad or args.rounds < 1 or args.steps < 1:
         raise SystemExit(f"bad arguments: {bad or 'rounds and steps must be >= 1'}")
     clock = time.process_time_ns if args.clock == "cpu" else time.perf_counter_ns
@@ -180,7 +181,9 @@ def main(argv=None) -> None:
     keys = list(rows)
     header = f"{'':12}" + "".join(f"{c + ' ' + d:>20}" for c, d in keys)
     print(header)
-    med = {k: {p: statistics.median(r[p] for r in rows[k]) for p in (*PHASES, "total")} for k in keys}
+    med = {
+        k: {p: statistics.median(r[p] for r in rows[k]) for p in (*PHASES, "total")} for k in keys
+    }
     for phase in (*PHASES, "total"):
         if phase == "regulariser" and all(med[k][phase] == 0 for k in keys):
             continue

@@ -33,9 +33,9 @@ import time
 # times. Takes effect only if NumPy was not imported before this script.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402  (after the thread variable)
+import numpy as np  # after the thread variable, on purpose
 
-from gradsym.numeric.train import TrainConfig, Trainer  # noqa: E402
+from gradsym.numeric.train import TrainConfig, Trainer
 
 #: The gradsym side of each model (TrainConfig fields), and torch's module.
 CELLS = {
@@ -121,7 +121,9 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
-    bad = [c for c in cells if c not in CELLS] + [d for d in dtypes if d not in ("float64", "float32")]
+    bad = [c for c in cells if c not in CELLS] + [
+        d for d in dtypes if d not in ("float64", "float32")
+    ]
     if bad:
         raise SystemExit(f"unknown cells or dtypes: {bad}")
     import torch

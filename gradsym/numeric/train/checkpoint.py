@@ -209,7 +209,9 @@ def _check_dtypes(meta: dict, params: dict, state: dict, bad) -> None:
     if said != dtype:
         raise bad(f"its configuration says dtype {said!r} but its arrays are {dtype}")
     arrays = [(f"parameter {k!r}", v) for k, v in params.items()]
-    arrays += [(f"optimiser state {k}/{s}", v) for k, slots in state.items() for s, v in slots.items()]
+    arrays += [
+        (f"optimiser state {k}/{s}", v) for k, slots in state.items() for s, v in slots.items()
+    ]
     for what, value in arrays:  # (arrays of no real type are refused by their own checks)
         if value.dtype.kind == "f" and value.dtype != dtype:
             raise bad(
