@@ -46,12 +46,13 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import unknown_name
-from gradsym.numeric.cells.activations import sigmoid_of_negated
+from gradsym.numeric.cells.activations import sigmoid_of_prescaled
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     carve,
     diag_times,
     flat,
+    gate_activations,
     gate_values,
     input_projections,
     lerp,
@@ -132,18 +133,18 @@ class GRU(Cell):
         n, ns = self.hidden_size, self._n_sigmoid
         reset = self.variant == "textbook"
         # A: U x + b for all steps (gate-major, see gates.py), completed in place into the
-        # gate values u, (r,) h̃, each (T, B, n); the sigmoid gates' blocks hold −z until
-        # σ is applied (their weights enter negated, see gates.step_product). One block
+        # gate values u, (r,) h̃, each (T, B, n); the sigmoid gates' blocks hold s·z until
+        # σ is applied (their weights enter prescaled, see gates.step_product). One block
         # for the trace's arrays (see gates.carve).
         shapes = [(ns + 1, T, B, n), (T + 1, B, n)] + [(T, B, n)] * reset
         A, hs, *rh = carve(self.dtype, *shapes)  # rh: r∘h_prev, for ∂L/∂W_h
         hs[0] = state0[0]
-        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
+        input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
         W = self.fused["W"]
         # Without a reset gate h⁽ᵗ⁻¹⁾ multiplies every block: one product per step. With
         # it, h̃ needs r∘h⁽ᵗ⁻¹⁾, known only after σ: a second product for W_h.
         n_direct = ns if reset else ns + 1
-        Wd_op, rec, rec_blocks = step_product(W[: n_direct * n], n, B, negated=ns)
+        Wd_op, rec, rec_blocks = step_product(W[: n_direct * n], n, B, sigmoid=ns)
         if reset:
             rh = rh[0]
             Wh_op, cand, cand_blocks = step_product(W[ns * n :], n, B)
@@ -154,14 +155,14 @@ class GRU(Cell):
             a, h_prev, h_tilde = A[:, t], hs[t], A[-1, t]  # a: (G, B, n)
             np.matmul(h_prev, Wd_op, rec)
             np.add(a[:n_direct], rec_blocks, z)
-            sigmoid_of_negated(z[:ns], out=a[:ns])
             if reset:
+                sigmoid_of_prescaled(z[:ns], out=a[:ns])
                 np.multiply(a[1], h_prev, rh[t])
                 np.matmul(rh[t], Wh_op, cand)
                 h_tilde += cand_blocks[0]
                 np.tanh(h_tilde, h_tilde)
-            else:
-                np.tanh(z[-1], h_tilde)
+            else:  # h̃ reads h⁽ᵗ⁻¹⁾: σ of u and tanh of h̃ from this one product
+                gate_activations(z, a, ns)
             lerp(h_prev, h_tilde, a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
         return A, hs, ({"r_h": rh} if reset else {})
 
@@ -172,17 +173,17 @@ class GRU(Cell):
         # hn⁽ᵗ⁾ = W_n h⁽ᵗ⁻¹⁾ + b_hn is kept: the backward pass needs it (∂n/∂r).
         A, hs, hn = carve(self.dtype, (3, T, B, n), (T + 1, B, n), (T, B, n))
         hs[0] = state0[0]
-        input_projections(xs, self.fused["U"], b[: 3 * n], n, negated=2, out=A)
+        input_projections(xs, self.fused["U"], b[: 3 * n], n, sigmoid=2, out=A)
         b_hn = b[3 * n :]
-        # r, z, n in one product, r and z negated (see gates.step_product)
-        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=2)
+        # r, z, n in one product, r and z prescaled (see gates.step_product)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=2)
         r_hn = np.empty((B, n), self.dtype)
         z = np.empty((2, B, n), self.dtype)  # see _forward_notes
         for t in range(T):
             a, h_prev, cand = A[:, t], hs[t], A[2, t]
             np.matmul(h_prev, W_op, rec)
             np.add(a[:2], rec_blocks[:2], z)
-            sigmoid_of_negated(z, out=a[:2])
+            sigmoid_of_prescaled(z, out=a[:2])
             np.add(rec_blocks[2], b_hn, hn[t])
             np.multiply(a[0], hn[t], r_hn)
             cand += r_hn

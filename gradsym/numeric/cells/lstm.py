@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     carve,
     diag_times,
     flat,
+    gate_activations,
     gate_values,
     input_projections,
     pass_back,
@@ -122,23 +122,24 @@ class LSTM(Cell):
         k_i, k_o, k_c = ns - 2, ns - 1, ns  # blocks of i, o and c̃ (f is block 0)
         # A holds U x + b for all steps (gate-major, see gates.py), then, step by step,
         # the gate values themselves: the pre-activations are never needed again since
-        # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold −z
-        # until σ is applied (their weights enter negated; see gates.step_product).
+        # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold s·z
+        # until σ is applied (their weights enter prescaled, s = −1 in float64, ½ in
+        # float32; see gates.step_product).
         # One block for the trace's arrays (see gates.carve): A (G, T, B, n), the state
         # histories s⁽⁰⁾ … s⁽ᵀ⁾ (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
         A, hs, cs, tanh_c = carve(
             self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
         )
         hs[0], cs[0] = state0
-        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
-        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=ns)
+        input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=ns)
         if self.peephole:
-            V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, negated=ns)
+            V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, sigmoid=ns)
         # A step's pre-activations are formed in a contiguous buffer z and its gate values
         # written into A by the last pass: a step's blocks of A lie T·B·n apart, and each
         # NumPy call on such a non-contiguous view costs about 1 µs more (batch 1).
         z = np.empty((ns + 1, B, n), self.dtype)
-        z_sigmoid, z_c = z[:ns], z[k_c]
+        z_sigmoid = z[:ns]
         ic = np.empty((B, n), self.dtype)
         peephole, forget_gate = self.peephole, self.forget_gate
         for t in range(T):
@@ -149,8 +150,7 @@ class LSTM(Cell):
             if peephole:
                 np.matmul(c_prev, V_op, peep)
                 z_sigmoid += peep_blocks
-            sigmoid_of_negated(z_sigmoid, out=a[:ns])
-            np.tanh(z_c, c_tilde)
+            gate_activations(z, a, ns)  # σ of f, i, o; tanh of c̃
             # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
             np.multiply(a[k_i], c_tilde, ic)
             if forget_gate:

@@ -43,6 +43,8 @@ neural networks", ICML 2013, Algorithm 1.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -181,6 +183,55 @@ def _robust_pnorm(a: np.ndarray, p: float) -> float:
     return m * s ** (1.0 / p)
 
 
+@functools.lru_cache(maxsize=64)
+def _segments(sizes: tuple[int, ...]) -> tuple[np.ndarray, list[int], list[int], np.ndarray]:
+    """Where arrays of these sizes lie when concatenated: starts (as an index array and a
+    list), ends, and each entry's array number. A training run asks for the same sizes at
+    every step."""
+    ends = list(itertools.accumulate(sizes))
+    starts = [0, *ends[:-1]]
+    ids = np.repeat(np.arange(len(sizes)), sizes)
+    return np.array(starts, np.intp), starts, ends, ids
+
+
+def _array_norms(arrays: list[np.ndarray], p: float) -> list[float]:
+    """:func:`_robust_pnorm` of every array, bit for bit, in a few passes over all of them
+    at once: |x| in one buffer, each array's max in one call (``maximum.reduceat``; a max
+    is exact), the scaling and the power in one call each; only the sums stay one call
+    per array (``add.reduceat`` adds in another order than ``sum``, which rounds
+    differently, and float64 norms stay bit for bit what they were). A training step's
+    gradients are a dozen small arrays, so the calls, not the arithmetic, were the cost."""
+    dtype = _work_dtype(*(a.dtype for a in arrays))
+    live = [a for a in arrays if a.size]
+    if len(live) < 2 or any(a.dtype != live[0].dtype for a in live) or math.isinf(p):
+        return [_robust_pnorm(a, p) for a in arrays]
+    starts_at, starts, ends, ids = _segments(tuple(a.size for a in live))
+    x = np.concatenate(live, axis=None, dtype=dtype)
+    np.abs(x, out=x)
+    m = np.maximum.reduceat(x, starts_at)  # NaN where an array holds one
+    scaled = [0.0 < mk < math.inf for mk in m.tolist()]  # the others' norm is their max
+    if not all(scaled):
+        for ok, start, end in zip(scaled, starts, ends):
+            if not ok:
+                x[start:end] = 0.0  # nothing to scale, nothing to overflow
+        m_safe = np.where(scaled, m, 1.0).astype(dtype, copy=False)
+    else:
+        m_safe = m
+    x /= m_safe[ids]
+    if p == 2.0:
+        np.square(x, out=x)
+    else:
+        x = x**p
+    root, total = 1.0 / p, np.add.reduce  # what ndarray.sum calls
+    norms = iter(
+        [
+            mk * float(total(x[start:end])) ** root if ok else mk
+            for mk, ok, start, end in zip(m.tolist(), scaled, starts, ends)
+        ]
+    )
+    return [next(norms) if a.size else 0.0 for a in arrays]
+
+
 def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
     """‖ĝ‖_p of all gradients seen as one vector (computed in float32 when every
     gradient is float32, else in float64; returned as a Python float).
@@ -191,7 +242,7 @@ def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
     """
     p = _check_norm_type(norm_type)
     arrays = _arrays(grads)
-    norms = [_robust_pnorm(a, p) for a in arrays]
+    norms = _array_norms(arrays, p)
     return _robust_pnorm(np.asarray(norms, _work_dtype(*(a.dtype for a in arrays))), p)
 
 
@@ -239,7 +290,7 @@ def _norm_scale(
     if mode == "torch":
         norm = _torch_total_norm(arrays, p)
     else:
-        norms = [_robust_pnorm(a, p) for a in arrays]
+        norms = _array_norms(arrays, p)
         dtype = _work_dtype(*(a.dtype for a in arrays))
         norm = _robust_pnorm(np.asarray(norms, dtype), p) if norms else 0.0
     if error_if_nonfinite and not math.isfinite(norm):
