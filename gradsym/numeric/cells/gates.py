@@ -133,10 +133,14 @@ def gate_activations(z: np.ndarray, out: np.ndarray, sigmoid: int) -> np.ndarray
     """A step's gate values from its pre-activations z (G, B, n), overwriting z: σ of the
     first ``sigmoid`` blocks (prescaled, see :func:`step_product`) and tanh of the rest,
     into ``out`` (G, B, n). In float32 one tanh pass covers every block (σ(z) =
-    ½ + ½ tanh(z/2), the σ blocks holding z/2), then two passes finish the σ blocks."""
+    ½ + ½ tanh(z/2), the σ blocks holding z/2), then two passes finish the σ blocks and
+    one copies the others."""
     if z.dtype == np.float32:
-        np.tanh(z, out=out)
-        half_plus_half(out[:sigmoid], out[:sigmoid])
+        # in the contiguous z first: ``out`` is a step's blocks of the gate-major trace,
+        # T·B·n apart, and a pass over several such blocks costs more than one more call
+        np.tanh(z, out=z)
+        half_plus_half(z[:sigmoid], out[:sigmoid])
+        out[sigmoid:] = z[sigmoid:]
     else:
         sigmoid_of_prescaled(z[:sigmoid], out=out[:sigmoid])
         np.tanh(z[sigmoid:], out[sigmoid:])
@@ -177,15 +181,28 @@ def reverse_chunks(T: int, bytes_per_step: int) -> list[tuple[int, int]]:
     return [(max(t1 - m, 0), t1) for t1 in range(T, 0, -m)]
 
 
-def pass_back(adj: np.ndarray, direct: np.ndarray | None, t: int, flowing: np.ndarray) -> None:
-    """adj[t − 1] = direct[t − 1] + ``flowing``: the total adjoint of h⁽ᵗ⁻¹⁾ (in the
-    backward loop's step t), its own loss term plus what flows back from step t; nothing at
-    t = 0, whose ``flowing`` is ∂L/∂h⁽⁰⁾."""
-    if t > 0:
-        if direct is not None:
-            np.add(direct[t - 1], flowing, adj[t - 1])
-        else:
-            adj[t - 1] = flowing
+def column_sums(M: np.ndarray) -> np.ndarray:
+    """Σ over the rows of M (R, C) → (C,): a bias gradient, summed over every step and
+    sequence. float32: one product with a vector of ones (BLAS, several times faster than
+    NumPy's reduction along the first axis); float64: ``M.sum(axis=0)``, whose order of
+    additions the float64 results have always had."""
+    if M.dtype == np.float32:
+        return np.ones(M.shape[0], M.dtype) @ M
+    return M.sum(axis=0)
+
+
+def back_target(adj: np.ndarray, t: int, first: np.ndarray) -> np.ndarray:
+    """Where the backward loop's step t writes what flows back to h⁽ᵗ⁻¹⁾: the adjoint
+    ``adj[t − 1]`` itself (its own loss term is added after, see :func:`add_direct`), or
+    ``first`` at t = 0, which then holds ∂L/∂h⁽⁰⁾."""
+    return adj[t - 1] if t > 0 else first
+
+
+def add_direct(adj: np.ndarray, direct: np.ndarray | None, t: int) -> None:
+    """adj[t − 1] += direct[t − 1]: h⁽ᵗ⁻¹⁾'s own loss term joins what flowed back into
+    it (:func:`back_target`); nothing at t = 0 or without per-step loss terms."""
+    if t > 0 and direct is not None:
+        adj[t - 1] += direct[t - 1]
 
 
 def sigmoid_prime(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

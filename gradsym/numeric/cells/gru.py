@@ -49,14 +49,16 @@ from gradsym.errors import unknown_name
 from gradsym.numeric.cells.activations import sigmoid_of_prescaled
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
+    add_direct,
+    back_target,
     carve,
+    column_sums,
     diag_times,
     flat,
     gate_activations,
     gate_values,
     input_projections,
     lerp,
-    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -231,10 +233,11 @@ class GRU(Cell):
         F = np.empty((m_max, nG, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
+        dz = np.empty((nG, B, n), self.dtype)  # a step's δz, copied into δZ (see LSTM)
         w = np.empty((B, n), self.dtype)
         rec = np.empty((B, n), self.dtype)
         d_rh = np.empty((B, n), self.dtype) if reset else None
-        dh_prev = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         for t0, t1 in chunks:
             m = t1 - t0
             a, hp, Kc = A[:, t0:t1], h_prev[t0:t1], K[:m]
@@ -253,7 +256,7 @@ class GRU(Cell):
                 #   δ(r∘h_prev) = δz_h W_h
                 #   δh_prev = δh∘(1 − u) + δ(r∘h_prev)∘r + [δz_u, δz_r] [W_u; W_r]
                 s = t - t0
-                dh, dz = adj[t], dZg[t]
+                dh, dh_prev = adj[t], back_target(adj, t, dh0)
                 np.multiply(dh, F[s], dz)  # every block; r's is rewritten below
                 np.multiply(dh, Kc[s], dh_prev)
                 if reset:
@@ -261,9 +264,10 @@ class GRU(Cell):
                     np.multiply(d_rh, F[s, 1], dz[1])
                     np.multiply(d_rh, a[1, s], w)
                     dh_prev += w
+                dZg[t] = dz
                 np.matmul(dZ[t, :, : n_direct * n], Wd, rec)
                 dh_prev += rec
-                pass_back(adj, dh_direct, t, dh_prev)
+                add_direct(adj, dh_direct, t)
 
         dZ2 = flat(dZ)
         if reset:
@@ -276,9 +280,9 @@ class GRU(Cell):
             np.matmul(dZ2[:, ns * n :].T, flat(rh), out=gW[ns * n :])
         else:
             gW = dZ2.T @ flat(h_prev)
-        grads = {"W": gW, "U": dZ2.T @ flat(xs), "b": dZ2.sum(axis=0)}
+        grads = {"W": gW, "U": dZ2.T @ flat(xs), "b": column_sums(dZ2)}
         dxs = (dZ2 @ self.fused["U"]).reshape(T, B, d)
-        return Gradients(dxs, (dh_prev,), self._grad_views(grads), {"h": adj})
+        return Gradients(dxs, (dh0,), self._grad_views(grads), {"h": adj})
 
     def _backward_torch(self, trace, direct, final) -> Gradients:
         xs = trace.xs
@@ -307,8 +311,9 @@ class GRU(Cell):
         F = np.empty((m_max, 3, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dGg = dG4.transpose(0, 2, 1, 3)  # (T, 3, B, n) view of δG
+        dg = np.empty((3, B, n), self.dtype)  # a step's δG, copied into it (see LSTM)
         rec = np.empty((B, n), self.dtype)
-        dh_prev = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         for t0, t1 in chunks:
             m = t1 - t0
             a, Kc = A[:, t0:t1], K[:m]
@@ -325,14 +330,15 @@ class GRU(Cell):
             for t in range(t1 - 1, t0 - 1, -1):
                 # δh_prev = δh∘z + [δz_r, δz_z, δa_n∘r] W
                 s = t - t0
-                dh, dg = adj[t], dGg[t]
+                dh, dh_prev = adj[t], back_target(adj, t, dh0)
                 np.multiply(dh, Kc[s], dA_n[t])
                 np.multiply(dA_n[t], F[s], dg)  # every block; z's is rewritten below
                 np.multiply(dh, F[s, 1], dg[1])
+                dGg[t] = dg
                 np.matmul(dG[t], W, rec)
                 np.multiply(dh, z[s], dh_prev)
                 dh_prev += rec
-                pass_back(adj, dh_direct, t, dh_prev)
+                add_direct(adj, dh_direct, t)
 
         # Input side = [δz_r, δz_z, δa_n]: the r and z columns of dG, then dA_n.
         dG2, dA2, xs2 = flat(dG), flat(dA_n), flat(xs)
@@ -340,12 +346,12 @@ class GRU(Cell):
         np.matmul(dG2[:, : 2 * n].T, xs2, out=gU[: 2 * n])
         np.matmul(dA2.T, xs2, out=gU[2 * n :])
         gb = np.concatenate(
-            [dG2[:, : 2 * n].sum(axis=0), dA2.sum(axis=0), dG2[:, 2 * n :].sum(axis=0)]
+            [column_sums(dG2[:, : 2 * n]), column_sums(dA2), column_sums(dG2[:, 2 * n :])]
         )
         grads = {"W": dG2.T @ flat(h_prev), "U": gU, "b": gb}
         dxs = dG2[:, : 2 * n] @ U[: 2 * n]
         dxs += dA2 @ U[2 * n :]
-        return Gradients(dxs.reshape(T, B, d), (dh_prev,), self._grad_views(grads), {"h": adj})
+        return Gradients(dxs.reshape(T, B, d), (dh0,), self._grad_views(grads), {"h": adj})
 
     # -- state Jacobian ------------------------------------------------------------------
 

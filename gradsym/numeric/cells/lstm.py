@@ -39,13 +39,15 @@ import numpy as np
 
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
+    add_direct,
+    back_target,
     carve,
+    column_sums,
     diag_times,
     flat,
     gate_activations,
     gate_values,
     input_projections,
-    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -196,7 +198,7 @@ class LSTM(Cell):
             adj_h[-1] += final[0]
             carry_c += final[1]
         dh_direct, dc_direct = direct.get("h"), direct.get("c")
-        rec = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         peep = np.empty((B, n), self.dtype) if self.peephole else None
         # Every factor below depends on the forward pass's values only, so a chunk of steps
         # gets them in a few calls (see gates.reverse_chunks) and the loop over steps keeps
@@ -204,13 +206,15 @@ class LSTM(Cell):
         # δz_g = δc ∘ F_g for f, i, c̃ and δz_o = δh ∘ F_o; K (m, B, n) = o∘tanh'(c) carries
         # δh into δc. A step's factors F[s] are one contiguous block (a call on a
         # non-contiguous view costs about 1 µs more) and each gate's (B, n) block of them
-        # is contiguous for the calls that form them; δZ is written through its gate-major
-        # view.
+        # is contiguous for the calls that form them. A step's δz is formed in a
+        # contiguous (G, B, n) buffer and copied into δZ through its gate-major view in
+        # one pass (forming it there directly costs each call short strided rows).
         chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
         m_max = chunks[0][1] - chunks[0][0]
         F = np.empty((m_max, nG, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
+        dz = np.empty((nG, B, n), self.dtype)
         forget_gate = self.forget_gate
         for t0, t1 in chunks:
             m = t1 - t0
@@ -228,16 +232,17 @@ class LSTM(Cell):
             for t in range(t1 - 1, t0 - 1, -1):
                 # δc = δc_carried + δh ∘ o∘tanh'(c); every block from δc, then o from δh
                 s = t - t0
-                dh, dc, dz = adj_h[t], adj_c[t], dZg[t]
+                dh, dc = adj_h[t], adj_c[t]
                 np.multiply(dh, Kc[s], dc)
                 dc += carry_c
                 if dc_direct is not None:
                     dc += dc_direct[t]
                 np.multiply(dc, F[s], dz)
                 np.multiply(dh, F[s, k_o], dz[k_o])
+                dZg[t] = dz
                 # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
-                np.matmul(dZ[t], W, rec)
-                pass_back(adj_h, dh_direct, t, rec)
+                np.matmul(dZ[t], W, back_target(adj_h, t, dh0))
+                add_direct(adj_h, dh_direct, t)
                 if forget_gate:
                     np.multiply(dc, a[0, s], carry_c)
                 else:
@@ -252,12 +257,12 @@ class LSTM(Cell):
         grads = {
             "W": dZ2.T @ flat(h_prev),
             "U": dZ2.T @ flat(xs),
-            "b": dZ2.sum(axis=0),
+            "b": column_sums(dZ2),
         }
         if self.peephole:
             grads["V"] = dZ2[:, : ns * n].T @ flat(c_prev)
         dxs = (dZ2 @ self.fused["U"]).reshape(T, B, d)
-        return Gradients(dxs, (rec, carry_c), self._grad_views(grads), {"h": adj_h, "c": adj_c})
+        return Gradients(dxs, (dh0, carry_c), self._grad_views(grads), {"h": adj_h, "c": adj_c})
 
     # -- state Jacobian ------------------------------------------------------------------
 
