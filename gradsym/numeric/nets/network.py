@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
-from gradsym.numeric.cells.cell import Gradients
+from gradsym.numeric.cells.cell import Cell, Gradients
 from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.gradcheck import GradCheck, check_every_array
 from gradsym.numeric.nets.batch_first import require_time_major
@@ -340,12 +340,21 @@ class Network:
             out_grads = {f"out.{k}": v for k, v in og.items()}
         else:
             dhs = dpred
-        dh = np.zeros_like(trace.h)
-        if self.where == "all":
-            dh[...] = dhs
+        if self.where == "last" and trunc is None and isinstance(self.model, Cell):
+            # The loss reads h⁽ᵀ⁾ only, a part of the final state s⁽ᵀ⁾: its gradient enters
+            # as ∂L/∂s⁽ᵀ⁾, without a (T, B, n) array of zeros for the other steps (nor a
+            # pass adding them in at every step of the backward loop).
+            d_final = tuple(
+                dhs if name == "h" else np.zeros_like(dhs) for name in self.model.state_names
+            )
+            g = self.model.backward(trace, d_final=d_final)
         else:
-            dh[-1] = dhs
-        g = self._backward(trace, dh, trunc)
+            dh = np.zeros_like(trace.h)
+            if self.where == "all":
+                dh[...] = dhs
+            else:
+                dh[-1] = dhs
+            g = self._backward(trace, dh, trunc)
         grads = {f"cell.{k}": v for k, v in g.params.items()}
         grads.update(out_grads)
         return BPTTResult(

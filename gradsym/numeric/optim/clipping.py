@@ -65,6 +65,7 @@ __all__ = [
     "clip_by_norm_",
     "clip_by_value",
     "clip_by_value_",
+    "clip_factor",
     "global_norm",
 ]
 
@@ -232,18 +233,28 @@ def _array_norms(arrays: list[np.ndarray], p: float) -> list[float]:
     return [next(norms) if a.size else 0.0 for a in arrays]
 
 
+def _total_norm(arrays: list[np.ndarray], p: float) -> float:
+    """‖ĝ‖_p of the arrays seen as one vector, scaled so that finite gradients never
+    overflow. float64 (or mixed): the p-norm of the per-array p-norms, each scaled by its
+    own largest entry (the numbers float64 runs have always logged and clipped with).
+    float32: one pass over all the entries at once, scaled by the largest, in float32."""
+    if not arrays:
+        return 0.0
+    if all(a.dtype == np.float32 for a in arrays):
+        return _robust_pnorm(np.concatenate(arrays, axis=None), p)
+    return _robust_pnorm(np.asarray(_array_norms(arrays, p), np.float64), p)
+
+
 def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
     """‖ĝ‖_p of all gradients seen as one vector (computed in float32 when every
     gradient is float32, else in float64; returned as a Python float).
 
-    ``norm_type`` p > 0 or ``inf`` (max |ĝᵢ|). Equal to the p-norm of the per-array
-    p-norms, which is how PyTorch computes it. Computed with scaling so that finite
-    gradients never overflow; NaN anywhere gives NaN, otherwise an inf entry gives inf.
+    ``norm_type`` p > 0 or ``inf`` (max |ĝᵢ|). In float64, the p-norm of the per-array
+    p-norms, which is how PyTorch computes it; in float32, the p-norm of every entry at
+    once. Computed with scaling so that finite gradients never overflow; NaN anywhere
+    gives NaN, otherwise an inf entry gives inf.
     """
-    p = _check_norm_type(norm_type)
-    arrays = _arrays(grads)
-    norms = _array_norms(arrays, p)
-    return _robust_pnorm(np.asarray(norms, _work_dtype(*(a.dtype for a in arrays))), p)
+    return _total_norm(_arrays(grads), _check_norm_type(norm_type))
 
 
 def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
@@ -290,9 +301,7 @@ def _norm_scale(
     if mode == "torch":
         norm = _torch_total_norm(arrays, p)
     else:
-        norms = _array_norms(arrays, p)
-        dtype = _work_dtype(*(a.dtype for a in arrays))
-        norm = _robust_pnorm(np.asarray(norms, dtype), p) if norms else 0.0
+        norm = _total_norm(arrays, p)
     if error_if_nonfinite and not math.isfinite(norm):
         raise NonFiniteError(
             f"the total norm of order {p} of the gradients is non-finite ({norm}), so it "
@@ -403,6 +412,25 @@ def clip_by_norm_(
     return _norm_result(grads, norm, scale, mode)
 
 
+def clip_factor(
+    grads: G,
+    threshold: float,
+    *,
+    mode: Mode = "algorithm1",
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> ClipResult:
+    """What :func:`clip_by_norm` would do, without doing it: the :class:`ClipResult` of
+    the same norm, activity and factor, with ``grads`` returned untouched. For a caller
+    that applies the factor itself, in one pass over gradients it holds end to end (an
+    optimiser's ``step(..., scale=)``): multiplying each entry by the same factor is
+    bit for bit what clipping each array gives."""
+    thr = positive_number("threshold", threshold)
+    arrays = _arrays(grads)
+    norm, scale = _norm_scale(arrays, thr, mode, norm_type, error_if_nonfinite)
+    return _norm_result(grads, norm, scale, mode)
+
+
 # -- value clipping -----------------------------------------------------------------------
 
 
@@ -451,13 +479,15 @@ class Clipper:
 
     Build one with :func:`by_norm`, :func:`by_value` or :func:`chain`; a training loop
     holds it and calls it on every step's gradients. ``in_place`` says whether the
-    gradients' arrays are overwritten.
+    gradients' arrays are overwritten; ``deferred`` that they are returned untouched
+    and the result's ``scale`` is for the caller to apply (:func:`clip_factor`).
     """
 
-    def __init__(self, fn, description: str, in_place: bool):
+    def __init__(self, fn, description: str, in_place: bool, deferred: bool = False):
         self._fn = fn
         self.description = description
         self.in_place = in_place
+        self.deferred = deferred
 
     def __call__(self, grads: G) -> ClipResult:
         return self._fn(grads)
@@ -473,19 +503,25 @@ def by_norm(
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
     in_place: bool = False,
+    deferred: bool = False,
 ) -> Clipper:
     """A :class:`Clipper` doing :func:`clip_by_norm` (Algorithm 1, Pascanu et al. 2013)
-    with these settings; the arguments are checked now, not at the first call."""
+    with these settings (``in_place``: :func:`clip_by_norm_`; ``deferred``:
+    :func:`clip_factor`, the factor for the caller to apply); the arguments are checked
+    now, not at the first call."""
     thr = positive_number("threshold", threshold)
     if mode not in MODES:
         raise unknown_name("clipping mode", mode, MODES)
     p = _check_norm_type(norm_type)
-    fn = clip_by_norm_ if in_place else clip_by_norm
+    if in_place and deferred:
+        raise InvalidValueError("a clipper is in_place or deferred, not both")
+    fn = clip_factor if deferred else clip_by_norm_ if in_place else clip_by_norm
 
     def clip(grads):
         return fn(grads, thr, mode=mode, norm_type=p, error_if_nonfinite=error_if_nonfinite)
 
-    return Clipper(clip, f"by_norm({thr}, mode={mode!r}, norm_type={p})", in_place)
+    desc = f"by_norm({thr}, mode={mode!r}, norm_type={p}{', deferred' if deferred else ''})"
+    return Clipper(clip, desc, in_place, deferred)
 
 
 def by_value(threshold: float, *, in_place: bool = False) -> Clipper:
@@ -504,6 +540,10 @@ def chain(*clippers: Clipper) -> Clipper:
     for c in clippers:
         if not isinstance(c, Clipper):
             raise InvalidValueError(f"chain takes Clipper objects, got {type(c).__name__}")
+        if c.deferred:
+            raise InvalidValueError(
+                f"chain applies its clippers one after another; {c!r} only computes a factor"
+            )
 
     def clip(grads):
         results = [clippers[0](grads)]

@@ -98,8 +98,17 @@ class Optimiser:
     def lr(self, value: float) -> None:
         self._lr = positive_number("lr", value)
 
-    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
-        """One update of every parameter that has a gradient, in place."""
+    def step(
+        self,
+        params: Mapping[str, np.ndarray],
+        grads: Mapping[str, np.ndarray],
+        *,
+        scale: float | None = None,
+    ) -> None:
+        """One update of every parameter that has a gradient, in place. ``scale``: the
+        gradients are first multiplied by this factor (norm clipping's, from
+        :func:`~gradsym.numeric.optim.clipping.clip_factor`; ``grads`` themselves are not
+        changed), bit for bit as if each array had been clipped in place."""
         names = tuple(grads)
         targets = []  # each parameter's array, updated in place (never re-assigned)
         for name in names:
@@ -117,9 +126,18 @@ class Optimiser:
         if len(names) > 1 and len(names) == len(params) and len(dtypes) == 1:
             (dtype,) = dtypes
             g = np.concatenate([grads[name] for name in names], axis=None, dtype=dtype)
+            if scale is not None and scale != 1.0:
+                with np.errstate(invalid="ignore", over="ignore"):  # inf · 0: checked next
+                    g *= dtype.type(scale)
             if np.isfinite(g).all():
                 flat = self._flat_state(names, tuple(p.shape for p in targets), dtype)
         if flat is None:  # one by one (and the first non-finite gradient named)
+            if scale is not None and scale != 1.0:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    grads = {
+                        n: np.asarray(grads[n]) * p.dtype.type(scale)
+                        for n, p in zip(names, targets)
+                    }
             for name in names:
                 check_finite(f"gradient of {name}", np.asarray(grads[name]))
             self._step_each(dict(zip(names, targets)), grads)

@@ -63,10 +63,12 @@ def build_optimiser(config: TrainConfig) -> Optimiser:
 
 
 def build_clipper(config: TrainConfig) -> Clipper | None:
-    """The in-place clipper of ``config`` (None without clipping): by norm (Algorithm 1 or
-    PyTorch's rule, ``norm_mode``) or by value."""
+    """The clipper of ``config`` (None without clipping): by value, in place, or by norm
+    (Algorithm 1 or PyTorch's rule, ``norm_mode``), deferred: it measures the norm and
+    the trainer has the optimiser apply the factor to the gradient it holds end to end
+    (one pass, the same numbers as clipping each array)."""
     if config.clip is None:
         return None
     if config.clip_mode == "value":
         return by_value(config.clip, in_place=True)
-    return by_norm(config.clip, mode=config.norm_mode, in_place=True)
+    return by_norm(config.clip, mode=config.norm_mode, deferred=True)

@@ -453,16 +453,19 @@ class Trainer:
                 out = self.gradient_hook(step, grads)
                 if out is not None:
                     grads = out
+            scale = None
             if self.clipper is None:
                 norm, clipped = global_norm(grads), False
             else:
                 result = self.clipper(grads)
                 grads, norm, clipped = result.grads, result.norm, result.clipped
+                if self.clipper.deferred:  # the optimiser applies the factor
+                    scale = result.scale
         if not math.isfinite(r.loss):
             return f"non-finite loss {r.loss}"
         if not math.isfinite(norm):
             return f"non-finite gradient norm {norm}"
-        self.optimiser.step(self.network.params, grads)
+        self.optimiser.step(self.network.params, grads, scale=scale)
         record = {
             "step": step,
             "loss": float(r.loss),
