@@ -193,7 +193,13 @@ class LSTM(Cell):
         adj_h = np.empty_like(trace.h)
         adj_h[-1] = direct["h"][-1] if "h" in direct else 0.0
         adj_c = np.empty_like(adj_h)
-        carry_c = np.zeros((B, n), self.dtype)
+        # A step's δz, formed in a contiguous (G + 1, B, n) buffer and copied into δZ
+        # through its gate-major view in one pass (forming it there directly costs each
+        # call short strided rows); its last block is the δc carried back to c⁽ᵗ⁻¹⁾,
+        # f∘δc (δc without forget gate), formed by the same call as the gates' blocks.
+        dz = np.empty((nG + 1, B, n), self.dtype)
+        carry_c = dz[nG]
+        carry_c[...] = 0.0
         if final is not None:
             adj_h[-1] += final[0]
             carry_c += final[1]
@@ -202,35 +208,36 @@ class LSTM(Cell):
         peep = np.empty((B, n), self.dtype) if self.peephole else None
         # Every factor below depends on the forward pass's values only, so a chunk of steps
         # gets them in a few calls (see gates.reverse_chunks) and the loop over steps keeps
-        # the products with the adjoints. F (m, G, B, n) holds the factor of each block,
-        # δz_g = δc ∘ F_g for f, i, c̃ and δz_o = δh ∘ F_o; K (m, B, n) = o∘tanh'(c) carries
-        # δh into δc. A step's factors F[s] are one contiguous block (a call on a
-        # non-contiguous view costs about 1 µs more) and each gate's (B, n) block of them
-        # is contiguous for the calls that form them. A step's δz is formed in a
-        # contiguous (G, B, n) buffer and copied into δZ through its gate-major view in
-        # one pass (forming it there directly costs each call short strided rows).
-        chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
+        # the products with the adjoints. F (m, G + 1, B, n) holds the factor of each
+        # block, δz_g = δc ∘ F_g for f, i, c̃, δz_o = δh ∘ F_o and the carry δc ∘ f; K (m,
+        # B, n) = o∘tanh'(c) carries δh into δc. A step's factors F[s] are one contiguous
+        # block (a call on a non-contiguous view costs about 1 µs more) and each gate's
+        # (B, n) block of them is contiguous for the calls that form them.
+        chunks = reverse_chunks(T, (nG + 2) * B * n * self.dtype.itemsize)
         m_max = chunks[0][1] - chunks[0][0]
-        F = np.empty((m_max, nG, B, n), self.dtype)
+        F = np.empty((m_max, nG + 1, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
-        dz = np.empty((nG, B, n), self.dtype)
-        forget_gate = self.forget_gate
+        dz_gates = dz[:nG]
         for t0, t1 in chunks:
             m = t1 - t0
             a, tc, Kc = A[:, t0:t1], tanh_c[t0:t1], K[:m]
-            Fc = F[:m].transpose(1, 0, 2, 3)  # (G, m, B, n)
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (G + 1, m, B, n)
             tanh_prime(tc, out=Kc)
             Kc *= a[k_o]
             sigmoid_prime(a[:ns], out=Fc[:ns])
-            if forget_gate:
+            if self.forget_gate:
                 Fc[0] *= c_prev[t0:t1]  # δz_f = δc ∘ c_prev∘σ'(z_f)
+                Fc[nG] = a[0]  # δc_prev = f∘δc
+            else:
+                Fc[nG] = 1.0  # the constant error carousel: ∂c/∂c_prev = I
             Fc[k_i] *= a[k_c]  # δz_i = δc ∘ c̃∘σ'(z_i)
             Fc[k_o] *= tc  # δz_o = δh ∘ tanh(c)∘σ'(z_o)
             tanh_prime(a[k_c], out=Fc[k_c])
             Fc[k_c] *= a[k_i]  # δz_c = δc ∘ i∘tanh'(z_c)
             for t in range(t1 - 1, t0 - 1, -1):
-                # δc = δc_carried + δh ∘ o∘tanh'(c); every block from δc, then o from δh
+                # δc = δc_carried + δh ∘ o∘tanh'(c); every block and the carry from δc,
+                # then o from δh
                 s = t - t0
                 dh, dc = adj_h[t], adj_c[t]
                 np.multiply(dh, Kc[s], dc)
@@ -239,14 +246,10 @@ class LSTM(Cell):
                     dc += dc_direct[t]
                 np.multiply(dc, F[s], dz)
                 np.multiply(dh, F[s, k_o], dz[k_o])
-                dZg[t] = dz
+                dZg[t] = dz_gates
                 # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
                 np.matmul(dZ[t], W, back_target(adj_h, t, dh0))
                 add_direct(adj_h, dh_direct, t)
-                if forget_gate:
-                    np.multiply(dc, a[0, s], carry_c)
-                else:
-                    carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
                 if V is not None:
                     np.matmul(dZ[t, :, : ns * n], V, peep)
                     carry_c += peep
