@@ -251,7 +251,7 @@ def test_batch_one_and_one_step_are_guarded_too(name, rng, guard):
 def test_the_guard_sees_float64_constants_in_the_sigmoid(name, rng, guard, monkeypatch):
     activations = defining_module("half_plus_half")  # float32's σ = ½ + ½ tanh(z/2)
     f32 = np.dtype(np.float32)
-    monkeypatch.setitem(activations._HALF, f32, np.array(0.5, np.float64))
+    monkeypatch.setitem(activations.HALF, f32, np.array(0.5, np.float64))
     cell = make(name, np.float32, rng)
     guard(cell)
     with pytest.raises(Float64Seen, match="argument of np.multiply is float64"):

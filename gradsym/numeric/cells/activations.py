@@ -71,7 +71,9 @@ def sigmoid_of_negated(minus_z: np.ndarray, out: np.ndarray | None = None) -> np
 # by an exact factor (a sign or a power of two), chosen per dtype so that σ takes the
 # fewest passes over the gate values (see sigmoid_of_prescaled).
 _SIGMOID_PRESCALE = {np.dtype(np.float64): -1.0, np.dtype(np.float32): 0.5}
-_HALF = {dt: np.array(0.5, dt) for dt in _SIGMOID_PRESCALE}
+#: ½ as a 0-d array of each dtype (a typed operand: no conversion per call, and float32
+#: arithmetic stays float32).
+HALF = {dt: np.array(0.5, dt) for dt in _SIGMOID_PRESCALE}
 
 
 def sigmoid_prescale(dtype) -> float:
@@ -100,7 +102,7 @@ def sigmoid_of_prescaled(w: np.ndarray, out: np.ndarray | None = None) -> np.nda
 
 def half_plus_half(t: np.ndarray, out: np.ndarray) -> np.ndarray:
     """½ + ½ t into ``out`` (which may be t): σ(z) from t = tanh(z/2)."""
-    half = _HALF.get(t.dtype) or np.array(0.5, t.dtype)
+    half = HALF.get(t.dtype) or np.array(0.5, t.dtype)
     np.multiply(t, half, out=out)
     return np.add(out, half, out=out)
 

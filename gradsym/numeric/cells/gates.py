@@ -19,7 +19,8 @@ The helpers below are the pieces every gated cell repeats:
   gates' blocks prescaled (exactly: negated in float64, halved in float32) so that σ
   takes the fewest passes (:func:`~gradsym.numeric.cells.activations.sigmoid_of_prescaled`);
 * the per-step product h⁽ᵗ⁻¹⁾ Wᵀ as gate-major blocks (:func:`step_product`);
-* σ of the sigmoid gates and tanh of the candidate of a step (:func:`gate_activations`);
+* σ of the sigmoid gates and tanh of the candidate of a step, in place
+  (:func:`gate_activations`);
 * the previous states s⁽⁰⁾ … s⁽ᵀ⁻¹⁾ as a view of the state history s⁽⁰⁾ … s⁽ᵀ⁾;
 * the chunks of steps in which the backward passes form their factors;
 * σ' and tanh' from the stored outputs (σ' = σ(1 − σ), tanh' = 1 − tanh²);
@@ -30,9 +31,11 @@ The helpers below are the pieces every gated cell repeats:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from gradsym.numeric.cells.activations import half_plus_half, sigmoid_of_prescaled, sigmoid_prescale
+from gradsym.numeric.cells.activations import HALF, sigmoid_of_prescaled, sigmoid_prescale
 
 
 def carve(dtype: np.dtype, *shapes: tuple[int, ...]) -> list[np.ndarray]:
@@ -129,22 +132,31 @@ def step_product(
     return operand, out, blocks
 
 
-def gate_activations(z: np.ndarray, out: np.ndarray, sigmoid: int) -> np.ndarray:
-    """A step's gate values from its pre-activations z (G, B, n), overwriting z: σ of the
-    first ``sigmoid`` blocks (prescaled, see :func:`step_product`) and tanh of the rest,
-    into ``out`` (G, B, n). In float32 one tanh pass covers every block (σ(z) =
-    ½ + ½ tanh(z/2), the σ blocks holding z/2), then two passes finish the σ blocks and
-    one copies the others."""
-    if z.dtype == np.float32:
-        # in the contiguous z first: ``out`` is a step's blocks of the gate-major trace,
-        # T·B·n apart, and a pass over several such blocks costs more than one more call
-        np.tanh(z, out=z)
-        half_plus_half(z[:sigmoid], out[:sigmoid])
-        out[sigmoid:] = z[sigmoid:]
-    else:
-        sigmoid_of_prescaled(z[:sigmoid], out=out[:sigmoid])
-        np.tanh(z[sigmoid:], out[sigmoid:])
-    return out
+def gate_activations(dtype: np.dtype, sigmoid: int) -> Callable[[np.ndarray], None]:
+    """``activate(z)``: a step's gate values from its pre-activations z (G, B, n),
+    contiguous, in place: σ of the first ``sigmoid`` blocks (prescaled, see
+    :func:`step_product`) and tanh of the rest. Made once per pass, with the dtype's
+    constants at hand: the loop calls it every step.
+
+    float32: one tanh pass covers every block (σ(z) = ½ + ½ tanh(z/2), the σ blocks
+    holding z/2), then two passes finish the σ blocks. float64: σ from e^(−z)
+    (:func:`~gradsym.numeric.cells.activations.sigmoid_of_negated`), then tanh."""
+    if np.dtype(dtype) == np.float32:
+        half = HALF[np.dtype(np.float32)]
+
+        def activate(z: np.ndarray) -> None:
+            np.tanh(z, z)
+            gates = z[:sigmoid]
+            np.multiply(gates, half, gates)
+            np.add(gates, half, gates)
+
+        return activate
+
+    def activate(z: np.ndarray) -> None:
+        sigmoid_of_prescaled(z[:sigmoid])
+        np.tanh(z[sigmoid:], z[sigmoid:])
+
+    return activate
 
 
 def as_blocks(stacked: np.ndarray, n: int) -> np.ndarray:

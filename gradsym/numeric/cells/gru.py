@@ -153,6 +153,7 @@ class GRU(Cell):
         # pre-activations in a contiguous buffer, gate values written into A by the last
         # pass (see LSTM._forward)
         z = np.empty((n_direct, B, n), self.dtype)
+        activate = gate_activations(self.dtype, ns)
         for t in range(T):
             a, h_prev, h_tilde = A[:, t], hs[t], A[-1, t]  # a: (G, B, n)
             np.matmul(h_prev, Wd_op, rec)
@@ -164,7 +165,8 @@ class GRU(Cell):
                 h_tilde += cand_blocks[0]
                 np.tanh(h_tilde, h_tilde)
             else:  # h̃ reads h⁽ᵗ⁻¹⁾: σ of u and tanh of h̃ from this one product
-                gate_activations(z, a, ns)
+                activate(z)
+                a[...] = z
             lerp(h_prev, h_tilde, a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
         return A, hs, ({"r_h": rh} if reset else {})
 

@@ -122,46 +122,48 @@ class LSTM(Cell):
         T, B, _ = xs.shape
         n, ns = self.hidden_size, self._n_sigmoid
         k_i, k_o, k_c = ns - 2, ns - 1, ns  # blocks of i, o and c̃ (f is block 0)
-        # A holds U x + b for all steps (gate-major, see gates.py), then, step by step,
-        # the gate values themselves: the pre-activations are never needed again since
-        # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold s·z
-        # until σ is applied (their weights enter prescaled, s = −1 in float64, ½ in
-        # float32; see gates.step_product).
-        # One block for the trace's arrays (see gates.carve): A (G, T, B, n), the state
-        # histories s⁽⁰⁾ … s⁽ᵀ⁾ (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
+        # One block for the trace's arrays (see gates.carve): the gate values A
+        # (G, T, B, n), gate-major (see gates.py), the state histories s⁽⁰⁾ … s⁽ᵀ⁾
+        # (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
         A, hs, cs, tanh_c = carve(
             self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
         )
         hs[0], cs[0] = state0
+        # The steps run on Z (T, G, B, n), time-major, where a step's blocks are one
+        # contiguous (G, B, n) array: a NumPy call on several blocks of the gate-major A,
+        # T·B·n apart, costs about 1 µs more. Z starts as U x + b of every step (formed
+        # gate-major in A, one batched product, then copied), a step adds W h⁽ᵗ⁻¹⁾ and
+        # turns its blocks into the gate values in place (σ' and tanh' are written from
+        # the outputs, so the pre-activations are never needed again), and A receives
+        # them all at the end. The sigmoid gates' blocks hold s·z until σ is applied
+        # (their weights enter prescaled, s = −1 in float64, ½ in float32; see
+        # gates.step_product).
         input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
+        Z = np.empty((T, ns + 1, B, n), self.dtype)
+        Z[...] = A.transpose(1, 0, 2, 3)
         W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=ns)
         if self.peephole:
             V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, sigmoid=ns)
-        # A step's pre-activations are formed in a contiguous buffer z and its gate values
-        # written into A by the last pass: a step's blocks of A lie T·B·n apart, and each
-        # NumPy call on such a non-contiguous view costs about 1 µs more (batch 1).
-        z = np.empty((ns + 1, B, n), self.dtype)
-        z_sigmoid = z[:ns]
         ic = np.empty((B, n), self.dtype)
+        activate = gate_activations(self.dtype, ns)  # σ of f, i, o; tanh of c̃
         peephole, forget_gate = self.peephole, self.forget_gate
-        for t in range(T):
-            a, c_prev, c, tc = A[:, t], cs[t], cs[t + 1], tanh_c[t]  # a: (G, B, n)
-            c_tilde = a[k_c]
-            np.matmul(hs[t], W_op, rec)
-            np.add(a, rec_blocks, z)
+        for z, h_prev, h, c_prev, c, tc in zip(Z, hs[:-1], hs[1:], cs[:-1], cs[1:], tanh_c):
+            np.matmul(h_prev, W_op, rec)
+            z += rec_blocks
             if peephole:
                 np.matmul(c_prev, V_op, peep)
-                z_sigmoid += peep_blocks
-            gate_activations(z, a, ns)  # σ of f, i, o; tanh of c̃
+                z[:ns] += peep_blocks
+            activate(z)
             # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
-            np.multiply(a[k_i], c_tilde, ic)
+            np.multiply(z[k_i], z[k_c], ic)
             if forget_gate:
-                np.multiply(a[0], c_prev, c)
+                np.multiply(z[0], c_prev, c)
                 c += ic
             else:
                 np.add(c_prev, ic, c)
             np.tanh(c, tc)
-            np.multiply(a[k_o], tc, hs[t + 1])  # h = o∘tanh c
+            np.multiply(z[k_o], tc, h)  # h = o∘tanh c
+        A[...] = Z.transpose(1, 0, 2, 3)
         return Trace(
             xs,
             state0,
