@@ -156,9 +156,12 @@ class Optimiser:
         for name, g in grads.items():
             p = params[name]
             state = self.state.get(name)
-            if state is None:
-                state = self.state[name] = self._new_state(p)
+            fresh = state is None
+            if fresh:
+                state = self._new_state(p)
             p -= self._delta(np.asarray(g, dtype=p.dtype), state, p)
+            if fresh and state:  # plain SGD keeps no state at all
+                self.state[name] = state
 
     def _flat_state(self, names, shapes, dtype) -> _Flat | None:
         """The flat state for these parameters: the last one if it still is this
