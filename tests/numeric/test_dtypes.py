@@ -256,3 +256,23 @@ def test_gradients_hold_with_one_step_per_chunk(name, rng, monkeypatch):
     cell = make(name, np.float64, rng, n=4)
     checks = check_cell_gradients(cell, rng.normal(size=(5, 2, 3)), None, rng)
     assert all(c.ok(tol("gradcheck")) for c in checks), [str(c) for c in checks]
+
+
+@pytest.mark.parametrize("name", [n for n in CELLS if n.startswith("lstm")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_lstm_steps_in_place_or_on_a_copy_alike(name, dtype, rng, monkeypatch):
+    """Small blocks run on contiguous copies (gates.CONTIGUOUS_STEPS), large ones in place:
+    the same numbers, bit for bit."""
+    cell = make(name, dtype, rng)
+    T, B, n = 6, 3, cell.hidden_size
+    xs = rng.normal(size=(T, B, 3)).astype(dtype)
+    dh, dc = rng.normal(size=(2, T, B, n)).astype(dtype)
+    trace = cell.forward(xs)
+    copied = list(arrays_in([trace, cell.backward(trace, dh, dc=dc)]))
+    lstm = module_of(cell)
+    assert B * n <= lstm.CONTIGUOUS_STEPS  # the copying path above
+    monkeypatch.setattr(lstm, "CONTIGUOUS_STEPS", 0)
+    trace = cell.forward(xs)
+    in_place = list(arrays_in([trace, cell.backward(trace, dh, dc=dc)]))
+    assert len(copied) == len(in_place) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(copied, in_place))

@@ -37,6 +37,12 @@ import numpy as np
 
 from gradsym.numeric.cells.activations import HALF, sigmoid_of_prescaled, sigmoid_prescale
 
+#: Up to this many numbers per (B, n) block, a forward loop runs on a contiguous
+#: time-major copy of its gate values (see LSTM._forward): each NumPy call on several
+#: blocks T·B·n apart costs about a microsecond more, which matters next to blocks this
+#: small and not next to a pass over larger ones, where copying in and out costs more.
+CONTIGUOUS_STEPS = 4096
+
 
 def carve(dtype: np.dtype, *shapes: tuple[int, ...]) -> list[np.ndarray]:
     """Fresh C-contiguous arrays of the given shapes, all carved from one allocation

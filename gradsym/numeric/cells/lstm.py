@@ -39,6 +39,7 @@ import numpy as np
 
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
+    CONTIGUOUS_STEPS,
     add_direct,
     back_target,
     carve,
@@ -129,18 +130,19 @@ class LSTM(Cell):
             self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
         )
         hs[0], cs[0] = state0
-        # The steps run on Z (T, G, B, n), time-major, where a step's blocks are one
-        # contiguous (G, B, n) array: a NumPy call on several blocks of the gate-major A,
-        # T·B·n apart, costs about 1 µs more. Z starts as U x + b of every step (formed
-        # gate-major in A, one batched product, then copied), a step adds W h⁽ᵗ⁻¹⁾ and
-        # turns its blocks into the gate values in place (σ' and tanh' are written from
-        # the outputs, so the pre-activations are never needed again), and A receives
-        # them all at the end. The sigmoid gates' blocks hold s·z until σ is applied
-        # (their weights enter prescaled, s = −1 in float64, ½ in float32; see
+        # The steps run on Z (T, G, B, n), time-major: A starts as U x + b of every step
+        # (one batched product), a step adds W h⁽ᵗ⁻¹⁾ to its blocks and turns them into
+        # the gate values in place (σ' and tanh' are written from the outputs, so the
+        # pre-activations are never needed again). Z is a view of A, or, for small blocks
+        # (gates.CONTIGUOUS_STEPS), a contiguous copy in which a step's blocks are one
+        # array, copied back at the end. The sigmoid gates' blocks hold s·z until σ is
+        # applied (their weights enter prescaled, s = −1 in float64, ½ in float32; see
         # gates.step_product).
         input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
-        Z = np.empty((T, ns + 1, B, n), self.dtype)
-        Z[...] = A.transpose(1, 0, 2, 3)
+        Z = A.transpose(1, 0, 2, 3)  # (T, G, B, n) view of A
+        copied = B * n <= CONTIGUOUS_STEPS
+        if copied:
+            Z = np.ascontiguousarray(Z)
         W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=ns)
         if self.peephole:
             V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, sigmoid=ns)
@@ -163,7 +165,8 @@ class LSTM(Cell):
                 np.add(c_prev, ic, c)
             np.tanh(c, tc)
             np.multiply(z[k_o], tc, h)  # h = o∘tanh c
-        A[...] = Z.transpose(1, 0, 2, 3)
+        if copied:
+            A[...] = Z.transpose(1, 0, 2, 3)
         return Trace(
             xs,
             state0,
@@ -195,10 +198,11 @@ class LSTM(Cell):
         adj_h = np.empty_like(trace.h)
         adj_h[-1] = direct["h"][-1] if "h" in direct else 0.0
         adj_c = np.empty_like(adj_h)
-        # A step's δz, formed in a contiguous (G + 1, B, n) buffer and copied into δZ
-        # through its gate-major view in one pass (forming it there directly costs each
-        # call short strided rows); its last block is the δc carried back to c⁽ᵗ⁻¹⁾,
-        # f∘δc (δc without forget gate), formed by the same call as the gates' blocks.
+        # A step's δz: for small blocks (gates.CONTIGUOUS_STEPS) formed in a contiguous
+        # (G + 1, B, n) buffer and copied into δZ through its gate-major view in one pass
+        # (forming it there directly costs each call short strided rows), its last block
+        # the δc carried back to c⁽ᵗ⁻¹⁾, f∘δc (δc without forget gate), formed by the same
+        # call as the gates' blocks; for larger ones formed in δZ directly.
         dz = np.empty((nG + 1, B, n), self.dtype)
         carry_c = dz[nG]
         carry_c[...] = 0.0
@@ -221,6 +225,7 @@ class LSTM(Cell):
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
         dz_gates = dz[:nG]
+        small = B * n <= CONTIGUOUS_STEPS
         for t0, t1 in chunks:
             m = t1 - t0
             a, tc, Kc = A[:, t0:t1], tanh_c[t0:t1], K[:m]
@@ -246,9 +251,14 @@ class LSTM(Cell):
                 dc += carry_c
                 if dc_direct is not None:
                     dc += dc_direct[t]
-                np.multiply(dc, F[s], dz)
-                np.multiply(dh, F[s, k_o], dz[k_o])
-                dZg[t] = dz_gates
+                if small:  # every block and the carry in one call, then one copy
+                    np.multiply(dc, F[s], dz)
+                    np.multiply(dh, F[s, k_o], dz[k_o])
+                    dZg[t] = dz_gates
+                else:  # straight into δZ: rows of n numbers are long enough
+                    np.multiply(dc, F[s, :nG], dZg[t])
+                    np.multiply(dh, F[s, k_o], dZg[t, k_o])
+                    np.multiply(dc, F[s, nG], carry_c)
                 # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
                 np.matmul(dZ[t], W, back_target(adj_h, t, dh0))
                 add_direct(adj_h, dh_direct, t)
