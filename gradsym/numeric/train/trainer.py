@@ -16,6 +16,10 @@ One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.
     ‖ĝ‖ logged, then ĝ ← clip(ĝ)           by norm (Algorithm 1) or by value
     θ ← optimiser(θ, ĝ)                    SGD (with momentum) or Adam
 
+every array in the run's ``dtype`` (float64, the default, or float32). Norm clipping
+measures ‖ĝ‖ and the optimiser applies the factor to the gradient it holds end to end
+(one pass; the numbers of clipping each array, bit for bit).
+
 :class:`Trainer` runs the steps and keeps a run folder (config.json, metrics.jsonl,
 checkpoint.npz, summary.json: see :mod:`gradsym.numeric.train.run_files`).
 
