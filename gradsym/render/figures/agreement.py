@@ -60,10 +60,11 @@ CAPTION = (
     "the nearest noun; one dot per seed, none where a seed made no error; dashed: 1/2, "
     "what errors that ignore the order give. Trained without attractors, the RNN agrees "
     "with the nearest noun: with one attractor it errs more often than the LSTM in every "
-    "seed, and more often the farther the subject; the LSTM errs less and mostly when "
-    "the attractor follows the subject. With no noun in between neither errs at any "
-    "distance. One attractor in a hundred training nouns removes most of the RNN's "
-    "errors with one attractor; with more attractors both err."
+    "seed (and, in the median, at every distance), and most of its errors agree with the "
+    "nearest noun; with one attractor and one other noun the LSTM errs less, and mostly "
+    "when the attractor follows the subject. With no noun in between both almost never "
+    "err, at any distance. One attractor in a hundred training nouns removes most of the "
+    "RNN's errors with one attractor; with more attractors both err."
 )
 
 #: What the build trains (the tests shorten the runs and the test sets).
