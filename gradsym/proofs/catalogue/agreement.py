@@ -33,22 +33,22 @@ PLAIN, SOME = 0.0, 0.01
 #: The order pair whose shares the steps compare: one attractor, one noun of the subject's
 #: number, the attractor nearest ("SA") or farthest ("AS").
 PAIR = ["SA", "AS"]
-SEEDS = 5  # the steps print max/min over seed = 0 … SEEDS − 1
+SEEDS = 5  # the steps print max/min over the runs ν = 0 … SEEDS − 1 (their seeds)
 
-seed = NamedScalar("seed", r"\mathit{seed}", integer=True, nonnegative=True)
-err_rnn = family("err_rnn", r"\operatorname{err}^{\mathrm{RNN}}", 1, 1, "sub")
-err_lstm = family("err_lstm", r"\operatorname{err}^{\mathrm{LSTM}}", 1, 1, "sub")
-near_rnn = family("near_rnn", r"\operatorname{near}^{\mathrm{RNN}}", 1, 1, "sub")
-near_lstm = family("near_lstm", r"\operatorname{near}^{\mathrm{LSTM}}", 1, 1, "sub")
-err_rnn_some = family("err_rnn_some", r"\operatorname{err}^{\mathrm{RNN},\,1\%}", 1, 1, "sub")
+nu = NamedScalar("nu", r"\nu", integer=True, nonnegative=True)
+err_rnn = family("err_rnn", r"\operatorname{err}^{\text{RNN}}", 1, 1, "sub")
+err_lstm = family("err_lstm", r"\operatorname{err}^{\text{LSTM}}", 1, 1, "sub")
+near_rnn = family("near_rnn", r"\operatorname{near}^{\text{RNN}}", 1, 1, "sub")
+near_lstm = family("near_lstm", r"\operatorname{near}^{\text{LSTM}}", 1, 1, "sub")
+err_rnn_some = family("err_rnn_some", r"\operatorname{err}^{\text{RNN},\,1\%}", 1, 1, "sub")
 
 
 def _max(member) -> MaxOver:
-    return MaxOver(member(seed), seed, 0, SEEDS - 1)
+    return MaxOver(member(nu), nu, 0, SEEDS - 1)
 
 
 def _min(member) -> MinOver:
-    return MinOver(member(seed), seed, 0, SEEDS - 1)
+    return MinOver(member(nu), nu, 0, SEEDS - 1)
 
 
 # -- the data -----------------------------------------------------------------------------
@@ -168,25 +168,26 @@ def agreement_claim(load: Callable[[], dict] = load_committed) -> Claim:
             (
                 r"Number prediction \cite{linzen2016} in an artificial language: the end of a "
                 "previous sentence, the subject, then up to 20 words before the verb, up to 6 "
-                r"of them nouns; $n = 16$ hidden units, 1500 training steps, seeds "
-                r"$0, \ldots, 4$, 1000 test sentences per measurement"
+                r"of them nouns; $n = 16$ hidden units, 1500 training steps, five training runs "
+                r"per model, $\nu = 0, \ldots, 4$ (their seeds), 1000 test sentences per "
+                "measurement"
             ),
             (
-                r"$\operatorname{err}^{\mathrm{RNN}}_{\mathit{seed}}$, "
-                r"$\operatorname{err}^{\mathrm{LSTM}}_{\mathit{seed}}$: the error rate, on "
+                r"$\operatorname{err}^{\text{RNN}}_{\nu}$, "
+                r"$\operatorname{err}^{\text{LSTM}}_{\nu}$: the error rate, on "
                 "sentences with one attractor between subject and verb, of the network trained "
-                "with that seed"
+                "in run $\\nu$"
             ),
             (
-                r"$\operatorname{near}^{\mathrm{RNN}}_{\mathit{seed}}$, "
-                r"$\operatorname{near}^{\mathrm{LSTM}}_{\mathit{seed}}$: of its errors on "
+                r"$\operatorname{near}^{\text{RNN}}_{\nu}$, "
+                r"$\operatorname{near}^{\text{LSTM}}_{\nu}$: of its errors on "
                 "sentences with an attractor and a noun of the subject's number in between, in "
                 "either order, the share made with the attractor nearest to the verb: the "
                 "share that agrees with the nearest noun"
             ),
             (
-                r"$\operatorname{err}^{\mathrm{RNN},\,1\%}_{\mathit{seed}}$: as "
-                r"$\operatorname{err}^{\mathrm{RNN}}_{\mathit{seed}}$, trained on sentences in "
+                r"$\operatorname{err}^{\text{RNN},\,1\%}_{\nu}$: as "
+                r"$\operatorname{err}^{\text{RNN}}_{\nu}$, trained on sentences in "
                 "which one intervening noun in a hundred is an attractor"
             ),
         ),

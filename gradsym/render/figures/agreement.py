@@ -38,7 +38,7 @@ from gradsym.render.figures._common import progress
 NAME = "agreement"
 CLAIMS = ("sequential-recency", "agreement-recency")
 CAPTION = (
-    "Number agreement, measured as Linzen et al.\\ measured it \\cite{linzen2016}: a "
+    "Number agreement, measured as Linzen, Dupoux and Goldberg (2016) measured it: a "
     "network reads a sentence up to its verb and predicts the verb's number, which is "
     "the subject's. Sentences of a small artificial language: the end of a previous "
     "sentence, then the subject, then up to 20 words before the verb, up to 6 of them "
@@ -56,7 +56,7 @@ CAPTION = (
     "and with no noun in between (dotted); lines: median over the seeds, bands: "
     "smallest to largest seed; 1000 test sentences per point. (c, f) Of the errors on "
     "the same nouns in two orders (the attractor nearest to the verb, or farthest from "
-    "it), the share made with the attractor nearest, i.e.\\ the share that agrees with "
+    "it), the share made with the attractor nearest, that is the share that agrees with "
     "the nearest noun; one dot per seed, none where a seed made no error; dashed: 1/2, "
     "what errors that ignore the order give. Trained without attractors, the RNN agrees "
     "with the nearest noun: with one attractor it errs more often than the LSTM in every "
