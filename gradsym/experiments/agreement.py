@@ -115,19 +115,28 @@ def measure(network, task, rng: np.random.Generator, sentences: int = TEST_SENTE
     ``attractors`` per k of :data:`ATTRACTORS`; ``distance`` per D of :data:`DISTANCES`
     without intervening nouns (``none``) and with one attractor (``attractor``);
     ``order`` per pair of :data:`ORDER_PAIRS`, the errors with the attractor nearest
-    (``near``) and farthest (``far``). Drawn from ``rng`` in that order."""
+    (``near``) and farthest (``far``). Drawn from ``rng`` in that order. A task whose
+    ``max_distance`` is below 20 is tested on the counts and distances it can hold
+    (``attractor_counts``, ``distances`` and ``order_pairs`` say which)."""
     n = positive_int("sentences", sentences)
-    attractors = [_errors(network, task.sample_pattern(n, rng, "A" * k)) for k in ATTRACTORS]
+    room = task.max_distance
+    counts = [k for k in ATTRACTORS if k <= room]
+    distances = [d for d in DISTANCES if d <= room]
+    pairs = [p for p in ORDER_PAIRS if len(p[0]) <= room]
+    attractors = [_errors(network, task.sample_pattern(n, rng, "A" * k)) for k in counts]
     none, one = [], []
-    for d in DISTANCES:
+    for d in distances:
         none.append(_errors(network, task.sample_pattern(n, rng, "", d)))
         one.append(_errors(network, task.sample_pattern(n, rng, "A", d)))
     near, far = [], []
-    for near_pattern, far_pattern in ORDER_PAIRS:
+    for near_pattern, far_pattern in pairs:
         near.append(_errors(network, task.sample_pattern(n, rng, near_pattern)))
         far.append(_errors(network, task.sample_pattern(n, rng, far_pattern)))
     return {
         "sentences": n,
+        "attractor_counts": counts,
+        "distances": distances,
+        "order_pairs": [list(p) for p in pairs],
         "attractors": attractors,
         "distance": {"none": none, "attractor": one},
         "order": {"near": near, "far": far},
