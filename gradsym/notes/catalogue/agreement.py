@@ -120,6 +120,8 @@ class _ExactFromData(Exact):
 @dataclass(frozen=True)
 class _SampledFromData(Sampled):
     load: Callable[[], dict] = load_committed
+    #: What the notes say it is evaluated on (not a random instance: the measurements).
+    instances_text: str = "the measured rates"
 
     def run(self, step: Step, seed: int = 0, rng=None) -> CheckResult:
         why = _missing(self.load)
@@ -229,8 +231,8 @@ def agreement_claim(load: Callable[[], dict] = load_committed) -> Claim:
             "which every noun agrees with the verb cannot tell the subject from the nearest "
             "noun, so the test shows which of the two rules a network prefers; that the "
             "RNN's preference comes from its vanishing gradient (the contribution of the "
-            "far subject is the smaller) is the explanation of the notes, which the "
-            "measurement does not test. The preference is easily overruled: with one "
+            r"far subject is the smaller) is the explanation of the lecture \cite{000,001}, "
+            "which the measurement does not test. The preference is easily overruled: with one "
             "attractor among a hundred training nouns the RNN gets most sentences with one "
             "attractor right (the last line), although with two or more attractors both "
             "networks err. With no noun between subject and verb the networks almost never "
