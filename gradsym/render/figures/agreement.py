@@ -19,8 +19,9 @@ exact fractions) and each run's evaluation loss every :data:`EVAL_EVERY` steps (
 tests recompute the first of them: a run is chaotic, its end is compared through the
 claim's conclusions, which hold in every seed with a margin).
 
-The 20 runs (2 conditions × 2 models × 5 seeds, 1500 steps each) take about 30 s on two
-cores (28 s measured with nothing else running).
+The 20 runs (2 conditions × 2 models × 5 seeds, 1500 steps each) run in parallel and take
+about 30 s on two cores (28 s measured on an idle machine; four and a half minutes while
+other jobs loaded both cores).
 
 Claims: sequential-recency, agreement-recency.
 """
