@@ -21,6 +21,7 @@ that does not beat it has learnt nothing about the long-range dependency.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -78,7 +79,7 @@ class Task:
         if dt == batch.x.dtype:
             return batch
         y = batch.y.astype(dt) if batch.y.dtype.kind == "f" else batch.y
-        return Batch(batch.x.astype(dt), y)
+        return dataclasses.replace(batch, x=batch.x.astype(dt), y=y)  # a task's own fields kept
 
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
         """An endless stream of batches from one generator."""
