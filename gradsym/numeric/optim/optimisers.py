@@ -49,14 +49,15 @@ __all__ = ["SGD", "Adam", "Optimiser"]
 class _Flat:
     """The parameters of a whole-model step laid end to end (names, shapes, where each
     lies in the flat vector) and the optimiser's state as one flat array per slot; the
-    per-name state arrays are views into them (Adam's step count t: one entry per name,
-    all equal)."""
+    per-name state arrays are views into them. A scalar slot (Adam's step count t) has
+    one entry per name, all equal."""
 
     names: tuple[str, ...]
     shapes: tuple[tuple[int, ...], ...]
     dtype: np.dtype
     bounds: list[tuple[int, int]]
     slots: dict[str, np.ndarray]
+    scalars: frozenset[str] = frozenset()  # the slots of one number per parameter
     bound: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def views(self, flat: np.ndarray):
@@ -181,18 +182,24 @@ class Optimiser:
         bounds = list(zip([0, *ends[:-1]], ends))
         have = [self.state.get(name) for name in names]
         slots: dict[str, np.ndarray] = {}
+        scalars = set()
         if all(h is None for h in have):  # each slot as _new_state makes it, all at once
             for slot, value in self._new_state(np.zeros(ends[-1], dtype)).items():
-                slots[slot] = np.zeros(len(names), dtype) if slot == "step" else value
+                if value.ndim == 0:
+                    scalars.add(slot)
+                    value = np.full(len(names), value, dtype)
+                slots[slot] = value
         elif all(h is not None and h.keys() == have[0].keys() for h in have):
             for slot in have[0]:
                 parts = [h[slot] for h in have]
-                if slot == "step" and len({float(t) for t in parts}) != 1:
-                    return None
+                if parts[0].ndim == 0:
+                    if len({float(t) for t in parts}) != 1:
+                        return None  # a scalar the parameters do not share (stepped apart)
+                    scalars.add(slot)
                 slots[slot] = np.concatenate(parts, axis=None, dtype=dtype)
         else:
             return None
-        flat = _Flat(names, shapes, dtype, bounds, slots)
+        flat = _Flat(names, shapes, dtype, bounds, slots, frozenset(scalars))
         self._flat = flat
         return flat
 
@@ -206,9 +213,10 @@ class Optimiser:
         for k, (name, (lo, hi), shape) in enumerate(zip(flat.names, flat.bounds, flat.shapes)):
             state = self.state.setdefault(name, {})
             for slot, array in flat.slots.items():
-                # Adam's step count: one 0-d view per name into the flat counts
+                # a scalar slot: a 0-d view of this parameter's entry
+                scalar = slot in flat.scalars
                 state[slot] = (
-                    array[k : k + 1].reshape(()) if slot == "step" else array[lo:hi].reshape(shape)
+                    array[k : k + 1].reshape(()) if scalar else array[lo:hi].reshape(shape)
                 )
             flat.bound[name] = state
 

@@ -338,3 +338,16 @@ def test_a_non_finite_gradient_of_a_whole_model_step_is_named_and_touches_nothin
     with pytest.raises(NonFiniteError, match=r"gradient of out\.W"):
         opt.step(params, grads[0])
     assert opt.steps == 0 and all(np.array_equal(before[k], params[k]) for k in params)
+
+
+def test_a_model_of_one_number_per_parameter_keeps_each_states_shape(rng):
+    """Adam's step count is one number per parameter, as is every state here: each
+    state array keeps its parameter's shape, the count its own 0-d shape."""
+    params = {"W": np.zeros((1, 1)), "b": np.zeros(1), "c": np.zeros(())}
+    opt = Adam(0.1)
+    for _ in range(2):
+        opt.step(params, {k: rng.normal(size=v.shape) for k, v in params.items()})
+    for name, p in params.items():
+        state = opt.state_dict()["state"][name]
+        assert state["exp_avg"].shape == p.shape and state["step"].shape == ()
+        assert float(state["step"]) == 2.0
