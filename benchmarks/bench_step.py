@@ -122,8 +122,9 @@ class Profiled:
         net.loss_fn = timers.wrap("forward", net.loss_fn)
         net.model.backward = timers.wrap("backward", net.model.backward)
         net.output.backward = timers.wrap("backward", net.output.backward)
-        tr._regulariser = timers.wrap("regulariser", tr._regulariser)
-        tr.clipper = timers.wrap("clipping", tr.clipper)
+        if tr.config.omega:
+            tr._regulariser = timers.wrap("regulariser", tr._regulariser)
+        tr.clipper._fn = timers.wrap("clipping", tr.clipper._fn)  # the Clipper's own function
         tr.optimiser.step = timers.wrap("optimiser", tr.optimiser.step)
         tr._log = timers.wrap("metrics", tr._log)
         tr.evaluate = timers.wrap("metrics", tr.evaluate)
