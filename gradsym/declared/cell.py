@@ -123,7 +123,19 @@ def cell_from_equations(
 
     Raises DeclarationError (one line naming the equation and the problem).
     """
-    state_t = (state,) if isinstance(state, str) else tuple(state)
+    state_t = _state_names(state)
+    if shapes is not None and not isinstance(shapes, Mapping):
+        raise DeclarationError(
+            f"shapes must be a mapping of names to shapes such as {{'w_h': 'n'}}, got "
+            f"{type(shapes).__name__} {shapes!r:.40}"
+        )
+    if not isinstance(equations, (str, Mapping)) and (
+        isinstance(equations, (bytes, bytearray)) or not isinstance(equations, Iterable)
+    ):
+        raise DeclarationError(
+            "equations must be a string, or SymPy equations {name: expression}, got "
+            f"{type(equations).__name__} {equations!r:.40}"
+        )
     if isinstance(equations, str):
         exprs, st, params, leaves = expressions_from_text(equations, state_t, shapes)
         text = equations
@@ -140,6 +152,17 @@ def cell_from_equations(
     if register:
         declared.register()
     return declared
+
+
+def _state_names(state) -> tuple[str, ...]:
+    """``state`` as a tuple of names ("h" or ["h", "c"]), or a DeclarationError."""
+    if isinstance(state, str):
+        return (state,)
+    if isinstance(state, (bytes, bytearray, Mapping)) or not isinstance(state, Iterable):
+        raise DeclarationError(
+            f"state must be a name or a list of names such as ['h', 'c'], got {state!r:.40}"
+        )
+    return tuple(state)
 
 
 def registered_names() -> tuple[str, ...]:

@@ -10,15 +10,18 @@ candidate − truth)/2 sees every error of this kind. :func:`proof_size` picks t
 least 3) and the same for the input size d (at least 2), whatever size the numeric check
 uses.
 
-The work. :func:`prove` runs the entry-by-entry decision of
+The work. :func:`prove` builds the explicit Jacobian and runs the entry-by-entry decision of
 :func:`gradsym.symbolic.proof.decide_entry` in a forked child process that is stopped at the
-time limit, so that no candidate can hang the caller; where ``fork`` is unavailable it runs
-in-process without a limit.
+time limit, so that no candidate can hang the caller (the explicit Jacobian comes back with
+the outcome and is kept for the next proof); where ``fork`` is unavailable it runs
+in-process without a limit. The child dies with its caller, on any signal, SIGKILL
+included (:func:`gradsym.workers.tie_to_parent`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import time
 import warnings
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
 from gradsym.symbolic.proof import decide_entry
 from gradsym.symbolic.visitor import MatrixVisitor
+from gradsym.workers import tie_to_parent
 
 MAX_PROOF_SIZE = 6
 
@@ -128,11 +132,32 @@ def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational
     return out
 
 
+#: The explicit Jacobians a proof process built, kept by the caller for the next proof
+#: (built in the child, so that the time limit covers them too).
+_TRUTHS: dict[tuple, sp.ImmutableMatrix] = {}
+
+
+_MAX_TRUTHS = 256
+
+
+def _keep_truth(key: tuple, truth: sp.ImmutableMatrix) -> None:
+    if len(_TRUTHS) >= _MAX_TRUTHS:
+        del _TRUTHS[next(iter(_TRUTHS))]  # the oldest
+    _TRUTHS[key] = truth
+
+
+def _truth(cell: Cell, of: str, wrt: str, n: int, d: int) -> sp.ImmutableMatrix:
+    key = (cell, of, wrt, n, d)
+    if key not in _TRUTHS:
+        _keep_truth(key, explicit_jacobian(cell, of, wrt, n, d))
+    return _TRUTHS[key]
+
+
 def _decide(
     candidate: Any, cell: Cell, of: str, wrt: str, n: int, d: int, points: list[dict]
 ) -> ProofOutcome:
     t0 = time.perf_counter()
-    truth = explicit_jacobian(cell, of, wrt, n, d)
+    truth = _truth(cell, of, wrt, n, d)
     if isinstance(candidate, sp.MatrixBase):
         mine = sp.ImmutableMatrix(candidate)
     else:
@@ -173,14 +198,25 @@ def _decide(
 
 
 def _child(conn, args) -> None:
+    """The proof process: sends (outcome, the explicit Jacobian if it built it)."""
+    tie_to_parent()  # a SIGKILL of the caller must not leave a proof running on
+    key = (args[1], *args[2:6])
+    known, truth = key in _TRUTHS, None
     try:
-        conn.send(_decide(*args))
+        outcome = _decide(*args)
+        truth = None if known else _TRUTHS.get(key)
     except RecursionError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="too deeply nested"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="too deeply nested")
     except MemoryError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="out of memory"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="out of memory")
     except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
-        conn.send(ProofOutcome("unknown", args[4], args[5], reason=f"{type(exc).__name__}: {exc}"))
+        reason = f"{type(exc).__name__}: {exc}"
+        outcome = ProofOutcome("unknown", args[4], args[5], reason=reason)
+    try:
+        try:
+            conn.send((outcome, truth))
+        except (RecursionError, pickle.PicklingError):  # a Jacobian too deep to send
+            conn.send((outcome, None))
     finally:
         conn.close()
 
@@ -206,8 +242,6 @@ def prove(
             d,
             reason=f"a proof would need n = {n}, above the limit {MAX_PROOF_SIZE}",
         )
-    # Built here, in the caller, so that it is cached for the next candidate.
-    explicit_jacobian(cell, of, wrt, n, d)
     args = (candidate, cell, of, wrt, n, d, points)
     if time_limit is None or "fork" not in multiprocessing.get_all_start_methods():
         try:
@@ -226,9 +260,12 @@ def prove(
     try:
         if receive.poll(time_limit):
             try:
-                return receive.recv()
+                outcome, truth = receive.recv()
             except EOFError:
                 return ProofOutcome("unknown", n, d, reason="the proof process died")
+            if truth is not None:  # the explicit Jacobian, for the next proof at this size
+                _keep_truth((cell, of, wrt, n, d), truth)
+            return outcome
         return ProofOutcome(
             "timeout",
             n,
