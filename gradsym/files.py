@@ -111,6 +111,8 @@ def writable_dir(path: str | os.PathLike) -> Path:
     """Create folder ``path`` if needed and prove it is writable, or an
     :class:`~gradsym.errors.OutputError` naming it (and, when the path runs through a
     file, that file)."""
+    if os.fspath(path) == "":  # Path("") is the current folder: never meant
+        raise OutputError("the output folder is an empty path; give a folder name")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"output folder {str(path)!r} is a file, not a folder")
@@ -216,7 +218,9 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
     operating system with its process. A folder this call created is removed again if
     the block fails before writing anything into it.
     """
-    created = not Path(folder).exists()
+    if os.fspath(folder) == "":
+        raise OutputError("the output folder is an empty path; give a folder name")
+    created = _missing_folders(Path(folder))
     folder = writable_dir(folder)
     key = folder.resolve()
     with _held_guard:
@@ -233,7 +237,13 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
                 _held[key] -= 1
         return
     lock = folder / LOCK_FILE
-    fd = _acquire(lock, folder, what)
+    try:
+        fd = _acquire(lock, folder, what)
+    except BaseException:
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
     with _held_guard:
         _held[key] = 1
     failed = True
@@ -247,9 +257,20 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         os.close(fd)
-        if failed and created:  # a failed first run leaves no empty folder behind
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        if failed:  # a failed first run leaves no empty folder behind, parents included
+            for made in created:
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders that creating ``folder`` would create, deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path == path.parent:
+            break
+        missing.append(path)
+    return missing
 
 
 def _acquire(lock: Path, folder: Path, what: str) -> int:
@@ -273,8 +294,14 @@ def _acquire(lock: Path, folder: Path, what: str) -> int:
         except FileNotFoundError:
             same = False
         if same:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError as exc:  # a full disk: no lock file left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+                os.close(fd)
+                raise output_error("lock", folder, exc) from exc
             return fd
         os.close(fd)
 

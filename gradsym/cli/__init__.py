@@ -51,6 +51,12 @@ TERMINATED = 143
 BROKEN_PIPE = 141
 
 
+#: The arguments (dest) that name a file or folder: none may be empty.
+PATH_ARGUMENTS = frozenset(
+    {"out", "run_dir", "cell_file", "report_dir", "data", "models", "folder", "target"}
+)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwinds the command like Ctrl-C, so that worker processes are
     stopped and temporary files removed on the way out."""
@@ -61,6 +67,13 @@ class _Parser(argparse.ArgumentParser):
     as JSON under ``--json``."""
 
     json_errors = False  # set by main() for the one parse it runs
+
+    def _get_value(self, action, arg_string):
+        # An empty path would be read as the current folder: refused for every command
+        # here, where argparse converts each value (abbreviations and --opt= forms too).
+        if arg_string == "" and action.dest in PATH_ARGUMENTS:
+            raise argparse.ArgumentError(action, "an empty path; give a file or folder name")
+        return super()._get_value(action, arg_string)
 
     def error(self, message: str):
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
