@@ -37,6 +37,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_text",
     "folder_lock",
+    "missing_folders",
     "output_error",
     "remove_stale_temporaries",
     "writable_dir",
@@ -220,7 +221,7 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
     """
     if os.fspath(folder) == "":
         raise OutputError("the output folder is an empty path; give a folder name")
-    created = _missing_folders(Path(folder))
+    created = missing_folders(Path(folder))
     folder = writable_dir(folder)
     key = folder.resolve()
     with _held_guard:
@@ -263,7 +264,7 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
                     made.rmdir()
 
 
-def _missing_folders(folder: Path) -> list[Path]:
+def missing_folders(folder: Path) -> list[Path]:
     """The folders that creating ``folder`` would create, deepest first."""
     missing = []
     for path in (folder, *folder.parents):

@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
     except GradsymError as exc:
         return _fail(args, type(exc).__name__, str(exc), BAD_INPUT)
+    except MemoryError:  # sizes are checked against memory first; this is the last guard
+        message = "out of memory; try smaller sizes (hidden, batch, length, steps)"
+        return _fail(args, "MemoryError", message, BAD_INPUT)
     except KeyboardInterrupt:
         message = "interrupted; files already written are complete"
         return _fail(args, "Interrupted", message, INTERRUPTED)

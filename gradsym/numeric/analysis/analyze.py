@@ -35,8 +35,14 @@ from gradsym.numeric.analysis.gates import gate_statistics
 from gradsym.numeric.analysis.lyapunov import default_transient, lyapunov_spectrum
 from gradsym.numeric.analysis.result import Analysis, Comparison, UnitAnalysis
 from gradsym.numeric.analysis.sources import LoadedModel, describe_model, load_models
-from gradsym.numeric.analysis.units import as_float64, describe_cell, driven_cells
-from gradsym.validate import nonnegative_int, positive_int
+from gradsym.numeric.analysis.units import (
+    as_float64,
+    describe_cell,
+    driven_cells,
+    sequence_model,
+)
+from gradsym.numeric.cells.cell import Cell
+from gradsym.validate import check_memory, nonnegative_int, positive_int
 
 __all__ = [
     "FLOW_MEMORY",
@@ -156,6 +162,7 @@ def _analyse(
     settings = options.resolved(T, B)
     T0, L, Bf = settings["transient"], settings["max_lag"], settings["flow_sequences"]
     model = as_float64(loaded.model)
+    _check_memory(loaded, inputs)
     units = []
     for unit in driven_cells(model, inputs.xs, state0):
         cell = unit.cell
@@ -200,6 +207,25 @@ def _analyse(
         settings={**settings, "initial_state": "zeros" if state0 is None else "given"},
         units=units,
     )
+
+
+def _check_memory(loaded: LoadedModel, inputs: Inputs) -> None:
+    """The forward traces (states and gates of every step) dominate the memory of an
+    analysis: refused before anything is computed if they cannot fit."""
+    T, B = inputs.steps, inputs.batch
+    check_memory(
+        f"steps = {T} and batch = {B} through model {loaded.label!r}",
+        8.0 * T * B * (inputs.width + 16 * _state_width(loaded.model)),
+    )
+
+
+def _state_width(model) -> int:
+    """The summed state sizes of the model's cells (layers and directions)."""
+    model = sequence_model(model)
+    if isinstance(model, Cell):
+        return int(model.state_size)
+    parts = getattr(model, "layers", None) or getattr(model, "cells", None) or ()
+    return sum(_state_width(p) for p in parts) or 1
 
 
 def _progress_bar(enabled: bool, models: list[LoadedModel], inputs: Inputs, options):
@@ -256,6 +282,7 @@ def analyze(
     loaded = models[-1]
     inputs = _inputs_for([loaded], xs, batch_first, seed)
     inputs.check_width(loaded.input_size, f"model {loaded.label!r}")
+    _check_memory(loaded, inputs)
     bar = _progress_bar(progress, [loaded], inputs, options)
     try:
         return _analyse(loaded, inputs, state0, options, bar)
@@ -298,6 +325,8 @@ def compare(
     inputs = _inputs_for(loaded, xs, batch_first, seed)
     for m in loaded:  # every model fits the inputs before any work starts
         inputs.check_width(m.input_size, f"model {m.label!r}")
+    for one in loaded:
+        _check_memory(one, inputs)
     bar = _progress_bar(progress, loaded, inputs, options)
     try:
         analyses = [_analyse(m, inputs, None, options, bar) for m in loaded]
