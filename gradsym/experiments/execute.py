@@ -74,31 +74,49 @@ def _exclusive(folder: Path) -> Iterator[None]:
         yield
         return
     try:
-        f = open(folder / LOCK_FILE, "a+")  # noqa: SIM115 - closed below
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
         raise output_error("lock", folder, exc) from exc
-    with f:
+    try:
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
-            pid = f.read(32).strip()
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
             holder = f" (pid {pid})" if pid.isdigit() else ""
             raise InvalidValueError(
                 f"another gradsym sweep is writing {folder / DB_FILE}{holder}; wait for it "
                 "or use another --out folder"
             ) from None
+        # who holds it, for the message of the next driver (a full disk only loses that)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
-            # who holds it, for the message of the next driver; a full disk only loses that
-            with contextlib.suppress(OSError):
-                f.truncate(0)
-                f.write(f"{os.getpid()}\n")
-                f.flush()
             yield
         finally:
             with contextlib.suppress(OSError):
-                f.truncate(0)
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _remove_unheld_lock(folder: Path) -> None:
+    """Remove ``sweep.db.lock`` unless another driver holds it (it is removed while this
+    process holds it, so that no driver is left holding a lock on a removed file)."""
+    try:
+        import fcntl
+
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR)
+    except (ImportError, OSError):
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.unlink(folder / LOCK_FILE)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _import_distributed():
@@ -218,34 +236,41 @@ def sweep(
     made = missing_folders(Path(out))
     folder = writable_dir(out)
     start = time.perf_counter()
-    created = False
     try:
         with _exclusive(folder):
-            store, resumed = SweepStore.open_for(folder, spec, overwrite=overwrite)
-            with store:
-                try:
-                    pending = store.rows("pending")
-                    before = store.counts()
-                    skipped = before["done"] + before["failed"]
-                    ran = 0
-                    if pending:
-                        with _client(scheduler, workers, client, connect_timeout) as c:
-                            ran = _submit_all(c, store, pending, spec, skipped, progress)
-                    after = store.counts()
-                    not_run = sum(
-                        (row.error or "").startswith(NOT_RUN) for row in store.rows("failed")
-                    )
-                except BaseException:
-                    # a database this call made and nothing was recorded in: not left behind
-                    with contextlib.suppress(GradsymError):
-                        counts = store.counts()
-                        created = not resumed and counts["done"] + counts["failed"] == 0
-                    raise
+            # a database this call makes is removed again, while the lock is held, if the
+            # call fails before a run is recorded: a failed start leaves nothing behind
+            fresh = not (folder / DB_FILE).exists()
+            try:
+                store, resumed = SweepStore.open_for(folder, spec, overwrite=overwrite)
+                fresh = fresh and not resumed
+                with store:
+                    try:
+                        pending = store.rows("pending")
+                        before = store.counts()
+                        skipped = before["done"] + before["failed"]
+                        ran = 0
+                        if pending:
+                            with _client(scheduler, workers, client, connect_timeout) as c:
+                                ran = _submit_all(c, store, pending, spec, skipped, progress)
+                        after = store.counts()
+                        not_run = sum(
+                            (row.error or "").startswith(NOT_RUN) for row in store.rows("failed")
+                        )
+                    except BaseException:
+                        with contextlib.suppress(GradsymError):
+                            counts = store.counts()
+                            fresh = fresh and counts["done"] + counts["failed"] == 0
+                        raise
+            except BaseException:
+                if fresh:
+                    for name in (DB_FILE, DB_FILE + "-journal"):
+                        with contextlib.suppress(OSError):
+                            os.unlink(folder / name)
+                raise
     except BaseException:
-        if created:
-            for name in (DB_FILE, DB_FILE + "-journal", LOCK_FILE):
-                with contextlib.suppress(OSError):
-                    os.unlink(folder / name)
+        if made and not (folder / DB_FILE).exists():  # the folders this call made, emptied
+            _remove_unheld_lock(folder)
             for path in made:
                 with contextlib.suppress(OSError):
                     path.rmdir()

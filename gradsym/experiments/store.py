@@ -131,7 +131,10 @@ class SweepStore:
     def _connect(path: Path) -> sqlite3.Connection:
         # A short wait while opening: a database another process holds locked is said to
         # be locked at once, not after SQLite's default wait (30 s here before).
-        conn = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT)
+        except sqlite3.Error as exc:  # a missing folder, no permission
+            raise InvalidValueError(f"cannot open the sweep database {path}: {exc}") from None
         try:
             with _sqlite_errors(path):
                 conn.execute("PRAGMA foreign_keys = ON")
@@ -519,7 +522,9 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
                 f"{path} is locked by another process{_lock_holder(path)}; wait for it to "
                 "finish and try again"
             ) from None
-        if "disk is full" in text or "disk I/O error" in text:
+        if "disk is full" in text:
+            raise OutputError(f"cannot write {str(path)!r}: no space left on the device") from None
+        if "disk I/O error" in text:
             raise OutputError(f"cannot write {str(path)!r}: {text}") from None
         if text.startswith(("no such table", "no such column")):
             raise _damaged(path, text) from None
