@@ -32,12 +32,14 @@ os.close(fd)
 
 
 def _run(script: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    mount = "d=$(mktemp -d) && mount -t tmpfs -o size=256k tmpfs \"$d\" && "
+    mount = 'd=$(mktemp -d) && mount -t tmpfs -o size=256k tmpfs "$d" && '
     command = mount + f'exec "{sys.executable}" -c "$0" "$d"'
     argv = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", command, script]
     tests = str(Path(__file__).resolve().parent)  # the snippets import the tests' helpers
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
 
 
 @functools.cache
