@@ -24,6 +24,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ __all__ = [
     "atomic_write_text",
     "folder_lock",
     "missing_folders",
+    "open_regular",
     "output_error",
     "remove_stale_temporaries",
     "writable_dir",
@@ -101,6 +103,27 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """``path`` opened for binary reading if it is a regular file; OSError otherwise
+    (IsADirectoryError for a folder, EINVAL "not a regular file" for a FIFO or a device:
+    reading a FIFO would wait for a writer that never comes, a device might never end).
+    The check is made on the opened file, so the path cannot change in between."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO returns at once
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device)", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+
+from gradsym.cli.ascii_output import can_encode
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -39,7 +42,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     if args.json:
-        print(json.dumps(_jsonable(verdict.to_dict()), ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                _jsonable(verdict.to_dict()), ensure_ascii=not can_encode(sys.stdout), indent=2
+            )
+        )
     else:
         print(verdict.report())
     return verdict.exit_code

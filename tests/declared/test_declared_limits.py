@@ -60,8 +60,12 @@ def test_equations_nesting_past_the_limit_are_refused(tmp_path, capsys):
 def test_a_folder_fifo_or_empty_path_as_cell_file(tmp_path, capsys):
     assert main(["check", "--cell-file", str(tmp_path), "W_h"]) == 2
     assert "is a folder" in _one_line_error(capsys)
-    assert main(["check", "--cell-file", "", "W_h"]) == 2
-    assert "empty path" in _one_line_error(capsys)
+    with pytest.raises(SystemExit) as exit_:  # argparse's usage error: exit 2
+        main(["check", "--cell-file", "", "W_h"])
+    assert exit_.value.code == 2
+    assert "argument --cell-file: an empty path" in capsys.readouterr().err
+    with pytest.raises(DeclarationError, match="empty path"):
+        gradsym.declared.load_cell_file("")
     if sys.platform != "win32":
         fifo = tmp_path / "cell.toml"
         os.mkfifo(fifo)  # reading it would wait for a writer forever

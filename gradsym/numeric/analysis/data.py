@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.files import open_regular
 from gradsym.numeric.train.tasks import make_task
 from gradsym.validate import (
     boolean,
@@ -103,15 +104,20 @@ def as_inputs(xs, *, batch_first: bool = False, description: dict | None = None)
 def load_array(path: str | os.PathLike, *, batch_first: bool = False) -> Inputs:
     """The input sequences saved in the ``.npy`` file ``path`` (read without pickle)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InvalidValueError(f"no such data file: {path}")
     try:
-        a = np.load(path, allow_pickle=False)
+        with open_regular(path) as f:  # a FIFO would block the read
+            a = np.load(f, allow_pickle=False)
+            if not isinstance(a, np.ndarray):
+                a.close()
+                raise InvalidValueError(
+                    f"{path} is an .npz archive; save one array with np.save (.npy)"
+                )
     except (ValueError, OSError, EOFError) as exc:
+        if isinstance(exc, InvalidValueError):
+            raise
         raise InvalidValueError(f"{path} is not a .npy array NumPy can read ({exc})") from None
-    if not isinstance(a, np.ndarray):
-        a.close()
-        raise InvalidValueError(f"{path} is an .npz archive; save one array with np.save (.npy)")
     return as_inputs(
         _as_sequences(a, f"the array in {path.name}"),
         batch_first=batch_first,
