@@ -143,6 +143,7 @@ def default_inputs(models: list[LoadedModel], *, seed: int = 0, batch: int | Non
     if task is not None:
         return task_inputs(task[0], task[1], batch=batch or GAUSSIAN_BATCH, seed=seed)
     size = common_input_size(models)
+    check_analysis_memory(models, GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, size)
     return gaussian_inputs(GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, size, seed=seed)
 
 
@@ -209,14 +210,19 @@ def _analyse(
     )
 
 
+def check_analysis_memory(models: list[LoadedModel], steps: int, batch: int, width: int) -> None:
+    """An InvalidValueError, before any input is drawn, when ``steps`` × ``batch``
+    sequences of ``width`` features through one of ``models`` need more than this
+    machine's memory: the forward traces (states and gates of every step) dominate."""
+    for loaded in models:
+        check_memory(
+            f"steps = {steps} and batch = {batch} through model {loaded.label!r}",
+            8.0 * steps * batch * (width + 16 * _state_width(loaded.model)),
+        )
+
+
 def _check_memory(loaded: LoadedModel, inputs: Inputs) -> None:
-    """The forward traces (states and gates of every step) dominate the memory of an
-    analysis: refused before anything is computed if they cannot fit."""
-    T, B = inputs.steps, inputs.batch
-    check_memory(
-        f"steps = {T} and batch = {B} through model {loaded.label!r}",
-        8.0 * T * B * (inputs.width + 16 * _state_width(loaded.model)),
-    )
+    check_analysis_memory([loaded], inputs.steps, inputs.batch, inputs.width)
 
 
 def _state_width(model) -> int:

@@ -51,7 +51,13 @@ from typing import Any
 import numpy as np
 
 from gradsym.display import markdown_table, number
-from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
+from gradsym.errors import (
+    CheckpointError,
+    GradsymError,
+    InvalidValueError,
+    NonFiniteError,
+    OutputError,
+)
 from gradsym.files import folder_lock
 from gradsym.numeric.cells.factory import declared_cell_record
 from gradsym.numeric.nets.network import Network, Truncation
@@ -269,6 +275,8 @@ class Trainer:
         self._restored_metrics: str | None = None
         # a declared cell's equations, recorded with every checkpoint (None: a built-in)
         self.cell_record = declared_cell_record(config.cell) if config.declared else None
+        if run_dir is not None and os.fspath(run_dir) == "":  # Path("") is the current folder
+            raise OutputError("the run folder is an empty path; give a folder name (or None)")
         self.run_dir = None if run_dir is None else Path(run_dir)
         if self.run_dir is not None and not overwrite and (self.run_dir / CHECKPOINT_FILE).exists():
             raise InvalidValueError(
@@ -297,6 +305,8 @@ class Trainer:
         Raises CheckpointError for an unreadable, corrupt or foreign checkpoint or one
         written by a different configuration, naming the file and what is wrong.
         """
+        if os.fspath(source) == "":
+            raise CheckpointError("the run to resume is an empty path; give its folder")
         source = Path(source)
         path = source / CHECKPOINT_FILE if source.is_dir() else source
         ckpt = load_checkpoint(path)
