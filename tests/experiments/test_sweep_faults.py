@@ -6,6 +6,7 @@ No Dask is started: every database here is written by hand, every run already fi
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -254,3 +255,21 @@ def test_a_sweep_whose_database_cannot_be_written_leaves_no_temporary_database(
     assert not (tmp_path / "sweep").exists()
     assert [p.name for p in tmp_path.iterdir()] == []
     os.sync()
+
+
+@pytest.mark.parametrize(
+    "criterion, message",
+    [
+        ("eval_loss < " + "9" * 400, "is not a finite float64"),
+        ("eval_loss < 1e999", "is not a finite float64"),
+        ("not " * 5000 + "eval_loss < 1", "characters long (at most 1000)"),
+        ("-" * 200 + "eval_loss < 1", "nests 204 deep (at most 50)"),
+    ],
+    ids=["a 400-digit number", "1e999", "5000 not", "200 minus signs"],
+)
+def test_a_criterion_is_refused_when_read_not_when_reported(finished, criterion, message, capsys):
+    folder, _ = finished
+    with pytest.raises(InvalidValueError, match=re.escape(message)):
+        load_spec({**TINY, "success": criterion})
+    assert main(["sweep", "report", str(folder), "--success", criterion]) == 2
+    assert message in _one_line(capsys)

@@ -46,6 +46,12 @@ def test_a_short_candidate_nested_deep_is_judged_whole():
     assert check_jacobian("rnn", "-" + minus, time_limit=30).outcome == "refuted"
 
 
+def test_900_minus_signs_are_judged_whole():
+    # the products nested 900 deep exhausted Python's stack in the checker before
+    right = "-" * 900 + "diag(tanh'(z)) @ W_h"  # an even number of signs
+    assert check_jacobian("rnn", right, time_limit=30).outcome == "holds"
+
+
 def test_a_candidate_nested_past_the_stack_is_one_line():
     with pytest.raises(CandidateError, match="too deeply nested|too large"):
         parse_candidate("-" * 5000 + "W_h", "rnn")
