@@ -121,8 +121,8 @@ bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="time for each symbolic proof (default 60; 0: no proof, the verdict is at "
-        "best undecided)",
+        help="time for the whole check, proof and diagnosis included (default 60; inf: no "
+        "limit; 0: no proof, the verdict is at best undecided)",
     )
     p.add_argument("--json", action="store_true", help="print the verdict (or error) as JSON")
     p.set_defaults(func=cmd_check)
