@@ -17,8 +17,8 @@ from gradsym.cli.ascii_output import can_encode
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gradsym.proofs.candidate import check_jacobian
-    from gradsym.proofs.claim import _jsonable
+    from gradsym.checker import check_jacobian
+    from gradsym.notes.claim import _jsonable
 
     cell = args.cell
     if args.cell_file is not None:
