@@ -446,7 +446,7 @@ def check_jacobian(
     else:
         proof = prove(cand.expr, c, of, wrt, n_p, d_p, points_exact, left)
         if proof.status == "timeout":
-            reason = f"the symbolic proof did not finish within the check's {time_limit:g} s"
+            reason = f"the symbolic proof did not finish within {time_limit:g} s (the check's time limit)"
             proof = dataclasses.replace(proof, reason=reason)
     at = f"at n = {n_p}, d = {d_p}"
     if proof.status == "proved":
