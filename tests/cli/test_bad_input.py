@@ -74,18 +74,19 @@ def test_train_prints_its_summary_on_an_ascii_terminal(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-def test_an_output_that_cannot_be_written_is_one_line():
-    with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "gradsym", "check", "--cell", "rnn", "--time-limit", "0", "W_h"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert done.returncode == 2
-    assert done.stderr == "gradsym check: error: cannot write the output: No space left on device\n"
+def test_an_output_that_cannot_be_written_is_one_line(monkeypatch, capsys):
+    """stdout is /dev/full, where every write fails with ENOSPC (a full disk)."""
+    full = open("/dev/full", "w")  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        code = main(["check", "--cell", "rnn", "--time-limit", "0", "W_h"])
+    finally:
+        monkeypatch.undo()
+        full.close()
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "gradsym check: error: cannot write the output: No space left on device\n"
+    )
 
 
 # -- paths, counts, unknown names -----------------------------------------------------------------
