@@ -47,9 +47,21 @@ from .derivations.layout import (
     _step_pieces,
     latex_width,
 )
-from .derivations.notes import INTRODUCTIONS, TITLE, FigureRef, figure_refs
+from gradsym.proofs.lecture import (
+    AUDIENCES,
+    CellIntro,
+    ClaimItem,
+    FactsBox,
+    FigureItem,
+    FigureRef,
+    LecturePlan,
+    check_audience,
+    lecture_plan,
+)
+
+from .derivations.layout import cell_rows
+from .derivations.notes import TITLE, figure_refs
 from .derivations.pdflatex import LatexError, compile_pdf
-from .lecture import AUDIENCES, check_audience, cited_keys, figures_after
 
 __all__ = [
     "AUDIENCES",
@@ -366,9 +378,16 @@ def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
     return out
 
 
-def _cell_frame(claim: Claim, index: int) -> list[str]:
-    """A frame with the equations of the claim's cell ``index`` (as layout.py prints them)."""
-    heading, rows = _equation_blocks(claim)[index]
+def _cell_frame(claim: Claim | None, index: int, intro: CellIntro | None = None) -> list[str]:
+    """A frame with the equations of the claim's cell ``index`` (as layout.py prints
+    them), or of a cell the lecture introduces (``intro``)."""
+    if intro is not None:
+        rows = []
+        for cell in intro.cells:
+            rows += cell_rows(None, intro.display or cell.definitions, cell.style)
+        heading = intro.title
+    else:
+        heading, rows = _equation_blocks(claim)[index]
     lhs = max(latex_width(r.partition("&")[0]) for r in rows)
     piece = _display(rows, "cell", lhs + max(latex_width(r.partition("&")[2]) for r in rows) + 2)
     fitting = [
@@ -408,12 +427,10 @@ def _figure_frame(fig: FigureRef, number: int, figures_rel: str) -> list[str]:
 
 
 def _section_frame(section: str) -> list[str]:
-    """The section's title and its motivating paragraph (as notes.tex opens it)."""
-    intro = INTRODUCTIONS.get(section)
-    out = [rf"\section{{{section}}}", r"\begin{frame}", r"\sectionpage"]
-    if intro:
-        out += [r"\vspace{1.5em}", r"\small", check_prose(intro, f"section {section!r}")]
-    return out + [r"\end{frame}", ""]
+    """The section's title (the notes open it with a paragraph that refers to their
+    pictures and tables; the deck shows the title alone)."""
+    title = check_prose(section, "section")
+    return [rf"\section{{{title}}}", r"\begin{frame}", r"\sectionpage", r"\end{frame}", ""]
 
 
 SECTION_PAGE = (
@@ -457,44 +474,61 @@ def _preamble(audience: str) -> list[str]:
 
 
 def slides_tex(
-    claims: Sequence[Claim],
-    figures: Sequence[FigureRef],
+    claims: Sequence[Claim] | LecturePlan,
+    figures: Sequence[FigureRef] = (),
     figures_rel: str = "../figures",
     audience: str = "student",
 ) -> str:
-    """``slides.tex``: the Beamer deck of ``claims`` in the order of the notes' sections.
+    """``slides.tex``: the Beamer deck of a lecture plan (or of ``claims`` and
+    ``figures``, whose plan is then computed) in the plan's order.
 
-    Each figure whose claims include one of ``claims`` follows the last of them;
+    A section frame per section; a cell's equations on a frame of their own where the
+    lecture introduces the cell, or before the first claim that uses it; one frame per
+    claim (facts too), continued when long; each figure where the plan places it;
     ``figures_rel`` is the figures folder relative to the deck's folder (``/``
-    separators). ``audience`` is "student" (the lecture) or "instructor" (each claim
-    also says what was checked).
+    separators). ``audience`` is "student" (the lecture) or "instructor" (each claim also
+    says what was checked).
     """
     check_audience(audience)
-    after = figures_after(claims, figures)
+    if isinstance(claims, LecturePlan):
+        plan = claims
+    else:
+        plan = lecture_plan(list(claims), figures, audience)
     out = _preamble(audience)
     seen_cells: set[tuple] = set()
     number = 0
-    for section in SECTIONS:
-        members = [c for c in claims if c.section == section]
-        if not members:
-            continue
-        out += _section_frame(section)
-        for claim in members:
-            for k, cell in enumerate(claim.cells):
-                key = (cell.name, cell.variant, cell.style if claim.style == "001" else claim.style)
-                if key not in seen_cells:
-                    seen_cells.add(key)
-                    out += _cell_frame(claim, k)
-            out += claim_frames(claim, audience)
-            for fig in after.get(claim.id, []):
+
+    def claim_frames_of(item: ClaimItem) -> None:
+        claim = item.claim
+        for k, cell in enumerate(claim.cells):
+            key = (cell.name, cell.variant)
+            if key not in seen_cells:
+                seen_cells.add(key)
+                out.extend(_cell_frame(claim, k))
+        out.extend(claim_frames(claim, audience))
+
+    for section in plan.sections:
+        out.extend(_section_frame(section.title))
+        for item in section.items:
+            if isinstance(item, CellIntro):
+                for cell in item.cells:
+                    seen_cells.add((cell.name, cell.variant))
+                if item.key == "rnn":  # one frame covers every activation
+                    seen_cells.update(("rnn", a) for a in ("tanh", "sigmoid", "relu", "identity"))
+                out.extend(_cell_frame(None, 0, item))
+            elif isinstance(item, ClaimItem):
+                claim_frames_of(item)
+            elif isinstance(item, FactsBox):
+                for fact in item.claims:
+                    claim_frames_of(fact)
+            elif isinstance(item, FigureItem):
                 number += 1
-                out += _figure_frame(fig, number, figures_rel)
-    keys = cited_keys(claims, [f for figs in after.values() for f in figs])
-    if keys:
+                out.extend(_figure_frame(item.figure, number, figures_rel))
+    if plan.references:
         from gradsym.proofs.bibliography import thebibliography
 
         out += [r"\begin{frame}[allowframebreaks]{References}", r"\footnotesize"]
-        out += thebibliography(keys) + [r"\end{frame}", ""]
+        out += thebibliography(plan.references) + [r"\end{frame}", ""]
     out += [r"\end{document}", ""]
     text = "\n".join(out)
     bad = sorted({ch for ch in text if not ch.isascii()})

@@ -813,22 +813,17 @@ peephole_jacobians = Claim(
         r"\mathbf{c}^{(t-1)}$"
     ),
     statement=(
-        r"With peepholes the gates see $\mathbf{c}^{(t-1)}$: $\Gamma = "
-        r"\sigma(\mathbf{W}[\mathbf{x}^{(t)}, \mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)}] + "
-        r"\mathbf{b})$ \cite{003}. The Jacobian blocks, and the peephole terms "
-        r"$\operatorname{diag}(\mathbf{c}^{(t-1)} \circ \sigma'(\mathbf{z}_f^{(t)})) "
-        r"\mathbf{V}_f + \operatorname{diag}(\tilde{\mathbf{c}}^{(t)} \circ "
-        r"\sigma'(\mathbf{z}_u^{(t)})) \mathbf{V}_u$ that join "
-        r"$\operatorname{diag}(\Gamma_f)$ in $\partial \mathbf{c}^{(t)}/\partial "
-        r"\mathbf{c}^{(t-1)}$."
+        r"With peepholes the gates read $\mathbf{c}^{(t-1)}$, so $\partial \mathbf{c}^{(t)}/"
+        r"\partial \mathbf{c}^{(t-1)}$ is $\operatorname{diag}(\mathbf{f}^{(t)})$ plus the "
+        r"peephole terms $\operatorname{diag}(\mathbf{c}^{(t-1)} \circ "
+        r"\sigma'(\mathbf{z}_f^{(t)})) \mathbf{V}_f + \operatorname{diag}(\tilde{\mathbf{c}}^{(t)} "
+        r"\circ \sigma'(\mathbf{z}_i^{(t)})) \mathbf{V}_i$; the other blocks gain terms "
+        r"likewise."
     ),
     assumptions=(
-        (
-            r"$\mathbf{W}[\mathbf{x}, \mathbf{h}, \mathbf{c}] = \mathbf{U}_g \mathbf{x} + "
-            r"\mathbf{W}_g \mathbf{h} + \mathbf{V}_g \mathbf{c}$ for each gate $g$ (its "
-            "column blocks)"
-        ),
-        r"$\tilde{\mathbf{c}}^{(t)}$ does not see $\mathbf{c}^{(t-1)}$, as in \cite{003}",
+        r"the gates read $\mathbf{c}^{(t-1)}$ through full matrices $\mathbf{V}_f$, "
+        r"$\mathbf{V}_i$, $\mathbf{V}_o$, as in \cite{003}",
+        r"$\tilde{\mathbf{c}}^{(t)}$ does not read $\mathbf{c}^{(t-1)}$",
     ),
     steps=(
         jacobian_step(
@@ -838,8 +833,8 @@ peephole_jacobians = Claim(
             "c_prev",
             dc_dc,
             (
-                r"$\mathbf{c}^{(t)} = \Gamma_u \circ \tilde{\mathbf{c}}^{(t)} + \Gamma_f \circ "
-                r"\mathbf{c}^{(t-1)}$, and the gates see $\mathbf{c}^{(t-1)}$"
+                r"$\mathbf{c}^{(t)} = \mathbf{f}^{(t)} \circ \mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} "
+                r"\circ \tilde{\mathbf{c}}^{(t)}$, and the gates read $\mathbf{c}^{(t-1)}$"
             ),
         ),
         jacobian_step(
@@ -848,7 +843,7 @@ peephole_jacobians = Claim(
             "h",
             "c_prev",
             dh_dc,
-            r"the chain rule through $\mathbf{c}^{(t)}$ and $\Gamma_o$",
+            r"the chain rule through $\mathbf{c}^{(t)}$ and $\mathbf{o}^{(t)}$",
         ),
         jacobian_step("lstm", "peephole", "c", "h_prev", dc_dh, "as without peepholes"),
         jacobian_step("lstm", "peephole", "h", "h_prev", dh_dh, "as without peepholes"),
@@ -856,7 +851,7 @@ peephole_jacobians = Claim(
             Partial(S(PEEPHOLE, "c"), S(PEEPHOLE, "c_prev")),
             "=",
             Diag(S(PEEPHOLE, "f")),
-            r"$\mathbf{V}_f = \mathbf{V}_u = \mathbf{0}$: no peephole terms",
+            r"$\mathbf{V}_f = \mathbf{V}_i = \mathbf{0}$: no peephole terms",
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
                 Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at $n = 3$"),
@@ -870,7 +865,6 @@ peephole_jacobians = Claim(
     ),
     sources=("003", "gers2000peephole"),
     section="LSTM with peephole connections",
-    style="003",
     cells=(PEEPHOLE,),
 )
 

@@ -26,6 +26,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "clipping"
+TITLE = r"Norm clipping keeps the gradient's direction; value clipping turns it"
 CLAIMS = ("clip-norm", "clip-value", "sgd-step")
 CAPTION = (
     "Clipping by norm keeps the direction of the gradient, clipping by value bends it. "

@@ -29,6 +29,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import gamma_value, progress, seeded
 
 NAME = "gradient-norms"
+TITLE = r"The gradient against the distance: geometric in the plain RNN, set by the forget gate in the LSTM"
 CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
 CAPTION = (
     "Vanishing and exploding: the spectral norm "

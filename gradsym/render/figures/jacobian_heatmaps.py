@@ -27,6 +27,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "jacobian-heatmaps"
+TITLE = r"One step's state Jacobian: the LSTM's cell block is diagonal, the GRU's diagonal holds the short path"
 CLAIMS = ("lstm-jacobians", "lstm-cell-path", "gru-jacobian")
 CAPTION = (
     "The state Jacobians of one step, entry $(i, j)$ = "

@@ -21,6 +21,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "linear-case"
+TITLE = r"Powers of $\mathbf{W}_h$: decay inside the unit circle, growth outside, a hump when non-normal"
 CLAIMS = ("linear-case", "eigen-vanish", "explode")
 CAPTION = (
     r"The linear case $\sigma(z) = z$: "

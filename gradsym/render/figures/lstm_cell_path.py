@@ -27,6 +27,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "lstm-cell-path"
+TITLE = r"The forget-gate bias sets how slowly the cell path decays"
 CLAIMS = ("lstm-cell-path", "forget-bias", "cec", "lstm-remember")
 CAPTION = (
     r"The LSTM's cell path: $\lVert \partial \mathbf{c}^{(T)}/\partial \mathbf{c}^{(T-\ell)} "

@@ -20,6 +20,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "orthogonal-init"
+TITLE = r"Powers of an orthogonal matrix keep every singular value at 1; a Gaussian matrix's fan out"
 CLAIMS = ("orthogonal", "linear-case", "eigen-vanish", "explode")
 CAPTION = (
     r"Singular values of $\mathbf{W}_h^{\ell}$ against the power $\ell$ (log scale) for "

@@ -42,6 +42,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import floats
 
 NAME = "pascanu-cliff"
+TITLE = r"At the cliff the gradient explodes; a clipped step stays in the valley"
 CLAIMS = ("explode", "clip-norm", "sgd-step")
 CAPTION = (
     "The cliff of Pascanu, Mikolov and Bengio (2013): the one-unit network "

@@ -27,6 +27,7 @@ import numpy as np
 from gradsym.render.figures import style as st
 
 NAME = "success-rate"
+TITLE = r"Success against the sequence length on the adding problem"
 CLAIMS = (
     "sequential-recency",
     "lstm-cell-path",

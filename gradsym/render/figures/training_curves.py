@@ -43,6 +43,7 @@ from gradsym.render.figures._common import floats, progress
 from gradsym.workers import worker_pool
 
 NAME = "training-curves"
+TITLE = r"On the adding problem the tanh RNN stays at the baseline while the gated and identity-initialised cells learn"
 CLAIMS = ("sequential-recency", "lstm-cell-path", "forget-bias", "gru-retain", "relu", "clip-norm")
 CAPTION = (
     "Training on the adding problem (Le et al.'s form: two marked values among $T = 50$, "
