@@ -24,7 +24,7 @@ from .equations import cell as get_cell
 from .explicit import check_size, expand_compact, explicit_jacobian
 from .matexpr import NotesMatrix
 from .numpy_printer import NumpyJacobianPrinter
-from .printing import derivative_latex, notes_latex
+from .printing import notes_latex
 from .proof import ProofResult, prove_at
 
 JacobianFunction = Callable[..., np.ndarray]
@@ -81,7 +81,8 @@ class Jacobian:
         body = notes_latex(self.inline() if inline else self.expr, style)
         if not equation or "state" in (self.of, self.wrt):
             return body
-        return f"{derivative_latex(self.of, self.wrt, style)} = {body}"
+        of, wrt = (notes_latex(self.cell.symbol(v), style) for v in (self.of, self.wrt))
+        return rf"\frac{{\partial {of}}}{{\partial {wrt}}} = {body}"
 
     def __repr__(self) -> str:
         text = str(self.expr)

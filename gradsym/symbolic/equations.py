@@ -24,7 +24,7 @@ from sympy.matrices.expressions import MatrixExpr
 from ..errors import InvalidValueError, unknown_name
 from .functions import ACTIVATIONS
 from .matexpr import Apply
-from .notation import d, matrix, n, vector
+from .notation import Labelled, d, matrix, n, vector
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,10 @@ class _Builder:
         self.defs: list[tuple[MatrixSymbol, MatrixExpr]] = []
         self.pre: list[str] = []
 
-    def p(self, name: str, rows: sp.Expr = n, cols: sp.Expr = 1) -> MatrixSymbol:
-        sym = matrix(name, rows, cols)
+    def p(
+        self, name: str, rows: sp.Expr = n, cols: sp.Expr = 1, latex: str | None = None
+    ) -> MatrixSymbol:
+        sym = matrix(name, rows, cols) if latex is None else Labelled(name, rows, cols, latex)
         self.params[name] = sym
         return sym
 
@@ -243,8 +245,11 @@ def birnn(activation: str = "tanh") -> Cell:
     h_fw = b.gate("h_fw", activation, "z_fw", ("W_h_fw", fw_prev), ("W_x_fw", x), bias="b_fw")
     h_bw = b.gate("h_bw", activation, "z_bw", ("W_h_bw", bw_next), ("W_x_bw", x), bias="b_bw")
     both = BlockMatrix([[h_fw], [h_bw]])
-    z_o = b.let("z_o", MatAdd(MatMul(b.p("W_o", n, 2 * n), both), b.p("b_o")), pre=True)
-    b.let("o", Apply(activation, z_o))
+    # the output is y (o is the LSTM's output gate); the names stay those of seed 003
+    W_o = b.p("W_o", n, 2 * n, latex=r"\mathbf{W}_y")
+    b_o = b.p("b_o", latex=r"\mathbf{b}_y")
+    z_o = b.let("z_o", MatAdd(MatMul(W_o, both), b_o), pre=True, latex=r"\mathbf{z}_y^{(t)}")
+    b.let("o", Apply(activation, z_o), latex=r"\mathbf{y}^{(t)}")
     blocks = [
         ("h_fw", "h_fw_prev"),
         ("h_bw", "h_bw_next"),

@@ -114,7 +114,7 @@ lstm_jacobians = Claim(
         r"\mathbf{c}^{(t)})/\partial(\mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)})$, in compact "
         "matrix form."
     ),
-    assumptions=(r"the standard LSTM of CS224n \cite{001} (no peepholes)",),
+    assumptions=(r"the LSTM of \cite{001} (no peepholes)",),
     steps=(
         jacobian_step(
             "lstm",
@@ -160,7 +160,7 @@ lstm_jacobians = Claim(
 
 # -- the cell path ---------------------------------------------------------------------------------------
 
-m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("m", "r", "s"))
+m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("mu", "nu", "kappa"))
 d_sym = sp.Symbol("d", integer=True, positive=True)
 IB = {
     name: sp.IndexedBase(name)
@@ -454,7 +454,7 @@ lstm_remember = Claim(
 # -- forget-gate bias -------------------------------------------------------------------------------------
 
 zs = sp.Symbol("z", real=True)
-bias = sp.Symbol("b", real=True)
+bias = sp.Symbol("beta", real=True)  # a bias value: b_f = β1
 W_f, U_f, b_f, h_prev, x_ = S(STANDARD, "W_f", "U_f", "b_f", "h_prev", "x")
 _drive = Norm(MatAdd(W_f * h_prev, U_f * x_), sp.oo)  # ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞
 _bias_where = ((b_f, MatMul(bias, OneMatrix(n, 1))),)
@@ -499,7 +499,7 @@ forget_bias = Claim(
     ),
     assumptions=(
         (
-            r"$\mathbf{b}_f = b \mathbf{1}$, $b \gg \|\mathbf{W}_f \mathbf{h}^{(t-1)} + "
+            r"$\mathbf{b}_f = \beta \mathbf{1}$, $\beta \gg \|\mathbf{W}_f \mathbf{h}^{(t-1)} + "
             r"\mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ at initialisation"
         ),
     ),
@@ -540,14 +540,14 @@ forget_bias = Claim(
             "≥",
             sigmoid(bias - _drive),
             (
-                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \geq b - \|\mathbf{W}_f "
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \geq \beta - \|\mathbf{W}_f "
                 r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ in every unit"
             ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(-1),
-                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
+                    "the library's LSTM initialised with forget bias $\\beta$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -558,14 +558,14 @@ forget_bias = Claim(
             "≤",
             sigmoid(bias + _drive),
             (
-                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \leq b + \|\mathbf{W}_f "
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \leq \beta + \|\mathbf{W}_f "
                 r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$"
             ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(1),
-                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
+                    "the library's LSTM initialised with forget bias $\\beta$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -576,7 +576,7 @@ forget_bias = Claim(
             "∈",
             sp.Interval(Decimal("0.9833"), Decimal("0.9834")),
             (
-                r"$b = 8$, no input drive: the product of $\mathbf{f}$ over 50 steps keeps 98\,\% "
+                r"$\beta = 8$, no input drive: the product of $\mathbf{f}$ over 50 steps keeps 98\,\% "
                 "of the gradient"
             ),
             checks=(
@@ -589,7 +589,7 @@ forget_bias = Claim(
             "<",
             sp.Integer(10) ** -6,
             (
-                r"$b = 0$ and a drive of at most 1: the product of $\mathbf{f}$ over 50 steps is "
+                r"$\beta = 0$ and a drive of at most 1: the product of $\mathbf{f}$ over 50 steps is "
                 "below $10^{-6}$"
             ),
             checks=(
@@ -679,11 +679,12 @@ lstm_params = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "003", "gers2000peephole"),
     section=SECTION,
     caveat=(
-        r"With peepholes the LSTM has $3n^2$ more ($\mathbf{V}_f$, $\mathbf{V}_i$, "
-        r"$\mathbf{V}_o$), so not exactly 4 times."
+        r"With peepholes the count is no longer 4 times: the full peephole matrices "
+        r"$\mathbf{V}_f$, $\mathbf{V}_i$, $\mathbf{V}_o$ of \cite{003} add $3n^2$, the "
+        r"diagonal peepholes of \cite{gers2000peephole} add $3n$."
     ),
     formula=2,
     cells=(STANDARD, RNN_TANH),

@@ -247,12 +247,16 @@ INTUITION = {
         r"To see how the loss at step 4 depends on the state at step 1, follow the graph "
         r"backwards: the loss reads $\mathbf{h}^{(4)}$, which was computed from "
         r"$\mathbf{h}^{(3)}$, which was computed from $\mathbf{h}^{(2)}$, and so on. Each "
-        r"arrow crossed contributes one Jacobian."
+        r"arrow crossed contributes one Jacobian. Here $\partial J^{(i)}/\partial "
+        r"\mathbf{h}^{(j)}$ is the \emph{total} derivative: how $J^{(i)}$ changes when "
+        r"$\mathbf{h}^{(j)}$ alone is changed and every later step is recomputed from it."
     ),
     "weights-shared": (
         r"$\mathbf{W}_h$ is used at every step, so a small change of $\mathbf{W}_h$ changes "
         r"every step at once. Pretend each step had its own copy $\mathbf{W}_h^{(t)}$; the "
-        r"gradient of the shared matrix is the sum of the copies' gradients."
+        r"gradient of the shared matrix is the sum of the copies' gradients. "
+        r"$\partial J/\partial \mathbf{h}^{(t)}$ is the total derivative of $J = \sum_i "
+        r"J^{(i)}$: it collects the loss terms of step $t$ and of every later step."
     ),
     "bptt-factors": (
         r"The chain rule gives one factor per arrow crossed, so the count is the distance "
