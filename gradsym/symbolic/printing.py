@@ -164,7 +164,8 @@ class NotesLatexPrinter(LatexPrinter):
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
         # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
         body = " ".join(
-            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) and m.shape != (1, 1) else self._factor(m)
+            for m in mats
         )
         if coef == 1:
             return body
