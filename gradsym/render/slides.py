@@ -89,7 +89,7 @@ UNIT_PT = 7.0
 LINE_UNITS = TEXT_WIDTH_PT / UNIT_PT * 0.92  # what a displayed line may use, with slack
 JUSTIFICATION_UNITS = 0.32 * LINE_UNITS  # the justification column (wider for a wide formula)
 TEXT_CHARS = 92  # characters of \small prose on a line (generous: narrower glyphs fit more)
-BODY_PT = 174.0  # what a frame's body may take under a one-line title
+BODY_PT = 164.0  # what a frame's body may take under a one-line title (measured, with slack)
 BASELINE_PT = 12.0
 FOOTNOTE_BASELINE_PT = 9.5
 FOOTNOTE_CHAR_PT = 4.4  # the mean width of a \footnotesize character
@@ -286,7 +286,7 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
         piece for rows in steps for piece in _display_pieces(rows, "derivation", width)
     ]
     if claim.caveat:
-        pieces += _paragraphs(rf"\emph{{Precisely:}} {_prose(claim, claim.caveat, 'caveat')}")
+        pieces += _paragraphs(rf"\emph{{Note.}} {_prose(claim, claim.caveat, 'caveat')}")
     if claim.sources:
         pieces.append(_small(rf"Sources: \cite{{{','.join(claim.sources)}}}."))
     if audience == "instructor":

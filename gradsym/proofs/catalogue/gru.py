@@ -254,12 +254,11 @@ gru_update_bias = Claim(
     id="gru-update-bias",
     title="The update-gate bias opens the short path, with the sign of the convention",
     statement=(
-        "The bias of the gate that multiplies the previous state, set high, opens the short "
-        r"path. \cite{cho2014}, \cite{004} and PyTorch put that gate on "
-        r"$\mathbf{h}^{(t-1)}$, \cite{001} on the candidate: in the convention of \cite{001} "
-        r"the carry coefficient is $1 - \mathbf{u}^{(t)}$, opened by $\mathbf{b}_u \to "
-        r"-\infty$; with the gate on $\mathbf{h}^{(t-1)}$ it is $\bar{\mathbf{u}}^{(t)}$, "
-        r"opened by $\mathbf{b}_{\bar{u}} \to +\infty$."
+        r"The bias of the gate on the short path opens it, with the sign of the convention: "
+        r"with the update gate on the candidate \cite{001} the carry coefficient is $1 - "
+        r"\mathbf{u}^{(t)}$, opened by $\mathbf{b}_u \to -\infty$; with the gate on "
+        r"$\mathbf{h}^{(t-1)}$ (\cite{cho2014}, \cite{004}, PyTorch) it is "
+        r"$\bar{\mathbf{u}}^{(t)}$, opened by $\mathbf{b}_{\bar{u}} \to +\infty$."
     ),
     assumptions=(
         r"the carry coefficient is the gate value that multiplies $\mathbf{h}^{(t-1)}$",

@@ -23,14 +23,14 @@ from ..notation import IndexedSum, Named, NamedScalar, Partial, T, TruncatedPart
 from .scalar import w
 
 K = sp.Symbol("K", integer=True, positive=True)  # the window (k is a step)
-tau = sp.Symbol("tau", integer=True)
 h1 = family("h1", "h", rows=1, cols=1)
 J1 = Named("J", 1, 1, "J")
 W1 = Named("w", 1, 1, "w")  # w as the variable a derivative is taken with respect to
 
-_full = IndexedSum(MatMul(w ** (T - tau), h1(tau - 1)), tau, 1, T)
-_kept = IndexedSum(MatMul(w ** (T - tau), h1(tau - 1)), tau, T - K + 1, T)
-_dropped = IndexedSum(MatMul(w ** (T - tau), h1(tau - 1)), tau, 1, T - K)
+# the term of lag ℓ: w^ℓ h^(T−1−ℓ), from the step T − ℓ
+_full = IndexedSum(MatMul(w**ell, h1(T - 1 - ell)), ell, 0, T - 1)
+_kept = IndexedSum(MatMul(w**ell, h1(T - 1 - ell)), ell, 0, K - 1)
+_dropped = IndexedSum(MatMul(w**ell, h1(T - 1 - ell)), ell, K, T - 1)
 
 
 def _run(w_, xs, h0, frozen_at=None, frozen=None):
@@ -101,8 +101,8 @@ tbptt_bias = Claim(
     title="Truncated BPTT is biased: it drops the long-range terms",
     statement=(
         r"For $h^{(t)} = w\, h^{(t-1)} + x^{(t)}$ and $J = h^{(T)}$, $\partial J/\partial w = "
-        r"\sum_{\tau=1}^{T} w^{T-\tau} h^{(\tau-1)}$, one term per step; truncation to $K$ "
-        r"steps keeps the last $K$ terms and drops the others, which are not zero in "
+        r"\sum_{\ell=0}^{T-1} w^{\ell} h^{(T-1-\ell)}$, one term per lag $\ell$; truncation "
+        r"to $K$ steps keeps the terms of lag $\ell < K$ and drops the others, which are not zero in "
         r"general (with constant inputs $x^{(t)} = 1$ at $w = 1/2$, $T = 4$, $K = 2$ they add "
         r"up to $1/4$): the truncated gradient is then a biased estimate of the full one."
     ),
@@ -138,7 +138,7 @@ tbptt_bias = Claim(
             Partial(J1, W1) - TruncatedPartial(J1, W1, K),
             "≠",
             sp.S.Zero,
-            r"inputs $x^{(t)} = 1$, $h^{(0)} = 0$: the bias is $w^3 h^{(0)} + w^2 h^{(1)} = 1/4$",
+            r"inputs $x^{(t)} = 1$, $h^{(0)} = 0$: the bias is $w^2 h^{(1)} + w^3 h^{(0)} = 1/4$",
             where=((w, sp.Rational(1, 2)), (T, 4), (K, 2)),
             checks=(
                 Exact(

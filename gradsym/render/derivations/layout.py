@@ -122,7 +122,9 @@ def latex_width(latex: str) -> float:
 
 
 def _text_width(latex: str) -> float:
-    """Width of text-mode LaTeX (prose glyphs are narrower than math ones)."""
+    """Width of text-mode LaTeX (prose glyphs are narrower than math ones); a citation is
+    as wide as the label it prints."""
+    latex = re.sub(r"\\cite\{([^}]*)\}", lambda m: cite_text(m.group(1)), latex)
     parts = re.split(r"\$([^$]*)\$", latex)
     prose = "".join(parts[0::2])
     prose = re.sub(r"\\[A-Za-z]+(\{\})?|\\.", "x", prose)

@@ -259,7 +259,7 @@ def _claim_body(item: ClaimItem, audience: str, heading: bool = True) -> list[st
 
 def _table(item: Table) -> list[str]:
     cols = len(item.columns)
-    width = {2: (0.3, 0.66), 3: (0.26, 0.36, 0.34)}[cols]
+    width = {2: (0.3, 0.64), 3: (0.25, 0.33, 0.33)}[cols]
     spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}\linewidth}}" for w in width)
     head = " & ".join(rf"\textbf{{{c}}}" for c in item.columns) + r" \\"
     body = [" & ".join(check_prose(c, item.label) for c in row) + r" \\" for row in item.rows]
