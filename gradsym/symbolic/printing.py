@@ -171,7 +171,10 @@ class NotesLatexPrinter(LatexPrinter):
             return body
         if coef == -1:
             return "-" + body
-        return f"{self._print(coef)} {body}"
+        scalar = self._print(coef)
+        if isinstance(coef, sp.Add):  # (1 − η) W, not 1 − η W
+            scalar = rf"\left({scalar}\right)"
+        return f"{scalar} {body}"
 
     def _print_MatAdd(self, expr):
         # Keep the derivation's order; SymPy's default sorts the terms.

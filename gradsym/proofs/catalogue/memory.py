@@ -210,6 +210,7 @@ leaky = Claim(
     sources=("mozer1992", "goodfellow2016"),
     section=SECTION,
     formula=0,
+    cells=(RNN,),  # z⁽ᵗ⁾ is the RNN's pre-activation
     definitions=(Z_DEF, (ell, t - k)),
 )
 

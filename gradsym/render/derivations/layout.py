@@ -434,9 +434,10 @@ class _Nameless:
 _NO_CLAIM = _Nameless()
 
 
-def _equation_blocks(claim: Claim, cells=None) -> list[tuple[str, list[str]]]:
+def _equation_blocks(claim: Claim, cells=None, omit=frozenset()) -> list[tuple[str, list[str]]]:
     """(heading, rows) for the equations of each cell (``cells``: those of the claim, or
-    the ones given) and for the claim's definitions."""
+    the ones given) and for the claim's definitions, but for the rows in ``omit`` (the
+    equations of a cell printed earlier, which the claim refers to)."""
     blocks = []
     for cell in claim.cells if cells is None else cells:
         style = cell.style if claim.style == "001" else claim.style
@@ -451,7 +452,9 @@ def _equation_blocks(claim: Claim, cells=None) -> list[tuple[str, list[str]]]:
             f"{_math(claim, a, 'definition')} &= {_math(claim, b, 'definition')}"
             for a, b in claim.definitions_latex()
         ]
-        blocks.append(("Where", rows))
+        rows = [r for r in rows if r not in omit]
+        if rows:
+            blocks.append(("Where", rows))
     return blocks
 
 

@@ -37,6 +37,7 @@ from gradsym.proofs.lecture import (
 )
 from gradsym.proofs.prose import check_prose, to_markdown
 
+from .notes import _referred_rows
 from .layout import (
     MD_HEADER,
     RenderError,
@@ -149,7 +150,7 @@ class _Writer:
             names = [self.md(t, claim.id) for _, t in item.referred]
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             out += [f"*Cell:* {joined}.", ""]
-        for head, rows in _equation_blocks(claim, item.shown):
+        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
             out += [f"*{md(head, 'heading')}:*", "", *self.display(rows)]
         formula = _formula_rows(claim, "mathjax")
         if formula and heading:
