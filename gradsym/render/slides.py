@@ -36,7 +36,7 @@ from pathlib import Path
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
 from gradsym.proofs.catalogue import claims as catalogue_claims
-from gradsym.proofs.claim import SECTIONS, Claim
+from gradsym.proofs.claim import Claim
 from gradsym.proofs.prose import check_prose
 
 from .derivations.layout import (

@@ -583,7 +583,7 @@ eigen_vanish = Claim(
             SpectralRadius(W_nn),
             "=",
             sp.Rational(9, 10),
-            r"a non-normal $\mathbf{W}$: upper triangular, $\rho(\mathbf{W}) = a$",
+            r"a non-normal $\mathbf{W}$: upper triangular, $\rho(\mathbf{W}) = \lambda_{W}$",
             checks=(
                 Exact(_plain(), "exact eigenvalues"),
                 Sampled(_plain_float({}), "numpy.linalg.eigvals", trials=1, tol=1e-12),
@@ -615,8 +615,8 @@ eigen_vanish = Claim(
             "=",
             (b_s + sp.sqrt(b_s**2 + 4 * a_s**18)) / 2,
             (
-                r"the largest singular value of $\mathbf{W}^9$, whose entries are $a^9$, $b$, 0 "
-                "and $a^9$"
+                r"the largest singular value of $\mathbf{W}^9$, whose entries are "
+                r"$\lambda_{W}^9$, $\omega$, 0 and $\lambda_{W}^9$"
             ),
             checks=(
                 Exact(

@@ -27,8 +27,13 @@ __all__ = [
     "unnamed_sources",
 ]
 
-#: Where other sources' notations are shown on purpose (the one box that maps them).
-MAPPING_BOX = re.compile(r"\\begin\{notebox\}\{Other sources'.*?\\end\{notebox\}", re.DOTALL)
+#: Where other sources' notations are shown on purpose (the one box that maps them: in
+#: LaTeX its notebox, in Markdown its heading and table).
+MAPPING_BOX = re.compile(
+    r"\\begin\{notebox\}\{Other sources'.*?\\end\{notebox\}"
+    r"|\*\*Box \d+\. Other sources['\u2019].*?\n\n(?:\|.*\n)+",
+    re.DOTALL,
+)
 
 _INLINE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
 _DISPLAY = re.compile(r"\\begin\{(align\*|equation|aligned)\}(.*?)\\end\{\1\}", re.DOTALL)
@@ -37,9 +42,7 @@ _DROP_ARG = re.compile(
     r"|eqref)"
     r"\{[^{}]*\}"
 )
-_BOLD = re.compile(
-    r"\\(?:tilde|hat|bar|overrightarrow|overleftarrow)?\{?\\(?:mathbf|boldsymbol)\{(\\?[A-Za-z]+)\}\}?"
-)
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol)\{(\\?[A-Za-z]+)\}")
 _ACCENT_BOLD = re.compile(
     r"\\(tilde|hat|bar|overrightarrow|overleftarrow)\{\\(?:mathbf|boldsymbol)\{(\\?[A-Za-z]+)\}\}"
 )
@@ -76,6 +79,12 @@ def maths(tex: str) -> list[str]:
     """Every piece of mathematics of ``tex``: displayed environments (their justifications'
     inline mathematics apart) and inline ``$…$``."""
     out: list[str] = []
+    display = re.compile(r"\$\$(.*?)\$\$", re.DOTALL)  # Markdown's displays
+    blocks = display.findall(tex)
+    tex = display.sub(" ", tex)
+    for block in blocks:
+        body, inner = _unwrap(block)
+        out += [body, *inner]
     for m in _DISPLAY.finditer(tex):
         body, inner = _unwrap(m.group(2))
         out += [body, *inner]
@@ -154,7 +163,8 @@ def undeclared(tex: str) -> list[str]:
     bold, italic, greek = symbols(maths(MAPPING_BOX.sub(" ", tex)))
     d_bold, d_italic, d_greek = _declared()
     out = [f"bold {b}" for b in sorted(bold - d_bold)]
-    out += sorted(italic - d_italic - {"e"})
+    entries = {letter for letter in ONE_UNIT if letter in d_bold}  # h_μ: an entry of h
+    out += sorted(italic - d_italic - entries - {"e"})
     out += [f"\\{g}" for g in sorted(greek - d_greek)]
     return out
 

@@ -46,7 +46,7 @@ NOTATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             (r"$\hat{\mathbf{g}}$, $\boldsymbol{\theta}$", r"a gradient (Algorithm 1); all the parameters"),
             (r"$\overrightarrow{\mathbf{h}}$, $\overleftarrow{\mathbf{h}}$", r"the states of the forward and the backward RNN of a bidirectional RNN (their $\overrightarrow{\mathbf{W}}_h$, $\overrightarrow{\mathbf{W}}_x$, $\overrightarrow{\mathbf{b}}$, $\overrightarrow{\mathbf{z}}$ and $\overleftarrow{\mathbf{W}}_h$, $\overleftarrow{\mathbf{W}}_x$, $\overleftarrow{\mathbf{b}}$, $\overleftarrow{\mathbf{z}}$ likewise)"),
             (r"$\bar{\mathbf{h}}^{(t)}$", r"a second run of the same network from another initial state (echo-state networks)"),
-            (r"$\mathbf{A}$, $\mathbf{B}$, $\mathbf{W}$, $\mathbf{X}$", r"any matrices in a general statement; $\mathbf{A}_l$ the Jacobian of the branch of residual layer $l$"),
+            (r"$\mathbf{A}$, $\mathbf{B}$, $\mathbf{W}$, $\mathbf{X}$, $\mathbf{N}$", r"any matrices in a general statement ($\mathbf{N}$ nilpotent, $\mathbf{N}^2 = \mathbf{0}$); $\mathbf{A}_l$ the Jacobian of the branch of residual layer $l$"),
             (r"$F$", r"the branch of a residual layer, $\mathbf{y} = \mathbf{x} + F(\mathbf{x})$"),
         ),
     ),
@@ -79,8 +79,9 @@ NOTATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 INDEX_LETTERS = frozenset("ijklmtT") | {"mu", "nu", "kappa", "tau", "ell"}
 #: Letters of sizes (integers).
 SIZE_LETTERS = frozenset("ndKLm")
-#: Italic letters that are the one-unit (n = 1) or entry form of a bold quantity.
-ONE_UNIT = frozenset("hxczfiourgbw")
+#: Italic letters that are the one-unit (n = 1) or entry form of a bold quantity: the
+#: entries b_μ, c_μ, f_μ, h_μ, x_μ, y_μ, z_μ; the one-unit h, x, z, u.
+ONE_UNIT = frozenset("bcfhuxyz")
 
 
 def notation_rows() -> list[tuple[str, str]]:

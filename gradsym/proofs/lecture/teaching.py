@@ -83,8 +83,8 @@ ROADMAP = (
 )
 
 CONVENTIONS = (
-    r"Jacobians are in numerator layout: $\partial \mathbf{a}/\partial \mathbf{b}$ has "
-    r"entry $(\mu, \nu)$ equal to $\partial a_{\mu}/\partial b_{\nu}$, so for a scalar loss "
+    r"Jacobians are in numerator layout: $\partial \mathbf{y}/\partial \mathbf{x}$ has "
+    r"entry $(\mu, \nu)$ equal to $\partial y_{\mu}/\partial x_{\nu}$, so for a scalar loss "
     r"$J$ the derivative $\partial J/\partial \mathbf{h}^{(t)}$ is a row vector and the "
     r"chain rule multiplies Jacobians with the latest step on the left: $\prod_{j < t "
     r"\leq i} \mathbf{A}_t = \mathbf{A}_i \mathbf{A}_{i-1} \cdots \mathbf{A}_{j+1}$. For a "
