@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from gradsym.files import atomic_write_text
-from gradsym.proofs.checks import Exact, Sampled, run_check
-from gradsym.proofs.claim import Claim, Step
-from gradsym.proofs.models import exact_cell, float_cell
-from gradsym.proofs.notation import Partial
-from gradsym.proofs.prose import escape_text
+from gradsym.lang.notation import Partial
+from gradsym.notes.checks import Exact, Sampled, run_check
+from gradsym.notes.claim import Claim, Step
+from gradsym.notes.models import exact_cell, float_cell
+from gradsym.notes.prose import escape_text
 from gradsym.symbolic import notes_latex
 
 from .cell import DeclaredCell
@@ -112,7 +112,7 @@ _ASCII = {"σ": "sigma", "∘": "*", "⊙": "*", "−": "-", "′": "'", "·": "
 
 def _ascii(text: str) -> str:
     """A user's text in ASCII (accents such as Koutník's dropped), escaped into the claim's
-    LaTeX prose by :func:`~gradsym.proofs.prose.escape_text`."""
+    LaTeX prose by :func:`~gradsym.notes.prose.escape_text`."""
     import unicodedata
 
     for k, v in _ASCII.items():

@@ -35,9 +35,9 @@ from pathlib import Path
 
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
-from gradsym.proofs.catalogue import claims as catalogue_claims
-from gradsym.proofs.claim import Claim
-from gradsym.proofs.prose import check_prose
+from gradsym.notes.catalogue import claims as catalogue_claims
+from gradsym.notes.claim import Claim
+from gradsym.notes.prose import check_prose
 
 from .derivations.layout import (
     _broken,
@@ -47,7 +47,7 @@ from .derivations.layout import (
     _step_pieces,
     latex_width,
 )
-from gradsym.proofs.lecture import (
+from gradsym.notes.lecture import (
     AUDIENCES,
     CellIntro,
     ClaimItem,
@@ -525,7 +525,7 @@ def slides_tex(
                 number += 1
                 out.extend(_figure_frame(item.figure, number, figures_rel))
     if plan.references:
-        from gradsym.proofs.bibliography import thebibliography
+        from gradsym.notes.bibliography import thebibliography
 
         out += [r"\begin{frame}[allowframebreaks]{References}", r"\footnotesize"]
         out += thebibliography(plan.references) + [r"\end{frame}", ""]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from gradsym.errors import InvalidValueError
-from gradsym.proofs.bibliography import cite_text
-from gradsym.proofs.catalogue import IDS, claims
-from gradsym.proofs.lecture import ClaimItem, FactsBox, FigureItem, lecture_plan
-from gradsym.proofs.prose import to_markdown
+from gradsym.notes.bibliography import cite_text
+from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.lecture import ClaimItem, FactsBox, FigureItem, lecture_plan
+from gradsym.notes.prose import to_markdown
 from gradsym.render.derivations import RenderError, figure_refs
 from gradsym.render.derivations.markdown_notes import (
     MATHJAX_MACROS,

@@ -6,7 +6,7 @@ One module per job:
   ``claim_markdown``) and how it was checked (``checks_tex``, ``checks_markdown``); line
   breaking by ``break_lines``/``latex_width``;
 - :mod:`.notes` — ``notes.tex`` for students and ``notes-instructor.tex``, printed from the
-  lecture plan (:mod:`gradsym.proofs.lecture`), and ``write_derivations``;
+  lecture plan (:mod:`gradsym.notes.lecture`), and ``write_derivations``;
 - :mod:`.markdown_notes` — the same plan as ``notes.md``;
 - :mod:`.pdflatex` — ``compile_pdf``: notes.tex to notes.pdf with pdflatex.
 """

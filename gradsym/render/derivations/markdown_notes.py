@@ -18,9 +18,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from gradsym.proofs.bibliography import cite_text, markdown_references
-from gradsym.proofs.claim import Claim
-from gradsym.proofs.lecture import (
+from gradsym.notes.bibliography import cite_text, markdown_references
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
     Box,
     CellIntro,
     ClaimItem,
@@ -35,7 +35,7 @@ from gradsym.proofs.lecture import (
     check_audience,
     lecture_plan,
 )
-from gradsym.proofs.prose import check_prose, to_markdown
+from gradsym.notes.prose import check_prose, to_markdown
 
 from .notes import _referred_rows
 from .layout import (
@@ -228,7 +228,7 @@ def notes_markdown(
         if audience is not None and audience != plan.audience:
             raise RenderError(f"the plan is for the {plan.audience}, not the {audience}")
     else:
-        from gradsym.proofs.catalogue import claims as catalogue_claims
+        from gradsym.notes.catalogue import claims as catalogue_claims
 
         audience = check_audience(audience or "student")
         whole = [c.id for c in claims] == [c.id for c in catalogue_claims()]

@@ -1,5 +1,5 @@
 r"""The notes document: ``notes.tex`` (students) and ``notes-instructor.tex``, printed from the
-lecture plan (:func:`gradsym.proofs.lecture.lecture_plan`), and the folder that holds
+lecture plan (:func:`gradsym.notes.lecture.lecture_plan`), and the folder that holds
 them with every claim's own files (:func:`write_derivations`).
 
 The notes are one self-contained document: the front matter (objectives, roadmap, the
@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gradsym.files import atomic_write_text
-from gradsym.proofs.bibliography import thebibliography
-from gradsym.proofs.catalogue import claims as catalogue_claims
-from gradsym.proofs.claim import Claim
-from gradsym.proofs.lecture import (
+from gradsym.notes.bibliography import thebibliography
+from gradsym.notes.catalogue import claims as catalogue_claims
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
     AUDIENCES,
     TIKZ_LIBRARIES,
     TIKZ_STYLES,
@@ -40,8 +40,8 @@ from gradsym.proofs.lecture import (
     check_audience,
     lecture_plan,
 )
-from gradsym.proofs.lecture.teaching import CONVENTIONS, INTRODUCTIONS, PREFACE, TITLE
-from gradsym.proofs.prose import check_prose
+from gradsym.notes.lecture.teaching import CONVENTIONS, INTRODUCTIONS, PREFACE, TITLE
+from gradsym.notes.prose import check_prose
 
 from .layout import (
     TEX_HEADER,

@@ -1,0 +1,565 @@
+"""``check_jacobian``: is a user's formula for a Jacobian block of a cell right?
+
+The verdict (:class:`Verdict`) is one of three outcomes, decided so that it is never false:
+
+1. Numerically, on seeded random instances at two sizes — the size the user asked for
+   and the proof size of :func:`prover.proof_size`, at which no matrix identity can hide
+   the error — the candidate is compared with the library's Jacobian (its compact form,
+   and that form lambdified) and with the NumPy cells' ``state_jacobian``, the independent
+   implementation. Each comparison is judged against the round-off bound u·M of the
+   evaluation (``instances.evaluate_bounded``): at round-off (≤ 10³·u·M), far above it
+   (≥ 10⁶·u·M) or in between. A difference far above round-off refutes the candidate, with
+   that instance as the counterexample.
+2. Otherwise the symbolic proof (:mod:`.prover`) decides, entry by entry, exactly: every
+   entry identically 0 — the candidate **holds**; an entry with a nonzero exact value at
+   one of the instances — **refuted**, with the exact values (a difference float64 cannot
+   see, such as a constant 1 + 10⁻²⁰); neither within the time limit — **undecided**
+   ("holds numerically at N points; no symbolic proof found").
+3. A refuted candidate is then tested against the standard mistakes (:mod:`.diagnosis`);
+   a diagnosis is reported only when the corrected candidate is proved right.
+
+A Python function is judged numerically only: refuted by an error far above round-off,
+undecided otherwise. An explicit SymPy matrix is judged at its own size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from gradsym.errors import CandidateError, InvalidValueError
+from gradsym.lang.parser import (
+    MAX_NODES,
+    count_nodes,
+    explicit_candidate,
+    parse_candidate,
+    rename,
+    shape_error,
+    symbols,
+)
+from gradsym.notes import instances
+from gradsym.symbolic import Cell, jacobian
+from gradsym.symbolic.explicit import check_size
+
+from .diagnosis import mistakes
+from .prover import ProofOutcome, entry_point, proof_size, prove
+from .verdict import Verdict
+
+U = instances.UNIT_ROUNDOFF
+NEAR = 1e3  # |difference| ≤ NEAR·u·M: at round-off
+FAR = 1e6  # |difference| ≥ FAR·u·M: far above round-off
+# A function's (or an explicit matrix's) own round-off is unknown: allowed 10⁴ ulps.
+OPAQUE_ULPS = 1e4
+MAX_N = 256
+MAX_TRIALS = 100
+MAX_WORK = 3e10  # expression nodes × n³ × instances: a bound on the numeric work
+DIAGNOSIS_INSTANCES = 2
+DIAGNOSIS_SECONDS = 10.0  # the search for a mistake stops here (a proof in flight finishes)
+DIAGNOSIS_NODES = 400  # larger candidates are not searched for a standard mistake
+
+LAMBDIFIED = "the library's compact Jacobian (lambdified)"
+NUMPY = "the NumPy cells' state_jacobian"
+
+
+def _sizes(jac) -> tuple[str, str]:
+    c = jac.cell
+    if "state" not in (jac.of, jac.wrt):
+        return f"∂{jac.of}/∂{jac.wrt}", f"{c.name} ({c.variant})"
+    of = "s" if jac.of == "state" else jac.of
+    wrt = "s_prev" if jac.wrt == "state" else jac.wrt
+    return f"∂{of}/∂{wrt} (s = [{'; '.join(c.outputs)}])", f"{c.name} ({c.variant})"
+
+
+def _vector(name: str, state: str) -> str:
+    return state if name == "state" else name
+
+
+def _validate(n, d, trials, time_limit) -> None:
+    for name, v, top in (("n", n, MAX_N), ("d", d, MAX_N), ("trials", trials, MAX_TRIALS)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= top:
+            raise InvalidValueError(f"{name} must be an integer from 1 to {top}, got {v!r}")
+    if time_limit is not None and (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, (int, float))
+        or not time_limit >= 0
+    ):
+        raise InvalidValueError(
+            f"time_limit must be a number of seconds ≥ 0 (or None), got {time_limit!r}"
+        )
+
+
+@dataclass
+class Comparison:
+    """The candidate against every reference on one instance."""
+
+    inst: dict[str, Any]
+    candidate: np.ndarray
+    expected: np.ndarray
+    ratio: float  # max over entries of |difference| / (u·M)
+    error: float  # relative error at the worst entry, |diff| / max(1, |expected|)
+    roundoff: float  # relative round-off bound at that entry
+    max_error: float  # max relative error over the entries
+    entries: list
+
+    @property
+    def far(self) -> bool:
+        return self.ratio >= FAR
+
+    @property
+    def near(self) -> bool:
+        return self.ratio <= NEAR
+
+
+class _Candidate:
+    """What kind of candidate this is, and how it is evaluated on an instance."""
+
+    def __init__(self, kind: str, expr: Any = None, fn: Callable | None = None) -> None:
+        self.kind, self.expr, self.fn = kind, expr, fn
+        self.symbols: list[sp.Symbol] = []
+
+    def value(self, c: Cell, inst: dict, rows: int, cols: int, label: str):
+        """(value, round-off bound M) on one instance."""
+        if self.kind == "expression":
+            return instances.evaluate_bounded(c, self.expr, inst)
+        if self.kind == "explicit":
+            out = np.array(self.fn(*_flat_values(c, inst, self.symbols)), dtype=float)
+            out = out.reshape(rows, cols)
+        else:
+            out = _call_function(self.fn, c, inst, rows, cols, label)
+        return out, OPAQUE_ULPS * np.abs(out)
+
+
+def _flat_values(c: Cell, inst: dict, syms: list) -> list[float]:
+    point = entry_point(c, inst)
+    return [float(point[s]) for s in syms]
+
+
+def _call_function(fn, c: Cell, inst: dict, rows: int, cols: int, label: str) -> np.ndarray:
+    state = tuple(inst["leaves"][s][None] for s in c.state)
+    state = state[0] if len(state) == 1 else (state or None)
+    x = inst["leaves"]["x"][None] if "x" in inst["leaves"] else None
+    try:
+        with np.errstate(all="ignore"):
+            out = fn(inst["params"], x, state)
+    except Exception as exc:
+        raise CandidateError(f"candidate function raised {type(exc).__name__}: {exc}") from exc
+    try:
+        out = np.asarray(out, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise CandidateError(
+            f"candidate function returned {type(out).__name__}, not an array"
+        ) from exc
+    if out.ndim == 3 and out.shape[0] == 1:
+        out = out[0]
+    if out.shape != (rows, cols):
+        raise CandidateError(
+            f"candidate function returned shape {out.shape}, expected ({rows}, {cols}) "
+            f"or (1, {rows}, {cols}) for {label} at n = {inst['n']}, d = {inst['d']}"
+        )
+    return out
+
+
+def _shape(jac, n: int, d: int) -> tuple[int, int]:
+    sub = instances.sizes(n, d)
+    return tuple(int(sp.sympify(s, strict=True).subs(sub)) for s in jac.shape)
+
+
+def _references(jac, inst: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The true block (compact form, with its bound) and the references that must agree."""
+    c, of, wrt = jac.cell, jac.of, jac.wrt
+    expected, bound = instances.evaluate_bounded(c, jac.expr, inst)
+    refs = {LAMBDIFIED: instances.lambdified(jac, inst)}
+    if instances.has_numeric_block(c, of, wrt):
+        refs[NUMPY] = instances.numeric_block(c, inst, of, wrt)
+    for name, ref in refs.items():
+        gap = np.abs(ref - expected)
+        if not np.all(gap <= NEAR * U * (bound + np.abs(expected)) + 1e-300):
+            raise RuntimeError(
+                f"internal inconsistency: {name} differs from the compact form of "
+                f"∂{of}/∂{wrt} of {c.name} ({c.variant}) by {gap.max():.3g} at n = {inst['n']} "
+                "(NumPy cells and symbolic Jacobian disagree; please report this)"
+            )
+    return expected, bound, refs
+
+
+def _compare(inst, cand, cand_bound, expected, bound, refs) -> Comparison:
+    diffs = [np.abs(cand - expected)] + [np.abs(cand - r) for r in refs.values()]
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.maximum.reduce(diffs)
+        allowed = U * (cand_bound + bound)
+        ratio = np.where(diff == 0, 0.0, diff / np.maximum(allowed, 1e-300))
+    finite = np.isfinite(cand) & np.isfinite(cand_bound)
+    # Overflow is not a mathematical difference: a non-finite value decides nothing.
+    ratio = np.where(finite, ratio, min(FAR / 10, NEAR * 10))
+    scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
+    worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else (0, 0)
+    order = np.argsort(-np.where(finite, diff, np.inf), axis=None)
+    entries = []
+    for flat in order:
+        i, j = np.unravel_index(int(flat), diff.shape)
+        if ratio[i, j] <= NEAR:
+            break
+        entries.append((int(i), int(j), float(cand[i, j]), float(expected[i, j])))
+    with np.errstate(invalid="ignore"):
+        max_error = float(np.where(finite, diff, np.inf).max(initial=0.0)) / scale
+    return Comparison(
+        inst,
+        cand,
+        expected,
+        float(ratio.max(initial=0.0)),
+        float(diff[worst]) / scale if ratio.size else 0.0,
+        float(allowed[worst]) / scale if ratio.size else 0.0,
+        max_error,
+        entries,
+    )
+
+
+def _counterexample(c: Cell, cmp: Comparison, precision: str = "float64") -> dict[str, Any]:
+    inst = cmp.inst
+    return {
+        "n": inst["n"],
+        "d": inst["d"],
+        "weights": inst["params"],
+        "input": inst["leaves"].get("x"),
+        "state": {s: inst["leaves"][s] for s in c.state},
+        "candidate": cmp.candidate,
+        "expected": cmp.expected,
+        "entries": cmp.entries,
+        "error": cmp.error,
+        "roundoff": cmp.roundoff,
+        "precision": precision,
+    }
+
+
+def _exact_counterexample(c: Cell, cmp: Comparison, proof: ProofOutcome) -> dict[str, Any]:
+    """The instance of a symbolic difference, with the differing entry to 50 digits."""
+    i, j = proof.entry
+    scale = max(1.0, float(np.abs(cmp.expected).max(initial=0.0)))
+    error = abs(float(sp.Float(proof.difference, 50))) / scale
+    cx = _counterexample(c, cmp, precision="exact: the entry computed to 50 digits")
+    cx["exact_entries"] = [(i, j, proof.candidate, proof.expected)]
+    cx["entries"] = cx["entries"] or [(i, j, float(cmp.candidate[i, j]), float(cmp.expected[i, j]))]
+    cx["error"] = error
+    cx["roundoff"] = error * 1e-40  # 40 guaranteed digits of the difference itself
+    return cx
+
+
+def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple[int, int]]:
+    block, label = _sizes(jac)
+    table = symbols(c)
+    if isinstance(candidate, str):
+        candidate = parse_candidate(candidate, c)
+    if isinstance(candidate, sp.MatrixBase):
+        matrix, n_e, d_e = explicit_candidate(
+            candidate, c, jac.shape, f"{block} of {label}", keep=jac.wrt
+        )
+        cand = _Candidate("explicit", matrix)
+        cand.symbols = sorted(entry_point(c, _blank(c, n_e, d_e, jac.wrt)), key=str)
+        cand.fn = sp.lambdify(cand.symbols, list(matrix), modules=[_NUMPY_FUNCTIONS, "numpy"])
+        return cand, (n_e, d_e)
+    if isinstance(candidate, sp.Basic):
+        if not getattr(candidate, "is_Matrix", False):
+            raise CandidateError(
+                f"candidate must be a matrix expression, got {sp.sstr(candidate)[:80]!r}"
+            )
+        if count_nodes(candidate) > MAX_NODES:
+            raise CandidateError(f"candidate is too large: more than {MAX_NODES} nodes")
+        candidate = rename(candidate, table)
+        problem = shape_error(candidate)
+        if problem:
+            raise CandidateError(f"candidate is malformed: {problem}")
+        if any(sp.expand(a - b) != 0 for a, b in zip(candidate.shape, jac.shape)):
+            hint = ""
+            if all(sp.expand(a - b) == 0 for a, b in zip(candidate.shape, jac.shape[::-1])):
+                hint = (
+                    "; its transpose has the right shape: the notes use numerator layout, "
+                    f"J[i, j] = ∂{_vector(jac.of, 's')}_i/∂{_vector(jac.wrt, 's_prev')}_j"
+                )
+            raise CandidateError(
+                f"candidate has shape {candidate.shape}, but {block} of {label} has shape "
+                f"{jac.shape}{hint}"
+            )
+        return _Candidate("expression", candidate), proof_size(candidate, jac.expr)
+    if callable(candidate):
+        return _Candidate("function", fn=candidate), (n, d)
+    raise CandidateError(
+        "candidate must be a SymPy expression, a string or a function, got "
+        f"{type(candidate).__name__}"
+    )
+
+
+def _blank(c: Cell, n: int, d: int, wrt: str) -> dict:
+    inst = instances.random_instance(c, n, d, np.random.default_rng(0))
+    return instances.hold(c, inst, wrt)
+
+
+def _numpy_sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+_NUMPY_FUNCTIONS = {
+    "sigmoid": _numpy_sigmoid,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "relu_prime": lambda z: np.greater(z, 0.0).astype(float),
+    "Heaviside": lambda z, *a: np.greater(z, 0.0).astype(float),
+}
+
+
+def check_jacobian(
+    cell: str | Cell,
+    candidate: Any,
+    of: str = "h",
+    wrt: str = "h_prev",
+    variant: str | None = None,
+    *,
+    n: int = 3,
+    d: int = 2,
+    trials: int = 5,
+    seed: int = 0,
+    time_limit: float | None = 60.0,
+    diagnose: bool = True,
+) -> Verdict:
+    """Is ``candidate`` the Jacobian ∂``of``/∂``wrt`` of ``cell`` (numerator layout)?
+
+    candidate: a string in the grammar of :mod:`gradsym.lang.parser`, a SymPy
+        matrix expression in the cell's symbols (:func:`symbols`), an explicit SymPy
+        ``Matrix`` in the entry symbols (:func:`entry_symbols`), or a function
+        ``f(params, x, state) -> (B, rows, cols)`` with the arguments of
+        ``Jacobian.lambdify()``.
+    n, d: hidden and input size of the numeric check (1 … 256); the symbolic proof and a
+        second numeric check run at the proof size, which sees every matrix identity.
+    trials: random instances per size. seed: their generator's seed.
+    time_limit: seconds for each symbolic proof (None: no limit; 0: no proof).
+    diagnose: test a refuted candidate against the standard mistakes.
+
+    Returns a :class:`Verdict`. Raises CandidateError for a candidate that cannot be judged,
+    UnknownNameError for an unknown cell, variant or vector and InvalidValueError for
+    sizes out of range.
+    """
+    _validate(n, d, trials, time_limit)
+    jac = jacobian(cell, of=of, wrt=wrt, variant=variant)
+    c = jac.cell
+    block, label = _sizes(jac)
+    cand, (n_p, d_p) = _prepare(candidate, jac, c, n, d)
+
+    if cand.kind == "expression":
+        sizes = [(n_p, d_p)] + ([(n, d)] if (n, d) != (n_p, d_p) else [])
+    else:
+        sizes = [(n_p, d_p)]
+    nodes = count_nodes(cand.expr) if cand.kind == "expression" else 1
+    work = nodes * sum(nn**3 for nn, _ in sizes) * trials
+    if work > MAX_WORK:
+        raise CandidateError(
+            f"the candidate ({nodes} nodes) is too large to evaluate at n = {max(sizes)[0]} "
+            f"with {trials} trials; use a smaller n"
+        )
+
+    rng = np.random.default_rng(seed)
+    comparisons: list[Comparison] = []
+    proof_instances: list[dict] = []
+    references: set[str] = set()
+    for nn, dd in sizes:
+        check_size("n", nn)
+        rows, cols = _shape(jac, nn, dd)
+        for _ in range(trials):
+            inst = instances.hold(c, instances.random_instance(c, nn, dd, rng), wrt)
+            expected, bound, refs = _references(jac, inst)
+            references |= set(refs)
+            with np.errstate(all="ignore"):
+                value, value_bound = cand.value(c, inst, rows, cols, block)
+            comparisons.append(_compare(inst, value, value_bound, expected, bound, refs))
+            if (nn, dd) == (n_p, d_p):
+                proof_instances.append(inst)
+
+    points = len(comparisons)
+    max_error = max(cmp.max_error for cmp in comparisons)
+    refs_named = tuple(sorted(references))
+    common = {
+        "cell": label,
+        "block": block,
+        "trials": trials,
+        "points": points,
+        "references": refs_named,
+    }
+
+    far = [cmp for cmp in comparisons if cmp.far]
+    if far:
+        worst = max(far, key=lambda cmp: (cmp.ratio, -cmp.inst["n"]))
+        verdict = Verdict(
+            "refuted",
+            max_error,
+            _counterexample(c, worst),
+            symbolic=False,
+            detail=(
+                f"differs from the Jacobian by {worst.error:.3g} (relative) at n = "
+                f"{worst.inst['n']}, d = {worst.inst['d']}: {worst.ratio:.1e} times the "
+                "round-off bound of the comparison"
+            ),
+            proof_size=(n_p, d_p) if cand.kind != "function" else None,
+            **common,
+        )
+        return _diagnosed(verdict, cand, jac, proof_instances, time_limit, diagnose)
+
+    if cand.kind == "function":
+        return Verdict(
+            "undecided",
+            max_error,
+            detail=(
+                "a function is checked numerically only"
+                + ("" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons))
+            ),
+            **common,
+        )
+
+    points_exact = [entry_point(c, inst) for inst in proof_instances]
+    proof = prove(cand.expr, c, of, wrt, n_p, d_p, points_exact, time_limit)
+    at = f"at n = {n_p}, d = {d_p}"
+    if proof.status == "proved":
+        note = "" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons)
+        if max_error > NEAR * U and all(cmp.near for cmp in comparisons):
+            note += (
+                f"; evaluated in float64 your expression loses digits to cancellation (error "
+                f"{max_error:.2g}, within its round-off bound)"
+            )
+        return Verdict(
+            "holds",
+            max_error,
+            symbolic=True,
+            detail=(
+                f"proved identical to SymPy's Jacobian of the cell's equations {at} "
+                + (
+                    "(the size of your matrix)"
+                    if cand.kind == "explicit"
+                    else f"(no matrix identity of degree below {2 * n_p} holds at that size)"
+                )
+                + note
+            ),
+            proof_size=(n_p, d_p),
+            **{**common, "references": ("SymPy's Jacobian of the equations", *refs_named)},
+        )
+    if proof.status == "different" and proof.entry is not None and proof.point is not None:
+        cmp = next(x for x in comparisons if x.inst is proof_instances[proof.point])
+        cx = _exact_counterexample(c, cmp, proof)
+        verdict = Verdict(
+            "refuted",
+            max(max_error, cx["error"]),
+            cx,
+            symbolic=False,
+            detail=(
+                f"entry {proof.entry} differs from SymPy's Jacobian {at} by {cx['error']:.3g} "
+                "(relative), computed to 50 digits"
+                + (": below what float64 can see" if cmp.near else "")
+            ),
+            proof_size=(n_p, d_p),
+            **common,
+        )
+        return _diagnosed(verdict, cand, jac, proof_instances, time_limit, diagnose)
+    residual = {"entry": list(proof.entry), "difference": proof.residual} if proof.entry else None
+    return Verdict(
+        "undecided",
+        max_error,
+        detail=(
+            f"no symbolic proof {at}: {proof.reason}"
+            + ("" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons))
+        ),
+        proof_size=(n_p, d_p),
+        residual=residual,
+        **common,
+    )
+
+
+def _gap_note(comparisons: list[Comparison]) -> str:
+    worst = max(comparisons, key=lambda cmp: cmp.ratio)
+    return (
+        f"the largest difference, {worst.error:.3g} at n = {worst.inst['n']}, is "
+        f"{worst.ratio:.1e} times the round-off bound: above it, but not far enough to count"
+    )
+
+
+def _diagnosed(
+    verdict: Verdict, cand: _Candidate, jac, proof_instances: list[dict], time_limit, diagnose
+) -> Verdict:
+    """The verdict with the first standard mistake that is proved to explain it."""
+    if not diagnose or cand.kind == "function" or not proof_instances:
+        return verdict
+    if cand.kind == "expression" and count_nodes(cand.expr) > DIAGNOSIS_NODES:
+        return verdict
+    budget = DIAGNOSIS_SECONDS if time_limit is None else min(time_limit, DIAGNOSIS_SECONDS)
+    c = jac.cell
+    insts = proof_instances[:DIAGNOSIS_INSTANCES]
+    n_i, d_i = insts[0]["n"], insts[0]["d"]
+    points = [entry_point(c, inst) for inst in insts]
+    t0 = time.perf_counter()
+    if cand.kind == "explicit":
+        found = [
+            ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
+            ("the sign of the whole Jacobian is flipped", -cand.expr),
+        ]
+        for message, corrected in found:
+            if corrected.shape == cand.expr.shape:
+                proof = prove(corrected, c, jac.of, jac.wrt, n_i, d_i, points, budget)
+                if proof.status == "proved":
+                    verdict.diagnosis = (message,)
+                    break
+        return verdict
+    truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
+    right = _block_judge(jac, insts)
+    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
+        spent = time.perf_counter() - t0
+        if spent > budget:
+            break
+        if mistake.corrected.shape != jac.expr.shape or shape_error(mistake.corrected):
+            continue  # a correction that is not even a matrix of the block's shape
+        if not _numerically_right(mistake.corrected, c, insts, truths):
+            continue
+        n_p, d_p = proof_size(mistake.corrected, jac.expr)
+        if n_p > n_i or d_p > d_i:
+            continue  # a correction that needs a larger proof than the candidate's: skipped
+        remaining = max(0.0, budget - spent)
+        # proved at the candidate's proof size, which is at least the correction's own
+        proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_i, d_i, points, remaining)
+        if proof.status == "proved":
+            verdict.diagnosis = mistake.messages
+            break
+    return verdict
+
+
+def _block_judge(jac, insts: list[dict]):
+    """right(i, j, expr): whether expr equals block (i, j) of the Jacobian on the
+    instances, to round-off (for the diagnosis of block candidates)."""
+    truths: dict[tuple[int, int], list] = {}
+    c = jac.cell
+
+    def right(i: int, j: int, expr) -> bool:
+        if not (0 <= i < len(jac.blocks) and 0 <= j < len(jac.blocks[i])):
+            return False
+        block = jac.blocks[i][j]
+        if any(sp.expand(a - b) != 0 for a, b in zip(expr.shape, block.shape)):
+            return False
+        if shape_error(expr):
+            return False
+        if (i, j) not in truths:
+            truths[i, j] = [instances.evaluate_bounded(c, block, inst) for inst in insts]
+        return _numerically_right(expr, c, insts, truths[i, j])
+
+    return right
+
+
+def _numerically_right(expr, c: Cell, insts: list[dict], truths: list) -> bool:
+    for inst, (expected, bound) in zip(insts, truths):
+        try:
+            with np.errstate(all="ignore"):
+                value, value_bound = instances.evaluate_bounded(c, expr, inst)
+        except (TypeError, KeyError, ValueError):
+            return False
+        if value.shape != expected.shape:
+            return False
+        diff = np.abs(value - expected)
+        if not np.all(diff <= NEAR * U * (value_bound + bound)):
+            return False
+    return True
