@@ -152,7 +152,10 @@ class Labelled(MatrixSymbol):
         from sympy.core.symbol import Str
 
         obj = sp.Basic.__new__(
-            cls, Str(name) if isinstance(name, str) else name, sp.sympify(rows), sp.sympify(cols),
+            cls,
+            Str(name) if isinstance(name, str) else name,
+            sp.sympify(rows),
+            sp.sympify(cols),
             Str(latex) if isinstance(latex, str) else latex,
         )
         return obj

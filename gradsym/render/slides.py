@@ -37,16 +37,6 @@ from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
 from gradsym.notes.catalogue import claims as catalogue_claims
 from gradsym.notes.claim import Claim
-from gradsym.notes.prose import check_prose
-
-from .derivations.layout import (
-    _broken,
-    _checks,
-    _equation_blocks,
-    _prose,
-    _step_pieces,
-    latex_width,
-)
 from gradsym.notes.lecture import (
     AUDIENCES,
     CellIntro,
@@ -58,8 +48,17 @@ from gradsym.notes.lecture import (
     check_audience,
     lecture_plan,
 )
+from gradsym.notes.prose import check_prose
 
-from .derivations.layout import cell_rows
+from .derivations.layout import (
+    _broken,
+    _checks,
+    _equation_blocks,
+    _prose,
+    _step_pieces,
+    cell_rows,
+    latex_width,
+)
 from .derivations.notes import TITLE, figure_refs
 from .derivations.pdflatex import LatexError, compile_pdf
 

@@ -218,9 +218,7 @@ def gru(variant: str = "textbook") -> Cell:
     elif variant == "torch":
         r = b.gate("r", "sigmoid", "a_r", ("W_r", h_prev), ("U_r", x), bias="b_r")
         # PyTorch's z, the gate on h^{(t-1)}: ū in the notes (z is a pre-activation there)
-        z = b.gate(
-            "z", "sigmoid", "a_z", ("W_z", h_prev), ("U_z", x), bias="b_z", latex=TORCH_GATE
-        )
+        z = b.gate("z", "sigmoid", "a_z", ("W_z", h_prev), ("U_z", x), bias="b_z", latex=TORCH_GATE)
         g_n = b.let("g_n", b.affine(("W_n", h_prev), bias="b_hn"), pre=True)
         a_n = b.let(
             "a_n", MatAdd(MatMul(b.p("U_n", n, d), x), b.p("b_n"), hadamard(r, g_n)), pre=True

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from gradsym.lang.matexpr import Apply
 from gradsym.notes.bibliography import ENTRIES, cite_text
 from gradsym.notes.catalogue import IDS, claims
 from gradsym.notes.lecture import (
@@ -29,7 +30,6 @@ from gradsym.notes.lecture.teaching import FACT, INTUITION, OUTLINE, TAKEAWAY, C
 from gradsym.render.derivations import figure_refs, notes_tex
 from gradsym.render.derivations.markdown_notes import notes_markdown
 from gradsym.symbolic import notes_latex
-from gradsym.lang.matexpr import Apply
 
 ROOT = Path(__file__).parents[2]
 

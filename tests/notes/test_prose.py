@@ -10,9 +10,9 @@ import pytest
 
 from gradsym.notes.bibliography import ENTRIES, cite_text, entry, thebibliography
 from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.lecture.teaching import CONVENTIONS, INTRODUCTIONS
 from gradsym.notes.prose import ProseError, check_prose, escape_text, to_markdown, to_unicode
 from gradsym.render.derivations import break_lines, claim_prose, claim_tex, figure_refs
-from gradsym.notes.lecture.teaching import CONVENTIONS, INTRODUCTIONS
 
 
 @pytest.mark.parametrize("claim_id", IDS)
@@ -94,9 +94,7 @@ def test_unicode_and_markdown_are_derived_from_the_latex():
 def test_powers_print_as_powers_and_time_steps_in_parentheses():
     # The class of "e^{(-z)}" and "lambda^{(l-1)}": in the claims' prose a parenthesised
     # superscript is always a time index (t, T, i, j, k, 1, ... with an offset).
-    time_index = re.compile(
-        r"\^\{\((?:[tTijkn\d]|\\tau)(?:\s*[-+]\s*(?:\d|\\ell|k|K|[tT]))*\)\}"
-    )
+    time_index = re.compile(r"\^\{\((?:[tTijkn\d]|\\tau)(?:\s*[-+]\s*(?:\d|\\ell|k|K|[tT]))*\)\}")
     for claim in claims():
         texts = [*claim_prose(claim), ("derivation", claim_tex(claim))]
         for part, text in texts:  # the prose, and every formula the printer wrote

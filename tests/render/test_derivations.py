@@ -17,11 +17,11 @@ from gradsym import files
 from gradsym.errors import GradsymError, UnknownNameError
 from gradsym.notes.catalogue import IDS, claims
 from gradsym.notes.claim import SECTIONS, Claim, Step
+from gradsym.notes.lecture import ClaimItem, FigureItem, lecture_plan
+from gradsym.notes.lecture.teaching import INTRODUCTIONS, SECTION_TITLES
 from gradsym.notes.prose import to_markdown
 from gradsym.render import derivations as dv
 from gradsym.render.derivations import pdflatex
-from gradsym.notes.lecture import ClaimItem, FigureItem, lecture_plan
-from gradsym.notes.lecture.teaching import INTRODUCTIONS, SECTION_TITLES
 
 REPO = Path(__file__).parents[2]
 HAS_PDFLATEX = shutil.which("pdflatex") is not None
@@ -178,7 +178,11 @@ def test_each_derivation_restates_its_cells_equations():
     )
     (gru,) = claims(["gru-variants"])
     tex = dv.claim_tex(gru)
-    for name in (r"\mathbf{z}_{\hat{h}}^{(t)} &=", r"\mathbf{z}_{hh}^{(t)} &=", r"\mathbf{z}_u^{(t)} &="):
+    for name in (
+        r"\mathbf{z}_{\hat{h}}^{(t)} &=",
+        r"\mathbf{z}_{hh}^{(t)} &=",
+        r"\mathbf{z}_u^{(t)} &=",
+    ):
         assert name in tex
 
 

@@ -58,9 +58,7 @@ def test_every_claim_is_there_once_numbered_as_in_the_pdf(notes, plan):
     assert {c.id for c in plan.claims()} == set(IDS)
     sections = re.findall(r"^## (.*)$", notes, flags=re.MULTILINE)
     assert sections[-1] == "References"
-    assert [s.split(" ", 1)[0] for s in sections[:-1]] == [
-        str(k) for k in range(1, len(sections))
-    ]
+    assert [s.split(" ", 1)[0] for s in sections[:-1]] == [str(k) for k in range(1, len(sections))]
 
 
 def test_every_figure_link_resolves_and_stands_where_the_plan_puts_it(notes, plan):

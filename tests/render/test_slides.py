@@ -17,9 +17,9 @@ import sympy as sp
 
 from gradsym.errors import InvalidValueError, UnknownNameError
 from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.lecture import FigureItem, lecture_plan
 from gradsym.render import slides as sl
 from gradsym.render.derivations import LatexError, figure_refs
-from gradsym.notes.lecture import FigureItem, lecture_plan
 
 from ..repo import REPO
 

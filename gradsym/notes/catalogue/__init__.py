@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gradsym.errors import unknown_name
 
-from ..claim import SECTIONS, Claim
+from ..claim import Claim
 from . import bptt, clipping, counts, fixes, gru, lstm, memory, networks, rnn, scalar, truncation
 
 _MODULES = (bptt, rnn, scalar, clipping, truncation, fixes, memory, lstm, gru, networks, counts)

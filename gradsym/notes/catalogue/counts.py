@@ -57,8 +57,10 @@ mlp_window = Claim(
         r"\cdot 100 + 100 = 1\,000\,100$ weights."
     ),
     assumptions=(
-        "the embeddings of the $m$ words of the window are concatenated into one input of $m d$ "
-        "entries",
+        (
+            "the embeddings of the $m$ words of the window are concatenated into one input of $m d$ "
+            "entries"
+        ),
     ),
     steps=(
         Step(

@@ -822,8 +822,10 @@ peephole_jacobians = Claim(
         r"likewise."
     ),
     assumptions=(
-        r"the gates read $\mathbf{c}^{(t-1)}$ through full matrices $\mathbf{V}_f$, "
-        r"$\mathbf{V}_i$, $\mathbf{V}_o$, as in \cite{003}",
+        (
+            r"the gates read $\mathbf{c}^{(t-1)}$ through full matrices $\mathbf{V}_f$, "
+            r"$\mathbf{V}_i$, $\mathbf{V}_o$, as in \cite{003}"
+        ),
         r"$\tilde{\mathbf{c}}^{(t)}$ does not read $\mathbf{c}^{(t-1)}$",
     ),
     steps=(

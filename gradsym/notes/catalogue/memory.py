@@ -14,14 +14,6 @@ import numpy as np
 import sympy as sp
 from sympy import Identity, MatAdd, MatMul, MatPow, OneMatrix, ZeroMatrix
 
-from gradsym.numeric.cells.rnn import RNN as NumpyRNN
-from gradsym.numeric.optim.initialisers import orthogonal
-from gradsym.numeric.optim.regularisers import omega as library_omega
-from gradsym.symbolic import cell as get_cell
-
-from ..checks import Exact, Sampled
-from ..claim import Claim, Condition, Step
-from ..evaluate import Model, Unbound, seq_key
 from gradsym.lang.notation import (
     Decimal,
     IndexedSum,
@@ -37,6 +29,14 @@ from gradsym.lang.notation import (
     n,
     t,
 )
+from gradsym.numeric.cells.rnn import RNN as NumpyRNN
+from gradsym.numeric.optim.initialisers import orthogonal
+from gradsym.numeric.optim.regularisers import omega as library_omega
+from gradsym.symbolic import cell as get_cell
+
+from ..checks import Exact, Sampled
+from ..claim import Claim, Condition, Step
+from ..evaluate import Model, Unbound, seq_key
 from .common import Apply, Diag, J, S, h, x, z
 
 SECTION = "Fixes for vanishing gradients"
@@ -146,9 +146,7 @@ def _leaky_float(rng, trial=0):
     return _Leaky(values, False, steps, f"n = 3, η = {values[eta]:.2f}")
 
 
-_leaky_jac = MatAdd(
-    MatMul(eta, Identity(n)), MatMul(1 - eta, Diag(Apply("tanh'", z(t))), W_h)
-)
+_leaky_jac = MatAdd(MatMul(eta, Identity(n)), MatMul(1 - eta, Diag(Apply("tanh'", z(t))), W_h))
 
 leaky = Claim(
     id="leaky",
@@ -168,7 +166,10 @@ leaky = Claim(
             _leaky_jac,
             r"the product rule; the first term is the skip connection",
             checks=(
-                Exact(_leaky_exact, r"SymPy's Jacobian of the update, $n = 2$, symbolic $\mathbf{W}_h$"),
+                Exact(
+                    _leaky_exact,
+                    r"SymPy's Jacobian of the update, $n = 2$, symbolic $\mathbf{W}_h$",
+                ),
                 Sampled(_leaky_float, "central differences of the update", trials=6, tol=1e-8),
             ),
         ),
@@ -242,12 +243,22 @@ def _two_runs(Wm, Um, bm, xs, h0, hb0, label, exact):
 
 
 def _esn_exact():
-    Wm = sp.ImmutableMatrix([[sp.Rational(1, 2), sp.Rational(1, 3)], [-sp.Rational(1, 4), sp.Rational(2, 5)]])
+    Wm = sp.ImmutableMatrix(
+        [[sp.Rational(1, 2), sp.Rational(1, 3)], [-sp.Rational(1, 4), sp.Rational(2, 5)]]
+    )
     Um = sp.ImmutableMatrix([[1], [sp.Rational(-1, 2)]])
     bm = sp.ImmutableMatrix([[0], [sp.Rational(1, 10)]])
     xs = [sp.ImmutableMatrix([[v]]) for v in (1, -1, sp.Rational(1, 2))]
-    values = _two_runs(Wm, Um, bm, xs, sp.ImmutableMatrix([[1], [-1]]),
-                       sp.ImmutableMatrix([[-sp.Rational(1, 2)], [2]]), "", True)  # fmt: skip
+    values = _two_runs(
+        Wm,
+        Um,
+        bm,
+        xs,
+        sp.ImmutableMatrix([[1], [-1]]),
+        sp.ImmutableMatrix([[-sp.Rational(1, 2)], [2]]),
+        "",
+        True,
+    )
     for t_ in (1, 3):
         yield Model({**values, t: t_}, label=f"n = 2, rational weights, t = {t_}")
 
@@ -260,14 +271,15 @@ def _esn_float(rng, trial=0):
     bm = rng.normal(size=(size, 1)) * 0.3
     steps = int(rng.integers(1, 25))
     xs = [rng.normal(size=(2, 1)) for _ in range(steps)]
-    values = _two_runs(Wm, Um, bm, xs, rng.normal(size=(size, 1)), rng.normal(size=(size, 1)),
-                       "", False)  # fmt: skip
+    values = _two_runs(
+        Wm, Um, bm, xs, rng.normal(size=(size, 1)), rng.normal(size=(size, 1)), "", False
+    )
     values[t] = steps
     return Model(values, label=f"n = 4, {steps} steps, the library's RNN")
 
 
 _smax = SingularValue(W_h)
-_gap = lambda s: Norm(MatAdd(h(s), MatMul(-1, h_bar(s))))  # noqa: E731
+_gap = lambda s: Norm(MatAdd(h(s), MatMul(-1, h_bar(s))))
 
 echo_state = Claim(
     id="echo-state",
@@ -289,8 +301,13 @@ echo_state = Claim(
             r"$\tanh$ is 1-Lipschitz and the input terms cancel",
             checks=(
                 Exact(_esn_exact, r"$n = 2$, rational weights and inputs, exact comparison"),
-                Sampled(_esn_float, "the library's tanh RNN, random reservoirs", trials=8, tol=1e-12,
-                        scale="absolute"),  # fmt: skip
+                Sampled(
+                    _esn_float,
+                    "the library's tanh RNN, random reservoirs",
+                    trials=8,
+                    tol=1e-12,
+                    scale="absolute",
+                ),
             ),
         ),
         Step(
@@ -300,8 +317,13 @@ echo_state = Claim(
             r"the line above, $t$ times",
             checks=(
                 Exact(_esn_exact, r"$n = 2$, rational weights and inputs, exact comparison"),
-                Sampled(_esn_float, "the library's tanh RNN, random reservoirs", trials=8, tol=1e-12,
-                        scale="absolute"),  # fmt: skip
+                Sampled(
+                    _esn_float,
+                    "the library's tanh RNN, random reservoirs",
+                    trials=8,
+                    tol=1e-12,
+                    scale="absolute",
+                ),
             ),
         ),
     ),
@@ -350,8 +372,11 @@ class _Adjoints(Model):
             for k_ in range(1, T_ + 1):
                 step = (Wm * u + Um * xs[k_ - 1] + bm).applyfunc(act)
                 jac[k_] = sp.ImmutableMatrix(step.jacobian(u).subs(dict(zip(u, states[k_ - 1]))))
-            ratios = {k_: sp.sqrt(sum(v**2 for v in adj[k_] * jac[k_])) / sp.sqrt(sum(v**2 for v in adj[k_]))
-                      for k_ in range(1, T_ + 1)}  # fmt: skip
+            ratios = {
+                k_: sp.sqrt(sum(v**2 for v in adj[k_] * jac[k_]))
+                / sp.sqrt(sum(v**2 for v in adj[k_]))
+                for k_ in range(1, T_ + 1)
+            }
             values[Omega] = sum((r - 1) ** 2 for r in ratios.values())
             for k_, r in ratios.items():
                 values[seq_key("q", k_)] = sp.ImmutableMatrix([[r]])
@@ -395,7 +420,9 @@ class _Adjoints(Model):
 
 
 def _omega_exact():
-    rot = sp.ImmutableMatrix([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
+    rot = sp.ImmutableMatrix(
+        [[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]]
+    )
     other = sp.ImmutableMatrix([[sp.Rational(1, 2), 1], [0, sp.Rational(3, 4)]])
     Um = sp.ImmutableMatrix([[1], [2]])
     bm = sp.ImmutableMatrix([[0], [0]])
@@ -414,9 +441,17 @@ def _omega_float(rng, trial=0):
         Wm, act = orthogonal((size, size), rng), "identity"
     else:
         Wm, act = rng.normal(size=(size, size)) / np.sqrt(size), "tanh"
-    model = _Adjoints(Wm, rng.normal(size=(size, 2)), rng.normal(size=(size, 1)) * 0.3,
-                      rng.normal(size=size), [rng.normal(size=(2, 1)) for _ in range(T_)],
-                      rng.normal(size=(size, 1)), act, False, f"{act} RNN, T = {T_}")  # fmt: skip
+    model = _Adjoints(
+        Wm,
+        rng.normal(size=(size, 2)),
+        rng.normal(size=(size, 1)) * 0.3,
+        rng.normal(size=size),
+        [rng.normal(size=(2, 1)) for _ in range(T_)],
+        rng.normal(size=(size, 1)),
+        act,
+        False,
+        f"{act} RNN, T = {T_}",
+    )
     model.values[k] = int(rng.integers(1, T_ + 1))
     return model
 

@@ -15,11 +15,11 @@ import numpy as np
 import sympy as sp
 
 from gradsym.lang.functions import sigmoid
+from gradsym.lang.notation import Decimal, Named, NamedScalar, Partial, ell, family, k, t
 
 from ..checks import Exact, Sampled
 from ..claim import Claim, Condition, Step
-from ..evaluate import Model, Unbound, seq_key
-from gradsym.lang.notation import Decimal, Named, NamedScalar, Partial, ell, family, k, t
+from ..evaluate import Model, Unbound
 
 # -- w^ℓ ------------------------------------------------------------------------------------------
 
@@ -57,16 +57,21 @@ def _unrolled_float(key, ev):
 
 def _steps_exact():
     for t_, k_ in ((2, 1), (4, 1), (7, 3)):
-        yield Model({t: t_, k: k_}, free=(w,), label=f"t = {t_}, k = {k_}, w symbolic",
-                    resolve=_unrolled_exact)  # fmt: skip
+        yield Model(
+            {t: t_, k: k_},
+            free=(w,),
+            label=f"t = {t_}, k = {k_}, w symbolic",
+            resolve=_unrolled_exact,
+        )
 
 
 def _steps_float(rng, trial=0):
     k_ = int(rng.integers(1, 5))
     t_ = k_ + int(rng.integers(1, 40))
     w_ = float(rng.uniform(0.5, 1.3)) * rng.choice([-1.0, 1.0])
-    return Model({t: t_, k: k_, w: w_}, label=f"w = {w_:.3f}, t = {t_}, k = {k_}",
-                 resolve=_unrolled_float)  # fmt: skip
+    return Model(
+        {t: t_, k: k_, w: w_}, label=f"w = {w_:.3f}, t = {t_}, k = {k_}", resolve=_unrolled_float
+    )
 
 
 def _w_exact(values):
@@ -95,8 +100,10 @@ scalar_example = Claim(
         r"$0.005$, $1.1^{50}$ about $117$."
     ),
     assumptions=(
-        r"one unit ($n = 1$), no input and no activation: the linear RNN with $\mathbf{W}_h "
-        r"= w$",
+        (
+            r"one unit ($n = 1$), no input and no activation: the linear RNN with $\mathbf{W}_h "
+            r"= w$"
+        ),
     ),
     steps=(
         Step(
@@ -132,7 +139,9 @@ scalar_example = Claim(
                     _w_exact((sp.Rational(9, 10), -sp.Rational(1, 2), sp.Rational(11, 10))),
                     r"the limit in $\ell$ at $w = 9/10$ and $-1/2$ ($w = 11/10$ excluded)",
                 ),
-                Sampled(_w_float(3000, True), r"$\ell = 3000$", trials=6, tol=1e-12, scale="absolute"),
+                Sampled(
+                    _w_float(3000, True), r"$\ell = 3000$", trials=6, tol=1e-12, scale="absolute"
+                ),
             ),
         ),
         Step(
@@ -211,13 +220,21 @@ def _cliff_exact():
     """Rational fixed points h* of w σ(h) + β with β := h* − w σ(h*); the derivative of the
     fixed point in β by SymPy's implicit differentiation of h − wσ(h) − β = 0."""
     hh, bb = sp.symbols("hh bb", real=True)
-    for w_, h_ in ((sp.Integer(6), sp.Integer(3)), (sp.Integer(2), sp.Rational(1, 2)),
-                   (sp.Integer(6), sp.Rational(-5, 2)), (sp.Integer(6), sp.Integer(0))):  # fmt: skip
+    for w_, h_ in (
+        (sp.Integer(6), sp.Integer(3)),
+        (sp.Integer(2), sp.Rational(1, 2)),
+        (sp.Integer(6), sp.Rational(-5, 2)),
+        (sp.Integer(6), sp.Integer(0)),
+    ):
         eq = hh - w_ * (1 / (1 + sp.exp(-hh))) - bb
         slope = sp.idiff(eq, hh, bb)  # dh/dβ along the fixed points, in terms of h
         b_ = h_ - w_ / (1 + sp.exp(-h_))
-        values = {w: w_, h_star: h_, beta: b_,
-                  ("partial", H_STAR, BETA): sp.ImmutableMatrix([[slope.subs(hh, h_)]])}  # fmt: skip
+        values = {
+            w: w_,
+            h_star: h_,
+            beta: b_,
+            ("partial", H_STAR, BETA): sp.ImmutableMatrix([[slope.subs(hh, h_)]]),
+        }
         yield Model(values, label=f"w = {w_}, h* = {h_}")
 
 
@@ -231,13 +248,20 @@ def _cliff_float(rng, trial=0):
     if trial % 3 == 2:  # an unstable fixed point: h* where wσ'(h*) > 1, excluded
         w_, h_ = 6.0, 0.0
         b_ = h_ - w_ / (1.0 + np.exp(-h_))
-        return Model({w: w_, h_star: h_, beta: b_,
-                      ("partial", H_STAR, BETA): np.array([[np.nan]])}, label="unstable")  # fmt: skip
+        return Model(
+            {w: w_, h_star: h_, beta: b_, ("partial", H_STAR, BETA): np.array([[np.nan]])},
+            label="unstable",
+        )
     h_ = _fixed_point_float(w_, b_, start)
     eps = 1e-6
     hi = _fixed_point_float(w_, b_ + eps, h_)
     lo = _fixed_point_float(w_, b_ - eps, h_)
-    values = {w: w_, h_star: h_, beta: b_, ("partial", H_STAR, BETA): np.array([[(hi - lo) / (2 * eps)]])}
+    values = {
+        w: w_,
+        h_star: h_,
+        beta: b_,
+        ("partial", H_STAR, BETA): np.array([[(hi - lo) / (2 * eps)]]),
+    }
     return Model(values, label=f"w = {w_:.2f}, β = {b_:.2f}")
 
 
@@ -269,8 +293,10 @@ cliff = Claim(
         r"a loss computed from it."
     ),
     assumptions=(
-        r"the sequence is long enough for the state to reach its fixed point, so that "
-        r"$h^{(T)} = h^{*}$",
+        (
+            r"the sequence is long enough for the state to reach its fixed point, so that "
+            r"$h^{(T)} = h^{*}$"
+        ),
     ),
     steps=(
         Step(
@@ -307,7 +333,9 @@ cliff = Claim(
             r"within $10^{-13}$ of the bifurcation, on either side",
             where=((w, W6),),
             checks=(
-                Sampled(_near_float, r"$h^{*} = \log(2 + \sqrt{3}) \pm 10^{-13}$", trials=2, tol=0.0),
+                Sampled(
+                    _near_float, r"$h^{*} = \log(2 + \sqrt{3}) \pm 10^{-13}$", trials=2, tol=0.0
+                ),
             ),
         ),
     ),

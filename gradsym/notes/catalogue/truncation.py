@@ -16,10 +16,20 @@ import numpy as np
 import sympy as sp
 from sympy import MatMul
 
+from gradsym.lang.notation import (
+    IndexedSum,
+    Named,
+    NamedScalar,
+    Partial,
+    T,
+    TruncatedPartial,
+    ell,
+    family,
+)
+
 from ..checks import Exact, Sampled
 from ..claim import Claim, Condition, Step
 from ..evaluate import Model, Unbound, seq_key
-from gradsym.lang.notation import IndexedSum, Named, NamedScalar, Partial, T, TruncatedPartial, ell, family
 from .scalar import w
 
 K = sp.Symbol("K", integer=True, positive=True)  # the window (k is a step)
@@ -107,8 +117,10 @@ tbptt_bias = Claim(
         r"up to $1/4$): the truncated gradient is then a biased estimate of the full one."
     ),
     assumptions=(
-        r"one unit, no activation; $\partial_K$ holds the state $h^{(T-K)}$ that enters the "
-        r"window constant",
+        (
+            r"one unit, no activation; $\partial_K$ holds the state $h^{(T-K)}$ that enters the "
+            r"window constant"
+        ),
     ),
     steps=(
         Step(
@@ -193,16 +205,28 @@ class _Randomised(_Scalar):
 def _random_exact():
     ww = sp.Symbol("w")
     xs = list(sp.symbols("x1:5"))
-    yield _Randomised(ww, xs, sp.Symbol("h0"), [sp.Rational(1, 2), sp.Rational(1, 4),
-                      sp.Rational(1, 8), sp.Rational(1, 8)], True, "symbolic, geometric K")  # fmt: skip
+    yield _Randomised(
+        ww,
+        xs,
+        sp.Symbol("h0"),
+        [sp.Rational(1, 2), sp.Rational(1, 4), sp.Rational(1, 8), sp.Rational(1, 8)],
+        True,
+        "symbolic, geometric K",
+    )
     yield _Randomised(sp.Rational(3, 2), [1, -2, 1], 1, [sp.Rational(1, 3)] * 3, True, "uniform K")
 
 
 def _random_float(rng, trial=0):
     T_ = int(rng.integers(3, 10))
     probs = rng.dirichlet(np.ones(T_))
-    return _Randomised(float(rng.uniform(-1.3, 1.3)), rng.normal(size=T_), float(rng.normal()),
-                       list(probs), False, f"T = {T_}, random distribution of K")  # fmt: skip
+    return _Randomised(
+        float(rng.uniform(-1.3, 1.3)),
+        rng.normal(size=T_),
+        float(rng.normal()),
+        list(probs),
+        False,
+        f"T = {T_}, random distribution of K",
+    )
 
 
 _random_checks = (
@@ -220,8 +244,10 @@ random_truncation = Claim(
         r"$\partial J/\partial w$, the full gradient."
     ),
     assumptions=(
-        r"$h^{(t)} = w\, h^{(t-1)} + x^{(t)}$ and $J = h^{(T)}$, as for truncation; "
-        r"$\psi_{\ell} = w^{\ell} h^{(T-1-\ell)}$, the lag-$\ell$ term of $\partial J/\partial w$",
+        (
+            r"$h^{(t)} = w\, h^{(t-1)} + x^{(t)}$ and $J = h^{(T)}$, as for truncation; "
+            r"$\psi_{\ell} = w^{\ell} h^{(T-1-\ell)}$, the lag-$\ell$ term of $\partial J/\partial w$"
+        ),
     ),
     steps=(
         Step(

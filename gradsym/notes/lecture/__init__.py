@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gradsym.symbolic import cell as get_cell
 from gradsym.lang.matexpr import Apply
+from gradsym.symbolic import cell as get_cell
 
 from ..claim import Claim
 from . import teaching
@@ -247,9 +247,7 @@ def lecture_plan(
         for entry in spec:
             if isinstance(entry, teaching.Cell):
                 intro_item, covers = cells[entry.key]
-                if whole or any(
-                    cell_key(cl) in covers for i in ids for cl in by_id[i].cells
-                ):
+                if whole or any(cell_key(cl) in covers for i in ids for cl in by_id[i].cells):
                     items.append(intro_item)
                     introduced.update(covers)
             elif isinstance(entry, teaching.Pic):
@@ -290,9 +288,7 @@ def lecture_plan(
     if whole:
         front = [
             Paragraph(teaching.PREFACE[audience], "preface"),
-            Paragraph(
-                r"\textbf{What you will learn.} After this lecture you can", "objectives"
-            ),
+            Paragraph(r"\textbf{What you will learn.} After this lecture you can", "objectives"),
             *[Paragraph(o, "objective") for o in teaching.OBJECTIVES],
             Paragraph(r"\textbf{Roadmap.} " + teaching.ROADMAP, "roadmap"),
             NotationTable(NOTATION),
@@ -308,9 +304,7 @@ def lecture_plan(
     plan = LecturePlan(teaching.TITLE, audience, tuple(front), tuple(sections), ())
     keys = [k for text in _prose_of(plan) for k in cited_in(text)]
     keys += [k for claim in plan.claims() for k in claim.sources]
-    plan = LecturePlan(
-        plan.title, audience, plan.front, plan.sections, ordered_unique(keys)
-    )
+    plan = LecturePlan(plan.title, audience, plan.front, plan.sections, ordered_unique(keys))
     if whole and strict and figures:  # the whole lecture: every \ref must land
         numbers = plan.numbers()
         missing = sorted({r for text in _prose_of(plan) for r in refs_in(text)} - set(numbers))

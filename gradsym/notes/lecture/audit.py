@@ -192,7 +192,7 @@ _BARE_KEY = re.compile(r"\[\s*00\d\s*[;\]]")
 
 
 def unnamed_sources(text: str) -> list[str]:
-    """"the notes" for an outside text, and bare keys such as [001], in printed text."""
+    """ "the notes" for an outside text, and bare keys such as [001], in printed text."""
     return [m.group(0) for m in _THE_NOTES.finditer(text)] + _BARE_KEY.findall(text)
 
 

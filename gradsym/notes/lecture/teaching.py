@@ -55,17 +55,27 @@ PREFACE = {
 }
 
 OBJECTIVES = (
-    r"write the gradient of a loss with respect to an earlier hidden state as a product of "
-    r"Jacobians, and count its factors;",
-    r"explain with eigenvalues and singular values when that product vanishes or explodes, "
-    r"and why a saturating activation can only add to the vanishing;",
-    r"tell an exploding gradient from a vanishing one, clip the first by norm or by value "
-    r"knowing what each keeps, and say what truncating backpropagation gives up;",
-    r"derive the state Jacobians of the LSTM and the GRU and point to the path along which "
-    r"the gradient survives;",
-    r"choose an initialisation (orthogonal, identity with ReLU, the forget-gate bias, the "
-    r"update-gate bias with the sign of its convention) and say what it buys at the start "
-    r"of training.",
+    (
+        r"write the gradient of a loss with respect to an earlier hidden state as a product of "
+        r"Jacobians, and count its factors;"
+    ),
+    (
+        r"explain with eigenvalues and singular values when that product vanishes or explodes, "
+        r"and why a saturating activation can only add to the vanishing;"
+    ),
+    (
+        r"tell an exploding gradient from a vanishing one, clip the first by norm or by value "
+        r"knowing what each keeps, and say what truncating backpropagation gives up;"
+    ),
+    (
+        r"derive the state Jacobians of the LSTM and the GRU and point to the path along which "
+        r"the gradient survives;"
+    ),
+    (
+        r"choose an initialisation (orthogonal, identity with ReLU, the forget-gate bias, the "
+        r"update-gate bias with the sign of its convention) and say what it buys at the start "
+        r"of training."
+    ),
 )
 
 ROADMAP = (
@@ -107,16 +117,20 @@ MAPPING_ROWS = (
     ),
     (
         r"\cite{see2019}, \cite{001}",
-        r"the first product of Section~\ref{claim:chain-rule} as $\partial \mathbf{h}^{(2)}/"
-        r"\partial \mathbf{h}^{(1)} \times \cdots \times \partial J^{(4)}/\partial "
-        r"\mathbf{h}^{(4)}$, factors transposed",
+        (
+            r"the first product of Section~\ref{claim:chain-rule} as $\partial \mathbf{h}^{(2)}/"
+            r"\partial \mathbf{h}^{(1)} \times \cdots \times \partial J^{(4)}/\partial "
+            r"\mathbf{h}^{(4)}$, factors transposed"
+        ),
         r"the same product in numerator layout, latest factor on the left",
     ),
     (
         r"\cite{003}",
         r"$\Gamma_f$, $\Gamma_u$, $\Gamma_o$; $c_t$; $W_c [c_{t-1}, x_t]$",
-        r"$\mathbf{f}^{(t)}$, $\mathbf{i}^{(t)}$, $\mathbf{o}^{(t)}$; $\mathbf{c}^{(t)}$; "
-        r"$\mathbf{W}_c \mathbf{c}^{(t-1)} + \mathbf{U}_c \mathbf{x}^{(t)}$",
+        (
+            r"$\mathbf{f}^{(t)}$, $\mathbf{i}^{(t)}$, $\mathbf{o}^{(t)}$; $\mathbf{c}^{(t)}$; "
+            r"$\mathbf{W}_c \mathbf{c}^{(t-1)} + \mathbf{U}_c \mathbf{x}^{(t)}$"
+        ),
     ),
     (
         r"\cite{003}, the GRU",
@@ -126,8 +140,10 @@ MAPPING_ROWS = (
     (
         r"\cite{cho2014}, \cite{004}, PyTorch",
         r"the update gate $z$ on $\mathbf{h}^{(t-1)}$: $z \circ h_{t-1} + (1 - z) \circ n$",
-        r"$\bar{\mathbf{u}}^{(t)} = 1 - \mathbf{u}^{(t)}$, a gate on $\mathbf{h}^{(t-1)}$ "
-        r"\eqref{eq:gru-pytorch}",
+        (
+            r"$\bar{\mathbf{u}}^{(t)} = 1 - \mathbf{u}^{(t)}$, a gate on $\mathbf{h}^{(t-1)}$ "
+            r"\eqref{eq:gru-pytorch}"
+        ),
     ),
     (
         r"PyTorch",
@@ -137,8 +153,10 @@ MAPPING_ROWS = (
     (
         r"\cite{004}",
         r"$H_t$, $C_t$, $F_t$; the weights $V$, $W$, $b$",
-        r"$\mathbf{h}^{(t)}$, $\mathbf{c}^{(t)}$, $\mathbf{f}^{(t)}$; $\mathbf{U}_f$, "
-        r"$\mathbf{W}_f$, $\mathbf{b}_f$, \ldots",
+        (
+            r"$\mathbf{h}^{(t)}$, $\mathbf{c}^{(t)}$, $\mathbf{f}^{(t)}$; $\mathbf{U}_f$, "
+            r"$\mathbf{W}_f$, $\mathbf{b}_f$, \ldots"
+        ),
     ),
     (
         r"\cite{000}, \cite{pascanu2013}",
@@ -386,9 +404,7 @@ INTUITION = {
         r"- \mathbf{u}^{(t)})$, one term through the update gate and one through the "
         r"candidate, which in turn sees $\mathbf{h}^{(t-1)}$ through the reset gate."
     ),
-    "gru-retain": (
-        r"Close the update gate and the interpolation returns the previous state."
-    ),
+    "gru-retain": (r"Close the update gate and the interpolation returns the previous state."),
     "gru-update-bias": (
         r"A gate's bias decides where it starts. Which sign opens the short path depends "
         r"on which side of the interpolation the gate stands, and sources disagree."
@@ -584,8 +600,15 @@ TAKEAWAY = {
 
 #: The claims printed as facts in a box: immediate from a definition, or a count.
 FACT = frozenset(
-    {"sgd-step", "lstm-remember", "gates-range", "lstm-params", "gru-params", "mlp-window",
-     "rnn-count"}  # fmt: skip
+    {
+        "sgd-step",
+        "lstm-remember",
+        "gates-range",
+        "lstm-params",
+        "gru-params",
+        "mlp-window",
+        "rnn-count",
+    }
 )
 
 # -- the summary ----------------------------------------------------------------------------------
@@ -594,15 +617,19 @@ SUMMARY_COLUMNS = ("Problem", "Cause in the product of Jacobians", "Fix (where d
 SUMMARY = (
     (
         r"Exploding gradient",
-        r"a factor larger than 1 in norm, repeated: an eigenvalue $|\lambda| > 1$, "
-        r"$\gamma\, s_{\max}(\mathbf{W}_h) > 1$; a bifurcation (the cliff)",
+        (
+            r"a factor larger than 1 in norm, repeated: an eigenvalue $|\lambda| > 1$, "
+            r"$\gamma\, s_{\max}(\mathbf{W}_h) > 1$; a bifurcation (the cliff)"
+        ),
         r"norm clipping (\ref{claim:clip-norm}); truncation (\ref{claim:truncated-bptt})",
     ),
     (
         r"Vanishing gradient, plain RNN",
         r"every factor smaller than 1 in norm: $\gamma\, s_{\max}(\mathbf{W}_h) < 1$",
-        r"orthogonal $\mathbf{W}_h$ (\ref{claim:orthogonal}); ReLU with $\mathbf{W}_h = "
-        r"\mathbf{I}$ (\ref{claim:relu}); $\Omega$ (\ref{claim:pascanu-omega})",
+        (
+            r"orthogonal $\mathbf{W}_h$ (\ref{claim:orthogonal}); ReLU with $\mathbf{W}_h = "
+            r"\mathbf{I}$ (\ref{claim:relu}); $\Omega$ (\ref{claim:pascanu-omega})"
+        ),
     ),
     (
         r"Vanishing gradient, deep or long",
@@ -612,15 +639,19 @@ SUMMARY = (
     (
         r"Long dependencies",
         r"the path from far away multiplies weights and slopes",
-        r"the LSTM's cell path, $\operatorname{diag}(\mathbf{f}^{(t)})$ "
-        r"(\ref{claim:lstm-cell-path}) with a forget bias (\ref{claim:forget-bias}); the "
-        r"GRU's $\operatorname{diag}(1 - \mathbf{u}^{(t)})$ (\ref{claim:gru-jacobian})",
+        (
+            r"the LSTM's cell path, $\operatorname{diag}(\mathbf{f}^{(t)})$ "
+            r"(\ref{claim:lstm-cell-path}) with a forget bias (\ref{claim:forget-bias}); the "
+            r"GRU's $\operatorname{diag}(1 - \mathbf{u}^{(t)})$ (\ref{claim:gru-jacobian})"
+        ),
     ),
     (
         r"Truncated BPTT is biased",
         r"the dropped terms are the long-range ones",
-        r"randomised truncation (\ref{claim:random-truncation}); no backpropagation "
-        r"through time at all (\ref{claim:echo-state})",
+        (
+            r"randomised truncation (\ref{claim:random-truncation}); no backpropagation "
+            r"through time at all (\ref{claim:echo-state})"
+        ),
     ),
 )
 SUMMARY_CAPTION = (

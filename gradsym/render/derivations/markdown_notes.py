@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from gradsym.notes.bibliography import cite_text, markdown_references
 from gradsym.notes.claim import Claim
@@ -37,7 +36,6 @@ from gradsym.notes.lecture import (
 )
 from gradsym.notes.prose import check_prose, to_markdown
 
-from .notes import _referred_rows
 from .layout import (
     MD_HEADER,
     RenderError,
@@ -49,6 +47,7 @@ from .layout import (
     cell_rows,
     check_table_rows,
 )
+from .notes import _referred_rows
 
 __all__ = ["MATHJAX_MACROS", "markdown_name", "math_macros", "notes_markdown"]
 
@@ -117,8 +116,10 @@ class _Writer:
     def picture(self, pic: Picture) -> list[str]:
         number = self.ref(pic.label)
         return [
-            f"**Figure {number}. {self.md(pic.title, pic.name)}.** "
-            f"{self.md(pic.caption, pic.name)} (The drawing is in the PDF notes.)",
+            (
+                f"**Figure {number}. {self.md(pic.title, pic.name)}.** "
+                f"{self.md(pic.caption, pic.name)} (The drawing is in the PDF notes.)"
+            ),
             "",
         ]
 
@@ -140,12 +141,20 @@ class _Writer:
             return self.md(_prose(claim, s, part), f"claim {claim.id!r}, {part}")
 
         number = self.ref(item.label)
-        out = [f"### {number} {md(claim.title, 'title')}" if heading else f"**{md(claim.title, 'title')}.**", ""]
+        out = [
+            f"### {number} {md(claim.title, 'title')}"
+            if heading
+            else f"**{md(claim.title, 'title')}.**",
+            "",
+        ]
         if item.intuition:
             out += [md(item.intuition, "intuition"), ""]
         out += [md(claim.statement, "statement"), ""]
         if claim.assumptions:
-            out += ["*Assumptions:* " + "; ".join(md(a, "assumption") for a in claim.assumptions) + ".", ""]
+            out += [
+                "*Assumptions:* " + "; ".join(md(a, "assumption") for a in claim.assumptions) + ".",
+                "",
+            ]
         if item.referred:
             names = [self.md(t, claim.id) for _, t in item.referred]
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -164,7 +173,9 @@ class _Writer:
         if claim.sources:
             out += [f"Sources: {cite_text(','.join(claim.sources))}.", ""]
         if audience == "instructor":
-            out += ["| Line | Exactly (SymPy, rational arithmetic) | Numerically (double precision) |"]
+            out += [
+                "| Line | Exactly (SymPy, rational arithmetic) | Numerically (double precision) |"
+            ]
             out += ["|---|---|---|"]
             for line, exact, numeric in check_table_rows(claim):
                 cells = [self.md(c, claim.id).replace("|", r"\|") for c in (exact, numeric)]
@@ -266,9 +277,16 @@ def notes_markdown(
             for group, rows in item.groups:
                 out.extend([f"**{group}**", ""])
                 out.extend(w.table(("Symbol", "Meaning"), rows, "notation"))
-            out.extend([f"**Table {w.ref(item.label)}.** The notation of these notes: one symbol, one meaning.", ""])
+            out.extend(
+                [
+                    f"**Table {w.ref(item.label)}.** The notation of these notes: one symbol, one meaning.",
+                    "",
+                ]
+            )
         elif isinstance(item, Box):
-            out.extend([f"**Box {w.ref(item.label)}. {item.title}.** {w.md(item.tex, item.title)}", ""])
+            out.extend(
+                [f"**Box {w.ref(item.label)}. {item.title}.** {w.md(item.tex, item.title)}", ""]
+            )
 
     for item in plan.front:
         emit(item)

@@ -192,8 +192,10 @@ def _checks_table(claim: Claim) -> list[str]:
     """How each line was checked: a table, one row a line (the instructor's notes)."""
     out = [
         r"{\small",
-        r"\begin{longtable}{@{}>{\raggedright}p{0.05\linewidth}"
-        r">{\raggedright}p{0.42\linewidth}>{\raggedright\arraybackslash}p{0.45\linewidth}@{}}",
+        (
+            r"\begin{longtable}{@{}>{\raggedright}p{0.05\linewidth}"
+            r">{\raggedright}p{0.42\linewidth}>{\raggedright\arraybackslash}p{0.45\linewidth}@{}}"
+        ),
         r"\multicolumn{3}{@{}l}{\textbf{How each line was checked}} \\",
         r"\toprule",
         r"Line & Exactly (SymPy, rational arithmetic) & Numerically (double precision) \\",
@@ -294,8 +296,10 @@ def _notation(item: NotationTable) -> list[str]:
     out = [
         r"\begin{table}[H]",
         r"\centering\small",
-        r"\begin{tabular}{@{}>{\raggedright}p{0.3\linewidth}"
-        r">{\raggedright\arraybackslash}p{0.64\linewidth}@{}}",
+        (
+            r"\begin{tabular}{@{}>{\raggedright}p{0.3\linewidth}"
+            r">{\raggedright\arraybackslash}p{0.64\linewidth}@{}}"
+        ),
         r"\toprule",
     ]
     for k, (group, rows) in enumerate(item.groups):
@@ -388,7 +392,10 @@ def notes_tex(
         emit(item)
     flush()
     for section in plan.sections:
-        out += [rf"\section{{{check_prose(section.title, 'section')}}}\label{{{section.label}}}", ""]
+        out += [
+            rf"\section{{{check_prose(section.title, 'section')}}}\label{{{section.label}}}",
+            "",
+        ]
         for item in section.items:
             emit(item)
         flush()
@@ -452,4 +459,3 @@ def write_derivations(
         files.append((markdown_name(audience), notes_markdown(plan, figures_rel=rel)))
     out.mkdir(parents=True, exist_ok=True)
     return [atomic_write_text(out / name, text) for name, text in files]
-

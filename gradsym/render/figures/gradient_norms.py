@@ -29,7 +29,9 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import gamma_value, progress, seeded
 
 NAME = "gradient-norms"
-TITLE = r"The gradient against the distance: geometric decay or growth, slowest with a forget-gate bias"
+TITLE = (
+    r"The gradient against the distance: geometric decay or growth, slowest with a forget-gate bias"
+)
 CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
 CAPTION = (
     r"The norm $\lVert \partial \mathbf{h}^{(T)}/\partial \mathbf{h}^{(T-\ell)} \rVert_2$ "
@@ -200,7 +202,9 @@ def draw(data: dict):
                 label=rf"bound $(\gamma s_{{\max}})^\ell = {data['gamma_tanh'] * c['sigma1']:g}^\ell$",
             )
     n_seq = data["settings"]["batch"]
-    ax.fill_between([], [], [], color="0.5", alpha=0.3, lw=0, label=f"10 to 90 % of {n_seq} sequences")
+    ax.fill_between(
+        [], [], [], color="0.5", alpha=0.3, lw=0, label=f"10 to 90 % of {n_seq} sequences"
+    )
     ax.set_yscale("log")
     ax.set_xlim(1, lags[-1])
     ax.set_xlabel(r"lag $\ell = T - k$ (time steps)")

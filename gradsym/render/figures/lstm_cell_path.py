@@ -121,7 +121,9 @@ def draw(data: dict):
         if c["forget_bias"] is None:
             label = r"no forget gate: $c^{(t)} = c^{(t-1)} + i \circ \tilde c$"
         else:
-            label = rf"$\mathbf{{b}}_f = {c['forget_bias']:g}$ (mean $f = {c['mean_forget_gate']:.2f}$)"
+            label = (
+                rf"$\mathbf{{b}}_f = {c['forget_bias']:g}$ (mean $f = {c['mean_forget_gate']:.2f}$)"
+            )
         full = c["full_log10"]
         ax.plot(lags, 10.0 ** np.asarray(full["mean"]), color=colour, lw=1.6, label=label)
         ax.fill_between(
@@ -136,7 +138,11 @@ def draw(data: dict):
             lags, 10.0 ** np.asarray(c["direct_log10_mean"]), color=colour, lw=1.0, ls=(0, (4, 2))
         )
     ax.plot(
-        [], [], color="0.4", lw=1.6, label=r"full $\|\partial \mathbf{c}^{(T)}/\partial \mathbf{c}^{(T-\ell)}\|_2$"
+        [],
+        [],
+        color="0.4",
+        lw=1.6,
+        label=r"full $\|\partial \mathbf{c}^{(T)}/\partial \mathbf{c}^{(T-\ell)}\|_2$",
     )
     ax.plot(
         [],

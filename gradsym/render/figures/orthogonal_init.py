@@ -20,7 +20,9 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "orthogonal-init"
-TITLE = r"Powers of an orthogonal matrix keep every singular value at 1; a Gaussian matrix's fan out"
+TITLE = (
+    r"Powers of an orthogonal matrix keep every singular value at 1; a Gaussian matrix's fan out"
+)
 CLAIMS = ("orthogonal", "linear-case", "eigen-vanish", "explode")
 RESOLVED = 1e-13  # the smallest singular value drawn, relative to the largest
 CAPTION = (

@@ -27,7 +27,9 @@ import numpy as np
 from gradsym.render.figures import style as st
 
 NAME = "success-rate"
-TITLE = r"Success against the sequence length: the gated cells keep learning as the dependency grows"
+TITLE = (
+    r"Success against the sequence length: the gated cells keep learning as the dependency grows"
+)
 CLAIMS = (
     "sequential-recency",
     "lstm-cell-path",
