@@ -123,9 +123,10 @@ lstm_jacobians = Claim(
             "h_prev",
             dc_dh,
             (
-                r"the chain rule, $d(\mathbf{a} \circ \mathbf{b}) = "
-                r"\operatorname{diag}(\mathbf{b})\, d\mathbf{a} + "
-                r"\operatorname{diag}(\mathbf{a})\, d\mathbf{b}$"
+                r"the chain rule, $d(\mathbf{f} \circ \mathbf{c}) = "
+                r"\operatorname{diag}(\mathbf{c})\, d\mathbf{f} + "
+                r"\operatorname{diag}(\mathbf{f})\, d\mathbf{c}$, and likewise for $\mathbf{i} "
+                r"\circ \tilde{\mathbf{c}}$"
             ),
         ),
         jacobian_step(

@@ -30,7 +30,7 @@ TIKZ_STYLES = (
     r"}"
 )
 
-UNROLLED = r"""\begin{tikzpicture}[node distance=6mm and 13mm]
+UNROLLED = r"""\begin{tikzpicture}[node distance=6mm and 14mm]
 \node[state] (h0) {$\mathbf{h}^{(0)}$};
 \node[state, right=of h0] (h1) {$\mathbf{h}^{(1)}$};
 \node[state, right=of h1] (h2) {$\mathbf{h}^{(2)}$};
@@ -38,21 +38,18 @@ UNROLLED = r"""\begin{tikzpicture}[node distance=6mm and 13mm]
 \node[state, right=of h3] (h4) {$\mathbf{h}^{(4)}$};
 \foreach \t in {1,2,3,4} {
   \node[below=7mm of h\t] (x\t) {$\mathbf{x}^{(\t)}$};
-  \node[above=7mm of h\t] (J\t) {$J^{(\t)}$};
-  \draw[fwd] (x\t) -- node[right, font=\footnotesize] {$\mathbf{W}_x$} (h\t);
+  \node[above=12mm of h\t] (J\t) {$J^{(\t)}$};
+  \draw[fwd] (x\t) -- node[left, font=\footnotesize] {$\mathbf{W}_x$} (h\t);
   \draw[fwd] (h\t) -- (J\t);
 }
-\draw[fwd] (h0) -- node[above, font=\footnotesize] {$\mathbf{W}_h$} (h1);
-\draw[fwd] (h1) -- node[above, font=\footnotesize] {$\mathbf{W}_h$} (h2);
-\draw[fwd] (h2) -- node[above, font=\footnotesize] {$\mathbf{W}_h$} (h3);
-\draw[fwd] (h3) -- node[above, font=\footnotesize] {$\mathbf{W}_h$} (h4);
-\draw[grad] (J4.east) to[out=-30, in=30] (h4.east);
-\draw[grad] (h4.south west) to[bend left=35] node[below, gradlabel]
-  {$\frac{\partial \mathbf{h}^{(4)}}{\partial \mathbf{h}^{(3)}}$} (h3.south east);
-\draw[grad] (h3.south west) to[bend left=35] node[below, gradlabel]
-  {$\frac{\partial \mathbf{h}^{(3)}}{\partial \mathbf{h}^{(2)}}$} (h2.south east);
-\draw[grad] (h2.south west) to[bend left=35] node[below, gradlabel]
-  {$\frac{\partial \mathbf{h}^{(2)}}{\partial \mathbf{h}^{(1)}}$} (h1.south east);
+\foreach \s/\t in {0/1, 1/2, 2/3, 3/4} {
+  \draw[fwd] (h\s) -- node[below, font=\footnotesize] {$\mathbf{W}_h$} (h\t);
+}
+\draw[grad] (J4.east) to[out=-20, in=20] (h4.east);
+\foreach \t/\s in {4/3, 3/2, 2/1} {
+  \draw[grad] (h\t.north west) to[bend right=40] node[above, gradlabel]
+    {$\frac{\partial \mathbf{h}^{(\t)}}{\partial \mathbf{h}^{(\s)}}$} (h\s.north east);
+}
 \end{tikzpicture}"""
 
 RNN_CELL = r"""\begin{tikzpicture}[node distance=5mm and 9mm]
@@ -80,7 +77,7 @@ LSTM_CELL = r"""\begin{tikzpicture}[x=1cm, y=1cm]
 \node[gate] (f) at (2.2, 0.9) {$\sigma$};
 \node[gate] (i) at (3.4, 0.9) {$\sigma$};
 \node[gate] (g) at (4.6, 0.9) {$\tanh$};
-\node[gate] (o) at (6.0, 0.9) {$\sigma$};
+\node[gate] (o) at (5.7, 0.9) {$\sigma$};
 \node[op] (im) at (4.2, 1.6) {$\times$};
 \node[gate] (t) at (6.9, 1.7) {$\tanh$};
 \node[op] (om) at (6.9, 0.9) {$\times$};
@@ -95,7 +92,7 @@ LSTM_CELL = r"""\begin{tikzpicture}[x=1cm, y=1cm]
 \draw[fwd] (im) -- (ca);
 \draw[fwd] (6.9, 2.4) -- (t);
 \draw[fwd] (t) -- (om);
-\draw[fwd] (o) -- node[below, font=\footnotesize] {$\mathbf{o}^{(t)}$} (om);
+\draw[fwd] (o) -- node[above, font=\footnotesize] {$\mathbf{o}^{(t)}$} (om);
 \draw[fwd] (om) -- (h);
 \draw[grad] (c.west) -- (ca);
 \draw[grad] (ca) -- (fm);

@@ -107,7 +107,7 @@ CONVENTIONS = (
 
 # -- how other sources write the same things: shown once ------------------------------------------
 
-MAPPING_TITLE = "Other sources' notations, mapped onto these notes'"
+MAPPING_TITLE = "Other sources' notations, and the notation of these notes"
 MAPPING_COLUMNS = ("Source", "writes", "here")
 MAPPING_ROWS = (
     (

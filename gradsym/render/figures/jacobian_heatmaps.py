@@ -93,7 +93,7 @@ def draw(data: dict):
     # One scale for both panels: the same colour is the same number in (a) and (b).
     vmax = float(max(np.max(np.abs(J)), np.max(np.abs(G))))
 
-    im = _heatmap(ax_l, J, vmax, "a", r"LSTM $\partial s^{(t)}/\partial s^{(t-1)}$, $s = [h; c]$")
+    im = _heatmap(ax_l, J, vmax, "a", r"LSTM, state $[\mathbf{h}; \mathbf{c}]$")
     ax_l.axhline(n - 0.5, color="k", lw=0.9)
     ax_l.axvline(n - 0.5, color="k", lw=0.9)
     ticks = [n / 2 - 0.5, 3 * n / 2 - 0.5]
@@ -114,7 +114,7 @@ def draw(data: dict):
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
         )
 
-    _heatmap(ax_g, G, vmax, "b", r"GRU $\partial h^{(t)}/\partial h^{(t-1)}$ (textbook)")
+    _heatmap(ax_g, G, vmax, "b", r"GRU $\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$")
     idx = list(range(n))
     ax_g.set_xticks(idx, [str(i + 1) for i in idx])
     ax_g.set_yticks(idx, [str(i + 1) for i in idx])
