@@ -383,8 +383,8 @@ eigen_vanish = Claim(
     id="eigen-vanish",
     title="Eigenvalues inside the unit circle: the linear-case gradient vanishes",
     statement=(
-        r"If $\mathbf{W}_h$ is diagonalizable with eigenvalues $|\lambda_1|, \ldots, "
-        r"|\lambda_n| < 1$, then $\partial J^{(i)}/\partial \mathbf{h}^{(i)} "
+        r"If $\mathbf{W}_h$ is diagonalizable and every eigenvalue has $|\lambda_k| < 1$ "
+        r"($k = 1, \ldots, n$), then $\partial J^{(i)}/\partial \mathbf{h}^{(i)} "
         r"\mathbf{W}_h^{\ell} = \sum_{k} \xi_k \lambda_k^{\ell} \mathbf{p}_k^{\top} \to 0$ "
         r"as $\ell \to \infty$, where $\mathbf{p}_k^{\top}$ are the left eigenvectors and "
         r"$\xi_k = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{v}_k$. In general "

@@ -76,9 +76,9 @@ LINESTYLES: dict[str, object] = {
 }
 
 RC: dict[str, object] = {
-    "font.family": "serif",
+    "font.family": ["cmr10", "DejaVu Serif"],  # DejaVu for the glyphs cmr10 lacks (∏, …)
     # Computer Modern, the notes' own typeface (shipped with matplotlib: the same glyphs on
-    # every machine); DejaVu Serif for the few glyphs cmr10 lacks
+    # every machine)
     "font.serif": ["cmr10", "DejaVu Serif"],
     "axes.formatter.use_mathtext": True,  # cmr10 has no minus sign: tick labels as maths
     "mathtext.fontset": "cm",
