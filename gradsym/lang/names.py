@@ -154,8 +154,8 @@ class Labelled(MatrixSymbol):
         obj = sp.Basic.__new__(
             cls,
             Str(name) if isinstance(name, str) else name,
-            sp.sympify(rows),
-            sp.sympify(cols),
+            sp.sympify(rows, strict=True),
+            sp.sympify(cols, strict=True),
             Str(latex) if isinstance(latex, str) else latex,
         )
         return obj

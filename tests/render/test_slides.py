@@ -106,7 +106,7 @@ def test_title_sections_figures_and_references(deck):
 
 def test_each_cell_has_its_equations_on_one_frame(deck):
     tex = (deck / "slides.tex").read_text()
-    row = r"\mathbf{c}^{(t)} &= \mathbf{f}^{(t)} \circ \mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} \circ"
+    row = r"\mathbf{z}_f^{(t)} &= \mathbf{W}_f \mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)} + \mathbf{b}_f \\"
     assert tex.count(row) == 1  # the LSTM's cell update, on the frame that introduces it
     assert tex.count(r"\begin{frame}{The LSTM}") == 1
 

@@ -174,7 +174,7 @@ rnn_jacobian = Claim(
     ),
     sources=("001",),
     section=SECTION,
-    formula=1,
+    formula=4,  # the index form: every n, any φ (the others are one activation each)
     cells=(RNN["tanh"],),
     definitions=INDEX_DEFINITIONS,
 )

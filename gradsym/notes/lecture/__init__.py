@@ -200,8 +200,8 @@ def lecture_plan(
     from ..catalogue import claims as catalogue_claims
 
     check_audience(audience)
-    whole = claims is None
     chosen = list(catalogue_claims() if claims is None else claims)
+    whole = {c.id for c in chosen} == {c.id for c in catalogue_claims()}  # the whole lecture
     by_id = {c.id: c for c in chosen}
     present = set(by_id)
     figs = {f.name: f for f in figures}

@@ -48,7 +48,7 @@ CAPTION = (
     r"The cliff of \cite{pascanu2013} on the one-unit network $h^{(t)} = w\, "
     r"\sigma(h^{(t-1)}) + \beta$, $h^{(0)} = 0.5$, with the loss $J = (\sigma(h^{(50)}) - "
     r"0.7)^2$. (a) $J$ over $(w, \beta)$ (colour, log scale); the wall (white dashes), "
-    r"where $h^{(50)}$ jumps from one stable fixed point to the other (Section~\ref{claim:cliff}); "
+    r"where $h^{(50)}$ jumps from one stable fixed point to the other (a bifurcation); "
     r"gradient descent with step size $\alpha = 0.5$ for 60 steps from two starts, plain "
     r"and with the gradient's norm clipped at 1 (a step is then at most $0.5$ long). "
     r"(b) The loss and (c) the gradient's norm before clipping, against the step. At the "

@@ -49,7 +49,7 @@ CAPTION = (
     r"solves every length. (b) The setting of \cite{pascanu2013}: a tanh RNN with sparse "
     r"initialisation (15 non-zero weights per unit, spectral radius $0.95$) trained by SGD "
     r"with momentum, with norm clipping added, and with clipping and their regulariser "
-    r"$\Omega$ (Section~\ref{claim:pascanu-omega}) added. Within this budget none of the "
+    r"$\Omega$ added. Within this budget none of the "
     r"three learns beyond $T = 10$: the panel shows what 1500 steps buy, not that the "
     r"fixes fail; the paper trains for far longer. Every run is seeded; the results are "
     r"stored beside the figure and reread, not retrained, when the figure is drawn."

@@ -5,6 +5,7 @@ committed data (drawing is cheap; computing is not)."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -18,6 +19,7 @@ from gradsym.render.figures import style as st
 NAMES = figures.figure_names()
 
 
+@functools.cache
 def _drawn(name):
     data = json.loads((REPO / "figures" / f"{name}.json").read_text())
     with st.style("paper"):
