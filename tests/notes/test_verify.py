@@ -25,6 +25,7 @@ NOTES_CLAIMS = (
     "explode",
     "nonlinear-bound",
     "sequential-recency",
+    "agreement-recency",
     "sgd-step",
     "clip-norm",
     "clip-value",
@@ -80,7 +81,7 @@ def test_every_claim_is_checked_both_ways(report):
 
 
 def test_every_claim_of_the_notes_is_in_the_catalogue_in_the_lectures_order():
-    assert len(NOTES_CLAIMS) == 33 and len(LECTURE_CLAIMS) == 7
+    assert len(NOTES_CLAIMS) == 34 and len(LECTURE_CLAIMS) == 7
     assert set(REGISTRY) == set(NOTES_CLAIMS) | set(LECTURE_CLAIMS)
     outline = [e.id for _, spec in OUTLINE for e in spec if isinstance(e, C)]
     assert list(IDS) == outline

@@ -8,9 +8,24 @@ from __future__ import annotations
 from gradsym.errors import unknown_name
 
 from ..claim import Claim
-from . import bptt, clipping, counts, fixes, gru, lstm, memory, networks, rnn, scalar, truncation
+from . import (
+    agreement,
+    bptt,
+    clipping,
+    counts,
+    fixes,
+    gru,
+    lstm,
+    memory,
+    networks,
+    rnn,
+    scalar,
+    truncation,
+)
 
-_MODULES = (bptt, rnn, scalar, clipping, truncation, fixes, memory, lstm, gru, networks, counts)
+_MODULES = (
+    bptt, rnn, agreement, scalar, clipping, truncation, fixes, memory, lstm, gru, networks, counts
+)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:
@@ -33,6 +48,7 @@ IDS = tuple(
         "explode",
         "nonlinear-bound",
         "sequential-recency",
+        "agreement-recency",
         "cliff",
         "sgd-step",
         "clip-norm",
