@@ -24,7 +24,18 @@ from . import (
 )
 
 _MODULES = (
-    bptt, rnn, agreement, scalar, clipping, truncation, fixes, memory, lstm, gru, networks, counts
+    bptt,
+    rnn,
+    agreement,
+    scalar,
+    clipping,
+    truncation,
+    fixes,
+    memory,
+    lstm,
+    gru,
+    networks,
+    counts,
 )
 
 REGISTRY: dict[str, Claim] = {}
