@@ -28,8 +28,10 @@ NOTATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             (r"$m$", r"the width of a window of words"),
             (
                 r"$\mu$, $\nu$, $\kappa$",
-                r"indices of entries: $h_{\mu}^{(t)}$ is entry $\mu$ of $\mathbf{h}^{(t)}$"
-                r" ($\nu$ also numbers the training runs of the agreement experiment)",
+                (
+                    r"indices of entries: $h_{\mu}^{(t)}$ is entry $\mu$ of $\mathbf{h}^{(t)}$"
+                    r" ($\nu$ also numbers the training runs of the agreement experiment)"
+                ),
             ),
             (r"$l$, $L$", r"a layer; the number of layers"),
         ),
