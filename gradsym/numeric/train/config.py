@@ -55,6 +55,9 @@ DTYPES = ("float64", "float32")
 
 # Metadata of the fields that may change on resume.
 _RESUMABLE = {"resumable": True}
+# Metadata of a field added after runs were first recorded (sweep databases, run keys):
+# the value every earlier run computed with, which the field's absence means.
+_EARLIER = "earlier"
 
 
 @dataclass
@@ -128,7 +131,7 @@ class TrainConfig:
     norm_mode: str = "algorithm1"
     truncation: int | tuple[int, int] | None = None
     omega: float = 0.0
-    dtype: str = "float64"
+    dtype: str = field(default="float64", metadata={_EARLIER: "float64"})
     batch: int = 32
     steps: int = field(default=1000, metadata=_RESUMABLE)
     eval_every: int = field(default=100, metadata=_RESUMABLE)
@@ -346,6 +349,21 @@ class TrainConfig:
     def replace(self, **changes) -> TrainConfig:
         """A checked copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
+
+
+#: Fields added after runs were first recorded, with the value that every earlier run had:
+#: a run's key leaves a field out at that value (see :func:`earlier_form`).
+EARLIER_VALUES: dict[str, Any] = {
+    f.name: f.metadata[_EARLIER] for f in dataclasses.fields(TrainConfig) if _EARLIER in f.metadata
+}
+
+
+def earlier_form(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A config's dict (:meth:`TrainConfig.to_dict`) without the fields added later that
+    hold the value every earlier run had (``dtype`` "float64"): the form a run's key and
+    a sweep database's comparison read, so that the runs recorded before a field existed
+    are the same runs as the ones it now describes (they computed exactly that)."""
+    return {k: v for k, v in data.items() if not (k in EARLIER_VALUES and v == EARLIER_VALUES[k])}
 
 
 #: The options that may differ between a checkpoint and the run resuming from it.
