@@ -42,6 +42,7 @@ from gradsym.lang.parser import (
     shape_error,
     symbols,
 )
+from gradsym.lang.symbolic_functions import LAMBDIFY_FUNCTIONS
 from gradsym.notes import instances
 from gradsym.symbolic import Cell, jacobian
 from gradsym.symbolic.explicit import check_size
@@ -298,14 +299,7 @@ def _blank(c: Cell, n: int, d: int, wrt: str) -> dict:
     return instances.hold(c, inst, wrt)
 
 
-def _numpy_sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-_NUMPY_FUNCTIONS = {
-    "sigmoid": _numpy_sigmoid,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "relu_prime": lambda z: np.greater(z, 0.0).astype(float),
+_NUMPY_FUNCTIONS = LAMBDIFY_FUNCTIONS | {
     "Heaviside": lambda z, *a: np.greater(z, 0.0).astype(float),
 }
 

@@ -50,16 +50,16 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.lang.blocks import nonnegative
+from gradsym.lang.functions import MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.text import notes_text
 from gradsym.symbolic.equations import Cell
 
 MAX_TERMS = 64
+# f in place of g: the function table's confusion (σ for tanh), and the derivative left
+# out or put in (σ for σ′, σ′ for σ).
 _SWAPS = {
-    "sigmoid'": ("tanh'", "sigmoid"),
-    "tanh'": ("sigmoid'", "tanh"),
-    "sigmoid": ("tanh", "sigmoid'"),
-    "tanh": ("sigmoid", "tanh'"),
+    name: (confusion(name), f.name if is_prime else f.prime) for name, (f, is_prime) in MAPS.items()
 }
 
 

@@ -28,11 +28,11 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.numeric.cells.activations import ACTIVATIONS as NUMPY_ACTIVATIONS
 from gradsym.numeric.cells.generated import CellProgram, ParamSpec
 from gradsym.symbolic.api import lambdify_state_and_input
 from gradsym.symbolic.equations import Cell
@@ -589,9 +589,9 @@ def _namespace(cell: Cell) -> dict:
 
     return {
         "np": np,
-        "_f": {name: act.apply for name, act in NUMPY_ACTIVATIONS.items()},
-        "_df": {name + "'": act.grad_from_output for name, act in NUMPY_ACTIVATIONS.items()}
-        | {name: act.grad_from_output for name, act in NUMPY_ACTIVATIONS.items()},
+        "_f": {name: act.apply for name, act in FUNCTIONS.items()},
+        "_df": {name + "'": act.grad_from_output for name, act in FUNCTIONS.items()}
+        | {name: act.grad_from_output for name, act in FUNCTIONS.items()},
         "_keep": _keep,
         "_acc_t": _acc_t,
         "_acc_c": _acc_c,

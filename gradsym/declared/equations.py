@@ -42,10 +42,10 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from gradsym.errors import CandidateError, DeclarationError
-from gradsym.lang.functions import ACTIVATIONS
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
-from gradsym.lang.parser import FUNCTIONS, parse_expression
+from gradsym.lang.parser import SPELLINGS, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
 from gradsym.symbolic.equations import Cell
 
@@ -54,7 +54,7 @@ VARIANT = "declared"
 _IDENT = re.compile(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)(?![\w'])")
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.DOTALL)
 _CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESERVED = {"I", "T", "diag", "hadamard", *FUNCTIONS}
+_RESERVED = {"I", "T", "diag", "hadamard", *SPELLINGS}
 
 
 def _fail(equation: str | None, problem: str) -> DeclarationError:
@@ -309,7 +309,7 @@ def _activation_name(func) -> str | None:
         return None
     if not isinstance(body, sp.Expr) or not body.has(z):
         return None
-    for act in ACTIVATIONS.values():
+    for act in FUNCTIONS.values():
         f = act.scalar(z)
         if body == f or sp.simplify(body - f.rewrite(sp.exp)) == 0:
             return act.name

@@ -9,9 +9,10 @@ Grammar of string candidates
            | expr / number | expr ** k | expr.T | call | name | slice | number | (expr)
     call  := diag(v) | hadamard(a, b)
            | block([[expr, expr, …], [expr, expr, …], …])   a block matrix
-           | sigma(v) | tanh(v) | relu(v)                 (σ(v), sigmoid(v), ReLU(v))
-           | sigma'(v) | tanh'(v) | relu'(v)              (σ'(v), σ′(v), sigmoid'(v),
-                                                           sigma_prime(v), tanh_prime(v), …)
+           | sigma(v) | tanh(v) | relu(v) | identity(v)    (σ(v), sigmoid(v), ReLU(v))
+           | sigma'(v) | tanh'(v) | relu'(v) | identity'(v)
+                                    (σ'(v), σ′(v), sigmoid'(v), sigma_prime(v), tanh_prime(v), …:
+                                     the spellings of gradsym.lang.functions.FUNCTIONS)
     name  := a vector or parameter of the cell (W_h, h_prev, x, b, z, f, c_tilde, …: see
              :func:`symbols`), or I, the identity matrix of size n
     slice := name[bound:bound, bound:bound] | name[bound:bound]    (rows only)
@@ -84,6 +85,7 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.errors import CandidateError
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.names import d as d_sym
 from gradsym.symbolic import Cell
@@ -99,22 +101,14 @@ MAX_EXPONENT = 1000
 MAX_VECTOR_POWER = 16
 MAX_MAGNITUDE = sp.Integer(10) ** 300
 
-# Function names of the grammar → the elementwise map (``Apply``) they denote.
-FUNCTIONS = {
-    "sigma": "sigmoid",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "ReLU": "relu",
-    "sigma_prime": "sigmoid'",
-    "sigmoid_prime": "sigmoid'",
-    "dsigma": "sigmoid'",
-    "tanh_prime": "tanh'",
-    "dtanh": "tanh'",
-    "relu_prime": "relu'",
-    "ReLU_prime": "relu'",
+# Function names of the grammar → the elementwise map (``Apply``) they denote: the
+# spellings of the function table (sigma, tanh, …), then those of the derivatives.
+SPELLINGS = {s: f.name for f in FUNCTIONS.values() for s in f.spellings} | {
+    s: f.prime for f in FUNCTIONS.values() for s in f.prime_spellings
 }
-_PRIMED = {"sigma", "sigmoid", "tanh", "relu", "ReLU", "σ"}
+_PRIMED_NAMES = ", ".join(
+    f"{f.text_prime} ({', '.join(s + chr(39) for s in f.spellings)})" for f in FUNCTIONS.values()
+)
 # Single-character spellings, replaced before Python's parser sees the text.
 _CHARACTERS = {
     "σ": "sigma",
@@ -130,6 +124,9 @@ _CHARACTERS = {
     "\r": " ",
     "\t": " ",
 }
+# A spelling primed, sigma'(z), is read as the derivative's first spelling (σ' too).
+_PRIMED = {s: f.prime_spellings[0] for f in FUNCTIONS.values() for s in f.spellings}
+_PRIMED |= {c: _PRIMED[s] for c, s in _CHARACTERS.items() if s in _PRIMED}
 _PRIME = re.compile(r"([A-Za-z_σ][A-Za-z_0-9]*)\s*['′](?=\s*\()")
 
 
@@ -166,9 +163,9 @@ class _Source:
                 if name not in _PRIMED:
                     raise CandidateError(
                         f"unknown function {name + '′'!r}; the primed functions are "
-                        "σ′ (sigma', sigmoid'), tanh′ and relu′"
+                        + _PRIMED_NAMES
                     )
-                new = ("sigma" if name in ("σ", "sigmoid") else name) + "_prime"
+                new = _PRIMED[name]
                 out.append(new)
                 spans += [(k, m.end())] * len(new)
                 k = m.end()
@@ -311,7 +308,7 @@ def _is_vector(v) -> bool:
     return _is_matrix(v) and v.shape[1] == 1
 
 
-_ALLOWED = ", ".join(["diag", "hadamard", "block", *FUNCTIONS])
+_ALLOWED = ", ".join(["diag", "hadamard", "block", *SPELLINGS])
 _SIZES = ("n", "d")
 
 
@@ -417,7 +414,7 @@ class _Parser:
     def name(self, name: str):
         if name == "I":
             return Identity(self.n)
-        if name in FUNCTIONS or name in ("diag", "hadamard", "block"):
+        if name in SPELLINGS or name in ("diag", "hadamard", "block"):
             raise CandidateError(f"{name!r} is a function: write {name}(v)")
         if name not in self.table:
             known = ", ".join(sorted(self.table)) + ", I"
@@ -444,10 +441,10 @@ class _Parser:
             return Diag(args[0])
         if name == "hadamard" and len(args) == 2:
             return self.hadamard(*args, f"hadamard(…) in {self.src.segment(node)!r}")
-        if name in FUNCTIONS and len(args) == 1:
+        if name in SPELLINGS and len(args) == 1:
             if not _is_vector(args[0]):
                 raise CandidateError(f"{name}(·) applies elementwise to a column vector")
-            return Apply(FUNCTIONS[name], args[0])
+            return Apply(SPELLINGS[name], args[0])
         raise CandidateError(f"unknown function {name!r} (or wrong arguments); allowed: {_ALLOWED}")
 
     # -- block matrices and slices ----------------------------------------------------------------

@@ -32,7 +32,7 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import GradsymError
-from gradsym.lang.functions import SCALAR_MAPS, relu, relu_prime, sigmoid
+from gradsym.lang.functions import numpy_map
 from gradsym.lang.notation import (
     Clip,
     IndexedSum,
@@ -45,8 +45,7 @@ from gradsym.lang.notation import (
     Sup,
     TruncatedPartial,
 )
-from gradsym.numeric.cells.activations import get_activation
-from gradsym.numeric.cells.activations import sigmoid as np_sigmoid
+from gradsym.lang.symbolic_functions import FUNCTION_CLASSES, SCALAR_MAPS, relu, sigmoid
 
 
 class Unbound(GradsymError, LookupError):
@@ -602,12 +601,9 @@ def _np_scalar(v):
 
 
 def _activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """Elementwise maps from the NumPy cells' activation table (σ, tanh, … and their ')."""
-    base = name.rstrip("'")
-    act = get_activation(base)
-    if name.endswith("'"):
-        return lambda z: act.grad_from_output(act.apply(np.asarray(z, dtype=float)))
-    return lambda z: act.apply(np.asarray(z, dtype=float))
+    """Elementwise maps from the function table's NumPy values (σ, tanh, … and their ')."""
+    f = numpy_map(name)
+    return lambda z: f(np.asarray(z, dtype=float))
 
 
 _NP_FUNCTIONS: dict[type, Callable] = {
@@ -616,15 +612,18 @@ _NP_FUNCTIONS: dict[type, Callable] = {
     sp.log: np.log,
     sp.Abs: np.abs,
     sp.sqrt: np.sqrt,
-    sigmoid: np_sigmoid,
-    relu: lambda z: np.maximum(z, 0.0),
-    relu_prime: lambda z: (np.asarray(z) > 0).astype(float),
+    # σ, ReLU, ReLU', …: the function table's NumPy values
+    **{
+        cls: (f.derivative if is_prime else f.apply)
+        for cls, (f, is_prime) in FUNCTION_CLASSES.items()
+    },
     sp.Heaviside: lambda z, at_zero=0.5: np.heaviside(z, at_zero),
 }
 
 
 SUP_HALF_WIDTH, SUP_POINTS = 40.0, 80001
-_NP_DERIVATIVE = {sp.tanh: "tanh", sigmoid: "sigmoid", relu: "relu"}
+# SymPy function class → the table's function whose NumPy derivative is f'(z)
+_NP_DERIVATIVE = {cls: f.name for cls, (f, is_prime) in FUNCTION_CLASSES.items() if not is_prime}
 
 
 class Floating(Evaluator):
@@ -772,8 +771,7 @@ class Floating(Evaluator):
         name = _NP_DERIVATIVE.get(type(inner))
         if name is not None and inner.args == (var,):
             # an activation's derivative: the NumPy cells' own (ReLU'(0) = 0, as PyTorch)
-            act = get_activation(name)
-            return act.grad_from_output(act.apply(at))
+            return numpy_map(name + "'")(at)
         # else central differences of the displayed function, independent of SymPy's rules
         step = 1e-6 * np.maximum(1.0, np.abs(at))
         hi = self.fork(overrides={var: at + step}).visit(e.expr)

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from gradsym.lang.functions import MAPS, numpy_map
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import make_cell
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.nets.bidirectional import Bidirectional
@@ -35,19 +35,12 @@ from gradsym.numeric.nets.stacked import Stacked
 UNIT_ROUNDOFF = 2.0**-53
 
 
-def _numpy_map(name: str):
-    """The elementwise map called ``name`` in ``Apply`` ("tanh", "tanh'", …), from the
-    NumPy cells' one table of activations: f' is written from the output f(z)."""
-    act = ACTIVATIONS[name.rstrip("'")]
-    if not name.endswith("'"):
-        return act.apply
-    return lambda z: act.grad_from_output(act.apply(z))
-
-
-_MAPS = {name: _numpy_map(name) for act in ACTIVATIONS for name in (act, act + "'")}
-# Every map above is 1-Lipschitz except ReLU' (a step): an error δ in the argument moves
-# the value by at most δ, and the evaluation itself adds a few units of round-off.
-_STEP_MAPS = {"relu'"}
+# The elementwise maps ("tanh", "tanh'", …) are the function table's NumPy values, f'
+# written from the output f(z) as the cells compute it. Each is 1-Lipschitz except a
+# derivative the table marks a step (ReLU'): an error δ in the argument moves the value by
+# at most δ, and the evaluation itself adds a few units of round-off.
+_MAPS = {name: numpy_map(name) for name in MAPS}
+_STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step}
 
 
 def sizes(n: int, d: int) -> dict:

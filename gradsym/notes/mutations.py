@@ -49,25 +49,17 @@ from sympy import (
 )
 from sympy.core.symbol import Str
 
-from gradsym.lang.functions import relu, sigmoid
+from gradsym.lang.functions import FUNCTIONS, MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.notation import Decimal, Named, Partial, Seq
+from gradsym.lang.symbolic_functions import FUNCTION_CLASSES
 
 from .checks import Exact, _exact_matrix, _Excluded, evaluate_step, float_error, rng_for
 from .claim import FLIPPED, Claim, Step
 from .evaluate import Unbound, Unsupported, limit_at
 
 # The elementwise map a careless derivation puts in place of another.
-SWAPPED_MAP = {
-    "sigmoid'": "tanh'",
-    "tanh'": "sigmoid'",
-    "sigmoid": "tanh",
-    "tanh": "sigmoid",
-    "relu'": "identity'",
-    "identity'": "relu'",
-    "relu": "identity",
-    "identity": "relu",
-}
+SWAPPED_MAP = {name: confusion(name) for name in MAPS}
 _SYMMETRIC = (Diag, Identity, ZeroMatrix, OneMatrix)  # their transpose is themselves
 _LEAVES = (MatrixSymbol, Seq, Partial, sp.Symbol, sp.Indexed)
 
@@ -217,8 +209,8 @@ def _expression_mutants(e) -> Iterator[tuple[str, str, Any]]:
             other = _FUNCTION_SWAP[type(node)]
             yield (
                 "swap activation",
-                f"{type(node).__name__} → {other.__name__}",
-                _replace(e, path, other(*node.args)),
+                f"{type(node).__name__} → {other.name}",
+                _replace(e, path, other.scalar(*node.args)),
             )
         if isinstance(node, sp.Number) and node not in (sp.oo, -sp.oo, sp.zoo):
             for new in _changed(node):
@@ -237,7 +229,12 @@ def _changed(c: sp.Number) -> list[sp.Number]:
 
 
 # A scalar function a careless derivation puts in place of another.
-_FUNCTION_SWAP: dict = {sp.tanh: sigmoid, sigmoid: sp.tanh, relu: sp.Abs}
+# A scalar function's class → the table's function confused with it (σ for tanh).
+_FUNCTION_SWAP: dict = {
+    cls: FUNCTIONS[f.confused_with]
+    for cls, (f, is_prime) in FUNCTION_CLASSES.items()
+    if not is_prime
+}
 
 
 def _swap_key(a):

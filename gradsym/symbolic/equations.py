@@ -21,7 +21,7 @@ import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import ACTIVATIONS
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, matrix, n, vector
 
@@ -321,7 +321,7 @@ def highway(variant: str = "standard") -> Cell:
     return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")])
 
 
-ACTIVATION_NAMES = tuple(ACTIVATIONS)
+ACTIVATION_NAMES = tuple(FUNCTIONS)
 LSTM_VARIANTS = {
     "standard": {"peephole": False, "forget_gate": True},
     "peephole": {"peephole": True, "forget_gate": True},

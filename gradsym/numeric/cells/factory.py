@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradsym.errors import InvalidValueError, unknown_name
-from gradsym.numeric.cells.activations import ACTIVATIONS
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.gru import VARIANTS as GRU_VARIANTS
@@ -51,7 +51,7 @@ LSTM_VARIANTS: dict[str, tuple[bool, bool]] = {
 
 #: Every cell name with its variants, the default first.
 CELL_VARIANTS: dict[str, tuple[str, ...]] = {
-    "rnn": tuple(ACTIVATIONS),
+    "rnn": tuple(FUNCTIONS),
     "lstm": tuple(LSTM_VARIANTS),
     "gru": tuple(GRU_VARIANTS),
 }

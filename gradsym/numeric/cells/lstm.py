@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import sigmoid_of_negated
+from gradsym.lang.functions import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     carve,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gradsym.errors import InvalidValueError, did_you_mean
-from gradsym.numeric.cells.activations import ACTIVATIONS
+from gradsym.lang.functions import FUNCTIONS
 from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
 from gradsym.numeric.cells.gru import VARIANTS
 from gradsym.numeric.nets.network import Truncation
@@ -174,7 +174,7 @@ class TrainConfig:
         if self.cell not in CELLS:
             choice("cell", self.cell, CELLS + declared_cell_names())
         if self.activation is not None:
-            choice("activation", self.activation, ACTIVATIONS)
+            choice("activation", self.activation, FUNCTIONS)
             if self.cell not in ("rnn", "irnn"):
                 raise InvalidValueError(
                     f"activation applies to the rnn and irnn cells, not to {self.cell!r}"
