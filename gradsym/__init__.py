@@ -99,15 +99,6 @@ __all__ = [
 __all__ += list(_LAZY)
 
 
-def _load_declared_cells() -> None:
-    """Declare the library's cells (IndRNN, MGU, …) so that they are known by name.
-
-    Called by the cell registries (``symbolic.cell``, ``make_cell``, ``TrainConfig``) when
-    they meet a name they do not know: the layer that generates declared cells registers
-    them as it is imported. A hook called by name, so no lower layer imports it."""
-    importlib.import_module("gradsym.declared")
-
-
 def __getattr__(name: str):
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)

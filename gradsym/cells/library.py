@@ -1,8 +1,9 @@
 """Published cells, declared by their equations as their papers write them, and the notes'
-own cells re-declared from theirs.
+own cells re-declared from theirs: registry entries of kind "library".
 
-Each library cell is registered by name (lazily: its equations are read and its code
-generated on first use), so ``jacobian("mgu", "h", "h_prev")``,
+Each is registered by name with its equations, title and source; its facets are built on
+first use by the declared layer (:func:`gradsym.declared.library_cell`: the equations are
+parsed and the NumPy code generated then), so ``jacobian("mgu", "h", "h_prev")``,
 ``check_jacobian("indrnn", …)``, ``make_cell("janet", None, d, n)``,
 ``TrainConfig(cell="ugrnn")`` and ``gradsym check --cell cifg`` all work.
 """
@@ -10,9 +11,8 @@ generated on first use), so ``jacobian("mgu", "h", "h_prev")``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from .cell import DeclaredCell, cell_from_equations
+from .registry import CellEntry, Lazy, register
 
 
 @dataclass(frozen=True)
@@ -231,45 +231,35 @@ BUILTIN_EQUATIONS: dict[str, tuple[str, tuple[str, ...], tuple[str, str]]] = {
 }
 
 
-@cache
-def library_cell(name: str) -> DeclaredCell:
-    """The library cell ``name`` (declared on first use, then registered)."""
-    from gradsym.errors import unknown_name
-
-    if name in LIBRARY:
-        c = LIBRARY[name]
-        return cell_from_equations(
-            c.name,
-            c.equations,
-            c.state,
-            shapes=c.shapes,
-            description=c.title,
-            source=c.source,
+def _register(name: str, equations: str, state, description: str, source: str, **more):
+    register(
+        CellEntry(
+            name=name,
+            kind="library",
+            description=description,
+            source=source,
+            variants=("declared",),
+            state=tuple(state),
+            equations=Lazy("gradsym.declared.library:library_equations", name),
+            numpy=Lazy("gradsym.declared.library:library_numpy", name),
+            default_init="orthogonal",
+            text=equations,
+            **more,
         )
-    if name in BUILTIN_EQUATIONS:
-        equations, state, (builtin, variant) = BUILTIN_EQUATIONS[name]
-        return cell_from_equations(
-            name,
-            equations,
-            state,
-            description=f"the notes' {builtin} ({variant}) re-declared from its equations",
-        )
-    raise unknown_name("library cell", name, [*LIBRARY, *BUILTIN_EQUATIONS])
+    )
 
 
-def register_library() -> None:
-    """Register every library and re-declared cell by name, lazily (nothing is parsed
-    until a cell is used)."""
-    from gradsym.numeric.cells.factory import _DECLARED, register_cell_builder
-    from gradsym.symbolic.declared import _REGISTRY, register_cell
-
-    for name in [*LIBRARY, *BUILTIN_EQUATIONS]:
-        if name not in _REGISTRY:
-            register_cell(name, lambda name=name: library_cell(name).cell)
-        if name not in _DECLARED:
-            register_cell_builder(
-                name, lambda *a, name=name, **k: library_cell(name).numpy(*a, **k)
-            )
+for _c in LIBRARY.values():
+    _register(_c.name, _c.equations, _c.state, _c.title, _c.source, shapes=_c.shapes, note=_c.note)
+for _name, (_equations, _state, (_builtin, _variant)) in BUILTIN_EQUATIONS.items():
+    _register(
+        _name,
+        _equations,
+        _state,
+        f"the notes' {_builtin} ({_variant}) re-declared from its equations",
+        "the lecture notes",
+        redeclares=(_builtin, _variant),
+    )
 
 
-__all__ = ["BUILTIN_EQUATIONS", "LIBRARY", "LibraryCell", "library_cell", "register_library"]
+__all__ = ["BUILTIN_EQUATIONS", "LIBRARY", "LibraryCell"]

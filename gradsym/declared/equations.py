@@ -432,9 +432,9 @@ def build_cell(
     """The symbolic :class:`~gradsym.symbolic.equations.Cell` of declared equations."""
     if not isinstance(name, str) or not _CELL_NAME.match(name):
         raise DeclarationError(f"a cell's name is a word such as 'mgu', got {name!r}")
-    from gradsym.symbolic.equations import CELLS
+    from gradsym.cells import builtin, names
 
-    if name in CELLS or name == "irnn":
+    if name in names(["builtin", "connection"]) or name in builtin.PRESETS:
         raise DeclarationError(f"{name!r} is a built-in cell; give the declared cell another name")
     taken = set(exprs) | set(params) | set(leaves)
     vectors: dict[str, DeclaredVector] = {}

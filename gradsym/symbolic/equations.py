@@ -13,7 +13,6 @@ Algebra shared by variants is written once: ``_affine`` builds W h + U x + b (+ 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -21,11 +20,17 @@ import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.cells import registry
+from gradsym.cells.builtin import (
+    GRU_VARIANTS,
+    HIGHWAY_VARIANTS,
+    LSTM_SWITCHES,
+    STACKED_VARIANTS,
+    lstm_variant,
+)
+from gradsym.errors import InvalidValueError, unknown_name
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, matrix, n, vector
-
-from ..errors import InvalidValueError, unknown_name
 
 
 @dataclass(frozen=True)
@@ -169,12 +174,7 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
     kept = hadamard(f, c_prev) if forget_gate else c_prev
     c = b.let("c", MatAdd(kept, hadamard(i, c_tilde)))
     b.let("h", hadamard(o, Apply("tanh", c)))
-    variant = {
-        (False, True): "standard",
-        (True, True): "peephole",
-        (False, False): "no_forget",
-        (True, False): "peephole_no_forget",
-    }[(peephole, forget_gate)]
+    variant = lstm_variant(peephole, forget_gate)
     blocks = [(o_, w) for o_ in ("h", "c") for w in ("h_prev", "c_prev", "x")]
     return _cell(
         "lstm",
@@ -321,57 +321,32 @@ def highway(variant: str = "standard") -> Cell:
     return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")])
 
 
-ACTIVATION_NAMES = tuple(FUNCTIONS)
-LSTM_VARIANTS = {
-    "standard": {"peephole": False, "forget_gate": True},
-    "peephole": {"peephole": True, "forget_gate": True},
-    "no_forget": {"peephole": False, "forget_gate": False},
-    "peephole_no_forget": {"peephole": True, "forget_gate": False},
-}
-GRU_VARIANTS = ("textbook", "minimal", "torch")
-STACKED_VARIANTS = ("plain", "residual")
-HIGHWAY_VARIANTS = ("standard",)
-
-# cell name -> (builder taking the variant, known variants, default variant)
-CELLS: dict[str, tuple[Callable[[str], Cell], tuple[str, ...], str]] = {
-    "rnn": (rnn, ACTIVATION_NAMES, "tanh"),
-    "lstm": (lambda v: lstm(**LSTM_VARIANTS[v]), tuple(LSTM_VARIANTS), "standard"),
-    "gru": (gru, GRU_VARIANTS, "textbook"),
-    "birnn": (birnn, ACTIVATION_NAMES, "tanh"),
-    "stacked": (stacked, STACKED_VARIANTS, "plain"),
-    "residual": (residual, ACTIVATION_NAMES, "tanh"),
-    "highway": (highway, HIGHWAY_VARIANTS, "standard"),
-}
+def lstm_of_variant(variant: str = "standard") -> Cell:
+    """The LSTM in one of its variants (standard, peephole, no_forget, peephole_no_forget)."""
+    if variant not in LSTM_SWITCHES:
+        raise unknown_name("lstm variant", variant, LSTM_SWITCHES)
+    peephole, forget_gate = LSTM_SWITCHES[variant]
+    return lstm(peephole=peephole, forget_gate=forget_gate)
 
 
 def cell(name: str, variant: str | None = None) -> Cell:
-    """The cell ``name`` in ``variant`` (None: the default), built once and cached; a
-    declared cell registered under ``name`` (``symbolic.declared.register_cell``) too."""
-    if name not in CELLS:
-        from .declared import _REGISTRY, declared_cell
-
-        if name not in _REGISTRY:
-            from gradsym import _load_declared_cells
-
-            _load_declared_cells()  # the library's cells, by name
-        if name in _REGISTRY:
-            found = declared_cell(name)
-            if variant is not None and variant != found.variant:
-                raise unknown_name(f"{name} variant", variant, [found.variant])
-            return found
-        raise unknown_name("cell", name, [*CELLS, *_REGISTRY])
-    return _builtin_cell(name, variant)
+    """The cell ``name`` in ``variant`` (None: the default), as the cell registry
+    (:mod:`gradsym.cells`) builds it: the notes' cells and connections from the builders
+    above (once, then cached), a library or declared cell from its equations."""
+    entry = registry.get(name)
+    variant = entry.variant(variant)
+    if entry.kind in ("builtin", "connection"):
+        return _builtin_cell(name, variant)
+    return entry.equations(variant)
 
 
 @cache
-def _builtin_cell(name: str, variant: str | None) -> Cell:
-    build, variants, default = CELLS[name]
-    variant = default if variant is None else variant
-    if variant not in variants:
-        raise unknown_name(f"{name} variant", variant, variants)
-    return build(variant)
+def _builtin_cell(name: str, variant: str) -> Cell:
+    return registry.get(name).equations(variant)
 
 
 def all_cells() -> list[Cell]:
-    """Every cell in every variant."""
-    return [cell(name, v) for name, (_, variants, _) in CELLS.items() for v in variants]
+    """Every cell and connection of the notes in every variant."""
+    return [
+        cell(e.name, v) for e in registry.entries(["builtin", "connection"]) for v in e.variants
+    ]

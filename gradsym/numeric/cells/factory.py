@@ -1,8 +1,10 @@
 """The one factory of the NumPy cells: :func:`make_cell` by name and variant.
 
-Training, the proofs and the backend's self-check all build their cells here. The names
-and variants are those of the symbolic cells, so that a cell of the notes finds its NumPy
-twin by (name, variant):
+Training, the claims and the backend's self-check all build their cells here, from the
+cell registry (:mod:`gradsym.cells`): each entry's NumPy facet builds its cell, so a cell
+of the notes finds its NumPy twin by (name, variant), and every cell declared by its
+equations (``gradsym.cell_from_equations``, the library's cells) by its name and the
+variant "declared":
 
 ======  ======================================================  ==============
 name    variants                                                default
@@ -11,83 +13,32 @@ rnn     the activation: tanh, sigmoid, relu, identity            tanh
 lstm    standard, peephole, no_forget, peephole_no_forget        standard
 gru     textbook, minimal, torch                                 textbook
 ======  ======================================================  ==============
-
-and every cell declared by its equations (``gradsym.cell_from_equations``), by its name
-and the variant "declared" (:func:`register_cell_builder`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from gradsym.errors import InvalidValueError, unknown_name
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.cells import registry
+from gradsym.errors import unknown_name
 from gradsym.numeric.cells.cell import Cell
-from gradsym.numeric.cells.gru import GRU
-from gradsym.numeric.cells.gru import VARIANTS as GRU_VARIANTS
-from gradsym.numeric.cells.lstm import LSTM
-from gradsym.numeric.cells.rnn import RNN
-from gradsym.validate import boolean
 
-__all__ = [
-    "CELL_VARIANTS",
-    "LSTM_VARIANTS",
-    "cell_variants",
-    "declared_cell_names",
-    "lstm_variant",
-    "make_cell",
-    "register_cell_builder",
-]
+__all__ = ["CELL_VARIANTS", "cell_variants", "declared_cell_names", "make_cell"]
 
-#: The LSTM's variants as (peephole, forget_gate).
-LSTM_VARIANTS: dict[str, tuple[bool, bool]] = {
-    "standard": (False, True),
-    "peephole": (True, True),
-    "no_forget": (False, False),
-    "peephole_no_forget": (True, False),
-}
-
-#: Every cell name with its variants, the default first.
+#: Every built-in cell with a NumPy cell and its variants, the default first.
 CELL_VARIANTS: dict[str, tuple[str, ...]] = {
-    "rnn": tuple(FUNCTIONS),
-    "lstm": tuple(LSTM_VARIANTS),
-    "gru": tuple(GRU_VARIANTS),
+    e.name: e.variants for e in registry.entries(["builtin"]) if e.numpy is not None
 }
-
-
-#: Cells declared by their equations (``gradsym.cell_from_equations``): name → builder
-#: ``build(input_size, hidden_size, dtype=, rng=)`` of a GeneratedCell, registered by the
-#: layer that generates them (this package cannot build one from equations itself).
-_DECLARED: dict[str, Callable[..., Cell]] = {}
-
-
-def register_cell_builder(name: str, build: Callable[..., Cell]) -> None:
-    """Make a declared cell buildable by :func:`make_cell` (and so by training); a built-in
-    name is refused."""
-    if name in CELL_VARIANTS or name == "irnn":
-        raise InvalidValueError(f"{name!r} is a built-in cell; give the declared cell another name")
-    _DECLARED[name] = build
 
 
 def declared_cell_names() -> tuple[str, ...]:
-    """The declared cells :func:`make_cell` can build, in registration order (the
-    library's cells included)."""
-    _load_declared_cells()
-    return tuple(_DECLARED)
+    """The cells declared by their equations that :func:`make_cell` builds, in registration
+    order (the library's cells first)."""
+    return registry.names(["library", "declared"])
 
 
-def _load_declared_cells() -> None:
-    from gradsym import _load_declared_cells as load
-
-    load()
-
-
-def lstm_variant(peephole: bool, forget_gate: bool) -> str:
-    """The LSTM variant with these switches (``lstm_variant(False, True) == "standard"``)."""
-    key = (boolean("peephole", peephole), boolean("forget_gate", forget_gate))
-    return next(name for name, switches in LSTM_VARIANTS.items() if switches == key)
+def _buildable() -> list[str]:
+    return [e.name for e in registry.entries() if e.numpy is not None]
 
 
 def make_cell(
@@ -105,33 +56,16 @@ def make_cell(
 
     Raises UnknownNameError for an unknown name or variant, listing the known ones.
     """
-    if isinstance(name, str) and name not in CELL_VARIANTS and name not in _DECLARED:
-        _load_declared_cells()
-    if isinstance(name, str) and name in _DECLARED:
-        if variant not in (None, "declared"):
-            raise unknown_name(f"{name} variant", variant, ["declared"])
-        return _DECLARED[name](input_size, hidden_size, dtype=dtype, rng=rng)
-    if not isinstance(name, str) or name not in CELL_VARIANTS:
-        raise unknown_name("cell", name, [*CELL_VARIANTS, *_DECLARED])
-    variants = CELL_VARIANTS[name]
-    variant = variants[0] if variant is None else variant
-    if not isinstance(variant, str) or variant not in variants:
-        raise unknown_name(f"{name} variant", variant, variants)
-    if name == "rnn":
-        return RNN(input_size, hidden_size, variant, dtype=dtype, rng=rng)
-    if name == "lstm":
-        peephole, forget_gate = LSTM_VARIANTS[variant]
-        return LSTM(
-            input_size,
-            hidden_size,
-            peephole=peephole,
-            forget_gate=forget_gate,
-            dtype=dtype,
-            rng=rng,
-        )
-    return GRU(input_size, hidden_size, variant=variant, dtype=dtype, rng=rng)
+    if not isinstance(name, str) or name not in registry.names():
+        raise unknown_name("cell", name, _buildable())
+    entry = registry.get(name)
+    if entry.numpy is None:
+        raise unknown_name("cell", name, _buildable())
+    variant = entry.variant(variant)
+    return entry.numpy(variant, input_size, hidden_size, dtype=dtype, rng=rng)
 
 
 def cell_variants() -> list[tuple[str, str]]:
-    """Every (name, variant) :func:`make_cell` builds, in the table's order."""
+    """Every (name, variant) of the built-in cells :func:`make_cell` builds, in the
+    registry's order."""
     return [(name, v) for name, variants in CELL_VARIANTS.items() for v in variants]

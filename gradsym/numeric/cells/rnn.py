@@ -22,9 +22,20 @@ from gradsym.numeric.cells.gates import previous_states
 class RNN(Cell):
     """Vanilla (Elman) RNN cell; ``activation`` is tanh, sigmoid, relu or identity."""
 
+    name = "rnn"
     recurrent_weights = ("W_h",)
     input_weights = ("W_x",)
     biases = ("b",)
+
+    @property
+    def variant(self) -> str:
+        """The registry's variant of the RNN: its activation."""
+        return self.activation.name
+
+    @classmethod
+    def of_variant(cls, variant, input_size, hidden_size, *, dtype=np.float64, rng=0) -> RNN:
+        """The registry's NumPy facet (:mod:`gradsym.cells`): the variant is the activation."""
+        return cls(input_size, hidden_size, variant, dtype=dtype, rng=rng)
 
     def __init__(
         self,
