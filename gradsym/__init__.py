@@ -40,7 +40,7 @@ from gradsym.errors import (
     UnknownNameError,
 )
 
-__version__ = "0.1.0"
+from gradsym.version import __version__
 
 _LAZY = {
     "RNN": "gradsym.numeric.cells.rnn",

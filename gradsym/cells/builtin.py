@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from gradsym.lang.functions import FUNCTIONS
 from gradsym.validate import boolean
 
-from .registry import CellEntry, Lazy, TorchForm, register
+from .registry import CellEntry, Lazy, TorchForm, register, reserve
 
 #: The activations of the RNN (and of the bidirectional RNN and residual connection): the
 #: rows of the function table.
@@ -63,6 +63,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "irnn": Preset("rnn", "relu", "identity", "ReLU RNN with identity-initialised W_h (IRNN)")
 }
+reserve(*PRESETS)
 
 
 def lstm_variant(peephole: bool = False, forget_gate: bool = True) -> str:

@@ -128,10 +128,13 @@ def _load_builtin() -> None:
             importlib.import_module(module)
 
 
-def _reserved() -> tuple[str, ...]:
-    from .builtin import PRESETS  # names training gives to presets of built-in cells
+_RESERVED: set[str] = set()
 
-    return tuple(PRESETS)
+
+def reserve(*names: str) -> None:
+    """Keep ``names`` from declared cells: the names training gives to presets of built-in
+    cells (irnn)."""
+    _RESERVED.update(names)
 
 
 def register(entry: CellEntry, *, replace: bool = False) -> CellEntry:
@@ -146,7 +149,7 @@ def register(entry: CellEntry, *, replace: bool = False) -> CellEntry:
         raise InvalidValueError(f"cell {entry.name!r} has no variant")
     if entry.kind == "declared":
         _load_builtin()  # a declared cell must not take a built-in or library name
-    if entry.kind == "declared" and entry.name in _reserved():
+    if entry.kind == "declared" and entry.name in _RESERVED:
         raise InvalidValueError(
             f"{entry.name!r} is a built-in cell; give the declared cell another name"
         )
@@ -196,4 +199,5 @@ __all__ = [
     "get",
     "names",
     "register",
+    "reserve",
 ]

@@ -42,7 +42,7 @@ from gradsym.lang.parser import (
     shape_error,
     symbols,
 )
-from gradsym.lang.symbolic_functions import LAMBDIFY_FUNCTIONS
+from gradsym.lang.symbolic_table import LAMBDIFY_FUNCTIONS
 from gradsym.notes import instances
 from gradsym.symbolic import Cell, jacobian
 from gradsym.symbolic.explicit import check_size

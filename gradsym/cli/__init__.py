@@ -34,7 +34,7 @@ import signal
 import sys
 import threading
 
-from gradsym import __version__
+from gradsym.version import __version__
 from gradsym.errors import GradsymError, did_you_mean
 from gradsym.validate import nonnegative_int
 

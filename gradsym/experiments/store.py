@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradsym import __version__
+from gradsym.version import __version__
 from gradsym.errors import InvalidValueError
 
 if TYPE_CHECKING:  # for type checkers only: not a runtime dependency

@@ -18,7 +18,7 @@ from sympy.printing.latex import LatexPrinter
 
 from gradsym.lang.functions import FUNCTIONS
 from gradsym.lang.names import latex_name
-from gradsym.lang.symbolic_functions import FUNCTION_CLASSES, OWN_CLASSES
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
 # Elementwise maps by their name in ``Apply``: the function table's LaTeX (f and f').
 FUNCTION_LATEX: dict[str, str] = {f.name: f.latex for f in FUNCTIONS.values()} | {

@@ -26,7 +26,7 @@ from sympy import ImmutableDenseMatrix
 from sympy.core.symbol import Str
 from sympy.matrices.expressions import MatrixExpr
 
-from .symbolic_functions import SCALAR_MAPS
+from .symbolic_table import SCALAR_MAPS
 
 
 def _notes_latex(expr) -> str:

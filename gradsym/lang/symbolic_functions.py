@@ -9,16 +9,13 @@ compact and explicit forms meet in the same symbol without committing to a value
 
 The table itself (names, NumPy values, printing, the grammar) is
 :data:`gradsym.lang.functions.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
-with the functions here.
+with the functions here, and :mod:`.symbolic_table` indexes them. This module imports
+nothing of gradsym.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sympy as sp
-
-from .functions import FUNCTIONS
 
 
 class sigmoid(sp.Function):
@@ -68,51 +65,4 @@ class relu(sp.Function):
         return sp.Max(arg, 0)
 
 
-def _scalar_maps() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
-    maps = {}
-    for f in FUNCTIONS.values():
-        maps[f.name] = f.scalar
-        maps[f.prime] = f.scalar_prime
-    return maps
-
-
-#: Every elementwise map that can appear in a compact form, by its name in ``Apply``: the
-#: SymPy facet of the table :data:`gradsym.lang.functions.FUNCTIONS`.
-SCALAR_MAPS: dict[str, Callable[[sp.Expr], sp.Expr]] = _scalar_maps()
-
-
-def _z() -> sp.Symbol:
-    return sp.Symbol("z", real=True)
-
-
-#: The SymPy function class of each function whose value or derivative is one (σ, tanh,
-#: ReLU, ReLU'): class → (the table's row, whether it is the derivative).
-FUNCTION_CLASSES: dict[type, tuple] = {}
-for _f in FUNCTIONS.values():
-    for _form, _is_prime in ((_f.scalar(_z()), False), (_f.scalar_prime(_z()), True)):
-        if isinstance(_form, sp.Function) and _form.args == (_z(),):
-            FUNCTION_CLASSES.setdefault(type(_form), (_f, _is_prime))
-
-
-#: The classes above (the table's functions SymPy lacks) among them.
-OWN_CLASSES: dict[type, tuple] = {
-    cls: row for cls, row in FUNCTION_CLASSES.items() if cls.__module__ == __name__
-}
-
-#: For ``sympy.lambdify(…, modules=[LAMBDIFY_FUNCTIONS, "numpy"])``: the classes above by
-#: name, evaluated with the table's NumPy values.
-LAMBDIFY_FUNCTIONS: dict[str, Callable] = {
-    cls.__name__: (f.derivative if is_prime else f.apply)
-    for cls, (f, is_prime) in OWN_CLASSES.items()
-}
-
-
-__all__ = [
-    "FUNCTION_CLASSES",
-    "LAMBDIFY_FUNCTIONS",
-    "OWN_CLASSES",
-    "SCALAR_MAPS",
-    "relu",
-    "relu_prime",
-    "sigmoid",
-]
+__all__ = ["relu", "relu_prime", "sigmoid"]

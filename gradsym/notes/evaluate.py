@@ -45,7 +45,8 @@ from gradsym.lang.notation import (
     Sup,
     TruncatedPartial,
 )
-from gradsym.lang.symbolic_functions import FUNCTION_CLASSES, SCALAR_MAPS, relu, sigmoid
+from gradsym.lang.symbolic_functions import relu, sigmoid
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES, SCALAR_MAPS
 
 
 class Unbound(GradsymError, LookupError):

@@ -52,7 +52,7 @@ from sympy.core.symbol import Str
 from gradsym.lang.functions import FUNCTIONS, MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.notation import Decimal, Named, Partial, Seq
-from gradsym.lang.symbolic_functions import FUNCTION_CLASSES
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES
 
 from .checks import Exact, _exact_matrix, _Excluded, evaluate_step, float_error, rng_for
 from .claim import FLIPPED, Claim, Step

@@ -19,7 +19,7 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import entry_symbol
 from gradsym.lang.names import n as n_sym
-from gradsym.lang.symbolic_functions import SCALAR_MAPS
+from gradsym.lang.symbolic_table import SCALAR_MAPS
 from gradsym.lang.visitor import MatrixVisitor
 
 from ..errors import InvalidValueError

@@ -28,7 +28,7 @@ from gradsym.lang.latex import FUNCTION_LATEX, notes_latex
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import vector
 from gradsym.lang.parser import SPELLINGS, parse_expression
-from gradsym.lang.symbolic_functions import FUNCTION_CLASSES, SCALAR_MAPS
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES, SCALAR_MAPS
 from gradsym.lang.text import FUNCTION_TEXT, notes_text
 
 ROWS = list(FUNCTIONS.values())

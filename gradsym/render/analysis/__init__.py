@@ -20,7 +20,7 @@ import math
 import os
 from pathlib import Path
 
-from gradsym import __version__
+from gradsym.version import __version__
 from gradsym.files import atomic_write, atomic_write_text, writable_dir
 from gradsym.numeric.analysis.result import Analysis, Comparison
 from gradsym.render.analysis import gates as gates_figure
