@@ -39,7 +39,6 @@ from gradsym.errors import (
     ShapeError,
     UnknownNameError,
 )
-
 from gradsym.version import __version__
 
 _LAZY = {

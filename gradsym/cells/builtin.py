@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.validate import boolean
 
 from .registry import CellEntry, Lazy, TorchForm, register, reserve

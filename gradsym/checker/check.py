@@ -33,20 +33,13 @@ import numpy as np
 import sympy as sp
 
 from gradsym.errors import CandidateError, InvalidValueError
-from gradsym.lang.parser import (
-    MAX_NODES,
-    count_nodes,
-    explicit_candidate,
-    parse_candidate,
-    rename,
-    shape_error,
-    symbols,
-)
+from gradsym.lang.parser import MAX_NODES, count_nodes, rename, shape_error
 from gradsym.lang.symbolic_table import LAMBDIFY_FUNCTIONS
 from gradsym.notes import instances
 from gradsym.symbolic import Cell, jacobian
 from gradsym.symbolic.explicit import check_size
 
+from .candidate import explicit_candidate, parse_candidate, symbols
 from .diagnosis import mistakes
 from .prover import ProofOutcome, entry_point, proof_size, prove
 from .verdict import Verdict

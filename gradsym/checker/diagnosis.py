@@ -50,7 +50,7 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.lang.blocks import nonnegative
-from gradsym.lang.functions import MAPS, confusion
+from gradsym.lang.elementwise import MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.text import notes_text
 from gradsym.symbolic.equations import Cell

@@ -34,9 +34,9 @@ import signal
 import sys
 import threading
 
-from gradsym.version import __version__
 from gradsym.errors import GradsymError, did_you_mean
 from gradsym.validate import nonnegative_int
+from gradsym.version import __version__
 
 __all__ = ["BAD_INPUT", "BROKEN_PIPE", "INTERRUPTED", "TERMINATED", "build_parser", "main"]
 

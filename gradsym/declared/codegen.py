@@ -28,7 +28,7 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym

@@ -42,7 +42,7 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from gradsym.errors import CandidateError, DeclarationError
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
 from gradsym.lang.parser import SPELLINGS, parse_expression

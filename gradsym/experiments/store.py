@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradsym.version import __version__
 from gradsym.errors import InvalidValueError
+from gradsym.version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: not a runtime dependency
     from typing_extensions import Self

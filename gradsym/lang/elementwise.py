@@ -7,8 +7,8 @@ one function f, side by side:
   written from the output a = f(z) (tanh' = 1 − a², σ' = a(1 − a)), so that a backward
   pass reuses what its forward pass stored instead of recomputing z;
 - SymPy: ``scalar(z)`` and ``scalar_prime(z)``, f and f' of a SymPy scalar, written with
-  the functions of :mod:`.symbolic_functions` (loaded on first use: this module, and so
-  the NumPy cells that read it, never import SymPy);
+  the functions of :mod:`.functions` (loaded on first use: this module, and so the NumPy
+  cells that read it, never import SymPy);
 - printing: ``latex`` (the notes' \\sigma, \\tanh, …; f' adds a prime) and ``text`` (σ,
   tanh, …, for the terminal; f' adds ′);
 - the grammar of candidates and declared equations: ``spellings`` (sigma, sigmoid, …;
@@ -39,76 +39,7 @@ import numpy as np
 
 from gradsym.errors import unknown_name
 
-# -- NumPy values --------------------------------------------------------------------------
-
-
-def _exp_bound(dtype: np.dtype) -> float:
-    """L with e^(±L) finite and normal in ``dtype``: 708 in float64, 87 in float32."""
-    fi = np.finfo(dtype)
-    return float(np.floor(min(-np.log(fi.tiny), np.log(fi.max))))
-
-
-_EXP_BOUND = {np.dtype(t): _exp_bound(np.dtype(t)) for t in (np.float64, np.float32)}
-
-
-def _sigmoid_constants(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """−L, L and 1 as 0-d arrays of ``dtype``: a typed operand skips the conversion of a
-    Python scalar on every call (a third of a small step's cost), and values typed as the
-    array keep float32 arithmetic in float32."""
-    bound = _EXP_BOUND.get(dtype) or _exp_bound(dtype)
-    return np.array(-bound, dtype), np.array(bound, dtype), np.array(1, dtype)
-
-
-_SIGMOID_CONSTANTS = {dt: _sigmoid_constants(dt) for dt in _EXP_BOUND}
-
-
-def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)), with z first clipped to ±L (L = 708 in float64, 87 in
-    float32): no overflow or underflow, and beyond ±L the true σ is within the smallest
-    normal number of 0, or rounds to 1.
-
-    This form keeps full relative accuracy for z ≪ 0 (where (1 + tanh(z/2)) / 2 cancels)
-    and NumPy's exp is about twice as fast as its tanh — it is the gated cells' hot loop.
-    """
-    z = np.asarray(z)
-    if z.dtype.kind != "f":
-        z = z.astype(np.float64)
-    if out is None:
-        out = np.empty_like(z)
-    np.negative(z, out=out)
-    return sigmoid_of_negated(out)
-
-
-def sigmoid_of_negated(minus_z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) given ``minus_z`` = −z (float64 or float32), which it overwrites: the form of
-    :func:`sigmoid`, 1 / (1 + e^(clip(−z, ±L))), in four passes, the last one into ``out``
-    (default ``minus_z`` itself).
-
-    The gated cells keep their sigmoid gates' pre-activations negated (their weights are
-    negated when the products are formed, which is exact), so that e^(−z) needs no
-    separate negation pass: the result is bit for bit :func:`sigmoid`'s.
-    """
-    lo, hi, one = _SIGMOID_CONSTANTS.get(minus_z.dtype) or _sigmoid_constants(minus_z.dtype)
-    minus_z.clip(lo, hi, out=minus_z)
-    np.exp(minus_z, out=minus_z)
-    np.add(minus_z, one, out=minus_z)
-    return np.divide(one, minus_z, out=minus_z if out is None else out)
-
-
-def _tanh(z, out=None):
-    return np.tanh(z, out=out)
-
-
-def _relu(z, out=None):
-    return np.maximum(z, 0.0, out=out)
-
-
-def _identity(z, out=None):
-    if out is None:
-        return z.copy()
-    out[...] = z
-    return out
-
+from .numpy_functions import VALUES, sigmoid
 
 # -- SymPy, loaded on first use -----------------------------------------------------------
 
@@ -120,9 +51,9 @@ def _sympy():
 
 
 def _own():
-    from gradsym.lang import symbolic_functions
+    from gradsym.lang import functions
 
-    return symbolic_functions
+    return functions
 
 
 # -- the table ---------------------------------------------------------------------------
@@ -173,7 +104,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
     for f in (
         ElementwiseFunction(
             name="tanh",
-            apply=_tanh,
+            apply=VALUES["tanh"],
             grad_from_output=lambda a: 1.0 - a * a,
             scalar=lambda z: _sympy().tanh(z),
             scalar_prime=lambda z: 1 - _sympy().tanh(z) ** 2,
@@ -188,7 +119,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
         ),
         ElementwiseFunction(
             name="sigmoid",
-            apply=sigmoid,
+            apply=VALUES["sigmoid"],
             grad_from_output=lambda a: a * (1.0 - a),
             scalar=lambda z: _own().sigmoid(z),
             scalar_prime=lambda z: _own().sigmoid(z) * (1 - _own().sigmoid(z)),
@@ -203,7 +134,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
         ),
         ElementwiseFunction(
             name="relu",
-            apply=_relu,
+            apply=VALUES["relu"],
             # ReLU'(0) is taken as 0, the subgradient PyTorch uses; a = 0 exactly iff z <= 0.
             grad_from_output=lambda a: (a > 0).astype(a.dtype),
             scalar=lambda z: _own().relu(z),
@@ -220,7 +151,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
         ),
         ElementwiseFunction(
             name="identity",
-            apply=_identity,
+            apply=VALUES["identity"],
             grad_from_output=lambda a: np.ones_like(a),
             scalar=lambda z: z,
             scalar_prime=lambda z: _sympy().S.One,
@@ -284,6 +215,4 @@ __all__ = [
     "confusion",
     "get_function",
     "numpy_map",
-    "sigmoid",
-    "sigmoid_of_negated",
 ]

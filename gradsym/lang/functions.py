@@ -1,4 +1,4 @@
-"""The SymPy functions of the table :mod:`gradsym.lang.functions` that SymPy lacks.
+"""The SymPy functions of the table :mod:`gradsym.lang.elementwise` that SymPy lacks.
 
 The sigmoid is a custom ``Function`` whose derivative is written as σ(1 − σ): SymPy then
 differentiates the explicit (entry-wise) equations fast and in exactly the form the compact
@@ -8,7 +8,7 @@ ReLU's derivative is a named function ``relu_prime`` (the Heaviside step away fr
 compact and explicit forms meet in the same symbol without committing to a value at 0.
 
 The table itself (names, NumPy values, printing, the grammar) is
-:data:`gradsym.lang.functions.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
+:data:`gradsym.lang.elementwise.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
 with the functions here, and :mod:`.symbolic_table` indexes them. This module imports
 nothing of gradsym.
 """

@@ -16,7 +16,7 @@ from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
 from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.names import latex_name
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 

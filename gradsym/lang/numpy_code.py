@@ -30,8 +30,9 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS
+
 from ..errors import InvalidValueError, ShapeError
-from .functions import CODE_NAMESPACE, FUNCTIONS
 from .matexpr import Apply, Diag
 from .visitor import MatrixVisitor
 

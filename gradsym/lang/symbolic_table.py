@@ -1,4 +1,4 @@
-"""The SymPy side of the function table (:mod:`.functions`), indexed for the walks that
+"""The SymPy side of the function table (:mod:`.elementwise`), indexed for the walks that
 meet SymPy objects: the elementwise maps of compact forms by name, and each SymPy function
 class (σ, tanh, ReLU, ReLU') with the table's row it belongs to."""
 
@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from . import symbolic_functions
-from .functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
+
+from . import functions as symbolic_functions
 
 
 def _scalar_maps() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
@@ -21,7 +22,7 @@ def _scalar_maps() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
 
 
 #: Every elementwise map that can appear in a compact form, by its name in ``Apply``: the
-#: SymPy facet of the table :data:`gradsym.lang.functions.FUNCTIONS`.
+#: SymPy facet of the table :data:`gradsym.lang.elementwise.FUNCTIONS`.
 SCALAR_MAPS: dict[str, Callable[[sp.Expr], sp.Expr]] = _scalar_maps()
 
 

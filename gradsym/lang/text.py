@@ -8,7 +8,7 @@ import sympy as sp
 from sympy import Identity, MatAdd, MatMul
 from sympy.printing.str import StrPrinter
 
-from .functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 
 # Elementwise maps by their name in ``Apply``: the function table's text (f and f').
 FUNCTION_TEXT = {f.name: f.text for f in FUNCTIONS.values()} | {

@@ -32,7 +32,8 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import GradsymError
-from gradsym.lang.functions import numpy_map
+from gradsym.lang.elementwise import numpy_map
+from gradsym.lang.functions import relu, sigmoid
 from gradsym.lang.notation import (
     Clip,
     IndexedSum,
@@ -45,7 +46,6 @@ from gradsym.lang.notation import (
     Sup,
     TruncatedPartial,
 )
-from gradsym.lang.symbolic_functions import relu, sigmoid
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, SCALAR_MAPS
 
 

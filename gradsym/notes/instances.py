@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from gradsym.cells import registry
-from gradsym.lang.functions import MAPS, numpy_map
+from gradsym.lang.elementwise import MAPS, numpy_map
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor

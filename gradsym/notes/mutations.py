@@ -49,7 +49,7 @@ from sympy import (
 )
 from sympy.core.symbol import Str
 
-from gradsym.lang.functions import FUNCTIONS, MAPS, confusion
+from gradsym.lang.elementwise import FUNCTIONS, MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.notation import Decimal, Named, Partial, Seq
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES

@@ -39,7 +39,7 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import DERIVATIVE_OF
+from gradsym.lang.elementwise import DERIVATIVE_OF
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.visitor import MatrixVisitor
 

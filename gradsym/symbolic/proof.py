@@ -38,8 +38,8 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import get_function
-from gradsym.lang.symbolic_functions import relu, relu_prime, sigmoid
+from gradsym.lang.elementwise import get_function
+from gradsym.lang.functions import relu, relu_prime, sigmoid
 
 from .equations import Cell
 from .explicit import expand_compact, explicit_jacobian, sizes_for

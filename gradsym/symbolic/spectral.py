@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gradsym.lang.functions import get_function
-from gradsym.lang.symbolic_functions import relu, sigmoid
+from gradsym.lang.elementwise import get_function
+from gradsym.lang.functions import relu, sigmoid
 
 from ..errors import InvalidValueError, NotDiagonalizableError, ShapeError
 from ..validate import positive_int

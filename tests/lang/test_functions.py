@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from gradsym.errors import UnknownNameError
-from gradsym.lang.functions import (
+from gradsym.lang.elementwise import (
     CODE_NAMESPACE,
     DERIVATIVE_OF,
     FUNCTIONS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from gradsym.lang.functions import relu, sigmoid
 from gradsym.lang.names import entry_symbol
-from gradsym.lang.symbolic_functions import relu, sigmoid
 from gradsym.symbolic import jacobian, notes_latex
 
 
@@ -70,7 +70,7 @@ def test_infinity_and_constants_keep_their_latex():
 def test_transposes_print_as_top_inverses_and_derivatives_as_the_notes():
     from sympy import Inverse, MatrixSymbol, Transpose
 
-    from gradsym.lang.symbolic_functions import relu
+    from gradsym.lang.functions import relu
 
     W = MatrixSymbol("W_h", 3, 3)
     h_prev = MatrixSymbol("h_prev", 3, 1)

@@ -10,8 +10,8 @@ from sympy import ImmutableMatrix as M
 from sympy import MatMul, Transpose
 
 from gradsym.errors import InvalidValueError
+from gradsym.lang.functions import sigmoid
 from gradsym.lang.notation import Named, Norm, matrix
-from gradsym.lang.symbolic_functions import sigmoid
 from gradsym.notes import Condition, Exact, Model, Sampled, Step
 from gradsym.notes.catalogue.common import Apply, Diag, S, jacobian_step
 from gradsym.notes.checks import float_error, run_check

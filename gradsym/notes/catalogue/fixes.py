@@ -9,6 +9,7 @@ from sympy import BlockMatrix, MatAdd, MatMul, MatPow, Transpose, ZeroMatrix
 from sympy import Identity as I_
 from sympy import ImmutableMatrix as M
 
+from gradsym.lang.functions import relu
 from gradsym.lang.notation import (
     MaxOver,
     MinEntry,
@@ -28,7 +29,6 @@ from gradsym.lang.notation import (
     t,
     vector,
 )
-from gradsym.lang.symbolic_functions import relu
 from gradsym.numeric.optim.initialisers import orthogonal
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.equations import one_minus

@@ -16,8 +16,8 @@ from sympy import HadamardProduct as Had
 from sympy import Identity as I_
 from sympy import MatAdd, MatMul, OneMatrix
 
+from gradsym.lang.functions import sigmoid
 from gradsym.lang.notation import Named, ParamCount, Partial, d, n
-from gradsym.lang.symbolic_functions import sigmoid
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN

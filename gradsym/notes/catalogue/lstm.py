@@ -14,6 +14,7 @@ from sympy import HadamardProduct as Had
 from sympy import Identity as I_
 from sympy import MatAdd, MatMul, OneMatrix, ZeroMatrix
 
+from gradsym.lang.functions import sigmoid
 from gradsym.lang.notation import (
     Decimal,
     FloatRound,
@@ -30,7 +31,6 @@ from gradsym.lang.notation import (
     n,
     t,
 )
-from gradsym.lang.symbolic_functions import sigmoid
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN as NumpyRNN
 from gradsym.numeric.optim.initialisers import initialise

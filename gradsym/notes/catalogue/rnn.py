@@ -14,7 +14,8 @@ from sympy import Identity as I_
 from sympy import ImmutableMatrix as M
 from sympy import Inverse, MatAdd, MatMul, MatPow, Transpose, ZeroMatrix
 
-from gradsym.lang.functions import FUNCTIONS, get_function
+from gradsym.lang.elementwise import FUNCTIONS, get_function
+from gradsym.lang.functions import relu, sigmoid
 from gradsym.lang.notation import (
     Decimal,
     FloatRound,
@@ -35,7 +36,6 @@ from gradsym.lang.notation import (
     matrix,
     n,
 )
-from gradsym.lang.symbolic_functions import relu, sigmoid
 from gradsym.numeric.optim.initialisers import orthogonal
 from gradsym.symbolic import cell as get_cell
 

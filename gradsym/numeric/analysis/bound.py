@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 
-from gradsym.lang.functions import get_function
+from gradsym.lang.elementwise import get_function
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN

@@ -102,7 +102,7 @@ def step_product(
 
     Negating is exact, −(v M_gᵀ) = v (−M_g)ᵀ bit for bit: the gated cells negate their
     sigmoid gates so that σ needs no negation pass
-    (:func:`~gradsym.lang.functions.sigmoid_of_negated`).
+    (:func:`~gradsym.lang.numpy_functions.sigmoid_of_negated`).
     """
     K, m = M.shape[0] // n, M.shape[1]
     blocks_T = M.reshape(K, n, m).transpose(0, 2, 1)  # (K, m, n), [g] = M_gᵀ

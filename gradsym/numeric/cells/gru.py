@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import unknown_name
-from gradsym.lang.functions import sigmoid_of_negated
+from gradsym.lang.numpy_functions import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     carve,

@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.cells.builtin import LSTM_SWITCHES, lstm_variant
-from gradsym.lang.functions import sigmoid_of_negated
+from gradsym.lang.numpy_functions import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     carve,

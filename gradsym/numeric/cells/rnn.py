@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.lang.functions import get_function
+from gradsym.lang.elementwise import get_function
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import previous_states
 

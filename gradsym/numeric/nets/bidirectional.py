@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
-from gradsym.lang.functions import get_function
+from gradsym.lang.elementwise import get_function
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.nets.losses import Linear

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import ShapeError
-from gradsym.lang.functions import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.validate import choice
 
 __all__ = ["OmegaResult", "omega"]

@@ -11,7 +11,7 @@ from numeric.analysis.reference import GAINS, SUBCRITICAL_GAIN
 
 import gradsym.numeric.analysis.lyapunov as lyapunov_module
 from gradsym.errors import InvalidValueError, ShapeError
-from gradsym.lang.functions import sigmoid
+from gradsym.lang.numpy_functions import sigmoid
 from gradsym.numeric.analysis.lyapunov import (
     lyapunov_spectrum,
     orthonormalise,
