@@ -337,7 +337,7 @@ def test_sympy_sigmoid_through_applyfunc_is_recognised():
 def test_a_declared_cells_derivation_is_latex_prose_like_the_claims(name):
     """The prose of a declared cell's derivation (its description and source, a user's
     text) follows the claims' rule: LaTeX prose, the user's text escaped, no Unicode."""
-    from gradsym.declared.derivation import derivation
+    from gradsym.notes.declared import derivation
     from gradsym.notes.prose import check_prose
     from gradsym.render.derivations import checks_tex, claim_prose, claim_tex
 
