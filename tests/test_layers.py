@@ -1,5 +1,5 @@
 """Imports go one way: the import graph of gradsym/ has no cycle, and no module imports a
-layer above its own (DESIGN.md, "Shape of the code"). Every import counts — at the top of a
+layer above its own (the README's Layout section). Every import counts — at the top of a
 module, inside a function, or by ``importlib.import_module`` of a literal name — except
 those under ``if TYPE_CHECKING:``, which never run. ``from package import name`` is an edge
 to the submodule when ``name`` is one."""

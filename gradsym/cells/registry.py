@@ -3,7 +3,7 @@
 An entry says what a cell is (name, description, source, its variants with the default
 first, its state vectors) and where each of its facets comes from:
 
-- ``equations(variant)`` → its symbolic :class:`~gradsym.symbolic.equations.Cell` (SymPy);
+- ``equations(variant)`` → its symbolic :class:`~gradsym.symbolic.equations.CellEquations` (SymPy);
 - ``numpy(variant, input_size, hidden_size, dtype=, rng=)`` → a NumPy cell (forward,
   backward, ``state_jacobian``), whose parameter roles (recurrent and input weights,
   biases, the forget gate's and the update gate's bias) the initialisers read; None for a

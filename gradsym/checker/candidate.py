@@ -18,13 +18,13 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.errors import CandidateError
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.parser import MAX_NODES, count_nodes, parse_expression
-from gradsym.symbolic import Cell
+from gradsym.symbolic import CellEquations
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.explicit import check_size, environment, symbols_of
 from gradsym.symbolic.explicit import sizes_for as explicit_sizes
 
 
-def symbols(cell: str | Cell, variant: str | None = None) -> dict[str, MatrixSymbol]:
+def symbols(cell: str | CellEquations, variant: str | None = None) -> dict[str, MatrixSymbol]:
     """Every symbol a candidate may use: the cell's vectors (leaves and intermediates)
     and parameters, by name."""
     c = get_cell(cell, variant) if isinstance(cell, str) else cell
@@ -33,12 +33,12 @@ def symbols(cell: str | Cell, variant: str | None = None) -> dict[str, MatrixSym
     return table
 
 
-def block_size(c: Cell) -> sp.Expr:
+def block_size(c: CellEquations) -> sp.Expr:
     """The hidden size n of a cell's vectors (the size of I in a candidate)."""
     return c.symbol(c.outputs[0]).shape[0] if c.outputs else next(iter(c.vectors.values())).shape[0]
 
 
-def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> MatrixExpr:
+def parse_candidate(text: str, cell: str | CellEquations, variant: str | None = None) -> MatrixExpr:
     """A candidate string as a SymPy matrix expression in the cell's symbols (the grammar
     of :mod:`gradsym.lang.parser`); CandidateError, one line, for anything else."""
     c = get_cell(cell, variant) if isinstance(cell, str) else cell
@@ -46,7 +46,7 @@ def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> 
 
 
 def entry_symbols(
-    cell: str | Cell, n: int, d: int | None = None, variant: str | None = None
+    cell: str | CellEquations, n: int, d: int | None = None, variant: str | None = None
 ) -> dict[str, sp.ImmutableMatrix]:
     """The cell at sizes n (hidden) and d (input, default 2; n for cells whose input is
     n-dimensional) entry by entry, for building an explicit candidate.
@@ -77,7 +77,7 @@ def _solve_size(shape_expr: sp.Expr, size: int, found: dict) -> bool:
     return found.setdefault(s, int(roots[0])) == int(roots[0])
 
 
-def _input_size(c: Cell, free: set) -> int:
+def _input_size(c: CellEquations, free: set) -> int:
     """The input size d an explicit candidate's entry symbols use (2 if none shows it)."""
     shapes = {s.name: s.shape for s in c.leaves + c.params}
     d = 2
@@ -95,7 +95,7 @@ def _input_size(c: Cell, free: set) -> int:
 
 def explicit_candidate(
     matrix: sp.MatrixBase,
-    c: Cell,
+    c: CellEquations,
     block_shape: tuple[sp.Expr, sp.Expr],
     label: str,
     keep: str = "",

@@ -30,7 +30,7 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
 from gradsym.symbolic.proof import decide_entry
 
@@ -113,12 +113,12 @@ class ProofOutcome:
 
 
 @lru_cache(maxsize=256)
-def _entry_symbols(cell: Cell, name: str, n: int, d: int) -> tuple[sp.Symbol, ...]:
+def _entry_symbols(cell: CellEquations, name: str, n: int, d: int) -> tuple[sp.Symbol, ...]:
     table = {**cell.vectors, **{p.name: p for p in cell.params}}
     return tuple(symbols_of(table[name], sizes_for(n, d)))
 
 
-def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational]:
+def entry_point(cell: CellEquations, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational]:
     """The instance as exact values of the entry symbols (a float is the rational it is)."""
     out = {}
     for name, value in {**inst["params"], **inst["leaves"]}.items():
@@ -129,7 +129,7 @@ def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational
 
 
 def _decide(
-    candidate: Any, cell: Cell, of: str, wrt: str, n: int, d: int, points: list[dict]
+    candidate: Any, cell: CellEquations, of: str, wrt: str, n: int, d: int, points: list[dict]
 ) -> ProofOutcome:
     t0 = time.perf_counter()
     truth = explicit_jacobian(cell, of, wrt, n, d)
@@ -187,7 +187,7 @@ def _child(conn, args) -> None:
 
 def prove(
     candidate: Any,
-    cell: Cell,
+    cell: CellEquations,
     of: str,
     wrt: str,
     n: int,

@@ -31,7 +31,7 @@ from gradsym.cells import CellEntry, names, register
 from gradsym.errors import DeclarationError
 from gradsym.numeric.cells.generated import CellProgram, GeneratedCell
 from gradsym.symbolic.api import Jacobian, jacobian
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 
 from .codegen import generate
 from .equations import build_cell, expressions_from_sympy, expressions_from_text
@@ -43,7 +43,7 @@ class DeclaredCell:
     first use. ``text`` is the equations as written (SymPy input: as printed)."""
 
     name: str
-    cell: Cell
+    cell: CellEquations
     text: str
     state: tuple[str, ...]
     shapes: dict[str, str] = field(default_factory=dict)
@@ -109,7 +109,7 @@ class DeclaredCell:
         )
         return self
 
-    def _equations(self, variant: str) -> Cell:
+    def _equations(self, variant: str) -> CellEquations:
         return self.cell
 
     def _numpy(self, variant: str, input_size: int, hidden_size: int, **options):

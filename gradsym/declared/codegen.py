@@ -35,7 +35,7 @@ from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
 from gradsym.numeric.cells.generated import CellProgram, ParamSpec
 from gradsym.symbolic.api import lambdify_state_and_input
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 from gradsym.symbolic.explicit import environment
 
 
@@ -63,7 +63,7 @@ def _size(e: sp.Expr) -> tuple[int, int, int]:
 class _Graph(MatrixVisitor):
     """The equations as a graph of vector operations, in evaluation order."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         super().__init__()
         self.cell = cell
         self.nodes: list[_Node] = []
@@ -143,7 +143,7 @@ def _code_size(e: sp.Expr) -> str:
 class CellPrinter:
     """Prints the NumPy program of one declared cell (see the module docstring)."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         self.cell = cell
         self.g = _Graph(cell)
         self.nodes = self.g.nodes
@@ -499,7 +499,7 @@ def _acc_param(A: dict, name: str, g: np.ndarray, v) -> None:
     params[name] = params[name] + value if name in params else value
 
 
-def generate(cell: Cell, equations: str = "") -> CellProgram:
+def generate(cell: CellEquations, equations: str = "") -> CellProgram:
     """The :class:`CellProgram` of a declared symbolic cell."""
     if "h" not in cell.outputs:
         raise DeclarationError(
@@ -571,7 +571,7 @@ def _storage_order(params, printer) -> list:
     return out
 
 
-def _namespace(cell: Cell) -> dict:
+def _namespace(cell: CellEquations) -> dict:
     """What the printed functions call: NumPy, the NumPy table of activations and the
     accumulators above."""
     sized = None
@@ -602,7 +602,7 @@ def _namespace(cell: Cell) -> dict:
     }
 
 
-def _roles(cell: Cell, printer: CellPrinter) -> dict[str, Any]:
+def _roles(cell: CellEquations, printer: CellPrinter) -> dict[str, Any]:
     """Which parameters are recurrent, input, bias, diagonal or peephole weights, and
     which sigmoid gate forgets a memory state or carries h (with the sign that opens it)."""
     nodes = printer.nodes
@@ -635,7 +635,7 @@ def _roles(cell: Cell, printer: CellPrinter) -> dict[str, Any]:
     return roles
 
 
-def _gate_roles(cell: Cell, biases: set[str]) -> dict[str, Any]:
+def _gate_roles(cell: CellEquations, biases: set[str]) -> dict[str, Any]:
     """A sigmoid gate g with ∂²s/∂g∂s⁽ᵗ⁻¹⁾ = +1 for a memory state s ≠ h forgets (its bias
     is the forget-gate bias); one with ±1 for h carries h (the update gate; the sign says
     which way its bias opens the carry path, −1 for (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃). Computed at

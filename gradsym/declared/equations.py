@@ -47,7 +47,7 @@ from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
 from gradsym.lang.parser import SPELLINGS, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 
 INPUT = "x"
 VARIANT = "declared"
@@ -410,7 +410,7 @@ def _apply_functions(name: str, expr: MatrixExpr) -> MatrixExpr:
     return convert(expr)
 
 
-# -- the symbolic Cell ------------------------------------------------------------------------
+# -- the symbolic CellEquations ------------------------------------------------------------------------
 
 
 def _preactivation_name(name: str, taken: set[str]) -> str | None:
@@ -428,8 +428,8 @@ def build_cell(
     *,
     variant: str = VARIANT,
     name_preactivations: bool = True,
-) -> Cell:
-    """The symbolic :class:`~gradsym.symbolic.equations.Cell` of declared equations."""
+) -> CellEquations:
+    """The symbolic :class:`~gradsym.symbolic.equations.CellEquations` of declared equations."""
     if not isinstance(name, str) or not _CELL_NAME.match(name):
         raise DeclarationError(f"a cell's name is a word such as 'mgu', got {name!r}")
     from gradsym.cells import builtin, names
@@ -469,7 +469,7 @@ def build_cell(
     prev = [leaves[f"{s}_prev"] for s in state]
     leaf_list = [*prev, leaves[INPUT]]
     blocks = [(s, w) for s in state for w in [*(p.name for p in prev), INPUT]]
-    return Cell(
+    return CellEquations(
         name=name,
         variant=variant,
         leaves=tuple(leaf_list),

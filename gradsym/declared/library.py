@@ -32,7 +32,7 @@ def library_cell(name: str) -> DeclaredCell:
 
 
 def library_equations(name: str, variant: str):
-    """The registry's ``equations`` facet of a library cell: its symbolic Cell."""
+    """The registry's ``equations`` facet of a library cell: its symbolic CellEquations."""
     get(name).variant(variant)
     return library_cell(name).cell
 

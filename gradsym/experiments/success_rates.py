@@ -32,7 +32,7 @@ from typing import Any
 from gradsym.experiments.criterion import Criterion, metrics_of
 from gradsym.experiments.store import SweepStore
 
-__all__ = ["Z95", "Cell", "Report", "report", "wilson"]
+__all__ = ["Z95", "RateCell", "SuccessRateReport", "report", "wilson"]
 
 #: z of a two-sided 95 % interval (the 97.5 % quantile of the standard normal).
 Z95 = 1.959963984540054
@@ -51,7 +51,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
 
 
 @dataclass(frozen=True)
-class Cell:
+class RateCell:
     """One configuration at one x value: n finished runs, k successes, the rate and its
     interval (None when n = 0), the median steps to success (None without success),
     how many runs failed (training raised) and how many are still pending."""
@@ -70,14 +70,14 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Report:
+class SuccessRateReport:
     """A sweep's success rates: ``cells`` in the spec's order (configuration, then x)."""
 
     name: str
     criterion: str
     x: str
     settings: dict[str, Any]
-    cells: tuple[Cell, ...]
+    cells: tuple[RateCell, ...]
     pending: int
 
     @property
@@ -194,7 +194,7 @@ def _blank(v):
     return "" if v is None else v
 
 
-def report(folder: str | os.PathLike, success: str | None = None) -> Report:
+def report(folder: str | os.PathLike, success: str | None = None) -> SuccessRateReport:
     """The success-rate report of the sweep in ``folder`` (its ``sweep.db``), with the
     spec's success criterion or ``success`` instead."""
     with SweepStore.open(folder) as store:
@@ -224,7 +224,7 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
             interval = wilson(k, n)
             steps = [s for s in wins if s is not None]
             cells.append(
-                Cell(
+                RateCell(
                     label=label,
                     panel=panel,
                     x=x,
@@ -238,7 +238,7 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
                     pending=len(runs) - n,
                 )
             )
-    return Report(
+    return SuccessRateReport(
         name=spec.get("name", "sweep"),
         criterion=criterion.text,
         x=spec.get("x", "length"),

@@ -37,7 +37,7 @@ from .matexpr import Apply, Diag
 from .visitor import MatrixVisitor
 
 if TYPE_CHECKING:  # a cell is read by its attributes: the language sits below the cells
-    from gradsym.symbolic.equations import Cell
+    from gradsym.symbolic.equations import CellEquations
 
 
 def _as_batch(name: str, a, size: int | None = None) -> np.ndarray:
@@ -181,7 +181,7 @@ class _MatrixCode(MatrixVisitor):
 class NumpyJacobianPrinter:
     """Prints one compact Jacobian of one cell as a Python function of NumPy arrays."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         self.cell = cell
         self.lines: list[str] = []
         self.memo: dict[MatrixExpr, str] = {}

@@ -9,9 +9,9 @@ printed, by construction.
 Two visitors share one traversal (``_eval_<Class>`` methods found along the class's MRO,
 as SymPy's printers dispatch ``_print_<Class>``):
 
-- :class:`Exact` gives SymPy values: explicit ``ImmutableMatrix`` for matrices, SymPy
+- :class:`ExactEvaluator` gives SymPy values: explicit ``ImmutableMatrix`` for matrices, SymPy
   expressions for scalars (symbols a model leaves free stay symbolic: ℓ, z, …).
-- :class:`Floating` gives NumPy values: 2-D float64 arrays and floats; elementwise maps
+- :class:`FloatEvaluator` gives NumPy values: 2-D float64 arrays and floats; elementwise maps
   come from the NumPy cells' own activation table, not from SymPy.
 
 Atoms (named matrices, family members **h**⁽ᵗ⁾, ∂a/∂b, #θ, clip(ĝ), bound scalars) are
@@ -61,7 +61,7 @@ class Model:
     """The values one instance gives the atoms of a step.
 
     ``values`` maps atoms (named matrices, family members, scalar symbols) to values —
-    SymPy objects for :class:`Exact`, NumPy arrays or numbers for :class:`Floating`;
+    SymPy objects for :class:`ExactEvaluator`, NumPy arrays or numbers for :class:`FloatEvaluator`;
     ``free`` lists scalar symbols that stay symbolic (exact checks: "for every ℓ");
     ``resolve(atom, ev)`` computes derived atoms (∂a/∂b, **h**⁽ᵗ⁾ of a trajectory), asking
     ``ev`` for the values of what they depend on so that ``where`` overrides reach them.
@@ -343,7 +343,7 @@ def supremum(f: sp.Expr, var: sp.Symbol, domain=sp.S.Reals) -> sp.Expr:
     return sp.Max(*values)
 
 
-class Exact(Evaluator):
+class ExactEvaluator(Evaluator):
     """SymPy values: explicit matrices, exact scalars."""
 
     def lift(self, value):
@@ -627,7 +627,7 @@ SUP_HALF_WIDTH, SUP_POINTS = 40.0, 80001
 _NP_DERIVATIVE = {cls: f.name for cls, (f, is_prime) in FUNCTION_CLASSES.items() if not is_prime}
 
 
-class Floating(Evaluator):
+class FloatEvaluator(Evaluator):
     """float64 values: 2-D arrays for matrices, floats for scalars."""
 
     def lift(self, value):
@@ -841,8 +841,8 @@ class Floating(Evaluator):
 
 __all__ = [
     "Evaluator",
-    "Exact",
-    "Floating",
+    "ExactEvaluator",
+    "FloatEvaluator",
     "Model",
     "Unbound",
     "Unsupported",

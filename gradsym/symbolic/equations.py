@@ -1,6 +1,6 @@
 """The cell equations of the notes, as named SymPy matrix expressions.
 
-A :class:`Cell` is an ordered list of definitions ``name = expression`` over named
+A :class:`CellEquations` is an ordered list of definitions ``name = expression`` over named
 vectors (MatrixSymbol of shape (n, 1) or (d, 1)) and parameters (MatrixSymbol matrices),
 written as the notes write them (seeds 001, 003) — not derived from the NumPy backend.
 The state leaves (``h_prev``, ``c_prev``, …) and the input ``x`` are the inputs; the new
@@ -34,7 +34,7 @@ from gradsym.lang.names import d, matrix, n, vector
 
 
 @dataclass(frozen=True)
-class Cell:
+class CellEquations:
     """One cell (or connection) and variant: its vectors, parameters and equations.
 
     ``definitions`` are (symbol, expression) pairs in evaluation order; ``state`` names
@@ -73,7 +73,7 @@ class Cell:
             raise unknown_name(f"vector of cell {self.name!r}", name, vectors)
         return vectors[name]
 
-    def with_equation(self, name: str, expression: MatrixExpr) -> Cell:
+    def with_equation(self, name: str, expression: MatrixExpr) -> CellEquations:
         """A copy with the definition of ``name`` replaced (to see the Jacobian follow)."""
         sym = self.symbol(name)
         if sym not in self.definition:
@@ -123,7 +123,7 @@ def one_minus(v: MatrixSymbol) -> MatrixExpr:
 
 
 def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001"):
-    return Cell(
+    return CellEquations(
         name=name,
         variant=variant,
         leaves=tuple(leaves),
@@ -137,7 +137,7 @@ def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001
     )
 
 
-def rnn(activation: str = "tanh") -> Cell:
+def rnn(activation: str = "tanh") -> CellEquations:
     """Vanilla RNN (001): h^{(t)} = σ(W_h h^{(t-1)} + W_x x^{(t)} + b).
 
     Shapes: W_h (n, n), W_x (n, d), b (n,); σ ∈ {tanh, sigmoid, relu, identity}.
@@ -149,7 +149,7 @@ def rnn(activation: str = "tanh") -> Cell:
     return _cell("rnn", activation, [h_prev, x], b, ["h_prev"], ["h"], blocks)
 
 
-def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
+def lstm(peephole: bool = False, forget_gate: bool = True) -> CellEquations:
     """LSTM (001): f = σ(W_f h + U_f x + b_f), i = σ(W_i h + U_i x + b_i),
     o = σ(W_o h + U_o x + b_o), c̃ = tanh(W_c h + U_c x + b_c),
     c^{(t)} = f∘c^{(t-1)} + i∘c̃, h^{(t)} = o∘tanh(c^{(t)}).
@@ -188,7 +188,7 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
     )
 
 
-def gru(variant: str = "textbook") -> Cell:
+def gru(variant: str = "textbook") -> CellEquations:
     """GRU.
 
     textbook (001): u = σ(W_u h + U_u x + b_u), r = σ(W_r h + U_r x + b_r),
@@ -225,7 +225,7 @@ def gru(variant: str = "textbook") -> Cell:
     return _cell("gru", variant, [h_prev, x], b, ["h_prev"], ["h"], blocks, style)
 
 
-def birnn(activation: str = "tanh") -> Cell:
+def birnn(activation: str = "tanh") -> CellEquations:
     """Bidirectional RNN (001, 003), one step of each direction and the output:
     →h^{(t)} = σ(→W_h →h^{(t-1)} + →W_x x^{(t)} + →b),
     ←h^{(t)} = σ(←W_h ←h^{(t+1)} + ←W_x x^{(t)} + ←b),
@@ -259,7 +259,7 @@ def birnn(activation: str = "tanh") -> Cell:
     )
 
 
-def stacked(variant: str = "plain") -> Cell:
+def stacked(variant: str = "plain") -> CellEquations:
     """Two stacked tanh RNN layers (001: "the hidden states from RNN layer i are the inputs
     to RNN layer i + 1"), one time step, state s = [h_1; h_2]:
 
@@ -299,7 +299,7 @@ def stacked(variant: str = "plain") -> Cell:
     )
 
 
-def residual(activation: str = "tanh") -> Cell:
+def residual(activation: str = "tanh") -> CellEquations:
     """Residual connection (000, 001): y = x + F(x), F(x) = σ(W x + b); W (n, n)."""
     b = _Builder()
     x = vector("x")
@@ -308,7 +308,7 @@ def residual(activation: str = "tanh") -> Cell:
     return _cell("residual", activation, [x], b, [], ["y"], [("y", "x")])
 
 
-def highway(variant: str = "standard") -> Cell:
+def highway(variant: str = "standard") -> CellEquations:
     """Highway connection (000): T = σ(W_T x + b_T), H = tanh(W_H x + b_H),
     y = T∘H + (1 − T)∘x; W_T, W_H (n, n)."""
     if variant not in HIGHWAY_VARIANTS:
@@ -321,7 +321,7 @@ def highway(variant: str = "standard") -> Cell:
     return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")])
 
 
-def lstm_of_variant(variant: str = "standard") -> Cell:
+def lstm_of_variant(variant: str = "standard") -> CellEquations:
     """The LSTM in one of its variants (standard, peephole, no_forget, peephole_no_forget)."""
     if variant not in LSTM_SWITCHES:
         raise unknown_name("lstm variant", variant, LSTM_SWITCHES)
@@ -329,7 +329,7 @@ def lstm_of_variant(variant: str = "standard") -> Cell:
     return lstm(peephole=peephole, forget_gate=forget_gate)
 
 
-def cell(name: str, variant: str | None = None) -> Cell:
+def cell(name: str, variant: str | None = None) -> CellEquations:
     """The cell ``name`` in ``variant`` (None: the default), as the cell registry
     (:mod:`gradsym.cells`) builds it: the notes' cells and connections from the builders
     above (once, then cached), a library or declared cell from its equations."""
@@ -341,11 +341,11 @@ def cell(name: str, variant: str | None = None) -> Cell:
 
 
 @cache
-def _builtin_cell(name: str, variant: str) -> Cell:
+def _builtin_cell(name: str, variant: str) -> CellEquations:
     return registry.get(name).equations(variant)
 
 
-def all_cells() -> list[Cell]:
+def all_cells() -> list[CellEquations]:
     """Every cell and connection of the notes in every variant."""
     return [
         cell(e.name, v) for e in registry.entries(["builtin", "connection"]) for v in e.variants

@@ -41,7 +41,7 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.lang.elementwise import get_function
 from gradsym.lang.functions import relu, relu_prime, sigmoid
 
-from .equations import Cell
+from .equations import CellEquations
 from .explicit import expand_compact, explicit_jacobian, sizes_for
 
 
@@ -294,7 +294,7 @@ def decide_entry(
 
 
 def prove_at(
-    expr: MatrixExpr, cell: Cell, of: str, wrt: str, n: int, d: int | None = None
+    expr: MatrixExpr, cell: CellEquations, of: str, wrt: str, n: int, d: int | None = None
 ) -> ProofResult:
     """compact = explicit at hidden size n, input size d (default n): a ProofResult."""
     sizes = sizes_for(n, d)
