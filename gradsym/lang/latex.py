@@ -20,10 +20,17 @@ from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.names import latex_name
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
-# Elementwise maps by their name in ``Apply``: the function table's LaTeX (f and f').
-FUNCTION_LATEX: dict[str, str] = {f.name: f.latex for f in FUNCTIONS.values()} | {
-    f.prime: f.latex_prime for f in FUNCTIONS.values()
-}
+# Elementwise maps by their name in ``Apply``: the function table's LaTeX (f and f'), and
+# the generic activation φ of the notes' RNN before its activation is chosen (printed only,
+# never evaluated).
+FUNCTION_LATEX: dict[str, str] = (
+    {f.name: f.latex for f in FUNCTIONS.values()}
+    | {f.prime: f.latex_prime for f in FUNCTIONS.values()}
+    | {
+        "phi": r"\phi",
+        "phi'": r"\phi'",
+    }
+)
 
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
 _TIME_SUPERSCRIPT = re.compile(r"\^\{\([^{}]*\)\}$")
@@ -50,7 +57,8 @@ class NotesLatexPrinter(LatexPrinter):
         self.style = style
 
     def _print_MatrixSymbol(self, expr, style=None):
-        return latex_name(expr.name, self.style)
+        own = getattr(expr, "latex", None)  # a Labelled vector prints as itself
+        return own if isinstance(own, str) else latex_name(expr.name, self.style)
 
     def _print_Symbol(self, expr, style="plain"):
         # Explicit entries are named "W_h[0,1]": print [\mathbf{W}_h]_{1,2}, 1-based.
@@ -79,9 +87,9 @@ class NotesLatexPrinter(LatexPrinter):
         if own is not None:
             f, is_prime = own
             base = f.latex_prime if is_prime else f.latex
-            if exp is not None:
-                base = f"{base}^{{{exp}}}"
-            return rf"{base}\left({self._print(expr.args[0])}\right)"
+            value = rf"{base}\left({self._print(expr.args[0])}\right)"
+            # a power of σ(z) is (σ(z))^k: σ^k(z) would read as a k-fold composition
+            return value if exp is None else rf"\left({value}\right)^{{{exp}}}"
         # An undefined function (the σ of "any σ") prints as σ(z), not SymPy's \sigma{(z)}.
         if not isinstance(expr, AppliedUndef):
             return super()._print_Function(expr, exp)
@@ -149,13 +157,17 @@ class NotesLatexPrinter(LatexPrinter):
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
         # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
         body = " ".join(
-            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) and m.shape != (1, 1) else self._factor(m)
+            for m in mats
         )
         if coef == 1:
             return body
         if coef == -1:
             return "-" + body
-        return f"{self._print(coef)} {body}"
+        scalar = self._print(coef)
+        if isinstance(coef, sp.Add):  # (1 − η) W, not 1 − η W
+            scalar = rf"\left({scalar}\right)"
+        return f"{scalar} {body}"
 
     def _print_MatAdd(self, expr):
         # Keep the derivation's order; SymPy's default sorts the terms.
