@@ -242,6 +242,7 @@ def _register(name: str, equations: str, state, description: str, source: str, *
             state=tuple(state),
             equations=Lazy("gradsym.declared.library:library_equations", name),
             numpy=Lazy("gradsym.declared.library:library_numpy", name),
+            record=Lazy("gradsym.declared.library:library_record", name),
             default_init="orthogonal",
             text=equations,
             **more,

@@ -15,7 +15,9 @@ first, its state vectors) and where each of its facets comes from:
 - ``options``: the training options (:class:`~gradsym.numeric.train.config.TrainConfig`
   fields) that choose the variant, and ``variant_of`` that maps their values to it;
 - for a cell declared by its equations: ``text`` (the equations as written), ``shapes``
-  (declared parameter shapes), ``note``, and ``redeclares`` (the built-in cell and variant
+  (declared parameter shapes), ``note``, ``record()`` (what a training run records of the
+  cell: its equations and their SHA-256, :meth:`gradsym.declared.DeclaredCell.record`), and
+  ``redeclares`` (the built-in cell and variant
   a re-declared cell of the library reproduces).
 
 A facet is a callable, or a :class:`Lazy` reference ("module:attribute") imported on
@@ -92,6 +94,7 @@ class CellEntry:
     shapes: dict[str, str] = field(default_factory=dict)
     note: str = ""
     redeclares: tuple[str, str] | None = None
+    record: Callable[[], dict] | None = None
 
     @property
     def default_variant(self) -> str:
@@ -190,11 +193,22 @@ def names(kinds: Iterable[str] = KINDS) -> tuple[str, ...]:
     return tuple(e.name for e in entries(kinds))
 
 
+def declare_recorded(record: dict) -> CellEntry:
+    """The entry of the cell a training run recorded (its equations as written and their
+    SHA-256, :meth:`gradsym.declared.DeclaredCell.record`), declared again from those
+    equations and registered: the declared layer's door for the layers below it (a run is
+    resumed, or analysed, without its cell file). DeclarationError if the record is
+    damaged."""
+    Lazy("gradsym.declared:cell_from_record")(record)
+    return get(record["name"])
+
+
 __all__ = [
     "KINDS",
     "CellEntry",
     "Lazy",
     "TorchForm",
+    "declare_recorded",
     "entries",
     "get",
     "names",

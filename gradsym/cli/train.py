@@ -77,7 +77,7 @@ def _task_arg(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(f"task arguments are KEY=VALUE, got {text!r}")
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON (or too long or deep to read): the text
         parsed = value
     return key.strip(), parsed
 
@@ -180,6 +180,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--omega",
         type=float,
         help="weight of Pascanu et al.'s regulariser Omega (rnn/irnn; default 0: off)",
+    )
+    o.add_argument(
+        "--dtype",
+        help="float64 (default: the exact reference) or float32 (faster; every array of "
+        "the run, checkpoints included)",
     )
     o.add_argument("--batch", type=int, help="sequences per step (default 32)")
     o.add_argument("--steps", type=int, help="training steps (default 1000)")

@@ -16,7 +16,7 @@ each cell in the cell registry (:mod:`gradsym.cells`) like any other. It sits be
 
 from gradsym.cells.library import BUILTIN_EQUATIONS, LIBRARY, LibraryCell
 
-from .cell import DeclaredCell, cell_from_equations, registered_names
+from .cell import DeclaredCell, cell_from_equations, cell_from_record, registered_names
 from .files import load_cell_file
 from .library import library_cell
 
@@ -26,6 +26,7 @@ __all__ = [
     "DeclaredCell",
     "LibraryCell",
     "cell_from_equations",
+    "cell_from_record",
     "library_cell",
     "load_cell_file",
     "registered_names",

@@ -37,10 +37,15 @@ def library_equations(name: str, variant: str):
     return library_cell(name).cell
 
 
+def library_record(name: str) -> dict:
+    """The registry's ``record`` facet of a library cell: what a training run records of it."""
+    return library_cell(name).record()
+
+
 def library_numpy(name: str, variant: str, input_size: int, hidden_size: int, **options):
     """The registry's ``numpy`` facet of a library cell: its generated NumPy cell."""
     get(name).variant(variant)
     return library_cell(name).numpy(input_size, hidden_size, **options)
 
 
-__all__ = ["library_cell", "library_equations", "library_numpy"]
+__all__ = ["library_cell", "library_equations", "library_numpy", "library_record"]

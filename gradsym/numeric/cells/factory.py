@@ -20,15 +20,32 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.cells import registry
-from gradsym.errors import unknown_name
+from gradsym.errors import GradsymError, unknown_name
 from gradsym.numeric.cells.cell import Cell
 
-__all__ = ["CELL_VARIANTS", "cell_variants", "declared_cell_names", "make_cell"]
+__all__ = [
+    "CELL_VARIANTS",
+    "cell_variants",
+    "declared_cell_names",
+    "declared_cell_record",
+    "make_cell",
+]
 
 #: Every built-in cell with a NumPy cell and its variants, the default first.
 CELL_VARIANTS: dict[str, tuple[str, ...]] = {
     e.name: e.variants for e in registry.entries(["builtin"]) if e.numpy is not None
 }
+
+
+def declared_cell_record(name: str) -> dict | None:
+    """The record of the cell declared by its equations registered as ``name`` (its
+    equations as written and the SHA-256 of their canonical form, the registry's ``record``
+    facet), or None for a cell that is not declared by its equations."""
+    try:
+        entry = registry.get(name)
+    except GradsymError:
+        return None
+    return None if entry.record is None else entry.record()
 
 
 def declared_cell_names() -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from gradsym.cells import registry
 from gradsym.cells.builtin import PRESETS
 from gradsym.errors import InvalidValueError, did_you_mean
@@ -26,6 +28,7 @@ from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES, SPARSE_NONZERO
 from gradsym.numeric.train.tasks import Task, make_task
 from gradsym.validate import (
     boolean,
+    check_memory,
     choice,
     nonnegative_int,
     number,
@@ -36,6 +39,7 @@ from gradsym.validate import (
 __all__ = [
     "CELLS",
     "CLIP_MODES",
+    "DTYPES",
     "OPTIMISERS",
     "RESUMABLE_CHANGES",
     "TrainConfig",
@@ -51,6 +55,9 @@ CELLS: tuple[str, ...] = (
 )
 OPTIMISERS = ("sgd", "adam")
 CLIP_MODES = ("norm", "value")
+#: The floating-point types a run computes in: float64, the exact reference (the default),
+#: and float32.
+DTYPES = ("float64", "float32")
 
 # Metadata of the fields that may change on resume.
 _RESUMABLE = {"resumable": True}
@@ -88,6 +95,12 @@ class TrainConfig:
     rnn and irnn cells, one layer, full BPTT; see
     :mod:`~gradsym.numeric.optim.regularisers`).
 
+    Precision: ``dtype`` "float64" (the default: the exact reference every check of the
+    notes is made in) or "float32": parameters, the task's batches, every array of the
+    forward and backward passes, the optimiser's state, clipping, the regulariser and the
+    checkpoints in that type. A float32 run starts from the float64 run's initial weights
+    rounded and sees its sequences rounded (the same draws of the same generators).
+
     Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
     checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; every
     ``analysis_every`` steps (None: never) log the largest Lyapunov exponent λ₁ and the
@@ -121,6 +134,7 @@ class TrainConfig:
     norm_mode: str = "algorithm1"
     truncation: int | tuple[int, int] | None = None
     omega: float = 0.0
+    dtype: str = "float64"
     batch: int = 32
     steps: int = field(default=1000, metadata=_RESUMABLE)
     eval_every: int = field(default=100, metadata=_RESUMABLE)
@@ -170,6 +184,11 @@ class TrainConfig:
             return self.cell, None
         entry = registry.get(self.cell)
         return self.cell, entry.variant_of(*(getattr(self, o) for o in entry.options))
+
+    @property
+    def np_dtype(self) -> np.dtype:
+        """``dtype`` as a NumPy dtype."""
+        return np.dtype(self.dtype)
 
     @property
     def declared(self) -> bool:
@@ -253,6 +272,7 @@ class TrainConfig:
             self.truncation = tuple(self.truncation)
         Truncation.parse(self.truncation)
         number("omega (weight of the regulariser)", self.omega, low=0.0)
+        choice("dtype", self.dtype, DTYPES)
         if self.omega:
             if self.cell not in ("rnn", "irnn") or self.layers != 1:
                 raise InvalidValueError(
@@ -273,7 +293,12 @@ class TrainConfig:
                 f"task_kwargs must be a dict of the task's arguments, got "
                 f"{type(self.task_kwargs).__name__}"
             )
-        build_task(self)
+        task = build_task(self)
+        check_memory(
+            f"hidden = {self.hidden}, layers = {self.layers}, length = {task.length}, "
+            f"batch = {self.batch} and eval_batch = {self.eval_batch}",
+            self.memory_bytes(task),
+        )
         return self
 
     def _option_applies(self, *options: str) -> None:
@@ -288,6 +313,19 @@ class TrainConfig:
             what = " and ".join(options) + (" apply" if len(options) > 1 else " applies")
             kind = " and ".join(owners) + (" cells" if len(owners) > 1 else " cell")
             raise InvalidValueError(f"{what} to the {kind}, not to {self.cell!r}")
+
+    def memory_bytes(self, task: Task | None = None) -> int:
+        """The memory the run needs, estimated from above, in bytes (float64): the
+        parameters of at most four gates per layer (weights, gradients, the optimiser's
+        two moments, the recovery checkpoint, the clipped copy) and, for the larger of a
+        training and an evaluation batch, the inputs and every step's states and gates
+        that backpropagation through time keeps (16 vectors of n per step and layer)."""
+        task = build_task(self) if task is None else task
+        n, d, k = self.hidden, int(task.input_size), int(task.output_size)
+        steps = int(task.length) + int(task.length) // 10 + 1  # a varied length: up to +10 %
+        weights = self.layers * 4 * n * (n + max(n, d) + 1) + (n + 1) * k
+        per_step = d + k + self.layers * 16 * n
+        return 8 * (6 * weights + steps * max(self.batch, self.eval_batch) * per_step)
 
     # -- JSON --------------------------------------------------------------------------
 

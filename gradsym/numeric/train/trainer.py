@@ -16,6 +16,10 @@ One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.
     ‖ĝ‖ logged, then ĝ ← clip(ĝ)           by norm (Algorithm 1) or by value
     θ ← optimiser(θ, ĝ)                    SGD (with momentum) or Adam
 
+every array in the run's ``dtype`` (float64, the default, or float32). Norm clipping
+measures ‖ĝ‖ and the optimiser applies the factor to the gradient it holds end to end
+(one pass; the numbers of clipping each array, bit for bit).
+
 :class:`Trainer` runs the steps and keeps a run folder (config.json, metrics.jsonl,
 checkpoint.npz, summary.json: see :mod:`gradsym.numeric.train.run_files`).
 
@@ -49,9 +53,17 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.cells import registry
 from gradsym.display import markdown_table, number
-from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
+from gradsym.errors import (
+    CheckpointError,
+    GradsymError,
+    InvalidValueError,
+    NonFiniteError,
+    OutputError,
+)
 from gradsym.files import folder_lock
+from gradsym.numeric.cells.factory import declared_cell_record
 from gradsym.numeric.nets.network import Network, Truncation
 from gradsym.numeric.optim.clipping import global_norm
 from gradsym.numeric.optim.regularisers import OmegaResult, omega
@@ -141,7 +153,7 @@ class TrainResult:
         if self.eval_accuracy is not None:
             evaluated += f"  accuracy {self.eval_accuracy:.3f}"
         rows = [
-            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers})"),
+            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers}, {cfg.dtype})"),
             ("task", cfg.task + (f" ({task_args})" if task_args else "")),
             ("step", f"{self.step}/{cfg.steps}" + ("" if self.finished else " (stopped)")),
             ("final train loss", f"{number(self.train_loss)}  (mean of the last 50 steps)"),
@@ -173,6 +185,7 @@ class TrainResult:
         return {
             "step": self.step,
             "steps": self.config.steps,
+            "dtype": self.config.dtype,
             "finished": self.finished,
             "train_loss": self.train_loss,
             "eval_loss": self.eval_loss,
@@ -192,6 +205,36 @@ def _float(x: float) -> float | None:
 
 
 # -- the trainer -----------------------------------------------------------------------------
+
+
+def _same_cell(ckpt: Checkpoint, path: Path) -> None:
+    """The declared cell the checkpoint recorded is the one registered under its name
+    (declared again from the record when none is), or a CheckpointError saying how the
+    two differ: a run is never continued with another cell of the same name."""
+    recorded = ckpt.cell
+    if recorded is None:
+        return
+    name = recorded["name"]
+    current = declared_cell_record(name)
+    if current is None:  # not declared in this process: from the equations the run recorded
+        try:
+            registry.declare_recorded(recorded)
+        except GradsymError as exc:
+            raise CheckpointError(f"checkpoint {path}: {exc}") from None
+        return
+    if current["sha256"] != recorded["sha256"]:
+        raise CheckpointError(
+            f"checkpoint {path} was trained with another cell named {name!r} (equations "
+            f"{_first_equation(recorded)} …, sha256 {recorded['sha256'][:12]}; now "
+            f"{_first_equation(current)} …, {current['sha256'][:12]}); resume with the run's "
+            "own cell file, or without --cell-file to use the equations the run recorded"
+        )
+
+
+def _first_equation(record: dict) -> str:
+    lines = [ln.strip() for ln in str(record.get("equations", "")).splitlines()]
+    first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
+    return repr(first[:50])
 
 
 class Trainer:
@@ -234,6 +277,10 @@ class Trainer:
         self._metrics_lines = 0
         self._metrics_sha256: str | None = None
         self._restored_metrics: str | None = None
+        # a declared cell's equations, recorded with every checkpoint (None: a built-in)
+        self.cell_record = declared_cell_record(config.cell) if config.declared else None
+        if run_dir is not None and os.fspath(run_dir) == "":  # Path("") is the current folder
+            raise OutputError("the run folder is an empty path; give a folder name (or None)")
         self.run_dir = None if run_dir is None else Path(run_dir)
         if self.run_dir is not None and not overwrite and (self.run_dir / CHECKPOINT_FILE).exists():
             raise InvalidValueError(
@@ -262,9 +309,12 @@ class Trainer:
         Raises CheckpointError for an unreadable, corrupt or foreign checkpoint or one
         written by a different configuration, naming the file and what is wrong.
         """
+        if os.fspath(source) == "":
+            raise CheckpointError("the run to resume is an empty path; give its folder")
         source = Path(source)
         path = source / CHECKPOINT_FILE if source.is_dir() else source
         ckpt = load_checkpoint(path)
+        _same_cell(ckpt, path)
         try:
             saved = TrainConfig.from_dict(ckpt.config)
         except (GradsymError, TypeError) as exc:
@@ -343,6 +393,7 @@ class Trainer:
             recoveries=copy.deepcopy(self.recoveries),
             metrics_lines=self._metrics_lines,
             metrics_sha256=self._metrics_sha256,
+            cell=self.cell_record,
         )
         return ckpt
 
@@ -380,7 +431,7 @@ class Trainer:
         rng = np.random.default_rng(
             np.random.SeedSequence(self.config.seed, spawn_key=(_EVAL_KEY, step))
         )
-        b = self.task.sample(n, rng)
+        b = self.task.sample(n, rng, self.config.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 pred = self.network.forward(b.x).predictions
@@ -438,7 +489,7 @@ class Trainer:
     def _one_step(self, step: int) -> dict[str, Any] | str:
         """One training step; the record to log, or the reason it was non-finite."""
         cfg = self.config
-        batch = self.task.sample(cfg.batch, self.data_rng)
+        batch = self.task.sample(cfg.batch, self.data_rng, cfg.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 r = self.network.loss_and_grads(batch.x, batch.y, truncation=self.truncation)
@@ -452,16 +503,19 @@ class Trainer:
                 out = self.gradient_hook(step, grads)
                 if out is not None:
                     grads = out
+            scale = None
             if self.clipper is None:
                 norm, clipped = global_norm(grads), False
             else:
                 result = self.clipper(grads)
                 grads, norm, clipped = result.grads, result.norm, result.clipped
+                if self.clipper.deferred:  # the optimiser applies the factor
+                    scale = result.scale
         if not math.isfinite(r.loss):
             return f"non-finite loss {r.loss}"
         if not math.isfinite(norm):
             return f"non-finite gradient norm {norm}"
-        self.optimiser.step(self.network.params, grads)
+        self.optimiser.step(self.network.params, grads, scale=scale)
         record = {
             "step": step,
             "loss": float(r.loss),
