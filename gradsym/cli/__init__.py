@@ -35,10 +35,10 @@ import signal
 import sys
 import threading
 
-from gradsym import __version__
 from gradsym.cli.ascii_output import ascii_safe, can_encode
 from gradsym.errors import GradsymError, did_you_mean
 from gradsym.validate import nonnegative_int
+from gradsym.version import __version__
 
 __all__ = ["BAD_INPUT", "BROKEN_PIPE", "INTERRUPTED", "TERMINATED", "build_parser", "main"]
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradsym import __version__
 from gradsym.errors import GradsymError, InvalidValueError, OutputError
 from gradsym.files import output_error
 from gradsym.numeric.train.config import earlier_form
+from gradsym.version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: not a runtime dependency
     from typing_extensions import Self
