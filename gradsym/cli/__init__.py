@@ -1,21 +1,14 @@
-"""The ``gradsym`` command line: one module per command, and the one place that turns
-errors into exit codes.
+"""The ``gradsym`` command line: one module per command, the options they share, and the
+one place that turns errors into exit codes.
 
-    gradsym build      the main job: derive + figures + verify, with a report  (build.py)
-    gradsym derive     LaTeX and Markdown derivations of every claim, and notes.tex  (derive.py)
-    gradsym figures    the figures of the notes, with the data behind each  (figures.py)
-    gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
-    gradsym verify     check every claim symbolically and numerically  (verify.py)
-    gradsym check      check a candidate Jacobian of a cell  (check.py)
-    gradsym cells      the built-in and library cells with their equations  (cells.py)
-    gradsym train      train a recurrent network on a long-dependency task  (train.py)
-    gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
-    gradsym sweep      success-rate sweeps on Dask, results in SQLite, and their report  (sweep.py)
-    gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
-
-Each command module has ``add_<command>_parser(subparsers)``, which registers the command
-with ``func=`` set to a function of the parsed arguments returning 0 or 1. Errors are not
-caught there: :func:`main` maps them.
+Each command module (build, derive, figures, slides, verify, check, cells, train, analyze,
+sweep, bench) has ``add_<command>_parser(subparsers)``, which registers the command with
+``func=`` set to a function of the parsed arguments returning its exit code. Command
+modules never import one another: what several share lives in :mod:`.options` (one
+function per common option: ids, ``--out``, ``--json``, ``--seed``, ``--time-limit``, …),
+:mod:`.output` (JSON and where progress goes), :mod:`.writing` (the notes' files under
+one output folder), :mod:`.progress` and :mod:`.ascii_output`. Errors are not caught in
+the commands: :func:`main` maps them.
 
 Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM), 141 when the reader of the output went away
@@ -58,9 +51,32 @@ BROKEN_PIPE = 141
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
 
 #: The arguments (dest) that name a file or folder: none may be empty.
-PATH_ARGUMENTS = frozenset(
-    {"out", "run_dir", "cell_file", "report_dir", "data", "models", "folder", "target"}
-)
+PATH_ARGUMENTS = frozenset({"out", "cell_file", "data", "models", "folder", "spec"})
+
+
+#: What ``gradsym --help`` says before the list of commands.
+DESCRIPTION = """\
+Vanishing and exploding gradients in recurrent networks, made exact, checked and
+publishable: the derivations, figures and slides of the lecture notes, every claim
+checked symbolically (SymPy) and numerically (NumPy), a checker for your own Jacobians,
+training on long-range tasks, the gradient flow of trained models, and success-rate
+sweeps."""
+
+#: What ``gradsym --help`` says after it.
+EPILOG = """\
+every command follows one convention:
+  ID ...         claim ids, as arguments (derive, slides, verify; figures takes figure
+                 names too); none: every claim
+  --out DIR      the folder the command writes into: the notes' commands (build,
+                 derive, figures, slides) write DIR/derivations, DIR/figures and
+                 DIR/slides; train, analyze and sweep write their files into DIR itself
+  --json         the results as one JSON document on stdout (errors too)
+  --seed S       the seed of every random draw
+
+exit status: 0 success, 1 a check failed, 2 bad input (one line naming the problem),
+3 a candidate undecided (check), 130 interrupted, 143 terminated.
+
+gradsym COMMAND --help describes a command; python -m gradsym is the same program."""
 
 
 class Terminated(BaseException):
@@ -81,6 +97,12 @@ class _Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, "an empty path; give a file or folder name")
         return super()._get_value(action, arg_string)
 
+    def _check_value(self, action, value):
+        # a sub-command with a default takes any first word (its action reads it)
+        if getattr(action, "default_command", None) is not None:
+            return
+        super()._check_value(action, value)
+
     def error(self, message: str):
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if m:
@@ -90,6 +112,17 @@ class _Parser(argparse.ArgumentParser):
             _print_json_error(command, "UsageError", message, BAD_INPUT)
             self.exit(BAD_INPUT)
         super().error(message)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The description and epilog as written; the commands listed without a "COMMAND"
+    line above them."""
+
+    def _format_action(self, action):
+        text = super()._format_action(action)
+        if isinstance(action, argparse._SubParsersAction):
+            text = text.split("\n", 1)[1]
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,9 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
 
-    p = _Parser(prog="gradsym", description=__doc__.splitlines()[0])
+    p = _Parser(
+        prog="gradsym",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_HelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"gradsym {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for add in (
         add_build_parser,
         add_derive_parser,
