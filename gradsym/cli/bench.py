@@ -48,7 +48,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise InvalidValueError(
             f"this installation of gradsym lacks its benchmark script {script}; reinstall it"
         )
-    argv, sys.argv = sys.argv, [f"gradsym bench {args.which}", *args.rest]
+    argv, sys.argv = sys.argv, [str(script), *args.rest]
     try:
         runpy.run_path(str(script), run_name="__main__")
     finally:

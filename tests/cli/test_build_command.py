@@ -4,6 +4,8 @@ with a report; exit 1 when any check fails. The figures come from the session's 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import gradsym.notes
@@ -15,7 +17,9 @@ from gradsym.numeric import selfcheck
 def quick_build(built_figures, monkeypatch):
     """The build with the session's figures and a two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
-    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options: files)
+    monkeypatch.setattr(
+        "gradsym.cli.build.figures_into", lambda out, names, seed, options, log: files
+    )
     verify = gradsym.notes.verify
     monkeypatch.setattr(
         "gradsym.cli.build.verify_with_progress",
@@ -60,3 +64,18 @@ def test_a_failing_claim_makes_the_build_fail(quick_build, tmp_path, capsys, mon
     monkeypatch.setattr(type(report), "passed", property(lambda self: False))
     assert main(["build", "--out", str(tmp_path)]) == 1
     assert "SOME CHECKS FAILED" in capsys.readouterr().out
+
+
+def test_build_json_is_the_report_alone_on_stdout(quick_build, tmp_path, capsys):
+    """Under --json stdout is one JSON document (the stages go to stderr)."""
+    assert main(["build", "--out", str(tmp_path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["passed"] is True
+    assert [c["id"] for c in report["verify"]["claims"]] == ["cec", "clip-norm"]
+    assert {r["cell"] for r in report["backend"]} >= {"RNN(tanh)", "GRU(torch)"}
+    assert all(r["passed"] for r in report["backend"])
+    slides = [tmp_path / "slides" / "slides.tex"]
+    assert report["written"]["slides"] == [str(p) for p in slides]
+    assert str(tmp_path / "derivations" / "notes.tex") in report["written"]["derivations"]
+    assert "1/4 figures" in err and "4/4 checking the numeric" in err
