@@ -158,7 +158,7 @@ def add_build_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_out(b, "DIR/figures, DIR/derivations and DIR/slides")
     add_seed(b, "every random run")
-    add_pdf(b, "derivations/notes.tex and slides/slides.tex")
+    add_pdf(b, "derivations/notes.tex and slides/slides.tex", "Beamer for the slides")
     add_audience(b, "notes.tex, slides.tex", "notes-instructor.tex, slides-instructor.tex")
     add_figure_options(b)
     add_json(b, "the report (verification, backend check, files written)")

@@ -55,7 +55,7 @@ def add_derive_parser(subparsers) -> argparse.ArgumentParser:
         "checked, and the lecture notes that input them, into DIR/derivations.",
     )
     add_claim_ids(d, "every claim, and the notes")
-    add_out(d, "DIR/derivations (figures are referred to in DIR/figures)")
+    add_out(d, "DIR/derivations, which refers to the figures in DIR/figures")
     add_pdf(d, "derivations/notes.tex")
     add_audience(d, "notes.tex", "notes-instructor.tex")
     add_cell_file(d, "derive each of its Jacobian blocks instead, every step checked")

@@ -82,7 +82,7 @@ def add_claim_ids(parser: argparse.ArgumentParser, what: str = "every claim") ->
         action=_Ids,
         default=None,
         metavar="ID",
-        help=f"claim ids, in any order (default: {what}; gradsym verify lists them)",
+        help=f"claim ids, in any order (default: {what}); gradsym verify lists every id",
     )
 
 
@@ -207,7 +207,10 @@ def add_out(
 ) -> None:
     """``--out DIR`` (dest ``out``, a Path, or None when it has no default): the folder
     the command writes into; ``holds`` says what lands there."""
-    shown = "" if required or default is None else f" (default {default})"
+    if required or default is None:
+        shown = ""
+    else:
+        shown = "; default: the current folder" if default == "." else f"; default {default}"
     parser.add_argument(
         "--out",
         type=Path,
@@ -223,14 +226,16 @@ def add_json(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help=f"print {what} as JSON on stdout (progress goes to stderr; an error is a "
-        "JSON object too)",
+        help=f"print {what} as one JSON document on stdout, and nothing else there (an error too)",
     )
 
 
-def add_pdf(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--pdf``: also compile ``what`` with pdflatex."""
-    parser.add_argument("--pdf", action="store_true", help=f"also compile {what} with pdflatex")
+def add_pdf(parser: argparse.ArgumentParser, what: str, needs: str = "") -> None:
+    """``--pdf``: also compile ``what`` with pdflatex (and what else it ``needs``)."""
+    also = f" and {needs}" if needs else ""
+    parser.add_argument(
+        "--pdf", action="store_true", help=f"also compile {what} (needs pdflatex{also})"
+    )
 
 
 def add_audience(parser: argparse.ArgumentParser, student: str, instructor: str) -> None:
@@ -254,10 +259,15 @@ def add_no_progress(parser: argparse.ArgumentParser) -> None:
 
 
 def add_seed(
-    parser: argparse.ArgumentParser, what: str = "every random draw", default: int | None = 0
+    parser: argparse.ArgumentParser,
+    what: str = "every random draw",
+    default: int | None = 0,
+    shown: int | None = None,
 ) -> None:
-    """``--seed S`` (an integer; :func:`gradsym.cli.main` refuses a negative one)."""
-    shown = "" if default is None else f", default {default}"
+    """``--seed S`` (an integer; :func:`gradsym.cli.main` refuses a negative one). With
+    ``default`` None (a seed given or not), ``shown`` is the default the help states."""
+    shown = default if shown is None else shown
+    shown = "" if shown is None else f", default {shown}"
     parser.add_argument(
         "--seed",
         type=int,

@@ -42,8 +42,8 @@ def add_slides_parser(subparsers) -> argparse.ArgumentParser:
         s, "--claims", "ids", "the claim ids as arguments: gradsym slides ID ...",
         metavar="ID,...", merge=True,
     )  # fmt: skip
-    add_out(s, "DIR/slides (figures are included from DIR/figures)")
-    add_pdf(s, "slides.tex (needs Beamer)")
+    add_out(s, "DIR/slides, which includes the figures in DIR/figures")
+    add_pdf(s, "slides/slides.tex", "Beamer")
     add_audience(s, "slides.tex", "slides-instructor.tex")
     add_json(s, "the files written")
     s.set_defaults(func=cmd_slides)

@@ -170,7 +170,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     )
     o.add_argument("--batch", type=int, help="sequences per step (default 32)")
     o.add_argument("--steps", type=int, help="training steps (default 1000)")
-    add_seed(o, "init, data and evaluation (default 0)", default=None)
+    add_seed(o, "init, data and evaluation", default=None, shown=0)
     r = p.add_argument_group("run")
     r.add_argument("--eval-every", type=int, help="evaluate every n steps (default 100)")
     r.add_argument("--eval-batch", type=int, help="fresh sequences per evaluation (default 256)")
