@@ -121,13 +121,13 @@ def test_a_run_lost_with_its_workers_stays_pending_and_resumes(
     real = execute.run_one
     lost = load_spec(tiny).runs[2].key
 
-    def dies(config):
+    def dies(config, cell=None):
         from gradsym.experiments.spec import run_key
         from gradsym.numeric.train.config import TrainConfig
 
         if run_key(TrainConfig.from_dict(config)) == lost:
             raise RuntimeError("worker died")  # what a future reports after KilledWorker
-        return real(config)
+        return real(config, cell)
 
     monkeypatch.setattr(execute, "run_one", dies)
     result = sweep(tiny, tmp_path, client=dask_client, progress=False)
@@ -153,6 +153,30 @@ def test_a_spec_that_grows_reuses_the_finished_runs(dask_client, tiny, tmp_path)
         assert sorted(r.key for r in store.rows()) == sorted(r.key for r in load_spec(wider).runs)
     again = sweep(wider, tmp_path, client=dask_client, progress=False)
     assert (again.ran, again.skipped) == (0, 18)
+
+
+def test_a_cell_declared_in_the_spec_is_swept_and_declared_again_by_a_fresh_worker(
+    dask_client, tiny, tmp_path
+):
+    """Runs of a cell named in [[cells]]: swept like any other; a worker that never saw
+    the cell (its registry emptied of it, as in a new process) declares it from the run's
+    record and trains the same run bit for bit."""
+    from gradsym.cells.registry import _ENTRIES
+    from gradsym.experiments.runner import run_one
+
+    equations = "u = sigma(W_u @ h_prev + U_u @ x + b_u)\nh = u * h_prev + (1 - u) * tanh(U @ x)"
+    tiny["cells"] = [{"name": "swept_cell", "equations": equations}]
+    tiny["configurations"] = [{"label": "gated", "cell": "swept_cell"}]
+    result = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (result.total, result.done, result.failed) == (4, 4, 0)
+    run = load_spec(tiny).runs[0]
+    with SweepStore.open(tmp_path) as store:
+        [row] = [r for r in store.rows() if r.key == run.key]
+    _ENTRIES.pop("swept_cell")
+    fresh = run_one(run.config, run.cell)
+    assert fresh["status"] == "done" and fresh["params_sha256"] == row.params_sha256
+    _ENTRIES.pop("swept_cell")
+    assert run_one(run.config)["error"].startswith("could not run")  # without the record
 
 
 def test_a_database_of_another_spec_is_refused_and_left_as_it_was(dask_client, tiny, tmp_path):
