@@ -277,15 +277,22 @@ def add_seed(
     )
 
 
-def add_time_limit(parser: argparse.ArgumentParser, what: str, default: float = 60.0) -> None:
-    """``--time-limit SECONDS`` (dest ``time_limit``; inf: no limit, 0: no proof)."""
+def add_time_limit(
+    parser: argparse.ArgumentParser,
+    what: str,
+    default: float = 60.0,
+    zero: str | None = "no proof, the verdict is at best undecided",
+) -> None:
+    """``--time-limit SECONDS`` (dest ``time_limit``, a float; inf: no limit; ``zero``
+    what 0 means, None where 0 is refused). The command or the library checks the value
+    (NaN and negatives are refused: one line, exit 2)."""
+    means = f"; 0: {zero}" if zero is not None else ""
     parser.add_argument(
         "--time-limit",
         type=float,
         default=default,
         metavar="SECONDS",
-        help=f"time for {what} (default {default:g}; inf: no limit; 0: no proof, the "
-        "verdict is at best undecided)",
+        help=f"time for {what} (default {default:g}; inf: no limit{means})",
     )
 
 
