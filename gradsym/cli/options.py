@@ -16,7 +16,8 @@ The convention (the README's *The command line* says it to users):
   one JSON document on stdout and nothing else there; what would have been progress goes
   to stderr, and an error is a JSON object too.
 - **--seed S** seeds every random draw of the command (an integer >= 0);
-  **--time-limit SECONDS** bounds a command's proof search.
+  **--time-limit SECONDS** bounds a command's symbolic work (check's proof,
+  derive --cell-file's derivation).
 - An old spelling kept for scripts (``--run-dir``, ``--report-dir``, ``--claims a,b``)
   still works and says on stderr what to write instead.
 
@@ -36,6 +37,7 @@ from typing import Any
 
 __all__ = [
     "AUDIENCES",
+    "TASK_OPTIONS",
     "add_audience",
     "add_cell_file",
     "add_claim_ids",

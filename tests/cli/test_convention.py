@@ -96,9 +96,6 @@ def trained(tmp_path_factory) -> Path:
 #: For each command with --json: a quick invocation writing into the folder ``{out}``, and
 #: where under it the files land (None: the command writes nothing).
 JSON_RUNS = {
-    "derive": (["derive", "cec", "--out", "{out}"], "derivations"),
-    "figures": (["figures", "clipping", "--format", "svg", "--out", "{out}"], "figures"),
-    "slides": (["slides", "cec", "--out", "{out}"], "slides"),
     "verify": (["verify", "cec"], None),
     "check": (["check", "--cell", "rnn", "--time-limit", "0", "W_h"], None),  # refuted: exit 1
     "cells": (["cells"], None),
@@ -106,9 +103,10 @@ JSON_RUNS = {
     "analyze": (["analyze", "{run}", "--gaussian", "1", "--steps", "12", "--out", "{out}"], ""),
     "sweep report": (["sweep", "report", str(EXAMPLE_SWEEP), "--out", "{out}"], ""),
 }
-#: Tested elsewhere, each where its work is already done: build in test_build_command.py,
-#: sweep run in test_sweep_command.py (in a process of its own).
-JSON_TESTED_ELSEWHERE = {"build", "sweep run"}
+#: Tested elsewhere, each where its work is already done: derive, figures and slides in
+#: the test of one --out below, build in test_build_command.py, sweep run in
+#: test_sweep_command.py (in a process of its own).
+JSON_TESTED_ELSEWHERE = {"derive", "figures", "slides", "build", "sweep run"}
 #: bench runs a script, whose output and options are its own.
 NO_RESULTS = {"bench"}
 
@@ -139,10 +137,16 @@ def test_json_is_one_document_and_written_files_are_under_out(command, trained, 
 
 
 def test_the_notes_commands_given_one_out_make_one_tree(tmp_path, capsys):
-    """derive, figures and slides given one DIR: each writes its own sub-folder of it, and
-    the slides and the notes find the figures there."""
-    for argv in (["derive", "linear-case"], ["figures", "linear-case"], ["slides", "linear-case"]):
-        assert main([*argv, "--out", str(tmp_path)]) == 0
+    """derive, figures and slides given one DIR (and one claim): each writes its own
+    sub-folder of it, says so as JSON, and the slides find the figures there."""
+    for command, folder in (
+        ("derive", "derivations"),
+        ("figures", "figures"),
+        ("slides", "slides"),
+    ):
+        assert main([command, "linear-case", "--out", str(tmp_path), "--json"]) == 0
+        written = json.loads(capsys.readouterr().out)["written"]  # the whole of stdout
+        assert written and {Path(p).parent for p in written} == {tmp_path / folder}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["derivations", "figures", "slides"]
     assert (tmp_path / "figures" / "linear-case.pdf").exists()
     assert "{../figures/linear-case.pdf}" in (tmp_path / "slides" / "slides.tex").read_text()
