@@ -1,19 +1,19 @@
-"""The symbolic half of the check: candidate = Jacobian, proved at a size that can see the
-error, within a time limit.
+"""The symbolic half of the check: candidate = Jacobian for every n and d, within a time
+limit — and, outside the fragment the index form covers, at one size only.
 
-The size. A matrix polynomial identity can hold for small matrices and fail for larger
-ones: the standard polynomial S₂ₖ(A₁, …, A₂ₖ) = Σ_π sgn(π) A_π(1)⋯A_π(2k) vanishes on all
-k×k matrices (Amitsur–Levitzki), so the right answer plus S₄(W_f, W_i, W_o, W_c) equals the
-right answer at n = 2 and differs at n = 3. No nonzero identity of n×n matrices has degree
-below 2n, so a proof at n > (number of matrix factors in the longest product term of
-candidate − truth)/2 sees every error of this kind. :func:`proof_size` picks that n (at
-least 3) and the same for the input size d (at least 2), whatever size the numeric check
-uses.
+**For every size** (:func:`prove_every_size`): the candidate and the Jacobian, derived
+entrywise from the cell's equations, are written in index notation with n and d as symbols
+and brought to a normal form (:mod:`gradsym.symbolic.every_size`). Equal forms are equal at
+every size; different forms are searched for a counterexample, size by size from the
+smallest, at random rational points, evaluated exactly. The budget is cooperative: the
+work checks the clock (``time_limit``) and a largest number of terms.
 
-The work. :func:`prove` runs the entry-by-entry decision of
-:func:`gradsym.symbolic.proof.decide_entry` in a forked child process that is stopped at the
-time limit, so that no candidate can hang the caller; where ``fork`` is unavailable it runs
-in-process without a limit.
+**At one size** (:func:`prove`, the fallback for a construct the index form does not
+cover): the entry-by-entry decision of :func:`gradsym.symbolic.proof.decide_entry` at a
+size chosen from the product degree (:func:`proof_size`: the standard polynomial S₂ₖ
+vanishes on k×k matrices, Amitsur–Levitzki, so n > half the number of matrix factors in
+the longest product), in a forked child process stopped at the time limit. Such a proof
+says "at n = …" and nothing more: it never makes a verdict "holds".
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.symbolic import every_size
 from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
 from gradsym.symbolic.proof import decide_entry
@@ -241,3 +242,42 @@ def prove(
         if child.is_alive():
             child.kill()
         child.join()
+
+
+# -- for every size ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EverySize:
+    """What the proof for every size found: ``status`` "equal" (for every n and d),
+    "different" (``outcome.counterexample``), "undecided" (``outcome`` says what was
+    tried), "unsupported" (a construct outside the fragment: ``reason``), "timeout" or
+    "skipped" (no time given)."""
+
+    status: str
+    outcome: Any = None
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def prove_every_size(
+    candidate: Any, cell: Cell, of: str, wrt: str, time_limit: float | None, seed: int = 0
+) -> EverySize:
+    """candidate = ∂of/∂wrt for every n and d (see the module docstring)."""
+    if time_limit is not None and time_limit <= 0:
+        return EverySize("skipped", reason="no time was given for a proof")
+    t0 = time.perf_counter()
+    try:
+        with every_size.limits(time_limit):
+            outcome = every_size.check(candidate, cell, of, wrt, seed=seed, seconds=time_limit)
+    except every_size.Unsupported as exc:
+        return EverySize("unsupported", reason=str(exc), seconds=time.perf_counter() - t0)
+    except every_size.TooLarge as exc:
+        seconds = time.perf_counter() - t0
+        if "time" in str(exc):
+            reason = f"the symbolic proof did not finish within {time_limit:g} s"
+            return EverySize("timeout", reason=reason, seconds=seconds)
+        return EverySize("timeout", reason=f"the index form grew too large ({exc})", seconds=seconds)
+    except RecursionError:
+        return EverySize("timeout", reason="too deeply nested", seconds=time.perf_counter() - t0)
+    return EverySize(outcome.status, outcome, outcome.reason, time.perf_counter() - t0)

@@ -12,8 +12,8 @@ point where they differ, found and shown exactly.
    tested for 0 term class by term class (:func:`exp_identity`). Zero: "equal".
 3. **A counterexample**: the difference D = candidate − truth is evaluated at sizes in the
    order of n + d, then n — (1, 1), (1, 2), (2, 1), (1, 3), … — up to the bound its form
-   gives (:func:`size_bound`), at seeded random rational points (first small whole
-   numbers, then fractions k/97), exactly (rational arithmetic) when D has no σ and in
+   gives (:func:`size_bound`), at seeded random rational points (first ±1, ±2 — or ±1/2,
+   ±1 when σ is about, so that it is not saturated — then fractions k/97), exactly (rational arithmetic) when D has no σ and in
    interval arithmetic (200 bits) otherwise. The first entry proved nonzero is the
    counterexample: outcome "different", with the size, the point, and the sizes before it
    at which D is proved 0 exactly (written out at that size, :func:`zero_at`).
@@ -46,7 +46,7 @@ from . import values as V
 from .build import Grid
 
 MAX_SIZE = 8  # the search stops at n, d = 8
-POINTS = 3  # points per size: whole numbers ±1…±3, then two of fractions k/97
+POINTS = 3  # points per size: whole numbers ±1, ±2 (or halves), then two of fractions k/97
 DENOMINATOR = 97
 
 
@@ -106,17 +106,20 @@ def sizes_in_order(bound: tuple[int, int], cap: int = MAX_SIZE) -> list[tuple[in
     )
 
 
-def random_point(symbols, n: int, d: int, rng: np.random.Generator, k: int) -> dict:
-    """Full matrices of rationals for the named matrices: point k = 0 whole numbers ±1…±3,
-    later points fractions j/97, 0 < |j| ≤ 194."""
+def random_point(
+    symbols, n: int, d: int, rng: np.random.Generator, k: int, halves: bool = False
+) -> dict:
+    """Full matrices of rationals for the named matrices: point k = 0 whole numbers ±1, ±2
+    (``halves``: ±1/2, ±1, so that σ and tanh are not saturated), later points fractions
+    j/97, 0 < |j| ≤ 194."""
     out = {}
     for sym in symbols:
         rows = sum(V.size_of(x, n, d) for x in _layout(sym.shape[0]))
         cols = sum(V.size_of(x, n, d) for x in _layout(sym.shape[1]))
         count = rows * cols
         if k == 0:
-            raw = rng.integers(1, 4, count) * rng.choice([-1, 1], count)
-            vals = [Fraction(int(v)) for v in raw]
+            raw = rng.integers(1, 3, count) * rng.choice([-1, 1], count)
+            vals = [Fraction(int(v), 2 if halves else 1) for v in raw]
         else:
             raw = rng.integers(1, 2 * DENOMINATOR + 1, count) * rng.choice([-1, 1], count)
             vals = [Fraction(int(v), DENOMINATOR) for v in raw]
@@ -132,7 +135,7 @@ def _layout(size) -> tuple[str, ...]:
     return parts(size)
 
 
-MAX_EXPANSION = 2_000_000  # monomials written out by zero_at
+MAX_EXPANSION = 150_000  # monomials written out by zero_at (about 0.3 s)
 
 
 def zero_at(g: Grid, n: int, d: int) -> bool:
@@ -215,12 +218,13 @@ def _search_at(
     difference is evaluated exactly if that is cheap."""
     for k in range(POINTS):
         T.current_limits().check()
-        point = random_point(symbols, n, d, rng, k)
+        point = random_point(symbols, n, d, rng, k, halves=sig or _has_sigmoid(truth))
         leaves = V.symbol_values(symbols, n, d, point)
         arith = V.Intervals() if sig else V.Exact()
         ev = V.Evaluator(n, d, leaves, arith)
         with np.errstate(all="ignore"):
-            approx = np.abs(V.Evaluator(n, d, leaves, V.Floats()).grid(diff))
+            signed = V.Evaluator(n, d, leaves, V.Floats()).grid(diff)
+            approx = np.abs(signed)
             # the same with every factor and coefficient by its absolute value: a bound
             # on the terms, against which float64's round-off is measured
             scale = V.Evaluator(n, d, leaves, V.Floats(absolute=True)).grid(diff)
@@ -236,22 +240,30 @@ def _search_at(
             except V.Ambiguous:
                 continue
             if V.nonzero(x, arith):
-                return _counterexample(cand, truth, n, d, point, leaves, (r, c), x, not sig)
+                return _counterexample(truth, n, d, point, leaves, (r, c), x, signed, not sig)
     return None
 
 
-def _counterexample(cand, truth, n, d, point, leaves, entry, x, exact) -> Counterexample:
-    both = V.Intervals() if (V.has_sigmoid(cand) or V.has_sigmoid(truth)) else V.Exact()
+def _has_sigmoid(*grids: Grid) -> bool:
+    return any(V.has_sigmoid(g) for g in grids)
+
+
+def _counterexample(truth, n, d, point, leaves, entry, x, diff_floats, exact) -> Counterexample:
+    """The counterexample, the candidate's values read as truth + difference (the
+    difference is the exact part; the truth's entry is evaluated exactly or in intervals)."""
+    both = V.Intervals() if V.has_sigmoid(truth) else V.Exact()
     ev = V.Evaluator(n, d, leaves, both)
-    fl = V.Evaluator(n, d, leaves, V.Floats())
-    try:
-        c_entry, t_entry = ev.grid_entry(cand, *entry), ev.grid_entry(truth, *entry)
-    except V.Ambiguous:
-        c_entry = t_entry = None
+    with both.context():
+        try:
+            t_entry = ev.grid_entry(truth, *entry)
+            c_entry = t_entry + (both.number(x) if isinstance(x, Fraction) else x)
+        except V.Ambiguous:
+            c_entry = t_entry = None
     with np.errstate(all="ignore"):
-        return Counterexample(
-            n, d, point, entry, x, c_entry, t_entry, fl.grid(cand), fl.grid(truth), exact
-        )
+        expected = V.Evaluator(n, d, leaves, V.Floats()).grid(truth)
+    return Counterexample(
+        n, d, point, entry, x, c_entry, t_entry, expected + diff_floats, expected, exact
+    )
 
 
 def decide(

@@ -14,9 +14,9 @@ output, a δ between them placed on the diagonal.
 
 from __future__ import annotations
 
-import math
 import string
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
@@ -31,7 +31,8 @@ from . import tensor as T
 from .build import Grid, block_name, parts
 
 IV = mpmath.iv
-_DUMMY_LETTERS = [ch for ch in string.ascii_letters if ch not in "ij"]
+_DUMMY_LETTERS = [ch for ch in string.ascii_letters if ch not in "ijZ"]
+_BATCH = "Z"  # the axis of the terms evaluated together
 
 
 class _Letters(dict):
@@ -254,78 +255,73 @@ class Evaluator:
         """The block's value: an array of its entries (rows × cols)."""
         shape = (self.size(t.free[0]), self.size(t.free[1]))
         out = self._empty(shape)
-        for (dtypes, factors, deltas), coef in t.terms.items():
-            c = self.arith.number(P.at(coef, self.n, self.d))
-            out = out + self._term(dtypes, factors, deltas, c, shape)
+        for group in plan(t):
+            out = out + self._group(group, shape)
         return out
-
-    def _operands(self, factors, fixed: dict | None = None):
-        """(operands, subscripts, output indices) of a term's einsum; ``fixed`` indices
-        (free indices given values) are sliced away."""
-        operands, subs, used = [], [], []
-        for name, idx in factors:
-            value = np.asarray(self.factor(name), dtype=float if self.floats else object)
-            if fixed:
-                picks = tuple(fixed.get(i, slice(None)) for i in idx)
-                value = value[picks]
-                idx = tuple(i for i in idx if i not in fixed)
-            operands.append(value)
-            subs.append("".join(_LETTER[i] for i in idx))
-            used += [i for i in idx if i < 0 and i not in used]
-        out_idx = [i for i in (T.ROW, T.COL) if i in used]
-        return operands, subs, out_idx
-
-    def _contract(self, operands, subs, out_idx, c) -> np.ndarray:
-        if operands:
-            spec = ",".join(subs) + "->" + "".join(_LETTER[i] for i in out_idx)
-            # a contraction path pays off only on large index spaces
-            space = math.prod(
-                (self.n if self._kind_of(ch) == "n" else self.d) for ch in set(spec) - set(",->")
-            )
-            value = np.einsum(spec, *operands, optimize=len(operands) > 2 and space > 4096)
-        else:
-            value = 1
-        if self.floats:
-            return np.asarray(value, dtype=float) * c
-        if isinstance(value, np.ndarray) and value.ndim:
-            return value * c
-        out = np.empty((), dtype=object)
-        out[()] = (value[()] if isinstance(value, np.ndarray) else value) * c
-        return out
-
-    def _kind_of(self, letter: str) -> str:
-        return "n"  # an upper bound for the path heuristic: max(n, d) would do as well
-
-    def _term(self, dtypes, factors, deltas, c, shape) -> np.ndarray:
-        operands, subs, out_idx = self._operands(factors)
-        value = self._contract(operands, subs, out_idx, c)
-        rows, cols = shape
-        if deltas:  # δ_ij: the value lives on the diagonal (columns renamed to rows)
-            full = self._empty(shape)
-            for k in range(rows):
-                full[k, k] = value[k] if out_idx else value[()]
-            return full
-        if out_idx == [T.ROW, T.COL]:
-            return value
-        if out_idx == [T.ROW]:
-            value = value.reshape(rows, 1)
-        elif out_idx == [T.COL]:
-            value = value.reshape(1, cols)
-        else:
-            value = value.reshape(1, 1)
-        return np.broadcast_to(value, shape).copy()
 
     def entry(self, t: T.Tensor, i: int, j: int):
         """One entry (i, j) of the block, its free indices fixed before contracting."""
         total = self.zero
-        for (dtypes, factors, deltas), coef in t.terms.items():
-            if deltas and i != j:
+        for group in plan(t):
+            if group.delta and i != j:
                 continue
-            c = self.arith.number(P.at(coef, self.n, self.d))
-            fixed = {T.ROW: i, T.COL: i if deltas else j}
-            operands, subs, out_idx = self._operands(factors, fixed)
-            total = total + self._contract(operands, subs, [], c)[()]
+            fixed = {T.ROW: i, T.COL: i if group.delta else j}
+            value = self._contract(group, fixed)
+            total = total + (value[()] if isinstance(value, np.ndarray) else value)
         return total
+
+    def _contract(self, group: Group, fixed: dict | None = None):
+        """Σ over the group's terms of coefficient × contraction, as an array over the free
+        indices the terms use (those in ``fixed`` sliced away)."""
+        dtype = float if self.floats else object
+        z = len(group.members)
+        coefs = np.empty(z, dtype=dtype)
+        for k, (_, coef) in enumerate(group.members):
+            coefs[k] = self.arith.number(P.at(coef, self.n, self.d))
+        operands, subs = [], []
+        for p, idx in enumerate(group.idxs):
+            stacked = np.stack(
+                [np.asarray(self.factor(names[p]), dtype=dtype) for names, _ in group.members]
+            )
+            if fixed:
+                stacked = stacked[(slice(None), *(fixed.get(i, slice(None)) for i in idx))]
+                idx = tuple(i for i in idx if i not in fixed)
+            operands.append(stacked)
+            subs.append(_BATCH + "".join(_LETTER[i] for i in idx))
+        out_idx = [i for i in group.out if not (fixed and i in fixed)]
+        out = _BATCH + "".join(_LETTER[i] for i in out_idx)
+        if operands:
+            spec = ",".join(subs) + "->" + out
+            space = max(self.n, self.d) ** len(set(spec) - set(",->" + _BATCH))
+            value = np.einsum(spec, *operands, optimize=len(operands) > 2 and space > 64)
+            value = np.asarray(value, dtype=dtype)
+        else:
+            value = np.ones(z, dtype=float) if self.floats else np.array([1] * z, dtype=object)
+        value = value * coefs.reshape((z,) + (1,) * (value.ndim - 1))
+        summed = value.sum(axis=0)
+        if not isinstance(summed, np.ndarray):
+            box = np.empty((), dtype=dtype)
+            box[()] = summed
+            summed = box
+        return summed
+
+    def _group(self, group: Group, shape) -> np.ndarray:
+        value = self._contract(group)
+        rows, cols = shape
+        if group.delta:  # δ_ij: the value lives on the diagonal (columns renamed to rows)
+            full = self._empty(shape)
+            for k in range(rows):
+                full[k, k] = value[k] if group.out else value[()]
+            return full
+        if group.out == (T.ROW, T.COL):
+            return value
+        if group.out == (T.ROW,):
+            value = value.reshape(rows, 1)
+        elif group.out == (T.COL,):
+            value = value.reshape(1, cols)
+        else:
+            value = value.reshape(1, 1)
+        return np.broadcast_to(value, shape).copy()
 
     def grid(self, g: Grid) -> np.ndarray:
         """The whole matrix of a grid."""
@@ -367,6 +363,49 @@ class Evaluator:
         raise IndexError(k)
 
 
+@dataclass(frozen=True)
+class Group:
+    """Terms of a block with the same index pattern (the factors' names aside), evaluated
+    in one einsum along a batch axis: ``idxs`` the indices of each operand, ``out`` the
+    free indices used, ``delta`` whether δ_ij joins them, ``members`` (names, coefficient)."""
+
+    idxs: tuple
+    out: tuple
+    delta: bool
+    members: tuple
+
+
+_PLANS: dict = {}
+
+
+def plan(t: T.Tensor) -> list[Group]:
+    """The block's terms grouped by index pattern: each term's dummies renamed by the
+    normal form of its index graph with the names erased, operands in index order."""
+    key = t.key()
+    found = _PLANS.get(key)
+    if found is not None:
+        return found
+    groups: dict = {}
+    for (dtypes, factors, deltas), coef in t.terms.items():
+        dummies = sorted({i for _, idx in factors for i in idx if i >= 0})
+        blind = [("", idx) for _, idx in factors]
+        sizes, _, order = T.canonical_order(list(dtypes), blind, dummies)
+        label = {old: new for new, old in enumerate(order)}
+        ops = sorted((tuple(label.get(i, i) for i in idx), name) for name, idx in factors)
+        idxs = tuple(idx for idx, _ in ops)
+        out = tuple(i for i in (T.ROW, T.COL) if any(i in idx for idx in idxs))
+        gkey = (sizes, idxs, out, bool(deltas))
+        groups.setdefault(gkey, []).append((tuple(name for _, name in ops), coef))
+    found = [
+        Group(idxs, out, delta, tuple(members))
+        for (_, idxs, out, delta), members in groups.items()
+    ]
+    if len(_PLANS) > 2048:
+        _PLANS.clear()
+    _PLANS[key] = found
+    return found
+
+
 def has_sigmoid(g: Grid) -> bool:
     """Whether any σ is reachable in the grid (inside arguments too)."""
     seen: set[str] = set()
@@ -398,17 +437,36 @@ def nonzero(x, arith) -> bool | None:
     return None
 
 
+def endpoints(x) -> tuple:
+    """(lower, upper) of an interval as mpmath numbers at 220 bits."""
+    lo, hi = x._mpi_
+    return mpmath.mp.make_mpf(lo), mpmath.mp.make_mpf(hi)
+
+
 def as_float(x) -> float:
     if isinstance(x, Fraction):
         return float(x)
-    if hasattr(x, "mid"):
-        return float(x.mid)
+    if hasattr(x, "_mpi_"):
+        lo, hi = endpoints(x)
+        return float((lo + hi) / 2)
     return float(x)
 
 
+def width(x) -> float:
+    """The width of an interval (0 for an exact number)."""
+    if hasattr(x, "_mpi_"):
+        lo, hi = endpoints(x)
+        return float(hi - lo)
+    return 0.0
+
+
 def digits(x, count: int = 50) -> str:
-    """x to ``count`` significant digits (exactly, for a rational with a short form)."""
+    """x exactly when it is a rational with a short form (-206, 3/97), else to ``count``
+    significant digits (an interval: its midpoint, the interval being far narrower)."""
     if isinstance(x, Fraction):
-        return str(x) if len(str(x)) <= 2 * count else str(sp.Float(sp.Rational(x.numerator, x.denominator), count))
-    with mpmath.workdps(count + 5):
-        return mpmath.nstr(mpmath.mpf(x.mid), count)
+        if len(str(x)) <= 2 * count:
+            return str(x)
+        return str(sp.Float(sp.Rational(x.numerator, x.denominator), count))
+    lo, hi = endpoints(x)
+    with mpmath.workprec(240):
+        return mpmath.nstr((lo + hi) / 2, count)
