@@ -33,8 +33,7 @@ import numpy as np
 import sympy as sp
 
 from gradsym.errors import CandidateError, InvalidValueError
-from gradsym.symbolic import Cell, jacobian
-from gradsym.symbolic import every_size
+from gradsym.symbolic import Cell, every_size, jacobian
 from gradsym.symbolic.every_size import values as V
 from gradsym.symbolic.explicit import check_size
 
@@ -271,9 +270,7 @@ def _exact_counterexample(c: Cell, cx) -> dict[str, Any]:
     if held:
         out["held"] = held
     if cx.candidate_entry is not None:
-        out["exact_entries"] = [
-            (i, j, V.digits(cx.candidate_entry), V.digits(cx.expected_entry))
-        ]
+        out["exact_entries"] = [(i, j, V.digits(cx.candidate_entry), V.digits(cx.expected_entry))]
     return out
 
 
@@ -461,7 +458,9 @@ def check_jacobian(
         verdict = _refuted_numerically(c, far, max_error, common)
         return _diagnosed(verdict, cand, jac, time_limit, diagnose)
     if proof.status == "unsupported":
-        return _outside_the_fragment(cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose)
+        return _outside_the_fragment(
+            cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose
+        )
     outcome = proof.outcome
     zeros = tuple(outcome.zero_at) if outcome is not None else ()
     return Verdict(
@@ -574,7 +573,9 @@ def _search_note(outcome) -> str:
     return out
 
 
-def _outside_the_fragment(cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose):
+def _outside_the_fragment(
+    cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose
+):
     """A candidate the index form does not cover: proved at one size at most (never holds)."""
     c, of, wrt = jac.cell, jac.of, jac.wrt
     n_p, d_p = proof_size(cand.expr, jac.expr)
@@ -608,9 +609,7 @@ def _outside_the_fragment(cand, jac, proof, comparisons, max_error, common, time
         if fixed.status == "proved"
         else f"no proof at {at} either: {fixed.reason}"
     )
-    residual = (
-        {"entry": list(fixed.entry), "difference": fixed.residual} if fixed.entry else None
-    )
+    residual = {"entry": list(fixed.entry), "difference": fixed.residual} if fixed.entry else None
     return Verdict(
         "undecided",
         max_error,
@@ -630,7 +629,9 @@ def _at_its_size(cand, jac, comparisons, far, max_error, common, time_limit, dia
     c = jac.cell
     if far:
         verdict = _refuted_numerically(c, far, max_error, common)
-        return _diagnosed(verdict, cand, jac, time_limit, diagnose, [cmp.inst for cmp in comparisons])
+        return _diagnosed(
+            verdict, cand, jac, time_limit, diagnose, [cmp.inst for cmp in comparisons]
+        )
     insts = [cmp.inst for cmp in comparisons]
     n_p, d_p = insts[0]["n"], insts[0]["d"]
     points = [entry_point(c, inst) for inst in insts]
@@ -646,7 +647,10 @@ def _at_its_size(cand, jac, comparisons, far, max_error, common, time_limit, dia
                 "(the size of your matrix)" + _gap(comparisons)
             ),
             proof_size=(n_p, d_p),
-            **{**common, "references": ("SymPy's Jacobian of the equations", *common["references"])},
+            **{
+                **common,
+                "references": ("SymPy's Jacobian of the equations", *common["references"]),
+            },
         )
     if proof.status == "different" and proof.entry is not None and proof.point is not None:
         cmp = comparisons[proof.point]

@@ -402,9 +402,7 @@ def _edits(C, truth, cell: Cell, of: str, wrt: str):
         if simple != q and abs(simple - q) <= abs(q) * sp.Rational(1, 1000):
             # as typed (the decimal it spells) or as a fraction: never rounded to look
             # like the constant it should be
-            yield Mistake(
-                f"the constant {_decimal(q)} should be {simple}", C.xreplace({q: simple})
-            )
+            yield Mistake(f"the constant {_decimal(q)} should be {simple}", C.xreplace({q: simple}))
     if isinstance(truth, BlockMatrix):
         rows, cols = block_names(cell, of, wrt)
         grid = truth.blocks.tolist()
@@ -420,9 +418,7 @@ def _edits(C, truth, cell: Cell, of: str, wrt: str):
         for t in terms(truth):
             yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t), count_nodes(t))
     for t in terms(C):
-        yield Mistake(
-            f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)), count_nodes(t)
-        )
+        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)), count_nodes(t))
         yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
 
 

@@ -277,7 +277,9 @@ def prove_every_size(
         if "time" in str(exc):
             reason = f"the symbolic proof did not finish within {time_limit:g} s"
             return EverySize("timeout", reason=reason, seconds=seconds)
-        return EverySize("timeout", reason=f"the index form grew too large ({exc})", seconds=seconds)
+        return EverySize(
+            "timeout", reason=f"the index form grew too large ({exc})", seconds=seconds
+        )
     except RecursionError:
         return EverySize("timeout", reason="too deeply nested", seconds=time.perf_counter() - t0)
     return EverySize(outcome.status, outcome, outcome.reason, time.perf_counter() - t0)

@@ -24,7 +24,7 @@ from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.equations import one_minus
 from gradsym.symbolic.functions import sigmoid
 
-from ..checks import Exact, Sampled
+from ..checks import EverySize, Exact, Sampled
 from ..claim import Claim, Step
 from ..evaluate import Exact as ExactEvaluator
 from ..evaluate import Floating, Model, Unbound
@@ -158,7 +158,7 @@ gru_retain = Claim(
             ),
             where=((S(TEXTBOOK, "u"), sp.ZeroMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at $n = 3$"),
+                EverySize(TEXTBOOK),
                 Sampled(
                     _saturated(TEXTBOOK, "b_u", -60.0),
                     r"the NumPy GRU with $\mathbf{b}_u = -60$ ($\mathbf{u} \approx 10^{-26}$)",
@@ -177,7 +177,7 @@ gru_retain = Claim(
             ),
             where=((S(TORCH, "z"), OneMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at $n = 3$"),
+                EverySize(TORCH),
                 Sampled(
                     _saturated(TORCH, "b_z", 60.0),
                     r"the NumPy GRU in PyTorch's form with $\mathbf{b}_z = +60$",

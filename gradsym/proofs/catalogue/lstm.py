@@ -20,13 +20,12 @@ from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.functions import sigmoid
 
-from ..checks import Exact, Sampled
+from ..checks import EverySize, Exact, Sampled
 from ..claim import Claim, Condition, Step
 from ..evaluate import Model, Unbound
 from ..models import (
     CellModel,
     counting_model,
-    exact_cell,
     exact_unrolled,
     float_cell,
     numpy_unrolled,
@@ -405,9 +404,8 @@ lstm_remember = Claim(
             ),
             where=((f_sym, OneMatrix(n, 1)), (i_sym, ZeroMatrix(n, 1))),
             checks=(
-                Exact(
-                    lambda: [exact_cell(STANDARD, 3, 2)],
-                    r"the cell's equation for $\mathbf{c}^{(t)}$, $n = 3$",
+                EverySize(
+                    STANDARD, r"the cell's equation for $\mathbf{c}^{(t)}$, written entrywise"
                 ),
                 Sampled(
                     _saturated,
@@ -859,7 +857,7 @@ peephole_jacobians = Claim(
             r"$\mathbf{V}_f = \mathbf{V}_u = \mathbf{0}$: no peephole terms",
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
-                Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at $n = 3$"),
+                EverySize(PEEPHOLE),
                 Sampled(
                     lambda rng: float_cell(PEEPHOLE, rng),
                     r"the NumPy peephole LSTM with $\mathbf{V} = \mathbf{0}$",

@@ -367,7 +367,8 @@ def _check_words(check) -> str:
     """How one check evaluates a line, in words (LaTeX prose): the kind of arithmetic, the
     instances, the tolerance, then the check's own method."""
     if check.kind == "symbolic":
-        return f"exactly (SymPy, rational arithmetic): {check.method}"
+        how = getattr(check, "how", "exactly (SymPy, rational arithmetic)")
+        return f"{how}: {check.method}"
     trials = getattr(check, "trials", None)
     tol = getattr(check, "tol", None)
     plural = "" if trials == 1 else "s"

@@ -16,8 +16,8 @@ symbols) against ∂of/∂wrt of a cell.
 
 from __future__ import annotations
 
-from .build import Grid, builder, cut_for, grid, jacobian
 from . import decide as _decide
+from .build import Grid, builder, cut_for, grid, jacobian
 from .decide import Counterexample, Outcome
 from .tensor import TooLarge, Unsupported, limits
 

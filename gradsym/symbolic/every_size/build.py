@@ -101,9 +101,7 @@ def _coefficient(c: sp.Expr) -> P.Poly:
     if c.free_symbols <= {n_sym, d_sym}:
         poly = sp.Poly(c, n_sym, d_sym)
         if all(k.is_Rational for k in poly.coeffs()):
-            return {
-                m: Fraction(int(k.p), int(k.q)) for m, k in zip(poly.monoms(), poly.coeffs())
-            }
+            return {m: Fraction(int(k.p), int(k.q)) for m, k in zip(poly.monoms(), poly.coeffs())}
     raise Unsupported(f"the scalar {sp.sstr(c)[:40]} (a number or a polynomial in n, d)")
 
 
@@ -125,7 +123,9 @@ def _same_layout(grids: list[Grid], what: str) -> None:
     first = grids[0]
     for g in grids[1:]:
         if (g.rows, g.cols) != (first.rows, first.cols):
-            raise Unsupported(f"{what} of block layouts {first.rows}×{first.cols} and {g.rows}×{g.cols}")
+            raise Unsupported(
+                f"{what} of block layouts {first.rows}×{first.cols} and {g.rows}×{g.cols}"
+            )
 
 
 class Builder(MatrixVisitor):
@@ -176,7 +176,9 @@ class Builder(MatrixVisitor):
         for m in mats[1:]:
             out = grid_matmul(out, m)
         if coef != P.const(1):
-            out = Grid(out.rows, out.cols, {k: T.scale(b, coef) for k, b in out.blocks.items() if coef})
+            out = Grid(
+                out.rows, out.cols, {k: T.scale(b, coef) for k, b in out.blocks.items() if coef}
+            )
         return out
 
     def _print_MatPow(self, e):
@@ -194,9 +196,7 @@ class Builder(MatrixVisitor):
         _same_layout(grids, "a Hadamard product")
         out = grids[0].blocks
         for g in grids[1:]:
-            out = {
-                k: T.hadamard(b, g.blocks[k]) for k, b in out.items() if k in g.blocks
-            }
+            out = {k: T.hadamard(b, g.blocks[k]) for k, b in out.items() if k in g.blocks}
             out = {k: b for k, b in out.items() if not b.is_zero()}
         return Grid(grids[0].rows, grids[0].cols, out)
 
@@ -253,10 +253,10 @@ class Builder(MatrixVisitor):
         row_at, col_at = [], []
         for r, line in enumerate(grid):
             for c, g in enumerate(line):
-                if g.rows != grid[r][0].rows or g.cols != grid[0][c].cols:
+                if g.rows != line[0].rows or g.cols != grid[0][c].cols:
                     raise Unsupported("a block matrix whose blocks are cut differently")
             row_at.append(len(rows))
-            rows += grid[r][0].rows
+            rows += line[0].rows
         for c, g in enumerate(grid[0]):
             col_at.append(len(cols))
             cols += g.cols
@@ -406,4 +406,4 @@ def grid(expr, cell: Cell | None = None, wrt: str | None = None) -> Grid:
     return builder(cell, cut).grid(expr)
 
 
-__all__ = ["Grid", "builder", "derivative", "grid", "jacobian", "parts", "MatrixSymbol"]
+__all__ = ["Grid", "MatrixSymbol", "builder", "derivative", "grid", "jacobian", "parts"]

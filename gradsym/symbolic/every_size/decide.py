@@ -146,13 +146,13 @@ def zero_at(g: Grid, n: int, d: int) -> bool:
     between function values it does not see, or a real difference), or too large."""
     sizes = {"n": n, "d": d, "1": 1}
     work = 0
-    for (bi, bj), b in g.blocks.items():
+    for b in g.blocks.values():
         cells = sizes[b.free[0]] * sizes[b.free[1]]
-        for (dtypes, _, _), _ in b.terms.items():
+        for (dtypes, _, _) in b.terms:
             work += cells * math.prod(sizes[k] for k in dtypes)
     if work > MAX_EXPANSION:
         return False
-    for (bi, bj), b in g.blocks.items():
+    for b in g.blocks.values():
         rows, cols = sizes[b.free[0]], sizes[b.free[1]]
         entries: dict[tuple[int, int], dict] = {}
         for (dtypes, factors, deltas), coef in b.terms.items():
@@ -454,9 +454,7 @@ def exp_identity(g: Grid) -> bool:
             for name, idx in sigmas:
                 k = position[name]
                 lab = label[idx[0]] if idx else "_"
-                mono = sp.Mul(
-                    *[e_symbol(b, lab) ** int(-c * lcm[b]) for b, c in combos[k].items()]
-                )
+                mono = sp.Mul(*[e_symbol(b, lab) ** int(-c * lcm[b]) for b, c in combos[k].items()])
                 value *= 1 / (1 + mono)
             gkey = (bi, bj, block.free, sizes, form, deltas)
             groups[gkey] = groups.get(gkey, sp.S.Zero) + value
@@ -493,7 +491,9 @@ def _automorphisms(sizes: tuple, form: tuple) -> list[tuple[int, ...]] | None:
         for g, image in zip(groups, combo):
             for old, new in zip(g, image):
                 perm[old] = new
-        moved = tuple(sorted((nm, tuple(perm[i] if i >= 0 else i for i in idx)) for nm, idx in form))
+        moved = tuple(
+            sorted((nm, tuple(perm[i] if i >= 0 else i for i in idx)) for nm, idx in form)
+        )
         if moved == form:
             out.append(tuple(perm))
     return out

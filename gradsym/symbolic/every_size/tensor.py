@@ -111,7 +111,7 @@ def digest(text: str) -> str:
 class Raw:
     """A term being assembled from pieces of other terms, before its normal form."""
 
-    __slots__ = ("coef", "dtypes", "factors", "deltas")
+    __slots__ = ("coef", "deltas", "dtypes", "factors")
 
     def __init__(self, coef: P.Poly | None = None) -> None:
         self.coef = {(0, 0): P.Fraction(1)} if coef is None else coef
@@ -247,9 +247,7 @@ def _canonical(
     best, best_order = None, None
     for order in choices:
         label = {old: new for new, old in enumerate(order)}
-        form = tuple(
-            sorted((name, tuple(label.get(i, i) for i in idx)) for name, idx in factors)
-        )
+        form = tuple(sorted((name, tuple(label.get(i, i) for i in idx)) for name, idx in factors))
         if best is None or form < best:
             best, best_order = form, order
     sizes = tuple(colour[k][:1] for k in ordered)
@@ -270,7 +268,7 @@ class Tensor:
     size of the column index), each "n", "d" or "1" (no index); ``terms`` maps the normal
     form of each term to its coefficient, a polynomial in n and d."""
 
-    __slots__ = ("free", "terms", "_key")
+    __slots__ = ("_key", "free", "terms")
 
     def __init__(self, free: tuple[str, str], terms: dict | None = None) -> None:
         self.free = free
@@ -313,9 +311,9 @@ class Tensor:
 
     def uses(self, slot: int) -> bool:
         """Whether any term depends on the free index ``slot`` (−1 row, −2 column)."""
-        return any(
-            slot in idx for (_, factors, deltas) in self.terms for _, idx in factors
-        ) or any(slot in pair for (_, _, deltas) in self.terms for pair in deltas)
+        return any(slot in idx for (_, factors, deltas) in self.terms for _, idx in factors) or any(
+            slot in pair for (_, _, deltas) in self.terms for pair in deltas
+        )
 
 
 def zero(free: tuple[str, str]) -> Tensor:

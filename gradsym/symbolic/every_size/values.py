@@ -397,8 +397,7 @@ def plan(t: T.Tensor) -> list[Group]:
         gkey = (sizes, idxs, out, bool(deltas))
         groups.setdefault(gkey, []).append((tuple(name for _, name in ops), coef))
     found = [
-        Group(idxs, out, delta, tuple(members))
-        for (_, idxs, out, delta), members in groups.items()
+        Group(idxs, out, delta, tuple(members)) for (_, idxs, out, delta), members in groups.items()
     ]
     if len(_PLANS) > 2048:
         _PLANS.clear()
