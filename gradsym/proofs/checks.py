@@ -430,34 +430,35 @@ class EverySize:
     def run(self, step: Step, seed: int = 0, rng=None) -> CheckResult:
         return _timed(self.kind, lambda: self._run(step, seed))
 
+    def sides(self, step: Step) -> tuple:
+        """(lhs, rhs, variables): the step's two sides in index form (a ∂a/∂b derived
+        entrywise from the cell's equations), after its ``where``."""
+        from gradsym.symbolic import every_size
+
+        from .notation import Partial
+
+        cell, swap = _with_where(_with_definitions(self.cell, step.definitions), step.where)
+        lhs, rhs = step.lhs.xreplace(swap), step.rhs.xreplace(swap)
+        partial = next((e for e in (lhs, rhs) if isinstance(e, Partial)), None)
+        wrt = partial.wrt.name if partial is not None else None
+
+        def side(e):
+            if isinstance(e, Partial):
+                return every_size.jacobian(cell, e.of.name, e.wrt.name)
+            return every_size.grid(e, cell, wrt)
+
+        variables = every_size.variables(cell, wrt) if wrt else [*cell.leaves, *cell.params]
+        return side(lhs), side(rhs), variables
+
     def _run(self, step: Step, seed: int) -> CheckResult:
         from gradsym.symbolic import every_size
         from gradsym.symbolic.every_size.decide import decide as decide_grids
 
-        from .notation import Partial
-
         if step.relation != "=" or step.hypotheses:
             raise ValueError("a proof for every size decides an equation without hypotheses")
-        cell, swap = _with_where(_with_definitions(self.cell, step.definitions), step.where)
-        lhs, rhs = step.lhs.xreplace(swap), step.rhs.xreplace(swap)
-        partial = lhs if isinstance(lhs, Partial) else None
-        if partial is None and isinstance(rhs, Partial):
-            partial, lhs, rhs = rhs, rhs, lhs
-        wrt = partial.wrt.name if partial is not None else None
         with every_size.limits(self.seconds):
-
-            def side(e):
-                if isinstance(e, Partial):
-                    return every_size.jacobian(cell, e.of.name, e.wrt.name)
-                return every_size.grid(e, cell, wrt)
-
-            outcome = decide_grids(
-                side(lhs),
-                side(rhs),
-                every_size.variables(cell, wrt) if wrt else [*cell.leaves, *cell.params],
-                seed=seed,
-                seconds=self.seconds / 3,
-            )
+            lhs, rhs, variables = self.sides(step)
+            outcome = decide_grids(lhs, rhs, variables, seed=seed, seconds=self.seconds / 3)
         visited = display_atoms(step.lhs) | display_atoms(step.rhs)
         for atom, value in step.where:
             visited |= {atom} | display_atoms(value)
@@ -484,6 +485,7 @@ class EverySize:
                 f"differs at n = {cx.n}, d = {cx.d}, entry {cx.entry}, by "
                 f"{V.digits(cx.difference, 12)}"
             )
+            counterexample["why"] = why
         else:
             counterexample, why = None, f"undecided: {outcome.reason}"
         return CheckResult(
