@@ -344,7 +344,8 @@ _NUMPY_FUNCTIONS = {
     "sigmoid": _numpy_sigmoid,
     "relu": lambda z: np.maximum(z, 0.0),
     "relu_prime": lambda z: np.greater(z, 0.0).astype(float),
-    "Heaviside": lambda z, *a: np.greater(z, 0.0).astype(float),
+    # SymPy's Heaviside(z, H0) with its own H0 (H0 = 1/2 when not given)
+    "Heaviside": lambda z, h0=0.5: np.where(np.equal(z, 0.0), h0, np.greater(z, 0.0)),
 }
 
 
