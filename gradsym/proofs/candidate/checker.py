@@ -532,14 +532,19 @@ def _refuted_numerically(c: Cell, far: list[Comparison], max_error: float, commo
     )
 
 
-def sizes_text(sizes) -> str:
-    """(1, 1), (2, 1), (3, 1) as "n = 1, 2, 3 (d = 1)"; mixed d's as pairs."""
+def sizes_text(sizes, depends: tuple[bool, bool] = (True, True)) -> str:
+    """(1, 1), (2, 1), (3, 1) as "n = 1, 2, 3 (d = 1)", or "(every d)" when the difference
+    does not involve d; mixed sizes as pairs."""
     sizes = list(sizes)
     if not sizes:
         return ""
-    ds = {d for _, d in sizes}
+    ns, ds = {n for n, _ in sizes}, {d for _, d in sizes}
     if len(ds) == 1:
-        return f"n = {', '.join(str(n) for n, _ in sizes)} (d = {ds.pop()})"
+        rest = "every d" if not depends[1] else f"d = {ds.pop()}"
+        return f"n = {', '.join(str(n) for n, _ in sizes)} ({rest})"
+    if len(ns) == 1:
+        rest = "every n" if not depends[0] else f"n = {ns.pop()}"
+        return f"d = {', '.join(str(d) for _, d in sizes)} ({rest})"
     return "(n, d) = " + ", ".join(f"({n}, {d})" for n, d in sizes)
 
 
@@ -551,25 +556,29 @@ def _difference_detail(outcome, cx: dict) -> str:
         f"entry ({i}, {j}) is off by {cx['difference']} ({how}, at a rational point)"
     )
     before = outcome.tried[:-1]
-    if before and list(outcome.zero_at) == list(before):
+    if list(outcome.zero_at) == list(before):
+        where = (
+            f"it is proved equal at every smaller size, {sizes_text(before, outcome.depends)}"
+            if before
+            else "there is no smaller size"
+        )
         out += (
-            f"; it is proved equal at every smaller size, {sizes_text(before)}: n = "
-            f"{cx['n']}, d = {cx['d']} is the smallest size at which it is wrong (sizes "
-            "ordered by n + d, then n)"
+            f"; {where}: n = {cx['n']}, d = {cx['d']} is the smallest size at which it is "
+            "wrong (sizes ordered by n + d, then n)"
         )
     elif outcome.zero_at:
-        out += f"; proved equal at {sizes_text(outcome.zero_at)}"
+        out += f"; proved equal at {sizes_text(outcome.zero_at, outcome.depends)}"
     return out
 
 
 def _search_note(outcome) -> str:
     out = ""
     if outcome.zero_at:
-        out += f"; it holds exactly at {sizes_text(outcome.zero_at)}"
+        out += f"; it holds exactly at {sizes_text(outcome.zero_at, outcome.depends)}"
     if outcome.tried:
         out += (
             f"; no difference at {outcome.points} random rational points at each of "
-            f"{sizes_text(outcome.tried)}"
+            f"{sizes_text(outcome.tried, outcome.depends)}"
         )
     return out
 

@@ -11,8 +11,9 @@ point where they differ, found and shown exactly.
    arguments, E_b = exp(b/L), as a rational function of the E's at each index, and
    tested for 0 term class by term class (:func:`exp_identity`). Zero: "equal".
 3. **A counterexample**: the difference D = candidate − truth is evaluated at sizes in the
-   order of n + d, then n — (1, 1), (1, 2), (2, 1), (1, 3), … — up to the bound its form
-   gives (:func:`size_bound`), at seeded random rational points (first ±1, ±2 — or ±1/2,
+   order of n + d, then n — (1, 1), (1, 2), (2, 1), (1, 3), … — up to n + d = N_n + N_d
+   for the bound its form gives (:func:`size_bound`; a size D does not involve stays at
+   1, :func:`depends`), at seeded random rational points (first ±1, ±2 — or ±1/2,
    ±1 when σ is about, so that it is not saturated — then fractions k/97), exactly (rational arithmetic) when D has no σ and in
    interval arithmetic (200 bits) otherwise. The first entry proved nonzero is the
    counterexample: outcome "different", with the size, the point, and the sizes before it
@@ -85,6 +86,7 @@ class Outcome:
     bound: tuple[int, int] | None = None
     reason: str = ""
     exact_forms: bool = True
+    depends: tuple[bool, bool] = (True, True)  # whether the difference involves n, d
 
 
 def size_bound(g: Grid) -> tuple[int, int]:
@@ -99,10 +101,40 @@ def size_bound(g: Grid) -> tuple[int, int]:
     return nn, dd
 
 
-def sizes_in_order(bound: tuple[int, int], cap: int = MAX_SIZE) -> list[tuple[int, int]]:
+def depends(g: Grid) -> tuple[bool, bool]:
+    """(on n, on d): whether an index or a coefficient of the form involves the size.
+    A form that does not involve d is written out alike at every d (its atoms, functions
+    of vectors that may have d entries inside, are variables either way), so a proof at
+    d = 1 is a proof at every d; the same for n."""
+    on = {"n": False, "d": False}
+    for b in g.blocks.values():
+        for kind in b.free:
+            if kind in on:
+                on[kind] = True
+        for (dtypes, _, _), coef in b.terms.items():
+            for kind in dtypes:
+                on[kind] = True
+            dn, dd = P.degrees(coef)
+            on["n"] |= dn > 0
+            on["d"] |= dd > 0
+    return on["n"], on["d"]
+
+
+def sizes_in_order(
+    bound: tuple[int, int], on: tuple[bool, bool] = (True, True), cap: int = MAX_SIZE
+) -> list[tuple[int, int]]:
+    """The sizes searched, in the order of n + d, then n: every size with n + d ≤ N_n + N_d
+    (so that the first size found is the smallest in that order), n and d at most ``cap``;
+    a size the form does not involve stays at 1."""
     nn, dd = min(bound[0], cap), min(bound[1], cap)
+    if not on[1]:
+        return [(n, 1) for n in range(1, nn + 1)]
+    if not on[0]:
+        return [(1, d) for d in range(1, dd + 1)]
+    top = bound[0] + bound[1]
     return sorted(
-        ((n, d) for n in range(1, nn + 1) for d in range(1, dd + 1)), key=lambda s: (sum(s), s[0])
+        ((n, d) for n in range(1, cap + 1) for d in range(1, cap + 1) if n + d <= top),
+        key=lambda s: (sum(s), s[0]),
     )
 
 
@@ -135,7 +167,7 @@ def _layout(size) -> tuple[str, ...]:
     return parts(size)
 
 
-MAX_EXPANSION = 150_000  # monomials written out by zero_at (about 0.3 s)
+MAX_EXPANSION = 1_000_000  # monomials written out by zero_at (under a second)
 
 
 def zero_at(g: Grid, n: int, d: int) -> bool:
@@ -143,45 +175,121 @@ def zero_at(g: Grid, n: int, d: int) -> bool:
     the entries of the named matrices and in the values of its functions at each index
     (each an independent variable; the step's H² = H and H(a)·H(−a) = 0 applied), and
     that polynomial 0. True is a proof; False: not 0 as such a polynomial (an identity
-    between function values it does not see, or a real difference), or too large."""
+    between function values it does not see, or a real difference), or too large.
+
+    The monomials are rows of integers (the variables' numbers, sorted, and the entry),
+    collected with ``numpy.unique`` and their integer coefficients (over a common
+    denominator) summed."""
     sizes = {"n": n, "d": d, "1": 1}
     work = 0
     for b in g.blocks.values():
         cells = sizes[b.free[0]] * sizes[b.free[1]]
-        for (dtypes, _, _) in b.terms:
+        for dtypes, _, _ in b.terms:
             work += cells * math.prod(sizes[k] for k in dtypes)
     if work > MAX_EXPANSION:
         return False
+    numbers: dict = {}  # (factor name, index values) → variable number
     for b in g.blocks.values():
+        T.current_limits().check()
         rows, cols = sizes[b.free[0]], sizes[b.free[1]]
-        entries: dict[tuple[int, int], dict] = {}
-        for (dtypes, factors, deltas), coef in b.terms.items():
-            T.current_limits().check()
-            c = P.at(coef, n, d)
-            ranges = [range(sizes[k]) for k in dtypes]
-            for i in range(rows):
-                for j in range(cols):
-                    if deltas and i != j:
-                        continue
-                    poly = entries.setdefault((i, j), {})
-                    for assign in itertools.product(*ranges):
-                        where = {T.ROW: i, T.COL: j, **dict(enumerate(assign))}
-                        mono = _monomial(factors, where)
-                        if mono is None:
-                            continue
-                        v = poly.get(mono, 0) + c
-                        if v:
-                            poly[mono] = v
-                        else:
-                            poly.pop(mono, None)
-        if any(entries.values()):
+        coefs = {key: P.at(coef, n, d) for key, coef in b.terms.items()}
+        scale = math.lcm(*(c.denominator for c in coefs.values()))
+        monomials, weights = [], []
+        for (dtypes, factors, deltas), c in coefs.items():
+            grid_ = _assignments(dtypes, rows, cols, bool(deltas), sizes)
+            if grid_.shape[0] == 0:
+                continue
+            ids = _variables(factors, grid_, sizes, numbers)
+            if ids is None:  # steps: the rules H² = H, H(a)H(−a) = 0, row by row
+                ids, kept = _step_rows(factors, grid_, sizes, numbers)
+                grid_ = grid_[kept]
+            monomials.append((ids, grid_[:, :2]))
+            weights.append((ids.shape[0], int(c * scale)))
+        if not monomials:
+            continue
+        width = max(m.shape[1] for m, _ in monomials)
+        rows_ = np.concatenate(
+            [
+                np.hstack([np.pad(m, ((0, 0), (0, width - m.shape[1])), constant_values=-1), e])
+                for m, e in monomials
+            ]
+        )
+        total = sum(count * abs(w) for count, w in weights)
+        dtype = np.int64 if total < 2**62 else object  # exact either way
+        w = np.concatenate([np.full(count, w, dtype=dtype) for count, w in weights])
+        # equal rows are the same monomial: sort them together and sum each run
+        order = np.lexsort(rows_.T[::-1])
+        rows_, w = rows_[order], w[order]
+        starts = np.concatenate([[0], np.flatnonzero(np.any(rows_[1:] != rows_[:-1], axis=1)) + 1])
+        if np.any(np.add.reduceat(w, starts) != 0):
             return False
     return True
 
 
+def _assignments(dtypes, rows: int, cols: int, delta: bool, sizes: dict) -> np.ndarray:
+    """Every (i, j, k₁, …) a term's entry sums over: i and j over the block (i = j with
+    δ_ij), each dummy over its range, as rows of an integer array."""
+    extents = [rows, cols] + [sizes[k] for k in dtypes]
+    grid_ = np.indices(extents, dtype=np.int64).reshape(len(extents), -1).T
+    if delta:
+        grid_ = grid_[grid_[:, 0] == grid_[:, 1]]
+    return grid_
+
+
+def _column(i: int) -> int:
+    return {T.ROW: 0, T.COL: 1}.get(i, i + 2)
+
+
+def _base(numbers: dict, name: str) -> int:
+    """The number of a factor name's first variable (each name has room for 10⁹)."""
+    return numbers.setdefault(name, len(numbers) * 10**9)
+
+
+def _variables(factors, grid_: np.ndarray, sizes: dict, numbers: dict) -> np.ndarray | None:
+    """The variables of each assignment's monomial (sorted), or None when the term has a
+    step factor (whose rules need the rows one by one). A variable is numbered by its
+    factor's name and its index values."""
+    if any(name in T.IDEMPOTENT for name, _ in factors):
+        return None
+    width = max(sizes.values()) + 1
+    cols = []
+    for name, idx in factors:
+        code = np.zeros(grid_.shape[0], dtype=np.int64)
+        for i in idx:
+            code = code * width + grid_[:, _column(i)]
+        cols.append(_base(numbers, name) + code)
+    if not cols:
+        return np.zeros((grid_.shape[0], 0), dtype=np.int64)
+    return np.sort(np.stack(cols, axis=1), axis=1)
+
+
+def _step_rows(factors, grid_: np.ndarray, sizes: dict, numbers: dict) -> tuple:
+    """Monomials of a term with steps, row by row: H² = H, and rows with H(a)·H(−a)
+    dropped; (variables, the rows kept)."""
+    width = max(sizes.values()) + 1
+    out, kept = [], []
+    for r, row in enumerate(grid_):
+        where = {T.ROW: int(row[0]), T.COL: int(row[1])}
+        where.update({k: int(v) for k, v in enumerate(row[2:])})
+        mono = _monomial(factors, where)
+        if mono is None:
+            continue
+        ids = []
+        for name, values in mono:
+            code = 0
+            for v in values:
+                code = code * width + v
+            ids.append(_base(numbers, name) + code)
+        out.append(sorted(ids))
+        kept.append(r)
+    size = max((len(m) for m in out), default=0)
+    arr = np.full((len(out), size), -1, dtype=np.int64)
+    for r, m in enumerate(out):
+        arr[r, : len(m)] = m
+    return arr, kept
+
+
 def _monomial(factors, where) -> tuple | None:
-    if not any(name in T.IDEMPOTENT for name, _ in factors):
-        return tuple(sorted((name, tuple(where[i] for i in idx)) for name, idx in factors))
     out = []
     for name, idx in factors:
         var = (name, tuple(where[i] for i in idx))
@@ -195,7 +303,7 @@ def _monomial(factors, where) -> tuple | None:
     return tuple(sorted(out))
 
 
-MAX_EXACT_WORK = 20_000  # einsum work of a whole exact evaluation when float64 sees nothing
+MAX_EXACT_WORK = 2_000  # einsum work of a whole exact evaluation when float64 sees nothing
 CONFIRM = 4  # entries confirmed exactly, largest float64 value first
 FLOAT_VISIBLE = 1e-9  # float64 sees an entry when it exceeds this times the terms' bound
 
@@ -285,9 +393,11 @@ def decide(
     if sig and related_sigmoids(diff) and exp_identity(diff):
         return Outcome("equal", "the forms differ by an identity of σ through exp")
     bound = size_bound(diff)
+    on = depends(diff)
+    order = sizes_in_order(bound, on)
     rng = np.random.default_rng([seed, 2025])
     tried = []
-    for n, d in sizes_in_order(bound):
+    for n, d in order:
         if seconds is not None and time.perf_counter() - t0 > seconds:
             break
         tried.append((n, d))
@@ -309,6 +419,7 @@ def decide(
                 POINTS,
                 bound,
                 exact_forms=exact_forms,
+                depends=on,
             )
     zeros = []
     for size in tried[:4]:
@@ -321,10 +432,19 @@ def decide(
         "the normal forms differ, and no point of the search shows a difference"
         + (" (σ's whose arguments are related: an identity the form does not see)" if sig else "")
         + ("; the search stopped at its size limit" if capped else "")
-        + ("; the search ran out of time" if len(tried) < len(sizes_in_order(bound)) else "")
+        + ("; the search ran out of time" if len(tried) < len(order) else "")
     )
     return Outcome(
-        "undecided", "", None, zeros, tried, POINTS, bound, reason, exact_forms=exact_forms
+        "undecided",
+        "",
+        None,
+        zeros,
+        tried,
+        POINTS,
+        bound,
+        reason,
+        exact_forms=exact_forms,
+        depends=on,
     )
 
 
