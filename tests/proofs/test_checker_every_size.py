@@ -242,8 +242,10 @@ def test_d_written_through_x_is_d_for_every_size():
             "lstm",
             "h",
             LSTM_DH_DH,
-            f"{J} @ {J} - {scalar(f'{ONE}.T @ {ONE}')} @ {J} + "
-            f"{_poly_in_d([6, -5, 1])} @ {cayley_hamilton_2('W_o')}",
+            (
+                f"{J} @ {J} - {scalar(f'{ONE}.T @ {ONE}')} @ {J} + "
+                f"{_poly_in_d([6, -5, 1])} @ {cayley_hamilton_2('W_o')}"
+            ),
             (3, 1),
         ),
     ],
