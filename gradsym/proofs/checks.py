@@ -406,8 +406,8 @@ class Exact:
 
 
 EVERY_SIZE_METHOD = (
-    "both sides in index notation, $n$ and $d$ symbolic, against the Jacobian derived "
-    "entrywise from the cell's equations: equal normal forms"
+    "in index notation with $n$ and $d$ as symbols, against the Jacobian derived entrywise "
+    "from the cell's equations (equal normal forms)"
 )
 
 
