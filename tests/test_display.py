@@ -10,9 +10,9 @@ import sympy as sp
 
 from gradsym import LSTM, RNN, TrainConfig, Trainer, jacobian, jacobian_products
 from gradsym.display import exp_number, markdown_table, time_step
-from gradsym.symbolic.matexpr import Apply, Diag, NotesMatrix
-from gradsym.symbolic.notation import vector
-from gradsym.symbolic.printing import notes_latex
+from gradsym.lang.latex import notes_latex
+from gradsym.lang.matexpr import Apply, Diag, NotesMatrix
+from gradsym.lang.names import vector
 
 # -- SymPy's latex in the notes' notation ---------------------------------------------------
 

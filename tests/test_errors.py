@@ -36,8 +36,8 @@ def test_unknown_name_puts_the_suggestion_before_the_list():
 
 def test_names_are_suggested_in_every_layer():
     from gradsym import TrainConfig, jacobian, make_task
+    from gradsym.notes import claims
     from gradsym.numeric.cells.factory import make_cell
-    from gradsym.proofs import claims
     from gradsym.render.figures import figure_module
 
     for lookup, hint in [

@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from repo import REPO
 
 import gradsym
 from gradsym.cli import main
 from gradsym.declared.equations import parse_shape
 from gradsym.errors import GradsymError
-from repo import REPO
 
 #: Each payload creates the folder TRACE in the current folder if it is ever run as Python.
 TRACE = "PWNED"
@@ -52,7 +52,7 @@ def _called_name(call: ast.Call) -> str:
 def test_no_module_hands_text_to_sympify_eval_or_exec():
     """sympify only in strict mode (which refuses strings); no parse_expr, eval, compile of
     text; exec only of source the package prints itself from a cell's symbolic equations."""
-    generated_exec = {"declared/codegen.py", "symbolic/numpy_printer.py"}
+    generated_exec = {"declared/codegen.py", "lang/numpy_code.py"}
     offences = []
     for path in sorted((REPO / "gradsym").rglob("*.py")):
         rel = path.relative_to(REPO / "gradsym").as_posix()
@@ -89,7 +89,7 @@ def test_a_shape_is_never_run(in_tmp, payload):
 
 
 def test_shapes_that_are_sizes_are_read_and_others_refused_at_once():
-    from gradsym.symbolic.notation import d, n
+    from gradsym.lang.names import d, n
 
     assert parse_shape("W", "n x 2n") == (n, 2 * n)
     assert parse_shape("W", "2*n + d × n") == (2 * n + d, n)

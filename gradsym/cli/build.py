@@ -35,9 +35,9 @@ def print_backend_report(rows) -> bool:
 
 
 def verify_with_progress(seed: int):
-    """:func:`gradsym.proofs.verify` of every claim, one claim at a time under a live bar."""
-    from gradsym.proofs import claims
-    from gradsym.proofs.verify import Report, verify_claim
+    """:func:`gradsym.notes.verify` of every claim, one claim at a time under a live bar."""
+    from gradsym.notes import claims
+    from gradsym.notes.verify import Report, verify_claim
 
     chosen = claims()
     t0 = time.perf_counter()

@@ -11,7 +11,7 @@ def cell_table() -> list[dict]:
     """One row per cell: name, variant, kind (built-in / library / re-declared), state,
     equations (one string per line), title and source."""
     from gradsym.declared import BUILTIN_EQUATIONS, LIBRARY
-    from gradsym.proofs.candidate.text import notes_text
+    from gradsym.lang.text import notes_text
     from gradsym.symbolic.equations import CELLS
     from gradsym.symbolic.equations import cell as get_cell
 

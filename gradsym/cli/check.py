@@ -14,8 +14,8 @@ import json
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gradsym.proofs.candidate import check_jacobian
-    from gradsym.proofs.claim import _jsonable
+    from gradsym.checker import check_jacobian
+    from gradsym.notes.claim import _jsonable
 
     cell = args.cell
     if args.cell_file is not None:

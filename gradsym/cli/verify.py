@@ -22,12 +22,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise InvalidValueError("--per-claim needs --mutations")
         positive_int("--per-claim", args.per_claim)
     if args.mutations:
-        from gradsym.proofs.mutations import mutation_report
+        from gradsym.notes.mutations import mutation_report
 
         mutated = mutation_report(args.ids or None, seed=args.seed, per_claim=args.per_claim)
         print(mutated.to_json() if args.json else mutated.table())
         return 0 if mutated.complete else 1
-    from gradsym.proofs.verify import verify
+    from gradsym.notes.verify import verify
 
     report = verify(args.ids or None, seed=args.seed)
     print(report.to_json() if args.json else report.table())

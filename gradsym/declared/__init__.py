@@ -5,7 +5,7 @@ trains, derivations and figures.
 This layer joins the symbolic side (equations, Jacobians), the candidate grammar of the
 proofs (the equations are parsed by its parser) and the numeric side (the generated code is
 compiled into a :class:`~gradsym.numeric.cells.generated.GeneratedCell`, registered with
-``make_cell``). It sits beside ``gradsym.proofs``; render/ and the CLI build on it.
+``make_cell``). It sits beside ``gradsym.notes``; render/ and the CLI build on it.
 
     cell_from_equations(name, equations, state=["h"], shapes=None)   → DeclaredCell
     load_cell_file(path)            a .toml or .txt cell file

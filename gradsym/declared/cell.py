@@ -79,7 +79,7 @@ class DeclaredCell:
 
     def latex(self) -> str:
         """The equations as an ``aligned`` LaTeX block in the notes' notation."""
-        from gradsym.symbolic.printing import notes_latex
+        from gradsym.lang.latex import notes_latex
 
         rows = [
             f"{notes_latex(s, self.cell.style)} &= {notes_latex(e, self.cell.style)}"
@@ -98,7 +98,7 @@ class DeclaredCell:
 
 
 def _text(e) -> str:
-    from gradsym.proofs.candidate.text import notes_text
+    from gradsym.lang.text import notes_text
 
     return notes_text(e)
 

@@ -1,6 +1,6 @@
 """The NumPy cell of a declared cell, printed from its equations and compiled once.
 
-:class:`CellPrinter` walks the equations (a :class:`~gradsym.symbolic.visitor.MatrixVisitor`,
+:class:`CellPrinter` walks the equations (a :class:`~gradsym.lang.visitor.MatrixVisitor`,
 one ``_print_<Class>`` per construct) into a small graph of vector operations, then prints
 four NumPy functions for :class:`~gradsym.numeric.cells.generated.GeneratedCell`:
 
@@ -15,7 +15,7 @@ four NumPy functions for :class:`~gradsym.numeric.cells.generated.GeneratedCell`
   with the weights stacked in one fused array, as the hand-written cells store them.
 
 The state Jacobian is the symbolic compact Jacobian printed by
-:class:`~gradsym.symbolic.numpy_printer.NumpyJacobianPrinter`.
+:class:`~gradsym.lang.numpy_code.NumpyJacobianPrinter`.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
+from gradsym.lang.matexpr import Apply
+from gradsym.lang.names import d as d_sym
+from gradsym.lang.names import n as n_sym
+from gradsym.lang.visitor import MatrixVisitor
 from gradsym.numeric.cells.activations import ACTIVATIONS as NUMPY_ACTIVATIONS
 from gradsym.numeric.cells.generated import CellProgram, ParamSpec
 from gradsym.symbolic.api import lambdify_state_and_input
 from gradsym.symbolic.equations import Cell
 from gradsym.symbolic.explicit import environment
-from gradsym.symbolic.matexpr import Apply
-from gradsym.symbolic.notation import d as d_sym
-from gradsym.symbolic.notation import n as n_sym
-from gradsym.symbolic.visitor import MatrixVisitor
 
 
 @dataclass

@@ -4,7 +4,7 @@ as LaTeX and Markdown through the notes' renderer (``render.derivations.claim_te
 
 Each step ∂s/∂v = (compact form) prints the very objects its two checks evaluate: for every
 n and d (both sides in index notation, the Jacobian derived entrywise from the equations,
-their normal forms equal: ``gradsym.proofs.checks.EverySize``) and sampled (on random
+their normal forms equal: ``gradsym.notes.checks.EverySize``) and sampled (on random
 float64 weights at n = 3, d = 2, against central differences of the generated NumPy cell's
 forward step: the independent reference of a declared cell).
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from gradsym.files import atomic_write_text
-from gradsym.proofs.checks import EverySize, Sampled, run_check
-from gradsym.proofs.claim import Claim, Step
-from gradsym.proofs.models import float_cell
-from gradsym.proofs.notation import Partial
-from gradsym.proofs.prose import escape_text
+from gradsym.lang.notation import Partial
+from gradsym.notes.checks import EverySize, Sampled, run_check
+from gradsym.notes.claim import Claim, Step
+from gradsym.notes.models import float_cell
+from gradsym.notes.prose import escape_text
 from gradsym.symbolic import notes_latex
 
 from .cell import DeclaredCell
@@ -109,7 +109,7 @@ _ASCII = {"σ": "sigma", "∘": "*", "⊙": "*", "−": "-", "′": "'", "·": "
 
 def _ascii(text: str) -> str:
     """A user's text in ASCII (accents such as Koutník's dropped), escaped into the claim's
-    LaTeX prose by :func:`~gradsym.proofs.prose.escape_text`."""
+    LaTeX prose by :func:`~gradsym.notes.prose.escape_text`."""
     import unicodedata
 
     for k, v in _ASCII.items():

@@ -6,7 +6,7 @@
 
 One assignment per line (a line may continue while a parenthesis is open; ``#`` starts a
 comment). Right-hand sides are in the grammar of ``gradsym check``
-(``help(gradsym.proofs.candidate.parser)``): ``@`` the matrix product, ``*`` the Hadamard
+(``help(gradsym.lang.parser)``): ``@`` the matrix product, ``*`` the Hadamard
 product of two vectors, ``1 - f`` the ones vector minus f, σ/sigma, tanh, relu. The
 equations may come in any order; they are evaluated in the order their dependencies give.
 
@@ -42,12 +42,12 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from gradsym.errors import CandidateError, DeclarationError
-from gradsym.proofs.candidate.parser import FUNCTIONS, parse_expression
+from gradsym.lang.functions import ACTIVATIONS
+from gradsym.lang.matexpr import Apply
+from gradsym.lang.names import d, n
+from gradsym.lang.parser import FUNCTIONS, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
 from gradsym.symbolic.equations import Cell
-from gradsym.symbolic.functions import ACTIVATIONS
-from gradsym.symbolic.matexpr import Apply
-from gradsym.symbolic.notation import d, n
 
 INPUT = "x"
 VARIANT = "declared"
@@ -378,7 +378,7 @@ def expressions_from_sympy(
         expr = converted[name].xreplace(
             {s: vectors[s.name] for s in converted[name].atoms(MatrixSymbol) if s.name in vectors}
         )
-        from gradsym.proofs.candidate.parser import shape_error
+        from gradsym.lang.parser import shape_error
 
         problem = shape_error(expr)
         if problem:

@@ -1,9 +1,9 @@
 r"""What the assembled Markdown notes and the slides share with ``notes.tex``: the
 audiences, where each figure goes, and which works are cited.
 
-The claims' prose is LaTeX with ``$…$`` mathematics (:mod:`gradsym.proofs.prose`): the
+The claims' prose is LaTeX with ``$…$`` mathematics (:mod:`gradsym.notes.prose`): the
 deck prints it as it is, the Markdown converts its text and keeps its mathematics for
-MathJax and KaTeX (:func:`gradsym.proofs.prose.to_markdown`).
+MathJax and KaTeX (:func:`gradsym.notes.prose.to_markdown`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gradsym.proofs.claim import Claim
+from gradsym.notes.claim import Claim
 
 from .derivations.layout import cited_keys as claim_cited_keys
 from .derivations.notes import AUDIENCES, FigureRef, figures_after, notes_name

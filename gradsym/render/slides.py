@@ -35,9 +35,9 @@ from pathlib import Path
 
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
-from gradsym.proofs.catalogue import claims as catalogue_claims
-from gradsym.proofs.claim import SECTIONS, Claim
-from gradsym.proofs.prose import check_prose
+from gradsym.notes.catalogue import claims as catalogue_claims
+from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.prose import check_prose
 
 from .derivations.layout import (
     _broken,
@@ -491,7 +491,7 @@ def slides_tex(
                 out += _figure_frame(fig, number, figures_rel)
     keys = cited_keys(claims, [f for figs in after.values() for f in figs])
     if keys:
-        from gradsym.proofs.bibliography import thebibliography
+        from gradsym.notes.bibliography import thebibliography
 
         out += [r"\begin{frame}[allowframebreaks]{References}", r"\footnotesize"]
         out += thebibliography(keys) + [r"\end{frame}", ""]

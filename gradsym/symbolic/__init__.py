@@ -7,9 +7,10 @@ The spectral functions state the facts about W_h^ℓ, Jordan blocks, γ = sup|σ
 orthogonal matrices. This package never imports gradsym.numeric.
 """
 
+from gradsym.lang.latex import NotesLatexPrinter, notes_latex
+
 from .api import Jacobian, cell_blocks, jacobian
 from .equations import CELLS, Cell, all_cells, cell
-from .printing import NotesLatexPrinter, notes_latex
 from .proof import ProofResult, lstm_cell_path_index_form, rnn_index_form
 from .spectral import (
     EigenPower,

@@ -17,14 +17,15 @@ import sympy as sp
 from sympy import BlockMatrix
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.latex import derivative_latex, notes_latex
+from gradsym.lang.matexpr import NotesMatrix
+from gradsym.lang.numpy_code import NumpyJacobianPrinter
+
 from ..errors import InvalidValueError, unknown_name
 from .calculus import derive, inline
 from .equations import Cell
 from .equations import cell as get_cell
 from .explicit import check_size, expand_compact, explicit_jacobian
-from .matexpr import NotesMatrix
-from .numpy_printer import NumpyJacobianPrinter
-from .printing import derivative_latex, notes_latex
 from .proof import ProofResult, prove_at
 
 JacobianFunction = Callable[..., np.ndarray]
@@ -61,7 +62,7 @@ class Jacobian:
 
     def explicit(self, n: int, d: int | None = None) -> sp.ImmutableMatrix:
         """SymPy's Jacobian of the entry-wise equations at hidden size n, input size d (= n)
-        (a :class:`~gradsym.symbolic.matexpr.NotesMatrix`: its LaTeX is the notes')."""
+        (a :class:`~gradsym.lang.matexpr.NotesMatrix`: its LaTeX is the notes')."""
         check_size("n", n)
         return _explicit(self.cell, self.of, self.wrt, n, d)
 

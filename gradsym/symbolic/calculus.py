@@ -39,10 +39,11 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.functions import DERIVATIVE_OF
+from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.visitor import MatrixVisitor
+
 from .equations import Cell
-from .functions import DERIVATIVE_OF
-from .matexpr import Apply, Diag
-from .visitor import MatrixVisitor
 
 LinearMap = dict  # {tuple[MatrixExpr, ...]: MatrixExpr}: Σ diag(v) · chain
 

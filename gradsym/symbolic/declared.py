@@ -21,8 +21,9 @@ from collections.abc import Callable
 
 from sympy import MatrixSymbol
 
+from gradsym.lang.names import LATEX, STYLES
+
 from ..errors import InvalidValueError, unknown_name
-from .notation import LATEX, STYLES
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",

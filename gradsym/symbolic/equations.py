@@ -21,10 +21,11 @@ import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.functions import ACTIVATIONS
+from gradsym.lang.matexpr import Apply
+from gradsym.lang.names import d, matrix, n, vector
+
 from ..errors import InvalidValueError, unknown_name
-from .functions import ACTIVATIONS
-from .matexpr import Apply
-from .notation import d, matrix, n, vector
 
 
 @dataclass(frozen=True)

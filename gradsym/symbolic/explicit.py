@@ -16,13 +16,14 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.functions import SCALAR_MAPS
+from gradsym.lang.names import d as d_sym
+from gradsym.lang.names import entry_symbol
+from gradsym.lang.names import n as n_sym
+from gradsym.lang.visitor import MatrixVisitor
+
 from ..errors import InvalidValueError
 from .equations import Cell
-from .functions import SCALAR_MAPS
-from .notation import d as d_sym
-from .notation import entry_symbol
-from .notation import n as n_sym
-from .visitor import MatrixVisitor
 
 Env = dict  # {MatrixSymbol: sympy.ImmutableMatrix}
 

@@ -38,9 +38,10 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang.functions import activation, relu, relu_prime, sigmoid
+
 from .equations import Cell
 from .explicit import expand_compact, explicit_jacobian, sizes_for
-from .functions import activation, relu, relu_prime, sigmoid
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from gradsym.lang.functions import activation, relu, sigmoid
+
 from ..errors import InvalidValueError, NotDiagonalizableError, ShapeError
 from ..validate import positive_int
-from .functions import activation, relu, sigmoid
 
 ell = sp.Symbol("ell", integer=True, positive=True)  # ℓ = i − j, the lag
 

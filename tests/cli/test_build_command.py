@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import gradsym.proofs
+import gradsym.notes
 from gradsym.cli import main
 from gradsym.numeric import selfcheck
 
@@ -16,7 +16,7 @@ def quick_build(built_figures, monkeypatch):
     """The build with the session's figures and a two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
     monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options: files)
-    verify = gradsym.proofs.verify
+    verify = gradsym.notes.verify
     monkeypatch.setattr(
         "gradsym.cli.build.verify_with_progress",
         lambda seed: verify(["cec", "clip-norm"], seed=seed),
@@ -56,7 +56,7 @@ def test_a_failing_backend_check_makes_the_build_fail(quick_build, tmp_path, cap
 
 
 def test_a_failing_claim_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):
-    report = gradsym.proofs.verify(["cec"], seed=0)  # a Report, to patch its type
+    report = gradsym.notes.verify(["cec"], seed=0)  # a Report, to patch its type
     monkeypatch.setattr(type(report), "passed", property(lambda self: False))
     assert main(["build", "--out", str(tmp_path)]) == 1
     assert "SOME CHECKS FAILED" in capsys.readouterr().out

@@ -77,9 +77,9 @@ def test_pdf_without_beamer_is_refused_before_any_work(tmp_path, capsys, monkeyp
 def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
     tmp_path, capsys, monkeypatch
 ):
-    import gradsym.proofs
+    import gradsym.notes
 
-    verify = gradsym.proofs.verify
+    verify = gradsym.notes.verify
     monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options=None: [])
     monkeypatch.setattr("gradsym.cli.build.derive_into", lambda out, ids, pdf, audience: [])
     monkeypatch.setattr("gradsym.cli.build.verify_with_progress", lambda seed: verify(["cec"]))

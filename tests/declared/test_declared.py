@@ -26,9 +26,9 @@ from gradsym import (
 )
 from gradsym.declared import BUILTIN_EQUATIONS, LIBRARY, cell_from_equations, library_cell
 from gradsym.errors import DeclarationError, ShapeError
+from gradsym.lang.matexpr import Apply
+from gradsym.lang.names import d, n
 from gradsym.numeric.cells.factory import make_cell
-from gradsym.symbolic.matexpr import Apply
-from gradsym.symbolic.notation import d, n
 from tests.tolerances import tol
 
 MGU = """
@@ -342,7 +342,7 @@ def test_a_declared_cells_derivation_is_latex_prose_like_the_claims(name):
     """The prose of a declared cell's derivation (its description and source, a user's
     text) follows the claims' rule: LaTeX prose, the user's text escaped, no Unicode."""
     from gradsym.declared.derivation import derivation
-    from gradsym.proofs.prose import check_prose
+    from gradsym.notes.prose import check_prose
     from gradsym.render.derivations import checks_tex, claim_prose, claim_tex
 
     claim = derivation(library_cell(name))

@@ -15,9 +15,9 @@ import sympy as sp
 
 from gradsym import files
 from gradsym.errors import GradsymError, UnknownNameError
-from gradsym.proofs.catalogue import IDS, claims
-from gradsym.proofs.claim import SECTIONS, Claim, Step
-from gradsym.proofs.prose import to_markdown
+from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.claim import SECTIONS, Claim, Step
+from gradsym.notes.prose import to_markdown
 from gradsym.render import derivations as dv
 from gradsym.render.derivations import pdflatex
 from gradsym.render.derivations.notes import INTRODUCTIONS
@@ -57,7 +57,7 @@ def test_prose_that_is_not_latex_is_refused_naming_the_claim():
 def test_a_python_repr_in_the_latex_is_refused():
     # A function's repr where a name's LaTeX belongs ("<function f at 0x…>") is not maths,
     # and a different address on every run.
-    from gradsym.proofs.notation import Named
+    from gradsym.lang.notation import Named
 
     bad = Named("f", 1, 1, f"<function f at {hex(id(_toy_claim))}>")
     claim = _toy_claim(steps=(Step(bad, "=", bad, "reflexivity"),))

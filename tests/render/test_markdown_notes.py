@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from gradsym.errors import InvalidValueError
-from gradsym.proofs.bibliography import cite_text
-from gradsym.proofs.catalogue import IDS, claims
-from gradsym.proofs.prose import to_markdown
+from gradsym.notes.bibliography import cite_text
+from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.prose import to_markdown
 from gradsym.render.derivations import RenderError, figure_refs
 from gradsym.render.derivations.markdown_notes import (
     MATHJAX_MACROS,

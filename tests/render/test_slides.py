@@ -15,7 +15,7 @@ import pytest
 import sympy as sp
 
 from gradsym.errors import InvalidValueError, UnknownNameError
-from gradsym.proofs.catalogue import IDS, claims
+from gradsym.notes.catalogue import IDS, claims
 from gradsym.render import slides as sl
 from gradsym.render.derivations import LatexError, figure_refs
 from gradsym.render.lecture import figures_after

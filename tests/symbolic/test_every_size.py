@@ -17,14 +17,14 @@ from sympy import HadamardProduct, Identity, MatAdd, MatMul, MatrixSymbol, OneMa
 
 import gradsym
 from gradsym.declared.library import LIBRARY
-from gradsym.proofs import instances
+from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.names import d, n
+from gradsym.notes import instances
 from gradsym.symbolic import all_cells, jacobian
 from gradsym.symbolic import every_size as E
 from gradsym.symbolic.every_size import decide as D
 from gradsym.symbolic.every_size import tensor as T
 from gradsym.symbolic.every_size import values as V
-from gradsym.symbolic.matexpr import Apply, Diag
-from gradsym.symbolic.notation import d, n
 
 A, B, C = (MatrixSymbol(k, n, n) for k in "ABC")
 U = MatrixSymbol("U", n, d)

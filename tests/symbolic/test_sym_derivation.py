@@ -5,9 +5,9 @@ from __future__ import annotations
 import sympy as sp
 from sympy import HadamardProduct, MatAdd
 
+from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.names import vector
 from gradsym.symbolic import cell, jacobian
-from gradsym.symbolic.matexpr import Apply, Diag
-from gradsym.symbolic.notation import vector
 
 
 def test_dropping_the_forget_gate_from_c_changes_the_cell_path():

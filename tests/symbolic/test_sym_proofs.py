@@ -6,6 +6,8 @@ import pytest
 import sympy as sp
 from sympy import MatMul, Transpose
 
+from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.names import matrix, vector
 from gradsym.symbolic import (
     all_cells,
     cell_blocks,
@@ -13,8 +15,6 @@ from gradsym.symbolic import (
     lstm_cell_path_index_form,
     rnn_index_form,
 )
-from gradsym.symbolic.matexpr import Apply, Diag
-from gradsym.symbolic.notation import matrix, vector
 from gradsym.symbolic.proof import prove_at
 
 CASES = [(c.name, c.variant, of, wrt) for c in all_cells() for of, wrt in cell_blocks(c)]

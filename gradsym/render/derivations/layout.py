@@ -11,8 +11,8 @@ render it), citations as text (``[Pascanu et al. 2013]``). ``<id>-checks.*`` say
 step, how each line was checked, in words.
 
 The prose (title, statement, assumptions, justifications, caveat, check methods) is the
-claim's own LaTeX (:mod:`gradsym.proofs.prose`), checked and printed as it is; the Markdown
-is derived from it (:func:`~gradsym.proofs.prose.to_markdown`). Every piece of mathematics
+claim's own LaTeX (:mod:`gradsym.notes.prose`), checked and printed as it is; the Markdown
+is derived from it (:func:`~gradsym.notes.prose.to_markdown`). Every piece of mathematics
 comes from the claim's objects — ``Step.lhs_latex``, ``relation_latex``, ``rhs_latex``,
 ``conditions_latex``, the cells' definitions — through ``NotesLatexPrinter``; this module
 only lays them out, breaking lines too long for the page at the printer's top-level
@@ -27,9 +27,9 @@ import re
 from itertools import pairwise
 
 from gradsym.errors import GradsymError
-from gradsym.proofs.bibliography import cite_text, markdown_references
-from gradsym.proofs.claim import Claim, Step
-from gradsym.proofs.prose import ProseError, check_prose, to_markdown
+from gradsym.notes.bibliography import cite_text, markdown_references
+from gradsym.notes.claim import Claim, Step
+from gradsym.notes.prose import ProseError, check_prose, to_markdown
 from gradsym.symbolic import notes_latex
 
 __all__ = [

@@ -18,9 +18,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from gradsym.proofs.bibliography import cite_text, markdown_references
-from gradsym.proofs.claim import SECTIONS, Claim
-from gradsym.proofs.prose import check_prose, to_markdown
+from gradsym.notes.bibliography import cite_text, markdown_references
+from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.prose import check_prose, to_markdown
 
 from ..lecture import cited_keys, figures_after
 from .layout import MD_HEADER, RenderError, checks_markdown, claim_markdown

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
-from gradsym.proofs.bibliography import thebibliography
-from gradsym.proofs.catalogue import claims as catalogue_claims
-from gradsym.proofs.claim import SECTIONS, Claim
-from gradsym.proofs.prose import check_prose
+from gradsym.notes.bibliography import thebibliography
+from gradsym.notes.catalogue import claims as catalogue_claims
+from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.prose import check_prose
 
 from .layout import TEX_HEADER, checks_markdown, checks_tex, cited_keys, claim_markdown, claim_tex
 from .pdflatex import NOTES

@@ -15,7 +15,7 @@ name                      module                              what it shows
 ========================  ==================================  =============================
 
 Each module has ``NAME``, ``CLAIMS`` (the ids of the claims it illustrates, as in
-:data:`gradsym.proofs.IDS`), ``CAPTION`` (the figure's caption, LaTeX text with math in
+:data:`gradsym.notes.IDS`), ``CAPTION`` (the figure's caption, LaTeX text with math in
 the notes' notation: what is plotted, n, the initialisation, the seeds and what a band
 is), ``compute(seed) -> dict`` (plain data: dicts, lists, numbers, strings) and
 ``draw(data) -> matplotlib.figure.Figure``. :func:`make_figures` writes ``<name>.pdf``,

@@ -23,10 +23,11 @@ from functools import lru_cache
 import sympy as sp
 from sympy import MatrixSymbol
 
+from gradsym.lang.names import d as d_sym
+from gradsym.lang.names import n as n_sym
+from gradsym.lang.visitor import MatrixVisitor
+
 from ..equations import Cell
-from ..notation import d as d_sym
-from ..notation import n as n_sym
-from ..visitor import MatrixVisitor
 from . import atoms as A
 from . import poly as P
 from . import tensor as T

@@ -38,8 +38,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..notation import d as d_sym
-from ..notation import n as n_sym
+from gradsym.lang.names import d as d_sym
+from gradsym.lang.names import n as n_sym
+
 from . import atoms as A
 from . import poly as P
 from . import tensor as T

@@ -23,8 +23,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..functions import relu_prime, sigmoid
-from ..notation import entry_symbol
+from gradsym.lang.functions import relu_prime, sigmoid
+from gradsym.lang.names import entry_symbol
+
 from . import atoms as A
 from . import poly as P
 from . import tensor as T

@@ -17,7 +17,7 @@ from repo import REPO
 from tolerances import tol
 
 from gradsym.errors import UnknownNameError
-from gradsym.proofs import IDS
+from gradsym.notes import IDS
 from gradsym.render import figures
 from gradsym.render.figures import writer
 

@@ -1,0 +1,19 @@
+"""A checker for users' own Jacobians: ``check_jacobian(cell, candidate, of, wrt)``.
+
+The grammar is the expression language's (:mod:`gradsym.lang.parser`: a candidate string,
+or an explicit SymPy matrix, becomes a SymPy expression in the cell's symbols, or a
+one-line CandidateError; ``help(gradsym.lang.parser)`` states the grammar).
+
+- :mod:`.check` — the verdict: holds (proved symbolically at a size that sees the error,
+  and numerically), refuted (a counterexample far above round-off, and a diagnosis when one
+  is proved) or undecided; with :mod:`.prover` (the time-limited symbolic proof),
+  :mod:`.diagnosis` (the standard mistakes), :mod:`.verdict` (printed with
+  :mod:`gradsym.lang.text`).
+"""
+
+from gradsym.lang.parser import entry_symbols, parse_candidate, symbols
+
+from .check import check_jacobian
+from .verdict import Verdict
+
+__all__ = ["Verdict", "check_jacobian", "entry_symbols", "parse_candidate", "symbols"]

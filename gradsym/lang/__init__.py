@@ -1,0 +1,21 @@
+"""gradsym.lang — the expression language shared by the claims, the checker and the
+declared cells.
+
+==================  ==========================================================
+``names``           the cells' vectors and parameters (``W_h``, ``h_prev``, …),
+                    the sizes n and d, and their LaTeX in the notes' styles
+``functions``       the elementwise functions (σ, tanh, ReLU, identity) and
+                    their derivatives
+``matexpr``         the constructs SymPy lacks: diag(v), f(v) elementwise
+``notation``        the objects a derivation displays (∂a/∂b, ordered products,
+                    norms, named matrices and scalars)
+``parser``          the grammar of candidates and declared equations
+``blocks``          block matrices and slices of the grammar
+``visitor``         the one traversal every walk over expressions uses
+``latex``, ``text``, ``numpy_code``
+                    the printers: LaTeX in the notes' notation, plain text for
+                    the terminal, NumPy code for a cell's Jacobians
+==================  ==========================================================
+
+Importing this package imports nothing else: each module is loaded when it is used.
+"""

@@ -1,0 +1,255 @@
+"""LaTeX in the notes' notation: one LatexPrinter subclass, one method per construct.
+
+Names come from ``notation.LATEX`` (\\mathbf{W}_h, \\mathbf{h}^{(t-1)}, \\tilde{\\mathbf{c}}^{(t)}),
+diag(v) prints as \\operatorname{diag}, the Hadamard product as \\circ, σ and σ' as named
+functions, sums keep the order of the derivation (SymPy's printer would sort them), the
+all-ones vector in (1 − u) prints as 1, the Heaviside step as \\operatorname{step} (SymPy's
+\\theta is the notes' parameters) and ∞ as \\infty. Nested parts go through ``self._print``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
+from sympy.core.function import AppliedUndef, _coeff_isneg
+from sympy.printing.latex import LatexPrinter
+
+from gradsym.lang.names import latex_name
+
+# Elementwise maps by their name in ``Apply``: (LaTeX of the function, prime mark).
+FUNCTION_LATEX: dict[str, str] = {
+    "sigmoid": r"\sigma",
+    "sigmoid'": r"\sigma'",
+    "tanh": r"\tanh",
+    "tanh'": r"\tanh'",
+    "relu": r"\operatorname{ReLU}",
+    "relu'": r"\operatorname{ReLU}'",
+    "identity": r"\operatorname{id}",
+    "identity'": r"\operatorname{id}'",
+}
+
+_ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
+_TIME_SUPERSCRIPT = re.compile(r"\^\{\([^{}]*\)\}$")
+_BOLD_VECTOR = re.compile(
+    r"(?P<accent>\\tilde\{)?\\mathbf\{(?P<letter>[A-Za-z])\}\}?"
+    r"(?:_(?P<sub>[A-Za-z0-9]))?(?P<time>\^\{\([^{}]*\)\})?"
+)
+# The derivative of a named function, f'(z).
+_FUNCTION_PRIME = {
+    "tanh": r"\tanh'",
+    "sigmoid": r"\sigma'",
+    "relu": r"\operatorname{ReLU}'",
+    "exp": r"\exp'",
+}
+
+
+class NotesLatexPrinter(LatexPrinter):
+    """LaTeX of compact and explicit Jacobians as the lecture notes write them.
+
+    ``style`` picks the gate names: "001" (f, i, o, u, r of CS224n) or "003" (Γ_f, Γ_u, Γ_o).
+    """
+
+    printmethod = "_gradsym_latex"
+
+    def __init__(self, settings: dict | None = None, style: str = "001") -> None:
+        super().__init__(settings)
+        self.style = style
+
+    def _print_MatrixSymbol(self, expr, style=None):
+        return latex_name(expr.name, self.style)
+
+    def _print_Symbol(self, expr, style="plain"):
+        # Explicit entries are named "W_h[0,1]": print [\mathbf{W}_h]_{1,2}, 1-based.
+        m = _ENTRY.match(expr.name)
+        if m is None:
+            return super()._print_Symbol(expr, style)
+        idx = ",".join(str(int(k) + 1) for k in m["idx"].split(","))
+        return rf"\left[{latex_name(m['name'], self.style)}\right]_{{{idx}}}"
+
+    def _print_Diag(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.vector)}\right)"
+
+    def _print_Apply(self, expr):
+        return rf"{FUNCTION_LATEX[expr.name]}\left({self._print(expr.vector)}\right)"
+
+    def _print_sigmoid(self, expr, exp=None):
+        base = r"\sigma"
+        if exp is not None:
+            base = rf"\sigma^{{{exp}}}"
+        return rf"{base}\left({self._print(expr.args[0])}\right)"
+
+    def _print_relu(self, expr, exp=None):
+        return rf"\operatorname{{ReLU}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_relu_prime(self, expr, exp=None):
+        return rf"\operatorname{{ReLU}}'\left({self._print(expr.args[0])}\right)"
+
+    def _print_Heaviside(self, expr, exp=None):
+        # SymPy writes \theta(z), which the notes use for the parameters: print step(z).
+        base = r"\operatorname{step}"
+        if exp is not None:
+            base = rf"{base}^{{{exp}}}"
+        return rf"{base}\left({self._print(expr.args[0])}\right)"
+
+    def _print_Function(self, expr, exp=None):
+        # An undefined function (the σ of "any σ") prints as σ(z), not SymPy's \sigma{(z)}.
+        if not isinstance(expr, AppliedUndef):
+            return super()._print_Function(expr, exp)
+        name = self._print(sp.Symbol(expr.func.__name__))
+        if exp is not None:
+            name = f"{name}^{{{exp}}}"
+        args = ", ".join(self._print(a) for a in expr.args)
+        return rf"{name}\left({args}\right)"
+
+    def _print_Integer(self, expr):
+        # 1\,000\,100: digits in groups of three from five digits on, as the notes print them
+        digits = str(abs(int(expr)))
+        if len(digits) < 5:
+            return str(expr)
+        groups = [digits[max(k - 3, 0) : k] for k in range(len(digits), 0, -3)][::-1]
+        return ("-" if expr < 0 else "") + r"\,".join(groups)
+
+    def _print_NumberSymbol_latex(self, expr):
+        # printmethod "_gradsym_latex" hides SymPy's own ``_latex`` of these atoms, so the
+        # base printer would fall back to \text{Infinity}; use their ``_latex``.
+        return expr._latex(self)
+
+    _print_Infinity = _print_NumberSymbol_latex
+    _print_NegativeInfinity = _print_NumberSymbol_latex
+    _print_ComplexInfinity = _print_NumberSymbol_latex
+    _print_NaN = _print_NumberSymbol_latex
+    _print_Pi = _print_NumberSymbol_latex
+    _print_ImaginaryUnit = _print_NumberSymbol_latex
+    _print_EulerGamma = _print_NumberSymbol_latex
+    _print_GoldenRatio = _print_NumberSymbol_latex
+    _print_Catalan = _print_NumberSymbol_latex
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return r"\mathbf{I}"
+
+    def _print_ZeroMatrix(self, expr):
+        return r"\mathbf{0}"
+
+    def _as_ordered_terms(self, expr, order=None):
+        # t − k, not SymPy's −k + t: leading negative terms move behind the first positive one
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        lead = 0
+        while lead < len(terms) and _coeff_isneg(terms[lead]):
+            lead += 1
+        if 0 < lead < len(terms):
+            terms = [terms[lead], *terms[:lead], *terms[lead + 1 :]]
+        return terms
+
+    def _factor(self, expr) -> str:
+        s = self._print(expr)
+        return rf"\left({s}\right)" if isinstance(expr, (MatAdd, HadamardProduct)) else s
+
+    def _print_HadamardProduct(self, expr):
+        def factor(a):
+            s = self._print(a)
+            return rf"\left({s}\right)" if isinstance(a, MatAdd) else s
+
+        return r" \circ ".join(factor(a) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
+        mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
+        body = " ".join(
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+        )
+        if coef == 1:
+            return body
+        if coef == -1:
+            return "-" + body
+        return f"{self._print(coef)} {body}"
+
+    def _print_MatAdd(self, expr):
+        # Keep the derivation's order; SymPy's default sorts the terms.
+        out = ""
+        for k, term in enumerate(expr.args):
+            s = self._print(term)
+            if s.startswith("-"):
+                out += (" - " if k else "-") + s[1:]
+            else:
+                out += (" + " if k else "") + s
+        return out
+
+    def _print_Transpose(self, expr):
+        # ⊤ for the transpose (T is the sequence length); h^{(t-1)⊤} inside the superscript
+        arg = expr.arg
+        s = self._print(arg)
+        if isinstance(arg, (MatrixSymbol, MatrixBase)) or getattr(arg, "is_Symbol", False):
+            m = _TIME_SUPERSCRIPT.search(s)
+            if m is not None:
+                return s[: m.end() - 1] + r"\top}"
+            if "^" not in s:
+                return rf"{s}^{{\top}}"
+        if getattr(arg, "script", None) == "time":  # a family member h^{(t)}
+            return s[:-1] + r"\top}"
+        if getattr(arg, "script", None) == "sub":
+            return rf"{s}^{{\top}}"
+        return rf"\left({s}\right)^{{\top}}"
+
+    def _print_Inverse(self, expr):
+        s = self._print(expr.arg)
+        if isinstance(expr.arg, MatrixSymbol) and "^" not in s:
+            return rf"{s}^{{-1}}"
+        return rf"\left({s}\right)^{{-1}}"
+
+    def _print_MatPow(self, expr):
+        base, exp = expr.base, expr.exp
+        s = self._print(base)
+        simple = (
+            isinstance(base, (MatrixSymbol, MatrixBase)) or getattr(base, "script", "") == "sub"
+        )
+        if simple and "^" not in s:
+            return f"{s}^{{{self._print(exp)}}}"
+        return rf"\left({s}\right)^{{{self._print(exp)}}}"
+
+    def _print_Derivative(self, expr):
+        # f'(z) for the derivative of a named function at its argument; ∂a/∂b otherwise
+        (var, count), *rest = expr.variable_count
+        inner = expr.expr
+        if not rest and count == 1 and isinstance(inner, sp.Function) and inner.args == (var,):
+            name = _FUNCTION_PRIME.get(type(inner).__name__)
+            if name is None and isinstance(inner, AppliedUndef):
+                name = self._print(sp.Symbol(type(inner).__name__)) + "'"
+            if name is not None:
+                return rf"{name}\left({self._print(var)}\right)"
+        return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
+
+    def _print_Indexed(self, expr):
+        # entries as the notes write them: h_i^{(t)}, h_j^{(t-1)}, [W_h]_{ij}, b_i
+        label = str(expr.base.label)
+        idx = "".join(self._print(i) for i in expr.indices)
+        name = latex_name(label, self.style)
+        if len(expr.indices) == 1:
+            m = _BOLD_VECTOR.fullmatch(name)
+            if m is not None and bool(m["accent"]) == name.startswith(r"\tilde"):
+                sub = f"{m['sub']},{idx}" if m["sub"] else idx
+                letter = rf"\tilde{{{m['letter']}}}" if m["accent"] else m["letter"]
+                return f"{letter}_{{{sub}}}" + (m["time"] or "")
+        return rf"\left[{name}\right]_{{{idx}}}"
+
+    def _print_BlockMatrix(self, expr):
+        rows = [" & ".join(self._print(b) for b in row) for row in expr.blocks.tolist()]
+        return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def notes_latex(expr, style: str = "001") -> str:
+    """LaTeX of a SymPy (matrix) expression in the notes' notation."""
+    return NotesLatexPrinter(style=style).doprint(expr)
+
+
+def derivative_latex(of: str, wrt: str, style: str = "001") -> str:
+    """\\frac{\\partial \\mathbf{h}^{(t)}}{\\partial \\mathbf{h}^{(t-1)}} for two named vectors."""
+    return rf"\frac{{\partial {latex_name(of, style)}}}{{\partial {latex_name(wrt, style)}}}"
+
+
+__all__ = ["FUNCTION_LATEX", "NotesLatexPrinter", "derivative_latex", "notes_latex"]
