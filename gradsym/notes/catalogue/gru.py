@@ -206,6 +206,7 @@ gru_retain = Claim(
 
 beta = sp.Symbol("beta", real=True)
 a_s = sp.Symbol("a", real=True)
+kappa = sp.Symbol("kappa", real=True)  # the size of the update-gate bias an initialiser sets
 
 
 def _scalar_limit():
@@ -234,7 +235,7 @@ def _initialised(variant: str):
         for p in cell.params:
             v = num.params[p.name]
             values[p] = v.reshape(-1, 1) if v.ndim == 1 else v
-        values[a_s] = a_
+        values[kappa] = a_
         return CellModel(
             cell,
             values,
@@ -362,8 +363,12 @@ gru_update_bias = Claim(
         Step(
             b_u,
             "=",
-            MatMul(-a_s, OneMatrix(n, 1)),
-            r"an open carry path of size $a$ in the convention of \cite{001}",
+            MatMul(-kappa, OneMatrix(n, 1)),
+            (
+                r"the library's initialisation with update-gate bias $\kappa$: in the "
+                r"convention of \cite{001} the carry coefficient $1 - u = \sigma(\kappa - a)$ "
+                r"tends to 1 as $\kappa \to \infty$ (line 1; $\kappa$ must outgrow $|a|$)"
+            ),
             checks=(
                 Sampled(
                     _initialised("textbook"),
@@ -375,8 +380,8 @@ gru_update_bias = Claim(
         Step(
             b_z,
             "=",
-            MatMul(a_s, OneMatrix(n, 1)),
-            r"\ldots{} and in PyTorch's",
+            MatMul(kappa, OneMatrix(n, 1)),
+            r"\ldots{} and in PyTorch's, $z = \sigma(a + \kappa) \to 1$ (line 2)",
             checks=(
                 Sampled(
                     _initialised("torch"),

@@ -792,8 +792,11 @@ gates_range = Claim(
     sources=("001", "004"),
     section=SECTION,
     caveat=(
-        r"In float64 $\sigma(z)$ rounds to exactly 1 for $z \geq 38$ (and underflows to 0 "
-        "below about $z = -745$)."
+        r"In float64 $\sigma(z)$ rounds to exactly 1 for $z \geq 38$. At the other end the "
+        r"correctly rounded $\sigma(z) \approx e^{z}$ underflows to 0 below $z \approx -745.13$, "
+        r"but $1/(1 + e^{-z})$ evaluated in float64 is 0 from $z \approx -709.78$ on, where "
+        r"$e^{-z}$ overflows; the library's $\sigma$ clips $z$ at $-708$ and never reaches 0 "
+        r"(its smallest value is $\sigma(-708) \approx 3.3 \cdot 10^{-308}$)."
     ),
     formula=0,
     cells=(STANDARD,),
