@@ -2,24 +2,30 @@
 
 The verdict (:class:`Verdict`) is one of three outcomes, decided so that it is never false:
 
-1. Numerically, on seeded random instances at two sizes — the size the user asked for
-   and the proof size of :func:`prover.proof_size`, at which no matrix identity can hide
-   the error — the candidate is compared with the library's Jacobian (its compact form,
-   and that form lambdified) and with the NumPy cells' ``state_jacobian``, the independent
-   implementation. Each comparison is judged against the round-off bound u·M of the
-   evaluation (``instances.evaluate_bounded``): at round-off (≤ 10³·u·M), far above it
-   (≥ 10⁶·u·M) or in between. A difference far above round-off refutes the candidate, with
-   that instance as the counterexample.
-2. Otherwise the symbolic proof (:mod:`.prover`) decides, entry by entry, exactly: every
-   entry identically 0 — the candidate **holds**; an entry with a nonzero exact value at
-   one of the instances — **refuted**, with the exact values (a difference float64 cannot
-   see, such as a constant 1 + 10⁻²⁰); neither within the time limit — **undecided**
-   ("holds numerically at N points; no symbolic proof found").
-3. A refuted candidate is then tested against the standard mistakes (:mod:`.diagnosis`);
-   a diagnosis is reported only when the corrected candidate is proved right.
+1. **For every size** (:mod:`.prover`, :mod:`gradsym.symbolic.every_size`): the candidate
+   and the Jacobian derived entrywise from the cell's equations are written in index
+   notation with n and d as symbols and brought to a normal form. Equal forms — the
+   candidate **holds**, for every n and d. Different forms — the difference is evaluated
+   exactly at the smallest sizes first (in the order of n + d, then n), at random rational
+   points: the first entry proved nonzero refutes the candidate (**refuted**, with that
+   exact counterexample and the smaller sizes at which it is proved right). Neither (an
+   identity between elementwise functions the form does not see, a time limit, a
+   construct outside the fragment) — **undecided**, saying at which sizes it holds
+   exactly and where it was searched. ``docs/every-size.md`` has the argument.
+2. Numerically, on seeded random instances at the size the user asked for, the candidate
+   is compared with the library's Jacobian (its compact form, and that form lambdified)
+   and with the NumPy cells' ``state_jacobian``, the independent implementation, each
+   comparison judged against the round-off bound u·M of the evaluation
+   (``instances.evaluate_bounded``): at round-off (≤ 10³·u·M), far above it (≥ 10⁶·u·M) or
+   in between. Far above round-off refutes a candidate the proof did not refute; a
+   candidate proved for every size that differs far above round-off is a bug of gradsym,
+   raised as one.
+3. A refuted candidate is then tested against the standard mistakes (:mod:`.diagnosis`):
+   the smallest edit whose correction is proved right (for every size) is the diagnosis.
 
 A Python function is judged numerically only: refuted by an error far above round-off,
-undecided otherwise. An explicit SymPy matrix is judged at its own size.
+undecided otherwise. An explicit SymPy matrix is a statement at its own size, and its
+verdict says so ("proved at n = 3, d = 2 only").
 """
 
 from __future__ import annotations
@@ -370,10 +376,11 @@ def check_jacobian(
         ``Matrix`` in the entry symbols (:func:`entry_symbols`), or a function
         ``f(params, x, state) -> (B, rows, cols)`` with the arguments of
         ``Jacobian.lambdify()``.
-    n, d: hidden and input size of the numeric check (1 … 256); the symbolic proof and a
-        second numeric check run at the proof size, which sees every matrix identity.
+    n, d: hidden and input size of the numeric check (1 … 256); the proof is for every
+        size.
     trials: random instances per size. seed: their generator's seed.
-    time_limit: seconds for each symbolic proof (None: no limit; 0: no proof).
+    time_limit: seconds for the proof (None: no limit; 0: no proof, the verdict is then at
+        best undecided).
     diagnose: test a refuted candidate against the standard mistakes.
 
     Returns a :class:`Verdict`. Raises CandidateError for a candidate that cannot be judged,

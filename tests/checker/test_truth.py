@@ -404,3 +404,42 @@ def test_a_diagnosis_is_never_a_correction_of_the_wrong_shape():
     v = check_jacobian("rnn", "2*diag(tanh_prime(z)) @ W_x", of="h", wrt="x")
     assert_refuted(v)
     assert not any("W_xᵀ" in d for d in v.diagnosis)
+
+
+# -- ReLU'(0) = 0 on every side; diagnoses say the smallest edit, constants as typed ----------
+
+
+@pytest.mark.parametrize(
+    "cell, variant, text",
+    [
+        ("rnn", "relu", "diag(relu'(h)) @ W_h"),  # h > 0 exactly where z > 0
+        ("rnn", "relu", "diag(relu'(relu(z))) @ W_h"),
+        ("indrnn", None, "diag(relu'(h)*u)"),
+    ],
+)
+def test_relu_prime_of_the_output_is_relu_prime_of_the_pre_activation(cell, variant, text):
+    v = check_jacobian(cell, text, variant=variant)
+    assert_holds(v)
+    assert v.max_error == 0.0  # the float64 steps agree exactly, ReLU'(0) = 0 on both sides
+
+
+def test_relu_prime_is_0_at_0_in_every_symbolic_form():
+    from gradsym.lang.functions import relu_prime
+    from gradsym.symbolic.proof import evaluable
+
+    assert relu_prime(sp.S.Zero) == 0
+    assert evaluable(relu_prime(sp.Symbol("z"))).subs(sp.Symbol("z"), 0) == 0
+
+
+def test_a_constant_is_said_as_typed():
+    v = check_jacobian("rnn", "1.00000000000000000001*diag(tanh'(z)) @ W_h")
+    assert_refuted(v)
+    assert v.diagnosis == ("the constant 1.00000000000000000001 should be 1",)
+    w = check_jacobian("rnn", "(1 + 1/3000)*diag(tanh'(z)) @ W_h")
+    assert w.diagnosis == ("the constant 3001/3000 should be 1",)
+
+
+def test_an_extra_term_is_said_as_the_extra_term_not_a_missing_negative_one():
+    v = check_jacobian("gru", GRU_RIGHT + " + diag(u)")
+    assert_refuted(v)
+    assert v.diagnosis == ("an extra term: diag(u)",)
