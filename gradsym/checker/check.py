@@ -504,8 +504,11 @@ def _numeric(cand, jac, sizes, trials, rng, block):
             inst = instances.hold(c, instances.random_instance(c, nn, dd, rng), wrt)
             expected, bound, refs = _references(jac, inst)
             references |= set(refs)
-            with np.errstate(all="ignore"):
-                value, value_bound = cand.value(c, inst, rows, cols, block)
+            try:
+                with np.errstate(all="ignore"):
+                    value, value_bound = cand.value(c, inst, rows, cols, block)
+            except TypeError as exc:  # a SymPy construct outside the grammar (an inverse)
+                raise CandidateError(f"the candidate cannot be evaluated: {exc}") from None
             comparisons.append(_compare(inst, value, value_bound, expected, bound, refs))
     return comparisons, references
 
