@@ -84,7 +84,9 @@ def test_the_instructor_file_adds_the_checks():
     student = notes_markdown(claims(["cec"]), figure_refs())
     instructor = notes_markdown(claims(["cec"]), figure_refs(), audience="instructor")
     assert "**Checked.**" not in student
-    assert "**Checked.**" in instructor and "1. Line 1, exactly" in instructor
+    assert (
+        "**Checked.**" in instructor and "1. Line 1, for every $n$ and $d$, exactly" in instructor
+    )
     assert markdown_name("student") == "notes.md"
     assert markdown_name("instructor") == "notes-instructor.md"
     assert (COMMITTED / "notes-instructor.md").read_text().count("**Checked.**") == len(IDS)

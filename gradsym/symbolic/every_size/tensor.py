@@ -282,6 +282,7 @@ class Tensor:
         if item is None:
             return
         key, coef = item
+        self._key = None
         old = self.terms.get(key)
         new = coef if old is None else P.add(old, coef)
         if new:
@@ -290,6 +291,7 @@ class Tensor:
                 raise TooLarge(f"more than {_LIMITS.max_terms} terms")
         else:
             self.terms.pop(key, None)
+        _LIMITS.check()
 
     def key(self) -> tuple:
         """A canonical, hashable form of the whole block."""
@@ -311,9 +313,10 @@ class Tensor:
 
     def uses(self, slot: int) -> bool:
         """Whether any term depends on the free index ``slot`` (−1 row, −2 column)."""
-        return any(slot in idx for (_, factors, deltas) in self.terms for _, idx in factors) or any(
-            slot in pair for (_, _, deltas) in self.terms for pair in deltas
-        )
+        for _, factors, deltas in self.terms:
+            if any(slot in idx for _, idx in factors) or any(slot in pair for pair in deltas):
+                return True
+        return False
 
 
 def zero(free: tuple[str, str]) -> Tensor:
