@@ -36,6 +36,7 @@ from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_f
 from gradsym.symbolic.proof import decide_entry
 
 MAX_PROOF_SIZE = 6
+SEARCH_SECONDS = 10.0  # the search for a counterexample, within the time limit
 
 
 class _ProductDegree(MatrixVisitor):
@@ -267,9 +268,11 @@ def prove_every_size(
     if time_limit is not None and time_limit <= 0:
         return EverySize("skipped", reason="no time was given for a proof")
     t0 = time.perf_counter()
+    # the search for a counterexample stops in time for the verdict to say what it found
+    search = SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 3)
     try:
         with every_size.limits(time_limit):
-            outcome = every_size.check(candidate, cell, of, wrt, seed=seed, seconds=time_limit)
+            outcome = every_size.check(candidate, cell, of, wrt, seed=seed, seconds=search)
     except every_size.Unsupported as exc:
         return EverySize("unsupported", reason=str(exc), seconds=time.perf_counter() - t0)
     except every_size.TooLarge as exc:
