@@ -14,8 +14,8 @@ point where they differ, found and shown exactly.
    order of n + d, then n — (1, 1), (1, 2), (2, 1), (1, 3), … — up to n + d = N_n + N_d
    for the bound its form gives (:func:`size_bound`; a size D does not involve stays at
    1, :func:`depends`), at seeded random rational points (first ±1, ±2 — or ±1/2,
-   ±1 when σ is about, so that it is not saturated — then fractions k/97), exactly (rational arithmetic) when D has no σ and in
-   interval arithmetic (200 bits) otherwise. The first entry proved nonzero is the
+   ±1 when σ is about, so that it is not saturated — then fractions k/97), exactly
+   (rational arithmetic) when D has no σ and in interval arithmetic (200 bits) otherwise. The first entry proved nonzero is the
    counterexample: outcome "different", with the size, the point, and the sizes before it
    at which D is proved 0 exactly (written out at that size, :func:`zero_at`).
 4. Otherwise "undecided": the sizes and points tried, and the sizes at which D is 0.
@@ -45,7 +45,7 @@ from . import atoms as A
 from . import poly as P
 from . import tensor as T
 from . import values as V
-from .build import Grid
+from .build import Grid, parts
 
 MAX_SIZE = 8  # the search stops at n, d = 8
 MAX_EXP_TERMS = 300  # larger differences are not written through exp (SymPy's together)
@@ -148,8 +148,8 @@ def random_point(
     j/97, 0 < |j| ≤ 194."""
     out = {}
     for sym in symbols:
-        rows = sum(V.size_of(x, n, d) for x in _layout(sym.shape[0]))
-        cols = sum(V.size_of(x, n, d) for x in _layout(sym.shape[1]))
+        rows = sum(V.size_of(x, n, d) for x in parts(sym.shape[0]))
+        cols = sum(V.size_of(x, n, d) for x in parts(sym.shape[1]))
         count = rows * cols
         if k == 0:
             raw = rng.integers(1, 3, count) * rng.choice([-1, 1], count)
@@ -161,12 +161,6 @@ def random_point(
         arr[:] = vals
         out[sym.name] = arr.reshape(rows) if sym.shape[1] == 1 else arr.reshape(rows, cols)
     return out
-
-
-def _layout(size) -> tuple[str, ...]:
-    from .build import parts
-
-    return parts(size)
 
 
 MAX_EXPANSION = 1_000_000  # monomials written out by zero_at (under a second)
@@ -320,7 +314,7 @@ def _work(g: Grid, n: int, d: int) -> int:
 
 
 def _search_at(
-    diff: Grid, cand: Grid, truth: Grid, symbols, n: int, d: int, rng, sig: bool
+    diff: Grid, truth: Grid, symbols, n: int, d: int, rng, sig: bool
 ) -> Counterexample | None:
     """A point at sizes (n, d) where diff has an entry proved nonzero, or None: each
     point is looked at in float64 first, and the entries it shows largest are then
@@ -404,7 +398,7 @@ def decide(
         if seconds is not None and time.perf_counter() - t0 > seconds:
             break
         tried.append((n, d))
-        cx = _search_at(diff, cand, truth, symbols, n, d, rng, sig)
+        cx = _search_at(diff, truth, symbols, n, d, rng, sig)
         if cx is not None:
             zeros = []
             if prove_smaller:
