@@ -419,8 +419,10 @@ class EverySize:
     cell: Any
     method: str = EVERY_SIZE_METHOD
     kind: str = "symbolic"
-    # how the notes say it (the words before the method)
+    # how the notes say it (the words before the method; in a table's column of exact
+    # checks, the scope alone)
     how: str = "for every $n$ and $d$, exactly"
+    scope: str = "for every $n$ and $d$"
     seconds: float = 30.0
 
     @property

@@ -41,7 +41,7 @@ def test_eigen_vanish_expands_in_left_eigenvectors_with_an_index_not_the_time():
     assert r"\mathbf{p}_{k}^{\top}" in rhs and r"\sum_{k=1}^{n}" in rhs and "q" not in rhs
     assert claim.steps[2].lhs_latex() == r"\mathbf{p}_{k}^{\top} \mathbf{W}_h"
     # the coefficients are defined where they are used: c_k = ∂J/∂h q_k
-    assert claim.definitions_latex()[0][0] == "c_{k}"
+    assert claim.definitions_latex()[0][0] == r"\xi_{k}"  # c is the cell: the coefficient is ξ
 
 
 def test_the_nonnormal_peak_prints_true_digits():
@@ -115,7 +115,8 @@ def test_gates_range_says_where_sigma_is_zero_in_float64():
     from gradsym.numeric.cells.activations import sigmoid
 
     caveat = get("gates-range").caveat
-    assert "-745.13" in caveat and "-709.78" in caveat and "never reaches 0" in caveat
+    assert "-745.13" in caveat and "-709.78" in caveat and "clips $z$ at $-708$" in caveat
+    assert "never reaches 0" in caveat  # the NumPy cells' sigmoid clips there
     assert "-745$)" not in caveat  # the old, wrong statement
     with np.errstate(over="ignore"):
         naive = [1 / (1 + np.exp(-np.float64(z))) for z in (-709.78, -709.79)]
@@ -128,9 +129,9 @@ def test_gates_range_says_where_sigma_is_zero_in_float64():
         assert 1 / (1 + mpmath.exp(745.13)) > half_tiny > 1 / (1 + mpmath.exp(745.14))
 
 
-def test_gru_update_bias_names_the_initialiser_bias_kappa_not_the_pre_activation():
+def test_gru_update_bias_names_the_initialisers_bias_omega_not_the_pre_activation():
     claim = get("gru-update-bias")
     for k in (5, 6):
         step = claim.steps[k]
-        assert step.rhs_latex() in (r"- \kappa \mathbf{1}", r"\kappa \mathbf{1}")
-    assert r"\sigma(\kappa - a)" in claim.steps[5].justification
+        assert step.rhs_latex() in (r"- \omega \mathbf{1}", r"\omega \mathbf{1}")
+    assert r"\sigma(\omega - \zeta)" in claim.steps[5].justification

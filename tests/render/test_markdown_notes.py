@@ -1,6 +1,7 @@
-"""The notes as one Markdown file: every claim in the order of notes.tex, every figure after
-the last of its claims with a link that resolves, mathematics MathJax and KaTeX render, one
-list of references; the instructor's file adds how each line was checked."""
+"""The notes as one Markdown file, printed from the same lecture plan as notes.tex: every
+claim once, numbered as the PDF numbers it, every figure where the plan places it with a
+link that resolves, mathematics MathJax and KaTeX render, one list of references; the
+instructor's file adds the table of how each line was checked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from gradsym.errors import InvalidValueError
 from gradsym.notes.bibliography import cite_text
 from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.lecture import ClaimItem, FactsBox, FigureItem, lecture_plan
 from gradsym.notes.prose import to_markdown
 from gradsym.render.derivations import RenderError, figure_refs
 from gradsym.render.derivations.markdown_notes import (
@@ -21,7 +23,6 @@ from gradsym.render.derivations.markdown_notes import (
     math_macros,
     notes_markdown,
 )
-from gradsym.render.lecture import cited_keys
 
 from ..repo import REPO
 
@@ -33,36 +34,48 @@ def notes() -> str:
     return (COMMITTED / "notes.md").read_text()
 
 
-def _heading(claim) -> str:
-    return "### " + to_markdown(claim.title, cite_text)
+@pytest.fixture(scope="module")
+def plan():
+    return lecture_plan(None, figure_refs())
 
 
-def test_every_claim_is_there_once_in_the_order_of_the_notes(notes):
-    positions = [notes.index("\n" + _heading(c) + "\n") for c in claims(list(IDS))]
+def _title(claim) -> str:
+    return to_markdown(claim.title, cite_text)
+
+
+def test_every_claim_is_there_once_numbered_as_in_the_pdf(notes, plan):
+    numbers = plan.numbers()
+    positions = []
+    for item in plan.items():
+        if isinstance(item, ClaimItem):
+            heading = f"\n### {numbers[item.label]} {_title(item.claim)}\n"
+            assert notes.count(heading) == 1, heading
+            positions.append(notes.index(heading))
+        elif isinstance(item, FactsBox):
+            for fact in item.claims:
+                assert notes.count(f"\n**{_title(fact.claim)}.**\n") == 1
     assert positions == sorted(positions)
-    for claim in claims():
-        assert notes.count("\n" + _heading(claim) + "\n") == 1
+    assert {c.id for c in plan.claims()} == set(IDS)
     sections = re.findall(r"^## (.*)$", notes, flags=re.MULTILINE)
     assert sections[-1] == "References"
-    assert sections[:-1] == list(dict.fromkeys(c.section for c in claims()))
+    assert [s.split(" ", 1)[0] for s in sections[:-1]] == [str(k) for k in range(1, len(sections))]
 
 
-def test_every_figure_link_resolves_and_follows_its_last_claim(notes):
-    links = re.findall(r"!\[Figure (\d+)\]\(([^)]+)\)", notes)
+def test_every_figure_link_resolves_and_stands_where_the_plan_puts_it(notes, plan):
+    links = re.findall(r"!\[Figure (\d+): [^\]]*\]\(([^)]+)\)", notes)
     figures = figure_refs()
     assert sorted(Path(path).stem for _, path in links) == sorted(f.name for f in figures)
-    assert [int(n) for n, _ in links] == list(range(1, len(links) + 1))
-    for _, path in links:
+    numbers = plan.numbers()
+    for number, path in links:
         assert path.startswith("../figures/") and path.endswith(".png")
         assert (COMMITTED / path).is_file(), path
-    for fig in figures:
-        last = max(fig.claims, key=IDS.index)
-        (claim,) = claims([last])
-        at = notes.index(f"/{fig.name}.png)")
-        assert notes.index(_heading(claim)) < at
-        following = IDS[IDS.index(last) + 1 :]
-        if following:
-            assert at < notes.index(_heading(claims([following[0]])[0]))
+        assert number == numbers[f"fig:{Path(path).stem}"]
+    items = list(plan.items())
+    for k, item in enumerate(items):
+        if isinstance(item, FigureItem) and isinstance(items[k - 1], ClaimItem):
+            before = items[k - 1].claim
+            at = notes.index(f"/{item.figure.name}.png)")
+            assert notes.index(_title(before)) < at  # right after the claim it supports
 
 
 def test_mathematics_is_for_mathjax_and_katex(notes):
@@ -73,23 +86,24 @@ def test_mathematics_is_for_mathjax_and_katex(notes):
     assert notes.count("$$") % 2 == 0
 
 
-def test_one_list_of_references_with_everything_cited(notes):
+def test_one_list_of_references_with_everything_cited(notes, plan):
     assert "**References.**" not in notes  # the claims' own lists are gathered at the end
     refs = notes[notes.index("\n## References\n") :]
-    for key in cited_keys(claims(), figure_refs()):
+    for key in plan.references:
         assert f"- **{cite_text(key)}**" in refs
+    assert "\\cite" not in notes and "\\ref" not in notes and "??" not in notes
 
 
-def test_the_instructor_file_adds_the_checks():
+def test_the_instructor_file_adds_the_check_tables():
     student = notes_markdown(claims(["cec"]), figure_refs())
     instructor = notes_markdown(claims(["cec"]), figure_refs(), audience="instructor")
-    assert "**Checked.**" not in student
-    assert (
-        "**Checked.**" in instructor and "1. Line 1, for every $n$ and $d$, exactly" in instructor
-    )
+    head = "| Line | Exactly (SymPy, rational arithmetic) | Numerically (double precision) |"
+    assert head not in student
+    assert instructor.count(head) == 1 and "| 1 | " in instructor
     assert markdown_name("student") == "notes.md"
     assert markdown_name("instructor") == "notes-instructor.md"
-    assert (COMMITTED / "notes-instructor.md").read_text().count("**Checked.**") == len(IDS)
+    committed = (COMMITTED / "notes-instructor.md").read_text()
+    assert committed.count(head) == len(IDS)
 
 
 def test_a_macro_mathjax_lacks_is_refused():
@@ -105,7 +119,7 @@ def test_an_unknown_audience_is_refused():
 
 
 def test_figures_of_claims_not_shown_are_left_out():
-    text = notes_markdown(claims(["sgd-step"]), figure_refs(), figures_rel="figs")
-    shown = [f"figs/{f.name}.png" for f in figure_refs() if "sgd-step" in f.claims]
+    text = notes_markdown(claims(["clip-value"]), figure_refs(), figures_rel="figs")
+    shown = [f"figs/{f.name}.png" for f in figure_refs() if "clip-value" in f.claims]
     assert shown and len(shown) < len(figure_refs())
     assert re.findall(r"\]\((figs/[^)]+)\)", text) == shown

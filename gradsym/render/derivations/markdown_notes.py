@@ -16,15 +16,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from gradsym.notes.bibliography import cite_text, markdown_references
-from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
+    Box,
+    CellIntro,
+    ClaimItem,
+    FactsBox,
+    FigureItem,
+    FigureRef,
+    LecturePlan,
+    NotationTable,
+    Paragraph,
+    Picture,
+    Table,
+    check_audience,
+    lecture_plan,
+)
 from gradsym.notes.prose import check_prose, to_markdown
 
-from ..lecture import cited_keys, figures_after
-from .layout import MD_HEADER, RenderError, checks_markdown, claim_markdown
-from .notes import _PREFACE, CONVENTIONS, INTRODUCTIONS, TITLE, FigureRef, notes_name
+from .layout import (
+    MD_HEADER,
+    RenderError,
+    _align_rows,
+    _equation_blocks,
+    _formula_rows,
+    _joined,
+    _prose,
+    cell_rows,
+    check_table_rows,
+)
+from .notes import _referred_rows
 
 __all__ = ["MATHJAX_MACROS", "markdown_name", "math_macros", "notes_markdown"]
 
@@ -55,23 +78,117 @@ _HEADING = re.compile(r"^## ", flags=re.MULTILINE)
 
 
 def markdown_name(audience: str = "student") -> str:
-    """``notes.md`` (student) or ``notes-instructor.md``: the notes.tex of ``audience``
-    with the suffix .md."""
-    return str(Path(notes_name(audience)).with_suffix(".md"))
+    """``notes.md`` (student) or ``notes-instructor.md``."""
+    return "notes.md" if check_audience(audience) == "student" else "notes-instructor.md"
 
 
-def _md(latex: str, where: str) -> str:
-    """LaTeX prose (a ``\\paragraph{…}`` as bold) as Markdown."""
-    latex = _PARAGRAPH.sub(r"\\textbf{\1}", latex)
-    return to_markdown(check_prose(latex, where), cite_text)
+class _Writer:
+    """The Markdown of one plan: \\ref resolved by the plan's numbering, citations as
+    their labels."""
 
+    def __init__(self, plan: LecturePlan, figures_rel: str) -> None:
+        self.plan = plan
+        self.figures_rel = figures_rel
 
-def _body(markdown: str) -> str:
-    """A claim's Markdown without its "generated" line and its own references, its
-    headings one level down."""
-    text = markdown.removeprefix(MD_HEADER).strip("\n")
-    text = text.split("\n**References.**\n", 1)[0].rstrip("\n")
-    return _HEADING.sub("### ", text)
+    def ref(self, label: str) -> str:
+        return self.plan.ref(label)
+
+    def md(self, latex: str, where: str, in_math: bool = False) -> str:
+        """LaTeX prose as Markdown (a ``\\paragraph{…}`` as bold)."""
+        latex = _PARAGRAPH.sub(r"\\textbf{\1}", latex)
+        return to_markdown(check_prose(latex, where), cite_text, in_math=in_math, ref=self.ref)
+
+    def display(self, rows: list[str], tag: str = "") -> list[str]:
+        body = _joined(rows)
+        if tag:
+            body[-1] += rf" \qquad ({tag})"
+        return ["$$", r"\begin{aligned}", *body, r"\end{aligned}", "$$", ""]
+
+    def figure(self, name: str, title: str, caption: str, number: str) -> list[str]:
+        link = f"{self.figures_rel}/{name}.png"
+        return [
+            f"![Figure {number}: {self.md(title, name)}]({link})",
+            "",
+            f"**Figure {number}. {self.md(title, name)}.** {self.md(caption, name)}",
+            "",
+        ]
+
+    def picture(self, pic: Picture) -> list[str]:
+        number = self.ref(pic.label)
+        return [
+            (
+                f"**Figure {number}. {self.md(pic.title, pic.name)}.** "
+                f"{self.md(pic.caption, pic.name)} (The drawing is in the PDF notes.)"
+            ),
+            "",
+        ]
+
+    def cell(self, item: CellIntro) -> list[str]:
+        rows: list[str] = []
+        for cell in item.cells:
+            rows += cell_rows(None, item.display or cell.definitions, cell.style)
+        out = [self.md(item.prose, item.key), "", *self.display(rows, self.ref(item.label))]
+        if item.after:
+            out += [self.md(item.after, item.key), ""]
+        if item.picture is not None:
+            out += self.picture(item.picture)
+        return out
+
+    def claim(self, item: ClaimItem, audience: str, heading: bool = True) -> list[str]:
+        claim = item.claim
+
+        def md(s: str, part: str) -> str:
+            return self.md(_prose(claim, s, part), f"claim {claim.id!r}, {part}")
+
+        number = self.ref(item.label)
+        out = [
+            f"### {number} {md(claim.title, 'title')}"
+            if heading
+            else f"**{md(claim.title, 'title')}.**",
+            "",
+        ]
+        if item.intuition:
+            out += [md(item.intuition, "intuition"), ""]
+        out += [md(claim.statement, "statement"), ""]
+        if claim.assumptions:
+            out += [
+                "*Assumptions:* " + "; ".join(md(a, "assumption") for a in claim.assumptions) + ".",
+                "",
+            ]
+        if item.referred:
+            names = [self.md(t, claim.id) for _, t in item.referred]
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            out += [f"*Cell:* {joined}.", ""]
+        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+            out += [f"*{md(head, 'heading')}:*", "", *self.display(rows)]
+        formula = _formula_rows(claim, "mathjax")
+        if formula and heading:
+            out += ["*Claim:*", "", *self.display(formula)]
+        rows = _align_rows(claim, "mathjax", wrap=False)
+        out += (["*Derivation:*", ""] if heading else []) + self.display(rows)
+        if claim.caveat:
+            out += [f"*Note.* {md(claim.caveat, 'caveat')}", ""]
+        if item.takeaway:
+            out += [f"*Takeaway.* {md(item.takeaway, 'takeaway')}", ""]
+        if claim.sources:
+            out += [f"Sources: {cite_text(','.join(claim.sources))}.", ""]
+        if audience == "instructor":
+            out += [
+                "| Line | Exactly (SymPy, rational arithmetic) | Numerically (double precision) |"
+            ]
+            out += ["|---|---|---|"]
+            for line, exact, numeric in check_table_rows(claim):
+                cells = [self.md(c, claim.id).replace("|", r"\|") for c in (exact, numeric)]
+                out.append(f"| {line} | {cells[0]} | {cells[1]} |")
+            out.append("")
+        return out
+
+    def table(self, columns, rows, where: str) -> list[str]:
+        out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for row in rows:
+            cells = [self.md(c, where).replace("|", r"\|") for c in row]
+            out.append("| " + " | ".join(cells) + " |")
+        return out + [""]
 
 
 def math_macros(markdown: str) -> set[str]:
@@ -104,43 +221,79 @@ def _check_mathjax(markdown: str) -> str:
 
 
 def notes_markdown(
-    claims: Sequence[Claim],
-    figures: Sequence[FigureRef],
+    claims: Sequence[Claim] | LecturePlan,
+    figures: Sequence[FigureRef] = (),
     figures_rel: str = "../figures",
-    audience: str = "student",
+    audience: str | None = None,
 ) -> str:
-    """The Markdown notes of ``claims`` for ``audience``, figures linked from
-    ``figures_rel`` (the figures folder relative to the file, ``/`` separators).
+    """The Markdown notes of a lecture plan (or of ``claims`` and ``figures``: the plan is
+    then computed), figures linked from ``figures_rel`` (the figures folder relative to
+    the file, ``/`` separators).
 
     Raises:
         InvalidValueError: an unknown audience.
         RenderError: mathematics MathJax or KaTeX would not render.
     """
-    markdown_name(audience)
-    after = figures_after(claims, figures)
-    title = TITLE + (": instructor's notes" if audience == "instructor" else "")
+    if isinstance(claims, LecturePlan):
+        plan = claims
+        if audience is not None and audience != plan.audience:
+            raise RenderError(f"the plan is for the {plan.audience}, not the {audience}")
+    else:
+        from gradsym.notes.catalogue import claims as catalogue_claims
+
+        audience = check_audience(audience or "student")
+        whole = [c.id for c in claims] == [c.id for c in catalogue_claims()]
+        plan = lecture_plan(None if whole else list(claims), figures, audience)
+    audience = plan.audience
+    w = _Writer(plan, figures_rel)
+    title = plan.title + (": instructor's notes" if audience == "instructor" else "")
     out = [MD_HEADER, "", f"# {title}", ""]
-    out += [_md(_PREFACE[audience], "preface"), "", _md(CONVENTIONS, "conventions"), ""]
-    number = 0
-    for section in SECTIONS:
-        members = [c for c in claims if c.section == section]
-        if not members:
-            continue
-        out += [f"## {section}", "", _md(INTRODUCTIONS[section], f"section {section!r}"), ""]
-        for claim in members:
-            out += [_body(claim_markdown(claim)), ""]
-            if audience == "instructor":
-                out += [checks_markdown(claim).removeprefix(MD_HEADER).strip("\n"), ""]
-            for fig in after.get(claim.id, []):
-                number += 1
-                caption = _md(fig.caption, f"figure {fig.name!r}")
-                out += [
-                    f"![Figure {number}]({figures_rel}/{fig.name}.png)",
-                    "",
-                    f"**Figure {number}.** {caption}",
+
+    def emit(item) -> None:
+        if isinstance(item, Paragraph):
+            prefix = "- " if item.role == "objective" else ""
+            out.extend([prefix + w.md(item.tex, item.role), ""])
+        elif isinstance(item, CellIntro):
+            out.extend(w.cell(item))
+        elif isinstance(item, Picture):
+            out.extend(w.picture(item))
+        elif isinstance(item, ClaimItem):
+            out.extend(w.claim(item, audience))
+        elif isinstance(item, FactsBox):
+            out.extend([f"> **Box {w.ref(item.claims[0].label)}. {item.title}.**", ""])
+            for fact in item.claims:
+                out.extend(w.claim(fact, audience, heading=False))
+        elif isinstance(item, FigureItem):
+            fig = item.figure
+            out.extend(w.figure(fig.name, fig.title, fig.caption, w.ref(fig.label)))
+        elif isinstance(item, Table):
+            if item.kind == "mapping":
+                out.extend([f"**Box {w.ref(item.label)}. {w.md(item.caption, item.label)}.**", ""])
+                out.extend(w.table(item.columns, item.rows, item.label))
+            else:
+                out.extend(w.table(item.columns, item.rows, item.label))
+                out.extend([f"**Table {w.ref(item.label)}.** {w.md(item.caption, item.label)}", ""])
+        elif isinstance(item, NotationTable):
+            for group, rows in item.groups:
+                out.extend([f"**{group}**", ""])
+                out.extend(w.table(("Symbol", "Meaning"), rows, "notation"))
+            out.extend(
+                [
+                    f"**Table {w.ref(item.label)}.** The notation of these notes: one symbol, one meaning.",
                     "",
                 ]
-    keys = cited_keys(claims, [f for figs in after.values() for f in figs])
-    if keys:
-        out += ["## References", ""] + markdown_references(keys) + [""]
+            )
+        elif isinstance(item, Box):
+            out.extend(
+                [f"**Box {w.ref(item.label)}. {item.title}.** {w.md(item.tex, item.title)}", ""]
+            )
+
+    for item in plan.front:
+        emit(item)
+    for section in plan.sections:
+        out += [f"## {w.ref(section.label)} {w.md(section.title, 'section')}", ""]
+        for item in section.items:
+            emit(item)
+    if plan.references:
+        out += ["## References", ""] + markdown_references(plan.references) + [""]
     return _check_mathjax("\n".join(out))

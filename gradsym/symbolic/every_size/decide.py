@@ -15,9 +15,10 @@ point where they differ, found and shown exactly.
    for the bound its form gives (:func:`size_bound`; a size D does not involve stays at
    1, :func:`depends`), at seeded random rational points (first ±1, ±2 — or ±1/2,
    ±1 when σ is about, so that it is not saturated — then fractions k/97), exactly
-   (rational arithmetic) when D has no σ and in interval arithmetic (200 bits) otherwise. The first entry proved nonzero is the
-   counterexample: outcome "different", with the size, the point, and the sizes before it
-   at which D is proved 0 exactly (written out at that size, :func:`zero_at`).
+   (rational arithmetic) when D has no σ and in interval arithmetic (200 bits) otherwise.
+   The first entry proved nonzero is the counterexample: outcome "different", with the
+   size, the point, and the sizes before it at which D is proved 0 exactly (written out
+   at that size, :func:`zero_at`).
 4. Otherwise "undecided": the sizes and points tried, and the sizes at which D is 0.
 
 Why a difference shows at a bounded size (``docs/every-size.md``): a nonzero form has a
