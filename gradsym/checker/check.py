@@ -30,6 +30,8 @@ verdict says so ("proved at n = 3, d = 2 only").
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ from gradsym.symbolic.every_size import values as V
 from gradsym.symbolic.explicit import check_size
 
 from .diagnosis import mistakes
+from .prover import EverySize as EverySizeProof
 from .prover import ProofOutcome, entry_point, proof_size, prove, prove_every_size
 from .verdict import Verdict
 
@@ -156,11 +159,20 @@ def _call_function(fn, c: Cell, inst: dict, rows: int, cols: int, label: str) ->
     except Exception as exc:
         raise CandidateError(f"candidate function raised {type(exc).__name__}: {exc}") from exc
     try:
-        out = np.asarray(out, dtype=float)
+        raw = np.asarray(out)
+        complex_values = raw.dtype.kind == "c" or (
+            raw.dtype == object and any(isinstance(v, complex) for v in raw.flat)
+        )
+        if not complex_values:
+            out = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise CandidateError(
             f"candidate function returned {type(out).__name__}, not an array"
         ) from exc
+    if complex_values:  # converting would drop the imaginary part in silence
+        raise CandidateError(
+            f"candidate function returned complex values ({raw.dtype}); a Jacobian here is real"
+        )
     if out.ndim == 3 and out.shape[0] == 1:
         out = out[0]
     if out.shape != (rows, cols):
@@ -379,8 +391,9 @@ def check_jacobian(
     n, d: hidden and input size of the numeric check (1 … 256); the proof is for every
         size.
     trials: random instances per size. seed: their generator's seed.
-    time_limit: seconds for the proof (None: no limit; 0: no proof, the verdict is then at
-        best undecided).
+    time_limit: seconds for the whole check, counted from the call: what is left after
+        the numeric comparison goes to the symbolic proof, what is left after that to the
+        diagnosis (None or inf: no limit; 0: no proof).
     diagnose: test a refuted candidate against the standard mistakes.
 
     Returns a :class:`Verdict`. Raises CandidateError for a candidate that cannot be judged,
@@ -388,6 +401,11 @@ def check_jacobian(
     sizes out of range.
     """
     _validate(n, d, trials, time_limit)
+    if time_limit is not None and math.isinf(time_limit):
+        time_limit = None  # no limit, as the CLI's --time-limit inf asks
+    # One deadline for the whole check: what the preparation and the numeric comparison
+    # spend (both linear in the candidate's size) is not given to the proof again.
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     jac = jacobian(cell, of=of, wrt=wrt, variant=variant)
     c = jac.cell
     block, label = _sizes(jac)
@@ -424,9 +442,9 @@ def check_jacobian(
             **common,
         )
     if cand.kind == "explicit":
-        return _at_its_size(cand, jac, comparisons, far, max_error, common, time_limit, diagnose)
+        return _at_its_size(cand, jac, comparisons, far, max_error, common, deadline, diagnose)
 
-    proof = prove_every_size(cand.expr, c, of, wrt, time_limit, seed)
+    proof = _proof_for_every_size(cand, jac, time_limit, deadline, seed)
     if proof.status == "equal":
         if far:
             worst = max(far, key=lambda cmp: cmp.ratio)
@@ -461,13 +479,13 @@ def check_jacobian(
             sizes_equal=tuple(outcome.zero_at),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, time_limit, diagnose)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
     if far:
         verdict = _refuted_numerically(c, far, max_error, common)
-        return _diagnosed(verdict, cand, jac, time_limit, diagnose)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
     if proof.status == "unsupported":
         return _outside_the_fragment(
-            cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose
+            cand, jac, proof, comparisons, max_error, common, deadline, seed, diagnose
         )
     outcome = proof.outcome
     zeros = tuple(outcome.zero_at) if outcome is not None else ()
@@ -485,6 +503,21 @@ def check_jacobian(
 
 
 EVERY_SIZE = "the Jacobian of the cell's equations, entrywise, for every n and d"
+
+
+def _proof_for_every_size(cand, jac, time_limit, deadline, seed):
+    """The proof for every size within what is left of the check's time limit."""
+    left = _remaining(deadline)
+    if left is not None and left <= 0 and time_limit > 0:
+        reason = f"the time limit of {time_limit:g} s was spent before the symbolic proof"
+        return EverySizeProof("timeout", reason=reason)
+    proof = prove_every_size(cand.expr, jac.cell, jac.of, jac.wrt, left, seed)
+    if proof.status == "timeout" and "did not finish" in proof.reason:
+        reason = (
+            f"the symbolic proof did not finish within {time_limit:g} s (the check's time limit)"
+        )
+        proof = dataclasses.replace(proof, reason=reason)
+    return proof
 
 
 def _numeric(cand, jac, sizes, trials, rng, block):
@@ -589,7 +622,7 @@ def _search_note(outcome) -> str:
 
 
 def _outside_the_fragment(
-    cand, jac, proof, comparisons, max_error, common, time_limit, seed, diagnose
+    cand, jac, proof, comparisons, max_error, common, deadline, seed, diagnose
 ):
     """A candidate the index form does not cover: proved at one size at most (never holds)."""
     c, of, wrt = jac.cell, jac.of, jac.wrt
@@ -597,7 +630,7 @@ def _outside_the_fragment(
     rng = np.random.default_rng([seed, 1])
     insts = [instances.hold(c, instances.random_instance(c, n_p, d_p, rng), wrt) for _ in range(2)]
     points = [entry_point(c, inst) for inst in insts]
-    fixed = prove(cand.expr, c, of, wrt, n_p, d_p, points, time_limit)
+    fixed = prove(cand.expr, c, of, wrt, n_p, d_p, points, _remaining(deadline))
     at = f"n = {n_p}, d = {d_p}"
     if fixed.status == "different" and fixed.entry is not None and fixed.point is not None:
         inst = insts[fixed.point]
@@ -618,7 +651,7 @@ def _outside_the_fragment(
             proof_size=(n_p, d_p),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, time_limit, diagnose)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
     said = (
         f"it holds exactly at {at} (SymPy's Jacobian, entry by entry)"
         if fixed.status == "proved"
@@ -639,18 +672,16 @@ def _outside_the_fragment(
     )
 
 
-def _at_its_size(cand, jac, comparisons, far, max_error, common, time_limit, diagnose):
+def _at_its_size(cand, jac, comparisons, far, max_error, common, deadline, diagnose):
     """An explicit matrix: a statement at its own size (which it says)."""
     c = jac.cell
     if far:
         verdict = _refuted_numerically(c, far, max_error, common)
-        return _diagnosed(
-            verdict, cand, jac, time_limit, diagnose, [cmp.inst for cmp in comparisons]
-        )
+        return _diagnosed(verdict, cand, jac, deadline, diagnose, [cmp.inst for cmp in comparisons])
     insts = [cmp.inst for cmp in comparisons]
     n_p, d_p = insts[0]["n"], insts[0]["d"]
     points = [entry_point(c, inst) for inst in insts]
-    proof = prove(cand.expr, c, jac.of, jac.wrt, n_p, d_p, points, time_limit)
+    proof = prove(cand.expr, c, jac.of, jac.wrt, n_p, d_p, points, _remaining(deadline))
     at = f"at n = {n_p}, d = {d_p}"
     if proof.status == "proved":
         return Verdict(
@@ -683,7 +714,7 @@ def _at_its_size(cand, jac, comparisons, far, max_error, common, time_limit, dia
             proof_size=(n_p, d_p),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, time_limit, diagnose, insts)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose, insts)
     residual = {"entry": list(proof.entry), "difference": proof.residual} if proof.entry else None
     return Verdict(
         "undecided",
@@ -703,8 +734,18 @@ def _gap_note(comparisons: list[Comparison]) -> str:
     )
 
 
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (a time.monotonic() value; None: no limit)."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
 def _diagnosed(
-    verdict: Verdict, cand: _Candidate, jac, time_limit, diagnose, insts: list[dict] | None = None
+    verdict: Verdict,
+    cand: _Candidate,
+    jac,
+    deadline: float | None,
+    diagnose,
+    insts: list[dict] | None = None,
 ) -> Verdict:
     """The verdict with the smallest standard mistake whose correction is proved right: for
     every n and d when the index form covers the candidate, else at one size."""
@@ -712,7 +753,8 @@ def _diagnosed(
         return verdict
     if cand.kind == "expression" and count_nodes(cand.expr) > DIAGNOSIS_NODES:
         return verdict
-    budget = DIAGNOSIS_SECONDS if time_limit is None else min(time_limit, DIAGNOSIS_SECONDS)
+    left = _remaining(deadline)
+    budget = DIAGNOSIS_SECONDS if left is None else min(left, DIAGNOSIS_SECONDS)
     c = jac.cell
     if cand.kind == "explicit":
         return _diagnosed_explicit(verdict, cand, jac, budget, insts or [])
@@ -721,7 +763,7 @@ def _diagnosed(
         with every_size.limits(budget):
             truth = every_size.jacobian(c, jac.of, jac.wrt)
     except (every_size.Unsupported, every_size.TooLarge):
-        return _diagnosed_at_one_size(verdict, cand, jac, budget, time_limit)
+        return _diagnosed_at_one_size(verdict, cand, jac, budget)
     right = _block_judge_every_size(jac)
     best = None
     for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
@@ -788,7 +830,7 @@ def _diagnosed_explicit(verdict: Verdict, cand, jac, budget: float, insts: list[
     return verdict
 
 
-def _diagnosed_at_one_size(verdict: Verdict, cand, jac, budget: float, time_limit) -> Verdict:
+def _diagnosed_at_one_size(verdict: Verdict, cand, jac, budget: float) -> Verdict:
     """A candidate outside the index form's fragment: corrections proved at one size."""
     c = jac.cell
     n_p, d_p = proof_size(cand.expr, jac.expr)

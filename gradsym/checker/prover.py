@@ -9,16 +9,24 @@ smallest, at random rational points, evaluated exactly. The budget is cooperativ
 work checks the clock (``time_limit``) and a largest number of terms.
 
 **At one size** (:func:`prove`, the fallback for a construct the index form does not
-cover): the entry-by-entry decision of :func:`gradsym.symbolic.proof.decide_entry` at a
-size chosen from the product degree (:func:`proof_size`: the standard polynomial S₂ₖ
-vanishes on k×k matrices, Amitsur–Levitzki, so n > half the number of matrix factors in
-the longest product), in a forked child process stopped at the time limit. Such a proof
-says "at n = …" and nothing more: it never makes a verdict "holds".
+cover, and for an explicit matrix, which has one size): the entry-by-entry decision of
+:func:`gradsym.symbolic.proof.decide_entry` at a size chosen from the product degree
+(:func:`proof_size`: the standard polynomial S₂ₖ vanishes on k×k matrices, Amitsur–Levitzki,
+so n > half the number of matrix factors in the longest product). Such a proof says "at
+n = …" and nothing more: it never makes a verdict "holds" for every size. :func:`prove`
+builds the explicit Jacobian and the cell's explicit environment, expands the candidate in
+it and decides entry by entry, all in a forked child process that is stopped at the time
+limit, so that no candidate can hang the caller (what the child built comes back with the
+outcome and is kept for the next proof); where ``fork`` is unavailable it runs in-process
+without a limit. (The explicit forms of the notes' own cells, whose cost is known, are
+built in the caller and kept; those of declared cells in the child.) The child dies with
+its caller, on any signal, SIGKILL included (:func:`gradsym.workers.tie_to_parent`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import time
 import warnings
 from dataclasses import dataclass
@@ -32,11 +40,19 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.lang.visitor import MatrixVisitor
 from gradsym.symbolic import every_size
 from gradsym.symbolic.equations import Cell
-from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
+from gradsym.symbolic.explicit import (
+    evaluate,
+    explicit_jacobian,
+    sizes_for,
+    symbols_of,
+    wrt_environment,
+)
 from gradsym.symbolic.proof import decide_entry
+from gradsym.workers import tie_to_parent
 
 MAX_PROOF_SIZE = 6
 SEARCH_SECONDS = 10.0  # the search for a counterexample, within the time limit
+FORK_TERMS = 2000  # a candidate that may expand to more terms is judged in a child process
 
 
 class _ProductDegree(MatrixVisitor):
@@ -130,15 +146,37 @@ def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational
     return out
 
 
+#: What proof processes built (explicit Jacobians, explicit environments), kept by the
+#: caller for the next proof: built in the child, so that the time limit covers them, and
+#: sent back with the outcome (keys of ``_NEW``).
+_BUILT: dict[tuple, Any] = {}
+_NEW: list[tuple] = []
+_MAX_BUILT = 256
+
+
+def _keep(key: tuple, value: Any) -> None:
+    if len(_BUILT) >= _MAX_BUILT:
+        del _BUILT[next(iter(_BUILT))]  # the oldest
+    _BUILT[key] = value
+
+
+def _cached(key: tuple, build) -> Any:
+    if key not in _BUILT:
+        _keep(key, build())
+        _NEW.append(key)
+    return _BUILT[key]
+
+
 def _decide(
     candidate: Any, cell: Cell, of: str, wrt: str, n: int, d: int, points: list[dict]
 ) -> ProofOutcome:
     t0 = time.perf_counter()
-    truth = explicit_jacobian(cell, of, wrt, n, d)
+    truth = _cached(("truth", cell, of, wrt, n, d), lambda: explicit_jacobian(cell, of, wrt, n, d))
     if isinstance(candidate, sp.MatrixBase):
         mine = sp.ImmutableMatrix(candidate)
     else:
-        mine = expand_compact(candidate, cell, wrt, n, d)
+        env = _cached(("env", cell, wrt, n, d), lambda: wrt_environment(cell, wrt, n, d))
+        mine = evaluate(candidate, env, sizes_for(n, d))
     if mine.shape != truth.shape:
         return ProofOutcome("different", n, d, reason=f"shape {mine.shape} ≠ {truth.shape}")
     unknown = None
@@ -175,14 +213,24 @@ def _decide(
 
 
 def _child(conn, args) -> None:
+    """The proof process: sends (outcome, the explicit Jacobian if it built it)."""
+    tie_to_parent()  # a SIGKILL of the caller must not leave a proof running on
+    _NEW.clear()
     try:
-        conn.send(_decide(*args))
+        outcome = _decide(*args)
     except RecursionError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="too deeply nested"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="too deeply nested")
     except MemoryError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="out of memory"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="out of memory")
     except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
-        conn.send(ProofOutcome("unknown", args[4], args[5], reason=f"{type(exc).__name__}: {exc}"))
+        reason = f"{type(exc).__name__}: {exc}"
+        outcome = ProofOutcome("unknown", args[4], args[5], reason=reason)
+    built = {key: _BUILT[key] for key in _NEW if key in _BUILT}
+    try:
+        try:
+            conn.send((outcome, built))
+        except (RecursionError, pickle.PicklingError):  # too deep to send: kept here only
+            conn.send((outcome, {}))
     finally:
         conn.close()
 
@@ -208,8 +256,20 @@ def prove(
             d,
             reason=f"a proof would need n = {n}, above the limit {MAX_PROOF_SIZE}",
         )
-    # Built here, in the caller, so that it is cached for the next candidate.
-    explicit_jacobian(cell, of, wrt, n, d)
+    started = time.perf_counter()
+    if cell.variant != "declared":
+        # The notes' own cells: their explicit forms at the proof sizes (n ≤ 6) are known to
+        # build in about a second, so they are built here once, as warm as SymPy's cache
+        # is, for every later proof; a declared cell's (the user's equations) are built in
+        # the child, within the time limit.
+        _cached(("truth", cell, of, wrt, n, d), lambda: explicit_jacobian(cell, of, wrt, n, d))
+        if not isinstance(candidate, sp.MatrixBase):
+            _cached(("env", cell, wrt, n, d), lambda: wrt_environment(cell, wrt, n, d))
+        if time_limit is not None:  # what the build took is part of the limit
+            given, time_limit = time_limit, time_limit - (time.perf_counter() - started)
+            if time_limit <= 0:
+                reason = f"the symbolic proof did not finish within {given:g} s"
+                return ProofOutcome("timeout", n, d, reason=reason)
     args = (candidate, cell, of, wrt, n, d, points)
     if time_limit is None or "fork" not in multiprocessing.get_all_start_methods():
         try:
@@ -228,9 +288,12 @@ def prove(
     try:
         if receive.poll(time_limit):
             try:
-                return receive.recv()
+                outcome, built = receive.recv()
             except EOFError:
                 return ProofOutcome("unknown", n, d, reason="the proof process died")
+            for key, value in built.items():  # for the next proof at this size
+                _keep(key, value)
+            return outcome
         return ProofOutcome(
             "timeout",
             n,
@@ -261,12 +324,100 @@ class EverySize:
     seconds: float = 0.0
 
 
+def expanded_terms(e: Any, cap: int = 10**9) -> int:
+    """An upper bound on the number of terms of ``e`` with every product distributed over
+    its sums (at most ``cap``): sums add, products and Hadamard products multiply, a
+    function of a vector or a diag counts its argument's."""
+    memo: dict = {}
+
+    def walk(x) -> int:
+        if x in memo:
+            return memo[x]
+        args = [a for a in getattr(x, "args", ()) if getattr(a, "is_Matrix", False)]
+        if isinstance(x, sp.MatAdd):
+            out = sum(walk(a) for a in args)
+        elif isinstance(x, (sp.MatMul, sp.HadamardProduct)):
+            out = 1
+            for a in args:
+                out = min(cap, out * walk(a))
+        elif isinstance(x, sp.MatPow) and x.exp.is_Integer:
+            out = min(cap, walk(x.base) ** min(int(x.exp), 64))
+        elif args:
+            out = max(walk(a) for a in args)
+        else:
+            out = 1
+        memo[x] = min(cap, out)
+        return memo[x]
+
+    return walk(e)
+
+
 def prove_every_size(
     candidate: Any, cell: Cell, of: str, wrt: str, time_limit: float | None, seed: int = 0
 ) -> EverySize:
-    """candidate = ∂of/∂wrt for every n and d (see the module docstring)."""
+    """candidate = ∂of/∂wrt for every n and d (see the module docstring).
+
+    The Jacobian's index form is derived here, in the caller (it is cached for the next
+    candidate). The work checks the clock as it goes (a cooperative deadline); a candidate
+    that may expand to many terms (:func:`expanded_terms` above FORK_TERMS) is moreover
+    judged in a forked child stopped at the time limit, as the fixed-size proof is, so that
+    nothing it grows into can hang the caller (and the child dies with it). A small one is judged here, where the forms it
+    builds stay cached for the diagnosis: a fork costs about 10 ms, the proof of a
+    textbook answer less than one."""
     if time_limit is not None and time_limit <= 0:
         return EverySize("skipped", reason="no time was given for a proof")
+    t0 = time.perf_counter()
+    try:
+        with every_size.limits(time_limit):
+            every_size.jacobian(cell, of, wrt)
+    except every_size.Unsupported as exc:
+        return EverySize("unsupported", reason=str(exc), seconds=time.perf_counter() - t0)
+    except every_size.TooLarge:
+        reason = f"the symbolic proof did not finish within {time_limit:g} s"
+        return EverySize("timeout", reason=reason, seconds=time.perf_counter() - t0)
+    left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+    args = (candidate, cell, of, wrt, left, seed)
+    small = expanded_terms(candidate) <= FORK_TERMS
+    if left is None or small or "fork" not in multiprocessing.get_all_start_methods():
+        return _every_size(*args)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_every_size_child, args=(send, args), daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded process
+        child.start()
+    send.close()
+    try:
+        # the child keeps its own (cooperative) deadline; this one is the hard stop
+        if receive.poll(max(left, 0.0) + 0.5):
+            try:
+                return receive.recv()
+            except EOFError:
+                return EverySize("unknown", reason="the proof process died")
+        reason = f"the symbolic proof did not finish within {time_limit:g} s"
+        return EverySize("timeout", reason=reason, seconds=time.perf_counter() - t0)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _every_size_child(conn, args) -> None:
+    tie_to_parent()  # a SIGKILL of the caller must not leave a proof running on
+    try:
+        result = _every_size(*args)
+        if result.outcome is not None and result.outcome.counterexample is not None:
+            result.outcome.counterexample.freeze()  # intervals as plain endpoints
+        conn.send(result)
+    except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
+        conn.send(EverySize("unknown", reason=f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _every_size(candidate, cell, of, wrt, time_limit, seed) -> EverySize:
+    """The proof for every size in this process, within ``time_limit`` (cooperative)."""
     t0 = time.perf_counter()
     # the search for a counterexample stops in time for the verdict to say what it found
     search = SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 3)
@@ -285,4 +436,6 @@ def prove_every_size(
         )
     except RecursionError:
         return EverySize("timeout", reason="too deeply nested", seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return EverySize("timeout", reason="out of memory", seconds=time.perf_counter() - t0)
     return EverySize(outcome.status, outcome, outcome.reason, time.perf_counter() - t0)

@@ -72,6 +72,12 @@ class Counterexample:
     expected: np.ndarray
     exact: bool
 
+    def freeze(self) -> None:
+        """Intervals as their endpoints (picklable, for another process)."""
+        self.difference = V.frozen(self.difference)
+        self.candidate_entry = V.frozen(self.candidate_entry)
+        self.expected_entry = V.frozen(self.expected_entry)
+
 
 @dataclass
 class Outcome:

@@ -437,6 +437,24 @@ def nonzero(x, arith) -> bool | None:
     return None
 
 
+class Enclosure:
+    """An interval kept as its endpoints (mpmath's raw tuples): what :func:`endpoints`,
+    :func:`as_float`, :func:`width` and :func:`digits` read, and picklable."""
+
+    __slots__ = ("_mpi_",)
+
+    def __init__(self, mpi) -> None:
+        self._mpi_ = mpi
+
+    def __reduce__(self):
+        return (Enclosure, (self._mpi_,))
+
+
+def frozen(x):
+    """x with an mpmath interval replaced by its :class:`Enclosure`."""
+    return Enclosure(x._mpi_) if hasattr(x, "_mpi_") and not isinstance(x, Enclosure) else x
+
+
 def endpoints(x) -> tuple:
     """(lower, upper) of an interval as mpmath numbers at 220 bits."""
     lo, hi = x._mpi_
