@@ -57,7 +57,14 @@ from gradsym.symbolic.explicit import check_size
 
 from .diagnosis import mistakes
 from .prover import EverySize as EverySizeProof
-from .prover import ProofOutcome, entry_point, proof_size, prove, prove_every_size
+from .prover import (
+    ProofOutcome,
+    entry_point,
+    expanded_terms,
+    proof_size,
+    prove,
+    prove_every_size,
+)
 from .verdict import Verdict
 
 U = instances.UNIT_ROUNDOFF
@@ -71,6 +78,7 @@ MAX_WORK = 3e10  # expression nodes × n³ × instances: a bound on the numeric 
 DIAGNOSIS_INSTANCES = 2
 DIAGNOSIS_SECONDS = 10.0  # the search for a mistake stops here (a proof in flight finishes)
 DIAGNOSIS_NODES = 400  # larger candidates are not searched for a standard mistake
+DIAGNOSIS_TERMS = 2000  # nor those that expand to more terms
 
 LAMBDIFIED = "the library's compact Jacobian (lambdified)"
 NUMPY = "the NumPy cells' state_jacobian"
@@ -751,8 +759,10 @@ def _diagnosed(
     every n and d when the index form covers the candidate, else at one size."""
     if not diagnose or cand.kind == "function":
         return verdict
-    if cand.kind == "expression" and count_nodes(cand.expr) > DIAGNOSIS_NODES:
-        return verdict
+    if cand.kind == "expression" and (
+        count_nodes(cand.expr) > DIAGNOSIS_NODES or expanded_terms(cand.expr) > DIAGNOSIS_TERMS
+    ):
+        return verdict  # a diagnosis names a small edit of a candidate of a textbook's size
     left = _remaining(deadline)
     budget = DIAGNOSIS_SECONDS if left is None else min(left, DIAGNOSIS_SECONDS)
     c = jac.cell
@@ -765,15 +775,21 @@ def _diagnosed(
     except (every_size.Unsupported, every_size.TooLarge):
         return _diagnosed_at_one_size(verdict, cand, jac, budget)
     right = _block_judge_every_size(jac)
+    # every standard mistake, the smallest edits first (in the order they are made among
+    # equals): the first whose correction is proved right is the smallest that is
+    found = []
+    for k, mistake in enumerate(mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right)):
+        if time.perf_counter() - t0 > budget:
+            break
+        if mistake.corrected.shape == jac.expr.shape:  # else not a matrix of the block's
+            found.append((mistake.cost, k, mistake))
     best = None
-    for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
+    for _, _, mistake in sorted(found, key=lambda item: item[:2]):
         spent = time.perf_counter() - t0
         if spent > budget:
             break
-        if best is not None and mistake.cost >= best.cost:
-            continue
-        if mistake.corrected.shape != jac.expr.shape or shape_error(mistake.corrected):
-            continue  # a correction that is not even a matrix of the block's shape
+        # a correction whose inner shapes do not fit is refused by the index form itself,
+        # at once (shape_error's message would print the whole expression)
         try:
             with every_size.limits(budget - spent):
                 fixed = every_size.grid(mistake.corrected, c, jac.wrt)
@@ -781,8 +797,7 @@ def _diagnosed(
             continue
         if fixed == truth:
             best = mistake
-            if best.cost <= 1:
-                break  # nothing is smaller than one edit
+            break
     if best is not None:
         verdict.diagnosis = best.messages
     return verdict
@@ -798,7 +813,7 @@ def _block_judge_every_size(jac):
     truths: dict = {}
 
     def right(i: int, j: int, expr) -> bool:
-        if not (0 <= i < len(rows) and 0 <= j < len(cols)) or shape_error(expr):
+        if not (0 <= i < len(rows) and 0 <= j < len(cols)):
             return False
         if (i, j) not in truths:
             truths[i, j] = every_size.jacobian(c, rows[i], cols[j])
