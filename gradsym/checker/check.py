@@ -783,11 +783,18 @@ def _diagnosed(
             break
         if mistake.corrected.shape == jac.expr.shape:  # else not a matrix of the block's
             found.append((mistake.cost, k, mistake))
+    # one float64 instance screens the corrections (a wrong one rarely survives it, and
+    # costs a millisecond there against tens in the index form)
+    rng = np.random.default_rng(7)
+    insts = [instances.hold(c, instances.random_instance(c, 3, 2, rng), jac.wrt)]
+    truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
     best = None
     for _, _, mistake in sorted(found, key=lambda item: item[:2]):
         spent = time.perf_counter() - t0
         if spent > budget:
             break
+        if not _numerically_right(mistake.corrected, c, insts, truths):
+            continue
         # a correction whose inner shapes do not fit is refused by the index form itself,
         # at once (shape_error's message would print the whole expression)
         try:
