@@ -437,6 +437,7 @@ def check_jacobian(
         "trials": trials,
         "points": len(comparisons),
         "references": tuple(sorted(references)),
+        "numeric_sizes": tuple(sorted({(cmp.inst["n"], cmp.inst["d"]) for cmp in comparisons})),
     }
     far = [cmp for cmp in comparisons if cmp.far]
 
@@ -502,7 +503,11 @@ def check_jacobian(
         max_error,
         detail=(
             f"no proof for every n and d: {proof.reason}"
-            + (_search_note(outcome) if outcome is not None else "")
+            + (
+                _search_note(outcome)
+                if outcome is not None
+                else "; it is proved exactly at no size"
+            )
             + _gap(comparisons)
         ),
         sizes_equal=zeros,
@@ -618,9 +623,20 @@ def _difference_detail(outcome, cx: dict) -> str:
 
 
 def _search_note(outcome) -> str:
+    """Where an undecided candidate holds exactly, where that was tried and not proved, and
+    the points of the numeric search."""
     out = ""
     if outcome.zero_at:
         out += f"; it holds exactly at {sizes_text(outcome.zero_at, outcome.depends)}"
+    unproved = [s for s in outcome.proof_tried if s not in outcome.zero_at]
+    if unproved:
+        out += (
+            f"; {'it is ' if not outcome.zero_at else ''}not proved exactly at "
+            f"{sizes_text(unproved, outcome.depends)} (the difference written out there, a "
+            "polynomial in the entries and the functions' values, is not 0, or too large)"
+        )
+    elif not outcome.zero_at:
+        out += "; it is proved exactly at no size (no time was left to try one)"
     if outcome.tried:
         out += (
             f"; no difference at {outcome.points} random rational points at each of "

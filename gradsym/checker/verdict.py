@@ -27,7 +27,8 @@ class Verdict:
       interval that excludes 0), or one far above the round-off bound of a numeric
       comparison; ``sizes_equal`` the smaller sizes at which it is proved right; and a
       ``diagnosis`` when a standard mistake's correction is proved right;
-    - ``"undecided"``: numerically equal to round-off at ``points`` random instances, but no
+    - ``"undecided"``: numerically equal to round-off at ``points`` random instances (of
+      the sizes ``numeric_sizes``), but no
       proof for every size (a Python function, a time limit, a construct outside the
       fragment the index form decides, or an identity between elementwise functions it
       does not see): ``sizes_equal`` the sizes at which it is proved right, ``detail``
@@ -52,6 +53,8 @@ class Verdict:
     residual: dict[str, Any] | None = field(default=None, repr=False)
     every_size: bool = False
     sizes_equal: tuple[tuple[int, int], ...] = ()
+    # the sizes (n, d) of the numeric comparison's random instances
+    numeric_sizes: tuple[tuple[int, int], ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -84,12 +87,21 @@ class Verdict:
         how = {
             "holds": proved,
             "refuted": "a counterexample",
-            "undecided": f"holds numerically at {self.points} points; no symbolic proof found",
+            "undecided": (
+                f"holds numerically at {self.points} points{self._numeric_at()}; no symbolic "
+                "proof found"
+            ),
         }[self.outcome]
         return (
             f"{mark[self.outcome]}: {self.block} of {self.cell} ({how}; max error "
             f"{self.max_error:.2e} over {self.points} random instances)"
         )
+
+    def _numeric_at(self) -> str:
+        """ " (n = 3, d = 2)": where the numeric comparison's instances were drawn."""
+        if not self.numeric_sizes:
+            return ""
+        return " (" + "; ".join(f"n = {n}, d = {d}" for n, d in self.numeric_sizes) + ")"
 
     def report(self) -> str:
         """The verdict in a few lines, as the CLI prints it."""
@@ -115,6 +127,7 @@ class Verdict:
             "proof_size": list(self.proof_size) if self.proof_size else None,
             "every_size": self.every_size,
             "sizes_equal": [list(s) for s in self.sizes_equal],
+            "numeric_sizes": [list(s) for s in self.numeric_sizes],
             "points": self.points,
             "detail": self.detail,
             "diagnosis": list(self.diagnosis),

@@ -258,3 +258,26 @@ def test_mixtures_inside_lstm_and_gru_answers_are_refuted_at_the_smallest_size(
     # and the same mixture minus itself holds, for every size
     w = check_jacobian(cell, f"{right} + {extra} - ({extra})", of=of, wrt="h_prev")
     assert_holds_for_every_size(w)
+
+
+# -- what the normal form does not see is undecided, with what was shown -------------------------
+
+
+def test_an_identity_the_normal_form_does_not_see_is_undecided_with_the_sizes_it_holds_at():
+    # ReLU(z) − ReLU(−z) = z for every z (at 0 too), but the form writes ReLU(a) = a·H(a)
+    # and has no rule H(a) + H(−a) = 1 − [a = 0]: the difference stays, and no point of
+    # the search shows one. Times W_h − W_hᵀ, it is 0 entry by entry at n = 1 (every d).
+    unseen = "diag(relu(z) - relu(-z) - z) @ (W_h - W_h.T)"
+    v = check_jacobian("rnn", f"{RNN} + {unseen}")
+    assert v.outcome == "undecided" and v.exit_code == 3 and not v.every_size, v.report()
+    assert v.symbolic is None and v.counterexample is None
+    assert set(v.sizes_equal) == {(1, 1), (1, 2), (1, 3)}
+    assert "it holds exactly at d = 1, 2, 3 (n = 1)" in v.detail
+    assert "not proved exactly at n = 2" in v.detail
+    assert "no difference at 3 random rational points at each of" in v.detail
+    assert v.numeric_sizes == ((3, 2),) and "holds numerically at 5 points (n = 3, d = 2)" in (
+        v.report()
+    )
+    # never "holds" ... and a real difference of the same shape is refuted
+    w = check_jacobian("rnn", f"{RNN} + diag(relu(z) - z) @ (W_h - W_h.T)")
+    assert_refuted_at(w, 2, 1)

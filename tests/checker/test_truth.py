@@ -229,6 +229,9 @@ def test_no_time_for_a_proof_is_undecided_for_a_right_answer_and_refuted_for_a_w
     v = check_jacobian("gru", GRU_RIGHT, time_limit=0)
     assert v.outcome == "undecided" and v.exit_code == 3
     assert "no symbolic proof" in v.report()
+    # it says where it was shown: numerically at n = 3, d = 2, exactly nowhere
+    assert v.sizes_equal == () and "proved exactly at no size" in v.detail
+    assert v.numeric_sizes == ((3, 2),) and "5 points (n = 3, d = 2)" in v.report()
     w = check_jacobian("gru", GRU_RIGHT + " + diag(u)", time_limit=0)
     assert_refuted(w)
 
@@ -360,6 +363,7 @@ def test_a_proof_past_its_time_limit_is_stopped_and_undecided(monkeypatch):
     t0 = time.perf_counter()
     v = check_jacobian("rnn", RNN_RIGHT, time_limit=0.5)
     assert v.outcome == "undecided" and "did not finish within 0.5 s" in v.detail
+    assert v.sizes_equal == () and "proved exactly at no size" in v.detail
     assert time.perf_counter() - t0 < 30  # stopped, not waited for
 
 
@@ -429,6 +433,12 @@ def test_relu_prime_is_0_at_0_in_every_symbolic_form():
 
     assert relu_prime(sp.S.Zero) == 0
     assert evaluable(relu_prime(sp.Symbol("z"))).subs(sp.Symbol("z"), 0) == 0
+    # the library's compact Jacobian, lambdified, at z = b = (0, 1, −1, 0): rows 0, 2, 3 are 0
+    J = jacobian("rnn", variant="relu").lambdify()
+    W_h = np.arange(1.0, 17.0).reshape(4, 4)
+    params = {"W_h": W_h, "W_x": np.ones((4, 3)), "b": np.array([0.0, 1.0, -1.0, 0.0])}
+    expected = np.array([0.0, 1.0, 0.0, 0.0])[:, None] * W_h
+    assert np.array_equal(J(params, np.zeros((1, 3)), np.zeros((1, 4)))[0], expected)
 
 
 def test_a_constant_is_said_as_typed():

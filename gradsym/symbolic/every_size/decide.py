@@ -83,8 +83,9 @@ class Counterexample:
 class Outcome:
     """``status``: "equal" (for every n and d), "different" (``counterexample``) or
     "undecided"; ``how`` says which step decided; ``zero_at`` the sizes at which the
-    difference was proved 0 exactly; ``tried`` the sizes searched with ``points`` points
-    each; ``bound`` the sizes the search had to reach; ``reason`` for undecided."""
+    difference was proved 0 exactly, of ``proof_tried`` (the sizes at which a proof was
+    attempted); ``tried`` the sizes searched with ``points`` points each; ``bound`` the
+    sizes the search had to reach; ``reason`` for undecided."""
 
     status: str
     how: str = ""
@@ -96,6 +97,7 @@ class Outcome:
     reason: str = ""
     exact_forms: bool = True
     depends: tuple[bool, bool] = (True, True)  # whether the difference involves n, d
+    proof_tried: list[tuple[int, int]] = field(default_factory=list)
 
 
 def size_bound(g: Grid) -> tuple[int, int]:
@@ -407,11 +409,12 @@ def decide(
         tried.append((n, d))
         cx = _search_at(diff, truth, symbols, n, d, rng, sig)
         if cx is not None:
-            zeros = []
+            zeros, attempted = [], []
             if prove_smaller:
                 for size in tried[:-1]:
                     if seconds is not None and time.perf_counter() - t0 > seconds:
                         break
+                    attempted.append(size)
                     if zero_at(diff, *size):
                         zeros.append(size)
             return Outcome(
@@ -424,11 +427,13 @@ def decide(
                 bound,
                 exact_forms=exact_forms,
                 depends=on,
+                proof_tried=attempted,
             )
-    zeros = []
+    zeros, attempted = [], []
     for size in tried[:4]:
         if seconds is not None and time.perf_counter() - t0 > 2 * seconds:
             break
+        attempted.append(size)
         if zero_at(diff, *size):
             zeros.append(size)
     capped = bound[0] > MAX_SIZE or bound[1] > MAX_SIZE
@@ -449,6 +454,7 @@ def decide(
         reason,
         exact_forms=exact_forms,
         depends=on,
+        proof_tried=attempted,
     )
 
 
