@@ -112,11 +112,12 @@ def test_sequential_recency_far_larger_is_the_linear_rnn_and_needs_a_gradient():
 def test_gates_range_says_where_sigma_is_zero_in_float64():
     import mpmath
 
-    from gradsym.numeric.cells.activations import sigmoid
+    from gradsym.lang.elementwise import get_function
 
+    sigmoid = get_function("sigmoid").apply  # the function table's float64 σ
     caveat = get("gates-range").caveat
     assert "-745.13" in caveat and "-709.78" in caveat and "clips $z$ at $-708$" in caveat
-    assert "never reaches 0" in caveat  # the NumPy cells' sigmoid clips there
+    assert "never reaches 0" in caveat  # the table's float64 sigmoid clips there
     assert "-745$)" not in caveat  # the old, wrong statement
     with np.errstate(over="ignore"):
         naive = [1 / (1 + np.exp(-np.float64(z))) for z in (-709.78, -709.79)]

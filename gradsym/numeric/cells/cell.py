@@ -90,6 +90,9 @@ class Cell:
     and implements ``_forward``, ``_backward`` and ``_state_jacobian``.
     """
 
+    #: the cell's name and variant in the cell registry (:mod:`gradsym.cells`)
+    name: str = ""
+    variant: str = ""
     state_names: tuple[str, ...] = ("h",)
     recurrent_weights: tuple[str, ...] = ()
     input_weights: tuple[str, ...] = ()
@@ -97,6 +100,8 @@ class Cell:
     peephole_weights: tuple[str, ...] = ()
     forget_gate_bias: str | None = None
     update_gate_bias: str | None = None
+    #: the sign of ``update_gate_bias`` that opens the identity (carry) path
+    update_gate_sign: float | None = None
 
     def __init__(self, input_size: int, hidden_size: int, *, dtype=np.float64):
         self.input_size = positive_int("input_size", input_size)

@@ -46,8 +46,8 @@ from .layout import (
     _prose,
     cell_rows,
     check_table_rows,
+    referred_rows,
 )
-from .notes import _referred_rows
 
 __all__ = ["MATHJAX_MACROS", "markdown_name", "math_macros", "notes_markdown"]
 
@@ -159,7 +159,7 @@ class _Writer:
             names = [self.md(t, claim.id) for _, t in item.referred]
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             out += [f"*Cell:* {joined}.", ""]
-        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+        for head, rows in _equation_blocks(claim, item.shown, referred_rows(item)):
             out += [f"*{md(head, 'heading')}:*", "", *self.display(rows)]
         formula = _formula_rows(claim, "mathjax")
         if formula and heading:

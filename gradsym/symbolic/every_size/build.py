@@ -27,7 +27,7 @@ from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
 
-from ..equations import Cell
+from ..equations import CellEquations
 from . import atoms as A
 from . import poly as P
 from . import tensor as T
@@ -133,7 +133,9 @@ class Builder(MatrixVisitor):
     """The index form of matrix expressions over one cell (intermediates written out
     through its equations, those in ``cut`` kept as variables), memoised."""
 
-    def __init__(self, cell: Cell | None = None, cut: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, cell: CellEquations | None = None, cut: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.defs = dict(cell.definitions) if cell is not None else {}
         self.cut = cut
@@ -307,7 +309,7 @@ def _cut(layout: tuple[str, ...], lo, hi) -> tuple[int, int]:
 _BUILDERS: dict = {}
 
 
-def builder(cell: Cell | None, cut: frozenset[str] = frozenset()) -> Builder:
+def builder(cell: CellEquations | None, cut: frozenset[str] = frozenset()) -> Builder:
     """The memoised builder of a cell with the variables ``cut`` kept (one per pair)."""
     key = (cell, cut)
     found = _BUILDERS.get(key)
@@ -318,7 +320,7 @@ def builder(cell: Cell | None, cut: frozenset[str] = frozenset()) -> Builder:
     return found
 
 
-def names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
+def names(cell: CellEquations, name: str, kind: str) -> tuple[str, ...]:
     """The vectors of a Jacobian's block rows (kind "of") or columns ("wrt")."""
     if name == "state":
         return cell.outputs if kind == "of" else cell.state
@@ -326,7 +328,7 @@ def names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
     return (name,)
 
 
-def cut_for(cell: Cell, wrt: str) -> frozenset[str]:
+def cut_for(cell: CellEquations, wrt: str) -> frozenset[str]:
     """The intermediates a Jacobian with respect to ``wrt`` keeps as variables."""
     leaves = {s.name for s in cell.leaves}
     return frozenset(w for w in names(cell, wrt, "wrt") if w not in leaves)
@@ -374,7 +376,7 @@ def derivative(v: T.Tensor, name: str, kind: str) -> T.Tensor:
     return out
 
 
-def jacobian(cell: Cell, of: str, wrt: str) -> Grid:
+def jacobian(cell: CellEquations, of: str, wrt: str) -> Grid:
     """∂of/∂wrt of the cell's equations in index form, for every n and d ("state" stacks
     the state vectors, s = [h; c])."""
     outs, ins = names(cell, of, "of"), names(cell, wrt, "wrt")
@@ -400,7 +402,7 @@ def jacobian(cell: Cell, of: str, wrt: str) -> Grid:
     return Grid(rows, cols, blocks)
 
 
-def grid(expr, cell: Cell | None = None, wrt: str | None = None) -> Grid:
+def grid(expr, cell: CellEquations | None = None, wrt: str | None = None) -> Grid:
     """The index form of a matrix expression over ``cell``'s symbols, its intermediates
     written out (but ``wrt``'s, the variables of a Jacobian)."""
     cut = cut_for(cell, wrt) if (cell is not None and wrt is not None) else frozenset()

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from tolerances import tol
 
+from gradsym.cells.builtin import LSTM_SWITCHES as LSTM_VARIANTS
+from gradsym.cells.builtin import lstm_variant
 from gradsym.errors import InvalidValueError, UnknownNameError
 from gradsym.numeric.cells import GRU, LSTM, RNN, cell_variants, make_cell
-from gradsym.numeric.cells.factory import CELL_VARIANTS, LSTM_VARIANTS, lstm_variant
+from gradsym.numeric.cells.factory import CELL_VARIANTS
 from gradsym.numeric.gradcheck import numerical_gradient
 
 
