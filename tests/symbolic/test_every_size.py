@@ -17,6 +17,7 @@ from sympy import HadamardProduct, Identity, MatAdd, MatMul, MatrixSymbol, OneMa
 
 import gradsym
 from gradsym.cells import names
+from gradsym.lang.elementwise import MAPS, numpy_map
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.names import d, n
 from gradsym.notes import instances
@@ -104,6 +105,25 @@ def test_near_misses_get_different_forms(left, right):
 )
 def test_elementwise_identities_of_sigma_and_relu_get_one_form(left, right):
     assert form(left) == form(right)
+
+
+@pytest.mark.parametrize("name", sorted(MAPS))
+def test_every_map_of_the_function_table_has_an_index_form_with_the_tables_values(name):
+    # the index form reads f and f′ from the table's row: evaluated exactly (intervals)
+    # it gives the row's NumPy value, at z = 0 too (ReLU′(0) = 0 on both sides)
+    values = [Fraction(-3, 2), Fraction(0), Fraction(1, 4), Fraction(2)]
+    v = MatrixSymbol("v", n, 1)
+    g = E.grid(Apply(name, v))
+    leaves = V.symbol_values([v], len(values), 1, {"v": np.array(values, dtype=object)})
+    exact = V.Evaluator(len(values), 1, leaves, V.Intervals()).grid(g)
+    got = np.array([V.as_float(x) for x in np.ravel(exact)])
+    expected = numpy_map(name)(np.array([float(q) for q in values]))
+    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
+
+
+def test_a_map_the_function_table_does_not_have_is_outside_the_fragment():
+    with pytest.raises(T.Unsupported, match="softplus"):
+        form(Apply("softplus", a))
 
 
 def test_every_compact_jacobian_is_the_jacobian_derived_entrywise_for_every_size():

@@ -1,8 +1,9 @@
 """Elementwise functions in index terms: σ(a)[k], written canonically so that equal
 functions of equal arguments are the same factor.
 
-Every elementwise map of the notes is written through two atoms, each a factor with one
-index (or none, when its argument does not depend on the index):
+Every elementwise map of the function table (:mod:`gradsym.lang.elementwise`: f and f′ of
+each row, read from the row's SymPy form, see :func:`apply`) is written through two atoms,
+each a factor with one index (or none, when its argument does not depend on the index):
 
 - **σ(c·a)**, the sigmoid of a vector a in normal form scaled so that its leading term has
   coefficient 1, c > 0: σ(−c·a) = 1 − σ(c·a), σ' = σ(1 − σ), tanh(a) = 2σ(2a) − 1,
@@ -10,11 +11,12 @@ index (or none, when its argument does not depend on the index):
   4σ(2z)σ(−2z) and 1 − tanh²(z) meet as polynomials in the one factor σ(z) or σ(2z), and
   tanh(z/2) = 2σ(z) − 1 meets σ(z).
 - **H(±a)**, the step ReLU' (H(x) = 1 for x > 0 and 0 for x ≤ 0: ReLU'(0) = 0, the
-  convention of the NumPy cells and of the notes), a scaled to leading coefficient 1:
+  table's value, which its NumPy side and the notes share), a scaled to leading
+  coefficient 1:
   H(c·a) = H(a) for c > 0; H² = H and H(a)·H(−a) = 0 (both hold at a = 0 too, with
   H(0) = 0); ReLU(a) = a·H(a) (0 at a = 0 either way); and H(r·a·H(s·a)) = H(s·a) when
   r·s > 0 (so ReLU'(ReLU(z)) = ReLU'(z), again exact at 0 with H(0) = 0).
-- identity(a) = a, identity' = 1.
+- identity(a) = a, identity' = 1 (the table's forms z and 1 need no atom).
 
 An argument is itself a normal form (:mod:`.tensor`), so these rewritings apply inside
 nested functions and after the cell's intermediates are written out. Identities between
@@ -26,6 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
+
+import sympy as sp
+
+from gradsym.lang.elementwise import MAPS
+from gradsym.lang.functions import relu, relu_prime, sigmoid
 
 from . import poly as P
 from . import tensor as T
@@ -90,7 +98,7 @@ def content(v: T.Tensor) -> tuple[Fraction | None, T.Tensor]:
     return c, T.scale(v, 1 / c)
 
 
-def sigmoid(v: T.Tensor, c=1) -> T.Tensor:
+def _sigmoid(v: T.Tensor, c=1) -> T.Tensor:
     """σ(c·v) as a block."""
     kind = v.free[0]
     arg = T.scale(v, c)
@@ -147,28 +155,69 @@ def _step_of_step(v: T.Tensor) -> T.Tensor | None:
 
 
 def apply(name: str, v: T.Tensor) -> T.Tensor:
-    """The elementwise map ``name`` (a key of ``functions.SCALAR_MAPS``) of a vector block,
-    written through σ and H."""
+    """The elementwise map ``name`` (f or f′ of a row of the function table,
+    :data:`gradsym.lang.elementwise.MAPS`) of a vector block, written through σ and H.
+
+    What f and f′ are is read from the table, never restated here: the row's SymPy form
+    (``scalar`` or ``scalar_prime`` of a symbol z: tanh′ is 1 − tanh²(z), ReLU′ is the
+    table's ``relu_prime``, 0 at 0) is translated by :func:`_through_sigma_and_step`. A map
+    the table does not have, or a form written with a function that translation does not
+    know, is outside the fragment."""
+    form = _table_form(name)
+    return _through_sigma_and_step(form, v)
+
+
+_Z = sp.Symbol("z")
+
+
+@cache
+def _table_form(name: str) -> sp.Expr:
+    """f(z) or f′(z) of the function table's row for the map ``name``."""
+    found = MAPS.get(name)
+    if found is None:
+        raise T.Unsupported(f"the elementwise function {name!r}")
+    f, is_prime = found
+    return sp.sympify((f.scalar_prime if is_prime else f.scalar)(_Z))
+
+
+def _through_sigma_and_step(e: sp.Expr, v: T.Tensor) -> T.Tensor:
+    """The scalar form ``e`` of z, at z = the vector block v, entrywise: numbers, sums,
+    products and whole powers of z and of the primitives — σ (:class:`sigmoid`),
+    tanh(a) = 2σ(2a) − 1, ReLU(a) = a·H(a) and ReLU′(a) = H(a) (:class:`relu`,
+    :class:`relu_prime`, with H(0) = 0: the table's ReLU′(0))."""
     kind = v.free[0]
-    if name == "identity":
-        return v
-    if name == "identity'":
-        return T.ones(kind, "1")
-    if name == "sigmoid":
-        return sigmoid(v)
-    if name == "sigmoid'":
-        s = sigmoid(v)
-        return T.add(s, T.scale(T.hadamard(s, s), -1))
-    if name == "tanh":
-        return T.add(T.scale(sigmoid(v, 2), 2), T.ones(kind, "1", -1))
-    if name == "tanh'":
-        s = sigmoid(v, 2)
-        return T.add(T.scale(s, 4), T.scale(T.hadamard(s, s), -4))
-    if name == "relu":
-        return T.hadamard(v, step(v))
-    if name == "relu'":
-        return step(v)
-    raise T.Unsupported(f"the elementwise function {name!r}")
+
+    def walk(x: sp.Expr) -> T.Tensor:
+        if x == _Z:
+            return v
+        if x.is_Rational:
+            q = Fraction(int(x.p), int(x.q))
+            return T.ones(kind, "1", q) if q else T.zero((kind, "1"))
+        if isinstance(x, sp.Add):
+            return T.add(*(walk(a) for a in x.args))
+        if isinstance(x, sp.Mul):
+            out = walk(x.args[0])
+            for a in x.args[1:]:
+                out = T.hadamard(out, walk(a))
+            return out
+        if isinstance(x, sp.Pow) and x.exp.is_Integer and x.exp > 0:
+            base, out = walk(x.base), walk(x.base)
+            for _ in range(int(x.exp) - 1):
+                out = T.hadamard(out, base)
+            return out
+        if len(x.args) == 1:
+            arg = walk(x.args[0])
+            if isinstance(x, sigmoid):
+                return _sigmoid(arg)
+            if isinstance(x, sp.tanh):
+                return T.add(T.scale(_sigmoid(arg, 2), 2), T.ones(arg.free[0], "1", -1))
+            if isinstance(x, relu):
+                return T.hadamard(arg, step(arg))
+            if isinstance(x, relu_prime):
+                return step(arg)
+        raise T.Unsupported(f"the function table's form {sp.sstr(x)[:40]}")
+
+    return walk(e)
 
 
 def derivative_factor(a: Atom, kind: str) -> T.Tensor:
