@@ -177,7 +177,7 @@ def _table_form(name: str) -> sp.Expr:
     if found is None:
         raise T.Unsupported(f"the elementwise function {name!r}")
     f, is_prime = found
-    return sp.sympify((f.scalar_prime if is_prime else f.scalar)(_Z))
+    return sp.sympify((f.scalar_prime if is_prime else f.scalar)(_Z), strict=True)
 
 
 def _through_sigma_and_step(e: sp.Expr, v: T.Tensor) -> T.Tensor:
