@@ -16,7 +16,17 @@ from gradsym.errors import InvalidValueError
 #: runs as ``__main__`` and sets its thread counts before it imports NumPy).
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: Their names, in the README's order (a test checks that each has its script).
-WHICH = ("backend", "products", "training", "step", "symbolic", "declared", "analysis", "sweep")
+WHICH = (
+    "backend",
+    "products",
+    "training",
+    "step",
+    "symbolic",
+    "declared",
+    "analysis",
+    "sweep",
+    "checker",
+)
 
 #: The scripts' options that count something (rounds, steps, runs, threads, sizes): a
 #: count below 1 leaves a script nothing to time (an empty min(), a division by zero).

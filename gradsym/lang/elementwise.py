@@ -20,12 +20,15 @@ one function f, side by side:
   both read it;
 - the round-off model of the float64 evaluation (:mod:`gradsym.notes.instances`): f and f'
   are 1-Lipschitz, except f' where ``prime_is_step`` (ReLU', whose value is unknown
-  within round-off of 0).
+  within round-off of 0); ``exact_zero_below`` where f's float64 value rounds nothing
+  and is exactly 0 for z < 0 (ReLU: an argument known to be negative gives an exact 0).
+  The value at 0 is the same on every side (ReLU'(0) = 0 in NumPy and in SymPy's
+  ``relu_prime``, which the proofs for every size read from here).
 
 A new function is one row; ``tests/lang/test_functions.py`` checks every row's facets
 against each other (the NumPy value against SymPy's, the derivatives against central
 differences and against SymPy's derivative, the code against the value, the Lipschitz
-bounds on a grid).
+bounds on a grid, the values at 0, the exactness where a row claims it).
 
 In compact forms the map f is ``Apply(name, v)`` and f' is ``Apply(name + "'", v)``.
 """
@@ -77,6 +80,7 @@ class ElementwiseFunction:
     code_prime_from_value: str | None
     confused_with: str
     prime_is_step: bool = False
+    exact_zero_below: bool = False
 
     @property
     def prime(self) -> str:
@@ -148,6 +152,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             code_prime_from_value=None,
             confused_with="identity",
             prime_is_step=True,
+            exact_zero_below=True,
         ),
         ElementwiseFunction(
             name="identity",

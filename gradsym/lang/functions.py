@@ -4,8 +4,10 @@ The sigmoid is a custom ``Function`` whose derivative is written as σ(1 − σ)
 differentiates the explicit (entry-wise) equations fast and in exactly the form the compact
 Jacobian uses (differentiating the plain 1/(1 + e^{-z}) is 5–10× slower and needs
 ``simplify`` to reach that form).
-ReLU's derivative is a named function ``relu_prime`` (the Heaviside step away from 0), so
-compact and explicit forms meet in the same symbol without committing to a value at 0.
+ReLU's derivative is a named function ``relu_prime``, the Heaviside step with ReLU'(0) = 0
+— the subgradient the NumPy cells and PyTorch use, and the value every side of gradsym
+gives it (``sp.Heaviside(z, 0)`` when written out), so that ReLU'(ReLU(z)) = ReLU'(z)
+holds at 0 too.
 
 The table itself (names, NumPy values, printing, the grammar) is
 :data:`gradsym.lang.elementwise.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
@@ -30,13 +32,13 @@ class sigmoid(sp.Function):
 
 
 class relu_prime(sp.Function):
-    """ReLU'(z): 1 for z > 0, 0 for z < 0 (undefined at 0, never evaluated there)."""
+    """ReLU'(z): 1 for z > 0, 0 for z ≤ 0 (ReLU'(0) = 0 by convention)."""
 
     @classmethod
     def eval(cls, arg):
         if arg.is_positive:
             return sp.S.One
-        if arg.is_negative:
+        if arg.is_nonpositive:
             return sp.S.Zero
         return None
 
@@ -44,7 +46,7 @@ class relu_prime(sp.Function):
         return sp.S.Zero
 
     def _eval_rewrite_as_Heaviside(self, arg, **kwargs):
-        return sp.Heaviside(arg)
+        return sp.Heaviside(arg, 0)
 
 
 class relu(sp.Function):
