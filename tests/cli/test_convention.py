@@ -85,14 +85,6 @@ TRAIN_TINY = ["train", "--task", "adding", "--length", "20", "--hidden", "3", "-
               "--steps", "1", "--eval-batch", "4", "--no-progress"]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    """A one-step run folder (for analyze)."""
-    run = tmp_path_factory.mktemp("run") / "r"
-    assert main([*TRAIN_TINY, "--out", str(run)]) == 0
-    return run
-
-
 #: For each command with --json: a quick invocation writing into the folder ``{out}``, and
 #: where under it the files land (None: the command writes nothing).
 JSON_RUNS = {
@@ -100,13 +92,13 @@ JSON_RUNS = {
     "check": (["check", "--cell", "rnn", "--time-limit", "0", "W_h"], None),  # refuted: exit 1
     "cells": (["cells"], None),
     "train": ([*TRAIN_TINY, "--out", "{out}"], ""),
-    "analyze": (["analyze", "{run}", "--gaussian", "1", "--steps", "12", "--out", "{out}"], ""),
-    "sweep report": (["sweep", "report", str(EXAMPLE_SWEEP), "--out", "{out}"], ""),
 }
 #: Tested elsewhere, each where its work is already done: derive, figures and slides in
-#: the test of one --out below, build in test_build_command.py, sweep run in
+#: the test of one --out below, sweep report in the test of its old --report-dir, build in
+#: test_build_command.py, analyze in test_analyze_command.py, sweep run in
 #: test_sweep_command.py (in a process of its own).
-JSON_TESTED_ELSEWHERE = {"derive", "figures", "slides", "build", "sweep run"}
+JSON_TESTED_ELSEWHERE = {"derive", "figures", "slides", "sweep report", "build", "analyze",
+                         "sweep run"}  # fmt: skip
 #: bench runs a script, whose output and options are its own.
 NO_RESULTS = {"bench"}
 
@@ -118,10 +110,10 @@ def test_every_command_that_prints_results_has_json():
 
 
 @pytest.mark.parametrize("command", sorted(JSON_RUNS))
-def test_json_is_one_document_and_written_files_are_under_out(command, trained, tmp_path, capsys):
+def test_json_is_one_document_and_written_files_are_under_out(command, tmp_path, capsys):
     argv, under = JSON_RUNS[command]
     out = tmp_path / "out"
-    argv = [a.format(out=out, run=trained) for a in argv]
+    argv = [a.format(out=out) for a in argv]
     assert main([*argv, "--json"]) == (1 if command == "check" else 0)
     printed = json.loads(capsys.readouterr().out)  # the whole of stdout
     assert printed
@@ -236,12 +228,15 @@ def test_train_run_dir_is_out_and_warns(tmp_path, capsys):
 
 
 def test_sweep_report_dir_is_out_and_warns(tmp_path, capsys):
-    assert main(["sweep", "report", str(EXAMPLE_SWEEP), "--report-dir", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "report.csv", "report.md", "success-rate.json", "success-rate.pdf", "success-rate.png",
-    ]  # fmt: skip
-    _, err = capsys.readouterr()
+    argv = ["sweep", "report", str(EXAMPLE_SWEEP), "--report-dir", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    names = ["report.csv", "report.md", "success-rate.json", "success-rate.pdf", "success-rate.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    out, err = capsys.readouterr()
     assert err == "gradsym sweep report: warning: --report-dir is deprecated; use --out\n"
+    printed = json.loads(out)  # --json: the rates, and the files written
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in printed["written"]) == names
+    assert len(printed["rates"]) == 40 and printed["criterion"] == "eval_loss / baseline < 0.1"
 
 
 # -- sub-commands ------------------------------------------------------------------------------
