@@ -46,7 +46,7 @@ from gradsym.notes import instances
 from gradsym.symbolic import Cell, jacobian
 from gradsym.symbolic.explicit import check_size
 
-from .diagnosis import mistakes
+from .diagnosis import Finding, mistakes
 from .prover import ProofOutcome, entry_point, proof_size, prove
 from .verdict import Verdict
 
@@ -497,14 +497,19 @@ def _diagnosed(
     t0 = time.perf_counter()
     if cand.kind == "explicit":
         found = [
-            ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
-            ("the sign of the whole Jacobian is flipped", -cand.expr),
+            (
+                "this is the transpose of the right answer (denominator layout)",
+                cand.expr.T,
+                Finding("transpose"),
+            ),
+            ("the sign of the whole Jacobian is flipped", -cand.expr, Finding("sign")),
         ]
-        for message, corrected in found:
+        for message, corrected, finding in found:
             if corrected.shape == cand.expr.shape:
                 proof = prove(corrected, c, jac.of, jac.wrt, n_i, d_i, points, budget)
                 if proof.status == "proved":
                     verdict.diagnosis = (message,)
+                    verdict.findings = (finding,)
                     break
         return verdict
     truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
@@ -525,6 +530,7 @@ def _diagnosed(
         proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_i, d_i, points, remaining)
         if proof.status == "proved":
             verdict.diagnosis = mistake.messages
+            verdict.findings = mistake.findings
             break
     return verdict
 

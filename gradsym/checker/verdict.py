@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .diagnosis import Finding
+
 OUTCOMES = ("holds", "refuted", "undecided")
 EXIT_CODES = {"holds": 0, "refuted": 1, "undecided": 3}
 
@@ -23,7 +25,8 @@ class Verdict:
     - ``"refuted"``: a ``counterexample`` — weights, input, state, both values and the
       differing entries — whose error is far above the round-off bound of the comparison
       (or computed exactly, when float64 cannot see it), and a ``diagnosis`` when one of
-      the standard mistakes is proved to be the one;
+      the standard mistakes is proved to be the one (``findings``: what each line of the
+      diagnosis is, for a program — :class:`~gradsym.checker.diagnosis.Finding`);
     - ``"undecided"``: numerically equal to round-off at ``points`` random instances, but no
       symbolic proof (a Python function, a time limit, or SymPy could not decide).
 
@@ -42,6 +45,7 @@ class Verdict:
     points: int = 0
     proof_size: tuple[int, int] | None = None
     diagnosis: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
     references: tuple[str, ...] = ()
     residual: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -102,6 +106,7 @@ class Verdict:
             "points": self.points,
             "detail": self.detail,
             "diagnosis": list(self.diagnosis),
+            "findings": [f.to_dict() for f in self.findings],
             "references": list(self.references),
             "cell": self.cell,
             "block": self.block,

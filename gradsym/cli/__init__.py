@@ -7,6 +7,8 @@ errors into exit codes.
     gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
+    gradsym exercises  the exercise sheet for a seed, its answer file, its solutions  (exercises.py)
+    gradsym grade      grade an answer file with the checker  (exercises.py)
     gradsym cells      the built-in and library cells with their equations  (cells.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
     gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.cells import add_cells_parser
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
+    from gradsym.cli.exercises import add_exercises_parser, add_grade_parser
     from gradsym.cli.figures import add_figures_parser
     from gradsym.cli.slides import add_slides_parser
     from gradsym.cli.sweep import add_sweep_parser
@@ -97,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_slides_parser,
         add_verify_parser,
         add_check_parser,
+        add_exercises_parser,
+        add_grade_parser,
         add_cells_parser,
         add_train_parser,
         add_analyze_parser,
