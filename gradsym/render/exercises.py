@@ -97,9 +97,8 @@ def question_blocks(d: Drawn, *, sheet: bool, solution: bool) -> list[Block]:
     not introduce; with its ``solution``."""
     q = d.question
     blocks = [Block("prose", check_prose(q.statement, f"exercise {d.id}"))]
-    if isinstance(q, (JacobianQuestion, ErrorQuestion)):
-        if sheet or q.show_cell:
-            blocks.append(Block("display", rows=tuple(_cell_rows(q.cell_obj))))
+    if isinstance(q, (JacobianQuestion, ErrorQuestion)) and (sheet or q.show_cell):
+        blocks.append(Block("display", rows=tuple(_cell_rows(q.cell_obj))))
     if isinstance(q, ErrorQuestion):
         blocks.append(Block("display", rows=tuple(_derivation_rows(q, q.printed_exprs()))))
     if sheet:
@@ -166,12 +165,12 @@ def _blocks_tex(blocks: Sequence[Block]) -> list[str]:
             out.append(r"\end{align*}")
         elif b.kind == "names":
             items = ", ".join(f"{_grammar_tex(n)}~${latex}$" for n, latex in b.names)
-            out.append(r"{\footnotesize\raggedright Symbols of the answer: " + items + ".\par}")
+            out.append(r"{\footnotesize\raggedright Symbols of the answer: " + items + r".\par}")
         elif b.kind == "key":
-            out.append(r"{\footnotesize\raggedright Answer key: " + _grammar_tex(b.tex) + ".\par}")
+            out.append(r"{\footnotesize\raggedright Answer key: " + _grammar_tex(b.tex) + r".\par}")
         elif b.kind == "grammar":
             out.append(
-                r"{\footnotesize\raggedright In the grammar: " + _grammar_tex(b.tex) + "\par}"
+                r"{\footnotesize\raggedright In the grammar: " + _grammar_tex(b.tex) + r"\par}"
             )
         elif b.kind == "solution":
             out.append(r"\par\smallskip\noindent\textbf{Solution.} ")
@@ -297,12 +296,14 @@ def exercises_markdown(seed: int | None = None, solutions: bool = False) -> str:
     which = "the questions of the notes" if seed is None else f"seed {seed}"
     lines = [HEADER_MD, "", f"# {what}: vanishing and exploding gradients ({which})", ""]
     lines += [
-        "Write each answer in `answers.toml` under the exercise's answer key and grade it "
-        "with `gradsym grade answers.toml`. A Jacobian is written in numerator layout: `@` "
-        "the matrix product, `*` the entrywise product of two vectors (or scaling), `diag(v)`, "
-        "`sigma'(z)` and `tanh'(z)`, `W.T`; a number or a count as a number or an expression "
-        "such as `4*(n*n + n*d + n)` or `3/4`. For a derivation with an error: the number of "
-        "the first wrong line as `line` and that line corrected as `answer`.",
+        (
+            "Write each answer in `answers.toml` under the exercise's answer key and grade it "
+            "with `gradsym grade answers.toml`. A Jacobian is written in numerator layout: `@` "
+            "the matrix product, `*` the entrywise product of two vectors (or scaling), `diag(v)`, "
+            "`sigma'(z)` and `tanh'(z)`, `W.T`; a number or a count as a number or an expression "
+            "such as `4*(n*n + n*d + n)` or `3/4`. For a derivation with an error: the number of "
+            "the first wrong line as `line` and that line corrected as `answer`."
+        ),
         "",
     ]
     for k, section in enumerate(SECTIONS, start=1):
