@@ -516,17 +516,24 @@ def _fixes() -> list[Exercise]:
                 rf"norm, once per step: raised to the power $\ell = {lag}$."
             ),
             answer=answer,
-            typical=(Wrong(f"{scale}*{lag}*{norm}", "linear"),) if scale != "1" else (),
+            typical=(
+                Wrong("0", "vanish"),
+                *([Wrong(f"{scale}*{lag}*{norm}", "linear")] if scale != "1" else []),
+            ),
             known=(
+                Known(
+                    "vanish",
+                    "0",
+                    r"An orthogonal matrix neither shrinks nor stretches a vector: what does "
+                    r"that leave of the product?",
+                ),
                 Known(
                     "linear",
                     f"{scale}*{lag}*{norm}",
                     r"The factor in front of $\mathbf{Q}$ is applied once per step: it "
                     r"multiplies, it does not add up.",
                 ),
-            )
-            if scale != "1"
-            else (),
+            ),
         )
 
     find_error = [

@@ -463,8 +463,8 @@ def _grade_error(q: ErrorQuestion, given, time_limit: float):
     elif not 1 <= line <= n:
         hints.append(f"Name the first wrong line, a number from 1 to {n}.")
         kinds.append("line")
-    elif line < q.wrong_line:
-        hints.append(f"Line {line} is right as printed: the first mistake comes later.")
+    elif line not in q.changed():
+        hints.append(f"Line {line} is right as printed.")
         kinds.append("line")
     else:
         hints.append(

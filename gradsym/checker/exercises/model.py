@@ -217,6 +217,16 @@ class ErrorQuestion(Question):
             for k, (of, text) in enumerate(self.lines, start=1)
         )
 
+    def changed(self) -> tuple[int, ...]:
+        """The lines (1-based) the planted mistake changes: the first wrong line and those
+        after it that inherit it; every other line is right as printed (the tests prove
+        both)."""
+        return tuple(
+            k
+            for k, ((_, right), (_, shown)) in enumerate(zip(self.lines, self.printed()), start=1)
+            if right != shown
+        )
+
     def printed_exprs(self) -> list:
         c = self.cell_obj
         return [parse_candidate(text, c) for _, text in self.printed()]
