@@ -5,6 +5,7 @@ errors into exit codes.
     gradsym derive     LaTeX and Markdown derivations of every claim, and notes.tex  (derive.py)
     gradsym figures    the figures of the notes, with the data behind each  (figures.py)
     gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
+    gradsym site       the notes as a static website  (site.py)
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
     gradsym exercises  the exercise sheet for a seed, its answer file, its solutions  (exercises.py)
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.derive import add_derive_parser
     from gradsym.cli.exercises import add_exercises_parser, add_grade_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.site import add_site_parser
     from gradsym.cli.slides import add_slides_parser
     from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_derive_parser,
         add_figures_parser,
         add_slides_parser,
+        add_site_parser,
         add_verify_parser,
         add_check_parser,
         add_exercises_parser,
