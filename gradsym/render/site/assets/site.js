@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   function render() {
+    var t0 = performance.now();
     var failed = 0;
     var nodes = document.querySelectorAll(".math");
     for (var k = 0; k < nodes.length; k++) {
@@ -27,6 +28,7 @@
     }
     document.documentElement.setAttribute("data-math", failed ? "errors" : "rendered");
     document.documentElement.setAttribute("data-math-count", String(nodes.length));
+    document.documentElement.setAttribute("data-math-ms", String(Math.round(performance.now() - t0)));
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", render);
