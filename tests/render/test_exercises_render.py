@@ -39,6 +39,7 @@ def test_the_solutions_compile_without_an_overfull_line(tmp_path):
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "solutions.tex"],
         cwd=tmp_path,
+        check=False,
         capture_output=True,
         text=True,
         timeout=300,
