@@ -19,6 +19,10 @@ import pytest
 #: tests check the pipeline and the data's shape on the same seeded runs cut short to their
 #: first evaluation (step 100), which the committed data holds too.
 TRAINING_TEST_STEPS = 100
+#: The agreement figure trains 20 runs of 1500 steps and tests each on 1000 sentences per
+#: point; the tests build it from the first seeds' runs cut to their first evaluation
+#: (step 100, which the committed data holds too) and tested on 20 sentences per point.
+AGREEMENT_TEST = {"STEPS": 100, "SEEDS": 2, "SENTENCES": 20}
 
 
 @pytest.fixture
@@ -58,6 +62,8 @@ def built_figures(tmp_path_factory) -> BuiltFigures:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(figures.figure_module("training-curves"), "STEPS", TRAINING_TEST_STEPS)
+        for name, value in AGREEMENT_TEST.items():
+            mp.setattr(figures.figure_module("agreement"), name, value)
         figures.make_figures(folder, progress=lambda *a: calls.append(a), live=counter)
     data = {n: json.loads((folder / f"{n}.json").read_text()) for n in figures.figure_names()}
     return BuiltFigures(folder, data, calls, TRAINING_TEST_STEPS, live)

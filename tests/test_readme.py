@@ -65,3 +65,32 @@ def test_the_derivation_shown_is_the_generated_one():
     ).group(0)
     generated = (README.parent / "derivations" / "linear-case.md").read_text(encoding="utf-8")
     assert shown in generated
+
+
+def test_the_agreement_numbers_are_those_of_the_committed_figure():
+    """The README's summary of the agreement figure, recomputed from its committed counts."""
+    import json
+
+    data = json.loads((README.parent / "figures" / "agreement.json").read_text())
+    runs = {(c["attractor_rate"], r["cell"]): r for c in data["conditions"] for r in c["runs"]}
+    n = data["sentences"]
+
+    def span(values) -> str:
+        return f"{round(100 * min(values))}–{round(100 * max(values))} %"
+
+    def one_attractor(rate, cell):
+        return [c[1] / n for c in runs[rate, cell]["attractor_errors"]]
+
+    def shares(cell):
+        return [s[0] for s in runs[0.0, cell]["nearest_share"]]
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    expected = (
+        f"the RNN errs on {span(one_attractor(0.0, 'rnn'))} of sentences, the LSTM on "
+        f"{span(one_attractor(0.0, 'lstm'))}, and {span(shares('rnn'))} of the RNN's errors "
+        f"agree with the nearest noun ({span(shares('lstm'))} of the LSTM's)"
+    )
+    assert expected in text
+    assert f"errors with one attractor down to {span(one_attractor(0.01, 'rnn'))}" in text
+    assert all(sum(map(sum, r["distance_none_errors"])) == 0 for r in runs.values())
+    assert "with no noun in between neither errs, at any distance" in text

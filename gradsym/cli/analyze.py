@@ -52,7 +52,7 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
     d = p.add_argument_group("inputs (default: the runs' task, else Gaussian inputs of scale 1)")
     which = d.add_mutually_exclusive_group()
     which.add_argument(
-        "--task", help="a task: adding, adding_le, copy, temporal_order, echo, charlm"
+        "--task", help="a task: adding, adding_le, copy, temporal_order, echo, charlm, agreement"
     )
     which.add_argument("--data", type=Path, metavar="FILE.npy", help="input sequences (T, B, d)")
     which.add_argument(

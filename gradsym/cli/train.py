@@ -126,7 +126,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="the 1997 LSTM without a forget gate (constant error carousel)",
     )
     t = p.add_argument_group("task")
-    t.add_argument("--task", help="adding, adding_le, copy, temporal_order, echo, charlm")
+    t.add_argument(
+        "--task", help="adding, adding_le, copy, temporal_order, echo, charlm, agreement"
+    )
     t.add_argument(
         "--length", type=int, help="sequence length T (for copy: its delay T, as --delay)"
     )

@@ -38,7 +38,7 @@ def test_build_reports_every_stage_and_exits_0(quick_build, tmp_path, capsys):
     assert (tmp_path / "derivations" / "notes.tex").exists()
     assert (tmp_path / "derivations" / "notes.md").exists()
     assert (tmp_path / "slides" / "slides.tex").exists()
-    assert "27 files in" in out  # nine figures, three files each
+    assert "30 files in" in out  # ten figures, three files each
 
 
 def test_a_failing_backend_check_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):

@@ -24,6 +24,7 @@ NOTES_CLAIMS = (
     "explode",
     "nonlinear-bound",
     "sequential-recency",
+    "agreement-recency",
     "sgd-step",
     "clip-norm",
     "clip-value",
@@ -69,7 +70,7 @@ def test_every_claim_is_checked_both_ways(report):
 
 
 def test_every_claim_of_the_notes_is_in_the_catalogue_in_order():
-    assert len(NOTES_CLAIMS) == 33
+    assert len(NOTES_CLAIMS) == 34
     assert list(IDS) == list(NOTES_CLAIMS)
     assert set(REGISTRY) == set(NOTES_CLAIMS)
 
@@ -103,7 +104,7 @@ def test_report_json_and_table(report):
     assert data["passed"] is True
     assert {c["id"] for c in data["claims"]} == set(IDS)
     table = report.table()
-    assert "33/33 claims verified" in table
+    assert "34/34 claims verified" in table
     assert "eigen-vanish" in table and "✓" in table
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from gradsym.errors import unknown_name
 
 from ..claim import SECTIONS, Claim
-from . import bptt, clipping, counts, fixes, gru, lstm, networks, rnn
+from . import agreement, bptt, clipping, counts, fixes, gru, lstm, networks, rnn
 
-_MODULES = (bptt, rnn, clipping, fixes, lstm, gru, networks, counts)
+_MODULES = (bptt, rnn, agreement, clipping, fixes, lstm, gru, networks, counts)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:
@@ -30,6 +30,7 @@ IDS = (
     "explode",
     "nonlinear-bound",
     "sequential-recency",
+    "agreement-recency",
     "sgd-step",
     "clip-norm",
     "clip-value",

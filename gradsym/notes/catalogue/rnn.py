@@ -1221,7 +1221,7 @@ sequential_recency = Claim(
         r"regime, $\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$, the contribution from $\ell$ "
         r"steps back is bounded by a bound that decays geometrically in $\ell$; outside "
         "it, far contributions can be the larger. The linguistic consequence "
-        r"\cite{linzen2016} is an empirical observation, not checked."
+        r"\cite{linzen2016} is measured, not proved, in the claim that follows."
     ),
     cells=(RNN["tanh"],),
     definitions=(GAMMA_DEFINITION, (ell, i - j)),

@@ -372,6 +372,7 @@ def _check_words(check) -> str:
     tol = getattr(check, "tol", None)
     plural = "" if trials == 1 else "s"
     on = f"{trials} seeded random instance{plural}" if trials else "seeded random instances"
+    on = getattr(check, "instances_text", None) or on  # a check on data says which
     if tol is None:
         bound = ""
     elif tol == 0:

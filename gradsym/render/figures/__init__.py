@@ -5,6 +5,7 @@ name                      module                              what it shows
 ========================  ==================================  =============================
 ``gradient-norms``        :mod:`.gradient_norms`              ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖ against ℓ
 ``linear-case``           :mod:`.linear_case`                 eigenvalues, ‖W_hˡ‖, non-normal
+``agreement``             :mod:`.agreement`                   number agreement, RNN vs LSTM
 ``pascanu-cliff``         :mod:`.pascanu_cliff`               error surface; E, ‖∇E‖ per step
 ``clipping``              :mod:`.clipping`                    norm vs value clipping
 ``orthogonal-init``       :mod:`.orthogonal_init`             singular values of W_hˡ
@@ -57,6 +58,7 @@ __all__ = [
 FIGURES: dict[str, str] = {
     "gradient-norms": "gradient_norms",
     "linear-case": "linear_case",
+    "agreement": "agreement",
     "pascanu-cliff": "pascanu_cliff",
     "clipping": "clipping",
     "orthogonal-init": "orthogonal_init",

@@ -234,7 +234,15 @@ def test_charlm_encode_decode():
 
 
 def test_registry():
-    assert set(task_names()) == {"adding", "adding_le", "copy", "temporal_order", "echo", "charlm"}
+    assert set(task_names()) == {
+        "adding",
+        "adding_le",
+        "copy",
+        "temporal_order",
+        "echo",
+        "charlm",
+        "agreement",
+    }
     for name in task_names():
         task = make_task(name)
         assert task.name == name and task.loss in ("mse", "xent")

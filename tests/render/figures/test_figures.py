@@ -43,6 +43,7 @@ def test_long_figures_report_live_progress_while_they_compute(built_figures):
     """The training runs are counted as they finish (the CLI shows them as a tqdm bar),
     not in one line after the figure is done."""
     assert ("training-curves", 20, "run", 20) in built_figures.live
+    assert ("agreement", 8, "run", 8) in built_figures.live
     assert ("gradient-norms", 6, "model", 6) in built_figures.live
 
 
@@ -55,10 +56,11 @@ def _slope(y) -> float:
 # -- the registry ---------------------------------------------------------------------------
 
 
-def test_names_are_the_nine_figures_of_the_notes_in_order():
+def test_names_are_the_ten_figures_of_the_notes_in_order():
     assert NAMES == (
         "gradient-norms",
         "linear-case",
+        "agreement",
         "pascanu-cliff",
         "clipping",
         "orthogonal-init",
@@ -427,6 +429,9 @@ def test_committed_figures_are_current(built, name):
     if name == "pascanu-cliff":
         assert_cliff_data_close(committed, fresh)
         return
+    if name == "agreement":
+        assert_agreement_data_close(committed, fresh)
+        return
     if name != "training-curves":
         assert_data_close(committed, fresh, name)
         return
@@ -493,3 +498,118 @@ def test_the_cliff_comparison_rejects_a_changed_early_point_and_a_changed_conclu
 
 def training_module_steps() -> int:
     return figures.figure_module("training-curves").STEPS
+
+
+# -- the agreement figure -------------------------------------------------------------------
+
+
+def check_agreement_summaries(data: dict) -> None:
+    """Every plotted rate is a count over the test sentences, every line the median and
+    every band the range of the seeds' rates, every share near / (near + far)."""
+    n = data["sentences"]
+    k, d, p = len(data["attractors"]), len(data["distances"]), len(data["order_pairs"])
+    assert [c["attractor_rate"] for c in data["conditions"]] == [0.0, 0.01]
+    for condition in data["conditions"]:
+        assert [r["cell"] for r in condition["runs"]] == ["rnn", "lstm"]
+        for run in condition["runs"]:
+            seeds = len(run["seeds"])
+            for key, width in (
+                ("attractor_errors", k),
+                ("distance_none_errors", d),
+                ("distance_attractor_errors", d),
+                ("order_near_errors", p),
+                ("order_far_errors", p),
+            ):
+                counts = np.asarray(run[key])
+                assert counts.shape == (seeds, width), key
+                assert counts.dtype.kind == "i" and counts.min() >= 0 and counts.max() <= n
+            for key, counts in (
+                ("attractors", "attractor_errors"),
+                ("distance_none", "distance_none_errors"),
+                ("distance_attractor", "distance_attractor_errors"),
+            ):
+                rates = np.asarray(run[counts]) / n
+                np.testing.assert_array_equal(run[key]["median"], np.median(rates, axis=0))
+                np.testing.assert_array_equal(run[key]["low"], rates.min(axis=0))
+                np.testing.assert_array_equal(run[key]["high"], rates.max(axis=0))
+            for shares, near, far in zip(
+                run["nearest_share"], run["order_near_errors"], run["order_far_errors"]
+            ):
+                for share, a, b in zip(shares, near, far, strict=True):
+                    assert share == (None if a + b == 0 else a / (a + b))
+            assert run["config"]["task"] == "agreement" and run["config"]["seed"] is None
+            assert run["config"]["task_kwargs"]["attractor_rate"] == condition["attractor_rate"]
+
+
+def test_agreement_data_are_counts_and_their_summaries(built):
+    data = built[1]["agreement"]
+    check_agreement_summaries(data)
+    assert data["steps"] == 100 and data["sentences"] == 20
+    assert data["attractors"] == [0, 1, 2, 3, 4] and data["order_pairs"][0] == ["SA", "AS"]
+    for run in data["conditions"][0]["runs"]:
+        assert run["seeds"] == [0, 1] and run["eval_steps"] == [100]
+
+
+def test_committed_agreement_data_are_the_full_runs_summarised():
+    """The committed figure holds the build's runs (five seeds of 1500 steps, 1000 test
+    sentences per point), and what it plots is computed from its counts."""
+    committed = json.loads((COMMITTED / "agreement.json").read_text())
+    module = figures.figure_module("agreement")
+    assert (committed["steps"], committed["sentences"]) == (module.STEPS, module.SENTENCES)
+    assert (module.STEPS, module.SEEDS, module.SENTENCES) == (1500, 5, 1000)
+    check_agreement_summaries(committed)
+    for condition in committed["conditions"]:
+        for run in condition["runs"]:
+            assert run["seeds"] == [0, 1, 2, 3, 4]
+            assert run["eval_steps"] == list(range(100, 1501, 100))
+
+
+def test_the_agreement_summaries_check_sees_a_wrong_line():
+    committed = json.loads((COMMITTED / "agreement.json").read_text())
+    wrong = json.loads(json.dumps(committed))
+    wrong["conditions"][0]["runs"][0]["attractors"]["median"][1] += 0.001
+    with pytest.raises(AssertionError):
+        check_agreement_summaries(wrong)
+    wrong = json.loads(json.dumps(committed))
+    wrong["conditions"][0]["runs"][1]["nearest_share"][0][0] = 0.5
+    with pytest.raises(AssertionError):
+        check_agreement_summaries(wrong)
+
+
+def assert_agreement_data_close(committed: dict, fresh: dict) -> None:
+    """The committed runs are the fresh runs continued: the same settings (but the
+    length), the same seeds, and the same evaluation loss, to round-off, wherever both
+    evaluated. A run is chaotic, so its end is compared through its conclusions: the
+    claim agreement-recency checks them on the committed counts."""
+    for key in ("figure", "claims", "seed", "task", "attractors", "distances", "band"):
+        assert committed[key] == fresh[key], key
+    assert committed["order_pairs"] == fresh["order_pairs"]
+    assert committed["steps"] >= fresh["steps"]
+    for cond_c, cond_f in zip(committed["conditions"], fresh["conditions"], strict=True):
+        assert cond_c["attractor_rate"] == cond_f["attractor_rate"]
+        for run_c, run_f in zip(cond_c["runs"], cond_f["runs"], strict=True):
+            assert run_c["cell"] == run_f["cell"]
+            seeds, evals = len(run_f["seeds"]), len(run_f["eval_steps"])
+            assert run_c["seeds"][:seeds] == run_f["seeds"]
+            assert run_c["eval_steps"][:evals] == run_f["eval_steps"]
+            for c, f in zip(run_c["eval_loss"][:seeds], run_f["eval_loss"], strict=True):
+                assert_data_close(c[:evals], f, run_c["cell"])
+            length = {"steps": 0, "checkpoint_every": 0}
+            assert {**run_c["config"], **length} == {**run_f["config"], **length}
+
+
+def test_the_agreement_comparison_rejects_other_runs_and_ignores_their_ends(built):
+    fresh = built[1]["agreement"]
+    committed = json.loads((COMMITTED / "agreement.json").read_text())
+    assert_agreement_data_close(committed, fresh)
+    moved = json.loads(json.dumps(committed))
+    moved["conditions"][1]["runs"][0]["eval_loss"][1][0] *= 1 + 1e-4
+    with pytest.raises(AssertionError):
+        assert_agreement_data_close(moved, fresh)
+    other = json.loads(json.dumps(committed))
+    other["conditions"][0]["runs"][1]["config"]["hidden"] = 32
+    with pytest.raises(AssertionError):
+        assert_agreement_data_close(other, fresh)
+    late = json.loads(json.dumps(committed))
+    late["conditions"][0]["runs"][0]["eval_loss"][0][-1] *= 2  # after the fresh runs end
+    assert_agreement_data_close(late, fresh)

@@ -13,6 +13,7 @@ name                      class               reference
 ``"temporal_order"``      :class:`TemporalOrder`  Pascanu, Mikolov & Bengio 2013
 ``"echo"``                :class:`DelayedEcho`    (for truncated BPTT)
 ``"charlm"``              :class:`CharLM`     shipped public-domain text
+``"agreement"``           :class:`Agreement`  Linzen, Dupoux & Goldberg 2016
 ========================  ==================  =========================================
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import inspect
 
 from gradsym.errors import InvalidValueError, did_you_mean, unknown_name
+from gradsym.numeric.train.tasks.agreement import Agreement, AgreementBatch
 from gradsym.numeric.train.tasks.base import Batch, Task, one_hot
 from gradsym.numeric.train.tasks.charlm import CharLM, corpus
 from gradsym.numeric.train.tasks.synthetic import (
@@ -35,6 +37,8 @@ __all__ = [
     "TASKS",
     "AddingHS",
     "AddingLe",
+    "Agreement",
+    "AgreementBatch",
     "Batch",
     "CharLM",
     "CopyMemory",
@@ -48,7 +52,8 @@ __all__ = [
 ]
 
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (AddingHS, AddingLe, CopyMemory, TemporalOrder, DelayedEcho, CharLM)
+    cls.name: cls
+    for cls in (AddingHS, AddingLe, CopyMemory, TemporalOrder, DelayedEcho, CharLM, Agreement)
 }
 
 
