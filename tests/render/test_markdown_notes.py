@@ -1,6 +1,8 @@
-"""The notes as one Markdown file: every claim in the order of notes.tex, every figure after
-the last of its claims with a link that resolves, mathematics MathJax and KaTeX render, one
-list of references; the instructor's file adds how each line was checked."""
+"""The notes as one Markdown file: contents, every claim numbered in the order of notes.tex
+under a plain-text heading, every figure after the last of its claims with a link into
+figures/ beside the file that resolves, caveats as callouts, justifications that wrap,
+mathematics MathJax and KaTeX render, each section's exercises, one list of references;
+the instructor's file adds how each line was checked and the exercises' solutions."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import pytest
 from gradsym.errors import InvalidValueError
 from gradsym.notes.bibliography import cite_text
 from gradsym.notes.catalogue import IDS, claims
-from gradsym.notes.prose import to_markdown
 from gradsym.render.derivations import RenderError, figure_refs
 from gradsym.render.derivations.markdown_notes import (
     MATHJAX_MACROS,
+    anchor,
+    heading_text,
     markdown_name,
     math_macros,
     notes_markdown,
@@ -34,27 +37,58 @@ def notes() -> str:
 
 
 def _heading(claim) -> str:
-    return "### " + to_markdown(claim.title, cite_text)
+    return " " + heading_text(claim.title) + "\n"
 
 
-def test_every_claim_is_there_once_in_the_order_of_the_notes(notes):
-    positions = [notes.index("\n" + _heading(c) + "\n") for c in claims(list(IDS))]
-    assert positions == sorted(positions)
-    for claim in claims():
-        assert notes.count("\n" + _heading(claim) + "\n") == 1
+def test_every_claim_is_there_once_numbered_in_the_order_of_the_notes(notes):
+    headings = re.findall(r"^### (\d+)\.(\d+) (.*)$", notes, flags=re.MULTILINE)
+    assert [t for _, _, t in headings] == [heading_text(c.title) for c in claims(list(IDS))]
+    numbers = [(int(a), int(b)) for a, b, _ in headings]
+    assert numbers == sorted(numbers) and numbers[0] == (1, 1)
     sections = re.findall(r"^## (.*)$", notes, flags=re.MULTILINE)
-    assert sections[-1] == "References"
-    assert sections[:-1] == list(dict.fromkeys(c.section for c in claims()))
+    assert sections[0] == "Contents" and sections[-1] == "References"
+    expected = list(dict.fromkeys(c.section for c in claims()))
+    assert sections[1:-1] == [f"{k} {s}" for k, s in enumerate(expected, start=1)]
 
 
-def test_every_figure_link_resolves_and_follows_its_last_claim(notes):
-    links = re.findall(r"!\[Figure (\d+)\]\(([^)]+)\)", notes)
+def test_headings_are_plain_text_and_the_contents_link_to_them(notes):
+    headings = re.findall(r"^#+ (.*)$", notes, flags=re.MULTILINE)
+    assert not [h for h in headings if "$" in h or "\\" in h]
+    anchors = {anchor(h) for h in headings}
+    contents = notes[notes.index("## Contents") : notes.index("\n## 1 ")]
+    links = re.findall(r"\]\(#([^)]+)\)", contents)
+    assert len(links) == len(claims()) + len({c.section for c in claims()}) + 1
+    assert set(links) <= anchors
+
+
+def test_caveats_are_callouts_and_justifications_wrap(notes):
+    assert notes.count("> [!NOTE]\n> ") == sum(bool(c.caveat) for c in claims())
+    displays = re.findall(r"\$\$(.*?)\$\$", notes, flags=re.DOTALL)
+    # no justification inside a formula (a derivation's line numbers, "(3)", are no prose)
+    assert not [d for d in displays if re.search(r"\\text\{\((?!\d+\)\})", d)]
+    justifications = re.findall(r"^\*\((.*)\)\*$", notes, flags=re.MULTILINE)
+    assert len(justifications) >= sum(bool(s.justification) for c in claims() for s in c.steps) - 5
+
+
+def test_each_section_closes_with_its_exercises_solutions_for_the_instructor(notes):
+    from gradsym.checker.exercises import exercises
+
+    instructor = (COMMITTED / "notes-instructor.md").read_text()
+    assert notes.count("### Exercises") == instructor.count("### Exercises") == 9
+    assert notes.count("**Exercise ") == len(exercises())
+    assert "**Solution.**" not in notes
+    assert instructor.count("**Solution.**") == len(exercises())
+
+
+def test_every_figure_link_resolves_beside_the_file_and_follows_its_last_claim(notes):
+    links = re.findall(r"!\[Figure (\d+): ([^]]+)\]\(([^)]+)\)", notes)
     figures = figure_refs()
-    assert sorted(Path(path).stem for _, path in links) == sorted(f.name for f in figures)
-    assert [int(n) for n, _ in links] == list(range(1, len(links) + 1))
-    for _, path in links:
-        assert path.startswith("../figures/") and path.endswith(".png")
+    assert sorted(Path(path).stem for _, _, path in links) == sorted(f.name for f in figures)
+    assert [int(n) for n, _, _ in links] == list(range(1, len(links) + 1))
+    for _, alt, path in links:
+        assert path.startswith("figures/") and path.endswith(".png")  # no ../ to break
         assert (COMMITTED / path).is_file(), path
+        assert len(alt) > 20 and "$" not in alt  # the figure's message, as text
     for fig in figures:
         last = max(fig.claims, key=IDS.index)
         (claim,) = claims([last])

@@ -215,8 +215,10 @@ def notes_tex(
     text; the bibliography (every work the claims cite) closes it. ``figures_rel`` is the
     figures folder relative to the folder of notes.tex (``/`` separators). For the
     ``instructor`` each claim is followed by its ``<id>-checks.tex`` (how every line was
-    checked).
+    checked). Each section closes with its exercises (their solutions for the instructor).
     """
+    from gradsym.render.exercises import section_exercises_tex
+
     notes_name(audience)
     order = {c.id: k for k, c in enumerate(claims)}
     after = figures_after(claims, figures)
@@ -275,6 +277,9 @@ def notes_tex(
                     r"\end{figure}",
                     "",
                 ]
+        exercises = section_exercises_tex(section, audience)
+        if exercises:
+            out += ["", exercises]
         out.append("")
     keys = [k.strip() for group in keys for k in group.split(",")]
     if keys:
@@ -323,8 +328,28 @@ def write_derivations(
         files.append((name, notes_tex(chosen, figure_refs(), rel, audience)))
         from .markdown_notes import markdown_name, notes_markdown  # notes.md beside notes.tex
 
+        # The Markdown notes link their figures from figures/ beside them: the folder
+        # travels with the file (copy both), where ../figures would break.
         files.append(
-            (markdown_name(audience), notes_markdown(chosen, figure_refs(), rel, audience))
+            (markdown_name(audience), notes_markdown(chosen, figure_refs(), "figures", audience))
         )
     out.mkdir(parents=True, exist_ok=True)
-    return [atomic_write_text(out / name, text) for name, text in files]
+    written = [atomic_write_text(out / name, text) for name, text in files]
+    if ids is None:
+        written += _copy_png_figures(fig_dir, out / "figures")
+    return written
+
+
+def _copy_png_figures(fig_dir: Path, target: Path) -> list[Path]:
+    """The PNG figures of ``fig_dir`` into ``target`` (those that exist: the derivations
+    may be written before the figures)."""
+    from gradsym.files import atomic_write
+
+    written = []
+    for fig in figure_refs():
+        src = fig_dir / f"{fig.name}.png"
+        if src.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            data = src.read_bytes()
+            written.append(atomic_write(target / src.name, lambda f, data=data: f.write(data)))
+    return written
