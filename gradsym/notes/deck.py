@@ -31,6 +31,8 @@ class Frame:
     the room; ``answer`` the lecturer's answer, for the instructor's deck), "exercise"
     (the exercise ``exercise`` of the notes) or "summary". ``title`` is the takeaway (LaTeX
     prose, one line); ``text`` at most three short lines.
+
+    The deck asks the room three times: two questions and one exercise of the notes.
     """
 
     kind: str
@@ -269,12 +271,6 @@ DECK: tuple[Frame, ...] = (
         text=(r"PyTorch puts the gate on the other side: there $\bar{\mathbf{u}} = 1$ keeps it.",),
     ),
     _f(GRU, "jacobian-heatmaps", "Gated Jacobians are close to diagonal"),
-    Frame(
-        "exercise",
-        "Exercise: derive the GRU's Jacobian yourself",
-        GRU,
-        exercise="gru-jacobian",
-    ),
     # -- bidirectional and stacked
     _r(
         NETWORKS,
