@@ -18,7 +18,7 @@ def check_pdflatex(pdf: bool) -> None:
     if pdf and shutil.which("pdflatex") is None:
         raise InvalidValueError(
             "--pdf needs pdflatex on the PATH (Debian: apt-get install texlive-latex-base "
-            "texlive-latex-recommended texlive-fonts-recommended)"
+            "texlive-latex-recommended texlive-fonts-recommended texlive-pictures)"
         )
 
 

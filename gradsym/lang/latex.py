@@ -28,6 +28,9 @@ FUNCTION_LATEX: dict[str, str] = {
     "relu'": r"\operatorname{ReLU}'",
     "identity": r"\operatorname{id}",
     "identity'": r"\operatorname{id}'",
+    # a generic activation (the RNN of the notes before its activation is chosen)
+    "phi": r"\phi",
+    "phi'": r"\phi'",
 }
 
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
@@ -58,7 +61,8 @@ class NotesLatexPrinter(LatexPrinter):
         self.style = style
 
     def _print_MatrixSymbol(self, expr, style=None):
-        return latex_name(expr.name, self.style)
+        own = getattr(expr, "latex", None)  # a Labelled vector prints as itself
+        return own if isinstance(own, str) else latex_name(expr.name, self.style)
 
     def _print_Symbol(self, expr, style="plain"):
         # Explicit entries are named "W_h[0,1]": print [\mathbf{W}_h]_{1,2}, 1-based.
@@ -75,10 +79,9 @@ class NotesLatexPrinter(LatexPrinter):
         return rf"{FUNCTION_LATEX[expr.name]}\left({self._print(expr.vector)}\right)"
 
     def _print_sigmoid(self, expr, exp=None):
-        base = r"\sigma"
-        if exp is not None:
-            base = rf"\sigma^{{{exp}}}"
-        return rf"{base}\left({self._print(expr.args[0])}\right)"
+        # a power of σ(z) is (σ(z))^k: σ^k(z) would read as a k-fold composition
+        value = rf"\sigma\left({self._print(expr.args[0])}\right)"
+        return value if exp is None else rf"\left({value}\right)^{{{exp}}}"
 
     def _print_relu(self, expr, exp=None):
         return rf"\operatorname{{ReLU}}\left({self._print(expr.args[0])}\right)"
@@ -161,13 +164,17 @@ class NotesLatexPrinter(LatexPrinter):
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
         # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
         body = " ".join(
-            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) else self._factor(m) for m in mats
+            r"\mathbf{1}" if isinstance(m, sp.OneMatrix) and m.shape != (1, 1) else self._factor(m)
+            for m in mats
         )
         if coef == 1:
             return body
         if coef == -1:
             return "-" + body
-        return f"{self._print(coef)} {body}"
+        scalar = self._print(coef)
+        if isinstance(coef, sp.Add):  # (1 − η) W, not 1 − η W
+            scalar = rf"\left({scalar}\right)"
+        return f"{scalar} {body}"
 
     def _print_MatAdd(self, expr):
         # Keep the derivation's order; SymPy's default sorts the terms.

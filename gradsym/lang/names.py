@@ -52,17 +52,32 @@ LATEX: dict[str, str] = {
     "u": _bold("u"),
     "r": _bold("r"),
     "h_tilde": r"\tilde{\mathbf{h}}^{(t)}",
-    "n_tilde": _bold("n"),
-    "g_n": _bold("g", "n"),
-    "T": _bold("T", time=""),
-    "H": _bold("H", time=""),
+    # PyTorch's GRU in the letters of the notes: its gate z on h^{(t-1)} is ū (= 1 − u
+    # under the mapped weights; the cell names it "z" as PyTorch does, with this LaTeX:
+    # see ``labelled``), its candidate n is ĥ (the reset gate after the product); z is
+    # only ever a pre-activation, n only the hidden size
+    "a_r": _bold("z", "r"),
+    "a_z": r"\mathbf{z}_{\bar{u}}^{(t)}",
+    "a_n": r"\mathbf{z}_{\hat{h}}^{(t)}",
+    "n_tilde": r"\hat{\mathbf{h}}^{(t)}",
+    "g_n": _bold("z", "hh"),
+    "W_z": r"\mathbf{W}_{\bar{u}}",
+    "U_z": r"\mathbf{U}_{\bar{u}}",
+    "b_z": r"\mathbf{b}_{\bar{u}}",
+    "W_n": r"\mathbf{W}_{\hat{h}}",
+    "U_n": r"\mathbf{U}_{\hat{h}}",
+    "b_n": r"\mathbf{b}_{\hat{h}}",
+    # Highway: y = g∘a + (1 − g)∘x (Srivastava et al.'s T and H; T is the sequence length)
+    "T": _bold("g", time=""),
+    "H": _bold("a", time=""),
     # Bidirectional (001, 003)
     "h_fw_prev": r"\overrightarrow{\mathbf{h}}^{(t-1)}",
     "h_fw": r"\overrightarrow{\mathbf{h}}^{(t)}",
     "h_bw_next": r"\overleftarrow{\mathbf{h}}^{(t+1)}",
     "h_bw": r"\overleftarrow{\mathbf{h}}^{(t)}",
-    "W_o": _weight("W", "o"),
-    "b_o": r"\mathbf{b}_o",
+    "W_y": _weight("W", "y"),
+    "b_y": r"\mathbf{b}_y",
+    "z_y": _bold("z", "y"),
     "W_h_fw": r"\overrightarrow{\mathbf{W}}_h",
     "W_x_fw": r"\overrightarrow{\mathbf{W}}_x",
     "b_fw": r"\overrightarrow{\mathbf{b}}",
@@ -71,13 +86,12 @@ LATEX: dict[str, str] = {
     "b_bw": r"\overleftarrow{\mathbf{b}}",
     "z_fw": r"\overrightarrow{\mathbf{z}}^{(t)}",
     "z_bw": r"\overleftarrow{\mathbf{z}}^{(t)}",
-    # Highway: y = T∘H(x) + (1 − T)∘x
-    "W_T": _weight("W", "T"),
-    "b_T": r"\mathbf{b}_T",
-    "W_H": _weight("W", "H"),
-    "b_H": r"\mathbf{b}_H",
-    "z_T": _bold("z", "T"),
-    "z_H": _bold("z", "H"),
+    "W_T": _weight("W", "g"),
+    "b_T": r"\mathbf{b}_g",
+    "W_H": _weight("W", "a"),
+    "b_H": r"\mathbf{b}_a",
+    "z_T": _bold("z", "g"),
+    "z_H": _bold("z", "a"),
     # Residual: y = x + F(x), F(x) = σ(W x + b)
     "W": r"\mathbf{W}",
 }
@@ -90,7 +104,7 @@ for _g in ("f", "i", "o", "c", "u", "r", "h", "z", "n"):
     LATEX.setdefault(f"V_{_g}", _weight("V", _g))
     LATEX.setdefault(f"z_{_g}", _bold("z", _g))
     LATEX.setdefault(f"a_{_g}", _bold("a", _g))
-LATEX["b_hn"] = r"\mathbf{b}_{hn}"
+LATEX["b_hn"] = r"\mathbf{b}_{hh}"
 
 # Stacked layers l = 1, 2: h^{(t)}_l = σ(W_h^{[l]} h^{(t-1)}_l + W_x^{[l]} h^{(t)}_{l-1} + b^{[l]})
 for _l in (1, 2):
@@ -129,8 +143,32 @@ def latex_name(name: str, style: str = "001") -> str:
     return LATEX.get(name, name.replace("_", r"\_"))
 
 
-def vector(name: str, size: sp.Expr = n) -> MatrixSymbol:
-    """A named column vector, shape (size, 1)."""
+class Labelled(MatrixSymbol):
+    """A named vector that prints as its own LaTeX, not as :data:`LATEX` says its name
+    does: the one name two cells use for different things (PyTorch calls its GRU's gate
+    ``z``, which these notes keep for pre-activations). Equal only to itself."""
+
+    def __new__(cls, name, rows, cols, latex):
+        from sympy.core.symbol import Str
+
+        obj = sp.Basic.__new__(
+            cls,
+            Str(name) if isinstance(name, str) else name,
+            sp.sympify(rows, strict=True),
+            sp.sympify(cols, strict=True),
+            Str(latex) if isinstance(latex, str) else latex,
+        )
+        return obj
+
+    @property
+    def latex(self) -> str:
+        return self.args[3].name
+
+
+def vector(name: str, size: sp.Expr = n, latex: str | None = None) -> MatrixSymbol:
+    """A named column vector, shape (size, 1); ``latex``: printed so, whatever its name."""
+    if latex is not None:
+        return Labelled(name, size, 1, latex)
     return MatrixSymbol(name, size, 1)
 
 

@@ -316,7 +316,8 @@ class Norm(_Functional):
 
 
 class SingularValue(_Functional):
-    """σ_max(A) or σ_min(A)."""
+    """s_max(A) or s_min(A): the largest or smallest singular value (s, not σ: σ is the
+    sigmoid)."""
 
     is_nonnegative = True
 
@@ -330,7 +331,8 @@ class SingularValue(_Functional):
     which = property(lambda self: self.args[1].name)
 
     def _gradsym_latex(self, printer, **kwargs) -> str:
-        return rf"\sigma_{{\{self.which}}}\left({printer._print(self.arg)}\right)"
+        # s, not σ: σ is the sigmoid in these notes
+        return rf"s_{{\{self.which}}}\left({printer._print(self.arg)}\right)"
 
 
 class SpectralRadius(_Functional):
@@ -400,7 +402,7 @@ class MinEntry(_Functional):
     arg = property(lambda self: self.args[0])
 
     def _gradsym_latex(self, printer, **kwargs) -> str:
-        return rf"\min_{{m}} \left[{printer._print(self.arg)}\right]_m"
+        return rf"\min_{{\mu}} \left[{printer._print(self.arg)}\right]_{{\mu}}"
 
 
 class CosAngle(_Functional):

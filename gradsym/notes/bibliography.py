@@ -44,48 +44,72 @@ def _plain(latex: str) -> str:
 
 
 ENTRIES: tuple[Entry, ...] = (
-    # -- the lecture notes the claims come from (their text is in shared/seeds) ----------------
+    # -- the course documents the lecture was born from (their text is in shared/seeds) --------
+    # Cited by title and course, as the documents they are; a label a student can search for.
     _entry(
         "000",
-        "000",
-        "Lecture notes",
+        "CS224n class notes 2020",
+        "Author not named",
         "Course 7 -- Vanishing Gradients, Fancy RNN",
-        "Notes on the lecture on vanishing gradients, LSTM, GRU and bidirectional RNNs of "
-        "a course on natural language processing with deep learning",
+        "Class notes on lecture 7 of Stanford CS224n, Natural Language Processing with Deep "
+        "Learning; blog nobugs.dev, 16 March 2020",
     ),
     _entry(
         "001",
-        "001",
-        "Lecture slides",
+        "RNN slides Part II",
+        "Author not named",
         "Recurrent Neural Networks (Part II): Issues with RNNs, Advanced RNNs",
-        "Slides on the vanishing gradient, gradient clipping, LSTM, GRU and bidirectional "
-        "and multi-layer RNNs",
+        "Lecture slides; much of their text and their equations follow the Stanford CS224n lecture slides on "
+        "vanishing gradients and fancy RNNs [See 2019]",
     ),
     _entry(
         "002",
-        "002",
-        "Course notes",
+        "XCS224N notes 2022",
+        "Author not named",
         "7 -- Vanishing Gradients and Fancy RNNs",
-        "Notes on Lecture 7 of Stanford XCS224N, Natural Language Processing with Deep "
-        "Learning, 2022",
+        "Course notes on lecture 7 of Stanford XCS224N, Natural Language Processing with Deep "
+        "Learning (Stanford Online), 2022",
     ),
     _entry(
         "003",
-        "003",
+        "Dash 2021",
         "T.~Dash",
         "Dealing with Vanishing Gradients in RNN",
-        "Lecture, Department of Computer Science \\& Information Systems and APPCAIR, "
+        "Lecture slides, Department of Computer Science \\& Information Systems and APPCAIR, "
         "BITS Pilani, Goa Campus, 6 November 2021",
     ),
     _entry(
         "004",
-        "004",
-        "Course notes",
-        "Recurrent neural networks: motivation, simple RNN and backpropagation, the "
-        "training of RNNs, LSTM and GRU",
-        "Notes of a course on deep learning for sequences, with its quiz questions",
+        "HSE course notes",
+        "Author not named",
+        "Deep Learning for Sequences",
+        "Notes, with the quiz questions, on week 5 of Introduction to Deep Learning, National "
+        "Research University Higher School of Economics (Coursera)",
     ),
-    # -- the papers the claims rest on ----------------------------------------------------------
+    _entry(
+        "see2019",
+        "See 2019",
+        "A.~See",
+        "Lecture 7: Vanishing Gradients and Fancy RNNs",
+        "Slides, Stanford CS224N/Ling284, Natural Language Processing with Deep Learning, "
+        "winter 2019",
+    ),
+    # -- the papers and books the claims rest on -----------------------------------------------
+    _entry(
+        "williams1990",
+        "Williams \\& Peng 1990",
+        "R.~J. Williams and J.~Peng",
+        "An efficient gradient-based algorithm for on-line training of recurrent network "
+        "trajectories",
+        "Neural Computation 2(4):490--501, 1990",
+    ),
+    _entry(
+        "mozer1992",
+        "Mozer 1992",
+        "M.~C. Mozer",
+        "The induction of multiscale temporal structure",
+        "Advances in Neural Information Processing Systems 4, 275--282, 1992",
+    ),
     _entry(
         "bengio1994",
         "Bengio et al. 1994",
@@ -116,6 +140,13 @@ ENTRIES: tuple[Entry, ...] = (
         "Networks (IJCNN 2000), vol.~3, 189--194, 2000",
     ),
     _entry(
+        "jaeger2001",
+        "Jaeger 2001",
+        "H.~Jaeger",
+        "The ``echo state'' approach to analysing and training recurrent neural networks",
+        "GMD Report 148, German National Research Center for Information Technology, 2001",
+    ),
+    _entry(
         "pascanu2013",
         "Pascanu et al. 2013",
         "R.~Pascanu, T.~Mikolov and Y.~Bengio",
@@ -141,6 +172,13 @@ ENTRIES: tuple[Entry, ...] = (
         "arXiv:1504.00941, 2015",
     ),
     _entry(
+        "olah2015",
+        "Olah 2015",
+        "C.~Olah",
+        "Understanding LSTM networks",
+        "Blog post, colah.github.io, 27 August 2015",
+    ),
+    _entry(
         "jozefowicz2015",
         "Jozefowicz et al. 2015",
         "R.~Jozefowicz, W.~Zaremba and I.~Sutskever",
@@ -157,11 +195,32 @@ ENTRIES: tuple[Entry, ...] = (
         "arXiv:1609.08144, 2016",
     ),
     _entry(
+        "goodfellow2016",
+        "Goodfellow et al. 2016",
+        "I.~Goodfellow, Y.~Bengio and A.~Courville",
+        "Deep Learning",
+        "MIT Press, 2016, chapter 10, Sequence Modeling: Recurrent and Recursive Nets",
+    ),
+    _entry(
         "linzen2016",
         "Linzen et al. 2016",
         "T.~Linzen, E.~Dupoux and Y.~Goldberg",
         "Assessing the ability of LSTMs to learn syntax-sensitive dependencies",
         "Transactions of the Association for Computational Linguistics 4:521--535, 2016",
+    ),
+    _entry(
+        "tallec2017",
+        "Tallec \\& Ollivier 2017",
+        "C.~Tallec and Y.~Ollivier",
+        "Unbiasing truncated backpropagation through time",
+        "arXiv:1705.08209, 2017",
+    ),
+    _entry(
+        "zhang2023",
+        "Zhang et al. 2023",
+        "A.~Zhang, Z.~C. Lipton, M.~Li and A.~J. Smola",
+        "Dive into Deep Learning",
+        "Cambridge University Press, 2023, section 9.7, Backpropagation Through Time",
     ),
 )
 

@@ -311,6 +311,19 @@ class Claim:
             (notes_latex(a, self.style), notes_latex(b, self.style)) for a, b in self.definitions
         ]
 
+    def prose(self) -> list[tuple[str, str]]:
+        """(part, text) of every piece of the claim's prose: title, statement,
+        assumptions, justifications, caveat and check methods (LaTeX, printed as it is)."""
+        parts = [("title", self.title), ("statement", self.statement)]
+        parts += [(f"assumption {k}", a) for k, a in enumerate(self.assumptions, 1)]
+        for k, step in enumerate(self.steps, 1):
+            if step.justification:
+                parts.append((f"step {k}, justification", step.justification))
+            parts += [(f"step {k}, {c.kind} check", c.method) for c in step.checks]
+        if self.caveat:
+            parts.append(("caveat", self.caveat))
+        return parts
+
     def with_step(self, index: int, step: Step) -> Claim:
         """A copy with step ``index`` replaced (to see a broken derivation fail)."""
         steps = list(self.steps)

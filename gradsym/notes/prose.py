@@ -85,7 +85,7 @@ MATH_MACROS = (
 ) | {"mathbb", "frac", "tfrac", "dfrac", "sqrt", "xrightarrow", "begin", "end", "cite", "\\"}
 #: Every macro allowed in text (outside $…$).
 TEXT_MACROS = {"emph", "textbf", "textit", "cite", "ldots", "%", "&", "#", "_", "$", "{", "}",
-               ",", " ", "S", "textbackslash", "^", "~", '"'}  # fmt: skip
+               ",", " ", "S", "textbackslash", "^", "~", '"', "ref", "eqref"}  # fmt: skip
 
 _SUPERSCRIPT = dict(zip("0123456789+-−=()niabcdefghjklmoprstuvwxyzTNKLℓβγδᵀ",
                         "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀᴺᴷᴸˡᵝᵞᵟᵀ", strict=True))  # fmt: skip
@@ -328,7 +328,12 @@ def _math_unicode(s: str, cite: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _text_unicode(s: str, cite: Callable[[str], str]) -> str:
+def _default_ref(label: str) -> str:
+    """What ``\\ref{label}`` prints where no numbering is known: the label's name."""
+    return label.partition(":")[2] or label
+
+
+def _text_unicode(s: str, cite: Callable[[str], str], ref=_default_ref) -> str:
     out, k = [], 0
     while k < len(s):
         if s[k] == "\\":
@@ -336,7 +341,10 @@ def _text_unicode(s: str, cite: Callable[[str], str]) -> str:
             name, k = m.group(1), m.end()
             if name in ("emph", "textbf", "textit"):
                 body, k = _group(s, k)
-                out.append(_text_unicode(body, cite))
+                out.append(_text_unicode(body, cite, ref))
+            elif name in ("ref", "eqref"):
+                body, k = _group(s, k)
+                out.append(ref(body) if name == "ref" else f"({ref(body)})")
             elif name == "cite":
                 body, k = _group(s, k)
                 out.append(cite(body))
@@ -370,14 +378,16 @@ def _default_cite(keys: str) -> str:
     return cite_text(keys)
 
 
-def to_unicode(s: str, cite: Callable[[str], str] = _default_cite) -> str:
+def to_unicode(
+    s: str, cite: Callable[[str], str] = _default_cite, ref: Callable[[str], str] = _default_ref
+) -> str:
     """The prose ``s`` in Unicode for a terminal: ``$\\partial \\mathbf{h}^{(t)}$`` → ∂h⁽ᵗ⁾.
 
     ``cite`` turns the keys of ``\\cite{…}`` into text (default: the bibliography's label,
     ``[Pascanu et al. 2013]``).
     """
     text = "".join(
-        _math_unicode(piece, cite) if is_math else _text_unicode(piece, cite)
+        _math_unicode(piece, cite) if is_math else _text_unicode(piece, cite, ref)
         for is_math, piece in math_segments(s)
     )
     return unicodedata.normalize("NFC", text)  # g + combining hat is ĝ
@@ -390,15 +400,18 @@ _MATHJAX_TEXT = [("---", "$-$"), ("--", "$-$"), ("``", '"'), ("''", '"'), ("~", 
 _MD_ESCAPE = {"*": r"\*", "_": r"\_", "`": r"\`", "<": "&lt;", "#": r"\#", "|": r"\|"}
 
 
-def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool) -> str:
+def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool, ref=_default_ref) -> str:
     out, k = [], 0
     while k < len(s):
         if s[k] == "\\":
             m = _MACRO.match(s, k)
             name, k = m.group(1), m.end()
-            if name in ("emph", "textit", "textbf"):
+            if name in ("ref", "eqref"):
                 body, k = _group(s, k)
-                inner = _text_markdown(body, cite, in_math)
+                out.append(ref(body) if name == "ref" else f"({ref(body)})")
+            elif name in ("emph", "textit", "textbf"):
+                body, k = _group(s, k)
+                inner = _text_markdown(body, cite, in_math, ref)
                 mark = "" if in_math else ("**" if name == "textbf" else "*")
                 out.append(f"{mark}{inner}{mark}")
             elif name == "cite":
@@ -439,7 +452,11 @@ def _text_markdown(s: str, cite: Callable[[str], str], in_math: bool) -> str:
 
 
 def to_markdown(
-    s: str, cite: Callable[[str], str] = _default_cite, *, in_math: bool = False
+    s: str,
+    cite: Callable[[str], str] = _default_cite,
+    *,
+    in_math: bool = False,
+    ref: Callable[[str], str] = _default_ref,
 ) -> str:
     """The prose ``s`` as Markdown: math stays ``$…$`` (MathJax renders the same LaTeX), the
     text macros become Markdown (``\\emph{a}`` → ``*a*``, ````a''`` → “a”, ``\\cite{k}`` →
@@ -449,6 +466,6 @@ def to_markdown(
     beside a derivation's row): no Markdown emphasis, and LaTeX's specials as math.
     """
     return "".join(
-        f"${piece}$" if is_math else _text_markdown(piece, cite, in_math)
+        f"${piece}$" if is_math else _text_markdown(piece, cite, in_math, ref)
         for is_math, piece in math_segments(s)
     )

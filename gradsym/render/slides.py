@@ -36,7 +36,18 @@ from pathlib import Path
 from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
 from gradsym.notes.catalogue import claims as catalogue_claims
-from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
+    AUDIENCES,
+    CellIntro,
+    ClaimItem,
+    FactsBox,
+    FigureItem,
+    FigureRef,
+    LecturePlan,
+    check_audience,
+    lecture_plan,
+)
 from gradsym.notes.prose import check_prose
 
 from .derivations.layout import (
@@ -45,11 +56,11 @@ from .derivations.layout import (
     _equation_blocks,
     _prose,
     _step_pieces,
+    cell_rows,
     latex_width,
 )
-from .derivations.notes import INTRODUCTIONS, TITLE, FigureRef, figure_refs
+from .derivations.notes import TITLE, figure_refs
 from .derivations.pdflatex import LatexError, compile_pdf
-from .lecture import AUDIENCES, check_audience, cited_keys, figures_after
 
 __all__ = [
     "AUDIENCES",
@@ -77,7 +88,7 @@ UNIT_PT = 7.0
 LINE_UNITS = TEXT_WIDTH_PT / UNIT_PT * 0.92  # what a displayed line may use, with slack
 JUSTIFICATION_UNITS = 0.32 * LINE_UNITS  # the justification column (wider for a wide formula)
 TEXT_CHARS = 92  # characters of \small prose on a line (generous: narrower glyphs fit more)
-BODY_PT = 174.0  # what a frame's body may take under a one-line title
+BODY_PT = 164.0  # what a frame's body may take under a one-line title (measured, with slack)
 BASELINE_PT = 12.0
 FOOTNOTE_BASELINE_PT = 9.5
 FOOTNOTE_CHAR_PT = 4.4  # the mean width of a \footnotesize character
@@ -274,7 +285,7 @@ def _claim_pieces(claim: Claim, audience: str) -> tuple[list[Piece], str, float]
         piece for rows in steps for piece in _display_pieces(rows, "derivation", width)
     ]
     if claim.caveat:
-        pieces += _paragraphs(rf"\emph{{Precisely:}} {_prose(claim, claim.caveat, 'caveat')}")
+        pieces += _paragraphs(rf"\emph{{Note.}} {_prose(claim, claim.caveat, 'caveat')}")
     if claim.sources:
         pieces.append(_small(rf"Sources: \cite{{{','.join(claim.sources)}}}."))
     if audience == "instructor":
@@ -366,9 +377,16 @@ def claim_frames(claim: Claim, audience: str = "student") -> list[str]:
     return out
 
 
-def _cell_frame(claim: Claim, index: int) -> list[str]:
-    """A frame with the equations of the claim's cell ``index`` (as layout.py prints them)."""
-    heading, rows = _equation_blocks(claim)[index]
+def _cell_frame(claim: Claim | None, index: int, intro: CellIntro | None = None) -> list[str]:
+    """A frame with the equations of the claim's cell ``index`` (as layout.py prints
+    them), or of a cell the lecture introduces (``intro``)."""
+    if intro is not None:
+        rows = []
+        for cell in intro.cells:
+            rows += cell_rows(None, intro.display or cell.definitions, cell.style)
+        heading = intro.title
+    else:
+        heading, rows = _equation_blocks(claim)[index]
     lhs = max(latex_width(r.partition("&")[0]) for r in rows)
     piece = _display(rows, "cell", lhs + max(latex_width(r.partition("&")[2]) for r in rows) + 2)
     fitting = [
@@ -408,12 +426,10 @@ def _figure_frame(fig: FigureRef, number: int, figures_rel: str) -> list[str]:
 
 
 def _section_frame(section: str) -> list[str]:
-    """The section's title and its motivating paragraph (as notes.tex opens it)."""
-    intro = INTRODUCTIONS.get(section)
-    out = [rf"\section{{{section}}}", r"\begin{frame}", r"\sectionpage"]
-    if intro:
-        out += [r"\vspace{1.5em}", r"\small", check_prose(intro, f"section {section!r}")]
-    return out + [r"\end{frame}", ""]
+    """The section's title (the notes open it with a paragraph that refers to their
+    pictures and tables; the deck shows the title alone)."""
+    title = check_prose(section, "section")
+    return [rf"\section{{{title}}}", r"\begin{frame}", r"\sectionpage", r"\end{frame}", ""]
 
 
 SECTION_PAGE = (
@@ -457,44 +473,61 @@ def _preamble(audience: str) -> list[str]:
 
 
 def slides_tex(
-    claims: Sequence[Claim],
-    figures: Sequence[FigureRef],
+    claims: Sequence[Claim] | LecturePlan,
+    figures: Sequence[FigureRef] = (),
     figures_rel: str = "../figures",
     audience: str = "student",
 ) -> str:
-    """``slides.tex``: the Beamer deck of ``claims`` in the order of the notes' sections.
+    """``slides.tex``: the Beamer deck of a lecture plan (or of ``claims`` and
+    ``figures``, whose plan is then computed) in the plan's order.
 
-    Each figure whose claims include one of ``claims`` follows the last of them;
+    A section frame per section; a cell's equations on a frame of their own where the
+    lecture introduces the cell, or before the first claim that uses it; one frame per
+    claim (facts too), continued when long; each figure where the plan places it;
     ``figures_rel`` is the figures folder relative to the deck's folder (``/``
-    separators). ``audience`` is "student" (the lecture) or "instructor" (each claim
-    also says what was checked).
+    separators). ``audience`` is "student" (the lecture) or "instructor" (each claim also
+    says what was checked).
     """
     check_audience(audience)
-    after = figures_after(claims, figures)
+    if isinstance(claims, LecturePlan):
+        plan = claims
+    else:
+        plan = lecture_plan(list(claims), figures, audience)
     out = _preamble(audience)
     seen_cells: set[tuple] = set()
     number = 0
-    for section in SECTIONS:
-        members = [c for c in claims if c.section == section]
-        if not members:
-            continue
-        out += _section_frame(section)
-        for claim in members:
-            for k, cell in enumerate(claim.cells):
-                key = (cell.name, cell.variant, cell.style if claim.style == "001" else claim.style)
-                if key not in seen_cells:
-                    seen_cells.add(key)
-                    out += _cell_frame(claim, k)
-            out += claim_frames(claim, audience)
-            for fig in after.get(claim.id, []):
+
+    def claim_frames_of(item: ClaimItem) -> None:
+        claim = item.claim
+        for k, cell in enumerate(claim.cells):
+            key = (cell.name, cell.variant)
+            if key not in seen_cells:
+                seen_cells.add(key)
+                out.extend(_cell_frame(claim, k))
+        out.extend(claim_frames(claim, audience))
+
+    for section in plan.sections:
+        out.extend(_section_frame(section.title))
+        for item in section.items:
+            if isinstance(item, CellIntro):
+                for cell in item.cells:
+                    seen_cells.add((cell.name, cell.variant))
+                if item.key == "rnn":  # one frame covers every activation
+                    seen_cells.update(("rnn", a) for a in ("tanh", "sigmoid", "relu", "identity"))
+                out.extend(_cell_frame(None, 0, item))
+            elif isinstance(item, ClaimItem):
+                claim_frames_of(item)
+            elif isinstance(item, FactsBox):
+                for fact in item.claims:
+                    claim_frames_of(fact)
+            elif isinstance(item, FigureItem):
                 number += 1
-                out += _figure_frame(fig, number, figures_rel)
-    keys = cited_keys(claims, [f for figs in after.values() for f in figs])
-    if keys:
+                out.extend(_figure_frame(item.figure, number, figures_rel))
+    if plan.references:
         from gradsym.notes.bibliography import thebibliography
 
         out += [r"\begin{frame}[allowframebreaks]{References}", r"\footnotesize"]
-        out += thebibliography(keys) + [r"\end{frame}", ""]
+        out += thebibliography(plan.references) + [r"\end{frame}", ""]
     out += [r"\end{document}", ""]
     text = "\n".join(out)
     bad = sorted({ch for ch in text if not ch.isascii()})

@@ -17,7 +17,7 @@ import sympy as sp
 from sympy import BlockMatrix
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.latex import derivative_latex, notes_latex
+from gradsym.lang.latex import notes_latex
 from gradsym.lang.matexpr import NotesMatrix
 from gradsym.lang.numpy_code import NumpyJacobianPrinter
 
@@ -82,7 +82,8 @@ class Jacobian:
         body = notes_latex(self.inline() if inline else self.expr, style)
         if not equation or "state" in (self.of, self.wrt):
             return body
-        return f"{derivative_latex(self.of, self.wrt, style)} = {body}"
+        of, wrt = (notes_latex(self.cell.symbol(v), style) for v in (self.of, self.wrt))
+        return rf"\frac{{\partial {of}}}{{\partial {wrt}}} = {body}"
 
     def __repr__(self) -> str:
         text = str(self.expr)

@@ -23,7 +23,7 @@ from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.lang.functions import ACTIVATIONS
 from gradsym.lang.matexpr import Apply
-from gradsym.lang.names import d, matrix, n, vector
+from gradsym.lang.names import Labelled, d, matrix, n, vector
 
 from ..errors import InvalidValueError, unknown_name
 
@@ -85,13 +85,17 @@ class _Builder:
         self.defs: list[tuple[MatrixSymbol, MatrixExpr]] = []
         self.pre: list[str] = []
 
-    def p(self, name: str, rows: sp.Expr = n, cols: sp.Expr = 1) -> MatrixSymbol:
-        sym = matrix(name, rows, cols)
+    def p(
+        self, name: str, rows: sp.Expr = n, cols: sp.Expr = 1, latex: str | None = None
+    ) -> MatrixSymbol:
+        sym = matrix(name, rows, cols) if latex is None else Labelled(name, rows, cols, latex)
         self.params[name] = sym
         return sym
 
-    def let(self, name: str, expr: MatrixExpr, pre: bool = False) -> MatrixSymbol:
-        sym = vector(name, expr.shape[0])
+    def let(
+        self, name: str, expr: MatrixExpr, pre: bool = False, latex: str | None = None
+    ) -> MatrixSymbol:
+        sym = vector(name, expr.shape[0], latex)
         self.defs.append((sym, expr))
         if pre:
             self.pre.append(name)
@@ -102,10 +106,12 @@ class _Builder:
         parts = [MatMul(self.p(w, n, v.shape[0]), v) for w, v in terms]
         return MatAdd(*parts, self.p(bias))
 
-    def gate(self, name: str, act: str, pre: str, *terms, bias: str) -> MatrixSymbol:
+    def gate(
+        self, name: str, act: str, pre: str, *terms, bias: str, latex: str | None = None
+    ) -> MatrixSymbol:
         """name = act(z), z = Σ M v + b named ``pre`` (z_f, z_i, …)."""
         z = self.let(pre, self.affine(*terms, bias=bias), pre=True)
-        return self.let(name, Apply(act, z))
+        return self.let(name, Apply(act, z), latex=latex)
 
 
 def hadamard(*factors: MatrixExpr) -> MatrixExpr:
@@ -184,7 +190,7 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
         ["h_prev", "c_prev"],
         ["h", "c"],
         blocks,
-        style="003" if peephole else "001",
+        style="001",  # one notation for every cell: f, i, o (not the Γ's of seed 003)
     )
 
 
@@ -211,7 +217,8 @@ def gru(variant: str = "textbook") -> Cell:
         b.let("h", MatAdd(hadamard(one_minus(u), h_prev), hadamard(u, h_tilde)))
     elif variant == "torch":
         r = b.gate("r", "sigmoid", "a_r", ("W_r", h_prev), ("U_r", x), bias="b_r")
-        z = b.gate("z", "sigmoid", "a_z", ("W_z", h_prev), ("U_z", x), bias="b_z")
+        # PyTorch's z, the gate on h^{(t-1)}: ū in the notes (z is a pre-activation there)
+        z = b.gate("z", "sigmoid", "a_z", ("W_z", h_prev), ("U_z", x), bias="b_z", latex=TORCH_GATE)
         g_n = b.let("g_n", b.affine(("W_n", h_prev), bias="b_hn"), pre=True)
         a_n = b.let(
             "a_n", MatAdd(MatMul(b.p("U_n", n, d), x), b.p("b_n"), hadamard(r, g_n)), pre=True
@@ -221,7 +228,7 @@ def gru(variant: str = "textbook") -> Cell:
     else:
         raise unknown_name("GRU variant", variant, GRU_VARIANTS)
     blocks = [("h", "h_prev"), ("h", "x")]
-    style = "003" if variant == "minimal" else "001"
+    style = "001"  # u, r in every variant (seed 003's Γ_u is mapped in the notes' box)
     return _cell("gru", variant, [h_prev, x], b, ["h_prev"], ["h"], blocks, style)
 
 
@@ -237,8 +244,11 @@ def birnn(activation: str = "tanh") -> Cell:
     h_fw = b.gate("h_fw", activation, "z_fw", ("W_h_fw", fw_prev), ("W_x_fw", x), bias="b_fw")
     h_bw = b.gate("h_bw", activation, "z_bw", ("W_h_bw", bw_next), ("W_x_bw", x), bias="b_bw")
     both = BlockMatrix([[h_fw], [h_bw]])
-    z_o = b.let("z_o", MatAdd(MatMul(b.p("W_o", n, 2 * n), both), b.p("b_o")), pre=True)
-    b.let("o", Apply(activation, z_o))
+    # the output is y (o is the LSTM's output gate); the names stay those of seed 003
+    W_o = b.p("W_o", n, 2 * n, latex=r"\mathbf{W}_y")
+    b_o = b.p("b_o", latex=r"\mathbf{b}_y")
+    z_o = b.let("z_o", MatAdd(MatMul(W_o, both), b_o), pre=True, latex=r"\mathbf{z}_y^{(t)}")
+    b.let("o", Apply(activation, z_o), latex=r"\mathbf{y}^{(t)}")
     blocks = [
         ("h_fw", "h_fw_prev"),
         ("h_bw", "h_bw_next"),
@@ -322,6 +332,8 @@ def highway(variant: str = "standard") -> Cell:
 
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
+#: How the notes print PyTorch's GRU gate z (on h^{(t-1)}): ū, never z.
+TORCH_GATE = r"\bar{\mathbf{u}}^{(t)}"
 LSTM_VARIANTS = {
     "standard": {"peephole": False, "forget_gate": True},
     "peephole": {"peephole": True, "forget_gate": True},

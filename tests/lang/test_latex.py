@@ -32,13 +32,21 @@ def test_lstm_cell_path_and_cec():
     )
 
 
-def test_gru_minimal_in_the_notation_of_003():
+def test_gru_minimal_in_the_one_notation_of_the_notes():
+    # Seed 003 writes the gate Gamma_u; the notes map it once (their box) and print u.
     assert jacobian("gru", variant="minimal").latex(equation=False) == (
         r"\operatorname{diag}\left(\left(\tilde{\mathbf{h}}^{(t)} - \mathbf{h}^{(t-1)}\right) \circ "
         r"\sigma'\left(\mathbf{z}_u^{(t)}\right)\right) \mathbf{W}_u + "
-        r"\operatorname{diag}\left(1 - \Gamma_u\right) + "
-        r"\operatorname{diag}\left(\Gamma_u \circ \tanh'\left(\mathbf{z}_h^{(t)}\right)\right) \mathbf{W}_h"
+        r"\operatorname{diag}\left(1 - \mathbf{u}^{(t)}\right) + "
+        r"\operatorname{diag}\left(\mathbf{u}^{(t)} \circ \tanh'\left(\mathbf{z}_h^{(t)}\right)\right) \mathbf{W}_h"
     )
+
+
+def test_pytorchs_gru_gate_prints_as_u_bar_never_z():
+    # z is only ever a pre-activation: PyTorch's gate z on h^(t-1) is printed u-bar.
+    latex = jacobian("gru", variant="torch").latex(equation=False)
+    assert r"\operatorname{diag}\left(\bar{\mathbf{u}}^{(t)}\right)" in latex
+    assert r"\mathbf{z}^{(t)}" not in latex and r"\mathbf{n}^{(t)}" not in latex
 
 
 def test_scalar_functions_and_entries():

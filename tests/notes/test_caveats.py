@@ -41,7 +41,7 @@ def test_eigen_vanish_expands_in_left_eigenvectors_with_an_index_not_the_time():
     assert r"\mathbf{p}_{k}^{\top}" in rhs and r"\sum_{k=1}^{n}" in rhs and "q" not in rhs
     assert claim.steps[2].lhs_latex() == r"\mathbf{p}_{k}^{\top} \mathbf{W}_h"
     # the coefficients are defined where they are used: c_k = ∂J/∂h q_k
-    assert claim.definitions_latex()[0][0] == "c_{k}"
+    assert claim.definitions_latex()[0][0] == r"\xi_{k}"  # c is the cell: the coefficient is ξ
 
 
 def test_the_nonnormal_peak_prints_true_digits():

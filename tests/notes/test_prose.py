@@ -10,9 +10,9 @@ import pytest
 
 from gradsym.notes.bibliography import ENTRIES, cite_text, entry, thebibliography
 from gradsym.notes.catalogue import IDS, claims
+from gradsym.notes.lecture.teaching import CONVENTIONS, INTRODUCTIONS
 from gradsym.notes.prose import ProseError, check_prose, escape_text, to_markdown, to_unicode
 from gradsym.render.derivations import break_lines, claim_prose, claim_tex, figure_refs
-from gradsym.render.derivations.notes import CONVENTIONS, INTRODUCTIONS
 
 
 @pytest.mark.parametrize("claim_id", IDS)
@@ -94,7 +94,7 @@ def test_unicode_and_markdown_are_derived_from_the_latex():
 def test_powers_print_as_powers_and_time_steps_in_parentheses():
     # The class of "e^{(-z)}" and "lambda^{(l-1)}": in the claims' prose a parenthesised
     # superscript is always a time index (t, T, i, j, k, 1, ... with an offset).
-    time_index = re.compile(r"\^\{\((?:[tTijkn\d]|\\tau)(?:\s*[-+]\s*(?:\d|\\ell|k|[tT]))?\)\}")
+    time_index = re.compile(r"\^\{\((?:[tTijkn\d]|\\tau)(?:\s*[-+]\s*(?:\d|\\ell|k|K|[tT]))*\)\}")
     for claim in claims():
         texts = [*claim_prose(claim), ("derivation", claim_tex(claim))]
         for part, text in texts:  # the prose, and every formula the printer wrote
@@ -115,10 +115,10 @@ def test_no_equation_number_is_typeset_inside_math():
 
 def test_bibliography_resolves_and_orders():
     assert cite_text("pascanu2013") == "[Pascanu et al. 2013]"
-    assert cite_text("001, hochreiter1997") == "[001; Hochreiter & Schmidhuber 1997]"
+    assert cite_text("001, hochreiter1997") == "[RNN slides Part II; Hochreiter & Schmidhuber 1997]"
     lines = thebibliography(["pascanu2013", "001"])
     assert lines[0].startswith(r"\begin{thebibliography}") and lines[-1] == r"\end{thebibliography}"
-    assert lines[1].startswith(r"\bibitem[001]{001}")  # the notes first, then the papers
+    assert lines[1].startswith(r"\bibitem[RNN slides Part II]{001}")  # the courses, then papers
     assert lines[2].startswith(r"\bibitem[Pascanu et al. 2013]{pascanu2013}")
     with pytest.raises(Exception, match="no bibliography entry 'pascanu2031'"):
         entry("pascanu2031")

@@ -7,10 +7,36 @@ from __future__ import annotations
 
 from gradsym.errors import unknown_name
 
-from ..claim import SECTIONS, Claim
-from . import agreement, bptt, clipping, counts, fixes, gru, lstm, networks, rnn
+from ..claim import Claim
+from . import (
+    agreement,
+    bptt,
+    clipping,
+    counts,
+    fixes,
+    gru,
+    lstm,
+    memory,
+    networks,
+    rnn,
+    scalar,
+    truncation,
+)
 
-_MODULES = (bptt, rnn, agreement, clipping, fixes, lstm, gru, networks, counts)
+_MODULES = (
+    bptt,
+    rnn,
+    agreement,
+    scalar,
+    clipping,
+    truncation,
+    fixes,
+    memory,
+    lstm,
+    gru,
+    networks,
+    counts,
+)
 
 REGISTRY: dict[str, Claim] = {}
 for _module in _MODULES:
@@ -20,52 +46,61 @@ for _module in _MODULES:
         REGISTRY[_claim.id] = _claim
 
 # The claims' ids in the order of the notes; every one must be in the registry.
-IDS = (
-    "chain-rule",
-    "weights-shared",
-    "bptt-factors",
-    "rnn-jacobian",
-    "linear-case",
-    "eigen-vanish",
-    "explode",
-    "nonlinear-bound",
-    "sequential-recency",
-    "agreement-recency",
-    "sgd-step",
-    "clip-norm",
-    "clip-value",
-    "truncated-bptt",
-    "orthogonal",
-    "relu",
-    "residual",
-    "lstm-jacobians",
-    "lstm-cell-path",
-    "cec",
-    "lstm-remember",
-    "forget-bias",
-    "lstm-params",
-    "gates-range",
-    "peephole-jacobians",
-    "gru-jacobian",
-    "gru-retain",
-    "gru-update-bias",
-    "gru-params",
-    "gru-variants",
-    "birnn",
-    "stacked",
-    "mlp-window",
-    "rnn-count",
+IDS = tuple(
+    i
+    for i in (
+        "chain-rule",
+        "weights-shared",
+        "bptt-factors",
+        "rnn-jacobian",
+        "scalar-example",
+        "linear-case",
+        "eigen-vanish",
+        "explode",
+        "nonlinear-bound",
+        "sequential-recency",
+        "agreement-recency",
+        "cliff",
+        "sgd-step",
+        "clip-norm",
+        "clip-value",
+        "truncated-bptt",
+        "tbptt-bias",
+        "random-truncation",
+        "orthogonal",
+        "relu",
+        "residual",
+        "leaky",
+        "echo-state",
+        "pascanu-omega",
+        "lstm-jacobians",
+        "lstm-cell-path",
+        "cec",
+        "forget-bias",
+        "lstm-remember",
+        "gates-range",
+        "lstm-params",
+        "peephole-jacobians",
+        "gru-jacobian",
+        "gru-retain",
+        "gru-update-bias",
+        "gru-variants",
+        "gru-params",
+        "birnn",
+        "stacked",
+        "mlp-window",
+        "rnn-count",
+    )
 )
 
 
 def claims(ids=None) -> list[Claim]:
-    """The claims named by ``ids`` (default: all, in the order of the notes' sections).
+    """The claims named by ``ids`` (default: all, in the order of the notes: :data:`IDS`).
 
     Raises UnknownNameError for an unknown id, listing the known ones.
     """
     if ids is None:
-        order = {s: k for k, s in enumerate(SECTIONS)}
-        return sorted(REGISTRY.values(), key=lambda c: order[c.section])
+        return [REGISTRY[i] for i in IDS]
     if isinstance(ids, str):
         ids = [ids]
     out = []
@@ -79,3 +114,8 @@ def claims(ids=None) -> list[Claim]:
 def get(claim_id: str) -> Claim:
     """The claim ``claim_id`` (UnknownNameError listing the known ids otherwise)."""
     return claims([claim_id])[0]
+
+
+_missing = set(REGISTRY) ^ set(IDS)
+if _missing:
+    raise RuntimeError(f"claims registered and claims in IDS differ: {sorted(_missing)}")

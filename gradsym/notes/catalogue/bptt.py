@@ -364,8 +364,9 @@ bptt_factors = Claim(
             "=",
             t - k,
             (
-                r"one factor $\operatorname{diag}(\tanh'(\mathbf{z}^{(\tau)})) \mathbf{W}_h$ per "
-                r"step; with $n = 1$, $\mathbf{W}_h$ is a number"
+                r"$\deg_{\mathbf{W}_h}$: the degree in $\mathbf{W}_h$, with $n = 1$ (a number) and "
+                r"each slope $\tanh'(z^{(\tau)})$ counted as a symbol of its own; one factor per "
+                r"step"
             ),
             hypotheses=(Condition(RNN1_N, "=", 1), Condition(k, "≤", t)),
             checks=(

@@ -174,7 +174,7 @@ clip_norm = Claim(
     title="Norm clipping (Algorithm 1): bounded norm, same direction",
     statement=(
         r"Algorithm 1 of \cite{pascanu2013}: $\hat{\mathbf{g}} \leftarrow \partial "
-        r"\mathcal{E}/\partial \theta$; if $\|\hat{\mathbf{g}}\| \geq \mathit{threshold}$ "
+        r"J/\partial \boldsymbol{\theta}$; if $\|\hat{\mathbf{g}}\| \geq \mathit{threshold}$ "
         r"then $\hat{\mathbf{g}} \leftarrow (\mathit{threshold}/\|\hat{\mathbf{g}}\|) "
         r"\hat{\mathbf{g}}$. After clipping $\|\hat{\mathbf{g}}\| \leq "
         r"\mathit{threshold}$ and the direction is unchanged."
@@ -307,7 +307,7 @@ def _value_float_pair(key, ev):
 
 # -- truncated BPTT ------------------------------------------------------------------------------------
 
-k_win = sp.Symbol("k", integer=True, positive=True)
+k_win = sp.Symbol("K", integer=True, positive=True)  # the window (k is a step)
 
 
 class _Truncated(NumpyUnrolled):
@@ -394,16 +394,16 @@ truncated = Claim(
     id="truncated-bptt",
     title="Truncated BPTT bounds the number of Jacobian factors",
     statement=(
-        r"Backpropagating only $k$ steps: $\partial_k J^{(T)}/\partial \mathbf{h}^{(j)}$ "
+        r"Backpropagating only $K$ steps: $\partial_K J^{(T)}/\partial \mathbf{h}^{(j)}$ "
         r"is the full $\partial J^{(T)}/\partial \mathbf{h}^{(j)} = \partial "
         r"J^{(T)}/\partial \mathbf{h}^{(T)} \prod_{j<t\leq T} \partial "
-        r"\mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ when $T - j < k$, a product of at "
-        r"most $k - 1$ Jacobian factors, and $\mathbf{0}$ otherwise."
+        r"\mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ when $T - j < K$, a product of at "
+        r"most $K - 1$ Jacobian factors, and $\mathbf{0}$ otherwise."
     ),
     assumptions=(
         (
-            r"$\partial_k$: the state $\mathbf{h}^{(T-k)}$ entering the window of the last "
-            "$k$ steps is held constant"
+            r"$\partial_K$: the state $\mathbf{h}^{(T-K)}$ entering the window of the last "
+            "$K$ steps is held constant"
         ),
         "$J^{(T)}$ a loss at the last step",
     ),
@@ -412,17 +412,17 @@ truncated = Claim(
             TruncatedPartial(J(T), h(j), k_win),
             "=",
             MatMul(Partial(J(T), h(T)), jacobian_chain(j, T)),
-            r"inside the window: $T - j \leq k - 1$ factors",
+            r"inside the window: $T - j \leq K - 1$ factors",
             hypotheses=(Condition(T - j, "<", k_win),),
             checks=(
                 Exact(
                     _trunc_exact,
-                    r"symbolic entries, $n = 2$, $T = 3$: the definition of $\partial_k$",
+                    r"symbolic entries, $n = 2$, $T = 3$: the definition of $\partial_K$",
                 ),
                 Sampled(
                     _trunc_float,
                     (
-                        "the library's truncated BPTT (a network trained with truncation $k$) against "
+                        "the library's truncated BPTT (a network trained with truncation $K$) against "
                         "full BPTT"
                     ),
                     trials=10,
@@ -434,13 +434,13 @@ truncated = Claim(
             TruncatedPartial(J(T), h(j), k_win),
             "=",
             ZeroMatrix(1, n),
-            r"outside the window: $\mathbf{h}^{(T-k)}$ is a constant",
+            r"outside the window: $\mathbf{h}^{(T-K)}$ is a constant",
             hypotheses=(Condition(T - j, "≥", k_win),),
             checks=(
                 Exact(_trunc_exact, "symbolic entries, $n = 2$, $T = 3$"),
                 Sampled(
                     _trunc_float,
-                    "the library's truncated BPTT (a network trained with truncation $k$)",
+                    "the library's truncated BPTT (a network trained with truncation $K$)",
                     trials=10,
                     tol=0.0,
                 ),

@@ -21,8 +21,10 @@ from ..models import counting_model
 from .lstm import count
 
 SECTION = "Parameter counts"
-w, e, H = sp.symbols("w e H", integer=True, positive=True)  # window, embedding, hidden units
-d_sym = sp.Symbol("d", integer=True, positive=True)
+# the window's width m, the embedding size d (the input size) and the hidden size n
+w = sp.Symbol("m", integer=True, positive=True)
+e = d_sym = sp.Symbol("d", integer=True, positive=True)
+H = n
 RNN_CELL = get_cell("rnn", "tanh")
 
 MLP = ParamCount("mlp", r"\text{MLP}")
@@ -37,7 +39,7 @@ def _mlp_shapes() -> sp.Expr:
 
 
 def _mlp_exact():
-    yield counting_model({MLP: _mlp_shapes()}, free=(w, e, H), label="symbolic w, e, H")
+    yield counting_model({MLP: _mlp_shapes()}, free=(w, e, H), label="symbolic m, d, n")
 
 
 def _mlp_float(rng):
@@ -51,21 +53,26 @@ mlp_window = Claim(
     id="mlp-window",
     title=r"A windowed MLP: 1\,000\,100 weights",
     statement=(
-        r"Window of 100 words, embeddings of size 100, 100 hidden units: $100 \cdot 100 "
+        r"A window of $m = 100$ words, embeddings of size $d = 100$, $n = 100$ hidden units: $100 \cdot 100 "
         r"\cdot 100 + 100 = 1\,000\,100$ weights."
     ),
-    assumptions=("the embeddings of the window are concatenated into one input of $w e$ entries",),
+    assumptions=(
+        (
+            "the embeddings of the $m$ words of the window are concatenated into one input of $m d$ "
+            "entries"
+        ),
+    ),
     steps=(
         Step(
             MLP,
             "=",
             w * e * H + H,
-            "$H$ units with $e w$ weights each, plus $H$ biases",
+            "$n$ units with $m d$ weights each, plus $n$ biases",
             checks=(
-                Exact(_mlp_exact, "the layer's parameter shapes, symbolic $w$, $e$, $H$"),
+                Exact(_mlp_exact, "the layer's parameter shapes, symbolic $m$, $d$, $n$"),
                 Sampled(
                     _mlp_float,
-                    "the library's linear layer with $w e$ inputs and $H$ outputs, random sizes",
+                    "the library's linear layer with $m d$ inputs and $n$ outputs, random sizes",
                     trials=5,
                     tol=0.0,
                 ),
@@ -75,7 +82,7 @@ mlp_window = Claim(
             MLP,
             "=",
             sp.Integer(1_000_100),
-            "$w = e = H = 100$",
+            "$m = d = n = 100$",
             where=((w, 100), (e, 100), (H, 100)),
             checks=(
                 Exact(_mlp_exact, "the layer's parameter shapes"),
@@ -104,7 +111,7 @@ def _rnn_exact():
     yield counting_model(
         {RNN_COUNT: count(RNN_CELL).subs(d_sym, e), TORCH_RNN: _torch_shapes()},
         free=(e, n),
-        label="symbolic e, n",
+        label="symbolic d, n",
     )
 
 
@@ -129,7 +136,7 @@ rnn_count = Claim(
     id="rnn-count",
     title=r"The RNN's first layer: 20\,100 weights",
     statement=(
-        "Embedding of size 100, 100 hidden units, the previous hidden state fed back: "
+        "Embeddings of size $d = 100$, $n = 100$ hidden units, the previous hidden state fed back: "
         r"$(100 + 100) \cdot 100 + 100 = 20\,100$ weights."
     ),
     assumptions=("one bias vector",),
@@ -139,17 +146,17 @@ rnn_count = Claim(
             "=",
             (e + n) * n + n,
             (
-                r"$e + n$ inputs ($\mathbf{x}^{(t)}$ and $\mathbf{h}^{(t-1)}$) times $n$ units, "
+                r"$d + n$ inputs ($\mathbf{x}^{(t)}$ and $\mathbf{h}^{(t-1)}$) times $n$ units, "
                 "plus the bias"
             ),
             checks=(
                 Exact(
                     _rnn_exact,
-                    r"the symbolic RNN's $\mathbf{W}_h$, $\mathbf{W}_x$, $\mathbf{b}$ with $d = e$",
+                    r"the symbolic RNN's $\mathbf{W}_h$, $\mathbf{W}_x$, $\mathbf{b}$",
                 ),
                 Sampled(
                     _rnn_float,
-                    "the library's RNN with $e$ inputs and $n$ units, random sizes",
+                    "the library's RNN with $d$ inputs and $n$ units, random sizes",
                     trials=5,
                     tol=0.0,
                 ),
@@ -159,7 +166,7 @@ rnn_count = Claim(
             RNN_COUNT,
             "=",
             sp.Integer(20_100),
-            "$e = n = 100$",
+            "$d = n = 100$",
             where=((e, 100), (n, 100)),
             checks=(
                 Exact(_rnn_exact, "the symbolic RNN's parameter shapes"),
@@ -180,7 +187,7 @@ rnn_count = Claim(
                 Exact(_rnn_exact, "the parameter shapes of PyTorch's RNN"),
                 Sampled(
                     _torch_float,
-                    "the parameters of PyTorch's RNN with $e$ inputs and $n$ units, random sizes",
+                    "the parameters of PyTorch's RNN with $d$ inputs and $n$ units, random sizes",
                     trials=3,
                     tol=0.0,
                     requires="torch",
@@ -191,7 +198,7 @@ rnn_count = Claim(
             TORCH_RNN,
             "=",
             sp.Integer(20_200),
-            "$e = n = 100$",
+            "$d = n = 100$",
             where=((e, 100), (n, 100)),
             checks=(
                 Exact(_rnn_exact, "the parameter shapes of PyTorch's RNN"),
@@ -208,8 +215,9 @@ rnn_count = Claim(
     sources=("004",),
     section=SECTION,
     caveat=(
-        r"PyTorch's RNN with 100 inputs and 100 units has 20\,200 parameters: it keeps "
-        r"two biases, $\mathbf{b}_{ih}$ and $\mathbf{b}_{hh}$."
+        r"The count of \cite{004} has one bias vector. PyTorch's RNN, with 100 inputs and "
+        r"100 units, has 20\,200 parameters: it keeps two bias vectors, $\mathbf{b}_{ih}$ "
+        r"and $\mathbf{b}_{hh}$, whose sum is the one bias of the formula."
     ),
     formula=1,
     cells=(RNN_CELL,),

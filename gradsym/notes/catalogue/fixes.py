@@ -218,8 +218,8 @@ orthogonal_claim = Claim(
     section=SECTION,
     caveat=(
         "Exactly so only in the linear case: with a nonlinearity the factors "
-        r"$\operatorname{diag}(\sigma'(\mathbf{z}))$, at most 1 in norm for $\tanh$, "
-        "still shrink the gradient; orthogonality removes only the part of "
+        r"$\operatorname{diag}(\phi'(\mathbf{z}))$, at most 1 in norm for $\tanh$, "
+        "still shrink the gradient; orthogonality removes only the part that comes from "
         r"$\mathbf{W}_h$."
     ),
     formula=1,
@@ -287,7 +287,7 @@ relu_claim = Claim(
             sp.Heaviside(zs),
             (
                 r"$\operatorname{ReLU}(z) = \max(z, 0)$: its slope is 1 for $z > 0$ and 0 for $z "
-                "< 0$"
+                r"< 0$, which is $\operatorname{step}(z)$"
             ),
             hypotheses=(Condition(zs, "≠", 0),),
             checks=(
@@ -348,7 +348,7 @@ relu_claim = Claim(
     caveat=(
         r"$\operatorname{ReLU}$ passes the gradient unchanged only through active units; "
         r"an inactive unit ($z < 0$) blocks it entirely, and $\operatorname{ReLU}'$ is "
-        "undefined at 0 (the library and PyTorch take 0)."
+        "undefined at 0."
     ),
     formula=0,
     cells=(RELU,),
@@ -432,8 +432,8 @@ residual_claim = Claim(
         r"A skip connection $\mathbf{y} = \mathbf{x} + F(\mathbf{x})$ has the Jacobian "
         r"$\mathbf{I} + \partial F/\partial \mathbf{x}$: the identity preserves "
         r"information by default. Dense connections $\mathbf{y} = [\mathbf{x}; "
-        r"F(\mathbf{x})]$ and highway connections $\mathbf{y} = \mathbf{T} \circ "
-        r"H(\mathbf{x}) + (1 - \mathbf{T}) \circ \mathbf{x}$ likewise. Through $L$ "
+        r"F(\mathbf{x})]$ and highway connections $\mathbf{y} = \mathbf{g} \circ "
+        r"\mathbf{a} + (1 - \mathbf{g}) \circ \mathbf{x}$ likewise. Through $L$ "
         r"residual layers the smallest singular value stays above $\prod_l (1 - "
         r"\|\partial F_l/\partial \mathbf{x}\|_2)$, provided every $\|\partial "
         r"F_l/\partial \mathbf{x}\|_2 \leq 1$."
@@ -441,8 +441,9 @@ residual_claim = Claim(
     assumptions=(
         (
             r"$F(\mathbf{x}) = \tanh(\mathbf{W}\mathbf{x} + \mathbf{b})$ as the layer; "
-            r"$\mathbf{H} = \tanh(\mathbf{W}_H \mathbf{x} + \mathbf{b}_H)$, $\mathbf{T} = "
-            r"\sigma(\mathbf{W}_T \mathbf{x} + \mathbf{b}_T)$"
+            r"the highway layer's transform $\mathbf{a} = \tanh(\mathbf{W}_a \mathbf{x} + "
+            r"\mathbf{b}_a)$ and gate $\mathbf{g} = \sigma(\mathbf{W}_g \mathbf{x} + "
+            r"\mathbf{b}_g)$"
         ),
         (
             r"$\mathbf{A}_l = \partial F_l/\partial \mathbf{x}$, the Jacobian of the branch "
@@ -486,7 +487,7 @@ residual_claim = Claim(
             "x",
             _highway_form,
             (
-                r"highway: the product rule on $\mathbf{T} \circ \mathbf{H} + (1 - \mathbf{T}) "
+                r"highway: the product rule on $\mathbf{g} \circ \mathbf{a} + (1 - \mathbf{g}) "
                 r"\circ \mathbf{x}$"
             ),
             reference="fd",
@@ -496,9 +497,9 @@ residual_claim = Claim(
             "≥",
             _weyl_rhs,
             (
-                r"Weyl: $\sigma_{\min}(\mathbf{I} + \mathbf{A}) \geq 1 - \|\mathbf{A}\|_2$, and "
-                r"$\sigma_{\min}(\mathbf{A}\mathbf{B}) \geq \sigma_{\min}(\mathbf{A}) "
-                r"\sigma_{\min}(\mathbf{B})$"
+                r"Weyl: $s_{\min}(\mathbf{I} + \mathbf{A}) \geq 1 - \|\mathbf{A}\|_2$, and "
+                r"$s_{\min}(\mathbf{A}\mathbf{B}) \geq s_{\min}(\mathbf{A})\, "
+                r"s_{\min}(\mathbf{B})$"
             ),
             hypotheses=_small,
             checks=(
@@ -524,7 +525,7 @@ residual_claim = Claim(
             checks=(
                 Exact(
                     lambda: [Model({n: 2})],
-                    r"exact: $\sigma_{\min}(\operatorname{diag}(0, 9)) = 0 < 1 = (1 - 2)^2$",
+                    r"exact: $s_{\min}(\operatorname{diag}(0, 9)) = 0 < 1 = (1 - 2)^2$",
                 ),
                 Sampled(lambda rng: Model({n: 2}), "float64", trials=1, tol=0.0),
             ),

@@ -90,7 +90,7 @@ gru_jacobian = Claim(
         r"$\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ is "
         r"$\operatorname{diag}(1 - \mathbf{u}^{(t)})$ plus the gate and candidate terms."
     ),
-    assumptions=(r"the GRU of CS224n \cite{001}",),
+    assumptions=(r"the GRU of \cite{001}",),
     steps=(
         jacobian_step(
             "gru",
@@ -138,8 +138,9 @@ gru_retain = Claim(
         r"\mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$ is $\mathbf{I}$: the GRU retains "
         r"information. In the convention of \cite{001}, $\mathbf{h}^{(t)} = (1 - "
         r"\mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + \mathbf{u}^{(t)} \circ "
-        r"\tilde{\mathbf{h}}^{(t)}$; in PyTorch's convention the same holds at "
-        r"$\mathbf{z}^{(t)} = \mathbf{1}$."
+        r"\tilde{\mathbf{h}}^{(t)}$; for PyTorch's GRU, whose gate $\bar{\mathbf{u}}^{(t)}$ "
+        r"multiplies $\mathbf{h}^{(t-1)}$, the same holds at $\bar{\mathbf{u}}^{(t)} = "
+        r"\mathbf{1}$."
     ),
     assumptions=(
         (
@@ -172,15 +173,15 @@ gru_retain = Claim(
             "=",
             I_(n),
             (
-                r"$\mathbf{h}^{(t)} = (1 - 1) \circ \mathbf{n}^{(t)} + 1 \circ "
-                r"\mathbf{h}^{(t-1)}$ (PyTorch's convention)"
+                r"$\mathbf{h}^{(t)} = (1 - 1) \circ \hat{\mathbf{h}}^{(t)} + 1 \circ "
+                r"\mathbf{h}^{(t-1)}$ (the gate on $\mathbf{h}^{(t-1)}$, as in PyTorch's GRU)"
             ),
             where=((S(TORCH, "z"), OneMatrix(n, 1)),),
             checks=(
                 Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at $n = 3$"),
                 Sampled(
                     _saturated(TORCH, "b_z", 60.0),
-                    r"the NumPy GRU in PyTorch's form with $\mathbf{b}_z = +60$",
+                    r"the NumPy GRU in PyTorch's form with $\mathbf{b}_{\bar{u}} = +60$",
                     tol=1e-13,
                     scale="absolute",
                 ),
@@ -191,9 +192,9 @@ gru_retain = Claim(
     section=SECTION,
     caveat=(
         r"$\mathbf{u}^{(t)} = \sigma(\mathbf{z}_u^{(t)})$ is never exactly $\mathbf{0}$: "
-        r"the Jacobian is $\mathbf{I}$ in the limit $\mathbf{b}_u \to -\infty$ (PyTorch: "
-        r"$\mathbf{b}_z \to +\infty$), up to terms of the size of $e^{b_u}$ for a finite "
-        r"bias. Setting $\mathbf{u}^{(t)} = \mathbf{0}$ also sets "
+        r"the Jacobian is $\mathbf{I}$ in the limit $\mathbf{b}_u \to -\infty$ (PyTorch's "
+        r"GRU: $\mathbf{b}_{\bar{u}} \to +\infty$), up to terms of the size of "
+        r"$e^{\beta}$ for a finite bias $\mathbf{b}_u = \beta \mathbf{1}$. Setting $\mathbf{u}^{(t)} = \mathbf{0}$ also sets "
         r"$\sigma'(\mathbf{z}_u^{(t)}) = \mathbf{u}^{(t)} \circ (1 - \mathbf{u}^{(t)}) = "
         r"\mathbf{0}$, which removes the $\mathbf{W}_u$ term."
     ),
@@ -205,11 +206,11 @@ gru_retain = Claim(
 # -- which sign of the bias opens the path ---------------------------------------------------------------
 
 beta = sp.Symbol("beta", real=True)
-a_s = sp.Symbol("a", real=True)
+a_s = sp.Symbol("zeta", real=True)  # the rest of the pre-activation (z is the whole)
 
 
 def _scalar_limit():
-    yield Model({}, free=(a_s, beta), label="symbolic a")
+    yield Model({}, free=(a_s, beta), label="symbolic ζ")
 
 
 def _scalar_at(value):
@@ -253,16 +254,16 @@ gru_update_bias = Claim(
     id="gru-update-bias",
     title="The update-gate bias opens the short path, with the sign of the convention",
     statement=(
-        "The bias of the gate on the identity path, set high, opens the short path. "
-        r"\cite{004} and PyTorch put the gate on $\mathbf{h}^{(t-1)}$ the other way round "
-        r"from \cite{001}: in the convention of \cite{001} the carry coefficient is $1 - "
-        r"\mathbf{u}^{(t)}$, opened by $\mathbf{b}_u \to -\infty$; in PyTorch's it is "
-        r"$\mathbf{z}^{(t)}$, opened by $\mathbf{b}_z \to +\infty$."
+        r"The bias of the gate on the short path opens it, with the sign of the convention: "
+        r"with the update gate on the candidate \cite{001} the carry coefficient is $1 - "
+        r"\mathbf{u}^{(t)}$, opened by $\mathbf{b}_u \to -\infty$; with the gate on "
+        r"$\mathbf{h}^{(t-1)}$ (\cite{cho2014}, \cite{004}, PyTorch) it is "
+        r"$\bar{\mathbf{u}}^{(t)}$, opened by $\mathbf{b}_{\bar{u}} \to +\infty$."
     ),
     assumptions=(
         r"the carry coefficient is the gate value that multiplies $\mathbf{h}^{(t-1)}$",
         (
-            r"$a$: the rest of the gate's pre-activation ($\mathbf{W} \mathbf{h}^{(t-1)} + "
+            r"$\zeta$: the rest of the gate's pre-activation ($\mathbf{W} \mathbf{h}^{(t-1)} + "
             r"\mathbf{U} \mathbf{x}^{(t)}$ in one unit); $\beta$: its bias"
         ),
     ),
@@ -271,13 +272,13 @@ gru_update_bias = Claim(
             1 - sigmoid(a_s + beta),
             "→",
             sp.S.One,
-            r"the carry coefficient of \cite{001}, $1 - u$ with $u = \sigma(a + \beta)$",
+            r"the carry coefficient of \cite{001}, $1 - u$ with $u = \sigma(\zeta + \beta)$",
             limit=(beta, -sp.oo),
             checks=(
-                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $\zeta$ symbolic"),
                 Sampled(
                     _scalar_at(-60.0),
-                    r"$\beta = -60$, random $a$",
+                    r"$\beta = -60$, random $\zeta$",
                     trials=4,
                     tol=1e-15,
                     scale="absolute",
@@ -288,13 +289,14 @@ gru_update_bias = Claim(
             sigmoid(a_s + beta),
             "→",
             sp.S.One,
-            r"PyTorch's carry coefficient, $z = \sigma(a + \beta)$",
+            r"the carry coefficient with the gate on $\mathbf{h}^{(t-1)}$, $\bar{u} = "
+            r"\sigma(\zeta + \beta)$",
             limit=(beta, sp.oo),
             checks=(
-                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $\zeta$ symbolic"),
                 Sampled(
                     _scalar_at(60.0),
-                    r"$\beta = 60$, random $a$",
+                    r"$\beta = 60$, random $\zeta$",
                     trials=4,
                     tol=1e-15,
                     scale="absolute",
@@ -307,14 +309,14 @@ gru_update_bias = Claim(
             sp.S.Zero,
             (
                 r"a positive $\mathbf{b}_u$ closes the carry path of \cite{001}: the advice of "
-                r"\cite{004} is for PyTorch's convention"
+                r"\cite{004} is for the gate on $\mathbf{h}^{(t-1)}$"
             ),
             limit=(beta, sp.oo),
             checks=(
-                Exact(_scalar_limit, r"the limit in $\beta$, $a$ symbolic"),
+                Exact(_scalar_limit, r"the limit in $\beta$, $\zeta$ symbolic"),
                 Sampled(
                     _scalar_at(60.0),
-                    r"$\beta = 60$, random $a$",
+                    r"$\beta = 60$, random $\zeta$",
                     trials=4,
                     tol=1e-15,
                     scale="absolute",
@@ -345,7 +347,7 @@ gru_update_bias = Claim(
             "→",
             I_(n),
             (
-                r"$\mathbf{z}^{(t)} \to \mathbf{1}$ and $\sigma'(\mathbf{a}_z^{(t)}) \to "
+                r"$\bar{\mathbf{u}}^{(t)} \to \mathbf{1}$ and $\sigma'(\mathbf{z}_{\bar{u}}^{(t)}) \to "
                 r"\mathbf{0}$ in every unit"
             ),
             limit=(beta, sp.oo),
@@ -363,7 +365,7 @@ gru_update_bias = Claim(
             b_u,
             "=",
             MatMul(-a_s, OneMatrix(n, 1)),
-            r"an open carry path of size $a$ in the convention of \cite{001}",
+            r"an open carry path of size $\zeta$ in the convention of \cite{001}",
             checks=(
                 Sampled(
                     _initialised("textbook"),
@@ -376,7 +378,7 @@ gru_update_bias = Claim(
             b_z,
             "=",
             MatMul(a_s, OneMatrix(n, 1)),
-            r"\ldots{} and in PyTorch's",
+            r"\ldots{} and with the gate on $\mathbf{h}^{(t-1)}$",
             checks=(
                 Sampled(
                     _initialised("torch"),
@@ -390,7 +392,8 @@ gru_update_bias = Claim(
     section=SECTION,
     caveat=(
         r"\cite{004} says to initialise the update-gate bias with high positive numbers; "
-        r"that is right for PyTorch's convention ($\mathbf{z}$ on $\mathbf{h}^{(t-1)}$) "
+        r"that is right when the gate stands on $\mathbf{h}^{(t-1)}$ ($\bar{\mathbf{u}}$, as "
+        r"in \cite{cho2014} and PyTorch) "
         r"and wrong for the convention of \cite{001} ($\mathbf{u}$ on "
         r"$\tilde{\mathbf{h}}^{(t)}$), where it closes the carry path. An initialisation "
         "that asks for an open carry path must take the sign of the cell's convention."
@@ -402,7 +405,7 @@ gru_update_bias = Claim(
 # -- parameter count -------------------------------------------------------------------------------------------
 
 GRU_COUNT = ParamCount("gru", r"\text{GRU}")
-GRU_TORCH_COUNT = ParamCount("gru_torch", r"\text{GRU, PyTorch form}")
+GRU_TORCH_COUNT = ParamCount("gru_torch", r"\text{GRU, reset after}")
 LSTM_COUNT = ParamCount("lstm", r"\text{LSTM}")
 
 
@@ -457,15 +460,20 @@ gru_params = Claim(
             GRU_TORCH_COUNT,
             "=",
             3 * (n**2 + n * d + n) + n,
-            r"PyTorch's form keeps $\mathbf{b}_{hn}$ separate",
+            (
+                r"with the reset gate after the product, $\mathbf{b}_{hh}$ sits inside "
+                r"$\mathbf{r}^{(t)} \circ (\cdot)$ and cannot join $\mathbf{b}_{\hat{h}}$: $n$ more"
+            ),
             checks=_count_checks,
         ),
     ),
     sources=("001", "004", "cho2014"),
     section=SECTION,
     caveat=(
-        "PyTorch's own count is $3(n^2 + nd + 2n)$: two biases per gate. The minimal GRU "
-        "has 2 blocks."
+        r"The two counts differ by the one bias that the reset gate multiplies. PyTorch's "
+        r"implementation keeps an input bias and a hidden bias for every block, $3(n^2 + nd + "
+        r"2n)$ parameters, of which the two biases of each gate could be merged into one. "
+        r"The minimal GRU has 2 blocks."
     ),
     formula=1,
     cells=(TEXTBOOK, TORCH),
@@ -536,27 +544,25 @@ def _pair_float(reset_bias=None):
 
 gru_variants = Claim(
     id="gru-variants",
-    title="The GRU variants: minimal, full (textbook), PyTorch",
+    title="The GRU variants: minimal, full, and with the reset gate after the product",
     statement=(
-        r"The minimal GRU with an update gate $\Gamma_u$ only, in the notation of "
-        r"\cite{003}; the full GRU with the relevance (reset) gate, in the notation of "
-        r"\cite{001} (update gate $\mathbf{u}^{(t)}$, reset gate $\mathbf{r}^{(t)}$); "
-        r"PyTorch's GRU, where the reset gate multiplies $\mathbf{W}_n \mathbf{h}^{(t-1)} "
-        r"+ \mathbf{b}_{hn}$ after the product."
+        r"Three GRUs: the minimal GRU with an update gate only \cite{003}; the full GRU "
+        r"with the reset gate applied before the product by $\mathbf{W}_h$ \cite{001}; "
+        r"PyTorch's GRU, whose reset gate multiplies $\mathbf{W}_{\hat{h}} "
+        r"\mathbf{h}^{(t-1)} + \mathbf{b}_{hh}$ after the product. The minimal GRU is the "
+        r"full one with $\mathbf{r} = \mathbf{1}$; PyTorch's is a different cell."
     ),
     assumptions=(
         (
-            r"the memory cell $\mathbf{c}^{(t)} = \mathbf{h}^{(t)}$ and the gates $\Gamma_u$, "
-            r"$\Gamma_r$ of \cite{003} are $\mathbf{h}^{(t)}$, $\mathbf{u}^{(t)}$, "
-            r"$\mathbf{r}^{(t)}$ of \cite{001}; $\mathbf{W}_c [\Gamma_r \circ "
-            r"\mathbf{c}^{(t-1)}, \mathbf{x}^{(t)}]$ is $\mathbf{W}_c (\Gamma_r \circ "
-            r"\mathbf{c}^{(t-1)}) + \mathbf{U}_c \mathbf{x}^{(t)}$"
+            r"the minimal GRU of \cite{003}, written in these notes' letters (its memory cell "
+            r"is $\mathbf{h}^{(t)}$, its update gate $\mathbf{u}^{(t)}$)"
         ),
         (
-            r"mapped weights: $\mathbf{W}_z = -\mathbf{W}_u$, $\mathbf{U}_z = -\mathbf{U}_u$, "
-            r"$\mathbf{b}_z = -\mathbf{b}_u$ (so that $\mathbf{z} = 1 - \mathbf{u}$), "
-            r"$\mathbf{W}_n = \mathbf{W}_h$, $\mathbf{U}_n = \mathbf{U}_h$, $\mathbf{b}_n = "
-            r"\mathbf{b}_h$, $\mathbf{b}_{hn} = \mathbf{0}$"
+            r"mapped weights: $\mathbf{W}_{\bar{u}} = -\mathbf{W}_u$, $\mathbf{U}_{\bar{u}} = "
+            r"-\mathbf{U}_u$, $\mathbf{b}_{\bar{u}} = -\mathbf{b}_u$ (so that "
+            r"$\bar{\mathbf{u}} = 1 - \mathbf{u}$), $\mathbf{W}_{\hat{h}} = \mathbf{W}_h$, "
+            r"$\mathbf{U}_{\hat{h}} = \mathbf{U}_h$, $\mathbf{b}_{\hat{h}} = \mathbf{b}_h$, "
+            r"$\mathbf{b}_{hh} = \mathbf{0}$"
         ),
     ),
     steps=(
@@ -566,7 +572,7 @@ gru_variants = Claim(
             "h",
             "h_prev",
             textbook_form,
-            r"as the full GRU with $\Gamma_r = \mathbf{1}$",
+            r"as the full GRU with $\mathbf{r} = \mathbf{1}$",
         ),
         jacobian_step("gru", "textbook", "h", "h_prev", textbook_form, "product and chain rules"),
         jacobian_step(
@@ -576,9 +582,9 @@ gru_variants = Claim(
             "h_prev",
             torch_form,
             (
-                r"the product rule on $(1 - \mathbf{z}^{(t)}) \circ \mathbf{n}^{(t)} + "
-                r"\mathbf{z}^{(t)} \circ \mathbf{h}^{(t-1)}$, with $\mathbf{r}^{(t)}$ after the "
-                "product"
+                r"the product rule on $(1 - \bar{\mathbf{u}}^{(t)}) \circ \hat{\mathbf{h}}^{(t)} "
+                r"+ \bar{\mathbf{u}}^{(t)} \circ \mathbf{h}^{(t-1)}$, with $\mathbf{r}^{(t)}$ "
+                "after the product"
             ),
         ),
         Step(
@@ -616,10 +622,10 @@ gru_variants = Claim(
     sources=("003", "001", "cho2014"),
     section=SECTION,
     caveat=(
-        "PyTorch's GRU is not a re-parametrisation of the GRU of the notes: even with "
-        r"$\mathbf{z} = 1 - \mathbf{u}$ and $\mathbf{b}_{hn} = \mathbf{0}$ the two differ "
-        r"whenever $\mathbf{r} \neq \mathbf{1}$, because $\mathbf{r}$ multiplies "
-        r"$\mathbf{W}_n \mathbf{h}^{(t-1)}$ after the product."
+        r"PyTorch's GRU is not a re-parametrisation of the GRU of \cite{001}: even with "
+        r"$\bar{\mathbf{u}} = 1 - \mathbf{u}$ and $\mathbf{b}_{hh} = \mathbf{0}$ the two "
+        r"differ whenever $\mathbf{r} \neq \mathbf{1}$, because $\mathbf{r}$ multiplies "
+        r"$\mathbf{W}_{\hat{h}} \mathbf{h}^{(t-1)}$ after the product."
     ),
     cells=(MINIMAL, TEXTBOOK, TORCH),
 )

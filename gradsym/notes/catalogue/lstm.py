@@ -114,7 +114,7 @@ lstm_jacobians = Claim(
         r"\mathbf{c}^{(t)})/\partial(\mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)})$, in compact "
         "matrix form."
     ),
-    assumptions=(r"the standard LSTM of CS224n \cite{001} (no peepholes)",),
+    assumptions=(r"the LSTM of \cite{001} (no peepholes)",),
     steps=(
         jacobian_step(
             "lstm",
@@ -123,9 +123,10 @@ lstm_jacobians = Claim(
             "h_prev",
             dc_dh,
             (
-                r"the chain rule, $d(\mathbf{a} \circ \mathbf{b}) = "
-                r"\operatorname{diag}(\mathbf{b})\, d\mathbf{a} + "
-                r"\operatorname{diag}(\mathbf{a})\, d\mathbf{b}$"
+                r"the chain rule, $d(\mathbf{f} \circ \mathbf{c}) = "
+                r"\operatorname{diag}(\mathbf{c})\, d\mathbf{f} + "
+                r"\operatorname{diag}(\mathbf{f})\, d\mathbf{c}$, and likewise for $\mathbf{i} "
+                r"\circ \tilde{\mathbf{c}}$"
             ),
         ),
         jacobian_step(
@@ -160,7 +161,7 @@ lstm_jacobians = Claim(
 
 # -- the cell path ---------------------------------------------------------------------------------------
 
-m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("m", "r", "s"))
+m_, r_, s_ = (sp.Symbol(x, integer=True, positive=True) for x in ("mu", "nu", "kappa"))
 d_sym = sp.Symbol("d", integer=True, positive=True)
 IB = {
     name: sp.IndexedBase(name)
@@ -454,7 +455,7 @@ lstm_remember = Claim(
 # -- forget-gate bias -------------------------------------------------------------------------------------
 
 zs = sp.Symbol("z", real=True)
-bias = sp.Symbol("b", real=True)
+bias = sp.Symbol("beta", real=True)  # a bias value: b_f = β1
 W_f, U_f, b_f, h_prev, x_ = S(STANDARD, "W_f", "U_f", "b_f", "h_prev", "x")
 _drive = Norm(MatAdd(W_f * h_prev, U_f * x_), sp.oo)  # ‖W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾‖_∞
 _bias_where = ((b_f, MatMul(bias, OneMatrix(n, 1))),)
@@ -499,7 +500,7 @@ forget_bias = Claim(
     ),
     assumptions=(
         (
-            r"$\mathbf{b}_f = b \mathbf{1}$, $b \gg \|\mathbf{W}_f \mathbf{h}^{(t-1)} + "
+            r"$\mathbf{b}_f = \beta \mathbf{1}$, $\beta \gg \|\mathbf{W}_f \mathbf{h}^{(t-1)} + "
             r"\mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ at initialisation"
         ),
     ),
@@ -540,14 +541,14 @@ forget_bias = Claim(
             "≥",
             sigmoid(bias - _drive),
             (
-                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \geq b - \|\mathbf{W}_f "
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \geq \beta - \|\mathbf{W}_f "
                 r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$ in every unit"
             ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(-1),
-                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
+                    "the library's LSTM initialised with forget bias $\\beta$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -558,14 +559,14 @@ forget_bias = Claim(
             "≤",
             sigmoid(bias + _drive),
             (
-                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \leq b + \|\mathbf{W}_f "
+                r"$\sigma$ is increasing and $\mathbf{z}_f^{(t)} \leq \beta + \|\mathbf{W}_f "
                 r"\mathbf{h}^{(t-1)} + \mathbf{U}_f \mathbf{x}^{(t)}\|_{\infty}$"
             ),
             hypotheses=(Condition(b_f, "=", MatMul(bias, OneMatrix(n, 1))),),
             checks=(
                 Sampled(
                     _initialised(1),
-                    "the library's LSTM initialised with forget bias $b$, equality in one unit",
+                    "the library's LSTM initialised with forget bias $\\beta$, equality in one unit",
                     trials=8,
                     tol=1e-15,
                 ),
@@ -576,7 +577,7 @@ forget_bias = Claim(
             "∈",
             sp.Interval(Decimal("0.9833"), Decimal("0.9834")),
             (
-                r"$b = 8$, no input drive: the product of $\mathbf{f}$ over 50 steps keeps 98\,\% "
+                r"$\beta = 8$, no input drive: the product of $\mathbf{f}$ over 50 steps keeps 98\,\% "
                 "of the gradient"
             ),
             checks=(
@@ -589,7 +590,7 @@ forget_bias = Claim(
             "<",
             sp.Integer(10) ** -6,
             (
-                r"$b = 0$ and a drive of at most 1: the product of $\mathbf{f}$ over 50 steps is "
+                r"$\beta = 0$ and a drive of at most 1: the product of $\mathbf{f}$ over 50 steps is "
                 "below $10^{-6}$"
             ),
             checks=(
@@ -679,11 +680,12 @@ lstm_params = Claim(
             ),
         ),
     ),
-    sources=("004",),
+    sources=("004", "003", "gers2000peephole"),
     section=SECTION,
     caveat=(
-        r"With peepholes the LSTM has $3n^2$ more ($\mathbf{V}_f$, $\mathbf{V}_i$, "
-        r"$\mathbf{V}_o$), so not exactly 4 times."
+        r"With peepholes the count is no longer 4 times: the full peephole matrices "
+        r"$\mathbf{V}_f$, $\mathbf{V}_i$, $\mathbf{V}_o$ of \cite{003} add $3n^2$, the "
+        r"diagonal peepholes of \cite{gers2000peephole} add $3n$."
     ),
     formula=2,
     cells=(STANDARD, RNN_TANH),
@@ -813,22 +815,19 @@ peephole_jacobians = Claim(
         r"\mathbf{c}^{(t-1)}$"
     ),
     statement=(
-        r"With peepholes the gates see $\mathbf{c}^{(t-1)}$: $\Gamma = "
-        r"\sigma(\mathbf{W}[\mathbf{x}^{(t)}, \mathbf{h}^{(t-1)}, \mathbf{c}^{(t-1)}] + "
-        r"\mathbf{b})$ \cite{003}. The Jacobian blocks, and the peephole terms "
-        r"$\operatorname{diag}(\mathbf{c}^{(t-1)} \circ \sigma'(\mathbf{z}_f^{(t)})) "
-        r"\mathbf{V}_f + \operatorname{diag}(\tilde{\mathbf{c}}^{(t)} \circ "
-        r"\sigma'(\mathbf{z}_u^{(t)})) \mathbf{V}_u$ that join "
-        r"$\operatorname{diag}(\Gamma_f)$ in $\partial \mathbf{c}^{(t)}/\partial "
-        r"\mathbf{c}^{(t-1)}$."
+        r"With peepholes the gates read $\mathbf{c}^{(t-1)}$, so $\partial \mathbf{c}^{(t)}/"
+        r"\partial \mathbf{c}^{(t-1)}$ is $\operatorname{diag}(\mathbf{f}^{(t)})$ plus the "
+        r"peephole terms $\operatorname{diag}(\mathbf{c}^{(t-1)} \circ "
+        r"\sigma'(\mathbf{z}_f^{(t)})) \mathbf{V}_f + \operatorname{diag}(\tilde{\mathbf{c}}^{(t)} "
+        r"\circ \sigma'(\mathbf{z}_i^{(t)})) \mathbf{V}_i$; the other blocks gain terms "
+        r"likewise."
     ),
     assumptions=(
         (
-            r"$\mathbf{W}[\mathbf{x}, \mathbf{h}, \mathbf{c}] = \mathbf{U}_g \mathbf{x} + "
-            r"\mathbf{W}_g \mathbf{h} + \mathbf{V}_g \mathbf{c}$ for each gate $g$ (its "
-            "column blocks)"
+            r"the gates read $\mathbf{c}^{(t-1)}$ through full matrices $\mathbf{V}_f$, "
+            r"$\mathbf{V}_i$, $\mathbf{V}_o$, as in \cite{003}"
         ),
-        r"$\tilde{\mathbf{c}}^{(t)}$ does not see $\mathbf{c}^{(t-1)}$, as in \cite{003}",
+        r"$\tilde{\mathbf{c}}^{(t)}$ does not read $\mathbf{c}^{(t-1)}$",
     ),
     steps=(
         jacobian_step(
@@ -838,8 +837,8 @@ peephole_jacobians = Claim(
             "c_prev",
             dc_dc,
             (
-                r"$\mathbf{c}^{(t)} = \Gamma_u \circ \tilde{\mathbf{c}}^{(t)} + \Gamma_f \circ "
-                r"\mathbf{c}^{(t-1)}$, and the gates see $\mathbf{c}^{(t-1)}$"
+                r"$\mathbf{c}^{(t)} = \mathbf{f}^{(t)} \circ \mathbf{c}^{(t-1)} + \mathbf{i}^{(t)} "
+                r"\circ \tilde{\mathbf{c}}^{(t)}$, and the gates read $\mathbf{c}^{(t-1)}$"
             ),
         ),
         jacobian_step(
@@ -848,7 +847,7 @@ peephole_jacobians = Claim(
             "h",
             "c_prev",
             dh_dc,
-            r"the chain rule through $\mathbf{c}^{(t)}$ and $\Gamma_o$",
+            r"the chain rule through $\mathbf{c}^{(t)}$ and $\mathbf{o}^{(t)}$",
         ),
         jacobian_step("lstm", "peephole", "c", "h_prev", dc_dh, "as without peepholes"),
         jacobian_step("lstm", "peephole", "h", "h_prev", dh_dh, "as without peepholes"),
@@ -856,7 +855,7 @@ peephole_jacobians = Claim(
             Partial(S(PEEPHOLE, "c"), S(PEEPHOLE, "c_prev")),
             "=",
             Diag(S(PEEPHOLE, "f")),
-            r"$\mathbf{V}_f = \mathbf{V}_u = \mathbf{0}$: no peephole terms",
+            r"$\mathbf{V}_f = \mathbf{V}_i = \mathbf{0}$: no peephole terms",
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
                 Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at $n = 3$"),
@@ -870,7 +869,6 @@ peephole_jacobians = Claim(
     ),
     sources=("003", "gers2000peephole"),
     section="LSTM with peephole connections",
-    style="003",
     cells=(PEEPHOLE,),
 )
 

@@ -68,7 +68,7 @@ def _forward_rnn_reference(key, ev):
 h_fw = family("h_fw", r"\overrightarrow{\mathbf{h}}")
 h_bw = family("h_bw", r"\overleftarrow{\mathbf{h}}")
 x_seq = family("x", r"\mathbf{x}", rows=d)
-o_seq = family("o", r"\mathbf{o}")
+o_seq = family("o", r"\mathbf{y}")  # the output (o is the LSTM's output gate)
 W_o, b_o = S(BIRNN, "W_o", "b_o")
 
 
@@ -120,11 +120,11 @@ birnn = Claim(
     statement=(
         r"$\mathbf{h}^{(t)} = [\overrightarrow{\mathbf{h}}^{(t)}; "
         r"\overleftarrow{\mathbf{h}}^{(t)}]$ with separate weights; the output "
-        r"$\mathbf{o}^{(t)} = g(\mathbf{W}_o [\overrightarrow{\mathbf{h}}^{(t)}; "
-        r"\overleftarrow{\mathbf{h}}^{(t)}] + \mathbf{b}_o)$; the backward direction "
+        r"$\mathbf{y}^{(t)} = \phi(\mathbf{W}_y [\overrightarrow{\mathbf{h}}^{(t)}; "
+        r"\overleftarrow{\mathbf{h}}^{(t)}] + \mathbf{b}_y)$; the backward direction "
         "depends on the right context, so a language model cannot use it."
     ),
-    assumptions=(r"both directions are $\tanh$ RNNs; $g = \tanh$",),
+    assumptions=(r"both directions are $\tanh$ RNNs; the output's $\phi = \tanh$",),
     steps=(
         jacobian_step(
             "birnn",
@@ -161,7 +161,7 @@ birnn = Claim(
             _o_fw_form,
             (
                 "the output reads the forward state through the first $n$ columns of "
-                r"$\mathbf{W}_o$"
+                r"$\mathbf{W}_y$"
             ),
             reference="fd",
         ),
@@ -169,7 +169,7 @@ birnn = Claim(
             o_seq(t),
             "=",
             Apply("tanh", MatAdd(MatMul(W_o, BlockMatrix([[h_fw(t)], [h_bw(t)]])), b_o)),
-            r"the output layer of \cite{003}, $g = \tanh$",
+            r"the output layer of \cite{003}, $\phi = \tanh$",
             checks=(
                 Sampled(
                     lambda rng: _Sequence(rng), "the NumPy bidirectional RNN's output", tol=1e-12
@@ -280,10 +280,10 @@ stacked = Claim(
     id="stacked",
     title="Stacked RNNs: the Jacobian of the stack, and skip connections",
     statement=(
-        "The hidden states of layer $i$ are the inputs of layer $i + 1$; the stack's "
+        "The hidden states of layer $l$ are the inputs of layer $l + 1$; the stack's "
         "state Jacobian is block lower-triangular, the cross-layer block passes through "
-        "both layers' Jacobians, and a skip connection adds $I$ to the inter-layer "
-        "factor."
+        r"both layers' Jacobians, and a skip connection adds $\mathbf{I}$ to the "
+        "inter-layer factor."
     ),
     assumptions=(
         (
@@ -309,7 +309,7 @@ stacked = Claim(
             "h2",
             "h1_prev",
             _cross_layer_form,
-            r"the $\mathbf{h}$ of layer $i$ is the input of layer $i + 1$: the chain rule",
+            r"the $\mathbf{h}$ of layer $l$ is the input of layer $l + 1$: the chain rule",
             reference=_stack_reference(PLAIN),
         ),
         jacobian_step(

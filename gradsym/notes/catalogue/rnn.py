@@ -49,15 +49,15 @@ from .common import Apply, Diag, J, S, h, jacobian_step, x
 SECTION = "Vanilla RNN"
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
 SIGMA_IS = {
-    "tanh": r"$\sigma = \tanh$",
-    "sigmoid": r"$\sigma$ the sigmoid",
-    "relu": r"$\sigma = \operatorname{ReLU}$",
-    "identity": r"$\sigma$ the identity",
+    "tanh": r"$\phi = \tanh$",
+    "sigmoid": r"$\phi = \sigma$",
+    "relu": r"$\phi = \operatorname{ReLU}$",
+    "identity": r"$\phi = \operatorname{id}$",
 }
 RNN = {a: get_cell("rnn", a) for a in ACTIVATIONS}
 W_h, W_x, b = S(RNN["tanh"], "W_h", "W_x", "b")
 z_sym = sp.Symbol("z", real=True)
-sigma = sp.Function("sigma")  # the RNN's activation, as the notes write it: any σ
+sigma = sp.Function("phi")  # the RNN's activation φ, any (σ is only the sigmoid)
 k = sp.Symbol("k", integer=True, positive=True)
 
 # what σ is on each side: an exact function for SymPy, the NumPy cells' own for float64
@@ -91,9 +91,9 @@ def rnn_x_form(cell):
 
 # -- the Jacobian, in index notation for every n ------------------------------------------------
 
-ii = sp.Symbol("i", integer=True, positive=True)
-jj = sp.Symbol("j", integer=True, positive=True)
-kk = sp.Symbol("k", integer=True, positive=True)
+ii = sp.Symbol("mu", integer=True, positive=True)  # entry indices: μ, ν, κ
+jj = sp.Symbol("nu", integer=True, positive=True)
+kk = sp.Symbol("kappa", integer=True, positive=True)
 p_extra = sp.Symbol("p", integer=True, nonnegative=True)  # n = j + p: every n ≥ j
 d_sym = sp.Symbol("d", integer=True, positive=True)
 Hb, Hp, Zb = sp.IndexedBase("h"), sp.IndexedBase("h_prev"), sp.IndexedBase("z")
@@ -136,15 +136,15 @@ rnn_jacobian = Claim(
     id="rnn-jacobian",
     title="The vanilla RNN's Jacobian",
     statement=(
-        r"$\mathbf{h}^{(t)} = \sigma(\mathbf{W}_h \mathbf{h}^{(t-1)} + \mathbf{W}_x "
+        r"$\mathbf{h}^{(t)} = \phi(\mathbf{W}_h \mathbf{h}^{(t-1)} + \mathbf{W}_x "
         r"\mathbf{x}^{(t)} + \mathbf{b})$ has $\partial \mathbf{h}^{(t)}/\partial "
-        r"\mathbf{h}^{(t-1)} = \operatorname{diag}(\sigma'(\mathbf{W}_h "
+        r"\mathbf{h}^{(t-1)} = \operatorname{diag}(\phi'(\mathbf{W}_h "
         r"\mathbf{h}^{(t-1)} + \mathbf{W}_x \mathbf{x}^{(t)} + \mathbf{b})) \mathbf{W}_h$ "
-        r"for $\sigma$ each of $\tanh$, the sigmoid, $\operatorname{ReLU}$ and the "
+        r"for $\phi$ each of $\tanh$, the sigmoid $\sigma$, $\operatorname{ReLU}$ and the "
         "identity."
     ),
     assumptions=(
-        r"$\sigma$ acts elementwise",
+        r"$\phi$ acts elementwise",
         (
             r"for $\operatorname{ReLU}$: $\mathbf{z}^{(t)}$ has no zero entry "
             r"($\operatorname{ReLU}'$ is undefined at 0)"
@@ -159,12 +159,12 @@ rnn_jacobian = Claim(
             sp.Derivative(Hb[ii], Hp[jj]),
             "=",
             sp.Derivative(sigma(Zb[ii]), Zb[ii]) * Wb[ii, jj],
-            r"chain rule in index notation: every $n$, any differentiable $\sigma$",
+            r"chain rule in index notation: every $n$, any differentiable $\phi$",
             checks=(
                 Exact(
                     _index_instances,
                     (
-                        r"index notation with $n = j + p$, $p \geq 0$ symbolic: $\sigma$ any function, "
+                        r"index notation with $n = \nu + p$, $p \geq 0$ symbolic: $\phi$ any function, "
                         r"$\tanh$, the sigmoid"
                     ),
                 ),
@@ -174,7 +174,7 @@ rnn_jacobian = Claim(
     ),
     sources=("001",),
     section=SECTION,
-    formula=1,
+    formula=4,  # the index form: every n, any φ (the others are one activation each)
     cells=(RNN["tanh"],),
     definitions=INDEX_DEFINITIONS,
 )
@@ -188,12 +188,12 @@ linear_case = Claim(
     id="linear-case",
     title=r"The linear case: the gradient is multiplied by $\mathbf{W}_h^{\ell}$",
     statement=(
-        r"With $\sigma$ the identity, $\partial \mathbf{h}^{(t)}/\partial "
+        r"With $\phi$ the identity, $\partial \mathbf{h}^{(t)}/\partial "
         r"\mathbf{h}^{(t-1)} = \mathbf{I} \mathbf{W}_h = \mathbf{W}_h$, and with $\ell = "
         r"i - j$, $\partial J^{(i)}/\partial \mathbf{h}^{(j)} = \partial J^{(i)}/\partial "
         r"\mathbf{h}^{(i)} \mathbf{W}_h^{\ell}$."
     ),
-    assumptions=(r"$\sigma(x) = x$",),
+    assumptions=(r"$\phi(z) = z$",),
     steps=(
         jacobian_step("rnn", "identity", "h", "h_prev", rnn_form("identity"), "chain rule"),
         jacobian_step(
@@ -205,7 +205,7 @@ linear_case = Claim(
             r"$\operatorname{id}' = 1$",
         ),
         jacobian_step(
-            "rnn", "identity", "h", "h_prev", lambda c: S(c, "W_h"), r"$\sigma$ is the identity"
+            "rnn", "identity", "h", "h_prev", lambda c: S(c, "W_h"), r"$\phi$ is the identity"
         ),
         Step(
             Partial(J(i), h(j)),
@@ -243,12 +243,12 @@ linear_case = Claim(
 # -- the eigenvalue argument --------------------------------------------------------------------
 
 g = Partial(J(i), h(i))  # the row vector the slide expands
-Q = matrix("Q", r"\mathbf{Q}")
+Q = matrix("Q", r"\mathbf{V}")  # the eigenvector matrix (Q is an orthogonal matrix)
 Lam = matrix("Lambda", r"\boldsymbol{\Lambda}")
-q = family("q", r"\mathbf{q}", script="sub")
+q = family("q", r"\mathbf{v}", script="sub")
 p_ = family("p", r"\mathbf{p}", script="sub")
 lam = family("lambda", r"\lambda", rows=1, cols=1, script="sub")
-coef = family("coef", "c", rows=1, cols=1, script="sub")
+coef = family("coef", r"\xi", rows=1, cols=1, script="sub")
 lam_s = sp.Symbol("lambda")
 
 # exact instances of W_h: non-normal, rational eigenvalues; one with ρ > 1 (for hypotheses)
@@ -347,7 +347,7 @@ _rho_lt_1 = (Condition(SpectralRadius(W_h), "<", 1),)
 _JB = M([[lam_s, 1], [0, lam_s]])
 _JB_power = M([[lam_s**ell, ell * lam_s ** (ell - 1)], [0, lam_s**ell]])
 W_nn = matrix("W", r"\mathbf{W}")
-a_s, b_s = NamedScalar("a", "a"), NamedScalar("b", "b")
+a_s, b_s = NamedScalar("a", r"\lambda_{W}"), NamedScalar("b", r"\omega")
 NONNORMAL = ((0.9, 10.0), (0.0, 0.9))
 _W_WHERE = ((a_s, sp.Rational(9, 10)), (b_s, 90 * a_s**8), (W_nn, M([[a_s, 10], [0, a_s]])))
 
@@ -383,18 +383,18 @@ eigen_vanish = Claim(
     id="eigen-vanish",
     title="Eigenvalues inside the unit circle: the linear-case gradient vanishes",
     statement=(
-        r"If $\mathbf{W}_h$ is diagonalizable with eigenvalues $|\lambda_1|, \ldots, "
-        r"|\lambda_n| < 1$, then $\partial J^{(i)}/\partial \mathbf{h}^{(i)} "
-        r"\mathbf{W}_h^{\ell} = \sum_{k} c_k \lambda_k^{\ell} \mathbf{p}_k^{\top} \to 0$ "
+        r"If $\mathbf{W}_h$ is diagonalizable and every eigenvalue has $|\lambda_k| < 1$ "
+        r"($k = 1, \ldots, n$), then $\partial J^{(i)}/\partial \mathbf{h}^{(i)} "
+        r"\mathbf{W}_h^{\ell} = \sum_{k} \xi_k \lambda_k^{\ell} \mathbf{p}_k^{\top} \to 0$ "
         r"as $\ell \to \infty$, where $\mathbf{p}_k^{\top}$ are the left eigenvectors and "
-        r"$c_k = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{q}_k$. In general "
+        r"$\xi_k = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{v}_k$. In general "
         r"(Jordan blocks) a spectral radius below 1 is what matters: the terms $\ell "
         r"\lambda^{\ell-1}$ still vanish."
     ),
     assumptions=(
         (
-            r"$\mathbf{W}_h \mathbf{q}_k = \lambda_k \mathbf{q}_k$ for $k = 1, \ldots, n$, "
-            r"with $\mathbf{Q} = [\mathbf{q}_1 \cdots \mathbf{q}_n]$ invertible "
+            r"$\mathbf{W}_h \mathbf{v}_k = \lambda_k \mathbf{v}_k$ for $k = 1, \ldots, n$, "
+            r"with $\mathbf{V} = [\mathbf{v}_1 \cdots \mathbf{v}_n]$ invertible "
             r"($\mathbf{W}_h$ diagonalizable)"
         ),
     ),
@@ -404,7 +404,7 @@ eigen_vanish = Claim(
             "=",
             MatMul(Q, Lam, Inverse(Q)),
             (
-                r"$\mathbf{Q} = [\mathbf{q}_1 \cdots \mathbf{q}_n]$, $\Lambda = "
+                r"$\mathbf{V} = [\mathbf{v}_1 \cdots \mathbf{v}_n]$, $\boldsymbol{\Lambda} = "
                 r"\operatorname{diag}(\lambda_1, \ldots, \lambda_n)$: the eigenvector basis"
             ),
             checks=(
@@ -426,7 +426,7 @@ eigen_vanish = Claim(
             MatMul(W_h, q(k)),
             "=",
             MatMul(lam(k), q(k)),
-            r"$\mathbf{q}_k$: the right eigenvectors, the columns of $\mathbf{Q}$",
+            r"$\mathbf{v}_k$: the right eigenvectors, the columns of $\mathbf{V}$",
             checks=(
                 Exact(
                     _eigen_exact(ks=(1, 2, 3), free_ell=False), r"every $k$, exact $\mathbf{W}_h$"
@@ -438,7 +438,7 @@ eigen_vanish = Claim(
             MatMul(Transpose(p_(k)), W_h),
             "=",
             MatMul(lam(k), Transpose(p_(k))),
-            r"$\mathbf{p}_k^{\top}$: the rows of $\mathbf{Q}^{-1}$, the left eigenvectors",
+            r"$\mathbf{p}_k^{\top}$: the rows of $\mathbf{V}^{-1}$, the left eigenvectors",
             checks=(
                 Exact(
                     _eigen_exact(ks=(1, 2, 3), free_ell=False), r"every $k$, exact $\mathbf{W}_h$"
@@ -451,8 +451,8 @@ eigen_vanish = Claim(
             "=",
             _eigsum,
             (
-                r"$\mathbf{W}_h^{\ell} = \mathbf{Q} \Lambda^{\ell} \mathbf{Q}^{-1}$, $c_k = "
-                r"\partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{q}_k$"
+                r"$\mathbf{W}_h^{\ell} = \mathbf{V} \boldsymbol{\Lambda}^{\ell} \mathbf{V}^{-1}$, "
+                r"$\xi_k = \partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{v}_k$"
             ),
             checks=(
                 Exact(
@@ -583,7 +583,7 @@ eigen_vanish = Claim(
             SpectralRadius(W_nn),
             "=",
             sp.Rational(9, 10),
-            r"a non-normal $\mathbf{W}$: upper triangular, $\rho(\mathbf{W}) = a$",
+            r"a non-normal $\mathbf{W}$: upper triangular, $\rho(\mathbf{W}) = \lambda_{W}$",
             checks=(
                 Exact(_plain(), "exact eigenvalues"),
                 Sampled(_plain_float({}), "numpy.linalg.eigvals", trials=1, tol=1e-12),
@@ -615,8 +615,8 @@ eigen_vanish = Claim(
             "=",
             (b_s + sp.sqrt(b_s**2 + 4 * a_s**18)) / 2,
             (
-                r"the largest singular value of $\mathbf{W}^9$, whose entries are $a^9$, $b$, 0 "
-                "and $a^9$"
+                r"the largest singular value of $\mathbf{W}^9$, whose entries are "
+                r"$\lambda_{W}^9$, $\omega$, 0 and $\lambda_{W}^9$"
             ),
             checks=(
                 Exact(
@@ -646,9 +646,9 @@ eigen_vanish = Claim(
         r"Three precisions. First, the condition is $|\lambda_k| < 1$, not $\lambda_k < "
         "1$: an eigenvalue $-1.1$ is below 1 and explodes. Second, the row vector "
         r"$\partial J^{(i)}/\partial \mathbf{h}^{(i)} \mathbf{W}_h^{\ell}$ expands in the "
-        r"\emph{left} eigenvectors $\mathbf{p}_k^{\top}$ (the rows of $\mathbf{Q}^{-1}$, "
-        r"eigenvectors of $\mathbf{W}_h^{\top}$); the notes write the right eigenvectors "
-        r"$\mathbf{q}_k$, which is the same only for a normal (for example symmetric) "
+        r"\emph{left} eigenvectors $\mathbf{p}_k^{\top}$ (the rows of $\mathbf{V}^{-1}$, "
+        r"eigenvectors of $\mathbf{W}_h^{\top}$); \cite{001} writes the right eigenvectors, "
+        r"which is the same only for a normal (for example symmetric) "
         r"$\mathbf{W}_h$. Third, $\rho(\mathbf{W}_h) < 1$ guarantees only eventual decay: "
         r"for a non-normal $\mathbf{W}_h$ the norm can grow first. $\mathbf{W} = "
         r"\begin{pmatrix} 0.9 & 10 \\ 0 & 0.9 \end{pmatrix}$ has spectral radius 0.9, yet "
@@ -931,14 +931,14 @@ def _witness_float(rng):
 
 nonlinear_bound = Claim(
     id="nonlinear-bound",
-    title=r"Nonlinear $\sigma$: Pascanu's bound with a derived $\gamma$",
+    title=r"A nonlinear $\phi$: Pascanu's bound with a derived $\gamma$",
     statement=(
-        r"With $\|\operatorname{diag}(\sigma'(\mathbf{z}))\|_2 \leq \gamma = \sup "
-        r"|\sigma'|$ ($\gamma = 1$ for $\tanh$, $1/4$ for the sigmoid, both derived), "
+        r"With $\|\operatorname{diag}(\phi'(\mathbf{z}))\|_2 \leq \gamma = \sup "
+        r"|\phi'|$ ($\gamma = 1$ for $\tanh$, $1/4$ for the sigmoid, both derived), "
         r"vanishing is guaranteed when the largest singular value of $\mathbf{W}_h$ is "
         r"below $1/\gamma$, and exploding needs it above $1/\gamma$ \cite{pascanu2013}."
     ),
-    assumptions=(r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ for vanishing",),
+    assumptions=(r"$s_{\max}(\mathbf{W}_h) < 1/\gamma$ for vanishing",),
     steps=(
         Step(
             Sup(sp.Abs(sp.Derivative(sp.tanh(z_sym), z_sym)), z_sym),
@@ -968,7 +968,7 @@ nonlinear_bound = Claim(
             "≤",
             gamma * smax,
             (
-                r"$\|\operatorname{diag}(\sigma')\|_2 = \max |\sigma'| \leq \gamma$, "
+                r"$\|\operatorname{diag}(\phi')\|_2 = \max |\phi'| \leq \gamma$, "
                 "submultiplicativity"
             ),
             checks=(
@@ -1013,7 +1013,7 @@ nonlinear_bound = Claim(
             (gamma * smax) ** ell,
             "→",
             sp.S.Zero,
-            r"$\gamma \sigma_{\max}(\mathbf{W}_h) < 1$",
+            r"$\gamma\, s_{\max}(\mathbf{W}_h) < 1$",
             limit=(ell, sp.oo),
             hypotheses=(Condition(smax, "<", 1 / gamma),),
             checks=(
@@ -1029,8 +1029,8 @@ nonlinear_bound = Claim(
             "≤",
             sp.S.One,
             (
-                r"$\sigma_{\max}(\mathbf{W}_h) \leq 1/\gamma$: no explosion, so exploding needs "
-                r"$\sigma_{\max}(\mathbf{W}_h) > 1/\gamma$"
+                r"$s_{\max}(\mathbf{W}_h) \leq 1/\gamma$: no explosion, so exploding needs "
+                r"$s_{\max}(\mathbf{W}_h) > 1/\gamma$"
             ),
             hypotheses=(Condition(smax, "≤", 1 / gamma),),
             checks=(
@@ -1038,13 +1038,13 @@ nonlinear_bound = Claim(
                     _bound_exact(scales=(sp.Rational(3, 5), 1), extra_scales=(sp.Rational(3, 2),)),
                     (
                         r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality at "
-                        r"$\sigma_{\max}(\mathbf{W}_h) = 1/\gamma$)"
+                        r"$s_{\max}(\mathbf{W}_h) = 1/\gamma$)"
                     ),
                 ),
                 Sampled(
                     _span_float(sigma_max=1.0, over=(1.05, 1.5)),
                     (
-                        r"$\sigma_{\max}(\mathbf{W}_h) = 1/\gamma$ exactly, half of them at $\mathbf{z} = "
+                        r"$s_{\max}(\mathbf{W}_h) = 1/\gamma$ exactly, half of them at $\mathbf{z} = "
                         r"\mathbf{0}$ (equality)"
                     ),
                     trials=8,
@@ -1060,10 +1060,10 @@ nonlinear_bound = Claim(
             r"a non-normal $\mathbf{W}_h$",
             where=((W_h, _witness_W),),
             checks=(
-                Exact(lambda: [Model({sigma: sp.tanh})], r"exact eigenvalues, $\sigma = \tanh$"),
+                Exact(lambda: [Model({sigma: sp.tanh})], r"exact eigenvalues, $\phi = \tanh$"),
                 Sampled(
                     _plain_float({sigma: float_sigma("tanh")}),
-                    r"$\sigma = \tanh$",
+                    r"$\phi = \tanh$",
                     trials=1,
                     tol=0.0,
                 ),
@@ -1074,7 +1074,7 @@ nonlinear_bound = Claim(
             ">",
             sp.S.One,
             (
-                r"the bound is on $\sigma_{\max}(\mathbf{W}_h)$, not on the eigenvalues ($\sigma "
+                r"the bound is on $s_{\max}(\mathbf{W}_h)$, not on the eigenvalues ($\phi "
                 r"= \tanh$)"
             ),
             where=_witness_where,
@@ -1093,12 +1093,12 @@ nonlinear_bound = Claim(
     sources=("001", "pascanu2013"),
     section=SECTION,
     caveat=(
-        r"The notes say that the nonlinear proof ``requires $\lambda_i < \gamma$ for some "
-        r"$\gamma$ dependent on dimensionality and $\sigma$''. Precisely "
-        r"\cite{pascanu2013}: the condition is on the largest singular value, "
-        r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ with $\gamma = \sup |\sigma'|$ (1 for "
+        r"\cite{001} says that the nonlinear proof ``requires $\lambda_i < \gamma$ for some "
+        r"$\gamma$ dependent on dimensionality and $\sigma$'' (its $\sigma$ is our $\phi$). "
+        r"As \cite{pascanu2013} prove it, the condition is on the largest singular value, "
+        r"$s_{\max}(\mathbf{W}_h) < 1/\gamma$ with $\gamma = \sup |\phi'|$ (1 for "
         r"$\tanh$, $1/4$ for the sigmoid), independent of the dimension, and it is "
-        r"sufficient for vanishing; $\sigma_{\max}(\mathbf{W}_h) > 1/\gamma$ is necessary "
+        r"sufficient for vanishing; $s_{\max}(\mathbf{W}_h) > 1/\gamma$ is necessary "
         r"(not sufficient) for exploding. Eigenvalues below $1/\gamma$ do not suffice: a "
         r"non-normal $\mathbf{W}_h$ with $\rho(\mathbf{W}_h) = 1/2$ can still amplify."
     ),
@@ -1144,7 +1144,7 @@ sequential_recency = Claim(
         "Gradient from far away is much smaller than from close by, so the updates follow "
         "near effects (sequential rather than syntactic recency)."
     ),
-    assumptions=(r"$\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$ (the vanishing regime)",),
+    assumptions=(r"$s_{\max}(\mathbf{W}_h) < 1/\gamma$ (the vanishing regime)",),
     steps=(
         Step(
             Norm(Partial(J(i), h(j))),
@@ -1152,7 +1152,7 @@ sequential_recency = Claim(
             Norm(Partial(J(i), h(i))) * (gamma * smax) ** ell,
             (
                 r"the chain rule, each of the $\ell$ factors of norm at most "
-                r"$\gamma \sigma_{\max}(\mathbf{W}_h)$ \cite{pascanu2013}"
+                r"$\gamma\, s_{\max}(\mathbf{W}_h)$ \cite{pascanu2013}"
             ),
             checks=(
                 Exact(
@@ -1175,7 +1175,7 @@ sequential_recency = Claim(
             "<",
             (gamma * smax) ** ell,
             (
-                r"$0 < \gamma \sigma_{\max}(\mathbf{W}_h) < 1$: the bound decreases geometrically "
+                r"$0 < \gamma\, s_{\max}(\mathbf{W}_h) < 1$: the bound decreases geometrically "
                 r"in $\ell$"
             ),
             hypotheses=(Condition(gamma * smax, "<", 1),),
@@ -1217,8 +1217,8 @@ sequential_recency = Claim(
     sources=("001", "000", "pascanu2013", "linzen2016"),
     section=SECTION,
     caveat=(
-        "The statement of the notes is qualitative. What is proved: in the vanishing "
-        r"regime, $\sigma_{\max}(\mathbf{W}_h) < 1/\gamma$, the contribution from $\ell$ "
+        r"\cite{001} states it qualitatively. What is shown: in the vanishing "
+        r"regime, $s_{\max}(\mathbf{W}_h) < 1/\gamma$, the contribution from $\ell$ "
         r"steps back is bounded by a bound that decays geometrically in $\ell$; outside "
         "it, far contributions can be the larger. The linguistic consequence "
         r"\cite{linzen2016} is measured, not proved, in the claim that follows."

@@ -5,10 +5,9 @@ One module per job:
 - :mod:`.layout` — one claim as ``<id>.tex`` and ``<id>.md`` (``claim_tex``,
   ``claim_markdown``) and how it was checked (``checks_tex``, ``checks_markdown``); line
   breaking by ``break_lines``/``latex_width``;
-- :mod:`.notes` — ``notes.tex`` for students and ``notes-instructor.tex`` (a motivating
-  paragraph per section, the conventions stated once, every claim ``\\input`` in the
-  order of the notes, the figures placed after their claims, the bibliography) and
-  ``write_derivations``;
+- :mod:`.notes` — ``notes.tex`` for students and ``notes-instructor.tex``, printed from the
+  lecture plan (:mod:`gradsym.notes.lecture`), and ``write_derivations``;
+- :mod:`.markdown_notes` — the same plan as ``notes.md``;
 - :mod:`.pdflatex` — ``compile_pdf``: notes.tex to notes.pdf with pdflatex.
 """
 

@@ -122,7 +122,9 @@ def latex_width(latex: str) -> float:
 
 
 def _text_width(latex: str) -> float:
-    """Width of text-mode LaTeX (prose glyphs are narrower than math ones)."""
+    """Width of text-mode LaTeX (prose glyphs are narrower than math ones); a citation is
+    as wide as the label it prints."""
+    latex = re.sub(r"\\cite\{([^}]*)\}", lambda m: cite_text(m.group(1)), latex)
     parts = re.split(r"\$([^$]*)\$", latex)
     prose = "".join(parts[0::2])
     prose = re.sub(r"\\[A-Za-z]+(\{\})?|\\.", "x", prose)
@@ -270,15 +272,7 @@ def _prose(claim: Claim, s: str, part: str) -> str:
 def claim_prose(claim: Claim) -> list[tuple[str, str]]:
     """(part, text) of every piece of prose of ``claim``: title, statement, assumptions,
     justifications, caveat and check methods — the LaTeX the notes print as it is."""
-    parts = [("title", claim.title), ("statement", claim.statement)]
-    parts += [(f"assumption {k}", a) for k, a in enumerate(claim.assumptions, 1)]
-    for k, step in enumerate(claim.steps, 1):
-        if step.justification:
-            parts.append((f"step {k}, justification", step.justification))
-        parts += [(f"step {k}, {c.kind} check", c.method) for c in step.checks]
-    if claim.caveat:
-        parts.append(("caveat", claim.caveat))
-    return parts
+    return claim.prose()
 
 
 def _justification(claim: Claim, k: int, step: Step, flavour: str) -> str:
@@ -363,11 +357,8 @@ def _tolerance(tol: float) -> str:
     return f"${power}$" if mantissa == "1" else rf"${mantissa} \cdot {power}$"
 
 
-def _check_words(check) -> str:
-    """How one check evaluates a line, in words (LaTeX prose): the kind of arithmetic, the
-    instances, the tolerance, then the check's own method."""
-    if check.kind == "symbolic":
-        return f"exactly (SymPy, rational arithmetic): {check.method}"
+def _instances(check) -> str:
+    """A numeric check's instances and tolerance, in words (LaTeX prose)."""
     trials = getattr(check, "trials", None)
     tol = getattr(check, "tol", None)
     plural = "" if trials == 1 else "s"
@@ -379,7 +370,31 @@ def _check_words(check) -> str:
         bound = ", no error allowed"
     else:
         bound = f", {getattr(check, 'scale', 'relative')} error at most {_tolerance(tol)}"
-    return f"numerically (double precision, {on}{bound}): {check.method}"
+    return on + bound
+
+
+def _check_words(check) -> str:
+    """How one check evaluates a line, in words (LaTeX prose): the kind of arithmetic, the
+    instances, the tolerance, then the check's own method."""
+    if check.kind == "symbolic":
+        return f"exactly (SymPy, rational arithmetic): {check.method}"
+    return f"numerically (double precision, {_instances(check)}): {check.method}"
+
+
+def check_table_rows(claim: Claim) -> list[tuple[str, str, str]]:
+    """(line, exactly, numerically) for each line of the derivation: how its exact and
+    its numeric check evaluated it, in words (LaTeX prose), "--" where a line has no
+    check of that kind."""
+    out = []
+    for k, step in enumerate(claim.steps, 1):
+        cells = {"symbolic": "--", "numeric": "--"}
+        for check in step.checks:
+            _prose(claim, check.method, f"step {k}, {check.kind} check")
+            cells[check.kind] = (
+                check.method if check.kind == "symbolic" else f"{_instances(check)}: {check.method}"
+            )
+        out.append((str(k), cells["symbolic"], cells["numeric"]))
+    return out
 
 
 def _checks(claim: Claim) -> list[str]:
@@ -403,10 +418,29 @@ def cell_title(cell) -> str:
     return f"{names.get(cell.name, cell.name.replace('_', ' '))} ({variant})"
 
 
-def _equation_blocks(claim: Claim) -> list[tuple[str, list[str]]]:
-    """(heading, rows) for the equations of each cell and for the claim's definitions."""
+def cell_rows(claim: Claim | None, definitions, style: str = "001") -> list[str]:
+    """The rows ``lhs &= rhs`` of a cell's (or any) definitions, in the notes' LaTeX."""
+    where = claim if claim is not None else _NO_CLAIM
+    return [
+        f"{_math(where, notes_latex(lhs, style), 'cell')} &= "
+        f"{_math(where, notes_latex(rhs, style), 'cell')}"
+        for lhs, rhs in definitions
+    ]
+
+
+class _Nameless:
+    id = "(a cell)"
+
+
+_NO_CLAIM = _Nameless()
+
+
+def _equation_blocks(claim: Claim, cells=None, omit=frozenset()) -> list[tuple[str, list[str]]]:
+    """(heading, rows) for the equations of each cell (``cells``: those of the claim, or
+    the ones given) and for the claim's definitions, but for the rows in ``omit`` (the
+    equations of a cell printed earlier, which the claim refers to)."""
     blocks = []
-    for cell in claim.cells:
+    for cell in claim.cells if cells is None else cells:
         style = cell.style if claim.style == "001" else claim.style
         rows = [
             f"{_math(claim, notes_latex(lhs, style), 'cell')} &= "
@@ -419,7 +453,9 @@ def _equation_blocks(claim: Claim) -> list[tuple[str, list[str]]]:
             f"{_math(claim, a, 'definition')} &= {_math(claim, b, 'definition')}"
             for a, b in claim.definitions_latex()
         ]
-        blocks.append(("Where", rows))
+        rows = [r for r in rows if r not in omit]
+        if rows:
+            blocks.append(("Where", rows))
     return blocks
 
 
@@ -467,7 +503,7 @@ def claim_tex(claim: Claim) -> str:
     out += [r"\paragraph{Derivation.}", r"\begin{align*}"]
     out += _joined(rows) + [r"\end{align*}", ""]
     if claim.caveat:
-        out += [rf"\paragraph{{Precisely:}} {text(claim.caveat, 'caveat')}", ""]
+        out += [rf"\paragraph{{Note.}} {text(claim.caveat, 'caveat')}", ""]
     if claim.sources:
         out += [rf"\paragraph{{Sources.}} \cite{{{','.join(claim.sources)}}}.", ""]
     return _ascii(claim, "\n".join(out))
@@ -512,7 +548,7 @@ def claim_markdown(claim: Claim) -> str:
     out += ["**Derivation.**", "", "$$", r"\begin{aligned}"]
     out += _joined(rows) + [r"\end{aligned}", "$$", ""]
     if claim.caveat:
-        out += [f"**Precisely:** {_md(claim, claim.caveat, 'caveat')}", ""]
+        out += [f"**Note.** {_md(claim, claim.caveat, 'caveat')}", ""]
     if claim.sources:
         out += [f"**Sources.** {cite_text(','.join(claim.sources))}.", ""]
     keys = cited_keys(claim)

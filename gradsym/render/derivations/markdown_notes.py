@@ -1,15 +1,20 @@
-r"""The notes as one Markdown file (``notes.md``, ``notes-instructor.md``) for Obsidian and
-Jupyter: the derivations and the figures in the order ``notes.tex`` gives them.
+r"""The notes as one Markdown file (``notes.md``, ``notes-instructor.md``) for Obsidian,
+Jupyter and GitHub: the derivations and the figures in the order ``notes.tex`` gives them.
+
+What a reader of Markdown needs besides: a table of contents that links to the headings;
+sections, claims, equations and figures numbered as in the PDF; headings in plain text
+(an outline shows no LaTeX); each derivation a line at a time with its justification as a
+paragraph under it (it wraps, where a ``\text{…}`` beside the formula would scroll
+sideways); caveats as callouts (``> [!NOTE]``, as GitHub and Obsidian show them); the
+figures linked from ``figures/`` beside the file (the folder travels with it: no ``../``
+path to break when the notes are copied); each section's exercises (their solutions for
+the instructor).
 
 The file is assembled from what ``notes.tex`` is made of: the preface and the conventions,
-the contents, each numbered section with its motivating paragraph, every claim numbered
-as in the PDF (its heading plain text, its derivation a step at a time with the
-justification as a paragraph under its line, so that it wraps; its caveat a callout,
-``> [!NOTE]``, as GitHub and Obsidian show it), for the instructor how each line was
-checked (:func:`.layout.checks_markdown`), each figure after the last of its claims as a
-PNG linked from ``figures/`` beside the file (a folder that travels with it: no ``../``
-path to break when the notes are copied) with its message as the alt text, each section's
-exercises (their solutions for the instructor), and one list of references.
+each section's motivating paragraph, every claim's Markdown (:func:`.layout.claim_markdown`,
+its heading one level down and its references gathered at the end), for the instructor how
+each line was checked (:func:`.layout.checks_markdown`), each figure after the last of its
+claims as a PNG linked by its path relative to the file, and one list of references.
 
 The mathematics is LaTeX in ``$…$`` and ``$$…$$`` that MathJax (Jupyter, Obsidian) and
 KaTeX render: :func:`notes_markdown` refuses a macro outside :data:`MATHJAX_MACROS` (no
@@ -20,27 +25,48 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from gradsym.notes.bibliography import cite_text, markdown_references
-from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
+    Box,
+    CellIntro,
+    ClaimItem,
+    FactsBox,
+    FigureItem,
+    FigureRef,
+    LecturePlan,
+    NotationTable,
+    Paragraph,
+    Picture,
+    Table,
+    check_audience,
+    lecture_plan,
+)
 from gradsym.notes.prose import check_prose, to_markdown, to_unicode
 
-from ..lecture import cited_keys, figures_after
 from .layout import (
     MD_HEADER,
     RenderError,
     _equation_blocks,
     _formula_rows,
     _joined,
-    _md,
+    _prose,
     _step_pieces,
     break_lines,
-    checks_markdown,
+    cell_rows,
+    check_table_rows,
 )
-from .notes import _PREFACE, CONVENTIONS, INTRODUCTIONS, TITLE, FigureRef, notes_name
+from .notes import _referred_rows
 
-__all__ = ["MATHJAX_MACROS", "markdown_name", "math_macros", "notes_markdown"]
+__all__ = [
+    "MATHJAX_MACROS",
+    "anchor",
+    "heading_text",
+    "markdown_name",
+    "math_macros",
+    "notes_markdown",
+]
 
 #: The macros the notes' Markdown may use in mathematics: all are built into MathJax 3
 #: (its default TeX packages: base, ams) and KaTeX.
@@ -69,21 +95,15 @@ _HEADING = re.compile(r"^## ", flags=re.MULTILINE)
 
 
 def markdown_name(audience: str = "student") -> str:
-    """``notes.md`` (student) or ``notes-instructor.md``: the notes.tex of ``audience``
-    with the suffix .md."""
-    return str(Path(notes_name(audience)).with_suffix(".md"))
+    """``notes.md`` (student) or ``notes-instructor.md``."""
+    return "notes.md" if check_audience(audience) == "student" else "notes-instructor.md"
 
 
-def _prose_md(latex: str, where: str) -> str:
-    """LaTeX prose (a ``\\paragraph{…}`` as bold) as Markdown."""
-    latex = _PARAGRAPH.sub(r"\\textbf{\1}", latex)
-    return to_markdown(check_prose(latex, where), cite_text)
-
-
-def heading_text(latex: str) -> str:
+def heading_text(latex: str, ref=None) -> str:
     """A title as a heading's plain text (Unicode, no LaTeX: an outline shows it as it
     reads)."""
-    return " ".join(to_unicode(latex, cite=lambda keys: "").split())
+    kwargs = {"ref": ref} if ref is not None else {}
+    return " ".join(to_unicode(latex, cite=lambda keys: "", **kwargs).split())
 
 
 def anchor(heading: str) -> str:
@@ -93,58 +113,128 @@ def anchor(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-def _display(rows: list[str], tag: str = "") -> list[str]:
-    body = _joined(rows)
-    if tag:
-        body[-1] += rf" \tag{{{tag}}}"
-    return ["$$", r"\begin{aligned}", *body, r"\end{aligned}", "$$", ""]
+class _Writer:
+    """The Markdown of one plan: \\ref resolved by the plan's numbering, citations as
+    their labels."""
 
+    def __init__(self, plan: LecturePlan, figures_rel: str) -> None:
+        self.plan = plan
+        self.figures_rel = figures_rel
 
-def _alt(caption: str, limit: int = 120) -> str:
-    """A figure's alternative text: its caption's first sentence as plain text, at most
-    ``limit`` characters (cut at a word), without brackets (which would end the link)."""
-    text = heading_text(caption.split(". ")[0]).translate(str.maketrans("[]", "()"))
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0] + " …"
-    return text
+    def ref(self, label: str) -> str:
+        return self.plan.ref(label)
 
+    def md(self, latex: str, where: str, in_math: bool = False) -> str:
+        """LaTeX prose as Markdown (a ``\\paragraph{…}`` as bold)."""
+        latex = _PARAGRAPH.sub(r"\\textbf{\1}", latex)
+        return to_markdown(check_prose(latex, where), cite_text, in_math=in_math, ref=self.ref)
 
-class _Numbers:
-    equation = 0
+    def display(self, rows: list[str], tag: str = "") -> list[str]:
+        body = _joined(rows)
+        if tag:
+            body[-1] += rf" \qquad ({tag})"
+        return ["$$", r"\begin{aligned}", *body, r"\end{aligned}", "$$", ""]
 
+    def figure(self, name: str, title: str, caption: str, number: str) -> list[str]:
+        link = f"{self.figures_rel}/{name}.png"
+        return [
+            f"![Figure {number}: {self.md(title, name)}]({link})",
+            "",
+            f"**Figure {number}. {self.md(title, name)}.** {self.md(caption, name)}",
+            "",
+        ]
 
-def _claim_body(claim: Claim, number: str, numbers: _Numbers) -> list[str]:
-    """A claim in the Markdown notes: numbered plain-text heading, statement, the cells'
-    equations (numbered), the derivation a step at a time with its justification as a
-    paragraph (which wraps), the caveat as a callout, the sources."""
-    out = [f"### {number} {heading_text(claim.title)}", ""]
-    out += [_md(claim, claim.statement, "statement"), ""]
-    if claim.assumptions:
-        items = "; ".join(_md(claim, a, "assumption") for a in claim.assumptions)
-        out += [f"*Assumptions:* {items}.", ""]
-    for heading, rows in _equation_blocks(claim):
-        numbers.equation += 1
-        out += [f"*{_md(claim, heading, 'heading')}:*", "", *_display(rows, str(numbers.equation))]
-    formula = _formula_rows(claim, "mathjax")
-    if formula:
-        out += ["*Claim:*", "", *_display(formula)]
-    out += ["*Derivation:*", ""]
-    for k, step in enumerate(claim.steps, start=1):
-        lhs, rel, rhs, cond, _ = _step_pieces(claim, k, step, "mathjax")
-        lines = break_lines(rhs, 56.0)
-        if cond:
-            lines.append(cond)
-        rows = [f"{lhs} &{rel} {lines[0]}"] + [rf"&\quad {x}" for x in lines[1:]]
-        out += _display(rows)
-        if step.justification:
-            just = _md(claim, f"({step.justification})", f"step {k}, justification")
-            out += [f"*{just.strip()}*" if "*" not in just else just, ""]
-    if claim.caveat:
-        caveat = _md(claim, claim.caveat, "caveat")
-        out += ["> [!NOTE]", f"> {caveat}", ""]
-    if claim.sources:
-        out += [f"Sources: {cite_text(','.join(claim.sources))}.", ""]
-    return out
+    def picture(self, pic: Picture) -> list[str]:
+        number = self.ref(pic.label)
+        return [
+            (
+                f"**Figure {number}. {self.md(pic.title, pic.name)}.** "
+                f"{self.md(pic.caption, pic.name)} (The drawing is in the PDF notes.)"
+            ),
+            "",
+        ]
+
+    def cell(self, item: CellIntro) -> list[str]:
+        rows: list[str] = []
+        for cell in item.cells:
+            rows += cell_rows(None, item.display or cell.definitions, cell.style)
+        out = [self.md(item.prose, item.key), "", *self.display(rows, self.ref(item.label))]
+        if item.after:
+            out += [self.md(item.after, item.key), ""]
+        if item.picture is not None:
+            out += self.picture(item.picture)
+        return out
+
+    def claim(self, item: ClaimItem, audience: str, heading: bool = True) -> list[str]:
+        claim = item.claim
+
+        def md(s: str, part: str) -> str:
+            return self.md(_prose(claim, s, part), f"claim {claim.id!r}, {part}")
+
+        number = self.ref(item.label)
+        out = [
+            f"### {number} {heading_text(claim.title, self.ref)}"
+            if heading
+            else f"**{md(claim.title, 'title')}.**",
+            "",
+        ]
+        if item.intuition:
+            out += [md(item.intuition, "intuition"), ""]
+        out += [md(claim.statement, "statement"), ""]
+        if claim.assumptions:
+            out += [
+                "*Assumptions:* " + "; ".join(md(a, "assumption") for a in claim.assumptions) + ".",
+                "",
+            ]
+        if item.referred:
+            names = [self.md(t, claim.id) for _, t in item.referred]
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            out += [f"*Cell:* {joined}.", ""]
+        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+            out += [f"*{md(head, 'heading')}:*", "", *self.display(rows)]
+        formula = _formula_rows(claim, "mathjax")
+        if formula and heading:
+            out += ["*Claim:*", "", *self.display(formula)]
+        out += ["*Derivation:*", ""] if heading else []
+        out += self.derivation(claim)
+        if claim.caveat:
+            out += ["> [!NOTE]", f"> {md(claim.caveat, 'caveat')}", ""]
+        if item.takeaway:
+            out += [f"*Takeaway.* {md(item.takeaway, 'takeaway')}", ""]
+        if claim.sources:
+            out += [f"Sources: {cite_text(','.join(claim.sources))}.", ""]
+        if audience == "instructor":
+            out += [
+                "| Line | Exactly (SymPy, rational arithmetic) | Numerically (double precision) |"
+            ]
+            out += ["|---|---|---|"]
+            for line, exact, numeric in check_table_rows(claim):
+                cells = [self.md(c, claim.id).replace("|", r"\|") for c in (exact, numeric)]
+                out.append(f"| {line} | {cells[0]} | {cells[1]} |")
+            out.append("")
+        return out
+
+    def derivation(self, claim: Claim) -> list[str]:
+        """The derivation a line at a time, each justification a paragraph under its line
+        (it wraps; beside the formula it would scroll sideways)."""
+        out: list[str] = []
+        for k, step in enumerate(claim.steps, start=1):
+            lhs, rel, rhs, cond, _ = _step_pieces(claim, k, step, "mathjax")
+            lines = break_lines(rhs, 56.0)
+            if cond:
+                lines.append(cond)
+            out += self.display([f"{lhs} &{rel} {lines[0]}"] + [rf"&\quad {x}" for x in lines[1:]])
+            if step.justification:
+                just = self.md(_prose(claim, f"({step.justification})", f"step {k}"), claim.id)
+                out += [f"*{just}*" if "*" not in just else just, ""]
+        return out
+
+    def table(self, columns, rows, where: str) -> list[str]:
+        out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for row in rows:
+            cells = [self.md(c, where).replace("|", r"\|") for c in row]
+            out.append("| " + " | ".join(cells) + " |")
+        return out + [""]
 
 
 def math_macros(markdown: str) -> set[str]:
@@ -177,58 +267,97 @@ def _check_mathjax(markdown: str) -> str:
 
 
 def notes_markdown(
-    claims: Sequence[Claim],
-    figures: Sequence[FigureRef],
+    claims: Sequence[Claim] | LecturePlan,
+    figures: Sequence[FigureRef] = (),
     figures_rel: str = "figures",
-    audience: str = "student",
+    audience: str | None = None,
 ) -> str:
-    """The Markdown notes of ``claims`` for ``audience``, figures linked from
-    ``figures_rel`` (the figures folder relative to the file, ``/`` separators; by default
-    ``figures`` beside it, which :func:`~.notes.write_derivations` fills).
+    """The Markdown notes of a lecture plan (or of ``claims`` and ``figures``: the plan is
+    then computed), figures linked from ``figures_rel`` (the figures folder relative to
+    the file, ``/`` separators).
 
     Raises:
         InvalidValueError: an unknown audience.
         RenderError: mathematics MathJax or KaTeX would not render.
     """
-    from gradsym.render.exercises import section_exercises_markdown
+    if isinstance(claims, LecturePlan):
+        plan = claims
+        if audience is not None and audience != plan.audience:
+            raise RenderError(f"the plan is for the {plan.audience}, not the {audience}")
+    else:
+        from gradsym.notes.catalogue import claims as catalogue_claims
 
-    markdown_name(audience)
-    after = figures_after(claims, figures)
-    title = TITLE + (": instructor's notes" if audience == "instructor" else "")
+        audience = check_audience(audience or "student")
+        whole = [c.id for c in claims] == [c.id for c in catalogue_claims()]
+        plan = lecture_plan(None if whole else list(claims), figures, audience)
+    audience = plan.audience
+    w = _Writer(plan, figures_rel)
+    title = plan.title + (": instructor's notes" if audience == "instructor" else "")
     out = [MD_HEADER, "", f"# {title}", ""]
-    out += [_prose_md(_PREFACE[audience], "preface"), "", _prose_md(CONVENTIONS, "conventions"), ""]
-    sections = [s for s in SECTIONS if any(c.section == s for c in claims)]
-    contents = ["## Contents", ""]
-    body: list[str] = []
-    numbers = _Numbers()
-    figure = 0
-    for k, section in enumerate(sections, start=1):
-        members = [c for c in claims if c.section == section]
-        heading = f"{k} {heading_text(section)}"
-        contents.append(f"{k}. [{heading_text(section)}](#{anchor(heading)})")
-        body += [f"## {heading}", "", _prose_md(INTRODUCTIONS[section], f"section {section!r}"), ""]
-        for m, claim in enumerate(members, start=1):
-            number = f"{k}.{m}"
-            contents.append(f"   - [{number} {heading_text(claim.title)}]"
-                            f"(#{anchor(f'{number} {heading_text(claim.title)}')})")  # fmt: skip
-            body += _claim_body(claim, number, numbers)
-            if audience == "instructor":
-                body += [checks_markdown(claim).removeprefix(MD_HEADER).strip("\n"), ""]
-            for fig in after.get(claim.id, []):
-                figure += 1
-                caption = _prose_md(fig.caption, f"figure {fig.name!r}")
-                alt = _alt(fig.caption)
-                body += [
-                    f"![Figure {figure}: {alt}]({figures_rel}/{fig.name}.png)",
-                    "",
-                    f"**Figure {figure}.** {caption}",
+
+    def emit(item) -> None:
+        if isinstance(item, Paragraph):
+            prefix = "- " if item.role == "objective" else ""
+            out.extend([prefix + w.md(item.tex, item.role), ""])
+        elif isinstance(item, CellIntro):
+            out.extend(w.cell(item))
+        elif isinstance(item, Picture):
+            out.extend(w.picture(item))
+        elif isinstance(item, ClaimItem):
+            out.extend(w.claim(item, audience))
+        elif isinstance(item, FactsBox):
+            out.extend([f"> **Box {w.ref(item.claims[0].label)}. {item.title}.**", ""])
+            for fact in item.claims:
+                out.extend(w.claim(fact, audience, heading=False))
+        elif isinstance(item, FigureItem):
+            fig = item.figure
+            out.extend(w.figure(fig.name, fig.title, fig.caption, w.ref(fig.label)))
+        elif isinstance(item, Table):
+            if item.kind == "mapping":
+                out.extend([f"**Box {w.ref(item.label)}. {w.md(item.caption, item.label)}.**", ""])
+                out.extend(w.table(item.columns, item.rows, item.label))
+            else:
+                out.extend(w.table(item.columns, item.rows, item.label))
+                out.extend([f"**Table {w.ref(item.label)}.** {w.md(item.caption, item.label)}", ""])
+        elif isinstance(item, NotationTable):
+            for group, rows in item.groups:
+                out.extend([f"**{group}**", ""])
+                out.extend(w.table(("Symbol", "Meaning"), rows, "notation"))
+            out.extend(
+                [
+                    f"**Table {w.ref(item.label)}.** The notation of these notes: one symbol, one meaning.",
                     "",
                 ]
-        exercises = section_exercises_markdown(section, audience)
+            )
+        elif isinstance(item, Box):
+            out.extend(
+                [f"**Box {w.ref(item.label)}. {item.title}.** {w.md(item.tex, item.title)}", ""]
+            )
+
+    from gradsym.render.exercises import section_exercises_markdown
+
+    for item in plan.front:
+        emit(item)
+    contents = ["## Contents", ""]
+    for section in plan.sections:
+        heading = f"{w.ref(section.label)} {heading_text(section.title, w.ref)}"
+        contents.append(
+            f"{w.ref(section.label)}. [{heading_text(section.title, w.ref)}](#{anchor(heading)})"
+        )
+        for item in section.items:
+            if isinstance(item, ClaimItem):
+                sub = f"{w.ref(item.label)} {heading_text(item.claim.title, w.ref)}"
+                contents.append(f"   - [{sub}](#{anchor(sub)})")
+    if plan.references:
+        contents.append(f"{len(plan.sections) + 1}. [References](#references)")
+    out += [*contents, ""]
+    for section in plan.sections:
+        out += [f"## {w.ref(section.label)} {heading_text(section.title, w.ref)}", ""]
+        for item in section.items:
+            emit(item)
+        exercises = section_exercises_markdown(section.key, audience)
         if exercises:
-            body += [exercises, ""]
-    keys = cited_keys(claims, [f for figs in after.values() for f in figs])
-    if keys:
-        contents.append(f"{len(sections) + 1}. [References](#references)")
-        body += ["## References", ""] + markdown_references(keys) + [""]
-    return _check_mathjax("\n".join(out + contents + [""] + body))
+            out += [exercises, ""]
+    if plan.references:
+        out += ["## References", ""] + markdown_references(plan.references) + [""]
+    return _check_mathjax("\n".join(out))

@@ -1,23 +1,62 @@
-"""The notes document: ``notes.tex`` that ``\\input``s every claim in the order of the notes,
-states the conventions once at the top and places the figures; and the folder that holds
-it all (:func:`write_derivations`)."""
+r"""The notes document: ``notes.tex`` (students) and ``notes-instructor.tex``, printed from the
+lecture plan (:func:`gradsym.notes.lecture.lecture_plan`), and the folder that holds
+them with every claim's own files (:func:`write_derivations`).
+
+The notes are one self-contained document: the front matter (objectives, roadmap, the
+notation table, the box that maps other sources' notations), then each section: its
+opening, each cell's equations once (numbered, with its picture), each claim with the
+intuition before its derivation and the takeaway after it, the figures beside the claims
+they support (placed exactly there, ``[H]``), the facts in a box, the summary table, the
+references. The instructor's notes add, after each derivation, a table of how each of
+its lines was checked. Every piece of mathematics is printed from the claims' objects by
+:mod:`.layout`; the prose is the claims' and the lecture's own LaTeX.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from gradsym.errors import InvalidValueError
 from gradsym.files import atomic_write_text
 from gradsym.notes.bibliography import thebibliography
 from gradsym.notes.catalogue import claims as catalogue_claims
-from gradsym.notes.claim import SECTIONS, Claim
+from gradsym.notes.claim import Claim
+from gradsym.notes.lecture import (
+    AUDIENCES,
+    TIKZ_LIBRARIES,
+    TIKZ_STYLES,
+    Box,
+    CellIntro,
+    ClaimItem,
+    FactsBox,
+    FigureItem,
+    FigureRef,
+    LecturePlan,
+    NotationTable,
+    Paragraph,
+    Picture,
+    Table,
+    check_audience,
+    lecture_plan,
+)
+from gradsym.notes.lecture.teaching import CONVENTIONS, INTRODUCTIONS, PREFACE, TITLE
 from gradsym.notes.prose import check_prose
 
-from .layout import TEX_HEADER, checks_markdown, checks_tex, cited_keys, claim_markdown, claim_tex
+from .layout import (
+    TEX_HEADER,
+    _align_rows,
+    _equation_blocks,
+    _formula_rows,
+    _joined,
+    _prose,
+    cell_rows,
+    check_table_rows,
+    checks_markdown,
+    checks_tex,
+    claim_markdown,
+    claim_tex,
+)
 from .pdflatex import NOTES
 
 __all__ = [
@@ -32,205 +71,60 @@ __all__ = [
     "write_derivations",
 ]
 
-TITLE = "Vanishing and exploding gradients in recurrent networks"
-
-#: Who the notes are for: ``student`` (the derivations; notes.tex) or ``instructor`` (the
-#: same, and under each claim how every line was checked; notes-instructor.tex).
-AUDIENCES = ("student", "instructor")
-
-# Stated once, for every claim (LaTeX, for the notes' preamble section).
-CONVENTIONS = (
-    r"\paragraph{Conventions.} Jacobians are in numerator layout: "
-    r"$\partial \mathbf{a}/\partial \mathbf{b}$ has entry $(i, j)$ equal to "
-    r"$\partial a_i/\partial b_j$, so for a scalar loss $J$ the derivative "
-    r"$\partial J/\partial \mathbf{h}^{(t)}$ is a row vector, and the chain rule multiplies "
-    r"Jacobians with the latest step on the left: "
-    r"$\prod_{j < t \leq i} \mathbf{A}_t = \mathbf{A}_i \mathbf{A}_{i-1} \cdots \mathbf{A}_{j+1}$. "
-    r"For a matrix $\mathbf{W}$, $\partial J/\partial \mathbf{W}$ is the gradient, shaped like "
-    r"$\mathbf{W}$. $\mathbf{X}^{\top}$ is the transpose; $T$ is the length of a sequence; "
-    r"a superscript in parentheses is a time step ($\mathbf{h}^{(t)}$), any other superscript "
-    r"a power ($\lambda^{\ell}$, $e^{-z}$). "
-    r"Where a source writes the other (denominator) layout, its form is shown once, as the "
-    r"transpose of ours. Each derivation restates the equations of the cells it uses and "
-    r"defines every intermediate ($\mathbf{z}_f^{(t)}$, $\mathbf{a}_n^{(t)}$, "
-    r"$\mathbf{g}_n^{(t)}$, \ldots) where it is used."
-)
-
-_PREFACE = {
-    "student": (
-        "These notes derive, line by line, why gradients vanish or explode when a recurrent "
-        "network is trained by backpropagation through time, and how clipping, "
-        "initialisation, gates and skip connections address it. Every line of every "
-        "derivation was checked by computer before it was printed, exactly in rational "
-        "arithmetic or numerically on random instances, most lines both ways. Sources in "
-        "brackets are listed at the end."
-    ),
-    "instructor": (
-        "These notes derive, line by line, why gradients vanish or explode when a recurrent "
-        "network is trained by backpropagation through time, and how clipping, "
-        "initialisation, gates and skip connections address it. This is the instructor's "
-        "version: under each claim, a list says how every line of its derivation was "
-        "checked, exactly in rational arithmetic, numerically in double precision, or both, "
-        "and each displayed line is printed from the very expression its checks evaluate. "
-        "Sources in brackets are listed at the end."
-    ),
-}
-
-#: One motivating paragraph per section (LaTeX prose), printed before its claims.
-INTRODUCTIONS = {
-    "Backpropagation through time": (
-        r"A recurrent network applies the same weights at every time step, so the gradient "
-        r"of a loss at step $i$ with respect to a hidden state $j$ steps earlier is a product "
-        r"of one Jacobian per step in between. Everything that follows comes from that "
-        r"product: how many factors it has, what each factor looks like, and what happens "
-        r"to the product as the gap grows. We first write it down exactly, and see that the "
-        r"gradient of a shared weight is the sum of its contributions from every step."
-    ),
-    "Vanilla RNN": (
-        r"For the plain recurrent network $\mathbf{h}^{(t)} = \sigma(\mathbf{W}_h "
-        r"\mathbf{h}^{(t-1)} + \mathbf{W}_x \mathbf{x}^{(t)} + \mathbf{b})$ each factor of "
-        r"the product is a diagonal matrix of derivatives of $\sigma$ times $\mathbf{W}_h$. "
-        r"With $\sigma$ the identity the product is a matrix power, and its eigenvalues "
-        r"decide everything: below one in modulus the gradient shrinks geometrically, above "
-        r"one it can grow without bound. A saturating nonlinearity has a derivative of at "
-        r"most $\gamma$ ($1$ for $\tanh$, $1/4$ for the sigmoid), so it can only add to the "
-        r"shrinking. This is why a plain RNN learns near effects and forgets far ones."
-    ),
-    "Exploding gradients": (
-        r"When the gradient explodes, one update of gradient descent can throw the "
-        r"parameters far from where they were. The remedy used in practice is to clip the "
-        r"gradient before the step: rescale it when its norm exceeds a threshold, or cut "
-        r"each component. The two behave differently, and backpropagating through fewer "
-        r"steps (truncation) is a third way to keep the product short."
-    ),
-    "Fixes for vanishing gradients": (
-        r"Vanishing is harder to fix than exploding, because a small gradient cannot be "
-        r"told apart from a converged one. The fixes change the product itself: an "
-        r"orthogonal recurrent matrix keeps every singular value at one, ReLU units with an "
-        r"identity recurrent matrix pass the gradient unchanged through the units that are "
-        r"active, and skip connections add an identity term to each factor, which keeps the "
-        r"product away from zero while the branches stay small."
-    ),
-    "LSTM": (
-        r"The LSTM adds a memory cell $\mathbf{c}^{(t)}$ updated by addition, with gates "
-        r"that decide what to keep, write and show. Along the cell's direct path the Jacobian "
-        r"of one step is the diagonal matrix of the forget gate, so the gradient is multiplied by "
-        r"numbers the network can learn to keep near one rather than by a fixed weight "
-        r"matrix. We derive its Jacobians, the constant error carousel, the effect of the "
-        r"forget-gate bias and the size of the model."
-    ),
-    "LSTM with peephole connections": (
-        r"Peephole connections let the gates read the memory cell itself. The cell then "
-        r"reaches the next state through the gates as well, and the Jacobians gain terms "
-        r"that the plain LSTM does not have; we derive them in full."
-    ),
-    "GRU": (
-        r"The GRU keeps the idea of the LSTM with fewer parts: an update gate interpolates "
-        r"between the previous state and a candidate, and a reset gate decides how much of "
-        r"the past the candidate sees. When the update gate keeps the old state, the "
-        r"Jacobian of one step is close to the identity and the gradient passes through. "
-        r"Sources write the gates in different notations and put the reset gate in one of "
-        r"two places; we print each variant in its own notation, map one onto the other, "
-        r"and say where they differ."
-    ),
-    "Bidirectional and multi-layer RNNs": (
-        r"Reading a sequence in both directions gives each position a state that depends on "
-        r"its whole context; stacking layers gives depth. Both multiply Jacobians along new "
-        r"paths; a residual connection adds the identity to each layer's Jacobian, and we "
-        r"bound how far the product of such factors can shrink."
-    ),
-    "Parameter counts": (
-        r"How many parameters a model has is the first thing to know before training it. "
-        r"Sharing the weights across time is what makes a recurrent layer small next to a "
-        r"window of the same width fed to a multilayer perceptron. A gated cell repeats the "
-        r"weights of a plain recurrent layer once per block: four times in the LSTM (three "
-        r"gates and the candidate), three times in the GRU."
-    ),
-    "Declared cells": (
-        r"A cell given by its equations: every Jacobian block of its state, derived and "
-        r"checked in the same way as the cells above."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class FigureRef:
-    """A figure of ``gradsym figures`` as the notes place it: name, claims, caption (LaTeX
-    prose, printed as it is)."""
-
-    name: str
-    claims: tuple[str, ...]
-    caption: str
+_PREFACE = PREFACE  # the Markdown notes print the same preface
 
 
 def figure_refs() -> list[FigureRef]:
-    """Every figure, with the claims it illustrates and its caption (the module's
-    ``CAPTION``, LaTeX prose checked by :func:`check_prose`)."""
+    """Every figure, with the claims it illustrates, its one-line title and its caption
+    (the module's ``TITLE`` and ``CAPTION``, LaTeX prose checked by :func:`check_prose`)."""
     from gradsym.render.figures import figure_module, figure_names
 
     out = []
     for name in figure_names():
         module = figure_module(name)
         caption = check_prose(module.CAPTION, f"figure {name!r}, caption")
-        out.append(FigureRef(name, tuple(module.CLAIMS), caption))
+        title = check_prose(getattr(module, "TITLE", ""), f"figure {name!r}, title")
+        out.append(FigureRef(name, tuple(module.CLAIMS), caption, title))
     return out
 
 
 def notes_name(audience: str = "student") -> str:
     """The notes document for ``audience``: notes.tex (student) or notes-instructor.tex."""
-    if audience not in AUDIENCES:
-        raise InvalidValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+    check_audience(audience)
     return NOTES if audience == "student" else "notes-instructor.tex"
 
 
-def figures_after(
-    claims: Sequence[Claim], figures: Sequence[FigureRef]
-) -> dict[str, list[FigureRef]]:
-    """Each figure under the id of the last of its claims in ``claims`` (where the notes,
-    the Markdown notes and the slides place it); a figure none of whose claims is shown is
-    left out."""
-    order = {c.id: k for k, c in enumerate(claims)}
-    after: dict[str, list[FigureRef]] = {}
-    for fig in figures:
-        shown = [i for i in fig.claims if i in order]
-        if shown:
-            after.setdefault(max(shown, key=order.__getitem__), []).append(fig)
-    return after
+# -- the preamble -------------------------------------------------------------------------------
+
+# A box (facts, the mapping of notations): a rule above and below, breakable across pages.
+_BOX = (
+    r"\newcounter{box}"
+    "\n"
+    r"\newenvironment{notebox}[1]{\par\medskip\refstepcounter{box}\noindent"
+    r"\rule{\linewidth}{0.5pt}\par\nopagebreak\noindent\textbf{Box~\thebox. #1}\par"
+    r"\nopagebreak\smallskip}{\par\nopagebreak\noindent\rule{\linewidth}{0.5pt}\par\medskip}"
+)
 
 
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def notes_tex(
-    claims: Sequence[Claim],
-    figures: Sequence[FigureRef],
-    figures_rel: str = "../figures",
-    audience: str = "student",
-) -> str:
-    """``notes.tex``: an article that inputs every claim's file and places the figures.
-
-    Each section opens with its motivating paragraph (:data:`INTRODUCTIONS`); each figure
-    follows the last of its claims (in the order of ``claims``) and is referenced from the
-    text; the bibliography (every work the claims cite) closes it. ``figures_rel`` is the
-    figures folder relative to the folder of notes.tex (``/`` separators). For the
-    ``instructor`` each claim is followed by its ``<id>-checks.tex`` (how every line was
-    checked). Each section closes with its exercises (their solutions for the instructor).
-    """
-    from gradsym.render.exercises import section_exercises_tex
-
-    notes_name(audience)
-    order = {c.id: k for k, c in enumerate(claims)}
-    after = figures_after(claims, figures)
-    title = TITLE + (r" \\ \large instructor's notes" if audience == "instructor" else "")
-    out = [
+def _preamble(title: str) -> list[str]:
+    return [
         TEX_HEADER,
         r"\documentclass[10pt,a4paper]{article}",
-        r"\usepackage[margin=2.5cm]{geometry}",
+        r"\usepackage[margin=2.2cm]{geometry}",
         r"\usepackage{amsmath}",
         r"\usepackage{amssymb}",
         r"\usepackage{bm}",
         r"\usepackage{graphicx}",
+        r"\usepackage{float}",
+        r"\usepackage[font=small,labelfont=bf]{caption}",
+        r"\usepackage{booktabs}",
+        r"\usepackage{array}",
+        r"\usepackage{longtable}",
+        r"\usepackage{xcolor}",
+        r"\usepackage{tikz}",
+        rf"\usetikzlibrary{{{','.join(TIKZ_LIBRARIES)}}}",
+        TIKZ_STYLES,
+        _BOX,
         r"\allowdisplaybreaks",
         r"\setlength{\parindent}{0pt}",
         r"\setlength{\parskip}{0.5ex plus 0.2ex}",
@@ -238,54 +132,292 @@ def notes_tex(
         r"% the same PDF bytes on every run",
         r"\ifdefined\pdftrailerid \pdftrailerid{} \pdfinfoomitdate=1 \pdfsuppressptexinfo=-1 \fi",
         rf"\title{{{title}}}",
-        r"\author{generated by gradsym}",
+        r"\author{Lecture notes}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
         "",
-        check_prose(_PREFACE[audience], "preface"),
-        "",
-        CONVENTIONS,
+    ]
+
+
+# -- the items ----------------------------------------------------------------------------------
+
+
+def _display(rows: list[str], label: str = "") -> list[str]:
+    """An ``align*`` of ``rows``, or a numbered equation (``label``) holding them."""
+    if label:
+        return [
+            r"\begin{equation}",
+            rf"\label{{{label}}}",
+            r"\begin{aligned}",
+            *_joined(rows),
+            r"\end{aligned}",
+            r"\end{equation}",
+        ]
+    return [r"\begin{align*}", *_joined(rows), r"\end{align*}"]
+
+
+def _figure(label: str, title: str, body: str, caption: str) -> list[str]:
+    """A figure placed exactly here, titled by its message, captioned by what it shows."""
+    head = rf"\textbf{{{title}.}} " if title else ""
+    return [
+        r"\begin{figure}[H]",
+        r"\centering",
+        body,
+        rf"\caption[{title}]{{{head}{caption}}}" if title else rf"\caption{{{caption}}}",
+        rf"\label{{{label}}}",
+        r"\end{figure}",
         "",
     ]
-    keys: list[str] = []
-    for section in SECTIONS:
-        members = [c for c in claims if c.section == section]
-        if not members:
-            continue
-        intro = check_prose(INTRODUCTIONS[section], f"section {section!r}, introduction")
-        out += [rf"\section{{{check_prose(section, 'section')}}}", "", intro, ""]
-        for claim in members:
-            keys += cited_keys(claim)
-            out.append(rf"\input{{{claim.id}}}")
-            if audience == "instructor":
-                out.append(rf"\input{{{claim.id}-checks}}")
-            for fig in after.get(claim.id, []):
-                shown = sorted((i for i in fig.claims if i in order), key=order.__getitem__)
-                refs = [rf"\ref{{claim:{i}}}" for i in shown]
-                word = "Section" if len(refs) == 1 else "Sections"
-                keys += re.findall(r"\\cite\{([^}]*)\}", fig.caption)
-                out += [
-                    "",
-                    rf"Figure~\ref{{fig:{fig.name}}} illustrates {word}~{_and(refs)}.",
-                    "",
-                    r"\begin{figure}[htbp]",
-                    r"\centering",
-                    rf"\includegraphics[width=\linewidth]{{{figures_rel}/{fig.name}.pdf}}",
-                    rf"\caption{{{fig.caption}}}",
-                    rf"\label{{fig:{fig.name}}}",
-                    r"\end{figure}",
-                    "",
-                ]
-        exercises = section_exercises_tex(section, audience)
+
+
+def _cell_intro(item: CellIntro) -> list[str]:
+    rows: list[str] = []
+    for cell in item.cells:
+        rows += cell_rows(None, item.display or cell.definitions, cell.style)
+    out = [check_prose(item.prose, f"cell {item.key}"), *_display(rows, item.label)]
+    if item.after:
+        out.append(check_prose(item.after, f"cell {item.key}"))
+    out.append("")
+    if item.picture is not None:
+        out += _picture(item.picture)
+    return out
+
+
+def _picture(pic: Picture) -> list[str]:
+    return _figure(pic.label, pic.title, pic.tikz, check_prose(pic.caption, pic.name))
+
+
+def _checks_table(claim: Claim) -> list[str]:
+    """How each line was checked: a table, one row a line (the instructor's notes)."""
+    out = [
+        r"{\small",
+        (
+            r"\begin{longtable}{@{}>{\raggedright}p{0.05\linewidth}"
+            r">{\raggedright}p{0.42\linewidth}>{\raggedright\arraybackslash}p{0.45\linewidth}@{}}"
+        ),
+        r"\multicolumn{3}{@{}l}{\textbf{How each line was checked}} \\",
+        r"\toprule",
+        r"Line & Exactly (SymPy, rational arithmetic) & Numerically (double precision) \\",
+        r"\midrule",
+    ]
+    for line, exact, numeric in check_table_rows(claim):
+        out.append(rf"{line} & {exact} & {numeric} \\")
+    out += [r"\bottomrule", r"\end{longtable}", "}", ""]
+    return out
+
+
+def _referred(item: ClaimItem) -> str:
+    """The sentence that names the cells a claim uses and does not print."""
+    if not item.referred:
+        return ""
+    names = [text for _, text in item.referred]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return rf"\emph{{Cell:}} {joined}."
+
+
+def _referred_rows(item: ClaimItem) -> frozenset[str]:
+    """The equations of the cells a claim refers to (printed where they were introduced)."""
+    return frozenset(row for cell, _ in item.referred for row in cell_rows(None, cell.definitions))
+
+
+def _claim_body(item: ClaimItem, audience: str, heading: bool = True) -> list[str]:
+    """One claim as the notes print it: its heading, the intuition, the statement and its
+    assumptions, the cells (their equations at first use, else a reference), the formula,
+    the derivation, the note, the takeaway, the sources; the instructor's check table."""
+    claim = item.claim
+
+    def text(s: str, part: str) -> str:
+        return _prose(claim, s, part)
+
+    out: list[str] = []
+    title = text(claim.title, "title")
+    if heading:
+        out += [rf"\subsection{{{title}}}\label{{claim:{claim.id}}}", ""]
+    else:  # a fact in a box: referred to by the box's number
+        out += [rf"\textbf{{{title}.}}\label{{claim:{claim.id}}}"]
+    if item.intuition:
+        out += [text(item.intuition, "intuition"), ""]
+    statement = text(claim.statement, "statement")
+    out += [statement, ""]
+    if claim.assumptions:
+        items = "; ".join(text(a, "assumption") for a in claim.assumptions)
+        out += [rf"\emph{{Assumptions:}} {items}.", ""]
+    referred = _referred(item)
+    if referred:
+        out += [referred, ""]
+    for heading_, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+        out += [rf"\emph{{{text(heading_, 'heading')}:}}", *_display(rows), ""]
+    formula = _formula_rows(claim, "latex")
+    if formula and heading:
+        out += [r"\emph{Claim:}", *_display(formula), ""]
+    rows = _align_rows(claim, "latex", wrap=True)
+    out += [r"\emph{Derivation:}" if heading else "", *_display(rows), ""]
+    if claim.caveat:
+        out += [rf"\emph{{Note.}} {text(claim.caveat, 'caveat')}", ""]
+    if item.takeaway:
+        out += [rf"\emph{{Takeaway.}} {text(item.takeaway, 'takeaway')}", ""]
+    if claim.sources:
+        out += [rf"{{\small Sources: \cite{{{','.join(claim.sources)}}}.}}", ""]
+    if audience == "instructor":
+        out += _checks_table(claim)
+    return out
+
+
+def _table(item: Table) -> list[str]:
+    cols = len(item.columns)
+    width = {2: (0.3, 0.64), 3: (0.25, 0.33, 0.33)}[cols]
+    spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}\linewidth}}" for w in width)
+    head = " & ".join(rf"\textbf{{{c}}}" for c in item.columns) + r" \\"
+    body = [" & ".join(check_prose(c, item.label) for c in row) + r" \\" for row in item.rows]
+    tabular = [rf"\begin{{tabular}}{{@{{}}{spec}@{{}}}}", r"\toprule", head, r"\midrule"]
+    tabular += body + [r"\bottomrule", r"\end{tabular}"]
+    if item.kind == "mapping":
+        return [
+            rf"\begin{{notebox}}{{{item.caption}}}\label{{{item.label}}}",
+            r"{\small",
+            *tabular,
+            "}",
+            r"\end{notebox}",
+            "",
+        ]
+    return [
+        r"\begin{table}[H]",
+        r"\centering\small",
+        *tabular,
+        rf"\caption{{{check_prose(item.caption, item.label)}}}",
+        rf"\label{{{item.label}}}",
+        r"\end{table}",
+        "",
+    ]
+
+
+def _notation(item: NotationTable) -> list[str]:
+    out = [
+        r"\begin{table}[H]",
+        r"\centering\small",
+        (
+            r"\begin{tabular}{@{}>{\raggedright}p{0.3\linewidth}"
+            r">{\raggedright\arraybackslash}p{0.64\linewidth}@{}}"
+        ),
+        r"\toprule",
+    ]
+    for k, (group, rows) in enumerate(item.groups):
+        if k:
+            out.append(r"\midrule")
+        out.append(rf"\multicolumn{{2}}{{@{{}}l}}{{\textbf{{{group}}}}} \\")
+        out += [
+            rf"{check_prose(sym, 'notation')} & {check_prose(meaning, 'notation')} \\"
+            for sym, meaning in rows
+        ]
+    out += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{The notation of these notes: one symbol, one meaning.}",
+        rf"\label{{{item.label}}}",
+        r"\end{table}",
+        "",
+    ]
+    return out
+
+
+def _paragraphs(items: list[Paragraph]) -> list[str]:
+    out: list[str] = []
+    objectives = [p for p in items if p.role == "objective"]
+    for p in items:
+        if p.role == "objective":
+            if p is objectives[0]:
+                out += [r"\begin{itemize}"]
+            out.append(rf"\item {check_prose(p.tex, 'objective')}")
+            if p is objectives[-1]:
+                out += [r"\end{itemize}", ""]
+        else:
+            out += [check_prose(p.tex, p.role), ""]
+    return out
+
+
+def notes_tex(
+    claims: Sequence[Claim] | LecturePlan,
+    figures: Sequence[FigureRef] = (),
+    figures_rel: str = "../figures",
+    audience: str = "student",
+) -> str:
+    """``notes.tex`` (or the instructor's) of a lecture plan, or of ``claims`` and
+    ``figures`` (the plan is then computed: :func:`lecture_plan`); ``figures_rel`` is the
+    figures folder relative to the folder of notes.tex (``/`` separators). Each section
+    closes with its exercises (their solutions for the instructor)."""
+    from gradsym.render.exercises import section_exercises_tex
+
+    check_audience(audience)
+    if isinstance(claims, LecturePlan):
+        plan = claims
+    else:
+        whole = [c.id for c in claims] == [c.id for c in catalogue_claims()]
+        plan = lecture_plan(None if whole else list(claims), figures, audience)
+    title = plan.title + (r" \\ \large instructor's notes" if audience == "instructor" else "")
+    out = _preamble(title)
+    pending: list[Paragraph] = []
+
+    def flush() -> None:
+        out.extend(_paragraphs(pending))
+        pending.clear()
+
+    def emit(item) -> None:
+        if isinstance(item, Paragraph):
+            pending.append(item)
+            return
+        flush()
+        if isinstance(item, CellIntro):
+            out.extend(_cell_intro(item))
+        elif isinstance(item, Picture):
+            out.extend(_picture(item))
+        elif isinstance(item, ClaimItem):
+            out.extend(_claim_body(item, audience))
+        elif isinstance(item, FactsBox):
+            out.append(rf"\begin{{notebox}}{{{item.title}}}")
+            for k, fact in enumerate(item.claims):
+                if k:
+                    out.extend([r"\smallskip", ""])
+                out.extend(_claim_body(fact, audience, heading=False))
+            out.extend([r"\end{notebox}", ""])
+        elif isinstance(item, FigureItem):
+            fig = item.figure
+            body = rf"\includegraphics[width=\linewidth]{{{figures_rel}/{fig.name}.pdf}}"
+            out.extend(_figure(fig.label, fig.title, body, fig.caption))
+        elif isinstance(item, Table):
+            out.extend(_table(item))
+        elif isinstance(item, NotationTable):
+            out.extend(_notation(item))
+        elif isinstance(item, Box):
+            out.extend([rf"\begin{{notebox}}{{{item.title}}}", item.tex, r"\end{notebox}", ""])
+
+    for item in plan.front:
+        emit(item)
+    flush()
+    for section in plan.sections:
+        out += [
+            rf"\section{{{check_prose(section.title, 'section')}}}\label{{{section.label}}}",
+            "",
+        ]
+        for item in section.items:
+            emit(item)
+        flush()
+        exercises = section_exercises_tex(section.key, audience)
         if exercises:
-            out += ["", exercises]
-        out.append("")
-    keys = [k.strip() for group in keys for k in group.split(",")]
-    if keys:
-        out += thebibliography(keys) + [""]
+            out += [exercises, ""]
+    if plan.references:
+        out += thebibliography(plan.references) + [""]
     out += [r"\end{document}", ""]
-    return "\n".join(out)
+    return _ascii_text("\n".join(out))
+
+
+def _ascii_text(text: str) -> str:
+    bad = sorted({ch for ch in text if not ch.isascii()})
+    if bad:
+        from .layout import RenderError
+
+        raise RenderError(f"the notes would hand pdflatex non-ASCII characters: {bad}")
+    return text
 
 
 def write_derivations(
@@ -296,15 +428,16 @@ def write_derivations(
     audience: str = "student",
 ) -> list[Path]:
     """Write, for the claims ``ids`` (default: all), ``<id>.tex`` and ``<id>.md`` (the
-    claim) and ``<id>-checks.tex`` and ``<id>-checks.md`` (how each line was checked) into
+    claim, standalone: with its cells' equations, for \\input into other notes) and
+    ``<id>-checks.tex`` and ``<id>-checks.md`` (how each line was checked) into
     ``out_dir``.
 
-    With ``ids`` None also the notes document for ``audience`` (:func:`notes_name`:
-    notes.tex for the student, notes-instructor.tex for the instructor), which includes
-    the figures from ``figures_dir`` (default: the ``figures`` folder beside ``out_dir``),
-    by their path relative to ``out_dir``. With ``ids`` given, the notes are left as they
-    are. Every file is written atomically; everything is rendered before the first file is
-    written, so a bad claim writes nothing. Returns the written paths in order.
+    With ``ids`` None also the notes for ``audience`` (:func:`notes_name`: notes.tex for
+    the student, notes-instructor.tex for the instructor, and the .md beside it), which
+    include the figures from ``figures_dir`` (default: the ``figures`` folder beside
+    ``out_dir``) by their path relative to ``out_dir``. Every file is written atomically;
+    everything is rendered before the first file is written, so a bad claim writes nothing.
+    Returns the written paths in order.
 
     Raises:
         UnknownNameError: an id not in the catalogue (nothing written).
@@ -325,14 +458,13 @@ def write_derivations(
     if ids is None:
         fig_dir = out.parent / "figures" if figures_dir is None else Path(figures_dir)
         rel = Path(os.path.relpath(fig_dir.resolve(), out.resolve())).as_posix()
-        files.append((name, notes_tex(chosen, figure_refs(), rel, audience)))
+        plan = lecture_plan(None, figure_refs(), audience)
+        files.append((name, notes_tex(plan, figures_rel=rel, audience=audience)))
         from .markdown_notes import markdown_name, notes_markdown  # notes.md beside notes.tex
 
         # The Markdown notes link their figures from figures/ beside them: the folder
         # travels with the file (copy both), where ../figures would break.
-        files.append(
-            (markdown_name(audience), notes_markdown(chosen, figure_refs(), "figures", audience))
-        )
+        files.append((markdown_name(audience), notes_markdown(plan, figures_rel="figures")))
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write_text(out / name, text) for name, text in files]
     if ids is None:

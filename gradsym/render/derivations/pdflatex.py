@@ -64,7 +64,7 @@ def compile_pdf(
         raise LatexError(
             "pdflatex was not found on PATH; install a TeX distribution (Debian/Ubuntu: "
             "apt-get install texlive-latex-base texlive-latex-recommended "
-            "texlive-fonts-recommended) or leave out --pdf"
+            "texlive-fonts-recommended texlive-pictures) or leave out --pdf"
         )
     stem = Path(notes).stem
     source = notes

@@ -37,6 +37,7 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import progress
 
 NAME = "agreement"
+TITLE = r"In number agreement the tanh RNN follows the nearest noun, the LSTM mostly the subject"
 CLAIMS = ("sequential-recency", "agreement-recency")
 CAPTION = (
     "Number agreement as Linzen, Dupoux and Goldberg (2016) measured it: a network reads "

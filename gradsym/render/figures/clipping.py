@@ -26,17 +26,17 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "clipping"
+TITLE = r"Norm clipping keeps the gradient's direction; value clipping turns it"
 CLAIMS = ("clip-norm", "clip-value", "sgd-step")
 CAPTION = (
-    "Clipping by norm keeps the direction of the gradient, clipping by value bends it. "
     r"(a) The gradient $\hat{\mathbf{g}} = (4, 1.5)$ with threshold 1: clipped by norm it "
     r"lands on the circle $\lVert \hat{\mathbf{g}} \rVert_2 = 1$ on the same ray; clipped "
-    "by value, at the corner $(1, 1)$ of the box, $24.4$ degrees off. (b) The angle "
-    "between the clipped and the raw gradient of all 336 parameters of a tanh RNN "
-    r"($n = 16$, inputs in $\mathbb{R}^4$, $\mathbf{W}_h = 1.5\,\mathbf{Q}$ with "
-    r"$\mathbf{Q}$ random orthogonal, $T = 50$ steps, a batch of 8 sequences, one seeded "
-    "draw, build seed 0) against the threshold relative to the largest value it acts on: "
-    "0 degrees at every threshold for the norm, up to 70 degrees for the value."
+    r"by value, at the corner $(1, 1)$ of the box, $24.4$ degrees off. (b) The angle "
+    r"between the clipped and the raw gradient of all 336 parameters of a tanh RNN ($n = "
+    r"16$, 4 inputs, $\mathbf{W}_h = 1.5\,\mathbf{Q}$ with $\mathbf{Q}$ orthogonal, $T = "
+    r"50$ steps, a batch of 8 sequences, one seeded draw) against the threshold, relative "
+    r"to the largest value it acts on: 0 degrees at every threshold for the norm, up to "
+    r"70 degrees for the value."
 )
 
 TOY_GRADIENT = (4.0, 1.5)
@@ -142,7 +142,7 @@ def draw(data: dict):
         color=st.COLOURS["norm_clip"],
         ls="--",
         lw=0.8,
-        label=r"$\|\hat g\|_2 = $ threshold",
+        label=r"$\|\hat{\mathbf{g}}\|_2 = $ threshold",
     )
     ax_toy.plot(
         [-thr, thr, thr, -thr, -thr],
@@ -150,10 +150,10 @@ def draw(data: dict):
         color=st.COLOURS["value_clip"],
         ls=":",
         lw=1.0,
-        label=r"$|\hat g_i| = $ threshold",
+        label=r"$|\hat{g}_\mu| = $ threshold",
     )
     ax_toy.plot([0, g[0] * 1.15], [0, g[1] * 1.15], color="0.75", lw=0.6)  # the ray of ĝ
-    _arrow(ax_toy, g, st.COLOURS["raw"], r"raw $\hat g$")
+    _arrow(ax_toy, g, st.COLOURS["raw"], r"raw $\hat{\mathbf{g}}$")
     _arrow(
         ax_toy,
         gn,
@@ -171,8 +171,8 @@ def draw(data: dict):
     ax_toy.set_aspect("equal")
     ax_toy.set_xlim(-1.3, 4.7)
     ax_toy.set_ylim(-1.3, 2.4)
-    ax_toy.set_xlabel(r"$\hat g_1$ (gradient component)")
-    ax_toy.set_ylabel(r"$\hat g_2$")
+    ax_toy.set_xlabel(r"$\hat{g}_1$ (gradient component)")
+    ax_toy.set_ylabel(r"$\hat{g}_2$")
     ax_toy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=st.scaled(7))
     st.panel_label(ax_toy, "a")
 
@@ -184,7 +184,7 @@ def draw(data: dict):
         color=st.COLOURS["value_clip"],
         marker="o",
         ms=2.5,
-        label=r"by value, threshold $= r \cdot \mathrm{max}_i\, |\hat g_i|$",
+        label=r"by value, threshold $= r \cdot \max_\mu |\hat{g}_\mu|$",
     )
     ax_rnn.plot(
         r,
@@ -192,7 +192,7 @@ def draw(data: dict):
         color=st.COLOURS["norm_clip"],
         marker="s",
         ms=2.5,
-        label=r"by norm, threshold $= r \cdot \|\hat g\|_2$",
+        label=r"by norm, threshold $= r \cdot \|\hat{\mathbf{g}}\|_2$",
     )
     ax_rnn.set_xscale("log")
     ax_rnn.set_xlim(r[0], r[-1])
@@ -203,7 +203,7 @@ def draw(data: dict):
     ax_rnn.text(
         0.03,
         0.3,
-        rf"tanh RNN, $\sigma_1(W_h) = {rnn['settings']['recurrent_gain']:g}$,"
+        rf"tanh RNN, $s_{{\max}}(\mathbf{{W}}_h) = {rnn['settings']['recurrent_gain']:g}$,"
         "\n"
         rf"$T = {rnn['settings']['length']}$, {rnn['n_params']} parameters",
         fontsize=st.scaled(7.5),
@@ -212,6 +212,6 @@ def draw(data: dict):
         va="bottom",
         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
     )
-    ax_rnn.legend(loc="upper right", fontsize=st.scaled(7))
+    ax_rnn.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=1, fontsize=st.scaled(7))
     st.panel_label(ax_rnn, "b")
     return fig

@@ -29,34 +29,34 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import gamma_value, progress, seeded
 
 NAME = "gradient-norms"
+TITLE = (
+    r"The gradient against the distance: geometric decay or growth, slowest with a forget-gate bias"
+)
 CLAIMS = ("nonlinear-bound", "explode", "bptt-factors", "sequential-recency")
 CAPTION = (
-    "Vanishing and exploding: the spectral norm "
-    r"$\lVert \partial \mathbf{h}^{(T)}/\partial \mathbf{h}^{(T-\ell)} \rVert_2$ "
-    r"against the lag $\ell$ (log scale), $n = 32$ hidden units, inputs "
-    r"$\mathbf{x}^{(t)} \sim \mathcal{N}(0, \mathbf{I})$ in $\mathbb{R}^4$, "
-    r"$\mathbf{h}^{(0)} = \mathbf{0}$. Each line is the geometric mean over $N = 16$ "
-    r"input sequences (the mean of $\log_{10}$ of the norm), the band runs from the 10\% "
-    r"to the 90\% quantile over the sequences. tanh RNNs with "
-    r"$\mathbf{W}_h = (c/\gamma)\,\mathbf{Q}$, $\mathbf{Q}$ a random orthogonal matrix, "
-    r"so that all singular values equal $\sigma_{\max}(\mathbf{W}_h) = c/\gamma$ for "
-    r"$c = 0.8, 1, 1.5$ ($\gamma = \sup \lvert \tanh' \rvert = 1$); dotted: the bound "
-    r"$(\gamma \sigma_{\max})^{\ell}$ for $c = 0.8$. LSTM and GRU with PyTorch's "
-    r"default initialisation (every weight and bias uniform in $\pm 1/\sqrt{n}$): the "
-    r"forget-gate bias $\mathbf{b}_f \approx \mathbf{0}$ gives "
-    r"$\mathbf{f}^{(t)} \approx \sigma(0) = 1/2$, so the cell keeps about half of its "
-    r"state per step and the gradient vanishes fastest; the same LSTM with $\mathbf{b}_f = 1$ "
-    r"($\mathbf{f}^{(t)} \approx 0.73$) keeps it far longer. One seeded draw of weights "
-    "and inputs (build seed 0)."
+    r"The norm $\lVert \partial \mathbf{h}^{(T)}/\partial \mathbf{h}^{(T-\ell)} \rVert_2$ "
+    r"against the lag $\ell$ (log scale) for networks of $n = 32$ units reading 4 inputs "
+    r"$\mathbf{x}^{(t)} \sim \mathcal{N}(0, \mathbf{I})$ from $\mathbf{h}^{(0)} = "
+    r"\mathbf{0}$; lines: geometric means over 16 input sequences, bands: their 10\% to "
+    r"90\% range. The tanh RNNs have $\mathbf{W}_h = s\, \mathbf{Q}$ with $\mathbf{Q}$ "
+    r"orthogonal, so every singular value is $s = 0.8$, $1$ or $1.5$ ($\gamma = 1$): "
+    r"below $1/\gamma$ the norm decays at least as fast as the bound $(\gamma\, "
+    r"s_{\max})^{\ell}$ (dotted), above it grows. The LSTM and the GRU are at a common "
+    r"default initialisation, every weight and bias uniform in $\pm 1/\sqrt{n}$. They "
+    r"vanish faster than the RNN with $s = 0.8$ because their short paths multiply the "
+    r"gradient by their gate values at every step, about $\sigma(0) = 1/2$ here (the "
+    r"forget gate $\mathbf{f}$, the GRU's $1 - \mathbf{u}$), less than $0.8$; the same "
+    r"LSTM with $\mathbf{b}_f = \mathbf{1}$ ($\mathbf{f} \approx 0.73$) keeps the gradient "
+    r"longest. One seeded draw of the weights and the inputs."
 )
 
 INPUT_SIZE, HIDDEN, LENGTH, BATCH = 4, 32, 100, 16
 SIGMA_FACTORS = {"rnn_below": 0.8, "rnn_at": 1.0, "rnn_above": 1.5}  # σ₁ = factor / γ
 # {f}: the mean forget gate measured on the run (σ(0) = 1/2 at b_f ≈ 0, σ(1) ≈ 0.73).
 GATED_LABELS = {
-    "lstm": r"LSTM, PyTorch init. ($b_f \approx 0$: mean $f = {f:.2f}$)",
-    "lstm_bf1": r"LSTM, PyTorch init. but $b_f = 1$ (mean $f = {f:.2f}$)",
-    "gru": "GRU, PyTorch init.",
+    "lstm": r"LSTM, uniform init. ($\mathbf{{b}}_f \approx \mathbf{{0}}$: mean $f = {f:.2f}$)",
+    "lstm_bf1": r"LSTM, uniform init. but $\mathbf{{b}}_f = \mathbf{{1}}$ (mean $f = {f:.2f}$)",
+    "gru": "GRU, uniform init.",
 }
 
 
@@ -97,7 +97,7 @@ def compute(seed: int = 0) -> dict:
             curves.append(
                 {
                     "key": key,
-                    "label": rf"tanh RNN, $\sigma_1 {relation} 1/\gamma$ ($\sigma_1 = {sigma1:g}$)",
+                    "label": rf"tanh RNN, $s_{{\max}} {relation} 1/\gamma$ ($s_{{\max}} = {sigma1:g}$)",
                     "sigma1": sigma1,
                     # ‖∏ diag(σ') W_h‖ ≤ (γσ₁)ˡ: the guarantee, drawn where it is one (< 1).
                     **(
@@ -165,11 +165,11 @@ def compute_for_cell(cell, label: str, seed: int = 0) -> dict:
         "curves": [
             {
                 "key": "rnn_at",
-                "label": rf"tanh RNN, $\sigma_1 = 1/\gamma$ ($\sigma_1 = {1.0 / g:g}$)",
+                "label": rf"tanh RNN, $s_{{\max}} = 1/\gamma$ ($s_{{\max}} = {1.0 / g:g}$)",
                 "sigma1": 1.0 / g,
                 **_summary(ref.log_spectral_norms),
             },
-            {"key": "declared", "label": f"{label} (PyTorch-style init.)", **_summary(log_norms)},
+            {"key": "declared", "label": f"{label} (uniform init.)", **_summary(log_norms)},
         ],
     }
 
@@ -199,17 +199,15 @@ def draw(data: dict):
                 color=colour,
                 ls=":",
                 lw=1.0,
-                label=rf"bound $(\gamma\sigma_1)^\ell = {data['gamma_tanh'] * c['sigma1']:g}^\ell$",
+                label=rf"bound $(\gamma s_{{\max}})^\ell = {data['gamma_tanh'] * c['sigma1']:g}^\ell$",
             )
     n_seq = data["settings"]["batch"]
-    ax.fill_between([], [], [], color="0.5", alpha=0.3, lw=0, label=f"10–90 % of {n_seq} sequences")
+    ax.fill_between(
+        [], [], [], color="0.5", alpha=0.3, lw=0, label=f"10 to 90 % of {n_seq} sequences"
+    )
     ax.set_yscale("log")
     ax.set_xlim(1, lags[-1])
     ax.set_xlabel(r"lag $\ell = T - k$ (time steps)")
-    ax.set_ylabel(r"$\|\partial h^{(T)} / \partial h^{(T-\ell)}\|_2$")
-    ax.legend(
-        loc="center left",
-        bbox_to_anchor=(1.01, 0.5),
-        title=rf"$\gamma = \sup|\tanh'| = {data['gamma_tanh']:g}$",
-    )
+    ax.set_ylabel(r"$\|\partial \mathbf{h}^{(T)} / \partial \mathbf{h}^{(T-\ell)}\|_2$")
+    st.legend_below(fig, ax, ncol=2, title=rf"$\gamma = \sup|\tanh'| = {data['gamma_tanh']:g}$")
     return fig

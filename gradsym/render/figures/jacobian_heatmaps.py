@@ -27,18 +27,17 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "jacobian-heatmaps"
+TITLE = r"One step's state Jacobian: the LSTM's cell block is diagonal, the GRU's diagonal holds the short path"
 CLAIMS = ("lstm-jacobians", "lstm-cell-path", "gru-jacobian")
 CAPTION = (
-    "The state Jacobians of one step, entry $(i, j)$ = "
-    r"$\partial s_i^{(t)}/\partial s_j^{(t-1)}$, on one colour scale: (a) the LSTM's, "
-    r"$\mathbf{s} = [\mathbf{h}; \mathbf{c}]$, whose $\mathbf{c}$--$\mathbf{c}$ block is "
-    r"$\operatorname{diag}(\mathbf{f}^{(t)})$; (b) the GRU's (textbook form "
-    r"$\mathbf{h}^{(t)} = (1 - \mathbf{u}^{(t)}) \circ \mathbf{h}^{(t-1)} + \mathbf{u}^{(t)} "
-    r"\circ \tilde{\mathbf{h}}^{(t)}$), whose diagonal holds $1 - \mathbf{u}^{(t)}$ plus "
-    r"the gate and candidate terms. $n = 8$, inputs in $\mathbb{R}^3$, PyTorch's default "
-    r"initialisation (uniform in $\pm 1/\sqrt{n}$) with $\mathbf{b}_f = 1$ for the LSTM, "
-    r"at step $t = 6$ of one seeded input sequence $\mathbf{x}^{(t)} \sim "
-    r"\mathcal{N}(0, \mathbf{I})$ (build seed 0)."
+    r"The state Jacobians of one step, entry $(\mu, \nu)$ the derivative of entry $\mu$ "
+    r"of the new state by entry $\nu$ of the previous one, on one colour scale: (a) the "
+    r"LSTM's, of the state $[\mathbf{h}; \mathbf{c}]$, whose $\mathbf{c}$--$\mathbf{c}$ "
+    r"block is $\operatorname{diag}(\mathbf{f}^{(t)})$; (b) the GRU's, whose diagonal holds "
+    r"$1 - \mathbf{u}^{(t)}$ plus the gate and candidate terms. $n = 8$ units, 3 inputs, "
+    r"weights and biases uniform in $\pm 1/\sqrt{n}$ but the LSTM's $\mathbf{b}_f = "
+    r"\mathbf{1}$, at step $t = 6$ of one seeded input sequence $\mathbf{x}^{(t)} \sim "
+    r"\mathcal{N}(0, \mathbf{I})$."
 )
 
 INPUT_SIZE, HIDDEN, STEP = 3, 8, 6
@@ -94,7 +93,7 @@ def draw(data: dict):
     # One scale for both panels: the same colour is the same number in (a) and (b).
     vmax = float(max(np.max(np.abs(J)), np.max(np.abs(G))))
 
-    im = _heatmap(ax_l, J, vmax, "a", r"LSTM $\partial s^{(t)}/\partial s^{(t-1)}$, $s = [h; c]$")
+    im = _heatmap(ax_l, J, vmax, "a", r"LSTM, state $[\mathbf{h}; \mathbf{c}]$")
     ax_l.axhline(n - 0.5, color="k", lw=0.9)
     ax_l.axvline(n - 0.5, color="k", lw=0.9)
     ticks = [n / 2 - 0.5, 3 * n / 2 - 0.5]
@@ -115,13 +114,13 @@ def draw(data: dict):
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
         )
 
-    _heatmap(ax_g, G, vmax, "b", r"GRU $\partial h^{(t)}/\partial h^{(t-1)}$ (textbook)")
+    _heatmap(ax_g, G, vmax, "b", r"GRU $\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-1)}$")
     idx = list(range(n))
     ax_g.set_xticks(idx, [str(i + 1) for i in idx])
     ax_g.set_yticks(idx, [str(i + 1) for i in idx])
     ax_g.tick_params(length=0)
-    ax_g.set_xlabel(r"$j$ of $h^{(t-1)}_j$")
-    ax_g.set_ylabel(r"$i$ of $h^{(t)}_i$")
+    ax_g.set_xlabel(r"$\nu$ of $h^{(t-1)}_\nu$")
+    ax_g.set_ylabel(r"$\mu$ of $h^{(t)}_\mu$")
 
     cb = fig.colorbar(im, ax=[ax_l, ax_g], shrink=0.85, pad=0.02)
     cb.set_label(r"entry $\partial s_i^{(t)}/\partial s_j^{(t-1)}$")

@@ -21,19 +21,20 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "linear-case"
+TITLE = r"Powers of the recurrent matrix: decay inside the unit circle, growth outside, a hump when non-normal"
 CLAIMS = ("linear-case", "eigen-vanish", "explode")
 CAPTION = (
-    r"The linear case $\sigma(z) = z$: "
-    r"$\partial \mathbf{h}^{(t)}/\partial \mathbf{h}^{(t-\ell)} = \mathbf{W}_h^{\ell}$. "
-    r"(a) Eigenvalues $\lambda_i$ of a random Gaussian $\mathbf{W}_h$ ($n = 8$, one seeded "
-    "draw, build seed 0) rescaled to spectral radius $\\rho = 0.9$ and $1.1$, with the "
-    r"unit circle. (b) $\lVert \mathbf{W}_h^{\ell} \rVert_2$ against $\ell$ (log scale) "
-    r"for both, with the terms $\lvert \lambda_i \rvert^{\ell}$ of the eigen-expansion "
-    "(thin dashes): inside the circle every term decays, one eigenvalue outside makes the "
-    "norm grow. (c) The non-normal "
+    r"The linear RNN, $\phi(z) = z$, where $\partial \mathbf{h}^{(t)}/\partial "
+    r"\mathbf{h}^{(t-\ell)} = \mathbf{W}_h^{\ell}$. (a) The eigenvalues $\lambda_k$ of "
+    r"one seeded Gaussian $\mathbf{W}_h$ ($n = 8$) rescaled to spectral radius $\rho = "
+    r"0.9$ and $1.1$, with the unit circle; rescaled to $1.1$, a conjugate pair "
+    r"$1.057 \pm 0.306\,i$ lies outside it. (b) $\lVert \mathbf{W}_h^{\ell} \rVert_2$ "
+    r"against $\ell$ (log scale) for both, with the moduli $\lvert \lambda_k "
+    r"\rvert^{\ell}$ of the terms of the eigen-expansion (thin dashes): inside the circle "
+    r"every term decays; the pair outside makes the norm grow. (c) The non-normal "
     r"$\mathbf{W} = \left[\begin{smallmatrix} 0.9 & 10 \\ 0 & 0.9 \end{smallmatrix}\right]$: "
-    r"$\rho(\mathbf{W}) = 0.9$, yet $\lVert \mathbf{W}^{\ell} \rVert_2$ first grows to "
-    r"$38.7$ at $\ell = 9$ before it decays like $0.9^{\ell}$."
+    r"$\rho(\mathbf{W}) = 0.9$, yet $\lVert \mathbf{W}^{\ell} \rVert_2$ first grows, to "
+    r"$38.7$ at $\ell = 9$, before it decays like $0.9^{\ell}$."
 )
 
 SIZE = 8
@@ -139,22 +140,22 @@ def draw(data: dict):
                 lw=0.6,
                 alpha=0.45,
                 ls="--",
-                label=r"terms $|\lambda_i|^\ell$" if (k == 0 and key == "vanish") else None,
+                label=r"terms $|\lambda_k|^\ell$" if (k == 0 and key == "vanish") else None,
             )
         ax_pow.plot(
             lags,
             m["power_norms"],
             color=colour[key],
             lw=1.6,
-            label=rf"$\|W_h^\ell\|_2$, $\rho = {rho:g}$",
+            label=rf"$\|\mathbf{{W}}_h^\ell\|_2$, $\rho = {rho:g}$",
         )
     ax_eig.set_aspect("equal")
     ax_eig.set_xlim(-1.3, 1.3)
     ax_eig.set_ylim(-1.3, 1.3)
     ax_eig.axhline(0, color="0.6", lw=0.5)
     ax_eig.axvline(0, color="0.6", lw=0.5)
-    ax_eig.set_xlabel(r"$\mathrm{Re}\,\lambda_i$")
-    ax_eig.set_ylabel(r"$\mathrm{Im}\,\lambda_i$")
+    ax_eig.set_xlabel(r"$\mathrm{Re}\,\lambda_k$")
+    ax_eig.set_ylabel(r"$\mathrm{Im}\,\lambda_k$")
     _legend_below(ax_eig, handlelength=1.0)
     st.panel_label(ax_eig, "a")
 
@@ -162,21 +163,21 @@ def draw(data: dict):
     ax_pow.set_xlim(0, lags[-1])
     ax_pow.set_ylim(1e-10, 1e4)  # the fastest terms leave the picture: they only vanish
     ax_pow.set_xlabel(r"lag $\ell$ (time steps)")
-    ax_pow.set_ylabel(r"$\|W_h^\ell\|_2$ and $|\lambda_i|^\ell$")
+    ax_pow.set_ylabel(r"$\|\mathbf{W}_h^\ell\|_2$ and $|\lambda_k|^\ell$")
     _legend_below(ax_pow)
     st.panel_label(ax_pow, "b")
 
     nn = data["non_normal"]
     nl = np.asarray(nn["lags"])
     rho = nn["spectral_radius"]
-    ax_nn.plot(nl, nn["power_norms"], color="k", lw=1.6, label=r"$\|W^\ell\|_2$")
+    ax_nn.plot(nl, nn["power_norms"], color="k", lw=1.6, label=r"$\|\mathbf{W}^\ell\|_2$")
     ax_nn.plot(
         nl,
         rho**nl,
         color=st.COLOURS["reference"],
         ls="--",
         lw=1.0,
-        label=rf"$\rho(W)^\ell = {rho:g}^\ell$",
+        label=rf"$\rho(\mathbf{{W}})^\ell = {rho:g}^\ell$",
     )
     ax_nn.plot([nn["peak_lag"]], [nn["peak_norm"]], "o", color=st.COLOURS["rnn_above"], ms=4)
     ax_nn.annotate(
@@ -190,7 +191,7 @@ def draw(data: dict):
     ax_nn.set_xlim(0, nl[-1])
     ax_nn.set_ylim(1e-3, 5e2)
     ax_nn.set_xlabel(r"lag $\ell$ (time steps)")
-    ax_nn.set_ylabel(r"$\|W^\ell\|_2$")
+    ax_nn.set_ylabel(r"$\|\mathbf{W}^\ell\|_2$")
     _legend_below(ax_nn)
-    st.panel_label(ax_nn, "c", r"$W = \genfrac{[}{]}{0}{}{0.9\quad 10}{0\quad\;\; 0.9}$")
+    st.panel_label(ax_nn, "c", r"$\mathbf{W} = \genfrac{[}{]}{0}{}{0.9\quad 10}{0\quad\;\; 0.9}$")
     return fig

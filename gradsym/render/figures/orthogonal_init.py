@@ -20,15 +20,21 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import seeded
 
 NAME = "orthogonal-init"
+TITLE = (
+    r"Powers of an orthogonal matrix keep every singular value at 1; a Gaussian matrix's fan out"
+)
 CLAIMS = ("orthogonal", "linear-case", "eigen-vanish", "explode")
+RESOLVED = 1e-13  # the smallest singular value drawn, relative to the largest
 CAPTION = (
-    r"Singular values of $\mathbf{W}_h^{\ell}$ against the power $\ell$ (log scale) for "
-    r"$n = 32$: an orthogonal $\mathbf{W}_h$ (Haar-random) keeps all 32 equal to 1 at "
-    r"every $\ell$ (one line, as $\lVert \mathbf{Q}^{\ell} \mathbf{x} \rVert = "
-    r"\lVert \mathbf{x} \rVert$); a Gaussian $\mathbf{W}_h$ with entries of standard "
-    r"deviation $1/\sqrt{n}$ (spectral radius $\approx 1.25$ in this draw) fans out: the "
-    "largest grows, most shrink by orders of magnitude. One seeded draw of each (build "
-    r"seed 0); values below $10^{-8}$ are round-off and not shown."
+    r"The singular values of $\mathbf{W}_h^{\ell}$ against the power $\ell$ (log scale), "
+    r"$n = 32$. An orthogonal $\mathbf{W}_h$ (drawn uniformly among orthogonal matrices) "
+    r"keeps all 32 at 1 for every $\ell$: one line, since $\lVert \mathbf{Q}^{\ell} "
+    r"\mathbf{x} \rVert = \lVert \mathbf{x} \rVert$. A Gaussian $\mathbf{W}_h$ with entries "
+    r"of standard deviation $1/\sqrt{n}$ (spectral radius $1.25$ in this draw) fans out: "
+    r"the largest grows, the smallest fall by many orders of magnitude (solid: the "
+    r"largest; dashed: the smallest; thin: the others). A value below $10^{-13}$ times the "
+    r"largest of the same power is not drawn: double precision cannot resolve it. One "
+    r"seeded draw of each."
 )
 
 SIZE, MAX_LAG = 32, 50
@@ -48,7 +54,7 @@ def compute(seed: int = 0) -> dict:
     """Singular values of the powers of an orthogonal and a Gaussian W_h."""
     rng = seeded(seed, NAME)
     inits = {
-        "orthogonal": ("orthogonal $Q$ (Haar)", orthogonal((SIZE, SIZE), rng)),
+        "orthogonal": (r"orthogonal $\mathbf{Q}$", orthogonal((SIZE, SIZE), rng)),
         "gaussian": (r"Gaussian, std $1/\sqrt{n}$", scaled_gaussian((SIZE, SIZE), rng)),
     }
     panels = []
@@ -82,6 +88,8 @@ def draw(data: dict):
     n = data["hidden_size"]
     g = panels["gaussian"]
     sv = np.asarray(g["singular_values"], dtype=float)
+    # below 1e-13 of the largest, double precision cannot resolve a singular value
+    sv = np.where(sv >= RESOLVED * sv[:, :1], sv, np.nan)
     colour = st.COLOURS["gaussian"]
     ax.plot(lags, sv[:, 1:-1], color=colour, lw=0.5, alpha=0.5)
     ax.plot(lags, sv[:, 0], color=colour, lw=1.6)
@@ -100,16 +108,15 @@ def draw(data: dict):
         f"{q['label']}: all {n} singular values $= 1$"
         + "\n"
         + rf"($\rho = {q['spectral_radius']:.2f}$)",
-        f"{g['label']}" + "\n" + rf"($\rho = {g['spectral_radius']:.2f}$): largest $\sigma_1$",
+        f"{g['label']}" + "\n" + rf"($\rho = {g['spectral_radius']:.2f}$): the largest",
         f"the other {n - 2}",
-        rf"smallest $\sigma_{{{n}}}$",
+        "the smallest",
     ]
-    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.legend(handles, labels, loc="outside lower center", ncol=2)
     ax.set_yscale("log")
     ax.set_xlim(1, lags[-1])
     ax.set_xlabel(r"power $\ell$ (time steps)")
-    ax.set_ylabel(r"singular values of $W_h^\ell$")
-    # Below ~1e-8 the SVD of a product whose top value is ~1e5 only shows rounding noise.
-    ax.set_ylim(1e-8, 1e6)
-    ax.set_yticks([10.0**k for k in range(-8, 7, 2)])
+    ax.set_ylabel(r"singular values of $\mathbf{W}_h^\ell$")
+    low = np.floor(np.log10(np.nanmin(sv)))
+    ax.set_ylim(10.0**low, 1e6)
     return fig

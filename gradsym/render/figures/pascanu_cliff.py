@@ -42,19 +42,21 @@ from gradsym.render.figures import style as st
 from gradsym.render.figures._common import floats
 
 NAME = "pascanu-cliff"
-CLAIMS = ("explode", "clip-norm", "sgd-step")
+TITLE = r"At the cliff the gradient explodes; a clipped step stays in the valley"
+CLAIMS = ("explode", "clip-norm", "sgd-step", "cliff")
 CAPTION = (
-    "The cliff of Pascanu, Mikolov and Bengio (2013): the one-unit network "
-    r"$x^{(t)} = w\,\sigma(x^{(t-1)}) + b$, $x^{(0)} = 0.5$, error "
-    r"$E = (\sigma(x^{(50)}) - 0.7)^2$. (a) $E$ over $(w, b)$ (colour, log scale), the wall "
-    "where $x^{(50)}$ jumps between its two stable branches (white dashes), and gradient "
-    r"descent with step size $\alpha = 0.5$ for 60 steps from the same two starts, plain "
-    r"and with the gradient norm clipped at 1 (the step is then at most $0.5$ long). "
-    "(b) The error and (c) the gradient norm before clipping along the same paths, "
-    "against the step: at the wall the gradient explodes; the plain step throws the "
-    r"parameters onto the far plateau, where $E \approx 0.09$ stays, while the clipped "
-    "step keeps them in the valley and the error goes down. Both runs coincide until "
-    "the first clipped step. Deterministic: no random numbers."
+    r"The cliff of \cite{pascanu2013} on the one-unit network $h^{(t)} = w\, "
+    r"\sigma(h^{(t-1)}) + \beta$, $h^{(0)} = 0.5$, with the loss $J = (\sigma(h^{(50)}) - "
+    r"0.7)^2$. (a) $J$ over $(w, \beta)$ (colour, log scale); the wall (white dashes), "
+    r"where $h^{(50)}$ jumps from one stable fixed point to the other (a bifurcation); "
+    r"gradient descent with step size $\alpha = 0.5$ for 60 steps from two starts, plain "
+    r"and with the gradient's norm clipped at 1 (a step is then at most $0.5$ long). "
+    r"(b) The loss and (c) the gradient's norm before clipping, against the step. At the "
+    r"wall the gradient explodes: the plain step throws the parameters onto the far "
+    r"plateau, where the loss stays at $0.09$; the clipped steps stay in the valley, and "
+    r"after 60 steps their loss is lower ($0.035$ from start 1, below $0.01$ from start "
+    r"2), though not steadily: they bounce on the edge of the wall. The runs coincide "
+    r"until the first clipped step. No random numbers."
 )
 
 W_RANGE, B_RANGE, GRID = (3.0, 8.0), (-5.0, 4.0), (161, 181)  # (n_w, n_b)
@@ -128,7 +130,7 @@ def draw(data: dict):
         norm=LogNorm(vmin=E_FLOOR, vmax=float(np.nanmax(E))),
     )
     cb = fig.colorbar(im, ax=ax_s, pad=0.02, aspect=30)
-    cb.set_label(r"error $E$ (log scale)")
+    cb.set_label(r"loss $J$ (log scale)")
     cb.ax.tick_params(labelsize=st.scaled(7))
     ax_s.plot(data["wall"]["w"], data["wall"]["b"], color="white", ls=(0, (3, 2)), lw=1.0)
     thr = data["descent"]["threshold"]
@@ -169,22 +171,22 @@ def draw(data: dict):
     ax_s.set_xlim(ws[0], ws[-1])
     ax_s.set_ylim(bs[0], bs[-1])
     ax_s.set_xlabel(r"recurrent weight $w$")
-    ax_s.set_ylabel(r"bias $b$")
+    ax_s.set_ylabel(r"bias $\beta$")
     ax_s.grid(False)
-    st.panel_label(ax_s, "a", r"$x^{(t)} = w\,\sigma(x^{(t-1)}) + b$")
+    st.panel_label(ax_s, "a", r"$h^{(t)} = w\,\sigma(h^{(t-1)}) + \beta$")
 
     n_steps = data["descent"]["steps"]
     ax_e.set_yscale("log")
     ax_e.set_xlim(0, n_steps)
     ax_e.set_xlabel("step")
-    ax_e.set_ylabel(r"error $E(w, b)$")
+    ax_e.set_ylabel(r"loss $J(w, \beta)$")
     st.panel_label(ax_e, "b")
 
     ax_n.axhline(thr, color="k", lw=0.8, ls=":")
     ax_n.set_yscale("log")
     ax_n.set_xlim(1, n_steps)
     ax_n.set_xlabel("step")
-    ax_n.set_ylabel(r"$\|\nabla E\|_2$ before clipping")
+    ax_n.set_ylabel(r"$\|\nabla J\|_2$ before clipping")
     st.panel_label(ax_n, "c")
 
     lr = data["descent"]["lr"]
@@ -205,7 +207,7 @@ def draw(data: dict):
     labels = [
         rf"plain GD, $\alpha = {lr:g}$",
         rf"GD, norm clipped at {thr:g}",
-        *[rf"start {k}: $(w, b) = ({w0:g}, {b0:g})$" for k, (w0, b0) in enumerate(starts, 1)],
+        *[rf"start {k}: $(w, \beta) = ({w0:g}, {b0:g})$" for k, (w0, b0) in enumerate(starts, 1)],
         "the wall",
         f"threshold {thr:g}",
     ]

@@ -76,8 +76,11 @@ LINESTYLES: dict[str, object] = {
 }
 
 RC: dict[str, object] = {
-    "font.family": "serif",
-    "font.serif": ["DejaVu Serif"],  # shipped with matplotlib: the same glyphs everywhere
+    "font.family": ["cmr10", "DejaVu Serif"],  # DejaVu for the glyphs cmr10 lacks (∏, …)
+    # Computer Modern, the notes' own typeface (shipped with matplotlib: the same glyphs on
+    # every machine)
+    "font.serif": ["cmr10", "DejaVu Serif"],
+    "axes.formatter.use_mathtext": True,  # cmr10 has no minus sign: tick labels as maths
     "mathtext.fontset": "cm",
     "font.size": 9,
     "axes.titlesize": 9,
@@ -194,6 +197,19 @@ def savefig(fig: Figure, file: BinaryIO, fmt: str, dpi: int = PNG_DPI) -> None:
         fig.savefig(file, format=fmt, dpi=dpi, metadata=_METADATA_OFF[fmt])
     finally:
         head_log.setLevel(level)
+
+
+def legend_below(fig: Figure, ax=None, ncol: int = 2, **kwargs):
+    """The legend of ``ax`` (default: every axes' handles) under the axes, outside the data,
+    in ``ncol`` columns: the plot keeps the figure's whole width."""
+    axes = [ax] if ax is not None else fig.axes
+    handles, labels = [], []
+    for a in axes:
+        for h, label in zip(*a.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(h)
+                labels.append(label)
+    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, **kwargs)
 
 
 def panel_label(ax, letter: str, title: str = "", **kwargs) -> None:

@@ -27,6 +27,9 @@ import numpy as np
 from gradsym.render.figures import style as st
 
 NAME = "success-rate"
+TITLE = (
+    r"Success against the sequence length: the gated cells keep learning as the dependency grows"
+)
 CLAIMS = (
     "sequential-recency",
     "lstm-cell-path",
@@ -36,15 +39,20 @@ CLAIMS = (
     "orthogonal",
 )
 CAPTION = (
-    "Success rate against the sequence length $T$ on the adding problem: the share of "
-    "10 seeds whose MSE on 256 fresh sequences after 1500 steps of 32 sequences "
-    "is below a tenth of the trivial baseline $1/6$; bands: 95\\% Wilson intervals. "
-    "$n = 16$ hidden units. (a) tanh RNN with Gaussian and with orthogonal "
-    r"$\mathbf{W}_h$, LSTM with $\mathbf{b}_f = 0$ and $1$, GRU; Adam (learning rate "
-    "$0.01$), gradient norm clipped at 1. (b) Pascanu et al.'s tanh RNN with sparse "
-    "initialisation (15 non-zero weights per unit, spectral radius $0.95$): SGD with "
-    "momentum, then with norm clipping, then with clipping and their regulariser "
-    r"$\Omega$. From the committed results of the example sweep, not trained at build time."
+    r"The share of 10 seeds that solve the adding problem \cite{le2015} (a loss on 256 "
+    r"fresh sequences below a tenth of the trivial baseline $1/6$) after a budget of 1500 "
+    r"steps of 32 sequences, against the length $T$ of the dependency; $n = 16$ units; "
+    r"bands: 95\% Wilson intervals; the markers of curves with equal rates are set side by "
+    r"side. (a) Adam with learning rate $0.01$ and norm clipping at 1: the tanh RNN, "
+    r"Gaussian or orthogonal $\mathbf{W}_h$ (the two coincide), fails from $T = 50$ on; the "
+    r"LSTM (with $\mathbf{b}_f = \mathbf{0}$ and $\mathbf{1}$) holds longer and the GRU "
+    r"solves every length. (b) The setting of \cite{pascanu2013}: a tanh RNN with sparse "
+    r"initialisation (15 non-zero weights per unit, spectral radius $0.95$) trained by SGD "
+    r"with momentum, with norm clipping added, and with clipping and their regulariser "
+    r"$\Omega$ added. Within this budget none of the "
+    r"three learns beyond $T = 10$: the panel shows what 1500 steps buy, not that the "
+    r"fixes fail; the paper trains for far longer. Every run is seeded; the results are "
+    r"stored beside the figure and reread, not retrained, when the figure is drawn."
 )
 
 #: The example sweep: its spec and the folder of its committed database.
@@ -96,7 +104,8 @@ def draw(data: dict):
         curves = [c for c in data["curves"] if c["panel"] == panel]
         for i, curve in enumerate(curves):
             colour = _COLOURS.get(curve["label"], _FALLBACK[i % len(_FALLBACK)])
-            x = np.asarray(curve["x"], float)
+            # side by side on the log axis: curves with the same rates stay visible
+            x = np.asarray(curve["x"], float) * 1.07 ** (i - (len(curves) - 1) / 2)
             rate = np.asarray([np.nan if v is None else v for v in curve["rate"]], float)
             low = np.asarray([np.nan if v is None else v for v in curve["low"]], float)
             high = np.asarray([np.nan if v is None else v for v in curve["high"]], float)

@@ -65,7 +65,7 @@ class _Writer:
         self.audience = audience
         self.places: dict[str, _Place] = {}  # "claim:<id>", "fig:<name>", "sec:<key>"
         self.cited: list[str] = []
-        self.equation = 0
+        self.svgs: dict[str, bytes] = {}  # the pictures drawn for figures/
 
     # -- links ------------------------------------------------------------------------------------
 
@@ -89,12 +89,10 @@ class _Writer:
     def prose(self, tex: str) -> str:
         return prose_html(tex, self.cite, self.ref)
 
-    def display(self, rows: Sequence[str], numbered: bool = True) -> str:
+    def display(self, rows: Sequence[str], numbered: bool = False, tag: str = "") -> str:
+        """An ``aligned`` display of ``rows``, numbered ``tag`` (the plan's number)."""
         body = r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-        if numbered:
-            self.equation += 1
-            return math(body, display=True, tag=str(self.equation))
-        return math(body, display=True)
+        return math(body, display=True, tag=tag)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -114,8 +112,10 @@ class _Writer:
             steps.append(f'<div class="step">{self.display(rows, numbered=False)}{why}</div>')
         return '<div class="derivation">' + "".join(steps) + "</div>"
 
-    def figure(self, name: str, title: str, caption: str, claims: Sequence[str]) -> str:
-        place = self.places[f"fig:{name}"]
+    def figure(
+        self, name: str, title: str, caption: str, claims: Sequence[str], label: str = ""
+    ) -> str:
+        place = self.places[label or f"fig:{name}"]
         shown = [c for c in claims if f"claim:{c}" in self.places]
         back = ""
         if shown:
@@ -206,10 +206,11 @@ def write_site(
     out = Path(out_dir)
     figures = Path(figures_dir)
     writer = _Writer(audience)
-    pages, figure_names = site_pages(writer)
+    pages, figure_files = site_pages(writer)
     site = Site(out)
-    site.paths += _copy_figures(out, figures, figure_names)
-    site.figures = list(figure_names)
+    site.paths += _copy_figures(out, figures, [f[:-4] for f in figure_files if f.endswith(".png")])
+    site.paths += [_put(out / "figures" / name, data) for name, data in writer.svgs.items()]
+    site.figures = list(figure_files)
     site.paths += _copy_assets(out)
     titles = [(p.name, p.title) for p in pages]
     for k, p in enumerate(pages):

@@ -1,6 +1,7 @@
 """Every figure's CAPTION is LaTeX text the notes can print as it is: ASCII, math between
-balanced $ signs, balanced braces, outside math only words, \\emph{}, --, \\% and
-``quotes''; and all of them together compile with pdflatex (the notes' math packages)."""
+balanced $ signs, balanced braces, outside math only words, \\emph{}, \\cite{} (the
+bibliography's keys: the notes and the deck print them), --, \\% and ``quotes''; and all
+of them together compile with pdflatex (the notes' math packages)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from gradsym.render import figures
 NAMES = figures.figure_names()
 
 # Outside math: the only commands allowed, and the characters LaTeX would misread.
-_TEXT_COMMANDS = {"emph", "%"}
+_TEXT_COMMANDS = {"emph", "%", "cite"}
 _TEXT_SPECIALS = set('#&_^~"<>|')
 
 
