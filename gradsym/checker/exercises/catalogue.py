@@ -38,6 +38,7 @@ SECTIONS = (
     "GRU",
     "Bidirectional and multi-layer RNNs",
     "Parameter counts",
+    "Summary",
 )
 
 # -- how the questions say things ---------------------------------------------------------------
@@ -1367,10 +1368,125 @@ def _counts() -> list[Exercise]:
     ]
 
 
+# -- 10. Summary: review ---------------------------------------------------------------------------
+
+
+def _summary() -> list[Exercise]:
+    dc = _DC_DH
+    lstm_full = (
+        f"block([[diag(tanh(c) * σ'(z_o)) @ W_o + diag(o * tanh'(c)) @ ({dc}), "
+        f"diag(o * tanh'(c) * f)], [{dc}, diag(f)]])"
+    )
+    cross = "diag(tanh'(z2)) @ W_x2 @ diag(tanh'(z1)) @ W_h1"
+    stacked_full = f"block([[diag(tanh'(z1)) @ W_h1, 0], [{cross}, diag(tanh'(z2)) @ W_h2]])"
+    lstm = JacobianQuestion(
+        title="The whole state Jacobian",
+        statement=(
+            r"Gather the LSTM's four blocks into the Jacobian of its state $\mathbf{s}^{(t)} = "
+            r"[\mathbf{h}^{(t)}; \mathbf{c}^{(t)}]$ with respect to $\mathbf{s}^{(t-1)}$, a "
+            r"$2n \times 2n$ block matrix: block rows follow $\mathbf{h}$, $\mathbf{c}$, block "
+            r"columns $\mathbf{h}^{(t-1)}$, $\mathbf{c}^{(t-1)}$."
+        ),
+        solution=(
+            r"The cell's row holds the blocks derived in the LSTM's section; the hidden "
+            r"state's row is the output gate's term plus $\operatorname{diag}(\mathbf{o} "
+            r"\circ \tanh'(\mathbf{c}^{(t)}))$ times the cell's row. The product of such "
+            r"matrices over time is what the gradient goes through."
+        ),
+        cell="lstm",
+        variant="standard",
+        of="state",
+        wrt="state",
+        answer=lstm_full,
+        typical=(
+            Wrong(lstm_full.replace("diag(f)]])", "diag(i)]])"), "wrong-symbol"),
+            Wrong(
+                f"block([[{dc}, diag(f)], [diag(tanh(c) * σ'(z_o)) @ W_o + diag(o * tanh'(c)) "
+                f"@ ({dc}), diag(o * tanh'(c) * f)]])",
+                "blocks-exchanged",
+            ),
+        ),
+    )
+    stacked = JacobianQuestion(
+        title="The whole state Jacobian",
+        statement=(
+            r"Gather the Jacobian of the state $[\mathbf{h}^{(t)}_1; \mathbf{h}^{(t)}_2]$ of "
+            r"two stacked tanh RNNs with respect to $[\mathbf{h}^{(t-1)}_1; "
+            r"\mathbf{h}^{(t-1)}_2]$, a $2n \times 2n$ block matrix."
+        ),
+        solution=(
+            r"The first layer does not read the second: its row has a zero block. The second "
+            r"layer reads the first layer's new state, hence the product across the layers "
+            r"in its first block."
+        ),
+        cell="stacked",
+        variant="plain",
+        of="state",
+        wrt="state",
+        answer=stacked_full,
+        typical=(
+            Wrong(
+                f"block([[diag(tanh'(z1)) @ W_h1, {cross}], [0, diag(tanh'(z2)) @ W_h2]])",
+                "blocks-exchanged",
+            ),
+        ),
+        show_cell=True,
+    )
+
+    def bound(phi: str, gamma: str, s_max: str, lag: int) -> ScalarQuestion:
+        answer = f"({gamma}*{s_max})**{lag}" if gamma != "1" else f"{s_max}**{lag}"
+        wrong = f"{s_max}**{lag}"
+        return ScalarQuestion(
+            title="How small after many steps",
+            statement=(
+                rf"An RNN with {phi} has $s_{{\max}}(\mathbf{{W}}_h) = {s_max}$. At most how "
+                rf"large is $\|\partial \mathbf{{h}}^{{(t)}}/\partial \mathbf{{h}}^{{(t-"
+                rf"{lag})}}\|_2$, whatever the inputs?"
+            ),
+            solution=(
+                rf"Each of the ${lag}$ factors has norm at most $\gamma\, s_{{\max}}"
+                rf"(\mathbf{{W}}_h)$ with $\gamma = {gamma}$: the product at most "
+                rf"$(\gamma\, s_{{\max}})^{{{lag}}}$."
+            ),
+            answer=answer,
+            typical=(
+                (Wrong(wrong, "no-gamma"),) if gamma != "1" else (Wrong(f"{s_max}*{lag}", "sum"),)
+            ),
+            known=(
+                Known(
+                    "no-gamma",
+                    wrong,
+                    r"The slopes of the activation are missing: each factor is a diagonal "
+                    r"matrix of slopes times $\mathbf{W}_h$.",
+                ),
+                Known(
+                    "sum",
+                    f"{s_max}*{lag}",
+                    r"The norms of the factors multiply, they do not add up.",
+                ),
+            ),
+        )
+
+    return [
+        Exercise("state-jacobian", "Summary", "jacobian", (lstm, stacked)),
+        Exercise(
+            "lag-bound",
+            "Summary",
+            "bound",
+            (
+                bound(r"$\phi = \tanh$", "1", "0.9", 20),
+                bound(r"$\phi = \sigma$", "1/4", "2", 10),
+                bound(r"$\phi = \tanh$", "1", "0.5", 8),
+            ),
+        ),
+    ]
+
+
 @cache
 def _catalogue() -> tuple[Exercise, ...]:
     out: list[Exercise] = []
-    for part in (_bptt, _rnn, _exploding, _fixes, _lstm, _peephole, _gru, _networks, _counts):
+    parts = (_bptt, _rnn, _exploding, _fixes, _lstm, _peephole, _gru, _networks, _counts, _summary)
+    for part in parts:
         out += part()
     order = {s: k for k, s in enumerate(SECTIONS)}
     return tuple(sorted(out, key=lambda e: order[e.section]))
