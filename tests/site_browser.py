@@ -88,6 +88,7 @@ def serve(root: Path):
 
 _PROBE = """async () => {
   await Promise.all([...document.images].map(i => i.decode().catch(() => null)));
+  await document.fonts.ready;  // the formulas' fonts, requested as KaTeX typesets
   const math = [...document.querySelectorAll('.math')];
   const errors = math.filter(m => m.classList.contains('math-error') || m.querySelector('.katex-error'))
                      .map(m => m.getAttribute('data-tex') || m.textContent);

@@ -140,8 +140,10 @@ DECK: tuple[Frame, ...] = (
         "agreement-recency",
         steps=(2,),
         text=(
-            r"With one attractor, more than half of the RNN's errors agree with the "
-            r"nearest noun, in every run; the LSTM errs less and mostly with the subject.",
+            (
+                r"With one attractor, more than half of the RNN's errors agree with the "
+                r"nearest noun, in every run; the LSTM errs less and mostly with the subject."
+            ),
         ),
     ),
     _f(RNN, "agreement", "The RNN agrees with the nearest noun, the LSTM with the subject"),

@@ -119,12 +119,15 @@ def _footer(sources: list[str], notes: str) -> str:
 
 def _labels(keys: list[str]) -> str:
     """The sources as their labels (the deck has no bibliography: a footer names them)."""
-    text = cite_text(",".join(dict.fromkeys(keys)))
+    text = cite_text(",".join(dict.fromkeys(k.strip() for k in keys)))
     return text.replace("&", r"\&").replace("\u00a0", "~").replace("\u2013", "--")
 
 
 def _prose(tex: str, where: str) -> str:
-    return check_prose(tex, f"deck, {where}")
+    """Prose for a frame, its citations as the sources' labels (the deck has no
+    bibliography: a citation prints what the footers print)."""
+    tex = check_prose(tex, f"deck, {where}")
+    return re.sub(r"\\cite\{([^}]*)\}", lambda m: _labels(m.group(1).split(",")), tex)
 
 
 def _result(frame: Frame, numbers: dict[str, str], audience: str) -> list[str]:

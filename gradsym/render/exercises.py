@@ -76,6 +76,25 @@ def _rows(lhs: str, rhs: str, tag: str = "") -> list[str]:
     return rows
 
 
+def _answer_rows(q: JacobianQuestion) -> list[str]:
+    """The reference answer as displayed rows; a block matrix (a whole state Jacobian) a
+    block a row, each named by its derivative, since one matrix would not fit a line."""
+    from sympy import BlockMatrix
+
+    from gradsym.checker.diagnosis import block_names
+
+    c, expr = q.cell_obj, q.expr
+    if not isinstance(expr, BlockMatrix):
+        return _rows(derivative_latex(q.of, q.wrt, c.style), q.answer_latex())
+    rows_of, cols_of = block_names(c, q.of, q.wrt)
+    out = []
+    for i, of in enumerate(rows_of):
+        for j, wrt in enumerate(cols_of):
+            block = expr.blocks[i, j]
+            out += _rows(derivative_latex(of, wrt, c.style), notes_latex(block, c.style))
+    return out
+
+
 def _cell_rows(cell) -> list[str]:
     out = []
     for lhs, rhs in cell.definitions:
@@ -116,8 +135,7 @@ def _solution(d: Drawn, sheet: bool) -> list[Block]:
     q = d.question
     out: list[Block] = []
     if isinstance(q, JacobianQuestion):
-        lhs = derivative_latex(q.of, q.wrt, q.cell_obj.style)
-        out.append(Block("display", rows=tuple(_rows(lhs, q.answer_latex()))))
+        out.append(Block("display", rows=tuple(_answer_rows(q))))
     elif isinstance(q, ScalarQuestion):
         out.append(Block("display", rows=(f"&{q.answer_latex()}",)))
     else:

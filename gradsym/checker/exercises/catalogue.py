@@ -1382,10 +1382,11 @@ def _summary() -> list[Exercise]:
     lstm = JacobianQuestion(
         title="The whole state Jacobian",
         statement=(
-            r"Gather the LSTM's four blocks into the Jacobian of its state $\mathbf{s}^{(t)} = "
-            r"[\mathbf{h}^{(t)}; \mathbf{c}^{(t)}]$ with respect to $\mathbf{s}^{(t-1)}$, a "
-            r"$2n \times 2n$ block matrix: block rows follow $\mathbf{h}$, $\mathbf{c}$, block "
-            r"columns $\mathbf{h}^{(t-1)}$, $\mathbf{c}^{(t-1)}$."
+            r"Gather the LSTM's four blocks into the Jacobian of its state "
+            r"$[\mathbf{h}^{(t)}; \mathbf{c}^{(t)}]$ with respect to "
+            r"$[\mathbf{h}^{(t-1)}; \mathbf{c}^{(t-1)}]$, a $2n \times 2n$ block matrix: block "
+            r"rows follow $\mathbf{h}^{(t)}$, $\mathbf{c}^{(t)}$, block columns "
+            r"$\mathbf{h}^{(t-1)}$, $\mathbf{c}^{(t-1)}$."
         ),
         solution=(
             r"The cell's row holds the blocks derived in the LSTM's section; the hidden "
