@@ -24,6 +24,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +38,8 @@ __all__ = [
     "atomic_write",
     "atomic_write_text",
     "folder_lock",
+    "missing_folders",
+    "open_regular",
     "output_error",
     "remove_stale_temporaries",
     "writable_dir",
@@ -102,6 +105,27 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
     return path
 
 
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """``path`` opened for binary reading if it is a regular file; OSError otherwise
+    (IsADirectoryError for a folder, EINVAL "not a regular file" for a FIFO or a device:
+    reading a FIFO would wait for a writer that never comes, a device might never end).
+    The check is made on the opened file, so the path cannot change in between."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO returns at once
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device)", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8, ``\\n`` line ends on every platform) to ``path`` atomically."""
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
@@ -111,6 +135,8 @@ def writable_dir(path: str | os.PathLike) -> Path:
     """Create folder ``path`` if needed and prove it is writable, or an
     :class:`~gradsym.errors.OutputError` naming it (and, when the path runs through a
     file, that file)."""
+    if os.fspath(path) == "":  # Path("") is the current folder: never meant
+        raise OutputError("the output folder is an empty path; give a folder name")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"output folder {str(path)!r} is a file, not a folder")
@@ -216,7 +242,9 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
     operating system with its process. A folder this call created is removed again if
     the block fails before writing anything into it.
     """
-    created = not Path(folder).exists()
+    if os.fspath(folder) == "":
+        raise OutputError("the output folder is an empty path; give a folder name")
+    created = missing_folders(Path(folder))
     folder = writable_dir(folder)
     key = folder.resolve()
     with _held_guard:
@@ -233,7 +261,13 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
                 _held[key] -= 1
         return
     lock = folder / LOCK_FILE
-    fd = _acquire(lock, folder, what)
+    try:
+        fd = _acquire(lock, folder, what)
+    except BaseException:
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
     with _held_guard:
         _held[key] = 1
     failed = True
@@ -247,9 +281,20 @@ def folder_lock(folder: str | os.PathLike, what: str = "write") -> Iterator[Path
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         os.close(fd)
-        if failed and created:  # a failed first run leaves no empty folder behind
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        if failed:  # a failed first run leaves no empty folder behind, parents included
+            for made in created:
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders that creating ``folder`` would create, deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path == path.parent:
+            break
+        missing.append(path)
+    return missing
 
 
 def _acquire(lock: Path, folder: Path, what: str) -> int:
@@ -273,8 +318,14 @@ def _acquire(lock: Path, folder: Path, what: str) -> int:
         except FileNotFoundError:
             same = False
         if same:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError as exc:  # a full disk: no lock file left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+                os.close(fd)
+                raise output_error("lock", folder, exc) from exc
             return fd
         os.close(fd)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -31,12 +32,14 @@ __all__ = [
     "boolean",
     "check_array",
     "check_finite",
+    "check_memory",
     "check_params",
     "choice",
     "first_nonfinite",
     "integer",
     "nonnegative_int",
     "number",
+    "physical_memory",
     "positive_int",
     "positive_number",
 ]
@@ -132,6 +135,32 @@ def choice(kind: str, value, known: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in known:
         raise unknown_name(kind, value, known)
     return value
+
+
+# -- sizes against memory --------------------------------------------------------------------
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory of this machine (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
+
+
+def check_memory(what: str, nbytes: float) -> None:
+    """An InvalidValueError, before anything is allocated, when ``what`` (the sizes that
+    decide it, e.g. "steps = 10000000 and batch = 32") needs more than this machine's
+    memory: ``nbytes``, an estimate from above."""
+    have = physical_memory()
+    if have and nbytes > have:
+        raise InvalidValueError(
+            f"{what} need about {_gib(nbytes)} of memory; this machine has {_gib(have)}"
+        )
 
 
 # -- arrays --------------------------------------------------------------------------------

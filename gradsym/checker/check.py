@@ -24,6 +24,8 @@ undecided otherwise. An explicit SymPy matrix is judged at its own size.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,11 +151,20 @@ def _call_function(fn, c: Cell, inst: dict, rows: int, cols: int, label: str) ->
     except Exception as exc:
         raise CandidateError(f"candidate function raised {type(exc).__name__}: {exc}") from exc
     try:
-        out = np.asarray(out, dtype=float)
+        raw = np.asarray(out)
+        complex_values = raw.dtype.kind == "c" or (
+            raw.dtype == object and any(isinstance(v, complex) for v in raw.flat)
+        )
+        if not complex_values:
+            out = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise CandidateError(
             f"candidate function returned {type(out).__name__}, not an array"
         ) from exc
+    if complex_values:  # converting would drop the imaginary part in silence
+        raise CandidateError(
+            f"candidate function returned complex values ({raw.dtype}); a Jacobian here is real"
+        )
     if out.ndim == 3 and out.shape[0] == 1:
         out = out[0]
     if out.shape != (rows, cols):
@@ -334,7 +345,9 @@ def check_jacobian(
     n, d: hidden and input size of the numeric check (1 … 256); the symbolic proof and a
         second numeric check run at the proof size, which sees every matrix identity.
     trials: random instances per size. seed: their generator's seed.
-    time_limit: seconds for each symbolic proof (None: no limit; 0: no proof).
+    time_limit: seconds for the whole check, counted from the call: what is left after
+        the numeric comparison goes to the symbolic proof, what is left after that to the
+        diagnosis (None or inf: no limit; 0: no proof).
     diagnose: test a refuted candidate against the standard mistakes.
 
     Returns a :class:`Verdict`. Raises CandidateError for a candidate that cannot be judged,
@@ -342,6 +355,11 @@ def check_jacobian(
     sizes out of range.
     """
     _validate(n, d, trials, time_limit)
+    if time_limit is not None and math.isinf(time_limit):
+        time_limit = None  # no limit, as the CLI's --time-limit inf asks
+    # One deadline for the whole check: what the preparation and the numeric comparison
+    # spend (both linear in the candidate's size) is not given to the proof again.
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     jac = jacobian(cell, of=of, wrt=wrt, variant=variant)
     c = jac.cell
     block, label = _sizes(jac)
@@ -403,7 +421,7 @@ def check_jacobian(
             proof_size=(n_p, d_p) if cand.kind != "function" else None,
             **common,
         )
-        return _diagnosed(verdict, cand, jac, proof_instances, time_limit, diagnose)
+        return _diagnosed(verdict, cand, jac, proof_instances, deadline, diagnose)
 
     if cand.kind == "function":
         return Verdict(
@@ -417,7 +435,19 @@ def check_jacobian(
         )
 
     points_exact = [entry_point(c, inst) for inst in proof_instances]
-    proof = prove(cand.expr, c, of, wrt, n_p, d_p, points_exact, time_limit)
+    left = _remaining(deadline)
+    if left is not None and left <= 0 and time_limit > 0:
+        proof = ProofOutcome(
+            "timeout",
+            n_p,
+            d_p,
+            reason=f"the time limit of {time_limit:g} s was spent before the symbolic proof",
+        )
+    else:
+        proof = prove(cand.expr, c, of, wrt, n_p, d_p, points_exact, left)
+        if proof.status == "timeout":
+            reason = f"the symbolic proof did not finish within {time_limit:g} s (the check's time limit)"
+            proof = dataclasses.replace(proof, reason=reason)
     at = f"at n = {n_p}, d = {d_p}"
     if proof.status == "proved":
         note = "" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons)
@@ -458,7 +488,7 @@ def check_jacobian(
             proof_size=(n_p, d_p),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, proof_instances, time_limit, diagnose)
+        return _diagnosed(verdict, cand, jac, proof_instances, deadline, diagnose)
     residual = {"entry": list(proof.entry), "difference": proof.residual} if proof.entry else None
     return Verdict(
         "undecided",
@@ -481,15 +511,27 @@ def _gap_note(comparisons: list[Comparison]) -> str:
     )
 
 
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (a time.monotonic() value; None: no limit)."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
 def _diagnosed(
-    verdict: Verdict, cand: _Candidate, jac, proof_instances: list[dict], time_limit, diagnose
+    verdict: Verdict,
+    cand: _Candidate,
+    jac,
+    proof_instances: list[dict],
+    deadline: float | None,
+    diagnose,
 ) -> Verdict:
-    """The verdict with the first standard mistake that is proved to explain it."""
+    """The verdict with the first standard mistake that is proved to explain it, searched
+    for until the check's deadline (at most DIAGNOSIS_SECONDS)."""
     if not diagnose or cand.kind == "function" or not proof_instances:
         return verdict
     if cand.kind == "expression" and count_nodes(cand.expr) > DIAGNOSIS_NODES:
         return verdict
-    budget = DIAGNOSIS_SECONDS if time_limit is None else min(time_limit, DIAGNOSIS_SECONDS)
+    left = _remaining(deadline)
+    budget = DIAGNOSIS_SECONDS if left is None else min(left, DIAGNOSIS_SECONDS)
     c = jac.cell
     insts = proof_instances[:DIAGNOSIS_INSTANCES]
     n_i, d_i = insts[0]["n"], insts[0]["d"]

@@ -10,15 +10,21 @@ candidate − truth)/2 sees every error of this kind. :func:`proof_size` picks t
 least 3) and the same for the input size d (at least 2), whatever size the numeric check
 uses.
 
-The work. :func:`prove` runs the entry-by-entry decision of
-:func:`gradsym.symbolic.proof.decide_entry` in a forked child process that is stopped at the
-time limit, so that no candidate can hang the caller; where ``fork`` is unavailable it runs
-in-process without a limit.
+The work. :func:`prove` builds the explicit Jacobian and the cell's explicit environment,
+expands the candidate in it and runs the entry-by-entry decision of
+:func:`gradsym.symbolic.proof.decide_entry`, all in a forked child process that is stopped
+at the time limit, so that no candidate can hang the caller (what the child built comes
+back with the outcome and is kept for the next proof); where ``fork`` is unavailable it
+runs in-process without a limit. (The explicit forms of the notes' own cells, whose cost
+is known, are built in the caller and kept; those of declared cells in the child.) The
+child dies with its caller, on any signal, SIGKILL
+included (:func:`gradsym.workers.tie_to_parent`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import time
 import warnings
 from dataclasses import dataclass
@@ -31,8 +37,15 @@ from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.lang.visitor import MatrixVisitor
 from gradsym.symbolic.equations import Cell
-from gradsym.symbolic.explicit import expand_compact, explicit_jacobian, sizes_for, symbols_of
+from gradsym.symbolic.explicit import (
+    evaluate,
+    explicit_jacobian,
+    sizes_for,
+    symbols_of,
+    wrt_environment,
+)
 from gradsym.symbolic.proof import decide_entry
+from gradsym.workers import tie_to_parent
 
 MAX_PROOF_SIZE = 6
 
@@ -128,15 +141,37 @@ def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational
     return out
 
 
+#: What proof processes built (explicit Jacobians, explicit environments), kept by the
+#: caller for the next proof: built in the child, so that the time limit covers them, and
+#: sent back with the outcome (keys of ``_NEW``).
+_BUILT: dict[tuple, Any] = {}
+_NEW: list[tuple] = []
+_MAX_BUILT = 256
+
+
+def _keep(key: tuple, value: Any) -> None:
+    if len(_BUILT) >= _MAX_BUILT:
+        del _BUILT[next(iter(_BUILT))]  # the oldest
+    _BUILT[key] = value
+
+
+def _cached(key: tuple, build) -> Any:
+    if key not in _BUILT:
+        _keep(key, build())
+        _NEW.append(key)
+    return _BUILT[key]
+
+
 def _decide(
     candidate: Any, cell: Cell, of: str, wrt: str, n: int, d: int, points: list[dict]
 ) -> ProofOutcome:
     t0 = time.perf_counter()
-    truth = explicit_jacobian(cell, of, wrt, n, d)
+    truth = _cached(("truth", cell, of, wrt, n, d), lambda: explicit_jacobian(cell, of, wrt, n, d))
     if isinstance(candidate, sp.MatrixBase):
         mine = sp.ImmutableMatrix(candidate)
     else:
-        mine = expand_compact(candidate, cell, wrt, n, d)
+        env = _cached(("env", cell, wrt, n, d), lambda: wrt_environment(cell, wrt, n, d))
+        mine = evaluate(candidate, env, sizes_for(n, d))
     if mine.shape != truth.shape:
         return ProofOutcome("different", n, d, reason=f"shape {mine.shape} ≠ {truth.shape}")
     unknown = None
@@ -173,14 +208,24 @@ def _decide(
 
 
 def _child(conn, args) -> None:
+    """The proof process: sends (outcome, the explicit Jacobian if it built it)."""
+    tie_to_parent()  # a SIGKILL of the caller must not leave a proof running on
+    _NEW.clear()
     try:
-        conn.send(_decide(*args))
+        outcome = _decide(*args)
     except RecursionError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="too deeply nested"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="too deeply nested")
     except MemoryError:
-        conn.send(ProofOutcome("too large", args[4], args[5], reason="out of memory"))
+        outcome = ProofOutcome("too large", args[4], args[5], reason="out of memory")
     except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
-        conn.send(ProofOutcome("unknown", args[4], args[5], reason=f"{type(exc).__name__}: {exc}"))
+        reason = f"{type(exc).__name__}: {exc}"
+        outcome = ProofOutcome("unknown", args[4], args[5], reason=reason)
+    built = {key: _BUILT[key] for key in _NEW if key in _BUILT}
+    try:
+        try:
+            conn.send((outcome, built))
+        except (RecursionError, pickle.PicklingError):  # too deep to send: kept here only
+            conn.send((outcome, {}))
     finally:
         conn.close()
 
@@ -206,8 +251,20 @@ def prove(
             d,
             reason=f"a proof would need n = {n}, above the limit {MAX_PROOF_SIZE}",
         )
-    # Built here, in the caller, so that it is cached for the next candidate.
-    explicit_jacobian(cell, of, wrt, n, d)
+    started = time.perf_counter()
+    if cell.variant != "declared":
+        # The notes' own cells: their explicit forms at the proof sizes (n ≤ 6) are known to
+        # build in about a second, so they are built here once, as warm as SymPy's cache
+        # is, for every later proof; a declared cell's (the user's equations) are built in
+        # the child, within the time limit.
+        _cached(("truth", cell, of, wrt, n, d), lambda: explicit_jacobian(cell, of, wrt, n, d))
+        if not isinstance(candidate, sp.MatrixBase):
+            _cached(("env", cell, wrt, n, d), lambda: wrt_environment(cell, wrt, n, d))
+        if time_limit is not None:  # what the build took is part of the limit
+            given, time_limit = time_limit, time_limit - (time.perf_counter() - started)
+            if time_limit <= 0:
+                reason = f"the symbolic proof did not finish within {given:g} s"
+                return ProofOutcome("timeout", n, d, reason=reason)
     args = (candidate, cell, of, wrt, n, d, points)
     if time_limit is None or "fork" not in multiprocessing.get_all_start_methods():
         try:
@@ -226,9 +283,12 @@ def prove(
     try:
         if receive.poll(time_limit):
             try:
-                return receive.recv()
+                outcome, built = receive.recv()
             except EOFError:
                 return ProofOutcome("unknown", n, d, reason="the proof process died")
+            for key, value in built.items():  # for the next proof at this size
+                _keep(key, value)
+            return outcome
         return ProofOutcome(
             "timeout",
             n,

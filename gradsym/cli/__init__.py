@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import re
@@ -38,6 +39,7 @@ import sys
 import threading
 
 from gradsym import __version__
+from gradsym.cli.ascii_output import ascii_safe, can_encode
 from gradsym.errors import GradsymError, did_you_mean
 from gradsym.validate import nonnegative_int
 
@@ -54,6 +56,16 @@ TERMINATED = 143
 BROKEN_PIPE = 141
 
 
+#: The errors of a write to stdout that cannot succeed (no space, an I/O error, a file
+#: too large, a closed descriptor).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
+
+#: The arguments (dest) that name a file or folder: none may be empty.
+PATH_ARGUMENTS = frozenset(
+    {"out", "run_dir", "cell_file", "report_dir", "data", "models", "folder", "target"}
+)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwinds the command like Ctrl-C, so that worker processes are
     stopped and temporary files removed on the way out."""
@@ -64,6 +76,13 @@ class _Parser(argparse.ArgumentParser):
     as JSON under ``--json``."""
 
     json_errors = False  # set by main() for the one parse it runs
+
+    def _get_value(self, action, arg_string):
+        # An empty path would be read as the current folder: refused for every command
+        # here, where argparse converts each value (abbreviations and --opt= forms too).
+        if arg_string == "" and action.dest in PATH_ARGUMENTS:
+            raise argparse.ArgumentError(action, "an empty path; give a file or folder name")
+        return super()._get_value(action, arg_string)
 
     def error(self, message: str):
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -118,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_json_error(command: str | None, kind: str, message: str, code: int) -> None:
     # Flat, like the commands' own JSON (which carries "exit_code" too).
     error = {"error": message, "type": kind, "command": command, "exit_code": code}
-    print(json.dumps(error, ensure_ascii=False))
+    print(json.dumps(error, ensure_ascii=not can_encode(sys.stdout)))
 
 
 def _fail(args: argparse.Namespace, kind: str, message: str, code: int) -> int:
@@ -127,7 +146,8 @@ def _fail(args: argparse.Namespace, kind: str, message: str, code: int) -> int:
         _print_json_error(args.command, kind, message, code)
     else:
         prefix = "error: " if code == BAD_INPUT else ""
-        print(f"gradsym {args.command}: {prefix}{message}", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):  # a stderr that cannot be written
+            print(f"gradsym {args.command}: {prefix}{message}", file=sys.stderr)
     return code
 
 
@@ -167,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     other exception is a bug and propagates with its traceback.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    ascii_safe()  # a terminal that cannot show Unicode gets ASCII spellings, not a traceback
     _Parser.json_errors = "--json" in argv
     try:
         args = build_parser().parse_args(argv)
@@ -181,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
     except GradsymError as exc:
         return _fail(args, type(exc).__name__, str(exc), BAD_INPUT)
+    except MemoryError:  # sizes are checked against memory first; this is the last guard
+        message = "out of memory; try smaller sizes (hidden, batch, length, steps)"
+        return _fail(args, "MemoryError", message, BAD_INPUT)
     except KeyboardInterrupt:
         message = "interrupted; files already written are complete"
         return _fail(args, "Interrupted", message, INTERRUPTED)
@@ -190,3 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return BROKEN_PIPE
+    except OSError as exc:
+        if isinstance(exc, GradsymError) or exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        # stdout (or stderr) refused a write: a full disk, /dev/full, a closed descriptor;
+        # files gradsym writes itself fail as an OutputError, caught above
+        _quiet_stdout()
+        reason = exc.strerror or str(exc)
+        with contextlib.suppress(OSError, ValueError):  # on stderr even under --json
+            print(
+                f"gradsym {args.command}: error: cannot write the output: {reason}", file=sys.stderr
+            )
+        return BAD_INPUT

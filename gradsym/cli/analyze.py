@@ -101,9 +101,11 @@ def _inputs(args: argparse.Namespace, models):
     from gradsym.numeric.analysis.analyze import (
         GAUSSIAN_BATCH,
         GAUSSIAN_STEPS,
+        check_analysis_memory,
         common_input_size,
         common_task,
     )
+    from gradsym.numeric.train.tasks import make_task
 
     task_options = any(getattr(args, o) is not None for o in ("length", "delay", "task_arg"))
     if (args.data is not None or args.gaussian is not None) and task_options:
@@ -123,7 +125,11 @@ def _inputs(args: argparse.Namespace, models):
             )
         task = args.task if args.task is not None else trained_on[0]
         start = trained_on[1] if args.task is None else {}
-        return task_inputs(task, _task_kwargs(args, task, start), batch=batch, seed=args.seed)
+        kwargs = _task_kwargs(args, task, start)
+        sample = make_task(task, **kwargs)  # its length, before any sequence is drawn
+        length = sample.length + sample.length // 10 + 1
+        check_analysis_memory(models, length, batch, sample.input_size)
+        return task_inputs(task, kwargs, batch=batch, seed=args.seed)
     if task_options:
         raise InvalidValueError(
             "--length, --delay and --task-arg need --task (the models were not all trained "
@@ -132,6 +138,7 @@ def _inputs(args: argparse.Namespace, models):
     steps = GAUSSIAN_STEPS if args.steps is None else args.steps
     scale = 1.0 if args.gaussian is None else args.gaussian
     size = common_input_size(models)
+    check_analysis_memory(models, steps, batch, size)  # before any input is drawn
     return gaussian_inputs(steps, batch, size, scale=scale, seed=args.seed)
 
 

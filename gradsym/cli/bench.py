@@ -16,7 +16,26 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 WHICH = ("backend", "symbolic", "training", "declared", "analysis", "sweep")
 
 
+#: The scripts' options that count something (rounds, steps, runs, threads, sizes): a
+#: count below 1 leaves a script nothing to time (an empty min(), a division by zero).
+COUNTS = ("--rounds", "--steps", "--runs", "--threads", "--max-n")
+
+
+def _check_counts(rest: list[str]) -> None:
+    """Every count option in ``rest`` a positive integer (one line, exit 2, before the
+    script imports anything)."""
+    for k, arg in enumerate(rest):
+        name, eq, value = arg.partition("=")
+        if name not in COUNTS:
+            continue
+        if not eq:
+            value = rest[k + 1] if k + 1 < len(rest) else ""
+        if not (value.isdigit() and int(value) >= 1):
+            raise InvalidValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    _check_counts(args.rest)
     script = BENCHMARKS / f"bench_{args.which}.py"
     if not script.exists():
         raise InvalidValueError(f"benchmarks are run from a source checkout; {script} not found")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+
+from gradsym.cli.ascii_output import can_encode
 
 
 def cell_table() -> list[dict]:
@@ -60,7 +63,7 @@ def cell_table() -> list[dict]:
 def cmd_cells(args: argparse.Namespace) -> int:
     rows = cell_table()
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(rows, ensure_ascii=not can_encode(sys.stdout), indent=2))
         return 0
     for r in rows:
         head = f"{r['name']} ({r['variant']}, {r['kind']}; state {', '.join(r['state'])})"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+
+from gradsym.cli.ascii_output import can_encode
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -39,7 +42,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     if args.json:
-        print(json.dumps(_jsonable(verdict.to_dict()), ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                _jsonable(verdict.to_dict()), ensure_ascii=not can_encode(sys.stdout), indent=2
+            )
+        )
     else:
         print(verdict.report())
     return verdict.exit_code
@@ -114,8 +121,8 @@ bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="time for each symbolic proof (default 60; 0: no proof, the verdict is at "
-        "best undecided)",
+        help="time for the whole check, proof and diagnosis included (default 60; inf: no "
+        "limit; 0: no proof, the verdict is at best undecided)",
     )
     p.add_argument("--json", action="store_true", help="print the verdict (or error) as JSON")
     p.set_defaults(func=cmd_check)

@@ -95,11 +95,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         connect_timeout=args.timeout,
     )
+    not_run = f", {result.not_run} could not run" if result.not_run else ""
     print(
         f"gradsym sweep {spec.name}: {result.total} runs, {result.done} done, "
-        f"{result.failed} diverged, {result.pending} pending; this call ran {result.ran} "
-        f"and skipped {result.skipped} finished in {result.seconds:.1f} s"
+        f"{result.failed - result.not_run} diverged{not_run}, {result.pending} pending; this "
+        f"call ran {result.ran} and skipped {result.skipped} finished in {result.seconds:.1f} s"
     )
+    if result.not_run:
+        print(f"  {result.not_run} run(s) could not run: their errors are in sweep.db")
     print(f"  results    {result.database}")
     print(f"  report     gradsym sweep report {result.database.parent}")
     if result.pending:

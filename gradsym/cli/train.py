@@ -77,7 +77,7 @@ def _task_arg(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(f"task arguments are KEY=VALUE, got {text!r}")
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON (or too long or deep to read): the text
         parsed = value
     return key.strip(), parsed
 

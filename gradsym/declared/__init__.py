@@ -13,7 +13,7 @@ compiled into a :class:`~gradsym.numeric.cells.generated.GeneratedCell`, registe
                                     MinimalRNN, a diagonal linear recurrence)
 """
 
-from .cell import DeclaredCell, cell_from_equations, registered_names
+from .cell import DeclaredCell, cell_from_equations, cell_from_record, registered_names
 from .files import load_cell_file
 from .library import BUILTIN_EQUATIONS, LIBRARY, LibraryCell, library_cell, register_library
 
@@ -25,6 +25,7 @@ __all__ = [
     "DeclaredCell",
     "LibraryCell",
     "cell_from_equations",
+    "cell_from_record",
     "library_cell",
     "load_cell_file",
     "register_library",

@@ -18,6 +18,8 @@ The name is registered: ``jacobian("mgu", …)``, ``make_cell("mgu", None, d, n)
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +35,7 @@ from gradsym.symbolic.declared import _REGISTRY, register_cell
 from gradsym.symbolic.equations import Cell
 
 from .codegen import generate
-from .equations import build_cell, expressions_from_sympy, expressions_from_text
+from .equations import _split_text, build_cell, expressions_from_sympy, expressions_from_text
 
 
 @dataclass(eq=False)
@@ -90,8 +92,31 @@ class DeclaredCell:
     def register(self, replace: bool = True) -> DeclaredCell:
         """Make the cell reachable by name (symbolic ``cell``/``jacobian``, ``make_cell``)."""
         register_cell(self.name, lambda: self.cell, replace=replace)
-        register_cell_builder(self.name, self.numpy)
+        register_cell_builder(self.name, self.numpy, self.record)
         return self
+
+    def record(self) -> dict[str, Any]:
+        """What a training run records of its cell: the name, the equations as written,
+        the state, the declared shapes, and the SHA-256 of their canonical form (each
+        equation with its spaces and comments removed), which a resumed run compares."""
+        try:
+            statements = [[lhs, "".join(rhs.split())] for lhs, rhs in _split_text(self.text)]
+        except DeclarationError:  # SymPy input: the text is as printed, one per line
+            statements = [[line] for line in self.text.splitlines()]
+        canonical = {
+            "name": self.name,
+            "equations": statements,
+            "state": list(self.state),
+            "shapes": dict(sorted(self.shapes.items())),
+        }
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+        return {
+            "name": self.name,
+            "equations": self.text,
+            "state": list(self.state),
+            "shapes": dict(self.shapes),
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        }
 
     def __repr__(self) -> str:
         return f"DeclaredCell({self.name!r}, state={list(self.state)})"
@@ -123,7 +148,19 @@ def cell_from_equations(
 
     Raises DeclarationError (one line naming the equation and the problem).
     """
-    state_t = (state,) if isinstance(state, str) else tuple(state)
+    state_t = _state_names(state)
+    if shapes is not None and not isinstance(shapes, Mapping):
+        raise DeclarationError(
+            f"shapes must be a mapping of names to shapes such as {{'w_h': 'n'}}, got "
+            f"{type(shapes).__name__} {shapes!r:.40}"
+        )
+    if not isinstance(equations, (str, Mapping)) and (
+        isinstance(equations, (bytes, bytearray)) or not isinstance(equations, Iterable)
+    ):
+        raise DeclarationError(
+            "equations must be a string, or SymPy equations {name: expression}, got "
+            f"{type(equations).__name__} {equations!r:.40}"
+        )
     if isinstance(equations, str):
         exprs, st, params, leaves = expressions_from_text(equations, state_t, shapes)
         text = equations
@@ -142,9 +179,41 @@ def cell_from_equations(
     return declared
 
 
+def cell_from_record(record: Mapping[str, Any]) -> DeclaredCell:
+    """The cell a training run recorded (:meth:`DeclaredCell.record`), declared again from
+    its equations (read by the allow-list grammar, as any equations) and registered;
+    DeclarationError if the record is damaged (its hash does not match)."""
+    if not isinstance(record, Mapping) or not all(
+        isinstance(record.get(k), t)
+        for k, t in (("name", str), ("equations", str), ("state", list), ("sha256", str))
+    ):
+        raise DeclarationError("the recorded cell is damaged (name, equations, state, sha256)")
+    shapes = record.get("shapes") or {}
+    declared = cell_from_equations(
+        record["name"], record["equations"], record["state"], shapes=shapes, register=False
+    )
+    if declared.record()["sha256"] != record["sha256"]:
+        raise DeclarationError(
+            f"the recorded cell {record['name']!r} is damaged: its equations do not match "
+            "their SHA-256"
+        )
+    return declared.register()
+
+
+def _state_names(state) -> tuple[str, ...]:
+    """``state`` as a tuple of names ("h" or ["h", "c"]), or a DeclarationError."""
+    if isinstance(state, str):
+        return (state,)
+    if isinstance(state, (bytes, bytearray, Mapping)) or not isinstance(state, Iterable):
+        raise DeclarationError(
+            f"state must be a name or a list of names such as ['h', 'c'], got {state!r:.40}"
+        )
+    return tuple(state)
+
+
 def registered_names() -> tuple[str, ...]:
     """Every declared cell registered so far (library cells once loaded)."""
     return tuple(dict.fromkeys([*_REGISTRY, *_DECLARED]))
 
 
-__all__ = ["DeclaredCell", "cell_from_equations", "registered_names"]
+__all__ = ["DeclaredCell", "cell_from_equations", "cell_from_record", "registered_names"]

@@ -207,28 +207,65 @@ class _Declaration:
 
 
 def _order(deps: dict[str, set[str]], lhs: list[str]) -> list[str]:
-    """The equations in an order where every name is defined before it is used."""
-    order, done, visiting = [], set(), []
-
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        if name in visiting:
-            cycle = visiting[visiting.index(name) :] + [name]
-            if len(cycle) == 2:
-                state_hint = f" (the previous value is {name}_prev)"
-                raise _fail(name, f"{name} is defined in terms of itself{state_hint}")
-            raise _fail(cycle[0], "the equations form a cycle: " + " → ".join(cycle))
-        visiting.append(name)
-        for dep in sorted(deps[name], key=lhs.index):
-            visit(dep)
-        visiting.pop()
-        done.add(name)
-        order.append(name)
-
-    for name in lhs:
-        visit(name)
+    """The equations in an order where every name is defined before it is used (a depth-
+    first walk kept on a list, not the call stack: a chain of equations can be long)."""
+    order, done = [], set()
+    for root in lhs:
+        if root in done:
+            continue
+        visiting = [root]
+        pending = [iter(sorted(deps[root], key=lhs.index))]
+        while pending:
+            dep = next(pending[-1], None)
+            if dep is None:
+                name = visiting.pop()
+                pending.pop()
+                done.add(name)
+                order.append(name)
+                continue
+            if dep in done:
+                continue
+            if dep in visiting:
+                cycle = visiting[visiting.index(dep) :] + [dep]
+                if len(cycle) == 2:
+                    state_hint = f" (the previous value is {dep}_prev)"
+                    raise _fail(dep, f"{dep} is defined in terms of itself{state_hint}")
+                raise _fail(cycle[0], "the equations form a cycle: " + " → ".join(cycle))
+            visiting.append(dep)
+            pending.append(iter(sorted(deps[dep], key=lhs.index)))
     return order
+
+
+#: At most this many equations in a cell, and its right-hand sides, with every defined
+#: vector written out, at most this deep: the symbolic engine and the code generator walk
+#: them recursively (a chain of 200 equations exhausted Python's stack). The library's
+#: cells have at most 6 equations, nesting at most 16 deep.
+MAX_EQUATIONS = 100
+MAX_DEPTH = 100
+
+
+def _depth(expr, depths: Mapping[str, int]) -> int:
+    """The depth of ``expr``'s tree, a defined vector counting as deep as its own
+    right-hand side (``depths``: name → depth)."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        e, level = stack.pop()
+        if isinstance(e, MatrixSymbol):
+            level += depths.get(e.name, 0)
+        deepest = max(deepest, level)
+        if not isinstance(e, MatrixSymbol):
+            stack.extend((a, level + 1) for a in e.args if isinstance(a, sp.Basic))
+    return deepest
+
+
+def _check_depth(name: str, expr, depths: dict[str, int]) -> None:
+    depths[name] = _depth(expr, depths)
+    if depths[name] > MAX_DEPTH:
+        raise _fail(
+            name,
+            f"the right-hand side, with the vectors it uses written out, nests "
+            f"{depths[name]} deep (at most {MAX_DEPTH})",
+        )
 
 
 def _check_state(lhs: list[str], state: Iterable[str]) -> tuple[str, ...]:
@@ -247,6 +284,11 @@ def _check_state(lhs: list[str], state: Iterable[str]) -> tuple[str, ...]:
     return state
 
 
+def _count(lhs: list[str]) -> None:
+    if len(lhs) > MAX_EQUATIONS:
+        raise _fail(None, f"{len(lhs)} equations; a cell has at most {MAX_EQUATIONS}")
+
+
 def _duplicates(lhs: list[str]) -> None:
     seen = set()
     for name in lhs:
@@ -263,6 +305,7 @@ def expressions_from_text(
     """Parse the equations: (name → right-hand side, state, parameters, leaves)."""
     pairs = _split_text(text)
     lhs = [name for name, _ in pairs]
+    _count(lhs)
     _duplicates(lhs)
     state = _check_state(lhs, state)
     decl = _Declaration(lhs, state, dict(shapes or {}))
@@ -280,6 +323,7 @@ def expressions_from_text(
     order = _order(deps, lhs)
     vectors: dict[str, MatrixSymbol] = {}
     exprs: dict[str, MatrixExpr] = {}
+    depths: dict[str, int] = {}
     for name in order:
         table = {**decl.leaves, **decl.params, **vectors}
         try:
@@ -287,6 +331,7 @@ def expressions_from_text(
         except CandidateError as exc:
             message = str(exc).replace("in a candidate", "in an equation")
             raise _fail(name, message.replace("candidate", "equation")) from None
+        _check_depth(name, expr, depths)
         if not getattr(expr, "is_Matrix", False) or expr.shape[1] != 1:
             raise _fail(name, f"the right-hand side must be a column vector, got {expr!r:.60}")
         exprs[name] = expr
@@ -336,6 +381,7 @@ def expressions_from_sympy(
             )
         pairs.append((name, expr))
     lhs = [name for name, _ in pairs]
+    _count(lhs)
     _duplicates(lhs)
     state = _check_state(lhs, state)
     sizes = {"n": n, "d": d}
@@ -374,10 +420,12 @@ def expressions_from_sympy(
     order = _order(deps, lhs)
     vectors = {}
     out = {}
+    depths: dict[str, int] = {}
     for name in order:
         expr = converted[name].xreplace(
             {s: vectors[s.name] for s in converted[name].atoms(MatrixSymbol) if s.name in vectors}
         )
+        _check_depth(name, expr, depths)
         from gradsym.lang.parser import shape_error
 
         problem = shape_error(expr)

@@ -28,13 +28,29 @@ from .cell import DeclaredCell, cell_from_equations
 
 _DIRECTIVE = re.compile(r"^\s*#\s*(name|state|shape\s+\w+)\s*:\s*(.+?)\s*$")
 _KEYS = {"name", "state", "equations", "shapes", "description", "source"}
+#: A cell file larger than this is refused before it is read.
+MAX_FILE_BYTES = 1_000_000
 
 
 def load_cell_file(path: str | Path, register: bool = True) -> DeclaredCell:
     """The declared cell in a .toml or .txt file (DeclarationError, one line, if wrong)."""
     p = Path(path)
-    if not p.is_file():
+    if str(path) == "":
+        raise DeclarationError("the cell file is an empty path; give a .toml or .txt file")
+    if p.is_dir():
+        raise DeclarationError(
+            f"cell file {str(p)!r} is a folder; give the .toml or .txt file of the cell"
+        )
+    if not p.exists():
         raise DeclarationError(f"cell file {str(p)!r} does not exist")
+    if not p.is_file():  # a FIFO would block the read, a device never end it
+        raise DeclarationError(f"cell file {str(p)!r} is not a regular file")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DeclarationError(
+            f"cell file {str(p)!r} is {size} bytes long (at most {MAX_FILE_BYTES}); "
+            "a cell is a few equations"
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -268,7 +268,9 @@ def register_library() -> None:
             register_cell(name, lambda name=name: library_cell(name).cell)
         if name not in _DECLARED:
             register_cell_builder(
-                name, lambda *a, name=name, **k: library_cell(name).numpy(*a, **k)
+                name,
+                lambda *a, name=name, **k: library_cell(name).numpy(*a, **k),
+                lambda name=name: library_cell(name).record(),
             )
 
 

@@ -78,7 +78,12 @@ class Criterion:
         if not isinstance(text, str) or not text.strip():
             raise InvalidValueError(
                 f"the success criterion must be an expression such as "
-                f"'eval_loss / baseline < 0.1', got {text!r}"
+                f"'eval_loss / baseline < 0.1', got {text!r:.60}"
+            )
+        if len(text) > MAX_CHARACTERS:
+            raise InvalidValueError(
+                f"the success criterion is {len(text)} characters long (at most "
+                f"{MAX_CHARACTERS}): {text[:40]!r}…"
             )
         try:
             tree = ast.parse(text.strip(), mode="eval")
@@ -86,6 +91,15 @@ class Criterion:
             raise InvalidValueError(
                 f"success criterion {text!r} is not an expression: {exc.msg}"
             ) from None
+        except (RecursionError, MemoryError, ValueError):  # nesting, a number past 4300 digits
+            raise InvalidValueError(
+                f"success criterion {text[:40]!r}… is too deeply nested or too long to read"
+            ) from None
+        depth = _depth(tree)
+        if depth > MAX_DEPTH:
+            raise InvalidValueError(
+                f"success criterion {text[:40]!r}… nests {depth} deep (at most {MAX_DEPTH})"
+            )
         names: list[str] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
@@ -106,6 +120,13 @@ class Criterion:
             ):
                 raise InvalidValueError(
                     f"success criterion {text!r} contains {node.value!r}; only numbers are allowed"
+                )
+            elif isinstance(node, ast.Constant) and not _finite_number(node.value):
+                shown = ast.get_source_segment(text.strip(), node) or "a number"
+                raise InvalidValueError(
+                    f"success criterion: the number {shown[:30]!r}"
+                    f"{'…' if len(shown) > 30 else ''} is not a finite float64 (at most about "
+                    "1.8e308 in magnitude)"
                 )
         if not any(n in METRICS for n in names):
             raise InvalidValueError(
@@ -169,6 +190,31 @@ class Criterion:
                 return False
             left = right
         return True
+
+
+#: Limits, so that a criterion is read in bounded time and evaluated without overflow.
+MAX_CHARACTERS = 1000
+MAX_DEPTH = 50
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of ``tree`` (walked on a list, not the call stack)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _finite_number(value) -> bool:
+    """Whether ``value`` (an int or float literal) is a finite float64."""
+    if isinstance(value, int) and value.bit_length() > 1024:
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 _ALLOWED = (

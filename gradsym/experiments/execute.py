@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradsym.errors import GradsymError, InvalidValueError
-from gradsym.experiments.runner import run_one
+from gradsym.experiments.runner import NOT_RUN, run_one
 from gradsym.experiments.spec import SweepSpec, load_spec
 from gradsym.experiments.store import DB_FILE, SweepStore
-from gradsym.files import writable_dir
+from gradsym.files import missing_folders, output_error, writable_dir
 from gradsym.validate import positive_int, positive_number
 
 __all__ = ["SweepResult", "sweep"]
@@ -46,7 +46,8 @@ LOCK_FILE = DB_FILE + ".lock"
 class SweepResult:
     """What :func:`sweep` did: the database's path; runs in the spec; how many are now
     done, failed (training raised) and still pending (lost with their workers); how many
-    this call ran and how many it skipped as already finished; the wall time."""
+    this call ran and how many it skipped as already finished; the wall time; how many of
+    the failed runs could not be run at all (not trials: out of memory on a worker, say)."""
 
     database: Path
     total: int
@@ -56,6 +57,7 @@ class SweepResult:
     ran: int
     skipped: int
     seconds: float
+    not_run: int = 0
 
     @property
     def complete(self) -> bool:
@@ -71,18 +73,50 @@ def _exclusive(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no flock, one driver by convention
         yield
         return
-    with open(folder / LOCK_FILE, "a") as f:
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise output_error("lock", folder, exc) from exc
+    try:
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            holder = f" (pid {pid})" if pid.isdigit() else ""
             raise InvalidValueError(
-                f"another gradsym sweep is writing {folder / DB_FILE}; wait for it or use "
-                "another --out folder"
+                f"another gradsym sweep is writing {folder / DB_FILE}{holder}; wait for it "
+                "or use another --out folder"
             ) from None
+        # who holds it, for the message of the next driver (a full disk only loses that)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
             yield
         finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _remove_unheld_lock(folder: Path) -> None:
+    """Remove ``sweep.db.lock`` unless another driver holds it (it is removed while this
+    process holds it, so that no driver is left holding a lock on a removed file)."""
+    try:
+        import fcntl
+
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR)
+    except (ImportError, OSError):
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.unlink(folder / LOCK_FILE)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _import_distributed():
@@ -104,10 +138,7 @@ def _client(scheduler: str | None, workers: int | None, client, timeout: float):
         return
     distributed = _import_distributed()
     if scheduler is not None:
-        if not isinstance(scheduler, str) or not scheduler:
-            raise InvalidValueError(
-                f"scheduler must be an address such as tcp://HOST:8786, got {scheduler!r}"
-            )
+        _check_scheduler(scheduler)
         try:
             c = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -137,6 +168,38 @@ def _client(scheduler: str | None, workers: int | None, client, timeout: float):
         cluster.close()
 
 
+def _check_scheduler(scheduler) -> None:
+    """A Dask address of a known scheme, checked before any connection is tried: a Client
+    made from a malformed one fails, and its half-made self then stalls and prints a
+    traceback when it is collected."""
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise InvalidValueError(
+            f"scheduler must be an address such as tcp://HOST:8786, got {scheduler!r}"
+        )
+    try:  # a network address: inproc:// is within one process, ucx:// needs UCX-Py
+        from distributed.comm import registry
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:  # distributed's own layout changed: let the Client judge
+        return
+    scheme, location = parse_address(scheduler)
+    problem = ""
+    schemes = [s for s in ("tcp", "tls", "ws", "wss") if s in registry.backends]
+    if scheme not in schemes or not location or "//" in location:
+        problem = f"schemes: {', '.join(schemes)}"
+    else:
+        try:
+            host, port = parse_host_port(location)
+        except ValueError as exc:
+            problem = str(exc)
+        else:
+            if not host or not 0 < port < 65536:
+                problem = "a host and a port from 1 to 65535"
+    if problem:
+        raise InvalidValueError(
+            f"scheduler {scheduler!r} is not a Dask address such as tcp://HOST:8786 ({problem})"
+        )
+
+
 def sweep(
     spec: SweepSpec | str | os.PathLike | Mapping,
     out: str | os.PathLike,
@@ -163,21 +226,55 @@ def sweep(
     """
     if sum(x is not None for x in (scheduler, workers, client)) > 1:
         raise InvalidValueError("give at most one of scheduler, workers and client")
+    # every argument is checked before the folder or its database is made
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     positive_number("connect_timeout", connect_timeout)
+    if workers is not None:
+        positive_int("workers", workers)
+    if scheduler is not None:
+        _check_scheduler(scheduler)
+    made = missing_folders(Path(out))
     folder = writable_dir(out)
     start = time.perf_counter()
-    with _exclusive(folder):
-        store, _ = SweepStore.open_for(folder, spec, overwrite=overwrite)
-        with store:
-            pending = store.rows("pending")
-            before = store.counts()
-            skipped = before["done"] + before["failed"]
-            ran = 0
-            if pending:
-                with _client(scheduler, workers, client, connect_timeout) as c:
-                    ran = _submit_all(c, store, pending, spec, skipped, progress)
-            after = store.counts()
+    try:
+        with _exclusive(folder):
+            # a database this call makes is removed again, while the lock is held, if the
+            # call fails before a run is recorded: a failed start leaves nothing behind
+            fresh = not (folder / DB_FILE).exists()
+            try:
+                store, resumed = SweepStore.open_for(folder, spec, overwrite=overwrite)
+                fresh = fresh and not resumed
+                with store:
+                    try:
+                        pending = store.rows("pending")
+                        before = store.counts()
+                        skipped = before["done"] + before["failed"]
+                        ran = 0
+                        if pending:
+                            with _client(scheduler, workers, client, connect_timeout) as c:
+                                ran = _submit_all(c, store, pending, spec, skipped, progress)
+                        after = store.counts()
+                        not_run = sum(
+                            (row.error or "").startswith(NOT_RUN) for row in store.rows("failed")
+                        )
+                    except BaseException:
+                        with contextlib.suppress(GradsymError):
+                            counts = store.counts()
+                            fresh = fresh and counts["done"] + counts["failed"] == 0
+                        raise
+            except BaseException:
+                if fresh:
+                    for name in (DB_FILE, DB_FILE + "-journal"):
+                        with contextlib.suppress(OSError):
+                            os.unlink(folder / name)
+                raise
+    except BaseException:
+        if made and not (folder / DB_FILE).exists():  # the folders this call made, emptied
+            _remove_unheld_lock(folder)
+            for path in made:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+        raise
     return SweepResult(
         database=folder / DB_FILE,
         total=len(spec.runs),
@@ -187,6 +284,7 @@ def sweep(
         ran=ran,
         skipped=skipped,
         seconds=time.perf_counter() - start,
+        not_run=not_run,
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["params_digest", "run_one"]
+__all__ = ["NOT_RUN", "params_digest", "run_one"]
 
 
 def params_digest(params: Mapping[str, np.ndarray]) -> str:
@@ -41,16 +41,41 @@ def _finite(x) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
+#: The start of the ``error`` of a run that failed for another reason than its training
+#: diverging (out of memory on the worker, a config the worker's gradsym refuses): not a
+#: trial of the configuration, so the report does not count it as an unsuccessful one.
+NOT_RUN = "could not run: "
+
+
+def _error(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({os.path.basename(last.filename)}:{last.lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}"[:2000] + where
+
+
+def _finish(out: dict[str, Any], start: float) -> dict[str, Any]:
+    out["seconds"] = time.perf_counter() - start
+    out["host"] = socket.gethostname()
+    out["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    out["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return out
+
+
 def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
     """Train ``config`` (a TrainConfig as a dict) and return the result as plain data:
-    status ("done", or "failed" with ``error`` when training raised, e.g. diverged past
-    its recoveries), final metrics, ``params_sha256``, ``history`` (every logged record,
-    as metrics.jsonl), ``seconds``, ``host``, ``worker`` (host:pid)."""
+    status ("done", or "failed" with ``error``: its training diverged past its recoveries,
+    or, the error starting with :data:`NOT_RUN`, it could not be run at all), final
+    metrics, ``params_sha256``, ``history`` (every logged record, as metrics.jsonl),
+    ``seconds``, ``host``, ``worker`` (host:pid)."""
+    from gradsym.errors import NonFiniteError
     from gradsym.numeric.train.config import TrainConfig
     from gradsym.numeric.train.trainer import Trainer
 
     start = time.perf_counter()
-    trainer = Trainer(TrainConfig.from_dict(config), None)
+    try:
+        trainer = Trainer(TrainConfig.from_dict(config), None)
+    except Exception as exc:  # noqa: BLE001 - reported as the run's result (MemoryError too)
+        return _finish({"status": "failed", "error": NOT_RUN + _error(exc), "history": []}, start)
     out: dict[str, Any] = {"status": "done", "error": None}
     try:
         result = trainer.run()
@@ -63,18 +88,15 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
             recoveries=len(result.recoveries),
         )
     except Exception as exc:  # noqa: BLE001 - a run that fails is a result, not the sweep's end
-        last = traceback.extract_tb(exc.__traceback__)[-1]
+        # only divergence is an outcome of the training; anything else means no trial
+        diverged = isinstance(exc, NonFiniteError)
         out.update(
             status="failed",
-            error=f"{type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})",
+            error=("" if diverged else NOT_RUN) + _error(exc),
             step=trainer.step,
             baseline=float(trainer.task.baseline),
             recoveries=len(trainer.recoveries),
         )
     out["params_sha256"] = params_digest(trainer.network.params)
     out["history"] = trainer.history
-    out["seconds"] = time.perf_counter() - start
-    out["host"] = socket.gethostname()
-    out["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    out["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    return out
+    return _finish(out, start)

@@ -39,6 +39,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -62,6 +63,11 @@ __all__ = ["Run", "SweepSpec", "load_spec", "run_key"]
 _TASK_KEYS = ("length", "delay")
 _TOP_KEYS = ("name", "seeds", "success", "x", "base", "grid", "configurations")
 _CONFIG_META = ("label", "panel")
+#: A spec of more runs than this is refused before any run is built (the example sweep
+#: has 400; a TrainConfig per run is built and checked when the spec is read).
+MAX_RUNS = 100_000
+#: A spec file larger than this is refused before it is read.
+MAX_SPEC_BYTES = 10_000_000
 
 
 def _field_names() -> tuple[str, ...]:
@@ -148,6 +154,16 @@ def load_spec(source: str | os.PathLike | Mapping) -> SweepSpec:
     else:
         path = Path(source)
         where = str(path)
+        if str(source) == "":
+            raise InvalidValueError("the sweep spec is an empty path; give a .toml file")
+        if path.is_dir():
+            raise InvalidValueError(f"sweep spec {where} is a folder; give its .toml file")
+        if path.exists() and not path.is_file():  # a FIFO would block the read
+            raise InvalidValueError(f"sweep spec {where} is not a regular file")
+        if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise InvalidValueError(
+                f"sweep spec {where} is {path.stat().st_size} bytes long (at most {MAX_SPEC_BYTES})"
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -178,6 +194,7 @@ def _parse(data: dict, where: str) -> SweepSpec:
     base = _fields(data.get("base", {}), f"{where} [base]")
     grid = _grid(data.get("grid", {}), where)
     configurations = _configurations(data.get("configurations"), where, base)
+    _count_runs(seeds, grid, configurations, where)
     x = data.get("x", "length")
     if not isinstance(x, str) or (x not in _field_names() + _TASK_KEYS):
         raise InvalidValueError(
@@ -185,6 +202,18 @@ def _parse(data: dict, where: str) -> SweepSpec:
         )
     runs = _runs(name, seeds, base, grid, configurations, x, success, where)
     return SweepSpec(name, seeds, success, x, base, grid, configurations, runs)
+
+
+def _count_runs(seeds, grid: dict[str, list], configurations, where: str) -> None:
+    """Refuse a spec of more than MAX_RUNS runs before a single run is built."""
+    count = len(seeds) * len(configurations) * math.prod(len(v) for v in grid.values())
+    if count > MAX_RUNS:
+        points = " × ".join(str(len(v)) for v in grid.values()) or "1"
+        raise InvalidValueError(
+            f"{where}: the spec describes {count} runs ({len(configurations)} "
+            f"configuration(s) × {points} grid point(s) × {len(seeds)} seed(s)); a sweep "
+            f"has at most {MAX_RUNS}"
+        )
 
 
 def _seeds(value, where: str) -> tuple[int, ...]:
@@ -196,9 +225,14 @@ def _seeds(value, where: str) -> tuple[int, ...]:
             raise InvalidValueError(f"{where}: seeds repeat: {list(seeds)}")
         return seeds
     try:
-        return tuple(range(positive_int("seeds (count)", value)))
+        count = positive_int("seeds (count)", value)
     except GradsymError as exc:
         raise InvalidValueError(f"{where}: {exc}") from None
+    if count > MAX_RUNS:  # before the tuple of seeds is built
+        raise InvalidValueError(
+            f"{where}: seeds = {count} runs per configuration; a sweep has at most {MAX_RUNS} runs"
+        )
+    return tuple(range(count))
 
 
 def _fields(table, where: str) -> dict[str, Any]:

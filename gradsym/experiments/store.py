@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradsym import __version__
-from gradsym.errors import InvalidValueError
+from gradsym.errors import GradsymError, InvalidValueError, OutputError
+from gradsym.files import output_error
 
 if TYPE_CHECKING:  # for type checkers only: not a runtime dependency
     from typing_extensions import Self
@@ -128,28 +129,42 @@ class SweepStore:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        # A short wait while opening: a database another process holds locked is said to
+        # be locked at once, not after SQLite's default wait (30 s here before).
         try:
-            conn.execute("PRAGMA foreign_keys = ON")
-            # Rollback journal, fully synchronous: a commit is on disk when it returns, and
-            # a process killed mid-transaction leaves the database as before that transaction.
-            conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.DatabaseError as exc:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT)
+        except sqlite3.Error as exc:  # a missing folder, no permission
+            raise InvalidValueError(f"cannot open the sweep database {path}: {exc}") from None
+        try:
+            with _sqlite_errors(path):
+                conn.execute("PRAGMA foreign_keys = ON")
+                # Rollback journal, fully synchronous: a commit is on disk when it returns,
+                # and a process killed mid-transaction leaves the database as before that
+                # transaction.
+                conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
             conn.close()
-            raise InvalidValueError(f"{path} is not a gradsym sweep database: {exc}") from None
+            raise
         return conn
 
     @classmethod
     def open(cls, folder: str | os.PathLike) -> SweepStore:
-        """An existing sweep's database, for reading; InvalidValueError if there is none
-        or it is not a gradsym sweep database."""
+        """An existing sweep's database, for reading; InvalidValueError if there is none,
+        it is not a gradsym sweep database, it is damaged (naming what) or another process
+        holds it locked."""
+        if os.fspath(folder) == "":
+            raise InvalidValueError("the sweep folder is an empty path; give a folder name")
         path = Path(folder) / DB_FILE
         if not path.is_file():
             raise InvalidValueError(
                 f"no sweep database {path} (run `gradsym sweep SPEC --out DIR`)"
             )
         store = cls(path, cls._connect(path))
-        store._check_format()
+        try:
+            store._check_format()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -170,12 +185,16 @@ class SweepStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{path}{suffix}")
         if path.exists():
+            if not path.is_file():
+                raise InvalidValueError(f"{path} is not a regular file")
             store = cls(path, cls._connect(path))
             try:
                 store._check_format()
+                # the driver writes: wait for a reader (a report) as long as SQLite's default
+                store.conn.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
                 theirs = store.meta("spec_digest")
                 if theirs != spec.digest:
-                    other = json.loads(store.meta("spec") or "{}").get("name", "?")
+                    other = store.spec_data().get("name", "?")
                     raise InvalidValueError(
                         f"{path} holds the results of another spec ({other!r}, digest "
                         f"{theirs[:12]}…; this spec {spec.name!r} is {spec.digest[:12]}…); "
@@ -187,54 +206,82 @@ class SweepStore:
                 raise
             return store, True
         tmp = path.with_name(f".{DB_FILE}.{os.getpid()}.creating")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        conn = cls._connect(tmp)
         try:
-            with _transaction(conn):
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                meta = {
-                    "format": FORMAT,
-                    "spec": json.dumps(spec.canonical(), sort_keys=True),
-                    "spec_digest": spec.digest,
-                    "gradsym": __version__,
-                }
-                conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-                conn.executemany(
-                    "INSERT INTO runs (key, label, panel, x, seed, config, status) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                    [_run_values(r) for r in spec.runs],
-                )
-        finally:
-            conn.close()
-        # Created whole, then renamed into place: a half-created database never exists.
-        os.replace(tmp, path)
-        return cls(path, cls._connect(path)), False
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            conn = cls._connect(tmp)
+            try:
+                with _sqlite_errors(path), _transaction(conn):
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    meta = {
+                        "format": FORMAT,
+                        "spec": json.dumps(spec.canonical(), sort_keys=True),
+                        "spec_digest": spec.digest,
+                        "gradsym": __version__,
+                    }
+                    conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+                    conn.executemany(
+                        "INSERT INTO runs (key, label, panel, x, seed, config, status) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                        [_run_values(r) for r in spec.runs],
+                    )
+            finally:
+                conn.close()
+            # Created whole, then renamed into place: a half-created database never exists.
+            os.replace(tmp, path)
+        except BaseException as exc:  # a full disk, Ctrl-C: no temporary database is left
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+            if isinstance(exc, OSError) and not isinstance(exc, GradsymError):
+                raise output_error("write", path, exc) from exc
+            raise
+        store = cls(path, cls._connect(path))
+        store.conn.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
+        return store, False
 
     def _check_format(self) -> None:
-        try:
+        """A gradsym sweep database of this format, with every table and column whole
+        (InvalidValueError naming what is damaged and how to recover)."""
+        with _sqlite_errors(self.path):
+            tables = {
+                name
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                )
+            }
+        if "meta" not in tables:
+            if not tables & set(_COLUMNS):
+                raise InvalidValueError(f"{self.path} is not a gradsym sweep database")
+            raise _damaged(self.path, "its table 'meta' is missing")
+        with _sqlite_errors(self.path):
             fmt = self.meta("format")
-        except sqlite3.DatabaseError as exc:
-            raise InvalidValueError(f"{self.path} is not a gradsym sweep database: {exc}") from None
         if fmt != FORMAT:
             raise InvalidValueError(
                 f"{self.path} is not a gradsym sweep database of format {FORMAT} (found {fmt!r})"
             )
+        for table, columns in _COLUMNS.items():
+            if table not in tables:
+                raise _damaged(self.path, f"its table {table!r} is missing")
+            with _sqlite_errors(self.path):
+                have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            missing = [c for c in columns if c not in have]
+            if missing:
+                raise _damaged(self.path, f"table {table!r} has lost its column {missing[0]!r}")
+        for key in ("spec", "spec_digest"):
+            if not isinstance(self.meta(key), str):
+                raise _damaged(self.path, f"meta has no {key!r}")
+        self.spec_data()  # parses, or names the damage
 
     def _check_runs(self, spec) -> None:
         """The database's runs are the spec's. With the same spec they differ only when
         gradsym's TrainConfig changed (a new field, say): every run's full config, and so
         its key, is then another; resuming would mix two kinds of runs, so it is refused."""
-        have = {
-            (label, json.loads(x), seed): json.loads(config)
-            for label, x, seed, config in self.conn.execute(
-                "SELECT label, x, seed, config FROM runs"
-            )
-        }
+        have = {(row.label, _hashable(row.x), row.seed): row.config for row in self.rows()}
         for run in spec.runs:
-            theirs = have.get((run.label, run.x, run.seed))
+            theirs = have.get((run.label, _hashable(run.x), run.seed))
             if theirs != run.config:
                 differ = sorted(
                     k
@@ -260,12 +307,16 @@ class SweepStore:
     # -- reading -----------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with _sqlite_errors(self.path):
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     def spec_data(self) -> dict[str, Any]:
         """The canonical spec the database was made for."""
-        return json.loads(self.meta("spec") or "{}")
+        spec = _json(self.path, self.meta("spec") or "{}", "meta 'spec'")
+        if not isinstance(spec, dict):
+            raise _damaged(self.path, "meta 'spec' is not a table of the spec")
+        return spec
 
     def rows(self, status: str | None = None) -> list[RunRow]:
         """Every run's row (or those with ``status``), in the order the spec lists them."""
@@ -276,37 +327,41 @@ class SweepStore:
             sql += " WHERE status = ?"
             args = (status,)
         out = []
-        for row in self.conn.execute(sql + " ORDER BY rowid", args):
-            key, label, panel, x, seed, config, st, *final = row
-            out.append(
-                RunRow(key, label, panel, json.loads(x), seed, json.loads(config), st, *final)
-            )
+        with _sqlite_errors(self.path):
+            found = self.conn.execute(sql + " ORDER BY rowid", args).fetchall()
+        for n, row in enumerate(found, 1):
+            out.append(_run_row(self.path, n, row))
         return out
 
     def counts(self) -> dict[str, int]:
         """Runs per status."""
         out = {"pending": 0, "done": 0, "failed": 0}
-        for st, n in self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status"):
-            out[st] = n
+        with _sqlite_errors(self.path):
+            found = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status")
+            for st, n in found.fetchall():
+                if st not in out:
+                    raise _damaged(self.path, f"a run has the status {st!r}")
+                out[st] = n
         return out
 
     def metrics(self, key: str) -> list[dict[str, Any]]:
         """The logged records of run ``key``, in order (as its metrics.jsonl)."""
-        return [
-            json.loads(r)
-            for (r,) in self.conn.execute(
+        with _sqlite_errors(self.path):
+            found = self.conn.execute(
                 "SELECT record FROM metrics WHERE run_key = ? ORDER BY line", (key,)
-            )
-        ]
+            ).fetchall()
+        return [_record(self.path, r) for (r,) in found]
 
     def evaluations(self) -> dict[str, list[dict[str, Any]]]:
         """Every run's evaluation records (those with ``eval_loss``), by run key."""
         out: dict[str, list[dict[str, Any]]] = {}
-        for key, record in self.conn.execute(
-            "SELECT run_key, record FROM metrics WHERE record LIKE '%\"eval_loss\"%' "
-            "ORDER BY run_key, line"
-        ):
-            out.setdefault(key, []).append(json.loads(record))
+        with _sqlite_errors(self.path):
+            found = self.conn.execute(
+                "SELECT run_key, record FROM metrics WHERE record LIKE '%\"eval_loss\"%' "
+                "ORDER BY run_key, line"
+            ).fetchall()
+        for key, record in found:
+            out.setdefault(key, []).append(_record(self.path, record))
         return out
 
     # -- writing -----------------------------------------------------------------------
@@ -315,7 +370,7 @@ class SweepStore:
         """Write a finished run (``result`` from :func:`~gradsym.experiments.runner.run_one`)
         and its metrics in one transaction. Returns False (and writes nothing) if the run
         is already finished or not in this sweep."""
-        with _transaction(self.conn):
+        with _sqlite_errors(self.path), _transaction(self.conn):
             row = self.conn.execute("SELECT status FROM runs WHERE key = ?", (key,)).fetchone()
             if row is None or row[0] != "pending":
                 return False
@@ -336,6 +391,148 @@ class SweepStore:
         return True
 
 
+def _hashable(x):
+    return tuple(x) if isinstance(x, list) else x
+
+
+#: Seconds a connection waits for another process's lock while opening, and while the
+#: driver writes (a report may be reading).
+LOCK_WAIT = 2.0
+WRITE_WAIT = 30.0
+
+# Every table's columns, from the schema: what a whole database has.
+_COLUMNS = {
+    "meta": ("key", "value"),
+    "runs": (
+        "key",
+        "label",
+        "panel",
+        "x",
+        "seed",
+        "config",
+        "status",
+        *_FINAL,
+    ),
+    "metrics": ("run_key", "line", "step", "record"),
+}
+# The types each column of ``runs`` may hold (SQLite stores any value in any column).
+_TYPES = {
+    "key": (str,),
+    "label": (str,),
+    "panel": (str,),
+    "seed": (int,),
+    "status": (str,),
+    "step": (int, type(None)),
+    "train_loss": (float, int, type(None)),
+    "eval_loss": (float, int, type(None)),
+    "eval_accuracy": (float, int, type(None)),
+    "baseline": (float, int, type(None)),
+    "recoveries": (int, type(None)),
+    "params_sha256": (str, type(None)),
+    "error": (str, type(None)),
+    "seconds": (float, int, type(None)),
+    "host": (str, type(None)),
+    "worker": (str, type(None)),
+    "finished_at": (str, type(None)),
+}
+_RECOVER = (
+    "restore sweep.db from a copy, or run the spec into another --out folder "
+    "(--overwrite deletes these results and starts afresh)"
+)
+
+
+def _damaged(path: Path, what: str) -> InvalidValueError:
+    return InvalidValueError(f"the sweep database {path} is damaged: {what}; {_RECOVER}")
+
+
+def _json(path: Path, text, where: str):
+    if not isinstance(text, str):
+        raise _damaged(path, f"{where} is not JSON text (found {type(text).__name__})")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise _damaged(path, f"{where} is not valid JSON ({text[:40]!r})") from None
+
+
+def _record(path: Path, text) -> dict[str, Any]:
+    record = _json(path, text, "a record of the metrics table")
+    if not isinstance(record, dict):
+        raise _damaged(path, f"a record of the metrics table is not an object ({text[:40]!r})")
+    return record
+
+
+def _run_row(path: Path, n: int, row: tuple) -> RunRow:
+    """Row ``n`` of ``runs`` checked value by value (SQLite keeps text in a REAL column)."""
+    key, label, panel, x, seed, config, status, *final = row
+    values = dict(
+        zip(
+            ("key", "label", "panel", "seed", "status", *_FINAL),
+            (key, label, panel, seed, status, *final),
+        )
+    )
+    for column, value in values.items():
+        if not isinstance(value, _TYPES[column]) or isinstance(value, bool):
+            raise _damaged(
+                path, f"run {n} has {value!r:.40} in the column {column!r} of table 'runs'"
+            )
+    if status not in ("pending", "done", "failed"):
+        raise _damaged(path, f"run {n} has the status {status!r}")
+    config = _json(path, config, f"the config of run {n}")
+    if not isinstance(config, dict):
+        raise _damaged(path, f"the config of run {n} is not a table of fields")
+    return RunRow(
+        key, label, panel, _json(path, x, f"the x value of run {n}"), seed, config, status, *final
+    )
+
+
+def _lock_holder(path: Path) -> str:
+    """`` (pid N, its command name)`` of a process holding a POSIX lock on ``path`` (Linux's
+    /proc/locks, where SQLite's locks show), or nothing."""
+    try:
+        inode = os.stat(path).st_ino
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        fields = line.split()
+        # 1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF
+        if len(fields) >= 6 and fields[5].rsplit(":", 1)[-1] == str(inode):
+            pid = fields[4]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                name = ""
+            return f" (pid {pid}{', ' + name if name else ''})"
+    return ""
+
+
+@contextlib.contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """SQLite's errors about ``path`` as one-line gradsym errors: locked by another
+    process, a file that is not a database, a missing table or column (damage), a full
+    disk."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise InvalidValueError(
+                f"{path} is locked by another process{_lock_holder(path)}; wait for it to "
+                "finish and try again"
+            ) from None
+        if "disk is full" in text:
+            raise OutputError(f"cannot write {str(path)!r}: no space left on the device") from None
+        if "disk I/O error" in text:
+            raise OutputError(f"cannot write {str(path)!r}: {text}") from None
+        if text.startswith(("no such table", "no such column")):
+            raise _damaged(path, text) from None
+        raise _damaged(path, f"SQLite says: {text}") from None
+    except sqlite3.DatabaseError as exc:
+        raise InvalidValueError(f"{path} is not a gradsym sweep database: {exc}") from None
+
+
 def _run_values(run) -> tuple:
     return (
         run.key,
@@ -354,6 +551,8 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk): the first error is the news
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -14,7 +14,8 @@ report counts the finished runs n and the successful ones k, and gives
 A run succeeds when the success criterion holds at its final evaluation (fresh sequences,
 after the last step). A run whose training failed (diverged past its recoveries) counts
 as finished and unsuccessful; a run still pending is not counted (and the report says
-how many there are).
+how many there are), nor is a run that could not be run at all (out of memory on its
+worker, say: its error starts with "could not run"), which the report names apart.
 
 The report reads only the database: no Dask, no training.
 """
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gradsym.experiments.criterion import Criterion, metrics_of
+from gradsym.experiments.runner import NOT_RUN
 from gradsym.experiments.store import SweepStore
 
 __all__ = ["Z95", "Cell", "Report", "report", "wilson"]
@@ -67,6 +69,7 @@ class Cell:
     median_steps: float | None
     failed: int
     pending: int
+    not_run: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Report:
     settings: dict[str, Any]
     cells: tuple[Cell, ...]
     pending: int
+    not_run: int = 0
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -95,11 +99,18 @@ class Report:
             rate = "n/a" if c.rate is None else f"{c.rate:.2f}"
             interval = "n/a" if c.low is None else f"[{c.low:.2f}, {c.high:.2f}]"
             steps = "–" if c.median_steps is None else f"{c.median_steps:g}"
-            extra = f" ({c.failed} diverged)" if c.failed else ""
+            notes = [f"{c.failed} diverged"] if c.failed else []
+            notes += [f"{c.not_run} could not run"] if c.not_run else []
+            extra = f" ({', '.join(notes)})" if notes else ""
             rows.append(
                 f"| {c.label} | {c.x} | {c.k} / {c.n}{extra} | {rate} | {interval} | {steps} |"
             )
         note = f"\n\n{self.pending} run(s) still pending." if self.pending else ""
+        if self.not_run:
+            note += (
+                f"\n\n{self.not_run} run(s) could not be run (not counted as trials; their "
+                "errors are in sweep.db)."
+            )
         return (
             head
             + "\n".join(rows)
@@ -209,7 +220,8 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
     for (label, panel), by_x in groups.items():
         for x in sorted(by_x, key=_sort_key):
             runs = by_x[x]
-            finished = [r for r in runs if r.status != "pending"]
+            not_run = [r for r in runs if r.status == "failed" and _not_run(r)]
+            finished = [r for r in runs if r.status != "pending" and r not in not_run]
             wins = []
             for r in finished:
                 if r.status == "done" and criterion.holds(
@@ -235,7 +247,8 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
                     high=None if interval is None else interval[1],
                     median_steps=float(statistics.median(steps)) if steps else None,
                     failed=sum(r.status == "failed" for r in finished),
-                    pending=len(runs) - n,
+                    pending=len(runs) - n - len(not_run),
+                    not_run=len(not_run),
                 )
             )
     return Report(
@@ -245,7 +258,12 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
         settings=dict(spec.get("base", {})),
         cells=tuple(cells),
         pending=sum(c.pending for c in cells),
+        not_run=sum(c.not_run for c in cells),
     )
+
+
+def _not_run(row) -> bool:
+    return (row.error or "").startswith(NOT_RUN)
 
 
 def _first_success(criterion: Criterion, evals: list[dict], row) -> int | None:

@@ -72,6 +72,7 @@ from __future__ import annotations
 import ast
 import io
 import itertools
+import keyword
 import re
 import tokenize
 
@@ -197,6 +198,18 @@ class _Source:
         return self.quote(node.col_offset, node.end_col_offset)
 
 
+def _python_keyword(src: _Source) -> str | None:
+    """The first Python keyword in the text (import, yield, lambda, …), or None."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(src.text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    for t in tokens:
+        if t.type == tokenize.NAME and keyword.iskeyword(t.string):
+            return t.string
+    return None
+
+
 def _implicit_multiplication(src: _Source) -> str | None:
     """A hint for 'a b' or '2W' (a SyntaxError to Python), or None."""
     try:
@@ -318,6 +331,24 @@ def _is_vector(v) -> bool:
 
 
 _ALLOWED = ", ".join(["diag", "hadamard", "block", *FUNCTIONS])
+# Python constructs a candidate may not contain, named for the message.
+_PYTHON = {
+    ast.Lambda: "a lambda (Python code)",
+    ast.IfExp: "a conditional expression (Python code)",
+    ast.BoolOp: "'and'/'or' (Python code)",
+    ast.Compare: "a comparison",
+    ast.NamedExpr: "an assignment ':=' (Python code)",
+    ast.Await: "'await' (Python code)",
+    ast.Yield: "'yield' (Python code)",
+    ast.ListComp: "a comprehension (Python code)",
+    ast.SetComp: "a comprehension (Python code)",
+    ast.DictComp: "a comprehension (Python code)",
+    ast.GeneratorExp: "a comprehension (Python code)",
+    ast.Dict: "a dictionary (Python code)",
+    ast.Set: "a set (Python code)",
+    ast.JoinedStr: "an f-string (Python code)",
+    ast.Starred: "'*' unpacking (Python code)",
+}
 _SIZES = ("n", "d")
 
 
@@ -357,8 +388,11 @@ class _Parser:
                 f"a list ({_one_line(self.src.segment(node), 40)!r}) is not allowed in a "
                 "candidate, except as the rows of block([[A, B], [C, D]])"
             )
+        kind = _PYTHON.get(type(node), type(node).__name__)
+        if isinstance(node, ast.UnaryOp):
+            kind = "'not' (Python code)" if isinstance(node.op, ast.Not) else "'~'"
         raise CandidateError(
-            f"{type(node).__name__} ({self.src.segment(node)!r}) is not allowed in a candidate"
+            f"{kind} ({_one_line(self.src.segment(node), 40)!r}) is not allowed in a candidate"
         )
 
     def binop_chain(self, node: ast.BinOp):
@@ -431,9 +465,33 @@ class _Parser:
         return self.table[name]
 
     def call(self, node: ast.Call):
+        func = node.func
+        if isinstance(func, ast.Call):  # σ(z)(1 − σ(z)): the inner call must be maths too
+            self.call(func)
+        code = isinstance(func, (ast.Lambda, ast.Attribute)) or (
+            isinstance(func, ast.Name)
+            and func.id not in self.table
+            and func.id not in FUNCTIONS
+            and func.id not in ("diag", "hadamard", "block")
+        )
+        if code:  # __import__(…), (lambda: …)(), x.method(…): Python, not mathematics
+            called = _one_line(self.src.segment(func), 40)
+            what = (
+                f"unknown function {called!r}"
+                if isinstance(func, ast.Name)
+                else f"calling {called!r} is not allowed"
+            )
+            raise CandidateError(
+                f"{what}: a candidate calls only {_ALLOWED} (Python names and calls are not "
+                "allowed)"
+            )
         if not isinstance(node.func, ast.Name) or node.func.id in self.table:
-            func = self.src.segment(node.func)
-            rest = self.src.quote(node.func.end_col_offset, node.end_col_offset)
+            # the arguments' '(' after the function and any parentheses around it
+            start = node.func.end_col_offset
+            while start < node.end_col_offset and self.src.text[start] in ") ":
+                start += 1
+            func = self.src.quote(node.col_offset, start).strip()
+            rest = self.src.quote(start, node.end_col_offset)
             raise CandidateError(
                 f"implicit multiplication in {_one_line(func + rest)!r}: write "
                 f"{_one_line(func)}*{_one_line(rest)} (or @ for the matrix product)"
@@ -535,7 +593,7 @@ class _Parser:
     # -- operations with shape rules ------------------------------------------------------------
 
     def neg(self, v):
-        return MatMul(-1, v) if _is_matrix(v) else -v
+        return _product(-1, v) if _is_matrix(v) else -v
 
     def add(self, a, b):
         if _is_matrix(a) and _is_matrix(b):
@@ -549,7 +607,7 @@ class _Parser:
                     f"a number plus a matrix of shape {m.shape} is ambiguous; write s*I"
                 )
             ones = OneMatrix(m.shape[0], 1)
-            return MatAdd(MatMul(s, ones) if s != 1 else ones, m)
+            return MatAdd(_product(s, ones) if s != 1 else ones, m)
         return _number(a + b, "a sum of numbers")
 
     def hadamard(self, a, b, what: str):
@@ -563,10 +621,10 @@ class _Parser:
     def mul(self, a, b, what: str):
         if not _is_matrix(a) or not _is_matrix(b):
             if _is_matrix(a) or _is_matrix(b):
-                return MatMul(a, b)
+                return _product(a, b)
             return _number(a * b, what)
         if a.shape[1] == b.shape[0] and not (a.shape[1] == 1 and b.shape[1] == 1):
-            return MatMul(a, b)
+            return _product(a, b)
         if a.shape == b.shape and a.shape[1] == 1:
             return HadamardProduct(a, b)
         raise CandidateError(f"cannot multiply shapes {a.shape} and {b.shape} in {what}")
@@ -576,14 +634,14 @@ class _Parser:
             raise CandidateError(f"'@' needs two matrices in {what}; scale with '*'")
         if a.shape[1] != b.shape[0]:
             raise CandidateError(f"cannot multiply shapes {a.shape} @ {b.shape} in {what}")
-        return MatMul(a, b)
+        return _product(a, b)
 
     def div(self, a, b, what: str):
         if _is_matrix(b):
             raise CandidateError(f"can only divide by a number, in {what}")
         if b == 0:
             raise CandidateError(f"{what} is a division by zero")
-        return MatMul(1 / b, a) if _is_matrix(a) else _number(a / b, what)
+        return _product(1 / b, a) if _is_matrix(a) else _number(a / b, what)
 
     def pow(self, a, k, what: str):
         if _is_matrix(k):
@@ -599,6 +657,20 @@ class _Parser:
                 "'**' is allowed on column vectors with a positive integer power (v**2 = v∘v)"
             )
         return HadamardProduct(*([a] * int(k))) if k > 1 else a
+
+
+def _product(*factors) -> MatMul:
+    """One flat MatMul of ``factors`` (a factor that is itself a product is unpacked).
+
+    SymPy's ``MatMul.shape`` asks its first matrix for its rows and its last for its
+    columns, each of which computes that factor's whole shape again: a product nested k
+    deep (``W_h*2*2*…*2``, ``-(-(…W_h))``, ``2*(2*(…W_h))``) costs 2^k shape lookups, in
+    every later walk of the expression. A flat product costs one lookup per factor.
+    """
+    flat: list = []
+    for f in factors:
+        flat.extend(f.args if isinstance(f, MatMul) else (f,))
+    return MatMul(*flat)
 
 
 def _summands(m) -> tuple:
@@ -647,6 +719,11 @@ def _syntax_tree(text: str) -> tuple[_Source, ast.Expression]:
     try:
         tree = ast.parse(src.text, mode="eval")
     except SyntaxError as exc:
+        keyword = _python_keyword(src)
+        if keyword:
+            raise CandidateError(
+                f"{keyword!r} is Python, not part of the grammar of a candidate"
+            ) from None
         hint = _implicit_multiplication(src)
         if hint:
             raise CandidateError(hint) from None

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gradsym.validate import nonnegative_int
+
 from .catalogue import claims as catalogue_claims
 from .checks import run_check
 from .claim import CheckResult, Claim, _jsonable
@@ -200,8 +202,10 @@ def verify(
 ) -> Report:
     """Verify the claims named by ``ids`` (default: every claim), or the given ``claims``.
 
-    Deterministic for a given ``seed``. Raises UnknownNameError for an unknown id.
+    Deterministic for a given ``seed`` (an integer ≥ 0). Raises UnknownNameError for an
+    unknown id, InvalidValueError for a bad seed.
     """
+    nonnegative_int("seed", seed)
     t0 = time.perf_counter()
     chosen = (
         list(claims)

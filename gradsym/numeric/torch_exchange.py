@@ -438,6 +438,10 @@ def _refusal(message: str) -> str:
     return f"not a pickle of tensors: {found[1].strip()}" if found else "not a pickle of tensors"
 
 
+#: A state_dict nests dicts for submodules; deeper than this, a file is something else.
+MAX_NESTING = 100
+
+
 def read_state_dict(path) -> dict[str, np.ndarray]:
     """The tensors of the state_dict saved in ``path``, as float64 NumPy arrays under their
     (dotted, for nested dicts) names, read with ``torch.load(weights_only=True)``.
@@ -456,16 +460,24 @@ def read_state_dict(path) -> dict[str, np.ndarray]:
     import pickle
     import warnings
 
+    from gradsym.files import open_regular
+
     try:
-        with warnings.catch_warnings():
+        f = open_regular(path)  # a FIFO would block the read
+    except FileNotFoundError:
+        raise InvalidValueError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise InvalidValueError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        with f, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns on some foreign files before failing
-            obj = torch.load(path, map_location="cpu", weights_only=True)
+            obj = torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise InvalidValueError(
             f"{path} is not a plain state_dict: torch.load(weights_only=True) refused it "
             f"({_refusal(str(exc))}); save module.state_dict() instead"
         ) from None
-    except Exception as exc:  # noqa: BLE001 - a foreign file makes torch raise anything
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - a foreign file makes torch raise anything
         raise InvalidValueError(
             f"{path} is not a file torch.load can read ({type(exc).__name__}: "
             f"{str(exc).strip()[:120] or 'no detail'})"
@@ -476,18 +488,30 @@ def read_state_dict(path) -> dict[str, np.ndarray]:
             "save module.state_dict())"
         )
     out: dict[str, np.ndarray] = {}
-
-    def walk(d, prefix):
-        for key, value in d.items():
-            name = f"{prefix}{key}"
-            if isinstance(value, torch.Tensor):
-                if not value.is_floating_point():
-                    continue
-                out[name] = value.detach().to(torch.float64).cpu().numpy().copy()
-            elif isinstance(value, dict):
-                walk(value, f"{name}.")
-
-    walk(obj, "")
+    # nested dicts walked on a list, not the call stack: a file may nest them 100 000 deep
+    stack = [(iter(obj.items()), "")]
+    while stack:
+        item = next(stack[-1][0], None)
+        if item is None:
+            stack.pop()
+            continue
+        key, value = item
+        name = f"{stack[-1][1]}{key}"
+        if isinstance(value, torch.Tensor):
+            if not value.is_floating_point():
+                continue
+            if value.numel() == 0:
+                raise InvalidValueError(
+                    f"{path}: tensor {name!r} has shape {tuple(value.shape)}, with no "
+                    "entries: not the weights of a trained module"
+                )
+            out[name] = value.detach().to(torch.float64).cpu().numpy().copy()
+        elif isinstance(value, dict):
+            if len(stack) > MAX_NESTING:
+                raise InvalidValueError(
+                    f"{path} nests dicts more than {MAX_NESTING} deep: not a state_dict"
+                )
+            stack.append((iter(value.items()), f"{name}."))
     if not out:
         raise InvalidValueError(f"{path} holds no floating-point tensors: not a state_dict")
     return out

@@ -167,12 +167,18 @@ def explicit_jacobian(
     return sp.ImmutableMatrix(f.jacobian(v))
 
 
-def expand_compact(
-    expr: MatrixExpr, cell: Cell, wrt: str, n: int, d: int | None = None
-) -> sp.ImmutableMatrix:
-    """A compact form at sizes n, d, with the intermediates replaced by their equations."""
+def wrt_environment(cell: Cell, wrt: str, n: int, d: int | None = None) -> Env:
+    """The explicit environment a Jacobian with respect to ``wrt`` is expanded in: the
+    cell at sizes n, d with ``wrt`` held as fresh symbols when it is not a leaf."""
     sizes = sizes_for(n, d)
     ins = _names(cell, wrt, "wrt")
     leaves = {s.name for s in cell.leaves}
     cut = frozenset(w for w in ins if w not in leaves)
-    return evaluate(expr, environment(cell, n, sizes[d_sym], cut), sizes)
+    return environment(cell, n, sizes[d_sym], cut)
+
+
+def expand_compact(
+    expr: MatrixExpr, cell: Cell, wrt: str, n: int, d: int | None = None
+) -> sp.ImmutableMatrix:
+    """A compact form at sizes n, d, with the intermediates replaced by their equations."""
+    return evaluate(expr, wrt_environment(cell, wrt, n, d), sizes_for(n, d))

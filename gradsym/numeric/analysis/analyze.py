@@ -35,8 +35,14 @@ from gradsym.numeric.analysis.gates import gate_statistics
 from gradsym.numeric.analysis.lyapunov import default_transient, lyapunov_spectrum
 from gradsym.numeric.analysis.result import Analysis, Comparison, UnitAnalysis
 from gradsym.numeric.analysis.sources import LoadedModel, describe_model, load_models
-from gradsym.numeric.analysis.units import as_float64, describe_cell, driven_cells
-from gradsym.validate import nonnegative_int, positive_int
+from gradsym.numeric.analysis.units import (
+    as_float64,
+    describe_cell,
+    driven_cells,
+    sequence_model,
+)
+from gradsym.numeric.cells.cell import Cell
+from gradsym.validate import check_memory, nonnegative_int, positive_int
 
 __all__ = [
     "FLOW_MEMORY",
@@ -137,6 +143,7 @@ def default_inputs(models: list[LoadedModel], *, seed: int = 0, batch: int | Non
     if task is not None:
         return task_inputs(task[0], task[1], batch=batch or GAUSSIAN_BATCH, seed=seed)
     size = common_input_size(models)
+    check_analysis_memory(models, GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, size)
     return gaussian_inputs(GAUSSIAN_STEPS, batch or GAUSSIAN_BATCH, size, seed=seed)
 
 
@@ -156,6 +163,7 @@ def _analyse(
     settings = options.resolved(T, B)
     T0, L, Bf = settings["transient"], settings["max_lag"], settings["flow_sequences"]
     model = as_float64(loaded.model)
+    _check_memory(loaded, inputs)
     units = []
     for unit in driven_cells(model, inputs.xs, state0):
         cell = unit.cell
@@ -200,6 +208,30 @@ def _analyse(
         settings={**settings, "initial_state": "zeros" if state0 is None else "given"},
         units=units,
     )
+
+
+def check_analysis_memory(models: list[LoadedModel], steps: int, batch: int, width: int) -> None:
+    """An InvalidValueError, before any input is drawn, when ``steps`` × ``batch``
+    sequences of ``width`` features through one of ``models`` need more than this
+    machine's memory: the forward traces (states and gates of every step) dominate."""
+    for loaded in models:
+        check_memory(
+            f"steps = {steps} and batch = {batch} through model {loaded.label!r}",
+            8.0 * steps * batch * (width + 16 * _state_width(loaded.model)),
+        )
+
+
+def _check_memory(loaded: LoadedModel, inputs: Inputs) -> None:
+    check_analysis_memory([loaded], inputs.steps, inputs.batch, inputs.width)
+
+
+def _state_width(model) -> int:
+    """The summed state sizes of the model's cells (layers and directions)."""
+    model = sequence_model(model)
+    if isinstance(model, Cell):
+        return int(model.state_size)
+    parts = getattr(model, "layers", None) or getattr(model, "cells", None) or ()
+    return sum(_state_width(p) for p in parts) or 1
 
 
 def _progress_bar(enabled: bool, models: list[LoadedModel], inputs: Inputs, options):
@@ -256,6 +288,7 @@ def analyze(
     loaded = models[-1]
     inputs = _inputs_for([loaded], xs, batch_first, seed)
     inputs.check_width(loaded.input_size, f"model {loaded.label!r}")
+    _check_memory(loaded, inputs)
     bar = _progress_bar(progress, [loaded], inputs, options)
     try:
         return _analyse(loaded, inputs, state0, options, bar)
@@ -298,6 +331,8 @@ def compare(
     inputs = _inputs_for(loaded, xs, batch_first, seed)
     for m in loaded:  # every model fits the inputs before any work starts
         inputs.check_width(m.input_size, f"model {m.label!r}")
+    for one in loaded:
+        _check_memory(one, inputs)
     bar = _progress_bar(progress, loaded, inputs, options)
     try:
         analyses = [_analyse(m, inputs, None, options, bar) for m in loaded]

@@ -12,6 +12,7 @@ a description of where they came from (recorded beside every number):
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,16 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.files import open_regular
 from gradsym.numeric.train.tasks import make_task
-from gradsym.validate import boolean, check_finite, nonnegative_int, positive_int, positive_number
+from gradsym.validate import (
+    boolean,
+    check_finite,
+    check_memory,
+    nonnegative_int,
+    positive_int,
+    positive_number,
+)
 
 __all__ = ["Inputs", "as_inputs", "gaussian_inputs", "load_array", "task_inputs"]
 
@@ -95,15 +104,20 @@ def as_inputs(xs, *, batch_first: bool = False, description: dict | None = None)
 def load_array(path: str | os.PathLike, *, batch_first: bool = False) -> Inputs:
     """The input sequences saved in the ``.npy`` file ``path`` (read without pickle)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InvalidValueError(f"no such data file: {path}")
     try:
-        a = np.load(path, allow_pickle=False)
+        with open_regular(path) as f:  # a FIFO would block the read
+            a = np.load(f, allow_pickle=False)
+            if not isinstance(a, np.ndarray):
+                a.close()
+                raise InvalidValueError(
+                    f"{path} is an .npz archive; save one array with np.save (.npy)"
+                )
     except (ValueError, OSError, EOFError) as exc:
+        if isinstance(exc, InvalidValueError):
+            raise
         raise InvalidValueError(f"{path} is not a .npy array NumPy can read ({exc})") from None
-    if not isinstance(a, np.ndarray):
-        a.close()
-        raise InvalidValueError(f"{path} is an .npz archive; save one array with np.save (.npy)")
     return as_inputs(
         _as_sequences(a, f"the array in {path.name}"),
         batch_first=batch_first,
@@ -117,6 +131,8 @@ def task_inputs(
     """``batch`` input sequences of ``task`` (with ``task_kwargs``), drawn with ``seed``."""
     t = make_task(task, **dict(task_kwargs or {}))
     b = positive_int("batch", batch)
+    steps = t.length + t.length // 10 + 1
+    check_memory(f"length = {t.length} and batch = {b}", 8.0 * steps * b * t.input_size)
     rng = np.random.default_rng(nonnegative_int("seed", seed))
     xs = t.sample(b, rng).x
     desc = {"kind": "task", "task": task, "task_kwargs": dict(task_kwargs or {}), "seed": seed}
@@ -133,6 +149,7 @@ def gaussian_inputs(
         positive_int("input_size", input_size),
     )
     scale = positive_number("scale (of the Gaussian inputs)", scale)
+    check_memory(f"steps = {shape[0]} and batch = {shape[1]}", 8.0 * math.prod(shape))
     rng = np.random.default_rng(nonnegative_int("seed", seed))
     desc = {"kind": "gaussian", "scale": scale, "seed": seed}
     return Inputs(scale * rng.standard_normal(shape), desc)

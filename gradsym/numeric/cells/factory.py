@@ -36,6 +36,7 @@ __all__ = [
     "LSTM_VARIANTS",
     "cell_variants",
     "declared_cell_names",
+    "declared_cell_record",
     "lstm_variant",
     "make_cell",
     "register_cell_builder",
@@ -63,12 +64,32 @@ CELL_VARIANTS: dict[str, tuple[str, ...]] = {
 _DECLARED: dict[str, Callable[..., Cell]] = {}
 
 
-def register_cell_builder(name: str, build: Callable[..., Cell]) -> None:
+#: What each declared cell is, for the runs that train it to record: name → a function
+#: returning {"name", "equations" (the text as written), "state", "shapes", "sha256"}.
+_RECORDS: dict[str, Callable[[], dict]] = {}
+
+
+def register_cell_builder(
+    name: str, build: Callable[..., Cell], record: Callable[[], dict] | None = None
+) -> None:
     """Make a declared cell buildable by :func:`make_cell` (and so by training); a built-in
-    name is refused."""
+    name is refused. ``record`` returns what the cell is (see :func:`declared_cell_record`)."""
     if name in CELL_VARIANTS or name == "irnn":
         raise InvalidValueError(f"{name!r} is a built-in cell; give the declared cell another name")
     _DECLARED[name] = build
+    if record is None:
+        _RECORDS.pop(name, None)
+    else:
+        _RECORDS[name] = record
+
+
+def declared_cell_record(name: str) -> dict | None:
+    """The record of the declared cell registered as ``name`` (its equations as written
+    and the SHA-256 of their canonical form), or None for a cell that is not declared."""
+    if name not in _DECLARED:
+        _load_declared_cells()
+    record = _RECORDS.get(name)
+    return None if record is None else record()
 
 
 def declared_cell_names() -> tuple[str, ...]:

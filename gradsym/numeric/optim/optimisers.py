@@ -148,8 +148,15 @@ class Optimiser:
             for slot, value in s.items():
                 a = np.array(value, copy=True)
                 where = f"optimiser state {name}/{slot}"
-                if a.dtype.kind != "f" or not np.isfinite(a).all():
-                    raise CheckpointError(f"{where} must be finite real numbers, got {a!r}"[:200])
+                if a.dtype.kind != "f":
+                    raise CheckpointError(
+                        f"{where} must be finite real numbers, got dtype {a.dtype}"
+                    )
+                if not np.isfinite(a).all():  # one entry named, not the whole array
+                    at = [int(i) for i in np.argwhere(~np.isfinite(a))[0]]
+                    raise CheckpointError(
+                        f"{where} must be finite real numbers, got {a[tuple(at)]} at {at}"
+                    )
                 if params is not None:
                     p = params[name]
                     want = fresh._slot_shape(slot, p)

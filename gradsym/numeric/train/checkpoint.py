@@ -14,7 +14,10 @@ Metadata: ``format`` (= :data:`FORMAT`), ``version`` (= :data:`VERSION`), ``step
 (the recovery log), ``metrics_lines`` (how many lines metrics.jsonl had, so that a
 resumed run drops what was logged after the checkpoint), ``metrics_sha256`` (the SHA-256
 of those lines, so that a resumed run can tell an intact log from a damaged one; absent in
-files of older gradsym versions) and ``params`` (the parameter names, in order).
+files of older gradsym versions), ``params`` (the parameter names, in order) and, for a
+cell declared by its equations, ``cell``: its name, equations as written, state, shapes
+and the SHA-256 of their canonical form (absent for built-in cells and in files of older
+versions), so that a run is never resumed with another cell of the same name.
 
 A checkpoint is only ever taken from a finite state, at a step >= 0: a file that says
 otherwise is damaged and refused (:class:`~gradsym.errors.CheckpointError`), never
@@ -37,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import CheckpointError
-from gradsym.files import atomic_write
+from gradsym.files import atomic_write, open_regular
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "load_checkpoint", "save_checkpoint"]
 
@@ -63,6 +66,7 @@ class Checkpoint:
     metrics_lines: int = 0
     metrics_sha256: str | None = None
     path: Path | None = None
+    cell: dict[str, Any] | None = None
 
 
 def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
@@ -96,6 +100,8 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
         "metrics_sha256": ckpt.metrics_sha256,
         "params": list(ckpt.params),
     }
+    if ckpt.cell is not None:
+        meta["cell"] = ckpt.cell
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -117,11 +123,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     # The file is opened here, not by np.load, so that it is closed on every path (np.load
     # leaks its handle when the zip directory is unreadable).
     try:
-        fh = open(path, "rb")  # noqa: SIM115
+        fh = open_regular(path)  # a FIFO named checkpoint.npz must not block --resume
     except FileNotFoundError:
         raise bad("no such file") from None
     except OSError as exc:
-        raise bad(f"cannot be read ({exc})") from exc
+        raise bad(f"cannot be read ({exc.strerror or exc})") from exc
     with fh:
         try:
             archive = np.load(fh, allow_pickle=False)
@@ -149,6 +155,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         metrics_lines=int(meta.get("metrics_lines", 0)),
         metrics_sha256=meta.get("metrics_sha256"),
         path=path,
+        cell=meta.get("cell"),
     )
 
 
@@ -172,6 +179,12 @@ def _check_values(meta: dict, params: dict[str, np.ndarray], bad) -> None:
         raise bad(f"metrics_sha256 must be 64 hex digits, got {digest!r}")
     if not isinstance(meta.get("recoveries", []), list):
         raise bad("recoveries must be a list")
+    cell = meta.get("cell")
+    if cell is not None and not (
+        isinstance(cell, dict) and isinstance(cell.get("name"), str)
+        and isinstance(cell.get("sha256"), str)
+    ):  # fmt: skip
+        raise bad("the recorded cell must be a record with a name and a sha256")
     for name, value in params.items():
         if value.dtype.kind != "f":
             raise bad(f"parameter {name!r} must be real numbers, got dtype {value.dtype}")
@@ -222,5 +235,7 @@ def _read(archive, bad):
     except CheckpointError:
         raise
     except (ValueError, EOFError, OSError, zipfile.BadZipFile, KeyError, TypeError) as exc:
-        raise bad(f"corrupt or truncated ({type(exc).__name__}: {exc})") from exc
+        raise bad(f"corrupt or truncated ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    except RecursionError:  # metadata nested deeper than any checkpoint writes it
+        raise bad("corrupt (its metadata is nested too deeply)") from None
     return meta, params, opt_meta, state

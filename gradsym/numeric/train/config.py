@@ -26,6 +26,7 @@ from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES, SPARSE_NONZERO
 from gradsym.numeric.train.tasks import Task, make_task
 from gradsym.validate import (
     boolean,
+    check_memory,
     choice,
     nonnegative_int,
     number,
@@ -267,8 +268,26 @@ class TrainConfig:
                 f"task_kwargs must be a dict of the task's arguments, got "
                 f"{type(self.task_kwargs).__name__}"
             )
-        build_task(self)
+        task = build_task(self)
+        check_memory(
+            f"hidden = {self.hidden}, layers = {self.layers}, length = {task.length}, "
+            f"batch = {self.batch} and eval_batch = {self.eval_batch}",
+            self.memory_bytes(task),
+        )
         return self
+
+    def memory_bytes(self, task: Task | None = None) -> int:
+        """The memory the run needs, estimated from above, in bytes (float64): the
+        parameters of at most four gates per layer (weights, gradients, the optimiser's
+        two moments, the recovery checkpoint, the clipped copy) and, for the larger of a
+        training and an evaluation batch, the inputs and every step's states and gates
+        that backpropagation through time keeps (16 vectors of n per step and layer)."""
+        task = build_task(self) if task is None else task
+        n, d, k = self.hidden, int(task.input_size), int(task.output_size)
+        steps = int(task.length) + int(task.length) // 10 + 1  # a varied length: up to +10 %
+        weights = self.layers * 4 * n * (n + max(n, d) + 1) + (n + 1) * k
+        per_step = d + k + self.layers * 16 * n
+        return 8 * (6 * weights + steps * max(self.batch, self.eval_batch) * per_step)
 
     # -- JSON --------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gradsym.errors import CheckpointError, OutputError
-from gradsym.files import atomic_write_text, output_error
+from gradsym.files import atomic_write_text, open_regular, output_error
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -65,8 +65,30 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
 def read_metrics(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
     """The records of ``run_dir``/metrics.jsonl, in order."""
     path = Path(run_dir) / METRICS_FILE
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    try:
+        with open_regular(path) as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc})") from None
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            out.append(_record_line(line, lambda what: CheckpointError(f"{path}: {what}"), number))
+    return out
+
+
+def _record_line(line: str, bad, number: int) -> dict[str, Any]:
+    """One line of metrics.jsonl as its record, or ``bad(what)`` (an exception) naming the
+    line: malformed JSON, a number longer than Python reads (4300 digits), nesting deeper
+    than its stack, or something other than an object."""
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "not a JSON record"
+        raise bad(f"line {number} is {what}") from None
+    if not isinstance(record, dict):
+        raise bad(f"line {number} holds {type(record).__name__}, not a record")
+    return record
 
 
 def metrics_line(record: dict[str, Any]) -> str:
@@ -89,7 +111,8 @@ def restore_metrics(run_dir: Path, lines: int, sha256: str | None) -> str:
         )
 
     try:
-        data = path.read_bytes()
+        with open_regular(path) as f:  # a FIFO would block the resume
+            data = f.read()
     except FileNotFoundError:
         if lines == 0:
             return ""
@@ -123,11 +146,11 @@ def _records(text: str, lines: int, bad) -> list[dict[str, Any]]:
             raise bad(f"{what}, but the checkpoint covers {lines}")
         try:
             record, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError) as exc:  # a 5001-digit number, deep nesting
             line = text.count("\n", 0, pos) + 1
+            what = "nested too deeply" if isinstance(exc, RecursionError) else "not a JSON record"
             raise bad(
-                f"line {line} is not a JSON record (garbled or cut off); the checkpoint "
-                f"covers {lines} records"
+                f"line {line} is {what} (garbled or cut off); the checkpoint covers {lines} records"
             ) from None
         if not isinstance(record, dict):
             line = text.count("\n", 0, pos) + 1

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import math
 import os
 import time
@@ -50,8 +51,15 @@ from typing import Any
 import numpy as np
 
 from gradsym.display import markdown_table, number
-from gradsym.errors import CheckpointError, GradsymError, InvalidValueError, NonFiniteError
+from gradsym.errors import (
+    CheckpointError,
+    GradsymError,
+    InvalidValueError,
+    NonFiniteError,
+    OutputError,
+)
 from gradsym.files import folder_lock
+from gradsym.numeric.cells.factory import declared_cell_record
 from gradsym.numeric.nets.network import Network, Truncation
 from gradsym.numeric.optim.clipping import global_norm
 from gradsym.numeric.optim.regularisers import OmegaResult, omega
@@ -194,6 +202,37 @@ def _float(x: float) -> float | None:
 # -- the trainer -----------------------------------------------------------------------------
 
 
+def _same_cell(ckpt: Checkpoint, path: Path) -> None:
+    """The declared cell the checkpoint recorded is the one registered under its name
+    (declared again from the record when none is), or a CheckpointError saying how the
+    two differ: a run is never continued with another cell of the same name."""
+    recorded = ckpt.cell
+    if recorded is None:
+        return
+    name = recorded["name"]
+    current = declared_cell_record(name)
+    if current is None:  # not declared in this process: from the equations the run recorded
+        declare = importlib.import_module("gradsym.declared").cell_from_record
+        try:
+            declare(recorded)
+        except GradsymError as exc:
+            raise CheckpointError(f"checkpoint {path}: {exc}") from None
+        return
+    if current["sha256"] != recorded["sha256"]:
+        raise CheckpointError(
+            f"checkpoint {path} was trained with another cell named {name!r} (equations "
+            f"{_first_equation(recorded)} …, sha256 {recorded['sha256'][:12]}; now "
+            f"{_first_equation(current)} …, {current['sha256'][:12]}); resume with the run's "
+            "own cell file, or without --cell-file to use the equations the run recorded"
+        )
+
+
+def _first_equation(record: dict) -> str:
+    lines = [ln.strip() for ln in str(record.get("equations", "")).splitlines()]
+    first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
+    return repr(first[:50])
+
+
 class Trainer:
     """Runs a :class:`TrainConfig`; see the module docstring for the loop and the files.
 
@@ -234,6 +273,10 @@ class Trainer:
         self._metrics_lines = 0
         self._metrics_sha256: str | None = None
         self._restored_metrics: str | None = None
+        # a declared cell's equations, recorded with every checkpoint (None: a built-in)
+        self.cell_record = declared_cell_record(config.cell) if config.declared else None
+        if run_dir is not None and os.fspath(run_dir) == "":  # Path("") is the current folder
+            raise OutputError("the run folder is an empty path; give a folder name (or None)")
         self.run_dir = None if run_dir is None else Path(run_dir)
         if self.run_dir is not None and not overwrite and (self.run_dir / CHECKPOINT_FILE).exists():
             raise InvalidValueError(
@@ -262,9 +305,12 @@ class Trainer:
         Raises CheckpointError for an unreadable, corrupt or foreign checkpoint or one
         written by a different configuration, naming the file and what is wrong.
         """
+        if os.fspath(source) == "":
+            raise CheckpointError("the run to resume is an empty path; give its folder")
         source = Path(source)
         path = source / CHECKPOINT_FILE if source.is_dir() else source
         ckpt = load_checkpoint(path)
+        _same_cell(ckpt, path)
         try:
             saved = TrainConfig.from_dict(ckpt.config)
         except (GradsymError, TypeError) as exc:
@@ -343,6 +389,7 @@ class Trainer:
             recoveries=copy.deepcopy(self.recoveries),
             metrics_lines=self._metrics_lines,
             metrics_sha256=self._metrics_sha256,
+            cell=self.cell_record,
         )
         return ckpt
 
