@@ -135,7 +135,7 @@ def test_a_train_result_shows_one_line_and_a_table():
     assert text.startswith("TrainResult(lstm on adding, step 3/3, train loss ")
     assert "history" in text and "{" not in text and len(text) < 200
     table = result._repr_markdown_()
-    assert "| model | lstm (3 hidden × 1 layer) |" in table
+    assert "| model | lstm (3 hidden × 1 layer, float64) |" in table
     assert "| task | adding (length=20) |" in table and "| recoveries | 0 |" in table
 
 

@@ -1,4 +1,4 @@
-"""``gradsym bench {backend,symbolic,training,declared,analysis,sweep} [ARGS ...]``: run a speed
+"""``gradsym bench {backend,products,training,step,symbolic,declared,analysis,sweep} [ARGS ...]``: run a speed
 benchmark script from benchmarks/ (a source checkout only); it prints ratios against a
 reference measured in the same process."""
 
@@ -13,7 +13,7 @@ from gradsym.errors import InvalidValueError
 
 #: benchmarks/ of a source checkout (absent from an installed wheel).
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-WHICH = ("backend", "symbolic", "training", "declared", "analysis", "sweep")
+WHICH = ("backend", "products", "training", "step", "symbolic", "declared", "analysis", "sweep")
 
 
 #: The scripts' options that count something (rounds, steps, runs, threads, sizes): a

@@ -172,6 +172,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         type=float,
         help="weight of Pascanu et al.'s regulariser Omega (rnn/irnn; default 0: off)",
     )
+    o.add_argument(
+        "--dtype",
+        help="float64 (default: the exact reference) or float32 (faster; every array of "
+        "the run, checkpoints included)",
+    )
     o.add_argument("--batch", type=int, help="sequences per step (default 32)")
     o.add_argument("--steps", type=int, help="training steps (default 1000)")
     o.add_argument("--seed", type=int, help="seed of init, data and evaluation (default 0)")

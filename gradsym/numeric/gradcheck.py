@@ -1,9 +1,16 @@
 """Central-difference gradient checks, shipped so that users can check their own code.
 
-In float64, :func:`numerical_gradient` perturbs every entry: exact enough to compare a
+:func:`numerical_gradient` perturbs every entry: in float64 exact enough to compare a
 whole gradient array entry by entry (use it for small sizes). :func:`check_gradient`
 compares one array, :func:`check_cell_gradients` a cell's whole backward pass (input,
 initial state, every parameter) and :func:`check_state_jacobian` its state Jacobian.
+
+A float32 model is checked in float32: its own passes, perturbed by a step h suited to
+the dtype (:data:`DEFAULT_EPS`: 1e-6 in float64, 1e-2 in float32, where a smaller step
+drowns the difference in the rounding of the function, 2⁻²⁴ relative), and divided by
+the step actually taken (x ± h rounded to float32). The loss the checks differentiate
+is summed in float64, so that only the model's own arithmetic is float32; the
+tolerance to compare with is the caller's (the test suite keeps one table per dtype).
 
 The error reported is relative to the largest entry:
 |analytic − numeric| / max(max |analytic|, max |numeric|, tiny).
@@ -38,12 +45,23 @@ class GradCheck:
         )
 
 
-def _require_float64(x: np.ndarray, name: str) -> None:
-    if x.dtype != np.float64:
-        raise DTypeError(f"gradient checks need float64 arrays; {name} has dtype {x.dtype}")
+#: The central-difference step of each dtype.
+DEFAULT_EPS = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-2}
 
 
-def check_every_array(f, xs, dxs, states, params, param_grads, eps) -> list[GradCheck]:
+def _check_dtype(x: np.ndarray, name: str) -> None:
+    if x.dtype not in DEFAULT_EPS:
+        raise DTypeError(
+            f"gradient checks need float64 or float32 arrays; {name} has dtype {x.dtype}"
+        )
+
+
+def default_eps(dtype, eps: float | None = None) -> float:
+    """``eps`` if given, else the central-difference step of ``dtype``."""
+    return DEFAULT_EPS[np.dtype(dtype)] if eps is None else float(eps)
+
+
+def check_every_array(f, xs, dxs, states, params, param_grads, eps=None) -> list[GradCheck]:
     """One :func:`check_gradient` each for the input ``xs`` (``"x"``), every initial-state
     array (``states``: (name, array, analytic gradient) triples) and every parameter."""
     checks = [check_gradient("x", f, xs, dxs, eps)]
@@ -52,25 +70,32 @@ def check_every_array(f, xs, dxs, states, params, param_grads, eps) -> list[Grad
     return checks
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float], x: np.ndarray, eps: float | None = None
+) -> np.ndarray:
     """∂f/∂x by central differences, perturbing ``x`` in place entry by entry.
 
     ``f`` takes no argument and reads ``x`` (a parameter array, a view into fused storage,
-    or an input); ``x`` is restored exactly afterwards.
+    or an input; float64 or float32); ``x`` is restored exactly afterwards. The quotient
+    is taken over the step actually made, (x + h) − (x − h) as ``x``'s dtype holds them,
+    and computed in float64. ``eps`` (h) defaults to the dtype's (:data:`DEFAULT_EPS`).
     """
-    _require_float64(x, "x")
-    grad = np.empty_like(x)
+    _check_dtype(x, "x")
+    h = default_eps(x.dtype, eps)
+    grad = np.empty(x.shape, np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
         raise ValueError("numerical_gradient needs an array it can perturb in place")
     for k in range(flat.size):
         old = flat[k]
-        flat[k] = old + eps
+        flat[k] = old + h
+        up = float(flat[k])
         fp = f()
-        flat[k] = old - eps
+        flat[k] = old - h
+        down = float(flat[k])
         fm = f()
         flat[k] = old
-        gflat[k] = (fp - fm) / (2 * eps)
+        gflat[k] = (fp - fm) / (up - down)
     return grad
 
 
@@ -94,7 +119,11 @@ def compare(name: str, analytic, numeric) -> GradCheck:
 
 
 def check_gradient(
-    name: str, f: Callable[[], float], x: np.ndarray, analytic: np.ndarray, eps: float = 1e-6
+    name: str,
+    f: Callable[[], float],
+    x: np.ndarray,
+    analytic: np.ndarray,
+    eps: float | None = None,
 ) -> GradCheck:
     """Compare ``analytic`` with the central-difference gradient of ``f`` at ``x``
     (:func:`compare`)."""
@@ -102,25 +131,32 @@ def check_gradient(
 
 
 def _random_linear_loss(cell, trace, rng):
-    """Cotangents G for L = Σₜ ⟨G_h⁽ᵗ⁾, h⁽ᵗ⁾⟩ (+ the same for c) + ⟨G_final, s⁽ᵀ⁾⟩."""
-    direct = {name: rng.standard_normal(v.shape) for name, v in trace.states.items()}
-    final = tuple(rng.standard_normal(s.shape) for s in trace.final_state)
+    """Cotangents G for L = Σₜ ⟨G_h⁽ᵗ⁾, h⁽ᵗ⁾⟩ (+ the same for c) + ⟨G_final, s⁽ᵀ⁾⟩, in the
+    cell's dtype (what its backward pass takes); L is summed in float64."""
+    dt = cell.dtype
+    direct = {name: rng.standard_normal(v.shape).astype(dt) for name, v in trace.states.items()}
+    final = tuple(rng.standard_normal(s.shape).astype(dt) for s in trace.final_state)
+
+    def dot(a, b) -> float:
+        return float(np.vdot(a.astype(np.float64), b.astype(np.float64)))
 
     def loss(tr) -> float:
-        total = sum(float(np.vdot(direct[k], v)) for k, v in tr.states.items())
-        return total + sum(float(np.vdot(g, s)) for g, s in zip(final, tr.final_state))
+        total = sum(dot(direct[k], v) for k, v in tr.states.items())
+        return total + sum(dot(g, s) for g, s in zip(final, tr.final_state))
 
     return direct, final, loss
 
 
-def check_cell_gradients(cell, xs: np.ndarray, state0, rng: np.random.Generator, eps=1e-6):
+def check_cell_gradients(cell, xs: np.ndarray, state0, rng: np.random.Generator, eps=None):
     """Central-difference check of ``cell.backward`` for the input, the initial state and
-    every parameter, under a random linear loss of every state and of the final state.
+    every parameter, under a random linear loss of every state and of the final state, in
+    the cell's dtype (``xs`` and ``state0`` are converted to it).
 
     Returns one :class:`GradCheck` per checked array (``"x"``, ``"h0"``, ``"W_f"``, ...).
     """
-    xs = np.array(xs, dtype=np.float64)
-    state0 = tuple(np.array(s, dtype=np.float64) for s in cell._check_state(state0, xs.shape[1]))
+    dt = cell.dtype
+    xs = np.array(xs, dtype=dt)
+    state0 = tuple(np.array(s, dtype=dt) for s in cell._check_state(_cast(state0, dt), xs.shape[1]))
     trace = cell.forward(xs, state0)
     direct, final, loss = _random_linear_loss(cell, trace, rng)
     g = cell.backward(trace, direct.get("h"), dc=direct.get("c"), d_final=final)
@@ -132,27 +168,46 @@ def check_cell_gradients(cell, xs: np.ndarray, state0, rng: np.random.Generator,
     return check_every_array(f, xs, g.dxs, states, cell.params, g.params, eps)
 
 
-def check_state_jacobian(cell, x: np.ndarray, state, eps: float = 1e-6) -> list[GradCheck]:
+def _cast(state, dtype):
+    """A state (None, an array or a tuple of arrays) in ``dtype``."""
+    if state is None:
+        return None
+    if isinstance(state, np.ndarray):
+        return state.astype(dtype)
+    return tuple(np.asarray(s).astype(dtype) for s in state)
+
+
+def check_state_jacobian(cell, x: np.ndarray, state, eps: float | None = None) -> list[GradCheck]:
     """``cell.state_jacobian`` against central differences of one step, for every
-    sequence in the batch: ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ and ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾."""
-    x = np.array(x, dtype=np.float64)
-    state = tuple(np.array(s, dtype=np.float64) for s in cell._check_state(state, x.shape[0]))
+    sequence in the batch: ∂s⁽ᵗ⁾/∂s⁽ᵗ⁻¹⁾ and ∂s⁽ᵗ⁾/∂x⁽ᵗ⁾, in the cell's dtype (the
+    differences over the steps actually taken, in float64)."""
+    dt = cell.dtype
+    h = default_eps(dt, eps)
+    x = np.array(x, dtype=dt)
+    state = tuple(np.array(s, dtype=dt) for s in cell._check_state(_cast(state, dt), x.shape[0]))
     J_ss, J_sx = cell.state_jacobian(x, state)
     n = cell.hidden_size
 
     def step_s(x_, state_):
-        return np.concatenate(cell.step(x_, state_)[0], axis=1)  # (B, S)
+        s = np.concatenate(cell.step(x_, state_)[0], axis=1)  # (B, S)
+        return s.astype(np.float64)
 
-    num_ss = np.empty_like(J_ss)
+    def split(s):
+        return tuple(s[:, k * n : (k + 1) * n] for k in range(len(state)))
+
+    num_ss = np.empty(J_ss.shape, np.float64)
     s_flat = np.concatenate(state, axis=1)
     for j in range(s_flat.shape[1]):
-        e = np.zeros_like(s_flat)
-        e[:, j] = eps
-        split = lambda s: tuple(s[:, k * n : (k + 1) * n] for k in range(len(state)))
-        num_ss[:, :, j] = (step_s(x, split(s_flat + e)) - step_s(x, split(s_flat - e))) / (2 * eps)
-    num_sx = np.empty_like(J_sx)
+        up, down = s_flat.copy(), s_flat.copy()
+        up[:, j] += dt.type(h)
+        down[:, j] -= dt.type(h)
+        step = (up[:, j].astype(np.float64) - down[:, j])[:, None]
+        num_ss[:, :, j] = (step_s(x, split(up)) - step_s(x, split(down))) / step
+    num_sx = np.empty(J_sx.shape, np.float64)
     for j in range(x.shape[1]):
-        e = np.zeros_like(x)
-        e[:, j] = eps
-        num_sx[:, :, j] = (step_s(x + e, state) - step_s(x - e, state)) / (2 * eps)
+        up, down = x.copy(), x.copy()
+        up[:, j] += dt.type(h)
+        down[:, j] -= dt.type(h)
+        step = (up[:, j].astype(np.float64) - down[:, j])[:, None]
+        num_sx[:, :, j] = (step_s(up, state) - step_s(down, state)) / step
     return [compare("ds/ds_prev", J_ss, num_ss), compare("ds/dx", J_sx, num_sx)]

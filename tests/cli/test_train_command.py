@@ -167,6 +167,7 @@ def test_zero_and_false_options_reach_the_config():
         (["--steps", "0"], "steps"),
         (["--batch", "0"], "batch"),
         (["--delay", "3"], "--delay applies to the echo and copy tasks"),
+        (["--dtype", "float16"], "unknown dtype 'float16'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_checkpoint(tmp_path, capsys, options, message):
@@ -185,6 +186,20 @@ def test_unreadable_checkpoint_on_resume(tmp_path, capsys):
     assert _main(["train", "--resume", "--run-dir", str(run), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "checkpoint" in err and str(run / CHECKPOINT_FILE) in err
+
+
+def test_dtype_float32_trains_in_float32_and_resume_keeps_it(tmp_path, capsys):
+    from gradsym.numeric.train.checkpoint import load_checkpoint
+
+    run = tmp_path / "run"
+    assert _main([*SMALL, "--run-dir", str(run), "--dtype", "float32"]) == 0
+    assert "lstm (8 hidden × 1 layer, float32)" in capsys.readouterr().out
+    assert load_checkpoint(run / CHECKPOINT_FILE).dtype == "float32"
+    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", "--steps", "14"]
+    assert _main([*resume, "--dtype", "float64"]) == 2
+    assert "--dtype cannot be changed" in capsys.readouterr().err
+    assert _main([*resume, "--dtype", "float32"]) == 0  # repeated with its saved value
+    assert json.loads((run / SUMMARY_FILE).read_text())["dtype"] == "float32"
 
 
 def test_existing_run_needs_resume_or_overwrite(tmp_path, capsys):

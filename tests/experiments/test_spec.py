@@ -179,3 +179,16 @@ def test_the_example_spec_is_the_classic_picture():
     assert fixes["SGD + clipping"]["clip"] == 1.0 and fixes["SGD + clipping"]["omega"] == 0.0
     assert fixes["SGD + clipping + Omega"]["omega"] > 0
     assert all(c["init"] == "sparse" for c in fixes.values())
+
+
+def test_a_spec_sweeps_the_dtype_like_any_field(tiny):
+    """float32 runs in a sweep: ``dtype`` in base, a configuration or the grid; each run's
+    config (and so its key) carries it, and a bad one names the run."""
+    tiny["grid"]["dtype"] = ["float64", "float32"]
+    spec = load_spec(tiny)
+    dtypes = {r.config["dtype"] for r in spec.runs}
+    assert dtypes == {"float64", "float32"} and len({r.key for r in spec.runs}) == len(spec.runs)
+    assert TrainConfig.from_dict(spec.runs[-1].config).np_dtype.name in dtypes
+    tiny["grid"]["dtype"] = ["float16"]
+    with pytest.raises(InvalidValueError, match=r"run .* seed 0: unknown dtype 'float16'"):
+        load_spec(tiny)

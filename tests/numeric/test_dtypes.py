@@ -12,12 +12,9 @@ it is cast back before anything is stored.
 
 from __future__ import annotations
 
-import inspect
-import sys
-import types
-
 import numpy as np
 import pytest
+from numpy_guard import Float64Seen, Guarded, GuardedNumpy, install, module_of, modules_reached
 from tolerances import tol
 
 from gradsym import GRU, LSTM, RNN
@@ -40,120 +37,26 @@ def make(name, dtype, rng, d=3, n=5):
     return cell
 
 
-def module_of(obj) -> types.ModuleType:
-    return sys.modules[obj.__module__]
-
-
-def hot_path_modules() -> list[types.ModuleType]:
+def hot_path_modules():
     """The cells' modules and every gradsym.numeric module whose functions they use
-    (gates, activations, the base cell, validation), found from the classes so that a
-    move of the files does not leave the guard watching nothing."""
-    found = {}
-    todo = [module_of(c) for c in (RNN, LSTM, GRU)]
-    while todo:
-        mod = todo.pop()
-        if mod.__name__ in found:
-            continue
-        found[mod.__name__] = mod
-        for value in vars(mod).values():
-            name = getattr(value, "__module__", None)
-            if (inspect.isfunction(value) or inspect.isclass(value)) and (name or "").startswith(
-                "gradsym.numeric"
-            ):
-                todo.append(sys.modules[name])
-    return list(found.values())
+    (gates, activations, the base cell, validation)."""
+    return modules_reached(RNN, LSTM, GRU)
 
 
-def defining_module(function_name: str) -> types.ModuleType:
+def defining_module(function_name: str):
     """The module that defines the hot-path function ``function_name``."""
     fn = next(getattr(m, function_name) for m in hot_path_modules() if hasattr(m, function_name))
     return module_of(fn)
 
 
-def chunk_module() -> types.ModuleType:
+def chunk_module():
     """The module that cuts the backward passes' steps into chunks (``CHUNK_BYTES``)."""
     mod = defining_module("reverse_chunks")
     assert hasattr(mod, "CHUNK_BYTES")
     return mod
 
 
-# -- the guard ------------------------------------------------------------------------------
-
-
-class Float64Seen(AssertionError):
-    pass
-
-
-def _check(value, where: str) -> None:
-    dtype = getattr(value, "dtype", None)
-    if isinstance(value, (np.ndarray, np.generic)) and dtype.kind in "fc" and dtype != np.float32:
-        raise Float64Seen(f"{where} is {dtype} {type(value).__name__} {np.shape(value)}")
-
-
-def _leaves(obj):
-    if isinstance(obj, (tuple, list)):
-        for item in obj:
-            yield from _leaves(item)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from _leaves(item)
-    else:
-        yield obj
-
-
-class Guarded(np.ndarray):
-    """An array that checks the operands and results of every ufunc applied to it
-    (operators, ``@``, methods such as ``.sum`` and ``.clip`` go through ufuncs)."""
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        where = f"{ufunc.__name__}.{method}"
-        for x in inputs:
-            _check(x, f"an operand of {where}")
-        plain = [x.view(np.ndarray) if isinstance(x, Guarded) else x for x in inputs]
-        if out is not None:
-            for o in out:
-                _check(o, f"the output of {where}")
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, Guarded) else o for o in out)
-        result = getattr(ufunc, method)(*plain, **kwargs)
-        for r in _leaves(result):
-            _check(r, f"the result of {where}")
-        if out is not None:
-            return out[0] if len(out) == 1 else out
-        return _guard(result)
-
-
-def _guard(obj):
-    if isinstance(obj, np.ndarray) and not isinstance(obj, Guarded):
-        return obj.view(Guarded)
-    if isinstance(obj, tuple):
-        return tuple(_guard(o) for o in obj)
-    return obj
-
-
-class GuardedNumpy(types.ModuleType):
-    """Stands in for ``numpy`` inside the cell modules: checks every argument and result of
-    every function called through it, and hands out :class:`Guarded` arrays."""
-
-    def __init__(self):
-        super().__init__("numpy")
-        self.calls = 0
-
-    def __getattr__(self, name):
-        value = getattr(np, name)
-        if isinstance(value, type) or not callable(value):
-            return value  # dtypes, np.ndarray, submodules, constants
-        guard = self
-
-        def checked(*args, **kwargs):
-            guard.calls += 1
-            for a in _leaves((args, kwargs)):
-                _check(a, f"an argument of np.{name}")
-            result = value(*args, **kwargs)
-            for r in _leaves(result):
-                _check(r, f"the result of np.{name}")
-            return _guard(result)
-
-        return checked
+# -- the guard (tests/numpy_guard.py) -------------------------------------------------------
 
 
 @pytest.fixture
@@ -161,12 +64,9 @@ def guard(monkeypatch):
     """``guard(cell)`` puts the guard in place for ``cell``'s passes: the cell modules'
     numpy replaced (after the cell was made: initialisation may use float64, it is not
     on the path), and the cell's parameters turned into Guarded views of their memory."""
-    numpy = GuardedNumpy()
 
-    def install(cell=None):
-        for mod in hot_path_modules():
-            if getattr(mod, "np", None) is np:
-                monkeypatch.setattr(mod, "np", numpy)
+    def guard_cell(cell=None):
+        numpy = install(monkeypatch, hot_path_modules())
         if cell is not None:
             # the storage itself becomes guarded (the mapping is read-only to users), and
             # the parameters' views are taken anew from it
@@ -175,7 +75,7 @@ def guard(monkeypatch):
             cell._bind_views()
         return numpy
 
-    return install
+    return guard_cell
 
 
 def run_everything(cell, rng, T=4, B=3):
@@ -247,14 +147,14 @@ def test_batch_one_and_one_step_are_guarded_too(name, rng, guard):
 # temporary on the path, cast back to float32 before anything is stored.
 
 
-def test_the_guard_sees_float64_constants_in_the_sigmoid(rng, guard, monkeypatch):
-    activations = defining_module("sigmoid_of_negated")
+@pytest.mark.parametrize("name", ["lstm", "gru torch", "gru minimal"])
+def test_the_guard_sees_float64_constants_in_the_sigmoid(name, rng, guard, monkeypatch):
+    activations = defining_module("half_plus_half")  # float32's σ = ½ + ½ tanh(z/2)
     f32 = np.dtype(np.float32)
-    constants = tuple(np.array(c, np.float64) for c in activations._SIGMOID_CONSTANTS[f32])
-    monkeypatch.setitem(activations._SIGMOID_CONSTANTS, f32, constants)
-    cell = make("lstm", np.float32, rng)
+    monkeypatch.setitem(activations.HALF, f32, np.array(0.5, np.float64))
+    cell = make(name, np.float32, rng)
     guard(cell)
-    with pytest.raises(Float64Seen, match="operand of clip"):
+    with pytest.raises(Float64Seen, match="argument of np.multiply is float64"):
         run_everything(cell, rng)
 
 
@@ -356,3 +256,23 @@ def test_gradients_hold_with_one_step_per_chunk(name, rng, monkeypatch):
     cell = make(name, np.float64, rng, n=4)
     checks = check_cell_gradients(cell, rng.normal(size=(5, 2, 3)), None, rng)
     assert all(c.ok(tol("gradcheck")) for c in checks), [str(c) for c in checks]
+
+
+@pytest.mark.parametrize("name", [n for n in CELLS if n.startswith("lstm")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_lstm_steps_in_place_or_on_a_copy_alike(name, dtype, rng, monkeypatch):
+    """Small blocks run on contiguous copies (gates.CONTIGUOUS_STEPS), large ones in place:
+    the same numbers, bit for bit."""
+    cell = make(name, dtype, rng)
+    T, B, n = 6, 3, cell.hidden_size
+    xs = rng.normal(size=(T, B, 3)).astype(dtype)
+    dh, dc = rng.normal(size=(2, T, B, n)).astype(dtype)
+    trace = cell.forward(xs)
+    copied = list(arrays_in([trace, cell.backward(trace, dh, dc=dc)]))
+    lstm = module_of(cell)
+    assert B * n <= lstm.CONTIGUOUS_STEPS  # the copying path above
+    monkeypatch.setattr(lstm, "CONTIGUOUS_STEPS", 0)
+    trace = cell.forward(xs)
+    in_place = list(arrays_in([trace, cell.backward(trace, dh, dc=dc)]))
+    assert len(copied) == len(in_place) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(copied, in_place))

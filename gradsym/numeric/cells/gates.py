@@ -16,8 +16,11 @@ The helpers below are the pieces every gated cell repeats:
 
 * one allocation for all the arrays of a pass (:func:`carve`);
 * the input projections U x⁽ᵗ⁾ + b of all steps, gate-major, in one call, the sigmoid
-  gates' blocks negated (exactly) so that σ needs no negation pass;
+  gates' blocks prescaled (exactly: negated in float64, halved in float32) so that σ
+  takes the fewest passes (:func:`~gradsym.numeric.cells.activations.sigmoid_of_prescaled`);
 * the per-step product h⁽ᵗ⁻¹⁾ Wᵀ as gate-major blocks (:func:`step_product`);
+* σ of the sigmoid gates and tanh of the candidate of a step, in place
+  (:func:`gate_activations`);
 * the previous states s⁽⁰⁾ … s⁽ᵀ⁻¹⁾ as a view of the state history s⁽⁰⁾ … s⁽ᵀ⁾;
 * the chunks of steps in which the backward passes form their factors;
 * σ' and tanh' from the stored outputs (σ' = σ(1 − σ), tanh' = 1 − tanh²);
@@ -28,7 +31,19 @@ The helpers below are the pieces every gated cell repeats:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from gradsym.numeric.cells.activations import HALF, sigmoid_of_prescaled, sigmoid_prescale
+
+#: Up to this many numbers per (B, n) block, the LSTM's loops run on contiguous copies of
+#: a step's blocks (LSTM._forward, LSTM._backward): a NumPy call on several blocks T·B·n
+#: apart, or on rows of n numbers, costs about a microsecond more, which matters next to
+#: blocks this small; for larger ones, copying in and out costs more than it saves
+#: (measured: the forward pass 10–20 % faster with the copy at B·n = 512 and 1024, 10 %
+#: slower at 4096 and 8192).
+CONTIGUOUS_STEPS = 2048
 
 
 def carve(dtype: np.dtype, *shapes: tuple[int, ...]) -> list[np.ndarray]:
@@ -55,10 +70,11 @@ def carve(dtype: np.dtype, *shapes: tuple[int, ...]) -> list[np.ndarray]:
 
 
 def input_projections(
-    xs: np.ndarray, U: np.ndarray, b: np.ndarray, n: int, negated: int = 0, out=None
+    xs: np.ndarray, U: np.ndarray, b: np.ndarray, n: int, sigmoid: int = 0, out=None
 ) -> np.ndarray:
     """U_g x⁽ᵗ⁾ + b_g for every gate block g and every step, gate-major; the first
-    ``negated`` blocks as −(U_g x⁽ᵗ⁾ + b_g) (see :func:`step_product`).
+    ``sigmoid`` blocks (the sigmoid gates') prescaled by
+    :func:`~gradsym.numeric.cells.activations.sigmoid_prescale` (see :func:`step_product`).
 
     xs: (T, B, d), U: (G·n, d), b: (G·n,) → (G, T, B, n), C-contiguous (written into
     ``out`` when given), which the forward pass then completes in place into the gate
@@ -69,40 +85,42 @@ def input_projections(
     if out is None:
         out = np.empty((G, T, B, n), U.dtype)
     A = out.reshape(G, T * B, n)
-    U = negate_leading(U, negated * n)
+    U = prescale_leading(U, sigmoid * n)
     np.matmul(xs.reshape(T * B, d), U.reshape(G, n, d).transpose(0, 2, 1), out=A)
-    A += negate_leading(b, negated * n).reshape(G, 1, n)
+    A += prescale_leading(b, sigmoid * n).reshape(G, 1, n)
     return out
 
 
-def negate_leading(M: np.ndarray, rows: int) -> np.ndarray:
-    """``M`` with its first ``rows`` rows negated (a copy; ``M`` itself when rows = 0)."""
+def prescale_leading(M: np.ndarray, rows: int) -> np.ndarray:
+    """``M`` with its first ``rows`` rows multiplied by the sigmoid prescale of its dtype
+    (a copy; ``M`` itself when rows = 0)."""
     if not rows:
         return M
     out = M.copy()
-    np.negative(M[:rows], out=out[:rows])
+    np.multiply(M[:rows], M.dtype.type(sigmoid_prescale(M.dtype)), out=out[:rows])
     return out
 
 
 def step_product(
-    M: np.ndarray, n: int, B: int, negated: int = 0
+    M: np.ndarray, n: int, B: int, sigmoid: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What a per-step product v Mᵀ (v: (B, m), M a stacked (K·n, m) weight) needs:
     ``(operand, out, blocks)`` with ``np.matmul(v, operand, out)`` leaving the K blocks
     v M_gᵀ in ``blocks``, a gate-major (K, B, n) view to add into the gate values; the
-    first ``negated`` blocks come out negated.
+    first ``sigmoid`` blocks come out multiplied by the sigmoid prescale s.
 
-    float32: ``operand`` is (K, m, n) with ``[g] = ±M_gᵀ``, one product per block into a
-    contiguous (K, B, n) ``out``, so that adding the blocks is one plain pass (the fused
-    product's blocks are added through a strided view with one short inner loop per
-    row) and OpenBLAS is faster on the blocks' narrower products (26 against 42 µs at
-    B = 32, n = 128). float64 keeps the fused (m, K·n) operand and (B, K·n) ``out``:
-    OpenBLAS rounds the two forms differently in the last bit for some sizes (n = 33),
-    and float64 results stay bit for bit the ones the committed figures were made with.
+    float32: ``operand`` is (K, m, n) with ``[g] = s M_gᵀ`` or ``M_gᵀ``, one product per
+    block into a contiguous (K, B, n) ``out``, so that adding the blocks is one plain pass
+    (the fused product's blocks are added through a strided view with one short inner
+    loop per row) and OpenBLAS is faster on the blocks' narrower products (26 against
+    42 µs at B = 32, n = 128). float64 keeps the fused (m, K·n) operand and (B, K·n)
+    ``out``: OpenBLAS rounds the two forms differently in the last bit for some sizes
+    (n = 33), and float64 results stay bit for bit the ones the committed figures were
+    made with.
 
-    Negating is exact, −(v M_gᵀ) = v (−M_g)ᵀ bit for bit: the gated cells negate their
-    sigmoid gates so that σ needs no negation pass
-    (:func:`~gradsym.numeric.cells.activations.sigmoid_of_negated`).
+    The prescale is exact, s (v M_gᵀ) = v (s M_g)ᵀ bit for bit (s = −1 in float64, ½ in
+    float32): the gated cells prescale their sigmoid gates so that σ takes the fewest
+    passes (:func:`~gradsym.numeric.cells.activations.sigmoid_of_prescaled`).
     """
     K, m = M.shape[0] // n, M.shape[1]
     blocks_T = M.reshape(K, n, m).transpose(0, 2, 1)  # (K, m, n), [g] = M_gᵀ
@@ -114,11 +132,39 @@ def step_product(
         operand = np.empty((m, K, n), M.dtype).transpose(1, 0, 2)  # a (K, m, n) view
         out = np.empty((B, K * n), M.dtype)
         blocks = as_blocks(out, n)
-    np.negative(blocks_T[:negated], out=operand[:negated])
-    operand[negated:] = blocks_T[negated:]
+    scale = M.dtype.type(sigmoid_prescale(M.dtype))
+    np.multiply(blocks_T[:sigmoid], scale, out=operand[:sigmoid])
+    operand[sigmoid:] = blocks_T[sigmoid:]
     if M.dtype != np.float32:
         operand = operand.transpose(1, 0, 2).reshape(m, K * n)
     return operand, out, blocks
+
+
+def gate_activations(dtype: np.dtype, sigmoid: int) -> Callable[[np.ndarray], None]:
+    """``activate(z)``: a step's gate values from its pre-activations z (G, B, n),
+    contiguous, in place: σ of the first ``sigmoid`` blocks (prescaled, see
+    :func:`step_product`) and tanh of the rest. Made once per pass, with the dtype's
+    constants at hand: the loop calls it every step.
+
+    float32: one tanh pass covers every block (σ(z) = ½ + ½ tanh(z/2), the σ blocks
+    holding z/2), then two passes finish the σ blocks. float64: σ from e^(−z)
+    (:func:`~gradsym.numeric.cells.activations.sigmoid_of_negated`), then tanh."""
+    if np.dtype(dtype) == np.float32:
+        half = HALF[np.dtype(np.float32)]
+
+        def activate(z: np.ndarray) -> None:
+            np.tanh(z, z)
+            gates = z[:sigmoid]
+            np.multiply(gates, half, gates)
+            np.add(gates, half, gates)
+
+        return activate
+
+    def activate(z: np.ndarray) -> None:
+        sigmoid_of_prescaled(z[:sigmoid])
+        np.tanh(z[sigmoid:], z[sigmoid:])
+
+    return activate
 
 
 def as_blocks(stacked: np.ndarray, n: int) -> np.ndarray:
@@ -155,15 +201,28 @@ def reverse_chunks(T: int, bytes_per_step: int) -> list[tuple[int, int]]:
     return [(max(t1 - m, 0), t1) for t1 in range(T, 0, -m)]
 
 
-def pass_back(adj: np.ndarray, direct: np.ndarray | None, t: int, flowing: np.ndarray) -> None:
-    """adj[t − 1] = direct[t − 1] + ``flowing``: the total adjoint of h⁽ᵗ⁻¹⁾ (in the
-    backward loop's step t), its own loss term plus what flows back from step t; nothing at
-    t = 0, whose ``flowing`` is ∂L/∂h⁽⁰⁾."""
-    if t > 0:
-        if direct is not None:
-            np.add(direct[t - 1], flowing, adj[t - 1])
-        else:
-            adj[t - 1] = flowing
+def column_sums(M: np.ndarray) -> np.ndarray:
+    """Σ over the rows of M (R, C) → (C,): a bias gradient, summed over every step and
+    sequence. float32: one product with a vector of ones (BLAS, several times faster than
+    NumPy's reduction along the first axis); float64: ``M.sum(axis=0)``, whose order of
+    additions the float64 results have always had."""
+    if M.dtype == np.float32:
+        return np.ones(M.shape[0], M.dtype) @ M
+    return M.sum(axis=0)
+
+
+def back_target(adj: np.ndarray, t: int, first: np.ndarray) -> np.ndarray:
+    """Where the backward loop's step t writes what flows back to h⁽ᵗ⁻¹⁾: the adjoint
+    ``adj[t − 1]`` itself (its own loss term is added after, see :func:`add_direct`), or
+    ``first`` at t = 0, which then holds ∂L/∂h⁽⁰⁾."""
+    return adj[t - 1] if t > 0 else first
+
+
+def add_direct(adj: np.ndarray, direct: np.ndarray | None, t: int) -> None:
+    """adj[t − 1] += direct[t − 1]: h⁽ᵗ⁻¹⁾'s own loss term joins what flowed back into
+    it (:func:`back_target`); nothing at t = 0 or without per-step loss terms."""
+    if t > 0 and direct is not None:
+        adj[t - 1] += direct[t - 1]
 
 
 def sigmoid_prime(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

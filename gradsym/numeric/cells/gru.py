@@ -46,16 +46,19 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import unknown_name
-from gradsym.numeric.cells.activations import sigmoid_of_negated
+from gradsym.numeric.cells.activations import sigmoid_of_prescaled
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
+    add_direct,
+    back_target,
     carve,
+    column_sums,
     diag_times,
     flat,
+    gate_activations,
     gate_values,
     input_projections,
     lerp,
-    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -132,36 +135,38 @@ class GRU(Cell):
         n, ns = self.hidden_size, self._n_sigmoid
         reset = self.variant == "textbook"
         # A: U x + b for all steps (gate-major, see gates.py), completed in place into the
-        # gate values u, (r,) h̃, each (T, B, n); the sigmoid gates' blocks hold −z until
-        # σ is applied (their weights enter negated, see gates.step_product). One block
+        # gate values u, (r,) h̃, each (T, B, n); the sigmoid gates' blocks hold s·z until
+        # σ is applied (their weights enter prescaled, see gates.step_product). One block
         # for the trace's arrays (see gates.carve).
         shapes = [(ns + 1, T, B, n), (T + 1, B, n)] + [(T, B, n)] * reset
         A, hs, *rh = carve(self.dtype, *shapes)  # rh: r∘h_prev, for ∂L/∂W_h
         hs[0] = state0[0]
-        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
+        input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
         W = self.fused["W"]
         # Without a reset gate h⁽ᵗ⁻¹⁾ multiplies every block: one product per step. With
         # it, h̃ needs r∘h⁽ᵗ⁻¹⁾, known only after σ: a second product for W_h.
         n_direct = ns if reset else ns + 1
-        Wd_op, rec, rec_blocks = step_product(W[: n_direct * n], n, B, negated=ns)
+        Wd_op, rec, rec_blocks = step_product(W[: n_direct * n], n, B, sigmoid=ns)
         if reset:
             rh = rh[0]
             Wh_op, cand, cand_blocks = step_product(W[ns * n :], n, B)
         # pre-activations in a contiguous buffer, gate values written into A by the last
         # pass (see LSTM._forward)
         z = np.empty((n_direct, B, n), self.dtype)
+        activate = gate_activations(self.dtype, ns)
         for t in range(T):
             a, h_prev, h_tilde = A[:, t], hs[t], A[-1, t]  # a: (G, B, n)
             np.matmul(h_prev, Wd_op, rec)
             np.add(a[:n_direct], rec_blocks, z)
-            sigmoid_of_negated(z[:ns], out=a[:ns])
             if reset:
+                sigmoid_of_prescaled(z[:ns], out=a[:ns])
                 np.multiply(a[1], h_prev, rh[t])
                 np.matmul(rh[t], Wh_op, cand)
                 h_tilde += cand_blocks[0]
                 np.tanh(h_tilde, h_tilde)
-            else:
-                np.tanh(z[-1], h_tilde)
+            else:  # h̃ reads h⁽ᵗ⁻¹⁾: σ of u and tanh of h̃ from this one product
+                activate(z)
+                a[...] = z
             lerp(h_prev, h_tilde, a[0], out=hs[t + 1])  # (1 − u)∘h_prev + u∘h̃
         return A, hs, ({"r_h": rh} if reset else {})
 
@@ -172,17 +177,17 @@ class GRU(Cell):
         # hn⁽ᵗ⁾ = W_n h⁽ᵗ⁻¹⁾ + b_hn is kept: the backward pass needs it (∂n/∂r).
         A, hs, hn = carve(self.dtype, (3, T, B, n), (T + 1, B, n), (T, B, n))
         hs[0] = state0[0]
-        input_projections(xs, self.fused["U"], b[: 3 * n], n, negated=2, out=A)
+        input_projections(xs, self.fused["U"], b[: 3 * n], n, sigmoid=2, out=A)
         b_hn = b[3 * n :]
-        # r, z, n in one product, r and z negated (see gates.step_product)
-        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=2)
+        # r, z, n in one product, r and z prescaled (see gates.step_product)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=2)
         r_hn = np.empty((B, n), self.dtype)
         z = np.empty((2, B, n), self.dtype)  # see _forward_notes
         for t in range(T):
             a, h_prev, cand = A[:, t], hs[t], A[2, t]
             np.matmul(h_prev, W_op, rec)
             np.add(a[:2], rec_blocks[:2], z)
-            sigmoid_of_negated(z, out=a[:2])
+            sigmoid_of_prescaled(z, out=a[:2])
             np.add(rec_blocks[2], b_hn, hn[t])
             np.multiply(a[0], hn[t], r_hn)
             cand += r_hn
@@ -230,10 +235,11 @@ class GRU(Cell):
         F = np.empty((m_max, nG, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
+        dz = np.empty((nG, B, n), self.dtype)  # a step's δz, copied into δZ (see LSTM)
         w = np.empty((B, n), self.dtype)
         rec = np.empty((B, n), self.dtype)
         d_rh = np.empty((B, n), self.dtype) if reset else None
-        dh_prev = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         for t0, t1 in chunks:
             m = t1 - t0
             a, hp, Kc = A[:, t0:t1], h_prev[t0:t1], K[:m]
@@ -252,7 +258,7 @@ class GRU(Cell):
                 #   δ(r∘h_prev) = δz_h W_h
                 #   δh_prev = δh∘(1 − u) + δ(r∘h_prev)∘r + [δz_u, δz_r] [W_u; W_r]
                 s = t - t0
-                dh, dz = adj[t], dZg[t]
+                dh, dh_prev = adj[t], back_target(adj, t, dh0)
                 np.multiply(dh, F[s], dz)  # every block; r's is rewritten below
                 np.multiply(dh, Kc[s], dh_prev)
                 if reset:
@@ -260,9 +266,10 @@ class GRU(Cell):
                     np.multiply(d_rh, F[s, 1], dz[1])
                     np.multiply(d_rh, a[1, s], w)
                     dh_prev += w
+                dZg[t] = dz
                 np.matmul(dZ[t, :, : n_direct * n], Wd, rec)
                 dh_prev += rec
-                pass_back(adj, dh_direct, t, dh_prev)
+                add_direct(adj, dh_direct, t)
 
         dZ2 = flat(dZ)
         if reset:
@@ -275,9 +282,9 @@ class GRU(Cell):
             np.matmul(dZ2[:, ns * n :].T, flat(rh), out=gW[ns * n :])
         else:
             gW = dZ2.T @ flat(h_prev)
-        grads = {"W": gW, "U": dZ2.T @ flat(xs), "b": dZ2.sum(axis=0)}
+        grads = {"W": gW, "U": dZ2.T @ flat(xs), "b": column_sums(dZ2)}
         dxs = (dZ2 @ self.fused["U"]).reshape(T, B, d)
-        return Gradients(dxs, (dh_prev,), self._grad_views(grads), {"h": adj})
+        return Gradients(dxs, (dh0,), self._grad_views(grads), {"h": adj})
 
     def _backward_torch(self, trace, direct, final) -> Gradients:
         xs = trace.xs
@@ -306,8 +313,9 @@ class GRU(Cell):
         F = np.empty((m_max, 3, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dGg = dG4.transpose(0, 2, 1, 3)  # (T, 3, B, n) view of δG
+        dg = np.empty((3, B, n), self.dtype)  # a step's δG, copied into it (see LSTM)
         rec = np.empty((B, n), self.dtype)
-        dh_prev = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         for t0, t1 in chunks:
             m = t1 - t0
             a, Kc = A[:, t0:t1], K[:m]
@@ -324,14 +332,15 @@ class GRU(Cell):
             for t in range(t1 - 1, t0 - 1, -1):
                 # δh_prev = δh∘z + [δz_r, δz_z, δa_n∘r] W
                 s = t - t0
-                dh, dg = adj[t], dGg[t]
+                dh, dh_prev = adj[t], back_target(adj, t, dh0)
                 np.multiply(dh, Kc[s], dA_n[t])
                 np.multiply(dA_n[t], F[s], dg)  # every block; z's is rewritten below
                 np.multiply(dh, F[s, 1], dg[1])
+                dGg[t] = dg
                 np.matmul(dG[t], W, rec)
                 np.multiply(dh, z[s], dh_prev)
                 dh_prev += rec
-                pass_back(adj, dh_direct, t, dh_prev)
+                add_direct(adj, dh_direct, t)
 
         # Input side = [δz_r, δz_z, δa_n]: the r and z columns of dG, then dA_n.
         dG2, dA2, xs2 = flat(dG), flat(dA_n), flat(xs)
@@ -339,12 +348,12 @@ class GRU(Cell):
         np.matmul(dG2[:, : 2 * n].T, xs2, out=gU[: 2 * n])
         np.matmul(dA2.T, xs2, out=gU[2 * n :])
         gb = np.concatenate(
-            [dG2[:, : 2 * n].sum(axis=0), dA2.sum(axis=0), dG2[:, 2 * n :].sum(axis=0)]
+            [column_sums(dG2[:, : 2 * n]), column_sums(dA2), column_sums(dG2[:, 2 * n :])]
         )
         grads = {"W": dG2.T @ flat(h_prev), "U": gU, "b": gb}
         dxs = dG2[:, : 2 * n] @ U[: 2 * n]
         dxs += dA2 @ U[2 * n :]
-        return Gradients(dxs.reshape(T, B, d), (dh_prev,), self._grad_views(grads), {"h": adj})
+        return Gradients(dxs.reshape(T, B, d), (dh0,), self._grad_views(grads), {"h": adj})
 
     # -- state Jacobian ------------------------------------------------------------------
 

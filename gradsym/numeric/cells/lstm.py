@@ -37,15 +37,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import sigmoid_of_negated
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
+    CONTIGUOUS_STEPS,
+    add_direct,
+    back_target,
     carve,
+    column_sums,
     diag_times,
     flat,
+    gate_activations,
     gate_values,
     input_projections,
-    pass_back,
     previous_states,
     reverse_chunks,
     sigmoid_prime,
@@ -120,46 +123,50 @@ class LSTM(Cell):
         T, B, _ = xs.shape
         n, ns = self.hidden_size, self._n_sigmoid
         k_i, k_o, k_c = ns - 2, ns - 1, ns  # blocks of i, o and c̃ (f is block 0)
-        # A holds U x + b for all steps (gate-major, see gates.py), then, step by step,
-        # the gate values themselves: the pre-activations are never needed again since
-        # σ' and tanh' are written from the outputs. The sigmoid gates' blocks hold −z
-        # until σ is applied (their weights enter negated; see gates.step_product).
-        # One block for the trace's arrays (see gates.carve): A (G, T, B, n), the state
-        # histories s⁽⁰⁾ … s⁽ᵀ⁾ (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
+        # One block for the trace's arrays (see gates.carve): the gate values A
+        # (G, T, B, n), gate-major (see gates.py), the state histories s⁽⁰⁾ … s⁽ᵀ⁾
+        # (T + 1, B, n) and tanh c⁽ᵗ⁾ (T, B, n).
         A, hs, cs, tanh_c = carve(
             self.dtype, (ns + 1, T, B, n), (T + 1, B, n), (T + 1, B, n), (T, B, n)
         )
         hs[0], cs[0] = state0
-        input_projections(xs, self.fused["U"], self.fused["b"], n, negated=ns, out=A)
-        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, negated=ns)
+        # The steps run on Z (T, G, B, n), time-major: A starts as U x + b of every step
+        # (one batched product), a step adds W h⁽ᵗ⁻¹⁾ to its blocks and turns them into
+        # the gate values in place (σ' and tanh' are written from the outputs, so the
+        # pre-activations are never needed again). Z is a view of A, or, for small blocks
+        # (gates.CONTIGUOUS_STEPS), a contiguous copy in which a step's blocks are one
+        # array, copied back at the end. The sigmoid gates' blocks hold s·z until σ is
+        # applied (their weights enter prescaled, s = −1 in float64, ½ in float32; see
+        # gates.step_product).
+        input_projections(xs, self.fused["U"], self.fused["b"], n, sigmoid=ns, out=A)
+        Z = A.transpose(1, 0, 2, 3)  # (T, G, B, n) view of A
+        copied = B * n <= CONTIGUOUS_STEPS
+        if copied:
+            Z = np.ascontiguousarray(Z)
+        W_op, rec, rec_blocks = step_product(self.fused["W"], n, B, sigmoid=ns)
         if self.peephole:
-            V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, negated=ns)
-        # A step's pre-activations are formed in a contiguous buffer z and its gate values
-        # written into A by the last pass: a step's blocks of A lie T·B·n apart, and each
-        # NumPy call on such a non-contiguous view costs about 1 µs more (batch 1).
-        z = np.empty((ns + 1, B, n), self.dtype)
-        z_sigmoid, z_c = z[:ns], z[k_c]
+            V_op, peep, peep_blocks = step_product(self.fused["V"], n, B, sigmoid=ns)
         ic = np.empty((B, n), self.dtype)
+        activate = gate_activations(self.dtype, ns)  # σ of f, i, o; tanh of c̃
         peephole, forget_gate = self.peephole, self.forget_gate
-        for t in range(T):
-            a, c_prev, c, tc = A[:, t], cs[t], cs[t + 1], tanh_c[t]  # a: (G, B, n)
-            c_tilde = a[k_c]
-            np.matmul(hs[t], W_op, rec)
-            np.add(a, rec_blocks, z)
+        for z, h_prev, h, c_prev, c, tc in zip(Z, hs[:-1], hs[1:], cs[:-1], cs[1:], tanh_c):
+            np.matmul(h_prev, W_op, rec)
+            z += rec_blocks
             if peephole:
                 np.matmul(c_prev, V_op, peep)
-                z_sigmoid += peep_blocks
-            sigmoid_of_negated(z_sigmoid, out=a[:ns])
-            np.tanh(z_c, c_tilde)
+                z[:ns] += peep_blocks
+            activate(z)
             # c = f∘c_prev + i∘c̃   (c_prev + i∘c̃ without forget gate)
-            np.multiply(a[k_i], c_tilde, ic)
+            np.multiply(z[k_i], z[k_c], ic)
             if forget_gate:
-                np.multiply(a[0], c_prev, c)
+                np.multiply(z[0], c_prev, c)
                 c += ic
             else:
                 np.add(c_prev, ic, c)
             np.tanh(c, tc)
-            np.multiply(a[k_o], tc, hs[t + 1])  # h = o∘tanh c
+            np.multiply(z[k_o], tc, h)  # h = o∘tanh c
+        if copied:
+            A[...] = Z.transpose(1, 0, 2, 3)
         return Trace(
             xs,
             state0,
@@ -191,57 +198,70 @@ class LSTM(Cell):
         adj_h = np.empty_like(trace.h)
         adj_h[-1] = direct["h"][-1] if "h" in direct else 0.0
         adj_c = np.empty_like(adj_h)
-        carry_c = np.zeros((B, n), self.dtype)
+        # A step's δz: for small blocks (gates.CONTIGUOUS_STEPS) formed in a contiguous
+        # (G + 1, B, n) buffer and copied into δZ through its gate-major view in one pass
+        # (forming it there directly costs each call short strided rows), its last block
+        # the δc carried back to c⁽ᵗ⁻¹⁾, f∘δc (δc without forget gate), formed by the same
+        # call as the gates' blocks; for larger ones formed in δZ directly.
+        dz = np.empty((nG + 1, B, n), self.dtype)
+        carry_c = dz[nG]
+        carry_c[...] = 0.0
         if final is not None:
             adj_h[-1] += final[0]
             carry_c += final[1]
         dh_direct, dc_direct = direct.get("h"), direct.get("c")
-        rec = np.empty((B, n), self.dtype)
+        dh0 = np.empty((B, n), self.dtype)  # ∂L/∂h⁽⁰⁾
         peep = np.empty((B, n), self.dtype) if self.peephole else None
         # Every factor below depends on the forward pass's values only, so a chunk of steps
         # gets them in a few calls (see gates.reverse_chunks) and the loop over steps keeps
-        # the products with the adjoints. F (m, G, B, n) holds the factor of each block,
-        # δz_g = δc ∘ F_g for f, i, c̃ and δz_o = δh ∘ F_o; K (m, B, n) = o∘tanh'(c) carries
-        # δh into δc. A step's factors F[s] are one contiguous block (a call on a
-        # non-contiguous view costs about 1 µs more) and each gate's (B, n) block of them
-        # is contiguous for the calls that form them; δZ is written through its gate-major
-        # view.
-        chunks = reverse_chunks(T, (nG + 1) * B * n * self.dtype.itemsize)
+        # the products with the adjoints. F (m, G + 1, B, n) holds the factor of each
+        # block, δz_g = δc ∘ F_g for f, i, c̃, δz_o = δh ∘ F_o and the carry δc ∘ f; K (m,
+        # B, n) = o∘tanh'(c) carries δh into δc. A step's factors F[s] are one contiguous
+        # block (a call on a non-contiguous view costs about 1 µs more) and each gate's
+        # (B, n) block of them is contiguous for the calls that form them.
+        chunks = reverse_chunks(T, (nG + 2) * B * n * self.dtype.itemsize)
         m_max = chunks[0][1] - chunks[0][0]
-        F = np.empty((m_max, nG, B, n), self.dtype)
+        F = np.empty((m_max, nG + 1, B, n), self.dtype)
         K = np.empty((m_max, B, n), self.dtype)
         dZg = dZ4.transpose(0, 2, 1, 3)  # (T, G, B, n) view of δZ
-        forget_gate = self.forget_gate
+        dz_gates = dz[:nG]
+        small = B * n <= CONTIGUOUS_STEPS
         for t0, t1 in chunks:
             m = t1 - t0
             a, tc, Kc = A[:, t0:t1], tanh_c[t0:t1], K[:m]
-            Fc = F[:m].transpose(1, 0, 2, 3)  # (G, m, B, n)
+            Fc = F[:m].transpose(1, 0, 2, 3)  # (G + 1, m, B, n)
             tanh_prime(tc, out=Kc)
             Kc *= a[k_o]
             sigmoid_prime(a[:ns], out=Fc[:ns])
-            if forget_gate:
+            if self.forget_gate:
                 Fc[0] *= c_prev[t0:t1]  # δz_f = δc ∘ c_prev∘σ'(z_f)
+                Fc[nG] = a[0]  # δc_prev = f∘δc
+            else:
+                Fc[nG] = 1.0  # the constant error carousel: ∂c/∂c_prev = I
             Fc[k_i] *= a[k_c]  # δz_i = δc ∘ c̃∘σ'(z_i)
             Fc[k_o] *= tc  # δz_o = δh ∘ tanh(c)∘σ'(z_o)
             tanh_prime(a[k_c], out=Fc[k_c])
             Fc[k_c] *= a[k_i]  # δz_c = δc ∘ i∘tanh'(z_c)
             for t in range(t1 - 1, t0 - 1, -1):
-                # δc = δc_carried + δh ∘ o∘tanh'(c); every block from δc, then o from δh
+                # δc = δc_carried + δh ∘ o∘tanh'(c); every block and the carry from δc,
+                # then o from δh
                 s = t - t0
-                dh, dc, dz = adj_h[t], adj_c[t], dZg[t]
+                dh, dc = adj_h[t], adj_c[t]
                 np.multiply(dh, Kc[s], dc)
                 dc += carry_c
                 if dc_direct is not None:
                     dc += dc_direct[t]
-                np.multiply(dc, F[s], dz)
-                np.multiply(dh, F[s, k_o], dz[k_o])
+                if small:  # every block and the carry in one call, then one copy
+                    np.multiply(dc, F[s], dz)
+                    np.multiply(dh, F[s, k_o], dz[k_o])
+                    dZg[t] = dz_gates
+                else:  # straight into δZ: rows of n numbers are long enough
+                    np.multiply(dc, F[s, :nG], dZg[t])
+                    np.multiply(dh, F[s, k_o], dZg[t, k_o])
+                    np.multiply(dc, F[s, nG], carry_c)
                 # δh_prev = δZ W (all gates, one product); δc_prev = f∘δc (+ δZ_σ V)
-                np.matmul(dZ[t], W, rec)
-                pass_back(adj_h, dh_direct, t, rec)
-                if forget_gate:
-                    np.multiply(dc, a[0, s], carry_c)
-                else:
-                    carry_c[...] = dc  # the constant error carousel: ∂c/∂c_prev = I
+                np.matmul(dZ[t], W, back_target(adj_h, t, dh0))
+                add_direct(adj_h, dh_direct, t)
                 if V is not None:
                     np.matmul(dZ[t, :, : ns * n], V, peep)
                     carry_c += peep
@@ -252,12 +272,12 @@ class LSTM(Cell):
         grads = {
             "W": dZ2.T @ flat(h_prev),
             "U": dZ2.T @ flat(xs),
-            "b": dZ2.sum(axis=0),
+            "b": column_sums(dZ2),
         }
         if self.peephole:
             grads["V"] = dZ2[:, : ns * n].T @ flat(c_prev)
         dxs = (dZ2 @ self.fused["U"]).reshape(T, B, d)
-        return Gradients(dxs, (rec, carry_c), self._grad_views(grads), {"h": adj_h, "c": adj_c})
+        return Gradients(dxs, (dh0, carry_c), self._grad_views(grads), {"h": adj_h, "c": adj_c})
 
     # -- state Jacobian ------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradsym.numeric.cells.activations import get_activation
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
-from gradsym.numeric.cells.gates import previous_states
+from gradsym.numeric.cells.gates import column_sums, previous_states
 
 
 class RNN(Cell):
@@ -85,7 +85,7 @@ class RNN(Cell):
         grads = {
             "W": dz2.T @ h_prev.reshape(T * B, n),
             "U": dz2.T @ xs.reshape(T * B, d),
-            "b": dz2.sum(axis=0),
+            "b": column_sums(dz2),
         }
         dxs = (dz2 @ W_x).reshape(T, B, d)
         return Gradients(dxs, (carry,), self._grad_views(grads), {"h": adj})

@@ -53,9 +53,9 @@ from typing import Any
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError, unknown_name
-from gradsym.numeric.cells.cell import Gradients
+from gradsym.numeric.cells.cell import Cell, Gradients
 from gradsym.numeric.cells.parameters import Parameters
-from gradsym.numeric.gradcheck import GradCheck, check_every_array
+from gradsym.numeric.gradcheck import GradCheck, check_every_array, default_eps
 from gradsym.numeric.nets.batch_first import require_time_major
 from gradsym.numeric.nets.losses import Linear, get_loss
 from gradsym.validate import positive_int
@@ -139,30 +139,32 @@ def _state_triples(state0, dstate0) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def check_model_gradients(
-    model, xs: np.ndarray, state0, rng: np.random.Generator, eps: float = 1e-6
+    model, xs: np.ndarray, state0, rng: np.random.Generator, eps: float | None = None
 ) -> list[GradCheck]:
     """Central-difference check of ``model.backward`` for the input, every array of the
     initial state and every parameter, under a random linear loss
-    L = Σₜ ⟨G⁽ᵗ⁾, h⁽ᵗ⁾⟩ + ⟨G_final, s⁽ᵀ⁾⟩ of every output and of the final state.
+    L = Σₜ ⟨G⁽ᵗ⁾, h⁽ᵗ⁾⟩ + ⟨G_final, s⁽ᵀ⁾⟩ of every output and of the final state, in the
+    model's dtype (the loss summed in float64; see :mod:`~gradsym.numeric.gradcheck`).
 
     ``model`` is any sequence model (cell, stack, bidirectional pair). Returns one
     :class:`~gradsym.numeric.gradcheck.GradCheck` per array: ``"x"``, ``"s0[k]"`` for the
     k-th array of the initial state, then each parameter name.
     """
-    xs = np.array(xs, dtype=np.float64)
+    xs = np.array(xs, dtype=model.dtype)
     trace = model.forward(xs, state0)
-    state0 = _copy_state(trace.state0)  # our own float64 copy, perturbed in place below
-    G = rng.standard_normal(trace.h.shape)
+    state0 = _copy_state(trace.state0)  # our own copy, perturbed in place below
+    G = rng.standard_normal(trace.h.shape).astype(model.dtype)
     G_final = _copy_state(trace.final_state)
     for leaf in state_leaves(G_final):
         leaf[...] = rng.standard_normal(leaf.shape)
     g = model.backward(model.forward(xs, state0), G, d_final=G_final)
 
+    def dot(a, b) -> float:
+        return float(np.vdot(a.astype(np.float64), b.astype(np.float64)))
+
     def f() -> float:
         tr = model.forward(xs, state0)
-        return float(np.vdot(G, tr.h)) + float(
-            np.vdot(flatten_state(G_final), flatten_state(tr.final_state))
-        )
+        return dot(G, tr.h) + dot(flatten_state(G_final), flatten_state(tr.final_state))
 
     return check_every_array(
         f, xs, g.dxs, _state_triples(state0, g.dstate0), model.params, g.params, eps
@@ -340,12 +342,21 @@ class Network:
             out_grads = {f"out.{k}": v for k, v in og.items()}
         else:
             dhs = dpred
-        dh = np.zeros_like(trace.h)
-        if self.where == "all":
-            dh[...] = dhs
+        if self.where == "last" and trunc is None and isinstance(self.model, Cell):
+            # The loss reads h⁽ᵀ⁾ only, a part of the final state s⁽ᵀ⁾: its gradient enters
+            # as ∂L/∂s⁽ᵀ⁾, without a (T, B, n) array of zeros for the other steps (nor a
+            # pass adding them in at every step of the backward loop).
+            d_final = tuple(
+                dhs if name == "h" else np.zeros_like(dhs) for name in self.model.state_names
+            )
+            g = self.model.backward(trace, d_final=d_final)
         else:
-            dh[-1] = dhs
-        g = self._backward(trace, dh, trunc)
+            dh = np.zeros_like(trace.h)
+            if self.where == "all":
+                dh[...] = dhs
+            else:
+                dh[-1] = dhs
+            g = self._backward(trace, dh, trunc)
         grads = {f"cell.{k}": v for k, v in g.params.items()}
         grads.update(out_grads)
         return BPTTResult(
@@ -395,21 +406,31 @@ class Network:
             adjoints = {k: np.zeros_like(v) for k, v in model.backward(trace, dh).adjoints.items()}
         return Gradients(dxs, dstate0, params, adjoints)
 
-    def check_gradients(self, xs, targets, state0=None, eps: float = 1e-5) -> list[GradCheck]:
-        """Central-difference check (float64) of :meth:`loss_and_grads` (full BPTT) for the
-        input (``"x"``), every array of the initial state (``"s0[k]"``) and every
-        parameter (flat names).
+    def check_gradients(
+        self, xs, targets, state0=None, eps: float | None = None
+    ) -> list[GradCheck]:
+        """Central-difference check of :meth:`loss_and_grads` (full BPTT) for the input
+        (``"x"``), every array of the initial state (``"s0[k]"``) and every parameter (flat
+        names), in the network's dtype.
 
-        ``eps`` is 1e-5 rather than 1e-6: a mean loss is O(1) while its gradient entries
-        are O(1/(T·B)), so the rounding error of f(θ ± ε), about 1e-16/ε, dominates at
-        1e-6; the truncation error ε²·f‴/6 is still far below 1e-7 at 1e-5."""
-        xs = np.array(xs, dtype=np.float64)
+        ``eps`` is 1e-5 in float64 rather than 1e-6: a mean loss is O(1) while its
+        gradient entries are O(1/(T·B)), so the rounding error of f(θ ± ε), about
+        1e-16/ε, dominates at 1e-6; the truncation error ε²·f‴/6 is still far below 1e-7
+        at 1e-5. In float32 the step is 1e-2 (see :mod:`~gradsym.numeric.gradcheck`)."""
+        if eps is None:
+            eps = 1e-5 if self.dtype == np.float64 else default_eps(self.dtype)
+        xs = np.array(xs, dtype=self.dtype)
+        targets = np.asarray(targets)
+        if targets.dtype.kind == "f":  # regression targets in the network's dtype
+            targets = targets.astype(self.dtype)
         B = xs.shape[1]
         state0 = _copy_state(state0 if state0 is not None else zero_state(self.model, B))
         r = self.loss_and_grads(xs, targets, state0)
+        wide = targets.astype(np.float64) if targets.dtype.kind == "f" else targets
 
-        def f() -> float:
-            return self.loss(xs, targets, state0)
+        def f() -> float:  # the model in its dtype, the loss summed in float64
+            prediction = self.forward(xs, state0).predictions
+            return self.loss_fn(prediction.astype(np.float64), wide)[0]
 
         return check_every_array(
             f, xs, r.dxs, _state_triples(state0, r.dstate0), self.params, r.grads, eps

@@ -10,6 +10,7 @@ from gradsym.numeric.optim.clipping import (
     chain,
     clip_by_norm,
     clip_by_value,
+    clip_factor,
     global_norm,
 )
 from gradsym.numeric.optim.initialisers import initialise
@@ -26,6 +27,7 @@ __all__ = [
     "chain",
     "clip_by_norm",
     "clip_by_value",
+    "clip_factor",
     "global_norm",
     "initialise",
 ]

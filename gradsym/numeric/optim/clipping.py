@@ -43,6 +43,8 @@ neural networks", ICML 2013, Algorithm 1.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +65,7 @@ __all__ = [
     "clip_by_norm_",
     "clip_by_value",
     "clip_by_value_",
+    "clip_factor",
     "global_norm",
 ]
 
@@ -152,37 +155,106 @@ def _check_norm_type(norm_type) -> float:
     return p
 
 
+def _work_dtype(*dtypes: np.dtype) -> np.dtype:
+    """The type a norm is computed in: float32 when every array is float32 (a float32
+    run stays float32, as PyTorch's norms do), float64 otherwise."""
+    return np.dtype(np.float32) if all(d == np.float32 for d in dtypes) else np.dtype(np.float64)
+
+
 def _robust_pnorm(a: np.ndarray, p: float) -> float:
-    """(Σ|aᵢ|ᵖ)^(1/p) of one array in float64, scaled by max|aᵢ| so that a finite norm
-    of huge entries (an exploding gradient of 1e200) does not overflow to inf.
+    """(Σ|aᵢ|ᵖ)^(1/p) of one array, scaled by max|aᵢ| so that a finite norm of huge
+    entries (an exploding gradient of 1e200) does not overflow to inf; computed in
+    float32 for a float32 array, in float64 otherwise.
 
     Non-finite entries give inf (an inf entry) or nan (a NaN entry), as the plain
     formula would.
     """
-    x = np.abs(a.astype(np.float64, copy=False)).ravel()
+    x = np.abs(a.astype(_work_dtype(a.dtype), copy=False)).ravel()  # our own array
     if x.size == 0:
         return 0.0
-    if np.isnan(x).any():
-        return math.nan
-    m = float(x.max())
-    if m == 0.0 or math.isinf(m):
+    m = float(x.max())  # NaN if an entry is NaN
+    if math.isnan(m) or m == 0.0 or math.isinf(m) or math.isinf(p):
         return m
-    if math.isinf(p):
-        return m
-    s = float(np.sum((x / m) ** p))
+    x /= m
+    if p == 2.0:
+        np.square(x, out=x)
+    else:
+        x = x**p
+    s = float(x.sum())
     return m * s ** (1.0 / p)
 
 
-def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
-    """‖ĝ‖_p of all gradients seen as one vector, in float64.
+@functools.lru_cache(maxsize=64)
+def _segments(sizes: tuple[int, ...]) -> tuple[np.ndarray, list[int], list[int], np.ndarray]:
+    """Where arrays of these sizes lie when concatenated: starts (as an index array and a
+    list), ends, and each entry's array number. A training run asks for the same sizes at
+    every step."""
+    ends = list(itertools.accumulate(sizes))
+    starts = [0, *ends[:-1]]
+    ids = np.repeat(np.arange(len(sizes)), sizes)
+    return np.array(starts, np.intp), starts, ends, ids
 
-    ``norm_type`` p > 0 or ``inf`` (max |ĝᵢ|). Equal to the p-norm of the per-array
-    p-norms, which is how PyTorch computes it. Computed with scaling so that finite
-    gradients never overflow; NaN anywhere gives NaN, otherwise an inf entry gives inf.
+
+def _array_norms(arrays: list[np.ndarray], p: float) -> list[float]:
+    """:func:`_robust_pnorm` of every array, bit for bit, in a few passes over all of them
+    at once: |x| in one buffer, each array's max in one call (``maximum.reduceat``; a max
+    is exact), the scaling and the power in one call each; only the sums stay one call
+    per array (``add.reduceat`` adds in another order than ``sum``, which rounds
+    differently, and float64 norms stay bit for bit what they were). A training step's
+    gradients are a dozen small arrays, so the calls, not the arithmetic, were the cost."""
+    dtype = _work_dtype(*(a.dtype for a in arrays))
+    live = [a for a in arrays if a.size]
+    if len(live) < 2 or any(a.dtype != live[0].dtype for a in live) or math.isinf(p):
+        return [_robust_pnorm(a, p) for a in arrays]
+    starts_at, starts, ends, ids = _segments(tuple(a.size for a in live))
+    x = np.concatenate(live, axis=None, dtype=dtype)
+    np.abs(x, out=x)
+    m = np.maximum.reduceat(x, starts_at)  # NaN where an array holds one
+    scaled = [0.0 < mk < math.inf for mk in m.tolist()]  # the others' norm is their max
+    if not all(scaled):
+        for ok, start, end in zip(scaled, starts, ends):
+            if not ok:
+                x[start:end] = 0.0  # nothing to scale, nothing to overflow
+        m_safe = np.where(scaled, m, 1.0).astype(dtype, copy=False)
+    else:
+        m_safe = m
+    x /= m_safe[ids]
+    if p == 2.0:
+        np.square(x, out=x)
+    else:
+        x = x**p
+    root, total = 1.0 / p, np.add.reduce  # what ndarray.sum calls
+    norms = iter(
+        [
+            mk * float(total(x[start:end])) ** root if ok else mk
+            for mk, ok, start, end in zip(m.tolist(), scaled, starts, ends)
+        ]
+    )
+    return [next(norms) if a.size else 0.0 for a in arrays]
+
+
+def _total_norm(arrays: list[np.ndarray], p: float) -> float:
+    """‖ĝ‖_p of the arrays seen as one vector, scaled so that finite gradients never
+    overflow. float64 (or mixed): the p-norm of the per-array p-norms, each scaled by its
+    own largest entry (the numbers float64 runs have always logged and clipped with).
+    float32: one pass over all the entries at once, scaled by the largest, in float32."""
+    if not arrays:
+        return 0.0
+    if all(a.dtype == np.float32 for a in arrays):
+        return _robust_pnorm(np.concatenate(arrays, axis=None), p)
+    return _robust_pnorm(np.asarray(_array_norms(arrays, p), np.float64), p)
+
+
+def global_norm(grads: Grads, norm_type: float = 2.0) -> float:
+    """‖ĝ‖_p of all gradients seen as one vector (computed in float32 when every
+    gradient is float32, else in float64; returned as a Python float).
+
+    ``norm_type`` p > 0 or ``inf`` (max |ĝᵢ|). In float64, the p-norm of the per-array
+    p-norms, which is how PyTorch computes it; in float32, the p-norm of every entry at
+    once. Computed with scaling so that finite gradients never overflow; NaN anywhere
+    gives NaN, otherwise an inf entry gives inf.
     """
-    p = _check_norm_type(norm_type)
-    norms = [_robust_pnorm(a, p) for a in _arrays(grads)]
-    return _robust_pnorm(np.asarray(norms, dtype=np.float64), p)
+    return _total_norm(_arrays(grads), _check_norm_type(norm_type))
 
 
 def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
@@ -192,8 +264,10 @@ def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
     if not arrays:
         return 0.0
 
+    dtype = _work_dtype(*(a.dtype for a in arrays))
+
     def pnorm(x: np.ndarray) -> float:
-        x = np.abs(x.astype(np.float64, copy=False)).ravel()
+        x = np.abs(x.astype(dtype, copy=False)).ravel()
         if x.size == 0:
             return 0.0
         if math.isinf(p):
@@ -206,7 +280,7 @@ def _torch_total_norm(arrays: list[np.ndarray], p: float) -> float:
 
     # PyTorch overflows silently to inf; NumPy would warn (an error under -W error).
     with np.errstate(over="ignore", invalid="ignore"):
-        norms = np.array([pnorm(a) for a in arrays], dtype=np.float64)
+        norms = np.array([pnorm(a) for a in arrays], dtype=dtype)
         return pnorm(norms)
 
 
@@ -227,8 +301,7 @@ def _norm_scale(
     if mode == "torch":
         norm = _torch_total_norm(arrays, p)
     else:
-        norms = [_robust_pnorm(a, p) for a in arrays]
-        norm = _robust_pnorm(np.asarray(norms, dtype=np.float64), p) if norms else 0.0
+        norm = _total_norm(arrays, p)
     if error_if_nonfinite and not math.isfinite(norm):
         raise NonFiniteError(
             f"the total norm of order {p} of the gradients is non-finite ({norm}), so it "
@@ -282,16 +355,18 @@ def clip_by_norm(
         if ‖ĝ‖ ≥ threshold:  ĝ ← (threshold / ‖ĝ‖) ĝ     (otherwise ĝ is returned as is)
 
     so afterwards ‖ĝ‖ ≤ threshold (= threshold when clipping was active) and the
-    direction is unchanged. The norm is computed in float64 with scaling, so huge
-    finite gradients are clipped correctly instead of overflowing.
+    direction is unchanged. The norm is computed with scaling, so huge finite gradients
+    are clipped correctly instead of overflowing (in float32 when every gradient is
+    float32, in float64 otherwise).
 
     ``mode="torch"`` reproduces ``torch.nn.utils.clip_grad_norm_``: total norm = the
     p-norm of the per-array p-norms (plain formula, overflowing like PyTorch), then every
     gradient is multiplied by ``min(threshold / (total_norm + 1e-6), 1)`` — always, even
     below the threshold (factor 1.0), so a NaN norm makes every gradient NaN and an inf
     norm makes finite entries 0 and inf entries NaN. Because of the 1e-6 the clipped norm
-    is slightly *below* the threshold. The match is exact for float64 gradients; for
-    float32 the norm here is still computed in float64, PyTorch's in float32.
+    is slightly *below* the threshold. The match is exact for float64 gradients; float32
+    gradients have their norm computed in float32, as PyTorch does, but the order of its
+    sums may differ from PyTorch's in the last bits.
 
     Args:
         grads: dict name → array, list/tuple of arrays, or one array (floating dtypes).
@@ -334,6 +409,25 @@ def clip_by_norm_(
         with np.errstate(invalid="ignore", over="ignore"):
             for a in arrays:
                 a *= a.dtype.type(scale)
+    return _norm_result(grads, norm, scale, mode)
+
+
+def clip_factor(
+    grads: G,
+    threshold: float,
+    *,
+    mode: Mode = "algorithm1",
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> ClipResult:
+    """What :func:`clip_by_norm` would do, without doing it: the :class:`ClipResult` of
+    the same norm, activity and factor, with ``grads`` returned untouched. For a caller
+    that applies the factor itself, in one pass over gradients it holds end to end (an
+    optimiser's ``step(..., scale=)``): multiplying each entry by the same factor is
+    bit for bit what clipping each array gives."""
+    thr = positive_number("threshold", threshold)
+    arrays = _arrays(grads)
+    norm, scale = _norm_scale(arrays, thr, mode, norm_type, error_if_nonfinite)
     return _norm_result(grads, norm, scale, mode)
 
 
@@ -385,13 +479,15 @@ class Clipper:
 
     Build one with :func:`by_norm`, :func:`by_value` or :func:`chain`; a training loop
     holds it and calls it on every step's gradients. ``in_place`` says whether the
-    gradients' arrays are overwritten.
+    gradients' arrays are overwritten; ``deferred`` that they are returned untouched
+    and the result's ``scale`` is for the caller to apply (:func:`clip_factor`).
     """
 
-    def __init__(self, fn, description: str, in_place: bool):
+    def __init__(self, fn, description: str, in_place: bool, deferred: bool = False):
         self._fn = fn
         self.description = description
         self.in_place = in_place
+        self.deferred = deferred
 
     def __call__(self, grads: G) -> ClipResult:
         return self._fn(grads)
@@ -407,19 +503,25 @@ def by_norm(
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
     in_place: bool = False,
+    deferred: bool = False,
 ) -> Clipper:
     """A :class:`Clipper` doing :func:`clip_by_norm` (Algorithm 1, Pascanu et al. 2013)
-    with these settings; the arguments are checked now, not at the first call."""
+    with these settings (``in_place``: :func:`clip_by_norm_`; ``deferred``:
+    :func:`clip_factor`, the factor for the caller to apply); the arguments are checked
+    now, not at the first call."""
     thr = positive_number("threshold", threshold)
     if mode not in MODES:
         raise unknown_name("clipping mode", mode, MODES)
     p = _check_norm_type(norm_type)
-    fn = clip_by_norm_ if in_place else clip_by_norm
+    if in_place and deferred:
+        raise InvalidValueError("a clipper is in_place or deferred, not both")
+    fn = clip_factor if deferred else clip_by_norm_ if in_place else clip_by_norm
 
     def clip(grads):
         return fn(grads, thr, mode=mode, norm_type=p, error_if_nonfinite=error_if_nonfinite)
 
-    return Clipper(clip, f"by_norm({thr}, mode={mode!r}, norm_type={p})", in_place)
+    desc = f"by_norm({thr}, mode={mode!r}, norm_type={p}{', deferred' if deferred else ''})"
+    return Clipper(clip, desc, in_place, deferred)
 
 
 def by_value(threshold: float, *, in_place: bool = False) -> Clipper:
@@ -438,6 +540,10 @@ def chain(*clippers: Clipper) -> Clipper:
     for c in clippers:
         if not isinstance(c, Clipper):
             raise InvalidValueError(f"chain takes Clipper objects, got {type(c).__name__}")
+        if c.deferred:
+            raise InvalidValueError(
+                f"chain applies its clippers one after another; {c!r} only computes a factor"
+            )
 
     def clip(grads):
         results = [clippers[0](grads)]

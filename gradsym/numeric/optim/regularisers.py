@@ -26,6 +26,8 @@ Jacobian varies. Writing wₖ = âₖ ∘ σ'(z⁽ᵏ⁾) with
 For a linear RNN (σ = identity, σ' = 1) with orthogonal W_h, ‖aₖ W_h‖ = ‖aₖ‖ for every
 error, so Ω = 0 and ∂⁺Ω/∂W_h = 0: an orthogonal recurrent matrix is what Ω pulls towards.
 
+Everything is computed in the arrays' own dtype (a float32 run's Ω is float32 work).
+
 Shapes: ``adjoint_h`` and ``h`` (T, B, n) as :class:`~gradsym.numeric.nets.network.BPTTResult`
 ``adjoints["h"]`` and the trace's ``h`` (index t holds step t + 1), ``W_h`` (n, n).
 
@@ -76,7 +78,7 @@ def omega(adjoint_h: np.ndarray, h: np.ndarray, W_h: np.ndarray, activation: str
     # would underflow to 0 if its squares were summed directly.
     biggest = np.abs(rows_a).max(axis=1)
     counted = biggest > 0.0
-    ratios = np.full(biggest.shape, np.nan)
+    ratios = np.full(biggest.shape, np.nan, a.dtype)
     grad = np.zeros_like(W_h)
     if not counted.any():
         return OmegaResult(0.0, grad, ratios.reshape(a.shape[:2]), 0)

@@ -24,12 +24,18 @@ def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> 
     :func:`~gradsym.numeric.optim.initialisers.initialise` (drawing from ``rng`` in layer
     order), stacked if more than one, a :class:`~gradsym.numeric.nets.losses.Linear` output
     layer (also from ``rng``) and the task's loss, scored at the last step (target
-    "last") or at every step ("every")."""
+    "last") or at every step ("every"); every parameter in ``config.dtype`` (the
+    initialisers draw in float64, so a float32 network starts from the float64 one's
+    weights rounded)."""
     name, variant = config.cell_variant
     cells = []
     for layer in range(config.layers):
         cell = make_cell(
-            name, variant, task.input_size if layer == 0 else config.hidden, config.hidden
+            name,
+            variant,
+            task.input_size if layer == 0 else config.hidden,
+            config.hidden,
+            dtype=config.np_dtype,
         )
         initialise(
             cell,
@@ -44,7 +50,7 @@ def build_network(config: TrainConfig, task: Task, rng: np.random.Generator) -> 
         )
         cells.append(cell)
     model = cells[0] if len(cells) == 1 else Stacked(cells, residual=config.residual)
-    output = Linear(config.hidden, task.output_size, rng=rng)
+    output = Linear(config.hidden, task.output_size, dtype=config.np_dtype, rng=rng)
     where = "last" if task.target == "last" else "all"
     return Network(model, output, loss=task.loss, where=where)
 
@@ -57,10 +63,12 @@ def build_optimiser(config: TrainConfig) -> Optimiser:
 
 
 def build_clipper(config: TrainConfig) -> Clipper | None:
-    """The in-place clipper of ``config`` (None without clipping): by norm (Algorithm 1 or
-    PyTorch's rule, ``norm_mode``) or by value."""
+    """The clipper of ``config`` (None without clipping): by value, in place, or by norm
+    (Algorithm 1 or PyTorch's rule, ``norm_mode``), deferred: it measures the norm and
+    the trainer has the optimiser apply the factor to the gradient it holds end to end
+    (one pass, the same numbers as clipping each array)."""
     if config.clip is None:
         return None
     if config.clip_mode == "value":
         return by_value(config.clip, in_place=True)
-    return by_norm(config.clip, mode=config.norm_mode, in_place=True)
+    return by_norm(config.clip, mode=config.norm_mode, deferred=True)

@@ -14,13 +14,16 @@ Metadata: ``format`` (= :data:`FORMAT`), ``version`` (= :data:`VERSION`), ``step
 (the recovery log), ``metrics_lines`` (how many lines metrics.jsonl had, so that a
 resumed run drops what was logged after the checkpoint), ``metrics_sha256`` (the SHA-256
 of those lines, so that a resumed run can tell an intact log from a damaged one; absent in
-files of older gradsym versions), ``params`` (the parameter names, in order) and, for a
-cell declared by its equations, ``cell``: its name, equations as written, state, shapes
-and the SHA-256 of their canonical form (absent for built-in cells and in files of older
-versions), so that a run is never resumed with another cell of the same name.
+files of older gradsym versions), ``params`` (the parameter names, in order), ``dtype``
+("float64" or "float32": the type of every parameter and optimiser array; absent in files
+of older gradsym versions, which were all float64) and, for a cell declared by its
+equations, ``cell``: its name, equations as written, state, shapes and the SHA-256 of
+their canonical form (absent for built-in cells and in files of older versions), so that
+a run is never resumed with another cell of the same name.
 
-A checkpoint is only ever taken from a finite state, at a step >= 0: a file that says
-otherwise is damaged and refused (:class:`~gradsym.errors.CheckpointError`), never
+A checkpoint is only ever taken from a finite state, at a step >= 0, with every array
+in the dtype its metadata and its configuration name: a file that says otherwise is
+damaged and refused (:class:`~gradsym.errors.CheckpointError`), never
 "recovered" into.
 
 Written with the one atomic writer, :func:`gradsym.files.atomic_write` (temporary file in
@@ -48,6 +51,8 @@ __all__ = ["FORMAT", "VERSION", "Checkpoint", "load_checkpoint", "save_checkpoin
 FORMAT = "gradsym-training-checkpoint"
 #: Bumped whenever the layout changes; a file of another version is refused.
 VERSION = 1
+#: The dtypes a checkpoint's arrays may have (all of them the same one).
+DTYPES = ("float64", "float32")
 
 _META_KEYS = ("format", "version", "step", "lr", "config", "optimiser", "rng_state", "params")
 
@@ -67,6 +72,14 @@ class Checkpoint:
     metrics_sha256: str | None = None
     path: Path | None = None
     cell: dict[str, Any] | None = None
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the parameters ("float64" when there are none)."""
+        kinds = {str(np.asarray(v).dtype) for v in self.params.values()}
+        if len(kinds) > 1:
+            raise CheckpointError(f"a checkpoint's parameters have one dtype, got {sorted(kinds)}")
+        return kinds.pop() if kinds else "float64"
 
 
 def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
@@ -99,6 +112,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
         "metrics_lines": int(ckpt.metrics_lines),
         "metrics_sha256": ckpt.metrics_sha256,
         "params": list(ckpt.params),
+        "dtype": ckpt.dtype,
     }
     if ckpt.cell is not None:
         meta["cell"] = ckpt.cell
@@ -144,6 +158,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         "state": state,
     }
     _check_values(meta, params, bad)
+    _check_dtypes(meta, params, state, bad)
     return Checkpoint(
         step=int(meta["step"]),
         lr=float(meta["lr"]),
@@ -193,6 +208,28 @@ def _check_values(meta: dict, params: dict[str, np.ndarray], bad) -> None:
             raise bad(
                 f"parameter {name!r} holds {value[where]} at {list(where)}: a checkpoint is "
                 "only taken from a finite state, so this file is damaged"
+            )
+
+
+def _check_dtypes(meta: dict, params: dict, state: dict, bad) -> None:
+    """Every array in the one dtype the file names, and the configuration's dtype the same
+    (files without the key are from before float32 runs: float64)."""
+    dtype = meta.get("dtype", "float64")
+    if dtype not in DTYPES:
+        raise bad(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    config = meta["config"]
+    said = config.get("dtype", "float64") if isinstance(config, dict) else dtype
+    if said != dtype:
+        raise bad(f"its configuration says dtype {said!r} but its arrays are {dtype}")
+    arrays = [(f"parameter {k!r}", v) for k, v in params.items()]
+    arrays += [
+        (f"optimiser state {k}/{s}", v) for k, slots in state.items() for s, v in slots.items()
+    ]
+    for what, value in arrays:  # (arrays of no real type are refused by their own checks)
+        if value.dtype.kind == "f" and value.dtype != dtype:
+            raise bad(
+                f"{what} must have dtype {dtype}, as every array of this checkpoint, got "
+                f"{value.dtype}"
             )
 
 

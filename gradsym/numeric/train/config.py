@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from gradsym.errors import InvalidValueError, did_you_mean
 from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
@@ -37,6 +39,7 @@ from gradsym.validate import (
 __all__ = [
     "CELLS",
     "CLIP_MODES",
+    "DTYPES",
     "OPTIMISERS",
     "RESUMABLE_CHANGES",
     "TrainConfig",
@@ -46,6 +49,9 @@ __all__ = [
 CELLS = ("rnn", "irnn", "lstm", "gru")
 OPTIMISERS = ("sgd", "adam")
 CLIP_MODES = ("norm", "value")
+#: The floating-point types a run computes in: float64, the exact reference (the default),
+#: and float32.
+DTYPES = ("float64", "float32")
 
 # Metadata of the fields that may change on resume.
 _RESUMABLE = {"resumable": True}
@@ -83,6 +89,12 @@ class TrainConfig:
     rnn and irnn cells, one layer, full BPTT; see
     :mod:`~gradsym.numeric.optim.regularisers`).
 
+    Precision: ``dtype`` "float64" (the default: the exact reference every check of the
+    notes is made in) or "float32": parameters, the task's batches, every array of the
+    forward and backward passes, the optimiser's state, clipping, the regulariser and the
+    checkpoints in that type. A float32 run starts from the float64 run's initial weights
+    rounded and sees its sequences rounded (the same draws of the same generators).
+
     Bookkeeping: evaluate every ``eval_every`` steps on ``eval_batch`` fresh sequences,
     checkpoint every ``checkpoint_every`` steps, log every ``log_every`` steps; every
     ``analysis_every`` steps (None: never) log the largest Lyapunov exponent λ₁ and the
@@ -116,6 +128,7 @@ class TrainConfig:
     norm_mode: str = "algorithm1"
     truncation: int | tuple[int, int] | None = None
     omega: float = 0.0
+    dtype: str = "float64"
     batch: int = 32
     steps: int = field(default=1000, metadata=_RESUMABLE)
     eval_every: int = field(default=100, metadata=_RESUMABLE)
@@ -162,6 +175,11 @@ class TrainConfig:
         if self.cell == "gru":
             return "gru", self.variant
         return self.cell, None  # a declared cell
+
+    @property
+    def np_dtype(self) -> np.dtype:
+        """``dtype`` as a NumPy dtype."""
+        return np.dtype(self.dtype)
 
     @property
     def declared(self) -> bool:
@@ -248,6 +266,7 @@ class TrainConfig:
             self.truncation = tuple(self.truncation)
         Truncation.parse(self.truncation)
         number("omega (weight of the regulariser)", self.omega, low=0.0)
+        choice("dtype", self.dtype, DTYPES)
         if self.omega:
             if self.cell not in ("rnn", "irnn") or self.layers != 1:
                 raise InvalidValueError(

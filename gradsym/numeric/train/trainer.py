@@ -16,6 +16,10 @@ One training step, with θ every parameter of the :class:`~gradsym.numeric.nets.
     ‖ĝ‖ logged, then ĝ ← clip(ĝ)           by norm (Algorithm 1) or by value
     θ ← optimiser(θ, ĝ)                    SGD (with momentum) or Adam
 
+every array in the run's ``dtype`` (float64, the default, or float32). Norm clipping
+measures ‖ĝ‖ and the optimiser applies the factor to the gradient it holds end to end
+(one pass; the numbers of clipping each array, bit for bit).
+
 :class:`Trainer` runs the steps and keeps a run folder (config.json, metrics.jsonl,
 checkpoint.npz, summary.json: see :mod:`gradsym.numeric.train.run_files`).
 
@@ -149,7 +153,7 @@ class TrainResult:
         if self.eval_accuracy is not None:
             evaluated += f"  accuracy {self.eval_accuracy:.3f}"
         rows = [
-            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers})"),
+            ("model", f"{cfg.cell} ({cfg.hidden} hidden × {layers}, {cfg.dtype})"),
             ("task", cfg.task + (f" ({task_args})" if task_args else "")),
             ("step", f"{self.step}/{cfg.steps}" + ("" if self.finished else " (stopped)")),
             ("final train loss", f"{number(self.train_loss)}  (mean of the last 50 steps)"),
@@ -181,6 +185,7 @@ class TrainResult:
         return {
             "step": self.step,
             "steps": self.config.steps,
+            "dtype": self.config.dtype,
             "finished": self.finished,
             "train_loss": self.train_loss,
             "eval_loss": self.eval_loss,
@@ -427,7 +432,7 @@ class Trainer:
         rng = np.random.default_rng(
             np.random.SeedSequence(self.config.seed, spawn_key=(_EVAL_KEY, step))
         )
-        b = self.task.sample(n, rng)
+        b = self.task.sample(n, rng, self.config.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 pred = self.network.forward(b.x).predictions
@@ -485,7 +490,7 @@ class Trainer:
     def _one_step(self, step: int) -> dict[str, Any] | str:
         """One training step; the record to log, or the reason it was non-finite."""
         cfg = self.config
-        batch = self.task.sample(cfg.batch, self.data_rng)
+        batch = self.task.sample(cfg.batch, self.data_rng, cfg.np_dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             try:
                 r = self.network.loss_and_grads(batch.x, batch.y, truncation=self.truncation)
@@ -499,16 +504,19 @@ class Trainer:
                 out = self.gradient_hook(step, grads)
                 if out is not None:
                     grads = out
+            scale = None
             if self.clipper is None:
                 norm, clipped = global_norm(grads), False
             else:
                 result = self.clipper(grads)
                 grads, norm, clipped = result.grads, result.norm, result.clipped
+                if self.clipper.deferred:  # the optimiser applies the factor
+                    scale = result.scale
         if not math.isfinite(r.loss):
             return f"non-finite loss {r.loss}"
         if not math.isfinite(norm):
             return f"non-finite gradient norm {norm}"
-        self.optimiser.step(self.network.params, grads)
+        self.optimiser.step(self.network.params, grads, scale=scale)
         record = {
             "step": step,
             "loss": float(r.loss),

@@ -406,3 +406,70 @@ def test_numeric_modules_do_not_import_sympy():
     root = str(REPO)
     env = {**os.environ, "PYTHONPATH": root}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=root)
+
+
+# -- many arrays at once, float32 -------------------------------------------------------------
+
+
+def _awkward_arrays(rng, dtype):
+    """Gradients as a training step has them, and worse: views, empty arrays, zeros, a
+    NaN, an inf, entries whose squares overflow or underflow."""
+    big = 1e200 if dtype == np.float64 else 1e30
+    arrays = [rng.normal(size=(6, 4)), rng.normal(size=5) * big, rng.normal(size=3) / big]
+    arrays += [np.zeros((2, 2)), np.zeros(0), rng.normal(size=(5, 6))[:, ::2]]
+    nan, inf = rng.normal(size=4), rng.normal(size=(2, 3))
+    nan[1], inf[0, 2] = np.nan, -np.inf
+    return [a.astype(dtype) for a in arrays], [a.astype(dtype) for a in (nan, inf)]
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 0.5, math.inf])
+def test_the_norms_of_many_arrays_are_bit_for_bit_each_arrays_norm(p, rng):
+    """The norms of a step's dozen gradients in a few passes over all of them, bit for bit
+    what each array's own computation gives (float64 logs and clips with them)."""
+    from gradsym.numeric.optim.clipping import _array_norms, _robust_pnorm
+
+    good, bad = _awkward_arrays(rng, np.float64)
+    for arrays in (good, good + bad, bad[::-1] + good):
+        with np.errstate(under="ignore"):
+            want = [_robust_pnorm(a, p) for a in arrays]
+            got = _array_norms(arrays, p)
+        assert len(got) == len(want)
+        assert all(w == g or (math.isnan(w) and math.isnan(g)) for w, g in zip(want, got))
+
+
+def test_float32_norms_are_float32_work_without_overflow(rng):
+    good, _ = _awkward_arrays(rng, np.float32)
+    norm = global_norm(good)
+    wide = global_norm([a.astype(np.float64) for a in good])
+    assert math.isfinite(norm) and norm == pytest.approx(wide, rel=1e-6)  # 1e30² overflows
+    clipped = clip_by_norm(good, 1.0).grads
+    assert all(c.dtype == np.float32 for c in clipped)
+    assert global_norm(clipped) == pytest.approx(1.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["algorithm1", "torch"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_factor_is_clip_by_norm_without_the_clipping(mode, dtype, rng):
+    from gradsym.numeric.optim.clipping import clip_factor
+
+    grads = {k: rng.normal(size=s).astype(dtype) for k, s in (("W", (4, 3)), ("b", (3,)))}
+    before = {k: v.copy() for k, v in grads.items()}
+    for threshold in (0.1, 1e6):
+        factor = clip_factor(grads, threshold, mode=mode)
+        done = clip_by_norm(grads, threshold, mode=mode)
+        assert (factor.norm, factor.clipped, factor.scale) == (done.norm, done.clipped, done.scale)
+        assert factor.grads is grads and all(np.array_equal(grads[k], before[k]) for k in grads)
+        for k, g in grads.items():  # applying the factor is clipping, bit for bit
+            assert np.array_equal(g * dtype(factor.scale), done.grads[k])
+
+
+def test_a_deferred_clipper_measures_and_does_not_chain():
+    deferred = by_norm(1.0, deferred=True)
+    assert deferred.deferred and not deferred.in_place and "deferred" in deferred.description
+    g = [np.full(4, 2.0)]
+    result = deferred(g)
+    assert result.clipped and result.scale == 0.25 and np.array_equal(g[0], np.full(4, 2.0))
+    with pytest.raises(InvalidValueError, match="in_place or deferred, not both"):
+        by_norm(1.0, deferred=True, in_place=True)
+    with pytest.raises(InvalidValueError, match="only computes a factor"):
+        chain(by_value(1.0), deferred)

@@ -237,3 +237,117 @@ def test_matches_torch_optim(case, rng):
         opt.step(params, g)
     for k in params:
         np.testing.assert_allclose(params[k], tparams[k].detach().numpy(), rtol=EXACT, atol=1e-14)
+
+
+# -- the whole model at once ------------------------------------------------------------------
+
+OPTIMISERS = {
+    "sgd": lambda: SGD(0.1),
+    "sgd momentum": lambda: SGD(0.1, momentum=0.9),
+    "sgd nesterov, weight decay": lambda: SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "adam": lambda: Adam(0.01),
+    "adam, weight decay": lambda: Adam(0.01, weight_decay=0.1),
+}
+
+
+def model_problem(rng, dtype, steps=5):
+    shapes = {"W": (6, 4), "U": (6, 3), "b": (6,), "out.W": (1, 4), "out.b": (1,)}
+    params = {k: rng.normal(size=s).astype(dtype) for k, s in shapes.items()}
+    grads = [{k: rng.normal(size=s).astype(dtype) for k, s in shapes.items()} for _ in range(steps)]
+    return params, grads
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("make", OPTIMISERS.values(), ids=OPTIMISERS)
+def test_a_whole_model_step_is_bit_for_bit_the_step_of_each_parameter(make, dtype, rng):
+    """A step given every parameter runs on the gradients laid end to end; one given a
+    single parameter at a time runs parameter by parameter: the same numbers."""
+    params, grads = model_problem(rng, dtype)
+    apart = copy(params)
+    whole, each = make(), make()
+    for g in grads:
+        whole.step(params, g)
+        for name in g:
+            each.step({name: apart[name]}, {name: g[name]})
+    for name in params:
+        assert params[name].dtype == dtype and np.array_equal(params[name], apart[name]), name
+    a, b = whole.state_dict()["state"], each.state_dict()["state"]
+    assert a.keys() == b.keys()
+    for name in a:
+        for slot in a[name]:
+            assert a[name][slot].dtype == dtype and np.array_equal(a[name][slot], b[name][slot])
+
+
+@pytest.mark.parametrize("make", [OPTIMISERS["adam"], OPTIMISERS["sgd momentum"]])
+def test_steps_of_part_of_the_model_and_of_all_of_it_mix(make, rng):
+    """After a step of one parameter alone (its Adam count ahead of the others'), whole
+    steps go on parameter by parameter; the numbers are those of steps made one by one."""
+    params, grads = model_problem(rng, np.float64, steps=4)
+    apart = copy(params)
+    mixed, each = make(), make()
+    mixed.step(params, grads[0])
+    mixed.step({"b": params["b"]}, {"b": grads[1]["b"]})
+    for g in grads[2:]:
+        mixed.step(params, g)
+    for k, g in enumerate(grads):
+        for name in g if k != 1 else ["b"]:
+            each.step({name: apart[name]}, {name: g[name]})
+    for name in params:
+        assert np.array_equal(params[name], apart[name]), name
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_scaled_step_is_bit_for_bit_clipping_in_place_then_stepping(dtype, rng):
+    from gradsym.numeric.optim.clipping import clip_by_norm_, clip_factor
+
+    params, grads = model_problem(rng, dtype)
+    clipped = copy(params)
+    deferred, in_place = Adam(0.01), Adam(0.01)
+    for g in grads:
+        factor = clip_factor(g, 0.5)
+        assert factor.clipped and all(np.array_equal(v, g[k]) for k, v in factor.grads.items())
+        deferred.step(params, g, scale=factor.scale)
+        g = copy(g)
+        assert clip_by_norm_(g, 0.5).scale == factor.scale
+        in_place.step(clipped, g)
+    for name in params:
+        assert np.array_equal(params[name], clipped[name]), name
+
+
+def test_a_whole_model_state_resumes_exactly(rng):
+    params, grads = model_problem(rng, np.float32, steps=6)
+    opt = Adam(0.01)
+    for g in grads[:3]:
+        opt.step(params, g)
+    saved, saved_params = opt.state_dict(), copy(params)
+    for g in grads[3:]:
+        opt.step(params, g)
+    resumed = Adam(0.01)
+    resumed.load_state_dict(saved, saved_params)
+    for g in grads[3:]:
+        resumed.step(saved_params, g)
+    for name in params:
+        assert np.array_equal(saved_params[name], params[name]), name
+
+
+def test_a_non_finite_gradient_of_a_whole_model_step_is_named_and_touches_nothing(rng):
+    params, grads = model_problem(rng, np.float32, steps=1)
+    before = copy(params)
+    grads[0]["out.W"][0, 2] = np.nan
+    opt = Adam(0.01)
+    with pytest.raises(NonFiniteError, match=r"gradient of out\.W"):
+        opt.step(params, grads[0])
+    assert opt.steps == 0 and all(np.array_equal(before[k], params[k]) for k in params)
+
+
+def test_a_model_of_one_number_per_parameter_keeps_each_states_shape(rng):
+    """Adam's step count is one number per parameter, as is every state here: each
+    state array keeps its parameter's shape, the count its own 0-d shape."""
+    params = {"W": np.zeros((1, 1)), "b": np.zeros(1), "c": np.zeros(())}
+    opt = Adam(0.1)
+    for _ in range(2):
+        opt.step(params, {k: rng.normal(size=v.shape) for k, v in params.items()})
+    for name, p in params.items():
+        state = opt.state_dict()["state"][name]
+        assert state["exp_avg"].shape == p.shape and state["step"].shape == ()
+        assert float(state["step"]) == 2.0

@@ -264,8 +264,8 @@ def test_an_overflowing_update_rolls_back_to_the_last_finite_checkpoint(tmp_path
     real = trainer.optimiser.step
     blown = []
 
-    def step(params, grads):
-        real(params, grads)
+    def step(params, grads, **options):
+        real(params, grads, **options)
         if trainer.step == 11 and not blown:  # the update of step 12
             blown.append(True)
             params["cell.W_u"][0, 0] = np.inf

@@ -296,3 +296,33 @@ def test_sampling_is_seeded():
         task.sample(0, np.random.default_rng(1))
     with pytest.raises(InvalidValueError, match="Generator"):
         task.sample(4, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("adding", {"length": 20}),
+        ("adding_le", {"length": 8}),
+        ("echo", {"length": 9}),
+        ("agreement", {}),
+    ],
+)
+def test_a_float32_batch_is_the_float64_batch_rounded(name, kwargs):
+    """The same draws of the same generator, rounded once: a float32 run sees the
+    sequences of the float64 run; class indices stay int64."""
+    from gradsym.errors import DTypeError
+
+    task = make_task(name, **kwargs)
+    wide = task.sample(6, np.random.default_rng(4))
+    narrow = task.sample(6, np.random.default_rng(4), np.float32)
+    assert narrow.x.dtype == np.float32 and np.array_equal(narrow.x, wide.x.astype(np.float32))
+    if wide.y.dtype.kind == "f":
+        assert narrow.y.dtype == np.float32 and np.array_equal(narrow.y, wide.y.astype(np.float32))
+    else:
+        assert narrow.y.dtype == np.int64 and np.array_equal(narrow.y, wide.y)
+    assert type(narrow) is type(wide)  # with the task's own fields (agreement's tokens, ...)
+    for field in vars(wide):
+        if field not in ("x", "y"):
+            assert np.array_equal(getattr(narrow, field), getattr(wide, field)), field
+    with pytest.raises(DTypeError, match="dtype must be float64 or float32, got float16"):
+        task.sample(6, np.random.default_rng(4), np.float16)

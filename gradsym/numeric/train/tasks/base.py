@@ -10,6 +10,10 @@ loss      target       ``y``
 "xent"    "every"      int64 (T, B): class index at every step
 ========  ===========  =====================================================
 
+A batch comes in the dtype asked of :meth:`Task.sample` (float64 by default, or float32:
+the numbers are drawn exactly as for float64 and rounded once, so a float32 run sees the
+sequences of the float64 run with the same generator; class indices stay int64).
+
 ``baseline`` is the loss of the trivial predictor each task names in
 ``baseline_description`` (derived analytically; the tests check it empirically). A model
 that does not beat it has learnt nothing about the long-range dependency.
@@ -17,6 +21,7 @@ that does not beat it has learnt nothing about the long-range dependency.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -24,7 +29,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from gradsym.errors import InvalidValueError
-from gradsym.validate import positive_int
+from gradsym.validate import as_dtype, positive_int
 
 Loss = Literal["mse", "xent"]
 Target = Literal["last", "every"]
@@ -60,15 +65,21 @@ class Task:
     baseline: float
     baseline_description: str
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """A batch of ``batch_size`` sequences drawn with ``rng`` (same rng state → same batch)."""
+    def sample(self, batch_size: int, rng: np.random.Generator, dtype=np.float64) -> Batch:
+        """A batch of ``batch_size`` sequences drawn with ``rng`` (same rng state → same
+        batch), its inputs and real targets in ``dtype`` (float64 or float32)."""
         b = positive_int("batch_size", batch_size)
+        dt = as_dtype(dtype)
         if not isinstance(rng, np.random.Generator):
             raise InvalidValueError(
                 "rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
                 f"got {type(rng).__name__}"
             )
-        return self._sample(b, rng)
+        batch = self._sample(b, rng)
+        if dt == batch.x.dtype:
+            return batch
+        y = batch.y.astype(dt) if batch.y.dtype.kind == "f" else batch.y
+        return dataclasses.replace(batch, x=batch.x.astype(dt), y=y)  # a task's own fields kept
 
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
         """An endless stream of batches from one generator."""
