@@ -28,10 +28,11 @@ from gradsym.checker.exercises import (
     answer_template,
     draw,
     grammar_symbols,
+    parse_answer,
 )
 from gradsym.files import atomic_write_text
 from gradsym.lang.latex import derivative_latex, notes_latex
-from gradsym.lang.parser import parse_candidate
+from gradsym.notes.lecture.teaching import SECTION_TITLES
 from gradsym.notes.prose import check_prose, to_markdown
 
 from .derivations.layout import break_lines
@@ -141,7 +142,7 @@ def _solution(d: Drawn, sheet: bool) -> list[Block]:
     else:
         c = q.cell_obj
         of = q.lines[q.wrong_line - 1][0]
-        right = parse_candidate(q.answer, c)
+        right = parse_answer(q.answer, c)
         out.append(Block("prose", tex=f"The first wrong line is ({q.wrong_line}); it reads"))
         out.append(
             Block(
@@ -236,7 +237,7 @@ def exercises_tex(seed: int | None = None, solutions: bool = False) -> str:
         drawn = draw(seed, sections={section})
         if not drawn:
             continue
-        lines += [rf"\section*{{{k}\quad {section}}}", ""]
+        lines += [rf"\section*{{{k}\quad {SECTION_TITLES.get(section, section)}}}", ""]
         for d in drawn:
             lines.append(rf"\subsection*{{Exercise {d.number}: {d.question.title}}}")
             lines += _blocks_tex(question_blocks(d, sheet=True, solution=solutions))
@@ -328,7 +329,7 @@ def exercises_markdown(seed: int | None = None, solutions: bool = False) -> str:
         drawn = draw(seed, sections={section})
         if not drawn:
             continue
-        lines += [f"## {k} {section}", ""]
+        lines += [f"## {k} {_md_prose(SECTION_TITLES.get(section, section))}", ""]
         for d in drawn:
             lines += [f"### Exercise {d.number}: {d.question.title}", ""]
             lines += _blocks_md(question_blocks(d, sheet=True, solution=solutions))

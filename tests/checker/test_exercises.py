@@ -19,18 +19,24 @@ from gradsym.checker.exercises import (
     ErrorQuestion,
     JacobianQuestion,
     ScalarQuestion,
+    answer_symbols,
     answer_template,
     answers_from,
     draw,
     exercises,
     get_exercise,
     grade,
+    grammar_symbols,
+    parse_answer,
     read_answers,
 )
-from gradsym.checker.exercises.grading import _grade_block, _grade_error, _grade_scalar
+from gradsym.checker.exercises.grading import Drawn, _grade_block, _grade_error, _grade_scalar
 from gradsym.cli import main
 from gradsym.errors import InvalidValueError, UnknownNameError
-from gradsym.notes.prose import check_prose
+from gradsym.notes.lecture import audit
+from gradsym.notes.prose import check_prose, to_unicode
+from gradsym.render.exercises import _blocks_tex, question_blocks
+from gradsym.symbolic import cell as get_cell
 
 # The tests judge the catalogue's own answers: no time limit, so that the proofs run in
 # this process and share its caches (a student's answer is judged with one).
@@ -43,7 +49,8 @@ IDS = [f"{i}[{k}]" for i, k, _ in QUESTIONS]
 @cache
 def _holds(cell: str, variant, of: str, wrt: str, text: str) -> bool:
     """Whether a line holds (the variants of a derivation share their right lines)."""
-    return check_jacobian(cell, text, of=of, wrt=wrt, variant=variant, time_limit=NO_LIMIT).holds
+    c = get_cell(cell, variant)
+    return check_jacobian(c, parse_answer(text, c), of=of, wrt=wrt, time_limit=NO_LIMIT).holds
 
 
 @cache
@@ -96,13 +103,34 @@ def test_a_derivation_is_right_but_where_the_planted_mistake_changed_it(exercise
     changed = q.changed()
     assert changed[0] == q.wrong_line and changed[-1] == len(q.lines)  # the result inherits it
     for line, (of, text) in enumerate(q.printed(), start=1):
-        verdict = check_jacobian(c, text, of=of, wrt=q.wrt, time_limit=NO_LIMIT, diagnose=False)
+        candidate = parse_answer(text, c)
+        verdict = check_jacobian(
+            c, candidate, of=of, wrt=q.wrt, time_limit=NO_LIMIT, diagnose=False
+        )
         assert verdict.outcome == ("refuted" if line in changed else "holds"), (line, text)
 
 
-# Every exercise's typical wrong answers, on the question the notes print (the variants'
-# reference answers are all proved above; their typical answers are graded the same way).
-TYPICAL = [(i, k, q, w) for i, k, q in QUESTIONS if k == 0 for w in q.typical]
+# Every question's typical wrong answers, the notes' questions and every seeded variant.
+TYPICAL = [(i, k, q, w) for i, k, q in QUESTIONS for w in q.typical]
+
+# What the general hint of each of the checker's kinds says (the words that name the
+# mistake; a question's own hint or a known answer's replaces it).
+KIND_WORDS = {
+    "transpose": "transpose of the jacobian",
+    "sign": "sign of the whole answer",
+    "term-sign": "wrong sign",
+    "hadamard": "entrywise product",
+    "function": "derivative of an activation is wrong",
+    "transposed-factor": "a matrix is transposed",
+    "slice": "wrong columns",
+    "constant": "rounded",
+    "missing-term": "a term is missing",
+    "extra-term": "a term too many",
+    "gate-convention": "one minus it",
+    "symbols-swapped": "two symbols are exchanged",
+    "wrong-symbol": "does not belong",
+    "blocks-exchanged": "wrong places",
+}
 
 
 @pytest.mark.parametrize(
@@ -117,14 +145,76 @@ def test_a_typical_wrong_answer_is_refuted_with_its_hint(exercise_id, k, q, wron
         return
     assert outcome == "refuted"
     assert wrong.kind in kinds, (kinds, hint)
-    assert hint
     known = {x.name: x for x in q.known}
-    if wrong.kind in known:
-        assert check_prose(known[wrong.kind].hint)
-    elif wrong.kind in dict(q.hints):
-        assert hint  # the question's own hint for the kind replaced the general one
-    elif wrong.kind not in ("line", "other"):
-        assert wrong.kind in KINDS
+    if wrong.kind in known:  # the question's own words for this wrong answer
+        assert to_unicode(known[wrong.kind].hint) in hint
+    elif q.hint_for(wrong.kind):  # the question's own hint for the kind
+        assert to_unicode(q.hint_for(wrong.kind)) in hint
+    elif wrong.kind == "line":
+        assert f"Line {wrong.line} " in hint
+    elif wrong.kind == "other":
+        assert "not the Jacobian" in hint or hint.startswith("Not right")
+    else:  # the checker's diagnosis, said as the hint of its kind
+        assert KIND_WORDS[wrong.kind] in hint.lower(), hint
+
+
+def test_the_typical_mistakes_of_the_issue_are_all_shown_to_the_grader():
+    """A transpose, σ′ for tanh′ (and back), a missing term and the other convention of
+    the GRU are each among the typical wrong answers, on Jacobians of several cells."""
+    by_kind: dict[str, set[str]] = {}
+    for _, _, q, w in TYPICAL:
+        if isinstance(q, (JacobianQuestion, ErrorQuestion)):
+            by_kind.setdefault(w.kind, set()).add(q.cell)
+    assert len(by_kind["transpose"]) >= 1 and len(by_kind["missing-term"]) >= 5
+    assert len(by_kind["function"]) >= 4
+    assert by_kind["other-convention"] >= {"gru"} and by_kind["this-convention"] >= {"gru"}
+    swaps = [w.answer for _, _, q, w in TYPICAL if w.kind == "function"]
+    assert any("σ'" in a and "tanh'" not in a.replace("tanh'(c)", "") for a in swaps)
+
+
+def test_an_answer_writes_the_letters_the_sheet_prints():
+    """Every name an answer may use is spelled with the letters of the symbol as printed:
+    the highway layer's g and a, the bidirectional RNN's y, PyTorch's GRU's ū and ĥ."""
+    cells = {(q.cell, q.variant) for _, _, q in QUESTIONS if hasattr(q, "cell")}
+    for cell, variant in sorted(cells, key=str):
+        c = get_cell(cell, variant)
+        table = answer_symbols(c)
+        assert len(table) == len(set(table.values())), (cell, variant)  # one name a symbol
+        for name, latex in grammar_symbols(c):
+            letters = re.findall(
+                r"\\mathbf\{(\w)\}|\{\\(?:hat|bar)\{(\w)\}\}|_(\w)\b|_\{(\w+)\}", latex
+            )
+            printed = [x for group in letters for x in group if x]
+            assert name[0] == printed[0], (cell, name, latex)
+            for letter in printed[1:]:
+                assert letter in name, (cell, name, latex)
+    highway = get_cell("highway")
+    assert {"g", "a", "W_g", "W_a", "z_g", "z_a"} <= set(answer_symbols(highway))
+    assert "T" not in answer_symbols(highway)  # T is the length of a sequence
+
+
+def test_every_question_speaks_the_notation_of_the_notes():
+    """The notes' audit, run on every question, variant and solution as the sheets print
+    them: no symbol outside the notation table, none with two meanings, no misused
+    symbol, no source called "the notes"."""
+    for i, k, q in QUESTIONS:
+        drawn = Drawn("1.1", get_exercise(i), k, q)
+        tex = "\n".join(_blocks_tex(question_blocks(drawn, sheet=False, solution=True)))
+        found = (
+            audit.undeclared(tex),
+            audit.collisions(tex),
+            audit.misused_symbols(tex),
+            audit.unnamed_sources(tex),
+        )
+        assert found == ([], [], [], []), (i, k, found)
+
+
+def test_the_audit_sees_a_question_outside_the_notation():
+    wrong = (
+        r"Take the cell $\mathbf{s}^{(t)} = \mathbf{W}_s \mathbf{h}^{(t-1)}$ of the notes [001]."
+    )
+    assert audit.undeclared(wrong) == ["bold s"]
+    assert audit.unnamed_sources(wrong)
 
 
 def _formula_fragments(q) -> list[str]:
@@ -287,7 +377,8 @@ def test_a_sheet_answered_right_passes_with_exit_0(tmp_path, capsys):
         ("seed = -1\n", InvalidValueError, "seed"),
         ('seed = "7"\n', InvalidValueError, "seed"),
         ('[rnn-recurent-jacobian]\nanswer = "W_h"\n', UnknownNameError, "rnn-recurrent-jacobian"),
-        ("[lstm-count]\nanswer = 4\n", InvalidValueError, "answer must be a string"),
+        ("[lstm-count]\nanswer = true\n", InvalidValueError, "answer must be a string"),
+        ("[lstm-count]\nanswer = [4]\n", InvalidValueError, "answer must be a string"),
         ('[lstm-count]\nline = 2\nanswer = "4"\n', InvalidValueError, "not a derivation"),
         ('[gru-error]\nline = -2\nanswer = ""\n', InvalidValueError, "line"),
         ('[lstm-count]\nanwser = "4"\n', InvalidValueError, "anwser"),

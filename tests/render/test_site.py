@@ -7,7 +7,9 @@ solution opens on a click. The student's site is checked without a browser."""
 from __future__ import annotations
 
 import html.parser
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,8 @@ from gradsym.notes.lecture import PICTURES, lecture_plan
 from gradsym.render.derivations import figure_refs
 from gradsym.render.figures import figure_names
 from gradsym.render.site import write_site
+from gradsym.render.site.html import math
+from gradsym.render.site.html import page as html_page
 from gradsym.render.site.pictures import pictures_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +39,19 @@ def sites(tmp_path_factory):
     return student, instructor
 
 
-@pytest.fixture(scope="session")
-def browsed(sites):
+def _need_browser() -> None:
+    """Skip with the reason where no browser can run; CI sets GRADSYM_REQUIRE_BROWSER=1
+    (.ci/run), so that there a missing browser fails instead of skipping."""
     why = browser_missing()
+    if why and os.environ.get("GRADSYM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"the browser test must run here (GRADSYM_REQUIRE_BROWSER=1): {why}")
     if why:
         pytest.skip(f"no browser test: {why}")
+
+
+@pytest.fixture(scope="session")
+def browsed(sites):
+    _need_browser()
     _, instructor = sites
     return visit_site(instructor.root, instructor.pages, clicks="details.solution > summary")
 
@@ -176,3 +188,53 @@ def test_every_image_loads(browsed, sites):
 def test_every_internal_link_resolves(browsed):
     assert sum(len(r.links) for r in browsed.values()) > 200
     assert broken_links(browsed) == []
+
+
+# -- the browser test shown a broken site: each fault it must see, it sees -----------------------------
+
+_BROKEN = {
+    "index.html": (
+        f"<p>A sound page: {math('x^{2}')}, <a href='bad-link.html'>on</a>.</p>"
+        "<p id='here'>anchor</p>"
+    ),
+    "bad-formula.html": "<p>" + math(r"\frac{1}{") + " and " + math(r"\nosuchmacro x") + "</p>",
+    "bad-image.html": "<p><img src='figures/missing.png' alt='missing'></p>",
+    "bad-link.html": "<p><a href='nowhere.html'>a page</a> <a href='index.html#nothere'>x</a></p>",
+    "console.html": "<script>console.error('boom');</script><script>null.x;</script>",
+    "external.html": "<p><img src='http://example.org/remote.png' alt='remote'></p>",
+    "closed.html": "<details class='solution'><summary>Solution</summary></details>",
+}
+
+
+@pytest.fixture(scope="session")
+def broken_site(sites, tmp_path_factory):
+    _need_browser()
+    root = tmp_path_factory.mktemp("broken")
+    shutil.copytree(sites[0].root / "assets", root / "assets")
+    nav = [("Contents", "index.html")]
+    for name, body in _BROKEN.items():
+        html = html_page(name, body, site_title="Broken", nav=nav)
+        (root / name).write_text(html, encoding="utf-8")
+    return visit_site(root, list(_BROKEN), clicks="details.solution > summary")
+
+
+def test_the_browser_test_sees_every_fault_of_a_broken_site(broken_site):
+    r = broken_site
+    sound = r["index.html"]
+    assert (sound.console_errors, sound.failed_requests, sound.broken_images) == ([], [], [])
+    assert sound.math_state == "rendered" and sound.rendered == sound.formulas == 1
+    bad = r["bad-formula.html"]
+    assert bad.math_state == "errors" and len(bad.math_errors) == 2 and bad.rendered == 0
+    assert len(bad.console_errors) == 2  # each failed formula is logged
+    assert r["bad-image.html"].broken_images == ["figures/missing.png"]
+    assert any("missing.png" in f for f in r["bad-image.html"].failed_requests)  # a 404
+    assert sorted(broken_links({"bad-link.html": r["bad-link.html"], "index.html": sound})) == [
+        "bad-link.html: index.html#nothere (no such anchor)",
+        "bad-link.html: nowhere.html (no such page)",
+    ]
+    assert any("boom" in e for e in r["console.html"].console_errors)
+    assert any("null" in e for e in r["console.html"].console_errors)  # an uncaught error
+    external = r["external.html"]
+    assert any(f.startswith("refused (not local)") for f in external.failed_requests)
+    assert external.broken_images == ["http://example.org/remote.png"]
+    assert any("did not open" in f for f in r["closed.html"].failed_requests)

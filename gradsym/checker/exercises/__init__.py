@@ -26,6 +26,7 @@ from .grading import (
     read_answers,
 )
 from .model import (
+    ANSWER_NAMES,
     SKILLS,
     ErrorQuestion,
     Exercise,
@@ -36,10 +37,13 @@ from .model import (
     Scalar,
     ScalarQuestion,
     Wrong,
+    answer_symbols,
     grammar_symbols,
+    parse_answer,
 )
 
 __all__ = [
+    "ANSWER_NAMES",
     "OUTCOMES",
     "SECTIONS",
     "SKILLS",
@@ -56,6 +60,7 @@ __all__ = [
     "Scalar",
     "ScalarQuestion",
     "Wrong",
+    "answer_symbols",
     "answer_template",
     "answers_from",
     "draw",
@@ -63,5 +68,6 @@ __all__ = [
     "get_exercise",
     "grade",
     "grammar_symbols",
+    "parse_answer",
     "read_answers",
 ]

@@ -205,29 +205,29 @@ def _rnn() -> list[Exercise]:
             ),
         )
 
-    indrnn = _jacobian(
-        "indrnn",
-        None,
+    linear = _jacobian(
+        "rnn",
+        "identity",
         "h",
         "h_prev",
-        "diag(relu'(z_h) * u)",
-        r"The independently recurrent network (IndRNN) replaces the recurrent matrix by a "
-        r"vector: each unit feeds back only its own previous value.",
-        r"$\mathbf{h}^{(t-1)}$ enters only through the elementwise product with the "
-        r"recurrent weights, whose Jacobian is a diagonal matrix; with the chain rule through "
-        r"the ReLU the whole Jacobian is diagonal.",
+        "W_h",
+        r"Take the linear RNN, $\phi = \operatorname{id}$.",
+        r"The identity's slope is 1 everywhere, so the diagonal matrix of slopes is "
+        r"$\mathbf{I}$ and the Jacobian is $\mathbf{W}_h$ itself: the linear case, in which "
+        r"the gradient over a lag $\ell$ is multiplied by $\mathbf{W}_h^{\ell}$.",
         title="The recurrent Jacobian",
-        typical=(Wrong("diag(relu'(z_h))", "missing-factor"),),
+        typical=(
+            Wrong("W_h.T", "transpose"),
+            Wrong("I", "no-weights"),
+        ),
         known=(
             Known(
-                "missing-factor",
-                "diag(relu'(z_h))",
-                r"The derivative of the activation is right, but the inner derivative is "
-                r"missing: what is the Jacobian of the pre-activation with respect to "
-                r"$\mathbf{h}^{(t-1)}$?",
+                "no-weights",
+                "I",
+                r"That is the diagonal matrix of slopes alone: the pre-activation depends on "
+                r"$\mathbf{h}^{(t-1)}$ through the recurrent weights.",
             ),
         ),
-        show_cell=True,
     )
 
     def bound(phi: str, gamma: str, answer: str, wrong: str) -> ScalarQuestion:
@@ -314,7 +314,7 @@ def _rnn() -> list[Exercise]:
                 recurrent("sigmoid", r"$\phi = \sigma$", "diag(σ'(z)) @ W_h", ("σ'", "tanh'")),
                 recurrent("tanh", r"$\phi = \tanh$", "diag(tanh'(z)) @ W_h", ("tanh'", "σ'")),
                 recurrent("relu", r"$\phi = \operatorname{ReLU}$", "diag(relu'(z)) @ W_h", None),
-                indrnn,
+                linear,
             ),
         ),
         Exercise(
@@ -445,9 +445,9 @@ def _exploding() -> list[Exercise]:
 
 
 _HIGHWAY_LINES = (
-    ("T", "diag(σ'(z_T)) @ W_T"),
-    ("H", "diag(tanh'(z_H)) @ W_H"),
-    ("y", "diag(T * tanh'(z_H)) @ W_H + diag((H - x) * σ'(z_T)) @ W_T + diag(1 - T)"),
+    ("T", "diag(σ'(z_g)) @ W_g"),
+    ("H", "diag(tanh'(z_a)) @ W_a"),
+    ("y", "diag(g * tanh'(z_a)) @ W_a + diag((a - x) * σ'(z_g)) @ W_g + diag(1 - g)"),
 )
 
 
@@ -458,8 +458,8 @@ def _fixes() -> list[Exercise]:
         "y",
         "x",
         "I + diag(tanh'(z)) @ W",
-        r"A residual layer adds its input to a branch: $\mathbf{y} = \mathbf{x} + "
-        r"\tanh(\mathbf{W} \mathbf{x} + \mathbf{b})$.",
+        r"A residual layer adds its input to a branch: $\mathbf{y}^{(t)} = \mathbf{x}^{(t)} + "
+        r"\tanh(\mathbf{W} \mathbf{x}^{(t)} + \mathbf{b})$.",
         r"The identity from the skip connection plus the branch's Jacobian: whatever the "
         r"branch does, the identity carries the gradient through.",
         title="The Jacobian of a skip connection",
@@ -490,13 +490,13 @@ def _fixes() -> list[Exercise]:
         r"the gate (with the product rule) and directly, through the carried input.",
         title="The Jacobian of a highway layer",
         typical=(
-            Wrong("diag(T * tanh'(z_H)) @ W_H + diag((H - x) * σ'(z_T)) @ W_T", "missing-term"),
+            Wrong("diag(g * tanh'(z_a)) @ W_a + diag((a - x) * σ'(z_g)) @ W_g", "missing-term"),
             Wrong(
-                "diag(T * tanh'(z_H)) @ W_H + diag((x - H) * σ'(z_T)) @ W_T + diag(1 - T)",
+                "diag(g * tanh'(z_a)) @ W_a + diag((x - a) * σ'(z_g)) @ W_g + diag(1 - g)",
                 "term-sign",
             ),
             Wrong(
-                "diag(T * σ'(z_H)) @ W_H + diag((H - x) * σ'(z_T)) @ W_T + diag(1 - T)",
+                "diag(g * σ'(z_a)) @ W_a + diag((a - x) * σ'(z_g)) @ W_g + diag(1 - g)",
                 "function",
             ),
         ),
@@ -555,33 +555,33 @@ def _fixes() -> list[Exercise]:
         )
         for mutation, solution, typical in (
             (
-                Mutation(3, " + diag(1 - T)", ""),
+                Mutation(3, " + diag(1 - g)", ""),
                 (
                     r"Line 3 forgets that the carried input $(1 - \mathbf{g}) \circ \mathbf{x}$ "
                     r"depends on $\mathbf{x}$ directly as well as through the gate."
                 ),
                 (
-                    Wrong("diag(T * tanh'(z_H)) @ W_H + diag((H - x) * σ'(z_T)) @ W_T", "line", 2),
+                    Wrong("diag(g * tanh'(z_a)) @ W_a + diag((a - x) * σ'(z_g)) @ W_g", "line", 2),
                     Wrong(
-                        "diag(T * tanh'(z_H)) @ W_H + diag((H - x) * σ'(z_T)) @ W_T",
+                        "diag(g * tanh'(z_a)) @ W_a + diag((a - x) * σ'(z_g)) @ W_g",
                         "missing-term",
                         3,
                     ),
                 ),
             ),
             (
-                Mutation(2, "tanh'(z_H)", "σ'(z_H)"),
+                Mutation(2, "tanh'(z_a)", "σ'(z_a)"),
                 (
                     r"Line 2 differentiates the transform's $\tanh$ with the sigmoid's derivative; "
                     r"line 3 inherits it."
                 ),
                 (
-                    Wrong("diag(σ'(z_H)) @ W_H", "line", 3),
-                    Wrong("diag(σ'(z_H)) @ W_H", "function", 2),
+                    Wrong("diag(σ'(z_a)) @ W_a", "line", 3),
+                    Wrong("diag(σ'(z_a)) @ W_a", "function", 2),
                 ),
             ),
             (
-                Mutation(3, "(H - x)", "(x - H)"),
+                Mutation(3, "(a - x)", "(x - a)"),
                 (
                     r"Line 3 flips the sign of the gate's term: the gate weighs the transform "
                     r"positively and the input negatively."
@@ -703,16 +703,30 @@ def _lstm() -> list[Exercise]:
             hints=gates,
         ),
         _jacobian(
-            "janet",
-            None,
-            "c",
+            "lstm",
+            "no_forget",
+            "h",
             "c_prev",
-            "diag(σ(s))",
-            r"JANET keeps only the forget gate of the LSTM and lets its output be the cell state.",
-            r"The candidate and the gate read $\mathbf{h}^{(t-1)}$, not $\mathbf{c}^{(t-1)}$: "
-            r"only the direct path through the gate's product remains.",
-            title="A block of a forget-gate-only LSTM",
-            typical=(Wrong("diag(σ'(s))", "function"),),
+            "diag(o * tanh'(c))",
+            r"Take the LSTM without a forget gate, $\mathbf{c}^{(t)} = \mathbf{c}^{(t-1)} + "
+            r"\mathbf{i} \circ \tilde{\mathbf{c}}$ (the constant error carousel).",
+            r"$\mathbf{h}^{(t)} = \mathbf{o} \circ \tanh(\mathbf{c}^{(t)})$ and the output "
+            r"gate does not read $\mathbf{c}^{(t-1)}$, so only the path through "
+            r"$\mathbf{c}^{(t)}$ counts, and without a forget gate $\partial "
+            r"\mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)} = \mathbf{I}$.",
+            title="A block of the LSTM's Jacobian",
+            typical=(
+                Wrong("I", "missing-factor"),
+                Wrong("diag(o * tanh(c))", "function"),
+            ),
+            known=(
+                Known(
+                    "missing-factor",
+                    "I",
+                    r"That is $\partial \mathbf{c}^{(t)}/\partial \mathbf{c}^{(t-1)}$; the chain "
+                    r"rule goes on to $\mathbf{h}^{(t)}$.",
+                ),
+            ),
             show_cell=True,
         ),
     )
@@ -737,7 +751,7 @@ def _lstm() -> list[Exercise]:
     no_bias = Known(
         "no-bias",
         "",
-        r"The weights are counted; the biases are not.",
+        r"Your count has the weights but leaves out the biases.",
     )
     counts = (
         params(
@@ -1046,32 +1060,44 @@ def _gru() -> list[Exercise]:
         ),
         show_cell=True,
     )
-    ugrnn_answer = (
-        "diag(g) + diag((h_prev - c) * σ'(z_g)) @ W_gh + diag((1 - g) * tanh'(z_c)) @ W_ch"
+    # PyTorch's GRU in the letters of the notes' Box 1: its gate ū on the previous state,
+    # the reset gate after the product (the candidate reads r ∘ z_hh, z_hh = W_ĥ h + b_hh)
+    reset_after = "diag(r) @ W_hhat + diag(z_hh * σ'(z_r)) @ W_r"
+    torch_answer = (
+        "diag(u_bar) + diag((h_prev - h_hat) * σ'(z_ubar)) @ W_ubar"
+        f" + diag((1 - u_bar) * tanh'(z_hhat)) @ ({reset_after})"
     )
-    ugrnn = _jacobian(
-        "ugrnn",
-        None,
+    torch_this_convention = (
+        "diag(1 - u_bar) + diag((h_hat - h_prev) * σ'(z_ubar)) @ W_ubar"
+        f" + diag(u_bar * tanh'(z_hhat)) @ ({reset_after})"
+    )
+    torch = _jacobian(
+        "gru",
+        "torch",
         "h",
         "h_prev",
-        ugrnn_answer,
-        r"The update-gate RNN puts its gate on the previous state, the other convention.",
-        r"The same three kinds of path as in the GRU, with the gate on "
-        r"$\mathbf{h}^{(t-1)}$: the direct path is $\operatorname{diag}(\mathbf{g})$ and the "
-        r"gate's term carries $\mathbf{h}^{(t-1)} - \mathbf{c}^{(t)}$.",
+        torch_answer,
+        r"The GRU as PyTorch writes it puts its gate $\bar{\mathbf{u}}$ on the previous state, "
+        r"the other convention, and applies the reset gate after the product with the "
+        r"recurrent weights.",
+        r"The three paths of the GRU, with the gate on $\mathbf{h}^{(t-1)}$: the direct path "
+        r"is $\operatorname{diag}(\bar{\mathbf{u}})$, the gate's term carries "
+        r"$\mathbf{h}^{(t-1)} - \hat{\mathbf{h}}$, and the candidate's pre-activation reads "
+        r"$\mathbf{r} \circ \mathbf{z}_{hh}$, so that the product rule gives the reset gate's "
+        r"term with $\mathbf{z}_{hh}$ where the lecture's GRU has $\mathbf{h}^{(t-1)}$.",
         title="The recurrent Jacobian, other convention",
         typical=(
-            Wrong(
-                "diag(1 - g) + diag((c - h_prev) * σ'(z_g)) @ W_gh + diag(g * tanh'(z_c)) @ W_ch",
-                "this-convention",
-            ),
+            Wrong(torch_this_convention, "this-convention"),
+            Wrong(torch_answer.replace(" + diag(z_hh * σ'(z_r)) @ W_r", ""), "missing-term"),
+            Wrong(torch_answer.replace("tanh'(z_hhat)", "σ'(z_hhat)"), "function"),
         ),
         known=(
             Known(
                 "this-convention",
-                "diag(1 - g) + diag((c - h_prev) * σ'(z_g)) @ W_gh + diag(g * tanh'(z_c)) @ W_ch",
+                torch_this_convention,
                 r"Your answer puts the gate on the candidate, the lecture's GRU convention; this "
-                r"cell has it on $\mathbf{h}^{(t-1)}$. Read its state equation again.",
+                r"cell has $\bar{\mathbf{u}}$ on $\mathbf{h}^{(t-1)}$. Read its state equation "
+                r"again.",
             ),
         ),
         show_cell=True,
@@ -1162,7 +1188,7 @@ def _gru() -> list[Exercise]:
         )
     )
     return [
-        Exercise("gru-jacobian", "GRU", "jacobian", (textbook, minimal, ugrnn)),
+        Exercise("gru-jacobian", "GRU", "jacobian", (textbook, minimal, torch)),
         Exercise("gru-count", "GRU", "count", counts),
         Exercise("gru-error", "GRU", "error", gru_errors),
     ]
@@ -1239,20 +1265,20 @@ def _networks() -> list[Exercise]:
             direction,
             answer,
             r"A bidirectional RNN feeds both states to its output layer through one matrix "
-            r"$\mathbf{W}_o$ applied to their concatenation.",
-            r"$\mathbf{W}_o$ times the concatenation is the first $n$ columns of "
-            r"$\mathbf{W}_o$ times the forward state plus the last $n$ columns times the "
+            r"$\mathbf{W}_y$ applied to their concatenation.",
+            r"$\mathbf{W}_y$ times the concatenation is the first $n$ columns of "
+            r"$\mathbf{W}_y$ times the forward state plus the last $n$ columns times the "
             r"backward state; the Jacobian keeps the columns that multiply the variable.",
             title="The output of a bidirectional RNN",
             typical=(
                 Wrong(other, "slice"),
-                Wrong("diag(tanh'(z_o)) @ W_o", "shape"),
+                Wrong("diag(tanh'(z_y)) @ W_y", "shape"),
             ),
             hints=(
                 (
                     "slice",
                     (
-                        r"Those are the columns of $\mathbf{W}_o$ that multiply the other "
+                        r"Those are the columns of $\mathbf{W}_y$ that multiply the other "
                         r"direction's state."
                     ),
                 ),
@@ -1267,8 +1293,8 @@ def _networks() -> list[Exercise]:
             "Bidirectional and multi-layer RNNs",
             "jacobian",
             (
-                birnn("h_fw", "diag(tanh'(z_o)) @ W_o[:, :n]", "diag(tanh'(z_o)) @ W_o[:, n:]"),
-                birnn("h_bw", "diag(tanh'(z_o)) @ W_o[:, n:]", "diag(tanh'(z_o)) @ W_o[:, :n]"),
+                birnn("h_fw", "diag(tanh'(z_y)) @ W_y[:, :n]", "diag(tanh'(z_y)) @ W_y[:, n:]"),
+                birnn("h_bw", "diag(tanh'(z_y)) @ W_y[:, n:]", "diag(tanh'(z_y)) @ W_y[:, :n]"),
             ),
         ),
     ]
@@ -1292,7 +1318,11 @@ def _counts() -> list[Exercise]:
             answer=str(m * d * n + n),
             typical=(Wrong(str(m * d * n), "no-bias"), Wrong(str(d * n + n), "one-word")),
             known=(
-                Known("no-bias", str(m * d * n), r"The weights are counted; the biases are not."),
+                Known(
+                    "no-bias",
+                    str(m * d * n),
+                    r"Your count has the weights but leaves out the biases.",
+                ),
                 Known(
                     "one-word",
                     str(d * n + n),
@@ -1319,7 +1349,11 @@ def _counts() -> list[Exercise]:
                 Wrong(str(d * n + n), "no-recurrence"),
             ),
             known=(
-                Known("no-bias", str((d + n) * n), r"The weights are counted; the bias is not."),
+                Known(
+                    "no-bias",
+                    str((d + n) * n),
+                    r"Your count has the weights but leaves out the bias.",
+                ),
                 Known(
                     "no-recurrence",
                     str(d * n + n),

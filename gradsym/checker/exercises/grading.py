@@ -35,12 +35,19 @@ import numpy as np
 import sympy as sp
 
 from gradsym.errors import CandidateError, InvalidValueError, unknown_name
-from gradsym.lang.parser import count_nodes, parse_candidate, parse_scalar
+from gradsym.lang.parser import count_nodes, parse_scalar
 from gradsym.notes.prose import to_unicode
 
 from .catalogue import SECTIONS, exercises
 from .hints import finding_hint
-from .model import ErrorQuestion, Exercise, JacobianQuestion, Question, ScalarQuestion
+from .model import (
+    ErrorQuestion,
+    Exercise,
+    JacobianQuestion,
+    Question,
+    ScalarQuestion,
+    parse_answer,
+)
 
 try:
     import tomllib
@@ -193,8 +200,12 @@ def answers_from(data: Mapping[str, Any], where: str = "answers") -> Answers:
         if extra:
             raise InvalidValueError(f"{where}: [{key}] has unknown key(s) {', '.join(extra)}")
         text = value.get("answer", "")
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)  # answer = 9 or 0.25 for a count or a bound: as it was typed
         if not isinstance(text, str):
-            raise InvalidValueError(f"{where}: [{key}] answer must be a string, got {text!r}")
+            raise InvalidValueError(
+                f"{where}: [{key}] answer must be a string (or a number), got {text!r}"
+            )
         is_error = known[key].skill == "error"
         if "line" in value and not is_error:
             raise InvalidValueError(f"{where}: [{key}] has no line (it is not a derivation)")
@@ -351,7 +362,7 @@ def _grade_block(q, text: str, of: str, time_limit: float) -> tuple[str, str, tu
         return "unanswered", "", (), ()
     c = q.cell_obj
     try:
-        candidate = parse_candidate(text, c)
+        candidate = parse_answer(text, c)
         verdict = check_jacobian(
             c, candidate, of=of, wrt=q.wrt, time_limit=time_limit, diagnose=False
         )
@@ -387,7 +398,7 @@ def _is_known_block(q, candidate, known: str, of: str, time_limit: float) -> boo
     reference = q.expr if isinstance(q, JacobianQuestion) else None
     if reference is None:
         return False
-    wrong = parse_candidate(known, c)
+    wrong = parse_answer(known, c)
     if candidate.shape != wrong.shape:
         return False
     shifted = MatAdd(candidate, MatMul(-1, wrong), reference)

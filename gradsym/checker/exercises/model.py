@@ -32,11 +32,12 @@ from functools import cached_property
 import sympy as sp
 
 from gradsym.lang.latex import notes_latex
-from gradsym.lang.parser import parse_candidate, parse_scalar, symbols
+from gradsym.lang.parser import block_size, parse_expression, parse_scalar, symbols
 from gradsym.symbolic import Cell
 from gradsym.symbolic import cell as get_cell
 
 __all__ = [
+    "ANSWER_NAMES",
     "SKILLS",
     "ErrorQuestion",
     "Exercise",
@@ -47,6 +48,9 @@ __all__ = [
     "Scalar",
     "ScalarQuestion",
     "Wrong",
+    "answer_symbols",
+    "grammar_symbols",
+    "parse_answer",
 ]
 
 #: What an exercise trains.
@@ -56,6 +60,55 @@ SKILLS = {
     "count": "a count",
     "error": "find the error in a derivation",
 }
+
+
+#: The names an answer uses where a cell's own names are not the letters the lecture prints:
+#: a student writes what they read. The highway layer is printed with g and a (Srivastava et
+#: al.'s T and H would be the sequence length and nothing), the bidirectional RNN's output
+#: with y (o is the LSTM's output gate), PyTorch's GRU in the letters of the notes' Box 1
+#: (its gate z on the previous state is ū, its candidate n is ĥ: z is only a
+#: pre-activation, n only the hidden size). cell name → {the cell's name: the answer's}.
+ANSWER_NAMES: dict[str, dict[str, str]] = {
+    "highway": {
+        "T": "g",
+        "H": "a",
+        "W_T": "W_g",
+        "W_H": "W_a",
+        "b_T": "b_g",
+        "b_H": "b_a",
+        "z_T": "z_g",
+        "z_H": "z_a",
+    },
+    "birnn": {"o": "y", "W_o": "W_y", "b_o": "b_y", "z_o": "z_y"},
+    "gru": {
+        "z": "u_bar",
+        "n_tilde": "h_hat",
+        "a_z": "z_ubar",
+        "a_n": "z_hhat",
+        "a_r": "z_r",
+        "g_n": "z_hh",
+        "W_z": "W_ubar",
+        "U_z": "U_ubar",
+        "b_z": "b_ubar",
+        "W_n": "W_hhat",
+        "U_n": "U_hhat",
+        "b_n": "b_hhat",
+        "b_hn": "b_hh",
+    },
+}
+
+
+def answer_symbols(cell: Cell) -> dict[str, sp.MatrixSymbol]:
+    """Every symbol an answer about ``cell`` may use, by the name the answer writes
+    (:data:`ANSWER_NAMES`; the cell's own name where the lecture prints that)."""
+    renamed = ANSWER_NAMES.get(cell.name, {})
+    return {renamed.get(name, name): symbol for name, symbol in symbols(cell).items()}
+
+
+def parse_answer(text: str, cell: Cell):
+    """An answer about ``cell`` (in the names of :func:`answer_symbols`) as the SymPy matrix
+    expression the checker judges; CandidateError, one line, for anything else."""
+    return parse_expression(text, answer_symbols(cell), block_size(cell))
 
 
 @dataclass(frozen=True)
@@ -123,7 +176,7 @@ class JacobianQuestion(Question):
     @cached_property
     def expr(self):
         """The reference answer as the SymPy matrix expression the checker judges."""
-        return parse_candidate(self.answer, self.cell_obj)
+        return parse_answer(self.answer, self.cell_obj)
 
     def answer_latex(self) -> str:
         return notes_latex(self.expr, self.cell_obj.style)
@@ -229,11 +282,11 @@ class ErrorQuestion(Question):
 
     def printed_exprs(self) -> list:
         c = self.cell_obj
-        return [parse_candidate(text, c) for _, text in self.printed()]
+        return [parse_answer(text, c) for _, text in self.printed()]
 
     def right_exprs(self) -> list:
         c = self.cell_obj
-        return [parse_candidate(text, c) for _, text in self.lines]
+        return [parse_answer(text, c) for _, text in self.lines]
 
 
 @dataclass(frozen=True)
@@ -254,7 +307,7 @@ class Exercise:
 def grammar_symbols(cell: Cell) -> list[tuple[str, str]]:
     """(name in an answer, LaTeX as printed) for every symbol of ``cell`` an answer may
     use, parameters first, in a stable order."""
-    table = symbols(cell)
-    params = sorted(p.name for p in cell.params)
-    vectors = sorted(set(table) - set(params))
-    return [(name, notes_latex(table[name], cell.style)) for name in params + vectors]
+    table = answer_symbols(cell)
+    params = {p.name for p in cell.params}
+    names = sorted(table, key=lambda name: (table[name].name not in params, name))
+    return [(name, notes_latex(table[name], cell.style)) for name in names]
