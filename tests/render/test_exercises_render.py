@@ -1,5 +1,5 @@
-"""The exercises in print: the sheet and its solutions compile with pdflatex without an
-overfull line, the notes' fragments keep the solutions for the instructor, and the
+"""The exercises in print: every variant and its solution compile with pdflatex without
+an overfull line, the notes' fragments keep the solutions for the instructor, and the
 committed exercises/ are what the code makes."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ import subprocess
 
 import pytest
 
-from gradsym.checker.exercises import SECTIONS, exercises
+from gradsym.checker.exercises import SECTIONS, Drawn, exercises
 from gradsym.render.exercises import (
     EXERCISES_DIR,
+    _blocks_tex,
     exercises_markdown,
     exercises_tex,
+    question_blocks,
     section_exercises_markdown,
     section_exercises_tex,
     write_exercises,
@@ -33,9 +35,23 @@ def test_committed_exercises_are_current(tmp_path):
         )
 
 
+def _every_variant_tex() -> str:
+    """A sheet of every variant of every exercise with its solution (76 questions): the
+    longest answers any seed can draw, set on one page width."""
+    head = exercises_tex(None, solutions=True).split(r"\begin{document}")[0]
+    body = []
+    for e in exercises():
+        for v, q in enumerate(e.questions):
+            body.append(rf"\subsection*{{{e.id}, variant {v}}}")
+            body += _blocks_tex(question_blocks(Drawn("1.1", e, v, q), sheet=True, solution=True))
+    return head + "\\begin{document}\n" + "\n".join(body) + "\n\\end{document}\n"
+
+
 @pytest.mark.skipif(not HAS_PDFLATEX, reason="pdflatex is not installed")
-def test_the_solutions_compile_without_an_overfull_line(tmp_path):
-    (tmp_path / "solutions.tex").write_text(exercises_tex(7, solutions=True))
+def test_every_variant_and_its_solution_compile_without_an_overfull_line(tmp_path):
+    tex = _every_variant_tex()
+    assert tex.count(r"\textbf{Solution.}") == sum(len(e.questions) for e in exercises())
+    (tmp_path / "solutions.tex").write_text(tex)
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "solutions.tex"],
         cwd=tmp_path,
