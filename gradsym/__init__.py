@@ -39,8 +39,7 @@ from gradsym.errors import (
     ShapeError,
     UnknownNameError,
 )
-
-__version__ = "0.1.0"
+from gradsym.version import __version__
 
 _LAZY = {
     "RNN": "gradsym.numeric.cells.rnn",
@@ -97,15 +96,6 @@ __all__ = [
     "__version__",
 ]
 __all__ += list(_LAZY)
-
-
-def _load_declared_cells() -> None:
-    """Declare the library's cells (IndRNN, MGU, …) so that they are known by name.
-
-    Called by the cell registries (``symbolic.cell``, ``make_cell``, ``TrainConfig``) when
-    they meet a name they do not know: the layer that generates declared cells registers
-    them as it is imported. A hook called by name, so no lower layer imports it."""
-    importlib.import_module("gradsym.declared")
 
 
 def __getattr__(name: str):

@@ -99,9 +99,15 @@ def module_of(obj) -> types.ModuleType:
     return sys.modules[obj.__module__]
 
 
+#: Where gradsym's NumPy code lives: the numeric layer and the NumPy values of the one
+#: table of elementwise functions (tanh, σ, … that the cells call).
+NUMPY_MODULES = ("gradsym.numeric", "gradsym.lang.elementwise", "gradsym.lang.numpy_functions")
+
+
 def modules_reached(*roots, skip: tuple[str, ...] = ()) -> list[types.ModuleType]:
-    """The modules defining ``roots`` (classes or functions) and every gradsym.numeric
-    module whose functions or classes they name, transitively (found from the objects,
+    """The modules defining ``roots`` (classes or functions) and every NumPy module of
+    gradsym (:data:`NUMPY_MODULES`: gradsym.numeric and the function table's NumPy values)
+    whose functions or classes they name, transitively (found from the objects,
     so that a move of the files does not leave the guard watching nothing); modules whose
     name starts with one of ``skip`` are left out, and not followed."""
     found: dict[str, types.ModuleType] = {}
@@ -114,7 +120,7 @@ def modules_reached(*roots, skip: tuple[str, ...] = ()) -> list[types.ModuleType
         for value in vars(mod).values():
             name = getattr(value, "__module__", None) or ""
             if (inspect.isfunction(value) or inspect.isclass(value)) and name.startswith(
-                "gradsym.numeric"
+                NUMPY_MODULES
             ):
                 todo.append(sys.modules[name])
     return list(found.values())

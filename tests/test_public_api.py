@@ -1,7 +1,12 @@
-"""The promised public surface (DESIGN.md) is importable from ``gradsym`` itself."""
+"""The promised public surface (the README's examples, ``gradsym.__all__``) is importable
+from ``gradsym`` itself, and no subpackage shadows a public name (``gradsym.claims`` stays
+the function that lists the claims)."""
 
+import importlib
+import pkgutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -25,3 +30,10 @@ def test_numeric_side_never_imports_sympy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_no_subpackage_shadows_a_public_name():
+    for info in pkgutil.walk_packages(gradsym.__path__, "gradsym."):
+        importlib.import_module(info.name)  # each sets its name on its parent package
+    shadowed = [n for n in gradsym.__all__ if isinstance(getattr(gradsym, n), types.ModuleType)]
+    assert shadowed == []

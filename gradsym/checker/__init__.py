@@ -4,6 +4,8 @@ The grammar is the expression language's (:mod:`gradsym.lang.parser`: a candidat
 or an explicit SymPy matrix, becomes a SymPy expression in the cell's symbols, or a
 one-line CandidateError; ``help(gradsym.lang.parser)`` states the grammar).
 
+- :mod:`.candidate` — a candidate read in the cell's symbols (a string, or an explicit
+  SymPy matrix in the entry symbols of :func:`entry_symbols`);
 - :mod:`.check` — the verdict: holds (proved symbolically at a size that sees the error,
   and numerically), refuted (a counterexample far above round-off, and a diagnosis when one
   is proved) or undecided; with :mod:`.prover` (the time-limited symbolic proof),
@@ -11,8 +13,7 @@ one-line CandidateError; ``help(gradsym.lang.parser)`` states the grammar).
   :mod:`gradsym.lang.text`).
 """
 
-from gradsym.lang.parser import entry_symbols, parse_candidate, symbols
-
+from .candidate import entry_symbols, parse_candidate, symbols
 from .check import check_jacobian
 from .verdict import Verdict
 

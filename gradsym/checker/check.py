@@ -35,19 +35,13 @@ import numpy as np
 import sympy as sp
 
 from gradsym.errors import CandidateError, InvalidValueError
-from gradsym.lang.parser import (
-    MAX_NODES,
-    count_nodes,
-    explicit_candidate,
-    parse_candidate,
-    rename,
-    shape_error,
-    symbols,
-)
+from gradsym.lang.parser import MAX_NODES, count_nodes, rename, shape_error
+from gradsym.lang.symbolic_table import LAMBDIFY_FUNCTIONS
 from gradsym.notes import instances
-from gradsym.symbolic import Cell, jacobian
+from gradsym.symbolic import CellEquations, jacobian
 from gradsym.symbolic.explicit import check_size
 
+from .candidate import explicit_candidate, parse_candidate, symbols
 from .diagnosis import Finding, mistakes
 from .prover import ProofOutcome, entry_point, proof_size, prove
 from .verdict import Verdict
@@ -96,7 +90,7 @@ def _validate(n, d, trials, time_limit) -> None:
 
 
 @dataclass
-class Comparison:
+class InstanceComparison:
     """The candidate against every reference on one instance."""
 
     inst: dict[str, Any]
@@ -124,7 +118,7 @@ class _Candidate:
         self.kind, self.expr, self.fn = kind, expr, fn
         self.symbols: list[sp.Symbol] = []
 
-    def value(self, c: Cell, inst: dict, rows: int, cols: int, label: str):
+    def value(self, c: CellEquations, inst: dict, rows: int, cols: int, label: str):
         """(value, round-off bound M) on one instance."""
         if self.kind == "expression":
             return instances.evaluate_bounded(c, self.expr, inst)
@@ -136,12 +130,14 @@ class _Candidate:
         return out, OPAQUE_ULPS * np.abs(out)
 
 
-def _flat_values(c: Cell, inst: dict, syms: list) -> list[float]:
+def _flat_values(c: CellEquations, inst: dict, syms: list) -> list[float]:
     point = entry_point(c, inst)
     return [float(point[s]) for s in syms]
 
 
-def _call_function(fn, c: Cell, inst: dict, rows: int, cols: int, label: str) -> np.ndarray:
+def _call_function(
+    fn, c: CellEquations, inst: dict, rows: int, cols: int, label: str
+) -> np.ndarray:
     state = tuple(inst["leaves"][s][None] for s in c.state)
     state = state[0] if len(state) == 1 else (state or None)
     x = inst["leaves"]["x"][None] if "x" in inst["leaves"] else None
@@ -198,7 +194,7 @@ def _references(jac, inst: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.n
     return expected, bound, refs
 
 
-def _compare(inst, cand, cand_bound, expected, bound, refs) -> Comparison:
+def _compare(inst, cand, cand_bound, expected, bound, refs) -> InstanceComparison:
     diffs = [np.abs(cand - expected)] + [np.abs(cand - r) for r in refs.values()]
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.maximum.reduce(diffs)
@@ -218,7 +214,7 @@ def _compare(inst, cand, cand_bound, expected, bound, refs) -> Comparison:
         entries.append((int(i), int(j), float(cand[i, j]), float(expected[i, j])))
     with np.errstate(invalid="ignore"):
         max_error = float(np.where(finite, diff, np.inf).max(initial=0.0)) / scale
-    return Comparison(
+    return InstanceComparison(
         inst,
         cand,
         expected,
@@ -230,7 +226,9 @@ def _compare(inst, cand, cand_bound, expected, bound, refs) -> Comparison:
     )
 
 
-def _counterexample(c: Cell, cmp: Comparison, precision: str = "float64") -> dict[str, Any]:
+def _counterexample(
+    c: CellEquations, cmp: InstanceComparison, precision: str = "float64"
+) -> dict[str, Any]:
     inst = cmp.inst
     return {
         "n": inst["n"],
@@ -247,7 +245,9 @@ def _counterexample(c: Cell, cmp: Comparison, precision: str = "float64") -> dic
     }
 
 
-def _exact_counterexample(c: Cell, cmp: Comparison, proof: ProofOutcome) -> dict[str, Any]:
+def _exact_counterexample(
+    c: CellEquations, cmp: InstanceComparison, proof: ProofOutcome
+) -> dict[str, Any]:
     """The instance of a symbolic difference, with the differing entry to 50 digits."""
     i, j = proof.entry
     scale = max(1.0, float(np.abs(cmp.expected).max(initial=0.0)))
@@ -260,7 +260,9 @@ def _exact_counterexample(c: Cell, cmp: Comparison, proof: ProofOutcome) -> dict
     return cx
 
 
-def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple[int, int]]:
+def _prepare(
+    candidate, jac, c: CellEquations, n: int, d: int
+) -> tuple[_Candidate, tuple[int, int]]:
     block, label = _sizes(jac)
     table = symbols(c)
     if isinstance(candidate, str):
@@ -304,25 +306,18 @@ def _prepare(candidate, jac, c: Cell, n: int, d: int) -> tuple[_Candidate, tuple
     )
 
 
-def _blank(c: Cell, n: int, d: int, wrt: str) -> dict:
+def _blank(c: CellEquations, n: int, d: int, wrt: str) -> dict:
     inst = instances.random_instance(c, n, d, np.random.default_rng(0))
     return instances.hold(c, inst, wrt)
 
 
-def _numpy_sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-_NUMPY_FUNCTIONS = {
-    "sigmoid": _numpy_sigmoid,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "relu_prime": lambda z: np.greater(z, 0.0).astype(float),
+_NUMPY_FUNCTIONS = LAMBDIFY_FUNCTIONS | {
     "Heaviside": lambda z, *a: np.greater(z, 0.0).astype(float),
 }
 
 
 def check_jacobian(
-    cell: str | Cell,
+    cell: str | CellEquations,
     candidate: Any,
     of: str = "h",
     wrt: str = "h_prev",
@@ -378,7 +373,7 @@ def check_jacobian(
         )
 
     rng = np.random.default_rng(seed)
-    comparisons: list[Comparison] = []
+    comparisons: list[InstanceComparison] = []
     proof_instances: list[dict] = []
     references: set[str] = set()
     for nn, dd in sizes:
@@ -503,7 +498,7 @@ def check_jacobian(
     )
 
 
-def _gap_note(comparisons: list[Comparison]) -> str:
+def _gap_note(comparisons: list[InstanceComparison]) -> str:
     worst = max(comparisons, key=lambda cmp: cmp.ratio)
     return (
         f"the largest difference, {worst.error:.3g} at n = {worst.inst['n']}, is "
@@ -598,7 +593,7 @@ def _block_judge(jac, insts: list[dict]):
     return right
 
 
-def _numerically_right(expr, c: Cell, insts: list[dict], truths: list) -> bool:
+def _numerically_right(expr, c: CellEquations, insts: list[dict], truths: list) -> bool:
     for inst, (expected, bound) in zip(insts, truths):
         try:
             with np.errstate(all="ignore"):

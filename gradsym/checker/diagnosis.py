@@ -55,16 +55,17 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.lang.blocks import nonnegative
+from gradsym.lang.elementwise import MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.rewrite import matching, node_at, replace_at
 from gradsym.lang.text import notes_text
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 
 MAX_TERMS = 64
+# f in place of g: the function table's confusion (σ for tanh), and the derivative left
+# out or put in (σ for σ′, σ′ for σ).
 _SWAPS = {
-    "sigmoid'": ("tanh'", "sigmoid"),
-    "tanh'": ("sigmoid'", "tanh"),
-    "sigmoid": ("tanh", "sigmoid'"),
-    "tanh": ("sigmoid", "tanh'"),
+    name: (confusion(name), f.name if is_prime else f.prime) for name, (f, is_prime) in MAPS.items()
 }
 
 
@@ -129,28 +130,12 @@ def _names_in(e) -> tuple[str, ...]:
 # -- editing SymPy trees at one place ------------------------------------------------------------
 
 
-def _occurrences(e, match: Callable[[sp.Basic], bool], path=()) -> Iterator[tuple[int, ...]]:
-    if match(e):
-        yield path
-    if isinstance(e, (MatrixSymbol, sp.Symbol, sp.Number, MatrixSlice)):
-        return
-    for k, a in enumerate(e.args):
-        if isinstance(a, sp.Basic):
-            yield from _occurrences(a, match, (*path, k))
+# The diagnosis looks at the candidate's constructs, not into a slice's bounds.
+_LEAVES = (MatrixSymbol, sp.Symbol, sp.Number, MatrixSlice)
 
 
-def _node(e, path):
-    for k in path:
-        e = e.args[k]
-    return e
-
-
-def _replace_at(e, path, new):
-    if not path:
-        return new
-    args = list(e.args)
-    args[path[0]] = _replace_at(args[path[0]], path[1:], new)
-    return e.func(*args)
+def _occurrences(e, match: Callable[[sp.Basic], bool]) -> Iterator[tuple[int, ...]]:
+    return matching(e, match, _LEAVES)
 
 
 def _scaled(c, t):
@@ -227,12 +212,12 @@ def _decimal(q: sp.Rational) -> str:
         return str((Decimal(q.p) / Decimal(q.q)).normalize())
 
 
-def _gates(cell: Cell) -> list[MatrixSymbol]:
+def _gates(cell: CellEquations) -> list[MatrixSymbol]:
     """The sigmoid gates of the cell (f, i, o, u, r, z, T): values in (0, 1)."""
     return [s for s, e in cell.definitions if isinstance(e, Apply) and e.name == "sigmoid"]
 
 
-def block_names(cell: Cell, of: str, wrt: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def block_names(cell: CellEquations, of: str, wrt: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The vectors of the block rows and columns of ∂of/∂wrt ("state": s = [h; c], …)."""
     rows = cell.outputs if of == "state" else (of,)
     cols = cell.state if wrt == "state" else (wrt,)
@@ -290,7 +275,7 @@ def _exchanged(grid: list, a: int, b: int, axis: int) -> list:
     return out if axis == 0 else [list(r) for r in zip(*out)]
 
 
-def _block_exchanges(C, truth, cell: Cell, of: str, wrt: str):
+def _block_exchanges(C, truth, cell: CellEquations, of: str, wrt: str):
     """Two block rows, two block columns or the blocks (i, j) and (j, i) of a block
     candidate laid out like the block Jacobian ``truth``, exchanged."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
@@ -327,7 +312,7 @@ def _block_exchanges(C, truth, cell: Cell, of: str, wrt: str):
                 )
 
 
-def _wrong_blocks(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock):
+def _wrong_blocks(C, truth, cell: CellEquations, of: str, wrt: str, right: RightBlock):
     """Each wrong block of a block candidate (``right(i, j, block)`` false) with the first
     standard mistake that corrects it; nothing if one of them has none."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
@@ -352,7 +337,7 @@ def _wrong_blocks(C, truth, cell: Cell, of: str, wrt: str, right: RightBlock):
 def mistakes(
     candidate: MatrixExpr,
     truth: MatrixExpr,
-    cell: Cell,
+    cell: CellEquations,
     of: str,
     wrt: str,
     right: RightBlock | None = None,
@@ -391,10 +376,10 @@ def mistakes(
         yield from _swaps(C, truth, cell)
 
 
-def _edits(C, truth, cell: Cell, of: str, wrt: str):
+def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
     """Mistakes at one place of the candidate, and terms missing or extra."""
     for path in _occurrences(C, lambda e: isinstance(e, HadamardProduct)):
-        h = _node(C, path)
+        h = node_at(C, path)
         mats = [a for a in h.args if a.shape[1] != 1]
         if mats and all(a.shape[1] == b.shape[0] for a, b in zip(h.args, h.args[1:])):
             product = MatMul(*h.args)
@@ -408,44 +393,44 @@ def _edits(C, truth, cell: Cell, of: str, wrt: str):
             yield Mistake(
                 f"{notes_text(h)} is the Hadamard (entrywise) product: {keeps}; the chain "
                 f"rule needs the matrix product {notes_text(product)}",
-                _replace_at(C, path, product),
+                replace_at(C, path, product),
                 finding=Finding("hadamard", names=_names_in(h)),
             )
     for path in _occurrences(C, lambda e: isinstance(e, Apply) and e.name in _SWAPS):
-        a = _node(C, path)
+        a = node_at(C, path)
         for other in _SWAPS[a.name]:
             b = Apply(other, a.vector)
             yield Mistake(
                 f"{notes_text(a)} where {notes_text(b)} belongs",
-                _replace_at(C, path, b),
+                replace_at(C, path, b),
                 finding=Finding("function", names=(a.name, other, notes_text(a.vector))),
             )
     for path in _occurrences(C, lambda e: isinstance(e, Transpose)):
-        t = _node(C, path)
+        t = node_at(C, path)
         yield Mistake(
             f"{notes_text(t)} where {notes_text(t.arg)} belongs",
-            _replace_at(C, path, t.arg),
+            replace_at(C, path, t.arg),
             finding=Finding("transposed-factor", names=_names_in(t.arg)),
         )
     for path in _occurrences(
         C, lambda e: isinstance(e, MatrixSymbol) and 1 not in (e.shape[0], e.shape[1])
     ):
-        w = _node(C, path)
-        if not path or not isinstance(_node(C, path[:-1]), Transpose):
+        w = node_at(C, path)
+        if not path or not isinstance(node_at(C, path[:-1]), Transpose):
             yield Mistake(
                 f"{w.name} where {w.name}ᵀ belongs",
-                _replace_at(C, path, Transpose(w)),
+                replace_at(C, path, Transpose(w)),
                 finding=Finding("transposed-factor", names=(w.name,)),
             )
     for path in _occurrences(C, lambda e: isinstance(e, BlockMatrix)):
-        bm = _node(C, path)
+        bm = node_at(C, path)
         grid = bm.blocks.tolist()
         for a, b in itertools.combinations(range(len(grid)), 2):
             swapped = _exchanged(grid, a, b, 0)
             if _grid_fits(swapped, grid):
                 yield Mistake(
                     f"the block rows {a + 1} and {b + 1} of {notes_text(bm)} are exchanged",
-                    _replace_at(C, path, BlockMatrix(swapped)),
+                    replace_at(C, path, BlockMatrix(swapped)),
                     finding=Finding("blocks-exchanged"),
                 )
     cuts = sorted(C.atoms(MatrixSlice), key=sp.default_sort_key)
@@ -505,7 +490,7 @@ def _edits(C, truth, cell: Cell, of: str, wrt: str):
         )
 
 
-def _swaps(C, truth, cell: Cell):
+def _swaps(C, truth, cell: CellEquations):
     """Symbols exchanged throughout: a gate and 1 − gate, two symbols, one for another."""
     names = sorted(C.atoms(MatrixSymbol), key=lambda s: s.name)
     wanted = sorted(truth.atoms(MatrixSymbol) - set(names), key=lambda s: s.name)

@@ -36,7 +36,7 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 from gradsym.symbolic.explicit import (
     evaluate,
     explicit_jacobian,
@@ -126,12 +126,12 @@ class ProofOutcome:
 
 
 @lru_cache(maxsize=256)
-def _entry_symbols(cell: Cell, name: str, n: int, d: int) -> tuple[sp.Symbol, ...]:
+def _entry_symbols(cell: CellEquations, name: str, n: int, d: int) -> tuple[sp.Symbol, ...]:
     table = {**cell.vectors, **{p.name: p for p in cell.params}}
     return tuple(symbols_of(table[name], sizes_for(n, d)))
 
 
-def entry_point(cell: Cell, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational]:
+def entry_point(cell: CellEquations, inst: dict[str, Any]) -> dict[sp.Symbol, sp.Rational]:
     """The instance as exact values of the entry symbols (a float is the rational it is)."""
     out = {}
     for name, value in {**inst["params"], **inst["leaves"]}.items():
@@ -163,7 +163,7 @@ def _cached(key: tuple, build) -> Any:
 
 
 def _decide(
-    candidate: Any, cell: Cell, of: str, wrt: str, n: int, d: int, points: list[dict]
+    candidate: Any, cell: CellEquations, of: str, wrt: str, n: int, d: int, points: list[dict]
 ) -> ProofOutcome:
     t0 = time.perf_counter()
     truth = _cached(("truth", cell, of, wrt, n, d), lambda: explicit_jacobian(cell, of, wrt, n, d))
@@ -232,7 +232,7 @@ def _child(conn, args) -> None:
 
 def prove(
     candidate: Any,
-    cell: Cell,
+    cell: CellEquations,
     of: str,
     wrt: str,
     n: int,

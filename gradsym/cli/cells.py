@@ -11,20 +11,20 @@ from gradsym.cli.ascii_output import can_encode
 
 
 def cell_table() -> list[dict]:
-    """One row per cell: name, variant, kind (built-in / library / re-declared), state,
-    equations (one string per line), title and source."""
-    from gradsym.declared import BUILTIN_EQUATIONS, LIBRARY
+    """One row per cell of the registry (:mod:`gradsym.cells`): name, variant, kind
+    (built-in / library / re-declared), state, equations (one string per line), title and
+    source."""
+    from gradsym.cells import entries
     from gradsym.lang.text import notes_text
-    from gradsym.symbolic.equations import CELLS
     from gradsym.symbolic.equations import cell as get_cell
 
     rows = []
-    for name, (_, variants, _) in CELLS.items():
-        for v in variants:
-            c = get_cell(name, v)
+    for entry in entries(["builtin", "connection"]):
+        for v in entry.variants:
+            c = get_cell(entry.name, v)
             rows.append(
                 {
-                    "name": name,
+                    "name": entry.name,
                     "variant": v,
                     "kind": "built-in",
                     "state": list(c.outputs),
@@ -33,28 +33,19 @@ def cell_table() -> list[dict]:
                     "source": "the lecture notes",
                 }
             )
-    for name, lib in LIBRARY.items():
+    for entry in entries(["library"]):
+        redeclared = entry.redeclares
         rows.append(
             {
-                "name": name,
+                "name": entry.name,
                 "variant": "declared",
-                "kind": "library",
-                "state": list(lib.state),
-                "equations": [ln.strip() for ln in lib.equations.strip().splitlines()],
-                "title": lib.title,
-                "source": lib.source,
-            }
-        )
-    for name, (equations, state, (builtin, variant)) in BUILTIN_EQUATIONS.items():
-        rows.append(
-            {
-                "name": name,
-                "variant": "declared",
-                "kind": f"re-declared {builtin} ({variant})",
-                "state": list(state),
-                "equations": [ln.strip() for ln in equations.strip().splitlines()],
-                "title": "",
-                "source": "the lecture notes",
+                "kind": "library"
+                if redeclared is None
+                else "re-declared {} ({})".format(*redeclared),
+                "state": list(entry.state),
+                "equations": [ln.strip() for ln in entry.text.strip().splitlines()],
+                "title": entry.description if redeclared is None else "",
+                "source": entry.source,
             }
         )
     return rows

@@ -54,6 +54,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def add_check_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``check``: judge a user's candidate for a Jacobian block."""
+    from gradsym.cells import names
+
     p = subparsers.add_parser(
         "check",
         help="check your formula for a Jacobian block of a cell",
@@ -95,8 +97,8 @@ bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--cell",
-        help="rnn, lstm, gru, birnn, stacked, residual, highway, or a library cell "
-        "(gradsym cells lists them)",
+        help=", ".join(names(["builtin", "connection"]))
+        + ", or a library cell (gradsym cells lists them)",
     )
     which.add_argument(
         "--cell-file", metavar="FILE", help="a cell declared by its equations (.toml or .txt)"

@@ -53,7 +53,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     check_pdflatex(args.pdf)
     if args.cell_file is not None:
         from gradsym.declared import load_cell_file
-        from gradsym.declared.derivation import write_cell_derivation
+        from gradsym.render.derivations.declared import write_cell_derivation
 
         if args.ids or args.pdf:
             raise InvalidValueError("--cell-file derives one cell: no claim ids, no --pdf")

@@ -82,6 +82,15 @@ def _task_arg(text: str) -> tuple[str, Any]:
     return key.strip(), parsed
 
 
+def _cell_help() -> str:
+    from gradsym.cells import entries
+    from gradsym.cells.builtin import PRESETS
+
+    built_in = [e.name for e in entries(["builtin"]) if e.numpy is not None]
+    presets = [f"{name} ({p.description})" for name, p in PRESETS.items()]
+    return ", ".join(built_in + presets) + " (default lstm), or a library cell (gradsym cells)"
+
+
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``train`` on ``subparsers`` (from ``ArgumentParser.add_subparsers``);
     returns the new parser, whose ``func`` default is :func:`cmd_train`."""
@@ -99,7 +108,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     m = p.add_argument_group("model")
     m.add_argument(
         "--cell",
-        help="rnn, irnn (ReLU + identity init), lstm, gru (default lstm), or a library cell",
+        help=_cell_help(),
     )
     m.add_argument(
         "--cell-file",

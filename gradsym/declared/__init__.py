@@ -4,8 +4,9 @@ trains, derivations and figures.
 
 This layer joins the symbolic side (equations, Jacobians), the candidate grammar of the
 proofs (the equations are parsed by its parser) and the numeric side (the generated code is
-compiled into a :class:`~gradsym.numeric.cells.generated.GeneratedCell`, registered with
-``make_cell``). It sits beside ``gradsym.notes``; render/ and the CLI build on it.
+compiled into a :class:`~gradsym.numeric.cells.generated.GeneratedCell`), and registers
+each cell in the cell registry (:mod:`gradsym.cells`) like any other. It sits below
+``gradsym.notes``; render/ and the CLI build on it.
 
     cell_from_equations(name, equations, state=["h"], shapes=None)   → DeclaredCell
     load_cell_file(path)            a .toml or .txt cell file
@@ -13,11 +14,11 @@ compiled into a :class:`~gradsym.numeric.cells.generated.GeneratedCell`, registe
                                     MinimalRNN, a diagonal linear recurrence)
 """
 
+from gradsym.cells.library import BUILTIN_EQUATIONS, LIBRARY, LibraryCell
+
 from .cell import DeclaredCell, cell_from_equations, cell_from_record, registered_names
 from .files import load_cell_file
-from .library import BUILTIN_EQUATIONS, LIBRARY, LibraryCell, library_cell, register_library
-
-register_library()
+from .library import library_cell
 
 __all__ = [
     "BUILTIN_EQUATIONS",
@@ -28,6 +29,5 @@ __all__ = [
     "cell_from_record",
     "library_cell",
     "load_cell_file",
-    "register_library",
     "registered_names",
 ]

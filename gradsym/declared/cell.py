@@ -1,7 +1,7 @@
 """``cell_from_equations``: a cell of your own, written as the notes write cells, gets
 everything the notes' cells have.
 
-    mgu = gradsym.cell_from_equations("mgu", '''
+    mgu = gradsym.cell_from_equations("my_mgu", '''
         f = sigma(W_f @ h_prev + U_f @ x + b_f)
         h_tilde = tanh(W_h @ (f * h_prev) + U_h @ x + b_h)
         h = (1 - f) * h_prev + f * h_tilde
@@ -10,10 +10,12 @@ everything the notes' cells have.
     mgu.jacobian("h", "h_prev")        compact form, .explicit(n), .prove(n), .latex(), .lambdify()
     check_jacobian(mgu, "…")            the checker for candidates
     mgu.numpy(d, n)                     a NumPy cell: forward, BPTT, state_jacobian
-    TrainConfig(cell="mgu", …)          training (the name is registered with make_cell)
+    TrainConfig(cell="my_mgu", …)       training (the name is registered)
 
-The name is registered: ``jacobian("mgu", …)``, ``make_cell("mgu", None, d, n)`` and
-``gradsym check --cell mgu`` find it.
+The name is registered in the cell registry (:mod:`gradsym.cells`): ``jacobian("my_mgu", …)``,
+``make_cell("my_mgu", None, d, n)`` and ``gradsym check --cell my_mgu`` find it. (The
+library's own MGU is ``library_cell("mgu")``; a declared cell never takes a built-in or
+library name.)
 """
 
 from __future__ import annotations
@@ -27,12 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.cells import CellEntry, names, register
 from gradsym.errors import DeclarationError
-from gradsym.numeric.cells.factory import _DECLARED, register_cell_builder
 from gradsym.numeric.cells.generated import CellProgram, GeneratedCell
 from gradsym.symbolic.api import Jacobian, jacobian
-from gradsym.symbolic.declared import _REGISTRY, register_cell
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 
 from .codegen import generate
 from .equations import _split_text, build_cell, expressions_from_sympy, expressions_from_text
@@ -44,7 +45,7 @@ class DeclaredCell:
     first use. ``text`` is the equations as written (SymPy input: as printed)."""
 
     name: str
-    cell: Cell
+    cell: CellEquations
     text: str
     state: tuple[str, ...]
     shapes: dict[str, str] = field(default_factory=dict)
@@ -90,10 +91,32 @@ class DeclaredCell:
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def register(self, replace: bool = True) -> DeclaredCell:
-        """Make the cell reachable by name (symbolic ``cell``/``jacobian``, ``make_cell``)."""
-        register_cell(self.name, lambda: self.cell, replace=replace)
-        register_cell_builder(self.name, self.numpy, self.record)
+        """Make the cell reachable by name (symbolic ``cell``/``jacobian``, ``make_cell``,
+        training): its entry in the cell registry, :mod:`gradsym.cells`. A built-in or
+        library name is refused; a declared one is replaced with ``replace``."""
+        register(
+            CellEntry(
+                name=self.name,
+                kind="declared",
+                description=self.description,
+                source=self.source,
+                variants=("declared",),
+                state=self.state,
+                equations=self._equations,
+                numpy=self._numpy,
+                text=self.text,
+                shapes=dict(self.shapes),
+                record=self.record,
+            ),
+            replace=replace,
+        )
         return self
+
+    def _equations(self, variant: str) -> CellEquations:
+        return self.cell
+
+    def _numpy(self, variant: str, input_size: int, hidden_size: int, **options):
+        return self.numpy(input_size, hidden_size, **options)
 
     def record(self) -> dict[str, Any]:
         """What a training run records of its cell: the name, the equations as written,
@@ -212,8 +235,9 @@ def _state_names(state) -> tuple[str, ...]:
 
 
 def registered_names() -> tuple[str, ...]:
-    """Every declared cell registered so far (library cells once loaded)."""
-    return tuple(dict.fromkeys([*_REGISTRY, *_DECLARED]))
+    """Every cell declared by its equations that is registered: the library's and the
+    ones declared so far, in registration order."""
+    return names(["library", "declared"])
 
 
 __all__ = ["DeclaredCell", "cell_from_equations", "cell_from_record", "registered_names"]

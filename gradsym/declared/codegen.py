@@ -28,14 +28,14 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.numeric.cells.activations import ACTIVATIONS as NUMPY_ACTIVATIONS
 from gradsym.numeric.cells.generated import CellProgram, ParamSpec
 from gradsym.symbolic.api import lambdify_state_and_input
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 from gradsym.symbolic.explicit import environment
 
 
@@ -63,7 +63,7 @@ def _size(e: sp.Expr) -> tuple[int, int, int]:
 class _Graph(MatrixVisitor):
     """The equations as a graph of vector operations, in evaluation order."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         super().__init__()
         self.cell = cell
         self.nodes: list[_Node] = []
@@ -143,7 +143,7 @@ def _code_size(e: sp.Expr) -> str:
 class CellPrinter:
     """Prints the NumPy program of one declared cell (see the module docstring)."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         self.cell = cell
         self.g = _Graph(cell)
         self.nodes = self.g.nodes
@@ -499,7 +499,7 @@ def _acc_param(A: dict, name: str, g: np.ndarray, v) -> None:
     params[name] = params[name] + value if name in params else value
 
 
-def generate(cell: Cell, equations: str = "") -> CellProgram:
+def generate(cell: CellEquations, equations: str = "") -> CellProgram:
     """The :class:`CellProgram` of a declared symbolic cell."""
     if "h" not in cell.outputs:
         raise DeclarationError(
@@ -571,7 +571,7 @@ def _storage_order(params, printer) -> list:
     return out
 
 
-def _namespace(cell: Cell) -> dict:
+def _namespace(cell: CellEquations) -> dict:
     """What the printed functions call: NumPy, the NumPy table of activations and the
     accumulators above."""
     sized = None
@@ -589,9 +589,9 @@ def _namespace(cell: Cell) -> dict:
 
     return {
         "np": np,
-        "_f": {name: act.apply for name, act in NUMPY_ACTIVATIONS.items()},
-        "_df": {name + "'": act.grad_from_output for name, act in NUMPY_ACTIVATIONS.items()}
-        | {name: act.grad_from_output for name, act in NUMPY_ACTIVATIONS.items()},
+        "_f": {name: act.apply for name, act in FUNCTIONS.items()},
+        "_df": {name + "'": act.grad_from_output for name, act in FUNCTIONS.items()}
+        | {name: act.grad_from_output for name, act in FUNCTIONS.items()},
         "_keep": _keep,
         "_acc_t": _acc_t,
         "_acc_c": _acc_c,
@@ -602,7 +602,7 @@ def _namespace(cell: Cell) -> dict:
     }
 
 
-def _roles(cell: Cell, printer: CellPrinter) -> dict[str, Any]:
+def _roles(cell: CellEquations, printer: CellPrinter) -> dict[str, Any]:
     """Which parameters are recurrent, input, bias, diagonal or peephole weights, and
     which sigmoid gate forgets a memory state or carries h (with the sign that opens it)."""
     nodes = printer.nodes
@@ -635,7 +635,7 @@ def _roles(cell: Cell, printer: CellPrinter) -> dict[str, Any]:
     return roles
 
 
-def _gate_roles(cell: Cell, biases: set[str]) -> dict[str, Any]:
+def _gate_roles(cell: CellEquations, biases: set[str]) -> dict[str, Any]:
     """A sigmoid gate g with ∂²s/∂g∂s⁽ᵗ⁻¹⁾ = +1 for a memory state s ≠ h forgets (its bias
     is the forget-gate bias); one with ±1 for h carries h (the update gate; the sign says
     which way its bias opens the carry path, −1 for (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃). Computed at

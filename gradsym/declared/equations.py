@@ -42,19 +42,19 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from gradsym.errors import CandidateError, DeclarationError
-from gradsym.lang.functions import ACTIVATIONS
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
-from gradsym.lang.parser import FUNCTIONS, parse_expression
+from gradsym.lang.parser import SPELLINGS, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
-from gradsym.symbolic.equations import Cell
+from gradsym.symbolic.equations import CellEquations
 
 INPUT = "x"
 VARIANT = "declared"
 _IDENT = re.compile(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)(?![\w'])")
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.DOTALL)
 _CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESERVED = {"I", "T", "diag", "hadamard", *FUNCTIONS}
+_RESERVED = {"I", "T", "diag", "hadamard", *SPELLINGS}
 
 
 def _fail(equation: str | None, problem: str) -> DeclarationError:
@@ -354,7 +354,7 @@ def _activation_name(func) -> str | None:
         return None
     if not isinstance(body, sp.Expr) or not body.has(z):
         return None
-    for act in ACTIVATIONS.values():
+    for act in FUNCTIONS.values():
         f = act.scalar(z)
         if body == f or sp.simplify(body - f.rewrite(sp.exp)) == 0:
             return act.name
@@ -458,7 +458,7 @@ def _apply_functions(name: str, expr: MatrixExpr) -> MatrixExpr:
     return convert(expr)
 
 
-# -- the symbolic Cell ------------------------------------------------------------------------
+# -- the symbolic CellEquations ------------------------------------------------------------------------
 
 
 def _preactivation_name(name: str, taken: set[str]) -> str | None:
@@ -476,13 +476,13 @@ def build_cell(
     *,
     variant: str = VARIANT,
     name_preactivations: bool = True,
-) -> Cell:
-    """The symbolic :class:`~gradsym.symbolic.equations.Cell` of declared equations."""
+) -> CellEquations:
+    """The symbolic :class:`~gradsym.symbolic.equations.CellEquations` of declared equations."""
     if not isinstance(name, str) or not _CELL_NAME.match(name):
         raise DeclarationError(f"a cell's name is a word such as 'mgu', got {name!r}")
-    from gradsym.symbolic.equations import CELLS
+    from gradsym.cells import builtin, names
 
-    if name in CELLS or name == "irnn":
+    if name in names(["builtin", "connection"]) or name in builtin.PRESETS:
         raise DeclarationError(f"{name!r} is a built-in cell; give the declared cell another name")
     taken = set(exprs) | set(params) | set(leaves)
     vectors: dict[str, DeclaredVector] = {}
@@ -517,7 +517,7 @@ def build_cell(
     prev = [leaves[f"{s}_prev"] for s in state]
     leaf_list = [*prev, leaves[INPUT]]
     blocks = [(s, w) for s in state for w in [*(p.name for p in prev), INPUT]]
-    return Cell(
+    return CellEquations(
         name=name,
         variant=variant,
         leaves=tuple(leaf_list),

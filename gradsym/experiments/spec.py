@@ -49,7 +49,7 @@ from typing import Any
 
 from gradsym.errors import GradsymError, InvalidValueError
 from gradsym.experiments.criterion import Criterion
-from gradsym.numeric.train.config import TrainConfig, build_task
+from gradsym.numeric.train.config import TrainConfig, build_task, earlier_form
 from gradsym.validate import nonnegative_int, positive_int
 
 if sys.version_info >= (3, 11):
@@ -76,8 +76,10 @@ def _field_names() -> tuple[str, ...]:
 
 def run_key(config: TrainConfig | Mapping[str, Any]) -> str:
     """The content hash of a run: SHA-256 of its config's canonical JSON (``config`` a
-    TrainConfig or its :meth:`~TrainConfig.to_dict`)."""
-    data = config.to_dict() if isinstance(config, TrainConfig) else config
+    TrainConfig or its :meth:`~TrainConfig.to_dict`), fields added later left out at the
+    value earlier runs had (:func:`~gradsym.numeric.train.config.earlier_form`: a float64
+    run keeps the key it had before runs had a dtype)."""
+    data = earlier_form(config.to_dict() if isinstance(config, TrainConfig) else config)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

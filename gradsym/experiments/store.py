@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradsym import __version__
 from gradsym.errors import GradsymError, InvalidValueError, OutputError
 from gradsym.files import output_error
+from gradsym.numeric.train.config import earlier_form
+from gradsym.version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: not a runtime dependency
     from typing_extensions import Self
@@ -279,14 +280,17 @@ class SweepStore:
         """The database's runs are the spec's. With the same spec they differ only when
         gradsym's TrainConfig changed (a new field, say): every run's full config, and so
         its key, is then another; resuming would mix two kinds of runs, so it is refused."""
-        have = {(row.label, _hashable(row.x), row.seed): row.config for row in self.rows()}
+        have = {
+            (row.label, _hashable(row.x), row.seed): earlier_form(row.config) for row in self.rows()
+        }
         for run in spec.runs:
             theirs = have.get((run.label, _hashable(run.x), run.seed))
-            if theirs != run.config:
+            mine = earlier_form(run.config)  # a field added since, at its earlier value
+            if theirs != mine:
                 differ = sorted(
                     k
-                    for k in set(run.config) | set(theirs or {})
-                    if (theirs or {}).get(k, "<absent>") != run.config.get(k, "<absent>")
+                    for k in set(mine) | set(theirs or {})
+                    if (theirs or {}).get(k, "<absent>") != mine.get(k, "<absent>")
                 )
                 raise InvalidValueError(
                     f"{self.path} was written for the same spec by another version of "

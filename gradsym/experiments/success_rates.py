@@ -34,7 +34,7 @@ from gradsym.experiments.criterion import Criterion, metrics_of
 from gradsym.experiments.runner import NOT_RUN
 from gradsym.experiments.store import SweepStore
 
-__all__ = ["Z95", "Cell", "Report", "report", "wilson"]
+__all__ = ["Z95", "RateCell", "SuccessRateReport", "report", "wilson"]
 
 #: z of a two-sided 95 % interval (the 97.5 % quantile of the standard normal).
 Z95 = 1.959963984540054
@@ -53,7 +53,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
 
 
 @dataclass(frozen=True)
-class Cell:
+class RateCell:
     """One configuration at one x value: n finished runs, k successes, the rate and its
     interval (None when n = 0), the median steps to success (None without success),
     how many runs failed (training raised) and how many are still pending."""
@@ -73,14 +73,14 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Report:
+class SuccessRateReport:
     """A sweep's success rates: ``cells`` in the spec's order (configuration, then x)."""
 
     name: str
     criterion: str
     x: str
     settings: dict[str, Any]
-    cells: tuple[Cell, ...]
+    cells: tuple[RateCell, ...]
     pending: int
     not_run: int = 0
 
@@ -205,7 +205,7 @@ def _blank(v):
     return "" if v is None else v
 
 
-def report(folder: str | os.PathLike, success: str | None = None) -> Report:
+def report(folder: str | os.PathLike, success: str | None = None) -> SuccessRateReport:
     """The success-rate report of the sweep in ``folder`` (its ``sweep.db``), with the
     spec's success criterion or ``success`` instead."""
     with SweepStore.open(folder) as store:
@@ -236,7 +236,7 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
             interval = wilson(k, n)
             steps = [s for s in wins if s is not None]
             cells.append(
-                Cell(
+                RateCell(
                     label=label,
                     panel=panel,
                     x=x,
@@ -251,7 +251,7 @@ def report(folder: str | os.PathLike, success: str | None = None) -> Report:
                     not_run=len(not_run),
                 )
             )
-    return Report(
+    return SuccessRateReport(
         name=spec.get("name", "sweep"),
         criterion=criterion.text,
         x=spec.get("x", "length"),

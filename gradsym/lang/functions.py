@@ -1,4 +1,4 @@
-"""Scalar activation functions and their derivatives, as SymPy objects.
+"""The SymPy functions of the table :mod:`gradsym.lang.elementwise` that SymPy lacks.
 
 The sigmoid is a custom ``Function`` whose derivative is written as σ(1 − σ): SymPy then
 differentiates the explicit (entry-wise) equations fast and in exactly the form the compact
@@ -7,18 +7,15 @@ Jacobian uses (differentiating the plain 1/(1 + e^{-z}) is 5–10× slower and n
 ReLU's derivative is a named function ``relu_prime`` (the Heaviside step away from 0), so
 compact and explicit forms meet in the same symbol without committing to a value at 0.
 
-``ACTIVATIONS`` is the one table of activation names: each entry knows the scalar function,
-its derivative and the name of the elementwise map in compact forms (``Apply``).
+The table itself (names, NumPy values, printing, the grammar) is
+:data:`gradsym.lang.elementwise.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
+with the functions here, and :mod:`.symbolic_table` indexes them. This module imports
+nothing of gradsym.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import sympy as sp
-
-from ..errors import unknown_name
 
 
 class sigmoid(sp.Function):
@@ -68,41 +65,4 @@ class relu(sp.Function):
         return sp.Max(arg, 0)
 
 
-@dataclass(frozen=True)
-class Activation:
-    """An elementwise activation: its scalar form f, its derivative f', and names.
-
-    ``name`` is the user-facing name ("tanh"); ``prime`` is the name of f' as an
-    elementwise map in compact forms ("tanh'"). ``scalar`` and ``scalar_prime`` map a
-    SymPy scalar to f(z) and f'(z) written with the functions above.
-    """
-
-    name: str
-    prime: str
-    scalar: Callable[[sp.Expr], sp.Expr]
-    scalar_prime: Callable[[sp.Expr], sp.Expr]
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", "tanh'", sp.tanh, lambda z: 1 - sp.tanh(z) ** 2),
-    "sigmoid": Activation("sigmoid", "sigmoid'", sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
-    "relu": Activation("relu", "relu'", relu, relu_prime),
-    "identity": Activation("identity", "identity'", lambda z: z, lambda z: sp.S.One),
-}
-
-# Every elementwise map that can appear in a compact form, by its name in ``Apply``.
-SCALAR_MAPS: dict[str, Callable[[sp.Expr], sp.Expr]] = {}
-for _act in ACTIVATIONS.values():
-    SCALAR_MAPS[_act.name] = _act.scalar
-    SCALAR_MAPS[_act.prime] = _act.scalar_prime
-
-# f -> f' by name, for the rule d f(z) = diag(f'(z)) dz.
-DERIVATIVE_OF: dict[str, str] = {a.name: a.prime for a in ACTIVATIONS.values()}
-
-
-def activation(name: str) -> Activation:
-    """Look up an activation by name, raising UnknownNameError for an unknown one."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise unknown_name("activation", name, ACTIVATIONS) from None
+__all__ = ["relu", "relu_prime", "sigmoid"]

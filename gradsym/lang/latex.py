@@ -16,22 +16,21 @@ from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
 from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.names import latex_name
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
-# Elementwise maps by their name in ``Apply``: (LaTeX of the function, prime mark).
-FUNCTION_LATEX: dict[str, str] = {
-    "sigmoid": r"\sigma",
-    "sigmoid'": r"\sigma'",
-    "tanh": r"\tanh",
-    "tanh'": r"\tanh'",
-    "relu": r"\operatorname{ReLU}",
-    "relu'": r"\operatorname{ReLU}'",
-    "identity": r"\operatorname{id}",
-    "identity'": r"\operatorname{id}'",
-    # a generic activation (the RNN of the notes before its activation is chosen)
-    "phi": r"\phi",
-    "phi'": r"\phi'",
-}
+# Elementwise maps by their name in ``Apply``: the function table's LaTeX (f and f'), and
+# the generic activation φ of the notes' RNN before its activation is chosen (printed only,
+# never evaluated).
+FUNCTION_LATEX: dict[str, str] = (
+    {f.name: f.latex for f in FUNCTIONS.values()}
+    | {f.prime: f.latex_prime for f in FUNCTIONS.values()}
+    | {
+        "phi": r"\phi",
+        "phi'": r"\phi'",
+    }
+)
 
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<idx>[0-9,]+)\]$")
 _TIME_SUPERSCRIPT = re.compile(r"\^\{\([^{}]*\)\}$")
@@ -39,13 +38,10 @@ _BOLD_VECTOR = re.compile(
     r"(?P<accent>\\tilde\{)?\\mathbf\{(?P<letter>[A-Za-z])\}\}?"
     r"(?:_(?P<sub>[A-Za-z0-9]))?(?P<time>\^\{\([^{}]*\)\})?"
 )
-# The derivative of a named function, f'(z).
+# The derivative of a named function, f'(z): the table's, and SymPy's exp.
 _FUNCTION_PRIME = {
-    "tanh": r"\tanh'",
-    "sigmoid": r"\sigma'",
-    "relu": r"\operatorname{ReLU}'",
-    "exp": r"\exp'",
-}
+    cls.__name__: f.latex_prime for cls, (f, is_prime) in FUNCTION_CLASSES.items() if not is_prime
+} | {"exp": r"\exp'"}
 
 
 class NotesLatexPrinter(LatexPrinter):
@@ -78,17 +74,6 @@ class NotesLatexPrinter(LatexPrinter):
     def _print_Apply(self, expr):
         return rf"{FUNCTION_LATEX[expr.name]}\left({self._print(expr.vector)}\right)"
 
-    def _print_sigmoid(self, expr, exp=None):
-        # a power of σ(z) is (σ(z))^k: σ^k(z) would read as a k-fold composition
-        value = rf"\sigma\left({self._print(expr.args[0])}\right)"
-        return value if exp is None else rf"\left({value}\right)^{{{exp}}}"
-
-    def _print_relu(self, expr, exp=None):
-        return rf"\operatorname{{ReLU}}\left({self._print(expr.args[0])}\right)"
-
-    def _print_relu_prime(self, expr, exp=None):
-        return rf"\operatorname{{ReLU}}'\left({self._print(expr.args[0])}\right)"
-
     def _print_Heaviside(self, expr, exp=None):
         # SymPy writes \theta(z), which the notes use for the parameters: print step(z).
         base = r"\operatorname{step}"
@@ -97,6 +82,14 @@ class NotesLatexPrinter(LatexPrinter):
         return rf"{base}\left({self._print(expr.args[0])}\right)"
 
     def _print_Function(self, expr, exp=None):
+        # The table's functions SymPy lacks (σ, ReLU, ReLU') print with the table's LaTeX.
+        own = OWN_CLASSES.get(type(expr))
+        if own is not None:
+            f, is_prime = own
+            base = f.latex_prime if is_prime else f.latex
+            value = rf"{base}\left({self._print(expr.args[0])}\right)"
+            # a power of σ(z) is (σ(z))^k: σ^k(z) would read as a k-fold composition
+            return value if exp is None else rf"\left({value}\right)^{{{exp}}}"
         # An undefined function (the σ of "any σ") prints as σ(z), not SymPy's \sigma{(z)}.
         if not isinstance(expr, AppliedUndef):
             return super()._print_Function(expr, exp)

@@ -1,7 +1,7 @@
 r"""The two matrix-expression constructs SymPy lacks in the notes' form.
 
 ``Diag(v)``: diag(v), the n×n diagonal matrix of a vector v (n×1).
-``Apply(f, v)``: f applied elementwise to a vector, f one of ``functions.SCALAR_MAPS``
+``Apply(f, v)``: f applied elementwise to a vector, f one of ``symbolic_table.SCALAR_MAPS``
 (σ, σ', tanh, tanh', ReLU, ReLU', identity, identity').
 
 Everything else is SymPy's own: ``MatrixSymbol`` for named vectors and matrices, ``MatMul``,
@@ -26,7 +26,7 @@ from sympy import ImmutableDenseMatrix
 from sympy.core.symbol import Str
 from sympy.matrices.expressions import MatrixExpr
 
-from .functions import SCALAR_MAPS
+from .symbolic_table import SCALAR_MAPS
 
 
 def _notes_latex(expr) -> str:
@@ -57,7 +57,7 @@ class Diag(MatrixExpr):
 
 
 class Apply(MatrixExpr):
-    """f(v) elementwise, f named by a key of ``functions.SCALAR_MAPS``; shape of v."""
+    """f(v) elementwise, f named by a key of ``symbolic_table.SCALAR_MAPS``; shape of v."""
 
     def __new__(cls, name: str | Str, vector: MatrixExpr):
         name = Str(name) if isinstance(name, str) else name

@@ -3,7 +3,7 @@
 A step of a derivation is printed from SymPy objects and checked by evaluating those very
 objects (:mod:`.evaluate`), so everything a step shows must be a SymPy object that prints
 itself and that a model can give a value. Besides the cells' vectors and parameters
-(``MatrixSymbol``s named ``W_h``, ``h_prev``, …, printed through ``symbolic.notation``),
+(``MatrixSymbol``s named ``W_h``, ``h_prev``, …, printed through ``gradsym.lang.names``),
 a derivation needs:
 
 - :class:`Named` / :class:`NamedScalar` — a named matrix (vector) or scalar that carries its

@@ -17,6 +17,8 @@ elementwise subterm is computed once. The generated source is kept on the functi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import sympy as sp
 from sympy import (
@@ -27,19 +29,15 @@ from sympy import (
     ZeroMatrix,
 )
 from sympy.matrices.expressions import MatrixExpr
-from sympy.printing.numpy import NumPyPrinter
 
-from gradsym.symbolic.equations import Cell
+from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS
 
 from ..errors import InvalidValueError, ShapeError
-from .functions import ACTIVATIONS
 from .matexpr import Apply, Diag
 from .visitor import MatrixVisitor
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # 0.5 (1 + tanh(z/2)) never overflows, unlike 1 / (1 + exp(-z)).
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+if TYPE_CHECKING:  # a cell is read by its attributes: the language sits below the cells
+    from gradsym.symbolic.equations import CellEquations
 
 
 def _as_batch(name: str, a, size: int | None = None) -> np.ndarray:
@@ -65,48 +63,17 @@ def _param(params: dict, name: str) -> np.ndarray:
     return np.asarray(params[name])
 
 
-class _ScalarCode(NumPyPrinter):
-    """NumPy source of the SymPy activations of :mod:`.functions` (σ, ReLU, ReLU' are
-    opaque there): the code of every elementwise map is printed from that one table."""
-
-    def _print_sigmoid(self, expr):
-        return f"_sigmoid({self._print(expr.args[0])})"
-
-    def _print_relu(self, expr):
-        return f"numpy.maximum({self._print(expr.args[0])}, 0.0)"
-
-    def _print_relu_prime(self, expr):
-        return f"numpy.greater({self._print(expr.args[0])}, 0.0).astype(float)"
-
-
-_ARG, _OUT = sp.Symbol("ARG", real=True), sp.Symbol("OUT", real=True)
-
-
-def _scalar_template(expr: sp.Expr, arg: sp.Symbol) -> str:
-    """The NumPy code of a scalar function of ``arg`` with ``{0}`` where ``arg`` goes; a
-    constant becomes an array of the argument's shape."""
-    if arg not in expr.free_symbols:
-        return f"numpy.full_like({{0}}, {float(expr)!r})"
-    code = _ScalarCode({"fully_qualified_modules": True}).doprint(expr)
-    return "(" + code.replace(arg.name, "{0}") + ")"
-
-
-def _templates() -> tuple[dict[str, str], dict[str, str]]:
-    """(code of each map by its name in ``Apply``, code of each derivative f' written in
-    the output y = f(z) where the SymPy table allows it: σ' = y(1 − y), tanh' = 1 − y²)."""
-    scalar, from_output = {}, {}
-    for act in ACTIVATIONS.values():
-        f, f_prime = act.scalar(_ARG), act.scalar_prime(_ARG)
-        scalar[act.name] = _scalar_template(f, _ARG)
-        scalar[act.prime] = _scalar_template(f_prime, _ARG)
-        if f != _ARG:
-            in_output = sp.sympify(f_prime, strict=True).xreplace({f: _OUT})
-            if _OUT in in_output.free_symbols and _ARG not in in_output.free_symbols:
-                from_output[act.prime] = _scalar_template(in_output, _OUT)
-    return scalar, from_output
-
-
-_SCALAR, _FROM_OUTPUT = _templates()
+# The NumPy code of each elementwise map by its name in ``Apply``, and of each derivative
+# f' written in the output y = f(z) where the function table gives it (σ' = y(1 − y),
+# tanh' = 1 − y²): the table's code, with {0} where the argument goes.
+_SCALAR = {f.name: f.code for f in FUNCTIONS.values()} | {
+    f.prime: f.code_prime for f in FUNCTIONS.values()
+}
+_FROM_OUTPUT = {
+    f.prime: f.code_prime_from_value
+    for f in FUNCTIONS.values()
+    if f.code_prime_from_value is not None
+}
 
 
 class _VectorCode(MatrixVisitor):
@@ -214,7 +181,7 @@ class _MatrixCode(MatrixVisitor):
 class NumpyJacobianPrinter:
     """Prints one compact Jacobian of one cell as a Python function of NumPy arrays."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: CellEquations) -> None:
         self.cell = cell
         self.lines: list[str] = []
         self.memo: dict[MatrixExpr, str] = {}
@@ -407,7 +374,7 @@ class NumpyJacobianPrinter:
         namespace = {
             "np": np,
             "numpy": np,
-            "_sigmoid": _sigmoid,
+            **CODE_NAMESPACE,
             "_as_batch": _as_batch,
             "_unpack_state": _unpack_state,
             "_param": _param,

@@ -9,11 +9,12 @@ Grammar of string candidates
            | expr / number | expr ** k | expr.T | call | name | slice | number | (expr)
     call  := diag(v) | hadamard(a, b)
            | block([[expr, expr, …], [expr, expr, …], …])   a block matrix
-           | sigma(v) | tanh(v) | relu(v)                 (σ(v), sigmoid(v), ReLU(v))
-           | sigma'(v) | tanh'(v) | relu'(v)              (σ'(v), σ′(v), sigmoid'(v),
-                                                           sigma_prime(v), tanh_prime(v), …)
+           | sigma(v) | tanh(v) | relu(v) | identity(v)    (σ(v), sigmoid(v), ReLU(v))
+           | sigma'(v) | tanh'(v) | relu'(v) | identity'(v)
+                                    (σ'(v), σ′(v), sigmoid'(v), sigma_prime(v), tanh_prime(v), …:
+                                     the spellings of gradsym.lang.elementwise.FUNCTIONS)
     name  := a vector or parameter of the cell (W_h, h_prev, x, b, z, f, c_tilde, …: see
-             :func:`symbols`), or I, the identity matrix of size n
+             :func:`gradsym.checker.symbols`), or I, the identity matrix of size n
     slice := name[bound:bound, bound:bound] | name[bound:bound]    (rows only)
     bound := nothing (the end) | 0 | n | k*n | d | a sum of those  (n, d: the sizes)
 
@@ -61,7 +62,7 @@ Unicode ``−``, ``×``, ``·``) and ``sqrt(…)``; no matrices, no other functi
 Explicit candidates
 -------------------
 A SymPy ``Matrix`` at a fixed n is a candidate too: its entries are expressions in the
-cell's entry symbols, ``W_h[0,1]``, ``h_prev[2]``, … — :func:`entry_symbols` gives them (and
+cell's entry symbols, ``W_h[0,1]``, ``h_prev[2]``, … — :func:`gradsym.checker.entry_symbols` gives them (and
 every intermediate such as z or f written out in them), so
 ``S = entry_symbols("rnn", n=3); sp.diag(*[1 - sp.tanh(z)**2 for z in S["z"]]) * S["W_h"]``
 is the RNN's ∂h/∂h⁽ᵗ⁻¹⁾ at n = 3. The sizes are read off the matrix and its symbols.
@@ -91,12 +92,9 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.errors import CandidateError
+from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.names import d as d_sym
-from gradsym.symbolic import Cell
-from gradsym.symbolic import cell as get_cell
-from gradsym.symbolic.explicit import check_size, environment, symbols_of
-from gradsym.symbolic.explicit import sizes_for as explicit_sizes
 
 from .blocks import block_matrix, block_problem, slice_of, slice_problem
 
@@ -106,22 +104,14 @@ MAX_EXPONENT = 1000
 MAX_VECTOR_POWER = 16
 MAX_MAGNITUDE = sp.Integer(10) ** 300
 
-# Function names of the grammar → the elementwise map (``Apply``) they denote.
-FUNCTIONS = {
-    "sigma": "sigmoid",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "ReLU": "relu",
-    "sigma_prime": "sigmoid'",
-    "sigmoid_prime": "sigmoid'",
-    "dsigma": "sigmoid'",
-    "tanh_prime": "tanh'",
-    "dtanh": "tanh'",
-    "relu_prime": "relu'",
-    "ReLU_prime": "relu'",
+# Function names of the grammar → the elementwise map (``Apply``) they denote: the
+# spellings of the function table (sigma, tanh, …), then those of the derivatives.
+SPELLINGS = {s: f.name for f in FUNCTIONS.values() for s in f.spellings} | {
+    s: f.prime for f in FUNCTIONS.values() for s in f.prime_spellings
 }
-_PRIMED = {"sigma", "sigmoid", "tanh", "relu", "ReLU", "σ"}
+_PRIMED_NAMES = ", ".join(
+    f"{f.text_prime} ({', '.join(s + chr(39) for s in f.spellings)})" for f in FUNCTIONS.values()
+)
 # Single-character spellings, replaced before Python's parser sees the text.
 _CHARACTERS = {
     "σ": "sigma",
@@ -137,21 +127,15 @@ _CHARACTERS = {
     "\r": " ",
     "\t": " ",
 }
+# A spelling primed, sigma'(z), is read as the derivative's first spelling (σ' too).
+_PRIMED = {s: f.prime_spellings[0] for f in FUNCTIONS.values() for s in f.spellings}
+_PRIMED |= {c: _PRIMED[s] for c, s in _CHARACTERS.items() if s in _PRIMED}
 _PRIME = re.compile(r"([A-Za-z_σ][A-Za-z_0-9]*)\s*['′](?=\s*\()")
 
 
 def _one_line(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def symbols(cell: str | Cell, variant: str | None = None) -> dict[str, MatrixSymbol]:
-    """Every symbol a candidate may use: the cell's vectors (leaves and intermediates)
-    and parameters, by name."""
-    c = get_cell(cell, variant) if isinstance(cell, str) else cell
-    table = dict(c.vectors)
-    table.update({p.name: p for p in c.params})
-    return table
 
 
 # -- the text: primes, Unicode, and a map back to what the user typed ------------------------------
@@ -173,9 +157,9 @@ class _Source:
                 if name not in _PRIMED:
                     raise CandidateError(
                         f"unknown function {name + '′'!r}; the primed functions are "
-                        "σ′ (sigma', sigmoid'), tanh′ and relu′"
+                        + _PRIMED_NAMES
                     )
-                new = ("sigma" if name in ("σ", "sigmoid") else name) + "_prime"
+                new = _PRIMED[name]
                 out.append(new)
                 spans += [(k, m.end())] * len(new)
                 k = m.end()
@@ -330,7 +314,7 @@ def _is_vector(v) -> bool:
     return _is_matrix(v) and v.shape[1] == 1
 
 
-_ALLOWED = ", ".join(["diag", "hadamard", "block", *FUNCTIONS])
+_ALLOWED = ", ".join(["diag", "hadamard", "block", *SPELLINGS])
 # Python constructs a candidate may not contain, named for the message.
 _PYTHON = {
     ast.Lambda: "a lambda (Python code)",
@@ -457,7 +441,7 @@ class _Parser:
     def name(self, name: str):
         if name == "I":
             return Identity(self.n)
-        if name in FUNCTIONS or name in ("diag", "hadamard", "block"):
+        if name in SPELLINGS or name in ("diag", "hadamard", "block"):
             raise CandidateError(f"{name!r} is a function: write {name}(v)")
         if name not in self.table:
             known = ", ".join(sorted(self.table)) + ", I"
@@ -471,7 +455,7 @@ class _Parser:
         code = isinstance(func, (ast.Lambda, ast.Attribute)) or (
             isinstance(func, ast.Name)
             and func.id not in self.table
-            and func.id not in FUNCTIONS
+            and func.id not in SPELLINGS
             and func.id not in ("diag", "hadamard", "block")
         )
         if code:  # __import__(…), (lambda: …)(), x.method(…): Python, not mathematics
@@ -508,10 +492,10 @@ class _Parser:
             return Diag(args[0])
         if name == "hadamard" and len(args) == 2:
             return self.hadamard(*args, f"hadamard(…) in {self.src.segment(node)!r}")
-        if name in FUNCTIONS and len(args) == 1:
+        if name in SPELLINGS and len(args) == 1:
             if not _is_vector(args[0]):
                 raise CandidateError(f"{name}(·) applies elementwise to a column vector")
-            return Apply(FUNCTIONS[name], args[0])
+            return Apply(SPELLINGS[name], args[0])
         raise CandidateError(f"unknown function {name!r} (or wrong arguments); allowed: {_ALLOWED}")
 
     # -- block matrices and slices ----------------------------------------------------------------
@@ -685,18 +669,6 @@ _LEVEL: dict[type, str] = {
     ast.Mod: "product",
     ast.Div: "product",
 }
-
-
-def block_size(c: Cell) -> sp.Expr:
-    """The hidden size n of a cell's vectors (the size of I in a candidate)."""
-    return c.symbol(c.outputs[0]).shape[0] if c.outputs else next(iter(c.vectors.values())).shape[0]
-
-
-def parse_candidate(text: str, cell: str | Cell, variant: str | None = None) -> MatrixExpr:
-    """A candidate string as a SymPy matrix expression in the cell's symbols (see the
-    grammar above); CandidateError, one line, for anything else."""
-    c = get_cell(cell, variant) if isinstance(cell, str) else cell
-    return parse_expression(text, symbols(c), block_size(c))
 
 
 def _syntax_tree(text: str) -> tuple[_Source, ast.Expression]:
@@ -892,113 +864,3 @@ def rename(expr: MatrixExpr, table: dict[str, MatrixSymbol]) -> MatrixExpr:
             raise CandidateError(f"unknown symbol {s.name!r} in candidate; known: {known}")
         subs[s] = table[s.name]
     return expr.xreplace(subs)
-
-
-# -- explicit candidates -------------------------------------------------------------------------------
-
-
-def entry_symbols(
-    cell: str | Cell, n: int, d: int | None = None, variant: str | None = None
-) -> dict[str, sp.ImmutableMatrix]:
-    """The cell at sizes n (hidden) and d (input, default 2; n for cells whose input is
-    n-dimensional) entry by entry, for building an explicit candidate.
-
-    Leaves and parameters are matrices of entry symbols (``W_h[0,1]``, ``h_prev[2]``);
-    every intermediate (z, f, c_tilde, …) is its equation written out in them, with σ the
-    opaque ``gradsym.lang.functions.sigmoid`` (1/(1 + exp(−z)) is accepted as well).
-    """
-    c = get_cell(cell, variant) if isinstance(cell, str) else cell
-    check_size("n", n)
-    d = 2 if d is None else check_size("d", d)
-    env = environment(c, n, d)
-    return {sym.name: sp.ImmutableMatrix(m) for sym, m in env.items()}
-
-
-_ENTRY = re.compile(r"^(?P<name>[A-Za-z_0-9]+)\[(?P<i>\d+)(?:,(?P<j>\d+))?\]$")
-
-
-def _solve_size(shape_expr: sp.Expr, size: int, found: dict) -> bool:
-    """Read n or d off one dimension of the block's shape (k·n or d); False if impossible."""
-    free = sp.sympify(shape_expr, strict=True).free_symbols
-    if len(free) != 1:
-        return sp.sympify(shape_expr, strict=True) == size
-    (s,) = free
-    roots = sp.solve(sp.Eq(shape_expr, size), s)
-    if len(roots) != 1 or not roots[0].is_Integer or roots[0] <= 0:
-        return False
-    return found.setdefault(s, int(roots[0])) == int(roots[0])
-
-
-def _input_size(c: Cell, free: set) -> int:
-    """The input size d an explicit candidate's entry symbols use (2 if none shows it)."""
-    shapes = {s.name: s.shape for s in c.leaves + c.params}
-    d = 2
-    for s in free:
-        m = _ENTRY.match(s.name)
-        if m is None or m["name"] not in shapes:
-            continue
-        rows, cols = shapes[m["name"]]
-        if rows == d_sym:
-            d = max(d, int(m["i"]) + 1)
-        if cols == d_sym and m["j"] is not None:
-            d = max(d, int(m["j"]) + 1)
-    return d
-
-
-def explicit_candidate(
-    matrix: sp.MatrixBase,
-    c: Cell,
-    block_shape: tuple[sp.Expr, sp.Expr],
-    label: str,
-    keep: str = "",
-) -> tuple[sp.ImmutableMatrix, int, int]:
-    """Validate an explicit SymPy matrix candidate: (matrix, n, d), or CandidateError.
-
-    n (and d, when the block has d columns) are read off the matrix's shape; otherwise d
-    is read off the entry symbols (U_f[i,k], x[k]). Entry symbols of intermediates
-    (``z[0]``) are replaced by their equations, except ``keep`` (the variable of the
-    Jacobian when it is an intermediate, held as a variable).
-    """
-    from gradsym.lang.names import n as n_sym
-
-    m = sp.ImmutableMatrix(matrix)
-    if count_nodes(m) > MAX_NODES:
-        raise CandidateError(f"candidate is too large: more than {MAX_NODES} nodes")
-    found: dict = {}
-    if not all(_solve_size(e, size, found) for e, size in zip(block_shape, m.shape)):
-        raise CandidateError(
-            f"a {m.rows}×{m.cols} matrix cannot be {label}, whose shape is "
-            f"{tuple(block_shape)} for any sizes n, d"
-        )
-    if n_sym not in found:
-        raise CandidateError(f"the shape of {label} does not fix n")
-    n = found[n_sym]
-    free = m.free_symbols
-    d = found.get(d_sym, _input_size(c, free))
-    check_size("n", n)
-    check_size("d", d)
-    env = environment(c, n, d)
-    known = set()
-    for sym in c.leaves + c.params:
-        known |= set(env[sym])
-    inter = {}
-    for sym, _ in c.definitions:
-        value = env[sym]
-        if sym.name == keep:
-            known |= set(symbols_of(sym, explicit_sizes(n, d)))
-            continue
-        for i in range(value.rows):
-            inter[sp.Symbol(f"{sym.name}[{i}]", real=True)] = value[i, 0]
-    unknown = sorted(str(s) for s in free if s not in known and s not in inter)
-    if unknown:
-        raise CandidateError(
-            f"unknown symbol {unknown[0]!r} in the explicit candidate; use the entry symbols "
-            f"of entry_symbols({c.name!r}, n={n}, d={d})"
-        )
-    m = m.xreplace({s: inter[s] for s in free if s in inter})
-    for e in m:
-        if e.has(sp.I) or e.is_real is False:
-            raise CandidateError("the explicit candidate has a complex entry")
-        if e.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-            raise CandidateError("the explicit candidate has an infinite entry")
-    return sp.ImmutableMatrix(m), n, d

@@ -8,15 +8,11 @@ import sympy as sp
 from sympy import Identity, MatAdd, MatMul
 from sympy.printing.str import StrPrinter
 
-FUNCTION_TEXT = {
-    "sigmoid": "σ",
-    "sigmoid'": "σ′",
-    "tanh": "tanh",
-    "tanh'": "tanh′",
-    "relu": "ReLU",
-    "relu'": "ReLU′",
-    "identity": "id",
-    "identity'": "id′",
+from gradsym.lang.elementwise import FUNCTIONS
+
+# Elementwise maps by their name in ``Apply``: the function table's text (f and f').
+FUNCTION_TEXT = {f.name: f.text for f in FUNCTIONS.values()} | {
+    f.prime: f.text_prime for f in FUNCTIONS.values()
 }
 
 

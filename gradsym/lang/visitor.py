@@ -5,13 +5,18 @@ A walk is a class with one ``_print_<Class>`` method per construct (``_print_Mat
 :class:`~sympy.printing.printer.Printer` along the class's MRO, exactly as the LaTeX printer
 (:mod:`.printing`) is. Nested parts go through ``self._print``. The walks are:
 
-- the matrix calculus (:mod:`.calculus`): an expression → its differential, a linear map;
-- explicit evaluation (:mod:`.explicit`): an expression → its matrix of SymPy entries;
-- the NumPy code printers (:mod:`.numpy_printer`): an expression → NumPy source;
-- the proofs' evaluator (``gradsym.notes.instances``): an expression → its float64 value
-  and round-off bound; the checker's product degree (``gradsym.checker.prover``).
+- the matrix calculus (``gradsym.symbolic.calculus``): an expression → its differential, a
+  linear map;
+- explicit evaluation (``gradsym.symbolic.explicit``): an expression → its matrix of SymPy
+  entries;
+- the NumPy code printers (:mod:`.numpy_code`): an expression → NumPy source;
+- the claims' evaluators (``gradsym.notes.evaluate``): what a step displays → its exact
+  (SymPy) or float64 (NumPy) value on a model;
+- the float64 evaluation of cells' forms with a round-off bound
+  (``gradsym.notes.instances``); the checker's product degree (``gradsym.checker.prover``).
 
-A construct a walk has no rule for is a TypeError naming the walk and the construct.
+A construct a walk has no rule for is a TypeError naming the walk and the construct (the
+claims' evaluators raise their own ``Unsupported``).
 """
 
 from __future__ import annotations

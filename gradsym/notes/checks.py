@@ -37,13 +37,13 @@ from gradsym.symbolic.proof import is_identically_zero
 from .claim import CheckResult, Condition, Step
 from .evaluate import (
     Evaluator,
-    Floating,
+    ExactEvaluator,
+    FloatEvaluator,
     Model,
     Unbound,
     _definition_form,
     limit_at,
 )
-from .evaluate import Exact as ExactEvaluator
 from .prose import to_unicode
 
 
@@ -79,7 +79,7 @@ class Evaluation:
 
 def evaluate_step(step: Step, model: Model, exact: bool) -> Evaluation:
     """The step's where applied, its hypotheses checked, its two sides evaluated."""
-    cls = ExactEvaluator if exact else Floating
+    cls = ExactEvaluator if exact else FloatEvaluator
     ev = cls(model, definitions=step.definitions)
     if step.where:
         overrides, derived = {}, []

@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from gradsym.cells import registry
+from gradsym.lang.elementwise import MAPS, numpy_map
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
-from gradsym.numeric.cells.activations import ACTIVATIONS
 from gradsym.numeric.cells.factory import make_cell
 from gradsym.numeric.cells.rnn import RNN
 from gradsym.numeric.nets.bidirectional import Bidirectional
@@ -35,19 +36,12 @@ from gradsym.numeric.nets.stacked import Stacked
 UNIT_ROUNDOFF = 2.0**-53
 
 
-def _numpy_map(name: str):
-    """The elementwise map called ``name`` in ``Apply`` ("tanh", "tanh'", …), from the
-    NumPy cells' one table of activations: f' is written from the output f(z)."""
-    act = ACTIVATIONS[name.rstrip("'")]
-    if not name.endswith("'"):
-        return act.apply
-    return lambda z: act.grad_from_output(act.apply(z))
-
-
-_MAPS = {name: _numpy_map(name) for act in ACTIVATIONS for name in (act, act + "'")}
-# Every map above is 1-Lipschitz except ReLU' (a step): an error δ in the argument moves
-# the value by at most δ, and the evaluation itself adds a few units of round-off.
-_STEP_MAPS = {"relu'"}
+# The elementwise maps ("tanh", "tanh'", …) are the function table's NumPy values, f'
+# written from the output f(z) as the cells compute it. Each is 1-Lipschitz except a
+# derivative the table marks a step (ReLU'): an error δ in the argument moves the value by
+# at most δ, and the evaluation itself adds a few units of round-off.
+_MAPS = {name: numpy_map(name) for name in MAPS}
+_STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step}
 
 
 def sizes(n: int, d: int) -> dict:
@@ -282,7 +276,7 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     """
     x = inst["leaves"]["x"][None]
     n, d, p = inst["n"], inst["d"], inst["params"]
-    if cell.name in ("rnn", "lstm", "gru") or _declared(cell):
+    if _has_numpy_cell(cell):
         state = tuple(inst["leaves"][s][None] for s in cell.state)
         J_ss, J_sx = numeric_cell(cell, inst).state_jacobian(x, state)
         return J_ss[0], J_sx[0]
@@ -300,13 +294,21 @@ def numeric_state_jacobian(cell, inst: dict[str, Any]) -> tuple[np.ndarray, np.n
     raise KeyError(f"no NumPy cell for {cell.name!r}")
 
 
-def _declared(cell) -> bool:
-    """A declared cell whose generated NumPy cell ``make_cell`` builds (its state Jacobian
-    is printed from the compact forms: a check of the generated code, not an independent
-    derivation)."""
-    from gradsym.numeric.cells.factory import _DECLARED
+def _has_numpy_cell(cell) -> bool:
+    """Whether ``make_cell`` builds the NumPy twin of the symbolic ``cell``: a built-in cell
+    of the registry with a NumPy facet, or a registered declared cell (whose generated
+    NumPy cell's state Jacobian is printed from the compact forms: a check of the
+    generated code, not an independent derivation)."""
+    if cell.name not in registry.names():
+        return False
+    entry = registry.get(cell.name)
+    if entry.numpy is None:
+        return False
+    return entry.kind == "builtin" or cell.variant == "declared"
 
-    return cell.variant == "declared" and cell.name in _DECLARED
+
+# The connections the NumPy side builds as networks here (not cells of make_cell).
+_NETWORKS = ("stacked", "birnn")
 
 
 # Vectors a NumPy model passes up besides its state: the residual stack's y₂.
@@ -342,7 +344,7 @@ def has_numeric_block(cell, of: str, wrt: str) -> bool:
     stack's y2, wrt a state leaf or x, or ∂s/∂s and ∂s/∂x whole (of = "state"); for rnn,
     lstm, gru, stacked, birnn and declared cells (and the bidirectional output o by x, →h, ←h and the
     states, through NumPy's ``Bidirectional`` with its output layer)."""
-    if cell.name not in ("rnn", "lstm", "gru", "stacked", "birnn") and not _declared(cell):
+    if cell.name not in _NETWORKS and not _has_numpy_cell(cell):
         return False
     if of == "state":
         return wrt in ("state", "x")

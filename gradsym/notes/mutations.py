@@ -49,25 +49,18 @@ from sympy import (
 )
 from sympy.core.symbol import Str
 
-from gradsym.lang.functions import relu, sigmoid
+from gradsym.lang.elementwise import FUNCTIONS, MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
-from gradsym.lang.notation import Decimal, Named, Partial, Seq
+from gradsym.lang.notation import Decimal, Partial, Seq
+from gradsym.lang.rewrite import positions, replace_at
+from gradsym.lang.symbolic_table import FUNCTION_CLASSES
 
 from .checks import Exact, _exact_matrix, _Excluded, evaluate_step, float_error, rng_for
 from .claim import FLIPPED, Claim, Step
 from .evaluate import Unbound, Unsupported, limit_at
 
 # The elementwise map a careless derivation puts in place of another.
-SWAPPED_MAP = {
-    "sigmoid'": "tanh'",
-    "tanh'": "sigmoid'",
-    "sigmoid": "tanh",
-    "tanh": "sigmoid",
-    "relu'": "identity'",
-    "identity'": "relu'",
-    "relu": "identity",
-    "identity": "relu",
-}
+SWAPPED_MAP = {name: confusion(name) for name in MAPS}
 _SYMMETRIC = (Diag, Identity, ZeroMatrix, OneMatrix)  # their transpose is themselves
 _LEAVES = (MatrixSymbol, Seq, Partial, sp.Symbol, sp.Indexed)
 
@@ -115,36 +108,13 @@ def _square(e) -> bool:
 # -- positions in an expression tree ------------------------------------------------------------
 
 
-def _positions(e, path=()) -> Iterator[tuple[tuple[int, ...], Any]]:
-    """Every subexpression with its path of argument indices, not entering atoms' shapes."""
-    yield path, e
-    if isinstance(e, (Named, MatrixSymbol, sp.Symbol, Str, Decimal)) or not isinstance(e, sp.Basic):
-        return
-    if isinstance(e, Seq):
-        yield from _positions(e.index, (*path, 1))
-        return
-    if isinstance(e, (Identity, ZeroMatrix, OneMatrix)):
-        return
-    if isinstance(e, sp.MatrixBase):
-        for k, entry in enumerate(e):
-            yield from _positions(entry, (*path, ("entry", k)))
-        return
-    for k, a in enumerate(e.args):
-        yield from _positions(a, (*path, k))
+# The mutations rewrite what a step displays, not a name's shape or a number's digits.
+_LEAVES = (MatrixSymbol, sp.Symbol, Str, Decimal, Identity, ZeroMatrix, OneMatrix)
 
 
-def _replace(e, path, new):
-    """``e`` with the subexpression at ``path`` replaced by ``new`` (rebuilt, not evaluated)."""
-    if not path:
-        return new
-    head, *rest = path
-    if isinstance(head, tuple) and head[0] == "entry":
-        entries = list(e)
-        entries[head[1]] = _replace(entries[head[1]], rest, new)
-        return sp.ImmutableMatrix(e.rows, e.cols, entries)
-    args = list(e.args)
-    args[head] = _replace(args[head], rest, new)
-    return e.func(*args)
+def _positions(e):
+    """Every subexpression with its path (:func:`gradsym.lang.rewrite.positions`)."""
+    return positions(e, _LEAVES)
 
 
 def _text(e) -> str:
@@ -165,17 +135,17 @@ def _expression_mutants(e) -> Iterator[tuple[str, str, Any]]:
                     yield (
                         "transpose",
                         f"{_text(factor)} → {_text(factor.arg)}",
-                        _replace(e, (*path, k), factor.arg),
+                        replace_at(e, (*path, k), factor.arg),
                     )
                 elif _square(factor) and not isinstance(factor, _SYMMETRIC):
                     yield (
                         "transpose",
                         f"{_text(factor)} → {_text(factor)}ᵀ",
-                        _replace(e, (*path, k), Transpose(factor)),
+                        replace_at(e, (*path, k), Transpose(factor)),
                     )
                 if len(mats) > 1 and _square(factor):
                     args = [a for j, a in enumerate(node.args) if j != k]
-                    yield "drop factor", f"drop {_text(factor)}", _replace(e, path, MatMul(*args))
+                    yield "drop factor", f"drop {_text(factor)}", replace_at(e, path, MatMul(*args))
             for a, b in pairwise(mats):
                 if _square(node.args[a]) and _square(node.args[b]):
                     args = list(node.args)
@@ -183,7 +153,7 @@ def _expression_mutants(e) -> Iterator[tuple[str, str, Any]]:
                     yield (
                         "swap factors",
                         f"{_text(node.args[a])} ⇄ {_text(node.args[b])}",
-                        _replace(e, path, MatMul(*args)),
+                        replace_at(e, path, MatMul(*args)),
                     )
         if isinstance(node, (MatAdd, sp.Add)) and len(node.args) > 1:
             for k, term in enumerate(node.args):
@@ -191,13 +161,13 @@ def _expression_mutants(e) -> Iterator[tuple[str, str, Any]]:
                 yield (
                     "drop term",
                     f"drop {_text(term)}",
-                    _replace(e, path, rest[0] if len(rest) == 1 else node.func(*rest)),
+                    replace_at(e, path, rest[0] if len(rest) == 1 else node.func(*rest)),
                 )
                 flipped = MatMul(-1, term) if isinstance(node, MatAdd) else -term
                 yield (
                     "flip sign",
                     f"{_text(term)} → −({_text(term)})",
-                    _replace(e, (*path, k), flipped),
+                    replace_at(e, (*path, k), flipped),
                 )
         if isinstance(node, HadamardProduct) and len(node.args) > 1:
             for k, factor in enumerate(node.args):
@@ -205,28 +175,28 @@ def _expression_mutants(e) -> Iterator[tuple[str, str, Any]]:
                 yield (
                     "drop factor",
                     f"drop ∘{_text(factor)}",
-                    _replace(e, path, rest[0] if len(rest) == 1 else HadamardProduct(*rest)),
+                    replace_at(e, path, rest[0] if len(rest) == 1 else HadamardProduct(*rest)),
                 )
         if isinstance(node, Apply) and node.name in SWAPPED_MAP:
             yield (
                 "swap activation",
                 f"{node.name} → {SWAPPED_MAP[node.name]}",
-                _replace(e, path, Apply(SWAPPED_MAP[node.name], node.vector)),
+                replace_at(e, path, Apply(SWAPPED_MAP[node.name], node.vector)),
             )
         if isinstance(node, sp.Function) and type(node) in _FUNCTION_SWAP:
             other = _FUNCTION_SWAP[type(node)]
             yield (
                 "swap activation",
-                f"{type(node).__name__} → {other.__name__}",
-                _replace(e, path, other(*node.args)),
+                f"{type(node).__name__} → {other.name}",
+                replace_at(e, path, other.scalar(*node.args)),
             )
         if isinstance(node, sp.Number) and node not in (sp.oo, -sp.oo, sp.zoo):
             for new in _changed(node):
-                yield "constant", f"{node} → {new}", _replace(e, path, new)
+                yield "constant", f"{node} → {new}", replace_at(e, path, new)
         if isinstance(node, Decimal):
             last = node.digits[-1]
             bumped = node.digits[:-1] + str((int(last) + 1) % 10)
-            yield "constant", f"{node.digits} → {bumped}", _replace(e, path, Decimal(bumped))
+            yield "constant", f"{node.digits} → {bumped}", replace_at(e, path, Decimal(bumped))
     yield from _swaps(e)
 
 
@@ -237,7 +207,12 @@ def _changed(c: sp.Number) -> list[sp.Number]:
 
 
 # A scalar function a careless derivation puts in place of another.
-_FUNCTION_SWAP: dict = {sp.tanh: sigmoid, sigmoid: sp.tanh, relu: sp.Abs}
+# A scalar function's class → the table's function confused with it (σ for tanh).
+_FUNCTION_SWAP: dict = {
+    cls: FUNCTIONS[f.confused_with]
+    for cls, (f, is_prime) in FUNCTION_CLASSES.items()
+    if not is_prime
+}
 
 
 def _swap_key(a):

@@ -43,6 +43,7 @@ import weakref
 
 import numpy as np
 
+from gradsym.cells import registry
 from gradsym.errors import GradsymWarning, InvalidValueError, ShapeError, did_you_mean
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.cells.gru import GRU
@@ -53,7 +54,12 @@ from gradsym.numeric.nets.bidirectional import Bidirectional
 from gradsym.numeric.nets.stacked import Stacked
 
 # Gate order of torch's stacked weights, as gradsym names' suffixes.
-_TORCH_GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("r", "z", "n")}
+# torch's gate blocks in weight_ih / weight_hh, by module: the registry's torch facets
+_TORCH_GATES = {
+    e.torch.module: e.torch.gates
+    for e in registry.entries(["builtin"])
+    if e.torch and e.torch.gates
+}
 _TORCH_DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32"}
 
 # The gradsym cells made from a torch cell (RNNCell, ...): to_torch and torch_gradients
@@ -281,25 +287,19 @@ def _cell_from_torch_cell(kind: str, module) -> Cell:
 
 
 def _torch_kind(cell: Cell) -> tuple[str, str]:
-    """torch's class name for ``cell`` and its nonlinearity, or a clear refusal."""
-    if isinstance(cell, RNN):
-        if cell.activation.name not in ("tanh", "relu"):
-            raise InvalidValueError(f"torch.nn.RNN has tanh or relu, not {cell.activation.name!r}")
-        return "RNN", cell.activation.name
-    if isinstance(cell, LSTM):
-        if cell.peephole or not cell.forget_gate:
-            raise InvalidValueError(
-                "torch.nn.LSTM has no peephole connections and always a forget gate"
-            )
-        return "LSTM", "tanh"
-    if isinstance(cell, GRU):
-        if cell.variant != "torch":
-            raise InvalidValueError(
-                f"torch.nn.GRU computes GRU(variant='torch'), not variant {cell.variant!r}: "
-                "the textbook and minimal forms have no torch counterpart"
-            )
-        return "GRU", "tanh"
-    raise InvalidValueError(f"no torch counterpart for {type(cell).__name__}")
+    """torch's class name for ``cell`` and its nonlinearity (the registry's torch facet of
+    the cell), or a clear refusal."""
+    entry = registry.get(cell.name) if cell.name in registry.names() else None
+    form = entry.torch if entry is not None else None
+    if form is None:
+        raise InvalidValueError(f"no torch counterpart for {type(cell).__name__}")
+    if cell.variant not in form.variants:
+        computes = " or ".join(repr(v) for v in form.variants)
+        raise InvalidValueError(
+            f"torch.nn.{form.module} computes the {cell.name} variant {computes}, not "
+            f"{cell.variant!r}: that form has no torch counterpart"
+        )
+    return form.module, (cell.variant if not form.gates else "tanh")
 
 
 def _as_torch_cell(model, cell: bool | None) -> bool:

@@ -10,7 +10,7 @@ orthogonal matrices. This package never imports gradsym.numeric.
 from gradsym.lang.latex import NotesLatexPrinter, notes_latex
 
 from .api import Jacobian, cell_blocks, jacobian
-from .equations import CELLS, Cell, all_cells, cell
+from .equations import CellEquations, all_cells, cell
 from .proof import ProofResult, lstm_cell_path_index_form, rnn_index_form
 from .spectral import (
     EigenPower,
@@ -27,8 +27,7 @@ from .spectral import (
 )
 
 __all__ = [
-    "CELLS",
-    "Cell",
+    "CellEquations",
     "EigenPower",
     "Gamma",
     "Jacobian",

@@ -23,7 +23,7 @@ from gradsym.lang.numpy_code import NumpyJacobianPrinter
 
 from ..errors import InvalidValueError, unknown_name
 from .calculus import derive, inline
-from .equations import Cell
+from .equations import CellEquations
 from .equations import cell as get_cell
 from .explicit import check_size, expand_compact, explicit_jacobian
 from .proof import ProofResult, prove_at
@@ -41,7 +41,7 @@ class Jacobian:
     blocks (one block unless ``of``/``wrt`` is "state").
     """
 
-    cell: Cell
+    cell: CellEquations
     of: str
     wrt: str
     blocks: tuple[tuple[MatrixExpr, ...], ...]
@@ -110,7 +110,7 @@ class Jacobian:
         return _lambdified(self.cell, self.of, self.wrt)
 
 
-def _names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
+def _names(cell: CellEquations, name: str, kind: str) -> tuple[str, ...]:
     if name == "state":
         if not cell.state:
             raise unknown_name(
@@ -122,7 +122,7 @@ def _names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
 
 
 @cache
-def _jacobian(cell: Cell, of: str, wrt: str) -> Jacobian:
+def _jacobian(cell: CellEquations, of: str, wrt: str) -> Jacobian:
     outs, ins = _names(cell, of, "of"), _names(cell, wrt, "wrt")
     defined = {s.name for s, _ in cell.definitions}
     for o in outs:
@@ -133,24 +133,26 @@ def _jacobian(cell: Cell, of: str, wrt: str) -> Jacobian:
 
 
 @cache
-def _explicit(cell: Cell, of: str, wrt: str, n: int, d: int | None) -> NotesMatrix:
+def _explicit(cell: CellEquations, of: str, wrt: str, n: int, d: int | None) -> NotesMatrix:
     return NotesMatrix.of(explicit_jacobian(cell, of, wrt, n, d))
 
 
 @cache
-def _lambdified(cell: Cell, of: str, wrt: str) -> JacobianFunction:
+def _lambdified(cell: CellEquations, of: str, wrt: str) -> JacobianFunction:
     jac = _jacobian(cell, of, wrt)
     printer = NumpyJacobianPrinter(cell)
     return printer.function([list(row) for row in jac.blocks], cell.state)
 
 
 @cache
-def _lambdified_many(cell: Cell, pairs: tuple[tuple[str, str], ...]) -> JacobiansFunction:
+def _lambdified_many(cell: CellEquations, pairs: tuple[tuple[str, str], ...]) -> JacobiansFunction:
     grids = [[list(row) for row in _jacobian(cell, of, wrt).blocks] for of, wrt in pairs]
     return NumpyJacobianPrinter(cell).functions(grids, cell.state)
 
 
-def lambdify_jacobians(cell: str | Cell, pairs, variant: str | None = None) -> JacobiansFunction:
+def lambdify_jacobians(
+    cell: str | CellEquations, pairs, variant: str | None = None
+) -> JacobiansFunction:
     """One NumPy function ``f(params, x, state) -> (J_1, …, J_m)`` for several Jacobians.
 
     ``pairs`` is a sequence of (of, wrt) names as for :func:`jacobian`; J_k is what
@@ -167,7 +169,9 @@ def lambdify_jacobians(cell: str | Cell, pairs, variant: str | None = None) -> J
     return _lambdified_many(cell, pairs)
 
 
-def lambdify_state_and_input(cell: str | Cell, variant: str | None = None) -> JacobiansFunction:
+def lambdify_state_and_input(
+    cell: str | CellEquations, variant: str | None = None
+) -> JacobiansFunction:
     """``f(params, x, state) -> (∂s/∂s (B, S, S), ∂s/∂x (B, S, d))`` from one forward step,
     s the cell's stacked state (numerator layout), like gradsym.numeric's
     ``state_jacobian``. For a cell with a single state vector h, s = h."""
@@ -183,13 +187,13 @@ def lambdify_state_and_input(cell: str | Cell, variant: str | None = None) -> Ja
 
 
 def jacobian(
-    cell: str | Cell, of: str = "h", wrt: str = "h_prev", variant: str | None = None
+    cell: str | CellEquations, of: str = "h", wrt: str = "h_prev", variant: str | None = None
 ) -> Jacobian:
     """The Jacobian ∂of/∂wrt of ``cell`` in compact form (cached).
 
     cell: "rnn" (variants tanh, sigmoid, relu, identity), "lstm" (standard, peephole,
         no_forget, peephole_no_forget), "gru" (textbook, minimal, torch), "birnn",
-        "stacked" (plain, residual), "residual", "highway" — or a :class:`Cell`.
+        "stacked" (plain, residual), "residual", "highway" — or a :class:`CellEquations`.
     of, wrt: names of the cell's vectors ("h", "c", "h_prev", "c_prev", "x", …), or
         "state" for the stacked state s = [h; c].
     Raises UnknownNameError for unknown cell, variant or vector names.
@@ -201,7 +205,7 @@ def jacobian(
     return _jacobian(cell, of, wrt)
 
 
-def cell_blocks(cell: Cell) -> list[tuple[str, str]]:
+def cell_blocks(cell: CellEquations) -> list[tuple[str, str]]:
     """The documented blocks of a cell, plus the full state Jacobian when it has a state."""
     blocks = list(cell.blocks)
     if len(cell.state) > 1:

@@ -39,11 +39,11 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import DERIVATIVE_OF
+from gradsym.lang.elementwise import DERIVATIVE_OF
 from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.visitor import MatrixVisitor
 
-from .equations import Cell
+from .equations import CellEquations
 
 LinearMap = dict  # {tuple[MatrixExpr, ...]: MatrixExpr}: Σ diag(v) · chain
 
@@ -117,7 +117,7 @@ class _Differential(MatrixVisitor):
     """d(expr) as a linear map in d(wrt), for one cell and one variable ``wrt``: one
     ``_print_<Class>`` per rule of the module docstring."""
 
-    def __init__(self, cell: Cell, wrt: MatrixSymbol) -> None:
+    def __init__(self, cell: CellEquations, wrt: MatrixSymbol) -> None:
         super().__init__()
         self.defs = cell.definition
         self.wrt = wrt
@@ -228,14 +228,16 @@ def to_matrix(lin: LinearMap, rows: sp.Expr, cols: sp.Expr) -> MatrixExpr:
     return terms[0] if len(terms) == 1 else MatAdd(*terms)
 
 
-def derive(cell: Cell, of: str, wrt: str) -> MatrixExpr:
+def derive(cell: CellEquations, of: str, wrt: str) -> MatrixExpr:
     """∂of/∂wrt of the cell in compact form (numerator layout), intermediates named."""
     out, var = cell.symbol(of), cell.symbol(wrt)
     lin = _Differential(cell, var).d(out)
     return to_matrix(lin, out.shape[0], var.shape[0])
 
 
-def inline(expr: MatrixExpr, cell: Cell, names: tuple[str, ...] | None = None) -> MatrixExpr:
+def inline(
+    expr: MatrixExpr, cell: CellEquations, names: tuple[str, ...] | None = None
+) -> MatrixExpr:
     """Replace the named intermediates (default: the pre-activations z) by their equations."""
     names = cell.preactivations if names is None else names
     subs = {}

@@ -1,29 +1,23 @@
-"""Symbols of declared cells, each carrying its own LaTeX, and the registry of declared cells.
+"""Symbols of declared cells, each carrying its own LaTeX.
 
 A declared cell (``gradsym.cell_from_equations``) names its vectors and parameters freely
 (``w_h``, ``lambda_``, ``h_tilde``, ``B``). Its symbols are :class:`DeclaredVector` and
 :class:`DeclaredParameter`: MatrixSymbols whose LaTeX lives with the symbol
-(``_gradsym_latex``, the print method of :class:`.printing.NotesLatexPrinter`), so no global
+(``_gradsym_latex``, the print method of :class:`gradsym.lang.latex.NotesLatexPrinter`), so no global
 table is extended. A name the notes already use prints as the notes print it (``W_f`` is
 \\mathbf{W}_f, ``c_tilde`` is \\tilde{\\mathbf{c}}^{(t)}); any other follows the notes' rules:
 
     h_prev → \\mathbf{h}^{(t-1)}     a vector at t → \\mathbf{v}^{(t)}     v_tilde → \\tilde{…}
     W_f → \\mathbf{W}_f   w_h → \\mathbf{w}_h   b_hn → \\mathbf{b}_{hn}   lambda_ → \\boldsymbol{\\lambda}
 
-:func:`register_cell` makes a declared cell reachable by name from :func:`.equations.cell`
-(and so from ``jacobian``, ``check_jacobian`` and ``gradsym check --cell``); the loader is
-called once, on first use.
+A declared cell is reachable by name through the cell registry (:mod:`gradsym.cells`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sympy import MatrixSymbol
 
 from gradsym.lang.names import LATEX, STYLES
-
-from ..errors import InvalidValueError, unknown_name
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -79,45 +73,8 @@ class DeclaredParameter(MatrixSymbol):
         return symbol_latex(self.name, None, getattr(printer, "style", "001"))
 
 
-# name -> loader returning the symbolic Cell; filled by gradsym.declared.
-_REGISTRY: dict[str, Callable[[], object]] = {}
-_LOADED: dict[str, object] = {}
-
-
-def register_cell(name: str, loader: Callable[[], object], *, replace: bool = False) -> None:
-    """Make the declared cell ``name`` reachable by name; ``loader()`` returns its
-    symbolic :class:`~gradsym.symbolic.equations.Cell` (called once, on first use).
-
-    A built-in name is refused; an already registered name only with ``replace``."""
-    from .equations import CELLS
-
-    if name in CELLS:
-        raise InvalidValueError(f"{name!r} is a built-in cell; give the declared cell another name")
-    if name in _REGISTRY and not replace:
-        raise InvalidValueError(f"a declared cell {name!r} is already registered")
-    _REGISTRY[name] = loader
-    _LOADED.pop(name, None)
-
-
-def declared_cell(name: str):
-    """The registered declared cell ``name``, or UnknownNameError."""
-    if name not in _REGISTRY:
-        raise unknown_name("declared cell", name, _REGISTRY)
-    if name not in _LOADED:
-        _LOADED[name] = _REGISTRY[name]()
-    return _LOADED[name]
-
-
-def declared_names() -> tuple[str, ...]:
-    """The names of every registered declared cell, in registration order."""
-    return tuple(_REGISTRY)
-
-
 __all__ = [
     "DeclaredParameter",
     "DeclaredVector",
-    "declared_cell",
-    "declared_names",
-    "register_cell",
     "symbol_latex",
 ]

@@ -1,6 +1,6 @@
 """The cell equations of the notes, as named SymPy matrix expressions.
 
-A :class:`Cell` is an ordered list of definitions ``name = expression`` over named
+A :class:`CellEquations` is an ordered list of definitions ``name = expression`` over named
 vectors (MatrixSymbol of shape (n, 1) or (d, 1)) and parameters (MatrixSymbol matrices),
 written as the notes write them (seeds 001, 003) — not derived from the NumPy backend.
 The state leaves (``h_prev``, ``c_prev``, …) and the input ``x`` are the inputs; the new
@@ -13,7 +13,6 @@ Algebra shared by variants is written once: ``_affine`` builds W h + U x + b (+ 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -21,15 +20,21 @@ import sympy as sp
 from sympy import BlockMatrix, HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import ACTIVATIONS
+from gradsym.cells import registry
+from gradsym.cells.builtin import (
+    GRU_VARIANTS,
+    HIGHWAY_VARIANTS,
+    LSTM_SWITCHES,
+    STACKED_VARIANTS,
+    lstm_variant,
+)
+from gradsym.errors import InvalidValueError, unknown_name
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import Labelled, d, matrix, n, vector
 
-from ..errors import InvalidValueError, unknown_name
-
 
 @dataclass(frozen=True)
-class Cell:
+class CellEquations:
     """One cell (or connection) and variant: its vectors, parameters and equations.
 
     ``definitions`` are (symbol, expression) pairs in evaluation order; ``state`` names
@@ -68,7 +73,7 @@ class Cell:
             raise unknown_name(f"vector of cell {self.name!r}", name, vectors)
         return vectors[name]
 
-    def with_equation(self, name: str, expression: MatrixExpr) -> Cell:
+    def with_equation(self, name: str, expression: MatrixExpr) -> CellEquations:
         """A copy with the definition of ``name`` replaced (to see the Jacobian follow)."""
         sym = self.symbol(name)
         if sym not in self.definition:
@@ -124,7 +129,7 @@ def one_minus(v: MatrixSymbol) -> MatrixExpr:
 
 
 def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001"):
-    return Cell(
+    return CellEquations(
         name=name,
         variant=variant,
         leaves=tuple(leaves),
@@ -138,7 +143,7 @@ def _cell(name, variant, leaves, b: _Builder, state, outputs, blocks, style="001
     )
 
 
-def rnn(activation: str = "tanh") -> Cell:
+def rnn(activation: str = "tanh") -> CellEquations:
     """Vanilla RNN (001): h^{(t)} = σ(W_h h^{(t-1)} + W_x x^{(t)} + b).
 
     Shapes: W_h (n, n), W_x (n, d), b (n,); σ ∈ {tanh, sigmoid, relu, identity}.
@@ -150,7 +155,7 @@ def rnn(activation: str = "tanh") -> Cell:
     return _cell("rnn", activation, [h_prev, x], b, ["h_prev"], ["h"], blocks)
 
 
-def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
+def lstm(peephole: bool = False, forget_gate: bool = True) -> CellEquations:
     """LSTM (001): f = σ(W_f h + U_f x + b_f), i = σ(W_i h + U_i x + b_i),
     o = σ(W_o h + U_o x + b_o), c̃ = tanh(W_c h + U_c x + b_c),
     c^{(t)} = f∘c^{(t-1)} + i∘c̃, h^{(t)} = o∘tanh(c^{(t)}).
@@ -175,12 +180,7 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
     kept = hadamard(f, c_prev) if forget_gate else c_prev
     c = b.let("c", MatAdd(kept, hadamard(i, c_tilde)))
     b.let("h", hadamard(o, Apply("tanh", c)))
-    variant = {
-        (False, True): "standard",
-        (True, True): "peephole",
-        (False, False): "no_forget",
-        (True, False): "peephole_no_forget",
-    }[(peephole, forget_gate)]
+    variant = lstm_variant(peephole, forget_gate)
     blocks = [(o_, w) for o_ in ("h", "c") for w in ("h_prev", "c_prev", "x")]
     return _cell(
         "lstm",
@@ -194,7 +194,7 @@ def lstm(peephole: bool = False, forget_gate: bool = True) -> Cell:
     )
 
 
-def gru(variant: str = "textbook") -> Cell:
+def gru(variant: str = "textbook") -> CellEquations:
     """GRU.
 
     textbook (001): u = σ(W_u h + U_u x + b_u), r = σ(W_r h + U_r x + b_r),
@@ -232,7 +232,7 @@ def gru(variant: str = "textbook") -> Cell:
     return _cell("gru", variant, [h_prev, x], b, ["h_prev"], ["h"], blocks, style)
 
 
-def birnn(activation: str = "tanh") -> Cell:
+def birnn(activation: str = "tanh") -> CellEquations:
     """Bidirectional RNN (001, 003), one step of each direction and the output:
     →h^{(t)} = σ(→W_h →h^{(t-1)} + →W_x x^{(t)} + →b),
     ←h^{(t)} = σ(←W_h ←h^{(t+1)} + ←W_x x^{(t)} + ←b),
@@ -269,7 +269,7 @@ def birnn(activation: str = "tanh") -> Cell:
     )
 
 
-def stacked(variant: str = "plain") -> Cell:
+def stacked(variant: str = "plain") -> CellEquations:
     """Two stacked tanh RNN layers (001: "the hidden states from RNN layer i are the inputs
     to RNN layer i + 1"), one time step, state s = [h_1; h_2]:
 
@@ -309,7 +309,7 @@ def stacked(variant: str = "plain") -> Cell:
     )
 
 
-def residual(activation: str = "tanh") -> Cell:
+def residual(activation: str = "tanh") -> CellEquations:
     """Residual connection (000, 001): y = x + F(x), F(x) = σ(W x + b); W (n, n)."""
     b = _Builder()
     x = vector("x")
@@ -318,7 +318,7 @@ def residual(activation: str = "tanh") -> Cell:
     return _cell("residual", activation, [x], b, [], ["y"], [("y", "x")])
 
 
-def highway(variant: str = "standard") -> Cell:
+def highway(variant: str = "standard") -> CellEquations:
     """Highway connection (000): T = σ(W_T x + b_T), H = tanh(W_H x + b_H),
     y = T∘H + (1 − T)∘x; W_T, W_H (n, n)."""
     if variant not in HIGHWAY_VARIANTS:
@@ -331,59 +331,36 @@ def highway(variant: str = "standard") -> Cell:
     return _cell("highway", variant, [x], b, [], ["y"], [("y", "x")])
 
 
-ACTIVATION_NAMES = tuple(ACTIVATIONS)
 #: How the notes print PyTorch's GRU gate z (on h^{(t-1)}): ū, never z.
 TORCH_GATE = r"\bar{\mathbf{u}}^{(t)}"
-LSTM_VARIANTS = {
-    "standard": {"peephole": False, "forget_gate": True},
-    "peephole": {"peephole": True, "forget_gate": True},
-    "no_forget": {"peephole": False, "forget_gate": False},
-    "peephole_no_forget": {"peephole": True, "forget_gate": False},
-}
-GRU_VARIANTS = ("textbook", "minimal", "torch")
-STACKED_VARIANTS = ("plain", "residual")
-HIGHWAY_VARIANTS = ("standard",)
-
-# cell name -> (builder taking the variant, known variants, default variant)
-CELLS: dict[str, tuple[Callable[[str], Cell], tuple[str, ...], str]] = {
-    "rnn": (rnn, ACTIVATION_NAMES, "tanh"),
-    "lstm": (lambda v: lstm(**LSTM_VARIANTS[v]), tuple(LSTM_VARIANTS), "standard"),
-    "gru": (gru, GRU_VARIANTS, "textbook"),
-    "birnn": (birnn, ACTIVATION_NAMES, "tanh"),
-    "stacked": (stacked, STACKED_VARIANTS, "plain"),
-    "residual": (residual, ACTIVATION_NAMES, "tanh"),
-    "highway": (highway, HIGHWAY_VARIANTS, "standard"),
-}
 
 
-def cell(name: str, variant: str | None = None) -> Cell:
-    """The cell ``name`` in ``variant`` (None: the default), built once and cached; a
-    declared cell registered under ``name`` (``symbolic.declared.register_cell``) too."""
-    if name not in CELLS:
-        from .declared import _REGISTRY, declared_cell
+def lstm_of_variant(variant: str = "standard") -> CellEquations:
+    """The LSTM in one of its variants (standard, peephole, no_forget, peephole_no_forget)."""
+    if variant not in LSTM_SWITCHES:
+        raise unknown_name("lstm variant", variant, LSTM_SWITCHES)
+    peephole, forget_gate = LSTM_SWITCHES[variant]
+    return lstm(peephole=peephole, forget_gate=forget_gate)
 
-        if name not in _REGISTRY:
-            from gradsym import _load_declared_cells
 
-            _load_declared_cells()  # the library's cells, by name
-        if name in _REGISTRY:
-            found = declared_cell(name)
-            if variant is not None and variant != found.variant:
-                raise unknown_name(f"{name} variant", variant, [found.variant])
-            return found
-        raise unknown_name("cell", name, [*CELLS, *_REGISTRY])
-    return _builtin_cell(name, variant)
+def cell(name: str, variant: str | None = None) -> CellEquations:
+    """The cell ``name`` in ``variant`` (None: the default), as the cell registry
+    (:mod:`gradsym.cells`) builds it: the notes' cells and connections from the builders
+    above (once, then cached), a library or declared cell from its equations."""
+    entry = registry.get(name)
+    variant = entry.variant(variant)
+    if entry.kind in ("builtin", "connection"):
+        return _builtin_cell(name, variant)
+    return entry.equations(variant)
 
 
 @cache
-def _builtin_cell(name: str, variant: str | None) -> Cell:
-    build, variants, default = CELLS[name]
-    variant = default if variant is None else variant
-    if variant not in variants:
-        raise unknown_name(f"{name} variant", variant, variants)
-    return build(variant)
+def _builtin_cell(name: str, variant: str) -> CellEquations:
+    return registry.get(name).equations(variant)
 
 
-def all_cells() -> list[Cell]:
-    """Every cell in every variant."""
-    return [cell(name, v) for name, (_, variants, _) in CELLS.items() for v in variants]
+def all_cells() -> list[CellEquations]:
+    """Every cell and connection of the notes in every variant."""
+    return [
+        cell(e.name, v) for e in registry.entries(["builtin", "connection"]) for v in e.variants
+    ]

@@ -16,14 +16,14 @@ import sympy as sp
 from sympy import MatrixSymbol
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import SCALAR_MAPS
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import entry_symbol
 from gradsym.lang.names import n as n_sym
+from gradsym.lang.symbolic_table import SCALAR_MAPS
 from gradsym.lang.visitor import MatrixVisitor
 
 from ..errors import InvalidValueError
-from .equations import Cell
+from .equations import CellEquations
 
 Env = dict  # {MatrixSymbol: sympy.ImmutableMatrix}
 
@@ -126,7 +126,7 @@ def sizes_for(n: int, d: int | None = None) -> dict:
 
 
 @lru_cache(maxsize=256)
-def environment(cell: Cell, n: int, d: int, cut: frozenset[str] = frozenset()) -> Env:
+def environment(cell: CellEquations, n: int, d: int, cut: frozenset[str] = frozenset()) -> Env:
     """Explicit leaves, parameters and (in order) intermediates of ``cell`` at sizes n, d.
 
     Intermediates named in ``cut`` are fresh symbols instead of their equation: the
@@ -141,7 +141,7 @@ def environment(cell: Cell, n: int, d: int, cut: frozenset[str] = frozenset()) -
     return env
 
 
-def _names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
+def _names(cell: CellEquations, name: str, kind: str) -> tuple[str, ...]:
     if name == "state":
         return cell.outputs if kind == "of" else cell.state
     cell.symbol(name)  # raises UnknownNameError for an unknown name
@@ -150,7 +150,7 @@ def _names(cell: Cell, name: str, kind: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=512)
 def explicit_jacobian(
-    cell: Cell, of: str, wrt: str, n: int, d: int | None = None
+    cell: CellEquations, of: str, wrt: str, n: int, d: int | None = None
 ) -> sp.ImmutableMatrix:
     """∂of/∂wrt at hidden size n and input size d (default n), by ``Matrix.jacobian``.
 
@@ -167,7 +167,7 @@ def explicit_jacobian(
     return sp.ImmutableMatrix(f.jacobian(v))
 
 
-def wrt_environment(cell: Cell, wrt: str, n: int, d: int | None = None) -> Env:
+def wrt_environment(cell: CellEquations, wrt: str, n: int, d: int | None = None) -> Env:
     """The explicit environment a Jacobian with respect to ``wrt`` is expanded in: the
     cell at sizes n, d with ``wrt`` held as fresh symbols when it is not a leaf."""
     sizes = sizes_for(n, d)
@@ -178,7 +178,7 @@ def wrt_environment(cell: Cell, wrt: str, n: int, d: int | None = None) -> Env:
 
 
 def expand_compact(
-    expr: MatrixExpr, cell: Cell, wrt: str, n: int, d: int | None = None
+    expr: MatrixExpr, cell: CellEquations, wrt: str, n: int, d: int | None = None
 ) -> sp.ImmutableMatrix:
     """A compact form at sizes n, d, with the intermediates replaced by their equations."""
     return evaluate(expr, wrt_environment(cell, wrt, n, d), sizes_for(n, d))

@@ -38,9 +38,10 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.functions import activation, relu, relu_prime, sigmoid
+from gradsym.lang.elementwise import get_function
+from gradsym.lang.functions import relu, relu_prime, sigmoid
 
-from .equations import Cell
+from .equations import CellEquations
 from .explicit import expand_compact, explicit_jacobian, sizes_for
 
 
@@ -293,7 +294,7 @@ def decide_entry(
 
 
 def prove_at(
-    expr: MatrixExpr, cell: Cell, of: str, wrt: str, n: int, d: int | None = None
+    expr: MatrixExpr, cell: CellEquations, of: str, wrt: str, n: int, d: int | None = None
 ) -> ProofResult:
     """compact = explicit at hidden size n, input size d (default n): a ProofResult."""
     sizes = sizes_for(n, d)
@@ -318,7 +319,7 @@ def rnn_index_form(name: str = "tanh") -> tuple[sp.Expr, sp.Expr, bool]:
     Returns (derived, expected, holds): derived from h_i = σ(z_i),
     z_i = Σ_k W_h[i,k] h_k + Σ_k W_x[i,k] x_k + b_i, expected σ'(z_i) W_h[i,j].
     """
-    act = activation(name)
+    act = get_function(name)
     i, j, k = sp.symbols("i j k", integer=True, nonnegative=True)
     p = sp.Symbol("p", integer=True, nonnegative=True)
     dd = sp.Symbol("d", integer=True, positive=True)

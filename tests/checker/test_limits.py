@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from gradsym import check_jacobian
+from gradsym.checker.candidate import parse_candidate
 from gradsym.cli import main
 from gradsym.errors import CandidateError
-from gradsym.lang.parser import parse_candidate
 
 # Each of these is 60-odd characters; before the products were kept flat, SymPy's
 # MatMul.shape took twice as long per level (20 levels: 25 s), in the checker's preparation.

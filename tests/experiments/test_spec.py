@@ -192,3 +192,33 @@ def test_a_spec_sweeps_the_dtype_like_any_field(tiny):
     tiny["grid"]["dtype"] = ["float16"]
     with pytest.raises(InvalidValueError, match=r"run .* seed 0: unknown dtype 'float16'"):
         load_spec(tiny)
+
+
+def test_a_field_added_later_keeps_the_keys_of_the_runs_recorded_before_it(tiny):
+    """A float64 run is the run recorded before runs had a dtype (they all computed in
+    float64): the same key. A float32 run is another run."""
+    for run in load_spec(tiny).runs:
+        before = {k: v for k, v in run.config.items() if k != "dtype"}
+        assert run.config["dtype"] == "float64" and run_key(before) == run.key
+        assert run_key({**run.config, "dtype": "float32"}) != run.key
+
+
+def test_the_committed_example_database_resumes_with_nothing_to_run(tmp_path):
+    """Its runs were recorded before runs had a dtype: the example spec still finds every
+    one of them finished (none is run again, none refused as another version's)."""
+    import shutil
+
+    from gradsym.experiments.store import SweepStore
+    from gradsym.render.figures.success_rate import SPEC
+
+    committed = SPEC.parent / "classic" / "sweep.db"
+    if not committed.is_file():
+        pytest.skip("the example's results are not installed (a wheel without them)")
+    shutil.copy(committed, tmp_path / "sweep.db")
+    spec = load_spec(SPEC)
+    with SweepStore.open(tmp_path) as store:
+        assert all("dtype" not in row.config for row in store.rows())
+    store, resumed = SweepStore.open_for(tmp_path, spec)  # the same spec, the same runs
+    with store:
+        done = {row.key for row in store.rows() if row.status == "done"}
+    assert resumed and {run.key for run in spec.runs} == done

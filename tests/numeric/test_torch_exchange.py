@@ -114,7 +114,7 @@ def test_a_wrong_mapping_is_caught(rng):
 def test_cells_without_torch_counterpart_are_refused():
     for model, what in [
         (LSTM(3, 4, peephole=True), "peephole"),
-        (LSTM(3, 4, forget_gate=False), "forget gate"),
+        (LSTM(3, 4, forget_gate=False), "no_forget"),
         (GRU(3, 4, variant="textbook"), "textbook"),
         (RNN(3, 4, "sigmoid"), "sigmoid"),
     ]:

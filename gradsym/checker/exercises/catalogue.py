@@ -52,7 +52,7 @@ _DERIVE = (
 
 def _v(cell: str, name: str, variant: str | None = None) -> str:
     """The LaTeX of a vector or matrix of a cell, as the printer writes it."""
-    from gradsym.lang.parser import symbols
+    from gradsym.checker.candidate import symbols
     from gradsym.symbolic import cell as get_cell
 
     c = get_cell(cell, variant)

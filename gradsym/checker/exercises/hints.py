@@ -12,20 +12,20 @@ Hints are LaTeX prose (printed as Unicode in the terminal).
 
 from __future__ import annotations
 
+from gradsym.checker.candidate import symbols
 from gradsym.checker.diagnosis import Finding
 from gradsym.lang.latex import notes_latex
-from gradsym.lang.parser import symbols
-from gradsym.symbolic import Cell
+from gradsym.symbolic import CellEquations
 
 __all__ = ["finding_hint", "names_latex"]
 
 
-def _latex(cell: Cell, name: str) -> str:
+def _latex(cell: CellEquations, name: str) -> str:
     table = symbols(cell)
     return f"${notes_latex(table[name], cell.style)}$" if name in table else ""
 
 
-def names_latex(cell: Cell, names, only: str = "") -> str:
+def names_latex(cell: CellEquations, names, only: str = "") -> str:
     """The symbols ``names`` of ``cell`` in print, joined with "and" (``only="weights"``:
     the matrices of the cell's parameters only)."""
     params = {p.name for p in cell.params if 1 not in p.shape}
@@ -36,7 +36,7 @@ def names_latex(cell: Cell, names, only: str = "") -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _vector(cell: Cell, name: str) -> str:
+def _vector(cell: CellEquations, name: str) -> str:
     return _latex(cell, name) or f"$\\mathbf{{{name}}}$"
 
 
@@ -45,7 +45,7 @@ def _block_words(block: str) -> tuple[str, str]:
     return of, wrt
 
 
-def finding_hint(finding: Finding, cell: Cell, of: str, wrt: str) -> str:
+def finding_hint(finding: Finding, cell: CellEquations, of: str, wrt: str) -> str:
     """A hint (LaTeX prose) for ``finding`` in the Jacobian ∂``of``/∂``wrt`` of ``cell``."""
     if finding.block:
         of, wrt = _block_words(finding.block)

@@ -31,9 +31,10 @@ from functools import cached_property
 
 import sympy as sp
 
+from gradsym.checker.candidate import block_size, symbols
 from gradsym.lang.latex import notes_latex
-from gradsym.lang.parser import block_size, parse_expression, parse_scalar, symbols
-from gradsym.symbolic import Cell
+from gradsym.lang.parser import parse_expression, parse_scalar
+from gradsym.symbolic import CellEquations
 from gradsym.symbolic import cell as get_cell
 
 __all__ = [
@@ -98,14 +99,14 @@ ANSWER_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def answer_symbols(cell: Cell) -> dict[str, sp.MatrixSymbol]:
+def answer_symbols(cell: CellEquations) -> dict[str, sp.MatrixSymbol]:
     """Every symbol an answer about ``cell`` may use, by the name the answer writes
     (:data:`ANSWER_NAMES`; the cell's own name where the lecture prints that)."""
     renamed = ANSWER_NAMES.get(cell.name, {})
     return {renamed.get(name, name): symbol for name, symbol in symbols(cell).items()}
 
 
-def parse_answer(text: str, cell: Cell):
+def parse_answer(text: str, cell: CellEquations):
     """An answer about ``cell`` (in the names of :func:`answer_symbols`) as the SymPy matrix
     expression the checker judges; CandidateError, one line, for anything else."""
     return parse_expression(text, answer_symbols(cell), block_size(cell))
@@ -170,7 +171,7 @@ class JacobianQuestion(Question):
     kind = "jacobian"
 
     @cached_property
-    def cell_obj(self) -> Cell:
+    def cell_obj(self) -> CellEquations:
         return get_cell(self.cell, self.variant)
 
     @cached_property
@@ -249,7 +250,7 @@ class ErrorQuestion(Question):
     points = 2
 
     @cached_property
-    def cell_obj(self) -> Cell:
+    def cell_obj(self) -> CellEquations:
         return get_cell(self.cell, self.variant)
 
     @property
@@ -304,7 +305,7 @@ class Exercise:
         return self.questions[0].title
 
 
-def grammar_symbols(cell: Cell) -> list[tuple[str, str]]:
+def grammar_symbols(cell: CellEquations) -> list[tuple[str, str]]:
     """(name in an answer, LaTeX as printed) for every symbol of ``cell`` an answer may
     use, parameters first, in a stable order."""
     table = answer_symbols(cell)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from gradsym.errors import unknown_name
 
 from ..claim import Claim
+from ..lecture import teaching
 from . import (
     agreement,
     bptt,
@@ -45,52 +46,11 @@ for _module in _MODULES:
             raise RuntimeError(f"claim id {_claim.id!r} registered twice")
         REGISTRY[_claim.id] = _claim
 
-# The claims' ids in the order of the notes; every one must be in the registry.
-IDS = tuple(
-    i
-    for i in (
-        "chain-rule",
-        "weights-shared",
-        "bptt-factors",
-        "rnn-jacobian",
-        "scalar-example",
-        "linear-case",
-        "eigen-vanish",
-        "explode",
-        "nonlinear-bound",
-        "sequential-recency",
-        "agreement-recency",
-        "cliff",
-        "sgd-step",
-        "clip-norm",
-        "clip-value",
-        "truncated-bptt",
-        "tbptt-bias",
-        "random-truncation",
-        "orthogonal",
-        "relu",
-        "residual",
-        "leaky",
-        "echo-state",
-        "pascanu-omega",
-        "lstm-jacobians",
-        "lstm-cell-path",
-        "cec",
-        "forget-bias",
-        "lstm-remember",
-        "gates-range",
-        "lstm-params",
-        "peephole-jacobians",
-        "gru-jacobian",
-        "gru-retain",
-        "gru-update-bias",
-        "gru-variants",
-        "gru-params",
-        "birnn",
-        "stacked",
-        "mlp-window",
-        "rnn-count",
-    )
+# The claims' ids in the order of the notes: the one list of them is the lecture's outline
+# (gradsym.notes.lecture.teaching.OUTLINE, which also places the cells, pictures and
+# figures); every registered claim must be in it, and nothing else.
+IDS: tuple[str, ...] = tuple(
+    item.id for _, items in teaching.OUTLINE for item in items if isinstance(item, teaching.C)
 )
 
 

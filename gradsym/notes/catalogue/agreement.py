@@ -18,7 +18,6 @@ from pathlib import Path
 
 import sympy as sp
 
-import gradsym
 from gradsym.lang.notation import MaxOver, MinOver, NamedScalar, family
 
 from ..checks import Exact, Sampled
@@ -27,7 +26,8 @@ from ..evaluate import Model, seq_key
 
 SECTION = "Vanilla RNN"
 #: The committed data of the figure "agreement" in a source tree.
-FIGURE_DATA = Path(gradsym.__file__).resolve().parent.parent / "figures" / "agreement.json"
+# the repository's figures folder: gradsym/notes/catalogue/ is three levels below it
+FIGURE_DATA = Path(__file__).resolve().parents[3] / "figures" / "agreement.json"
 #: The training conditions (attractor rate) the steps read: none, and one in a hundred.
 PLAIN, SOME = 0.0, 0.01
 #: The order pair whose shares the steps compare: one attractor, one noun of the subject's

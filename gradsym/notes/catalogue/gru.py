@@ -27,8 +27,7 @@ from gradsym.symbolic.equations import one_minus
 
 from ..checks import Exact, Sampled
 from ..claim import Claim, Step
-from ..evaluate import Exact as ExactEvaluator
-from ..evaluate import Floating, Model, Unbound
+from ..evaluate import ExactEvaluator, FloatEvaluator, Model, Unbound
 from ..models import CellModel, counting_model, exact_cell, float_cell, random_values
 from .common import Apply, Diag, S, jacobian_step
 from .lstm import STANDARD, count
@@ -507,7 +506,7 @@ class _MappedPair(Model):
             cell = TEXTBOOK if key != h_torch else TORCH
             values = self._cell_values(cell, ev)
             sub = CellModel(cell, values, exact=self.exact, n=self.values[n], d=self.values[d])
-            cls = ExactEvaluator if self.exact else Floating
+            cls = ExactEvaluator if self.exact else FloatEvaluator
             overrides = {r_gate: ev.overrides[r_gate]} if r_gate in ev.overrides else {}
             return cls(sub, overrides=overrides).visit(S(cell, "r" if key == r_gate else "h"))
         raise Unbound(f"no value for {key}")

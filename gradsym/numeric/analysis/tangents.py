@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import sigmoid
+from gradsym.lang.numpy_functions import sigmoid
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM

@@ -1,8 +1,9 @@
 """The recurrent cells: one file each, with the forward step, the backward step and the
 state Jacobian side by side (``rnn``, ``lstm``, ``gru``); what every cell shares
 (``cell``); the live mapping of their parameters (``parameters``); the gated cells'
-shared algebra (``gates``); the activations with their derivatives (``activations``);
-and the one factory, :func:`make_cell` (``factory``)."""
+shared algebra (``gates``); and the one factory, :func:`make_cell` (``factory``). The
+activations with their derivatives are rows of the function table,
+:mod:`gradsym.lang.elementwise`."""
 
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.factory import cell_variants, make_cell

@@ -22,7 +22,7 @@ import numpy as np
 from gradsym import display
 from gradsym.errors import ShapeError
 from gradsym.numeric.cells.parameters import FusedArrays, Parameters
-from gradsym.validate import as_dtype, check_array, check_params, positive_int
+from gradsym.validate import as_dtype, check_array, check_memory, check_params, positive_int
 
 
 @dataclass
@@ -90,6 +90,9 @@ class Cell:
     and implements ``_forward``, ``_backward`` and ``_state_jacobian``.
     """
 
+    #: the cell's name and variant in the cell registry (:mod:`gradsym.cells`)
+    name: str = ""
+    variant: str = ""
     state_names: tuple[str, ...] = ("h",)
     recurrent_weights: tuple[str, ...] = ()
     input_weights: tuple[str, ...] = ()
@@ -97,6 +100,8 @@ class Cell:
     peephole_weights: tuple[str, ...] = ()
     forget_gate_bias: str | None = None
     update_gate_bias: str | None = None
+    #: the sign of ``update_gate_bias`` that opens the identity (carry) path
+    update_gate_sign: float | None = None
 
     def __init__(self, input_size: int, hidden_size: int, *, dtype=np.float64):
         self.input_size = positive_int("input_size", input_size)
@@ -113,6 +118,11 @@ class Cell:
         """
         fused: dict[str, np.ndarray] = {}
         self._layout: dict[str, tuple[str, int, int]] = {}
+        entries = sum(len(names) * int(np.prod(shape)) for names, shape in blocks.values())
+        check_memory(  # before the first array: an error naming the sizes, not NumPy's
+            f"input_size = {self.input_size} and hidden_size = {self.hidden_size}",
+            entries * self.dtype.itemsize,
+        )
         for kind, (names, shape) in blocks.items():
             if not names:
                 continue

@@ -17,7 +17,7 @@ The helpers below are the pieces every gated cell repeats:
 * one allocation for all the arrays of a pass (:func:`carve`);
 * the input projections U x⁽ᵗ⁾ + b of all steps, gate-major, in one call, the sigmoid
   gates' blocks prescaled (exactly: negated in float64, halved in float32) so that σ
-  takes the fewest passes (:func:`~gradsym.numeric.cells.activations.sigmoid_of_prescaled`);
+  takes the fewest passes (:func:`~gradsym.lang.numpy_functions.sigmoid_of_prescaled`);
 * the per-step product h⁽ᵗ⁻¹⁾ Wᵀ as gate-major blocks (:func:`step_product`);
 * σ of the sigmoid gates and tanh of the candidate of a step, in place
   (:func:`gate_activations`);
@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import HALF, sigmoid_of_prescaled, sigmoid_prescale
+from gradsym.lang.numpy_functions import HALF, sigmoid_of_prescaled, sigmoid_prescale
 
 #: Up to this many numbers per (B, n) block, the LSTM's loops run on contiguous copies of
 #: a step's blocks (LSTM._forward, LSTM._backward): a NumPy call on several blocks T·B·n
@@ -74,7 +74,7 @@ def input_projections(
 ) -> np.ndarray:
     """U_g x⁽ᵗ⁾ + b_g for every gate block g and every step, gate-major; the first
     ``sigmoid`` blocks (the sigmoid gates') prescaled by
-    :func:`~gradsym.numeric.cells.activations.sigmoid_prescale` (see :func:`step_product`).
+    :func:`~gradsym.lang.numpy_functions.sigmoid_prescale` (see :func:`step_product`).
 
     xs: (T, B, d), U: (G·n, d), b: (G·n,) → (G, T, B, n), C-contiguous (written into
     ``out`` when given), which the forward pass then completes in place into the gate
@@ -120,7 +120,7 @@ def step_product(
 
     The prescale is exact, s (v M_gᵀ) = v (s M_g)ᵀ bit for bit (s = −1 in float64, ½ in
     float32): the gated cells prescale their sigmoid gates so that σ takes the fewest
-    passes (:func:`~gradsym.numeric.cells.activations.sigmoid_of_prescaled`).
+    passes (:func:`~gradsym.lang.numpy_functions.sigmoid_of_prescaled`).
     """
     K, m = M.shape[0] // n, M.shape[1]
     blocks_T = M.reshape(K, n, m).transpose(0, 2, 1)  # (K, m, n), [g] = M_gᵀ
@@ -148,7 +148,7 @@ def gate_activations(dtype: np.dtype, sigmoid: int) -> Callable[[np.ndarray], No
 
     float32: one tanh pass covers every block (σ(z) = ½ + ½ tanh(z/2), the σ blocks
     holding z/2), then two passes finish the σ blocks. float64: σ from e^(−z)
-    (:func:`~gradsym.numeric.cells.activations.sigmoid_of_negated`), then tanh."""
+    (:func:`~gradsym.lang.numpy_functions.sigmoid_of_negated`), then tanh."""
     if np.dtype(dtype) == np.float32:
         half = HALF[np.dtype(np.float32)]
 

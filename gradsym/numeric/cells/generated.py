@@ -14,8 +14,8 @@ functions printed from the equations and compiled once (``gradsym.declared.codeg
                                 products over T·B rows) and ∂L/∂x⁽ᵗ⁾ for every step
     state_jacobian(params, x, state)  ∂s/∂s⁽ᵗ⁻¹⁾ and ∂s/∂x, the compact Jacobians printed
 
-The functions call NumPy and this package's activations only, so the hot loop never touches
-SymPy. Its independent references are central differences of its own forward pass
+The functions call NumPy and the function table's NumPy values only, so the hot loop never
+touches SymPy. Its independent references are central differences of its own forward pass
 (:mod:`gradsym.numeric.gradcheck`) and the symbolic proofs of the compact Jacobians.
 
 Shapes: states (B, n) each; ``trace.gates[name]`` is every intermediate vector the equations

@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradsym.errors import unknown_name
-from gradsym.numeric.cells.activations import sigmoid_of_prescaled
+from gradsym.lang.numpy_functions import sigmoid_of_prescaled
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     add_direct,
@@ -89,6 +89,17 @@ class GRU(Cell):
     input_weights = ("U_u", "U_r", "U_h")
     biases = ("b_u", "b_r", "b_h")
     update_gate_bias: str | None = "b_u"
+    # Which way the identity (carry) path opens with the gate's bias: the notes'
+    # h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃ carries when u → 0 (a large negative b_u); PyTorch's
+    # h = (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾ when z → 1 (a large positive b_z).
+    update_gate_sign: float | None = -1.0
+
+    name = "gru"
+
+    @classmethod
+    def of_variant(cls, variant, input_size, hidden_size, *, dtype=np.float64, rng=0) -> GRU:
+        """The registry's NumPy facet (:mod:`gradsym.cells`)."""
+        return cls(input_size, hidden_size, variant=variant, dtype=dtype, rng=rng)
 
     def __init__(
         self,
@@ -108,6 +119,7 @@ class GRU(Cell):
         self.input_weights = tuple(f"U_{s}" for s in sfx)
         self.biases = tuple(f"b_{s}" for s in sfx + extra)
         self.update_gate_bias = "b_z" if variant == "torch" else "b_u"
+        self.update_gate_sign = 1.0 if variant == "torch" else -1.0
         self._n_sigmoid = len(self.gate_names) - 1
         n, d = self.hidden_size, self.input_size
         self._allocate(

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradsym.cells.builtin import LSTM_SWITCHES, lstm_variant
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import (
     CONTIGUOUS_STEPS,
@@ -82,6 +83,27 @@ class LSTM(Cell):
     biases = ("b_f", "b_i", "b_o", "b_c")
     peephole_weights: tuple[str, ...] = ()
     forget_gate_bias: str | None = "b_f"
+
+    name = "lstm"
+
+    @property
+    def variant(self) -> str:
+        """The registry's variant: standard, peephole, no_forget or peephole_no_forget."""
+        return lstm_variant(self.peephole, self.forget_gate)
+
+    @classmethod
+    def of_variant(cls, variant, input_size, hidden_size, *, dtype=np.float64, rng=0) -> LSTM:
+        """The registry's NumPy facet (:mod:`gradsym.cells`): the variant names the
+        switches (``LSTM_SWITCHES``: standard, peephole, no_forget, peephole_no_forget)."""
+        peephole, forget_gate = LSTM_SWITCHES[variant]
+        return cls(
+            input_size,
+            hidden_size,
+            peephole=peephole,
+            forget_gate=forget_gate,
+            dtype=dtype,
+            rng=rng,
+        )
 
     def __init__(
         self,

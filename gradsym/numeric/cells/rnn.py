@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.numeric.cells.activations import get_activation
+from gradsym.lang.elementwise import get_function
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import column_sums, previous_states
 
@@ -22,9 +22,20 @@ from gradsym.numeric.cells.gates import column_sums, previous_states
 class RNN(Cell):
     """Vanilla (Elman) RNN cell; ``activation`` is tanh, sigmoid, relu or identity."""
 
+    name = "rnn"
     recurrent_weights = ("W_h",)
     input_weights = ("W_x",)
     biases = ("b",)
+
+    @property
+    def variant(self) -> str:
+        """The registry's variant of the RNN: its activation."""
+        return self.activation.name
+
+    @classmethod
+    def of_variant(cls, variant, input_size, hidden_size, *, dtype=np.float64, rng=0) -> RNN:
+        """The registry's NumPy facet (:mod:`gradsym.cells`): the variant is the activation."""
+        return cls(input_size, hidden_size, variant, dtype=dtype, rng=rng)
 
     def __init__(
         self,
@@ -36,7 +47,7 @@ class RNN(Cell):
         rng=0,
     ):
         super().__init__(input_size, hidden_size, dtype=dtype)
-        self.activation = get_activation(activation)
+        self.activation = get_function(activation)
         n, d = self.hidden_size, self.input_size
         self._allocate({"W": (("W_h",), (n, n)), "U": (("W_x",), (n, d)), "b": (("b",), (n,))})
         self._init_uniform(rng)

@@ -274,18 +274,12 @@ class CellLike(Protocol):
     peephole_weights: tuple[str, ...]
     forget_gate_bias: str | None
     update_gate_bias: str | None
+    update_gate_sign: float | None
 
 
 RECURRENT_SCHEMES = ("orthogonal", "identity", "gaussian", "uniform", "sparse")
 INPUT_SCHEMES = ("orthogonal", "gaussian", "uniform")
 BIAS_SCHEMES = ("zeros", "uniform")
-
-# Which way the identity (carry) path of the GRU opens with its gate's bias:
-#   textbook / minimal GRU (CS224n notes): h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃  → carry when u → 0,
-#     i.e. a large NEGATIVE b_u;
-#   PyTorch: h = (1 − z)∘n + z∘h⁽ᵗ⁻¹⁾                               → carry when z → 1,
-#     i.e. a large POSITIVE b_z.
-CARRY_SIGN = {"b_u": -1.0, "b_z": +1.0}
 
 
 def _matrix(
@@ -411,11 +405,13 @@ def initialise(
                 f"update_bias was given but {type(cell).__name__} has no update gate on "
                 "the identity path (update_gate_bias is None)"
             )
+        # the cell knows which sign opens its carry path (the GRU's two conventions)
         carry_sign = getattr(cell, "update_gate_sign", None)
         if carry_sign is None:
-            if name not in CARRY_SIGN:
-                raise unknown_name("update-gate bias convention", name, CARRY_SIGN)
-            carry_sign = CARRY_SIGN[name]
+            raise InvalidValueError(
+                f"update_bias was given but {type(cell).__name__} does not say which sign of "
+                f"{name} opens its carry path (update_gate_sign is None)"
+            )
         update_bias = number("update_bias", update_bias)
 
     n = cell.hidden_size

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.cells import registry
+from gradsym.cells.builtin import PRESETS
 from gradsym.errors import InvalidValueError, did_you_mean
-from gradsym.numeric.cells.activations import ACTIVATIONS
-from gradsym.numeric.cells.factory import declared_cell_names, lstm_variant
-from gradsym.numeric.cells.gru import VARIANTS
+from gradsym.numeric.cells.factory import declared_cell_names
 from gradsym.numeric.nets.network import Truncation
 from gradsym.numeric.optim.clipping import MODES as NORM_MODES
 from gradsym.numeric.optim.initialisers import RECURRENT_SCHEMES, SPARSE_NONZEROS
@@ -46,7 +46,13 @@ __all__ = [
     "build_task",
 ]
 
-CELLS = ("rnn", "irnn", "lstm", "gru")
+#: The built-in cells training builds (the registry's cells with a NumPy cell) and the
+#: presets of them (irnn: the ReLU RNN, W_h initialised to I); a cell declared by its
+#: equations is accepted by its name as well.
+CELLS: tuple[str, ...] = (
+    *(e.name for e in registry.entries(["builtin"]) if e.numpy is not None),
+    *PRESETS,
+)
 OPTIMISERS = ("sgd", "adam")
 CLIP_MODES = ("norm", "value")
 #: The floating-point types a run computes in: float64, the exact reference (the default),
@@ -55,6 +61,9 @@ DTYPES = ("float64", "float32")
 
 # Metadata of the fields that may change on resume.
 _RESUMABLE = {"resumable": True}
+# Metadata of a field added after runs were first recorded (sweep databases, run keys):
+# the value every earlier run computed with, which the field's absence means.
+_EARLIER = "earlier"
 
 
 @dataclass
@@ -128,7 +137,7 @@ class TrainConfig:
     norm_mode: str = "algorithm1"
     truncation: int | tuple[int, int] | None = None
     omega: float = 0.0
-    dtype: str = "float64"
+    dtype: str = field(default="float64", metadata={_EARLIER: "float64"})
     batch: int = 32
     steps: int = field(default=1000, metadata=_RESUMABLE)
     eval_every: int = field(default=100, metadata=_RESUMABLE)
@@ -150,14 +159,18 @@ class TrainConfig:
         """The RNN's activation: ``activation``, or relu for irnn and tanh for rnn."""
         if self.activation is not None:
             return self.activation
-        return "relu" if self.cell == "irnn" else "tanh"
+        if self.cell in PRESETS:
+            return PRESETS[self.cell].variant
+        return registry.get("rnn").default_variant
 
     @property
     def resolved_init(self) -> str:
         """The recurrent initialiser: ``init``, or identity for irnn, orthogonal otherwise."""
         if self.init is not None:
             return self.init
-        return "identity" if self.cell == "irnn" else "orthogonal"
+        if self.cell in PRESETS:
+            return PRESETS[self.cell].init
+        return registry.get(self.cell).default_init
 
     @property
     def resolved_nonzeros(self) -> int:
@@ -168,13 +181,12 @@ class TrainConfig:
     def cell_variant(self) -> tuple[str, str]:
         """The (name, variant) of :func:`~gradsym.numeric.cells.factory.make_cell` that
         builds each layer: irnn is the relu RNN, the LSTM's switches name its variant."""
-        if self.cell in ("rnn", "irnn"):
-            return "rnn", self.resolved_activation
-        if self.cell == "lstm":
-            return "lstm", lstm_variant(self.peephole, self.forget_gate)
-        if self.cell == "gru":
-            return "gru", self.variant
-        return self.cell, None  # a declared cell
+        if self.cell in PRESETS:
+            return PRESETS[self.cell].cell, self.resolved_activation
+        if self.declared:
+            return self.cell, None
+        entry = registry.get(self.cell)
+        return self.cell, entry.variant_of(*(getattr(self, o) for o in entry.options))
 
     @property
     def np_dtype(self) -> np.dtype:
@@ -193,25 +205,22 @@ class TrainConfig:
         if self.cell not in CELLS:
             choice("cell", self.cell, CELLS + declared_cell_names())
         if self.activation is not None:
-            choice("activation", self.activation, ACTIVATIONS)
-            if self.cell not in ("rnn", "irnn"):
+            choice("activation", self.activation, registry.get("rnn").variants)
+            self._option_applies("activation")
+            preset = PRESETS.get(self.cell)
+            if preset is not None and self.activation != preset.variant:
                 raise InvalidValueError(
-                    f"activation applies to the rnn and irnn cells, not to {self.cell!r}"
+                    f"the {self.cell} cell is the {preset.description}; activation must be "
+                    f"{preset.variant!r}, got {self.activation!r} (use cell {preset.cell!r} "
+                    "for other activations)"
                 )
-            if self.cell == "irnn" and self.activation != "relu":
-                raise InvalidValueError(
-                    f"the irnn cell is the ReLU RNN of Le et al. 2015; activation must be "
-                    f"'relu', got {self.activation!r} (use cell 'rnn' for other activations)"
-                )
-        choice("GRU variant", self.variant, VARIANTS)
-        if self.variant != "textbook" and self.cell != "gru":
-            raise InvalidValueError(f"variant applies to the gru cell, not to {self.cell!r}")
+        choice("GRU variant", self.variant, registry.get("gru").variants)
+        if self.variant != registry.get("gru").default_variant:
+            self._option_applies("variant")
         boolean("peephole", self.peephole)
         boolean("forget_gate", self.forget_gate)
-        if (self.peephole or not self.forget_gate) and self.cell != "lstm":
-            raise InvalidValueError(
-                f"peephole and forget_gate apply to the lstm cell, not to {self.cell!r}"
-            )
+        if self.peephole or not self.forget_gate:
+            self._option_applies("peephole", "forget_gate")
         positive_int("hidden", self.hidden)
         positive_int("layers", self.layers)
         boolean("residual", self.residual)
@@ -295,6 +304,19 @@ class TrainConfig:
         )
         return self
 
+    def _option_applies(self, *options: str) -> None:
+        """Refuse options that do not choose a variant of ``cell`` (the registry's
+        ``options`` of each cell, a preset's of its cell)."""
+        owners = [
+            name
+            for name in CELLS
+            if options[0] in registry.get(PRESETS[name].cell if name in PRESETS else name).options
+        ]
+        if self.cell not in owners:
+            what = " and ".join(options) + (" apply" if len(options) > 1 else " applies")
+            kind = " and ".join(owners) + (" cells" if len(owners) > 1 else " cell")
+            raise InvalidValueError(f"{what} to the {kind}, not to {self.cell!r}")
+
     def memory_bytes(self, task: Task | None = None) -> int:
         """The memory the run needs, estimated from above, in bytes (float64): the
         parameters of at most four gates per layer (weights, gradients, the optimiser's
@@ -346,6 +368,21 @@ class TrainConfig:
     def replace(self, **changes) -> TrainConfig:
         """A checked copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
+
+
+#: Fields added after runs were first recorded, with the value that every earlier run had:
+#: a run's key leaves a field out at that value (see :func:`earlier_form`).
+EARLIER_VALUES: dict[str, Any] = {
+    f.name: f.metadata[_EARLIER] for f in dataclasses.fields(TrainConfig) if _EARLIER in f.metadata
+}
+
+
+def earlier_form(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A config's dict (:meth:`TrainConfig.to_dict`) without the fields added later that
+    hold the value every earlier run had (``dtype`` "float64"): the form a run's key and
+    a sweep database's comparison read, so that the runs recorded before a field existed
+    are the same runs as the ones it now describes (they computed exactly that)."""
+    return {k: v for k, v in data.items() if not (k in EARLIER_VALUES and v == EARLIER_VALUES[k])}
 
 
 #: The options that may differ between a checkpoint and the run resuming from it.

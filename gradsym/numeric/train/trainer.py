@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 import math
 import os
 import time
@@ -54,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from gradsym.cells import registry
 from gradsym.display import markdown_table, number
 from gradsym.errors import (
     CheckpointError,
@@ -217,9 +217,8 @@ def _same_cell(ckpt: Checkpoint, path: Path) -> None:
     name = recorded["name"]
     current = declared_cell_record(name)
     if current is None:  # not declared in this process: from the equations the run recorded
-        declare = importlib.import_module("gradsym.declared").cell_from_record
         try:
-            declare(recorded)
+            registry.declare_recorded(recorded)
         except GradsymError as exc:
             raise CheckpointError(f"checkpoint {path}: {exc}") from None
         return

@@ -20,7 +20,6 @@ import math
 import os
 from pathlib import Path
 
-from gradsym import __version__
 from gradsym.files import atomic_write, atomic_write_text, writable_dir
 from gradsym.numeric.analysis.result import Analysis, Comparison
 from gradsym.render.analysis import gates as gates_figure
@@ -28,6 +27,7 @@ from gradsym.render.analysis import gradient_flow, spectrum
 from gradsym.render.analysis.markdown import report_markdown
 from gradsym.render.figures.style import savefig, style
 from gradsym.render.figures.writer import dumps
+from gradsym.version import __version__
 
 __all__ = ["REPORT_JSON", "REPORT_MD", "report_json", "write_report"]
 

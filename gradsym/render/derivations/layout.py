@@ -435,6 +435,12 @@ class _Nameless:
 _NO_CLAIM = _Nameless()
 
 
+def referred_rows(item) -> frozenset[str]:
+    """The equations of the cells a claim of the lecture plan refers to (printed where they
+    were introduced): ``item`` a :class:`gradsym.notes.lecture.ClaimItem`."""
+    return frozenset(row for cell, _ in item.referred for row in cell_rows(None, cell.definitions))
+
+
 def _equation_blocks(claim: Claim, cells=None, omit=frozenset()) -> list[tuple[str, list[str]]]:
     """(heading, rows) for the equations of each cell (``cells``: those of the claim, or
     the ones given) and for the claim's definitions, but for the rows in ``omit`` (the

@@ -56,8 +56,8 @@ from .layout import (
     break_lines,
     cell_rows,
     check_table_rows,
+    referred_rows,
 )
-from .notes import _referred_rows
 
 __all__ = [
     "MATHJAX_MACROS",
@@ -190,7 +190,7 @@ class _Writer:
             names = [self.md(t, claim.id) for _, t in item.referred]
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             out += [f"*Cell:* {joined}.", ""]
-        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+        for head, rows in _equation_blocks(claim, item.shown, referred_rows(item)):
             out += [f"*{md(head, 'heading')}:*", "", *self.display(rows)]
         formula = _formula_rows(claim, "mathjax")
         if formula and heading:

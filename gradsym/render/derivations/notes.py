@@ -56,6 +56,7 @@ from .layout import (
     checks_tex,
     claim_markdown,
     claim_tex,
+    referred_rows,
 )
 from .pdflatex import NOTES
 
@@ -216,11 +217,6 @@ def _referred(item: ClaimItem) -> str:
     return rf"\emph{{Cell:}} {joined}."
 
 
-def _referred_rows(item: ClaimItem) -> frozenset[str]:
-    """The equations of the cells a claim refers to (printed where they were introduced)."""
-    return frozenset(row for cell, _ in item.referred for row in cell_rows(None, cell.definitions))
-
-
 def _claim_body(item: ClaimItem, audience: str, heading: bool = True) -> list[str]:
     """One claim as the notes print it: its heading, the intuition, the statement and its
     assumptions, the cells (their equations at first use, else a reference), the formula,
@@ -246,7 +242,7 @@ def _claim_body(item: ClaimItem, audience: str, heading: bool = True) -> list[st
     referred = _referred(item)
     if referred:
         out += [referred, ""]
-    for heading_, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+    for heading_, rows in _equation_blocks(claim, item.shown, referred_rows(item)):
         out += [rf"\emph{{{text(heading_, 'heading')}:}}", *_display(rows), ""]
     formula = _formula_rows(claim, "latex")
     if formula and heading:

@@ -1,9 +1,11 @@
 r"""The lecture as a static website: one page per section, the contents, the references.
 
-:func:`write_site` writes a folder a lecturer can put on any web server (or open from
-disk): ``index.html`` (the title, the preface, the contents), ``section-<k>.html`` per
-section, ``references.html``, ``figures/`` (the PNG figures) and ``assets/`` (the style,
-the script and KaTeX, shipped with gradsym: no network is needed to read it).
+The pieces of its pages (claims, derivations, figures, exercises) as HTML, and the
+assets; :func:`~gradsym.render.site.build.write_site` writes a folder a lecturer can put on
+any web server (or open from disk): ``index.html`` (the title, the preface, the contents),
+``section-<k>.html`` per section, ``references.html``, ``figures/`` (the PNG figures) and
+``assets/`` (the style, the script and KaTeX, shipped with gradsym: no network is needed
+to read it).
 
 Every page has the navigation (contents, previous, next); sections, claims (k.m) and
 figures are numbered as in the PDF notes, displayed equations are numbered, every
@@ -20,15 +22,15 @@ from importlib import resources
 from pathlib import Path
 
 from gradsym.errors import InvalidValueError, OutputError
-from gradsym.files import atomic_write, atomic_write_text
+from gradsym.files import atomic_write
 from gradsym.notes.bibliography import entry
 from gradsym.notes.claim import Claim
 from gradsym.notes.prose import to_unicode
 
 from ..exercises import question_blocks
-from .html import esc, math, page, prose_html
+from .html import esc, math, prose_html
 
-__all__ = ["AUDIENCES", "SITE_DIR", "Site", "write_site"]
+__all__ = ["AUDIENCES", "SITE_DIR", "Site"]
 
 SITE_DIR = "site"
 AUDIENCES = ("student", "instructor")
@@ -188,41 +190,3 @@ def _copy_figures(out: Path, figures_dir: Path, names: Sequence[str]) -> list[Pa
             )
         written.append(_put(out / "figures" / src.name, src.read_bytes()))
     return written
-
-
-def write_site(
-    out_dir: str | Path,
-    *,
-    audience: str = "student",
-    figures_dir: str | Path = "figures",
-) -> Site:
-    """Write the lecture as a website into ``out_dir`` for ``audience`` ("student", or
-    "instructor": the exercises' solutions and how every line was checked), with the PNG
-    figures of ``figures_dir``. Returns what was written (:class:`Site`)."""
-    from .lecture import site_pages
-
-    if audience not in AUDIENCES:
-        raise InvalidValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
-    out = Path(out_dir)
-    figures = Path(figures_dir)
-    writer = _Writer(audience)
-    pages, figure_files = site_pages(writer)
-    site = Site(out)
-    site.paths += _copy_figures(out, figures, [f[:-4] for f in figure_files if f.endswith(".png")])
-    site.paths += [_put(out / "figures" / name, data) for name, data in writer.svgs.items()]
-    site.figures = list(figure_files)
-    site.paths += _copy_assets(out)
-    titles = [(p.name, p.title) for p in pages]
-    for k, p in enumerate(pages):
-        nav = [("Contents", "index.html")]
-        if k > 0:
-            nav.insert(0, ("← " + esc(titles[k - 1][1]), titles[k - 1][0]))
-        if k + 1 < len(pages):
-            nav.append((esc(titles[k + 1][1]) + " →", titles[k + 1][0]))
-        html_text = page(
-            p.title, p.body, site_title=p.site_title, nav=nav, description=p.description
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        site.paths.append(atomic_write_text(out / p.name, html_text))
-        site.pages.append(p.name)
-    return site

@@ -11,13 +11,13 @@ from numeric.analysis.reference import GAINS, SUBCRITICAL_GAIN
 
 import gradsym.numeric.analysis.lyapunov as lyapunov_module
 from gradsym.errors import InvalidValueError, ShapeError
+from gradsym.lang.numpy_functions import sigmoid
 from gradsym.numeric.analysis.lyapunov import (
     lyapunov_spectrum,
     orthonormalise,
     triangular_inverse,
 )
 from gradsym.numeric.analysis.meanfield import mean_field
-from gradsym.numeric.cells.activations import sigmoid
 from gradsym.numeric.cells.factory import cell_variants, make_cell
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN

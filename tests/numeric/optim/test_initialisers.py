@@ -11,6 +11,7 @@ import pytest
 from tolerances import tol
 
 from gradsym.errors import InvalidValueError, NonFiniteError, ShapeError, UnknownNameError
+from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.optim.initialisers import (
     identity,
     initialise,
@@ -178,11 +179,14 @@ def test_spectral_errors(rng):
 class FakeCell:
     """The cell interface ``initialise`` is written against: named views into fused storage."""
 
-    def __init__(self, n, d, recurrent, inputs, biases, *, peepholes=(), forget=None, update=None):
+    def __init__(
+        self, n, d, recurrent, inputs, biases, *, peepholes=(), forget=None, update=None, sign=None
+    ):
         self.hidden_size, self.input_size, self.dtype = n, d, np.dtype(np.float64)
         self.recurrent_weights, self.input_weights, self.biases = recurrent, inputs, biases
         self.peephole_weights = peepholes
         self.forget_gate_bias, self.update_gate_bias = forget, update
+        self.update_gate_sign = sign
         # Non-zero garbage, so that a parameter initialise forgets to write is noticed.
         self.fused = {
             "W": np.full((n * len(recurrent), n), 7.0),
@@ -223,6 +227,7 @@ def gru(variant="textbook", n=5, d=3):
         tuple(f"U_{x}" for x in g),
         biases,
         update="b_z" if variant == "torch" else "b_u",
+        sign=GRU(1, 1, variant=variant).update_gate_sign,  # the cell knows its convention
     )
 
 
@@ -328,6 +333,16 @@ def test_update_bias_opens_the_identity_path_in_both_conventions(variant, rng):
     # a negative opening closes the path (the checker can see the wrong sign)
     initialise(cell, rng=rng, update_bias=-3.0)
     assert carry_coefficient(cell).max() < 0.05
+
+
+@pytest.mark.parametrize("variant", ["textbook", "minimal", "torch"])
+def test_update_bias_opens_the_real_grus_identity_path(variant, rng):
+    cell = GRU(3, 5, variant=variant)
+    initialise(cell, rng=rng, update_bias=3.0)
+    np.testing.assert_allclose(carry_coefficient(cell), sigmoid(3.0), rtol=EXACT)
+    cell.update_gate_sign = None  # a cell that does not say which sign opens its path
+    with pytest.raises(InvalidValueError, match="update_gate_sign"):
+        initialise(cell, rng=rng, update_bias=3.0)
 
 
 def test_initialise_errors(rng):

@@ -115,9 +115,9 @@ def test_a_run_is_never_resumed_with_another_cell_of_the_same_name(tmp_path, cap
     assert "another cell named 'same_name'" in err and "relu" in err and "tanh" in err
     assert main([*resume, "--cell-file", a2, "--steps", "6"]) == 0
     # without a cell file: declared again from the equations the run recorded
-    from gradsym.numeric.cells.factory import _DECLARED, _RECORDS
+    from gradsym.cells.registry import _ENTRIES
 
-    _DECLARED.pop("same_name"), _RECORDS.pop("same_name")
+    _ENTRIES.pop("same_name")
     assert main([*resume, "--steps", "8"]) == 0
     assert "step 8/8" in capsys.readouterr().out
 

@@ -1,6 +1,5 @@
 """A declared cell's derivation: its equations and every Jacobian block, each step checked,
-as LaTeX and Markdown through the notes' renderer (``render.derivations.claim_tex`` /
-``claim_markdown``).
+as a claim (written as LaTeX and Markdown by :mod:`gradsym.render.derivations.declared`).
 
 Each step ∂s/∂v = (compact form) prints the very objects its two checks evaluate: exact
 (every entry at n = 3, d = 2 against ``Matrix.jacobian`` of the equations) and sampled (on
@@ -10,19 +9,15 @@ step: the independent reference of a declared cell).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from gradsym.files import atomic_write_text
+from gradsym.declared.cell import DeclaredCell
 from gradsym.lang.notation import Partial
 from gradsym.notes.checks import Exact, Sampled, run_check
 from gradsym.notes.claim import Claim, Step
 from gradsym.notes.models import exact_cell, float_cell
 from gradsym.notes.prose import escape_text
 from gradsym.symbolic import notes_latex
-
-from .cell import DeclaredCell
 
 SECTION = "Declared cells"
 PROOF_N, PROOF_D = 3, 2
@@ -131,28 +126,4 @@ def run_checks(claim: Claim, seed: int = 0) -> list[tuple[int, str, bool, str]]:
     return out
 
 
-def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[Path]:
-    """Check every step, then write ``<name>.tex`` and ``<name>.md`` (and how each line was
-    checked: ``<name>-checks.tex``, ``<name>-checks.md``) into ``out_dir``.
-    Raises DeclarationError (nothing written) if a check fails."""
-    from gradsym.errors import DeclarationError
-    from gradsym.render.derivations import checks_markdown, checks_tex, claim_markdown, claim_tex
-
-    claim = derivation(declared)
-    failed = [r for r in run_checks(claim) if not r[2]]
-    if failed:
-        k, kind, _, detail = failed[0]
-        raise DeclarationError(f"cell {declared.name!r}: step {k} fails its {kind} check: {detail}")
-    tex, md = claim_tex(claim), claim_markdown(claim)
-    checks_tex_, checks_md = checks_tex(claim), checks_markdown(claim)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return [
-        atomic_write_text(out / f"{declared.name}.tex", tex),
-        atomic_write_text(out / f"{declared.name}.md", md),
-        atomic_write_text(out / f"{declared.name}-checks.tex", checks_tex_),
-        atomic_write_text(out / f"{declared.name}-checks.md", checks_md),
-    ]
-
-
-__all__ = ["derivation", "run_checks", "write_cell_derivation"]
+__all__ = ["derivation", "run_checks"]

@@ -1,17 +1,12 @@
-"""Elementwise activations with their derivatives written from the output.
-
-Keeping σ' as a function of the output σ(z) (tanh' = 1 − tanh², sigmoid' = σ(1 − σ))
-lets the backward pass reuse what the forward pass stored instead of recomputing z.
+"""The NumPy values of the elementwise functions, for the table :mod:`.elementwise` (which
+also writes each derivative from the output: tanh' = 1 − tanh², σ' = σ(1 − σ), so that a
+backward pass reuses what its forward pass stored instead of recomputing z) and for the
+cells' hot loops (:func:`sigmoid_of_negated`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
-
-from gradsym.errors import unknown_name
 
 
 def _exp_bound(dtype: np.dtype) -> float:
@@ -122,30 +117,5 @@ def _identity(z, out=None):
     return out
 
 
-@dataclass(frozen=True)
-class Activation:
-    """σ and σ' for one activation; ``grad_from_output(a)`` is σ'(z) given a = σ(z)."""
-
-    name: str
-    apply: Callable[..., np.ndarray]
-    grad_from_output: Callable[[np.ndarray], np.ndarray]
-
-    def __reduce__(self):  # by name: a copied or pickled cell finds the same functions
-        return (get_activation, (self.name,))
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", _tanh, lambda a: 1.0 - a * a),
-    "sigmoid": Activation("sigmoid", sigmoid, lambda a: a * (1.0 - a)),
-    # ReLU'(0) is taken as 0, the subgradient PyTorch uses; a = 0 exactly iff z <= 0.
-    "relu": Activation("relu", _relu, lambda a: (a > 0).astype(a.dtype)),
-    "identity": Activation("identity", _identity, lambda a: np.ones_like(a)),
-}
-
-
-def get_activation(name: str) -> Activation:
-    """The activation called ``name`` (tanh, sigmoid, relu, identity)."""
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        raise unknown_name("activation", name, ACTIVATIONS) from None
+#: The values by the table's names (each ``f(z, out=None)``).
+VALUES = {"tanh": _tanh, "sigmoid": sigmoid, "relu": _relu, "identity": _identity}
