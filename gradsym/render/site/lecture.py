@@ -29,8 +29,9 @@ from gradsym.render.derivations.layout import (
     _formula_rows,
     cell_rows,
     check_table_rows,
+    referred_rows,
 )
-from gradsym.render.derivations.notes import _referred_rows, figure_refs
+from gradsym.render.derivations.notes import figure_refs
 
 from .html import esc
 from .pictures import picture_svg
@@ -175,7 +176,7 @@ class _PlanPages:
             names = [w.prose(t) for _, t in item.referred]
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             out.append(f"<p><em>Cell:</em> {joined}.</p>")
-        for head, rows in _equation_blocks(claim, item.shown, _referred_rows(item)):
+        for head, rows in _equation_blocks(claim, item.shown, referred_rows(item)):
             out.append(f'<div class="equations"><p><em>{w.prose(head)}:</em></p>')
             out.append(w.display(rows, numbered=False))
             out.append("</div>")
