@@ -5,8 +5,11 @@ errors into exit codes.
     gradsym derive     LaTeX and Markdown derivations of every claim, and notes.tex  (derive.py)
     gradsym figures    the figures of the notes, with the data behind each  (figures.py)
     gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
+    gradsym site       the notes as a static website  (site.py)
     gradsym verify     check every claim symbolically and numerically  (verify.py)
     gradsym check      check a candidate Jacobian of a cell  (check.py)
+    gradsym exercises  the exercise sheet for a seed, its answer file, its solutions  (exercises.py)
+    gradsym grade      grade an answer file with the checker  (exercises.py)
     gradsym cells      the built-in and library cells with their equations  (cells.py)
     gradsym train      train a recurrent network on a long-dependency task  (train.py)
     gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
@@ -106,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.cells import add_cells_parser
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
+    from gradsym.cli.exercises import add_exercises_parser, add_grade_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.site import add_site_parser
     from gradsym.cli.slides import add_slides_parser
     from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
@@ -120,8 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_derive_parser,
         add_figures_parser,
         add_slides_parser,
+        add_site_parser,
         add_verify_parser,
         add_check_parser,
+        add_exercises_parser,
+        add_grade_parser,
         add_cells_parser,
         add_train_parser,
         add_analyze_parser,

@@ -12,6 +12,7 @@ from pathlib import Path
 from gradsym.cli.derive import add_audience_option, check_pdflatex, derive_into
 from gradsym.cli.figures import add_figure_options, figures_into, options_from_args
 from gradsym.cli.progress import progress_bar
+from gradsym.cli.site import site_folder, site_into
 from gradsym.cli.slides import slides_into
 from gradsym.files import folder_lock
 
@@ -32,6 +33,15 @@ def print_backend_report(rows) -> bool:
             f"{r.jacobian_error:15.2e}  {'✓' if r.passed else '✗'}"
         )
     return ok
+
+
+def exercises_into(out: Path) -> list[Path]:
+    """The exercise sheet of the notes (no seed), its answer file and its solutions in
+    ``out``/exercises."""
+    from gradsym.render.exercises import EXERCISES_DIR, write_exercises
+
+    with folder_lock(out / EXERCISES_DIR, "write the exercises") as folder:
+        return write_exercises(folder)
 
 
 def verify_with_progress(seed: int):
@@ -75,6 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         slide_paths = slides_into(out, None, args.pdf and not beamer, args.audience)
         if args.pdf and beamer:
             print(f"  slides.pdf not compiled: {beamer}")
+        exercise_paths = exercises_into(out)
+        site = site_into(out, args.audience) if args.site else None
     print("3/4 verifying every claim\n")
     report = verify_with_progress(args.seed)
     print(report.table())
@@ -89,6 +101,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{notes.removesuffix('.tex')}.md)"
     )
     print(f"  {len(slide_paths):3} files in {out / 'slides'} (the Beamer deck, one claim a frame)")
+    print(
+        f"  {len(exercise_paths):3} files in {out / 'exercises'} (the exercise sheet, its "
+        "answer file and its solutions)"
+    )
+    if site is not None:
+        print(
+            f"  {len(site.paths):3} files in {out / site_folder(args.audience)} (the website: "
+            f"{len(site.pages)} pages)"
+        )
     print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
         f"({len(figure_names())} figures as {', '.join('.' + f for f in options.formats)} "
@@ -107,6 +128,11 @@ def add_build_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--out", default=".", help="folder for derivations/ and figures/ (default .)")
     b.add_argument("--seed", type=int, default=0, help="seed of every random run (default 0)")
     b.add_argument("--pdf", action="store_true", help="also compile derivations/notes.pdf")
+    b.add_argument(
+        "--site",
+        action="store_true",
+        help="also write the notes as a static website (site/, or site-instructor/)",
+    )
     add_audience_option(b)
     add_figure_options(b)
     b.set_defaults(func=cmd_build)

@@ -1,6 +1,7 @@
 """``gradsym slides [--out DIR] [--claims ID,...] [--audience student|instructor] [--pdf]``:
-the lecture as a Beamer deck, one claim per frame, in ``DIR/slides/`` (figures from
-``DIR/figures/``)."""
+the lecture as a Beamer deck in ``DIR/slides/``: the 90-minute lecture (at most 50 frames,
+its figures redrawn in the slide style from the data in ``DIR/figures/``), or with
+``--claims`` one claim per frame."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from gradsym.files import folder_lock
 
 
 def slides_into(out: Path, ids, pdf: bool, audience: str = "student") -> list[Path]:
-    """Write ``out``/slides/slides.tex (claims ``ids``, None: all) for ``audience``, the
-    figures included from ``out``/figures; with ``pdf`` also compile the PDF. The folder
-    is locked meanwhile. Returns the written paths."""
+    """Write ``out``/slides/slides.tex for ``audience``: the 90-minute lecture (``ids``
+    None; its figures redrawn in the slide style from ``out``/figures) or one frame per
+    claim of ``ids`` (the figures included from ``out``/figures); with ``pdf`` also
+    compile the PDF. The folder is locked meanwhile. Returns the written paths."""
+    from gradsym.render.deck import write_deck
     from gradsym.render.slides import SLIDES_DIR, compile_slides, write_slides
 
     with folder_lock(out / SLIDES_DIR, "write the slides") as folder:
-        paths = [write_slides(folder, ids, figures_dir=out / "figures", audience=audience)]
+        if ids is None:
+            paths = write_deck(folder, out / "figures", audience)
+        else:
+            paths = [write_slides(folder, ids, figures_dir=out / "figures", audience=audience)]
         if pdf:
             paths.append(compile_slides(folder, audience=audience))
     return paths
@@ -50,10 +56,14 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
 def add_slides_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``slides``."""
-    s = subparsers.add_parser("slides", help="the lecture as a Beamer deck, one claim per frame")
+    s = subparsers.add_parser(
+        "slides", help="the 90-minute lecture as a Beamer deck (or one claim per frame)"
+    )
     s.add_argument("--out", default=".", help="folder that holds slides/ and figures/ (default .)")
     s.add_argument(
-        "--claims", metavar="ID,...", help="only these claims, comma-separated (default: all)"
+        "--claims",
+        metavar="ID,...",
+        help="a deck of these claims, one per frame, comma-separated (default: the lecture)",
     )
     s.add_argument("--pdf", action="store_true", help="also compile slides.pdf with pdflatex")
     s.add_argument(

@@ -53,6 +53,12 @@ characters and 20 000 expression nodes, numbers of magnitude 10⁻³⁰⁰ … 1
 above. Everything malformed, undefined or over a limit is a one-line
 :class:`gradsym.errors.CandidateError`.
 
+Scalar answers
+--------------
+:func:`parse_scalar` reads a number or an expression in named scalars (a parameter count
+in n and d, a bound in ℓ and a) with the same numbers, operators ``+ - * / **`` (and the
+Unicode ``−``, ``×``, ``·``) and ``sqrt(…)``; no matrices, no other functions.
+
 Explicit candidates
 -------------------
 A SymPy ``Matrix`` at a fixed n is a candidate too: its entries are expressions in the
@@ -665,10 +671,9 @@ _LEVEL: dict[type, str] = {
 }
 
 
-def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -> MatrixExpr:
-    """A string in the grammar above as a SymPy expression over the symbols of ``table``
-    (name → MatrixSymbol), ``I`` the identity of size ``size``: the entry point for
-    candidates and for the right-hand sides of declared cells' equations."""
+def _syntax_tree(text: str) -> tuple[_Source, ast.Expression]:
+    """The text checked against the limits, rewritten for Python's parser and parsed (as
+    syntax only: nothing is evaluated); CandidateError, one line, for anything else."""
     if not isinstance(text, str):
         raise CandidateError(f"a candidate string is a str, got {type(text).__name__}")
     if len(text) > MAX_CHARACTERS:
@@ -705,10 +710,105 @@ def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -
     nodes = sum(1 for node in ast.walk(tree) if isinstance(node, ast.expr))
     if nodes > MAX_NODES:
         raise CandidateError(f"candidate is too large: {nodes} nodes (at most {MAX_NODES})")
+    return src, tree
+
+
+def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -> MatrixExpr:
+    """A string in the grammar above as a SymPy expression over the symbols of ``table``
+    (name → MatrixSymbol), ``I`` the identity of size ``size``: the entry point for
+    candidates and for the right-hand sides of declared cells' equations."""
+    src, tree = _syntax_tree(text)
     try:
         return _Parser(src, table, size).visit(tree.body)
     except RecursionError:
         raise CandidateError("candidate is too deeply nested") from None
+
+
+# -- scalars: a number, a count, a bound ----------------------------------------------------------
+
+
+class _ScalarParser:
+    """Builds the SymPy expression of a scalar answer: numbers (exact, as above), the
+    named scalars, + − × / and powers; nothing else."""
+
+    def __init__(self, src: _Source, names: dict[str, sp.Symbol]) -> None:
+        self.src, self.names = src, names
+
+    def visit(self, node: ast.AST) -> sp.Expr:
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.visit(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant):
+            value, text = node.value, self.src.segment(node)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CandidateError(f"{text!r} is not a number")
+            return _literal(self.src.text[node.col_offset : node.end_col_offset], value, text)
+        if isinstance(node, ast.Name):
+            if node.id not in self.names:
+                known = ", ".join(sorted(self.names)) or "none: the answer is a number"
+                raise CandidateError(f"unknown symbol {node.id!r} in the answer; known: {known}")
+            return self.names[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "sqrt"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return self.power(self.visit(node.args[0]), sp.Rational(1, 2), "sqrt(…)")
+        raise CandidateError(
+            f"{_one_line(self.src.segment(node), 40)!r} is not allowed here: the answer is a "
+            "number or an expression in "
+            + (", ".join(sorted(self.names)) if self.names else "numbers")
+            + " with + - * / ** and sqrt(…)"
+        )
+
+    def binop(self, node: ast.BinOp) -> sp.Expr:
+        what = repr(_one_line(self.src.segment(node)))
+        a, b = self.visit(node.left), self.visit(node.right)
+        op = type(node.op)
+        if op is ast.Add:
+            out = a + b
+        elif op is ast.Sub:
+            out = a - b
+        elif op is ast.Mult:
+            out = a * b
+        elif op is ast.Div:
+            if b == 0:
+                raise CandidateError(f"{what} is a division by zero")
+            out = a / b
+        elif op is ast.Pow:
+            return self.power(a, b, what)
+        else:
+            raise CandidateError(
+                f"the operator in {what} is not allowed in a scalar answer (+ - * / **)"
+            )
+        return _number(out, what) if out.is_number else out
+
+    def power(self, a: sp.Expr, k: sp.Expr, what: str) -> sp.Expr:
+        if a.is_number and k.is_number:
+            return _power(a, k, what)
+        if k.is_number and not k.is_Rational:
+            raise CandidateError(f"the exponent of {what} must be a rational number")
+        if k.is_Rational and abs(k) > MAX_EXPONENT:
+            raise CandidateError(
+                f"the exponent {k} in {what} is too large (at most {MAX_EXPONENT})"
+            )
+        return sp.Pow(a, k)
+
+
+def parse_scalar(text: str, names: dict[str, sp.Symbol] | None = None) -> sp.Expr:
+    """A scalar answer (a parameter count, a bound, a number of factors) as an exact SymPy
+    expression: numbers as they are spelled (``0.25`` is 1/4), the scalars of ``names``
+    (name → Symbol, such as ``n``, ``d``, ``l``), ``+ - * / **`` with the grammar's
+    Unicode (−, ×, ·) and ``sqrt(…)``; CandidateError, one line, for anything else."""
+    src, tree = _syntax_tree(text)
+    try:
+        return _ScalarParser(src, dict(names or {})).visit(tree.body)
+    except RecursionError:
+        raise CandidateError("the answer is too deeply nested") from None
 
 
 def count_nodes(expr: sp.Basic, limit: int = MAX_NODES) -> int:

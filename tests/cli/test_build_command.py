@@ -12,8 +12,9 @@ from gradsym.numeric import selfcheck
 
 
 @pytest.fixture
-def quick_build(built_figures, monkeypatch):
-    """The build with the session's figures and a two-claim verification."""
+def quick_build(built_figures, monkeypatch, committed_slide_figures):
+    """The build with the session's figures (and the committed slide-style ones) and a
+    two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
     monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options: files)
     verify = gradsym.notes.verify
