@@ -45,7 +45,7 @@ from gradsym.errors import CandidateError, DeclarationError
 from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
-from gradsym.lang.parser import SPELLINGS, parse_expression
+from gradsym.lang.parser import ALLOWED_CALLS, FUNCTION_NAMES, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
 from gradsym.symbolic.equations import CellEquations
 
@@ -54,7 +54,7 @@ VARIANT = "declared"
 _IDENT = re.compile(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)(?![\w'])")
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.DOTALL)
 _CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESERVED = {"I", "T", "diag", "hadamard", *SPELLINGS}
+_RESERVED = {"I", "T", *FUNCTION_NAMES}
 
 
 def _fail(equation: str | None, problem: str) -> DeclarationError:
@@ -155,6 +155,11 @@ def _names_in(rhs: str) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+def _called(rhs: str) -> list[str]:
+    """The names written as calls, f(…), in a right-hand side."""
+    return [m.group(1) for m in re.finditer(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)\s*\(", rhs)]
 
 
 def _is_convention_parameter(name: str) -> bool:
@@ -313,6 +318,10 @@ def expressions_from_text(
     deps = {}
     for name, rhs in pairs:
         deps[name] = set()
+        for called in _called(rhs):
+            known = called in _RESERVED or called in rhs_text or called in decl.leaves
+            if not known and not _is_convention_parameter(called) and called not in decl.declared:
+                raise _fail(name, f"unknown function {called!r}; the functions are {ALLOWED_CALLS}")
         for used in _names_in(rhs):
             if used in rhs_text:
                 deps[name].add(used)

@@ -30,10 +30,10 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS
+from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS, PAIRWISE
 
 from ..errors import InvalidValueError, ShapeError
-from .matexpr import Apply, Diag
+from .matexpr import Apply, Diag, broadcast_scalar
 from .visitor import MatrixVisitor
 
 if TYPE_CHECKING:  # a cell is read by its attributes: the language sits below the cells
@@ -105,6 +105,11 @@ class _VectorCode(MatrixVisitor):
     def _print_MatMul(self, e):
         coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+        scalar = broadcast_scalar(MatMul(*mats)) if len(mats) == 2 else None
+        if scalar is not None:  # 𝟏 ζ: the (B, rows) column of a scalar
+            rows = self.owner.size(e.shape[0])
+            code = f"np.broadcast_to({self._print(scalar)}, (B, {rows}))"
+            return code if coef == 1 else f"({float(coef)!r} * {code})"
         if len(mats) == 1:
             return f"({float(coef)!r} * {self._print(mats[0])})"
         *consts, last = mats
@@ -135,6 +140,11 @@ class _VectorCode(MatrixVisitor):
             code = _SCALAR[e.name].format(arg)
         owner.memo[e] = owner._new(code)
         return owner.memo[e]
+
+    def _print_Pairwise(self, e):
+        code = PAIRWISE[e.name].code.format(self._print(e.first), self._print(e.second))
+        self.owner.memo[e] = self.owner._new(code)
+        return self.owner.memo[e]
 
     def emptyPrinter(self, e):
         raise TypeError(f"cannot print vector {type(e).__name__}: {e}")

@@ -26,17 +26,18 @@ _GREEK = {
 }  # fmt: skip
 
 
-def _letter(base: str) -> str:
+def _letter(base: str, bold: bool = True) -> str:
     word = base.rstrip("_")
     if word.lower() in _GREEK:
         tex = "\\" + (word if word.islower() else word.capitalize())
-        return rf"\boldsymbol{{{tex}}}"
-    return rf"\mathbf{{{word}}}"
+        return rf"\boldsymbol{{{tex}}}" if bold else tex
+    return rf"\mathbf{{{word}}}" if bold else word
 
 
-def symbol_latex(name: str, time: str | None, style: str = "001") -> str:
+def symbol_latex(name: str, time: str | None, style: str = "001", scalar: bool = False) -> str:
     """The LaTeX of a declared name: the notes' own for a name they use, else by the rules
-    above; ``time`` is "t", "t-1" or None (a parameter)."""
+    above; ``time`` is "t", "t-1" or None (a parameter); a ``scalar`` (a 1×1 parameter such
+    as ζ) is not bold."""
     override = STYLES.get(style, {})
     if name in override:
         return override[name]
@@ -46,7 +47,7 @@ def symbol_latex(name: str, time: str | None, style: str = "001") -> str:
     tilde = base.endswith("_tilde")
     base = base.removesuffix("_tilde")
     word, _, sub = base.rstrip("_").partition("_")
-    tex = _letter(word or base)
+    tex = _letter(word or base, bold=not scalar)
     if sub:
         sub_tex = sub.replace("_", "")
         tex += f"_{sub_tex}" if len(sub_tex) == 1 else f"_{{{sub_tex}}}"
@@ -70,7 +71,8 @@ class DeclaredParameter(MatrixSymbol):
     """A parameter (matrix or vector) of a declared cell; prints without a time step."""
 
     def _gradsym_latex(self, printer) -> str:
-        return symbol_latex(self.name, None, getattr(printer, "style", "001"))
+        scalar = self.shape == (1, 1)
+        return symbol_latex(self.name, None, getattr(printer, "style", "001"), scalar)
 
 
 __all__ = [

@@ -38,7 +38,7 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.lang.functions import relu, relu_prime, sigmoid
 
 from .equations import CellEquations
@@ -319,7 +319,7 @@ def rnn_index_form(name: str = "tanh") -> tuple[sp.Expr, sp.Expr, bool]:
     Returns (derived, expected, holds): derived from h_i = σ(z_i),
     z_i = Σ_k W_h[i,k] h_k + Σ_k W_x[i,k] x_k + b_i, expected σ'(z_i) W_h[i,j].
     """
-    act = get_function(name)
+    act = get_activation(name)
     i, j, k = sp.symbols("i j k", integer=True, nonnegative=True)
     p = sp.Symbol("p", integer=True, nonnegative=True)
     dd = sp.Symbol("d", integer=True, positive=True)
