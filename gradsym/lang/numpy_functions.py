@@ -179,8 +179,9 @@ def _min_partials(a, b, y):
 
 
 def _logaddexp_partials(a, b, y):
-    # σ(a − b) = e^(a − y) with y = log(e^a + e^b) ≥ max(a, b): no overflow, full accuracy
-    return np.exp(a - y), np.exp(b - y)
+    # σ(a − b) from the difference, not e^(a − y): a − y loses |a| units of 2⁻⁵³ when a is
+    # large (1000 gives 1e-13), a − b is exact to half a unit of the difference
+    return sigmoid(a - b), sigmoid(b - a)
 
 
 def _divide_partials(a, b, y):

@@ -37,10 +37,11 @@ UNIT_ROUNDOFF = 2.0**-53
 
 
 # The elementwise maps ("tanh", "tanh'", …) are the function table's NumPy values, f'
-# written from the output f(z) as the cells compute it. Each is 1-Lipschitz except a
-# derivative the table marks a step (ReLU'): an error δ in the argument moves the value by
-# at most δ, and the evaluation itself adds a few units of round-off.
-_MAPS = {name: numpy_map(name) for name in MAPS}
+# written from the output f(z) as the cells compute it, for the rows the table marks
+# 1-Lipschitz (not exp, log, sqrt, the step). Each is 1-Lipschitz except a derivative the
+# table marks a step (ReLU'): an error δ in the argument moves the value by at most δ, and
+# the evaluation itself adds a few units of round-off.
+_MAPS = {name: numpy_map(name) for name in MAPS if MAPS[name][0].lipschitz}
 _STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step}
 
 
@@ -153,6 +154,8 @@ class _Evaluator(MatrixVisitor):
         return out, m
 
     def _print_Apply(self, e):
+        if e.name not in _MAPS:  # exp, log, sqrt, the step: no 1-Lipschitz bound
+            raise TypeError(f"no round-off model for {e.name}(·) (it is not 1-Lipschitz)")
         a, ma = self._print(e.vector)
         out = _MAPS[e.name](a)
         m = ma + 4.0 * (np.abs(out) + 1.0)
