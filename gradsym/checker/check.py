@@ -380,7 +380,7 @@ def check_jacobian(
         check_size("n", nn)
         rows, cols = _shape(jac, nn, dd)
         for _ in range(trials):
-            inst = instances.hold(c, instances.random_instance(c, nn, dd, rng), wrt)
+            inst = instances.hold(c, instances.defined_instance(c, nn, dd, rng), wrt)
             expected, bound, refs = _references(jac, inst)
             references |= set(refs)
             with np.errstate(all="ignore"):

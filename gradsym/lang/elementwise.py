@@ -24,8 +24,9 @@ one function f, side by side:
   both read it;
 - the round-off model of the float64 evaluation (:mod:`gradsym.notes.instances`): where
   ``lipschitz``, f and f' are 1-Lipschitz, except f' where ``prime_is_step`` (ReLU',
-  |·|', whose value is unknown within round-off of 0); exp, log, sqrt and the step are
-  not, and that evaluator refuses them.
+  |·|', whose value is unknown within round-off of 0); for exp, log, sqrt and the step
+  (``is_step``: f itself jumps) the evaluator propagates an error δ of the argument as
+  |f'(z)| δ and |f''(z)| δ (first order), with ``second_derivative(z)``, f'' in NumPy.
 
 A new function is one row; ``tests/lang/test_functions.py`` checks every row's facets
 against each other (the NumPy value against SymPy's, the derivatives against central
@@ -105,6 +106,8 @@ class ElementwiseFunction:
     domain: str = "real"
     lipschitz: bool = True
     latex_call: str | None = None
+    second_derivative: Callable[[np.ndarray], np.ndarray] | None = None
+    is_step: bool = False
 
     @property
     def prime(self) -> str:
@@ -136,6 +139,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="tanh",
             apply=VALUES["tanh"],
             grad_from_output=lambda a: 1.0 - a * a,
+            second_derivative=lambda z: -2.0 * np.tanh(z) * (1.0 - np.tanh(z) ** 2),
             scalar=lambda z: _sympy().tanh(z),
             scalar_prime=lambda z: 1 - _sympy().tanh(z) ** 2,
             latex=r"\tanh",
@@ -152,6 +156,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="sigmoid",
             apply=VALUES["sigmoid"],
             grad_from_output=lambda a: a * (1.0 - a),
+            second_derivative=lambda z: sigmoid(z) * (1.0 - sigmoid(z)) * (1.0 - 2.0 * sigmoid(z)),
             scalar=lambda z: _own().sigmoid(z),
             scalar_prime=lambda z: _own().sigmoid(z) * (1 - _own().sigmoid(z)),
             latex=r"\sigma",
@@ -169,6 +174,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             apply=VALUES["relu"],
             # ReLU'(0) is taken as 0, the subgradient PyTorch uses; a = 0 exactly iff z <= 0.
             grad_from_output=lambda a: (a > 0).astype(a.dtype),
+            second_derivative=np.zeros_like,
             scalar=lambda z: _own().relu(z),
             scalar_prime=lambda z: _own().relu_prime(z),
             latex=r"\operatorname{ReLU}",
@@ -186,6 +192,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="identity",
             apply=VALUES["identity"],
             grad_from_output=lambda a: np.ones_like(a),
+            second_derivative=np.zeros_like,
             scalar=lambda z: z,
             scalar_prime=lambda z: _sympy().S.One,
             latex=r"\operatorname{id}",
@@ -202,6 +209,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="exp",
             apply=VALUES["exp"],
             grad_from_output=lambda a: a,
+            second_derivative=np.exp,
             scalar=lambda z: _sympy().exp(z),
             scalar_prime=lambda z: _sympy().exp(z),
             latex=r"\exp",
@@ -221,6 +229,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             # 1/z from the input: e^(−log z) from the output loses |log z| units of 2⁻⁵³
             grad_from_output=None,
             grad_from_input=lambda z: 1.0 / z,
+            second_derivative=lambda z: -1.0 / (z * z),
             scalar=lambda z: _sympy().log(z),
             scalar_prime=lambda z: 1 / z,
             latex=r"\log",
@@ -238,6 +247,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="softplus",
             apply=VALUES["softplus"],
             grad_from_output=softplus_prime_from_value,
+            second_derivative=lambda z: sigmoid(z) * (1.0 - sigmoid(z)),
             scalar=lambda z: _own().softplus(z),
             scalar_prime=lambda z: _own().sigmoid(z),
             latex=r"\operatorname{softplus}",
@@ -253,6 +263,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             name="sqrt",
             apply=VALUES["sqrt"],
             grad_from_output=lambda a: 0.5 / a,
+            second_derivative=lambda z: -0.25 / (z * np.sqrt(z)),
             scalar=lambda z: _sympy().sqrt(z),
             scalar_prime=lambda z: 1 / (2 * _sympy().sqrt(z)),
             latex=r"\sqrt{\cdot}",
@@ -272,6 +283,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             apply=VALUES["abs"],
             grad_from_output=None,  # the sign is lost in |z|
             grad_from_input=np.sign,
+            second_derivative=np.zeros_like,
             scalar=lambda z: _sympy().Abs(z),
             scalar_prime=lambda z: _sympy().sign(z),
             latex=r"\lvert\cdot\rvert",
@@ -290,6 +302,8 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             apply=VALUES["step"],
             # 0 away from the jump (SymPy's DiracDelta there is 0 too)
             grad_from_output=np.zeros_like,
+            second_derivative=np.zeros_like,
+            is_step=True,
             scalar=lambda z: _sympy().Heaviside(z),
             scalar_prime=lambda z: _sympy().DiracDelta(z),
             latex=r"\operatorname{step}",

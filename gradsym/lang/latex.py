@@ -17,7 +17,7 @@ from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
 from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
-from gradsym.lang.matexpr import as_scalar, broadcast_scalar, is_compound
+from gradsym.lang.matexpr import Apply, as_scalar, broadcast_scalar, is_compound
 from gradsym.lang.names import latex_name
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
@@ -86,8 +86,10 @@ class NotesLatexPrinter(LatexPrinter):
         args = []
         for a, wrap in zip((expr.first, expr.second), f.latex_wrap):
             s = self._print(as_scalar(a))
-            # a base with a superscript of its own, h^{(t)}, is wrapped too
-            args.append(rf"\left({s}\right)" if wrap and (is_compound(a) or "^" in s) else s)
+            # a base with a superscript of its own, h^{(t)}, is wrapped too, and a function
+            # value: (σ(λ))^{c r}, as σ^{k}(z) would read as a composition
+            enclose = is_compound(a) or "^" in s or isinstance(a, Apply)
+            args.append(rf"\left({s}\right)" if wrap and enclose else s)
         return f.latex.format(*args)
 
     def _print_Heaviside(self, expr, exp=None):
@@ -198,7 +200,7 @@ class NotesLatexPrinter(LatexPrinter):
         for k, term in enumerate(expr.args):
             s = self._print(term)
             if s.startswith("-"):
-                out += (" - " if k else "-") + s[1:]
+                out += (" - " if k else "-") + s[1:].lstrip()
             else:
                 out += (" + " if k else "") + s
         return out

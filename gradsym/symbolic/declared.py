@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sympy import MatrixSymbol
 
-from gradsym.lang.names import LATEX, STYLES
+from gradsym.lang.names import LATEX, RELABELLED, STYLES
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -41,7 +41,7 @@ def symbol_latex(name: str, time: str | None, style: str = "001", scalar: bool =
     override = STYLES.get(style, {})
     if name in override:
         return override[name]
-    if name in LATEX and (time is not None or "^{(" not in LATEX[name]):
+    if name in LATEX and name not in RELABELLED and (time is not None or "^{(" not in LATEX[name]):
         return LATEX[name]  # the notes' own (a parameter never takes a vector's time step)
     base = name.removesuffix("_prev")
     tilde = base.endswith("_tilde")

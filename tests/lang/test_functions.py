@@ -61,7 +61,7 @@ def _ids(rows):
 # Optional facets: f' from the output or from the input (at least one), LaTeX of a call
 # that is not f\left(z\right) (\sqrt{z}, |z|).
 OPTIONAL = {"code_prime_from_value", "grad_from_output", "grad_from_input", "latex_call"}
-FLAGS = {"prime_is_step", "activation", "lipschitz"}
+FLAGS = {"prime_is_step", "activation", "lipschitz", "is_step"}
 
 
 @pytest.mark.parametrize("f", ROWS, ids=_ids(ROWS))
@@ -150,21 +150,33 @@ def test_numpy_code_computes_the_value(f):
 @pytest.mark.parametrize("f", ROWS, ids=_ids(ROWS))
 def test_the_round_off_model_holds(f):
     """Where the row says so, f, and f' unless it is a step, are 1-Lipschitz (the float64
-    evaluator's error model); where it says not, they are not, and the evaluator refuses
-    the function."""
+    evaluator's error model); where it says not, they are not (the evaluator then uses
+    |f'| and |f''|, the second derivative checked against differences and SymPy); a step
+    jumps where the row says it does."""
     z = np.linspace(-6, 6, 4001) if f.domain == "real" else np.linspace(0.05, 6, 4001)
     slopes = [np.abs(np.diff(v)) / np.diff(z) for v in (f.apply(z.copy()), f.derivative(z))]
-    if not f.lipschitz:
-        assert max(s.max() for s in slopes) > 1.5
-        from gradsym.notes.instances import _MAPS
-
-        assert f.name not in _MAPS and f.prime not in _MAPS
-        return
-    assert slopes[0].max() <= 1 + 1e-9
+    if f.is_step:
+        assert slopes[0].max() > 10, "a step jumps"
     if f.prime_is_step:
         assert slopes[1].max() > 10, "a step jumps"
-    else:
+    if not f.lipschitz:
+        assert max(s.max() for s in slopes) > 1.5
+        return
+    assert slopes[0].max() <= 1 + 1e-9
+    if not f.prime_is_step:
         assert slopes[1].max() <= 1 + 1e-9
+
+
+@pytest.mark.parametrize("f", ROWS, ids=_ids(ROWS))
+def test_the_second_derivative_is_central_differences_and_sympys(f):
+    z, h = grid(f), 1e-5
+    differences = (f.derivative(z + h) - f.derivative(z - h)) / (2 * h)
+    np.testing.assert_allclose(f.second_derivative(z), differences, rtol=1e-6, atol=1e-8)
+    exact = [
+        float(sp.N(sp.diff(f.scalar_prime(Z), Z).subs(Z, sp.Float(v, 30)).rewrite(sp.exp), 20))
+        for v in z
+    ]
+    np.testing.assert_allclose(f.second_derivative(z), exact, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("f", ROWS, ids=_ids(ROWS))
