@@ -7,18 +7,30 @@
 One assignment per line (a line may continue while a parenthesis is open; ``#`` starts a
 comment). Right-hand sides are in the grammar of ``gradsym check``
 (``help(gradsym.lang.parser)``): ``@`` the matrix product, ``*`` the Hadamard
-product of two vectors, ``1 - f`` the ones vector minus f, σ/sigma, tanh, relu. The
-equations may come in any order; they are evaluated in the order their dependencies give.
+product of two vectors, ``1 - f`` the ones vector minus f, σ/sigma, tanh, relu, exp, log,
+softplus, sqrt, abs, step, max(a, b), min(a, b), logaddexp(a, b) (a number or a vector as
+either argument), ``c / n`` and ``a ** (c * r)`` entrywise. The equations may come in any
+order; they are evaluated in the order their dependencies give.
+
+The sLSTM of Beck et al. (2024), with its stabiliser state m and normaliser n::
+
+    m = max(log(f) + m_prev, i_tilde)
+    i = exp(i_tilde - m)
+    c = f_s * c_prev + i * z
+    n = f_s * n_prev + i
+    h = o * (c / n)
 
 Names and shapes (n the hidden size, d the input size):
 
 - ``state=["h", "c"]``: each state s is an n-vector defined by an equation ``s = …``; its
-  previous value is the leaf ``s_prev``. ``x`` is the input (d).
+  previous value is the leaf ``s_prev``; a cell has any number of states (the network
+  reads h). ``x`` is the input (d).
 - a name defined by an equation is an intermediate vector (shape of its right-hand side);
 - parameters by convention: a capitalised name (``W_f``, ``U``, ``B``) is a matrix with n
   rows and d columns when it multiplies ``x`` directly (``U_f @ x``), n otherwise; ``b`` and
   ``b_*`` are n-vectors (biases);
 - any other shape is declared: ``shapes={"w_h": "n", "lambda_": "n", "W_o": "n x 2n"}``;
+  ``"1"`` is a scalar (FastGRNN's ζ): it multiplies and adds to vectors as a number does;
   ``shapes={"x": "n"}`` declares an input of the hidden size (a cell that adds x to h);
 - any other name is an error.
 
@@ -26,8 +38,8 @@ A pre-activation that is not named (``f = sigma(W_f @ h_prev + …)``) is named 
 for ``c_tilde``), as the notes name them, so that Jacobians read diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) W_f.
 
 Every mistake is a :class:`~gradsym.errors.DeclarationError` of one line naming the equation
-and the problem: an undefined name, shapes that do not chain, a state never defined, a
-cycle, a name defined twice.
+and the problem: an undefined name, an unknown function, shapes that do not chain, a state
+never defined, a cycle, a name defined twice.
 """
 
 from __future__ import annotations
@@ -355,7 +367,7 @@ def expressions_from_text(
 
 
 def _activation_name(func) -> str | None:
-    """The activation an ElementwiseApplyFunction applies (tanh, sigmoid, relu)."""
+    """The function of the table an ElementwiseApplyFunction applies (tanh, σ, exp, …)."""
     z = sp.Dummy("z", real=True)
     try:
         body = func(z)
@@ -456,7 +468,11 @@ def _apply_functions(name: str, expr: MatrixExpr) -> MatrixExpr:
         if isinstance(e, ElementwiseApplyFunction):
             act = _activation_name(e.function)
             if act is None:
-                raise _fail(name, f"elementwise {e.function} is not tanh, sigmoid or relu")
+                raise _fail(
+                    name,
+                    f"elementwise {e.function} is not a function of the table "
+                    f"({', '.join(FUNCTIONS)})",
+                )
             return Apply(act, convert(e.expr))
         if not e.args or isinstance(e, (MatrixSymbol, Apply)):
             if isinstance(e, Apply):

@@ -170,7 +170,11 @@ class NotesLatexPrinter(LatexPrinter):
 
         # a scalar (𝟏 ζ) multiplies as the notes write it, ζ (1 − z), not ζ ∘ (1 − z)
         scalars = [broadcast_scalar(a) for a in expr.args]
-        head = " ".join(self._print(s) for s in scalars if s is not None)
+        head = " ".join(
+            rf"\left({self._print(s)}\right)" if isinstance(s, sp.MatMul) else self._print(s)
+            for s in scalars
+            if s is not None
+        )  # (W_B x) (1 − a): a scalar that is a product, in parentheses
         rest = [a for a, s in zip(expr.args, scalars) if s is None]
         body = r" \circ ".join(factor(a) for a in rest)
         return f"{head} {body}".strip() if head else body

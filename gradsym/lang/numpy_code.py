@@ -5,7 +5,7 @@ parameters are the caller's arrays, and
 
     W v            -> v @ W.T                      (B, rows)
     a ∘ b          -> a * b
-    diag(v) M      -> v[:, :, None] * M            (B, rows, cols), M (rows, cols) or batched
+    diag(v) M      -> v[..., None] * M             (B, rows, cols), M (rows, cols) or batched
     W M (M batched)-> np.matmul(W, M)
     Σ diag(v_k) M_k -> written into one preallocated (B, R, C) array, a pure diag(v) or I
                       added on the diagonal only.
@@ -167,6 +167,10 @@ class _MatrixCode(MatrixVisitor):
         size = self.owner.size
         return f"np.zeros(({size(e.shape[0])}, {size(e.shape[1])}))", False
 
+    def _print_OneMatrix(self, e):  # 𝟏 wᵀ: a scalar's weights broadcast to every unit
+        size = self.owner.size
+        return f"np.ones(({size(e.shape[0])}, {size(e.shape[1])}))", False
+
     def _print_Diag(self, e):
         return f"_diag({self.owner.vec(e.vector)})", True
 
@@ -228,7 +232,7 @@ class NumpyJacobianPrinter:
             return self.mat(first)
         right, batched = self._product(rest)
         if isinstance(first, Diag):
-            return f"({self.vec(first.vector)}[:, :, None] * {right})", True
+            return f"({self.vec(first.vector)}[..., None] * {right})", True
         left, lb = self.mat(first)
         if batched:
             return f"np.matmul({left}, {right})", True
@@ -312,12 +316,12 @@ class NumpyJacobianPrinter:
                     v = None
             if v is not None:
                 if first:
-                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out={target})")
+                    self.lines.append(f"    np.multiply({v}[..., None], {right}, out={target})")
                 else:
                     if not tmp_ready:
                         self.lines.append(f"    _tmp = np.empty_like({target})")
                         tmp_ready = True
-                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out=_tmp)")
+                    self.lines.append(f"    np.multiply({v}[..., None], {right}, out=_tmp)")
                     self.lines.append(f"    {target} += _tmp")
             else:
                 code, _ = self.mat(t)

@@ -68,7 +68,11 @@ class NotesTextPrinter(StrPrinter):
 
     def _print_HadamardProduct(self, expr):
         scalars = [broadcast_scalar(a) for a in expr.args]  # ζ (1 − z), not ζ ∘ (1 − z)
-        head = " ".join(self._print(s) for s in scalars if s is not None)
+        head = " ".join(
+            f"({self._print(s)})" if isinstance(s, MatMul) else self._print(s)
+            for s in scalars
+            if s is not None
+        )
         body = " ∘ ".join(self._factor(a) for a, s in zip(expr.args, scalars) if s is None)
         return f"{head} {body}".strip() if head else body
 

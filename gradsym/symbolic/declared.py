@@ -50,6 +50,8 @@ def symbol_latex(name: str, time: str | None, style: str = "001", scalar: bool =
     tex = _letter(word or base, bold=not scalar)
     if sub:
         sub_tex = sub.replace("_", "")
+        if sub_tex.lower() in _GREEK:  # z_lambda: z_λ
+            sub_tex = "\\" + sub_tex
         tex += f"_{sub_tex}" if len(sub_tex) == 1 else f"_{{{sub_tex}}}"
     if tilde:
         tex = rf"\tilde{{{tex}}}"

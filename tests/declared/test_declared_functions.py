@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_reference import agreement
 
 import gradsym
 from gradsym import check_jacobian
 from gradsym.errors import DeclarationError, UnknownNameError
-
-from .torch_reference import agreement
 
 #: Every new construct at least once: softplus, σ, the power σ(λ)^(c g) with a per-unit
 #: base and a scalar in the exponent, sqrt, tanh, max with a stabiliser state m, log, exp,
