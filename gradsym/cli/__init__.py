@@ -81,6 +81,11 @@ class _Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, "an empty path; give a file or folder name")
         return super()._get_value(action, arg_string)
 
+    def _print_message(self, message, file=None):
+        # argparse drops a failed write of the help silently; main() reports it
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message: str):
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if m:
@@ -89,7 +94,8 @@ class _Parser(argparse.ArgumentParser):
             command = self.prog.removeprefix("gradsym").strip() or None
             _print_json_error(command, "UsageError", message, BAD_INPUT)
             self.exit(BAD_INPUT)
-        super().error(message)
+        # one line, as every other error (argparse would print the whole usage first)
+        self.exit(BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +175,30 @@ def _sigterm_unwinds():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _flush_output(prog: str) -> int | None:
+    """Flush stdout: None when it took everything, else the exit code of a closed pipe
+    (quietly) or of an output that refused the write (one line on stderr)."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        return _output_refused(prog, exc)
+    return None
+
+
+def _output_refused(prog: str, exc: OSError) -> int:
+    """The exit code for a write to stdout that failed: a closed pipe quietly, a full disk
+    or a bad descriptor with one line on stderr; any other OSError is not ours to name."""
+    if isinstance(exc, BrokenPipeError):
+        _quiet_stdout()
+        return BROKEN_PIPE
+    if exc.errno not in _OUTPUT_ERRNOS:
+        raise exc
+    _quiet_stdout()
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{prog}: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+    return BAD_INPUT
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``gradsym`` with ``argv`` (default: the process's arguments); the exit code.
 
@@ -183,6 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     _Parser.json_errors = "--json" in argv
     try:
         args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help and --version print, then exit 0
+        if exc.code in (0, None):
+            failed = _flush_output("gradsym")
+            if failed is not None:
+                return failed
+        raise
+    except OSError as exc:  # the help or the version could not be written
+        return _output_refused("gradsym", exc)
     finally:
         _Parser.json_errors = False
     try:

@@ -294,11 +294,16 @@ def _submit_all(
     """Submit ``pending`` runs, record each result as it comes; the number recorded."""
     distributed = _import_distributed()
     costs = {r.key: r.cost for r in spec.runs}
+    cells = {r.key: r.cell for r in spec.runs}  # a declared cell's record, for the worker
     order = sorted(pending, key=lambda row: -costs.get(row.key, 0))
     tag = uuid.uuid4().hex[:8]
     futures = {
         client.submit(
-            run_one, row.config, key=f"gradsym-run-{row.key[:16]}-{tag}", pure=False
+            run_one,
+            row.config,
+            cells.get(row.key),
+            key=f"gradsym-run-{row.key[:16]}-{tag}",
+            pure=False,
         ): row.key
         for row in order
     }

@@ -61,8 +61,21 @@ def _finish(out: dict[str, Any], start: float) -> dict[str, Any]:
     return out
 
 
-def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Train ``config`` (a TrainConfig as a dict) and return the result as plain data:
+def _declare(cell: Mapping[str, Any]) -> None:
+    """Register the declared cell of a run's record in this worker, unless the very same
+    cell (its equations' SHA-256) is registered already."""
+    from gradsym.cells import registry
+    from gradsym.numeric.cells.factory import declared_cell_record
+
+    current = declared_cell_record(cell["name"])
+    if current is None or current["sha256"] != cell["sha256"]:
+        registry.declare_recorded(dict(cell))
+
+
+def run_one(config: Mapping[str, Any], cell: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``config`` (a TrainConfig as a dict; ``cell`` the record of the cell declared
+    by its equations it trains, declared here first unless this process has it) and
+    return the result as plain data:
     status ("done", or "failed" with ``error``: its training diverged past its recoveries,
     or, the error starting with :data:`NOT_RUN`, it could not be run at all), final
     metrics, ``params_sha256``, ``history`` (every logged record, as metrics.jsonl),
@@ -73,6 +86,8 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
 
     start = time.perf_counter()
     try:
+        if cell is not None:
+            _declare(cell)
         trainer = Trainer(TrainConfig.from_dict(config), None)
     except Exception as exc:  # noqa: BLE001 - reported as the run's result (MemoryError too)
         return _finish({"status": "failed", "error": NOT_RUN + _error(exc), "history": []}, start)

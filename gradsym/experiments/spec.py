@@ -27,6 +27,20 @@ TOML has no null, so a field that may be None (``clip``, ``init``, …) takes ``
 A configuration's fields override ``base``, the grid's override both. Without
 ``[[configurations]]`` there is one, labelled by the task.
 
+Cells declared by their equations are named in ``[[cells]]``, each a cell file (a path
+relative to the spec's folder) or the equations inline, and then used by name::
+
+    [[cells]]
+    file = "ligru.toml"               # or: name = "ligru", state = ["h"], equations = '''…'''
+
+    [[configurations]]
+    label = "Li-GRU"
+    cell = "ligru"
+
+The spec's identity and each run's key hold the cell's equations (not the file's path):
+another cell under the same name is another run. Every worker declares the cell again
+from them before its run.
+
 Each run is a full ``TrainConfig``; its key is the SHA-256 of its canonical JSON, so the
 same run has the same key in every sweep (resume finds it by content). The spec's own
 identity (:attr:`SweepSpec.digest`) is the SHA-256 of its canonical form, not of the
@@ -47,6 +61,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradsym.cells import registry
 from gradsym.errors import GradsymError, InvalidValueError
 from gradsym.experiments.criterion import Criterion
 from gradsym.numeric.train.config import TrainConfig, build_task, earlier_form
@@ -61,7 +76,9 @@ __all__ = ["Run", "SweepSpec", "load_spec", "run_key"]
 
 # Keys that are the task's arguments rather than TrainConfig fields.
 _TASK_KEYS = ("length", "delay")
-_TOP_KEYS = ("name", "seeds", "success", "x", "base", "grid", "configurations")
+_TOP_KEYS = ("name", "seeds", "success", "x", "cells", "base", "grid", "configurations")
+#: The keys of an inline cell of ``[[cells]]`` (or ``file`` alone).
+_CELL_KEYS = ("name", "state", "equations", "shapes")
 _CONFIG_META = ("label", "panel")
 #: A spec of more runs than this is refused before any run is built (the example sweep
 #: has 400; a TrainConfig per run is built and checked when the spec is read).
@@ -74,12 +91,15 @@ def _field_names() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def run_key(config: TrainConfig | Mapping[str, Any]) -> str:
+def run_key(config: TrainConfig | Mapping[str, Any], cell: Mapping[str, Any] | None = None) -> str:
     """The content hash of a run: SHA-256 of its config's canonical JSON (``config`` a
     TrainConfig or its :meth:`~TrainConfig.to_dict`), fields added later left out at the
     value earlier runs had (:func:`~gradsym.numeric.train.config.earlier_form`: a float64
-    run keeps the key it had before runs had a dtype)."""
+    run keeps the key it had before runs had a dtype), and for a cell declared by its
+    equations the SHA-256 of those (``cell``, its record)."""
     data = earlier_form(config.to_dict() if isinstance(config, TrainConfig) else config)
+    if cell is not None:
+        data = {**data, "cell_sha256": cell["sha256"]}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -95,6 +115,9 @@ class Run:
     x: Any
     seed: int
     config: dict[str, Any]
+    #: The record of a cell declared by its equations (its equations and their SHA-256),
+    #: from which a worker declares it; None for a built-in cell.
+    cell: dict[str, Any] | None = None
 
     @property
     def cost(self) -> int:
@@ -117,10 +140,13 @@ class SweepSpec:
     grid: dict[str, list]
     configurations: tuple[dict[str, Any], ...]
     runs: tuple[Run, ...]
+    #: The records of the cells of ``[[cells]]`` (equations and SHA-256), in spec order.
+    cells: tuple[dict[str, Any], ...] = ()
 
     def canonical(self) -> dict[str, Any]:
-        """The spec as plain JSON data (what :attr:`digest` hashes)."""
-        return {
+        """The spec as plain JSON data (what :attr:`digest` hashes); a spec without
+        ``[[cells]]`` has the canonical form it had before they existed."""
+        data = {
             "name": self.name,
             "seeds": list(self.seeds),
             "success": self.success.text,
@@ -129,6 +155,9 @@ class SweepSpec:
             "grid": self.grid,
             "configurations": list(self.configurations),
         }
+        if self.cells:
+            data["cells"] = [dict(c) for c in self.cells]
+        return data
 
     @property
     def digest(self) -> str:
@@ -153,6 +182,7 @@ def load_spec(source: str | os.PathLike | Mapping) -> SweepSpec:
     if isinstance(source, Mapping):
         data = dict(source)
         where = "spec"
+        folder = Path.cwd()
     else:
         path = Path(source)
         where = str(path)
@@ -174,10 +204,53 @@ def load_spec(source: str | os.PathLike | Mapping) -> SweepSpec:
             raise InvalidValueError(f"sweep spec {where} cannot be read: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise InvalidValueError(f"sweep spec {where} is not valid TOML: {exc}") from None
-    return _parse(data, where)
+        folder = path.parent
+    return _parse(data, where, folder)
 
 
-def _parse(data: dict, where: str) -> SweepSpec:
+def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
+    """Declare (and register) the cells of ``[[cells]]``; their records, in order."""
+    from gradsym.declared import cell_from_equations, load_cell_file
+
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise InvalidValueError(f"{where}: cells must be a non-empty array of tables")
+    records = []
+    for i, table in enumerate(value):
+        at = f"{where} cells[{i}]"
+        if not isinstance(table, Mapping):
+            raise InvalidValueError(f"{at} must be a table (file = …, or name, state, equations)")
+        try:
+            if "file" in table:
+                if set(table) != {"file"} or not isinstance(table["file"], str):
+                    raise InvalidValueError(
+                        f"{at}: a cell file is given alone, as a string: file = \"cell.toml\""
+                    )
+                declared = load_cell_file(folder / table["file"])
+            else:
+                extra = sorted(set(table) - set(_CELL_KEYS))
+                if extra or not {"name", "equations"} <= set(table):
+                    raise InvalidValueError(
+                        f"{at}: a cell is file = \"…\", or name, equations (and state, "
+                        f"shapes); got {', '.join(map(repr, sorted(table))) or 'nothing'}"
+                    )
+                declared = cell_from_equations(
+                    table["name"],
+                    table["equations"],
+                    table.get("state", ["h"]),
+                    shapes=table.get("shapes"),
+                )
+        except GradsymError as exc:
+            raise InvalidValueError(f"{at}: {exc}") from None
+        records.append(declared.record())
+    names = [r["name"] for r in records]
+    if len(set(names)) != len(names):
+        raise InvalidValueError(f"{where}: cells repeat a name: {names}")
+    return tuple(records)
+
+
+def _parse(data: dict, where: str, folder: Path) -> SweepSpec:
     extra = sorted(set(data) - set(_TOP_KEYS))
     if extra:
         raise InvalidValueError(
@@ -193,6 +266,7 @@ def _parse(data: dict, where: str) -> SweepSpec:
             f'{where}: no success criterion; add e.g. success = "eval_loss / baseline < 0.1"'
         )
     success = Criterion.parse(data["success"])
+    cells = _cells(data.get("cells"), where, folder)  # declared before any run names them
     base = _fields(data.get("base", {}), f"{where} [base]")
     grid = _grid(data.get("grid", {}), where)
     configurations = _configurations(data.get("configurations"), where, base)
@@ -202,8 +276,9 @@ def _parse(data: dict, where: str) -> SweepSpec:
         raise InvalidValueError(
             f"{where}: x (the report's axis) must be a field of the runs, got {x!r}"
         )
-    runs = _runs(name, seeds, base, grid, configurations, x, success, where)
-    return SweepSpec(name, seeds, success, x, base, grid, configurations, runs)
+    records = {r["name"]: r for r in cells}
+    runs = _runs(name, seeds, base, grid, configurations, x, success, where, records)
+    return SweepSpec(name, seeds, success, x, base, grid, configurations, runs, cells)
 
 
 def _count_runs(seeds, grid: dict[str, list], configurations, where: str) -> None:
@@ -308,7 +383,9 @@ def _config(fields: dict[str, Any], seed: int) -> TrainConfig:
     return TrainConfig(**fields, task_kwargs=task_kwargs, seed=seed)
 
 
-def _runs(name, seeds, base, grid, configurations, x, success, where) -> tuple[Run, ...]:
+def _runs(
+    name, seeds, base, grid, configurations, x, success, where, cells: dict[str, dict]
+) -> tuple[Run, ...]:
     keys = list(grid)
     runs: list[Run] = []
     seen: dict[str, str] = {}
@@ -329,11 +406,17 @@ def _runs(name, seeds, base, grid, configurations, x, success, where) -> tuple[R
                     raise InvalidValueError(f"{what}: {exc}") from None
                 _check_metrics(config, success, what)
                 data = config.to_dict()
-                key = run_key(data)
+                cell = cells.get(config.cell)
+                if cell is None and registry.get(config.cell).kind == "declared":
+                    raise InvalidValueError(
+                        f"{what}: cell {config.cell!r} is declared outside the spec; name it "
+                        "in [[cells]] so that every worker can declare it"
+                    )
+                key = run_key(data, cell)
                 if key in seen:
                     raise InvalidValueError(f"{what} is the same run as {seen[key]}")
                 seen[key] = what
-                runs.append(Run(key, full, panel, _x_value(config, x), seed, data))
+                runs.append(Run(key, full, panel, _x_value(config, x), seed, data, cell))
     if not runs:
         raise InvalidValueError(f"{where}: the spec describes no runs (an empty grid)")
     return tuple(runs)

@@ -175,9 +175,12 @@ class SweepStore:
         """The database of ``spec`` in ``folder``: created (every run pending) if absent,
         reopened to resume if it holds the same spec. Returns (store, resumed).
 
-        A database of another spec is refused (InvalidValueError naming both), unless
-        ``overwrite``, which deletes it and starts afresh; nothing is ever overwritten
-        silently.
+        A spec that grew — more seeds, grid values or configurations, every run of the
+        database still one of its runs (runs are keyed by content) — takes the database
+        over: its new runs are added as pending, the finished ones are kept, and the
+        database records the new spec. A database holding runs the spec no longer has is
+        refused (InvalidValueError naming both specs), unless ``overwrite``, which deletes
+        it and starts afresh; nothing is ever overwritten silently.
         """
         folder = Path(folder)
         path = folder / DB_FILE
@@ -195,12 +198,7 @@ class SweepStore:
                 store.conn.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
                 theirs = store.meta("spec_digest")
                 if theirs != spec.digest:
-                    other = store.spec_data().get("name", "?")
-                    raise InvalidValueError(
-                        f"{path} holds the results of another spec ({other!r}, digest "
-                        f"{theirs[:12]}…; this spec {spec.name!r} is {spec.digest[:12]}…); "
-                        "choose another --out folder, or --overwrite to delete those results"
-                    )
+                    store._grow(spec)
                 store._check_runs(spec)
             except BaseException:
                 store.close()
@@ -275,6 +273,46 @@ class SweepStore:
             if not isinstance(self.meta(key), str):
                 raise _damaged(self.path, f"meta has no {key!r}")
         self.spec_data()  # parses, or names the damage
+
+    def _grow(self, spec) -> None:
+        """Make this database the sweep of ``spec``, a spec that grew from the one it holds
+        (see :meth:`open_for`): the runs it adds go in as pending, the runs it keeps take
+        its labels, and the meta its spec, in one transaction. InvalidValueError if the
+        database holds runs that ``spec`` does not have."""
+        rows = self.rows()
+        mine = {run.key: run for run in spec.runs}
+        dropped = [row for row in rows if row.key not in mine]
+        if dropped:
+            data, digest = self.spec_data(), self.meta("spec_digest")
+            first = dropped[0]
+            raise InvalidValueError(
+                f"{self.path} holds the results of another spec ({data.get('name', '?')!r}, "
+                f"digest {digest[:12]}…; this spec {spec.name!r} is {spec.digest[:12]}…): "
+                f"{len(dropped)} of its {len(rows)} runs (the first: {first.label!r} seed "
+                f"{first.seed}) are not runs of this spec, and a spec may only grow into a "
+                "folder (more seeds, grid values or configurations); choose another --out "
+                "folder, or --overwrite to delete those results"
+            )
+        have = {row.key for row in rows}
+        with _sqlite_errors(self.path), _transaction(self.conn):
+            self.conn.executemany(
+                "INSERT INTO runs (key, label, panel, x, seed, config, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                [_run_values(run) for run in spec.runs if run.key not in have],
+            )
+            self.conn.executemany(
+                "UPDATE runs SET label = ?, panel = ?, x = ? WHERE key = ?",
+                [
+                    (run.label, run.panel, json.dumps(run.x), run.key)
+                    for run in spec.runs
+                    if run.key in have
+                ],
+            )
+            spec_text = json.dumps(spec.canonical(), sort_keys=True)
+            self.conn.executemany(
+                "UPDATE meta SET value = ? WHERE key = ?",
+                [(spec_text, "spec"), (spec.digest, "spec_digest")],
+            )
 
     def _check_runs(self, spec) -> None:
         """The database's runs are the spec's. With the same spec they differ only when

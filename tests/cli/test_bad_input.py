@@ -5,6 +5,7 @@ state_dicts. Each is one line and exit status 2, and leaves no file or folder be
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
@@ -89,6 +90,24 @@ def test_an_output_that_cannot_be_written_is_one_line(monkeypatch, capsys):
     )
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["train", "--help"]])
+def test_help_that_cannot_be_written_is_one_line(argv, monkeypatch, capsys):
+    """argparse drops a failed write of the help silently, and the exit status was 0."""
+    full = open("/dev/full", "w")  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        code = main(argv)
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):
+            full.close()
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "gradsym: error: cannot write the output: No space left on device\n"
+    )
+
+
 # -- paths, counts, unknown names -----------------------------------------------------------------
 
 
@@ -106,7 +125,7 @@ def test_an_empty_path_is_refused(argv, argument, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2
-    assert f"argument {argument}: an empty path" in capsys.readouterr().err
+    assert f"argument {argument}: an empty path" in _one_line(capsys)
 
 
 @pytest.mark.parametrize("argv", [["backend", "--rounds", "0"], ["training", "--steps=0"]])

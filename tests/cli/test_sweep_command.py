@@ -91,7 +91,7 @@ def test_option_mistakes_exit_2(tiny_toml, tmp_path, capsys):
 
 
 def test_a_database_of_another_spec_exits_2_and_is_kept(tiny, tiny_toml, tmp_path, capsys):
-    other = dict(tiny, name="other")
+    other = dict(tiny, name="other", base={**tiny["base"], "hidden": 5})  # other runs
     store, _ = SweepStore.open_for(tmp_path, load_spec(other))
     store.close()
     before = (tmp_path / "sweep.db").read_bytes()

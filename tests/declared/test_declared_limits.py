@@ -57,6 +57,36 @@ def test_equations_nesting_past_the_limit_are_refused(tmp_path, capsys):
     assert ok.cell.name == "chain_ok"
 
 
+def test_deriving_a_slow_cell_stops_at_its_time_limit_and_writes_nothing(tmp_path, capsys):
+    """Twenty chained tanh layers are within every size limit, but deriving and checking
+    all their Jacobian blocks takes SymPy many minutes: the time limit covers it all."""
+    chain = ["a0 = tanh(W_h @ h_prev + U @ x + b)"]
+    chain += [f"a{i} = tanh(W_h @ a{i - 1} + b)" for i in range(1, 20)] + ["h = a19"]
+    f = _cell_file(tmp_path, "\n".join(chain))
+    t0 = time.monotonic()
+    argv = ["derive", "--cell-file", f, "--out", str(tmp_path / "out"), "--time-limit", "1"]
+    assert main(argv) == 2
+    assert time.monotonic() - t0 < 30
+    assert "did not finish within 1 s; nothing was written" in _one_line_error(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--cell-file", "x.toml", "--time-limit", "0"], "must be a positive number of seconds"),
+        (["--cell-file", "x.toml", "--time-limit", "nan"], "must be a positive number of seconds"),
+        (["--time-limit", "10"], "--time-limit applies to --cell-file"),
+    ],
+)
+def test_derive_time_limits_that_mean_nothing_are_refused(argv, message, tmp_path, capsys):
+    try:
+        code = main(["derive", "--out", str(tmp_path), *argv])
+    except SystemExit as exc:  # a usage error
+        code = exc.code
+    assert code == 2 and message in _one_line_error(capsys)
+
+
 def test_a_folder_fifo_or_empty_path_as_cell_file(tmp_path, capsys):
     assert main(["check", "--cell-file", str(tmp_path), "W_h"]) == 2
     assert "is a folder" in _one_line_error(capsys)

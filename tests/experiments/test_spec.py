@@ -222,3 +222,71 @@ def test_the_committed_example_database_resumes_with_nothing_to_run(tmp_path):
     with store:
         done = {row.key for row in store.rows() if row.status == "done"}
     assert resumed and {run.key for run in spec.runs} == done
+
+
+# -- cells declared by their equations --------------------------------------------------------
+
+LIGRU = "u = sigma(W_u @ h_prev + U_u @ x + b_u)\nh = u * h_prev + (1 - u) * relu(W_h @ h_prev + U_h @ x)"
+
+
+def _with_cell(tiny, cell: dict) -> dict:
+    tiny["cells"] = [cell]
+    tiny["configurations"] = [{"label": "Li-GRU", "cell": cell.get("name", "ligru_spec")}]
+    return tiny
+
+
+def test_a_cell_declared_in_the_spec_inline_or_in_a_file(tiny, tmp_path):
+    inline = load_spec(_with_cell(tiny, {"name": "ligru_spec", "equations": LIGRU}))
+    run = inline.runs[0]
+    assert run.config["cell"] == "ligru_spec" and run.cell["equations"] == LIGRU
+    assert inline.canonical()["cells"][0]["sha256"] == run.cell["sha256"]
+    # the same cell from a file beside the spec: the same runs and the same spec
+    (tmp_path / "ligru.toml").write_text(
+        f'name = "ligru_spec"\nstate = ["h"]\nequations = """\n{LIGRU}\n"""\n'
+    )
+    toml = (
+        'name = "tiny"\nseeds = 2\nsuccess = "eval_loss / baseline < 0.9"\n'
+        '[[cells]]\nfile = "ligru.toml"\n'
+        "[base]\n" + "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in tiny["base"].items())
+        + "[grid]\nlength = [3, 5]\n"
+        '[[configurations]]\nlabel = "Li-GRU"\ncell = "ligru_spec"\n'
+    )  # fmt: skip
+    (tmp_path / "spec.toml").write_text(toml)
+    from_file = load_spec(tmp_path / "spec.toml")
+    assert [r.key for r in from_file.runs] == [r.key for r in inline.runs]
+    # another cell under the same name is another run, and another spec
+    other = load_spec(
+        _with_cell(tiny, {"name": "ligru_spec", "equations": LIGRU.replace("relu", "tanh")})
+    )
+    assert not {r.key for r in other.runs} & {r.key for r in inline.runs}
+    assert other.digest != inline.digest
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ("ligru", "cells must be a non-empty array of tables"),
+        (["x"], r"cells\[0\] must be a table"),
+        ([{"file": "ligru.toml", "name": "x"}], "a cell file is given alone"),
+        ([{"file": "missing.toml"}], r"cells\[0\]: cell file .*missing.toml' does not exist"),
+        ([{"name": "c"}], "a cell is file"),
+        ([{"name": "c", "equations": "h = exp(W_h @ h_prev)"}], r"cells\[0\]: equation h"),
+        (
+            [{"name": "c", "equations": LIGRU}, {"name": "c", "equations": LIGRU}],
+            "cells repeat a name",
+        ),
+    ],
+)
+def test_bad_cells_in_a_spec_are_refused_naming_them(tiny, cells, message):
+    tiny["cells"] = cells
+    with pytest.raises(InvalidValueError, match=message):
+        load_spec(tiny)
+
+
+def test_a_cell_declared_outside_the_spec_is_refused(tiny):
+    import gradsym
+
+    gradsym.cell_from_equations("declared_elsewhere", LIGRU)
+    tiny["configurations"] = [{"label": "x", "cell": "declared_elsewhere"}]
+    with pytest.raises(InvalidValueError, match="declared outside the spec; name it in"):
+        load_spec(tiny)

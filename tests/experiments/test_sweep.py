@@ -121,13 +121,13 @@ def test_a_run_lost_with_its_workers_stays_pending_and_resumes(
     real = execute.run_one
     lost = load_spec(tiny).runs[2].key
 
-    def dies(config):
+    def dies(config, cell=None):
         from gradsym.experiments.spec import run_key
         from gradsym.numeric.train.config import TrainConfig
 
         if run_key(TrainConfig.from_dict(config)) == lost:
             raise RuntimeError("worker died")  # what a future reports after KilledWorker
-        return real(config)
+        return real(config, cell)
 
     monkeypatch.setattr(execute, "run_one", dies)
     result = sweep(tiny, tmp_path, client=dask_client, progress=False)
@@ -137,18 +137,63 @@ def test_a_run_lost_with_its_workers_stays_pending_and_resumes(
     assert (result.done, result.pending, result.ran) == (8, 0, 1)
 
 
+def test_a_spec_that_grows_reuses_the_finished_runs(dask_client, tiny, tmp_path):
+    """Runs are keyed by content: a third seed, a third length and a renamed spec sweep into
+    the same folder and run only what is new; the database then holds the grown spec."""
+    sweep(tiny, tmp_path, client=dask_client, progress=False)
+    grown = dict(tiny, seeds=3)
+    result = sweep(grown, tmp_path, client=dask_client, progress=False)
+    assert (result.total, result.done, result.ran, result.skipped) == (12, 12, 4, 8)
+    wider = dict(grown, name="wider", grid={"length": [3, 5, 7]})
+    result = sweep(wider, tmp_path, client=dask_client, progress=False)
+    assert (result.total, result.done, result.ran, result.skipped) == (18, 18, 6, 12)
+    with SweepStore.open(tmp_path) as store:
+        assert store.spec_data()["name"] == "wider"
+        assert store.meta("spec_digest") == load_spec(wider).digest
+        assert sorted(r.key for r in store.rows()) == sorted(r.key for r in load_spec(wider).runs)
+    again = sweep(wider, tmp_path, client=dask_client, progress=False)
+    assert (again.ran, again.skipped) == (0, 18)
+
+
+def test_a_cell_declared_in_the_spec_is_swept_and_declared_again_by_a_fresh_worker(
+    dask_client, tiny, tmp_path
+):
+    """Runs of a cell named in [[cells]]: swept like any other; a worker that never saw
+    the cell (its registry emptied of it, as in a new process) declares it from the run's
+    record and trains the same run bit for bit."""
+    from gradsym.cells.registry import _ENTRIES
+    from gradsym.experiments.runner import run_one
+
+    equations = "u = sigma(W_u @ h_prev + U_u @ x + b_u)\nh = u * h_prev + (1 - u) * tanh(U @ x)"
+    tiny["cells"] = [{"name": "swept_cell", "equations": equations}]
+    tiny["configurations"] = [{"label": "gated", "cell": "swept_cell"}]
+    result = sweep(tiny, tmp_path, client=dask_client, progress=False)
+    assert (result.total, result.done, result.failed) == (4, 4, 0)
+    run = load_spec(tiny).runs[0]
+    with SweepStore.open(tmp_path) as store:
+        [row] = [r for r in store.rows() if r.key == run.key]
+    _ENTRIES.pop("swept_cell")
+    fresh = run_one(run.config, run.cell)
+    assert fresh["status"] == "done" and fresh["params_sha256"] == row.params_sha256
+    _ENTRIES.pop("swept_cell")
+    assert run_one(run.config)["error"].startswith("could not run")  # without the record
+
+
 def test_a_database_of_another_spec_is_refused_and_left_as_it_was(dask_client, tiny, tmp_path):
     sweep(tiny, tmp_path, client=dask_client, progress=False)
     before = (tmp_path / "sweep.db").read_bytes()
-    other = dict(tiny, seeds=3)
-    with pytest.raises(InvalidValueError, match=r"another spec \('tiny'.*--overwrite"):
+    fewer = dict(tiny, seeds=1)  # drops runs the database has: not a spec that grew
+    with pytest.raises(
+        InvalidValueError, match=r"another spec \('tiny'.*4 of its 8 runs .*--overwrite"
+    ):
+        sweep(fewer, tmp_path, client=dask_client, progress=False)
+    assert (tmp_path / "sweep.db").read_bytes() == before
+    other = dict(tiny, base={**tiny["base"], "hidden": 5})  # every run another
+    with pytest.raises(InvalidValueError, match="8 of its 8 runs"):
         sweep(other, tmp_path, client=dask_client, progress=False)
     assert (tmp_path / "sweep.db").read_bytes() == before
-    renamed = dict(tiny, name="renamed")
-    with pytest.raises(InvalidValueError, match="another spec"):
-        sweep(renamed, tmp_path, client=dask_client, progress=False)
-    result = sweep(other, tmp_path, client=dask_client, progress=False, overwrite=True)
-    assert (result.total, result.done, result.skipped) == (12, 12, 0)
+    result = sweep(fewer, tmp_path, client=dask_client, progress=False, overwrite=True)
+    assert (result.total, result.done, result.skipped) == (4, 4, 0)
 
 
 def test_a_folder_being_written_by_another_driver_is_refused(tiny, tmp_path):

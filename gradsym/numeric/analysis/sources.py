@@ -162,9 +162,13 @@ def _run_models(config: dict, params: dict | None, source: str) -> Any:
 
 
 def _checkpoint(path: Path):
-    from gradsym.numeric.train.checkpoint import load_checkpoint
+    """The checkpoint at ``path``, its cell buildable (a declared cell is declared again
+    from the equations the run recorded)."""
+    from gradsym.numeric.train.checkpoint import declare_recorded_cell, load_checkpoint
 
-    return load_checkpoint(path)
+    ckpt = load_checkpoint(path)
+    declare_recorded_cell(ckpt, path)
+    return ckpt
 
 
 def _run_label(folder: Path) -> str:

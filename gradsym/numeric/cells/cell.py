@@ -23,7 +23,7 @@ import numpy as np
 from gradsym import display
 from gradsym.errors import ShapeError
 from gradsym.numeric.cells.parameters import FusedArrays, Parameters
-from gradsym.validate import as_dtype, check_array, check_params, positive_int
+from gradsym.validate import as_dtype, check_array, check_memory, check_params, positive_int
 
 
 @dataclass
@@ -119,6 +119,11 @@ class Cell:
         """
         fused: dict[str, np.ndarray] = {}
         self._layout: dict[str, tuple[str, int, int]] = {}
+        entries = sum(len(names) * int(np.prod(shape)) for names, shape in blocks.values())
+        check_memory(  # before the first array: an error naming the sizes, not NumPy's
+            f"input_size = {self.input_size} and hidden_size = {self.hidden_size}",
+            entries * self.dtype.itemsize,
+        )
         for kind, (names, shape) in blocks.items():
             if not names:
                 continue

@@ -42,8 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.errors import CheckpointError
+from gradsym.cells import registry
+from gradsym.errors import CheckpointError, GradsymError
 from gradsym.files import atomic_write, open_regular
+from gradsym.numeric.cells.factory import declared_cell_record
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "load_checkpoint", "save_checkpoint"]
 
@@ -119,6 +121,38 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def declare_recorded_cell(ckpt: Checkpoint, path: str | os.PathLike) -> None:
+    """Make the cell a checkpoint was trained with buildable, for resuming or analysing it:
+    a cell declared by its equations is declared again from the equations the run recorded
+    when none of its name is registered; one registered under its name must be the same
+    cell (the SHA-256 of its equations), or a CheckpointError says how the two differ — a
+    run is never continued, or analysed, with another cell of the same name."""
+    recorded = ckpt.cell
+    if recorded is None:  # a built-in cell
+        return
+    name = recorded["name"]
+    current = declared_cell_record(name)
+    if current is None:  # not declared in this process: from the equations the run recorded
+        try:
+            registry.declare_recorded(recorded)
+        except GradsymError as exc:
+            raise CheckpointError(f"checkpoint {path}: {exc}") from None
+        return
+    if current["sha256"] != recorded["sha256"]:
+        raise CheckpointError(
+            f"checkpoint {path} was trained with another cell named {name!r} (equations "
+            f"{_first_equation(recorded)} …, sha256 {recorded['sha256'][:12]}; now "
+            f"{_first_equation(current)} …, {current['sha256'][:12]}); use the run's own "
+            "cell file, or none to use the equations the run recorded"
+        )
+
+
+def _first_equation(record: dict) -> str:
+    lines = [ln.strip() for ln in str(record.get("equations", "")).splitlines()]
+    first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
+    return repr(first[:50])
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 
-from gradsym.cells import registry
 from gradsym.display import markdown_table, number
 from gradsym.errors import (
     CheckpointError,
@@ -68,7 +67,12 @@ from gradsym.numeric.nets.network import Network, Truncation
 from gradsym.numeric.optim.clipping import global_norm
 from gradsym.numeric.optim.regularisers import OmegaResult, omega
 from gradsym.numeric.train.build import build_clipper, build_network, build_optimiser
-from gradsym.numeric.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from gradsym.numeric.train.checkpoint import (
+    Checkpoint,
+    declare_recorded_cell,
+    load_checkpoint,
+    save_checkpoint,
+)
 from gradsym.numeric.train.config import RESUMABLE_CHANGES, TrainConfig, build_task
 from gradsym.numeric.train.run_files import (
     CHECKPOINT_FILE,
@@ -207,36 +211,6 @@ def _float(x: float) -> float | None:
 # -- the trainer -----------------------------------------------------------------------------
 
 
-def _same_cell(ckpt: Checkpoint, path: Path) -> None:
-    """The declared cell the checkpoint recorded is the one registered under its name
-    (declared again from the record when none is), or a CheckpointError saying how the
-    two differ: a run is never continued with another cell of the same name."""
-    recorded = ckpt.cell
-    if recorded is None:
-        return
-    name = recorded["name"]
-    current = declared_cell_record(name)
-    if current is None:  # not declared in this process: from the equations the run recorded
-        try:
-            registry.declare_recorded(recorded)
-        except GradsymError as exc:
-            raise CheckpointError(f"checkpoint {path}: {exc}") from None
-        return
-    if current["sha256"] != recorded["sha256"]:
-        raise CheckpointError(
-            f"checkpoint {path} was trained with another cell named {name!r} (equations "
-            f"{_first_equation(recorded)} …, sha256 {recorded['sha256'][:12]}; now "
-            f"{_first_equation(current)} …, {current['sha256'][:12]}); resume with the run's "
-            "own cell file, or without --cell-file to use the equations the run recorded"
-        )
-
-
-def _first_equation(record: dict) -> str:
-    lines = [ln.strip() for ln in str(record.get("equations", "")).splitlines()]
-    first = next((ln for ln in lines if ln and not ln.startswith("#")), "")
-    return repr(first[:50])
-
-
 class Trainer:
     """Runs a :class:`TrainConfig`; see the module docstring for the loop and the files.
 
@@ -314,7 +288,7 @@ class Trainer:
         source = Path(source)
         path = source / CHECKPOINT_FILE if source.is_dir() else source
         ckpt = load_checkpoint(path)
-        _same_cell(ckpt, path)
+        declare_recorded_cell(ckpt, path)
         try:
             saved = TrainConfig.from_dict(ckpt.config)
         except (GradsymError, TypeError) as exc:

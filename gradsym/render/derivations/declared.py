@@ -14,25 +14,34 @@ from gradsym.notes.declared import derivation, run_checks
 from .layout import checks_markdown, checks_tex, claim_markdown, claim_tex
 
 
-def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[Path]:
-    """Check every step, then write ``<name>.tex`` and ``<name>.md`` (and how each line was
-    checked: ``<name>-checks.tex``, ``<name>-checks.md``) into ``out_dir``.
-    Raises DeclarationError (nothing written) if a check fails."""
+def cell_derivation_files(declared: DeclaredCell) -> dict[str, str]:
+    """Check every step of the derivation of ``declared``, then its files by name:
+    ``<name>.tex`` and ``<name>.md`` and how each line was checked (``<name>-checks.tex``,
+    ``<name>-checks.md``). Raises DeclarationError if a check fails."""
     claim = derivation(declared)
     failed = [r for r in run_checks(claim) if not r[2]]
     if failed:
         k, kind, _, detail = failed[0]
         raise DeclarationError(f"cell {declared.name!r}: step {k} fails its {kind} check: {detail}")
-    tex, md = claim_tex(claim), claim_markdown(claim)
-    checks_tex_, checks_md = checks_tex(claim), checks_markdown(claim)
+    return {
+        f"{declared.name}.tex": claim_tex(claim),
+        f"{declared.name}.md": claim_markdown(claim),
+        f"{declared.name}-checks.tex": checks_tex(claim),
+        f"{declared.name}-checks.md": checks_markdown(claim),
+    }
+
+
+def write_files(files: dict[str, str], out_dir: str | Path) -> list[Path]:
+    """Write ``files`` (name → text) into ``out_dir``, each atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [
-        atomic_write_text(out / f"{declared.name}.tex", tex),
-        atomic_write_text(out / f"{declared.name}.md", md),
-        atomic_write_text(out / f"{declared.name}-checks.tex", checks_tex_),
-        atomic_write_text(out / f"{declared.name}-checks.md", checks_md),
-    ]
+    return [atomic_write_text(out / name, text) for name, text in files.items()]
 
 
-__all__ = ["write_cell_derivation"]
+def write_cell_derivation(declared: DeclaredCell, out_dir: str | Path) -> list[Path]:
+    """Check every step, then write the files of :func:`cell_derivation_files` into
+    ``out_dir``. Raises DeclarationError (nothing written) if a check fails."""
+    return write_files(cell_derivation_files(declared), out_dir)
+
+
+__all__ = ["cell_derivation_files", "write_cell_derivation", "write_files"]

@@ -217,3 +217,29 @@ def test_a_torch_module_object(rng):
     module = torch.nn.LSTM(3, 4, batch_first=True, dtype=torch.float64)
     (m,) = load_models(module)
     assert m.batch_first and m.inferred["batch_first"] is True and m.label == "torch.nn.LSTM"
+
+
+def test_a_run_of_a_declared_cell_is_analysed_without_its_cell_file(tmp_path):
+    """The run recorded its cell's equations: analysed in a process that never declared
+    the cell, it is declared again from them (issue 26); another cell of the same name
+    registered meanwhile is refused, not analysed in its place."""
+    import gradsym
+    from gradsym.cells.registry import _ENTRIES
+
+    equations = "u = sigma(W_u @ h_prev + U_u @ x + b_u)\nh = u * h_prev + (1 - u) * tanh(U @ x)"
+    gradsym.cell_from_equations("recorded_cell", equations)
+    config = TrainConfig(
+        cell="recorded_cell", task="adding", task_kwargs={"length": 20}, hidden=4, batch=4,
+        steps=2, eval_every=2, eval_batch=8, checkpoint_every=2,
+    )  # fmt: skip
+    Trainer(config, tmp_path / "run", progress=False).run()
+    trained = load_models(tmp_path / "run")[1].model
+    _ENTRIES.pop("recorded_cell")  # as in a new process
+    again = load_models(tmp_path / "run")
+    assert [m.label for m in again] == ["run (init)", "run (step 2)"]
+    for name, value in trained.params.items():
+        np.testing.assert_array_equal(again[1].model.params[name], value)
+    gradsym.cell_from_equations("recorded_cell", "h = tanh(W_h @ h_prev + U @ x)")
+    with pytest.raises(CheckpointError, match="another cell named 'recorded_cell'"):
+        load_models(tmp_path / "run")
+    _ENTRIES.pop("recorded_cell")

@@ -97,3 +97,12 @@ def test_step_backward_is_the_vector_jacobian_product_of_step(name, variant, rng
     for k, p in cell.params.items():
         numeric = numerical_gradient(loss, p)
         assert np.abs(dparams[k] - numeric).max() <= scale * max(np.abs(numeric).max(), 1.0), k
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "indrnn"])
+def test_sizes_no_memory_holds_are_refused_before_allocating(name):
+    """A GradsymError naming the sizes, not NumPy's MemoryError (issue 21)."""
+    with pytest.raises(
+        InvalidValueError, match=r"input_size = 1000000 and hidden_size = 1000000 need about"
+    ):
+        make_cell(name, None, 10**6, 10**6)
