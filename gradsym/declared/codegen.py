@@ -31,8 +31,9 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
+from gradsym.lang.broadcast import broadcast_scalar
 from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
-from gradsym.lang.matexpr import Apply, broadcast_scalar
+from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor

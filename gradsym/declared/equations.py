@@ -12,7 +12,8 @@ softplus, sqrt, abs, step, max(a, b), min(a, b), logaddexp(a, b) (a number or a 
 either argument), ``c / n`` and ``a ** (c * r)`` entrywise. The equations may come in any
 order; they are evaluated in the order their dependencies give.
 
-The sLSTM of Beck et al. (2024), with its stabiliser state m and normaliser n::
+Part of the sLSTM of Beck et al. (2024), its stabiliser state m and normaliser n (the
+library's ``slstm`` holds all of it)::
 
     m = max(log(f) + m_prev, i_tilde)
     i = exp(i_tilde - m)

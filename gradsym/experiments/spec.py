@@ -225,14 +225,14 @@ def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
             if "file" in table:
                 if set(table) != {"file"} or not isinstance(table["file"], str):
                     raise InvalidValueError(
-                        f"{at}: a cell file is given alone, as a string: file = \"cell.toml\""
+                        f'{at}: a cell file is given alone, as a string: file = "cell.toml"'
                     )
                 declared = load_cell_file(folder / table["file"])
             else:
                 extra = sorted(set(table) - set(_CELL_KEYS))
                 if extra or not {"name", "equations"} <= set(table):
                     raise InvalidValueError(
-                        f"{at}: a cell is file = \"…\", or name, equations (and state, "
+                        f'{at}: a cell is file = "…", or name, equations (and state, '
                         f"shapes); got {', '.join(map(repr, sorted(table))) or 'nothing'}"
                     )
                 declared = cell_from_equations(

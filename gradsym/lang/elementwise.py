@@ -74,12 +74,6 @@ def _own():
     return functions
 
 
-def _expr():
-    from gradsym.lang import matexpr
-
-    return matexpr
-
-
 # -- the table ---------------------------------------------------------------------------
 
 
@@ -371,8 +365,10 @@ class PairwiseFunction:
     (see the module's docstring).
 
     ``apply(a, b)`` and ``partials(a, b, y)`` → (∂f/∂a, ∂f/∂b) in NumPy (y = f(a, b));
-    ``scalar(a, b)`` the SymPy value; ``partial_forms(a, b)`` the partial derivatives as
-    matrix expressions of the language; ``latex`` and ``text`` templates with {0}, {1} for
+    ``scalar(a, b)`` the SymPy value; ``partial_forms(a, b, E)`` the partial derivatives as
+    matrix expressions of the language, built with the constructors of ``E`` (the caller
+    hands in :mod:`gradsym.lang.matexpr`, which this module, below it, does not import);
+    ``latex`` and ``text`` templates with {0}, {1} for
     the printed arguments (``latex_wrap`` and ``text_wrap`` say which arguments take
     parentheses when they are sums, products or carry a superscript); ``spellings`` of the
     call max(a, b), or ``operator`` ("/", "**"); ``code`` NumPy source with {0}, {1}.
@@ -396,10 +392,6 @@ class PairwiseFunction:
         return (get_pairwise, (self.name,))
 
 
-def _minus(a, b):
-    return _expr().difference(a, b)
-
-
 PAIRWISE: dict[str, PairwiseFunction] = {
     f.name: f
     for f in (
@@ -409,9 +401,9 @@ PAIRWISE: dict[str, PairwiseFunction] = {
             partials=PAIRWISE_VALUES["max"][1],
             scalar=lambda a, b: _sympy().Max(a, b),
             # SymPy's: ∂max(a, b)/∂a = H(a − b), H(0) = ½ (a tie splits evenly)
-            partial_forms=lambda a, b: (
-                _expr().Apply("step", _minus(a, b)),
-                _expr().Apply("step", _minus(b, a)),
+            partial_forms=lambda a, b, E: (
+                E.Apply("step", E.difference(a, b)),
+                E.Apply("step", E.difference(b, a)),
             ),
             latex=r"\max\left({0}, {1}\right)",
             text="max({0}, {1})",
@@ -423,9 +415,9 @@ PAIRWISE: dict[str, PairwiseFunction] = {
             apply=PAIRWISE_VALUES["min"][0],
             partials=PAIRWISE_VALUES["min"][1],
             scalar=lambda a, b: _sympy().Min(a, b),
-            partial_forms=lambda a, b: (
-                _expr().Apply("step", _minus(b, a)),
-                _expr().Apply("step", _minus(a, b)),
+            partial_forms=lambda a, b, E: (
+                E.Apply("step", E.difference(b, a)),
+                E.Apply("step", E.difference(a, b)),
             ),
             latex=r"\min\left({0}, {1}\right)",
             text="min({0}, {1})",
@@ -437,9 +429,9 @@ PAIRWISE: dict[str, PairwiseFunction] = {
             apply=PAIRWISE_VALUES["logaddexp"][0],
             partials=PAIRWISE_VALUES["logaddexp"][1],
             scalar=lambda a, b: _own().logaddexp(a, b),
-            partial_forms=lambda a, b: (
-                _expr().Apply("sigmoid", _minus(a, b)),
-                _expr().Apply("sigmoid", _minus(b, a)),
+            partial_forms=lambda a, b, E: (
+                E.Apply("sigmoid", E.difference(a, b)),
+                E.Apply("sigmoid", E.difference(b, a)),
             ),
             latex=r"\log\left(e^{{{0}}} + e^{{{1}}}\right)",
             text="logaddexp({0}, {1})",
@@ -452,9 +444,9 @@ PAIRWISE: dict[str, PairwiseFunction] = {
             apply=PAIRWISE_VALUES["divide"][0],
             partials=PAIRWISE_VALUES["divide"][1],
             scalar=lambda a, b: a / b,
-            partial_forms=lambda a, b: (
-                _expr().Pairwise("divide", _expr().ones_like(b), b),
-                _expr().negated(_expr().Pairwise("divide", a, _expr().hadamard_square(b))),
+            partial_forms=lambda a, b, E: (
+                E.Pairwise("divide", E.ones_like(b), b),
+                E.negated(E.Pairwise("divide", a, E.hadamard_square(b))),
             ),
             latex=r"\frac{{{0}}}{{{1}}}",
             text="{0} / {1}",
@@ -469,13 +461,9 @@ PAIRWISE: dict[str, PairwiseFunction] = {
             partials=PAIRWISE_VALUES["power"][1],
             scalar=lambda a, b: a**b,
             # SymPy's forms: ∂a^b/∂a = b a^b / a, ∂a^b/∂b = a^b log a
-            partial_forms=lambda a, b: (
-                _expr().Pairwise(
-                    "divide",
-                    _expr().hadamard_of(b, _expr().Pairwise("power", a, b)),
-                    a,
-                ),
-                _expr().hadamard_of(_expr().Pairwise("power", a, b), _expr().Apply("log", a)),
+            partial_forms=lambda a, b, E: (
+                E.Pairwise("divide", E.hadamard_of(b, E.Pairwise("power", a, b)), a),
+                E.hadamard_of(E.Pairwise("power", a, b), E.Apply("log", a)),
             ),
             latex="{0}^{{{1}}}",
             text="{0}^{1}",

@@ -16,8 +16,8 @@ from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
 from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
+from gradsym.lang.broadcast import as_scalar, broadcast_scalar, is_compound
 from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
-from gradsym.lang.matexpr import Apply, as_scalar, broadcast_scalar, is_compound
 from gradsym.lang.names import latex_name
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
@@ -88,7 +88,7 @@ class NotesLatexPrinter(LatexPrinter):
             s = self._print(as_scalar(a))
             # a base with a superscript of its own, h^{(t)}, is wrapped too, and a function
             # value: (σ(λ))^{c r}, as σ^{k}(z) would read as a composition
-            enclose = is_compound(a) or "^" in s or isinstance(a, Apply)
+            enclose = is_compound(a) or "^" in s or s.endswith(r"\right)")
             args.append(rf"\left({s}\right)" if wrap and enclose else s)
         return f.latex.format(*args)
 

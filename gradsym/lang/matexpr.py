@@ -7,9 +7,8 @@ r"""The matrix-expression constructs SymPy lacks in the notes' form.
 table ``elementwise.PAIRWISE`` (max, min, logaddexp, the division a/b, the power a^b).
 
 A scalar s (a 1×1 parameter such as FastGRNN's ζ) meets a vector v through the product
-𝟏 s (n×1 times 1×1, :func:`broadcast`): ζ v is ``HadamardProduct(𝟏 ζ, v)``. It is a true
-matrix product, so that shapes, differentiation and evaluation need no rule of their own;
-the printers write it as the scalar.
+𝟏 s (n×1 times 1×1, :func:`gradsym.lang.broadcast.broadcast`): ζ v is
+``HadamardProduct(𝟏 ζ, v)``.
 
 Everything else is SymPy's own: ``MatrixSymbol`` for named vectors and matrices, ``MatMul``,
 ``MatAdd``, ``HadamardProduct`` (∘), ``Identity``, ``ZeroMatrix``, ``OneMatrix`` (the
@@ -33,7 +32,10 @@ from sympy import HadamardProduct, ImmutableDenseMatrix, MatAdd, MatMul, OneMatr
 from sympy.core.symbol import Str
 from sympy.matrices.expressions import MatrixExpr
 
+from .elementwise import PAIRWISE
 from .symbolic_table import PAIRWISE_SCALARS, SCALAR_MAPS
+
+PAIRWISE_OPERATORS = {f.name: f.operator is not None for f in PAIRWISE.values()}
 
 
 def _notes_latex(expr) -> str:
@@ -112,6 +114,12 @@ class Pairwise(MatrixExpr):
     def shape(self):
         return self.first.shape
 
+    @property
+    def is_operator(self) -> bool:
+        """Written with an operator (a / b, a ** b), not as a call: an operand of another
+        quotient or power takes parentheses."""
+        return PAIRWISE_OPERATORS.get(self.name, False)
+
     def _entry(self, i, j, **kwargs):
         return PAIRWISE_SCALARS[self.name](
             self.first._entry(i, j, **kwargs), self.second._entry(i, j, **kwargs)
@@ -122,52 +130,6 @@ class Pairwise(MatrixExpr):
 
 
 # -- building blocks the tables' derivatives are written with -----------------------------
-
-
-def broadcast(s: MatrixExpr, rows) -> MatMul:
-    """The 1×1 ``s`` as a column of ``rows`` entries, 𝟏 s."""
-    return MatMul(OneMatrix(rows, 1), s)
-
-
-def broadcast_scalar(e) -> MatrixExpr | None:
-    """s if ``e`` is 𝟏 s (a broadcast 1×1, :func:`broadcast`), else None."""
-    if isinstance(e, MatMul):
-        mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
-        if (
-            len(mats) == 2
-            and isinstance(mats[0], OneMatrix)
-            and mats[0].shape[1] == 1
-            and mats[1].shape == (1, 1)
-            and len(e.args) == 2
-        ):
-            return mats[1]
-    return None
-
-
-def as_scalar(v):
-    """A constant vector c 𝟏 as the number c, a broadcast 𝟏 ζ as ζ, anything else as itself:
-    what the printers write for an argument of max(v, 0) or v^{1/2}."""
-    s = broadcast_scalar(v)
-    if s is not None:
-        return s
-    if isinstance(v, OneMatrix):
-        return sp.S.One
-    if isinstance(v, MatMul):
-        mats = [a for a in v.args if getattr(a, "is_Matrix", False)]
-        if len(mats) == 1 and isinstance(mats[0], OneMatrix):
-            return sp.Mul(*[a for a in v.args if not getattr(a, "is_Matrix", False)])
-    return v
-
-
-def is_compound(v) -> bool:
-    """Whether ``v``, printed as an argument of a / b or a^b, needs parentheses: a sum, a
-    product, a quotient or a power; a negative or fractional constant."""
-    s = as_scalar(v)
-    if getattr(s, "is_Number", False):
-        return bool(s.is_negative) or not s.is_Integer
-    if isinstance(s, Pairwise):
-        return s.name in ("divide", "power")
-    return isinstance(s, (MatAdd, HadamardProduct, MatMul))
 
 
 def ones_like(v: MatrixExpr) -> OneMatrix:

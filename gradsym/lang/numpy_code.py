@@ -33,7 +33,8 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS, PAIRWISE
 
 from ..errors import InvalidValueError, ShapeError
-from .matexpr import Apply, Diag, broadcast_scalar
+from .broadcast import broadcast_scalar
+from .matexpr import Apply, Diag
 from .visitor import MatrixVisitor
 
 if TYPE_CHECKING:  # a cell is read by its attributes: the language sits below the cells

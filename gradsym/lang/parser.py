@@ -95,8 +95,9 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.errors import CandidateError
+from gradsym.lang.broadcast import broadcast
 from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
-from gradsym.lang.matexpr import Apply, Diag, Pairwise, broadcast
+from gradsym.lang.matexpr import Apply, Diag, Pairwise
 from gradsym.lang.names import d as d_sym
 
 from .blocks import block_matrix, block_problem, slice_of, slice_problem

@@ -8,8 +8,8 @@ import sympy as sp
 from sympy import Identity, MatAdd, MatMul
 from sympy.printing.str import StrPrinter
 
+from gradsym.lang.broadcast import as_scalar, broadcast_scalar, is_compound
 from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
-from gradsym.lang.matexpr import Pairwise, as_scalar, broadcast_scalar, is_compound
 
 # Elementwise maps by their name in ``Apply``: the function table's text (f and f').
 FUNCTION_TEXT = {f.name: f.text for f in FUNCTIONS.values()} | {
@@ -58,7 +58,7 @@ class NotesTextPrinter(StrPrinter):
 
     def _factor(self, expr) -> str:
         s = self._print(expr)
-        quotient = isinstance(expr, Pairwise) and expr.name == "divide"  # (a / b) ∘ c
+        quotient = getattr(expr, "is_operator", False)  # (a / b) ∘ c
         return f"({s})" if isinstance(expr, MatAdd) or quotient else s
 
     def _print_Transpose(self, expr):

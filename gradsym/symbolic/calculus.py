@@ -41,6 +41,7 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
+from gradsym.lang import matexpr
 from gradsym.lang.elementwise import DERIVATIVE_OF, PAIRWISE
 from gradsym.lang.matexpr import Apply, Diag, Pairwise
 from gradsym.lang.visitor import MatrixVisitor
@@ -173,7 +174,7 @@ class _Differential(MatrixVisitor):
         return dz if prime == "identity'" else _diag_times(Apply(prime, e.vector), dz)
 
     def _print_Pairwise(self, e: Pairwise) -> LinearMap:
-        partials = PAIRWISE[e.name].partial_forms(e.first, e.second)
+        partials = PAIRWISE[e.name].partial_forms(e.first, e.second, matexpr)
         out: LinearMap = {}
         for arg, partial in zip((e.first, e.second), partials):
             if self.depends(arg):

@@ -17,6 +17,7 @@ import pytest
 import sympy as sp
 
 from gradsym.errors import UnknownNameError
+from gradsym.lang import matexpr
 from gradsym.lang.elementwise import (
     ACTIVATIONS,
     CODE_NAMESPACE,
@@ -288,7 +289,7 @@ def test_pairwise_partials_are_central_differences_sympys_and_the_languages(f):
     np.testing.assert_allclose(da, (f.apply(a + h, b) - f.apply(a - h, b)) / (2 * h), rtol=1e-7)
     np.testing.assert_allclose(db, (f.apply(a, b + h) - f.apply(a, b - h)) / (2 * h), rtol=1e-7)
     va, vb = vector("a"), vector("b")
-    forms = f.partial_forms(va, vb)
+    forms = f.partial_forms(va, vb, matexpr)
     entry = {va[0, 0]: A, vb[0, 0]: B}
     for k, (form, var, numeric) in enumerate(zip(forms, (A, B), (da, db))):
         written = form[0, 0].xreplace(entry)
@@ -342,7 +343,7 @@ def test_the_pairwise_checks_reject_a_wrong_row():
     with pytest.raises(AssertionError):
         test_pairwise_partials_are_central_differences_sympys_and_the_languages(wrong)
     wrong_form = dataclasses.replace(
-        good, partial_forms=lambda a, b: (Pairwise("power", a, b), Pairwise("power", a, b))
+        good, partial_forms=lambda a, b, E: (Pairwise("power", a, b), Pairwise("power", a, b))
     )
     with pytest.raises(AssertionError):
         test_pairwise_partials_are_central_differences_sympys_and_the_languages(wrong_form)
