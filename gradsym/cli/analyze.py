@@ -23,6 +23,8 @@ import argparse
 import shlex
 from pathlib import Path
 
+import numpy as np
+
 from gradsym.cli.train import _task_arg, _task_kwargs
 from gradsym.errors import InvalidValueError
 
@@ -58,6 +60,10 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
     which.add_argument(
         "--gaussian", type=float, metavar="SCALE", help="Gaussian inputs x ~ N(0, SCALE²)"
     )
+    which.add_argument(
+        "--autonomous", action="store_true",
+        help="no input (x = 0): the network left to itself, for --steps steps",
+    )  # fmt: skip
     d.add_argument("--length", type=int, help="the task's sequence length")
     d.add_argument("--delay", type=int, help="the delay of the echo and copy tasks")
     d.add_argument(
@@ -70,6 +76,12 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         "--batch", type=int, help="sequences of a task or of Gaussian inputs (default 32)"
     )
     d.add_argument("--seed", type=int, default=0, help="seed of the inputs and initial frames")
+    d.add_argument(
+        "--state0", default="zeros", metavar="zeros|random|FILE",
+        help="the initial state: zeros (default), random (uniform in (-1, 1), seeded), or a "
+        ".npy of h / .npz of h and c, as the model's state or in PyTorch's layout "
+        "(layers x directions, B, N)",
+    )  # fmt: skip
     m = p.add_argument_group("measurements")
     m.add_argument(
         "--exponents", type=int, metavar="K",
@@ -105,6 +117,7 @@ def _inputs(args: argparse.Namespace, models):
         common_input_size,
         common_task,
     )
+    from gradsym.numeric.analysis.data import no_inputs
     from gradsym.numeric.train.tasks import make_task
 
     task_options = any(getattr(args, o) is not None for o in ("length", "delay", "task_arg"))
@@ -117,6 +130,13 @@ def _inputs(args: argparse.Namespace, models):
             raise InvalidValueError("--batch and --steps do not apply to a --data array")
         return load_array(args.data, batch_first=args.batch_first)
     batch = GAUSSIAN_BATCH if args.batch is None else args.batch
+    if args.autonomous:
+        if task_options:
+            raise InvalidValueError("--length, --delay and --task-arg describe a --task")
+        steps = GAUSSIAN_STEPS if args.steps is None else args.steps
+        size = common_input_size(models)
+        check_analysis_memory(models, steps, batch, size)
+        return no_inputs(steps, batch, size)
     trained_on = common_task(models)
     if args.gaussian is None and (args.task is not None or trained_on is not None):
         if args.steps is not None:
@@ -183,7 +203,41 @@ def _command_line(args: argparse.Namespace) -> str:
         words += ["--task-arg", f"{key}={value}"]
     if args.batch_first:
         words.append("--batch-first")
+    if args.autonomous:
+        words.append("--autonomous")
+    if args.state0 != "zeros":
+        words += ["--state0", args.state0]
     return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def _state0(value: str):
+    """--state0: "zeros", "random", or the arrays of a .npy (h) or .npz (h and c) file."""
+    if value in ("zeros", "random"):
+        return value
+    from gradsym.files import open_regular
+
+    path = Path(value)
+    if path.suffix not in (".npy", ".npz"):
+        raise InvalidValueError(
+            f"--state0 must be zeros, random, or a .npy / .npz file, got {value!r}"
+        )
+    try:
+        with open_regular(path) as f:
+            loaded = np.load(f, allow_pickle=False)
+            if path.suffix == ".npy":
+                return loaded
+            names = [n for n in ("h", "c") if n in loaded.files]
+            if not names or set(loaded.files) - {"h", "c"}:
+                raise InvalidValueError(
+                    f"--state0 {value}: a .npz holds arrays named h (and c), got "
+                    f"{', '.join(loaded.files) or 'none'}"
+                )
+            arrays = tuple(loaded[n] for n in names)
+    except (OSError, ValueError) as exc:
+        raise InvalidValueError(
+            f"--state0 {value}: cannot be read as NumPy arrays: {exc}"
+        ) from None
+    return arrays[0] if len(arrays) == 1 else arrays
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -205,6 +259,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         flow_sequences=args.flow_sequences,
         seed=args.seed,
         progress=not args.no_progress,
+        state0=_state0(args.state0),
     )
     command = _command_line(args)
     paths = write_report(result, args.out, command=command)
@@ -213,6 +268,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if "file" in m.inferred:  # a state_dict: say what its keys and shapes told
             print(f"  {m.label}: inferred {_inferred(m.inferred)}")
     print(_plain_table(result.rows()))
+    for analysis in result.analyses:
+        for warning in analysis.warnings:
+            print(f"  warning: {analysis.label}, {warning}")
     names = ", ".join(p.name for p in paths)
     print(f"wrote {names} to {args.out}")
     return 0

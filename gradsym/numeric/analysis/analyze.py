@@ -32,6 +32,7 @@ from gradsym.numeric.analysis.bound import notes_bound
 from gradsym.numeric.analysis.data import Inputs, as_inputs, gaussian_inputs, task_inputs
 from gradsym.numeric.analysis.flow import gradient_flow
 from gradsym.numeric.analysis.gates import gate_statistics
+from gradsym.numeric.analysis.initial import fixed_point, initial_state
 from gradsym.numeric.analysis.lyapunov import default_transient, lyapunov_spectrum
 from gradsym.numeric.analysis.result import Analysis, Comparison, UnitAnalysis
 from gradsym.numeric.analysis.sources import LoadedModel, describe_model, load_models
@@ -164,8 +165,9 @@ def _analyse(
     T0, L, Bf = settings["transient"], settings["max_lag"], settings["flow_sequences"]
     model = as_float64(loaded.model)
     _check_memory(loaded, inputs)
-    units = []
-    for unit in driven_cells(model, inputs.xs, state0):
+    start = initial_state(model, B, state0, options.seed)
+    units, warnings = [], []
+    for unit in driven_cells(model, inputs.xs, start):
         cell = unit.cell
         if bar is not None:
             bar.set_description(f"{loaded.label}: {unit.name}")
@@ -187,6 +189,14 @@ def _analyse(
             progress=None if bar is None else bar.update,
         )
         trace = cell.forward(unit.xs, unit.state0)
+        still = fixed_point(trace, T0)
+        if still is not None:
+            warnings.append(
+                f"{unit.name}: the trajectory sits at a fixed point after the transient (its "
+                f"state moves by at most {still:.1e} a step): the exponents and gradient norms "
+                "are the fixed point's, not those of the dynamics; drive the model with inputs "
+                "or start it elsewhere (state0='random')"
+            )
         units.append(
             UnitAnalysis(
                 name=unit.name,
@@ -205,9 +215,16 @@ def _analyse(
         source=loaded.source,
         inferred=loaded.inferred,
         data=data,
-        settings={**settings, "initial_state": "zeros" if state0 is None else "given"},
+        settings={**settings, "initial_state": _initial_name(state0)},
         units=units,
+        warnings=warnings,
     )
+
+
+def _initial_name(state0) -> str:
+    if state0 is None:
+        return "zeros"
+    return state0 if isinstance(state0, str) else "given"
 
 
 def check_analysis_memory(models: list[LoadedModel], steps: int, batch: int, width: int) -> None:
@@ -278,7 +295,11 @@ def analyze(
     state_dict or a run folder (its final checkpoint; :func:`compare` shows the
     initialisation beside it). ``xs`` (T, B, d), a NumPy array or torch tensor: time-major,
     or batch-first if ``batch_first`` (default: as the torch module reads it); None: the
-    run's task, else Gaussian inputs. ``state0``: the model's initial state (None: zeros).
+    run's task, else Gaussian inputs. ``state0``: the model's initial state: "zeros" (the
+    default, also None), "random" (uniform in (−1, 1), seeded by ``seed``), the state as
+    the model's ``forward`` takes it (NumPy or torch), or PyTorch's layout (h, or (h, c),
+    each (layers · directions, B, N)); a trajectory that sits at a fixed point is warned of
+    in ``Analysis.warnings``.
     ``k``: how many exponents; ``transient``: steps discarded; ``max_lag``: longest span
     of the gradient norms, measured on ``flow_sequences`` sequences; ``seed``: the
     initial frames (and default inputs). ``nonlinearity``, ``prefix``: for state_dicts.
@@ -310,12 +331,14 @@ def compare(
     progress: bool = False,
     nonlinearity: str | None = None,
     prefix: str | None = None,
+    state0=None,
 ) -> Comparison:
     """Analyse several models side by side on the same inputs ``xs`` (time-major unless
     ``batch_first``; None: the task they were all trained on, else Gaussian inputs).
 
     ``models``: a list of sources (as :func:`analyze` takes; a run folder gives two
     models, at initialisation and at its checkpoint) or a dict label → source.
+    ``state0``: as :func:`analyze` takes it, the same for every model ("zeros", "random").
     """
     options = AnalysisOptions(k, transient, max_lag, flow_sequences, seed)
     loaded: list[LoadedModel] = []
@@ -335,7 +358,7 @@ def compare(
         _check_memory(one, inputs)
     bar = _progress_bar(progress, loaded, inputs, options)
     try:
-        analyses = [_analyse(m, inputs, None, options, bar) for m in loaded]
+        analyses = [_analyse(m, inputs, state0, options, bar) for m in loaded]
     finally:
         if bar is not None:
             bar.close()

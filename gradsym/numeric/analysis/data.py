@@ -61,6 +61,7 @@ class Inputs:
             "task": lambda: f"task {d.get('task')!r} {d.get('task_kwargs') or ''}".rstrip(),
             "gaussian": lambda: f"Gaussian x ~ N(0, {d.get('scale'):g}²)",
             "array": lambda: f"array {d.get('source', '')}".rstrip(),
+            "none": lambda: "no input (x = 0: the autonomous network)",
         }.get(d.get("kind"), lambda: "inputs")()
         return f"{what}, T = {self.steps}, B = {self.batch}, d = {self.width}"
 
@@ -137,6 +138,18 @@ def task_inputs(
     xs = t.sample(b, rng).x
     desc = {"kind": "task", "task": task, "task_kwargs": dict(task_kwargs or {}), "seed": seed}
     return Inputs(np.ascontiguousarray(xs, dtype=np.float64), desc)
+
+
+def no_inputs(steps: int, batch: int, input_size: int) -> Inputs:
+    """x = 0 at every step, shape (steps, batch, input_size): the network left to itself
+    (with its biases), for the dynamics of an autonomous network."""
+    shape = (
+        positive_int("steps", steps),
+        positive_int("batch", batch),
+        positive_int("input_size", input_size),
+    )
+    check_memory(f"steps = {shape[0]} and batch = {shape[1]}", 8.0 * math.prod(shape))
+    return Inputs(np.zeros(shape), {"kind": "none"})
 
 
 def gaussian_inputs(

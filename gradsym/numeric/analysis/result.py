@@ -188,6 +188,8 @@ class Analysis:
     data: dict[str, Any]
     settings: dict[str, Any]
     units: list[UnitAnalysis] = field(default_factory=list)
+    #: What the numbers cannot show, in words (a trajectory at a fixed point).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def lambda_max(self) -> float:
@@ -229,6 +231,7 @@ class Analysis:
                 "lambda_max": self.lambda_max,
                 "horizon_steps": self.horizon,
                 "units": [u.to_dict() for u in self.units],
+                "warnings": list(self.warnings),
             }
         )
 

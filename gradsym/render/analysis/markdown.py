@@ -152,6 +152,16 @@ def _summary_rows(report: dict) -> list[list[str]]:
     ]
 
 
+def _warnings(report: dict) -> list[str]:
+    """A paragraph of what the numbers cannot show (a trajectory at a fixed point), if any."""
+    found = [
+        f"- {model['label']}, {warning}"
+        for model in report["models"]
+        for warning in model.get("warnings", [])
+    ]
+    return ["**Warnings**:", "", *found, ""] if found else []
+
+
 def report_markdown(report: dict, figures: list[str], command: str | None = None) -> str:
     """The text of report.md for ``report`` (a Comparison's dict), with the figures
     ``figures`` (names, written beside it as PNG) embedded."""
@@ -175,6 +185,7 @@ def report_markdown(report: dict, figures: list[str], command: str | None = None
             "is in report.json with the settings that produced it."
         ),
         "",
+        *_warnings(report),
         "## Summary",
         "",
         *_table([h for _, h in COLUMNS], _summary_rows(report)),
