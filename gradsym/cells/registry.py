@@ -203,11 +203,27 @@ def declare_recorded(record: dict) -> CellEntry:
     return get(record["name"])
 
 
+def declare_from_file(path) -> dict:
+    """Declare (and register) the cell of a cell file, through the declared layer's door;
+    its record (:meth:`gradsym.declared.DeclaredCell.record`). DeclarationError, one line,
+    for a bad file."""
+    return Lazy("gradsym.declared:load_cell_file")(path).record()
+
+
+def declare_from_equations(name: str, equations, state=("h",), shapes=None) -> dict:
+    """Declare (and register) a cell from its equations, through the declared layer's door
+    (:func:`gradsym.cell_from_equations`); its record."""
+    declared = Lazy("gradsym.declared:cell_from_equations")(name, equations, state, shapes=shapes)
+    return declared.record()
+
+
 __all__ = [
     "KINDS",
     "CellEntry",
     "Lazy",
     "TorchForm",
+    "declare_from_equations",
+    "declare_from_file",
     "declare_recorded",
     "entries",
     "get",

@@ -6,9 +6,10 @@ one-line CandidateError; ``help(gradsym.lang.parser)`` states the grammar).
 
 - :mod:`.candidate` — a candidate read in the cell's symbols (a string, or an explicit
   SymPy matrix in the entry symbols of :func:`entry_symbols`);
-- :mod:`.check` — the verdict: holds (proved symbolically at a size that sees the error,
-  and numerically), refuted (a counterexample far above round-off, and a diagnosis when one
-  is proved) or undecided; with :mod:`.prover` (the time-limited symbolic proof),
+- :mod:`.check` — the verdict: holds (proved for every n and d, and numerically), refuted
+  (an exact counterexample at the smallest size found, and a diagnosis when one is proved)
+  or undecided; with :mod:`.prover` (the time-limited proof for every size,
+  :mod:`gradsym.symbolic.every_size`),
   :mod:`.diagnosis` (the standard mistakes), :mod:`.verdict` (printed with
   :mod:`gradsym.lang.text`).
 """

@@ -2,24 +2,30 @@
 
 The verdict (:class:`Verdict`) is one of three outcomes, decided so that it is never false:
 
-1. Numerically, on seeded random instances at two sizes — the size the user asked for
-   and the proof size of :func:`prover.proof_size`, at which no matrix identity can hide
-   the error — the candidate is compared with the library's Jacobian (its compact form,
-   and that form lambdified) and with the NumPy cells' ``state_jacobian``, the independent
-   implementation. Each comparison is judged against the round-off bound u·M of the
-   evaluation (``instances.evaluate_bounded``): at round-off (≤ 10³·u·M), far above it
-   (≥ 10⁶·u·M) or in between. A difference far above round-off refutes the candidate, with
-   that instance as the counterexample.
-2. Otherwise the symbolic proof (:mod:`.prover`) decides, entry by entry, exactly: every
-   entry identically 0 — the candidate **holds**; an entry with a nonzero exact value at
-   one of the instances — **refuted**, with the exact values (a difference float64 cannot
-   see, such as a constant 1 + 10⁻²⁰); neither within the time limit — **undecided**
-   ("holds numerically at N points; no symbolic proof found").
-3. A refuted candidate is then tested against the standard mistakes (:mod:`.diagnosis`);
-   a diagnosis is reported only when the corrected candidate is proved right.
+1. **For every size** (:mod:`.prover`, :mod:`gradsym.symbolic.every_size`): the candidate
+   and the Jacobian derived entrywise from the cell's equations are written in index
+   notation with n and d as symbols and brought to a normal form. Equal forms — the
+   candidate **holds**, for every n and d. Different forms — the difference is evaluated
+   exactly at the smallest sizes first (in the order of n + d, then n), at random rational
+   points: the first entry proved nonzero refutes the candidate (**refuted**, with that
+   exact counterexample and the smaller sizes at which it is proved right). Neither (an
+   identity between elementwise functions the form does not see, a time limit, a
+   construct outside the fragment) — **undecided**, saying at which sizes it holds
+   exactly and where it was searched. ``docs/every-size.md`` has the argument.
+2. Numerically, on seeded random instances at the size the user asked for, the candidate
+   is compared with the library's Jacobian (its compact form, and that form lambdified)
+   and with the NumPy cells' ``state_jacobian``, the independent implementation, each
+   comparison judged against the round-off bound u·M of the evaluation
+   (``instances.evaluate_bounded``): at round-off (≤ 10³·u·M), far above it (≥ 10⁶·u·M) or
+   in between. Far above round-off refutes a candidate the proof did not refute; a
+   candidate proved for every size that differs far above round-off is a bug of gradsym,
+   raised as one.
+3. A refuted candidate is then tested against the standard mistakes (:mod:`.diagnosis`):
+   the smallest edit whose correction is proved right (for every size) is the diagnosis.
 
 A Python function is judged numerically only: refuted by an error far above round-off,
-undecided otherwise. An explicit SymPy matrix is judged at its own size.
+undecided otherwise. An explicit SymPy matrix is a statement at its own size, and its
+verdict says so ("proved at n = 3, d = 2 only").
 """
 
 from __future__ import annotations
@@ -38,12 +44,21 @@ from gradsym.errors import CandidateError, InvalidValueError
 from gradsym.lang.parser import MAX_NODES, count_nodes, rename, shape_error
 from gradsym.lang.symbolic_table import LAMBDIFY_FUNCTIONS
 from gradsym.notes import instances
-from gradsym.symbolic import CellEquations, jacobian
+from gradsym.symbolic import CellEquations, every_size, jacobian
+from gradsym.symbolic.every_size import values as V
 from gradsym.symbolic.explicit import check_size
 
 from .candidate import explicit_candidate, parse_candidate, symbols
 from .diagnosis import mistakes
-from .prover import ProofOutcome, entry_point, proof_size, prove
+from .prover import EverySize as EverySizeProof
+from .prover import (
+    ProofOutcome,
+    entry_point,
+    expanded_terms,
+    proof_size,
+    prove,
+    prove_every_size,
+)
 from .verdict import Verdict
 
 U = instances.UNIT_ROUNDOFF
@@ -57,6 +72,7 @@ MAX_WORK = 3e10  # expression nodes × n³ × instances: a bound on the numeric 
 DIAGNOSIS_INSTANCES = 2
 DIAGNOSIS_SECONDS = 10.0  # the search for a mistake stops here (a proof in flight finishes)
 DIAGNOSIS_NODES = 400  # larger candidates are not searched for a standard mistake
+DIAGNOSIS_TERMS = 2000  # nor those that expand to more terms
 
 LAMBDIFIED = "the library's compact Jacobian (lambdified)"
 NUMPY = "the NumPy cells' state_jacobian"
@@ -245,7 +261,44 @@ def _counterexample(
     }
 
 
-def _exact_counterexample(
+def _exact_counterexample(c: CellEquations, cx) -> dict[str, Any]:
+    """An every-size counterexample (:class:`every_size.Counterexample`) as the verdict
+    prints it: the rational point, both matrices in float64, the differing entry and the
+    difference exactly (a rational), or to 50 digits from an interval that excludes 0."""
+    point = cx.point
+    i, j = cx.entry
+    scale = max(1.0, float(np.abs(cx.expected.astype(float)).max(initial=0.0)))
+    diff = cx.difference
+    error = abs(V.as_float(diff)) / scale
+    if cx.exact:
+        roundoff, precision = 0.0, "exact: rational arithmetic"
+    else:
+        roundoff = V.width(diff) / scale
+        precision = "exact: interval arithmetic, 200 bits"
+    held = {w: point[w] for w in point if w in c.vectors and w not in {s.name for s in c.leaves}}
+    out = {
+        "n": cx.n,
+        "d": cx.d,
+        "weights": {p.name: point[p.name] for p in c.params},
+        "input": point.get("x"),
+        "state": {s: point[s] for s in c.state},
+        "candidate": cx.candidate.astype(float),
+        "expected": cx.expected.astype(float),
+        "entries": [(i, j, float(cx.candidate[i, j]), float(cx.expected[i, j]))],
+        "error": error,
+        "roundoff": roundoff,
+        "precision": precision,
+        "exact": cx.exact,
+        "difference": V.digits(diff),
+    }
+    if held:
+        out["held"] = held
+    if cx.candidate_entry is not None:
+        out["exact_entries"] = [(i, j, V.digits(cx.candidate_entry), V.digits(cx.expected_entry))]
+    return out
+
+
+def _fixed_size_counterexample(
     c: CellEquations, cmp: InstanceComparison, proof: ProofOutcome
 ) -> dict[str, Any]:
     """The instance of a symbolic difference, with the differing entry to 50 digits."""
@@ -312,7 +365,8 @@ def _blank(c: CellEquations, n: int, d: int, wrt: str) -> dict:
 
 
 _NUMPY_FUNCTIONS = LAMBDIFY_FUNCTIONS | {
-    "Heaviside": lambda z, *a: np.greater(z, 0.0).astype(float),
+    # SymPy's Heaviside(z, H0) with its own H0 (H0 = 1/2 when not given)
+    "Heaviside": lambda z, h0=0.5: np.where(np.equal(z, 0.0), h0, np.greater(z, 0.0)),
 }
 
 
@@ -337,8 +391,8 @@ def check_jacobian(
         ``Matrix`` in the entry symbols (:func:`entry_symbols`), or a function
         ``f(params, x, state) -> (B, rows, cols)`` with the arguments of
         ``Jacobian.lambdify()``.
-    n, d: hidden and input size of the numeric check (1 … 256); the symbolic proof and a
-        second numeric check run at the proof size, which sees every matrix identity.
+    n, d: hidden and input size of the numeric check (1 … 256); the proof is for every
+        size.
     trials: random instances per size. seed: their generator's seed.
     time_limit: seconds for the whole check, counted from the call: what is left after
         the numeric comparison goes to the symbolic proof, what is left after that to the
@@ -360,10 +414,8 @@ def check_jacobian(
     block, label = _sizes(jac)
     cand, (n_p, d_p) = _prepare(candidate, jac, c, n, d)
 
-    if cand.kind == "expression":
-        sizes = [(n_p, d_p)] + ([(n, d)] if (n, d) != (n_p, d_p) else [])
-    else:
-        sizes = [(n_p, d_p)]
+    # The numeric check runs at the user's size; an explicit matrix or a function at its own.
+    sizes = [(n, d)] if cand.kind == "expression" else [(n_p, d_p)]
     nodes = count_nodes(cand.expr) if cand.kind == "expression" else 1
     work = nodes * sum(nn**3 for nn, _ in sizes) * trials
     if work > MAX_WORK:
@@ -371,10 +423,115 @@ def check_jacobian(
             f"the candidate ({nodes} nodes) is too large to evaluate at n = {max(sizes)[0]} "
             f"with {trials} trials; use a smaller n"
         )
-
     rng = np.random.default_rng(seed)
+    comparisons, references = _numeric(cand, jac, sizes, trials, rng, block)
+    max_error = max(cmp.max_error for cmp in comparisons)
+    common = {
+        "cell": label,
+        "block": block,
+        "trials": trials,
+        "points": len(comparisons),
+        "references": tuple(sorted(references)),
+        "numeric_sizes": tuple(sorted({(cmp.inst["n"], cmp.inst["d"]) for cmp in comparisons})),
+    }
+    far = [cmp for cmp in comparisons if cmp.far]
+
+    if cand.kind == "function":
+        if far:
+            return _refuted_numerically(c, far, max_error, common)
+        return Verdict(
+            "undecided",
+            max_error,
+            detail="a function is checked numerically only" + _gap(comparisons),
+            **common,
+        )
+    if cand.kind == "explicit":
+        return _at_its_size(cand, jac, comparisons, far, max_error, common, deadline, diagnose)
+
+    proof = _proof_for_every_size(cand, jac, time_limit, deadline, seed)
+    if proof.status == "equal":
+        if far:
+            worst = max(far, key=lambda cmp: cmp.ratio)
+            raise RuntimeError(
+                f"internal inconsistency: the candidate is proved equal to ∂{of}/∂{wrt} of "
+                f"{label} for every size, but differs from {', '.join(common['references'])} "
+                f"by {worst.error:.3g} at n = {worst.inst['n']} (please report this)"
+            )
+        return Verdict(
+            "holds",
+            max_error,
+            symbolic=True,
+            every_size=True,
+            detail=(
+                "proved equal to the Jacobian of the cell's equations for every n and d ("
+                + proof.outcome.how
+                + "; the argument: docs/every-size.md)"
+                + _gap(comparisons)
+                + _cancellation(comparisons, max_error)
+            ),
+            **{**common, "references": (EVERY_SIZE, *common["references"])},
+        )
+    if proof.status == "different":
+        outcome = proof.outcome
+        cx = _exact_counterexample(c, outcome.counterexample)
+        verdict = Verdict(
+            "refuted",
+            max(max_error, cx["error"]),
+            cx,
+            symbolic=False,
+            detail=_difference_detail(outcome, cx),
+            sizes_equal=tuple(outcome.zero_at),
+            **common,
+        )
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
+    if far:
+        verdict = _refuted_numerically(c, far, max_error, common)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
+    if proof.status == "unsupported":
+        return _outside_the_fragment(
+            cand, jac, proof, comparisons, max_error, common, deadline, seed, diagnose
+        )
+    outcome = proof.outcome
+    zeros = tuple(outcome.zero_at) if outcome is not None else ()
+    return Verdict(
+        "undecided",
+        max_error,
+        detail=(
+            f"no proof for every n and d: {proof.reason}"
+            + (
+                _search_note(outcome)
+                if outcome is not None
+                else "; it is proved exactly at no size"
+            )
+            + _gap(comparisons)
+        ),
+        sizes_equal=zeros,
+        **common,
+    )
+
+
+EVERY_SIZE = "the Jacobian of the cell's equations, entrywise, for every n and d"
+
+
+def _proof_for_every_size(cand, jac, time_limit, deadline, seed):
+    """The proof for every size within what is left of the check's time limit."""
+    left = _remaining(deadline)
+    if left is not None and left <= 0 and time_limit > 0:
+        reason = f"the time limit of {time_limit:g} s was spent before the symbolic proof"
+        return EverySizeProof("timeout", reason=reason)
+    proof = prove_every_size(cand.expr, jac.cell, jac.of, jac.wrt, left, seed)
+    if proof.status == "timeout" and "did not finish" in proof.reason:
+        reason = (
+            f"the symbolic proof did not finish within {time_limit:g} s (the check's time limit)"
+        )
+        proof = dataclasses.replace(proof, reason=reason)
+    return proof
+
+
+def _numeric(cand, jac, sizes, trials, rng, block):
+    """The candidate against every reference on ``trials`` random instances per size."""
+    c, wrt = jac.cell, jac.wrt
     comparisons: list[InstanceComparison] = []
-    proof_instances: list[dict] = []
     references: set[str] = set()
     for nn, dd in sizes:
         check_size("n", nn)
@@ -383,93 +540,188 @@ def check_jacobian(
             inst = instances.hold(c, instances.defined_instance(c, nn, dd, rng), wrt)
             expected, bound, refs = _references(jac, inst)
             references |= set(refs)
-            with np.errstate(all="ignore"):
-                value, value_bound = cand.value(c, inst, rows, cols, block)
+            try:
+                with np.errstate(all="ignore"):
+                    value, value_bound = cand.value(c, inst, rows, cols, block)
+            except TypeError as exc:  # a SymPy construct outside the grammar (an inverse)
+                raise CandidateError(f"the candidate cannot be evaluated: {exc}") from None
             comparisons.append(_compare(inst, value, value_bound, expected, bound, refs))
-            if (nn, dd) == (n_p, d_p):
-                proof_instances.append(inst)
+    return comparisons, references
 
-    points = len(comparisons)
-    max_error = max(cmp.max_error for cmp in comparisons)
-    refs_named = tuple(sorted(references))
-    common = {
-        "cell": label,
-        "block": block,
-        "trials": trials,
-        "points": points,
-        "references": refs_named,
-    }
 
-    far = [cmp for cmp in comparisons if cmp.far]
-    if far:
-        worst = max(far, key=lambda cmp: (cmp.ratio, -cmp.inst["n"]))
+def _gap(comparisons: list[InstanceComparison]) -> str:
+    return "" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons)
+
+
+def _cancellation(comparisons: list[InstanceComparison], max_error: float) -> str:
+    if max_error > NEAR * U and all(cmp.near for cmp in comparisons):
+        return (
+            f"; evaluated in float64 your expression loses digits to cancellation (error "
+            f"{max_error:.2g}, within its round-off bound)"
+        )
+    return ""
+
+
+def _refuted_numerically(
+    c: CellEquations, far: list[InstanceComparison], max_error: float, common
+) -> Verdict:
+    worst = max(far, key=lambda cmp: (cmp.ratio, -cmp.inst["n"]))
+    return Verdict(
+        "refuted",
+        max_error,
+        _counterexample(c, worst),
+        symbolic=False,
+        detail=(
+            f"differs from the Jacobian by {worst.error:.3g} (relative) at n = "
+            f"{worst.inst['n']}, d = {worst.inst['d']}: {worst.ratio:.1e} times the "
+            "round-off bound of the comparison"
+        ),
+        **common,
+    )
+
+
+def sizes_text(sizes, depends: tuple[bool, bool] = (True, True)) -> str:
+    """(1, 1), (2, 1), (3, 1) as "n = 1, 2, 3 (d = 1)", or "(every d)" when the difference
+    does not involve d; mixed sizes as pairs."""
+    sizes = list(sizes)
+    if not sizes:
+        return ""
+    ns, ds = {n for n, _ in sizes}, {d for _, d in sizes}
+    if len(ds) == 1:
+        rest = "every d" if not depends[1] else f"d = {ds.pop()}"
+        return f"n = {', '.join(str(n) for n, _ in sizes)} ({rest})"
+    if len(ns) == 1:
+        rest = "every n" if not depends[0] else f"n = {ns.pop()}"
+        return f"d = {', '.join(str(d) for _, d in sizes)} ({rest})"
+    return "(n, d) = " + ", ".join(f"({n}, {d})" for n, d in sizes)
+
+
+def _difference_detail(outcome, cx: dict) -> str:
+    i, j = cx["entries"][0][:2]
+    how = "exactly" if cx["exact"] else "proved nonzero by interval arithmetic"
+    out = (
+        f"differs from the Jacobian of the cell's equations at n = {cx['n']}, d = {cx['d']}: "
+        f"entry ({i}, {j}) is off by {cx['difference']} ({how}, at a rational point)"
+    )
+    before = outcome.tried[:-1]
+    if list(outcome.zero_at) == list(before):
+        where = (
+            f"it is proved equal at every smaller size, {sizes_text(before, outcome.depends)}"
+            if before
+            else "there is no smaller size"
+        )
+        out += (
+            f"; {where}: n = {cx['n']}, d = {cx['d']} is the smallest size at which it is "
+            "wrong (sizes ordered by n + d, then n)"
+        )
+    elif outcome.zero_at:
+        out += f"; proved equal at {sizes_text(outcome.zero_at, outcome.depends)}"
+    return out
+
+
+def _search_note(outcome) -> str:
+    """Where an undecided candidate holds exactly, where that was tried and not proved, and
+    the points of the numeric search."""
+    out = ""
+    if outcome.zero_at:
+        out += f"; it holds exactly at {sizes_text(outcome.zero_at, outcome.depends)}"
+    unproved = [s for s in outcome.proof_tried if s not in outcome.zero_at]
+    if unproved:
+        out += (
+            f"; {'it is ' if not outcome.zero_at else ''}not proved exactly at "
+            f"{sizes_text(unproved, outcome.depends)} (the difference written out there, a "
+            "polynomial in the entries and the functions' values, is not 0, or too large)"
+        )
+    elif not outcome.zero_at:
+        out += "; it is proved exactly at no size (no time was left to try one)"
+    if outcome.tried:
+        out += (
+            f"; no difference at {outcome.points} random rational points at each of "
+            f"{sizes_text(outcome.tried, outcome.depends)}"
+        )
+    return out
+
+
+def _outside_the_fragment(
+    cand, jac, proof, comparisons, max_error, common, deadline, seed, diagnose
+):
+    """A candidate the index form does not cover: proved at one size at most (never holds)."""
+    c, of, wrt = jac.cell, jac.of, jac.wrt
+    n_p, d_p = proof_size(cand.expr, jac.expr)
+    rng = np.random.default_rng([seed, 1])
+    insts = [instances.hold(c, instances.random_instance(c, n_p, d_p, rng), wrt) for _ in range(2)]
+    points = [entry_point(c, inst) for inst in insts]
+    fixed = prove(cand.expr, c, of, wrt, n_p, d_p, points, _remaining(deadline))
+    at = f"n = {n_p}, d = {d_p}"
+    if fixed.status == "different" and fixed.entry is not None and fixed.point is not None:
+        inst = insts[fixed.point]
+        expected, bound, refs = _references(jac, inst)
+        rows, cols = expected.shape
+        value, value_bound = cand.value(c, inst, rows, cols, common["block"])
+        cmp = _compare(inst, value, value_bound, expected, bound, refs)
+        cx = _fixed_size_counterexample(c, cmp, fixed)
         verdict = Verdict(
             "refuted",
-            max_error,
-            _counterexample(c, worst),
+            max(max_error, cx["error"]),
+            cx,
             symbolic=False,
             detail=(
-                f"differs from the Jacobian by {worst.error:.3g} (relative) at n = "
-                f"{worst.inst['n']}, d = {worst.inst['d']}: {worst.ratio:.1e} times the "
-                "round-off bound of the comparison"
+                f"entry {fixed.entry} differs from SymPy's Jacobian at {at} by "
+                f"{cx['error']:.3g} (relative), computed to 50 digits"
             ),
-            proof_size=(n_p, d_p) if cand.kind != "function" else None,
+            proof_size=(n_p, d_p),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, proof_instances, deadline, diagnose)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose)
+    said = (
+        f"it holds exactly at {at} (SymPy's Jacobian, entry by entry)"
+        if fixed.status == "proved"
+        else f"no proof at {at} either: {fixed.reason}"
+    )
+    residual = {"entry": list(fixed.entry), "difference": fixed.residual} if fixed.entry else None
+    return Verdict(
+        "undecided",
+        max_error,
+        detail=(
+            f"no proof for every n and d: {proof.reason} is outside the fragment the index "
+            f"form decides; {said}" + _gap(comparisons)
+        ),
+        proof_size=(n_p, d_p),
+        sizes_equal=((n_p, d_p),) if fixed.status == "proved" else (),
+        residual=residual,
+        **common,
+    )
 
-    if cand.kind == "function":
-        return Verdict(
-            "undecided",
-            max_error,
-            detail=(
-                "a function is checked numerically only"
-                + ("" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons))
-            ),
-            **common,
-        )
 
-    points_exact = [entry_point(c, inst) for inst in proof_instances]
-    left = _remaining(deadline)
-    if left is not None and left <= 0 and time_limit > 0:
-        proof = ProofOutcome(
-            "timeout",
-            n_p,
-            d_p,
-            reason=f"the time limit of {time_limit:g} s was spent before the symbolic proof",
-        )
-    else:
-        proof = prove(cand.expr, c, of, wrt, n_p, d_p, points_exact, left)
-        if proof.status == "timeout":
-            reason = f"the symbolic proof did not finish within {time_limit:g} s (the check's time limit)"
-            proof = dataclasses.replace(proof, reason=reason)
+def _at_its_size(cand, jac, comparisons, far, max_error, common, deadline, diagnose):
+    """An explicit matrix: a statement at its own size (which it says)."""
+    c = jac.cell
+    if far:
+        verdict = _refuted_numerically(c, far, max_error, common)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose, [cmp.inst for cmp in comparisons])
+    insts = [cmp.inst for cmp in comparisons]
+    n_p, d_p = insts[0]["n"], insts[0]["d"]
+    points = [entry_point(c, inst) for inst in insts]
+    proof = prove(cand.expr, c, jac.of, jac.wrt, n_p, d_p, points, _remaining(deadline))
     at = f"at n = {n_p}, d = {d_p}"
     if proof.status == "proved":
-        note = "" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons)
-        if max_error > NEAR * U and all(cmp.near for cmp in comparisons):
-            note += (
-                f"; evaluated in float64 your expression loses digits to cancellation (error "
-                f"{max_error:.2g}, within its round-off bound)"
-            )
         return Verdict(
             "holds",
             max_error,
             symbolic=True,
             detail=(
-                f"proved identical to SymPy's Jacobian of the cell's equations {at} "
-                + (
-                    "(the size of your matrix)"
-                    if cand.kind == "explicit"
-                    else f"(no matrix identity of degree below {2 * n_p} holds at that size)"
-                )
-                + note
+                f"proved identical to SymPy's Jacobian of the cell's equations {at} only "
+                "(the size of your matrix)" + _gap(comparisons)
             ),
             proof_size=(n_p, d_p),
-            **{**common, "references": ("SymPy's Jacobian of the equations", *refs_named)},
+            **{
+                **common,
+                "references": ("SymPy's Jacobian of the equations", *common["references"]),
+            },
         )
     if proof.status == "different" and proof.entry is not None and proof.point is not None:
-        cmp = next(x for x in comparisons if x.inst is proof_instances[proof.point])
-        cx = _exact_counterexample(c, cmp, proof)
+        cmp = comparisons[proof.point]
+        cx = _fixed_size_counterexample(c, cmp, proof)
         verdict = Verdict(
             "refuted",
             max(max_error, cx["error"]),
@@ -483,15 +735,12 @@ def check_jacobian(
             proof_size=(n_p, d_p),
             **common,
         )
-        return _diagnosed(verdict, cand, jac, proof_instances, deadline, diagnose)
+        return _diagnosed(verdict, cand, jac, deadline, diagnose, insts)
     residual = {"entry": list(proof.entry), "difference": proof.residual} if proof.entry else None
     return Verdict(
         "undecided",
         max_error,
-        detail=(
-            f"no symbolic proof {at}: {proof.reason}"
-            + ("" if all(cmp.near for cmp in comparisons) else "; " + _gap_note(comparisons))
-        ),
+        detail=f"no symbolic proof {at}: {proof.reason}" + _gap(comparisons),
         proof_size=(n_p, d_p),
         residual=residual,
         **common,
@@ -515,51 +764,132 @@ def _diagnosed(
     verdict: Verdict,
     cand: _Candidate,
     jac,
-    proof_instances: list[dict],
     deadline: float | None,
     diagnose,
+    insts: list[dict] | None = None,
 ) -> Verdict:
-    """The verdict with the first standard mistake that is proved to explain it, searched
-    for until the check's deadline (at most DIAGNOSIS_SECONDS)."""
-    if not diagnose or cand.kind == "function" or not proof_instances:
+    """The verdict with the smallest standard mistake whose correction is proved right: for
+    every n and d when the index form covers the candidate, else at one size."""
+    if not diagnose or cand.kind == "function":
         return verdict
-    if cand.kind == "expression" and count_nodes(cand.expr) > DIAGNOSIS_NODES:
-        return verdict
+    if cand.kind == "expression" and (
+        count_nodes(cand.expr) > DIAGNOSIS_NODES or expanded_terms(cand.expr) > DIAGNOSIS_TERMS
+    ):
+        return verdict  # a diagnosis names a small edit of a candidate of a textbook's size
     left = _remaining(deadline)
     budget = DIAGNOSIS_SECONDS if left is None else min(left, DIAGNOSIS_SECONDS)
     c = jac.cell
-    insts = proof_instances[:DIAGNOSIS_INSTANCES]
-    n_i, d_i = insts[0]["n"], insts[0]["d"]
-    points = [entry_point(c, inst) for inst in insts]
-    t0 = time.perf_counter()
     if cand.kind == "explicit":
-        found = [
-            ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
-            ("the sign of the whole Jacobian is flipped", -cand.expr),
-        ]
-        for message, corrected in found:
-            if corrected.shape == cand.expr.shape:
-                proof = prove(corrected, c, jac.of, jac.wrt, n_i, d_i, points, budget)
-                if proof.status == "proved":
-                    verdict.diagnosis = (message,)
-                    break
+        return _diagnosed_explicit(verdict, cand, jac, budget, insts or [])
+    t0 = time.perf_counter()
+    try:
+        with every_size.limits(budget):
+            truth = every_size.jacobian(c, jac.of, jac.wrt)
+    except (every_size.Unsupported, every_size.TooLarge):
+        return _diagnosed_at_one_size(verdict, cand, jac, budget)
+    right = _block_judge_every_size(jac)
+    # every standard mistake, the smallest edits first (in the order they are made among
+    # equals): the first whose correction is proved right is the smallest that is
+    found = []
+    for k, mistake in enumerate(mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right)):
+        if time.perf_counter() - t0 > budget:
+            break
+        if mistake.corrected.shape == jac.expr.shape:  # else not a matrix of the block's
+            found.append((mistake.cost, k, mistake))
+    # one float64 instance screens the corrections (a wrong one rarely survives it, and
+    # costs a millisecond there against tens in the index form)
+    rng = np.random.default_rng(7)
+    insts = [instances.hold(c, instances.random_instance(c, 3, 2, rng), jac.wrt)]
+    truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
+    best = None
+    for _, _, mistake in sorted(found, key=lambda item: item[:2]):
+        spent = time.perf_counter() - t0
+        if spent > budget:
+            break
+        if not _numerically_right(mistake.corrected, c, insts, truths):
+            continue
+        # a correction whose inner shapes do not fit is refused by the index form itself,
+        # at once (shape_error's message would print the whole expression)
+        try:
+            with every_size.limits(budget - spent):
+                fixed = every_size.grid(mistake.corrected, c, jac.wrt)
+        except (every_size.Unsupported, every_size.TooLarge, ValueError):
+            continue
+        if fixed == truth:
+            best = mistake
+            break
+    if best is not None:
+        verdict.diagnosis = best.messages
+    return verdict
+
+
+def _block_judge_every_size(jac):
+    """right(i, j, expr): whether expr equals block (i, j) of the Jacobian for every n and
+    d (for the diagnosis of block candidates)."""
+    from .diagnosis import block_names
+
+    c = jac.cell
+    rows, cols = block_names(c, jac.of, jac.wrt)
+    truths: dict = {}
+
+    def right(i: int, j: int, expr) -> bool:
+        if not (0 <= i < len(rows) and 0 <= j < len(cols)):
+            return False
+        if (i, j) not in truths:
+            truths[i, j] = every_size.jacobian(c, rows[i], cols[j])
+        try:
+            return every_size.grid(expr, c, jac.wrt) == truths[i, j]
+        except (every_size.Unsupported, every_size.TooLarge, ValueError):
+            return False
+
+    return right
+
+
+def _diagnosed_explicit(verdict: Verdict, cand, jac, budget: float, insts: list[dict]) -> Verdict:
+    """An explicit matrix: the transpose or the sign, proved at its size."""
+    if not insts:
         return verdict
+    c = jac.cell
+    n_i, d_i = insts[0]["n"], insts[0]["d"]
+    points = [entry_point(c, inst) for inst in insts[:DIAGNOSIS_INSTANCES]]
+    found = [
+        ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
+        ("the sign of the whole Jacobian is flipped", -cand.expr),
+    ]
+    for message, corrected in found:
+        if corrected.shape == cand.expr.shape:
+            proof = prove(corrected, c, jac.of, jac.wrt, n_i, d_i, points, budget)
+            if proof.status == "proved":
+                verdict.diagnosis = (message,)
+                break
+    return verdict
+
+
+def _diagnosed_at_one_size(verdict: Verdict, cand, jac, budget: float) -> Verdict:
+    """A candidate outside the index form's fragment: corrections proved at one size."""
+    c = jac.cell
+    n_p, d_p = proof_size(cand.expr, jac.expr)
+    rng = np.random.default_rng(1)
+    insts = [
+        instances.hold(c, instances.random_instance(c, n_p, d_p, rng), jac.wrt)
+        for _ in range(DIAGNOSIS_INSTANCES)
+    ]
+    points = [entry_point(c, inst) for inst in insts]
     truths = [instances.evaluate_bounded(c, jac.expr, inst) for inst in insts]
     right = _block_judge(jac, insts)
+    t0 = time.perf_counter()
     for mistake in mistakes(cand.expr, jac.expr, c, jac.of, jac.wrt, right):
         spent = time.perf_counter() - t0
         if spent > budget:
             break
         if mistake.corrected.shape != jac.expr.shape or shape_error(mistake.corrected):
-            continue  # a correction that is not even a matrix of the block's shape
+            continue
         if not _numerically_right(mistake.corrected, c, insts, truths):
             continue
-        n_p, d_p = proof_size(mistake.corrected, jac.expr)
-        if n_p > n_i or d_p > d_i:
+        n_c, d_c = proof_size(mistake.corrected, jac.expr)
+        if n_c > n_p or d_c > d_p:
             continue  # a correction that needs a larger proof than the candidate's: skipped
-        remaining = max(0.0, budget - spent)
-        # proved at the candidate's proof size, which is at least the correction's own
-        proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_i, d_i, points, remaining)
+        proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_p, d_p, points, budget - spent)
         if proof.status == "proved":
             verdict.diagnosis = mistake.messages
             break

@@ -17,6 +17,9 @@ test on a few instances first keeps the search cheap.
     extra term          a term of the candidate absent from J
     rounded constant    1.00000001 where 1 belongs
 
+When several corrections are right, the smallest edit is said: an extra diag(u) is "an extra
+term: diag(u)" (removing two symbols), not "a term is missing: −diag(u)".
+
 A block matrix candidate (the full state Jacobian ∂[h; c]⁽ᵗ⁾/∂[h; c]⁽ᵗ⁻¹⁾, say) laid out
 like the Jacobian is also tested for
 
@@ -52,6 +55,7 @@ from sympy.matrices.expressions.slice import MatrixSlice
 from gradsym.lang.blocks import nonnegative
 from gradsym.lang.elementwise import MAPS, confusion
 from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.parser import count_nodes
 from gradsym.lang.rewrite import matching, node_at, replace_at
 from gradsym.lang.text import notes_text
 from gradsym.symbolic.equations import CellEquations
@@ -67,10 +71,13 @@ _SWAPS = {
 @dataclass(frozen=True)
 class Mistake:
     """A standard mistake, said as ``message`` (several, one per wrong block, for a block
-    matrix), undone in ``corrected``."""
+    matrix), undone in ``corrected``; ``cost`` is the size of the edit (one for a sign, a
+    transpose, a symbol or a constant; the size of a term added or removed), so that the
+    smallest edit that makes a candidate right is the one said."""
 
     message: str | tuple[str, ...]
     corrected: MatrixExpr
+    cost: int = 1
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -261,7 +268,7 @@ def _wrong_blocks(C, truth, cell: CellEquations, of: str, wrt: str, right: Right
     standard mistake that corrects it; nothing if one of them has none."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
     rows, cols = block_names(cell, of, wrt)
-    messages, grid = [], [list(r) for r in cg]
+    messages, grid, cost = [], [list(r) for r in cg], 0
     for i, j in itertools.product(range(len(cg)), range(len(cg[0]))):
         if right(i, j, cg[i][j]):
             continue
@@ -269,11 +276,12 @@ def _wrong_blocks(C, truth, cell: CellEquations, of: str, wrt: str, right: Right
             if right(i, j, m.corrected):
                 messages += [f"in the block ∂{rows[i]}/∂{cols[j]}: {msg}" for msg in m.messages]
                 grid[i][j] = m.corrected
+                cost += m.cost
                 break
         else:
             return
     if messages:
-        yield Mistake(tuple(messages), BlockMatrix(grid))
+        yield Mistake(tuple(messages), BlockMatrix(grid), cost)
 
 
 def mistakes(
@@ -376,8 +384,9 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
             continue
         simple = q.limit_denominator(100)
         if simple != q and abs(simple - q) <= abs(q) * sp.Rational(1, 1000):
-            shown = f"{float(q):.15g}" if q.q % 2 == 0 or q.q % 5 == 0 else str(q)
-            yield Mistake(f"the constant {shown} should be {simple}", C.xreplace({q: simple}))
+            # as typed (the decimal it spells) or as a fraction: never rounded to look
+            # like the constant it should be
+            yield Mistake(f"the constant {_decimal(q)} should be {simple}", C.xreplace({q: simple}))
     if isinstance(truth, BlockMatrix):
         rows, cols = block_names(cell, of, wrt)
         grid = truth.blocks.tolist()
@@ -387,13 +396,19 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
                     yield Mistake(
                         f"a term is missing in the block ∂{rows[i]}/∂{cols[j]}: {notes_text(t)}",
                         MatAdd(C, _embedded(grid, i, j, t)),
+                        count_nodes(t),
                     )
     else:
         for t in terms(truth):
-            yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t))
+            yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t), count_nodes(t))
     for t in terms(C):
-        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)))
+        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)), count_nodes(t))
         yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
+
+
+def _count(C, symbol) -> int:
+    """How many times ``symbol`` occurs in C (the edits of replacing it everywhere)."""
+    return max(1, sum(1 for _ in _occurrences(C, lambda e: e == symbol)))
 
 
 def _swaps(C, truth, cell: CellEquations):
@@ -407,11 +422,16 @@ def _swaps(C, truth, cell: CellEquations):
                 f"{g.name} and 1 − {g.name} are exchanged (the notes write "
                 "h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃; PyTorch's z plays the part of 1 − u)",
                 C.xreplace({g: one_minus}),
+                _count(C, g),
             )
     for a, b in itertools.combinations(names, 2):
         if a.shape == b.shape:
-            yield Mistake(f"{a.name} and {b.name} are swapped", C.xreplace({a: b, b: a}))
+            yield Mistake(
+                f"{a.name} and {b.name} are swapped",
+                C.xreplace({a: b, b: a}),
+                _count(C, a) + _count(C, b),
+            )
     for a in names:
         for b in wanted:
             if a.shape == b.shape:
-                yield Mistake(f"{a.name} where {b.name} belongs", C.xreplace({a: b}))
+                yield Mistake(f"{a.name} where {b.name} belongs", C.xreplace({a: b}), _count(C, a))

@@ -1,24 +1,26 @@
-"""The symbolic half of the check: candidate = Jacobian, proved at a size that can see the
-error, within a time limit.
+"""The symbolic half of the check: candidate = Jacobian for every n and d, within a time
+limit — and, outside the fragment the index form covers, at one size only.
 
-The size. A matrix polynomial identity can hold for small matrices and fail for larger
-ones: the standard polynomial S₂ₖ(A₁, …, A₂ₖ) = Σ_π sgn(π) A_π(1)⋯A_π(2k) vanishes on all
-k×k matrices (Amitsur–Levitzki), so the right answer plus S₄(W_f, W_i, W_o, W_c) equals the
-right answer at n = 2 and differs at n = 3. No nonzero identity of n×n matrices has degree
-below 2n, so a proof at n > (number of matrix factors in the longest product term of
-candidate − truth)/2 sees every error of this kind. :func:`proof_size` picks that n (at
-least 3) and the same for the input size d (at least 2), whatever size the numeric check
-uses.
+**For every size** (:func:`prove_every_size`): the candidate and the Jacobian, derived
+entrywise from the cell's equations, are written in index notation with n and d as symbols
+and brought to a normal form (:mod:`gradsym.symbolic.every_size`). Equal forms are equal at
+every size; different forms are searched for a counterexample, size by size from the
+smallest, at random rational points, evaluated exactly. The budget is cooperative: the
+work checks the clock (``time_limit``) and a largest number of terms.
 
-The work. :func:`prove` builds the explicit Jacobian and the cell's explicit environment,
-expands the candidate in it and runs the entry-by-entry decision of
-:func:`gradsym.symbolic.proof.decide_entry`, all in a forked child process that is stopped
-at the time limit, so that no candidate can hang the caller (what the child built comes
-back with the outcome and is kept for the next proof); where ``fork`` is unavailable it
-runs in-process without a limit. (The explicit forms of the notes' own cells, whose cost
-is known, are built in the caller and kept; those of declared cells in the child.) The
-child dies with its caller, on any signal, SIGKILL
-included (:func:`gradsym.workers.tie_to_parent`).
+**At one size** (:func:`prove`, the fallback for a construct the index form does not
+cover, and for an explicit matrix, which has one size): the entry-by-entry decision of
+:func:`gradsym.symbolic.proof.decide_entry` at a size chosen from the product degree
+(:func:`proof_size`: the standard polynomial S₂ₖ vanishes on k×k matrices, Amitsur–Levitzki,
+so n > half the number of matrix factors in the longest product). Such a proof says "at
+n = …" and nothing more: it never makes a verdict "holds" for every size. :func:`prove`
+builds the explicit Jacobian and the cell's explicit environment, expands the candidate in
+it and decides entry by entry, all in a forked child process that is stopped at the time
+limit, so that no candidate can hang the caller (what the child built comes back with the
+outcome and is kept for the next proof); where ``fork`` is unavailable it runs in-process
+without a limit. (The explicit forms of the notes' own cells, whose cost is known, are
+built in the caller and kept; those of declared cells in the child.) The child dies with
+its caller, on any signal, SIGKILL included (:func:`gradsym.workers.tie_to_parent`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
 from gradsym.lang.visitor import MatrixVisitor
+from gradsym.symbolic import every_size
 from gradsym.symbolic.equations import CellEquations
 from gradsym.symbolic.explicit import (
     evaluate,
@@ -48,6 +51,8 @@ from gradsym.symbolic.proof import decide_entry
 from gradsym.workers import tie_to_parent
 
 MAX_PROOF_SIZE = 6
+SEARCH_SECONDS = 10.0  # the search for a counterexample, within the time limit
+FORK_TERMS = 2000  # a candidate that may expand to more terms is judged in a child process
 
 
 class _ProductDegree(MatrixVisitor):
@@ -304,3 +309,136 @@ def prove(
         if child.is_alive():
             child.kill()
         child.join()
+
+
+# -- for every size ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EverySize:
+    """What the proof for every size found: ``status`` "equal" (for every n and d),
+    "different" (``outcome.counterexample``), "undecided" (``outcome`` says what was
+    tried), "unsupported" (a construct outside the fragment: ``reason``), "timeout" or
+    "skipped" (no time given)."""
+
+    status: str
+    outcome: Any = None
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def expanded_terms(e: Any, cap: int = 10**9) -> int:
+    """An upper bound on the number of terms of ``e`` with every product distributed over
+    its sums (at most ``cap``): sums add, products and Hadamard products multiply, a
+    function of a vector or a diag counts its argument's."""
+    memo: dict = {}
+
+    def walk(x) -> int:
+        if x in memo:
+            return memo[x]
+        args = [a for a in getattr(x, "args", ()) if getattr(a, "is_Matrix", False)]
+        if isinstance(x, sp.MatAdd):
+            out = sum(walk(a) for a in args)
+        elif isinstance(x, (sp.MatMul, sp.HadamardProduct)):
+            out = 1
+            for a in args:
+                out = min(cap, out * walk(a))
+        elif isinstance(x, sp.MatPow) and x.exp.is_Integer:
+            out = min(cap, walk(x.base) ** min(int(x.exp), 64))
+        elif args:
+            out = max(walk(a) for a in args)
+        else:
+            out = 1
+        memo[x] = min(cap, out)
+        return memo[x]
+
+    return walk(e)
+
+
+def prove_every_size(
+    candidate: Any, cell: CellEquations, of: str, wrt: str, time_limit: float | None, seed: int = 0
+) -> EverySize:
+    """candidate = ∂of/∂wrt for every n and d (see the module docstring).
+
+    The Jacobian's index form is derived here, in the caller (it is cached for the next
+    candidate). The work checks the clock as it goes (a cooperative deadline); a candidate
+    that may expand to many terms (:func:`expanded_terms` above FORK_TERMS) is moreover
+    judged in a forked child stopped at the time limit, as the fixed-size proof is, so that
+    nothing it grows into can hang the caller (and the child dies with it). A small one is judged here, where the forms it
+    builds stay cached for the diagnosis: a fork costs about 10 ms, the proof of a
+    textbook answer less than one."""
+    if time_limit is not None and time_limit <= 0:
+        return EverySize("skipped", reason="no time was given for a proof")
+    t0 = time.perf_counter()
+    try:
+        with every_size.limits(time_limit):
+            every_size.jacobian(cell, of, wrt)
+    except every_size.Unsupported as exc:
+        return EverySize("unsupported", reason=str(exc), seconds=time.perf_counter() - t0)
+    except every_size.TooLarge:
+        reason = f"the symbolic proof did not finish within {time_limit:g} s"
+        return EverySize("timeout", reason=reason, seconds=time.perf_counter() - t0)
+    left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+    args = (candidate, cell, of, wrt, left, seed)
+    small = expanded_terms(candidate) <= FORK_TERMS
+    if left is None or small or "fork" not in multiprocessing.get_all_start_methods():
+        return _every_size(*args)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_every_size_child, args=(send, args), daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded process
+        child.start()
+    send.close()
+    try:
+        # the child keeps its own (cooperative) deadline; this one is the hard stop
+        if receive.poll(max(left, 0.0) + 0.5):
+            try:
+                return receive.recv()
+            except EOFError:
+                return EverySize("unknown", reason="the proof process died")
+        reason = f"the symbolic proof did not finish within {time_limit:g} s"
+        return EverySize("timeout", reason=reason, seconds=time.perf_counter() - t0)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _every_size_child(conn, args) -> None:
+    tie_to_parent()  # a SIGKILL of the caller must not leave a proof running on
+    try:
+        result = _every_size(*args)
+        if result.outcome is not None and result.outcome.counterexample is not None:
+            result.outcome.counterexample.freeze()  # intervals as plain endpoints
+        conn.send(result)
+    except Exception as exc:  # noqa: BLE001 (reported to the parent, which decides)
+        conn.send(EverySize("unknown", reason=f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _every_size(candidate, cell, of, wrt, time_limit, seed) -> EverySize:
+    """The proof for every size in this process, within ``time_limit`` (cooperative)."""
+    t0 = time.perf_counter()
+    # the search for a counterexample stops in time for the verdict to say what it found
+    search = SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 3)
+    try:
+        with every_size.limits(time_limit):
+            outcome = every_size.check(candidate, cell, of, wrt, seed=seed, seconds=search)
+    except every_size.Unsupported as exc:
+        return EverySize("unsupported", reason=str(exc), seconds=time.perf_counter() - t0)
+    except every_size.TooLarge as exc:
+        seconds = time.perf_counter() - t0
+        if "time" in str(exc):
+            reason = f"the symbolic proof did not finish within {time_limit:g} s"
+            return EverySize("timeout", reason=reason, seconds=seconds)
+        return EverySize(
+            "timeout", reason=f"the index form grew too large ({exc})", seconds=seconds
+        )
+    except RecursionError:
+        return EverySize("timeout", reason="too deeply nested", seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return EverySize("timeout", reason="out of memory", seconds=time.perf_counter() - t0)
+    return EverySize(outcome.status, outcome, outcome.reason, time.perf_counter() - t0)

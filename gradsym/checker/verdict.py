@@ -17,15 +17,22 @@ class Verdict:
 
     ``outcome`` is one of
 
-    - ``"holds"``: proved equal symbolically at ``proof_size`` = (n, d), a size that can
-      see any error of the candidate (n and d above half the number of matrix factors in
-      any product term, at least 3), and equal to round-off numerically;
+    - ``"holds"``: proved equal to the Jacobian of the cell's equations for every n and d
+      (``every_size``: their index forms agree, docs/every-size.md) — or, for an explicit
+      SymPy matrix, at its own size ``proof_size`` only, which the verdict says — and
+      equal to round-off numerically;
     - ``"refuted"``: a ``counterexample`` — weights, input, state, both values and the
-      differing entries — whose error is far above the round-off bound of the comparison
-      (or computed exactly, when float64 cannot see it), and a ``diagnosis`` when one of
-      the standard mistakes is proved to be the one;
-    - ``"undecided"``: numerically equal to round-off at ``points`` random instances, but no
-      symbolic proof (a Python function, a time limit, or SymPy could not decide).
+      differing entries — at the first size at which the candidate is wrong, found by the
+      proof and computed exactly (rational weights; the difference a rational, or an
+      interval that excludes 0), or one far above the round-off bound of a numeric
+      comparison; ``sizes_equal`` the smaller sizes at which it is proved right; and a
+      ``diagnosis`` when a standard mistake's correction is proved right;
+    - ``"undecided"``: numerically equal to round-off at ``points`` random instances (of
+      the sizes ``numeric_sizes``), but no
+      proof for every size (a Python function, a time limit, a construct outside the
+      fragment the index form decides, or an identity between elementwise functions it
+      does not see): ``sizes_equal`` the sizes at which it is proved right, ``detail``
+      the sizes and points searched.
 
     ``max_error`` is the largest error seen, relative to the largest entry of the true block
     (at least 1). ``symbolic`` is True when proved, False when refuted, None otherwise.
@@ -44,6 +51,10 @@ class Verdict:
     diagnosis: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     residual: dict[str, Any] | None = field(default=None, repr=False)
+    every_size: bool = False
+    sizes_equal: tuple[tuple[int, int], ...] = ()
+    # the sizes (n, d) of the numeric comparison's random instances
+    numeric_sizes: tuple[tuple[int, int], ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -67,15 +78,30 @@ class Verdict:
 
     def headline(self) -> str:
         mark = {"holds": "✓ holds", "refuted": "✗ refuted", "undecided": "? undecided"}
+        if self.every_size:
+            proved = "proved for every n and d"
+        elif self.proof_size:
+            proved = f"proved at n = {self.proof_size[0]}, d = {self.proof_size[1]} only"
+        else:
+            proved = "proved"
         how = {
-            "holds": f"proved symbolically at n = {self.proof_size[0] if self.proof_size else '?'}",
+            "holds": proved,
             "refuted": "a counterexample",
-            "undecided": f"holds numerically at {self.points} points; no symbolic proof found",
+            "undecided": (
+                f"holds numerically at {self.points} points{self._numeric_at()}; no symbolic "
+                "proof found"
+            ),
         }[self.outcome]
         return (
             f"{mark[self.outcome]}: {self.block} of {self.cell} ({how}; max error "
             f"{self.max_error:.2e} over {self.points} random instances)"
         )
+
+    def _numeric_at(self) -> str:
+        """ " (n = 3, d = 2)": where the numeric comparison's instances were drawn."""
+        if not self.numeric_sizes:
+            return ""
+        return " (" + "; ".join(f"n = {n}, d = {d}" for n, d in self.numeric_sizes) + ")"
 
     def report(self) -> str:
         """The verdict in a few lines, as the CLI prints it."""
@@ -99,6 +125,9 @@ class Verdict:
             "max_error": self.max_error,
             "symbolic": self.symbolic,
             "proof_size": list(self.proof_size) if self.proof_size else None,
+            "every_size": self.every_size,
+            "sizes_equal": [list(s) for s in self.sizes_equal],
+            "numeric_sizes": [list(s) for s in self.numeric_sizes],
             "points": self.points,
             "detail": self.detail,
             "diagnosis": list(self.diagnosis),
@@ -109,20 +138,43 @@ class Verdict:
         }
 
 
+def _text(v) -> str:
+    """An array as text: rationals exactly (3/97), floats to 6 digits."""
+    a = np.asarray(v)
+    if a.dtype == object:
+        return _exact_text(a.tolist())
+    with np.printoptions(precision=6, suppress=True, linewidth=100):
+        return np.array2string(a)
+
+
+def _exact_text(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_exact_text(x) for x in v) + "]"
+    return str(v)
+
+
 def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
-    lines = [
-        (
+    if cx.get("exact") is not None:
+        head = (
+            f"  counterexample at n = {cx['n']}, d = {cx['d']} (difference {cx['difference']}"
+            f" at entry {tuple(cx['entries'][0][:2])}, {cx['precision']}; weights, input and "
+            "state exact):"
+        )
+    else:
+        head = (
             f"  counterexample at n = {cx['n']}, d = {cx['d']} (error {cx['error']:.3g}, "
             f"round-off bound {cx['roundoff']:.3g}, {cx['precision']}):"
         )
-    ]
+    lines = [head]
+    for k, v in cx["weights"].items():
+        lines.append(f"    {k} = {_text(v)}")
+    if cx.get("input") is not None:
+        lines.append(f"    x = {_text(cx['input'])}")
+    for k, v in cx["state"].items():
+        lines.append(f"    {k} = {_text(v)}")
+    for k, v in cx.get("held", {}).items():
+        lines.append(f"    {k} = {_text(v)} (held as the variable)")
     with np.printoptions(precision=6, suppress=True, linewidth=100):
-        for k, v in cx["weights"].items():
-            lines.append(f"    {k} = {np.array2string(np.asarray(v), prefix='    ' + k + ' = ')}")
-        if cx.get("input") is not None:
-            lines.append(f"    x = {np.asarray(cx['input'])}")
-        for k, v in cx["state"].items():
-            lines.append(f"    {k} = {np.asarray(v)}")
         lines.append(
             f"    candidate = {np.array2string(cx['candidate'], prefix='    candidate = ')}"
         )

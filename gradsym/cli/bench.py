@@ -1,6 +1,6 @@
-"""``gradsym bench {backend,products,training,step,symbolic,declared,analysis,sweep} [ARGS ...]``: run a speed
-benchmark script from benchmarks/ (a source checkout only); it prints ratios against a
-reference measured in the same process."""
+"""``gradsym bench {backend,products,training,step,symbolic,declared,analysis,sweep,checker}
+[ARGS ...]``: run a speed benchmark script from benchmarks/ (a source checkout only); it prints
+times, and ratios against a reference measured in the same process."""
 
 from __future__ import annotations
 
@@ -13,7 +13,17 @@ from gradsym.errors import InvalidValueError
 
 #: benchmarks/ of a source checkout (absent from an installed wheel).
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-WHICH = ("backend", "products", "training", "step", "symbolic", "declared", "analysis", "sweep")
+WHICH = (
+    "backend",
+    "products",
+    "training",
+    "step",
+    "symbolic",
+    "declared",
+    "analysis",
+    "sweep",
+    "checker",
+)
 
 
 #: The scripts' options that count something (rounds, steps, runs, threads, sizes): a

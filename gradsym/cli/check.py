@@ -2,8 +2,8 @@
 [--seed S] [--time-limit SECONDS] [--json] "CANDIDATE"``: judge a user's formula for a
 Jacobian block of a cell.
 
-Exit code: 0 the candidate holds, 1 it is refuted, 3 it is undecided (equal numerically, no
-symbolic proof); 2, bad input, is mapped in :func:`gradsym.cli.main`. Under ``--json`` every
+Exit code: 0 the candidate holds (for every n and d), 1 it is refuted, 3 it is undecided
+(equal numerically, no proof for every size); 2, bad input, is mapped in :func:`gradsym.cli.main`. Under ``--json`` every
 outcome is JSON on stdout, errors included (``{"error": …, "exit_code": 2}``).
 """
 
@@ -64,13 +64,14 @@ def add_check_parser(subparsers) -> argparse.ArgumentParser:
 Judge a candidate for the Jacobian block d(of)/d(wrt) of a cell, in numerator layout.
 
 Outcomes and exit codes:
-  0  holds      proved equal symbolically (at a size that sees every matrix identity)
-                and numerically
-  1  refuted    a counterexample whose error is far above round-off, and a diagnosis
-                (transpose, missing or extra term, sign, σ′ for tanh′, …) when one is proved
+  0  holds      proved equal for every n and d (index notation, n and d symbols;
+                docs/every-size.md) and equal numerically
+  1  refuted    an exact counterexample at the smallest size where the candidate is wrong
+                (or one far above round-off), and a diagnosis (transpose, missing or extra
+                term, sign, σ′ for tanh′, …) when one is proved
   2  bad input  a one-line error (JSON under --json)
-  3  undecided  equal numerically at every random instance, but no symbolic proof was
-                found within the time limit
+  3  undecided  equal numerically at every random instance, but no proof for every size
+                within the time limit: the verdict says at which sizes it holds exactly
 
 Grammar: the cell's symbols (W_h, h_prev, x, b, z, f, c_tilde, u, …) and I;
 A @ B the matrix product; a ∘ b, a ⊙ b, hadamard(a, b) the Hadamard (entrywise)

@@ -210,8 +210,6 @@ def load_spec(source: str | os.PathLike | Mapping) -> SweepSpec:
 
 def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
     """Declare (and register) the cells of ``[[cells]]``; their records, in order."""
-    from gradsym.declared import cell_from_equations, load_cell_file
-
     if value is None:
         return ()
     if not isinstance(value, list) or not value:
@@ -227,7 +225,7 @@ def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
                     raise InvalidValueError(
                         f'{at}: a cell file is given alone, as a string: file = "cell.toml"'
                     )
-                declared = load_cell_file(folder / table["file"])
+                record = registry.declare_from_file(folder / table["file"])
             else:
                 extra = sorted(set(table) - set(_CELL_KEYS))
                 if extra or not {"name", "equations"} <= set(table):
@@ -235,7 +233,7 @@ def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
                         f'{at}: a cell is file = "…", or name, equations (and state, '
                         f"shapes); got {', '.join(map(repr, sorted(table))) or 'nothing'}"
                     )
-                declared = cell_from_equations(
+                record = registry.declare_from_equations(
                     table["name"],
                     table["equations"],
                     table.get("state", ["h"]),
@@ -243,7 +241,7 @@ def _cells(value, where: str, folder: Path) -> tuple[dict[str, Any], ...]:
                 )
         except GradsymError as exc:
             raise InvalidValueError(f"{at}: {exc}") from None
-        records.append(declared.record())
+        records.append(record)
     names = [r["name"] for r in records]
     if len(set(names)) != len(names):
         raise InvalidValueError(f"{where}: cells repeat a name: {names}")

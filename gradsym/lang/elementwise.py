@@ -26,12 +26,16 @@ one function f, side by side:
   ``lipschitz``, f and f' are 1-Lipschitz, except f' where ``prime_is_step`` (ReLU',
   |·|', whose value is unknown within round-off of 0); for exp, log, sqrt and the step
   (``is_step``: f itself jumps) the evaluator propagates an error δ of the argument as
-  |f'(z)| δ and |f''(z)| δ (first order), with ``second_derivative(z)``, f'' in NumPy.
+  |f'(z)| δ and |f''(z)| δ (first order), with ``second_derivative(z)``, f'' in NumPy;
+  ``exact_zero_below`` where f's float64 value rounds nothing and is exactly 0 for z < 0
+  (ReLU: an argument known to be negative gives an exact 0). The value at 0 is the same
+  on every side (ReLU'(0) = 0 in NumPy and in SymPy's ``relu_prime``, which the proofs
+  for every size read from here).
 
 A new function is one row; ``tests/lang/test_functions.py`` checks every row's facets
 against each other (the NumPy value against SymPy's, the derivatives against central
 differences and against SymPy's derivative, the code against the value, the Lipschitz
-bounds on a grid).
+bounds on a grid, the values at 0, the exactness where a row claims it).
 
 In compact forms the map f is ``Apply(name, v)`` and f' is ``Apply(name + "'", v)``.
 
@@ -102,6 +106,7 @@ class ElementwiseFunction:
     latex_call: str | None = None
     second_derivative: Callable[[np.ndarray], np.ndarray] | None = None
     is_step: bool = False
+    exact_zero_below: bool = False
 
     @property
     def prime(self) -> str:
@@ -181,6 +186,7 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
             confused_with="identity",
             prime_is_step=True,
             activation=True,
+            exact_zero_below=True,
         ),
         ElementwiseFunction(
             name="identity",

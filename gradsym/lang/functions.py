@@ -6,8 +6,10 @@ Jacobian uses (differentiating the plain 1/(1 + e^{-z}) is 5–10× slower and n
 ``simplify`` to reach that form).
 The softplus, log(1 + e^z), is a custom ``Function`` too, its derivative σ; so is
 logaddexp(a, b) = log(e^a + e^b), its partial derivatives σ(a − b) and σ(b − a).
-ReLU's derivative is a named function ``relu_prime`` (the Heaviside step away from 0), so
-compact and explicit forms meet in the same symbol without committing to a value at 0.
+ReLU's derivative is a named function ``relu_prime``, the Heaviside step with ReLU'(0) = 0
+— the subgradient the NumPy cells and PyTorch use, and the value every side of gradsym
+gives it (``sp.Heaviside(z, 0)`` when written out), so that ReLU'(ReLU(z)) = ReLU'(z)
+holds at 0 too.
 
 The table itself (names, NumPy values, printing, the grammar) is
 :data:`gradsym.lang.elementwise.FUNCTIONS`; each of its rows gives f and f' of a SymPy scalar
@@ -32,13 +34,13 @@ class sigmoid(sp.Function):
 
 
 class relu_prime(sp.Function):
-    """ReLU'(z): 1 for z > 0, 0 for z < 0 (undefined at 0, never evaluated there)."""
+    """ReLU'(z): 1 for z > 0, 0 for z ≤ 0 (ReLU'(0) = 0 by convention)."""
 
     @classmethod
     def eval(cls, arg):
         if arg.is_positive:
             return sp.S.One
-        if arg.is_negative:
+        if arg.is_nonpositive:
             return sp.S.Zero
         return None
 
@@ -46,7 +48,7 @@ class relu_prime(sp.Function):
         return sp.S.Zero
 
     def _eval_rewrite_as_Heaviside(self, arg, **kwargs):
-        return sp.Heaviside(arg)
+        return sp.Heaviside(arg, 0)
 
 
 class relu(sp.Function):

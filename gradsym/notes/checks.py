@@ -9,6 +9,12 @@ fail on every one of them.
   function application an opaque symbol (a constant difference by ``equals(0)``, which
   settles algebraic numbers); an inequality by the sign SymPy can prove of
   factor(together(rhs − lhs)); a limit term by term; an interval by exact comparison.
+- :class:`EverySize` (symbolic) — a step about one cell (∂a/∂b = a compact form, or an
+  equation between expressions in the cell's symbols, after its ``where``) proved for
+  every n and d: both sides in index notation with n and d as symbols, the Jacobian
+  derived entrywise from the cell's equations, their normal forms equal
+  (:mod:`gradsym.symbolic.every_size`, ``docs/every-size.md``); when they differ, the
+  first size and a rational point where they do, exactly.
 - :class:`Sampled` (numeric) — seeded random float64 instances (NumPy models, the NumPy
   cells as the independent reference): the largest (relative) error or violation must stay
   within ``tol``; a limit is evaluated where the model binds its variable far out.
@@ -42,6 +48,7 @@ from .evaluate import (
     Model,
     Unbound,
     _definition_form,
+    display_atoms,
     limit_at,
 )
 from .prose import to_unicode
@@ -396,6 +403,143 @@ class Exact:
             excluded=excluded,
             visited=frozenset(visited),
         )
+
+
+EVERY_SIZE_METHOD = (
+    "in index notation with $n$ and $d$ as symbols, against the Jacobian derived entrywise "
+    "from the cell's equations (equal normal forms)"
+)
+
+
+@dataclass(frozen=True)
+class EverySize:
+    """The step proved for every n and d (see the module docstring); ``cell`` is the
+    symbolic cell whose symbols the step shows."""
+
+    cell: Any
+    method: str = EVERY_SIZE_METHOD
+    kind: str = "symbolic"
+    # how the notes say it (the words before the method; in a table's column of exact
+    # checks, the scope alone)
+    how: str = "for every $n$ and $d$, exactly"
+    scope: str = "for every $n$ and $d$"
+    seconds: float = 30.0
+
+    @property
+    def _method(self) -> str:
+        return to_unicode(self.method)
+
+    def run(self, step: Step, seed: int = 0, rng=None) -> CheckResult:
+        return _timed(self.kind, lambda: self._run(step, seed))
+
+    def sides(self, step: Step) -> tuple:
+        """(lhs, rhs, variables): the step's two sides in index form (a ∂a/∂b derived
+        entrywise from the cell's equations), after its ``where``."""
+        from gradsym.lang.notation import Partial
+        from gradsym.symbolic import every_size
+
+        cell, swap = _with_where(_with_definitions(self.cell, step.definitions), step.where)
+        lhs, rhs = step.lhs.xreplace(swap), step.rhs.xreplace(swap)
+        partial = next((e for e in (lhs, rhs) if isinstance(e, Partial)), None)
+        wrt = partial.wrt.name if partial is not None else None
+
+        def side(e):
+            if isinstance(e, Partial):
+                return every_size.jacobian(cell, e.of.name, e.wrt.name)
+            return every_size.grid(e, cell, wrt)
+
+        variables = every_size.variables(cell, wrt) if wrt else [*cell.leaves, *cell.params]
+        return side(lhs), side(rhs), variables
+
+    def _run(self, step: Step, seed: int) -> CheckResult:
+        from gradsym.symbolic import every_size
+        from gradsym.symbolic.every_size.decide import decide as decide_grids
+
+        if step.relation != "=" or step.hypotheses:
+            raise ValueError("a proof for every size decides an equation without hypotheses")
+        with every_size.limits(self.seconds):
+            lhs, rhs, variables = self.sides(step)
+            outcome = decide_grids(lhs, rhs, variables, seed=seed, seconds=self.seconds / 3)
+        visited = display_atoms(step.lhs) | display_atoms(step.rhs)
+        for atom, value in step.where:
+            visited |= {atom} | display_atoms(value)
+        if outcome.status == "equal":
+            return CheckResult(
+                self.kind,
+                True,
+                detail=f"{self._method}: equal for every n and d ({outcome.how})",
+                instances=1,
+                visited=frozenset(visited),
+            )
+        cx = outcome.counterexample
+        if cx is not None:
+            from gradsym.symbolic.every_size import values as V
+
+            counterexample = {
+                "n": cx.n,
+                "d": cx.d,
+                "entry": cx.entry,
+                "difference": V.digits(cx.difference),
+                **{k: v.tolist() for k, v in cx.point.items()},
+            }
+            why = (
+                f"differs at n = {cx.n}, d = {cx.d}, entry {cx.entry}, by "
+                f"{V.digits(cx.difference, 12)}"
+            )
+            counterexample["why"] = why
+        else:
+            counterexample, why = None, f"undecided: {outcome.reason}"
+        return CheckResult(
+            self.kind,
+            False,
+            counterexample=counterexample,
+            detail=f"{self._method}: {why}",
+            instances=1,
+            visited=frozenset(visited),
+        )
+
+
+def _with_definitions(cell, definitions) -> Any:
+    """The cell with the claim's printed definitions of named vectors (y_dense = [x; F(x)])
+    as equations of its own, after its equations."""
+    from dataclasses import replace
+
+    from sympy import MatrixSymbol
+
+    extra = tuple(
+        (a, b)
+        for a, b in definitions
+        if isinstance(a, MatrixSymbol)
+        and getattr(b, "is_Matrix", False)
+        and a not in cell.definition
+    )
+    if not extra:
+        return cell
+    return replace(cell, definitions=cell.definitions + extra, variant=f"{cell.variant}+")
+
+
+def _with_where(cell, where) -> tuple[Any, dict]:
+    """The cell with a step's ``where`` applied (an intermediate's equation replaced by the
+    value, a parameter or leaf substituted in every equation), and the substitution for
+    the step's own sides."""
+    from sympy import MatrixSymbol
+
+    swap = {}
+    for atom, value in where:
+        if not isinstance(atom, MatrixSymbol) or atom.name not in {
+            *cell.vectors,
+            *(p.name for p in cell.params),
+        }:
+            raise ValueError(f"where {sp.sstr(atom)}: not a symbol of cell {cell.name!r}")
+        swap[atom] = value
+    if not swap:
+        return cell, swap
+    from dataclasses import replace
+
+    definitions = tuple(
+        (sym, swap[sym] if sym in swap else expr.xreplace(swap)) for sym, expr in cell.definitions
+    )
+    return replace(cell, definitions=definitions, variant=f"{cell.variant}*"), swap
 
 
 @dataclass(frozen=True)

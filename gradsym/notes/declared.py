@@ -1,10 +1,11 @@
 """A declared cell's derivation: its equations and every Jacobian block, each step checked,
 as a claim (written as LaTeX and Markdown by :mod:`gradsym.render.derivations.declared`).
 
-Each step ∂s/∂v = (compact form) prints the very objects its two checks evaluate: exact
-(every entry at n = 3, d = 2 against ``Matrix.jacobian`` of the equations) and sampled (on
-random float64 weights, against central differences of the generated NumPy cell's forward
-step: the independent reference of a declared cell).
+Each step ∂s/∂v = (compact form) prints the very objects its two checks evaluate: for every
+n and d (both sides in index notation, the Jacobian derived entrywise from the equations,
+their normal forms equal: ``gradsym.notes.checks.EverySize``) and sampled (on random
+float64 weights at n = 3, d = 2, against central differences of the generated NumPy cell's
+forward step: the independent reference of a declared cell).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import numpy as np
 
 from gradsym.declared.cell import DeclaredCell
 from gradsym.lang.notation import Partial
-from gradsym.notes.checks import Exact, Sampled, run_check
+from gradsym.notes.checks import EverySize, Sampled, run_check
 from gradsym.notes.claim import Claim, Step
-from gradsym.notes.models import exact_cell, float_cell
+from gradsym.notes.models import float_cell
 from gradsym.notes.prose import escape_text
 from gradsym.symbolic import notes_latex
 
 SECTION = "Declared cells"
-PROOF_N, PROOF_D = 3, 2
+PROOF_N, PROOF_D = 3, 2  # the sizes of the float64 instances
 FD_STEP = 1e-6
 
 
@@ -64,11 +65,7 @@ def derivation(declared: DeclaredCell) -> Claim:
     """The checked derivation of every Jacobian block of ``declared``."""
     cell = declared.cell
     reference = _generated_differences(declared)
-    exact = Exact(
-        lambda: [exact_cell(cell, PROOF_N, PROOF_D)],
-        f"every entry at $n = {PROOF_N}$, $d = {PROOF_D}$, against SymPy's Jacobian of the "
-        "equations",
-    )
+    exact = EverySize(cell)
     sampled = Sampled(
         lambda rng: float_cell(cell, rng, PROOF_N, PROOF_D, reference=reference),
         "random weights, against central differences of the generated NumPy cell",

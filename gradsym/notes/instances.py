@@ -47,6 +47,8 @@ _MAPS = {name: numpy_map(name) for name in MAPS}
 _STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step} | {
     f.name for f, is_prime in MAPS.values() if not is_prime and f.is_step
 }
+# maps whose float64 value rounds nothing and is exactly 0 for a negative argument (ReLU)
+_EXACT_ZERO_BELOW = {f.name for f, is_prime in MAPS.values() if not is_prime and f.exact_zero_below}
 
 
 def _slope(name: str, a: np.ndarray) -> np.ndarray | float:
@@ -196,8 +198,13 @@ class _Evaluator(MatrixVisitor):
         a, ma = self._print(e.vector)
         out = _MAPS[e.name](a)
         m = _slope(e.name, a) * ma + 4.0 * (np.abs(out) + 1.0)
-        if e.name in _STEP_MAPS:  # a step whose argument is within round-off of 0: unknown
-            m = np.where(np.abs(a) <= 4.0 * ma * UNIT_ROUNDOFF, np.inf, m)
+        # the sign of the argument is known unless it is within its round-off of 0 (an
+        # exact argument, ma = 0, has a known sign: 0 itself, and ReLU'(0) = 0)
+        unsure = (np.abs(a) <= 4.0 * ma * UNIT_ROUNDOFF) & (ma > 0)
+        if e.name in _STEP_MAPS:  # a step: exact where the sign is known, unknown elsewhere
+            m = np.where(unsure, np.inf, 0.0)
+        elif e.name in _EXACT_ZERO_BELOW:  # exactly 0 where a < 0 is known, else a's error
+            m = np.where((a < 0) & ~unsure, 0.0, ma)
         return out, m
 
     def _print_Pairwise(self, e):

@@ -223,11 +223,12 @@ def _zero_through_exp(e: sp.Expr) -> bool:
 
 
 def evaluable(e: sp.Expr) -> sp.Expr:
-    """``e`` with the opaque functions written as SymPy can evaluate them (σ through exp,
-    ReLU as Max, ReLU' as the Heaviside step)."""
-    e = e.replace(sigmoid, lambda a: 1 / (1 + sp.exp(-a)))
-    e = e.replace(relu, lambda a: sp.Max(a, 0))
-    return e.replace(relu_prime, lambda a: sp.Heaviside(a))
+    """``e`` with the opaque functions written as SymPy can evaluate them, each by its own
+    rewriting (:mod:`gradsym.lang.functions`): σ through exp, ReLU as Max, ReLU' as the
+    Heaviside step with H(0) = 0 (ReLU'(0) = 0, the function table's value on every side)."""
+    e = e.replace(sigmoid, lambda a: sigmoid(a).rewrite(sp.exp))
+    e = e.replace(relu, lambda a: relu(a).rewrite(sp.Max))
+    return e.replace(relu_prime, lambda a: relu_prime(a).rewrite(sp.Heaviside))
 
 
 def exact_value(

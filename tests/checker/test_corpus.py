@@ -5,7 +5,7 @@ and wrong ones of every class: transposes, missing and extra terms, flipped sign
 symbols, σ′/tanh′ swaps, rounded constants, ∘ for the matrix product, polynomial identities
 of low-degree matrices) is labelled by central differences of the corpus's own NumPy step
 functions, never by gradsym. A "holds" on a wrong candidate or a "refuted" on a right one
-fails; "undecided" is allowed on a right one only, and counted.
+fails; and every right one must hold for every n and d, not be left "undecided".
 """
 
 from __future__ import annotations
@@ -79,6 +79,17 @@ def test_zero_false_verdicts(judged):
         if _false(truth, v.outcome)
     ]
     assert not wrong, "\n\n".join(wrong)
+
+
+def test_every_right_candidate_holds_for_every_size(judged):
+    """No right answer of the corpus is left undecided: each one's index form is the
+    Jacobian's, so "holds" is a proof for every n and d (issue 25)."""
+    not_proved = [
+        f"{e.label_id}: {v.outcome} (every size: {v.every_size})\n  {e.text[:120]}"
+        for e, truth, v, _ in judged
+        if truth == "right" and not (v.outcome == "holds" and v.every_size)
+    ]
+    assert not not_proved, "\n".join(not_proved)
 
 
 def test_both_labels_and_every_class_are_present(judged):

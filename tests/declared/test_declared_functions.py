@@ -144,8 +144,13 @@ def test_the_notes_notation_of_the_new_constructs(everything, fastgrnn):
 
 
 def test_the_checker_grades_candidates_written_with_the_new_functions(everything):
+    """The proof for every size covers σ, tanh and ReLU only: a right candidate with the
+    new functions is proved exactly at the checked size and says it is undecided for the
+    others; a wrong one is refuted with a counterexample."""
     right = "diag(step(log(g) + m_prev - log(a)))"
-    assert check_jacobian(everything.cell, right, of="m", wrt="m_prev", trials=2).holds
+    verdict = check_jacobian(everything.cell, right, of="m", wrt="m_prev", trials=2)
+    assert verdict.outcome == "undecided" and verdict.sizes_equal == ((3, 3),)
+    assert "outside the fragment" in verdict.detail and "holds exactly at n = 3" in verdict.detail
     wrong = "diag(step(log(a) - log(g) - m_prev))"
     assert check_jacobian(everything.cell, wrong, of="m", wrt="m_prev", trials=2).refuted
 
@@ -157,7 +162,8 @@ def test_the_checker_draws_instances_where_the_equations_are_defined():
         "test_sqrt", "h = sqrt(W @ h_prev + U @ x + 1)", register=False
     )
     J = "diag(0.5 / sqrt(W @ h_prev + U @ x + 1)) @ W"
-    assert check_jacobian(somewhere.cell, J, trials=2).holds
+    assert check_jacobian(somewhere.cell, J, trials=2).sizes_equal == ((3, 3),)
+    assert check_jacobian(somewhere.cell, J.replace("0.5", "0.6"), trials=2).refuted
     nowhere = gradsym.cell_from_equations(
         "test_nowhere", "h = log(0 - exp(W @ h_prev + U @ x))", register=False
     )

@@ -180,6 +180,36 @@ def test_the_second_derivative_is_central_differences_and_sympys(f):
     np.testing.assert_allclose(f.second_derivative(z), exact, rtol=1e-13, atol=1e-15)
 
 
+# Rows defined at 0 with a value of f' there: not log and sqrt (defined for z > 0), not
+# the step (its derivative at the jump is a Dirac delta, no number).
+AT_ZERO = [f for f in ROWS if f.domain == "real" and not f.is_step]
+
+
+@pytest.mark.parametrize("f", AT_ZERO, ids=_ids(AT_ZERO))
+def test_the_value_at_0_is_the_same_on_every_side(f):
+    """f(0) and f'(0) in NumPy are SymPy's: ReLU'(0) = 0 in both (PyTorch's subgradient),
+    and in the step the proofs for every size write (its Heaviside form has H(0) = 0);
+    |·|'(0) = sign 0 = 0."""
+    zero = np.zeros(1)
+    assert f.apply(zero.copy())[0] == float(sp.N(f.scalar(sp.S.Zero).rewrite(sp.exp), 20))
+    prime_at_0 = f.scalar_prime(sp.S.Zero)
+    assert f.derivative(zero.copy())[0] == float(sp.N(prime_at_0.rewrite(sp.exp), 20))
+    heaviside = f.scalar_prime(Z).rewrite(sp.Heaviside).subs(Z, 0)
+    assert float(sp.N(heaviside.rewrite(sp.exp), 20)) == float(prime_at_0)
+
+
+EXACT_ROWS = [f for f in ROWS if f.exact_zero_below]
+
+
+@pytest.mark.parametrize("f", EXACT_ROWS, ids=_ids(EXACT_ROWS))
+def test_a_row_exact_below_0_rounds_nothing(f):
+    z = np.array([-1e300, -3.0, -5e-324, 0.0, 5e-324, 0.1, 1 / 3, 7e300])
+    value = f.apply(z.copy())
+    assert np.all(value[z < 0] == 0.0)
+    for x, y in zip(z, value):  # the float64 value is the exact value of the float x
+        assert sp.Rational(float(y)) == f.scalar(sp.Rational(float(x)))
+
+
 @pytest.mark.parametrize("f", ROWS, ids=_ids(ROWS))
 def test_grammar_printers_and_sympy_read_the_row(f):
     v = vector("v")

@@ -69,3 +69,70 @@ def test_the_caveats_are_stated_and_their_claims_pass(full_report):
         assert claim.caveat, cid
         assert rows[cid].passed, cid
     assert "left" in get("eigen-vanish").caveat
+
+
+# -- the five printed lines of issue 25, each with the hypothesis it needs ---------------------
+
+
+def _without(step, k: int):
+    """The step with its k-th hypothesis dropped."""
+    return dataclasses.replace(step, hypotheses=step.hypotheses[:k] + step.hypotheses[k + 1 :])
+
+
+def test_explode_overflows_only_for_a_gradient_of_norm_at_least_one_32nd():
+    step = get("explode").steps[2]
+    assert r"\geq \frac{1}{32}" in step.hypotheses_latex()[1]
+    check = step.checks[0]
+    res = check.run(step)
+    assert res.passed and res.excluded == 1  # ‖∂J/∂h⁽ᵀ⁾‖ = 10⁻³: a finite gradient
+    assert not check.run(_without(step, 1)).passed  # without it, a finite value is seen
+    # the margin: 2¹⁰³⁰/32 = 2¹⁰²⁵, twice 2¹⁰²⁴, which is past float64's largest number
+    assert np.finfo(np.float64).max < 2.0**1023 * 2
+
+
+def test_sequential_recency_decreases_only_for_a_positive_base():
+    step = get("sequential-recency").steps[1]
+    assert [c.relation for c in step.hypotheses] == [">", "<"]
+    sampled = step.checks[1]
+    assert sampled.run(step).excluded >= 1  # W_h = 0: both sides 0
+    assert not sampled.run(_without(step, 0)).passed
+
+
+def test_sequential_recency_far_larger_is_the_linear_rnn_and_needs_a_gradient():
+    claim = get("sequential-recency")
+    step = claim.steps[2]
+    assert "the linear RNN" in step.justification
+    assert any(c.variant == "identity" for c in claim.cells)  # its equations are printed
+    assert step.hypotheses[2].relation == ">" and step.hypotheses[2].rhs == 0
+    exact = step.checks[0]
+    assert exact.run(step).passed
+    assert not exact.run(_without(step, 2)).passed  # c = 0: both gradients 0
+
+
+def test_gates_range_says_where_sigma_is_zero_in_float64():
+    import mpmath
+
+    from gradsym.lang.elementwise import get_function
+
+    sigmoid = get_function("sigmoid").apply  # the function table's float64 σ
+    caveat = get("gates-range").caveat
+    assert "-745.13" in caveat and "-709.78" in caveat and "clips $z$ at $-708$" in caveat
+    assert "never reaches 0" in caveat  # the table's float64 sigmoid clips there
+    assert "-745$)" not in caveat  # the old, wrong statement
+    with np.errstate(over="ignore"):
+        naive = [1 / (1 + np.exp(-np.float64(z))) for z in (-709.78, -709.79)]
+    assert naive[0] > 0 and naive[1] == 0  # e^(−z) overflows past 709.78
+    assert (
+        sigmoid(np.array([-1e5]))[0] > 0 and abs(sigmoid(np.array([-708.0]))[0] - 3.3e-308) < 1e-309
+    )
+    with mpmath.workdps(40):  # correctly rounded σ(z) ≈ e^z: below half the smallest subnormal
+        half_tiny = mpmath.mpf(2) ** -1075
+        assert 1 / (1 + mpmath.exp(745.13)) > half_tiny > 1 / (1 + mpmath.exp(745.14))
+
+
+def test_gru_update_bias_names_the_initialisers_bias_omega_not_the_pre_activation():
+    claim = get("gru-update-bias")
+    for k in (5, 6):
+        step = claim.steps[k]
+        assert step.rhs_latex() in (r"- \omega \mathbf{1}", r"\omega \mathbf{1}")
+    assert r"\sigma(\omega - \zeta)" in claim.steps[5].justification

@@ -116,12 +116,13 @@ def test_checked_says_how_each_line_was_checked_in_words_and_no_timings():
     tex = dv.checks_tex(claim)
     assert r"\paragraph{Checked.}" in tex
     assert tex.count(r"\item Line ") == len(claim.steps)
-    assert "exactly (SymPy, rational arithmetic): every entry at $n = 3$" in tex
+    assert "for every $n$ and $d$, exactly: in index notation with $n$ and $d$ as symbols" in tex
+    assert "exactly (SymPy, rational arithmetic): symbolic entries, $n = 2$" in tex  # at a size
     assert "numerically (double precision, " in tex
     assert "state_jacobian" not in tex and "\\_" not in tex
     assert not re.search(r"\d\.\d+e[-+]\d|seconds| s\b", tex)
     md = dv.checks_markdown(claim)
-    assert "**Checked.**" in md and "1. Line 1, exactly" in md
+    assert "**Checked.**" in md and "1. Line 1, for every $n$ and $d$, exactly" in md
 
 
 def _normal(latex: str) -> str:

@@ -119,7 +119,7 @@ def test_each_claim_frame_shows_statement_derivation_and_sources():
     assert "Sources: \\cite{" + ",".join(claim.sources) + "}" in frames
     assert "Checked" not in frames
     instructor = "\n".join(sl.claim_frames(claim, "instructor"))
-    assert r"\emph{Checked.} Line 1, exactly" in instructor
+    assert r"\emph{Checked.} Line 1, for every $n$ and $d$, exactly" in instructor
 
 
 def test_a_long_derivation_continues_on_frames_within_the_budget():

@@ -11,9 +11,9 @@ from gradsym.lang.matexpr import Apply, Diag
 from gradsym.lang.notation import Partial, d, family
 from gradsym.symbolic import cell as get_cell
 
-from ..checks import Exact, Sampled
+from ..checks import EverySize, Sampled
 from ..claim import Step
-from ..models import exact_cell, float_cell
+from ..models import float_cell
 
 __all__ = ["Apply", "Diag", "S", "cell_jacobian_checks", "jacobian_step"]
 
@@ -25,9 +25,7 @@ z = family("z", r"\mathbf{z}")
 f = family("f", r"\mathbf{f}")
 J = family("J", "J", rows=1, cols=1)
 
-# The sizes the checks use: exact proofs at n = 3 (a product of up to 2n − 1 = 5 matrix
-# factors cannot vanish identically there, Amitsur–Levitzki), float64 instances at n = 3.
-EXACT_N, EXACT_D = 3, 2
+# The sizes of the float64 instances; the exact proofs are for every n and d.
 FLOAT_N, FLOAT_D = 3, 2
 
 
@@ -39,14 +37,11 @@ def S(cell, *names: str) -> MatrixSymbol | tuple[MatrixSymbol, ...]:
     return out[0] if len(out) == 1 else out
 
 
-def cell_jacobian_checks(cell, *, reference="numpy", tol: float = 1e-10, n: int = EXACT_N):
-    """The two checks of a step about one step of ``cell``: exact at size n (every entry of
-    lhs − rhs expands to 0) and on random float64 weights against the NumPy cell
-    (``reference="numpy"``: its ``state_jacobian``) or central differences (``"fd"``)."""
-    exact = Exact(
-        lambda: [exact_cell(cell, n, EXACT_D)],
-        f"every entry at $n = {n}$, $d = {EXACT_D}$, against SymPy's Jacobian of the cell's equations",
-    )
+def cell_jacobian_checks(cell, *, reference="numpy", tol: float = 1e-10):
+    """The two checks of a step about one step of ``cell``: for every n and d (index
+    notation, against the Jacobian derived entrywise from the cell's equations) and on
+    random float64 weights against the NumPy cell (``reference="numpy"``: its
+    ``state_jacobian``) or central differences (``"fd"``)."""
     method = (
         "random weights, against the NumPy cell's state Jacobian"
         if reference == "numpy"
@@ -57,7 +52,7 @@ def cell_jacobian_checks(cell, *, reference="numpy", tol: float = 1e-10, n: int 
         method,
         tol=tol if reference == "numpy" else 1e-7,
     )
-    return exact, sampled
+    return EverySize(cell), sampled
 
 
 def jacobian_step(
@@ -70,14 +65,13 @@ def jacobian_step(
     *,
     reference="numpy",
     tol: float = 1e-10,
-    n: int = EXACT_N,
 ) -> Step:
-    """∂of/∂wrt = form(cell), checked exactly and on random instances of the cell."""
+    """∂of/∂wrt = form(cell), proved for every size and checked on random instances."""
     cell = get_cell(name, variant)
     return Step(
         Partial(S(cell, of), S(cell, wrt)),
         "=",
         form(cell),
         justification,
-        checks=cell_jacobian_checks(cell, reference=reference, tol=tol, n=n),
+        checks=cell_jacobian_checks(cell, reference=reference, tol=tol),
     )

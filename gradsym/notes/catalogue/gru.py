@@ -25,7 +25,7 @@ from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
 from gradsym.symbolic.equations import one_minus
 
-from ..checks import Exact, Sampled
+from ..checks import EverySize, Exact, Sampled
 from ..claim import Claim, Step
 from ..evaluate import ExactEvaluator, FloatEvaluator, Model, Unbound
 from ..models import CellModel, counting_model, exact_cell, float_cell, random_values
@@ -158,7 +158,7 @@ gru_retain = Claim(
             ),
             where=((S(TEXTBOOK, "u"), sp.ZeroMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TEXTBOOK, 3, 2)], "every entry at $n = 3$"),
+                EverySize(TEXTBOOK),
                 Sampled(
                     _saturated(TEXTBOOK, "b_u", -60.0),
                     r"the NumPy GRU with $\mathbf{b}_u = -60$ ($\mathbf{u} \approx 10^{-26}$)",
@@ -177,7 +177,7 @@ gru_retain = Claim(
             ),
             where=((S(TORCH, "z"), OneMatrix(n, 1)),),
             checks=(
-                Exact(lambda: [exact_cell(TORCH, 3, 2)], "every entry at $n = 3$"),
+                EverySize(TORCH),
                 Sampled(
                     _saturated(TORCH, "b_z", 60.0),
                     r"the NumPy GRU in PyTorch's form with $\mathbf{b}_{\bar{u}} = +60$",
@@ -206,6 +206,7 @@ gru_retain = Claim(
 
 beta = sp.Symbol("beta", real=True)
 a_s = sp.Symbol("zeta", real=True)  # the rest of the pre-activation (z is the whole)
+omega = sp.Symbol("omega", real=True)  # the update-gate bias an initialiser sets
 
 
 def _scalar_limit():
@@ -234,7 +235,7 @@ def _initialised(variant: str):
         for p in cell.params:
             v = num.params[p.name]
             values[p] = v.reshape(-1, 1) if v.ndim == 1 else v
-        values[a_s] = a_
+        values[omega] = a_
         return CellModel(
             cell,
             values,
@@ -363,8 +364,12 @@ gru_update_bias = Claim(
         Step(
             b_u,
             "=",
-            MatMul(-a_s, OneMatrix(n, 1)),
-            r"an open carry path of size $\zeta$ in the convention of \cite{001}",
+            MatMul(-omega, OneMatrix(n, 1)),
+            (
+                r"an initialisation with update-gate bias $\omega$: the carry "
+                r"coefficient of \cite{001}, $1 - u = \sigma(\omega - \zeta)$, tends to 1 as "
+                r"$\omega \to \infty$ (line 1), once $\omega$ outgrows $|\zeta|$"
+            ),
             checks=(
                 Sampled(
                     _initialised("textbook"),
@@ -376,8 +381,11 @@ gru_update_bias = Claim(
         Step(
             b_z,
             "=",
-            MatMul(a_s, OneMatrix(n, 1)),
-            r"\ldots{} and with the gate on $\mathbf{h}^{(t-1)}$",
+            MatMul(omega, OneMatrix(n, 1)),
+            (
+                r"\ldots{} and with the gate on $\mathbf{h}^{(t-1)}$: $\bar{u} = \sigma(\zeta + "
+                r"\omega) \to 1$ (line 2)"
+            ),
             checks=(
                 Sampled(
                     _initialised("torch"),

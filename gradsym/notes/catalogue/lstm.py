@@ -36,13 +36,12 @@ from gradsym.numeric.cells.rnn import RNN as NumpyRNN
 from gradsym.numeric.optim.initialisers import initialise
 from gradsym.symbolic import cell as get_cell
 
-from ..checks import Exact, Sampled
+from ..checks import EverySize, Exact, Sampled
 from ..claim import Claim, Condition, Step
 from ..evaluate import Model, Unbound
 from ..models import (
     CellModel,
     counting_model,
-    exact_cell,
     exact_unrolled,
     float_cell,
     numpy_unrolled,
@@ -406,9 +405,8 @@ lstm_remember = Claim(
             ),
             where=((f_sym, OneMatrix(n, 1)), (i_sym, ZeroMatrix(n, 1))),
             checks=(
-                Exact(
-                    lambda: [exact_cell(STANDARD, 3, 2)],
-                    r"the cell's equation for $\mathbf{c}^{(t)}$, $n = 3$",
+                EverySize(
+                    STANDARD, r"the cell's equation for $\mathbf{c}^{(t)}$, written entrywise"
                 ),
                 Sampled(
                     _saturated,
@@ -796,8 +794,12 @@ gates_range = Claim(
     sources=("001", "004"),
     section=SECTION,
     caveat=(
-        r"In float64 $\sigma(z)$ rounds to exactly 1 for $z \geq 38$ (and underflows to 0 "
-        "below about $z = -745$)."
+        r"In float64 $\sigma(z)$ rounds to exactly 1 for $z \geq 38$. At the other end the "
+        r"correctly rounded $\sigma(z) \approx e^{z}$ underflows to 0 below $z \approx -745.13$, "
+        r"but $1/(1 + e^{-z})$ evaluated in float64 is 0 from $z \approx -709.78$ on, where "
+        r"$e^{-z}$ overflows; an implementation that clips $z$ at $-708$ before the "
+        r"exponential never reaches 0 (its smallest value is $\sigma(-708) \approx 3.3 "
+        r"\cdot 10^{-308}$)."
     ),
     formula=0,
     cells=(STANDARD,),
@@ -858,7 +860,7 @@ peephole_jacobians = Claim(
             r"$\mathbf{V}_f = \mathbf{V}_i = \mathbf{0}$: no peephole terms",
             where=((V_f, ZeroMatrix(n, n)), (V_i, ZeroMatrix(n, n))),
             checks=(
-                Exact(lambda: [exact_cell(PEEPHOLE, 3, 2)], "every entry at $n = 3$"),
+                EverySize(PEEPHOLE),
                 Sampled(
                     lambda rng: float_cell(PEEPHOLE, rng),
                     r"the NumPy peephole LSTM with $\mathbf{V} = \mathbf{0}$",

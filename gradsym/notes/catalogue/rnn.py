@@ -710,12 +710,17 @@ def _left_float(lag=None):
 T_sym = sp.Symbol("T", integer=True, positive=True)
 
 
-def _overflow(rng):
+def _overflow(rng, trial=0):
+    """W_h = 2Q over 1040 steps; ∂J⁽ᵀ⁾/∂h⁽ᵀ⁾ = c of norm 1 to 3, or (every other trial)
+    of norm 10⁻³, whose gradient 2¹⁰³⁰·10⁻³ ≈ 10³⁰⁷ is finite: excluded."""
     T_ = 1040
     model = numpy_unrolled(LINEAR, rng, T_, 3, 2)
     model.values[Named("Q", n, n, r"\mathbf{Q}")] = orthogonal((3, 3), rng)
     model.values[T_sym] = T_
     model.values[ell] = 1030
+    c = rng.normal(size=(3, 1))
+    size = 1e-3 if trial % 2 else rng.uniform(1.0, 3.0)
+    model.values[seq_key("c_loss", 0)] = c * (size / np.linalg.norm(c))
     return model
 
 
@@ -769,7 +774,11 @@ explode = Claim(
             FloatRound(Norm(Partial(J(T_sym), h(T_sym - ell)))),
             "∉",
             sp.S.Reals,
-            "float64 overflows: Inf, then NaN",
+            (
+                r"exactly, the norm is $2^{\ell} \lVert \partial J^{(T)}/\partial "
+                r"\mathbf{h}^{(T)} \rVert \geq 2^{1025}$, twice beyond float64's largest "
+                "number: an evaluation accurate to a factor 2 overflows (Inf, then NaN)"
+            ),
             where=((W_h, MatMul(2, Named("Q", n, n, r"\mathbf{Q}"))), (T_sym, 1040), (ell, 1030)),
             hypotheses=(
                 Condition(
@@ -779,12 +788,17 @@ explode = Claim(
                     "=",
                     I_(n),
                 ),
+                Condition(Norm(Partial(J(T_sym), h(T_sym))), "≥", sp.Rational(1, 32)),
             ),
             checks=(
                 Sampled(
                     _overflow,
-                    r"the NumPy linear RNN's backward pass, $\mathbf{W}_h = 2\mathbf{Q}$",
-                    trials=1,
+                    (
+                        r"the NumPy linear RNN's backward pass, $\mathbf{W}_h = 2\mathbf{Q}$; "
+                        r"$\lVert \partial J^{(T)}/\partial \mathbf{h}^{(T)} \rVert = 10^{-3}$ "
+                        "(a finite gradient) excluded"
+                    ),
+                    trials=2,
                     tol=0.0,
                 ),
             ),
@@ -1120,19 +1134,42 @@ def _decrease_exact():
             yield Model({W_h: W_, sigma: EXACT_SIGMA[name], n: 2}, free=(ell,), label=f"σ = {name}")
 
 
+def _decrease_float(rng, trial=0):
+    """Random W_h = s·Q, s in (0.2, 1.5); every fourth trial W_h = 0 (γσ_max = 0, where
+    both sides are 0: excluded)."""
+    scale_ = 0.0 if trial % 4 == 3 else rng.uniform(0.2, 1.5)
+    return Model(
+        {
+            W_h: scale_ * orthogonal((3, 3), rng),
+            sigma: float_sigma("tanh"),
+            ell: int(rng.integers(1, 40)),
+            n: 3,
+        }
+    )
+
+
 def _far_exact():
-    """Q a rational rotation (j < i); excluded: Q/2 (not orthogonal), and j > i."""
-    values = {seq_key("h", 0): M([0, 0]), seq_key("c_loss", 0): M([1, 2])}
-    for Qm, i_, j_ in ((R34, 3, 1), (R34 / 2, 3, 1), (R34, 1, 3)):
-        yield exact_unrolled(LINEAR, 3, 2, 2, values={**values, Q: Qm, i: i_, j: j_})
+    """The linear RNN, Q a rational rotation (j < i); excluded: Q/2 (not orthogonal),
+    j > i, and a loss that does not depend on h⁽ⁱ⁾ (c = 0)."""
+    values = {seq_key("h", 0): M([0, 0])}
+    for Qm, i_, j_, c_ in (
+        (R34, 3, 1, M([1, 2])),
+        (R34 / 2, 3, 1, M([1, 2])),
+        (R34, 1, 3, M([1, 2])),
+        (R34, 3, 1, M([0, 0])),
+    ):
+        extra = {Q: Qm, i: i_, j: j_, seq_key("c_loss", 0): c_}
+        yield exact_unrolled(LINEAR, 3, 2, 2, values={**values, **extra})
 
 
 def _far_float(rng, trial=0):
     model = numpy_unrolled(LINEAR, rng, 15, 3, 2)
     Qm = orthogonal((3, 3), rng)
-    kind = trial % 4
+    kind = trial % 5
     model.values[Q] = Qm / 2 if kind == 2 else Qm  # not orthogonal: excluded
     model.values[i], model.values[j] = (1, 15) if kind == 3 else (15, 1)  # j > i: excluded
+    if kind == 4:  # ∂J⁽ⁱ⁾/∂h⁽ⁱ⁾ = 0: excluded
+        model.values[seq_key("c_loss", 0)] = np.zeros((3, 1))
     return model
 
 
@@ -1177,22 +1214,15 @@ sequential_recency = Claim(
                 r"$0 < \gamma\, s_{\max}(\mathbf{W}_h) < 1$: the bound decreases geometrically "
                 r"in $\ell$"
             ),
-            hypotheses=(Condition(gamma * smax, "<", 1),),
+            hypotheses=(Condition(gamma * smax, ">", 0), Condition(gamma * smax, "<", 1)),
             checks=(
                 Exact(
                     _decrease_exact,
                     r"symbolic $\ell$, rational $\mathbf{W}_h$ for $\tanh$ and the sigmoid",
                 ),
                 Sampled(
-                    lambda rng: Model(
-                        {
-                            W_h: rng.uniform(0.2, 1.5) * orthogonal((3, 3), rng),
-                            sigma: float_sigma("tanh"),
-                            ell: int(rng.integers(1, 40)),
-                            n: 3,
-                        }
-                    ),
-                    r"random $\mathbf{W}_h$, $\ell < 40$",
+                    _decrease_float,
+                    r"random $\mathbf{W}_h$, $\ell < 40$ ($\mathbf{W}_h = \mathbf{0}$ excluded)",
                     trials=8,
                     tol=0.0,
                 ),
@@ -1202,13 +1232,26 @@ sequential_recency = Claim(
             Norm(Partial(J(i), h(j))),
             ">",
             Norm(Partial(J(i), h(i))),
-            "without the condition the far gradient can be the larger (a linear RNN)",
+            (
+                r"the linear RNN ($\phi = \operatorname{id}$, its equations above): $\partial "
+                r"J^{(i)}/\partial "
+                r"\mathbf{h}^{(j)} = \partial J^{(i)}/\partial \mathbf{h}^{(i)} (\frac{3}{2} "
+                r"\mathbf{Q})^{\ell}$, of norm $(\frac{3}{2})^{\ell}$ times the near one: "
+                "without the condition the far gradient can be the larger"
+            ),
             where=((W_h, MatMul(sp.Rational(3, 2), Q)),),
-            hypotheses=(Condition(MatMul(Transpose(Q), Q), "=", I_(n)), Condition(j, "<", i)),
+            hypotheses=(
+                Condition(MatMul(Transpose(Q), Q), "=", I_(n)),
+                Condition(j, "<", i),
+                Condition(Norm(Partial(J(i), h(i))), ">", 0),
+            ),
             checks=(
-                Exact(_far_exact, r"$\mathbf{Q}$ a rational rotation, $\ell = 2$"),
+                Exact(_far_exact, r"the linear RNN, $\mathbf{Q}$ a rational rotation, $\ell = 2$"),
                 Sampled(
-                    _far_float, r"Haar-orthogonal $\mathbf{Q}$, $\ell = 14$", trials=6, tol=0.0
+                    _far_float,
+                    r"the NumPy linear RNN, Haar-orthogonal $\mathbf{Q}$, $\ell = 14$",
+                    trials=8,
+                    tol=0.0,
                 ),
             ),
         ),
@@ -1222,7 +1265,7 @@ sequential_recency = Claim(
         "it, far contributions can be the larger. The linguistic consequence "
         r"\cite{linzen2016} is measured, not proved, in the claim that follows."
     ),
-    cells=(RNN["tanh"],),
+    cells=(RNN["tanh"], LINEAR),
     definitions=(GAMMA_DEFINITION, (ell, i - j)),
 )
 

@@ -377,8 +377,16 @@ def _check_words(check) -> str:
     """How one check evaluates a line, in words (LaTeX prose): the kind of arithmetic, the
     instances, the tolerance, then the check's own method."""
     if check.kind == "symbolic":
-        return f"exactly (SymPy, rational arithmetic): {check.method}"
+        how = getattr(check, "how", "exactly (SymPy, rational arithmetic)")
+        return f"{how}: {check.method}"
     return f"numerically (double precision, {_instances(check)}): {check.method}"
+
+
+def _exact_cell(check) -> str:
+    """An exact check in the table's column of exact checks: its method, after the sizes
+    it holds for when it says (a proof for every n and d)."""
+    scope = getattr(check, "scope", None)
+    return f"{scope}: {check.method}" if scope else check.method
 
 
 def check_table_rows(claim: Claim) -> list[tuple[str, str, str]]:
@@ -391,7 +399,9 @@ def check_table_rows(claim: Claim) -> list[tuple[str, str, str]]:
         for check in step.checks:
             _prose(claim, check.method, f"step {k}, {check.kind} check")
             cells[check.kind] = (
-                check.method if check.kind == "symbolic" else f"{_instances(check)}: {check.method}"
+                _exact_cell(check)
+                if check.kind == "symbolic"
+                else f"{_instances(check)}: {check.method}"
             )
         out.append((str(k), cells["symbolic"], cells["numeric"]))
     return out

@@ -38,6 +38,22 @@ def test_state_jacobian_is_diag_sigma_prime_times_W_h(activation, rng):
     np.testing.assert_allclose(J, sigma_prime[:, :, None] * cell.params["W_h"], rtol=1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_prime_of_0_is_0_in_the_jacobian_and_the_backward_pass(dtype, rng):
+    # z = b exactly (x = 0, h = 0): ReLU'(0) = 0, the convention of the notes, the
+    # checker's proofs and PyTorch; a unit at z = 0 passes no gradient back
+    cell = RNN(3, 4, "relu", dtype=dtype, rng=rng)
+    cell.params["b"][...] = [0.0, 1.0, -1.0, 0.0]
+    x, h = np.zeros((1, 3), dtype), np.zeros((1, 4), dtype)
+    J, Jx = cell.state_jacobian(x, h)
+    active = np.array([0.0, 1.0, 0.0, 0.0], dtype)
+    assert np.array_equal(J[0], active[:, None] * cell.params["W_h"])
+    assert np.array_equal(Jx[0], active[:, None] * cell.params["W_x"])
+    g = cell.backward(cell.forward(x[None], (h,)), d_final=(np.ones((1, 4), dtype),))
+    assert np.array_equal(g.dstate0[0][0], active @ cell.params["W_h"])
+    assert np.array_equal(g.params["b"], active)
+
+
 def test_identity_activation_state_jacobian_is_W_h(rng):
     cell = RNN(2, 3, "identity", rng=rng)
     J, _ = cell.state_jacobian(rng.normal(size=(4, 2)), rng.normal(size=(4, 3)))
