@@ -537,7 +537,7 @@ def _numeric(cand, jac, sizes, trials, rng, block):
         check_size("n", nn)
         rows, cols = _shape(jac, nn, dd)
         for _ in range(trials):
-            inst = instances.hold(c, instances.random_instance(c, nn, dd, rng), wrt)
+            inst = instances.hold(c, instances.defined_instance(c, nn, dd, rng), wrt)
             expected, bound, refs = _references(jac, inst)
             references |= set(refs)
             try:

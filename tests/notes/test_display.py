@@ -51,7 +51,9 @@ def test_every_step_is_sympy_objects_with_display_checks(claim_id):
         assert all(isinstance(c, Condition) for c in step.hypotheses), where
         assert step.checks, f"{where} has no check"
         for check in step.checks:
-            assert isinstance(check, (Exact, EverySize, Sampled)), f"{where}: {type(check).__name__}"
+            assert isinstance(check, (Exact, EverySize, Sampled)), (
+                f"{where}: {type(check).__name__}"
+            )
         for part in (step.lhs, step.rhs):
             for name in _names(part):
                 assert not FORMULA.search(name.latex), (
