@@ -67,3 +67,23 @@ def built_figures(tmp_path_factory) -> BuiltFigures:
         figures.make_figures(folder, progress=lambda *a: calls.append(a), live=counter)
     data = {n: json.loads((folder / f"{n}.json").read_text()) for n in figures.figure_names()}
     return BuiltFigures(folder, data, calls, TRAINING_TEST_STEPS, live)
+
+
+@pytest.fixture
+def committed_slide_figures(monkeypatch):
+    """The lecture deck's slide-style figures copied from the committed slides/figures
+    instead of redrawn (nine matplotlib drawings; tests/render/test_deck.py draws one and
+    checks the committed ones): for the commands that write the deck."""
+    import shutil
+
+    from repo import REPO
+
+    def copy(figures_dir, out_dir, names=None):
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return [
+            Path(shutil.copyfile(p, out / p.name))
+            for p in sorted((REPO / "slides" / "figures").glob("*.pdf"))
+        ]
+
+    monkeypatch.setattr("gradsym.render.deck.slide_figures", copy)

@@ -133,6 +133,15 @@ def test_equations_candidates_and_criteria_are_never_run(in_tmp, payload):
 
     _refused(gradsym.cell_from_equations, "evil", f"h = {payload}\n", register=False)
     _refused(gradsym.cell_from_equations, "evil", f"h = tanh({payload} @ h_prev)\n")
+    # inside the functions and operators of the 2023–2024 grammar too
+    for rhs in (
+        f"max({payload}, h_prev)",
+        f"h_prev ** ({payload})",
+        f"h_prev / exp({payload})",
+        f"logaddexp(h_prev, softplus({payload}))",
+    ):
+        _refused(gradsym.cell_from_equations, "evil", f"h = {rhs}\n", register=False)
+    _refused(gradsym.check_jacobian, "rnn", f"diag(step({payload})) @ W_h")
     _refused(gradsym.check_jacobian, "rnn", payload)
     _refused(gradsym.check_jacobian, "rnn", f"diag(tanh'(z)) @ W_h + {payload}")
     _refused(Criterion.parse, payload)

@@ -94,3 +94,36 @@ def test_the_agreement_numbers_are_those_of_the_committed_figure():
     assert f"errors with one attractor down to {span(one_attractor(0.01, 'rnn'))}" in text
     assert all(sum(map(sum, r["distance_none_errors"])) == 0 for r in runs.values())
     assert "with no noun in between neither errs, at any distance" in text
+
+
+def _section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_the_exercise_commands_and_the_answer_file_run_as_shown(tmp_path, monkeypatch, capsys):
+    """The shell lines of *Exercises graded by the checker*, run from a fresh folder; then
+    its answer file, graded: the lines the README shows are what `gradsym grade` prints."""
+    import shlex
+
+    from gradsym.cli import main
+
+    section = _section("Exercises graded by the checker")
+    (commands,) = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    codes = []
+    for line in commands.strip().splitlines():
+        argv = shlex.split(line.split("#")[0])
+        assert argv[0] == "gradsym"
+        codes.append(main(argv[1:]))
+    assert codes == [0, 1, 1]  # the sheet; its empty answer file graded: nothing right yet
+    (toml,) = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    (tmp_path / "ada/exercises/answers.toml").write_text(toml, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["grade", "ada/exercises/answers.toml"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    (shown,) = re.findall(r"```text\n(Exercises for .*?)```", section, re.DOTALL)
+    answered = [line for line in printed if "unanswered" not in line or "score" in line]
+    assert answered == shown.rstrip("\n").splitlines()

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.elementwise import ACTIVATIONS as _ACTIVATIONS
 from gradsym.validate import boolean
 
 from .registry import CellEntry, Lazy, TorchForm, register, reserve
 
 #: The activations of the RNN (and of the bidirectional RNN and residual connection): the
-#: rows of the function table.
-ACTIVATIONS: tuple[str, ...] = tuple(FUNCTIONS)
+#: rows of the function table marked as activations.
+ACTIVATIONS: tuple[str, ...] = _ACTIVATIONS
 
 #: The LSTM's variants as (peephole, forget_gate).
 LSTM_SWITCHES: dict[str, tuple[bool, bool]] = {

@@ -152,8 +152,149 @@ DIAGONAL_LINEAR = LibraryCell(
     note="∂h⁽ᵗ⁾/∂h⁽ᵗ⁻ˡ⁾ = diag(λ)ˡ: it vanishes or explodes exactly as |λ_i|ˡ.",
 )
 
+# -- the recurrent layers of 2023–2024 -------------------------------------------------------
+
+SLSTM = LibraryCell(
+    "slstm",
+    "sLSTM: exponential input gating, a normaliser state and a stabiliser state",
+    "M. Beck, K. Pöppel, M. Spanring, A. Auer, O. Prudnikova, M. Kopp, G. Klambauer, "
+    "J. Brandstetter, S. Hochreiter, 'xLSTM: Extended Long Short-Term Memory', NeurIPS 2024 "
+    "(arXiv:2405.04517), section 2.2, eqs. (8)–(17): c_t = f_t c_{t−1} + i_t z_t (8), "
+    "n_t = f_t n_{t−1} + i_t (9), h_t = o_t h̃_t, h̃_t = c_t/n_t (10), z_t = φ(z̃_t), "
+    "z̃_t = w_zᵀx_t + r_z h_{t−1} + b_z (11), i_t = exp(ĩ_t), ĩ_t = w_iᵀx_t + r_i h_{t−1} + "
+    "b_i (12), f_t = σ(f̃_t) or exp(f̃_t) (13), o_t = σ(õ_t) (14), m_t = max(log f_t + "
+    "m_{t−1}, log i_t) (15), i′_t = exp(log i_t − m_t) = exp(ĩ_t − m_t) (16), "
+    "f′_t = exp(log f_t + m_{t−1} − m_t) (17); the stabilised gates i′, f′ replace i, f in "
+    "(8) and (9).",
+    """
+    z = tanh(W_z @ x + R_z @ h_prev + b_z)
+    i_tilde = W_i @ x + R_i @ h_prev + b_i
+    f = sigma(W_f @ x + R_f @ h_prev + b_f)
+    o = sigma(W_o @ x + R_o @ h_prev + b_o)
+    m = max(log(f) + m_prev, i_tilde)
+    i_s = exp(i_tilde - m)
+    f_s = exp(log(f) + m_prev - m)
+    c = f_s * c_prev + i_s * z
+    n = f_s * n_prev + i_s
+    h = o * (c / n)
+    """,
+    state=("h", "c", "n", "m"),
+    note="φ = tanh and the sigmoid forget gate of (13); one head (R_z, R_i, R_f, R_o full "
+    "n×n: the paper's block-diagonal heads are the special case). i_s, f_s are the paper's "
+    "stabilised gates i′, f′; log i_t = ĩ_t is written as ĩ_t. The state is [h; c; n; m]: "
+    "the paper's h̃ = c/n is unchanged when m is shifted and c, n rescaled with it.",
+)
+
+MINGRU = LibraryCell(
+    "mingru",
+    "minGRU: a GRU whose gate and candidate see the input only",
+    "L. Feng, F. Tung, M. O. Ahmed, Y. Bengio, H. Hajimirsadeghi, 'Were RNNs All We "
+    "Needed?', arXiv:2410.01201 (2024), section 3.1 (minGRU): h_t = (1 − z_t) ⊙ h_{t−1} + "
+    "z_t ⊙ h̃_t, z_t = σ(Linear_{d_h}(x_t)), h̃_t = Linear_{d_h}(x_t).",
+    """
+    z = sigma(W_z @ x + b_z)
+    h_tilde = W_h @ x + b_h
+    h = (1 - z) * h_prev + z * h_tilde
+    """,
+    note="Linear_{d_h} is an affine map (weight and bias); ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(1 − z) "
+    "depends on the input only.",
+)
+
+MINLSTM = LibraryCell(
+    "minlstm",
+    "minLSTM: forget and input gates of the input only, normalised to sum to one",
+    "L. Feng, F. Tung, M. O. Ahmed, Y. Bengio, H. Hajimirsadeghi, 'Were RNNs All We "
+    "Needed?', arXiv:2410.01201 (2024), section 3.2 (minLSTM): f_t = σ(Linear_{d_h}(x_t)), "
+    "i_t = σ(Linear_{d_h}(x_t)), h̃_t = Linear_{d_h}(x_t), f′_t, i′_t = f_t/(f_t + i_t), "
+    "i_t/(f_t + i_t), h_t = f′_t ⊙ h_{t−1} + i′_t ⊙ h̃_t.",
+    """
+    f = sigma(W_f @ x + b_f)
+    i = sigma(W_i @ x + b_i)
+    h_tilde = W_h @ x + b_h
+    f_p = f / (f + i)
+    i_p = i / (f + i)
+    h = f_p * h_prev + i_p * h_tilde
+    """,
+    note="f_p, i_p are the paper's normalised gates f′, i′ (f′ + i′ = 1, the length-"
+    "independent scaling of its section 3.2).",
+)
+
+RG_LRU = LibraryCell(
+    "rglru",
+    "RG-LRU: Griffin's real-gated linear recurrent unit",
+    "S. De, S. L. Smith, A. Fernando, A. Botev, G. Cristian-Muraru, A. Gu, R. Haroun, "
+    "L. Berrada, Y. Chen, S. Srinivasan, G. Desjardins, A. Doucet, D. Budden, Y. W. Teh, "
+    "R. Pascanu, N. De Freitas, C. Gulcehre, 'Griffin: Mixing Gated Linear Recurrences with "
+    "Local Attention for Efficient Language Models', arXiv:2402.19427 (2024), section 2.4, "
+    "eqs. (1)–(4): r_t = σ(W_a x_t + b_a) (1), i_t = σ(W_x x_t + b_x) (2), a_t = a^{c r_t} "
+    "(3), h_t = a_t ⊙ h_{t−1} + √(1 − a_t²) ⊙ (i_t ⊙ x_t) (4), with a = σ(Λ) and c = 8.",
+    """
+    r = sigma(W_a @ x + b_a)
+    i = sigma(W_x @ x + b_x)
+    a = sigma(Lambda) ** (8 * r)
+    h = a * h_prev + sqrt(1 - a ** 2) * (i * x)
+    """,
+    shapes={"x": "n", "Lambda": "n"},
+    note="x has the width of h (the block's linear layer before the RG-LRU); Λ is a "
+    "per-unit vector. ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(a_t) with 0 < a_t < 1.",
+)
+
+LRU = LibraryCell(
+    "lru",
+    "LRU in a real form: an exponentially parametrised stable diagonal, normalised input",
+    "A. Orvieto, S. L. Smith, A. Gu, A. Fernando, C. Gulcehre, R. Pascanu, S. De, "
+    "'Resurrecting Recurrent Neural Networks for Long Sequences', ICML 2023, eq. (1) "
+    "x_k = Λ x_{k−1} + B u_k with the exponential parametrisation of section 3.2, "
+    "λ_j = exp(−exp(ν_j^log) + iθ_j), and the normalisation of section 3.3, "
+    "x_k = Λ x_{k−1} + exp(γ^log) ⊙ (B u_k); real form θ = 0.",
+    """
+    lambda_ = exp(-exp(nu_log))
+    h = lambda_ * h_prev + exp(gamma_log) * (B @ x)
+    """,
+    shapes={"nu_log": "n", "gamma_log": "n"},
+    note="Their x is h here, their u is x; with θ = 0 the eigenvalues λ = exp(−exp(ν^log)) "
+    "lie in (0, 1) for every ν^log: ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻ˡ⁾ = diag(λ)ˡ vanishes, never explodes.",
+)
+
+S6 = LibraryCell(
+    "s6",
+    "A selective diagonal state-space step (Mamba's S6) with a softplus step size",
+    "A. Gu, T. Dao, 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', "
+    "arXiv:2312.00752 (2023), eq. (2a) h_t = Ā h_{t−1} + B̄ x_t with the zero-order hold "
+    "(4) Ā = exp(ΔA), B̄ = (ΔA)^{−1}(exp(ΔA) − I)·ΔB, and the selection of algorithm 2: "
+    "B = s_B(x) = Linear_N(x), Δ = τ_Δ(Parameter + s_Δ(x)), s_Δ(x) = "
+    "Broadcast_D(Linear_1(x)), τ_Δ = softplus.",
+    """
+    delta = softplus(b_delta + W_delta @ x)
+    a = exp(-delta * exp(A_log))
+    h = a * h_prev + (1 - a) / exp(A_log) * (W_B @ x) * (W_u @ x)
+    """,
+    shapes={"A_log": "n", "W_delta": "1 x d", "W_B": "1 x d"},
+    note="One state per channel (N = 1) and D = n channels, each fed its own input "
+    "u = W_u x (Mamba's input projection); A = −exp(A_log) < 0 as in Mamba's code, so that "
+    "(ΔA)^{−1}(exp(ΔA) − 1)ΔB = (1 − a)/exp(A_log) · B. W_δ x and W_B x are scalars "
+    "(Linear_1, Linear_N with N = 1) broadcast to the D channels. ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = "
+    "diag(exp(Δ_t A)), every entry in (0, 1).",
+)
+
 LIBRARY: dict[str, LibraryCell] = {
-    c.name: c for c in (INDRNN, MGU, UGRNN, PLUS_RNN, CIFG, JANET, MINIMAL_RNN, DIAGONAL_LINEAR)
+    c.name: c
+    for c in (
+        INDRNN,
+        MGU,
+        UGRNN,
+        PLUS_RNN,
+        CIFG,
+        JANET,
+        MINIMAL_RNN,
+        DIAGONAL_LINEAR,
+        SLSTM,
+        MINGRU,
+        MINLSTM,
+        RG_LRU,
+        LRU,
+        S6,
+    )
 }
 
 #: The notes' built-in cells written as equations (the same path as any declared cell):

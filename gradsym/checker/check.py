@@ -49,7 +49,7 @@ from gradsym.symbolic.every_size import values as V
 from gradsym.symbolic.explicit import check_size
 
 from .candidate import explicit_candidate, parse_candidate, symbols
-from .diagnosis import mistakes
+from .diagnosis import Finding, mistakes
 from .prover import EverySize as EverySizeProof
 from .prover import (
     ProofOutcome,
@@ -537,7 +537,7 @@ def _numeric(cand, jac, sizes, trials, rng, block):
         check_size("n", nn)
         rows, cols = _shape(jac, nn, dd)
         for _ in range(trials):
-            inst = instances.hold(c, instances.random_instance(c, nn, dd, rng), wrt)
+            inst = instances.hold(c, instances.defined_instance(c, nn, dd, rng), wrt)
             expected, bound, refs = _references(jac, inst)
             references |= set(refs)
             try:
@@ -820,6 +820,7 @@ def _diagnosed(
             break
     if best is not None:
         verdict.diagnosis = best.messages
+        verdict.findings = best.findings
     return verdict
 
 
@@ -853,14 +854,19 @@ def _diagnosed_explicit(verdict: Verdict, cand, jac, budget: float, insts: list[
     n_i, d_i = insts[0]["n"], insts[0]["d"]
     points = [entry_point(c, inst) for inst in insts[:DIAGNOSIS_INSTANCES]]
     found = [
-        ("this is the transpose of the right answer (denominator layout)", cand.expr.T),
-        ("the sign of the whole Jacobian is flipped", -cand.expr),
+        (
+            "this is the transpose of the right answer (denominator layout)",
+            cand.expr.T,
+            Finding("transpose"),
+        ),
+        ("the sign of the whole Jacobian is flipped", -cand.expr, Finding("sign")),
     ]
-    for message, corrected in found:
+    for message, corrected, finding in found:
         if corrected.shape == cand.expr.shape:
             proof = prove(corrected, c, jac.of, jac.wrt, n_i, d_i, points, budget)
             if proof.status == "proved":
                 verdict.diagnosis = (message,)
+                verdict.findings = (finding,)
                 break
     return verdict
 
@@ -892,6 +898,7 @@ def _diagnosed_at_one_size(verdict: Verdict, cand, jac, budget: float) -> Verdic
         proof = prove(mistake.corrected, c, jac.of, jac.wrt, n_p, d_p, points, budget - spent)
         if proof.status == "proved":
             verdict.diagnosis = mistake.messages
+            verdict.findings = mistake.findings
             break
     return verdict
 

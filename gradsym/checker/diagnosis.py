@@ -29,13 +29,18 @@ like the Jacobian is also tested for
 
 and a missing term of a block Jacobian is added in its block. A slice W_o[:, :n] is one
 symbol: it is not transposed inside.
+
+Every mistake also says what it is for a program (:class:`Finding`): its ``kind`` (one of
+:data:`KINDS`), the block it is in (for a block matrix) and the names of the symbols the
+edit touches, so that a hint can point at the place without printing the correction
+(:mod:`gradsym.checker.exercises` turns findings into hints).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 import sympy as sp
@@ -68,20 +73,66 @@ _SWAPS = {
 }
 
 
+#: What a diagnosis can find, for a program: each :class:`Finding` has one of these kinds.
+KINDS = (
+    "transpose",  # the whole candidate is Jᵀ
+    "sign",  # −J
+    "blocks-exchanged",  # two block rows, block columns or blocks (i, j), (j, i)
+    "hadamard",  # ∘ where the chain rule needs the matrix product
+    "function",  # σ′ where tanh′ belongs, σ for σ′, …
+    "transposed-factor",  # Wᵀ where W belongs, or the converse
+    "slice",  # W_o[:, :n] where W_o[:, n:] belongs, or two slices exchanged
+    "constant",  # a rounded constant
+    "missing-term",  # a term of J absent from the candidate
+    "extra-term",  # a term of the candidate absent from J
+    "term-sign",  # one term with its sign flipped
+    "gate-convention",  # a gate g where 1 − g belongs (the GRU's two conventions)
+    "symbols-swapped",  # two symbols exchanged throughout
+    "wrong-symbol",  # one symbol written where another belongs
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a mistake is, for a program: its ``kind`` (one of :data:`KINDS`), the ``block``
+    it is in ("∂c/∂h_prev", for a block matrix; empty otherwise) and the ``names`` of the
+    symbols the edit touches (the weights of a missing term, the function written and the
+    one that belongs with its argument, the symbols exchanged, …)."""
+
+    kind: str
+    block: str = ""
+    names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "block": self.block, "names": list(self.names)}
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A standard mistake, said as ``message`` (several, one per wrong block, for a block
     matrix), undone in ``corrected``; ``cost`` is the size of the edit (one for a sign, a
     transpose, a symbol or a constant; the size of a term added or removed), so that the
-    smallest edit that makes a candidate right is the one said."""
+    smallest edit that makes a candidate right is the one said; ``finding`` says what it
+    is (one per message)."""
 
     message: str | tuple[str, ...]
     corrected: MatrixExpr
     cost: int = 1
+    finding: Finding | tuple[Finding, ...] = field(kw_only=True)
 
     @property
     def messages(self) -> tuple[str, ...]:
         return self.message if isinstance(self.message, tuple) else (self.message,)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.finding if isinstance(self.finding, tuple) else (self.finding,)
+
+
+def _names_in(e) -> tuple[str, ...]:
+    """The names of the matrix symbols in ``e`` (a slice counts as its matrix), sorted."""
+    names = {s.name for s in e.atoms(MatrixSymbol)}
+    return tuple(sorted(names))
 
 
 # -- editing SymPy trees at one place ------------------------------------------------------------
@@ -251,7 +302,12 @@ def _block_exchanges(C, truth, cell: CellEquations, of: str, wrt: str):
         for a, b in itertools.combinations(range(count), 2):
             swapped = _exchanged(cg, a, b, axis)
             if _grid_fits(swapped, tg):
-                yield Mistake(said[axis](a, b), BlockMatrix(swapped))
+                names = (rows[a], rows[b]) if axis == 0 else (cols[a], cols[b])
+                yield Mistake(
+                    said[axis](a, b),
+                    BlockMatrix(swapped),
+                    finding=Finding("blocks-exchanged", names=names),
+                )
     if len(cg) == len(cg[0]):
         for a, b in itertools.combinations(range(len(cg)), 2):
             swapped = [list(r) for r in cg]
@@ -260,6 +316,7 @@ def _block_exchanges(C, truth, cell: CellEquations, of: str, wrt: str):
                 yield Mistake(
                     f"the blocks ∂{rows[a]}/∂{cols[b]} and ∂{rows[b]}/∂{cols[a]} are exchanged",
                     BlockMatrix(swapped),
+                    finding=Finding("blocks-exchanged", names=(rows[a], cols[b])),
                 )
 
 
@@ -268,20 +325,22 @@ def _wrong_blocks(C, truth, cell: CellEquations, of: str, wrt: str, right: Right
     standard mistake that corrects it; nothing if one of them has none."""
     cg, tg = C.blocks.tolist(), truth.blocks.tolist()
     rows, cols = block_names(cell, of, wrt)
-    messages, grid, cost = [], [list(r) for r in cg], 0
+    messages, grid, cost, findings = [], [list(r) for r in cg], 0, []
     for i, j in itertools.product(range(len(cg)), range(len(cg[0]))):
         if right(i, j, cg[i][j]):
             continue
         for m in mistakes(cg[i][j], tg[i][j], cell, rows[i], cols[j], whole="block"):
             if right(i, j, m.corrected):
                 messages += [f"in the block ∂{rows[i]}/∂{cols[j]}: {msg}" for msg in m.messages]
+                block = f"∂{rows[i]}/∂{cols[j]}"
+                findings += [Finding(f.kind, block, f.names) for f in m.findings]
                 grid[i][j] = m.corrected
                 cost += m.cost
                 break
         else:
             return
     if messages:
-        yield Mistake(tuple(messages), BlockMatrix(grid), cost)
+        yield Mistake(tuple(messages), BlockMatrix(grid), cost, finding=tuple(findings))
 
 
 def mistakes(
@@ -305,8 +364,11 @@ def mistakes(
             f"(denominator layout); the notes use numerator layout, J[i, j] = "
             f"∂{_label(of, 'of')}_i/∂{_label(wrt, 'wrt')}_j",
             Transpose(C),
+            finding=Finding("transpose"),
         )
-    yield Mistake(f"the sign of the whole {whole} is flipped", MatMul(-1, C))
+    yield Mistake(
+        f"the sign of the whole {whole} is flipped", MatMul(-1, C), finding=Finding("sign")
+    )
     laid_out = (
         isinstance(C, BlockMatrix)
         and isinstance(truth, BlockMatrix)
@@ -341,23 +403,34 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
                 f"{notes_text(h)} is the Hadamard (entrywise) product: {keeps}; the chain "
                 f"rule needs the matrix product {notes_text(product)}",
                 replace_at(C, path, product),
+                finding=Finding("hadamard", names=_names_in(h)),
             )
     for path in _occurrences(C, lambda e: isinstance(e, Apply) and e.name in _SWAPS):
         a = node_at(C, path)
         for other in _SWAPS[a.name]:
             b = Apply(other, a.vector)
-            yield Mistake(f"{notes_text(a)} where {notes_text(b)} belongs", replace_at(C, path, b))
+            yield Mistake(
+                f"{notes_text(a)} where {notes_text(b)} belongs",
+                replace_at(C, path, b),
+                finding=Finding("function", names=(a.name, other, notes_text(a.vector))),
+            )
     for path in _occurrences(C, lambda e: isinstance(e, Transpose)):
         t = node_at(C, path)
         yield Mistake(
-            f"{notes_text(t)} where {notes_text(t.arg)} belongs", replace_at(C, path, t.arg)
+            f"{notes_text(t)} where {notes_text(t.arg)} belongs",
+            replace_at(C, path, t.arg),
+            finding=Finding("transposed-factor", names=_names_in(t.arg)),
         )
     for path in _occurrences(
         C, lambda e: isinstance(e, MatrixSymbol) and 1 not in (e.shape[0], e.shape[1])
     ):
         w = node_at(C, path)
         if not path or not isinstance(node_at(C, path[:-1]), Transpose):
-            yield Mistake(f"{w.name} where {w.name}ᵀ belongs", replace_at(C, path, Transpose(w)))
+            yield Mistake(
+                f"{w.name} where {w.name}ᵀ belongs",
+                replace_at(C, path, Transpose(w)),
+                finding=Finding("transposed-factor", names=(w.name,)),
+            )
     for path in _occurrences(C, lambda e: isinstance(e, BlockMatrix)):
         bm = node_at(C, path)
         grid = bm.blocks.tolist()
@@ -367,17 +440,22 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
                 yield Mistake(
                     f"the block rows {a + 1} and {b + 1} of {notes_text(bm)} are exchanged",
                     replace_at(C, path, BlockMatrix(swapped)),
+                    finding=Finding("blocks-exchanged"),
                 )
     cuts = sorted(C.atoms(MatrixSlice), key=sp.default_sort_key)
     for cut in cuts:
         for other in _neighbours(cut):
             yield Mistake(
-                f"{notes_text(cut)} where {notes_text(other)} belongs", C.xreplace({cut: other})
+                f"{notes_text(cut)} where {notes_text(other)} belongs",
+                C.xreplace({cut: other}),
+                finding=Finding("slice", names=(cut.parent.name,)),
             )
     for a, b in itertools.combinations(cuts, 2):
         if a.parent == b.parent and a.shape == b.shape:
             yield Mistake(
-                f"{notes_text(a)} and {notes_text(b)} are exchanged", C.xreplace({a: b, b: a})
+                f"{notes_text(a)} and {notes_text(b)} are exchanged",
+                C.xreplace({a: b, b: a}),
+                finding=Finding("slice", names=(a.parent.name,)),
             )
     for q in sorted(C.atoms(sp.Rational), key=sp.default_sort_key):
         if q.is_Integer:
@@ -386,7 +464,11 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
         if simple != q and abs(simple - q) <= abs(q) * sp.Rational(1, 1000):
             # as typed (the decimal it spells) or as a fraction: never rounded to look
             # like the constant it should be
-            yield Mistake(f"the constant {_decimal(q)} should be {simple}", C.xreplace({q: simple}))
+            yield Mistake(
+                f"the constant {_decimal(q)} should be {simple}",
+                C.xreplace({q: simple}),
+                finding=Finding("constant"),
+            )
     if isinstance(truth, BlockMatrix):
         rows, cols = block_names(cell, of, wrt)
         grid = truth.blocks.tolist()
@@ -397,13 +479,28 @@ def _edits(C, truth, cell: CellEquations, of: str, wrt: str):
                         f"a term is missing in the block ∂{rows[i]}/∂{cols[j]}: {notes_text(t)}",
                         MatAdd(C, _embedded(grid, i, j, t)),
                         count_nodes(t),
+                        finding=Finding("missing-term", f"∂{rows[i]}/∂{cols[j]}", _names_in(t)),
                     )
     else:
         for t in terms(truth):
-            yield Mistake(f"a term is missing: {notes_text(t)}", MatAdd(C, t), count_nodes(t))
+            yield Mistake(
+                f"a term is missing: {notes_text(t)}",
+                MatAdd(C, t),
+                count_nodes(t),
+                finding=Finding("missing-term", names=_names_in(t)),
+            )
     for t in terms(C):
-        yield Mistake(f"an extra term: {notes_text(t)}", MatAdd(C, MatMul(-1, t)), count_nodes(t))
-        yield Mistake(f"the sign of {notes_text(t)} is flipped", MatAdd(C, MatMul(-2, t)))
+        yield Mistake(
+            f"an extra term: {notes_text(t)}",
+            MatAdd(C, MatMul(-1, t)),
+            count_nodes(t),
+            finding=Finding("extra-term", names=_names_in(t)),
+        )
+        yield Mistake(
+            f"the sign of {notes_text(t)} is flipped",
+            MatAdd(C, MatMul(-2, t)),
+            finding=Finding("term-sign", names=_names_in(t)),
+        )
 
 
 def _count(C, symbol) -> int:
@@ -423,6 +520,7 @@ def _swaps(C, truth, cell: CellEquations):
                 "h = (1 − u)∘h⁽ᵗ⁻¹⁾ + u∘h̃; PyTorch's z plays the part of 1 − u)",
                 C.xreplace({g: one_minus}),
                 _count(C, g),
+                finding=Finding("gate-convention", names=(g.name,)),
             )
     for a, b in itertools.combinations(names, 2):
         if a.shape == b.shape:
@@ -430,8 +528,14 @@ def _swaps(C, truth, cell: CellEquations):
                 f"{a.name} and {b.name} are swapped",
                 C.xreplace({a: b, b: a}),
                 _count(C, a) + _count(C, b),
+                finding=Finding("symbols-swapped", names=(a.name, b.name)),
             )
     for a in names:
         for b in wanted:
             if a.shape == b.shape:
-                yield Mistake(f"{a.name} where {b.name} belongs", C.xreplace({a: b}), _count(C, a))
+                yield Mistake(
+                    f"{a.name} where {b.name} belongs",
+                    C.xreplace({a: b}),
+                    _count(C, a),
+                    finding=Finding("wrong-symbol", names=(a.name, b.name)),
+                )

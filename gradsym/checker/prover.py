@@ -83,6 +83,9 @@ class _ProductDegree(MatrixVisitor):
     def _print_Apply(self, e) -> int:
         return self._print(e.vector)
 
+    def _print_Pairwise(self, e) -> int:  # a product a∘b, or a quotient or a power of both
+        return self._print(e.first) + self._print(e.second)
+
     def _print_Transpose(self, e) -> int:
         return self._print(e.arg)
 

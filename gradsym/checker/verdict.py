@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .diagnosis import Finding
+
 OUTCOMES = ("holds", "refuted", "undecided")
 EXIT_CODES = {"holds": 0, "refuted": 1, "undecided": 3}
 
@@ -26,7 +28,9 @@ class Verdict:
       proof and computed exactly (rational weights; the difference a rational, or an
       interval that excludes 0), or one far above the round-off bound of a numeric
       comparison; ``sizes_equal`` the smaller sizes at which it is proved right; and a
-      ``diagnosis`` when a standard mistake's correction is proved right;
+      ``diagnosis`` when a standard mistake's correction is proved right (``findings``:
+      what each line of the diagnosis is, for a program —
+      :class:`~gradsym.checker.diagnosis.Finding`);
     - ``"undecided"``: numerically equal to round-off at ``points`` random instances (of
       the sizes ``numeric_sizes``), but no
       proof for every size (a Python function, a time limit, a construct outside the
@@ -49,6 +53,7 @@ class Verdict:
     points: int = 0
     proof_size: tuple[int, int] | None = None
     diagnosis: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
     references: tuple[str, ...] = ()
     residual: dict[str, Any] | None = field(default=None, repr=False)
     every_size: bool = False
@@ -131,6 +136,7 @@ class Verdict:
             "points": self.points,
             "detail": self.detail,
             "diagnosis": list(self.diagnosis),
+            "findings": [f.to_dict() for f in self.findings],
             "references": list(self.references),
             "cell": self.cell,
             "block": self.block,

@@ -1,14 +1,14 @@
 """The ``gradsym`` command line: one module per command, the options they share, and the
 one place that turns errors into exit codes.
 
-Each command module (build, derive, figures, slides, verify, check, cells, train, analyze,
-sweep, bench) has ``add_<command>_parser(subparsers)``, which registers the command with
-``func=`` set to a function of the parsed arguments returning its exit code. Command
-modules never import one another: what several share lives in :mod:`.options` (one
-function per common option: ids, ``--out``, ``--json``, ``--seed``, ``--time-limit``, …),
-:mod:`.output` (JSON and where progress goes), :mod:`.writing` (the notes' files under
-one output folder), :mod:`.progress` and :mod:`.ascii_output`. Errors are not caught in
-the commands: :func:`main` maps them.
+Each command module (build, derive, figures, slides, site, verify, check, exercises and
+grade, cells, train, analyze, sweep, bench) has ``add_<command>_parser(subparsers)``,
+which registers the command with ``func=`` set to a function of the parsed arguments
+returning its exit code. Command modules never import one another: what several share
+lives in :mod:`.options` (one function per common option: ids, ``--out``, ``--json``,
+``--seed``, ``--time-limit``, …), :mod:`.output` (JSON and where progress goes),
+:mod:`.writing` (the notes' files under one output folder), :mod:`.progress` and
+:mod:`.ascii_output`. Errors are not caught in the commands: :func:`main` maps them.
 
 Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM), 141 when the reader of the output went away
@@ -51,7 +51,7 @@ BROKEN_PIPE = 141
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
 
 #: The arguments (dest) that name a file or folder: none may be empty.
-PATH_ARGUMENTS = frozenset({"out", "cell_file", "data", "models", "folder", "spec"})
+PATH_ARGUMENTS = frozenset({"out", "cell_file", "data", "models", "folder", "spec", "answers"})
 
 
 #: What ``gradsym --help`` says before the list of commands.
@@ -68,13 +68,15 @@ every command follows one convention:
   ID ...         claim ids, as arguments (derive, slides, verify; figures takes figure
                  names too); none: every claim
   --out DIR      the folder the command writes into: the notes' commands (build,
-                 derive, figures, slides) write DIR/derivations, DIR/figures and
-                 DIR/slides; train, analyze and sweep write their files into DIR itself
+                 derive, figures, slides, exercises, site) write DIR/derivations,
+                 DIR/figures, DIR/slides, DIR/exercises and DIR/site; train, analyze
+                 and sweep write their files into DIR itself
   --json         the results as one JSON document on stdout (errors too)
   --seed S       the seed of every random draw
 
-exit status: 0 success, 1 a check failed, 2 bad input (one line naming the problem),
-3 a candidate undecided (check), 130 interrupted, 143 terminated.
+exit status: 0 success, 1 a check failed (or an answer is not right), 2 bad input
+(one line naming the problem), 3 a candidate undecided (check), 130 interrupted, 143
+terminated.
 
 gradsym COMMAND --help describes a command; python -m gradsym is the same program."""
 
@@ -124,6 +126,11 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """The description and epilog as written; the commands listed without a "COMMAND"
     line above them."""
 
+    def __init__(self, prog: str):
+        super().__init__(prog)
+        # room for the longest command name ("exercises") beside its help, at its indent
+        self._action_max_length = 14
+
     def _format_action(self, action):
         text = super()._format_action(action)
         if isinstance(action, argparse._SubParsersAction):
@@ -139,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.cells import add_cells_parser
     from gradsym.cli.check import add_check_parser
     from gradsym.cli.derive import add_derive_parser
+    from gradsym.cli.exercises import add_exercises_parser, add_grade_parser
     from gradsym.cli.figures import add_figures_parser
+    from gradsym.cli.site import add_site_parser
     from gradsym.cli.slides import add_slides_parser
     from gradsym.cli.sweep import add_sweep_parser
     from gradsym.cli.train import add_train_parser
@@ -158,8 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_derive_parser,
         add_figures_parser,
         add_slides_parser,
+        add_site_parser,
         add_verify_parser,
         add_check_parser,
+        add_exercises_parser,
+        add_grade_parser,
         add_cells_parser,
         add_train_parser,
         add_analyze_parser,

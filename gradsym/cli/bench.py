@@ -70,7 +70,7 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench``."""
     be = subparsers.add_parser(
         "bench",
-        help="run a speed benchmark (ratios against torch in the same process)",
+        help="run a speed benchmark (ratios against torch, same process)",
         description="Run one of the speed benchmarks shipped with gradsym; each prints "
         "ratios against a reference (torch, or NumPy's own matrix products) measured in "
         "the same process. The script's own options follow its name; most need torch.",

@@ -1,8 +1,8 @@
-"""``gradsym build [--out DIR] [--seed S] [--pdf] [--audience student|instructor] [--dpi N]
-[--format LIST] [--style S] [--json]``: the main job. Figures (in the formats, resolution
-and style asked for), derivations (and notes.pdf) and slides into DIR, the verification
-of every claim and the numeric backend's self-check, with a report; exit 1 if any check
-failed."""
+"""``gradsym build [--out DIR] [--seed S] [--pdf] [--audience student|instructor] [--site]
+[--dpi N] [--format LIST] [--style S] [--json]``: the main job. Figures (in the formats,
+resolution and style asked for), derivations (and notes.pdf), slides, the exercise sheet
+(and with ``--site`` the website) into DIR, the verification of every claim and the
+numeric backend's self-check, with a report; exit 1 if any check failed."""
 
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ from gradsym.cli.progress import progress_bar
 from gradsym.cli.writing import (
     check_pdflatex,
     derive_into,
+    exercises_into,
     figure_options,
     figures_into,
+    site_folder,
+    site_into,
     slides_into,
 )
 from gradsym.files import folder_lock
@@ -104,6 +107,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         slide_paths = slides_into(out, None, args.pdf and not beamer, args.audience)
         if args.pdf and beamer:
             print(f"  slides.pdf not compiled: {beamer}", file=log)
+        exercise_paths = exercises_into(out)
+        site = site_into(out, args.audience) if args.site else None
     print("3/4 verifying every claim\n", file=log)
     report = verify_with_progress(args.seed)
     if not args.json:
@@ -121,6 +126,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                     "figures": written(figure_paths),
                     "derivations": written(derivation_paths),
                     "slides": written(slide_paths),
+                    "exercises": written(exercise_paths),
+                    **({} if site is None else {"site": written(site.paths)}),
                 },
                 "verify": json.loads(report.to_json()),
                 "backend": backend_json(backend),
@@ -138,6 +145,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     print(f"  {len(slide_paths):3} files in {out / 'slides'} (the Beamer deck, one claim a frame)")
     print(
+        f"  {len(exercise_paths):3} files in {out / 'exercises'} (the exercise sheet, its "
+        "answer file and its solutions)"
+    )
+    if site is not None:
+        print(
+            f"  {len(site.paths):3} files in {out / site_folder(args.audience)} (the website: "
+            f"{len(site.pages)} pages)"
+        )
+    print(
         f"  {len(figure_paths):3} files in {out / 'figures'} "
         f"({len(figure_names())} figures as {', '.join('.' + f for f in options.formats)} "
         "and their data as .json)"
@@ -151,15 +167,21 @@ def add_build_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``build``."""
     b = subparsers.add_parser(
         "build",
-        help="the main job: figures, derivations, slides, every claim verified",
-        description="Write the figures, the derivations and notes, and the slides into "
-        "DIR, verify every claim symbolically and numerically, check the numeric backend "
-        "against central differences, and report; exit 1 if any check fails.",
+        help="the main job: figures, derivations, slides, verification",
+        description="Write the figures, the derivations and notes, the slides and the "
+        "exercise sheet (and the website) into DIR, verify every claim symbolically and "
+        "numerically, check the numeric backend against central differences, and report; "
+        "exit 1 if any check fails.",
     )
-    add_out(b, "DIR/figures, DIR/derivations and DIR/slides")
+    add_out(b, "DIR/figures, DIR/derivations, DIR/slides, DIR/exercises (and DIR/site)")
     add_seed(b, "every random run")
     add_pdf(b, "derivations/notes.tex and slides/slides.tex", "Beamer for the slides")
     add_audience(b, "notes.tex, slides.tex", "notes-instructor.tex, slides-instructor.tex")
+    b.add_argument(
+        "--site",
+        action="store_true",
+        help="also write the notes as a static website (site/, or site-instructor/)",
+    )
     add_figure_options(b)
     add_json(b, "the report (verification, backend check, files written)")
     b.set_defaults(func=cmd_build)

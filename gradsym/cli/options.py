@@ -240,15 +240,22 @@ def add_pdf(parser: argparse.ArgumentParser, what: str, needs: str = "") -> None
     )
 
 
-def add_audience(parser: argparse.ArgumentParser, student: str, instructor: str) -> None:
+def add_audience(
+    parser: argparse.ArgumentParser,
+    student: str,
+    instructor: str,
+    *,
+    student_gets: str = "the lecture without its checks",
+    instructor_also: str = "how every line was checked",
+) -> None:
     """``--audience student|instructor`` (default student); ``student`` and ``instructor``
-    name the files each writes."""
+    name the files each writes, ``student_gets`` and ``instructor_also`` what is in them."""
     parser.add_argument(
         "--audience",
         choices=AUDIENCES,
         default="student",
-        help=f"student: the lecture without its checks ({student}, the default); "
-        f"instructor: also how every line was checked ({instructor})",
+        help=f"student: {student_gets} ({student}, the default); instructor: also "
+        f"{instructor_also} ({instructor})",
     )
 
 

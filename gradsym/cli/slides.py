@@ -1,7 +1,8 @@
 """``gradsym slides [ID ...] [--out DIR] [--audience student|instructor] [--pdf] [--json]``:
-the lecture (or the named claims, in the notes' order) as a Beamer deck, one claim per
-frame, in DIR/slides (figures included from DIR/figures). ``--claims a,b`` is the old,
-deprecated spelling of the ids."""
+the lecture as a Beamer deck in DIR/slides: without ids the 90-minute lecture (at most 50
+frames, its figures redrawn in the slide style from the data in DIR/figures), with claim
+ids a deck of those claims in the notes' order, one claim per frame (the figures included
+from DIR/figures). ``--claims a,b`` is the old, deprecated spelling of the ids."""
 
 from __future__ import annotations
 
@@ -33,11 +34,13 @@ def add_slides_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``slides``."""
     s = subparsers.add_parser(
         "slides",
-        help="the lecture as a Beamer deck, one claim per frame",
-        description="Write the lecture (or the named claims, in the order of the notes) "
-        "as a Beamer deck, one claim per frame, each figure after the last of its claims.",
+        help="the lecture as a Beamer deck (or one claim per frame)",
+        description="Write the 90-minute lecture as a Beamer deck (at most 50 frames, its "
+        "figures redrawn in the slide style), or, given claim ids, a deck of those claims "
+        "in the order of the notes, one claim per frame, each figure after the last of its "
+        "claims.",
     )
-    add_claim_ids(s, "the whole lecture")
+    add_claim_ids(s, "the 90-minute lecture; with ids, one claim per frame")
     add_deprecated_alias(
         s, "--claims", "ids", "the claim ids as arguments: gradsym slides ID ...",
         metavar="ID,...", merge=True,

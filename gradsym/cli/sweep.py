@@ -37,7 +37,7 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``sweep`` with its sub-commands ``run`` and ``report``."""
     p = subparsers.add_parser(
         "sweep",
-        help="success-rate sweeps on Dask (results in SQLite) and their report",
+        help="success-rate sweeps on Dask, results in SQLite, and reports",
         description="Run a success-rate sweep (configurations x grid x seeds) on Dask, "
         "keeping the results in SQLite, or report one. gradsym sweep SPEC.toml --out DIR "
         "is gradsym sweep run SPEC.toml --out DIR.",

@@ -1,6 +1,7 @@
-"""The notes' files under one output folder: DIR/derivations, DIR/figures and DIR/slides,
-as ``build``, ``derive``, ``figures`` and ``slides`` write them (each folder locked while
-it is written: a second gradsym process writing there is refused at once)."""
+"""The notes' files under one output folder: DIR/derivations, DIR/figures, DIR/slides,
+DIR/exercises and DIR/site, as ``build`` and ``derive``, ``figures``, ``slides``,
+``exercises`` and ``site`` write them (each folder locked while it is written: a second
+gradsym process writing there is refused at once)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ __all__ = [
     "check_beamer",
     "check_pdflatex",
     "derive_into",
+    "exercises_into",
     "figure_options",
     "figures_into",
+    "site_folder",
+    "site_into",
     "slides_into",
 ]
 
@@ -57,16 +61,51 @@ def derive_into(out: Path, ids, pdf: bool, audience: str = "student") -> list[Pa
 
 
 def slides_into(out: Path, ids, pdf: bool, audience: str = "student") -> list[Path]:
-    """Write ``out``/slides/slides.tex (claims ``ids``, None: all) for ``audience``, the
-    figures included from ``out``/figures; with ``pdf`` also compile the PDF. Returns the
-    written paths."""
+    """Write ``out``/slides/slides.tex for ``audience``: the 90-minute lecture (``ids``
+    None; its figures redrawn in the slide style from ``out``/figures) or one frame per
+    claim of ``ids`` (the figures included from ``out``/figures); with ``pdf`` also
+    compile the PDF. Returns the written paths."""
+    from gradsym.render.deck import write_deck
     from gradsym.render.slides import SLIDES_DIR, compile_slides, write_slides
 
     with folder_lock(out / SLIDES_DIR, "write the slides") as folder:
-        paths = [write_slides(folder, ids, figures_dir=out / "figures", audience=audience)]
+        if ids is None:
+            paths = write_deck(folder, out / "figures", audience)
+        else:
+            paths = [write_slides(folder, ids, figures_dir=out / "figures", audience=audience)]
         if pdf:
             paths.append(compile_slides(folder, audience=audience))
     return paths
+
+
+def exercises_into(out: Path, seed: int | None = None, pdf: bool = False) -> list[Path]:
+    """Write the exercise sheet (the questions of the notes, or with ``seed`` a student's
+    variants), its answer file and its solutions into ``out``/exercises; with ``pdf`` also
+    compile both sheets. Returns the written paths."""
+    from gradsym.render.derivations.pdflatex import compile_pdf
+    from gradsym.render.exercises import EXERCISES_DIR, write_exercises
+
+    with folder_lock(out / EXERCISES_DIR, "write the exercises") as folder:
+        paths = write_exercises(folder, seed)
+        if pdf:
+            for name in ("exercises.tex", "solutions.tex"):
+                paths.append(compile_pdf(folder, notes=name))
+    return paths
+
+
+def site_folder(audience: str) -> str:
+    """``site`` for the students, ``site-instructor`` for the instructor."""
+    return "site" if audience == "student" else "site-instructor"
+
+
+def site_into(out: Path, audience: str = "student"):
+    """Write the website for ``audience`` into ``out``/site (or site-instructor), the
+    figures from ``out``/figures. Returns :func:`gradsym.render.site.write_site`'s
+    result (its root, pages, figures and written paths)."""
+    from gradsym.render.site import write_site
+
+    with folder_lock(out / site_folder(audience), "write the website") as folder:
+        return write_site(folder, audience=audience, figures_dir=out / "figures")
 
 
 def figure_options(args: argparse.Namespace):

@@ -8,7 +8,10 @@ four NumPy functions for :class:`~gradsym.numeric.cells.generated.GeneratedCell`
 - the backward step, from the same differentiation rules the matrix calculus uses, applied
   to an adjoint (vector–Jacobian products, never an n×n Jacobian):
   d(a + b) → ḡa = ḡb = ḡ;  d(a∘b) → ḡa = ḡ∘b;  d f(z) → ḡz = ḡ∘f'(z), f' written from the
-  output (σ' = σ(1 − σ)) by the NumPy table of activations;  d(W v) → ḡv = ḡ W, W̄ += ḡᵀ v;
+  output (σ' = σ(1 − σ)) where the function table can, else from z (log' = 1/z);
+  d f(a, b) → ḡa = ḡ∘∂₁f, ḡb = ḡ∘∂₂f (max, a/b, a^b: the pairwise table's NumPy
+  partials, reusing the output);  d(𝟏 ζ) → ζ̄ = Σ_i ḡ_i (a scalar broadcast to a vector);
+  d(W v) → ḡv = ḡ W, W̄ += ḡᵀ v;
 - every term that depends on the input and the parameters only (U_f x + b_f) is hoisted
   out of the loop and computed for all T steps in one product, and its backward likewise;
 - products of one vector with several weights (W_f h, W_i h, W_o h, W_c h) are one product
@@ -28,7 +31,8 @@ import sympy as sp
 from sympy import MatrixSymbol
 
 from gradsym.errors import DeclarationError
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.broadcast import broadcast_scalar
+from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
@@ -42,7 +46,7 @@ from gradsym.symbolic.explicit import environment
 @dataclass
 class _Node:
     id: int
-    op: str  # state, x, param, add, scale, had, apply, matmul, ones, concat
+    op: str  # state, x, param, add, scale, had, apply, pair, bcast, matmul, ones, concat
     args: tuple[int, ...]
     data: Any
     rows: sp.Expr
@@ -108,6 +112,10 @@ class _Graph(MatrixVisitor):
     def _print_MatMul(self, e):
         coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+        scalar = broadcast_scalar(sp.MatMul(*mats)) if len(mats) == 2 else None
+        if scalar is not None:  # 𝟏 ζ: a scalar as a column
+            cur = self.new("bcast", (self._print(scalar),), None, e.shape[0])
+            return cur if coef == 1 else self.new("scale", (cur,), float(coef), e.shape[0])
         cur = self._print(mats[-1])
         for m in reversed(mats[:-1]):
             if not (isinstance(m, MatrixSymbol) and m.name in self.params):
@@ -123,7 +131,15 @@ class _Graph(MatrixVisitor):
         return self.new("had", tuple(self._print(a) for a in e.args), None, e.shape[0])
 
     def _print_Apply(self, e):
+        if e.name not in FUNCTIONS:
+            raise DeclarationError(
+                f"the NumPy cell computes functions, not their derivatives: {e.name}(·)"
+            )
         return self.new("apply", (self._print(e.vector),), e.name, e.shape[0])
+
+    def _print_Pairwise(self, e):
+        args = (self._print(e.first), self._print(e.second))
+        return self.new("pair", args, e.name, e.shape[0])
 
     def _print_OneMatrix(self, e):
         return self.new("ones", (), None, e.shape[0], dyn=False, xdep=False)
@@ -227,6 +243,10 @@ class CellPrinter:
             return " * ".join(a)
         if node.op == "apply":
             return f"_f[{node.data!r}]({a[0]})"
+        if node.op == "pair":
+            return f"_pw[{node.data!r}]({a[0]}, {a[1]})"
+        if node.op == "bcast":
+            return f"_bcast({a[0]}, {_code_size(node.rows)})"
         if node.op == "concat":
             return f"np.concatenate([{', '.join(a)}], axis=-1)"
         if node.op == "matmul":
@@ -246,7 +266,9 @@ class CellPrinter:
             if k.op == "had":
                 need |= set(k.args)
             elif k.op == "apply":
-                need.add(k.id)
+                need.add(k.id if FUNCTIONS[k.data].grad_from_output else k.args[0])
+            elif k.op == "pair":
+                need |= {k.id, *k.args}
             elif k.op == "matmul":
                 need.add(k.args[0])
             if k.names:
@@ -338,7 +360,11 @@ class CellPrinter:
                 have.add(target)
 
         def val(a: int) -> str:
-            return self.ref(a, "back") if where == "back" else f"v{a}"
+            if where == "back":
+                return self.ref(a, "back")
+            if self.nodes[a].pure:  # not loaded in finish: a constant
+                return "1.0" if self.nodes[a].op == "ones" else f"S['v{a}']"
+            return f"v{a}"
 
         for node in sorted(nodes, key=lambda k: -k.id):
             for kind, members in self.groups.items():
@@ -365,7 +391,20 @@ class CellPrinter:
                     others = [val(b) for j, b in enumerate(node.args) if j != i]
                     add(a, " * ".join([g, *others]))
             elif op == "apply":
-                add(node.args[0], f"{g} * _df[{node.data!r}]({val(k)})")
+                if FUNCTIONS[node.data].grad_from_output is not None:
+                    add(node.args[0], f"{g} * _df[{node.data!r}]({val(k)})")
+                else:
+                    add(node.args[0], f"{g} * _dfi[{node.data!r}]({val(node.args[0])})")
+            elif op == "pair":
+                a, b = node.args
+                if not (self.nodes[a].pure and self.nodes[b].pure):
+                    lines.append(
+                        f"    p{k}a, p{k}b = _dpw[{node.data!r}]({val(a)}, {val(b)}, {val(k)})"
+                    )
+                    add(a, f"{g} * p{k}a")
+                    add(b, f"{g} * p{k}b")
+            elif op == "bcast":
+                add(node.args[0], f"np.sum({g}, axis=-1, keepdims=True)")
             elif op == "concat":
                 start = "0"
                 for a in node.args:
@@ -454,6 +493,11 @@ class CellPrinter:
                 lines.append(f"        G[{kind!r}][{lo}:{hi}] += Q[{name!r}]")
         lines.append("    return G, dX")
         return "\n".join(lines) + "\n"
+
+
+def _bcast(s, rows: int):
+    """A scalar (…, 1) as a column of ``rows`` entries (…, rows): a read-only view."""
+    return np.broadcast_to(s, np.shape(s)[:-1] + (rows,))
 
 
 def _rows(v, B: int):
@@ -590,8 +634,11 @@ def _namespace(cell: CellEquations) -> dict:
     return {
         "np": np,
         "_f": {name: act.apply for name, act in FUNCTIONS.items()},
-        "_df": {name + "'": act.grad_from_output for name, act in FUNCTIONS.items()}
-        | {name: act.grad_from_output for name, act in FUNCTIONS.items()},
+        "_df": {name: act.grad_from_output for name, act in FUNCTIONS.items()},
+        "_dfi": {name: act.grad_from_input for name, act in FUNCTIONS.items()},
+        "_pw": {name: f.apply for name, f in PAIRWISE.items()},
+        "_dpw": {name: f.partials for name, f in PAIRWISE.items()},
+        "_bcast": _bcast,
         "_keep": _keep,
         "_acc_t": _acc_t,
         "_acc_c": _acc_c,
@@ -619,9 +666,11 @@ def _roles(cell: CellEquations, printer: CellPrinter) -> dict[str, Any]:
             elif arg.xdep:
                 inputs.append(p.name)
             continue
-        pnodes = [k for k in nodes if k.op == "param" and k.data == p.name]
+        pnodes = [k.id for k in nodes if k.op == "param" and k.data == p.name]
+        # through a broadcast: a scalar ζ multiplies the state as 𝟏ζ
+        pnodes += [c for k in pnodes for c in printer.consumers[k] if nodes[c].op == "bcast"]
         in_dyn_product = any(
-            nodes[c].op == "had" and nodes[c].dyn for k in pnodes for c in printer.consumers[k.id]
+            nodes[c].op == "had" and nodes[c].dyn for k in pnodes for c in printer.consumers[k]
         )
         (diagonal if in_dyn_product else biases).append(p.name)
     roles: dict[str, Any] = {

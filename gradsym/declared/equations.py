@@ -7,18 +7,31 @@
 One assignment per line (a line may continue while a parenthesis is open; ``#`` starts a
 comment). Right-hand sides are in the grammar of ``gradsym check``
 (``help(gradsym.lang.parser)``): ``@`` the matrix product, ``*`` the Hadamard
-product of two vectors, ``1 - f`` the ones vector minus f, σ/sigma, tanh, relu. The
-equations may come in any order; they are evaluated in the order their dependencies give.
+product of two vectors, ``1 - f`` the ones vector minus f, σ/sigma, tanh, relu, exp, log,
+softplus, sqrt, abs, step, max(a, b), min(a, b), logaddexp(a, b) (a number or a vector as
+either argument), ``c / n`` and ``a ** (c * r)`` entrywise. The equations may come in any
+order; they are evaluated in the order their dependencies give.
+
+Part of the sLSTM of Beck et al. (2024), its stabiliser state m and normaliser n (the
+library's ``slstm`` holds all of it)::
+
+    m = max(log(f) + m_prev, i_tilde)
+    i = exp(i_tilde - m)
+    c = f_s * c_prev + i * z
+    n = f_s * n_prev + i
+    h = o * (c / n)
 
 Names and shapes (n the hidden size, d the input size):
 
 - ``state=["h", "c"]``: each state s is an n-vector defined by an equation ``s = …``; its
-  previous value is the leaf ``s_prev``. ``x`` is the input (d).
+  previous value is the leaf ``s_prev``; a cell has any number of states (the network
+  reads h). ``x`` is the input (d).
 - a name defined by an equation is an intermediate vector (shape of its right-hand side);
 - parameters by convention: a capitalised name (``W_f``, ``U``, ``B``) is a matrix with n
   rows and d columns when it multiplies ``x`` directly (``U_f @ x``), n otherwise; ``b`` and
   ``b_*`` are n-vectors (biases);
 - any other shape is declared: ``shapes={"w_h": "n", "lambda_": "n", "W_o": "n x 2n"}``;
+  ``"1"`` is a scalar (FastGRNN's ζ): it multiplies and adds to vectors as a number does;
   ``shapes={"x": "n"}`` declares an input of the hidden size (a cell that adds x to h);
 - any other name is an error.
 
@@ -26,8 +39,8 @@ A pre-activation that is not named (``f = sigma(W_f @ h_prev + …)``) is named 
 for ``c_tilde``), as the notes name them, so that Jacobians read diag(c⁽ᵗ⁻¹⁾∘σ'(z_f)) W_f.
 
 Every mistake is a :class:`~gradsym.errors.DeclarationError` of one line naming the equation
-and the problem: an undefined name, shapes that do not chain, a state never defined, a
-cycle, a name defined twice.
+and the problem: an undefined name, an unknown function, shapes that do not chain, a state
+never defined, a cycle, a name defined twice.
 """
 
 from __future__ import annotations
@@ -45,7 +58,7 @@ from gradsym.errors import CandidateError, DeclarationError
 from gradsym.lang.elementwise import FUNCTIONS
 from gradsym.lang.matexpr import Apply
 from gradsym.lang.names import d, n
-from gradsym.lang.parser import SPELLINGS, parse_expression
+from gradsym.lang.parser import ALLOWED_CALLS, FUNCTION_NAMES, parse_expression
 from gradsym.symbolic.declared import DeclaredParameter, DeclaredVector
 from gradsym.symbolic.equations import CellEquations
 
@@ -54,7 +67,7 @@ VARIANT = "declared"
 _IDENT = re.compile(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)(?![\w'])")
 _LHS = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)(.*)$", re.DOTALL)
 _CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESERVED = {"I", "T", "diag", "hadamard", *SPELLINGS}
+_RESERVED = {"I", "T", *FUNCTION_NAMES}
 
 
 def _fail(equation: str | None, problem: str) -> DeclarationError:
@@ -155,6 +168,11 @@ def _names_in(rhs: str) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+def _called(rhs: str) -> list[str]:
+    """The names written as calls, f(…), in a right-hand side."""
+    return [m.group(1) for m in re.finditer(r"(?<![.\w'])([A-Za-z_][A-Za-z_0-9]*)\s*\(", rhs)]
 
 
 def _is_convention_parameter(name: str) -> bool:
@@ -313,6 +331,10 @@ def expressions_from_text(
     deps = {}
     for name, rhs in pairs:
         deps[name] = set()
+        for called in _called(rhs):
+            known = called in _RESERVED or called in rhs_text or called in decl.leaves
+            if not known and not _is_convention_parameter(called) and called not in decl.declared:
+                raise _fail(name, f"unknown function {called!r}; the functions are {ALLOWED_CALLS}")
         for used in _names_in(rhs):
             if used in rhs_text:
                 deps[name].add(used)
@@ -346,7 +368,7 @@ def expressions_from_text(
 
 
 def _activation_name(func) -> str | None:
-    """The activation an ElementwiseApplyFunction applies (tanh, sigmoid, relu)."""
+    """The function of the table an ElementwiseApplyFunction applies (tanh, σ, exp, …)."""
     z = sp.Dummy("z", real=True)
     try:
         body = func(z)
@@ -447,7 +469,11 @@ def _apply_functions(name: str, expr: MatrixExpr) -> MatrixExpr:
         if isinstance(e, ElementwiseApplyFunction):
             act = _activation_name(e.function)
             if act is None:
-                raise _fail(name, f"elementwise {e.function} is not tanh, sigmoid or relu")
+                raise _fail(
+                    name,
+                    f"elementwise {e.function} is not a function of the table "
+                    f"({', '.join(FUNCTIONS)})",
+                )
             return Apply(act, convert(e.expr))
         if not e.args or isinstance(e, (MatrixSymbol, Apply)):
             if isinstance(e, Apply):

@@ -4,6 +4,8 @@ The sigmoid is a custom ``Function`` whose derivative is written as σ(1 − σ)
 differentiates the explicit (entry-wise) equations fast and in exactly the form the compact
 Jacobian uses (differentiating the plain 1/(1 + e^{-z}) is 5–10× slower and needs
 ``simplify`` to reach that form).
+The softplus, log(1 + e^z), is a custom ``Function`` too, its derivative σ; so is
+logaddexp(a, b) = log(e^a + e^b), its partial derivatives σ(a − b) and σ(b − a).
 ReLU's derivative is a named function ``relu_prime``, the Heaviside step with ReLU'(0) = 0
 — the subgradient the NumPy cells and PyTorch use, and the value every side of gradsym
 gives it (``sp.Heaviside(z, 0)`` when written out), so that ReLU'(ReLU(z)) = ReLU'(z)
@@ -67,4 +69,31 @@ class relu(sp.Function):
         return sp.Max(arg, 0)
 
 
-__all__ = ["relu", "relu_prime", "sigmoid"]
+class softplus(sp.Function):
+    """softplus(z) = log(1 + e^z), kept opaque; softplus'(z) = σ(z) (the table's σ, so that
+    the explicit and the compact Jacobians meet in the same symbol)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return sp.log(1 + sp.exp(arg))
+
+    def _eval_rewrite_as_log(self, arg, **kwargs):
+        return sp.log(1 + sp.exp(arg))
+
+
+class logaddexp(sp.Function):
+    """logaddexp(a, b) = log(e^a + e^b), kept opaque; ∂/∂a = σ(a − b), ∂/∂b = σ(b − a)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        a, b = self.args
+        return sigmoid(a - b) if argindex == 1 else sigmoid(b - a)
+
+    def _eval_rewrite_as_exp(self, a, b, **kwargs):
+        return sp.log(sp.exp(a) + sp.exp(b))
+
+
+__all__ = ["logaddexp", "relu", "relu_prime", "sigmoid", "softplus"]

@@ -16,7 +16,8 @@ from sympy import HadamardProduct, MatAdd, MatrixBase, MatrixSymbol
 from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.broadcast import as_scalar, broadcast_scalar, is_compound
+from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
 from gradsym.lang.names import latex_name
 from gradsym.lang.symbolic_table import FUNCTION_CLASSES, OWN_CLASSES
 
@@ -69,10 +70,27 @@ class NotesLatexPrinter(LatexPrinter):
         return rf"\left[{latex_name(m['name'], self.style)}\right]_{{{idx}}}"
 
     def _print_Diag(self, expr):
+        scalar = broadcast_scalar(expr.vector)
+        if scalar is not None:  # diag(𝟏 ζ) = ζ I: written ζ
+            return self._print(scalar)
         return rf"\operatorname{{diag}}\left({self._print(expr.vector)}\right)"
 
     def _print_Apply(self, expr):
+        f = FUNCTIONS.get(expr.name)
+        if f is not None and f.latex_call is not None:  # \sqrt{z}, |z|
+            return f.latex_call.format(self._print(expr.vector))
         return rf"{FUNCTION_LATEX[expr.name]}\left({self._print(expr.vector)}\right)"
+
+    def _print_Pairwise(self, expr):
+        f = PAIRWISE[expr.name]
+        args = []
+        for a, wrap in zip((expr.first, expr.second), f.latex_wrap):
+            s = self._print(as_scalar(a))
+            # a base with a superscript of its own, h^{(t)}, is wrapped too, and a function
+            # value: (σ(λ))^{c r}, as σ^{k}(z) would read as a composition
+            enclose = is_compound(a) or "^" in s or s.endswith(r"\right)")
+            args.append(rf"\left({s}\right)" if wrap and enclose else s)
+        return f.latex.format(*args)
 
     def _print_Heaviside(self, expr, exp=None):
         # SymPy writes \theta(z), which the notes use for the parameters: print step(z).
@@ -150,11 +168,22 @@ class NotesLatexPrinter(LatexPrinter):
             s = self._print(a)
             return rf"\left({s}\right)" if isinstance(a, MatAdd) else s
 
-        return r" \circ ".join(factor(a) for a in expr.args)
+        # a scalar (𝟏 ζ) multiplies as the notes write it, ζ (1 − z), not ζ ∘ (1 − z)
+        scalars = [broadcast_scalar(a) for a in expr.args]
+        head = " ".join(
+            rf"\left({self._print(s)}\right)" if isinstance(s, sp.MatMul) else self._print(s)
+            for s in scalars
+            if s is not None
+        )  # (W_B x) (1 − a): a scalar that is a product, in parentheses
+        rest = [a for a, s in zip(expr.args, scalars) if s is None]
+        body = r" \circ ".join(factor(a) for a in rest)
+        return f"{head} {body}".strip() if head else body
 
     def _print_MatMul(self, expr):
         coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        if broadcast_scalar(sp.MatMul(*mats)) is not None:  # 𝟏 ζ is ζ
+            mats = mats[1:]
         # the all-ones vector is "1" in 1 − u, but 𝟏 (bold) when something multiplies it
         body = " ".join(
             r"\mathbf{1}" if isinstance(m, sp.OneMatrix) and m.shape != (1, 1) else self._factor(m)
@@ -175,7 +204,7 @@ class NotesLatexPrinter(LatexPrinter):
         for k, term in enumerate(expr.args):
             s = self._print(term)
             if s.startswith("-"):
-                out += (" - " if k else "-") + s[1:]
+                out += (" - " if k else "-") + s[1:].lstrip()
             else:
                 out += (" + " if k else "") + s
         return out

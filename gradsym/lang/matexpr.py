@@ -1,8 +1,14 @@
-r"""The two matrix-expression constructs SymPy lacks in the notes' form.
+r"""The matrix-expression constructs SymPy lacks in the notes' form.
 
 ``Diag(v)``: diag(v), the n×n diagonal matrix of a vector v (n×1).
 ``Apply(f, v)``: f applied elementwise to a vector, f one of ``symbolic_table.SCALAR_MAPS``
-(σ, σ', tanh, tanh', ReLU, ReLU', identity, identity').
+(σ, σ', tanh, tanh', ReLU, ReLU', identity, identity', exp, log, softplus, …).
+``Pairwise(f, a, b)``: f applied entrywise to two vectors of one shape, f a row of the
+table ``elementwise.PAIRWISE`` (max, min, logaddexp, the division a/b, the power a^b).
+
+A scalar s (a 1×1 parameter such as FastGRNN's ζ) meets a vector v through the product
+𝟏 s (n×1 times 1×1, :func:`gradsym.lang.broadcast.broadcast`): ζ v is
+``HadamardProduct(𝟏 ζ, v)``.
 
 Everything else is SymPy's own: ``MatrixSymbol`` for named vectors and matrices, ``MatMul``,
 ``MatAdd``, ``HadamardProduct`` (∘), ``Identity``, ``ZeroMatrix``, ``OneMatrix`` (the
@@ -22,11 +28,14 @@ h^{(t-1)}, h̃^{(t)}, [W_f]_{1,2} instead of ``\operatorname{Apply}(sigmoid', z)
 from __future__ import annotations
 
 import sympy as sp
-from sympy import ImmutableDenseMatrix
+from sympy import HadamardProduct, ImmutableDenseMatrix, MatAdd, MatMul, OneMatrix
 from sympy.core.symbol import Str
 from sympy.matrices.expressions import MatrixExpr
 
-from .symbolic_table import SCALAR_MAPS
+from .elementwise import PAIRWISE
+from .symbolic_table import PAIRWISE_SCALARS, SCALAR_MAPS
+
+PAIRWISE_OPERATORS = {f.name: f.operator is not None for f in PAIRWISE.values()}
 
 
 def _notes_latex(expr) -> str:
@@ -80,6 +89,73 @@ class Apply(MatrixExpr):
 
     def _latex(self, printer, **kwargs) -> str:
         return _notes_latex(self)
+
+
+class Pairwise(MatrixExpr):
+    """f(a, b) entrywise, f named by a key of ``elementwise.PAIRWISE``; a and b of one shape."""
+
+    def __new__(cls, name: str | Str, a: MatrixExpr, b: MatrixExpr):
+        name = Str(name) if isinstance(name, str) else name
+        return super().__new__(cls, name, a, b)
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def first(self) -> MatrixExpr:
+        return self.args[1]
+
+    @property
+    def second(self) -> MatrixExpr:
+        return self.args[2]
+
+    @property
+    def shape(self):
+        return self.first.shape
+
+    @property
+    def is_operator(self) -> bool:
+        """Written with an operator (a / b, a ** b), not as a call: an operand of another
+        quotient or power takes parentheses."""
+        return PAIRWISE_OPERATORS.get(self.name, False)
+
+    def _entry(self, i, j, **kwargs):
+        return PAIRWISE_SCALARS[self.name](
+            self.first._entry(i, j, **kwargs), self.second._entry(i, j, **kwargs)
+        )
+
+    def _latex(self, printer, **kwargs) -> str:
+        return _notes_latex(self)
+
+
+# -- building blocks the tables' derivatives are written with -----------------------------
+
+
+def ones_like(v: MatrixExpr) -> OneMatrix:
+    return OneMatrix(v.shape[0], v.shape[1])
+
+
+def negated(v: MatrixExpr) -> MatrixExpr:
+    """−v, one flat product."""
+    if not isinstance(v, MatMul):
+        return MatMul(-1, v)
+    coef = -sp.Mul(*[a for a in v.args if not getattr(a, "is_Matrix", False)])
+    mats = [a for a in v.args if getattr(a, "is_Matrix", False)]
+    return MatMul(coef, *mats) if coef != 1 else (MatMul(*mats) if len(mats) > 1 else mats[0])
+
+
+def difference(a: MatrixExpr, b: MatrixExpr) -> MatrixExpr:
+    """a − b."""
+    return MatAdd(a, negated(b))
+
+
+def hadamard_of(a: MatrixExpr, b: MatrixExpr) -> HadamardProduct:
+    return HadamardProduct(a, b)
+
+
+def hadamard_square(v: MatrixExpr) -> HadamardProduct:
+    return HadamardProduct(v, v)
 
 
 class NotesMatrix(ImmutableDenseMatrix):

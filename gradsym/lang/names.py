@@ -117,6 +117,14 @@ for _l in (1, 2):
 # The residual stack's output passed up from layer 2: y^{(t)}_2 = h^{(t)}_2 + h^{(t)}_1
 LATEX["y2"] = r"\mathbf{y}^{(t)}_{2}"
 
+#: Names whose LaTeX in the notes is another letter than the name spells (PyTorch's GRU in
+#: the notes' letters, the highway's T and H, the hidden-to-hidden bias b_hn): a cell
+#: declared by its equations prints them as they are spelled (its b_z is b_z).
+RELABELLED: frozenset[str] = frozenset(
+    {"a_r", "a_z", "a_n", "n_tilde", "g_n", "W_z", "U_z", "b_z", "W_n", "U_n", "b_n", "b_hn"}
+    | {"T", "H", "W_T", "b_T", "W_H", "b_H", "z_T", "z_H"}
+)
+
 # Seed 003 writes the LSTM and minimal-GRU gates as Γ_u (update/input), Γ_f, Γ_o; the
 # input gate's weights and pre-activation take its letter u too (Γ_u = σ(z_u), never z_i).
 STYLE_003: dict[str, str] = {

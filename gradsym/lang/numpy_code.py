@@ -5,7 +5,7 @@ parameters are the caller's arrays, and
 
     W v            -> v @ W.T                      (B, rows)
     a ∘ b          -> a * b
-    diag(v) M      -> v[:, :, None] * M            (B, rows, cols), M (rows, cols) or batched
+    diag(v) M      -> v[..., None] * M             (B, rows, cols), M (rows, cols) or batched
     W M (M batched)-> np.matmul(W, M)
     Σ diag(v_k) M_k -> written into one preallocated (B, R, C) array, a pure diag(v) or I
                       added on the diagonal only.
@@ -30,9 +30,10 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS
+from gradsym.lang.elementwise import CODE_NAMESPACE, FUNCTIONS, PAIRWISE
 
 from ..errors import InvalidValueError, ShapeError
+from .broadcast import broadcast_scalar
 from .matexpr import Apply, Diag
 from .visitor import MatrixVisitor
 
@@ -105,6 +106,11 @@ class _VectorCode(MatrixVisitor):
     def _print_MatMul(self, e):
         coef = sp.Mul(*[a for a in e.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in e.args if getattr(a, "is_Matrix", False)]
+        scalar = broadcast_scalar(MatMul(*mats)) if len(mats) == 2 else None
+        if scalar is not None:  # 𝟏 ζ: the (B, rows) column of a scalar
+            rows = self.owner.size(e.shape[0])
+            code = f"np.broadcast_to({self._print(scalar)}, (B, {rows}))"
+            return code if coef == 1 else f"({float(coef)!r} * {code})"
         if len(mats) == 1:
             return f"({float(coef)!r} * {self._print(mats[0])})"
         *consts, last = mats
@@ -136,6 +142,11 @@ class _VectorCode(MatrixVisitor):
         owner.memo[e] = owner._new(code)
         return owner.memo[e]
 
+    def _print_Pairwise(self, e):
+        code = PAIRWISE[e.name].code.format(self._print(e.first), self._print(e.second))
+        self.owner.memo[e] = self.owner._new(code)
+        return self.owner.memo[e]
+
     def emptyPrinter(self, e):
         raise TypeError(f"cannot print vector {type(e).__name__}: {e}")
 
@@ -156,6 +167,10 @@ class _MatrixCode(MatrixVisitor):
     def _print_ZeroMatrix(self, e):
         size = self.owner.size
         return f"np.zeros(({size(e.shape[0])}, {size(e.shape[1])}))", False
+
+    def _print_OneMatrix(self, e):  # 𝟏 wᵀ: a scalar's weights broadcast to every unit
+        size = self.owner.size
+        return f"np.ones(({size(e.shape[0])}, {size(e.shape[1])}))", False
 
     def _print_Diag(self, e):
         return f"_diag({self.owner.vec(e.vector)})", True
@@ -218,7 +233,7 @@ class NumpyJacobianPrinter:
             return self.mat(first)
         right, batched = self._product(rest)
         if isinstance(first, Diag):
-            return f"({self.vec(first.vector)}[:, :, None] * {right})", True
+            return f"({self.vec(first.vector)}[..., None] * {right})", True
         left, lb = self.mat(first)
         if batched:
             return f"np.matmul({left}, {right})", True
@@ -302,12 +317,12 @@ class NumpyJacobianPrinter:
                     v = None
             if v is not None:
                 if first:
-                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out={target})")
+                    self.lines.append(f"    np.multiply({v}[..., None], {right}, out={target})")
                 else:
                     if not tmp_ready:
                         self.lines.append(f"    _tmp = np.empty_like({target})")
                         tmp_ready = True
-                    self.lines.append(f"    np.multiply({v}[:, :, None], {right}, out=_tmp)")
+                    self.lines.append(f"    np.multiply({v}[..., None], {right}, out=_tmp)")
                     self.lines.append(f"    {target} += _tmp")
             else:
                 code, _ = self.mat(t)

@@ -117,5 +117,89 @@ def _identity(z, out=None):
     return out
 
 
+def _exp(z, out=None):
+    return np.exp(z, out=out)
+
+
+def _log(z, out=None):
+    return np.log(z, out=out)
+
+
+def softplus(z, out=None):
+    """softplus(z) = log(1 + e^z), as log(e^0 + e^z) by NumPy's ``logaddexp``: max(z, 0) +
+    log1p(e^(−|z|)), which neither overflows for z ≫ 0 (where log(1 + e^z) is inf beyond
+    z = 709) nor loses the tiny value e^z for z ≪ 0 (where 1 + e^z rounds to 1)."""
+    return np.logaddexp(0.0, z, out=out)
+
+
+def softplus_prime_from_value(a):
+    """softplus'(z) = σ(z) from a = softplus(z): 1 − e^(−a), as −expm1(−a) so that
+    σ(z) ≈ e^z keeps its relative accuracy for z ≪ 0 (where a ≈ e^z is tiny)."""
+    return -np.expm1(-a)
+
+
+def _sqrt(z, out=None):
+    return np.sqrt(z, out=out)
+
+
+def _abs(z, out=None):
+    return np.abs(z, out=out)
+
+
+def step(z, out=None):
+    """The Heaviside step H(z) with H(0) = ½ (SymPy's convention, the derivative of max at a
+    tie split evenly between its arguments as PyTorch's ``torch.maximum`` does)."""
+    return np.heaviside(z, 0.5, out=out)
+
+
 #: The values by the table's names (each ``f(z, out=None)``).
-VALUES = {"tanh": _tanh, "sigmoid": sigmoid, "relu": _relu, "identity": _identity}
+VALUES = {
+    "tanh": _tanh,
+    "sigmoid": sigmoid,
+    "relu": _relu,
+    "identity": _identity,
+    "exp": _exp,
+    "log": _log,
+    "softplus": softplus,
+    "sqrt": _sqrt,
+    "abs": _abs,
+    "step": step,
+}
+
+
+# -- functions of two vectors -------------------------------------------------------------
+
+
+def _max_partials(a, b, y):
+    return step(a - b), step(b - a)
+
+
+def _min_partials(a, b, y):
+    return step(b - a), step(a - b)
+
+
+def _logaddexp_partials(a, b, y):
+    # σ(a − b) from the difference, not e^(a − y): a − y loses |a| units of 2⁻⁵³ when a is
+    # large (1000 gives 1e-13), a − b is exact to half a unit of the difference
+    return sigmoid(a - b), sigmoid(b - a)
+
+
+def _divide_partials(a, b, y):
+    return 1.0 / b, -y / b
+
+
+def _power_partials(a, b, y):
+    # ∂(a^b)/∂a = b a^b / a (SymPy's form), ∂(a^b)/∂b = a^b log a; the bases of the gated
+    # recurrences are in (0, 1), where both are finite
+    return b * y / a, y * np.log(a)
+
+
+#: Functions of two vectors by the pairwise table's names: (value f(a, b), partials
+#: (a, b, y = f(a, b)) → (∂f/∂a, ∂f/∂b), each reusing the output y where that is cheaper).
+PAIRWISE_VALUES = {
+    "max": (np.maximum, _max_partials),
+    "min": (np.minimum, _min_partials),
+    "logaddexp": (np.logaddexp, _logaddexp_partials),
+    "divide": (np.divide, _divide_partials),
+    "power": (np.power, _power_partials),
+}

@@ -10,9 +10,13 @@ Grammar of string candidates
     call  := diag(v) | hadamard(a, b)
            | block([[expr, expr, …], [expr, expr, …], …])   a block matrix
            | sigma(v) | tanh(v) | relu(v) | identity(v)    (σ(v), sigmoid(v), ReLU(v))
-           | sigma'(v) | tanh'(v) | relu'(v) | identity'(v)
+           | exp(v) | log(v) | softplus(v) | sqrt(v) | abs(v) | step(v)
+           | sigma'(v) | tanh'(v) | relu'(v) | exp'(v) | …
                                     (σ'(v), σ′(v), sigmoid'(v), sigma_prime(v), tanh_prime(v), …:
                                      the spellings of gradsym.lang.elementwise.FUNCTIONS)
+           | max(a, b) | min(a, b) | logaddexp(a, b)
+                                    (entrywise, a and b vectors of one size or one of them a
+                                     number or a scalar: gradsym.lang.elementwise.PAIRWISE)
     name  := a vector or parameter of the cell (W_h, h_prev, x, b, z, f, c_tilde, …: see
              :func:`gradsym.checker.symbols`), or I, the identity matrix of size n
     slice := name[bound:bound, bound:bound] | name[bound:bound]    (rows only)
@@ -30,9 +34,14 @@ What the operators mean:
   and scaling when one side is a number. For the entrywise product of two matrices write
   ``∘`` or ``hadamard``.
 - ``1 - u`` is the all-ones vector minus u; a number plus a matrix is refused (write s*I).
-- ``v ** k`` (k a positive integer ≤ 16) is v∘…∘v for a column vector; between numbers
-  ``**`` is the power (exponents up to 1000 in size; no complex results).
-- ``/`` divides by a nonzero number only.
+- A scalar parameter (shape 1×1, ``shapes={"zeta": "1"}``) meets a vector as a number
+  does: ``zeta * (1 - u) + nu`` is ζ(1 − u) + ν𝟏, ``zeta * W_h`` is diag(ζ𝟏) W_h.
+- ``v ** k`` (k a positive integer ≤ 16) is v∘…∘v for a column vector; ``v ** 0.5``,
+  ``v ** -1``, ``a ** (c * r)`` and ``2 ** v`` are entrywise powers (a^b, the base
+  positive where the exponent is not an integer); between numbers ``**`` is the power
+  (exponents up to 1000 in size; no complex results).
+- ``/`` divides by a nonzero number, or entrywise by a vector of the same size
+  (``c / n``, ``1 / v``).
 - ``M.T`` (or ``Mᵀ``, ``M⊤``) is the transpose.
 - ``block([[A, B], [C, D]])`` is the block matrix [A B; C D] (``block([A, B])`` one block
   row): the blocks of a block row have the same height, those of a block column the same
@@ -52,6 +61,12 @@ Limits, so that every input is judged or refused in bounded time: at most 100 00
 characters and 20 000 expression nodes, numbers of magnitude 10⁻³⁰⁰ … 10³⁰⁰, exponents as
 above. Everything malformed, undefined or over a limit is a one-line
 :class:`gradsym.errors.CandidateError`.
+
+Scalar answers
+--------------
+:func:`parse_scalar` reads a number or an expression in named scalars (a parameter count
+in n and d, a bound in ℓ and a) with the same numbers, operators ``+ - * / **`` (and the
+Unicode ``−``, ``×``, ``·``) and ``sqrt(…)``; no matrices, no other functions.
 
 Explicit candidates
 -------------------
@@ -86,8 +101,9 @@ from sympy.matrices.expressions import MatrixExpr
 from sympy.matrices.expressions.slice import MatrixSlice
 
 from gradsym.errors import CandidateError
-from gradsym.lang.elementwise import FUNCTIONS
-from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang.broadcast import broadcast
+from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
+from gradsym.lang.matexpr import Apply, Diag, Pairwise
 from gradsym.lang.names import d as d_sym
 
 from .blocks import block_matrix, block_problem, slice_of, slice_problem
@@ -103,6 +119,10 @@ MAX_MAGNITUDE = sp.Integer(10) ** 300
 SPELLINGS = {s: f.name for f in FUNCTIONS.values() for s in f.spellings} | {
     s: f.prime for f in FUNCTIONS.values() for s in f.prime_spellings
 }
+# Function names of two arguments → the row of the pairwise table (max, min, logaddexp).
+PAIRWISE_SPELLINGS = {s: f.name for f in PAIRWISE.values() for s in f.spellings}
+#: Every name the grammar reads as a function.
+FUNCTION_NAMES = frozenset({"diag", "hadamard", "block", *SPELLINGS, *PAIRWISE_SPELLINGS})
 _PRIMED_NAMES = ", ".join(
     f"{f.text_prime} ({', '.join(s + chr(39) for s in f.spellings)})" for f in FUNCTIONS.values()
 )
@@ -308,7 +328,7 @@ def _is_vector(v) -> bool:
     return _is_matrix(v) and v.shape[1] == 1
 
 
-_ALLOWED = ", ".join(["diag", "hadamard", "block", *SPELLINGS])
+ALLOWED_CALLS = ", ".join(["diag", "hadamard", "block", *SPELLINGS, *PAIRWISE_SPELLINGS])
 # Python constructs a candidate may not contain, named for the message.
 _PYTHON = {
     ast.Lambda: "a lambda (Python code)",
@@ -389,6 +409,7 @@ class _Parser:
             for b in reversed(spine):
                 right = self.visit(b.right)
                 terms.append(self.neg(right) if isinstance(b.op, ast.Sub) else right)
+            terms = _fit_scalars(terms)
             if all(_is_matrix(t) for t in terms):
                 shapes = {t.shape for t in terms}
                 if len(shapes) > 1:
@@ -435,8 +456,9 @@ class _Parser:
     def name(self, name: str):
         if name == "I":
             return Identity(self.n)
-        if name in SPELLINGS or name in ("diag", "hadamard", "block"):
-            raise CandidateError(f"{name!r} is a function: write {name}(v)")
+        if name in FUNCTION_NAMES:
+            example = f"{name}(a, b)" if name in PAIRWISE_SPELLINGS else f"{name}(v)"
+            raise CandidateError(f"{name!r} is a function: write {example}")
         if name not in self.table:
             known = ", ".join(sorted(self.table)) + ", I"
             raise CandidateError(f"unknown symbol {name!r} in candidate; known: {known}")
@@ -449,8 +471,7 @@ class _Parser:
         code = isinstance(func, (ast.Lambda, ast.Attribute)) or (
             isinstance(func, ast.Name)
             and func.id not in self.table
-            and func.id not in SPELLINGS
-            and func.id not in ("diag", "hadamard", "block")
+            and func.id not in FUNCTION_NAMES
         )
         if code:  # __import__(…), (lambda: …)(), x.method(…): Python, not mathematics
             called = _one_line(self.src.segment(func), 40)
@@ -460,7 +481,7 @@ class _Parser:
                 else f"calling {called!r} is not allowed"
             )
             raise CandidateError(
-                f"{what}: a candidate calls only {_ALLOWED} (Python names and calls are not "
+                f"{what}: a candidate calls only {ALLOWED_CALLS} (Python names and calls are not "
                 "allowed)"
             )
         if not isinstance(node.func, ast.Name) or node.func.id in self.table:
@@ -490,7 +511,16 @@ class _Parser:
             if not _is_vector(args[0]):
                 raise CandidateError(f"{name}(·) applies elementwise to a column vector")
             return Apply(SPELLINGS[name], args[0])
-        raise CandidateError(f"unknown function {name!r} (or wrong arguments); allowed: {_ALLOWED}")
+        if name in PAIRWISE_SPELLINGS and len(args) == 2:
+            return self.pairwise(PAIRWISE_SPELLINGS[name], *args, f"{self.src.segment(node)!r}")
+        if name in FUNCTION_NAMES:
+            wanted = 2 if name in PAIRWISE_SPELLINGS or name == "hadamard" else 1
+            raise CandidateError(
+                f"{name}(…) takes {wanted} argument{'s' if wanted > 1 else ''}, got {len(args)}"
+            )
+        raise CandidateError(
+            f"unknown function {name!r} (or wrong arguments); allowed: {ALLOWED_CALLS}"
+        )
 
     # -- block matrices and slices ----------------------------------------------------------------
 
@@ -574,6 +604,7 @@ class _Parser:
         return _product(-1, v) if _is_matrix(v) else -v
 
     def add(self, a, b):
+        a, b = _fit_scalars([a, b])
         if _is_matrix(a) and _is_matrix(b):
             if a.shape != b.shape:
                 raise CandidateError(f"cannot add shapes {a.shape} and {b.shape}")
@@ -589,6 +620,7 @@ class _Parser:
         return _number(a + b, "a sum of numbers")
 
     def hadamard(self, a, b, what: str):
+        a, b = _fit_scalars([a, b])
         if not (_is_matrix(a) and _is_matrix(b)) or a.shape != b.shape:
             raise CandidateError(
                 f"the Hadamard product (∘, ⊙, hadamard) in {what} needs two vectors or "
@@ -597,6 +629,10 @@ class _Parser:
         return HadamardProduct(a, b)
 
     def mul(self, a, b, what: str):
+        if _is_scalar(a) and _is_matrix(b) and not _is_scalar(b):
+            return self._scale_by(a, b)
+        if _is_scalar(b) and _is_matrix(a) and not _is_scalar(a):
+            return self._scale_by(b, a)
         if not _is_matrix(a) or not _is_matrix(b):
             if _is_matrix(a) or _is_matrix(b):
                 return _product(a, b)
@@ -607,34 +643,107 @@ class _Parser:
             return HadamardProduct(a, b)
         raise CandidateError(f"cannot multiply shapes {a.shape} and {b.shape} in {what}")
 
+    def _scale_by(self, s, m):
+        """A 1×1 ``s`` times a vector (entrywise, 𝟏s ∘ v) or a matrix (diag(𝟏s) M)."""
+        if m.shape[1] == 1:
+            return HadamardProduct(broadcast(s, m.shape[0]), m)
+        return _product(Diag(broadcast(s, m.shape[0])), m)
+
     def matmul(self, a, b, what: str):
         if not (_is_matrix(a) and _is_matrix(b)):
             raise CandidateError(f"'@' needs two matrices in {what}; scale with '*'")
+        if _is_scalar(b) and _is_vector(a) and not _is_scalar(a):  # v @ ζ: ζ v
+            return self._scale_by(b, a)
         if a.shape[1] != b.shape[0]:
             raise CandidateError(f"cannot multiply shapes {a.shape} @ {b.shape} in {what}")
         return _product(a, b)
 
     def div(self, a, b, what: str):
         if _is_matrix(b):
-            raise CandidateError(f"can only divide by a number, in {what}")
+            a, b = _fit_scalars([a, b])
+            if not _is_matrix(a):
+                a = self._constant(a, b, what)
+            if not (_is_vector(a) and a.shape == b.shape):
+                raise CandidateError(
+                    f"can only divide by a number, or entrywise by a vector of the same size, "
+                    f"in {what}"
+                )
+            return Pairwise("divide", a, b)
         if b == 0:
             raise CandidateError(f"{what} is a division by zero")
         return _product(1 / b, a) if _is_matrix(a) else _number(a / b, what)
 
     def pow(self, a, k, what: str):
         if _is_matrix(k):
-            raise CandidateError(f"an exponent must be a number, in {what}")
+            a, k = _fit_scalars([a, k])
+            if not _is_matrix(a):
+                if not a.is_positive:
+                    raise CandidateError(
+                        f"a number to a vector's power needs a positive base, in {what}"
+                    )
+                a = self._constant(a, k, what)
+            if not (_is_vector(a) and a.shape == k.shape):
+                raise CandidateError(
+                    f"an exponent is a number, or a vector of the base's size, in {what}"
+                )
+            return Pairwise("power", a, k)
         if not _is_matrix(a):
             return _power(a, k, what)
-        if not (a.shape[1] == 1 and k.is_Integer and 1 <= k <= MAX_VECTOR_POWER):
-            if k.is_Integer and k > MAX_VECTOR_POWER:
-                raise CandidateError(
-                    f"the exponent {k} in {what} is too large (v**k for k ≤ {MAX_VECTOR_POWER})"
-                )
+        if a.shape[1] != 1:
             raise CandidateError(
-                "'**' is allowed on column vectors with a positive integer power (v**2 = v∘v)"
+                "'**' is allowed on column vectors (v**2 = v∘v, v**0.5), not on matrices"
             )
-        return HadamardProduct(*([a] * int(k))) if k > 1 else a
+        if k.is_Integer and 1 <= k <= MAX_VECTOR_POWER:
+            return HadamardProduct(*([a] * int(k))) if k > 1 else a
+        if k.is_Integer and k > MAX_VECTOR_POWER:
+            raise CandidateError(
+                f"the exponent {k} in {what} is too large (v**k for k ≤ {MAX_VECTOR_POWER})"
+            )
+        if not k.is_Rational or abs(k) > MAX_EXPONENT:
+            raise CandidateError(
+                f"the exponent {k} in {what} must be a number of size at most {MAX_EXPONENT}"
+            )
+        return Pairwise("power", a, self._constant(k, a, what))
+
+    def pairwise(self, name: str, a, b, what: str):
+        """f(a, b) entrywise (max, min, logaddexp): two vectors of one size, or a vector
+        and a number or scalar."""
+        a, b = _fit_scalars([a, b])
+        if not _is_matrix(a) and not _is_matrix(b):
+            raise CandidateError(f"{name}(a, b) needs a vector argument, in {what}")
+        if not _is_matrix(a):
+            a = self._constant(a, b, what)
+        if not _is_matrix(b):
+            b = self._constant(b, a, what)
+        if not (_is_vector(a) and a.shape == b.shape):
+            raise CandidateError(
+                f"{name}(a, b) takes two column vectors of the same size, in {what}; "
+                f"got shapes {a.shape} and {b.shape}"
+            )
+        return Pairwise(name, a, b)
+
+    def _constant(self, c, like, what: str):
+        """The number c as a constant vector c𝟏 of ``like``'s shape."""
+        c = _number(c, what)
+        ones = OneMatrix(like.shape[0], 1)
+        return ones if c == 1 else _product(c, ones)
+
+
+def _is_scalar(v) -> bool:
+    """A 1×1 matrix: a scalar parameter (ζ of FastGRNN), or an expression of such."""
+    return _is_matrix(v) and v.shape == (1, 1)
+
+
+def _fit_scalars(terms: list) -> list:
+    """Operands of one operation with every 1×1 broadcast to the column vector the others
+    are (𝟏 ζ), when they are all one column vector's shape; otherwise unchanged."""
+    shapes = {t.shape for t in terms if _is_matrix(t) and not _is_scalar(t)}
+    if len(shapes) != 1 or not any(_is_scalar(t) for t in terms):
+        return terms
+    (rows, cols) = next(iter(shapes))
+    if cols != 1:
+        return terms
+    return [broadcast(t, rows) if _is_scalar(t) else t for t in terms]
 
 
 def _product(*factors) -> MatMul:
@@ -665,10 +774,9 @@ _LEVEL: dict[type, str] = {
 }
 
 
-def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -> MatrixExpr:
-    """A string in the grammar above as a SymPy expression over the symbols of ``table``
-    (name → MatrixSymbol), ``I`` the identity of size ``size``: the entry point for
-    candidates and for the right-hand sides of declared cells' equations."""
+def _syntax_tree(text: str) -> tuple[_Source, ast.Expression]:
+    """The text checked against the limits, rewritten for Python's parser and parsed (as
+    syntax only: nothing is evaluated); CandidateError, one line, for anything else."""
     if not isinstance(text, str):
         raise CandidateError(f"a candidate string is a str, got {type(text).__name__}")
     if len(text) > MAX_CHARACTERS:
@@ -705,10 +813,105 @@ def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -
     nodes = sum(1 for node in ast.walk(tree) if isinstance(node, ast.expr))
     if nodes > MAX_NODES:
         raise CandidateError(f"candidate is too large: {nodes} nodes (at most {MAX_NODES})")
+    return src, tree
+
+
+def parse_expression(text: str, table: dict[str, MatrixSymbol], size: sp.Expr) -> MatrixExpr:
+    """A string in the grammar above as a SymPy expression over the symbols of ``table``
+    (name → MatrixSymbol), ``I`` the identity of size ``size``: the entry point for
+    candidates and for the right-hand sides of declared cells' equations."""
+    src, tree = _syntax_tree(text)
     try:
         return _Parser(src, table, size).visit(tree.body)
     except RecursionError:
         raise CandidateError("candidate is too deeply nested") from None
+
+
+# -- scalars: a number, a count, a bound ----------------------------------------------------------
+
+
+class _ScalarParser:
+    """Builds the SymPy expression of a scalar answer: numbers (exact, as above), the
+    named scalars, + − × / and powers; nothing else."""
+
+    def __init__(self, src: _Source, names: dict[str, sp.Symbol]) -> None:
+        self.src, self.names = src, names
+
+    def visit(self, node: ast.AST) -> sp.Expr:
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.visit(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant):
+            value, text = node.value, self.src.segment(node)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CandidateError(f"{text!r} is not a number")
+            return _literal(self.src.text[node.col_offset : node.end_col_offset], value, text)
+        if isinstance(node, ast.Name):
+            if node.id not in self.names:
+                known = ", ".join(sorted(self.names)) or "none: the answer is a number"
+                raise CandidateError(f"unknown symbol {node.id!r} in the answer; known: {known}")
+            return self.names[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "sqrt"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return self.power(self.visit(node.args[0]), sp.Rational(1, 2), "sqrt(…)")
+        raise CandidateError(
+            f"{_one_line(self.src.segment(node), 40)!r} is not allowed here: the answer is a "
+            "number or an expression in "
+            + (", ".join(sorted(self.names)) if self.names else "numbers")
+            + " with + - * / ** and sqrt(…)"
+        )
+
+    def binop(self, node: ast.BinOp) -> sp.Expr:
+        what = repr(_one_line(self.src.segment(node)))
+        a, b = self.visit(node.left), self.visit(node.right)
+        op = type(node.op)
+        if op is ast.Add:
+            out = a + b
+        elif op is ast.Sub:
+            out = a - b
+        elif op is ast.Mult:
+            out = a * b
+        elif op is ast.Div:
+            if b == 0:
+                raise CandidateError(f"{what} is a division by zero")
+            out = a / b
+        elif op is ast.Pow:
+            return self.power(a, b, what)
+        else:
+            raise CandidateError(
+                f"the operator in {what} is not allowed in a scalar answer (+ - * / **)"
+            )
+        return _number(out, what) if out.is_number else out
+
+    def power(self, a: sp.Expr, k: sp.Expr, what: str) -> sp.Expr:
+        if a.is_number and k.is_number:
+            return _power(a, k, what)
+        if k.is_number and not k.is_Rational:
+            raise CandidateError(f"the exponent of {what} must be a rational number")
+        if k.is_Rational and abs(k) > MAX_EXPONENT:
+            raise CandidateError(
+                f"the exponent {k} in {what} is too large (at most {MAX_EXPONENT})"
+            )
+        return sp.Pow(a, k)
+
+
+def parse_scalar(text: str, names: dict[str, sp.Symbol] | None = None) -> sp.Expr:
+    """A scalar answer (a parameter count, a bound, a number of factors) as an exact SymPy
+    expression: numbers as they are spelled (``0.25`` is 1/4), the scalars of ``names``
+    (name → Symbol, such as ``n``, ``d``, ``l``), ``+ - * / **`` with the grammar's
+    Unicode (−, ×, ·) and ``sqrt(…)``; CandidateError, one line, for anything else."""
+    src, tree = _syntax_tree(text)
+    try:
+        return _ScalarParser(src, dict(names or {})).visit(tree.body)
+    except RecursionError:
+        raise CandidateError("the answer is too deeply nested") from None
 
 
 def count_nodes(expr: sp.Basic, limit: int = MAX_NODES) -> int:
@@ -742,6 +945,12 @@ def shape_error(expr: MatrixExpr) -> str | None:
                 return f"shapes {shapes} do not match in {sp.sstr(e)[:80]!r}"
         elif isinstance(e, (Diag, Apply)) and e.vector.shape[1] != 1:
             return f"{type(e).__name__.lower()}(·) of a matrix in {sp.sstr(e)[:80]!r}"
+        elif isinstance(e, Pairwise) and (
+            e.first.shape[1] != 1
+            or sp.expand(e.first.shape[0] - e.second.shape[0]) != 0
+            or e.second.shape[1] != 1
+        ):
+            return f"{e.name}(a, b) of shapes {e.first.shape}, {e.second.shape}"
         elif isinstance(e, BlockMatrix):
             problem = block_problem(e)
             if problem:

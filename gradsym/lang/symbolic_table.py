@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
 
 from . import functions as symbolic_functions
 
@@ -24,6 +24,12 @@ def _scalar_maps() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
 #: Every elementwise map that can appear in a compact form, by its name in ``Apply``: the
 #: SymPy facet of the table :data:`gradsym.lang.elementwise.FUNCTIONS`.
 SCALAR_MAPS: dict[str, Callable[[sp.Expr], sp.Expr]] = _scalar_maps()
+
+
+#: Every function of two vectors by its name in ``Pairwise``: f(a, b) of SymPy scalars.
+PAIRWISE_SCALARS: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
+    f.name: f.scalar for f in PAIRWISE.values()
+}
 
 
 def _z() -> sp.Symbol:
@@ -51,7 +57,13 @@ OWN_CLASSES: dict[type, tuple] = {
 LAMBDIFY_FUNCTIONS: dict[str, Callable] = {
     cls.__name__: (f.derivative if is_prime else f.apply)
     for cls, (f, is_prime) in OWN_CLASSES.items()
-}
+} | {"logaddexp": PAIRWISE["logaddexp"].apply}
 
 
-__all__ = ["FUNCTION_CLASSES", "LAMBDIFY_FUNCTIONS", "OWN_CLASSES", "SCALAR_MAPS"]
+__all__ = [
+    "FUNCTION_CLASSES",
+    "LAMBDIFY_FUNCTIONS",
+    "OWN_CLASSES",
+    "PAIRWISE_SCALARS",
+    "SCALAR_MAPS",
+]

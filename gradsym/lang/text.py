@@ -8,7 +8,8 @@ import sympy as sp
 from sympy import Identity, MatAdd, MatMul
 from sympy.printing.str import StrPrinter
 
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.broadcast import as_scalar, broadcast_scalar, is_compound
+from gradsym.lang.elementwise import FUNCTIONS, PAIRWISE
 
 # Elementwise maps by their name in ``Apply``: the function table's text (f and f').
 FUNCTION_TEXT = {f.name: f.text for f in FUNCTIONS.values()} | {
@@ -30,10 +31,21 @@ class NotesTextPrinter(StrPrinter):
         return expr.name
 
     def _print_Diag(self, expr):
+        scalar = broadcast_scalar(expr.vector)
+        if scalar is not None:  # diag(𝟏 ζ) = ζ I: written ζ
+            return self._print(scalar)
         return f"diag({self._print(expr.vector)})"
 
     def _print_Apply(self, expr):
         return f"{FUNCTION_TEXT[expr.name]}({self._print(expr.vector)})"
+
+    def _print_Pairwise(self, expr):
+        f = PAIRWISE[expr.name]
+        args = []
+        for a, wrap in zip((expr.first, expr.second), f.text_wrap):
+            s = self._print(as_scalar(a))
+            args.append(f"({s})" if wrap and is_compound(a) else s)
+        return f.text.format(*args)
 
     def _print_OneMatrix(self, expr):
         return "1"
@@ -46,7 +58,8 @@ class NotesTextPrinter(StrPrinter):
 
     def _factor(self, expr) -> str:
         s = self._print(expr)
-        return f"({s})" if isinstance(expr, MatAdd) else s
+        quotient = getattr(expr, "is_operator", False)  # (a / b) ∘ c
+        return f"({s})" if isinstance(expr, MatAdd) or quotient else s
 
     def _print_Transpose(self, expr):
         arg = expr.arg
@@ -54,11 +67,20 @@ class NotesTextPrinter(StrPrinter):
         return f"{s}ᵀ" if isinstance(arg, sp.MatrixSymbol) else f"({s})ᵀ"
 
     def _print_HadamardProduct(self, expr):
-        return " ∘ ".join(self._factor(a) for a in expr.args)
+        scalars = [broadcast_scalar(a) for a in expr.args]  # ζ (1 − z), not ζ ∘ (1 − z)
+        head = " ".join(
+            f"({self._print(s)})" if isinstance(s, MatMul) else self._print(s)
+            for s in scalars
+            if s is not None
+        )
+        body = " ∘ ".join(self._factor(a) for a, s in zip(expr.args, scalars) if s is None)
+        return f"{head} {body}".strip() if head else body
 
     def _print_MatMul(self, expr):
         coef = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
         mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        if broadcast_scalar(MatMul(*mats)) is not None:  # 𝟏 ζ is ζ
+            mats = mats[1:]
         if len(mats) > 1:  # I A = A: a term of (I + B) A, printed as the notes write it
             mats = [m for m in mats if not isinstance(m, Identity)] or mats[:1]
         body = " ".join(self._factor(m) for m in mats)

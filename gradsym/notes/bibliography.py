@@ -38,7 +38,14 @@ def _entry(key: str, label: str, authors: str, title: str, where: str) -> Entry:
 
 def _plain(latex: str) -> str:
     """The few text macros of the entries, in Unicode (for Markdown and terminals)."""
-    for tex, uni in (("--", "–"), ("~", "\u00a0"), ("\\&", "&"), ('\\"e', "ë")):
+    for tex, uni in (
+        ("--", "–"),
+        ("~", "\u00a0"),
+        ("\\&", "&"),
+        ('\\"e', "ë"),
+        ("``", "“"),
+        ("''", "”"),
+    ):
         latex = latex.replace(tex, uni)
     return latex
 

@@ -23,7 +23,8 @@ import numpy as np
 import sympy as sp
 
 from gradsym.cells import registry
-from gradsym.lang.elementwise import MAPS, numpy_map
+from gradsym.errors import NonFiniteError
+from gradsym.lang.elementwise import MAPS, PAIRWISE, numpy_map
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import n as n_sym
 from gradsym.lang.visitor import MatrixVisitor
@@ -37,13 +38,26 @@ UNIT_ROUNDOFF = 2.0**-53
 
 
 # The elementwise maps ("tanh", "tanh'", …) are the function table's NumPy values, f'
-# written from the output f(z) as the cells compute it. Each is 1-Lipschitz except a
-# derivative the table marks a step (ReLU'): an error δ in the argument moves the value by
-# at most δ, and the evaluation itself adds a few units of round-off.
+# written from the output f(z) as the cells compute it. For the rows the table marks
+# 1-Lipschitz (the activations, softplus, |·|) an error δ in the argument moves the value
+# by at most δ; for the others (exp, log, sqrt) by |f'(z)| δ, and f' by |f''(z)| δ, to
+# first order; the evaluation itself adds a few units of round-off. A map whose value is a
+# step (ReLU', |·|', the step itself) is unknown within round-off of its jump.
 _MAPS = {name: numpy_map(name) for name in MAPS}
-_STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step}
+_STEP_MAPS = {f.prime for f, is_prime in MAPS.values() if is_prime and f.prime_is_step} | {
+    f.name for f, is_prime in MAPS.values() if not is_prime and f.is_step
+}
 # maps whose float64 value rounds nothing and is exactly 0 for a negative argument (ReLU)
 _EXACT_ZERO_BELOW = {f.name for f, is_prime in MAPS.values() if not is_prime and f.exact_zero_below}
+
+
+def _slope(name: str, a: np.ndarray) -> np.ndarray | float:
+    """A bound on |g'| at a for the map g called ``name``: 1 for a 1-Lipschitz row, else
+    |f'(a)| (g = f) or |f''(a)| (g = f')."""
+    f, is_prime = MAPS[name]
+    if f.lipschitz or name in _STEP_MAPS:
+        return 1.0
+    return np.abs(f.second_derivative(a) if is_prime else f.derivative(a))
 
 
 def sizes(n: int, d: int) -> dict:
@@ -72,6 +86,32 @@ def random_instance(
             params[p.name] = rng.normal(0.0, scale / np.sqrt(cols), (rows, cols))
     leaves = {s.name: rng.normal(0.0, state_scale, _dim(s.shape[0], n, d)) for s in cell.leaves}
     return {"params": params, "leaves": leaves, "n": n, "d": d}
+
+
+#: Redraws of an instance at which the cell's equations are undefined, before giving up.
+DEFINED_ATTEMPTS = 20
+
+
+def defined_instance(cell, n: int, d: int, rng: np.random.Generator) -> dict[str, Any]:
+    """A :func:`random_instance` at which every vector of the cell is finite: a cell with
+    log, sqrt, a quotient or a power is undefined at some points (sqrt(1 − q²) with a
+    random exponent that makes q > 1), and is drawn again there. A cell defined everywhere
+    takes the first draw, so its instances are those of :func:`random_instance`.
+
+    Raises NonFiniteError when :data:`DEFINED_ATTEMPTS` draws all fail."""
+    for _ in range(DEFINED_ATTEMPTS):
+        inst = random_instance(cell, n, d, rng)
+        with np.errstate(all="ignore"):
+            env = environment(cell, inst)
+        if all(np.all(np.isfinite(v)) for v in env.values()):
+            return inst
+    bad = next(k for k, v in env.items() if not np.all(np.isfinite(v)))
+    raise NonFiniteError(
+        f"the equations of {cell.name!r} are undefined (NaN or ∞) at {DEFINED_ATTEMPTS} random "
+        f"instances (parameters, input and state drawn from normal distributions; {bad} was "
+        "not finite): write them so that they are defined for every real parameter "
+        "(softplus(c) for a positive c, σ(λ) for a rate in (0, 1))"
+    )
 
 
 def hold(cell, inst: dict[str, Any], name: str) -> dict[str, Any]:
@@ -157,7 +197,7 @@ class _Evaluator(MatrixVisitor):
     def _print_Apply(self, e):
         a, ma = self._print(e.vector)
         out = _MAPS[e.name](a)
-        m = ma + 4.0 * (np.abs(out) + 1.0)
+        m = _slope(e.name, a) * ma + 4.0 * (np.abs(out) + 1.0)
         # the sign of the argument is known unless it is within its round-off of 0 (an
         # exact argument, ma = 0, has a known sign: 0 itself, and ReLU'(0) = 0)
         unsure = (np.abs(a) <= 4.0 * ma * UNIT_ROUNDOFF) & (ma > 0)
@@ -165,6 +205,14 @@ class _Evaluator(MatrixVisitor):
             m = np.where(unsure, np.inf, 0.0)
         elif e.name in _EXACT_ZERO_BELOW:  # exactly 0 where a < 0 is known, else a's error
             m = np.where((a < 0) & ~unsure, 0.0, ma)
+        return out, m
+
+    def _print_Pairwise(self, e):
+        f = PAIRWISE[e.name]
+        (a, ma), (b, mb) = self._print(e.first), self._print(e.second)
+        out = f.apply(a, b)
+        da, db = f.partials(a, b, out)
+        m = np.abs(da) * ma + np.abs(db) * mb + 4.0 * (np.abs(out) + 1.0)
         return out, m
 
     def _print_Diag(self, e):

@@ -131,8 +131,9 @@ def check_gradient(
 
 
 def _random_linear_loss(cell, trace, rng):
-    """Cotangents G for L = Σₜ ⟨G_h⁽ᵗ⁾, h⁽ᵗ⁾⟩ (+ the same for c) + ⟨G_final, s⁽ᵀ⁾⟩, in the
-    cell's dtype (what its backward pass takes); L is summed in float64."""
+    """Cotangents G for L = Σₜ ⟨G_h⁽ᵗ⁾, h⁽ᵗ⁾⟩ (+ the same for every other state: c, and
+    any a declared cell has) + ⟨G_final, s⁽ᵀ⁾⟩, in the cell's dtype (what its backward
+    pass takes); L is summed in float64."""
     dt = cell.dtype
     direct = {name: rng.standard_normal(v.shape).astype(dt) for name, v in trace.states.items()}
     final = tuple(rng.standard_normal(s.shape).astype(dt) for s in trace.final_state)
@@ -159,7 +160,7 @@ def check_cell_gradients(cell, xs: np.ndarray, state0, rng: np.random.Generator,
     state0 = tuple(np.array(s, dtype=dt) for s in cell._check_state(_cast(state0, dt), xs.shape[1]))
     trace = cell.forward(xs, state0)
     direct, final, loss = _random_linear_loss(cell, trace, rng)
-    g = cell.backward(trace, direct.get("h"), dc=direct.get("c"), d_final=final)
+    g = cell.backward(trace, d_states=direct, d_final=final)
 
     def f():
         return loss(cell.forward(xs, state0))

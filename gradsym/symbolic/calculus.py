@@ -7,6 +7,8 @@ The rules, one ``_print_<Class>`` method each of ``_Differential`` (a :class:`.v
     d(a + b)    = da + db
     d(a ∘ b)    = diag(b) da + diag(a) db
     d f(z)      = diag(f'(z)) dz              (f elementwise; f = identity gives dz)
+    d f(a, b)   = diag(∂₁f) da + diag(∂₂f) db (f entrywise of two vectors: max, a/b, a^b,
+                                               the partials from the table PAIRWISE)
     d [a; b]    = [da; db]
     d y         = d(definition of y)          (chain rule through a named intermediate)
 
@@ -39,8 +41,9 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.elementwise import DERIVATIVE_OF
-from gradsym.lang.matexpr import Apply, Diag
+from gradsym.lang import matexpr
+from gradsym.lang.elementwise import DERIVATIVE_OF, PAIRWISE
+from gradsym.lang.matexpr import Apply, Diag, Pairwise
 from gradsym.lang.visitor import MatrixVisitor
 
 from .equations import CellEquations
@@ -169,6 +172,14 @@ class _Differential(MatrixVisitor):
         prime = DERIVATIVE_OF[e.name]
         dz = self.d(e.vector)
         return dz if prime == "identity'" else _diag_times(Apply(prime, e.vector), dz)
+
+    def _print_Pairwise(self, e: Pairwise) -> LinearMap:
+        partials = PAIRWISE[e.name].partial_forms(e.first, e.second, matexpr)
+        out: LinearMap = {}
+        for arg, partial in zip((e.first, e.second), partials):
+            if self.depends(arg):
+                out = _add(out, _diag_times(partial, self.d(arg)))
+        return out
 
     def _print_BlockMatrix(self, e: BlockMatrix) -> LinearMap:
         parts = [to_matrix(self.d(blk), blk.shape[0], self.wrt.shape[0]) for blk in e.blocks]

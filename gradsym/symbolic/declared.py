@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sympy import MatrixSymbol
 
-from gradsym.lang.names import LATEX, STYLES
+from gradsym.lang.names import LATEX, RELABELLED, STYLES
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -26,29 +26,32 @@ _GREEK = {
 }  # fmt: skip
 
 
-def _letter(base: str) -> str:
+def _letter(base: str, bold: bool = True) -> str:
     word = base.rstrip("_")
     if word.lower() in _GREEK:
         tex = "\\" + (word if word.islower() else word.capitalize())
-        return rf"\boldsymbol{{{tex}}}"
-    return rf"\mathbf{{{word}}}"
+        return rf"\boldsymbol{{{tex}}}" if bold else tex
+    return rf"\mathbf{{{word}}}" if bold else word
 
 
-def symbol_latex(name: str, time: str | None, style: str = "001") -> str:
+def symbol_latex(name: str, time: str | None, style: str = "001", scalar: bool = False) -> str:
     """The LaTeX of a declared name: the notes' own for a name they use, else by the rules
-    above; ``time`` is "t", "t-1" or None (a parameter)."""
+    above; ``time`` is "t", "t-1" or None (a parameter); a ``scalar`` (a 1×1 parameter such
+    as ζ) is not bold."""
     override = STYLES.get(style, {})
     if name in override:
         return override[name]
-    if name in LATEX and (time is not None or "^{(" not in LATEX[name]):
+    if name in LATEX and name not in RELABELLED and (time is not None or "^{(" not in LATEX[name]):
         return LATEX[name]  # the notes' own (a parameter never takes a vector's time step)
     base = name.removesuffix("_prev")
     tilde = base.endswith("_tilde")
     base = base.removesuffix("_tilde")
     word, _, sub = base.rstrip("_").partition("_")
-    tex = _letter(word or base)
+    tex = _letter(word or base, bold=not scalar)
     if sub:
         sub_tex = sub.replace("_", "")
+        if sub_tex.lower() in _GREEK:  # z_lambda: z_λ
+            sub_tex = "\\" + sub_tex
         tex += f"_{sub_tex}" if len(sub_tex) == 1 else f"_{{{sub_tex}}}"
     if tilde:
         tex = rf"\tilde{{{tex}}}"
@@ -70,7 +73,8 @@ class DeclaredParameter(MatrixSymbol):
     """A parameter (matrix or vector) of a declared cell; prints without a time step."""
 
     def _gradsym_latex(self, printer) -> str:
-        return symbol_latex(self.name, None, getattr(printer, "style", "001"))
+        scalar = self.shape == (1, 1)
+        return symbol_latex(self.name, None, getattr(printer, "style", "001"), scalar)
 
 
 __all__ = [

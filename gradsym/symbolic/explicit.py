@@ -19,7 +19,7 @@ from sympy.matrices.expressions import MatrixExpr
 from gradsym.lang.names import d as d_sym
 from gradsym.lang.names import entry_symbol
 from gradsym.lang.names import n as n_sym
-from gradsym.lang.symbolic_table import SCALAR_MAPS
+from gradsym.lang.symbolic_table import PAIRWISE_SCALARS, SCALAR_MAPS
 from gradsym.lang.visitor import MatrixVisitor
 
 from ..errors import InvalidValueError
@@ -79,6 +79,11 @@ class _Explicit(MatrixVisitor):
 
     def _print_Apply(self, e):
         return self._print(e.vector).applyfunc(SCALAR_MAPS[e.name])
+
+    def _print_Pairwise(self, e):
+        a, b = self._print(e.first), self._print(e.second)
+        f = PAIRWISE_SCALARS[e.name]
+        return sp.ImmutableMatrix(a.rows, a.cols, [f(x, y) for x, y in zip(a, b)])
 
     def _print_Diag(self, e):
         return sp.ImmutableMatrix(sp.diag(*self._print(e.vector)))

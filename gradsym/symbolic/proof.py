@@ -6,7 +6,8 @@ by the cheapest of three exact tests (``simplify``, slow and heuristic, is never
 
 1. every function application (σ(·), tanh(·), ReLU(·), …) replaced by a fresh symbol, the
    difference is a polynomial, and ``expand`` decides it — enough when both sides are
-   written with the same arguments (σ' as σ(1 − σ), tanh' as 1 − tanh²);
+   written with the same arguments (σ' as σ(1 − σ), tanh' as 1 − tanh²); 1b. the same
+   with exp kept, which SymPy multiplies out (exp(a)·exp(b) = exp(a + b));
 2. the same after :func:`canonical_arguments` — every argument expanded (so that
    r∘(W h + b) and r∘W h + r∘b, or (1 − u)∘h + u∘h and h, meet), tanh written as
    2σ(2a) − 1 and σ(−a) as 1 − σ(a): σ(z)σ(−z) = σ(z)(1 − σ(z)) and 4σ(2z)σ(−2z) =
@@ -38,7 +39,7 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.matrices.expressions import MatrixExpr
 
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.lang.functions import relu, relu_prime, sigmoid
 
 from .equations import CellEquations
@@ -67,6 +68,19 @@ def _zero_as_polynomial(e: sp.Expr) -> bool:
     # xreplace works top-down, so an outer application is replaced as a whole.
     dummies = {f: sp.Dummy() for f in funcs}
     return sp.expand(e.xreplace(dummies)) == 0
+
+
+def _zero_with_exponentials(e: sp.Expr) -> bool:
+    """Test 1b: 0 once each function application but exp is an opaque symbol, exp kept:
+    SymPy multiplies exp(a)·exp(b) into exp(a + b) as it expands, so that the identities
+    of the exponential gates (e^{−A} e^{A} = 1 in a zero-order hold, e^{ĩ − m} e^{m}) are
+    polynomial ones."""
+    if not e.has(sp.exp):
+        return False
+    funcs = sorted(
+        (f for f in e.atoms(sp.Function) if not isinstance(f, sp.exp)), key=sp.default_sort_key
+    )
+    return sp.expand(e.xreplace({f: sp.Dummy() for f in funcs})) == 0
 
 
 def canonical_arguments(e: sp.Expr) -> sp.Expr:
@@ -247,7 +261,7 @@ def is_identically_zero(e: sp.Expr) -> bool:
     True is a proof. False means no proof was found: the expression is nonzero at a point,
     or the three tests above could not decide it.
     """
-    if _zero_as_polynomial(e):
+    if _zero_as_polynomial(e) or _zero_with_exponentials(e):
         return True
     e = canonical_arguments(e)
     if _zero_as_polynomial(e):
@@ -277,7 +291,7 @@ def decide_entry(
     """Is candidate − expected identically 0? Tests 1, 2 and 3a, then the exact value at the
     first two of ``points`` (a nonzero value is a counterexample), then test 3."""
     diff = candidate - expected
-    if _zero_as_polynomial(diff):
+    if _zero_as_polynomial(diff) or _zero_with_exponentials(diff):
         return EntryDecision("zero")
     diff = canonical_arguments(diff)
     if _zero_as_polynomial(diff) or _zero_by_families(diff):
@@ -320,7 +334,7 @@ def rnn_index_form(name: str = "tanh") -> tuple[sp.Expr, sp.Expr, bool]:
     Returns (derived, expected, holds): derived from h_i = σ(z_i),
     z_i = Σ_k W_h[i,k] h_k + Σ_k W_x[i,k] x_k + b_i, expected σ'(z_i) W_h[i,j].
     """
-    act = get_function(name)
+    act = get_activation(name)
     i, j, k = sp.symbols("i j k", integer=True, nonnegative=True)
     p = sp.Symbol("p", integer=True, nonnegative=True)
     dd = sp.Symbol("d", integer=True, positive=True)

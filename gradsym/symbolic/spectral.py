@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.lang.functions import relu, sigmoid
 
 from ..errors import InvalidValueError, NotDiagonalizableError, ShapeError
@@ -87,7 +87,7 @@ class Gamma:
 
 def gamma(name: str) -> Gamma:
     """Derive γ = sup_z |σ'(z)| for tanh, sigmoid, relu or identity."""
-    act = get_function(name)
+    act = get_activation(name)
     z = sp.Symbol("z", real=True)
     if name == "tanh":
         prime = sp.tanh(z).diff(z)  # SymPy's derivative, 1 − tanh²(z)

@@ -5,6 +5,7 @@ with a report; exit 1 when any check fails. The figures come from the session's 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,9 @@ from gradsym.numeric import selfcheck
 
 
 @pytest.fixture
-def quick_build(built_figures, monkeypatch):
-    """The build with the session's figures and a two-claim verification."""
+def quick_build(built_figures, monkeypatch, committed_slide_figures):
+    """The build with the session's figures (and the committed slide-style ones) and a
+    two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
     monkeypatch.setattr(
         "gradsym.cli.build.figures_into", lambda out, names, seed, options, log: files
@@ -73,7 +75,10 @@ def test_a_failing_claim_makes_the_build_fail_and_json_says_so(
     assert [c["id"] for c in report["verify"]["claims"]] == ["cec", "clip-norm"]
     assert {r["cell"] for r in report["backend"]} >= {"RNN(tanh)", "GRU(torch)"}
     assert all(r["passed"] for r in report["backend"])
-    slides = [tmp_path / "slides" / "slides.tex"]
-    assert report["written"]["slides"] == [str(p) for p in slides]
-    assert str(tmp_path / "derivations" / "notes.tex") in report["written"]["derivations"]
+    written = report["written"]
+    assert str(tmp_path / "slides" / "slides.tex") in written["slides"]
+    assert str(tmp_path / "derivations" / "notes.tex") in written["derivations"]
+    assert str(tmp_path / "exercises" / "answers.toml") in written["exercises"]
+    del written["figures"]  # the session's, patched in
+    assert all(Path(p).is_relative_to(tmp_path / kind) for kind in written for p in written[kind])
     assert "1/4 figures" in err and "4/4 checking the numeric" in err

@@ -85,13 +85,16 @@ TRAIN_TINY = ["train", "--task", "adding", "--length", "20", "--hidden", "3", "-
               "--steps", "1", "--eval-batch", "4", "--no-progress"]  # fmt: skip
 
 
-#: For each command with --json: a quick invocation writing into the folder ``{out}``, and
-#: where under it the files land (None: the command writes nothing).
+#: For each command with --json: a quick invocation writing into the folder ``{out}``,
+#: where under it the files land (None: the command writes nothing) and its exit status.
 JSON_RUNS = {
-    "verify": (["verify", "cec"], None),
-    "check": (["check", "--cell", "rnn", "--time-limit", "0", "W_h"], None),  # refuted: exit 1
-    "cells": (["cells"], None),
-    "train": ([*TRAIN_TINY, "--out", "{out}"], ""),
+    "verify": (["verify", "cec"], None, 0),
+    "check": (["check", "--cell", "rnn", "--time-limit", "0", "W_h"], None, 1),  # refuted
+    "cells": (["cells"], None, 0),
+    "train": ([*TRAIN_TINY, "--out", "{out}"], "", 0),
+    "exercises": (["exercises", "--seed", "3", "--out", "{out}"], "exercises", 0),
+    "site": (["site", "--out", "{out}"], "site", 0),  # the committed figures in {out}/figures
+    "grade": (["grade", str(REPO / "exercises" / "answers.toml")], None, 1),  # none answered
 }
 #: Tested elsewhere, each where its work is already done: derive, figures and slides in
 #: the test of one --out below, sweep report in the test of its old --report-dir, build in
@@ -111,18 +114,19 @@ def test_every_command_that_prints_results_has_json():
 
 @pytest.mark.parametrize("command", sorted(JSON_RUNS))
 def test_json_is_one_document_and_written_files_are_under_out(command, tmp_path, capsys):
-    argv, under = JSON_RUNS[command]
+    argv, under, code = JSON_RUNS[command]
     out = tmp_path / "out"
-    argv = [a.format(out=out) for a in argv]
-    assert main([*argv, "--json"]) == (1 if command == "check" else 0)
+    if command == "site":
+        out.mkdir()
+        (out / "figures").symlink_to(REPO / "figures")
+    assert main([*[a.format(out=out) for a in argv], "--json"]) == code
     printed = json.loads(capsys.readouterr().out)  # the whole of stdout
     assert printed
     if under is None:
         assert not out.exists()
         return
     files = printed["written"] if "written" in printed else [printed["run_dir"]]
-    folder = out / under
-    assert files and all(Path(f).parent == folder or Path(f) == folder for f in files), files
+    assert files and all(Path(f).is_relative_to(out / under) for f in files), files
 
 
 # -- --out ---------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ def test_out_is_one_option_wherever_it_appears():
     for name, parser in LEAVES.items():
         action = _options(parser).get("--out")
         if action is None:
-            assert name in ("verify", "check", "cells", "bench"), name  # they write no file
+            assert name in ("verify", "check", "grade", "cells", "bench"), name  # write no file
             continue
         assert (action.dest, action.type, action.metavar) == ("out", Path, "DIR"), name
         assert action.help.startswith("the folder to write into: "), name

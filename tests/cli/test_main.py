@@ -112,6 +112,9 @@ ARGV = {
     "bench": ["bench", "backend"],
     "cells": ["cells"],
     "sweep": ["sweep", "report", "DIR"],
+    "exercises": ["exercises"],
+    "grade": ["grade", "answers.toml"],
+    "site": ["site"],
 }
 
 

@@ -79,7 +79,7 @@ def test_pdf_without_beamer_is_refused_before_any_work(tmp_path, capsys, monkeyp
 
 
 def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, monkeypatch, committed_slide_figures
 ):
     import gradsym.notes
 
@@ -90,4 +90,4 @@ def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
     monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "pgfcore.sty is missing")
     assert main(["build", "--pdf", "--out", str(tmp_path)]) == 0
     assert "slides.pdf not compiled: pgfcore.sty is missing" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "slides").iterdir()) == ["slides.tex"]
+    assert sorted(p.name for p in (tmp_path / "slides").iterdir()) == ["figures", "slides.tex"]

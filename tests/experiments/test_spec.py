@@ -270,7 +270,7 @@ def test_a_cell_declared_in_the_spec_inline_or_in_a_file(tiny, tmp_path):
         ([{"file": "ligru.toml", "name": "x"}], "a cell file is given alone"),
         ([{"file": "missing.toml"}], r"cells\[0\]: cell file .*missing.toml' does not exist"),
         ([{"name": "c"}], "a cell is file"),
-        ([{"name": "c", "equations": "h = exp(W_h @ h_prev)"}], r"cells\[0\]: equation h"),
+        ([{"name": "c", "equations": "h = cosh(W_h @ h_prev)"}], r"cells\[0\]: equation h"),
         (
             [{"name": "c", "equations": LIGRU}, {"name": "c", "equations": LIGRU}],
             "cells repeat a name",

@@ -382,6 +382,7 @@ def test_notes_compile_without_errors_undefined_references_or_overfull_lines(
         assert f"{figure.name}.pdf" in log  # every figure was included
     assert dv.overfull_boxes(log) == []  # not one, however small
     assert sorted(p.name for p in out.iterdir() if p.suffix not in (".tex", ".md")) == [
+        "figures",  # the PNGs notes.md links, beside it
         f"{stem}.log",
         f"{stem}.pdf",
     ]  # the auxiliary files stay out of the folder

@@ -19,6 +19,8 @@ from gradsym.notes.prose import to_markdown
 from gradsym.render.derivations import RenderError, figure_refs
 from gradsym.render.derivations.markdown_notes import (
     MATHJAX_MACROS,
+    anchor,
+    heading_text,
     markdown_name,
     math_macros,
     notes_markdown,
@@ -43,12 +45,16 @@ def _title(claim) -> str:
     return to_markdown(claim.title, cite_text)
 
 
+def _heading(claim, plan) -> str:
+    return heading_text(claim.title, plan.ref)
+
+
 def test_every_claim_is_there_once_numbered_as_in_the_pdf(notes, plan):
     numbers = plan.numbers()
     positions = []
     for item in plan.items():
         if isinstance(item, ClaimItem):
-            heading = f"\n### {numbers[item.label]} {_title(item.claim)}\n"
+            heading = f"\n### {numbers[item.label]} {_heading(item.claim, plan)}\n"
             assert notes.count(heading) == 1, heading
             positions.append(notes.index(heading))
         elif isinstance(item, FactsBox):
@@ -57,17 +63,50 @@ def test_every_claim_is_there_once_numbered_as_in_the_pdf(notes, plan):
     assert positions == sorted(positions)
     assert {c.id for c in plan.claims()} == set(IDS)
     sections = re.findall(r"^## (.*)$", notes, flags=re.MULTILINE)
-    assert sections[-1] == "References"
-    assert [s.split(" ", 1)[0] for s in sections[:-1]] == [str(k) for k in range(1, len(sections))]
+    assert sections[0] == "Contents" and sections[-1] == "References"
+    assert [s.split(" ", 1)[0] for s in sections[1:-1]] == [
+        str(k) for k in range(1, len(sections) - 1)
+    ]
 
 
-def test_every_figure_link_resolves_and_stands_where_the_plan_puts_it(notes, plan):
+def test_headings_are_plain_text_and_the_contents_link_to_them(notes, plan):
+    headings = re.findall(r"^#+ (.*)$", notes, flags=re.MULTILINE)
+    assert not [h for h in headings if "$" in h or "\\" in h]  # no LaTeX in an outline
+    anchors = {anchor(h) for h in headings}
+    contents = notes[notes.index("## Contents") : notes.index("\n## 1 ")]
+    links = re.findall(r"\]\(#([^)]+)\)", contents)
+    claims_ = sum(isinstance(i, ClaimItem) for s in plan.sections for i in s.items)
+    assert len(links) == claims_ + len(plan.sections) + 1
+    assert set(links) <= anchors
+
+
+def test_caveats_are_callouts_and_justifications_wrap(notes, plan):
+    assert notes.count("> [!NOTE]\n> ") == sum(bool(c.caveat) for c in plan.claims())
+    displays = re.findall(r"\$\$(.*?)\$\$", notes, flags=re.DOTALL)
+    # no justification inside a formula (a derivation's line numbers, "(3)", are no prose)
+    assert not [d for d in displays if re.search(r"\\text\{\((?!\d+\)\})", d)]
+    said = re.findall(r"^\*\((.*)\)\*$", notes, flags=re.MULTILINE)
+    steps = sum(bool(s.justification) for c in plan.claims() for s in c.steps)
+    assert len(said) >= steps - 5  # a justification with emphasis of its own is plain
+
+
+def test_each_section_closes_with_its_exercises_solutions_for_the_instructor(notes):
+    from gradsym.checker.exercises import SECTIONS, exercises
+
+    instructor = (COMMITTED / "notes-instructor.md").read_text()
+    assert notes.count("### Exercises") == instructor.count("### Exercises") == len(SECTIONS)
+    assert notes.count("**Exercise ") == len(exercises())
+    assert "**Solution.**" not in notes
+    assert instructor.count("**Solution.**") == len(exercises())
+
+
+def test_every_figure_link_resolves_beside_the_file_where_the_plan_puts_it(notes, plan):
     links = re.findall(r"!\[Figure (\d+): [^\]]*\]\(([^)]+)\)", notes)
     figures = figure_refs()
     assert sorted(Path(path).stem for _, path in links) == sorted(f.name for f in figures)
     numbers = plan.numbers()
     for number, path in links:
-        assert path.startswith("../figures/") and path.endswith(".png")
+        assert path.startswith("figures/") and path.endswith(".png")  # no ../ to break
         assert (COMMITTED / path).is_file(), path
         assert number == numbers[f"fig:{Path(path).stem}"]
     items = list(plan.items())
@@ -75,7 +114,7 @@ def test_every_figure_link_resolves_and_stands_where_the_plan_puts_it(notes, pla
         if isinstance(item, FigureItem) and isinstance(items[k - 1], ClaimItem):
             before = items[k - 1].claim
             at = notes.index(f"/{item.figure.name}.png)")
-            assert notes.index(_title(before)) < at  # right after the claim it supports
+            assert notes.index(_heading(before, plan)) < at  # right after the claim it supports
 
 
 def test_mathematics_is_for_mathjax_and_katex(notes):

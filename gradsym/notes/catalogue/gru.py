@@ -490,7 +490,7 @@ gru_params = Claim(
 # -- the variants ------------------------------------------------------------------------------------------------
 
 h_textbook = Named("h_textbook", n, 1, r"\mathbf{h}^{(t)}_{\text{textbook}}")
-h_torch = Named("h_torch", n, 1, r"\mathbf{h}^{(t)}_{\text{torch}}")
+h_torch = Named("h_torch", n, 1, r"\mathbf{h}^{(t)}_{\text{PyTorch}}")
 r_gate = S(TEXTBOOK, "r")
 
 # The torch form's weights from the textbook's: z = 1 − u exactly (W_z = −W_u, …), the

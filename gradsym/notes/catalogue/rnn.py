@@ -14,7 +14,7 @@ from sympy import Identity as I_
 from sympy import ImmutableMatrix as M
 from sympy import Inverse, MatAdd, MatMul, MatPow, Transpose, ZeroMatrix
 
-from gradsym.lang.elementwise import FUNCTIONS, get_function
+from gradsym.lang.elementwise import ACTIVATIONS, get_activation
 from gradsym.lang.functions import relu, sigmoid
 from gradsym.lang.notation import (
     Decimal,
@@ -47,7 +47,6 @@ from .bptt import chain_rule_checks, jacobian_chain
 from .common import Apply, Diag, J, S, h, jacobian_step, x
 
 SECTION = "Vanilla RNN"
-ACTIVATIONS = tuple(FUNCTIONS)
 SIGMA_IS = {
     "tanh": r"$\phi = \tanh$",
     "sigmoid": r"$\phi = \sigma$",
@@ -70,7 +69,7 @@ EXACT_SIGMA = {
 
 
 def float_sigma(name: str):
-    act = get_function(name)
+    act = get_activation(name)
     return lambda z: act.apply(np.asarray(z, dtype=float))
 
 

@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.numeric.cells.gru import GRU
 from gradsym.numeric.cells.lstm import LSTM
 from gradsym.numeric.cells.rnn import RNN
@@ -38,7 +38,7 @@ BOUNDARY = 1e-12
 @cache
 def gamma(activation: str) -> float:
     """γ = sup_z |σ'(z)| of ``activation`` (tanh, sigmoid, relu, identity)."""
-    act = get_function(activation)
+    act = get_activation(activation)
     z = np.linspace(-20.0, 20.0, 40001)  # contains 0 exactly
     return float(np.abs(act.grad_from_output(act.apply(z))).max())
 

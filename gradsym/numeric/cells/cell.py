@@ -15,6 +15,7 @@ later pass computes with it (see :mod:`~gradsym.numeric.cells.parameters`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,12 +252,13 @@ class Cell:
         xs, state0 = self._check_inputs(xs, state0)
         return self._forward(xs, state0)
 
-    def backward(self, trace: Trace, dh=None, *, dc=None, d_final=None) -> Gradients:
+    def backward(self, trace: Trace, dh=None, *, dc=None, d_final=None, d_states=None) -> Gradients:
         """Backpropagation through time over the whole ``trace``.
 
         ``dh`` (T, B, n) is the direct ∂L/∂h⁽ᵗ⁾ of the loss terms at each step (None: no
-        per-step loss), ``dc`` the same for the LSTM's cell state, ``d_final`` the
-        gradient with respect to the final state (a tuple like the state).
+        per-step loss), ``dc`` the same for the LSTM's cell state, ``d_states`` the same
+        for any state by its name (``{"n": …, "m": …}`` for a cell with more states),
+        ``d_final`` the gradient with respect to the final state (a tuple like the state).
 
         The parameters are read as they are now: change them between a forward pass and
         its backward pass and the gradients belong to neither (run forward again).
@@ -265,7 +267,18 @@ class Cell:
         n = self.hidden_size
         self._check_params()
         direct = {}
-        for name, value in (("h", dh), ("c", dc)):
+        given = [("h", dh), ("c", dc)]
+        if d_states is not None:
+            if not isinstance(d_states, Mapping):
+                raise ShapeError(
+                    f"d_states must map state names to (T, B, n) arrays, got "
+                    f"{type(d_states).__name__}"
+                )
+            for name, value in d_states.items():
+                if (name == "h" and dh is not None) or (name == "c" and dc is not None):
+                    raise ShapeError(f"d{name} given twice (as d{name} and in d_states)")
+                given.append((name, value))
+        for name, value in given:
             if value is None:
                 continue
             if name not in self.state_names:

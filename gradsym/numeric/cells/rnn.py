@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.gates import column_sums, previous_states
 
@@ -47,7 +47,7 @@ class RNN(Cell):
         rng=0,
     ):
         super().__init__(input_size, hidden_size, dtype=dtype)
-        self.activation = get_function(activation)
+        self.activation = get_activation(activation)
         n, d = self.hidden_size, self.input_size
         self._allocate({"W": (("W_h",), (n, n)), "U": (("W_x",), (n, d)), "b": (("b",), (n,))})
         self._init_uniform(rng)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import DTypeError, InvalidValueError, ShapeError
-from gradsym.lang.elementwise import get_function
+from gradsym.lang.elementwise import get_activation
 from gradsym.numeric.cells.cell import Cell, Gradients, Trace
 from gradsym.numeric.cells.parameters import Parameters
 from gradsym.numeric.nets.losses import Linear
@@ -112,7 +112,7 @@ class Bidirectional:
         self.input_size = forward_cell.input_size
         self.concat_size = forward_cell.hidden_size + backward_cell.hidden_size
         self.output = output
-        self.activation = get_function(output_activation)
+        self.activation = get_activation(output_activation)
         if output is not None:
             if output.in_features != self.concat_size:
                 raise ShapeError(

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradsym.errors import ShapeError
-from gradsym.lang.elementwise import FUNCTIONS
+from gradsym.lang.elementwise import ACTIVATIONS, FUNCTIONS
 from gradsym.validate import choice
 
 __all__ = ["OmegaResult", "omega"]
@@ -64,7 +64,7 @@ def omega(adjoint_h: np.ndarray, h: np.ndarray, W_h: np.ndarray, activation: str
     """Pascanu et al.'s Ω of one BPTT pass and its frozen gradient ∂⁺Ω/∂W_h (module
     docstring). ``activation`` is the RNN's σ (tanh, sigmoid, relu, identity); σ'(z⁽ᵏ⁾) is
     read from the stored outputs h⁽ᵏ⁾ = σ(z⁽ᵏ⁾)."""
-    act = FUNCTIONS[choice("activation", activation, FUNCTIONS)]
+    act = FUNCTIONS[choice("activation", activation, ACTIVATIONS)]
     a = np.asarray(adjoint_h)
     h = np.asarray(h)
     W_h = np.asarray(W_h)

@@ -1,5 +1,14 @@
-r"""The notes as one Markdown file (``notes.md``, ``notes-instructor.md``) for Obsidian and
-Jupyter: the derivations and the figures in the order ``notes.tex`` gives them.
+r"""The notes as one Markdown file (``notes.md``, ``notes-instructor.md``) for Obsidian,
+Jupyter and GitHub: the derivations and the figures in the order ``notes.tex`` gives them.
+
+What a reader of Markdown needs besides: a table of contents that links to the headings;
+sections, claims, equations and figures numbered as in the PDF; headings in plain text
+(an outline shows no LaTeX); each derivation a line at a time with its justification as a
+paragraph under it (it wraps, where a ``\text{…}`` beside the formula would scroll
+sideways); caveats as callouts (``> [!NOTE]``, as GitHub and Obsidian show them); the
+figures linked from ``figures/`` beside the file (the folder travels with it: no ``../``
+path to break when the notes are copied); each section's exercises (their solutions for
+the instructor).
 
 The file is assembled from what ``notes.tex`` is made of: the preface and the conventions,
 each section's motivating paragraph, every claim's Markdown (:func:`.layout.claim_markdown`,
@@ -34,22 +43,30 @@ from gradsym.notes.lecture import (
     check_audience,
     lecture_plan,
 )
-from gradsym.notes.prose import check_prose, to_markdown
+from gradsym.notes.prose import check_prose, to_markdown, to_unicode
 
 from .layout import (
     MD_HEADER,
     RenderError,
-    _align_rows,
     _equation_blocks,
     _formula_rows,
     _joined,
     _prose,
+    _step_pieces,
+    break_lines,
     cell_rows,
     check_table_rows,
     referred_rows,
 )
 
-__all__ = ["MATHJAX_MACROS", "markdown_name", "math_macros", "notes_markdown"]
+__all__ = [
+    "MATHJAX_MACROS",
+    "anchor",
+    "heading_text",
+    "markdown_name",
+    "math_macros",
+    "notes_markdown",
+]
 
 #: The macros the notes' Markdown may use in mathematics: all are built into MathJax 3
 #: (its default TeX packages: base, ams) and KaTeX.
@@ -65,7 +82,7 @@ MATHJAX_MACROS = frozenset(
     mathit mathcal mathbb mathsf mathtt operatorname text textrm textit textbf emph tilde
     hat bar dot vec overrightarrow overleftarrow frac tfrac dfrac sqrt xrightarrow begin
     end left right big Big bigl bigr Bigl Bigr displaystyle limits nolimits underbrace
-    overbrace angle texttt lvert rvert
+    overbrace angle texttt lvert rvert tag
     """.split()  # noqa: SIM905 (a list of words reads better as words)
 )
 _ENVIRONMENTS = frozenset(
@@ -80,6 +97,20 @@ _HEADING = re.compile(r"^## ", flags=re.MULTILINE)
 def markdown_name(audience: str = "student") -> str:
     """``notes.md`` (student) or ``notes-instructor.md``."""
     return "notes.md" if check_audience(audience) == "student" else "notes-instructor.md"
+
+
+def heading_text(latex: str, ref=None) -> str:
+    """A title as a heading's plain text (Unicode, no LaTeX: an outline shows it as it
+    reads)."""
+    kwargs = {"ref": ref} if ref is not None else {}
+    return " ".join(to_unicode(latex, cite=lambda keys: "", **kwargs).split())
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub (and most Markdown viewers) give a heading: lower case, spaces as
+    hyphens, punctuation dropped."""
+    text = re.sub(r"[^\w\- ]", "", heading.lower(), flags=re.UNICODE)
+    return text.replace(" ", "-")
 
 
 class _Writer:
@@ -142,7 +173,7 @@ class _Writer:
 
         number = self.ref(item.label)
         out = [
-            f"### {number} {md(claim.title, 'title')}"
+            f"### {number} {heading_text(claim.title, self.ref)}"
             if heading
             else f"**{md(claim.title, 'title')}.**",
             "",
@@ -164,10 +195,10 @@ class _Writer:
         formula = _formula_rows(claim, "mathjax")
         if formula and heading:
             out += ["*Claim:*", "", *self.display(formula)]
-        rows = _align_rows(claim, "mathjax", wrap=False)
-        out += (["*Derivation:*", ""] if heading else []) + self.display(rows)
+        out += ["*Derivation:*", ""] if heading else []
+        out += self.derivation(claim)
         if claim.caveat:
-            out += [f"*Note.* {md(claim.caveat, 'caveat')}", ""]
+            out += ["> [!NOTE]", f"> {md(claim.caveat, 'caveat')}", ""]
         if item.takeaway:
             out += [f"*Takeaway.* {md(item.takeaway, 'takeaway')}", ""]
         if claim.sources:
@@ -181,6 +212,21 @@ class _Writer:
                 cells = [self.md(c, claim.id).replace("|", r"\|") for c in (exact, numeric)]
                 out.append(f"| {line} | {cells[0]} | {cells[1]} |")
             out.append("")
+        return out
+
+    def derivation(self, claim: Claim) -> list[str]:
+        """The derivation a line at a time, each justification a paragraph under its line
+        (it wraps; beside the formula it would scroll sideways)."""
+        out: list[str] = []
+        for k, step in enumerate(claim.steps, start=1):
+            lhs, rel, rhs, cond, _ = _step_pieces(claim, k, step, "mathjax")
+            lines = break_lines(rhs, 56.0)
+            if cond:
+                lines.append(cond)
+            out += self.display([f"{lhs} &{rel} {lines[0]}"] + [rf"&\quad {x}" for x in lines[1:]])
+            if step.justification:
+                just = self.md(_prose(claim, f"({step.justification})", f"step {k}"), claim.id)
+                out += [f"*{just}*" if "*" not in just else just, ""]
         return out
 
     def table(self, columns, rows, where: str) -> list[str]:
@@ -223,7 +269,7 @@ def _check_mathjax(markdown: str) -> str:
 def notes_markdown(
     claims: Sequence[Claim] | LecturePlan,
     figures: Sequence[FigureRef] = (),
-    figures_rel: str = "../figures",
+    figures_rel: str = "figures",
     audience: str | None = None,
 ) -> str:
     """The Markdown notes of a lecture plan (or of ``claims`` and ``figures``: the plan is
@@ -288,12 +334,30 @@ def notes_markdown(
                 [f"**Box {w.ref(item.label)}. {item.title}.** {w.md(item.tex, item.title)}", ""]
             )
 
+    from gradsym.render.exercises import section_exercises_markdown
+
     for item in plan.front:
         emit(item)
+    contents = ["## Contents", ""]
     for section in plan.sections:
-        out += [f"## {w.ref(section.label)} {w.md(section.title, 'section')}", ""]
+        heading = f"{w.ref(section.label)} {heading_text(section.title, w.ref)}"
+        contents.append(
+            f"{w.ref(section.label)}. [{heading_text(section.title, w.ref)}](#{anchor(heading)})"
+        )
+        for item in section.items:
+            if isinstance(item, ClaimItem):
+                sub = f"{w.ref(item.label)} {heading_text(item.claim.title, w.ref)}"
+                contents.append(f"   - [{sub}](#{anchor(sub)})")
+    if plan.references:
+        contents.append(f"{len(plan.sections) + 1}. [References](#references)")
+    out += [*contents, ""]
+    for section in plan.sections:
+        out += [f"## {w.ref(section.label)} {heading_text(section.title, w.ref)}", ""]
         for item in section.items:
             emit(item)
+        exercises = section_exercises_markdown(section.key, audience)
+        if exercises:
+            out += [exercises, ""]
     if plan.references:
         out += ["## References", ""] + markdown_references(plan.references) + [""]
     return _check_mathjax("\n".join(out))

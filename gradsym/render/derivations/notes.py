@@ -340,7 +340,10 @@ def notes_tex(
 ) -> str:
     """``notes.tex`` (or the instructor's) of a lecture plan, or of ``claims`` and
     ``figures`` (the plan is then computed: :func:`lecture_plan`); ``figures_rel`` is the
-    figures folder relative to the folder of notes.tex (``/`` separators)."""
+    figures folder relative to the folder of notes.tex (``/`` separators). Each section
+    closes with its exercises (their solutions for the instructor)."""
+    from gradsym.render.exercises import section_exercises_tex
+
     check_audience(audience)
     if isinstance(claims, LecturePlan):
         plan = claims
@@ -395,6 +398,9 @@ def notes_tex(
         for item in section.items:
             emit(item)
         flush()
+        exercises = section_exercises_tex(section.key, audience)
+        if exercises:
+            out += [exercises, ""]
     if plan.references:
         out += thebibliography(plan.references) + [""]
     out += [r"\end{document}", ""]
@@ -452,6 +458,26 @@ def write_derivations(
         files.append((name, notes_tex(plan, figures_rel=rel, audience=audience)))
         from .markdown_notes import markdown_name, notes_markdown  # notes.md beside notes.tex
 
-        files.append((markdown_name(audience), notes_markdown(plan, figures_rel=rel)))
+        # The Markdown notes link their figures from figures/ beside them: the folder
+        # travels with the file (copy both), where ../figures would break.
+        files.append((markdown_name(audience), notes_markdown(plan, figures_rel="figures")))
     out.mkdir(parents=True, exist_ok=True)
-    return [atomic_write_text(out / name, text) for name, text in files]
+    written = [atomic_write_text(out / name, text) for name, text in files]
+    if ids is None:
+        written += _copy_png_figures(fig_dir, out / "figures")
+    return written
+
+
+def _copy_png_figures(fig_dir: Path, target: Path) -> list[Path]:
+    """The PNG figures of ``fig_dir`` into ``target`` (those that exist: the derivations
+    may be written before the figures)."""
+    from gradsym.files import atomic_write
+
+    written = []
+    for fig in figure_refs():
+        src = fig_dir / f"{fig.name}.png"
+        if src.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            data = src.read_bytes()
+            written.append(atomic_write(target / src.name, lambda f, data=data: f.write(data)))
+    return written
