@@ -52,7 +52,7 @@ def _watch_parent(parent: int) -> None:
 
 
 def tie_to_parent() -> None:
-    """Initializer of every worker (see the module docstring)."""
+    """Initialiser of every worker (see the module docstring)."""
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

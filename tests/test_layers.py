@@ -49,6 +49,21 @@ LAYERS: dict[str, set[str]] = {
         "experiments",
         "render",
     },
+    # the speed benchmarks: scripts shipped in the package, which `gradsym bench` runs;
+    # they time the public surface too (gradsym itself)
+    "benchmarks": {
+        "top",
+        "base",
+        "lang",
+        "cells",
+        "numeric",
+        "symbolic",
+        "declared",
+        "notes",
+        "checker",
+        "experiments",
+        "render",
+    },
 }
 BASE = {"errors", "validate", "files", "workers", "display", "version"}
 #: Packages that must never import SymPy (the NumPy side, and the registry it reads).

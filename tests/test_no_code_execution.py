@@ -122,7 +122,7 @@ def test_cell_files_and_their_commands_never_run_a_shape(in_tmp, payload, capsys
         assert main(["check", "--cell-file", f, "diag(1 - h**2)"]) == 2
         assert main(["derive", "--cell-file", f, "--out", str(in_tmp / "out")]) == 2
         assert main(["figures", "--cell-file", f, "--out", str(in_tmp / "out")]) == 2
-        assert main(["train", "--cell-file", f, "--run-dir", str(in_tmp / "run")]) == 2
+        assert main(["train", "--cell-file", f, "--out", str(in_tmp / "run")]) == 2
         err = capsys.readouterr().err
         assert err.count("the shape of 'w_h'") == 4
 

@@ -120,9 +120,9 @@ def test_the_exercise_commands_and_the_answer_file_run_as_shown(tmp_path, monkey
         codes.append(main(argv[1:]))
     assert codes == [0, 1, 1]  # the sheet; its empty answer file graded: nothing right yet
     (toml,) = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
-    (tmp_path / "sheets/17/answers.toml").write_text(toml, encoding="utf-8")
+    (tmp_path / "ada/exercises/answers.toml").write_text(toml, encoding="utf-8")
     capsys.readouterr()
-    assert main(["grade", "sheets/17/answers.toml"]) == 1
+    assert main(["grade", "ada/exercises/answers.toml"]) == 1
     printed = capsys.readouterr().out.splitlines()
     (shown,) = re.findall(r"```text\n(Exercises for .*?)```", section, re.DOTALL)
     answered = [line for line in printed if "unanswered" not in line or "score" in line]

@@ -1,24 +1,14 @@
-"""The ``gradsym`` command line: one module per command, and the one place that turns
-errors into exit codes.
+"""The ``gradsym`` command line: one module per command, the options they share, and the
+one place that turns errors into exit codes.
 
-    gradsym build      the main job: derive + figures + verify, with a report  (build.py)
-    gradsym derive     LaTeX and Markdown derivations of every claim, and notes.tex  (derive.py)
-    gradsym figures    the figures of the notes, with the data behind each  (figures.py)
-    gradsym slides     the lecture as a Beamer deck, one claim per frame  (slides.py)
-    gradsym site       the notes as a static website  (site.py)
-    gradsym verify     check every claim symbolically and numerically  (verify.py)
-    gradsym check      check a candidate Jacobian of a cell  (check.py)
-    gradsym exercises  the exercise sheet for a seed, its answer file, its solutions  (exercises.py)
-    gradsym grade      grade an answer file with the checker  (exercises.py)
-    gradsym cells      the built-in and library cells with their equations  (cells.py)
-    gradsym train      train a recurrent network on a long-dependency task  (train.py)
-    gradsym analyze    gradient flow and Lyapunov spectrum of trained models  (analyze.py)
-    gradsym sweep      success-rate sweeps on Dask, results in SQLite, and their report  (sweep.py)
-    gradsym bench      the speed benchmarks (ratios against torch in the same process)  (bench.py)
-
-Each command module has ``add_<command>_parser(subparsers)``, which registers the command
-with ``func=`` set to a function of the parsed arguments returning 0 or 1. Errors are not
-caught there: :func:`main` maps them.
+Each command module (build, derive, figures, slides, site, verify, check, exercises and
+grade, cells, train, analyze, sweep, bench) has ``add_<command>_parser(subparsers)``,
+which registers the command with ``func=`` set to a function of the parsed arguments
+returning its exit code. Command modules never import one another: what several share
+lives in :mod:`.options` (one function per common option: ids, ``--out``, ``--json``,
+``--seed``, ``--time-limit``, …), :mod:`.output` (JSON and where progress goes),
+:mod:`.writing` (the notes' files under one output folder), :mod:`.progress` and
+:mod:`.ascii_output`. Errors are not caught in the commands: :func:`main` maps them.
 
 Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM), 141 when the reader of the output went away
@@ -61,9 +51,34 @@ BROKEN_PIPE = 141
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
 
 #: The arguments (dest) that name a file or folder: none may be empty.
-PATH_ARGUMENTS = frozenset(
-    {"out", "run_dir", "cell_file", "report_dir", "data", "models", "folder", "target"}
-)
+PATH_ARGUMENTS = frozenset({"out", "cell_file", "data", "models", "folder", "spec", "answers"})
+
+
+#: What ``gradsym --help`` says before the list of commands.
+DESCRIPTION = """\
+Vanishing and exploding gradients in recurrent networks, made exact, checked and
+publishable: the derivations, figures and slides of the lecture notes, every claim
+checked symbolically (SymPy) and numerically (NumPy), a checker for your own Jacobians,
+training on long-range tasks, the gradient flow of trained models, and success-rate
+sweeps."""
+
+#: What ``gradsym --help`` says after it.
+EPILOG = """\
+every command follows one convention:
+  ID ...         claim ids, as arguments (derive, slides, verify; figures takes figure
+                 names too); none: every claim
+  --out DIR      the folder the command writes into: the notes' commands (build,
+                 derive, figures, slides, exercises, site) write DIR/derivations,
+                 DIR/figures, DIR/slides, DIR/exercises and DIR/site; train, analyze
+                 and sweep write their files into DIR itself
+  --json         the results as one JSON document on stdout (errors too)
+  --seed S       the seed of every random draw
+
+exit status: 0 success, 1 a check failed (or an answer is not right), 2 bad input
+(one line naming the problem), 3 a candidate undecided (check), 130 interrupted, 143
+terminated.
+
+gradsym COMMAND --help describes a command; python -m gradsym is the same program."""
 
 
 class Terminated(BaseException):
@@ -84,6 +99,12 @@ class _Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, "an empty path; give a file or folder name")
         return super()._get_value(action, arg_string)
 
+    def _check_value(self, action, value):
+        # a sub-command with a default takes any first word (its action reads it)
+        if getattr(action, "default_command", None) is not None:
+            return
+        super()._check_value(action, value)
+
     def _print_message(self, message, file=None):
         # argparse drops a failed write of the help silently; main() reports it
         if message:
@@ -99,6 +120,22 @@ class _Parser(argparse.ArgumentParser):
             self.exit(BAD_INPUT)
         # one line, as every other error (argparse would print the whole usage first)
         self.exit(BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The description and epilog as written; the commands listed without a "COMMAND"
+    line above them."""
+
+    def __init__(self, prog: str):
+        super().__init__(prog)
+        # room for the longest command name ("exercises") beside its help, at its indent
+        self._action_max_length = 14
+
+    def _format_action(self, action):
+        text = super()._format_action(action)
+        if isinstance(action, argparse._SubParsersAction):
+            text = text.split("\n", 1)[1]
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,9 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     from gradsym.cli.train import add_train_parser
     from gradsym.cli.verify import add_verify_parser
 
-    p = _Parser(prog="gradsym", description=__doc__.splitlines()[0])
+    p = _Parser(
+        prog="gradsym",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_HelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"gradsym {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for add in (
         add_build_parser,
         add_derive_parser,

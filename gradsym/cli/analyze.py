@@ -11,7 +11,7 @@ Several models are analysed side by side on the same inputs: ``--task`` (with
 ``--length``, ``--delay``, ``--task-arg``), ``--data FILE.npy`` (T, B, d), or
 ``--gaussian SCALE``; by default the task the runs were trained on, else Gaussian inputs
 of scale 1. Writes report.md, report.json and the figures (PDF and PNG) into ``--out``
-and prints the summary table.
+and prints the summary table (``--json``: report.json and the files written).
 
 ``add_analyze_parser(subparsers)`` registers the command; bad input raises, and
 :func:`gradsym.cli.main` makes it exit 2 with one line.
@@ -20,12 +20,23 @@ and prints the summary table.
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from pathlib import Path
 
 import numpy as np
 
-from gradsym.cli.train import _task_arg, _task_kwargs
+from gradsym.cli.options import (
+    TASK_OPTIONS,
+    add_json,
+    add_no_progress,
+    add_out,
+    add_seed,
+    add_task_options,
+    task_kwargs,
+    task_names,
+)
+from gradsym.cli.output import print_json, written
 from gradsym.errors import InvalidValueError
 
 __all__ = ["add_analyze_parser", "cmd_analyze"]
@@ -48,14 +59,10 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         metavar="MODEL",
         help="a gradsym run folder, a checkpoint (.npz) or a PyTorch state_dict (.pt, .pth)",
     )
-    p.add_argument(
-        "--out", type=Path, default=Path("analysis"), help="output folder (default analysis)"
-    )
+    add_out(p, "report.md, report.json and the figures", default="analysis")
     d = p.add_argument_group("inputs (default: the runs' task, else Gaussian inputs of scale 1)")
     which = d.add_mutually_exclusive_group()
-    which.add_argument(
-        "--task", help="a task: adding, adding_le, copy, temporal_order, echo, charlm, agreement"
-    )
+    which.add_argument("--task", help=f"a task: {task_names()}")
     which.add_argument("--data", type=Path, metavar="FILE.npy", help="input sequences (T, B, d)")
     which.add_argument(
         "--gaussian", type=float, metavar="SCALE", help="Gaussian inputs x ~ N(0, SCALE²)"
@@ -64,18 +71,13 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         "--autonomous", action="store_true",
         help="no input (x = 0): the network left to itself, for --steps steps",
     )  # fmt: skip
-    d.add_argument("--length", type=int, help="the task's sequence length")
-    d.add_argument("--delay", type=int, help="the delay of the echo and copy tasks")
-    d.add_argument(
-        "--task-arg", type=_task_arg, action="append", metavar="KEY=VALUE",
-        help="another argument of the task (repeatable)",
-    )  # fmt: skip
+    add_task_options(d, length="the task's sequence length")
     d.add_argument("--batch-first", action="store_true", help="the --data array is (B, T, d)")
     d.add_argument("--steps", type=int, help="steps of the Gaussian inputs (default 200)")
     d.add_argument(
         "--batch", type=int, help="sequences of a task or of Gaussian inputs (default 32)"
     )
-    d.add_argument("--seed", type=int, default=0, help="seed of the inputs and initial frames")
+    add_seed(d, "the inputs and initial frames")
     d.add_argument(
         "--state0", default="zeros", metavar="zeros|random|FILE",
         help="the initial state: zeros (default), random (uniform in (-1, 1), seeded), or a "
@@ -100,7 +102,8 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         help="the RNN's nonlinearity (a state_dict does not record it; default tanh)",
     )  # fmt: skip
     s.add_argument("--prefix", help="the recurrent module's key prefix, when there are several")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(p)
+    add_json(p, "the report (what report.json holds) and the files written")
     p.set_defaults(func=cmd_analyze)
     return p
 
@@ -120,7 +123,7 @@ def _inputs(args: argparse.Namespace, models):
     from gradsym.numeric.analysis.data import no_inputs
     from gradsym.numeric.train.tasks import make_task
 
-    task_options = any(getattr(args, o) is not None for o in ("length", "delay", "task_arg"))
+    task_options = any(getattr(args, o) is not None for o in TASK_OPTIONS)
     if (args.data is not None or args.gaussian is not None) and task_options:
         raise InvalidValueError("--length, --delay and --task-arg describe a --task")
     if args.batch_first and args.data is None:
@@ -145,7 +148,7 @@ def _inputs(args: argparse.Namespace, models):
             )
         task = args.task if args.task is not None else trained_on[0]
         start = trained_on[1] if args.task is None else {}
-        kwargs = _task_kwargs(args, task, start)
+        kwargs = task_kwargs(args, task, start)
         sample = make_task(task, **kwargs)  # its length, before any sequence is drawn
         length = sample.length + sample.length // 10 + 1
         check_analysis_memory(models, length, batch, sample.input_size)
@@ -243,7 +246,7 @@ def _state0(value: str):
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run ``gradsym analyze``; 0 on success."""
     from gradsym.numeric.analysis import compare, load_models
-    from gradsym.render.analysis import write_report
+    from gradsym.render.analysis import report_json, write_report
 
     options = {"nonlinearity": args.nonlinearity, "prefix": args.prefix}
     loaded = []
@@ -263,6 +266,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     command = _command_line(args)
     paths = write_report(result, args.out, command=command)
+    if args.json:  # what report.json holds, and where the files went
+        print_json({**json.loads(report_json(result, command)), "written": written(paths)})
+        return 0
     print(f"gradsym analyze: {len(result.analyses)} model(s) on {inputs.summary()}")
     for m in loaded:
         if "file" in m.inferred:  # a state_dict: say what its keys and shapes told

@@ -1,6 +1,7 @@
-"""``gradsym bench {backend,products,training,step,symbolic,declared,analysis,sweep,checker}
-[ARGS ...]``: run a speed benchmark script from benchmarks/ (a source checkout only); it prints
-times, and ratios against a reference measured in the same process."""
+"""``gradsym bench NAME [ARGS ...]``: run one of the speed benchmarks, the scripts in
+gradsym/benchmarks/ (shipped with the package, so that an installed gradsym runs them as
+a checkout does); each prints ratios against a reference measured in the same process.
+ARGS are the script's own (``gradsym bench backend --help``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 
 from gradsym.errors import InvalidValueError
 
-#: benchmarks/ of a source checkout (absent from an installed wheel).
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+#: The benchmark scripts: package data of gradsym (pyproject.toml), not modules (each
+#: runs as ``__main__`` and sets its thread counts before it imports NumPy).
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+#: Their names, in the README's order (a test checks that each has its script).
 WHICH = (
     "backend",
     "products",
@@ -25,10 +28,14 @@ WHICH = (
     "checker",
 )
 
-
 #: The scripts' options that count something (rounds, steps, runs, threads, sizes): a
 #: count below 1 leaves a script nothing to time (an empty min(), a division by zero).
 COUNTS = ("--rounds", "--steps", "--runs", "--threads", "--max-n")
+
+
+def script_path(which: str) -> Path:
+    """The script of benchmark ``which``."""
+    return BENCHMARKS / f"bench_{which}.py"
 
 
 def _check_counts(rest: list[str]) -> None:
@@ -46,9 +53,11 @@ def _check_counts(rest: list[str]) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     _check_counts(args.rest)
-    script = BENCHMARKS / f"bench_{args.which}.py"
-    if not script.exists():
-        raise InvalidValueError(f"benchmarks are run from a source checkout; {script} not found")
+    script = script_path(args.which)
+    if not script.is_file():
+        raise InvalidValueError(
+            f"this installation of gradsym lacks its benchmark script {script}; reinstall it"
+        )
     argv, sys.argv = sys.argv, [str(script), *args.rest]
     try:
         runpy.run_path(str(script), run_name="__main__")
@@ -59,8 +68,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench``."""
-    be = subparsers.add_parser("bench", help="run a benchmark script from benchmarks/")
-    be.add_argument("which", choices=WHICH, help="which benchmark")
-    be.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the script")
+    be = subparsers.add_parser(
+        "bench",
+        help="run a speed benchmark (ratios against torch, same process)",
+        description="Run one of the speed benchmarks shipped with gradsym; each prints "
+        "ratios against a reference (torch, or NumPy's own matrix products) measured in "
+        "the same process. The script's own options follow its name; most need torch.",
+    )
+    be.add_argument("which", choices=WHICH, metavar="NAME", help=", ".join(WHICH))
+    be.add_argument(
+        "rest", nargs=argparse.REMAINDER, metavar="ARGS", help="the script's own options"
+    )
     be.set_defaults(func=cmd_bench)
     return be

@@ -4,10 +4,9 @@ built-in cells (each variant) and the library of published cells declared by equ
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from gradsym.cli.ascii_output import can_encode
+from gradsym.cli.options import add_json
+from gradsym.cli.output import print_json
 
 
 def cell_table() -> list[dict]:
@@ -54,7 +53,7 @@ def cell_table() -> list[dict]:
 def cmd_cells(args: argparse.Namespace) -> int:
     rows = cell_table()
     if args.json:
-        print(json.dumps(rows, ensure_ascii=not can_encode(sys.stdout), indent=2))
+        print_json(rows)
         return 0
     for r in rows:
         head = f"{r['name']} ({r['variant']}, {r['kind']}; state {', '.join(r['state'])})"
@@ -71,7 +70,13 @@ def cmd_cells(args: argparse.Namespace) -> int:
 
 def add_cells_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``cells``."""
-    p = subparsers.add_parser("cells", help="list the built-in and library cells")
-    p.add_argument("--json", action="store_true", help="the list as JSON")
+    p = subparsers.add_parser(
+        "cells",
+        help="list the built-in and library cells with their equations",
+        description="Every cell gradsym knows, with its equations: the notes' cells (each "
+        "variant) and the library of published cells declared by their equations, with "
+        "their sources.",
+    )
+    add_json(p, "the list")
     p.set_defaults(func=cmd_cells)
     return p

@@ -10,15 +10,13 @@ outcome is JSON on stdout, errors included (``{"error": …, "exit_code": 2}``).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from gradsym.cli.ascii_output import can_encode
+from gradsym.cli.options import add_cell_file, add_json, add_seed, add_time_limit
+from gradsym.cli.output import print_json
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from gradsym.checker import check_jacobian
-    from gradsym.notes.claim import _jsonable
 
     cell = args.cell
     if args.cell_file is not None:
@@ -42,11 +40,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     if args.json:
-        print(
-            json.dumps(
-                _jsonable(verdict.to_dict()), ensure_ascii=not can_encode(sys.stdout), indent=2
-            )
-        )
+        print_json(verdict.to_dict())
     else:
         print(verdict.report())
     return verdict.exit_code
@@ -101,9 +95,7 @@ bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
         help=", ".join(names(["builtin", "connection"]))
         + ", or a library cell (gradsym cells lists them)",
     )
-    which.add_argument(
-        "--cell-file", metavar="FILE", help="a cell declared by its equations (.toml or .txt)"
-    )
+    add_cell_file(which, "check the candidate against its Jacobian")
     p.add_argument(
         "--of", default="h", help='the differentiated vector (default h; "state": all of s)'
     )
@@ -118,15 +110,8 @@ bounds are 0, n, 2*n, d or sums of those. The whole state Jacobian is --of state
         "--d", type=int, default=2, help="input size of the numeric check, 1 to 256 (default 2)"
     )
     p.add_argument("--trials", type=int, default=5, help="random instances per size (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random instances")
-    p.add_argument(
-        "--time-limit",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="time for the whole check, proof and diagnosis included (default 60; inf: no "
-        "limit; 0: no proof, the verdict is at best undecided)",
-    )
-    p.add_argument("--json", action="store_true", help="print the verdict (or error) as JSON")
+    add_seed(p, "the random instances")
+    add_time_limit(p, "the whole check, proof and diagnosis included")
+    add_json(p, "the verdict")
     p.set_defaults(func=cmd_check)
     return p

@@ -1,6 +1,7 @@
-"""``gradsym exercises [--seed S] [--out DIR] [--pdf]``: the exercise sheet for a seed, its
-answer file and its solutions; ``gradsym grade ANSWERS [--json] [--instructor]``: grade an
-answer file with the checker.
+"""``gradsym exercises [--seed S] [--out DIR] [--pdf] [--json]``: the exercise sheet (for a
+seed, a student's variants) in DIR/exercises, its answer file and its solutions;
+``gradsym grade ANSWERS [--json] [--instructor] [--time-limit SECONDS]``: grade an answer
+file with the checker.
 
 Exit codes of ``grade``: 0 every answer right, 1 some answer wrong, undecided, unreadable or
 missing; 2 bad input (a malformed answer file), mapped in :func:`gradsym.cli.main`.
@@ -9,26 +10,23 @@ missing; 2 bad input (a malformed answer file), mapped in :func:`gradsym.cli.mai
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
+
+from gradsym.cli.options import add_json, add_out, add_pdf, add_seed, add_time_limit
+from gradsym.cli.output import print_json, written
+from gradsym.cli.writing import exercises_into
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
-    from gradsym.files import folder_lock
-    from gradsym.render.derivations.pdflatex import compile_pdf
-    from gradsym.render.exercises import write_exercises
-
-    out = Path(args.out)
-    with folder_lock(out, "exercises"):
-        paths = write_exercises(out, args.seed)
-        if args.pdf:
-            for name in ("exercises.tex", "solutions.tex"):
-                paths.append(compile_pdf(out, notes=name))
+    paths = exercises_into(args.out, args.seed, args.pdf)
+    answers = args.out / "exercises" / "answers.toml"
+    if args.json:
+        print_json({"seed": args.seed, "answers": str(answers), "written": written(paths)})
+        return 0
     which = "the questions of the notes" if args.seed is None else f"seed {args.seed}"
-    print(f"exercises ({which}) → {out.resolve()}")
+    print(f"exercises ({which}) → {(args.out / 'exercises').resolve()}")
     for p in paths:
         print(f"  {p.name}")
-    print(f"Fill in {out / 'answers.toml'} and grade it with: gradsym grade {out / 'answers.toml'}")
+    print(f"Fill in {answers} and grade it with: gradsym grade {answers}")
     return 0
 
 
@@ -38,7 +36,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     answers = read_answers(args.answers)
     result = grade(answers, time_limit=args.time_limit)
     if args.json:
-        print(json.dumps(result.to_dict(args.instructor), ensure_ascii=False, indent=2))
+        print_json(result.to_dict(args.instructor))
     else:
         print(result.report())
         if args.instructor:
@@ -55,17 +53,19 @@ def add_exercises_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``exercises``."""
     p = subparsers.add_parser(
         "exercises",
-        help="the exercise sheet for a seed, its answer file and its solutions",
+        help="an exercise sheet, its answer file and its solutions",
         description=(
             "Write exercises.tex and exercises.md (the questions), answers.toml (the answer "
-            "file to fill in) and solutions.tex and solutions.md. Without --seed the "
-            "questions are those of the notes; with one, every exercise draws a variant "
-            "(another cell, variant, block, convention or numbers): give each student a seed."
+            "file to fill in) and solutions.tex and solutions.md into DIR/exercises. "
+            "Without --seed the questions are those of the notes; with one, every exercise "
+            "draws a variant (another cell, variant, block, convention or numbers): give "
+            "each student a seed."
         ),
     )
-    p.add_argument("--seed", type=int, default=None, help="the student's seed (default: none)")
-    p.add_argument("--out", default="exercises", help="folder to write into (default exercises)")
-    p.add_argument("--pdf", action="store_true", help="also compile both sheets with pdflatex")
+    add_seed(p, "the student's variants (default: none, the questions of the notes)", None)
+    add_out(p, "DIR/exercises")
+    add_pdf(p, "both sheets")
+    add_json(p, "the files written")
     p.set_defaults(func=cmd_exercises)
     return p
 
@@ -88,18 +88,14 @@ Exit codes: 0 every answer right, 1 otherwise, 2 a malformed answer file.
 """,
     )
     p.add_argument("answers", help="the answer file (TOML), e.g. exercises/answers.toml")
-    p.add_argument("--json", action="store_true", help="print the grades as JSON")
     p.add_argument(
         "--instructor",
         action="store_true",
         help="add the reference answers and the checker's full diagnosis",
     )
-    p.add_argument(
-        "--time-limit",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="time for each symbolic proof (default 30)",
+    add_time_limit(
+        p, "each symbolic proof", default=30.0, zero="no proof, an answer at best undecided"
     )
+    add_json(p, "the grades")
     p.set_defaults(func=cmd_grade)
     return p

@@ -4,11 +4,12 @@
         --init orthogonal --forget-bias 1 --steps 3000 --seed 0
 
 prints a summary (final training and evaluation loss, the task's trivial baseline, time,
-recoveries, where the files went) and leaves config.json, metrics.jsonl, checkpoint.npz
-and summary.json in the run folder (``--run-dir``, default ``runs/<cell>-<task>-s<seed>``).
-``--resume`` continues the run in ``--run-dir`` from its checkpoint (``--steps`` may extend
-it); the model and optimisation options cannot change on resume (repeating them with their
-saved values is fine).
+recoveries, where the files went; ``--json``: summary.json) and leaves config.json,
+metrics.jsonl, checkpoint.npz and summary.json in the run folder (``--out``, default
+``runs/<cell>-<task>-s<seed>``; ``--run-dir`` is its old spelling). ``--resume`` continues
+the run in ``--out`` from its checkpoint (``--steps`` may extend it); the model and
+optimisation options cannot change on resume (repeating them with their saved values is
+fine).
 
 Every field of :class:`~gradsym.numeric.train.config.TrainConfig` is an option of the same
 name (``forget_bias`` is ``--forget-bias``; ``forget_gate`` is ``--no-forget-gate``), except
@@ -24,19 +25,28 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gradsym.cli.options import (
+    TASK_OPTIONS,
+    add_cell_file,
+    add_deprecated_alias,
+    add_json,
+    add_no_progress,
+    add_out,
+    add_seed,
+    add_task_options,
+    task_kwargs,
+    task_names,
+)
+from gradsym.cli.output import print_json
 from gradsym.errors import InvalidValueError
 
 if TYPE_CHECKING:
     from gradsym.numeric.train.config import TrainConfig
 
 __all__ = ["add_train_parser", "cmd_train", "config_from_args"]
-
-# The command line's own options for the task's arguments (TrainConfig.task_kwargs).
-_TASK_OPTIONS = ("length", "delay", "task_arg")
 
 
 def _truncation(text: str):
@@ -71,17 +81,6 @@ def _clip(text: str):
         ) from None
 
 
-def _task_arg(text: str) -> tuple[str, Any]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"task arguments are KEY=VALUE, got {text!r}")
-    try:
-        parsed = json.loads(value)
-    except (ValueError, RecursionError):  # not JSON (or too long or deep to read): the text
-        parsed = value
-    return key.strip(), parsed
-
-
 def _cell_help() -> str:
     from gradsym.cells import entries
     from gradsym.cells.builtin import PRESETS
@@ -110,12 +109,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--cell",
         help=_cell_help(),
     )
-    m.add_argument(
-        "--cell-file",
-        type=Path,
-        metavar="FILE",
-        help="train a cell declared by its equations (.toml or .txt); also on --resume",
-    )
+    add_cell_file(m, "train it (also on --resume)")
     m.add_argument("--hidden", type=int, help="hidden units per layer (default 16)")
     m.add_argument("--layers", type=int, help="stacked layers (default 1)")
     m.add_argument(
@@ -135,20 +129,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="the 1997 LSTM without a forget gate (constant error carousel)",
     )
     t = p.add_argument_group("task")
-    t.add_argument(
-        "--task", help="adding, adding_le, copy, temporal_order, echo, charlm, agreement"
-    )
-    t.add_argument(
-        "--length", type=int, help="sequence length T (for copy: its delay T, as --delay)"
-    )
-    t.add_argument("--delay", type=int, help="delay of the echo and copy tasks")
-    t.add_argument(
-        "--task-arg",
-        type=_task_arg,
-        action="append",
-        metavar="KEY=VALUE",
-        help="another argument of the task, e.g. n_copy=2 (repeatable)",
-    )
+    t.add_argument("--task", help=f"{task_names()} (default adding)")
+    add_task_options(t, length="sequence length T (for copy: its delay T, as --delay)")
     i = p.add_argument_group("initialisation")
     i.add_argument("--init", help="recurrent init: uniform, orthogonal, identity, gaussian, sparse")
     i.add_argument("--gain", type=float, help="gain of the recurrent init (default 1)")
@@ -188,7 +170,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     )
     o.add_argument("--batch", type=int, help="sequences per step (default 32)")
     o.add_argument("--steps", type=int, help="training steps (default 1000)")
-    o.add_argument("--seed", type=int, help="seed of init, data and evaluation (default 0)")
+    add_seed(o, "init, data and evaluation", default=None, shown=0)
     r = p.add_argument_group("run")
     r.add_argument("--eval-every", type=int, help="evaluate every n steps (default 100)")
     r.add_argument("--eval-batch", type=int, help="fresh sequences per evaluation (default 256)")
@@ -205,16 +187,23 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="learning-rate factor after a non-finite step is rolled back (default 0.5)",
     )
     r.add_argument("--max-recoveries", type=int, help="roll-backs before giving up (default 5)")
-    r.add_argument("--run-dir", type=Path, help="run folder (default runs/<cell>-<task>-s<seed>)")
+    add_out(
+        r,
+        "the run folder: config.json, metrics.jsonl, checkpoint.npz, summary.json (default "
+        "runs/CELL-TASK-sSEED)",
+        default=None,
+    )
+    add_deprecated_alias(r, "--run-dir", "out", "--out (the run folder)", type=Path, metavar="DIR")
     r.add_argument(
-        "--resume", action="store_true", help="continue the run in --run-dir from its checkpoint"
+        "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
     r.add_argument(
         "--overwrite",
         action="store_true",
-        help="start afresh even if --run-dir already holds a run (not with --resume)",
+        help="start afresh even if --out already holds a run (not with --resume)",
     )
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(r)
+    add_json(r, "the summary (summary.json)")
     p.set_defaults(func=cmd_train)
     return p
 
@@ -233,27 +222,6 @@ def _given_fields(args: argparse.Namespace) -> dict[str, Any]:
     return given
 
 
-def _task_kwargs(args: argparse.Namespace, task: str, start) -> dict[str, Any]:
-    """The task's arguments: ``start`` updated with --task-arg, --length and --delay."""
-    from gradsym.numeric.train.tasks import TASKS
-
-    task_kwargs: dict[str, Any] = {**start, **dict(args.task_arg or [])}
-    if args.length is not None:
-        if task == "copy":
-            if args.delay is not None and args.delay != args.length:
-                raise InvalidValueError(
-                    "the copy task's length is its delay T; give --length or --delay, not both"
-                )
-            task_kwargs["delay"] = args.length
-        else:
-            task_kwargs["length"] = args.length
-    if args.delay is not None:
-        if task in TASKS and "delay" not in _parameters(TASKS[task]):
-            raise InvalidValueError(f"--delay applies to the echo and copy tasks, not to {task!r}")
-        task_kwargs["delay"] = args.delay
-    return task_kwargs
-
-
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The :class:`~gradsym.numeric.train.config.TrainConfig` the options describe (its
     defaults for the options not given)."""
@@ -261,7 +229,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
     given = _given_fields(args)
     task = given.get("task", TrainConfig.__dataclass_fields__["task"].default)
-    return TrainConfig(**given, task_kwargs=_task_kwargs(args, task, {}))
+    return TrainConfig(**given, task_kwargs=task_kwargs(args, task, {}))
 
 
 def _flag(field: str) -> str:
@@ -269,7 +237,7 @@ def _flag(field: str) -> str:
     if field == "forget_gate":
         return "--no-forget-gate"
     if field == "task_kwargs":
-        return "/".join("--" + o.replace("_", "-") for o in _TASK_OPTIONS)
+        return "/".join("--" + o.replace("_", "-") for o in TASK_OPTIONS)
     return "--" + field.replace("_", "-")
 
 
@@ -288,10 +256,10 @@ def resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig:
         for name, value in given.items()
         if name not in RESUMABLE_CHANGES and value != getattr(saved, name)
     )
-    if any(getattr(args, o) is not None for o in _TASK_OPTIONS):
+    if any(getattr(args, o) is not None for o in TASK_OPTIONS):
         task = given.get("task", saved.task)
         start = saved.task_kwargs if task == saved.task else {}
-        if _task_kwargs(args, task, start) != saved.task_kwargs:
+        if task_kwargs(args, task, start) != saved.task_kwargs:
             changed.append("task_kwargs")
     if changed:
         opts = ", ".join(_flag(name) for name in changed)
@@ -302,12 +270,6 @@ def resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig:
         )
     changes = {k: v for k, v in given.items() if v != getattr(saved, k)}
     return saved.replace(**changes) if changes else saved
-
-
-def _parameters(cls) -> tuple[str, ...]:
-    import inspect
-
-    return tuple(inspect.signature(cls).parameters)
 
 
 def _default_run_dir(config) -> Path:
@@ -344,21 +306,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not args.resume:
             args.cell = declared.name
     if args.resume:
-        if args.run_dir is None:
-            raise InvalidValueError("--resume needs --run-dir (the run folder to continue)")
+        if args.out is None:
+            raise InvalidValueError("--resume needs --out (the run folder to continue)")
         if args.overwrite:
             raise InvalidValueError(
-                "--resume continues the run in --run-dir and --overwrite starts it afresh: "
+                "--resume continues the run in --out and --overwrite starts it afresh: "
                 "give one of them"
             )
-        trainer = Trainer.resume(args.run_dir, progress=progress)
+        trainer = Trainer.resume(args.out, progress=progress)
         config = resumed_config(args, trainer.config)
         if config is not trainer.config:
-            trainer = Trainer.resume(args.run_dir, config=config, progress=progress)
+            trainer = Trainer.resume(args.out, config=config, progress=progress)
     else:
         config = config_from_args(args)
-        run_dir = args.run_dir if args.run_dir is not None else _default_run_dir(config)
+        run_dir = args.out if args.out is not None else _default_run_dir(config)
         trainer = Trainer(config, run_dir, progress=progress, overwrite=args.overwrite)
     result = trainer.run()
-    _print_summary(result)
+    if args.json:
+        print_json(result.summary())
+    else:
+        _print_summary(result)
     return 0

@@ -1,4 +1,4 @@
-"""``gradsym verify [IDS ...] [--json] [--seed S] [--mutations [--per-claim N]]``: check
+"""``gradsym verify [ID ...] [--json] [--seed S] [--mutations [--per-claim N]]``: check
 every claim of the notes (or the named ones), symbolically and numerically; with
 ``--mutations``, mutate what every step prints and report how many mutants its checks
 refuse.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from gradsym.cli.options import add_claim_ids, add_json, add_seed
 from gradsym.errors import InvalidValueError
 from gradsym.validate import positive_int
 
@@ -24,12 +25,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.mutations:
         from gradsym.notes.mutations import mutation_report
 
-        mutated = mutation_report(args.ids or None, seed=args.seed, per_claim=args.per_claim)
+        mutated = mutation_report(args.ids, seed=args.seed, per_claim=args.per_claim)
         print(mutated.to_json() if args.json else mutated.table())
         return 0 if mutated.complete else 1
     from gradsym.notes.verify import verify
 
-    report = verify(args.ids or None, seed=args.seed)
+    report = verify(args.ids, seed=args.seed)
     print(report.to_json() if args.json else report.table())
     return 0 if report.passed else 1
 
@@ -42,9 +43,8 @@ def add_verify_parser(subparsers) -> argparse.ArgumentParser:
         description="Run the derivation of every claim (or of the named ones): each step "
         "symbolically (SymPy) and numerically (the NumPy cells).",
     )
-    p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random instances")
+    add_claim_ids(p)
+    add_seed(p, "the random instances")
     p.add_argument(
         "--mutations",
         action="store_true",
@@ -59,5 +59,6 @@ def add_verify_parser(subparsers) -> argparse.ArgumentParser:
         metavar="N",
         help="with --mutations: at most N mutants per claim, a fixed subset (default: all)",
     )
+    add_json(p, "the report (or the mutation scores)")
     p.set_defaults(func=cmd_verify)
     return p

@@ -414,6 +414,8 @@ def test_an_unreadable_answer_says_why(tmp_path):
 
 def test_gradsym_exercises_writes_a_seeded_sheet_and_its_answer_file(tmp_path, capsys):
     assert main(["exercises", "--seed", "5", "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["exercises"]  # DIR/exercises, as build
+    tmp_path = tmp_path / "exercises"
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "answers.toml",

@@ -62,12 +62,16 @@ def test_a_state_dict_on_an_array_and_on_gaussian_inputs(tmp_path, capsys):
     model = report["models"][0]
     assert model["inferred"]["module"] == "torch.nn.GRU" and model["inferred"]["num_layers"] == 2
     assert [len(u["lyapunov"]["exponents"]) for u in model["units"]] == [2, 2]
-    argv = ["analyze", str(tmp_path / "gru.pt"), "--gaussian", "0.5", "--steps", "25"]
+    argv = ["analyze", str(tmp_path / "gru.pt"), "--gaussian", "0.5", "--steps", "25", "--json"]
     assert main(argv + ["--out", str(tmp_path / "b")] + QUICK[:5]) == 0
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["data"]["kind"] == "gaussian" and report["data"]["scale"] == 0.5
     assert report["data"]["shape"] == [25, 4, 3]
-    capsys.readouterr()
+    printed = json.loads(capsys.readouterr().out)  # --json: report.json, and the files
+    assert printed == {**report, "written": printed["written"]}
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {
+        name.rpartition("/")[2] for name in printed["written"]
+    }
 
 
 @pytest.mark.parametrize(

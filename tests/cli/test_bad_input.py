@@ -66,7 +66,7 @@ def test_train_prints_its_summary_on_an_ascii_terminal(tmp_path):
     run, and its first line (× in "4 hidden × 1 layer") ended it with a traceback."""
     argv = [sys.executable, "-m", "gradsym", "train", "--task", "adding", "--length", "20"]
     argv += ["--hidden", "4", "--batch", "4", "--steps", "2", "--eval-batch", "8"]
-    argv += ["--run-dir", str(tmp_path / "run"), "--no-progress"]
+    argv += ["--out", str(tmp_path / "run"), "--no-progress"]
     env = {**os.environ, "PYTHONIOENCODING": "ascii"}
     done = subprocess.run(argv, capture_output=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -115,7 +115,8 @@ def test_help_that_cannot_be_written_is_one_line(argv, monkeypatch, capsys):
     "argv, argument",
     [
         (["derive", "--out", ""], "--out"),
-        (["train", "--run-dir=", "--steps", "1"], "--run-dir"),
+        (["train", "--out=", "--steps", "1"], "--out"),
+        (["train", "--run-dir=", "--steps", "1"], "--run-dir"),  # the deprecated spelling
         (["check", "--cell-file", "", "W_h"], "--cell-file"),
         (["sweep", "report", ""], "DIR"),
         (["analyze", ""], "MODEL"),
@@ -134,7 +135,7 @@ def test_bench_refuses_a_zero_count(argv, capsys):
     assert "must be a positive integer, got '0'" in _one_line(capsys)
 
 
-@pytest.mark.parametrize("command", [["derive", "nosuch"], ["slides", "--claims", "nosuch"]])
+@pytest.mark.parametrize("command", [["derive", "nosuch"], ["slides", "nosuch"]])
 def test_an_unknown_claim_leaves_no_empty_folders(command, tmp_path, capsys):
     assert main([*command, "--out", str(tmp_path / "notes" / "week3")]) == 2
     assert "unknown claim 'nosuch'" in _one_line(capsys)
@@ -189,7 +190,7 @@ def test_a_lock_that_cannot_be_written_leaves_no_lock_file(tmp_path, monkeypatch
 def run_folder(tmp_path_factory):
     run = tmp_path_factory.mktemp("runs") / "run"
     argv = ["train", "--task", "adding", "--length", "20", "--hidden", "4", "--batch", "4"]
-    assert main([*argv, "--steps", "2", "--eval-batch", "8", "--run-dir", str(run)]) == 0
+    assert main([*argv, "--steps", "2", "--eval-batch", "8", "--out", str(run)]) == 0
     return run
 
 

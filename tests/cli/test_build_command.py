@@ -4,6 +4,9 @@ with a report; exit 1 when any check fails. The figures come from the session's 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import gradsym.notes
@@ -16,7 +19,9 @@ def quick_build(built_figures, monkeypatch, committed_slide_figures):
     """The build with the session's figures (and the committed slide-style ones) and a
     two-claim verification."""
     files = sorted(built_figures.folder.iterdir())
-    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options: files)
+    monkeypatch.setattr(
+        "gradsym.cli.build.figures_into", lambda out, names, seed, options, log: files
+    )
     verify = gradsym.notes.verify
     monkeypatch.setattr(
         "gradsym.cli.build.verify_with_progress",
@@ -56,8 +61,24 @@ def test_a_failing_backend_check_makes_the_build_fail(quick_build, tmp_path, cap
     assert "SOME CHECKS FAILED" in out
 
 
-def test_a_failing_claim_makes_the_build_fail(quick_build, tmp_path, capsys, monkeypatch):
+def test_a_failing_claim_makes_the_build_fail_and_json_says_so(
+    quick_build, tmp_path, capsys, monkeypatch
+):
+    """Under --json stdout is the report alone, one JSON document (the stages go to
+    stderr), and a failing claim makes it fail too."""
     report = gradsym.notes.verify(["cec"], seed=0)  # a Report, to patch its type
     monkeypatch.setattr(type(report), "passed", property(lambda self: False))
-    assert main(["build", "--out", str(tmp_path)]) == 1
-    assert "SOME CHECKS FAILED" in capsys.readouterr().out
+    assert main(["build", "--out", str(tmp_path), "--json"]) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["passed"] is False and report["verify"]["passed"] is False
+    assert [c["id"] for c in report["verify"]["claims"]] == ["cec", "clip-norm"]
+    assert {r["cell"] for r in report["backend"]} >= {"RNN(tanh)", "GRU(torch)"}
+    assert all(r["passed"] for r in report["backend"])
+    written = report["written"]
+    assert str(tmp_path / "slides" / "slides.tex") in written["slides"]
+    assert str(tmp_path / "derivations" / "notes.tex") in written["derivations"]
+    assert str(tmp_path / "exercises" / "answers.toml") in written["exercises"]
+    del written["figures"]  # the session's, patched in
+    assert all(Path(p).is_relative_to(tmp_path / kind) for kind in written for p in written[kind])
+    assert "1/4 figures" in err and "4/4 checking the numeric" in err

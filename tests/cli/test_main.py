@@ -1,5 +1,6 @@
 """``gradsym`` itself: the one place that turns errors into exit codes, --version,
-``python -m gradsym``, and the commands that write files (build, derive, figures, bench)."""
+``python -m gradsym``, and the commands that write files (build, derive, figures, bench).
+The convention every command follows is tested in test_convention.py."""
 
 from __future__ import annotations
 
@@ -77,13 +78,23 @@ def _commands():
     return build_parser()._subparsers._group_actions[0].choices
 
 
+def _leaves(parser):
+    """The parsers that run something: ``parser``, or its sub-commands' (sweep run, ...)."""
+    if parser._subparsers is None:
+        return [parser]
+    return [leaf for sub in parser._subparsers._group_actions[0].choices.values()
+            for leaf in _leaves(sub)]  # fmt: skip
+
+
 def _parser_with(name, func):
-    """build_parser with ``name``'s function replaced (the parser binds the function)."""
+    """build_parser with ``name``'s function replaced (the parser binds the function; a
+    command with sub-commands binds one in each)."""
     real = build_parser
 
     def build():
         parser = real()
-        parser._subparsers._group_actions[0].choices[name].set_defaults(func=func)
+        for leaf in _leaves(parser._subparsers._group_actions[0].choices[name]):
+            leaf.set_defaults(func=func)
         return parser
 
     return build
@@ -135,9 +146,10 @@ def test_commands_do_not_catch_gradsym_errors_themselves():
     """The command functions let errors through (main maps them): a command module that
     caught GradsymError would print its own message and exit code."""
     for name, sub in _commands().items():
-        source = Path(sys.modules[sub.get_default("func").__module__].__file__).read_text()
-        assert "except GradsymError" not in source, name
-        assert "except (CandidateError, GradsymError)" not in source, name
+        for leaf in _leaves(sub):
+            source = Path(sys.modules[leaf.get_default("func").__module__].__file__).read_text()
+            assert "except GradsymError" not in source, name
+            assert "except (CandidateError, GradsymError)" not in source, name
 
 
 # -- the commands that write files ---------------------------------------------------------------
@@ -173,7 +185,7 @@ def test_derive_writes_the_notes_for_the_audience(tmp_path, capsys):
 def test_derive_and_build_refuse_pdf_without_pdflatex_before_any_work(
     tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.setattr("gradsym.cli.derive.shutil.which", lambda name: None)
+    monkeypatch.setattr("gradsym.cli.writing.shutil.which", lambda name: None)
     for command in ("derive", "build"):
         out = tmp_path / command
         assert main([command, "--pdf", "--out", str(out)]) == BAD_INPUT
@@ -218,14 +230,15 @@ def test_a_second_writer_into_the_same_folder_is_refused(tmp_path, capsys):
     assert err.count("\n") == 1 and "another gradsym process" in err and "is writing into" in err
 
 
-def test_bench_outside_a_source_checkout_is_bad_input(tmp_path, capsys, monkeypatch):
+def test_bench_without_its_script_is_bad_input(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("gradsym.cli.bench.BENCHMARKS", tmp_path)
     assert main(["bench", "backend"]) == BAD_INPUT
-    assert "benchmarks are run from a source checkout" in capsys.readouterr().err
+    assert "lacks its benchmark script" in capsys.readouterr().err
 
 
 def test_bench_runs_the_script_with_its_arguments_and_restores_argv(tmp_path, monkeypatch, capsys):
-    (tmp_path / "bench_symbolic.py").write_text("import sys\nprint('ran', sys.argv[1:])\n")
+    script = "import sys\nprint('ran', sys.argv[1:])\n"
+    (tmp_path / "bench_symbolic.py").write_text(script)
     monkeypatch.setattr("gradsym.cli.bench.BENCHMARKS", tmp_path)
     argv = list(sys.argv)
     assert main(["bench", "symbolic", "--max-n", "3"]) == 0
@@ -319,7 +332,7 @@ def test_a_broken_pipe_in_a_command_is_mapped_by_main(monkeypatch):
     assert main(["verify"]) == BROKEN_PIPE
 
 
-def test_bench_names_every_benchmark_script_of_the_checkout():
+def test_bench_names_every_benchmark_script():
     from gradsym.cli.bench import BENCHMARKS, WHICH
 
     scripts = sorted(p.stem.removeprefix("bench_") for p in BENCHMARKS.glob("bench_*.py"))

@@ -1,6 +1,7 @@
-"""``gradsym slides``: the deck into DIR/slides (figures from DIR/figures), a subset with
---claims, the instructor's deck with --audience, the PDF with --pdf; a mistyped id or an
-empty --claims is one line on stderr and exit 2, and nothing is written."""
+"""``gradsym slides``: the deck into DIR/slides (figures from DIR/figures), a subset by
+claim ids (or the deprecated --claims a,b), the instructor's deck with --audience, the PDF
+with --pdf; a mistyped id or an empty --claims is one line on stderr and exit 2, and
+nothing is written."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from gradsym.cli import BAD_INPUT, main
 
 from ..render.test_slides import FIGURES, needs_beamer
 
+DEPRECATED_CLAIMS = (
+    "gradsym slides: warning: --claims is deprecated; use the claim ids as arguments: "
+    "gradsym slides ID ...\n"
+)
+
 
 def test_slides_writes_the_deck_of_the_chosen_claims(tmp_path, capsys):
-    assert main(["slides", "--out", str(tmp_path), "--claims", "linear-case, chain-rule"]) == 0
+    assert main(["slides", "linear-case", "chain-rule", "--out", str(tmp_path)]) == 0
     deck = tmp_path / "slides" / "slides.tex"
     assert f"wrote {deck}" in capsys.readouterr().out
     labels = re.findall(r"\\label\{claim:([a-z-]+)\}", deck.read_text())
@@ -23,23 +29,21 @@ def test_slides_writes_the_deck_of_the_chosen_claims(tmp_path, capsys):
 
 
 def test_the_instructor_deck(tmp_path):
-    assert (
-        main(["slides", "--out", str(tmp_path), "--claims", "cec", "--audience", "instructor"]) == 0
-    )
+    assert main(["slides", "cec", "--out", str(tmp_path), "--audience", "instructor"]) == 0
     assert r"\emph{Checked.}" in (tmp_path / "slides" / "slides-instructor.tex").read_text()
     assert not (tmp_path / "slides" / "slides.tex").exists()
 
 
 @pytest.mark.parametrize(
-    ("claims", "message"),
+    ("ids", "message"),
     [
-        ("linear-case,chain-rul", "unknown claim 'chain-rul' (did you mean 'chain-rule'?)"),
-        (",", "no claims chosen"),
+        (["linear-case", "chain-rul"], "unknown claim 'chain-rul' (did you mean 'chain-rule'?)"),
+        (["--claims", ","], "no claims chosen"),
     ],
 )
-def test_bad_claims_are_one_line_and_exit_2(tmp_path, capsys, claims, message):
-    assert main(["slides", "--out", str(tmp_path), "--claims", claims]) == BAD_INPUT
-    err = capsys.readouterr().err
+def test_bad_claims_are_one_line_and_exit_2(tmp_path, capsys, ids, message):
+    assert main(["slides", *ids, "--out", str(tmp_path)]) == BAD_INPUT
+    err = capsys.readouterr().err.removeprefix(DEPRECATED_CLAIMS if "--claims" in ids else "")
     assert err.startswith("gradsym slides: error: ") and message in err
     assert err.count("\n") == 1
     assert not (tmp_path / "slides").exists()
@@ -55,12 +59,12 @@ def test_an_unknown_audience_is_a_usage_error(tmp_path, capsys):
 @needs_beamer
 def test_pdf_compiles_the_deck(tmp_path):
     (tmp_path / "figures").symlink_to(FIGURES)
-    assert main(["slides", "--out", str(tmp_path), "--claims", "clip-value", "--pdf"]) == 0
+    assert main(["slides", "clip-value", "--out", str(tmp_path), "--pdf"]) == 0
     assert (tmp_path / "slides" / "slides.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_pdf_without_pdflatex_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("gradsym.cli.derive.shutil.which", lambda name: None)
+    monkeypatch.setattr("gradsym.cli.writing.shutil.which", lambda name: None)
     assert main(["slides", "--pdf", "--out", str(tmp_path / "out")]) == BAD_INPUT
     assert "--pdf needs pdflatex" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -80,7 +84,7 @@ def test_build_pdf_without_beamer_writes_the_deck_and_says_why_no_pdf(
     import gradsym.notes
 
     verify = gradsym.notes.verify
-    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options=None: [])
+    monkeypatch.setattr("gradsym.cli.build.figures_into", lambda out, names, seed, options, log: [])
     monkeypatch.setattr("gradsym.cli.build.derive_into", lambda out, ids, pdf, audience: [])
     monkeypatch.setattr("gradsym.cli.build.verify_with_progress", lambda seed: verify(["cec"]))
     monkeypatch.setattr("gradsym.render.slides.beamer_missing", lambda: "pgfcore.sty is missing")

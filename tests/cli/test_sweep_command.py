@@ -1,5 +1,6 @@
-"""`gradsym sweep` and `gradsym sweep report` from the command line: bad input is one
-line and exit 2, the report writes its table and figure."""
+"""`gradsym sweep run` and `gradsym sweep report` from the command line: bad input is one
+line and exit 2 (a misplaced option, argparse's usage error), the report writes its table
+and figure, and `gradsym sweep SPEC --out DIR` is still `gradsym sweep run`."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def _one_line_error(capsys, code: int, *needles: str) -> None:
 def test_bad_specs_exit_2_with_one_line(tmp_path, capsys, text, needles):
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
-    _one_line_error(capsys, main(["sweep", str(spec), "--out", str(tmp_path / "o")]), *needles)
+    code = main(["sweep", "run", str(spec), "--out", str(tmp_path / "o")])
+    _one_line_error(capsys, code, *needles)
     assert not (tmp_path / "o" / "sweep.db").exists()
 
 
@@ -59,6 +61,7 @@ def test_an_unreachable_scheduler_exits_2(tiny_toml, tmp_path, capsys):
     code = main(
         [
             "sweep",
+            "run",
             str(tiny_toml),
             "--out",
             str(tmp_path),
@@ -71,23 +74,34 @@ def test_an_unreachable_scheduler_exits_2(tiny_toml, tmp_path, capsys):
     _one_line_error(capsys, code, "cannot reach the Dask scheduler at tcp://127.0.0.1:9")
 
 
-def test_option_mistakes_exit_2(tiny_toml, tmp_path, capsys):
-    _one_line_error(capsys, main(["sweep", str(tiny_toml)]), "--out DIR is needed")
-    _one_line_error(
+def _usage_error(capsys, argv: list[str], *needles: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gradsym") and err.count("\n") == 1, err  # one line
+    assert err.endswith(" --help)\n"), err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_option_mistakes_are_usage_errors_of_the_sub_command(tiny_toml, tmp_path, capsys):
+    """Which option belongs to which sub-command is argparse's business: a misplaced one is
+    a usage error, exit 2, before anything runs."""
+    spec = str(tiny_toml)
+    _usage_error(capsys, ["sweep", "run", spec], "required: --out")
+    _usage_error(capsys, ["sweep", spec], "required: --out")  # the form without `run`
+    _usage_error(
         capsys,
-        main(
-            ["sweep", str(tiny_toml), "--out", str(tmp_path), "--workers", "2", "--scheduler", "x"]
-        ),
-        "not both",
+        ["sweep", "run", spec, "--out", str(tmp_path), "--workers", "2", "--scheduler", "x"],
+        "not allowed with argument",
     )
-    _one_line_error(capsys, main(["sweep", "report"]), "needs the sweep folder")
-    _one_line_error(capsys, main(["sweep", "report", str(tmp_path), "--out", "x"]), "--out")
+    _usage_error(capsys, ["sweep", "report"], "required: DIR")
+    _usage_error(capsys, ["sweep", "report", str(tmp_path), "--workers", "2"], "--workers")
+    _usage_error(capsys, ["sweep", "run", spec, "--out", str(tmp_path), "--success", "x"])
+    _usage_error(capsys, ["sweep", "reprot", str(tmp_path)], "(did you mean 'report'?)")
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny.toml"]  # nothing ran
     _one_line_error(capsys, main(["sweep", "report", str(tmp_path)]), "no sweep database")
-    _one_line_error(
-        capsys,
-        main(["sweep", str(tiny_toml), "--out", str(tmp_path), "--success", "x"]),
-        "--success",
-    )
 
 
 def test_a_database_of_another_spec_exits_2_and_is_kept(tiny, tiny_toml, tmp_path, capsys):
@@ -95,7 +109,7 @@ def test_a_database_of_another_spec_exits_2_and_is_kept(tiny, tiny_toml, tmp_pat
     store, _ = SweepStore.open_for(tmp_path, load_spec(other))
     store.close()
     before = (tmp_path / "sweep.db").read_bytes()
-    code = main(["sweep", str(tiny_toml), "--out", str(tmp_path), "--no-progress"])
+    code = main(["sweep", "run", str(tiny_toml), "--out", str(tmp_path), "--no-progress"])
     _one_line_error(capsys, code, "another spec ('other'", "--overwrite")
     assert (tmp_path / "sweep.db").read_bytes() == before
 
@@ -106,14 +120,16 @@ def test_sweep_then_report_writes_table_csv_and_figure(tiny_toml, tmp_path, caps
     pytest.importorskip("distributed")
     out = tmp_path / "sweep"
     done = subprocess.run(
-        [sys.executable, "-m", "gradsym", "sweep", str(tiny_toml), "--out", str(out),
-         "--workers", "1", "--no-progress"],
+        [sys.executable, "-m", "gradsym", "sweep", "run", str(tiny_toml), "--out", str(out),
+         "--workers", "1", "--no-progress", "--json"],
         check=False, capture_output=True, text=True, timeout=300,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "8 runs, 8 done" in done.stdout
-    assert main(["sweep", "report", str(out), "--report-dir", str(tmp_path / "r")]) == 0
+    result = json.loads(done.stdout)  # --json: what the sweep did, alone on stdout
+    assert (result["total"], result["done"], result["pending"]) == (8, 8, 0)
+    assert result["database"] == str(out / "sweep.db")
+    assert main(["sweep", "report", str(out), "--out", str(tmp_path / "r")]) == 0
     printed = capsys.readouterr().out
     assert "| configuration | length = 3 | length = 5 |" in printed
     assert "| configuration | length | successes / runs |" in printed

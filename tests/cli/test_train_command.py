@@ -57,7 +57,7 @@ def test_the_readme_example_parses_to_its_config():
 
 def test_train_prints_a_summary_and_fills_the_run_folder(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     out = capsys.readouterr().out
     for word in ("final train loss", "final eval loss", "trivial baseline", "time", str(run)):
         assert word in out
@@ -67,37 +67,35 @@ def test_train_prints_a_summary_and_fills_the_run_folder(tmp_path, capsys):
 
 def test_resume_extends_the_run(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
-    assert (
-        _main(["train", "--resume", "--run-dir", str(run), "--steps", "20", "--no-progress"]) == 0
-    )
+    assert _main([*SMALL, "--out", str(run)]) == 0
+    assert _main(["train", "--resume", "--out", str(run), "--steps", "20", "--no-progress"]) == 0
     assert [r["step"] for r in read_metrics(run)] == list(range(1, 21))
     assert json.loads((run / SUMMARY_FILE).read_text())["step"] == 20
 
 
 def test_resume_refuses_model_options(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     capsys.readouterr()
-    code = _main(["train", "--resume", "--run-dir", str(run), "--hidden", "9", "--no-progress"])
+    code = _main(["train", "--resume", "--out", str(run), "--hidden", "9", "--no-progress"])
     assert code == 2
     assert "--hidden cannot be changed" in capsys.readouterr().err
 
 
 def test_resume_with_the_same_options_repeated_continues(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     again = [o if o != "12" else "20" for o in SMALL]  # the same run, --steps 20
-    assert _main([*again, "--run-dir", str(run), "--resume", "--clip", "1"]) == 0
+    assert _main([*again, "--out", str(run), "--resume", "--clip", "1"]) == 0
     assert [r["step"] for r in read_metrics(run)] == list(range(1, 21))
 
 
 def test_resume_refuses_a_changed_forget_bias_even_zero(tmp_path, capsys):
     """--forget-bias 0 is given (0 is not 'not given'): against a saved 1 it is a change."""
     run = tmp_path / "run"
-    assert _main([*SMALL, "--forget-bias", "1", "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--forget-bias", "1", "--out", str(run)]) == 0
     capsys.readouterr()
-    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    resume = ["train", "--resume", "--out", str(run), "--no-progress"]
     assert _main([*resume, "--forget-bias", "0"]) == 2
     assert "--forget-bias cannot be changed" in capsys.readouterr().err
     assert _main([*resume, "--forget-bias", "1", "--steps", "13"]) == 0
@@ -116,9 +114,9 @@ def test_resume_refuses_a_changed_forget_bias_even_zero(tmp_path, capsys):
 )
 def test_resume_names_every_changed_option(tmp_path, capsys, options, named):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     capsys.readouterr()
-    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", *options]
+    resume = ["train", "--resume", "--out", str(run), "--no-progress", *options]
     assert _main(resume) == 2
     err = capsys.readouterr().err
     assert f"; {named} cannot be changed (only --steps, --eval-every" in err
@@ -172,7 +170,7 @@ def test_zero_and_false_options_reach_the_config():
 )
 def test_bad_input_is_one_line_exit_2_and_no_checkpoint(tmp_path, capsys, options, message):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run), *options]) == 2
+    assert _main([*SMALL, "--out", str(run), *options]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gradsym train: error: ") and err.count("\n") == 1
     assert message in err
@@ -183,7 +181,7 @@ def test_unreadable_checkpoint_on_resume(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     (run / CHECKPOINT_FILE).write_bytes(b"\x00" * 100)
-    assert _main(["train", "--resume", "--run-dir", str(run), "--no-progress"]) == 2
+    assert _main(["train", "--resume", "--out", str(run), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "checkpoint" in err and str(run / CHECKPOINT_FILE) in err
 
@@ -192,10 +190,10 @@ def test_dtype_float32_trains_in_float32_and_resume_keeps_it(tmp_path, capsys):
     from gradsym.numeric.train.checkpoint import load_checkpoint
 
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run), "--dtype", "float32"]) == 0
+    assert _main([*SMALL, "--out", str(run), "--dtype", "float32"]) == 0
     assert "lstm (8 hidden × 1 layer, float32)" in capsys.readouterr().out
     assert load_checkpoint(run / CHECKPOINT_FILE).dtype == "float32"
-    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", "--steps", "14"]
+    resume = ["train", "--resume", "--out", str(run), "--no-progress", "--steps", "14"]
     assert _main([*resume, "--dtype", "float64"]) == 2
     assert "--dtype cannot be changed" in capsys.readouterr().err
     assert _main([*resume, "--dtype", "float32"]) == 0  # repeated with its saved value
@@ -204,11 +202,11 @@ def test_dtype_float32_trains_in_float32_and_resume_keeps_it(tmp_path, capsys):
 
 def test_existing_run_needs_resume_or_overwrite(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     capsys.readouterr()
-    assert _main([*SMALL, "--run-dir", str(run)]) == 2
+    assert _main([*SMALL, "--out", str(run)]) == 2
     assert "already holds a run" in capsys.readouterr().err
-    assert _main([*SMALL, "--run-dir", str(run), "--overwrite"]) == 0
+    assert _main([*SMALL, "--out", str(run), "--overwrite"]) == 0
     assert len((run / METRICS_FILE).read_text().splitlines()) == 12
 
 
@@ -244,10 +242,10 @@ def test_malformed_truncation_is_an_argparse_error(capsys):
 
 def test_resume_with_overwrite_is_refused_not_ignored(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     before = (run / METRICS_FILE).read_text()
     capsys.readouterr()
-    assert _main(["train", "--resume", "--overwrite", "--run-dir", str(run)]) == 2
+    assert _main(["train", "--resume", "--overwrite", "--out", str(run)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--overwrite starts it afresh: give one of them" in err
     assert (run / METRICS_FILE).read_text() == before
@@ -256,9 +254,9 @@ def test_resume_with_overwrite_is_refused_not_ignored(tmp_path, capsys):
 @pytest.mark.parametrize(("seed", "code"), [("0", 2), ("1", 0)])
 def test_resume_compares_a_seed_of_0_with_the_saved_one(tmp_path, capsys, seed, code):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--seed", "1", "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--seed", "1", "--out", str(run)]) == 0
     capsys.readouterr()
-    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress", "--steps", "13"]
+    resume = ["train", "--resume", "--out", str(run), "--no-progress", "--steps", "13"]
     assert _main([*resume, "--seed", seed]) == code
     if code:
         assert "--seed cannot be changed" in capsys.readouterr().err
@@ -266,11 +264,11 @@ def test_resume_compares_a_seed_of_0_with_the_saved_one(tmp_path, capsys, seed, 
 
 def test_resume_of_a_run_with_a_truncated_log_stops_with_one_line(tmp_path, capsys):
     run = tmp_path / "run"
-    assert _main([*SMALL, "--run-dir", str(run)]) == 0
+    assert _main([*SMALL, "--out", str(run)]) == 0
     lines = (run / METRICS_FILE).read_text().splitlines(keepends=True)
     (run / METRICS_FILE).write_text("".join(lines[:3]))
     capsys.readouterr()
-    assert _main(["train", "--resume", "--run-dir", str(run), "--steps", "20"]) == 2
+    assert _main(["train", "--resume", "--out", str(run), "--steps", "20"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "truncated: it holds 3 records, but the checkpoint covers 12" in err
@@ -283,9 +281,9 @@ def test_resume_of_a_run_with_a_truncated_log_stops_with_one_line(tmp_path, caps
 def test_a_run_dir_that_is_a_file_is_one_line(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert _main([*SMALL, "--run-dir", str(blocker)]) == 2
+    assert _main([*SMALL, "--out", str(blocker)]) == 2
     assert capsys.readouterr().err.endswith("is a file, not a folder\n")
-    assert _main([*SMALL, "--run-dir", str(blocker / "run")]) == 2
+    assert _main([*SMALL, "--out", str(blocker / "run")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot be created: '{blocker}' is a file" in err
 
@@ -304,13 +302,13 @@ def test_a_read_only_run_dir_is_one_line(tmp_path, capsys, monkeypatch):
         return real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(files.Path, "mkdir", refuse)
-    assert _main([*SMALL, "--run-dir", str(tmp_path / "run")]) == 2
+    assert _main([*SMALL, "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not writable: Permission denied" in err
     if os.geteuid() != 0:  # and for real where the permission bits bind
         monkeypatch.undo()
         (tmp_path / "ro").mkdir(mode=0o500)
-        assert _main([*SMALL, "--run-dir", str(tmp_path / "ro")]) == 2
+        assert _main([*SMALL, "--out", str(tmp_path / "ro")]) == 2
 
 
 @pytest.mark.parametrize("where", ["checkpoint.npz", "config.json", "metrics.jsonl"])
@@ -343,7 +341,7 @@ def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch, where):
         monkeypatch.setattr(
             run_files, "atomic_write_text", lambda p, t: write(p, lambda f: f.write(t.encode()))
         )
-    assert _main([*SMALL, "--run-dir", str(tmp_path / "run")]) == 2
+    assert _main([*SMALL, "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "no space left on the device" in err.lower() and where in err
@@ -369,7 +367,7 @@ def test_a_run_killed_at_any_moment_resumes_with_its_whole_history(tmp_path, cap
                "--batch", "4", "--eval-every", "1000", "--checkpoint-every", "1"]  # fmt: skip
     command = [sys.executable, "-m", "gradsym", "train", *options, "--steps", "100000"]
     p = subprocess.Popen(
-        [*command, "--no-progress", "--run-dir", str(run)],
+        [*command, "--no-progress", "--out", str(run)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
@@ -383,7 +381,7 @@ def test_a_run_killed_at_any_moment_resumes_with_its_whole_history(tmp_path, cap
     p.wait()
     step = load_checkpoint(run / CHECKPOINT_FILE).step
     assert step > 0
-    resume = ["train", "--resume", "--run-dir", str(run), "--no-progress"]
+    resume = ["train", "--resume", "--out", str(run), "--no-progress"]
     assert _main([*resume, "--steps", str(step + 3)]) == 0
     assert [r["step"] for r in read_metrics(run)] == list(range(1, step + 4))
     assert not [q.name for q in run.iterdir() if q.name.startswith(".")]  # no temporaries

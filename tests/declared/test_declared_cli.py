@@ -36,7 +36,7 @@ def test_check_train_derive_and_figure_from_a_cell_file(tmp_path, capsys):
     run = tmp_path / "run"
     args = ["train", "--cell-file", f, "--task", "adding", "--length", "20", "--hidden", "4"]
     args += ["--steps", "3", "--eval-every", "3", "--eval-batch", "8", "--batch", "4"]
-    assert main([*args, "--run-dir", str(run), "--no-progress"]) == 0
+    assert main([*args, "--out", str(run), "--no-progress"]) == 0
     assert json.loads((run / "config.json").read_text())["cell"] == "cli_mgu"
     assert main(["derive", "--cell-file", f, "--out", str(tmp_path)]) == 0
     tex = (tmp_path / "derivations" / "cli_mgu.tex").read_text()

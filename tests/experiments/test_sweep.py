@@ -59,7 +59,7 @@ def test_results_equal_gradsym_train_one_by_one_bitwise(dask_client, tiny, tmp_p
                 c["task"],
                 "--length",
                 str(c["task_kwargs"]["length"]),
-                "--run-dir",
+                "--out",
                 str(run_dir),
                 "--no-progress",
             ]

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 
-from gradsym.errors import unknown_name
+from gradsym.errors import InvalidValueError, UnknownNameError, did_you_mean, unknown_name
 from gradsym.files import folder_lock
 from gradsym.render.figures._common import LiveFactory, live_progress
 from gradsym.render.figures.options import FigureOptions, figure_options
@@ -50,6 +50,7 @@ __all__ = [
     "figure_module",
     "figure_names",
     "figure_options",
+    "figures_of",
     "make_figures",
     "write",
 ]
@@ -81,6 +82,36 @@ def figure_module(name: str) -> ModuleType:
     if not isinstance(name, str) or name not in FIGURES:
         raise unknown_name("figure", name, FIGURES)
     return importlib.import_module(f"{__name__}.{FIGURES[name]}")
+
+
+def figures_of(ids: Iterable[str]) -> list[str]:
+    """The figures ``ids`` ask for, each id a figure's name (that figure) or a claim id
+    (the figures that illustrate the claim, in the notes' order: those its slides show);
+    a word that is both (``linear-case``) is the figure of that name. Duplicates are
+    dropped, the first kept.
+
+    Raises:
+        UnknownNameError: an id that is neither (with the nearest names).
+        InvalidValueError: no figure illustrates any of the claims.
+    """
+    ids = list(ids)
+    chosen: list[str] = []
+    for word in ids:
+        if isinstance(word, str) and word in FIGURES:
+            chosen.append(word)
+            continue
+        from gradsym.notes import IDS
+
+        if word not in IDS:
+            hint = did_you_mean(word, [*FIGURES, *IDS])
+            raise UnknownNameError(
+                f"unknown figure {word!r}{hint}; expected a figure, one of "
+                f"{', '.join(FIGURES)}, or a claim id"
+            )
+        chosen += [name for name in FIGURES if word in figure_module(name).CLAIMS]
+    if not chosen:
+        raise InvalidValueError(f"no figure illustrates {', '.join(map(repr, ids)) or 'no claim'}")
+    return list(dict.fromkeys(chosen))
 
 
 def compute(name: str, seed: int = 0) -> dict:

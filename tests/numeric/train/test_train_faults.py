@@ -68,7 +68,7 @@ def test_a_metrics_line_too_deep_or_too_long_is_one_line(stopped, line, what, ca
     lines = (stopped / METRICS_FILE).read_text().splitlines(keepends=True)
     lines[1] = line + "\n"
     (stopped / METRICS_FILE).write_text("".join(lines))
-    code = main(["train", "--resume", "--run-dir", str(stopped), "--no-progress"])
+    code = main(["train", "--resume", "--out", str(stopped), "--no-progress"])
     assert code == 2
     err = _one_line(capsys)
     assert f"line 2 is {what}" in err and "metrics.jsonl" in err
@@ -82,7 +82,7 @@ def test_a_nan_in_the_optimiser_state_is_one_line_naming_the_entry(stopped, caps
     entries[key] = entries[key].copy()
     entries[key][1, 2] = np.nan
     np.savez(path, **entries)
-    assert main(["train", "--resume", "--run-dir", str(stopped), "--no-progress"]) == 2
+    assert main(["train", "--resume", "--out", str(stopped), "--no-progress"]) == 2
     err = _one_line(capsys)
     assert "optimiser state cell.W_h/exp_avg must be finite real numbers, got nan at [1, 2]" in err
 
@@ -103,13 +103,13 @@ def test_a_run_is_never_resumed_with_another_cell_of_the_same_name(tmp_path, cap
     a2 = _cell_file(tmp_path, "a2", "# tanh RNN\nh = tanh( W_h@h_prev + U @ x + b )")
     run = str(tmp_path / "run")
     args = ["--task", "adding", "--length", "20", "--hidden", "4", "--batch", "4"]
-    args += ["--eval-batch", "8", "--checkpoint-every", "2", "--run-dir", run, "--no-progress"]
+    args += ["--eval-batch", "8", "--checkpoint-every", "2", "--out", run, "--no-progress"]
     assert main(["train", "--cell-file", a, "--steps", "4", *args]) == 0
     recorded = load_checkpoint(tmp_path / "run" / CHECKPOINT_FILE).cell
     assert recorded["equations"].strip() == "h = tanh(W_h @ h_prev + U @ x + b)"
     assert len(recorded["sha256"]) == 64
     capsys.readouterr()
-    resume = ["train", "--resume", "--run-dir", run, "--no-progress"]
+    resume = ["train", "--resume", "--out", run, "--no-progress"]
     assert main([*resume, "--cell-file", b, "--steps", "6"]) == 2
     err = _one_line(capsys)
     assert "another cell named 'same_name'" in err and "relu" in err and "tanh" in err
@@ -132,7 +132,7 @@ def test_a_run_is_never_resumed_with_another_cell_of_the_same_name(tmp_path, cap
 )
 def test_sizes_no_memory_holds_are_refused_before_allocating(option, value, tmp_path, capsys):
     t0 = time.monotonic()
-    code = main(["train", option, value, "--run-dir", str(tmp_path / "r"), "--no-progress"])
+    code = main(["train", option, value, "--out", str(tmp_path / "r"), "--no-progress"])
     assert code == 2 and time.monotonic() - t0 < 10
     err = _one_line(capsys)
     assert f"{option.lstrip('-').replace('-', '_')} = {value}" in err
@@ -142,9 +142,9 @@ def test_sizes_no_memory_holds_are_refused_before_allocating(option, value, tmp_
 
 def test_an_empty_run_folder_is_refused(capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["train", "--run-dir", "", "--steps", "1"])
+        main(["train", "--out", "", "--steps", "1"])
     assert exit_.value.code == 2
-    assert "argument --run-dir: an empty path" in capsys.readouterr().err
+    assert "argument --out: an empty path" in capsys.readouterr().err
     with pytest.raises(OutputError, match="empty path"):
         Trainer(TrainConfig(**SMALL), "")
     with pytest.raises(CheckpointError, match="empty path"):

@@ -22,8 +22,8 @@ Times are process CPU time (``--clock wall`` for the wall clock), per step, the 
 over ``--rounds`` rounds of ``--steps`` steps; the cells and dtypes are interleaved round
 by round, one BLAS thread (set before NumPy is imported).
 
-    python benchmarks/bench_step.py [--cells lstm,gru,rnn] [--dtypes float64,float32]
-                                    [--rounds 5] [--steps 200] [--clock cpu|wall]
+    gradsym bench step [--cells lstm,gru,rnn] [--dtypes float64,float32]
+                       [--rounds 5] [--steps 200] [--clock cpu|wall]
 """
 
 from __future__ import annotations

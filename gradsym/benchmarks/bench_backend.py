@@ -18,8 +18,8 @@ and torch's OpenMP threads keep spinning after each call, slowing whatever runs 
 ``--clock cpu`` times the process's CPU time instead of the wall clock: with one thread a
 side, the time the work takes while it runs, whatever else the machine runs meanwhile.
 
-    python benchmarks/bench_backend.py [--rounds 7] [--threads 1] [--stat min|median]
-                                       [--clock wall|cpu] [--quick] [--markdown]
+    gradsym bench backend [--rounds 7] [--threads 1] [--stat min|median]
+                          [--clock wall|cpu] [--quick] [--markdown]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 from a cold start, and the generated NumPy LSTM's forward + backward against the
 hand-written LSTM in the same process.
 
-    python benchmarks/bench_declared.py
+    gradsym bench declared
 
 Targets: declare + derive every compact Jacobian block of the LSTM-sized cells (the LSTM,
 peephole LSTM, GRU and CIFG re-declared from their equations) under 2 s each, cold (a fresh

@@ -17,8 +17,8 @@ case alike; the rate reported is the median over the rounds, timed as process CP
 it. Ratios are gradsym's steps/s over torch's in the same dtype (above 1: gradsym is
 faster).
 
-    python benchmarks/bench_training.py [--cells lstm,gru,rnn] [--dtypes float64,float32]
-                                        [--rounds 5] [--steps 40] [--clock cpu|wall]
+    gradsym bench training [--cells lstm,gru,rnn] [--dtypes float64,float32]
+                           [--rounds 5] [--steps 40] [--clock cpu|wall]
 """
 
 from __future__ import annotations

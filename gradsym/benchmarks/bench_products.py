@@ -16,8 +16,8 @@ values, the checks, the allocations.
 Times are process CPU time (``--clock wall`` for the wall clock), the fastest of
 ``--rounds`` interleaved rounds.
 
-    python benchmarks/bench_products.py [--shape 64,50,256,256] [--dtype float64]
-                                        [--cells lstm,gru,rnn] [--rounds 5] [--clock cpu]
+    gradsym bench products [--shape 64,50,256,256] [--dtype float64]
+                           [--cells lstm,gru,rnn] [--rounds 5] [--clock cpu]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ The LSTM timing compares like with like: the numeric state_jacobian returns both
 ∂s/∂x from one forward step, as does gradsym.symbolic.api.lambdify_state_and_input; the
 two separately lambdified functions and ∂s/∂s alone are printed too.
 
-Run: python benchmarks/bench_symbolic.py [--max-n 12] [--eval-only]
+Run: gradsym bench symbolic [--max-n 12] [--eval-only]
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The folder that holds the gradsym package (the repository in a checkout,
+# site-packages in an installation): the cold start imports the same gradsym.
+ROOT = Path(__file__).resolve().parents[2]
 # As in tests/conftest.py: on the shared 2-core machine, OpenBLAS's second thread made
 # best-of-20 timings stall (≈ 10-180 ms) in some runs; one thread for both sides of the
-# ratio. Override with OPENBLAS_NUM_THREADS=2 python benchmarks/bench_symbolic.py.
+# ratio. Override with OPENBLAS_NUM_THREADS=2 gradsym bench symbolic.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(ROOT))
 

@@ -12,7 +12,8 @@
 CPU time is printed beside wall time: on a machine shared with other work the wall time
 counts the waits.
 
-Run: python benchmarks/bench_checker.py [--rounds 1] [--skip-verify] [--limit N]
+Run: gradsym bench checker [--rounds 1] [--skip-verify] [--limit N], from a source
+checkout (the corpus and the classes are the tests').
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The folder that holds the gradsym package: in a source checkout the repository, whose
+# tests/ hold the corpus and the classes this benchmark times.
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = ROOT / "tests"
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(TESTS))
 
 
 def _cpu() -> float:
@@ -131,6 +135,13 @@ def main() -> None:
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--skip-classes", action="store_true")
     args = parser.parse_args()
+    if not (TESTS / "checker" / "corpus.py").is_file():
+        print(
+            "gradsym bench checker: error: it times the checker on the corpus of the tests "
+            f"(tests/checker/ of a source checkout), not found beside {ROOT}",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     corpus_checks(args.limit)
     if not args.skip_classes:
         issue_classes()

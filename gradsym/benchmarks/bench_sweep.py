@@ -11,7 +11,7 @@ starting Python processes. Rounds alternate 1 and 2 workers; medians are reporte
 - overhead per run = (wall time with 1 worker − the runs' own training time, measured
   inside the worker) / 16 (target < 0.2 s).
 
-    python benchmarks/bench_sweep.py [--rounds 3] [--steps 150] [--runs 16]
+    gradsym bench sweep [--rounds 3] [--steps 150] [--runs 16]
 """
 
 from __future__ import annotations

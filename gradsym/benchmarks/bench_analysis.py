@@ -22,7 +22,7 @@ re-orthonormalisation and sequence a Householder QR with its Q formed
 (2·(2·S·k² − 2k³/3)). What the implementation spends beyond that (forming Q as A R⁻¹,
 the elementwise gate algebra, Python) counts against it.
 
-    python benchmarks/bench_analysis.py [--rounds 3] [--threads 1]
+    gradsym bench analysis [--rounds 3] [--threads 1]
 """
 
 from __future__ import annotations
