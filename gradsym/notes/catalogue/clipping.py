@@ -188,7 +188,10 @@ clip_norm = Claim(
             r"Algorithm 1, when $\|\hat{\mathbf{g}}\| \geq \mathit{threshold}$",
             hypotheses=_active,
             checks=(
-                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
+                Exact(
+                    _clip_exact,
+                    r"the algorithm on five rational $\hat{\mathbf{g}}$ of 2 and 3 entries, thresholds 2, 5 and 10",
+                ),
                 Sampled(_clip_float, "the library's norm clipping", trials=8, tol=1e-14),
             ),
         ),
@@ -199,7 +202,10 @@ clip_norm = Claim(
             r"Algorithm 1, when $\|\hat{\mathbf{g}}\| < \mathit{threshold}$",
             hypotheses=(Condition(Norm(g_hat), "<", threshold),),
             checks=(
-                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
+                Exact(
+                    _clip_exact,
+                    r"the algorithm on five rational $\hat{\mathbf{g}}$ of 2 and 3 entries, thresholds 2, 5 and 10",
+                ),
                 Sampled(_clip_float, "the library's norm clipping", trials=8, tol=0.0),
             ),
         ),
@@ -209,7 +215,10 @@ clip_norm = Claim(
             threshold,
             r"homogeneity of the norm: equal to $\mathit{threshold}$ when clipping",
             checks=(
-                Exact(_clip_exact, r"the algorithm on rational $\hat{\mathbf{g}}$"),
+                Exact(
+                    _clip_exact,
+                    r"the algorithm on five rational $\hat{\mathbf{g}}$ of 2 and 3 entries, thresholds 2, 5 and 10",
+                ),
                 Sampled(
                     _clip_float,
                     "the library's norm clipping, active on half of the instances (equality)",
@@ -231,7 +240,7 @@ clip_norm = Claim(
                 Exact(
                     _clip_exact,
                     (
-                        r"the algorithm on rational $\hat{\mathbf{g}}$ ($\hat{\mathbf{g}} = \mathbf{0}$ "
+                        r"the algorithm on five rational $\hat{\mathbf{g}}$ of 2 and 3 entries, thresholds 2, 5 and 10 ($\hat{\mathbf{g}} = \mathbf{0}$ "
                         "excluded)"
                     ),
                 ),
@@ -259,7 +268,10 @@ value_clip = Claim(
             threshold,
             r"each component clipped to lie between $-\mathit{threshold}$ and $\mathit{threshold}$",
             checks=(
-                Exact(_clip_exact, r"the rule on rational $\hat{\mathbf{g}}$"),
+                Exact(
+                    _clip_exact,
+                    r"the rule on five rational $\hat{\mathbf{g}}$ of 2 and 3 entries, thresholds 2, 5 and 10",
+                ),
                 Sampled(
                     _clip_float,
                     "the library's clipping by value (equality when a component is clipped)",

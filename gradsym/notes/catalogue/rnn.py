@@ -987,7 +987,7 @@ nonlinear_bound = Claim(
             checks=(
                 Exact(
                     _bound_exact(unrolled=False),
-                    r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)",
+                    r"rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$), $\mathbf{z} = \mathbf{0}$ (equality)",
                 ),
                 Sampled(
                     _one_step_float,
@@ -1008,7 +1008,8 @@ nonlinear_bound = Claim(
             r"submultiplicativity over $\ell = i - j$ factors",
             checks=(
                 Exact(
-                    _bound_exact(), r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)"
+                    _bound_exact(),
+                    r"rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$), $\mathbf{z} = \mathbf{0}$ (equality)",
                 ),
                 Sampled(
                     _span_float(),
@@ -1032,7 +1033,7 @@ nonlinear_bound = Claim(
             checks=(
                 Exact(
                     _limit_exact,
-                    r"the limit in $\ell$, rational $\mathbf{W}_h$ for $\tanh$ and the sigmoid",
+                    r"the limit in $\ell$, rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$) for $\tanh$ and the sigmoid",
                 ),
                 Sampled(_limit_float, r"$\ell = 2000$", trials=8, tol=1e-12, scale="absolute"),
             ),
@@ -1050,7 +1051,7 @@ nonlinear_bound = Claim(
                 Exact(
                     _bound_exact(scales=(sp.Rational(3, 5), 1), extra_scales=(sp.Rational(3, 2),)),
                     (
-                        r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality at "
+                        r"rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$), $\mathbf{z} = \mathbf{0}$ (equality at "
                         r"$s_{\max}(\mathbf{W}_h) = 1/\gamma$)"
                     ),
                 ),
@@ -1192,7 +1193,8 @@ sequential_recency = Claim(
             ),
             checks=(
                 Exact(
-                    _bound_exact(), r"rational $\mathbf{W}_h$, $\mathbf{z} = \mathbf{0}$ (equality)"
+                    _bound_exact(),
+                    r"rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$), $\mathbf{z} = \mathbf{0}$ (equality)",
                 ),
                 Sampled(
                     _recency_float,
@@ -1218,7 +1220,7 @@ sequential_recency = Claim(
             checks=(
                 Exact(
                     _decrease_exact,
-                    r"symbolic $\ell$, rational $\mathbf{W}_h$ for $\tanh$ and the sigmoid",
+                    r"symbolic $\ell$, rational $2 \times 2$ $\mathbf{W}_h$ ($n = 2$) for $\tanh$ and the sigmoid",
                 ),
                 Sampled(
                     _decrease_float,
