@@ -91,6 +91,12 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     m.add_argument("--transient", type=int, help="steps discarded (default T/5, at most 100)")
     m.add_argument(
+        "--flow-block", default="h", metavar="h|c|state",
+        help="the block of the state whose gradient flow is measured: h (default), another "
+        "state vector of the cells (c: the LSTM's cell path, or a declared cell's memory) or "
+        "state (all of it)",
+    )  # fmt: skip
+    m.add_argument(
         "--max-lag", type=int, help="longest lag of the gradient norms (default min(T, 200))"
     )
     m.add_argument(
@@ -181,12 +187,13 @@ def _inferred(info: dict) -> str:
     return ", ".join(parts)
 
 
-def _plain_table(rows: list[dict[str, str]]) -> str:
+def _plain_table(rows: list[dict[str, str]], block: str = "h") -> str:
     """The summary table as aligned columns for the terminal."""
-    from gradsym.numeric.analysis.result import COLUMNS
+    from gradsym.numeric.analysis.result import columns
 
-    table = [[h for _, h in COLUMNS]] + [[r[k] for k, _ in COLUMNS] for r in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    cols = columns(block)
+    table = [[h for _, h in cols]] + [[r[k] for k, _ in cols] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
     return "\n".join(
         "  " + "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in table
     )
@@ -210,6 +217,8 @@ def _command_line(args: argparse.Namespace) -> str:
         words.append("--autonomous")
     if args.state0 != "zeros":
         words += ["--state0", args.state0]
+    if args.flow_block != "h":
+        words += ["--flow-block", args.flow_block]
     return " ".join(shlex.quote(str(w)) for w in words)
 
 
@@ -263,6 +272,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         state0=_state0(args.state0),
+        flow_block=args.flow_block,
     )
     command = _command_line(args)
     paths = write_report(result, args.out, command=command)
@@ -273,7 +283,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for m in loaded:
         if "file" in m.inferred:  # a state_dict: say what its keys and shapes told
             print(f"  {m.label}: inferred {_inferred(m.inferred)}")
-    print(_plain_table(result.rows()))
+    print(_plain_table(result.rows(), args.flow_block))
     for analysis in result.analyses:
         for warning in analysis.warnings:
             print(f"  warning: {analysis.label}, {warning}")

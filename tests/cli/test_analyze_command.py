@@ -48,6 +48,25 @@ def test_two_runs_side_by_side_on_their_task(runs, tmp_path, capsys):
     assert (out / "report.md").exists() and (out / "gates.pdf").exists()
 
 
+def test_the_flow_of_another_block_of_the_state(runs, tmp_path, capsys):
+    """--flow-block c: the LSTM's cell path, named as such in the table, report and data."""
+    out = tmp_path / "report"
+    argv = ["analyze", str(runs / "lstm"), "--length", "30", "--out", str(out), "--flow-block", "c"]
+    assert main(argv + QUICK) == 0
+    assert "median ‖∂c⁽ᵀ⁾/∂c⁽ᵀ⁻ˡ⁾‖₂" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["settings"]["flow_block"] == "c" and "--flow-block c" in report["command"]
+    flow = report["models"][0]["units"][0]["gradient_flow"]["settings"]
+    assert flow["block"] == "c" and "dc(T)/dc(T-l)" in flow["quantity"]
+    text = (out / "report.md").read_text()
+    assert "**Gradient flow** — ‖∂c⁽ᵀ⁾/∂c⁽ᵀ⁻ˡ⁾‖₂" in text and "the c–c block" in text
+    # the tanh RNN has no c: one line naming the blocks it has
+    argv = ["analyze", str(runs / "rnn"), "--length", "30", "--out", str(out), "--flow-block", "c"]
+    assert main(argv + QUICK) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'c'" in err and "'h', 'state'" in err
+
+
 def test_a_state_dict_on_an_array_and_on_gaussian_inputs(tmp_path, capsys):
     torch = pytest.importorskip("torch", reason="state_dicts are read with torch")
     torch.save(torch.nn.GRU(3, 4, num_layers=2).state_dict(), tmp_path / "gru.pt")

@@ -30,7 +30,7 @@ import numpy as np
 from gradsym.errors import InvalidValueError
 from gradsym.numeric.analysis.bound import notes_bound
 from gradsym.numeric.analysis.data import Inputs, as_inputs, gaussian_inputs, task_inputs
-from gradsym.numeric.analysis.flow import gradient_flow
+from gradsym.numeric.analysis.flow import block_rows, gradient_flow
 from gradsym.numeric.analysis.gates import gate_statistics
 from gradsym.numeric.analysis.initial import fixed_point, initial_state
 from gradsym.numeric.analysis.lyapunov import default_transient, lyapunov_spectrum
@@ -156,8 +156,15 @@ def _slice_state(state0, b: int):
     return tuple(_slice_state(s, b) for s in state0)
 
 
+def _check_block(models: list[LoadedModel], inputs: Inputs, block: str) -> None:
+    """Every cell of every model has the state ``block`` (before any work starts)."""
+    for m in models:
+        for unit in driven_cells(as_float64(m.model), inputs.xs[:, :1]):
+            block_rows(unit.cell, block)
+
+
 def _analyse(
-    loaded: LoadedModel, inputs: Inputs, state0, options: AnalysisOptions, bar
+    loaded: LoadedModel, inputs: Inputs, state0, options: AnalysisOptions, bar, block: str = "h"
 ) -> Analysis:
     inputs.check_width(loaded.input_size, f"model {loaded.label!r}")
     T, B = inputs.steps, inputs.batch
@@ -187,6 +194,7 @@ def _analyse(
             _slice_state(unit.state0, Bu),
             max_lag=L,
             progress=None if bar is None else bar.update,
+            block=block,
         )
         trace = cell.forward(unit.xs, unit.state0)
         still = fixed_point(trace, T0)
@@ -215,7 +223,7 @@ def _analyse(
         source=loaded.source,
         inferred=loaded.inferred,
         data=data,
-        settings={**settings, "initial_state": _initial_name(state0)},
+        settings={**settings, "initial_state": _initial_name(state0), "flow_block": block},
         units=units,
         warnings=warnings,
     )
@@ -287,6 +295,7 @@ def analyze(
     progress: bool = False,
     nonlinearity: str | None = None,
     prefix: str | None = None,
+    flow_block: str = "h",
 ) -> Analysis:
     """Analyse one model driven by ``xs`` (see the module docstring).
 
@@ -299,7 +308,8 @@ def analyze(
     default, also None), "random" (uniform in (−1, 1), seeded by ``seed``), the state as
     the model's ``forward`` takes it (NumPy or torch), or PyTorch's layout (h, or (h, c),
     each (layers · directions, B, N)); a trajectory that sits at a fixed point is warned of
-    in ``Analysis.warnings``.
+    in ``Analysis.warnings``. ``flow_block``: the block of the state whose gradient flow
+    is measured, "h" (default), another state vector ("c") or "state" (all of it).
     ``k``: how many exponents; ``transient``: steps discarded; ``max_lag``: longest span
     of the gradient norms, measured on ``flow_sequences`` sequences; ``seed``: the
     initial frames (and default inputs). ``nonlinearity``, ``prefix``: for state_dicts.
@@ -310,9 +320,10 @@ def analyze(
     inputs = _inputs_for([loaded], xs, batch_first, seed)
     inputs.check_width(loaded.input_size, f"model {loaded.label!r}")
     _check_memory(loaded, inputs)
+    _check_block([loaded], inputs, flow_block)
     bar = _progress_bar(progress, [loaded], inputs, options)
     try:
-        return _analyse(loaded, inputs, state0, options, bar)
+        return _analyse(loaded, inputs, state0, options, bar, flow_block)
     finally:
         if bar is not None:
             bar.close()
@@ -332,13 +343,14 @@ def compare(
     nonlinearity: str | None = None,
     prefix: str | None = None,
     state0=None,
+    flow_block: str = "h",
 ) -> Comparison:
     """Analyse several models side by side on the same inputs ``xs`` (time-major unless
     ``batch_first``; None: the task they were all trained on, else Gaussian inputs).
 
     ``models``: a list of sources (as :func:`analyze` takes; a run folder gives two
     models, at initialisation and at its checkpoint) or a dict label → source.
-    ``state0``: as :func:`analyze` takes it, the same for every model ("zeros", "random").
+    ``state0``, ``flow_block``: as :func:`analyze` takes them, the same for every model.
     """
     options = AnalysisOptions(k, transient, max_lag, flow_sequences, seed)
     loaded: list[LoadedModel] = []
@@ -356,9 +368,10 @@ def compare(
         inputs.check_width(m.input_size, f"model {m.label!r}")
     for one in loaded:
         _check_memory(one, inputs)
+    _check_block(loaded, inputs, flow_block)
     bar = _progress_bar(progress, loaded, inputs, options)
     try:
-        analyses = [_analyse(m, inputs, state0, options, bar) for m in loaded]
+        analyses = [_analyse(m, inputs, state0, options, bar, flow_block) for m in loaded]
     finally:
         if bar is not None:
             bar.close()

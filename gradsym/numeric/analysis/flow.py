@@ -7,7 +7,9 @@ earlier passes through the product (claims "chain-rule", "bptt-factors")
 
 and ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾ is its h–h block (the whole product for the RNN and the GRU; for the
 LSTM, s = [h; c], the block with c⁽ᵀ⁻ˡ⁾ held fixed — the path by which the gradient
-reaches h⁽ᵀ⁻ˡ⁾ itself; the norm of the whole product is reported beside it).
+reaches h⁽ᵀ⁻ˡ⁾ itself; the norm of the whole product is reported beside it). ``block``
+measures another block instead: ∂c⁽ᵀ⁾/∂c⁽ᵀ⁻ˡ⁾ (the LSTM's cell path, or the memory of a
+declared cell whose h is only read out of c), or "state", the whole product.
 
 The product grows one factor per lag from the end, P ← P J⁽ᵀ⁻ˡ⁺¹⁾ (the one-step
 Jacobians come from the cell's closed-form ``state_jacobian``, evaluated along the forward
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradsym.errors import InvalidValueError
+from gradsym.errors import InvalidValueError, unknown_name
 from gradsym.numeric.cells.cell import Cell
 from gradsym.numeric.nets.network import state_at
 from gradsym.numeric.nets.spans import rescale
@@ -90,6 +92,8 @@ class GradientFlow:
     sequences: int
     hidden_size: int
     state_size: int
+    #: The block measured: a state vector's name ("h", "c", …), or "state" for all of s.
+    block: str = "h"
 
     def log10_quantiles(self, state: bool = False) -> dict[str, np.ndarray]:
         """Per lag: the 10 %, 50 % and 90 % quantiles over sequences of log10 ‖·‖₂."""
@@ -105,7 +109,13 @@ class GradientFlow:
 
     def settings(self) -> dict:
         return {
-            "quantity": "spectral norm of dh(T)/dh(T-l) (h-h block of the state Jacobian product)",
+            "quantity": (
+                "spectral norm of ds(T)/ds(T-l) (the whole state Jacobian product)"
+                if self.block == "state"
+                else f"spectral norm of d{self.block}(T)/d{self.block}(T-l) "
+                f"({self.block}-{self.block} block of the state Jacobian product)"
+            ),
+            "block": self.block,
             "end_step": self.end,
             "max_lag": self.max_lag,
             "lags_measured": len(self.lags),
@@ -134,10 +144,12 @@ def gradient_flow(
     max_lag: int | None = None,
     lags=None,
     progress: Progress | None = None,
+    block: str = "h",
 ) -> GradientFlow:
     """‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂ for ℓ in ``lags`` (default :func:`lag_grid` up to ``max_lag``,
     default T) for ``cell`` driven by ``xs`` (T, B, d) from ``state0``; see the module
-    docstring. ``progress(1)`` is called once per lag."""
+    docstring; ``block`` another state vector of the cell ("c") or "state" (all of s).
+    ``progress(1)`` is called once per lag."""
     if not isinstance(cell, Cell):
         raise InvalidValueError(
             f"gradient_flow needs a cell (one layer, one direction), got {type(cell).__name__}"
@@ -153,7 +165,7 @@ def gradient_flow(
         raise InvalidValueError(f"lags must lie in [1, {L}], got {lags}")
     wanted = {int(lag): i for i, lag in enumerate(lags)}
     trace = cell.forward(xs, state0)
-    h_rows = slice(0, n)  # h is the first block of s in every cell
+    rows = block_rows(cell, block)
     P = np.broadcast_to(np.eye(S), (B, S, S)).copy()
     E = np.zeros(B, np.int64)
     log_h = np.empty((len(lags), B))
@@ -165,7 +177,7 @@ def gradient_flow(
             P = rescale(P @ J, E)
             if lag in wanted:
                 i = wanted[lag]
-                log_h[i] = _spectral_log_norms(P[:, h_rows, h_rows], E)
+                log_h[i] = _spectral_log_norms(P[:, rows, rows], E)
                 if S != n:
                     log_s[i] = _spectral_log_norms(P, E)
             if progress is not None:
@@ -179,4 +191,17 @@ def gradient_flow(
         sequences=B,
         hidden_size=n,
         state_size=S,
+        block=block,
     )
+
+
+def block_rows(cell: Cell, block: str) -> slice:
+    """The rows (and columns) of the state s = [h; c; …] that ``block`` names: one of the
+    cell's state vectors, or "state" for all of them; UnknownNameError otherwise."""
+    names = tuple(cell.state_names)
+    if block == "state":
+        return slice(0, cell.state_size)
+    if not isinstance(block, str) or block not in names:
+        raise unknown_name(f"block of the {type(cell).__name__}'s state", block, (*names, "state"))
+    k, n = names.index(block), cell.hidden_size
+    return slice(k * n, (k + 1) * n)

@@ -20,7 +20,17 @@ from gradsym.numeric.analysis.flow import LOGGED_LAG, GradientFlow
 from gradsym.numeric.analysis.gates import GateStatistics
 from gradsym.numeric.analysis.lyapunov import LyapunovSpectrum
 
-__all__ = ["COLUMNS", "Analysis", "Comparison", "UnitAnalysis", "fmt", "number", "summary_row"]
+__all__ = [
+    "COLUMNS",
+    "Analysis",
+    "Comparison",
+    "UnitAnalysis",
+    "columns",
+    "flow_norm",
+    "fmt",
+    "number",
+    "summary_row",
+]
 
 
 def _plain(value):
@@ -102,17 +112,29 @@ class UnitAnalysis:
         return _plain(d)
 
 
-#: The summary table's columns: (key, header).
-COLUMNS = (
-    ("model", "model"),
-    ("unit", "unit"),
-    ("cell", "cell"),
-    ("lambda", "λ₁ ± s.e."),
-    ("horizon", "1/|λ₁| (steps)"),
-    ("norm", "median ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂"),
-    ("bound", "max γσ₁(W)"),
-    ("carry", "carry path at ℓ"),
-)
+def flow_norm(block: str = "h") -> str:
+    """The gradient-flow norm of ``block`` in text: ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂, ‖∂c⁽ᵀ⁾/∂c⁽ᵀ⁻ˡ⁾‖₂, or
+    ‖∂s⁽ᵀ⁾/∂s⁽ᵀ⁻ˡ⁾‖₂ for the whole state."""
+    v = "s" if block == "state" else block
+    return f"‖∂{v}⁽ᵀ⁾/∂{v}⁽ᵀ⁻ˡ⁾‖₂"
+
+
+def columns(block: str = "h") -> tuple[tuple[str, str], ...]:
+    """The summary table's columns, (key, header), for the gradient flow of ``block``."""
+    return (
+        ("model", "model"),
+        ("unit", "unit"),
+        ("cell", "cell"),
+        ("lambda", "λ₁ ± s.e."),
+        ("horizon", "1/|λ₁| (steps)"),
+        ("norm", f"median {flow_norm(block)}"),
+        ("bound", "max γσ₁(W)"),
+        ("carry", "carry path at ℓ"),
+    )
+
+
+#: The summary table's columns: (key, header), for the flow of h.
+COLUMNS = columns("h")
 
 
 def number(x) -> float:
@@ -156,18 +178,19 @@ def summary_row(label: str, unit: dict) -> dict[str, str]:
     }
 
 
-def _markdown(rows: list[dict[str, str]], caption: str) -> str:
-    head = "| " + " | ".join(h.replace("|", "\\|") for _, h in COLUMNS) + " |"
-    rule = "|" + "|".join("---" for _ in COLUMNS) + "|"
-    body = ["| " + " | ".join(r[k].replace("|", "\\|") for k, _ in COLUMNS) + " |" for r in rows]
+def _markdown(rows: list[dict[str, str]], caption: str, block: str = "h") -> str:
+    cols = columns(block)
+    head = "| " + " | ".join(h.replace("|", "\\|") for _, h in cols) + " |"
+    rule = "|" + "|".join("---" for _ in cols) + "|"
+    body = ["| " + " | ".join(r[k].replace("|", "\\|") for k, _ in cols) + " |" for r in rows]
     return "\n".join([caption, "", head, rule, *body]) + "\n"
 
 
-def _html(rows: list[dict[str, str]], caption: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for _, h in COLUMNS)
+def _html(rows: list[dict[str, str]], caption: str, block: str = "h") -> str:
+    cols = columns(block)
+    head = "".join(f"<th>{html.escape(h)}</th>" for _, h in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k, _ in COLUMNS) + "</tr>"
-        for r in rows
+        "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k, _ in cols) + "</tr>" for r in rows
     )
     return (
         f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
@@ -236,10 +259,10 @@ class Analysis:
         )
 
     def _repr_markdown_(self) -> str:
-        return _markdown(self.rows(), self._caption())
+        return _markdown(self.rows(), self._caption(), self.settings.get("flow_block", "h"))
 
     def _repr_html_(self) -> str:
-        return _html(self.rows(), self._caption())
+        return _html(self.rows(), self._caption(), self.settings.get("flow_block", "h"))
 
     def __repr__(self) -> str:
         lam = max(self.units, key=lambda u: u.lyapunov.lambda_max).lyapunov
@@ -282,10 +305,10 @@ class Comparison:
         )
 
     def _repr_markdown_(self) -> str:
-        return _markdown(self.rows(), self._caption())
+        return _markdown(self.rows(), self._caption(), self.settings.get("flow_block", "h"))
 
     def _repr_html_(self) -> str:
-        return _html(self.rows(), self._caption())
+        return _html(self.rows(), self._caption(), self.settings.get("flow_block", "h"))
 
     def __repr__(self) -> str:
         inner = "; ".join(

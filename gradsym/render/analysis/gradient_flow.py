@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradsym.numeric.analysis.result import flow_norm
 from gradsym.render.analysis._common import curves, numbers
 from gradsym.render.figures import style as st
 
@@ -13,6 +14,17 @@ CAPTION = (
     "Median ‖∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾‖₂ over the sequences against the lag ℓ (log scale), with the "
     "10–90 % band; for the LSTM the h–h block of ∂s⁽ᵀ⁾/∂s⁽ᵀ⁻ˡ⁾ (c⁽ᵀ⁻ˡ⁾ held fixed)."
 )
+
+
+def caption(block: str = "h") -> str:
+    """The caption for the flow of ``block`` (:data:`CAPTION` for h)."""
+    if block == "h":
+        return CAPTION
+    what = "the whole state s" if block == "state" else f"the {block}–{block} block"
+    return (
+        f"Median {flow_norm(block)} over the sequences against the lag ℓ (log scale), with "
+        f"the 10–90 % band: {what} of ∂s⁽ᵀ⁾/∂s⁽ᵀ⁻ˡ⁾."
+    )
 
 
 def draw(report: dict):
@@ -36,6 +48,8 @@ def draw(report: dict):
     ax.set_yscale("log")
     ax.set_xlim(left=1)
     ax.set_xlabel(r"lag $\ell$ (time steps)")
-    ax.set_ylabel(r"$\|\partial h^{(T)} / \partial h^{(T-\ell)}\|_2$")
+    v = report.get("settings", {}).get("flow_block", "h")
+    v = "s" if v == "state" else v
+    ax.set_ylabel(rf"$\|\partial {v}^{{(T)}} / \partial {v}^{{(T-\ell)}}\|_2$")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig

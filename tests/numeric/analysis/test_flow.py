@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradsym.errors import InvalidValueError
+from gradsym.errors import InvalidValueError, UnknownNameError
 from gradsym.numeric.analysis.flow import (
     DENSE_LAGS,
     LOGGED_LAG,
@@ -92,3 +92,37 @@ def test_bad_lags_are_refused(kwargs, message, rng):
 def test_only_a_cell_is_taken(rng):
     with pytest.raises(InvalidValueError, match="needs a cell"):
         gradient_flow(Stacked([RNN(2, 3), RNN(3, 3)]), rng.standard_normal((5, 2, 2)))
+
+
+def test_any_block_of_the_state_is_measured(rng):
+    """block="c": the LSTM's cell path, the c–c block of the product; "state": all of it."""
+    cell = make_cell("lstm", None, 3, 4, rng=rng)
+    xs = rng.standard_normal((12, 2, 3))
+    products = jacobian_products(cell, xs).products  # [ℓ − 1]: the product over lag ℓ
+    n = cell.hidden_size
+    for block, rows in (("c", slice(n, 2 * n)), ("state", slice(0, 2 * n)), ("h", slice(0, n))):
+        flow = gradient_flow(cell, xs, block=block)
+        assert flow.block == block and flow.settings()["block"] == block
+        for i, lag in enumerate(flow.lags):
+            P = products[int(lag) - 1][:, rows, rows]
+            want = np.log(np.linalg.svd(P, compute_uv=False)[:, 0])
+            np.testing.assert_allclose(flow.log_norms[i], want, rtol=1e-10)
+    with pytest.raises(UnknownNameError, match="block of the LSTM's state 'u'"):
+        gradient_flow(cell, xs, block="u")
+
+
+def test_a_cell_whose_memory_is_c_has_a_finite_c_flow_where_h_vanishes_exactly(rng):
+    """h read out of c only: ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻ˡ⁾ is exactly 0 (its log −inf), the gradient lives
+    on c — what block="c" measures."""
+    import gradsym
+
+    memory = gradsym.cell_from_equations(
+        "memory_in_c",
+        "f = sigma(U_f @ x + b_f)\nc = f * c_prev + (1 - f) * tanh(U @ x)\nh = tanh(c)",
+        state=["h", "c"],
+    )
+    cell = memory.numpy(2, 3, rng=0)
+    xs = rng.standard_normal((10, 2, 2))
+    assert np.all(np.isneginf(gradient_flow(cell, xs).log_norms))
+    c_flow = gradient_flow(cell, xs, block="c")
+    assert np.all(np.isfinite(c_flow.log_norms)) and np.all(c_flow.log_norms < 0)
