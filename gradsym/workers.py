@@ -68,7 +68,11 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         with contextlib.suppress(Exception):
-            p.terminate()
+            # SIGKILL, not SIGTERM: a worker forked a moment ago may not have run
+            # tie_to_parent yet, and would take SIGTERM with this process's handler,
+            # raising inside multiprocessing's bootstrap (which prints "Process
+            # ForkProcess-N:" and a traceback). A worker holds no state worth a cleanup.
+            p.kill()
     for p in processes:
         with contextlib.suppress(Exception):
             p.join(timeout=5)
