@@ -28,6 +28,7 @@ import numpy as np
 
 from gradsym.cli.options import (
     TASK_OPTIONS,
+    add_cell_file,
     add_json,
     add_no_progress,
     add_out,
@@ -108,6 +109,11 @@ def add_analyze_parser(subparsers) -> argparse.ArgumentParser:
         help="the RNN's nonlinearity (a state_dict does not record it; default tanh)",
     )  # fmt: skip
     s.add_argument("--prefix", help="the recurrent module's key prefix, when there are several")
+    add_cell_file(
+        p,
+        "the cell of the models (a run records its equations; this is for a checkpoint "
+        "that does not, and a run's recorded cell must be the same)",
+    )
     add_no_progress(p)
     add_json(p, "the report (what report.json holds) and the files written")
     p.set_defaults(func=cmd_analyze)
@@ -219,6 +225,8 @@ def _command_line(args: argparse.Namespace) -> str:
         words += ["--state0", args.state0]
     if args.flow_block != "h":
         words += ["--flow-block", args.flow_block]
+    if args.cell_file is not None:
+        words += ["--cell-file", str(args.cell_file)]
     return " ".join(shlex.quote(str(w)) for w in words)
 
 
@@ -257,6 +265,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from gradsym.numeric.analysis import compare, load_models
     from gradsym.render.analysis import report_json, write_report
 
+    if args.cell_file is not None:  # registered before the models are read
+        from gradsym.declared import load_cell_file
+
+        load_cell_file(args.cell_file)
     options = {"nonlinearity": args.nonlinearity, "prefix": args.prefix}
     loaded = []
     for source in args.models:

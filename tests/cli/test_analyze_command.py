@@ -15,6 +15,8 @@ RUN = {
     "steps": 3, "eval_every": 3, "eval_batch": 4, "checkpoint_every": 3, "seed": 0,
 }  # fmt: skip
 QUICK = ["--no-progress", "--batch", "4", "--flow-sequences", "2", "--max-lag", "30"]
+TRAIN_ARGS = ["--task", "adding", "--length", "20", "--hidden", "4", "--batch", "4"]
+TRAIN_ARGS += ["--steps", "2", "--eval-every", "2", "--eval-batch", "4", "--no-progress"]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,42 @@ def test_the_flow_of_another_block_of_the_state(runs, tmp_path, capsys):
     assert main(argv + QUICK) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'c'" in err and "'h', 'state'" in err
+
+
+def test_a_checkpoint_without_its_cell_is_read_with_cell_file(tmp_path, capsys):
+    """A checkpoint of a declared cell that does not record the cell's equations (older
+    files): --cell-file gives the cell; a run that records another cell of that name is
+    refused, not analysed with the wrong one."""
+    import dataclasses
+
+    from gradsym.cells.registry import _ENTRIES
+    from gradsym.numeric.train.checkpoint import load_checkpoint, save_checkpoint
+
+    cell = tmp_path / "gated.toml"
+    cell.write_text(
+        'name = "gated_cli"\nstate = ["h"]\nequations = """\n'
+        "u = sigma(W_u @ h_prev + U_u @ x + b_u)\nh = u * h_prev + (1 - u) * tanh(U @ x)\n"
+        '"""\n'
+    )
+    run = tmp_path / "run"
+    assert main(["train", "--cell-file", str(cell), *TRAIN_ARGS, "--out", str(run)]) == 0
+    bare = tmp_path / "bare.npz"
+    save_checkpoint(bare, dataclasses.replace(load_checkpoint(run / "checkpoint.npz"), cell=None))
+    _ENTRIES.pop("gated_cli")  # as in a new process
+    capsys.readouterr()
+    argv = ["analyze", str(bare), "--gaussian", "1", "--steps", "30", "--out", str(tmp_path / "a")]
+    assert main(argv + QUICK) == 2
+    assert "unknown cell 'gated_cli'" in capsys.readouterr().err
+    assert main([*argv, "--cell-file", str(cell)] + QUICK) == 0
+    other = tmp_path / "other.toml"
+    other.write_text(
+        'name = "gated_cli"\nstate = ["h"]\nequations = """\nh = tanh(W_h @ h_prev + U @ x)\n"""\n'
+    )
+    capsys.readouterr()
+    argv = ["analyze", str(run), "--cell-file", str(other), "--out", str(tmp_path / "b")]
+    assert main(argv + QUICK) == 2
+    assert "another cell named 'gated_cli'" in capsys.readouterr().err
+    _ENTRIES.pop("gated_cli")
 
 
 def test_a_state_dict_on_an_array_and_on_gaussian_inputs(tmp_path, capsys):
